@@ -1,0 +1,113 @@
+/*
+ * mednec/fhir.h: the FHIR R4 layer.
+ *
+ * Two parts:
+ * - the type model: FHIR R4 (4.0.1) resource and data types with their
+ *   elements, generated from the official StructureDefinitions into C tables
+ *   (tools/gen-fhir-model.mjs -> src/fhir/model_tables.c);
+ * - the case: a patient record loaded from JSON (a Bundle of any type, or a
+ *   single resource), checked against the model, with an index of its
+ *   resources and reference resolution (Type/id, absolute URLs, urn:uuid:
+ *   fullUrls, #contained).
+ */
+#ifndef MEDNEC_FHIR_H
+#define MEDNEC_FHIR_H
+
+#include "mednec/json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- type model ------------------------------------------------------ */
+
+typedef enum mn_fhir_kind {
+	MN_FHIR_PRIMITIVE = 1,  /* boolean, string, date, ... (lowercase names) */
+	MN_FHIR_COMPLEX,        /* Quantity, CodeableConcept, ... */
+	MN_FHIR_RESOURCE,       /* Patient, Observation, ... and Resource, DomainResource */
+	MN_FHIR_BACKBONE        /* an anonymous element type such as Observation.component */
+} mn_fhir_kind;
+
+typedef struct mn_fhir_type mn_fhir_type;
+
+typedef struct mn_fhir_element {
+	const char *name;           /* "value" for value[x] */
+	bool choice;                /* value[x]: JSON names are name + TypeName */
+	bool many;                  /* max cardinality > 1: a JSON array */
+	uint8_t ntypes;
+	const mn_fhir_type *const *types;  /* the allowed types (several for choice) */
+} mn_fhir_element;
+
+struct mn_fhir_type {
+	const char *name;           /* "Observation", "Quantity", "dateTime", "Observation.component" */
+	uint8_t kind;               /* mn_fhir_kind */
+	const mn_fhir_type *base;   /* Observation -> DomainResource -> Resource; Age -> Quantity */
+	uint16_t nelements;
+	const mn_fhir_element *elements;  /* own elements (not inherited); sorted by name */
+	const char *system_type;    /* primitives: FHIRPath System type name ("String", "Decimal",
+	                               "DateTime", ...); NULL otherwise */
+};
+
+/* NULL when unknown. Names are case-sensitive ("string" vs "String" differ). */
+const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len);
+/* Element of t or of its bases; NULL when unknown. */
+const mn_fhir_element *mn_fhir_element_find(const mn_fhir_type *t, const char *name, size_t len);
+/* Match a JSON property name against t's elements, including choice names
+ * (valueQuantity -> element "value", type Quantity). Returns the element and
+ * sets *type; NULL when the name is not an element of t. A leading '_' (the
+ * primitive extension sibling) is not handled here. */
+const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const char *name,
+                                                size_t len, const mn_fhir_type **type);
+/* t is sub or equal to base (walking base links). */
+bool mn_fhir_type_is_a(const mn_fhir_type *t, const mn_fhir_type *base);
+bool mn_fhir_is_resource_type(const char *name, size_t len);
+
+/* ---- the case -------------------------------------------------------- */
+
+typedef struct mn_case mn_case;
+
+typedef struct mn_resource {
+	const mn_json *json;          /* the resource object */
+	const mn_fhir_type *type;
+	const char *type_name;        /* resourceType */
+	const char *id;               /* may be NULL */
+	const char *full_url;         /* Bundle.entry.fullUrl or NULL */
+	int index;                    /* position in the case */
+	const struct mn_resource *container;  /* for contained resources, the container */
+} mn_resource;
+
+/* Load and check a case. The text is copied; err locates problems as
+ * file:line:column plus a JSON pointer-like path
+ * ("/entry/3/resource/code/coding/0/system"). Fails with MN_EJSON for
+ * malformed JSON, MN_EFHIR for JSON that is not FHIR R4 (no or unknown
+ * resourceType, unknown element, wrong JSON shape for an element, bad
+ * primitive value such as an invalid date), MN_EREF for a reference that
+ * does not resolve within the case. */
+mn_status mn_case_load(const char *name, const char *text, size_t len, mn_case **out,
+                       mn_error *err);
+mn_status mn_case_load_file(const char *path, mn_case **out, mn_error *err);
+void mn_case_free(mn_case *c);
+
+const char *mn_case_name(const mn_case *c);
+/* The top-level resources: each Bundle entry's resource, or the single
+ * resource. Contained resources are not listed here. */
+size_t mn_case_count(const mn_case *c);
+const mn_resource *mn_case_get(const mn_case *c, size_t i);
+/* The resource that holds node (the innermost, contained ones included);
+ * NULL when node is not inside a resource of this case. */
+const mn_resource *mn_case_owner(const mn_case *c, const mn_json *node);
+/* Find by resource object pointer (top-level or contained). */
+const mn_resource *mn_case_find_json(const mn_case *c, const mn_json *resource);
+/* Resolve a Reference.reference string as seen from `from` (which gives the
+ * base for relative and #contained references); NULL when not found. */
+const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len,
+                                   const mn_resource *from);
+/* 1-based line/column of a node in the case's source text. */
+void mn_case_position(const mn_case *c, const mn_json *node, int *line, int *column);
+/* Arena owned by the case (lives as long as the case). */
+mn_arena *mn_case_arena(const mn_case *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

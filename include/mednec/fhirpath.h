@@ -1,0 +1,134 @@
+/*
+ * mednec/fhirpath.h: FHIRPath (2.0.0 normative, plus the FHIR R4 additions)
+ * compiled once, evaluated many times.
+ *
+ *   mn_fp_expr *e = mn_fp_compile("Observation.value.ofType(Quantity)", -1, &err);
+ *   mn_fp_env *env = mn_fp_env_new();
+ *   mn_fp_env_set_now(env, &as_of);          // today() and now(): never the wall clock
+ *   mn_fp_env_set_case(env, c);              // resolve() within the case
+ *   mn_fp_result *r;
+ *   mn_fp_eval_case(e, env, c, arena, &r, &err);  // context: every resource of the case
+ *   for (size_t i = 0; i < mn_fp_result_count(r); i++) ... mn_fp_result_item(r, i)
+ *
+ * Results live in the arena passed to eval. An expression is immutable after
+ * compilation and may be evaluated concurrently from several threads with
+ * separate arenas. Every item that was read from the record carries the node
+ * it came from and the resource that holds it (provenance).
+ */
+#ifndef MEDNEC_FHIRPATH_H
+#define MEDNEC_FHIRPATH_H
+
+#include "mednec/fhir.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits; exceeding one is an MN_ELIMIT error, never a crash. */
+#define MN_FP_MAX_EXPR_LEN   65536     /* bytes of expression text */
+#define MN_FP_MAX_DEPTH      256       /* parser nesting and evaluation recursion */
+#define MN_FP_MAX_ITEMS      1000000   /* items in one collection */
+#define MN_FP_MAX_STRING     (16u << 20)  /* bytes in one computed string */
+
+typedef struct mn_fp_expr mn_fp_expr;
+typedef struct mn_fp_env mn_fp_env;
+typedef struct mn_fp_result mn_fp_result;
+typedef struct mn_fp_item mn_fp_item;
+
+typedef enum mn_fp_kind {
+	MN_FP_BOOLEAN = 1, MN_FP_INTEGER, MN_FP_DECIMAL, MN_FP_STRING,
+	MN_FP_DATE, MN_FP_DATETIME, MN_FP_TIME, MN_FP_QUANTITY,
+	MN_FP_NODE  /* a complex FHIR element or resource (JSON object) */
+} mn_fp_kind;
+
+/* ---- compile --------------------------------------------------------- */
+
+/* len < 0: src is NUL-terminated. On error returns NULL with err->code
+ * MN_ESYNTAX (or MN_ESEMANTIC, MN_ELIMIT) and err->column the 1-based
+ * character position of the offending token; err->message says
+ * "... near '<token>'". */
+mn_fp_expr *mn_fp_compile(const char *src, long len, mn_error *err);
+void mn_fp_expr_free(mn_fp_expr *e);
+const char *mn_fp_expr_source(const mn_fp_expr *e);
+
+/* ---- environment ----------------------------------------------------- */
+
+mn_fp_env *mn_fp_env_new(void);
+void mn_fp_env_free(mn_fp_env *env);
+/* The clock for now(), today() and timeOfDay(). Required before any
+ * evaluation that calls them (an execution error otherwise). */
+void mn_fp_env_set_now(mn_fp_env *env, const mn_datetime *now);
+/* Case used by resolve() and for provenance (mn_fp_item_resource). */
+void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c);
+/* Named variables (%name). The value is copied into the env; for results,
+ * the items are copied (nodes are referenced, so keep their case alive). */
+mn_status mn_fp_env_set_string(mn_fp_env *env, const char *name, const char *value);
+mn_status mn_fp_env_set_result(mn_fp_env *env, const char *name, const mn_fp_result *value);
+/* Terminology: memberOf(valueset) asks this callback for each coding
+ * (system, code) of the input (Coding, CodeableConcept, code/string). It
+ * returns 1 member, 0 not a member, -1 the value set is unknown (an
+ * execution error). */
+typedef int (*mn_fp_member_fn)(void *payload, const char *valueset, const char *system,
+                               const char *code);
+void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload);
+/* trace(name [, projection]) output; default: standard error. */
+typedef void (*mn_fp_trace_fn)(void *payload, const char *name, const mn_fp_result *value);
+void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload);
+
+/* ---- evaluate -------------------------------------------------------- */
+
+/* Context = one resource (%resource = %context = it). resource may be NULL
+ * for an empty input collection. */
+mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
+                     mn_arena *arena, mn_fp_result **out, mn_error *err);
+/* Context = every top-level resource of the case, in order, so that an
+ * expression may start with a type name: "Condition.where(...)". */
+mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_case *c,
+                          mn_arena *arena, mn_fp_result **out, mn_error *err);
+/* Context = the items of an earlier result. */
+mn_status mn_fp_eval_items(const mn_fp_expr *e, const mn_fp_env *env, const mn_fp_result *in,
+                           mn_arena *arena, mn_fp_result **out, mn_error *err);
+
+/* ---- results --------------------------------------------------------- */
+
+size_t mn_fp_result_count(const mn_fp_result *r);
+const mn_fp_item *mn_fp_result_item(const mn_fp_result *r, size_t i);
+/* Single boolean per FHIRPath singleton rules: returns 1 true, 0 false,
+ * -1 empty; MN_EEVAL (negative, < -1) if not a single boolean. */
+int mn_fp_result_truth(const mn_fp_result *r);
+
+mn_fp_kind mn_fp_item_kind(const mn_fp_item *it);
+/* FHIR type name ("Observation", "CodeableConcept", "dateTime") when read
+ * from the record, else the System type ("Boolean", "Integer", "Decimal",
+ * "String", "Date", "DateTime", "Time", "Quantity"). */
+const char *mn_fp_item_type(const mn_fp_item *it);
+bool mn_fp_item_boolean(const mn_fp_item *it);
+int64_t mn_fp_item_integer(const mn_fp_item *it);
+/* INTEGER, DECIMAL and QUANTITY (its value) as double. */
+double mn_fp_item_number(const mn_fp_item *it);
+/* STRING (and the text of other primitives); *len may be NULL. */
+const char *mn_fp_item_string(const mn_fp_item *it, size_t *len);
+/* DATE, DATETIME, TIME. */
+const mn_datetime *mn_fp_item_datetime(const mn_fp_item *it);
+/* QUANTITY unit (UCUM code or calendar word); NULL otherwise. */
+const char *mn_fp_item_unit(const mn_fp_item *it);
+/* The JSON node the item was read from (NODE and primitives from the
+ * record); NULL for computed values. */
+const mn_json *mn_fp_item_node(const mn_fp_item *it);
+/* The resource that holds the item (via the env's case); NULL for computed
+ * values. */
+const mn_resource *mn_fp_item_resource(const mn_fp_item *it);
+
+/* FHIRPath literal-style text: strings as-is (no quotes), booleans
+ * true/false, dates "@2014-01-25", quantities "4 'mg'", nodes as compact
+ * JSON. */
+int mn_fp_item_write_text(const mn_fp_item *it, mn_buf *out);
+/* JSON value as printed by `mednec eval`: strings, numbers, booleans as
+ * JSON values; dates, times and quantities as strings in literal form
+ * ("@2014-01-25", "4 'mg'"); nodes as JSON. */
+int mn_fp_item_write_json(const mn_fp_item *it, mn_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

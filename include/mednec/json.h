@@ -1,0 +1,72 @@
+/*
+ * mednec/json.h: RFC 8259 JSON parsed into an arena tree.
+ *
+ * Every value records the byte offset where it starts in the source so that
+ * later layers can report line:column. Object members keep document order
+ * (duplicate keys are kept; lookups return the first). Strings are unescaped
+ * UTF-8 and NUL-terminated (they may contain NUL; use the length). Numbers keep
+ * their source text so that FHIR decimals keep their precision.
+ *
+ * The parser rejects everything RFC 8259 rejects (JSONTestSuite n_ files),
+ * including invalid UTF-8, lone surrogate escapes, and a leading BOM; it
+ * enforces a nesting depth limit (MN_JSON_MAX_DEPTH) with MN_ELIMIT.
+ */
+#ifndef MEDNEC_JSON_H
+#define MEDNEC_JSON_H
+
+#include "mednec/util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MN_JSON_MAX_DEPTH 512
+
+typedef enum mn_json_type {
+	MN_JSON_NULL = 0, MN_JSON_FALSE, MN_JSON_TRUE, MN_JSON_NUMBER,
+	MN_JSON_STRING, MN_JSON_ARRAY, MN_JSON_OBJECT
+} mn_json_type;
+
+typedef struct mn_json mn_json;
+typedef struct mn_json_member mn_json_member;
+
+struct mn_json {
+	uint8_t type;     /* mn_json_type */
+	uint32_t offset;  /* byte offset of the value's first character */
+	uint32_t n;       /* STRING/NUMBER: byte length; ARRAY: items; OBJECT: members */
+	union {
+		const char *s;            /* STRING (unescaped) and NUMBER (source text) */
+		mn_json *items;           /* ARRAY */
+		mn_json_member *members;  /* OBJECT */
+	} u;
+};
+
+struct mn_json_member {
+	const char *key;
+	uint32_t key_len;
+	uint32_t key_offset;  /* byte offset of the key's opening quote */
+	mn_json value;
+};
+
+/* Parse text[0..len) into arena memory. On error returns MN_EJSON (or
+ * MN_ELIMIT, MN_ENOMEM) with err->line/column set and err->source = name. */
+mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
+                        mn_json **out, mn_error *err);
+
+/* First member named key in an object; NULL if absent or not an object. */
+const mn_json *mn_json_get(const mn_json *obj, const char *key);
+const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen);
+/* String value of member key, or NULL if absent or not a string. */
+const char *mn_json_get_string(const mn_json *obj, const char *key);
+bool mn_json_is_string(const mn_json *v, const char *s);
+
+/* 1-based line and column (in bytes) of a byte offset within text. */
+void mn_json_position(const char *text, size_t len, size_t offset, int *line, int *column);
+
+/* Write v as compact JSON (keys in document order, numbers as in source). */
+int mn_json_write(mn_buf *out, const mn_json *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
