@@ -1,0 +1,142 @@
+/*
+ * src/fhir/model.c: lookups in the generated FHIR R4 type model.
+ *
+ * Types are found by binary search in the sorted table mn_fhir__types; a
+ * type's own elements are sorted by name and searched the same way, walking
+ * the base links (Observation -> DomainResource -> Resource) for inherited
+ * ones. JSON property names of choice elements ("valueQuantity") are split at
+ * each capital letter and the prefix looked up as a choice element whose
+ * types include the suffix with its first letter lowered ("Quantity",
+ * "dateTime", "string").
+ */
+#include "fhir/model.h"
+
+#include <string.h>
+
+/* strcmp of a counted string against a NUL-terminated one. */
+static int S_cmpn(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+	for (i = 0; i < alen; i++) {
+		unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[i];
+		if (cb == 0)
+			return 1;
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return b[i] == 0 ? 0 : -1;
+}
+
+const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len)
+{
+	size_t lo = 0, hi = mn_fhir__ntypes;
+	if (!name)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = S_cmpn(name, len, mn_fhir__types[mid].name);
+		if (c == 0)
+			return &mn_fhir__types[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The own element of t named name, or NULL. */
+static const mn_fhir_element *S_own_element(const mn_fhir_type *t, const char *name, size_t len)
+{
+	size_t lo = 0, hi = t->nelements;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = S_cmpn(name, len, t->elements[mid].name);
+		if (c == 0)
+			return &t->elements[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const mn_fhir_element *mn_fhir_element_find(const mn_fhir_type *t, const char *name, size_t len)
+{
+	if (!name)
+		return NULL;
+	for (; t; t = t->base) {
+		const mn_fhir_element *e = S_own_element(t, name, len);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+/* The type among e's types whose name is the JSON suffix s[0..n) with its
+ * first letter lowered when the type name starts lowercase ("DateTime" ->
+ * dateTime; "Quantity" -> Quantity). */
+static const mn_fhir_type *S_choice_type(const mn_fhir_element *e, const char *s, size_t n)
+{
+	for (unsigned i = 0; i < e->ntypes; i++) {
+		const char *tn = e->types[i]->name;
+		size_t tl = strlen(tn);
+		if (tl != n || tl == 0)
+			continue;
+		char c0 = tn[0];
+		if (c0 >= 'a' && c0 <= 'z')
+			c0 = (char)(c0 - 'a' + 'A');
+		if (s[0] == c0 && memcmp(s + 1, tn + 1, n - 1) == 0)
+			return e->types[i];
+	}
+	return NULL;
+}
+
+const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const char *name,
+                                                size_t len, const mn_fhir_type **type)
+{
+	const mn_fhir_element *e;
+	if (type)
+		*type = NULL;
+	if (!t || !name || len == 0)
+		return NULL;
+	e = mn_fhir_element_find(t, name, len);
+	if (e && !e->choice) {
+		if (type)
+			*type = e->ntypes ? e->types[0] : NULL;
+		return e;
+	}
+	/* A choice: "valueQuantity" = "value" + "Quantity". Try each split
+	 * before a capital letter. */
+	for (size_t i = 1; i < len; i++) {
+		if (name[i] < 'A' || name[i] > 'Z')
+			continue;
+		e = mn_fhir_element_find(t, name, i);
+		if (!e || !e->choice)
+			continue;
+		const mn_fhir_type *ct = S_choice_type(e, name + i, len - i);
+		if (ct) {
+			if (type)
+				*type = ct;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+bool mn_fhir_type_is_a(const mn_fhir_type *t, const mn_fhir_type *base)
+{
+	if (!base)
+		return false;
+	for (; t; t = t->base)
+		if (t == base)
+			return true;
+	return false;
+}
+
+bool mn_fhir_is_resource_type(const char *name, size_t len)
+{
+	const mn_fhir_type *t = mn_fhir_type_find(name, len);
+	return t && t->kind == MN_FHIR_RESOURCE;
+}
