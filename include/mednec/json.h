@@ -8,8 +8,10 @@
  * their source text so that FHIR decimals keep their precision.
  *
  * The parser rejects everything RFC 8259 rejects (JSONTestSuite n_ files),
- * including invalid UTF-8, lone surrogate escapes, and a leading BOM; it
- * enforces a nesting depth limit (MN_JSON_MAX_DEPTH) with MN_ELIMIT.
+ * including invalid UTF-8 and lone surrogate escapes (which have no UTF-8
+ * form); a leading UTF-8 byte order mark is skipped. It enforces a nesting
+ * depth limit (MN_JSON_MAX_DEPTH) with MN_ELIMIT. docs/JSON.md lists what it
+ * does with each implementation-defined (i_) case of JSONTestSuite.
  */
 #ifndef MEDNEC_JSON_H
 #define MEDNEC_JSON_H

@@ -1,0 +1,532 @@
+/*
+ * json.c: a strict RFC 8259 parser into an arena tree, plus lookups and a
+ * compact writer.
+ *
+ * The parser is recursive descent over the whole text (depth capped at
+ * MN_JSON_MAX_DEPTH). Children are gathered on one scratch stack and copied
+ * into the arena as a contiguous array when their container closes, so a
+ * value tree costs one arena allocation per container plus its strings.
+ * Strings are validated as UTF-8 (no overlong forms, no surrogates, nothing
+ * above U+10FFFF) and escapes are decoded; a \u escape of a lone surrogate is
+ * rejected since it has no UTF-8 form. A leading UTF-8 byte order mark is
+ * skipped (RFC 8259 §8.1 allows a parser to ignore it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/json.h"
+
+typedef struct parser {
+	const char *s;
+	size_t n, i;
+	mn_arena *arena;
+	const char *name;
+	mn_error *err;
+	int depth;
+	/* scratch stacks */
+	mn_json *vals;
+	size_t nvals, capvals;
+	mn_json_member *mems;
+	size_t nmems, capmems;
+	mn_buf sbuf;  /* string unescape scratch */
+} parser;
+
+static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
+{
+	int line, col;
+	mn_json_position(p->s, p->n, at, &line, &col);
+	mn_error_locate(p->err, p->name, line, col);
+	if (at >= p->n)
+		return mn_error_set(p->err, code, "%s at end of input", what);
+	unsigned char c = (unsigned char)p->s[at];
+	if (c >= 0x20 && c < 0x7f)
+		return mn_error_set(p->err, code, "%s near '%c'", what, c);
+	return mn_error_set(p->err, code, "%s near byte 0x%02x", what, c);
+}
+
+static void skip_ws(parser *p)
+{
+	while (p->i < p->n) {
+		char c = p->s[p->i];
+		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+			break;
+		p->i++;
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;  /* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0;  /* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;  /* overlong */
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0;  /* above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+	for (int k = 0; k < 4; k++) {
+		char c = s[k];
+		v <<= 4;
+		if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+		else return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void put_utf8(mn_buf *b, unsigned cp)
+{
+	char u[4];
+	size_t k;
+	if (cp < 0x80) { u[0] = (char)cp; k = 1; }
+	else if (cp < 0x800) { u[0] = (char)(0xc0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3f)); k = 2; }
+	else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f)); k = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); u[3] = (char)(0x80 | (cp & 0x3f)); k = 4;
+	}
+	mn_buf_put(b, u, k);
+}
+
+/* string -> '"' chars '"' ; p->i at the opening quote. */
+static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)p->s;
+	size_t i = p->i + 1, start = i;
+	/* fast path: no escapes */
+	for (;;) {
+		if (i >= p->n)
+			return fail_at(p, p->i, MN_EJSON, "unterminated string");
+		unsigned c = s[i];
+		if (c == '"' || c == '\\')
+			break;
+		if (c < 0x20)
+			return fail_at(p, i, MN_EJSON, "control character in string");
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k = utf8_len(s + i, p->n - i);
+		if (!k)
+			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
+		i += k;
+	}
+	if (s[i] == '"') {
+		size_t len = i - start;
+		if (len > UINT32_MAX)
+			return fail_at(p, p->i, MN_ELIMIT, "string too long");
+		char *copy = mn_arena_strndup(p->arena, p->s + start, len);
+		if (!copy)
+			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+		*out = copy;
+		*outlen = (uint32_t)len;
+		p->i = i + 1;
+		return MN_OK;
+	}
+	/* slow path: decode escapes into the scratch buffer */
+	mn_buf *b = &p->sbuf;
+	mn_buf_reset(b);
+	mn_buf_put(b, p->s + start, i - start);
+	for (;;) {
+		if (i >= p->n)
+			return fail_at(p, p->i, MN_EJSON, "unterminated string");
+		unsigned c = s[i];
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return fail_at(p, i, MN_EJSON, "control character in string");
+		if (c == '\\') {
+			if (i + 1 >= p->n)
+				return fail_at(p, i, MN_EJSON, "unterminated escape");
+			char e = p->s[i + 1];
+			const char *rep = NULL;
+			switch (e) {
+			case '"': rep = "\""; break;
+			case '\\': rep = "\\"; break;
+			case '/': rep = "/"; break;
+			case 'b': rep = "\b"; break;
+			case 'f': rep = "\f"; break;
+			case 'n': rep = "\n"; break;
+			case 'r': rep = "\r"; break;
+			case 't': rep = "\t"; break;
+			case 'u': {
+				unsigned cp, lo;
+				if (i + 6 > p->n || hex4(p->s + i + 2, &cp))
+					return fail_at(p, i, MN_EJSON, "invalid \\u escape");
+				i += 6;
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					if (i + 6 > p->n || p->s[i] != '\\' || p->s[i + 1] != 'u' ||
+					    hex4(p->s + i + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
+						return fail_at(p, i - 6, MN_EJSON, "unpaired surrogate in \\u escape");
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+					return fail_at(p, i - 6, MN_EJSON, "unpaired surrogate in \\u escape");
+				}
+				put_utf8(b, cp);
+				continue;
+			}
+			default:
+				return fail_at(p, i, MN_EJSON, "invalid escape");
+			}
+			mn_buf_put(b, rep, 1);
+			i += 2;
+			continue;
+		}
+		size_t k = c < 0x80 ? 1 : utf8_len(s + i, p->n - i);
+		if (!k)
+			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
+		mn_buf_put(b, p->s + i, k);
+		i += k;
+	}
+	if (b->failed)
+		return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+	if (b->len > UINT32_MAX)
+		return fail_at(p, p->i, MN_ELIMIT, "string too long");
+	char *copy = mn_arena_strndup(p->arena, mn_buf_cstr(b), b->len);
+	if (!copy)
+		return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+	*out = copy;
+	*outlen = (uint32_t)b->len;
+	p->i = i + 1;
+	return MN_OK;
+}
+
+/* number -> '-'? int frac? exp? */
+static mn_status parse_number(parser *p, mn_json *v)
+{
+	const char *s = p->s;
+	size_t i = p->i, n = p->n;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i >= n || s[i] < '0' || s[i] > '9')
+		return fail_at(p, p->i, MN_EJSON, "invalid number");
+	if (s[i] == '0') {
+		i++;
+	} else {
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return fail_at(p, i, MN_EJSON, "digit expected after decimal point");
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return fail_at(p, i, MN_EJSON, "digit expected in exponent");
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	v->type = MN_JSON_NUMBER;
+	v->n = (uint32_t)(i - p->i);
+	v->u.s = mn_arena_strndup(p->arena, s + p->i, i - p->i);
+	if (!v->u.s)
+		return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+	p->i = i;
+	return MN_OK;
+}
+
+static int push_val(parser *p, const mn_json *v)
+{
+	if (p->nvals == p->capvals) {
+		size_t cap = p->capvals ? p->capvals * 2 : 256;
+		mn_json *nv = realloc(p->vals, cap * sizeof *nv);
+		if (!nv)
+			return -1;
+		p->vals = nv;
+		p->capvals = cap;
+	}
+	p->vals[p->nvals++] = *v;
+	return 0;
+}
+
+static int push_mem(parser *p, const mn_json_member *m)
+{
+	if (p->nmems == p->capmems) {
+		size_t cap = p->capmems ? p->capmems * 2 : 256;
+		mn_json_member *nm = realloc(p->mems, cap * sizeof *nm);
+		if (!nm)
+			return -1;
+		p->mems = nm;
+		p->capmems = cap;
+	}
+	p->mems[p->nmems++] = *m;
+	return 0;
+}
+
+static mn_status parse_value(parser *p, mn_json *v);
+
+/* array -> '[' (value (',' value)*)? ']' */
+static mn_status parse_array(parser *p, mn_json *v)
+{
+	size_t base = p->nvals;
+	mn_status rc;
+	p->i++;
+	skip_ws(p);
+	if (p->i < p->n && p->s[p->i] == ']') {
+		p->i++;
+	} else {
+		for (;;) {
+			mn_json item;
+			if ((rc = parse_value(p, &item)) != MN_OK)
+				return rc;
+			if (push_val(p, &item))
+				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+			skip_ws(p);
+			if (p->i < p->n && p->s[p->i] == ',') {
+				p->i++;
+				continue;
+			}
+			if (p->i < p->n && p->s[p->i] == ']') {
+				p->i++;
+				break;
+			}
+			return fail_at(p, p->i, MN_EJSON, "',' or ']' expected");
+		}
+	}
+	size_t count = p->nvals - base;
+	v->type = MN_JSON_ARRAY;
+	v->n = (uint32_t)count;
+	v->u.items = NULL;
+	if (count) {
+		v->u.items = mn_arena_alloc(p->arena, count * sizeof(mn_json));
+		if (!v->u.items)
+			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+		memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
+	}
+	p->nvals = base;
+	return MN_OK;
+}
+
+/* object -> '{' (string ':' value (',' string ':' value)*)? '}' */
+static mn_status parse_object(parser *p, mn_json *v)
+{
+	size_t base = p->nmems;
+	mn_status rc;
+	p->i++;
+	skip_ws(p);
+	if (p->i < p->n && p->s[p->i] == '}') {
+		p->i++;
+	} else {
+		for (;;) {
+			mn_json_member m;
+			if (p->i >= p->n || p->s[p->i] != '"')
+				return fail_at(p, p->i, MN_EJSON, "object key (a string) expected");
+			m.key_offset = (uint32_t)p->i;
+			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
+				return rc;
+			skip_ws(p);
+			if (p->i >= p->n || p->s[p->i] != ':')
+				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
+			p->i++;
+			if ((rc = parse_value(p, &m.value)) != MN_OK)
+				return rc;
+			if (push_mem(p, &m))
+				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+			skip_ws(p);
+			if (p->i < p->n && p->s[p->i] == ',') {
+				p->i++;
+				skip_ws(p);
+				continue;
+			}
+			if (p->i < p->n && p->s[p->i] == '}') {
+				p->i++;
+				break;
+			}
+			return fail_at(p, p->i, MN_EJSON, "',' or '}' expected");
+		}
+	}
+	size_t count = p->nmems - base;
+	v->type = MN_JSON_OBJECT;
+	v->n = (uint32_t)count;
+	v->u.members = NULL;
+	if (count) {
+		v->u.members = mn_arena_alloc(p->arena, count * sizeof(mn_json_member));
+		if (!v->u.members)
+			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+		memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
+	}
+	p->nmems = base;
+	return MN_OK;
+}
+
+static mn_status parse_literal(parser *p, const char *word, mn_json_type type, mn_json *v)
+{
+	size_t k = strlen(word);
+	if (p->n - p->i < k || memcmp(p->s + p->i, word, k) != 0)
+		return fail_at(p, p->i, MN_EJSON, "invalid literal");
+	p->i += k;
+	v->type = (uint8_t)type;
+	v->n = 0;
+	v->u.s = NULL;
+	return MN_OK;
+}
+
+/* value -> object | array | string | number | true | false | null */
+static mn_status parse_value(parser *p, mn_json *v)
+{
+	mn_status rc;
+	skip_ws(p);
+	if (p->i >= p->n)
+		return fail_at(p, p->i, MN_EJSON, "value expected");
+	v->offset = (uint32_t)p->i;
+	switch (p->s[p->i]) {
+	case '{':
+	case '[':
+		if (++p->depth > MN_JSON_MAX_DEPTH)
+			return fail_at(p, p->i, MN_ELIMIT, "nesting deeper than 512 levels");
+		rc = p->s[p->i] == '{' ? parse_object(p, v) : parse_array(p, v);
+		p->depth--;
+		return rc;
+	case '"':
+		v->type = MN_JSON_STRING;
+		return parse_string(p, &v->u.s, &v->n);
+	case 't': return parse_literal(p, "true", MN_JSON_TRUE, v);
+	case 'f': return parse_literal(p, "false", MN_JSON_FALSE, v);
+	case 'n': return parse_literal(p, "null", MN_JSON_NULL, v);
+	default:
+		return parse_number(p, v);
+	}
+}
+
+mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
+                        mn_json **out, mn_error *err)
+{
+	parser p;
+	memset(&p, 0, sizeof p);
+	p.s = text;
+	p.n = len;
+	p.arena = arena;
+	p.name = name ? name : "";
+	p.err = err;
+	*out = NULL;
+	if (len > UINT32_MAX) {
+		mn_error_locate(err, p.name, 0, 0);
+		return mn_error_set(err, MN_ELIMIT, "input larger than 4 GiB");
+	}
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		p.i = 3;
+	mn_json *root = mn_arena_alloc(arena, sizeof *root);
+	mn_status rc = root ? parse_value(&p, root) : mn_error_set(err, MN_ENOMEM, "out of memory");
+	if (rc == MN_OK) {
+		skip_ws(&p);
+		if (p.i != p.n)
+			rc = fail_at(&p, p.i, MN_EJSON, "unexpected text after the JSON value");
+	}
+	free(p.vals);
+	free(p.mems);
+	mn_buf_free(&p.sbuf);
+	if (rc == MN_OK)
+		*out = root;
+	return rc;
+}
+
+const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen)
+{
+	if (!obj || obj->type != MN_JSON_OBJECT)
+		return NULL;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		if (m->key_len == keylen && memcmp(m->key, key, keylen) == 0)
+			return &m->value;
+	}
+	return NULL;
+}
+
+const mn_json *mn_json_get(const mn_json *obj, const char *key)
+{
+	return mn_json_getn(obj, key, strlen(key));
+}
+
+const char *mn_json_get_string(const mn_json *obj, const char *key)
+{
+	const mn_json *v = mn_json_get(obj, key);
+	return v && v->type == MN_JSON_STRING ? v->u.s : NULL;
+}
+
+bool mn_json_is_string(const mn_json *v, const char *s)
+{
+	return v && v->type == MN_JSON_STRING && strlen(s) == v->n && memcmp(v->u.s, s, v->n) == 0;
+}
+
+void mn_json_position(const char *text, size_t len, size_t offset, int *line, int *column)
+{
+	int l = 1;
+	size_t line_start = 0;
+	if (offset > len)
+		offset = len;
+	for (size_t i = 0; i < offset; i++) {
+		if (text[i] == '\n') {
+			l++;
+			line_start = i + 1;
+		}
+	}
+	*line = l;
+	*column = (int)(offset - line_start) + 1;
+}
+
+int mn_json_write(mn_buf *out, const mn_json *v)
+{
+	int rc = 0;
+	switch (v->type) {
+	case MN_JSON_NULL: return mn_buf_puts(out, "null");
+	case MN_JSON_TRUE: return mn_buf_puts(out, "true");
+	case MN_JSON_FALSE: return mn_buf_puts(out, "false");
+	case MN_JSON_NUMBER: return mn_buf_put(out, v->u.s, v->n);
+	case MN_JSON_STRING: return mn_buf_put_json_string(out, v->u.s, v->n);
+	case MN_JSON_ARRAY:
+		rc |= mn_buf_putc(out, '[');
+		for (uint32_t i = 0; i < v->n; i++) {
+			if (i)
+				rc |= mn_buf_putc(out, ',');
+			rc |= mn_json_write(out, &v->u.items[i]);
+		}
+		rc |= mn_buf_putc(out, ']');
+		return rc ? -1 : 0;
+	case MN_JSON_OBJECT:
+		rc |= mn_buf_putc(out, '{');
+		for (uint32_t i = 0; i < v->n; i++) {
+			const mn_json_member *m = &v->u.members[i];
+			if (i)
+				rc |= mn_buf_putc(out, ',');
+			rc |= mn_buf_put_json_string(out, m->key, m->key_len);
+			rc |= mn_buf_putc(out, ':');
+			rc |= mn_json_write(out, &m->value);
+		}
+		rc |= mn_buf_putc(out, '}');
+		return rc ? -1 : 0;
+	}
+	return -1;
+}

@@ -1,0 +1,160 @@
+/*
+ * arena.c: a bump allocator freed in one call.
+ *
+ * Memory comes in blocks that double in size up to 1 MiB; an allocation
+ * larger than a quarter block gets a block of its own. With MN_ARENA_DEBUG
+ * every allocation is its own malloc, chained for mn_arena_free, so that
+ * AddressSanitizer and valgrind see each object's bounds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/util.h"
+
+#define ALIGN 16u
+#define FIRST_BLOCK 4096u
+#define MAX_BLOCK (1u << 20)
+
+typedef struct block {
+	struct block *next;
+	size_t size, used;
+	_Alignas(16) unsigned char data[];
+} block;
+
+struct mn_arena {
+	block *head;
+	size_t next_size;
+	size_t used;
+};
+
+mn_arena *mn_arena_new(void)
+{
+	mn_arena *a = calloc(1, sizeof *a);
+	if (a)
+		a->next_size = FIRST_BLOCK;
+	return a;
+}
+
+void mn_arena_free(mn_arena *a)
+{
+	if (!a)
+		return;
+	for (block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+size_t mn_arena_used(const mn_arena *a)
+{
+	return a ? a->used : 0;
+}
+
+static block *new_block(size_t size)
+{
+	if (size > SIZE_MAX - sizeof(block))
+		return NULL;
+	block *b = malloc(sizeof(block) + size);
+	if (b) {
+		b->size = size;
+		b->used = 0;
+	}
+	return b;
+}
+
+void *mn_arena_alloc(mn_arena *a, size_t n)
+{
+	if (!a)
+		return NULL;
+	if (n == 0)
+		n = 1;
+	if (n > SIZE_MAX - ALIGN)
+		return NULL;
+#if MN_ARENA_DEBUG
+	block *b = new_block(n);
+	if (!b)
+		return NULL;
+	b->used = n;
+	b->next = a->head;
+	a->head = b;
+	a->used += n;
+	return b->data;
+#else
+	size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	block *b = a->head;
+	if (!b || b->size - b->used < need) {
+		if (need > a->next_size / 4) {
+			/* A big object gets its own block behind the current one so
+			 * the current block's free space is not wasted. */
+			block *big = new_block(need);
+			if (!big)
+				return NULL;
+			big->used = need;
+			if (b) {
+				big->next = b->next;
+				b->next = big;
+			} else {
+				big->next = NULL;
+				a->head = big;
+			}
+			a->used += n;
+			return big->data;
+		}
+		b = new_block(a->next_size);
+		if (!b)
+			return NULL;
+		if (a->next_size < MAX_BLOCK)
+			a->next_size *= 2;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = b->data + b->used;
+	b->used += need;
+	a->used += n;
+	return p;
+#endif
+}
+
+void *mn_arena_calloc(mn_arena *a, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		return NULL;
+	void *p = mn_arena_alloc(a, count * size);
+	if (p)
+		memset(p, 0, count * size);
+	return p;
+}
+
+char *mn_arena_strndup(mn_arena *a, const char *s, size_t n)
+{
+	if (n == SIZE_MAX)
+		return NULL;
+	char *p = mn_arena_alloc(a, n + 1);
+	if (!p)
+		return NULL;
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *mn_arena_strdup(mn_arena *a, const char *s)
+{
+	return mn_arena_strndup(a, s, strlen(s));
+}
+
+char *mn_arena_printf(mn_arena *a, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = NULL;
+	if (n >= 0 && (p = mn_arena_alloc(a, (size_t)n + 1)) != NULL)
+		vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	return p;
+}

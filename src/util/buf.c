@@ -1,0 +1,181 @@
+/*
+ * buf.c: growable byte buffers with a cap, and whole-file reading.
+ *
+ * A failed append (out of memory or over the cap) sets the sticky `failed`
+ * flag and leaves the content unchanged, so writers can append freely and
+ * check once at the end.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/util.h"
+
+#define DEFAULT_MAX ((size_t)256 << 20)
+
+void mn_buf_free(mn_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void mn_buf_reset(mn_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int grow(mn_buf *b, size_t extra)
+{
+	size_t max = b->max ? b->max : DEFAULT_MAX;
+	if (b->failed)
+		return -1;
+	if (extra > max || b->len > max - extra) {
+		b->failed = true;
+		return -1;
+	}
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return -1;
+	}
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int mn_buf_put(mn_buf *b, const void *p, size_t n)
+{
+	if (grow(b, n))
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int mn_buf_puts(mn_buf *b, const char *s)
+{
+	return mn_buf_put(b, s, strlen(s));
+}
+
+int mn_buf_putc(mn_buf *b, char c)
+{
+	return mn_buf_put(b, &c, 1);
+}
+
+int mn_buf_printf(mn_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char small[256];
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	int rc;
+	if (n < 0) {
+		b->failed = true;
+		rc = -1;
+	} else if ((size_t)n < sizeof small) {
+		rc = mn_buf_put(b, small, (size_t)n);
+	} else if (grow(b, (size_t)n)) {
+		rc = -1;
+	} else {
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+		b->len += (size_t)n;
+		rc = 0;
+	}
+	va_end(ap2);
+	return rc;
+}
+
+int mn_buf_put_json_string(mn_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	int rc = mn_buf_putc(b, '"');
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[7];
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (c < 0x20) {
+				memcpy(u, "\\u00", 4);
+				u[4] = hex[c >> 4];
+				u[5] = hex[c & 15];
+				u[6] = '\0';
+				esc = u;
+			}
+		}
+		if (esc) {
+			rc |= mn_buf_put(b, s + start, i - start);
+			rc |= mn_buf_puts(b, esc);
+			start = i + 1;
+		}
+	}
+	rc |= mn_buf_put(b, s + start, n - start);
+	rc |= mn_buf_putc(b, '"');
+	return rc ? -1 : 0;
+}
+
+const char *mn_buf_cstr(mn_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+char *mn_buf_detach(mn_buf *b, size_t *len)
+{
+	char *p = b->data;
+	if (!p)
+		p = calloc(1, 1);
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+mn_status mn_read_file(const char *path, char **out, size_t *len, mn_error *err)
+{
+	*out = NULL;
+	if (len)
+		*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		mn_error_locate(err, path, 0, 0);
+		return mn_error_set(err, MN_EIO, "cannot open: %s", strerror(errno));
+	}
+	mn_buf b = MN_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		mn_buf_put(&b, chunk, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad || b.failed) {
+		mn_buf_free(&b);
+		mn_error_locate(err, path, 0, 0);
+		return mn_error_set(err, bad ? MN_EIO : MN_ENOMEM, bad ? "read error" : "file too large or out of memory");
+	}
+	*out = mn_buf_detach(&b, len);
+	return *out ? MN_OK : mn_error_set(err, MN_ENOMEM, "out of memory");
+}
