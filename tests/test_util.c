@@ -1,0 +1,114 @@
+/*
+ * test_util.c: arena, buffers, errors and FHIR date/time values.
+ */
+#include <string.h>
+
+#include "mednec/util.h"
+#include "test.h"
+
+static void test_arena(void)
+{
+	mn_arena *a = mn_arena_new();
+	char *p = mn_arena_alloc(a, 10);
+	CHECK(p != NULL && ((uintptr_t)p % 16) == 0);
+	memset(p, 'x', 10);
+	char *big = mn_arena_alloc(a, 1 << 20);  /* own block */
+	CHECK(big != NULL);
+	big[(1 << 20) - 1] = 1;
+	CHECK_STR(mn_arena_printf(a, "%s-%d", "a", 7), "a-7");
+	CHECK_STR(mn_arena_strndup(a, "hello", 3), "hel");
+	CHECK(mn_arena_calloc(a, SIZE_MAX / 2, 4) == NULL);  /* overflow is refused */
+	CHECK(mn_arena_used(a) >= 10 + (1 << 20));
+	for (int i = 0; i < 10000; i++)
+		CHECK(mn_arena_alloc(a, 100) != NULL);
+	mn_arena_free(a);
+}
+
+static void test_buf(void)
+{
+	mn_buf b = MN_BUF_INIT;
+	CHECK_STR(mn_buf_cstr(&b), "");
+	mn_buf_puts(&b, "a");
+	mn_buf_printf(&b, "%d%s", 12, "b");
+	mn_buf_put_json_string(&b, "q\"\n\x01", 4);
+	CHECK_STR(mn_buf_cstr(&b), "a12b\"q\\\"\\n\\u0001\"");
+	mn_buf_free(&b);
+	mn_buf small = MN_BUF_INIT;
+	small.max = 4;
+	CHECK_INT(mn_buf_puts(&small, "abc"), 0);
+	CHECK_INT(mn_buf_puts(&small, "de"), -1);
+	CHECK(small.failed);
+	CHECK_STR(mn_buf_cstr(&small), "abc");
+	mn_buf_free(&small);
+}
+
+static void test_error(void)
+{
+	mn_error e;
+	char out[1024];
+	mn_error_clear(&e);
+	mn_error_locate(&e, "case.json", 3, 14);
+	mn_error_set_path(&e, "/entry/0/resource");
+	CHECK_INT(mn_error_set(&e, MN_EFHIR, "bad %s", "thing"), MN_EFHIR);
+	mn_error_format(&e, out, sizeof out);
+	CHECK_STR(out, "case.json:3:14: /entry/0/resource: bad thing");
+	CHECK_STR(mn_status_name(MN_EREF), "broken-reference");
+	CHECK_INT(mn_error_set(NULL, MN_EIO, "x"), MN_EIO);
+}
+
+static void roundtrip(const char *s, mn_dt_kind kind)
+{
+	mn_datetime dt;
+	char out[64];
+	mn_status rc = mn_datetime_parse(s, strlen(s), kind, &dt, NULL);
+	CHECK_MSG(rc == MN_OK, "parse %s", s);
+	mn_datetime_format(&dt, out, sizeof out);
+	CHECK_STR(out, s);
+}
+
+static void test_datetime(void)
+{
+	roundtrip("2024", MN_DT_DATE);
+	roundtrip("2024-02", MN_DT_DATE);
+	roundtrip("2024-02-29", MN_DT_DATE);
+	roundtrip("2024-02-29T10:20", MN_DT_DATETIME);
+	roundtrip("2024-02-29T10:20:30.120Z", MN_DT_DATETIME);
+	roundtrip("2024-02-29T10:20:30-05:30", MN_DT_DATETIME);
+	roundtrip("23:59:59", MN_DT_TIME);
+	mn_datetime dt;
+	mn_error err;
+	CHECK_INT(mn_datetime_parse("2023-02-29", 10, MN_DT_DATE, &dt, &err), MN_EUSAGE);
+	CHECK(strstr(err.message, "2023-02-29") != NULL);
+	CHECK_INT(mn_datetime_parse("2023-13-01", 10, MN_DT_DATE, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse("2023-1-01", 9, MN_DT_DATE, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse("2023-01-01T10", 13, MN_DT_DATETIME, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse("2023-01-01T10:00", 16, MN_DT_DATE, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse("24:00", 5, MN_DT_TIME, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse_any("2020-05-06T01:02:03Z", 20, &dt, NULL), MN_OK);
+	CHECK_INT(dt.kind, MN_DT_DATETIME);
+	CHECK_INT(dt.precision, MN_DT_SECOND);
+
+	CHECK_INT(mn_days_from_civil(1970, 1, 1), 0);
+	CHECK_INT(mn_days_from_civil(2000, 3, 1), 11017);
+	CHECK_INT(mn_days_from_civil(2026, 11, 20) - mn_days_from_civil(2026, 5, 20), 184);
+	int y, m, d;
+	mn_civil_from_days(11017, &y, &m, &d);
+	CHECK(y == 2000 && m == 3 && d == 1);
+	mn_civil_from_days(-1, &y, &m, &d);
+	CHECK(y == 1969 && m == 12 && d == 31);
+	y = 2024; m = 8; d = 31;
+	mn_date_add_months(&y, &m, &d, -6);
+	CHECK(y == 2024 && m == 2 && d == 29);
+	y = 2024; m = 1; d = 15;
+	mn_date_add_months(&y, &m, &d, -13);
+	CHECK(y == 2022 && m == 12 && d == 15);
+}
+
+int main(void)
+{
+	test_arena();
+	test_buf();
+	test_error();
+	test_datetime();
+	TEST_END();
+}
