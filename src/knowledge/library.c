@@ -1,0 +1,284 @@
+/*
+ * library.c: the evidence library: CSL-JSON references
+ * (evidence/references.json) and structured findings
+ * (evidence/findings.yaml), each with a verification status.
+ *
+ * References are formatted once at load in a Vancouver-like style
+ * ("Deer TR, Levy RM, Kramer J, et al. Title. Pain. 2017;158(4):669-681.
+ * doi:..."), so renderers only print strings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/knowledge.h"
+#include "knowledge_int.h"
+#include "yaml_int.h"
+
+const char *mn_verification_name(mn_verification v)
+{
+	switch (v) {
+	case MN_VERIFIED_CONFIRMED: return "confirmed";
+	case MN_VERIFIED_SECONDARY: return "secondary";
+	case MN_VERIFIED_NOT_CONFIRMED: return "not-confirmed";
+	}
+	return "unknown";
+}
+
+int mn_parse_verification(const char *s)
+{
+	if (!s)
+		return -1;
+	if (strcmp(s, "confirmed") == 0) return MN_VERIFIED_CONFIRMED;
+	if (strcmp(s, "secondary") == 0) return MN_VERIFIED_SECONDARY;
+	if (strcmp(s, "not-confirmed") == 0) return MN_VERIFIED_NOT_CONFIRMED;
+	return -1;
+}
+
+static const char *jstr(const mn_json *o, const char *key)
+{
+	return mn_json_get_string(o, key);
+}
+
+/* "Deer TR, Levy RM, Kramer J, et al." from CSL author objects. */
+static void put_authors(mn_buf *b, const mn_json *authors)
+{
+	if (!authors || authors->type != MN_JSON_ARRAY || authors->n == 0)
+		return;
+	uint32_t shown = authors->n > 6 ? 3 : authors->n;
+	for (uint32_t i = 0; i < shown; i++) {
+		const mn_json *a = &authors->u.items[i];
+		const char *family = jstr(a, "family"), *given = jstr(a, "given"), *lit = jstr(a, "literal");
+		if (i)
+			mn_buf_puts(b, ", ");
+		if (lit) {
+			mn_buf_puts(b, lit);
+			continue;
+		}
+		mn_buf_puts(b, family ? family : "?");
+		if (given && *given) {
+			mn_buf_putc(b, ' ');
+			/* initials: first letter of each given-name word, letters already initials kept */
+			for (const char *g = given; *g; g++) {
+				if ((g == given || g[-1] == ' ' || g[-1] == '-') && *g != ' ' && *g != '.' && *g != '-')
+					mn_buf_putc(b, *g);
+			}
+		}
+	}
+	if (shown < authors->n)
+		mn_buf_puts(b, ", et al");
+	mn_buf_puts(b, ". ");
+}
+
+static const char *format_reference(mn_arena *a, const mn_json *item)
+{
+	mn_buf b = MN_BUF_INIT;
+	put_authors(&b, mn_json_get(item, "author"));
+	const char *title = jstr(item, "title");
+	if (title) {
+		mn_buf_puts(&b, title);
+		size_t n = strlen(title);
+		if (n && title[n - 1] != '.' && title[n - 1] != '?')
+			mn_buf_putc(&b, '.');
+		mn_buf_putc(&b, ' ');
+	}
+	const char *container = jstr(item, "container-title");
+	if (container)
+		mn_buf_printf(&b, "%s. ", container);
+	const mn_json *issued = mn_json_get(item, "issued");
+	const mn_json *parts = mn_json_get(issued, "date-parts");
+	if (parts && parts->type == MN_JSON_ARRAY && parts->n && parts->u.items[0].type == MN_JSON_ARRAY &&
+	    parts->u.items[0].n && parts->u.items[0].u.items[0].type == MN_JSON_NUMBER)
+		mn_buf_put(&b, parts->u.items[0].u.items[0].u.s, parts->u.items[0].u.items[0].n);
+	const char *vol = jstr(item, "volume"), *iss = jstr(item, "issue"), *page = jstr(item, "page");
+	if (vol)
+		mn_buf_printf(&b, ";%s", vol);
+	if (iss)
+		mn_buf_printf(&b, "(%s)", iss);
+	if (page)
+		mn_buf_printf(&b, ":%s", page);
+	if (b.len && b.data[b.len - 1] != ' ')
+		mn_buf_puts(&b, ".");
+	const char *doi = jstr(item, "DOI");
+	if (doi)
+		mn_buf_printf(&b, " doi:%s", doi);
+	const char *pmid = jstr(item, "PMID");
+	if (pmid)
+		mn_buf_printf(&b, " PMID %s", pmid);
+	if (!doi && jstr(item, "URL"))
+		mn_buf_printf(&b, " %s", jstr(item, "URL"));
+	/* trim trailing space */
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	char *s = b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
+	mn_buf_free(&b);
+	return s;
+}
+
+static mn_status load_references(mn_library *lib, const char *path, mn_error *err)
+{
+	char *text;
+	size_t len;
+	mn_status rc = mn_read_file(path, &text, &len, err);
+	if (rc != MN_OK)
+		return rc;
+	mn_json *root;
+	rc = mn_json_parse(lib->arena, path, text, len, &root, err);
+	if (rc == MN_OK && root->type != MN_JSON_ARRAY) {
+		mn_error_locate(err, path, 1, 1);
+		rc = mn_error_set(err, MN_EPOLICY, "CSL-JSON must be an array of items");
+	}
+	if (rc == MN_OK) {
+		lib->nreferences = root->n;
+		lib->references = mn_arena_calloc(lib->arena, root->n ? root->n : 1, sizeof(mn_reference));
+		for (uint32_t i = 0; rc == MN_OK && i < root->n; i++) {
+			const mn_json *it = &root->u.items[i];
+			mn_reference *r = &lib->references[i];
+			const mn_json *custom = mn_json_get(it, "custom");
+			int line, col;
+			mn_json_position(text, len, it->offset, &line, &col);
+			r->id = jstr(it, "id");
+			int v = mn_parse_verification(jstr(custom, "verification"));
+			if (!r->id || v < 0) {
+				mn_error_locate(err, path, line, col);
+				rc = mn_error_set(err, MN_EPOLICY, "reference %u needs an \"id\" and "
+				                  "\"custom\": {\"verification\": confirmed|secondary|not-confirmed}", i);
+				break;
+			}
+			for (uint32_t j = 0; j < i; j++) {
+				if (strcmp(lib->references[j].id, r->id) == 0) {
+					mn_error_locate(err, path, line, col);
+					rc = mn_error_set(err, MN_EPOLICY, "duplicate reference id '%s'", r->id);
+				}
+			}
+			r->verification = (mn_verification)v;
+			r->checked = jstr(custom, "checked");
+			r->doi = jstr(it, "DOI");
+			r->url = jstr(it, "URL");
+			r->pmid = jstr(it, "PMID");
+			r->citation = format_reference(lib->arena, it);
+			if (!r->citation)
+				rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+		}
+	}
+	free(text);
+	return rc;
+}
+
+static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
+{
+	ydoc y;
+	mn_status rc = y_load(&y, path, lib->arena, err);
+	if (rc != MN_OK) {
+		y_free(&y);
+		return rc;
+	}
+	static const char *const keys[] = {"id", "reference", "verification", "population", "intervention",
+	                                   "comparator", "outcome", "followUp", "result", "statement",
+	                                   "checked", "note", NULL};
+	yaml_node_t *root = y_root(&y);
+	if (root->type != YAML_SEQUENCE_NODE) {
+		rc = y_fail(&y, root, "", "findings must be a list");
+		goto out;
+	}
+	lib->nfindings = y_seq_len(root);
+	lib->findings = mn_arena_calloc(lib->arena, lib->nfindings ? lib->nfindings : 1, sizeof(mn_finding));
+	for (size_t i = 0; i < lib->nfindings; i++) {
+		yaml_node_t *n = y_seq_item(&y, root, i);
+		mn_finding *f = &lib->findings[i];
+		bool bad = false;
+		if ((rc = y_check_keys(&y, n, "finding", keys)) != MN_OK)
+			goto out;
+		f->id = y_req_str(&y, n, "id");
+		const char *ref = y_req_str(&y, n, "reference");
+		const char *ver = y_req_str(&y, n, "verification");
+		f->statement = y_req_str(&y, n, "statement");
+		if (!f->id || !ref || !ver || !f->statement) {
+			rc = MN_EPOLICY;
+			goto out;
+		}
+		f->population = y_opt_str(&y, n, "population", &bad);
+		f->intervention = y_opt_str(&y, n, "intervention", &bad);
+		f->comparator = y_opt_str(&y, n, "comparator", &bad);
+		f->outcome = y_opt_str(&y, n, "outcome", &bad);
+		f->follow_up = y_opt_str(&y, n, "followUp", &bad);
+		f->result = y_opt_str(&y, n, "result", &bad);
+		f->checked = y_opt_str(&y, n, "checked", &bad);
+		if (bad) {
+			rc = MN_EPOLICY;
+			goto out;
+		}
+		int v = mn_parse_verification(ver);
+		if (v < 0) {
+			rc = y_fail(&y, y_get(&y, n, "verification"), f->id, "verification must be confirmed, secondary or not-confirmed");
+			goto out;
+		}
+		f->verification = (mn_verification)v;
+		f->reference = mn_library_reference(lib, ref);
+		if (!f->reference) {
+			rc = y_fail(&y, y_get(&y, n, "reference"), f->id, "unknown reference '%s'", ref);
+			goto out;
+		}
+		if (f->verification == MN_VERIFIED_CONFIRMED && f->reference->verification != MN_VERIFIED_CONFIRMED) {
+			rc = y_fail(&y, n, f->id, "a confirmed finding needs a confirmed reference ('%s' is %s)", ref,
+			            mn_verification_name(f->reference->verification));
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(lib->findings[j].id, f->id) == 0) {
+				rc = y_fail(&y, n, f->id, "duplicate finding id");
+				goto out;
+			}
+		}
+	}
+out:
+	y_free(&y);
+	return rc;
+}
+
+mn_status mn_library_load(const char *dir, mn_library **out, mn_error *err)
+{
+	*out = NULL;
+	mn_library *lib = calloc(1, sizeof *lib);
+	if (!lib || !(lib->arena = mn_arena_new())) {
+		free(lib);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/references.json", dir);
+	mn_status rc = load_references(lib, path, err);
+	if (rc == MN_OK) {
+		snprintf(path, sizeof path, "%s/findings.yaml", dir);
+		rc = load_findings(lib, path, err);
+	}
+	if (rc != MN_OK) {
+		mn_library_free(lib);
+		return rc;
+	}
+	*out = lib;
+	return MN_OK;
+}
+
+void mn_library_free(mn_library *lib)
+{
+	if (!lib)
+		return;
+	mn_arena_free(lib->arena);
+	free(lib);
+}
+
+const mn_reference *mn_library_reference(const mn_library *lib, const char *id)
+{
+	for (size_t i = 0; lib && i < lib->nreferences; i++)
+		if (strcmp(lib->references[i].id, id) == 0)
+			return &lib->references[i];
+	return NULL;
+}
+
+const mn_finding *mn_library_finding(const mn_library *lib, const char *id)
+{
+	for (size_t i = 0; lib && i < lib->nfindings; i++)
+		if (strcmp(lib->findings[i].id, id) == 0)
+			return &lib->findings[i];
+	return NULL;
+}

@@ -1,0 +1,676 @@
+/*
+ * policy.c: load a policy file (docs/POLICY-FORMAT.md), check it strictly and
+ * compile every FHIRPath expression and letter template once.
+ *
+ * Everything a policy holds lives in the policy's arena, except compiled
+ * expressions, which are tracked in exprs_ and freed with the policy. Errors
+ * name the file, the YAML line:column and the key path; an expression error
+ * adds the column inside the expression.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "knowledge_int.h"
+#include "yaml_int.h"
+
+typedef struct loader {
+	ydoc y;
+	mn_policy *p;
+	const mn_library *lib;
+	mn_error *err;
+	char key[256];  /* current key path for errors */
+} loader;
+
+#define ARENA (L->p->arena)
+
+static bool valid_id(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+static void set_key(loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_key(loader *L, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(L->key, sizeof L->key, fmt, ap);
+	va_end(ap);
+}
+
+static int track_expr(loader *L, mn_fp_expr *e)
+{
+	mn_policy *p = L->p;
+	if (p->nexprs_ == p->capexprs_) {
+		size_t cap = p->capexprs_ ? p->capexprs_ * 2 : 64;
+		mn_fp_expr **n = realloc(p->exprs_, cap * sizeof *n);
+		if (!n)
+			return -1;
+		p->exprs_ = n;
+		p->capexprs_ = cap;
+	}
+	p->exprs_[p->nexprs_++] = e;
+	return 0;
+}
+
+/* Compile the expression text of a YAML scalar node. */
+static mn_status compile_text(loader *L, const yaml_node_t *node, const char *src, size_t len,
+                              mn_fp_expr **out)
+{
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_expr *x = mn_fp_compile(src, (long)len, &e);
+	if (!x)
+		return y_fail(&L->y, node, L->key, "FHIRPath %s at column %d of \"%.*s\": %s",
+		              e.code == MN_ESYNTAX ? "syntax error" : "error", e.column,
+		              (int)(len > 200 ? 200 : len), src, e.message);
+	if (track_expr(L, x)) {
+		mn_fp_expr_free(x);
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	}
+	*out = x;
+	return MN_OK;
+}
+
+static mn_status compile_key(loader *L, const yaml_node_t *map, const char *key, bool required,
+                             mn_fp_expr **out)
+{
+	*out = NULL;
+	yaml_node_t *v = y_get(&L->y, map, key);
+	size_t klen = strlen(L->key);
+	snprintf(L->key + klen, sizeof L->key - klen, ".%s", key);
+	mn_status rc = MN_OK;
+	if (!v) {
+		if (required)
+			rc = y_fail(&L->y, map, L->key, "missing required key '%s'", key);
+	} else if (v->type != YAML_SCALAR_NODE) {
+		rc = y_fail(&L->y, v, L->key, "expected a FHIRPath expression");
+	} else {
+		rc = compile_text(L, v, (const char *)v->data.scalar.value, v->data.scalar.length, out);
+	}
+	L->key[klen] = '\0';
+	return rc;
+}
+
+/* template -> (literal | '{' fhirpath '}')* ; '{{' and '}}' are literal braces. */
+static mn_status parse_template(loader *L, const yaml_node_t *node, mn_template *t)
+{
+	if (!node || node->type != YAML_SCALAR_NODE)
+		return y_fail(&L->y, node, L->key, "expected a text template");
+	const char *s = (const char *)node->data.scalar.value;
+	size_t n = node->data.scalar.length;
+	size_t cap = 8;
+	t->nparts = 0;
+	t->parts = mn_arena_calloc(ARENA, cap, sizeof *t->parts);
+	mn_buf lit = MN_BUF_INIT;
+	mn_status rc = MN_OK;
+	for (size_t i = 0; i <= n && rc == MN_OK; i++) {
+		bool end = i == n;
+		if (!end && s[i] == '{' && i + 1 < n && s[i + 1] == '{') {
+			mn_buf_putc(&lit, '{');
+			i++;
+			continue;
+		}
+		if (!end && s[i] == '}' && i + 1 < n && s[i + 1] == '}') {
+			mn_buf_putc(&lit, '}');
+			i++;
+			continue;
+		}
+		if (!end && s[i] == '}') {
+			rc = y_fail(&L->y, node, L->key, "unmatched '}' in template (write '}}' for a brace)");
+			break;
+		}
+		if (!end && s[i] != '{') {
+			mn_buf_putc(&lit, s[i]);
+			continue;
+		}
+		/* flush the literal before a slot or at the end */
+		if (t->nparts + 2 > cap) {
+			mn_template_part *np = mn_arena_calloc(ARENA, cap * 2, sizeof *np);
+			if (!np) {
+				rc = mn_error_set(L->err, MN_ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(np, t->parts, t->nparts * sizeof *np);
+			t->parts = np;
+			cap *= 2;
+		}
+		if (lit.len) {
+			t->parts[t->nparts].text = mn_arena_strndup(ARENA, mn_buf_cstr(&lit), lit.len);
+			t->parts[t->nparts++].slot = NULL;
+			mn_buf_reset(&lit);
+		}
+		if (end)
+			break;
+		/* find the closing brace, skipping quoted strings and nested braces */
+		size_t j = i + 1;
+		int depth = 1;
+		char quote = 0;
+		for (; j < n; j++) {
+			char c = s[j];
+			if (quote) {
+				if (c == '\\')
+					j++;
+				else if (c == quote)
+					quote = 0;
+			} else if (c == '\'' || c == '`') {
+				quote = c;
+			} else if (c == '{') {
+				depth++;
+			} else if (c == '}' && --depth == 0) {
+				break;
+			}
+		}
+		if (j >= n) {
+			rc = y_fail(&L->y, node, L->key, "unterminated '{' slot in template");
+			break;
+		}
+		mn_fp_expr *x;
+		rc = compile_text(L, node, s + i + 1, j - i - 1, &x);
+		if (rc == MN_OK) {
+			t->parts[t->nparts].text = NULL;
+			t->parts[t->nparts++].slot = x;
+		}
+		i = j;
+	}
+	if (lit.failed && rc == MN_OK)
+		rc = mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	mn_buf_free(&lit);
+	return rc;
+}
+
+static const mn_source *find_source(const mn_policy *p, const char *id)
+{
+	for (size_t i = 0; i < p->nsources; i++)
+		if (strcmp(p->sources[i].id, id) == 0)
+			return &p->sources[i];
+	return NULL;
+}
+
+/* cite: [id, ...] -> resolved citations; unverifiable ones are errors. */
+static mn_status load_cites(loader *L, const yaml_node_t *map, size_t *n, mn_cite **out)
+{
+	yaml_node_t *seq = y_get(&L->y, map, "cite");
+	*n = 0;
+	*out = NULL;
+	if (!seq)
+		return MN_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return y_fail(&L->y, seq, L->key, "cite must be a list of ids");
+	size_t count = y_seq_len(seq);
+	mn_cite *c = mn_arena_calloc(ARENA, count ? count : 1, sizeof *c);
+	if (!c)
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = y_seq_item(&L->y, seq, i);
+		const char *id = y_str(&L->y, item, L->key);
+		if (!id)
+			return MN_EPOLICY;
+		c[i].id = id;
+		mn_verification v;
+		if ((c[i].source = find_source(L->p, id)) != NULL)
+			v = c[i].source->verification;
+		else if ((c[i].finding = mn_library_finding(L->lib, id)) != NULL)
+			v = c[i].finding->verification;
+		else if ((c[i].reference = mn_library_reference(L->lib, id)) != NULL)
+			v = c[i].reference->verification;
+		else
+			return y_fail(&L->y, item, L->key, "citation '%s' does not resolve to a policy source, "
+			              "an evidence finding or a reference", id);
+		if (v == MN_VERIFIED_NOT_CONFIRMED)
+			return y_fail(&L->y, item, L->key, "citation '%s' is marked not-confirmed and may not be cited", id);
+	}
+	*n = count;
+	*out = c;
+	return MN_OK;
+}
+
+static mn_status load_code(loader *L, const yaml_node_t *n, mn_code *c)
+{
+	static const char *const keys[] = {"system", "code", "display", NULL};
+	mn_status rc = y_check_keys(&L->y, n, L->key, keys);
+	if (rc != MN_OK)
+		return rc;
+	bool bad = false;
+	c->system = y_req_str(&L->y, n, "system");
+	c->code = y_req_str(&L->y, n, "code");
+	c->display = y_opt_str(&L->y, n, "display", &bad);
+	return !c->system || !c->code || bad ? MN_EPOLICY : MN_OK;
+}
+
+static mn_status load_codes(loader *L, const yaml_node_t *seq, size_t *n, mn_code **out, bool nonempty)
+{
+	if (!seq || seq->type != YAML_SEQUENCE_NODE || (nonempty && y_seq_len(seq) == 0))
+		return y_fail(&L->y, seq, L->key, nonempty ? "expected a non-empty list of codes" : "expected a list of codes");
+	*n = y_seq_len(seq);
+	*out = mn_arena_calloc(ARENA, *n ? *n : 1, sizeof **out);
+	for (size_t i = 0; i < *n; i++) {
+		mn_status rc = load_code(L, y_seq_item(&L->y, seq, i), &(*out)[i]);
+		if (rc != MN_OK)
+			return rc;
+	}
+	return MN_OK;
+}
+
+static mn_status load_sources(loader *L, const yaml_node_t *seq)
+{
+	static const char *const keys[] = {"id", "title", "url", "verification", "checked", "note", NULL};
+	mn_policy *p = L->p;
+	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
+		return y_fail(&L->y, seq, "sources", "expected a non-empty list of sources");
+	p->nsources = y_seq_len(seq);
+	p->sources = mn_arena_calloc(ARENA, p->nsources, sizeof *p->sources);
+	for (size_t i = 0; i < p->nsources; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		mn_source *s = &p->sources[i];
+		bool bad = false;
+		set_key(L, "sources[%zu]", i);
+		mn_status rc = y_check_keys(&L->y, n, L->key, keys);
+		if (rc != MN_OK)
+			return rc;
+		s->id = y_req_str(&L->y, n, "id");
+		s->title = y_req_str(&L->y, n, "title");
+		const char *v = y_req_str(&L->y, n, "verification");
+		s->url = y_opt_str(&L->y, n, "url", &bad);
+		s->checked = y_opt_str(&L->y, n, "checked", &bad);
+		s->note = y_opt_str(&L->y, n, "note", &bad);
+		if (!s->id || !s->title || !v || bad)
+			return MN_EPOLICY;
+		int ver = mn_parse_verification(v);
+		if (ver < 0)
+			return y_fail(&L->y, y_get(&L->y, n, "verification"), L->key,
+			              "verification must be confirmed, secondary or not-confirmed");
+		s->verification = (mn_verification)ver;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->sources[j].id, s->id) == 0)
+				return y_fail(&L->y, n, L->key, "duplicate source id '%s'", s->id);
+	}
+	return MN_OK;
+}
+
+static mn_status load_valuesets(loader *L, const yaml_node_t *map)
+{
+	static const char *const keys[] = {"title", "codes", NULL};
+	mn_policy *p = L->p;
+	if (!map)
+		return MN_OK;
+	if (map->type != YAML_MAPPING_NODE)
+		return y_fail(&L->y, map, "valueSets", "expected a mapping of name: value set");
+	p->nvaluesets = y_map_len(map);
+	p->valuesets = mn_arena_calloc(ARENA, p->nvaluesets ? p->nvaluesets : 1, sizeof *p->valuesets);
+	for (size_t i = 0; i < p->nvaluesets; i++) {
+		yaml_node_pair_t *pair = y_map_pair(map, i);
+		mn_valueset *vs = &p->valuesets[i];
+		vs->name = y_str(&L->y, y_node(&L->y, pair->key), "valueSets");
+		if (!vs->name)
+			return MN_EPOLICY;
+		yaml_node_t *v = y_node(&L->y, pair->value);
+		set_key(L, "valueSets.%s", vs->name);
+		mn_status rc = y_check_keys(&L->y, v, L->key, keys);
+		bool bad = false;
+		if (rc != MN_OK)
+			return rc;
+		vs->title = y_opt_str(&L->y, v, "title", &bad);
+		if (bad)
+			return MN_EPOLICY;
+		set_key(L, "valueSets.%s.codes", vs->name);
+		if ((rc = load_codes(L, y_get(&L->y, v, "codes"), &vs->ncodes, &vs->codes, true)) != MN_OK)
+			return rc;
+	}
+	return MN_OK;
+}
+
+static mn_status load_definitions(loader *L, const yaml_node_t *seq)
+{
+	static const char *const keys[] = {"name", "expr", "note", NULL};
+	mn_policy *p = L->p;
+	if (!seq)
+		return MN_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return y_fail(&L->y, seq, "definitions", "expected a list");
+	p->ndefinitions = y_seq_len(seq);
+	p->definitions = mn_arena_calloc(ARENA, p->ndefinitions ? p->ndefinitions : 1, sizeof *p->definitions);
+	for (size_t i = 0; i < p->ndefinitions; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		mn_definition *d = &p->definitions[i];
+		set_key(L, "definitions[%zu]", i);
+		mn_status rc = y_check_keys(&L->y, n, L->key, keys);
+		if (rc != MN_OK)
+			return rc;
+		d->name = y_req_str(&L->y, n, "name");
+		if (!d->name)
+			return MN_EPOLICY;
+		set_key(L, "definitions.%s", d->name);
+		if ((rc = compile_key(L, n, "expr", true, &d->expr)) != MN_OK)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->definitions[j].name, d->name) == 0)
+				return y_fail(&L->y, n, L->key, "duplicate definition '%s'", d->name);
+	}
+	return MN_OK;
+}
+
+static mn_status load_criteria(loader *L, const yaml_node_t *seq)
+{
+	static const char *const keys[] = {"id", "title", "documented", "met", "evidence", "satisfiedBy",
+	                                   "cite", "note", NULL};
+	mn_policy *p = L->p;
+	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
+		return y_fail(&L->y, seq, "criteria", "expected a non-empty list of criteria");
+	p->ncriteria = y_seq_len(seq);
+	p->criteria = mn_arena_calloc(ARENA, p->ncriteria, sizeof *p->criteria);
+	for (size_t i = 0; i < p->ncriteria; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		mn_criterion *c = &p->criteria[i];
+		set_key(L, "criteria[%zu]", i);
+		mn_status rc = y_check_keys(&L->y, n, L->key, keys);
+		if (rc != MN_OK)
+			return rc;
+		c->id = y_req_str(&L->y, n, "id");
+		if (!c->id)
+			return MN_EPOLICY;
+		set_key(L, "criteria.%s", c->id);
+		if (!valid_id(c->id))
+			return y_fail(&L->y, n, L->key, "criterion id must be lowercase letters, digits and '-'");
+		c->title = y_req_str(&L->y, n, "title");
+		c->satisfied_by = y_req_str(&L->y, n, "satisfiedBy");
+		if (!c->title || !c->satisfied_by)
+			return MN_EPOLICY;
+		if ((rc = compile_key(L, n, "documented", false, &c->documented)) != MN_OK ||
+		    (rc = compile_key(L, n, "met", true, &c->met)) != MN_OK ||
+		    (rc = compile_key(L, n, "evidence", true, &c->evidence)) != MN_OK ||
+		    (rc = load_cites(L, n, &c->ncites, &c->cites)) != MN_OK)
+			return rc;
+		if (!c->ncites)
+			return y_fail(&L->y, n, L->key, "a criterion must cite at least one source");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->criteria[j].id, c->id) == 0)
+				return y_fail(&L->y, n, L->key, "duplicate criterion id");
+	}
+	return MN_OK;
+}
+
+static const char *const determinations[] = {"meets-criteria", "does-not-meet", "insufficient-documentation",
+                                             "not-covered", NULL};
+
+static mn_status load_statement(loader *L, const yaml_node_t *n, mn_statement *st)
+{
+	static const char *const keys[] = {"heading", "when", "each", "text", "record", "cite", "onlyWhen", "note", NULL};
+	mn_status rc = y_check_keys(&L->y, n, L->key, keys);
+	bool bad = false;
+	if (rc != MN_OK)
+		return rc;
+	st->heading = y_opt_str(&L->y, n, "heading", &bad);
+	st->only_when = y_opt_str(&L->y, n, "onlyWhen", &bad);
+	if (bad)
+		return MN_EPOLICY;
+	if (st->only_when) {
+		bool ok = false;
+		for (const char *const *d = determinations; *d; d++)
+			ok |= strcmp(*d, st->only_when) == 0;
+		if (!ok)
+			return y_fail(&L->y, y_get(&L->y, n, "onlyWhen"), L->key, "onlyWhen must be a determination name");
+	}
+	if ((rc = compile_key(L, n, "when", false, &st->when)) != MN_OK ||
+	    (rc = compile_key(L, n, "each", false, &st->each)) != MN_OK ||
+	    (rc = compile_key(L, n, "record", false, &st->record)) != MN_OK ||
+	    (rc = load_cites(L, n, &st->ncites, &st->cites)) != MN_OK)
+		return rc;
+	yaml_node_t *text = y_get(&L->y, n, "text");
+	if (!text)
+		return y_fail(&L->y, n, L->key, "a statement needs text");
+	return parse_template(L, text, &st->text);
+}
+
+static const char *const builtins[] = {"determination", "criteria", "missing", "references", "record", NULL};
+
+static mn_status load_letter(loader *L, const yaml_node_t *map)
+{
+	static const char *const keys[] = {"title", "sections", NULL};
+	static const char *const skeys[] = {"id", "title", "builtin", "statements", "always", "note", NULL};
+	mn_policy *p = L->p;
+	mn_status rc = y_check_keys(&L->y, map, "letter", keys);
+	if (rc != MN_OK)
+		return rc;
+	set_key(L, "letter.title");
+	if ((rc = parse_template(L, y_get(&L->y, map, "title"), &p->letter_title)) != MN_OK)
+		return rc;
+	yaml_node_t *seq = y_get(&L->y, map, "sections");
+	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
+		return y_fail(&L->y, seq ? seq : map, "letter.sections", "expected a non-empty list of sections");
+	p->nsections = y_seq_len(seq);
+	p->sections = mn_arena_calloc(ARENA, p->nsections, sizeof *p->sections);
+	for (size_t i = 0; i < p->nsections; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		mn_section *s = &p->sections[i];
+		bool bad = false;
+		set_key(L, "letter.sections[%zu]", i);
+		if ((rc = y_check_keys(&L->y, n, L->key, skeys)) != MN_OK)
+			return rc;
+		s->builtin = y_opt_str(&L->y, n, "builtin", &bad);
+		s->id = y_opt_str(&L->y, n, "id", &bad);
+		s->title = y_opt_str(&L->y, n, "title", &bad);
+		const char *always = y_opt_str(&L->y, n, "always", &bad);
+		if (bad)
+			return MN_EPOLICY;
+		s->always = always && strcmp(always, "true") == 0;
+		if (s->builtin) {
+			bool ok = false;
+			for (const char *const *b = builtins; *b; b++)
+				ok |= strcmp(*b, s->builtin) == 0;
+			if (!ok)
+				return y_fail(&L->y, n, L->key, "unknown builtin section '%s'", s->builtin);
+			if (y_get(&L->y, n, "statements"))
+				return y_fail(&L->y, n, L->key, "a builtin section has no statements");
+			if (!s->id)
+				s->id = s->builtin;
+			continue;
+		}
+		if (!s->id || !s->title)
+			return y_fail(&L->y, n, L->key, "a section needs an id and a title (or builtin)");
+		yaml_node_t *sts = y_get(&L->y, n, "statements");
+		if (!sts || sts->type != YAML_SEQUENCE_NODE || !y_seq_len(sts))
+			return y_fail(&L->y, n, L->key, "a section needs a non-empty list of statements");
+		s->nstatements = y_seq_len(sts);
+		s->statements = mn_arena_calloc(ARENA, s->nstatements, sizeof *s->statements);
+		for (size_t j = 0; j < s->nstatements; j++) {
+			set_key(L, "letter.%s[%zu]", s->id, j);
+			if ((rc = load_statement(L, y_seq_item(&L->y, sts, j), &s->statements[j])) != MN_OK)
+				return rc;
+		}
+	}
+	return MN_OK;
+}
+
+static mn_status load_policy(loader *L)
+{
+	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "service", "coverage",
+	                                   "modeledOn", "sources", "valueSets", "definitions", "criteria",
+	                                   "letter", "note", NULL};
+	static const char *const svc_keys[] = {"display", "codes", "request", NULL};
+	static const char *const mod_keys[] = {"source", "note", NULL};
+	mn_policy *p = L->p;
+	yaml_node_t *root = y_root(&L->y);
+	mn_status rc = y_check_keys(&L->y, root, "", keys);
+	if (rc != MN_OK)
+		return rc;
+	const char *fmt = y_req_str(&L->y, root, "mednec-policy");
+	if (!fmt)
+		return MN_EPOLICY;
+	if (strcmp(fmt, "1") != 0)
+		return y_fail(&L->y, y_get(&L->y, root, "mednec-policy"), "mednec-policy", "unsupported format version '%s'", fmt);
+	p->id = y_req_str(&L->y, root, "id");
+	p->title = y_req_str(&L->y, root, "title");
+	p->version = y_req_str(&L->y, root, "version");
+	const char *coverage = y_req_str(&L->y, root, "coverage");
+	if (!p->id || !p->title || !p->version || !coverage)
+		return MN_EPOLICY;
+	if (!valid_id(p->id))
+		return y_fail(&L->y, y_get(&L->y, root, "id"), "id", "policy id must be lowercase letters, digits and '-'");
+	if (strcmp(coverage, "covered") && strcmp(coverage, "not-covered"))
+		return y_fail(&L->y, y_get(&L->y, root, "coverage"), "coverage", "coverage must be covered or not-covered");
+	p->covered = strcmp(coverage, "covered") == 0;
+
+	yaml_node_t *svc = y_get(&L->y, root, "service");
+	if ((rc = y_check_keys(&L->y, svc, "service", svc_keys)) != MN_OK)
+		return rc;
+	p->service_display = y_req_str(&L->y, svc, "display");
+	if (!p->service_display)
+		return MN_EPOLICY;
+	set_key(L, "service.codes");
+	if ((rc = load_codes(L, y_get(&L->y, svc, "codes"), &p->nservice_codes, &p->service_codes, true)) != MN_OK)
+		return rc;
+	set_key(L, "service");
+	if ((rc = compile_key(L, svc, "request", false, &p->request)) != MN_OK)
+		return rc;
+
+	if ((rc = load_sources(L, y_get(&L->y, root, "sources"))) != MN_OK)
+		return rc;
+	yaml_node_t *mod = y_get(&L->y, root, "modeledOn");
+	if (!mod || mod->type != YAML_SEQUENCE_NODE || !y_seq_len(mod))
+		return y_fail(&L->y, mod ? mod : root, "modeledOn", "say what the policy is modeled on (a non-empty list)");
+	p->nmodeled_on = y_seq_len(mod);
+	p->modeled_on = mn_arena_calloc(ARENA, p->nmodeled_on, sizeof *p->modeled_on);
+	p->modeled_on_notes = mn_arena_calloc(ARENA, p->nmodeled_on, sizeof *p->modeled_on_notes);
+	for (size_t i = 0; i < p->nmodeled_on; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, mod, i);
+		bool bad = false;
+		set_key(L, "modeledOn[%zu]", i);
+		if ((rc = y_check_keys(&L->y, n, L->key, mod_keys)) != MN_OK)
+			return rc;
+		const char *sid = y_req_str(&L->y, n, "source");
+		p->modeled_on_notes[i] = y_opt_str(&L->y, n, "note", &bad);
+		if (!sid || bad)
+			return MN_EPOLICY;
+		if (!(p->modeled_on[i] = find_source(p, sid)))
+			return y_fail(&L->y, n, L->key, "unknown source '%s'", sid);
+	}
+	if ((rc = load_valuesets(L, y_get(&L->y, root, "valueSets"))) != MN_OK ||
+	    (rc = load_definitions(L, y_get(&L->y, root, "definitions"))) != MN_OK ||
+	    (rc = load_criteria(L, y_get(&L->y, root, "criteria"))) != MN_OK)
+		return rc;
+	yaml_node_t *letter = y_get(&L->y, root, "letter");
+	if (!letter)
+		return y_fail(&L->y, root, "letter", "missing required key 'letter'");
+	return load_letter(L, letter);
+}
+
+mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy **out, mn_error *err)
+{
+	*out = NULL;
+	loader L;
+	memset(&L, 0, sizeof L);
+	L.lib = lib;
+	L.err = err;
+	L.p = calloc(1, sizeof *L.p);
+	if (!L.p || !(L.p->arena = mn_arena_new())) {
+		free(L.p);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	L.p->path = mn_arena_strdup(L.p->arena, path);
+	mn_status rc = y_load(&L.y, path, L.p->arena, err);
+	if (rc == MN_OK)
+		rc = load_policy(&L);
+	y_free(&L.y);
+	if (rc != MN_OK) {
+		if (err && !err->source[0])
+			mn_error_locate(err, path, 0, 0);
+		mn_policy_free(L.p);
+		return rc;
+	}
+	*out = L.p;
+	return MN_OK;
+}
+
+mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_library *lib, mn_policy **out,
+                         mn_error *err)
+{
+	*out = NULL;
+	if (!valid_id(id))
+		return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' (ids are lowercase letters, digits and '-')", id);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.yaml", policies_dir, id);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' in %s (mednec policies lists them)", id, policies_dir);
+	fclose(f);
+	mn_status rc = mn_policy_load_file(path, lib, out, err);
+	if (rc == MN_OK && strcmp((*out)->id, id) != 0) {
+		mn_error_locate(err, path, 0, 0);
+		rc = mn_error_set(err, MN_EPOLICY, "file declares id '%s', expected '%s'", (*out)->id, id);
+		mn_policy_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+void mn_policy_free(mn_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nexprs_; i++)
+		mn_fp_expr_free(p->exprs_[i]);
+	free(p->exprs_);
+	mn_arena_free(p->arena);
+	free(p);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char ***ids, mn_error *err)
+{
+	DIR *d = opendir(policies_dir);
+	if (!d) {
+		mn_error_locate(err, policies_dir, 0, 0);
+		return mn_error_set(err, MN_EIO, "cannot open policies directory");
+	}
+	size_t n = 0, cap = 16;
+	const char **list = mn_arena_calloc(arena, cap + 1, sizeof *list);
+	struct dirent *e;
+	while (list && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0 || e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			const char **nl = mn_arena_calloc(arena, cap * 2 + 1, sizeof *nl);
+			if (nl)
+				memcpy(nl, list, n * sizeof *nl);
+			list = nl;
+			cap *= 2;
+			if (!list)
+				break;
+		}
+		list[n++] = mn_arena_strndup(arena, e->d_name, len - 5);
+	}
+	closedir(d);
+	if (!list)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	qsort(list, n, sizeof *list, cmp_str);
+	list[n] = NULL;
+	*ids = list;
+	return MN_OK;
+}
+
+int mn_policy_member_of(void *payload, const char *valueset, const char *system, const char *code)
+{
+	const mn_policy *p = payload;
+	for (size_t i = 0; i < p->nvaluesets; i++) {
+		const mn_valueset *vs = &p->valuesets[i];
+		if (strcmp(vs->name, valueset) != 0)
+			continue;
+		for (size_t j = 0; j < vs->ncodes; j++)
+			if (strcmp(vs->codes[j].code, code) == 0 && (!system || strcmp(vs->codes[j].system, system) == 0))
+				return 1;
+		return 0;
+	}
+	return -1;
+}
