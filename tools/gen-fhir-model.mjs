@@ -102,6 +102,11 @@ for (const sd of sds) {
 			const ref = e.contentReference.replace(/^.*#/, '');
 			if (!byPath.has(ref)) throw new Error(`${e.path}: bad contentReference ${e.contentReference}`);
 			typeNames = [ref];
+		} else if (e.path === 'Resource.id') {
+			// The 4.0.1 snapshot types Resource.id as System.String with
+			// fhir-type "string"; the specification (resource.html) and the
+			// R4 FHIRPath tests (testContainedId: output type "id") say id.
+			typeNames = ['id'];
 		} else {
 			typeNames = [...new Set(e.type.map(typeCode))];
 			if (typeNames.length === 1 && (typeNames[0] === 'BackboneElement' || typeNames[0] === 'Element')) {

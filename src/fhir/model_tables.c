@@ -6592,7 +6592,7 @@ static const mn_fhir_element E524[] = {
 
 /* Resource */
 static const mn_fhir_element E525[] = {
-	{"id", false, false, 1, L1},
+	{"id", false, false, 1, L218},
 	{"implicitRules", false, false, 1, L23},
 	{"language", false, false, 1, L6},
 	{"meta", false, false, 1, L488},

@@ -1,0 +1,1056 @@
+/*
+ * src/fhir/case.c: a patient record (a "case") loaded from FHIR R4 JSON.
+ *
+ * Loading runs in three linear steps over the parsed JSON tree:
+ *
+ * 1. index: the case's resources are listed (each Bundle entry's resource,
+ *    or the single root resource, then the contained resources of each) and
+ *    put in one hash table under "Type/id", fullUrl (plus the Type/id tail of
+ *    an absolute fullUrl) and, for contained ones, their id scoped by the
+ *    container. This step trusts nothing and skips what it does not
+ *    understand: step 2 reports it.
+ * 2. check: the whole tree is walked against the type model (model.c), in
+ *    document order, keeping a JSON pointer path for errors. Every element
+ *    typed Reference has its reference resolved as it is met; the first
+ *    failure is kept and reported only when the walk finds no FHIR error, so
+ *    structural errors win over dangling references. The walk also records
+ *    each resource's byte span [start, last node] for mn_case_owner().
+ * 3. nothing else: lookups afterwards are hash probes (references) or binary
+ *    searches over the spans (owner), never scans.
+ */
+#include "fhir/case.h"
+#include "fhir/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- internal types ---------------------------------------------------- */
+
+typedef struct S_res {
+	mn_resource pub;        /* first: an mn_resource * is an S_res * */
+	uint32_t start, end;    /* offsets of the object's '{' and of its last node */
+	struct S_res *kids;     /* contained resources, in document order */
+	uint32_t nkids;
+} S_res;
+
+/* One hash table holds every key; the scope tells the kinds apart. */
+typedef struct S_slot {
+	const char *key;        /* NULL: empty slot */
+	uint32_t len;
+	uint32_t hash;
+	const void *scope;
+	S_res *res;
+} S_slot;
+
+static const char S_SCOPE_TID = 'T';   /* "Type/id" */
+static const char S_SCOPE_URL = 'U';   /* fullUrl */
+static const char S_SCOPE_JSON = 'J';  /* resource object pointer (key = the pointer's bytes) */
+
+struct mn_case {
+	mn_arena *arena;
+	char *name;
+	char *text;
+	size_t len;
+	mn_json *root;
+	S_res *res;             /* [0, ntop): top-level; [ntop, nres): contained */
+	size_t ntop, nres;
+	S_slot *slots;
+	size_t nslots, nused;   /* nslots is a power of two */
+	size_t unresolved;      /* dangling references accepted by MN_CASE_ALLOW_UNRESOLVED */
+	unsigned flags;
+};
+
+/* ---- hash table -------------------------------------------------------- */
+
+static uint32_t S_hash(const char *s, size_t n, const void *scope)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)scope;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 15;
+	return h ? h : 1;
+}
+
+static S_slot *S_probe(const mn_case *c, const char *key, size_t len, const void *scope,
+                       uint32_t h)
+{
+	size_t mask = c->nslots - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		S_slot *s = &c->slots[i];
+		if (!s->key)
+			return s;
+		if (s->hash == h && s->len == len && s->scope == scope && memcmp(s->key, key, len) == 0)
+			return s;
+	}
+}
+
+static S_res *S_get(const mn_case *c, const char *key, size_t len, const void *scope)
+{
+	if (!c->nslots || len > UINT32_MAX)
+		return NULL;
+	S_slot *s = S_probe(c, key, len, scope, S_hash(key, len, scope));
+	return s->key ? s->res : NULL;
+}
+
+/* Insert unless present (the first resource with a key wins). The key must
+ * live as long as the case. The table is sized before inserting. */
+static void S_put(mn_case *c, const char *key, size_t len, const void *scope, S_res *r)
+{
+	if (len > UINT32_MAX || c->nused * 2 >= c->nslots)
+		return;
+	uint32_t h = S_hash(key, len, scope);
+	S_slot *s = S_probe(c, key, len, scope, h);
+	if (s->key)
+		return;
+	s->key = key;
+	s->len = (uint32_t)len;
+	s->hash = h;
+	s->scope = scope;
+	s->res = r;
+	c->nused++;
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static bool S_is(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	return n == l && memcmp(s, lit, l) == 0;
+}
+
+static const mn_json *S_member(const mn_json *obj, const char *key)
+{
+	return mn_json_get(obj, key);
+}
+
+static bool S_is_absolute_url(const char *s, size_t n)
+{
+	/* scheme "://" as in http://, https://; urn: is handled apart */
+	for (size_t i = 0; i + 2 < n && i < 32; i++) {
+		char ch = s[i];
+		if (ch == ':')
+			return i > 0 && s[i + 1] == '/' && s[i + 2] == '/';
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '+' || ch == '-' || ch == '.'))
+			return false;
+	}
+	return false;
+}
+
+/* Length of s without a trailing "/_history/<version>". */
+static size_t S_strip_history(const char *s, size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		if (s[i - 1] == '/') {
+			if (i >= 10 && memcmp(s + i - 10, "/_history/", 10) == 0)
+				return i - 10;
+			/* only the last segment can be the version */
+			if (i < n && i >= 9 && memcmp(s + i - 9, "/_history", 9) == 0)
+				return i - 9;
+			break;
+		}
+	}
+	return n;
+}
+
+/* When s ends in "<ResourceType>/<id>", set *tail to where that starts and
+ * return true. */
+static bool S_type_id_tail(const char *s, size_t n, size_t *tail)
+{
+	size_t slash2 = n, slash1;
+	while (slash2 > 0 && s[slash2 - 1] != '/')
+		slash2--;
+	if (slash2 == 0 || slash2 == n)
+		return false; /* no slash, or empty id */
+	slash1 = slash2 - 1;
+	while (slash1 > 0 && s[slash1 - 1] != '/')
+		slash1--;
+	if (!mn_fhir_is_resource_type(s + slash1, slash2 - 1 - slash1))
+		return false;
+	*tail = slash1;
+	return true;
+}
+
+static const char *S_json_kind(const mn_json *v)
+{
+	switch (v->type) {
+	case MN_JSON_NULL: return "null";
+	case MN_JSON_FALSE:
+	case MN_JSON_TRUE: return "a boolean";
+	case MN_JSON_NUMBER: return "a number";
+	case MN_JSON_STRING: return "a string";
+	case MN_JSON_ARRAY: return "an array";
+	default: return "an object";
+	}
+}
+
+/* ---- step 1: index ----------------------------------------------------- */
+
+/* The resource object of a Bundle entry or NULL. */
+static const mn_json *S_entry_resource(const mn_json *entry)
+{
+	const mn_json *r = S_member(entry, "resource");
+	return r && r->type == MN_JSON_OBJECT ? r : NULL;
+}
+
+static bool S_usable_resource(const mn_json *obj)
+{
+	const mn_json *rt = S_member(obj, "resourceType");
+	return rt && rt->type == MN_JSON_STRING && mn_fhir_is_resource_type(rt->u.s, rt->n);
+}
+
+static size_t S_count_contained(const mn_json *obj)
+{
+	const mn_json *ct = S_member(obj, "contained");
+	size_t n = 0;
+	if (!ct || ct->type != MN_JSON_ARRAY)
+		return 0;
+	for (uint32_t i = 0; i < ct->n; i++)
+		if (ct->u.items[i].type == MN_JSON_OBJECT && S_usable_resource(&ct->u.items[i]))
+			n++;
+	return n;
+}
+
+static void S_init_res(S_res *r, const mn_json *obj, int index, const S_res *container)
+{
+	const mn_json *rt = S_member(obj, "resourceType");
+	const mn_json *id = S_member(obj, "id");
+	memset(r, 0, sizeof *r);
+	r->pub.json = obj;
+	r->pub.type = mn_fhir_type_find(rt->u.s, rt->n);
+	r->pub.type_name = rt->u.s;
+	r->pub.id = id && id->type == MN_JSON_STRING ? id->u.s : NULL;
+	r->pub.index = index;
+	r->pub.container = container ? &container->pub : NULL;
+	r->start = r->end = obj->offset;
+}
+
+static mn_status S_index_key(mn_case *c, S_res *r)
+{
+	const char *rt = r->pub.type_name, *id = r->pub.id;
+	/* the object pointer's own bytes are the key */
+	S_put(c, (const char *)&r->pub.json, sizeof r->pub.json, &S_SCOPE_JSON, r);
+	if (r->pub.container) {
+		if (id)
+			S_put(c, id, strlen(id), r->pub.container, r);
+		return MN_OK;
+	}
+	if (id) {
+		size_t tl = strlen(rt), il = strlen(id);
+		char *k = mn_arena_alloc(c->arena, tl + il + 2);
+		if (!k)
+			return MN_ENOMEM;
+		memcpy(k, rt, tl);
+		k[tl] = '/';
+		memcpy(k + tl + 1, id, il + 1);
+		S_put(c, k, tl + 1 + il, &S_SCOPE_TID, r);
+	}
+	if (r->pub.full_url) {
+		const char *u = r->pub.full_url;
+		size_t ul = strlen(u), tail;
+		S_put(c, u, ul, &S_SCOPE_URL, r);
+		if (S_is_absolute_url(u, ul)) {
+			size_t n = S_strip_history(u, ul);
+			if (S_type_id_tail(u, n, &tail))
+				S_put(c, u + tail, n - tail, &S_SCOPE_TID, r);
+		}
+	}
+	return MN_OK;
+}
+
+static mn_status S_build_index(mn_case *c)
+{
+	const mn_json *root = c->root;
+	const mn_json *entries = NULL;
+	size_t ntop = 0, ncont = 0;
+	bool bundle = root->type == MN_JSON_OBJECT && mn_json_is_string(S_member(root, "resourceType"), "Bundle");
+
+	if (bundle) {
+		entries = S_member(root, "entry");
+		if (entries && entries->type != MN_JSON_ARRAY)
+			entries = NULL;
+		for (uint32_t i = 0; entries && i < entries->n; i++) {
+			const mn_json *r = S_entry_resource(&entries->u.items[i]);
+			if (r && S_usable_resource(r)) {
+				ntop++;
+				ncont += S_count_contained(r);
+			}
+		}
+	} else if (root->type == MN_JSON_OBJECT && S_usable_resource(root)) {
+		ntop = 1;
+		ncont = S_count_contained(root);
+	}
+	c->ntop = ntop;
+	c->nres = ntop + ncont;
+	if (c->nres) {
+		c->res = mn_arena_calloc(c->arena, c->nres, sizeof *c->res);
+		if (!c->res)
+			return MN_ENOMEM;
+	}
+	/* keys: per resource a json key, a Type/id, a fullUrl and its tail */
+	size_t want = 16;
+	while (want < (c->nres * 4 + 1) * 2)
+		want *= 2;
+	c->slots = calloc(want, sizeof *c->slots);
+	if (!c->slots)
+		return MN_ENOMEM;
+	c->nslots = want;
+
+	size_t top = 0, next = ntop;
+	for (uint32_t i = 0; top < ntop; i++) {
+		const mn_json *obj = root;
+		const mn_json *full = NULL;
+		if (bundle) {
+			const mn_json *entry = &entries->u.items[i];
+			obj = S_entry_resource(entry);
+			if (!obj || !S_usable_resource(obj))
+				continue;
+			full = S_member(entry, "fullUrl");
+		}
+		S_res *r = &c->res[top];
+		S_init_res(r, obj, (int)top, NULL);
+		if (full && full->type == MN_JSON_STRING)
+			r->pub.full_url = full->u.s;
+		top++;
+		const mn_json *ct = S_member(obj, "contained");
+		if (ct && ct->type == MN_JSON_ARRAY) {
+			r->kids = &c->res[next];
+			for (uint32_t k = 0; k < ct->n; k++) {
+				const mn_json *co = &ct->u.items[k];
+				if (co->type != MN_JSON_OBJECT || !S_usable_resource(co))
+					continue;
+				S_init_res(&c->res[next], co, (int)next, r);
+				next++;
+				r->nkids++;
+			}
+		}
+	}
+	for (size_t i = 0; i < c->nres; i++) {
+		mn_status st = S_index_key(c, &c->res[i]);
+		if (st)
+			return st;
+	}
+	return MN_OK;
+}
+
+/* ---- reference resolution ---------------------------------------------- */
+
+static const S_res *S_top(const mn_resource *from)
+{
+	while (from && from->container)
+		from = from->container;
+	return (const S_res *)from;
+}
+
+/* Base of an absolute fullUrl ending in Type/id ("http://x/fhir/"), or 0. */
+static size_t S_url_base(const char *u, size_t n)
+{
+	size_t tail;
+	if (!u || !S_is_absolute_url(u, n))
+		return 0;
+	n = S_strip_history(u, n);
+	return S_type_id_tail(u, n, &tail) ? tail : 0;
+}
+
+const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len,
+                                   const mn_resource *from)
+{
+	S_res *r;
+	size_t n, tail;
+	if (!c || !ref || len == 0)
+		return NULL;
+	if (ref[0] == '#') {
+		const S_res *top = S_top(from);
+		if (!top)
+			return NULL;
+		if (len == 1)
+			return &top->pub;
+		r = S_get(c, ref + 1, len - 1, &top->pub);
+		return r ? &r->pub : NULL;
+	}
+	if (memchr(ref, '?', len))
+		return NULL; /* conditional: a search, not a reference */
+	if (len > 4 && memcmp(ref, "urn:", 4) == 0) {
+		r = S_get(c, ref, len, &S_SCOPE_URL);
+		return r ? &r->pub : NULL;
+	}
+	if (S_is_absolute_url(ref, len)) {
+		if ((r = S_get(c, ref, len, &S_SCOPE_URL)))
+			return &r->pub;
+		n = S_strip_history(ref, len);
+		if (n != len && (r = S_get(c, ref, n, &S_SCOPE_URL)))
+			return &r->pub;
+		if (!S_type_id_tail(ref, n, &tail))
+			return NULL;
+		r = S_get(c, ref + tail, n - tail, &S_SCOPE_TID);
+		if (!r)
+			return NULL;
+		/* the same server as the target's fullUrl, or as the referrer's */
+		const S_res *top = S_top(from);
+		const char *fu = r->pub.full_url;
+		if (fu && S_url_base(fu, strlen(fu)) == tail && memcmp(fu, ref, tail) == 0)
+			return &r->pub;
+		fu = top ? top->pub.full_url : NULL;
+		if (fu && S_url_base(fu, strlen(fu)) == tail && memcmp(fu, ref, tail) == 0)
+			return &r->pub;
+		return NULL;
+	}
+	/* relative: Type/id[/_history/v] */
+	n = S_strip_history(ref, len);
+	if (!S_type_id_tail(ref, n, &tail) || tail != 0)
+		return NULL;
+	const S_res *top = S_top(from);
+	const char *fu = top ? top->pub.full_url : NULL;
+	size_t base = fu ? S_url_base(fu, strlen(fu)) : 0;
+	if (base && base + n < 1024) {
+		char buf[1024];
+		memcpy(buf, fu, base);
+		memcpy(buf + base, ref, n);
+		if ((r = S_get(c, buf, base + n, &S_SCOPE_URL)))
+			return &r->pub;
+	}
+	r = S_get(c, ref, n, &S_SCOPE_TID);
+	return r ? &r->pub : NULL;
+}
+
+/* ---- step 2: check ----------------------------------------------------- */
+
+#define S_PATH_MAX 1024
+
+typedef struct S_ctx {
+	mn_case *c;
+	mn_error *err;
+	const mn_fhir_type *t_element, *t_reference, *t_resource, *t_domain;
+	S_res *cur;             /* innermost case resource being walked (NULL: Bundle level) */
+	uint32_t last;          /* largest node offset seen */
+	char path[S_PATH_MAX];
+	size_t plen;
+	int in_contained;       /* walking inside a "contained" array */
+	bool have_ref_err;
+	mn_error ref_err;
+} S_ctx;
+
+static size_t S_push(S_ctx *x, const char *key, size_t n)
+{
+	size_t saved = x->plen;
+	if (x->plen + 1 < S_PATH_MAX)
+		x->path[x->plen++] = '/';
+	for (size_t i = 0; i < n && x->plen + 2 < S_PATH_MAX; i++) {
+		if (key[i] == '~' || key[i] == '/') {
+			x->path[x->plen++] = '~';
+			x->path[x->plen++] = key[i] == '~' ? '0' : '1';
+		} else {
+			x->path[x->plen++] = key[i];
+		}
+	}
+	x->path[x->plen] = 0;
+	return saved;
+}
+
+static size_t S_push_index(S_ctx *x, uint32_t i)
+{
+	char b[16];
+	int n = snprintf(b, sizeof b, "%u", (unsigned)i);
+	return S_push(x, b, (size_t)n);
+}
+
+static void S_pop(S_ctx *x, size_t saved)
+{
+	x->plen = saved;
+	x->path[saved] = 0;
+}
+
+static void S_locate(S_ctx *x, mn_error *e, const mn_json *at)
+{
+	int line = 0, col = 0;
+	mn_json_position(x->c->text, x->c->len, at->offset, &line, &col);
+	mn_error_locate(e, x->c->name, line, col);
+	mn_error_set_path(e, x->path);
+}
+
+static mn_status S_fail(S_ctx *x, const mn_json *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static mn_status S_fail(S_ctx *x, const mn_json *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mn_error_setv(x->err, MN_EFHIR, fmt, ap);
+	va_end(ap);
+	if (x->err)
+		S_locate(x, x->err, at);
+	return MN_EFHIR;
+}
+
+/* "Observation.effective[x] (dateTime)" into buf. */
+static const char *S_label(char *buf, size_t sz, const mn_fhir_type *t, const mn_fhir_element *e,
+                           const mn_fhir_type *et)
+{
+	if (e->choice)
+		snprintf(buf, sz, "%s.%s[x] (%s)", t->name, e->name, et->name);
+	else
+		snprintf(buf, sz, "%s.%s (%s)", t->name, e->name, et->name);
+	return buf;
+}
+
+static inline void S_seen(S_ctx *x, const mn_json *v)
+{
+	if (v->offset > x->last)
+		x->last = v->offset;
+}
+
+static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, bool resource);
+static mn_status S_resource(S_ctx *x, const mn_json *v, const char *what);
+
+/* An integer's JSON text within [lo, hi]. */
+static bool S_int_in(const char *s, size_t n, long long lo, long long hi)
+{
+	size_t i = 0;
+	bool neg = false;
+	long long v = 0;
+	if (i < n && s[i] == '-') {
+		neg = true;
+		i++;
+	}
+	if (i == n)
+		return false;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+		if (v > 4000000000LL)
+			return false;
+	}
+	if (neg)
+		v = -v;
+	return v >= lo && v <= hi;
+}
+
+static bool S_is_integer_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
+			return false;
+	return true;
+}
+
+static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
+                             const mn_fhir_element *e, const mn_fhir_type *et)
+{
+	char lb[160];
+	const char *sys = et->system_type;
+	if (!sys)
+		return MN_OK; /* cannot happen: every primitive has one */
+	switch (sys[0]) {
+	case 'B': /* Boolean */
+		if (v->type != MN_JSON_TRUE && v->type != MN_JSON_FALSE)
+			return S_fail(x, v, "%s: expected true or false, found %s",
+			              S_label(lb, sizeof lb, t, e, et), S_json_kind(v));
+		return MN_OK;
+	case 'I': /* Integer: integer, positiveInt, unsignedInt */
+		if (v->type != MN_JSON_NUMBER)
+			return S_fail(x, v, "%s: expected a number, found %s",
+			              S_label(lb, sizeof lb, t, e, et), S_json_kind(v));
+		if (!S_is_integer_text(v->u.s, v->n))
+			return S_fail(x, v, "%s: expected an integer, found %.*s",
+			              S_label(lb, sizeof lb, t, e, et), (int)v->n, v->u.s);
+		{
+			long long lo = -2147483648LL;
+			if (strcmp(et->name, "positiveInt") == 0)
+				lo = 1;
+			else if (strcmp(et->name, "unsignedInt") == 0)
+				lo = 0;
+			if (!S_int_in(v->u.s, v->n, lo, 2147483647LL))
+				return S_fail(x, v, "%s: %.*s is out of range (%lld to 2147483647)",
+				              S_label(lb, sizeof lb, t, e, et), (int)v->n, v->u.s, lo);
+		}
+		return MN_OK;
+	case 'D':
+		if (sys[1] == 'e') { /* Decimal */
+			if (v->type != MN_JSON_NUMBER)
+				return S_fail(x, v, "%s: expected a number, found %s",
+				              S_label(lb, sizeof lb, t, e, et), S_json_kind(v));
+			return MN_OK;
+		}
+		break; /* Date, DateTime: strings */
+	default:
+		break;
+	}
+	if (v->type != MN_JSON_STRING)
+		return S_fail(x, v, "%s: expected a string, found %s", S_label(lb, sizeof lb, t, e, et),
+		              S_json_kind(v));
+	if (strcmp(sys, "String") == 0)
+		return MN_OK;
+
+	/* Date, DateTime (dateTime, instant), Time */
+	mn_datetime dt;
+	mn_error de;
+	mn_error_clear(&de);
+	bool instant = strcmp(et->name, "instant") == 0;
+	mn_dt_kind kind = sys[0] == 'T' ? MN_DT_TIME : strcmp(sys, "Date") == 0 ? MN_DT_DATE : MN_DT_DATETIME;
+	const char *why = NULL;
+	if (mn_datetime_parse(v->u.s, v->n, kind, &dt, &de) != MN_OK)
+		why = "";
+	else if (kind == MN_DT_TIME && dt.precision < MN_DT_SECOND)
+		why = ": seconds are required";
+	else if (kind == MN_DT_DATETIME && dt.precision >= MN_DT_HOUR && dt.precision < MN_DT_SECOND)
+		why = ": a time needs seconds";
+	else if (kind == MN_DT_DATETIME && dt.precision >= MN_DT_HOUR && !dt.has_tz)
+		why = ": a time needs a time zone";
+	else if (instant && dt.precision < MN_DT_SECOND)
+		why = ": an instant needs a date and a time with seconds and zone";
+	if (why)
+		return S_fail(x, v, "%s: invalid %s \"%.*s\"%s", S_label(lb, sizeof lb, t, e, et), et->name,
+		              (int)(v->n > 64 ? 64 : v->n), v->u.s, why);
+	return MN_OK;
+}
+
+/* A Reference's reference, resolved now; the first failure is kept. */
+static void S_check_reference(S_ctx *x, const mn_json *obj)
+{
+	const mn_json *ref = mn_json_get(obj, "reference");
+	if (!ref || ref->type != MN_JSON_STRING)
+		return;
+	if (mn_case_resolve(x->c, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
+		return;
+	x->c->unresolved++;
+	if (x->have_ref_err || (x->c->flags & MN_CASE_ALLOW_UNRESOLVED))
+		return;
+	x->have_ref_err = true;
+	mn_error_clear(&x->ref_err);
+	int shown = (int)(ref->n > 200 ? 200 : ref->n);
+	if (memchr(ref->u.s, '?', ref->n) && ref->u.s[0] != '#')
+		mn_error_set(&x->ref_err, MN_EREF,
+		             "conditional reference \"%.*s\" cannot be resolved within the case", shown,
+		             ref->u.s);
+	else if (ref->u.s[0] == '#')
+		mn_error_set(&x->ref_err, MN_EREF, "reference \"%.*s\": no contained resource with that id",
+		             shown, ref->u.s);
+	else
+		mn_error_set(&x->ref_err, MN_EREF, "reference \"%.*s\" does not resolve within the case",
+		             shown, ref->u.s);
+	size_t saved = S_push(x, "reference", 9);
+	S_locate(x, &x->ref_err, ref);
+	S_pop(x, saved);
+}
+
+/* One value (not an array) of element e of t, of type et. */
+static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
+                        const mn_fhir_element *e, const mn_fhir_type *et)
+{
+	char lb[160];
+	S_seen(x, v);
+	switch (et->kind) {
+	case MN_FHIR_PRIMITIVE:
+		return S_primitive(x, v, t, e, et);
+	case MN_FHIR_RESOURCE:
+		return S_resource(x, v, S_label(lb, sizeof lb, t, e, et));
+	default:
+		if (v->type != MN_JSON_OBJECT)
+			return S_fail(x, v, "%s: expected an object, found %s", S_label(lb, sizeof lb, t, e, et),
+			              S_json_kind(v));
+		mn_status st = S_object(x, v, et, false);
+		if (st == MN_OK && et == x->t_reference)
+			S_check_reference(x, v);
+		return st;
+	}
+}
+
+/* The value of member key (element e of t, JSON type et) in obj. */
+static mn_status S_value(S_ctx *x, const mn_json *obj, const mn_json_member *m,
+                         const mn_fhir_type *t, const mn_fhir_element *e, const mn_fhir_type *et)
+{
+	const mn_json *v = &m->value;
+	char lb[160];
+	if (!e->many) {
+		if (v->type == MN_JSON_ARRAY)
+			return S_fail(x, v, "%s: expected a single value, found an array",
+			              S_label(lb, sizeof lb, t, e, et));
+		if (v->type == MN_JSON_NULL)
+			return S_fail(x, v, "%s: null is not a FHIR value", S_label(lb, sizeof lb, t, e, et));
+		return S_item(x, v, t, e, et);
+	}
+	if (v->type != MN_JSON_ARRAY)
+		return S_fail(x, v, "%s: expected an array, found %s", S_label(lb, sizeof lb, t, e, et),
+		              S_json_kind(v));
+	if (v->n == 0)
+		return S_fail(x, v, "%s: an empty array is not allowed", S_label(lb, sizeof lb, t, e, et));
+	const mn_json *ext = NULL; /* the "_name" sibling, looked up on the first null */
+	bool ext_looked = false;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json *it = &v->u.items[i];
+		size_t saved = S_push_index(x, i);
+		mn_status st = MN_OK;
+		if (it->type == MN_JSON_NULL) {
+			S_seen(x, it);
+			if (!ext_looked) {
+				char key[256];
+				ext_looked = true;
+				if (m->key_len + 1 < sizeof key) {
+					key[0] = '_';
+					memcpy(key + 1, m->key, m->key_len);
+					ext = mn_json_getn(obj, key, m->key_len + 1);
+				}
+			}
+			/* null stands for a value that only has an id/extension */
+			if (et->kind != MN_FHIR_PRIMITIVE || !ext || ext->type != MN_JSON_ARRAY ||
+			    i >= ext->n || ext->u.items[i].type != MN_JSON_OBJECT)
+				st = S_fail(x, it, "%s: null is only allowed in an array of primitives where "
+				            "\"_%.*s\" has an object at the same index",
+				            S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key);
+		} else {
+			st = S_item(x, it, t, e, et);
+		}
+		S_pop(x, saved);
+		if (st)
+			return st;
+	}
+	return MN_OK;
+}
+
+/* "_name": the id/extension of primitive element name. */
+static mn_status S_primitive_ext(S_ctx *x, const mn_json *obj, const mn_json_member *m,
+                                 const mn_fhir_type *t)
+{
+	const mn_json *v = &m->value;
+	const mn_fhir_type *et = NULL;
+	const mn_fhir_element *e = mn_fhir_element_for_json(t, m->key + 1, m->key_len - 1, &et);
+	char lb[160];
+	if (!e)
+		return S_fail(x, v, "%s: unknown element \"%.*s\"", t->name, (int)m->key_len, m->key);
+	if (et->kind != MN_FHIR_PRIMITIVE)
+		return S_fail(x, v, "%s: \"%.*s\" is only allowed for a primitive element",
+		              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key);
+	S_seen(x, v);
+	if (!e->many) {
+		if (v->type != MN_JSON_OBJECT)
+			return S_fail(x, v, "%s: expected an object for \"%.*s\", found %s",
+			              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key, S_json_kind(v));
+		return S_object(x, v, x->t_element, false);
+	}
+	if (v->type != MN_JSON_ARRAY)
+		return S_fail(x, v, "%s: expected an array for \"%.*s\", found %s",
+		              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key, S_json_kind(v));
+	const mn_json *vals = mn_json_getn(obj, m->key + 1, m->key_len - 1);
+	if (vals && vals->type == MN_JSON_ARRAY && v->n > vals->n)
+		return S_fail(x, v, "%s: \"%.*s\" has %u items but \"%.*s\" only %u",
+		              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key, (unsigned)v->n,
+		              (int)m->key_len - 1, m->key + 1, (unsigned)vals->n);
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json *it = &v->u.items[i];
+		size_t saved = S_push_index(x, i);
+		mn_status st = MN_OK;
+		S_seen(x, it);
+		if (it->type == MN_JSON_OBJECT)
+			st = S_object(x, it, x->t_element, false);
+		else if (it->type != MN_JSON_NULL)
+			st = S_fail(x, it, "%s: expected an object or null, found %s",
+			            S_label(lb, sizeof lb, t, e, et), S_json_kind(it));
+		S_pop(x, saved);
+		if (st)
+			return st;
+	}
+	return MN_OK;
+}
+
+/* The members of obj as an instance of t (a complex, backbone or resource
+ * type). */
+static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, bool resource)
+{
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		mn_status st;
+		if (resource && S_is(m->key, m->key_len, "resourceType")) {
+			S_seen(x, &m->value);
+			continue;
+		}
+		size_t saved = S_push(x, m->key, m->key_len);
+		if (resource && S_is(m->key, m->key_len, "contained")) {
+			const mn_fhir_type *et = NULL;
+			const mn_fhir_element *e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
+			if (!e)
+				st = S_fail(x, &m->value, "%s: unknown element \"contained\"", t->name);
+			else if (x->in_contained)
+				st = S_fail(x, &m->value, "a contained resource must not contain resources");
+			else {
+				x->in_contained++;
+				st = S_value(x, obj, m, t, e, et);
+				x->in_contained--;
+			}
+		} else if (m->key_len > 1 && m->key[0] == '_') {
+			st = S_primitive_ext(x, obj, m, t);
+		} else {
+			const mn_fhir_type *et = NULL;
+			const mn_fhir_element *e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
+			if (!e) {
+				const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
+				if (ce && ce->choice && ce->ntypes)
+					st = S_fail(x, &m->value, "%s.%s[x]: the property name needs a type suffix "
+					            "(e.g. \"%s%c%s\")", t->name, ce->name, ce->name,
+					            ce->types[0]->name[0] >= 'a' ? ce->types[0]->name[0] - 'a' + 'A'
+					                                         : ce->types[0]->name[0],
+					            ce->types[0]->name + 1);
+				else
+					st = S_fail(x, &m->value, "%s: unknown element \"%.*s\"", t->name,
+					            (int)(m->key_len > 100 ? 100 : m->key_len), m->key);
+			} else {
+				st = S_value(x, obj, m, t, e, et);
+			}
+		}
+		S_pop(x, saved);
+		if (st)
+			return st;
+	}
+	return MN_OK;
+}
+
+static S_res *S_case_resource(S_ctx *x, const mn_json *obj)
+{
+	const mn_json *key = obj;
+	return S_get(x->c, (const char *)&key, sizeof key, &S_SCOPE_JSON);
+}
+
+/* A resource object (the root, a Bundle entry's, a contained one or one
+ * inside another element); what names the element for messages. */
+static mn_status S_resource(S_ctx *x, const mn_json *v, const char *what)
+{
+	if (v->type != MN_JSON_OBJECT)
+		return S_fail(x, v, "%s: expected a resource (a JSON object), found %s", what, S_json_kind(v));
+	const char *sep = *what ? ": " : "";
+	const mn_json *rt = mn_json_get(v, "resourceType");
+	if (!rt)
+		return S_fail(x, v, "%s%smissing resourceType", what, sep);
+	if (rt->type != MN_JSON_STRING) {
+		size_t saved = S_push(x, "resourceType", 12);
+		mn_status st = S_fail(x, rt, "%s%sresourceType must be a string, found %s", what, sep,
+		                      S_json_kind(rt));
+		S_pop(x, saved);
+		return st;
+	}
+	const mn_fhir_type *t = mn_fhir_type_find(rt->u.s, rt->n);
+	if (!t || t->kind != MN_FHIR_RESOURCE || t == x->t_resource || t == x->t_domain) {
+		size_t saved = S_push(x, "resourceType", 12);
+		mn_status st = S_fail(x, rt, "%s%sunknown resourceType \"%.*s\" (not a FHIR R4 resource type)",
+		                      what, sep, (int)(rt->n > 100 ? 100 : rt->n), rt->u.s);
+		S_pop(x, saved);
+		return st;
+	}
+	S_res *saved_cur = x->cur;
+	S_res *r = S_case_resource(x, v);
+	if (r)
+		x->cur = r;
+	S_seen(x, v);
+	mn_status st = S_object(x, v, t, true);
+	if (r)
+		r->end = x->last;
+	x->cur = saved_cur;
+	return st;
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+static mn_status S_check_root(S_ctx *x)
+{
+	const mn_json *root = x->c->root;
+	if (root->type != MN_JSON_OBJECT)
+		return S_fail(x, root, "expected a FHIR resource or Bundle (a JSON object), found %s",
+		              S_json_kind(root));
+	if (!mn_json_get(root, "resourceType")) {
+		if (mn_json_get(root, "hook") || mn_json_get(root, "hookInstance"))
+			return S_fail(x, root, "missing resourceType: this is a CDS Hooks request, not a "
+			              "FHIR resource or Bundle");
+		if (mn_json_get(root, "cards"))
+			return S_fail(x, root, "missing resourceType: this is a CDS Hooks response, not a "
+			              "FHIR resource or Bundle");
+		return S_fail(x, root, "missing resourceType: not a FHIR resource or Bundle");
+	}
+	return S_resource(x, root, "");
+}
+
+mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
+                          mn_case **out, mn_error *err)
+{
+	mn_case *c;
+	mn_status st;
+	S_ctx *x = NULL;
+
+	if (out)
+		*out = NULL;
+	if (!out || (!text && len))
+		return mn_error_set(err, MN_EUSAGE, "mn_case_load: no output or no text");
+	if (len > UINT32_MAX - 1)
+		return mn_error_set(err, MN_ELIMIT, "case too large (%zu bytes)", len);
+	c = calloc(1, sizeof *c);
+	if (!c || !(c->arena = mn_arena_new())) {
+		free(c);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	c->flags = flags;
+	c->name = mn_arena_strdup(c->arena, name ? name : "");
+	c->text = mn_arena_alloc(c->arena, len + 1);
+	if (!c->name || !c->text) {
+		st = mn_error_set(err, MN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (len)
+		memcpy(c->text, text, len);
+	c->text[len] = 0;
+	c->len = len;
+	st = mn_json_parse(c->arena, c->name, c->text, len, &c->root, err);
+	if (st)
+		goto fail;
+	st = S_build_index(c);
+	if (st) {
+		st = mn_error_set(err, st, "out of memory");
+		goto fail;
+	}
+	x = calloc(1, sizeof *x);
+	if (!x) {
+		st = mn_error_set(err, MN_ENOMEM, "out of memory");
+		goto fail;
+	}
+	x->c = c;
+	x->err = err;
+	x->t_element = mn_fhir_type_find("Element", 7);
+	x->t_reference = mn_fhir_type_find("Reference", 9);
+	x->t_resource = mn_fhir_type_find("Resource", 8);
+	x->t_domain = mn_fhir_type_find("DomainResource", 14);
+	if (err)
+		mn_error_clear(err);
+	st = S_check_root(x);
+	if (st)
+		goto fail;
+	if (x->have_ref_err) {
+		if (err)
+			*err = x->ref_err;
+		st = MN_EREF;
+		goto fail;
+	}
+	free(x);
+	*out = c;
+	return MN_OK;
+fail:
+	free(x);
+	mn_case_free(c);
+	return st;
+}
+
+mn_status mn_case_load(const char *name, const char *text, size_t len, mn_case **out,
+                       mn_error *err)
+{
+	return mn_case_load_ex(name, text, len, 0, out, err);
+}
+
+mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	mn_status st = mn_read_file(path, &text, &len, err);
+	if (st) {
+		if (out)
+			*out = NULL;
+		return st;
+	}
+	st = mn_case_load_ex(path, text, len, flags, out, err);
+	free(text);
+	return st;
+}
+
+mn_status mn_case_load_file(const char *path, mn_case **out, mn_error *err)
+{
+	return mn_case_load_file_ex(path, 0, out, err);
+}
+
+void mn_case_free(mn_case *c)
+{
+	if (!c)
+		return;
+	free(c->slots);
+	mn_arena_free(c->arena);
+	free(c);
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+const char *mn_case_name(const mn_case *c)
+{
+	return c ? c->name : NULL;
+}
+
+size_t mn_case_count(const mn_case *c)
+{
+	return c ? c->ntop : 0;
+}
+
+const mn_resource *mn_case_get(const mn_case *c, size_t i)
+{
+	return c && i < c->ntop ? &c->res[i].pub : NULL;
+}
+
+size_t mn_case_unresolved(const mn_case *c)
+{
+	return c ? c->unresolved : 0;
+}
+
+const mn_json *mn_case_root(const mn_case *c)
+{
+	return c ? c->root : NULL;
+}
+
+/* The resource among rs[0..n) (sorted by start, disjoint) whose span holds
+ * offset, or NULL. */
+static const S_res *S_span_find(const S_res *rs, size_t n, uint32_t off)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* first with start > off */
+		size_t mid = lo + (hi - lo) / 2;
+		if (rs[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const S_res *r = &rs[lo - 1];
+	return off <= r->end ? r : NULL;
+}
+
+const mn_resource *mn_case_owner(const mn_case *c, const mn_json *node)
+{
+	if (!c || !node)
+		return NULL;
+	const S_res *r = S_span_find(c->res, c->ntop, node->offset);
+	if (!r)
+		return NULL;
+	const S_res *k = S_span_find(r->kids, r->nkids, node->offset);
+	return k ? &k->pub : &r->pub;
+}
+
+const mn_resource *mn_case_find_json(const mn_case *c, const mn_json *resource)
+{
+	const mn_json *key = resource;
+	if (!c || !resource)
+		return NULL;
+	S_res *r = S_get(c, (const char *)&key, sizeof key, &S_SCOPE_JSON);
+	return r ? &r->pub : NULL;
+}
+
+void mn_case_position(const mn_case *c, const mn_json *node, int *line, int *column)
+{
+	if (!c || !node) {
+		if (line)
+			*line = 0;
+		if (column)
+			*column = 0;
+		return;
+	}
+	mn_json_position(c->text, c->len, node->offset, line, column);
+}
+
+mn_arena *mn_case_arena(const mn_case *c)
+{
+	return c ? c->arena : NULL;
+}
