@@ -1,0 +1,664 @@
+/*
+ * tests/test_fhir.c: the FHIR R4 layer: type model lookups, loading cases
+ * (Bundles of every type, single resources, contained), reference
+ * resolution, owners, the errors for bad input (code, JSON pointer path,
+ * line:column) and the shared real-world data (Synthea, Da Vinci, the
+ * FHIRPath suite inputs), which is skipped when the data folder is absent.
+ */
+#include "fhir/case.h"
+#include "fhir/model.h"
+#include "test.h"
+
+#include <dirent.h>
+
+/* ---- model ------------------------------------------------------------- */
+
+static const mn_fhir_type *T(const char *name)
+{
+	return mn_fhir_type_find(name, strlen(name));
+}
+
+static const mn_fhir_element *E(const char *type, const char *name)
+{
+	return mn_fhir_element_find(T(type), name, strlen(name));
+}
+
+static void test_model_types(void)
+{
+	const mn_fhir_type *obs = T("Observation");
+	CHECK(obs != NULL);
+	CHECK_STR(obs->name, "Observation");
+	CHECK_INT(obs->kind, MN_FHIR_RESOURCE);
+	CHECK(obs->base == T("DomainResource"));
+	CHECK(T("DomainResource")->base == T("Resource"));
+	CHECK(T("Resource")->base == NULL);
+	CHECK(obs->system_type == NULL);
+
+	CHECK(T("observation") == NULL);
+	CHECK(T("String") == NULL);
+	CHECK(T("") == NULL);
+	CHECK(mn_fhir_type_find("Observation.component.x", 21) == T("Observation.component"));
+	CHECK(mn_fhir_type_find("Patientxyz", 7) == T("Patient"));
+	CHECK(mn_fhir_type_find("Patient", 6) == NULL);
+	CHECK(mn_fhir_type_find(NULL, 0) == NULL);
+
+	/* primitives and their FHIRPath System types */
+	static const struct { const char *fhir, *sys; } prims[] = {
+		{"boolean", "Boolean"}, {"integer", "Integer"}, {"positiveInt", "Integer"},
+		{"unsignedInt", "Integer"}, {"decimal", "Decimal"}, {"date", "Date"},
+		{"dateTime", "DateTime"}, {"instant", "DateTime"}, {"time", "Time"},
+		{"string", "String"}, {"code", "String"}, {"id", "String"}, {"uri", "String"},
+		{"url", "String"}, {"canonical", "String"}, {"oid", "String"}, {"uuid", "String"},
+		{"markdown", "String"}, {"base64Binary", "String"}, {"xhtml", "String"},
+	};
+	size_t nprim = 0;
+	for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++) {
+		const mn_fhir_type *p = T(prims[i].fhir);
+		CHECK_MSG(p && p->kind == MN_FHIR_PRIMITIVE, "%s", prims[i].fhir);
+		if (p)
+			CHECK_STR(p->system_type, prims[i].sys);
+	}
+	for (size_t i = 0; i < mn_fhir__ntypes; i++)
+		if (mn_fhir__types[i].kind == MN_FHIR_PRIMITIVE)
+			nprim++;
+	CHECK_INT(nprim, sizeof prims / sizeof prims[0]);
+	CHECK(T("positiveInt")->base == T("integer"));
+	CHECK(T("code")->base == T("string"));
+	CHECK(T("canonical")->base == T("uri"));
+	CHECK(T("string")->base == T("Element"));
+
+	/* complex types and inheritance */
+	CHECK_INT(T("Quantity")->kind, MN_FHIR_COMPLEX);
+	CHECK(T("Age")->base == T("Quantity"));
+	CHECK(T("SimpleQuantity")->base == T("Quantity"));
+	CHECK(mn_fhir_type_is_a(T("Age"), T("Quantity")));
+	CHECK(mn_fhir_type_is_a(T("Age"), T("Element")));
+	CHECK(!mn_fhir_type_is_a(T("Quantity"), T("Age")));
+	CHECK(mn_fhir_type_is_a(T("Observation"), T("Resource")));
+	CHECK(mn_fhir_type_is_a(T("Observation"), T("Observation")));
+	CHECK(!mn_fhir_type_is_a(T("Patient"), T("Observation")));
+	CHECK(!mn_fhir_type_is_a(T("Patient"), NULL));
+	CHECK(mn_fhir_type_is_a(T("Timing"), T("BackboneElement")));
+	CHECK(mn_fhir_type_is_a(T("positiveInt"), T("integer")));
+
+	CHECK(mn_fhir_is_resource_type("Patient", 7));
+	CHECK(mn_fhir_is_resource_type("Bundle", 6));
+	CHECK(mn_fhir_is_resource_type("Resource", 8));
+	CHECK(!mn_fhir_is_resource_type("Quantity", 8));
+	CHECK(!mn_fhir_is_resource_type("Observation.component", 21));
+	CHECK(!mn_fhir_is_resource_type("Patients", 8));
+
+	/* counts: every R4 resource type is there */
+	size_t nres = 0;
+	for (size_t i = 0; i < mn_fhir__ntypes; i++)
+		if (mn_fhir__types[i].kind == MN_FHIR_RESOURCE)
+			nres++;
+	CHECK_INT(nres, 149); /* 147 concrete + Resource + DomainResource */
+	/* the tables are sorted for binary search */
+	for (size_t i = 1; i < mn_fhir__ntypes; i++)
+		CHECK_MSG(strcmp(mn_fhir__types[i - 1].name, mn_fhir__types[i].name) < 0, "%s",
+		          mn_fhir__types[i].name);
+	bool sorted = true;
+	for (size_t i = 0; i < mn_fhir__ntypes; i++) {
+		const mn_fhir_type *t = &mn_fhir__types[i];
+		for (size_t k = 1; k < t->nelements; k++)
+			if (strcmp(t->elements[k - 1].name, t->elements[k].name) >= 0)
+				sorted = false;
+		for (size_t k = 0; k < t->nelements; k++)
+			if (mn_fhir_element_find(t, t->elements[k].name, strlen(t->elements[k].name)) !=
+			    &t->elements[k])
+				sorted = false;
+	}
+	CHECK(sorted);
+}
+
+static void test_model_elements(void)
+{
+	const mn_fhir_element *e;
+	const mn_fhir_type *ty;
+
+	/* own and inherited */
+	e = E("Observation", "status");
+	CHECK(e && !e->choice && !e->many && e->ntypes == 1 && e->types[0] == T("code"));
+	e = E("Observation", "id");
+	CHECK(e && e->types[0] == T("id")); /* Resource.id */
+	CHECK(e == E("Resource", "id"));
+	CHECK(E("Observation", "text") == E("DomainResource", "text"));
+	CHECK(E("Observation", "contained")->types[0] == T("Resource"));
+	CHECK(E("Observation", "contained")->many);
+	CHECK(E("Quantity", "id")->types[0] == T("string")); /* Element.id */
+	CHECK(E("Age", "value")->types[0] == T("decimal"));
+	CHECK(E("Observation", "category")->many);
+	CHECK(E("Observation", "nope") == NULL);
+	CHECK(E("Observation", "value") && E("Observation", "value")->choice);
+	CHECK(E("Observation", "subject")->types[0] == T("Reference"));
+	CHECK(E("Questionnaire", "url")->types[0] == T("uri"));
+	CHECK(E("Extension", "url")->types[0] == T("uri"));
+	CHECK(E("Extension", "value")->ntypes == 50);
+	CHECK(E("Patient", "modifierExtension") == E("DomainResource", "modifierExtension"));
+	CHECK(E("Quantity", "modifierExtension") == NULL); /* BackboneElement and DomainResource only */
+	CHECK(E("Patient", "extension") == E("DomainResource", "extension"));
+	CHECK(E("Observation.component", "modifierExtension") == E("BackboneElement", "modifierExtension"));
+	CHECK(E("Observation.component", "extension") == E("Element", "extension"));
+	CHECK(E("string", "extension") == E("Element", "extension"));
+
+	/* choices as JSON names */
+	e = mn_fhir_element_for_json(T("Observation"), "valueQuantity", 13, &ty);
+	CHECK(e && e->choice && strcmp(e->name, "value") == 0 && ty == T("Quantity"));
+	e = mn_fhir_element_for_json(T("Observation"), "valueDateTime", 13, &ty);
+	CHECK(e && ty == T("dateTime"));
+	e = mn_fhir_element_for_json(T("Observation"), "valueString", 11, &ty);
+	CHECK(e && ty == T("string"));
+	e = mn_fhir_element_for_json(T("Observation"), "valueCodeableConcept", 20, &ty);
+	CHECK(e && ty == T("CodeableConcept"));
+	e = mn_fhir_element_for_json(T("Observation"), "effectivePeriod", 15, &ty);
+	CHECK(e && strcmp(e->name, "effective") == 0 && ty == T("Period"));
+	e = mn_fhir_element_for_json(T("Observation"), "effectiveInstant", 16, &ty);
+	CHECK(e && ty == T("instant"));
+	e = mn_fhir_element_for_json(T("Patient"), "deceasedBoolean", 15, &ty);
+	CHECK(e && ty == T("boolean"));
+	e = mn_fhir_element_for_json(T("Patient"), "multipleBirthInteger", 20, &ty);
+	CHECK(e && ty == T("integer"));
+	e = mn_fhir_element_for_json(T("Extension"), "valueReference", 14, &ty);
+	CHECK(e && ty == T("Reference"));
+	e = mn_fhir_element_for_json(T("Extension"), "valueUuid", 9, &ty);
+	CHECK(e && ty == T("uuid"));
+	CHECK(mn_fhir_element_for_json(T("Observation"), "value", 5, &ty) == NULL && ty == NULL);
+	CHECK(mn_fhir_element_for_json(T("Observation"), "valueFoo", 8, &ty) == NULL);
+	CHECK(mn_fhir_element_for_json(T("Observation"), "valuequantity", 13, &ty) == NULL);
+	CHECK(mn_fhir_element_for_json(T("Observation"), "valueAge", 8, &ty) == NULL); /* not allowed */
+	CHECK(mn_fhir_element_for_json(T("Observation"), "valueDatetime", 13, &ty) == NULL);
+	CHECK(mn_fhir_element_for_json(T("Observation"), "statusCode", 10, &ty) == NULL);
+	e = mn_fhir_element_for_json(T("Observation"), "status", 6, &ty);
+	CHECK(e && ty == T("code"));
+	e = mn_fhir_element_for_json(T("Observation"), "meta", 4, &ty); /* inherited */
+	CHECK(e && ty == T("Meta"));
+	/* a choice inherited through the base: Age has Quantity's elements */
+	e = mn_fhir_element_for_json(T("Age"), "unit", 4, &ty);
+	CHECK(e && ty == T("string"));
+
+	/* backbone elements and contentReference */
+	const mn_fhir_type *comp = T("Observation.component");
+	CHECK(comp && comp->kind == MN_FHIR_BACKBONE && comp->base == T("BackboneElement"));
+	e = E("Observation", "component");
+	CHECK(e && e->many && e->types[0] == comp);
+	e = mn_fhir_element_for_json(comp, "valueQuantity", 13, &ty);
+	CHECK(e && ty == T("Quantity"));
+	CHECK(E("Bundle.entry", "resource")->types[0] == T("Resource"));
+	CHECK(E("Bundle", "entry")->types[0] == T("Bundle.entry"));
+	CHECK(E("Bundle.entry", "request")->types[0] == T("Bundle.entry.request"));
+	CHECK(E("Questionnaire.item", "item")->types[0] == T("Questionnaire.item"));
+	CHECK(E("Questionnaire.item", "item")->many);
+	CHECK(T("Timing.repeat") && T("Timing.repeat")->base == T("Element"));
+	e = mn_fhir_element_for_json(T("Timing.repeat"), "boundsPeriod", 12, &ty);
+	CHECK(e && ty == T("Period"));
+	CHECK(T("Parameters.parameter.part") == NULL);
+	CHECK(E("Parameters.parameter", "part")->types[0] == T("Parameters.parameter"));
+}
+
+/* ---- loading good cases ------------------------------------------------ */
+
+static mn_case *load(const char *json, unsigned flags)
+{
+	mn_case *c = NULL;
+	mn_error err;
+	mn_status st = mn_case_load_ex("t.json", json, strlen(json), flags, &c, &err);
+	if (st) {
+		char buf[1200];
+		mn_error_format(&err, buf, sizeof buf);
+		fprintf(stderr, "unexpected load failure: %s\n", buf);
+	}
+	return c;
+}
+
+static const char *BUNDLE_FMT =
+	"{\"resourceType\":\"Bundle\",\"type\":\"%s\",\"entry\":[\n"
+	"{\"fullUrl\":\"urn:uuid:11111111-1111-1111-1111-111111111111\",\n"
+	" \"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\"1970-01-02\",\n"
+	"  \"name\":[{\"family\":\"Doe\",\"given\":[\"J\",\"K\"]}],\"deceasedBoolean\":false}%s},\n"
+	"{\"fullUrl\":\"http://example.org/fhir/Observation/o1\",\n"
+	" \"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\n"
+	"  \"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"1-8\"}]},\n"
+	"  \"subject\":{\"reference\":\"urn:uuid:11111111-1111-1111-1111-111111111111\"},\n"
+	"  \"effectiveDateTime\":\"2024-02-29T10:00:00Z\",\n"
+	"  \"valueQuantity\":{\"value\":1.50,\"unit\":\"mg\"},\n"
+	"  \"component\":[{\"code\":{\"text\":\"x\"},\"valueInteger\":-3}]}%s},\n"
+	"{\"fullUrl\":\"http://example.org/fhir/Condition/c1\",\n"
+	" \"resource\":{\"resourceType\":\"Condition\",\"id\":\"c1\",\n"
+	"  \"subject\":{\"reference\":\"Patient/p1\",\"display\":\"J Doe\"},\n"
+	"  \"evidence\":[{\"detail\":[{\"reference\":\"Observation/o1\"},\n"
+	"    {\"reference\":\"http://example.org/fhir/Observation/o1\"},\n"
+	"    {\"reference\":\"Observation/o1/_history/2\"},\n"
+	"    {\"identifier\":{\"value\":\"only-an-identifier\"}},{\"display\":\"only a display\"}]}]}%s}\n"
+	"]}";
+
+static void test_load_bundles(void)
+{
+	static const char *types[] = {"collection", "transaction", "batch", "searchset", "document",
+	                              "history", "message", "transaction-response"};
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		char json[4096];
+		const char *req = "";
+		if (strcmp(types[i], "transaction") == 0 || strcmp(types[i], "batch") == 0)
+			req = ",\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}";
+		else if (strcmp(types[i], "searchset") == 0)
+			req = ",\"search\":{\"mode\":\"match\",\"score\":1}";
+		snprintf(json, sizeof json, BUNDLE_FMT, types[i], req, req, req);
+		mn_case *c = load(json, 0);
+		CHECK_MSG(c != NULL, "bundle type %s", types[i]);
+		if (!c)
+			continue;
+		CHECK_INT(mn_case_count(c), 3);
+		const mn_resource *p = mn_case_get(c, 0), *o = mn_case_get(c, 1), *cond = mn_case_get(c, 2);
+		CHECK(mn_case_get(c, 3) == NULL);
+		CHECK_STR(p->type_name, "Patient");
+		CHECK(p->type == T("Patient"));
+		CHECK_STR(p->id, "p1");
+		CHECK_STR(p->full_url, "urn:uuid:11111111-1111-1111-1111-111111111111");
+		CHECK_INT(p->index, 0);
+		CHECK_INT(cond->index, 2);
+		CHECK(p->container == NULL);
+		CHECK_STR(o->type_name, "Observation");
+		CHECK_STR(mn_case_name(c), "t.json");
+
+		/* resolution of each kind */
+		CHECK(mn_case_resolve(c, "Patient/p1", 10, o) == p);
+		CHECK(mn_case_resolve(c, "Patient/p1", 10, NULL) == p);
+		CHECK(mn_case_resolve(c, "urn:uuid:11111111-1111-1111-1111-111111111111", 45, cond) == p);
+		CHECK(mn_case_resolve(c, "Observation/o1", 14, cond) == o);
+		CHECK(mn_case_resolve(c, "Observation/o1/_history/2", 25, cond) == o);
+		const char *abs = "http://example.org/fhir/Observation/o1";
+		CHECK(mn_case_resolve(c, abs, strlen(abs), p) == o);
+		abs = "http://example.org/fhir/Condition/c1";
+		CHECK(mn_case_resolve(c, abs, strlen(abs), p) == cond);
+		abs = "http://other.org/fhir/Observation/o1"; /* another server */
+		CHECK(mn_case_resolve(c, abs, strlen(abs), p) == NULL);
+		abs = "http://example.org/fhir/Patient/p1"; /* base of o1's and c1's fullUrl */
+		CHECK(mn_case_resolve(c, abs, strlen(abs), cond) == p);
+		CHECK(mn_case_resolve(c, "Patient/p2", 10, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient?identifier=x", 20, o) == NULL);
+		CHECK(mn_case_resolve(c, "p1", 2, o) == NULL);
+		CHECK(mn_case_resolve(c, "#", 1, o) == o);
+		CHECK(mn_case_resolve(c, "#x", 2, o) == NULL);
+		CHECK(mn_case_resolve(c, "", 0, o) == NULL);
+
+		/* find by object and owner of nodes */
+		CHECK(mn_case_find_json(c, p->json) == p);
+		CHECK(mn_case_find_json(c, mn_case_root(c)) == NULL);
+		const mn_json *vq = mn_json_get(o->json, "valueQuantity");
+		const mn_json *val = mn_json_get(vq, "value");
+		CHECK(mn_case_owner(c, val) == o);
+		CHECK(mn_case_owner(c, vq) == o);
+		CHECK(mn_case_owner(c, o->json) == o);
+		CHECK(mn_case_owner(c, mn_json_get(o->json, "resourceType")) == o);
+		const mn_json *comp = mn_json_get(o->json, "component");
+		CHECK(mn_case_owner(c, &comp->u.items[0]) == o);
+		CHECK(mn_case_owner(c, mn_json_get(mn_case_root(c), "type")) == NULL);
+		CHECK(mn_case_owner(c, mn_case_root(c)) == NULL);
+		const mn_json *entry = mn_json_get(mn_case_root(c), "entry");
+		CHECK(mn_case_owner(c, mn_json_get(&entry->u.items[1], "fullUrl")) == NULL);
+		CHECK(mn_case_owner(c, mn_json_get(p->json, "deceasedBoolean")) == p);
+		int line, col;
+		mn_case_position(c, val, &line, &col);
+		CHECK_INT(line, 10);
+		CHECK_INT(col, 28);
+		CHECK(mn_case_arena(c) != NULL);
+		CHECK_INT(mn_case_unresolved(c), 0);
+		mn_case_free(c);
+	}
+}
+
+static void test_load_single(void)
+{
+	const char *json =
+		"{\"resourceType\":\"Patient\",\"id\":\"p\",\n"
+		" \"contained\":[{\"resourceType\":\"Organization\",\"id\":\"org\",\"name\":\"Acme\"},\n"
+		"   {\"resourceType\":\"Practitioner\",\"id\":\"doc\",\n"
+		"    \"extension\":[{\"url\":\"http://x\",\"valueReference\":{\"reference\":\"#org\"}}]}],\n"
+		" \"managingOrganization\":{\"reference\":\"#org\"},\n"
+		" \"generalPractitioner\":[{\"reference\":\"#doc\"},{\"reference\":\"#\"}],\n"
+		" \"birthDate\":\"2000\",\"_birthDate\":{\"extension\":[{\"url\":\"http://y\",\"valueCode\":\"z\"}]},\n"
+		" \"name\":[{\"given\":[null,\"B\"],\"_given\":[{\"id\":\"g0\"}]}],\n"
+		" \"text\":{\"status\":\"generated\",\"div\":\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">x</div>\"},\n"
+		" \"meta\":{\"lastUpdated\":\"2024-01-01T00:00:00.123+01:00\",\"versionId\":\"1\"},\n"
+		" \"multipleBirthInteger\":2,\"active\":true,\n"
+		" \"modifierExtension\":[{\"url\":\"http://m\",\"valueTime\":\"10:20:30\"}]}";
+	mn_case *c = load(json, 0);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_INT(mn_case_count(c), 1);
+	const mn_resource *p = mn_case_get(c, 0);
+	CHECK_STR(p->type_name, "Patient");
+	CHECK(p->full_url == NULL);
+	CHECK(p->json == mn_case_root(c));
+	const mn_resource *org = mn_case_resolve(c, "#org", 4, p);
+	const mn_resource *doc = mn_case_resolve(c, "#doc", 4, p);
+	CHECK(org && doc && org != doc);
+	CHECK(org && org->container == p && strcmp(org->type_name, "Organization") == 0);
+	CHECK(org && org->index >= 1); /* contained get indexes after the top-level ones */
+	CHECK(mn_case_resolve(c, "#org", 4, doc) == org); /* from a sibling: same container */
+	CHECK(mn_case_resolve(c, "#", 1, doc) == p);
+	CHECK(mn_case_resolve(c, "Organization/org", 16, p) == NULL); /* contained are not Type/id */
+	const mn_json *ct = mn_json_get(p->json, "contained");
+	CHECK(mn_case_find_json(c, &ct->u.items[1]) == doc);
+	const mn_json *ext = mn_json_get(&ct->u.items[1], "extension");
+	CHECK(mn_case_owner(c, &ext->u.items[0]) == doc);
+	CHECK(mn_case_owner(c, mn_json_get(&ct->u.items[0], "name")) == org);
+	CHECK(mn_case_owner(c, ct) == p);
+	CHECK(mn_case_owner(c, mn_json_get(p->json, "active")) == p);
+	mn_case_free(c);
+
+	/* a nested resource (Parameters.parameter.resource) belongs to its holder */
+	json = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"a\",\"resource\":"
+	       "{\"resourceType\":\"Patient\",\"id\":\"x\",\"active\":true}},"
+	       "{\"name\":\"b\",\"part\":[{\"name\":\"c\",\"valueDecimal\":1e3}]}]}";
+	c = load(json, 0);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(mn_case_count(c), 1);
+		const mn_json *par = mn_json_get(mn_case_root(c), "parameter");
+		const mn_json *pat = mn_json_get(&par->u.items[0], "resource");
+		CHECK(mn_case_owner(c, mn_json_get(pat, "active")) == mn_case_get(c, 0));
+		mn_case_free(c);
+	}
+}
+
+/* ---- bad input --------------------------------------------------------- */
+
+static void expect_err(const char *json, mn_status code, const char *path, int line, int col,
+                       const char *msg_part, unsigned lineno)
+{
+	mn_case *c = (mn_case *)1;
+	mn_error err;
+	mn_status st = mn_case_load_ex("bad.json", json, strlen(json), 0, &c, &err);
+	CHECK_MSG(st == code, "line %u: status %d (%s), want %d", lineno, st, err.message, code);
+	CHECK_MSG(c == NULL, "line %u: case not NULL on failure", lineno);
+	if (st != code)
+		return;
+	CHECK_MSG(strcmp(err.path, path) == 0, "line %u: path \"%s\", want \"%s\"", lineno, err.path, path);
+	CHECK_MSG(err.line == line && err.column == col, "line %u: at %d:%d, want %d:%d (%s)", lineno,
+	          err.line, err.column, line, col, err.message);
+	CHECK_MSG(strcmp(err.source, "bad.json") == 0, "line %u: source \"%s\"", lineno, err.source);
+	CHECK_MSG(strstr(err.message, msg_part) != NULL, "line %u: message \"%s\" lacks \"%s\"", lineno,
+	          err.message, msg_part);
+}
+
+#define BAD(json, code, path, line, col, msg) expect_err(json, code, path, line, col, msg, __LINE__)
+
+static void test_bad_input(void)
+{
+	/* malformed JSON keeps the parser's line:column */
+	{
+		mn_case *c = NULL;
+		mn_error err;
+		const char *j = "{\"resourceType\":\"Patient\",\n \"id\": x}";
+		CHECK_INT(mn_case_load("bad.json", j, strlen(j), &c, &err), MN_EJSON);
+		CHECK(c == NULL);
+		CHECK_INT(err.line, 2);
+		CHECK_INT(err.column, 8);
+		CHECK_STR(err.source, "bad.json");
+	}
+	BAD("[1,2]", MN_EFHIR, "", 1, 1, "found an array");
+	BAD("{\"id\":\"x\"}", MN_EFHIR, "", 1, 1, "missing resourceType");
+	BAD("{\"hook\":\"order-sign\",\"context\":{}}", MN_EFHIR, "", 1, 1, "CDS Hooks request");
+	BAD("{\"resourceType\":3}", MN_EFHIR, "/resourceType", 1, 17, "must be a string");
+	BAD("{\"resourceType\":\"Patent\"}", MN_EFHIR, "/resourceType", 1, 17,
+	    "unknown resourceType \"Patent\"");
+	BAD("{\"resourceType\":\"DomainResource\"}", MN_EFHIR, "/resourceType", 1, 17, "unknown resourceType");
+	BAD("{\"resourceType\":\"Quantity\"}", MN_EFHIR, "/resourceType", 1, 17, "unknown resourceType");
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":\n"
+	    "  {\"id\":\"a\"}}]}",
+	    MN_EFHIR, "/entry/0/resource", 2, 3, "Bundle.entry.resource (Resource): missing resourceType");
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":\n"
+	    "  {\"resourceType\":\"Foo\"}}]}",
+	    MN_EFHIR, "/entry/0/resource/resourceType", 2, 19, "unknown resourceType \"Foo\"");
+
+	/* unknown elements */
+	BAD("{\"resourceType\":\"Patient\",\n\"foo\":1}", MN_EFHIR, "/foo", 2, 7,
+	    "Patient: unknown element \"foo\"");
+	BAD("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\n"
+	    "  \"valueQuantity\":{\"value\":1,\"units\":\"mg\"}}",
+	    MN_EFHIR, "/valueQuantity/units", 2, 38, "Quantity: unknown element \"units\"");
+	BAD("{\"resourceType\":\"Observation\",\"value\":\"x\"}", MN_EFHIR, "/value", 1, 39,
+	    "needs a type suffix");
+	BAD("{\"resourceType\":\"Observation\",\"valueAge\":{}}", MN_EFHIR, "/valueAge", 1, 42, "unknown element");
+	BAD("{\"resourceType\":\"Observation\",\"code\":{\"resourceType\":\"X\"}}", MN_EFHIR,
+	    "/code/resourceType", 1, 54, "CodeableConcept: unknown element \"resourceType\"");
+	BAD("{\"resourceType\":\"Patient\",\"_foo\":{}}", MN_EFHIR, "/_foo", 1, 34, "unknown element \"_foo\"");
+	BAD("{\"resourceType\":\"Patient\",\"_name\":{}}", MN_EFHIR, "/_name", 1, 35,
+	    "only allowed for a primitive");
+	BAD("{\"resourceType\":\"Patient\",\"_active\":{\"value\":true}}", MN_EFHIR, "/_active/value", 1, 46,
+	    "Element: unknown element \"value\"");
+	BAD("{\"resourceType\":\"Patient\",\"contained\":[{\"resourceType\":\"Patient\",\n"
+	    "  \"contained\":[{\"resourceType\":\"Patient\"}]}]}",
+	    MN_EFHIR, "/contained/0/contained", 2, 15, "must not contain");
+	BAD("{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"s\",\"extension\":[{\"url\":\"u\",\n"
+	    "  \"valueCoding\":{\"bogus\":1}}]}]}}",
+	    MN_EFHIR, "/meta/tag/0/extension/0/valueCoding/bogus", 2, 26, "Coding: unknown element \"bogus\"");
+
+	/* JSON shapes */
+	BAD("{\"resourceType\":\"Patient\",\"name\":{\"family\":\"x\"}}", MN_EFHIR, "/name", 1, 34,
+	    "Patient.name (HumanName): expected an array, found an object");
+	BAD("{\"resourceType\":\"Patient\",\"gender\":[\"male\"]}", MN_EFHIR, "/gender", 1, 36,
+	    "Patient.gender (code): expected a single value, found an array");
+	BAD("{\"resourceType\":\"Patient\",\"active\":\"true\"}", MN_EFHIR, "/active", 1, 36,
+	    "Patient.active (boolean): expected true or false, found a string");
+	BAD("{\"resourceType\":\"Patient\",\"gender\":1}", MN_EFHIR, "/gender", 1, 36,
+	    "Patient.gender (code): expected a string, found a number");
+	BAD("{\"resourceType\":\"Patient\",\"gender\":{\"value\":\"male\"}}", MN_EFHIR, "/gender", 1, 36,
+	    "expected a string, found an object");
+	BAD("{\"resourceType\":\"Patient\",\"gender\":null}", MN_EFHIR, "/gender", 1, 36, "null");
+	BAD("{\"resourceType\":\"Patient\",\"name\":[]}", MN_EFHIR, "/name", 1, 34, "empty array");
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\"given\":[null]}]}", MN_EFHIR, "/name/0/given/0", 1, 45,
+	    "null is only allowed");
+	BAD("{\"resourceType\":\"Patient\",\"maritalStatus\":\"M\"}", MN_EFHIR, "/maritalStatus", 1, 43,
+	    "Patient.maritalStatus (CodeableConcept): expected an object, found a string");
+	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":\"2\"}", MN_EFHIR, "/multipleBirthInteger",
+	    1, 50, "Patient.multipleBirth[x] (integer): expected a number, found a string");
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":{}}", MN_EFHIR, "/entry", 1, 54,
+	    "expected an array");
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":[]}]}", MN_EFHIR,
+	    "/entry/0/resource", 1, 67, "Bundle.entry.resource (Resource): expected a single value, found an array");
+
+	/* primitive values */
+	BAD("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\n"
+	    "  \"effectiveDateTime\":20240101}",
+	    MN_EFHIR, "/effectiveDateTime", 2, 23,
+	    "Observation.effective[x] (dateTime): expected a string, found a number");
+	BAD("{\"resourceType\":\"Patient\",\"birthDate\":\"2024-02-30\"}", MN_EFHIR, "/birthDate", 1, 39,
+	    "Patient.birthDate (date): invalid date \"2024-02-30\"");
+	BAD("{\"resourceType\":\"Patient\",\"birthDate\":\"2023-02-29\"}", MN_EFHIR, "/birthDate", 1, 39, "invalid date");
+	BAD("{\"resourceType\":\"Patient\",\"birthDate\":\"2024-01-01T10:00:00Z\"}", MN_EFHIR, "/birthDate", 1, 39,
+	    "invalid date");
+	BAD("{\"resourceType\":\"Patient\",\"deceasedDateTime\":\"2024-13-01\"}", MN_EFHIR, "/deceasedDateTime", 1, 46,
+	    "invalid dateTime");
+	BAD("{\"resourceType\":\"Patient\",\"deceasedDateTime\":\"2024-01-01T10:00\"}", MN_EFHIR,
+	    "/deceasedDateTime", 1, 46, "seconds");
+	BAD("{\"resourceType\":\"Patient\",\"deceasedDateTime\":\"2024-01-01T10:00:00\"}", MN_EFHIR,
+	    "/deceasedDateTime", 1, 46, "time zone");
+	BAD("{\"resourceType\":\"Patient\",\"meta\":{\"lastUpdated\":\"2024-01-01\"}}", MN_EFHIR,
+	    "/meta/lastUpdated", 1, 49, "Meta.lastUpdated (instant): invalid instant");
+	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueTime\":\"25:00:00\"}]}",
+	    MN_EFHIR, "/modifierExtension/0/valueTime", 1, 71, "invalid time");
+	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":1.5}", MN_EFHIR, "/multipleBirthInteger",
+	    1, 50, "expected an integer");
+	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":2147483648}", MN_EFHIR,
+	    "/multipleBirthInteger", 1, 50, "out of range");
+	BAD("{\"resourceType\":\"Patient\",\"photo\":[{\"size\":-1}]}", MN_EFHIR, "/photo/0/size", 1, 44,
+	    "Attachment.size (unsignedInt): -1 is out of range");
+	BAD("{\"resourceType\":\"Observation\",\"component\":[{\"code\":{},\"valueSampledData\":\n"
+	    "  {\"origin\":{},\"dimensions\":0}}]}",
+	    MN_EFHIR, "/component/0/valueSampledData/dimensions", 2, 29,
+	    "SampledData.dimensions (positiveInt): 0 is out of range");
+	BAD("{\"resourceType\":\"Observation\",\"valueQuantity\":{\"value\":\"1.5\"}}", MN_EFHIR,
+	    "/valueQuantity/value", 1, 56, "Quantity.value (decimal): expected a number, found a string");
+	BAD("{\"resourceType\":\"Patient\",\"id\":7}", MN_EFHIR, "/id", 1, 32,
+	    "Patient.id (id): expected a string, found a number");
+
+	/* broken references, each kind */
+	static const char *refs[] = {"Patient/nope", "urn:uuid:00000000-0000-0000-0000-000000000000",
+	                             "http://example.org/fhir/Patient/nope", "#nope",
+	                             "http://elsewhere.org/Patient/p1", "Patient?identifier=a|b", "p1"};
+	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+		char json[1024];
+		snprintf(json, sizeof json,
+		         "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[\n"
+		         "{\"fullUrl\":\"http://example.org/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},\n"
+		         "{\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"class\":{},\n"
+		         "  \"subject\":{\"reference\":\"Patient/p1\"},\"participant\":[{\"individual\":\n"
+		         "    {\"reference\":\"%s\"}}]}}]}",
+		         refs[i]);
+		BAD(json, MN_EREF, "/entry/1/resource/participant/0/individual/reference", 5, 18,
+		    i == 5 ? "conditional reference \"Patient?identifier=a|b\"" : refs[i]);
+		/* accepted (and counted) when dangling references are allowed */
+		mn_case *c = load(json, MN_CASE_ALLOW_UNRESOLVED);
+		CHECK(c && mn_case_unresolved(c) == 1);
+		mn_case_free(c);
+	}
+	/* a FHIR error after a dangling reference wins */
+	BAD("{\"resourceType\":\"Patient\",\"managingOrganization\":{\"reference\":\"Organization/x\"},\n"
+	    "  \"gender\":7}",
+	    MN_EFHIR, "/gender", 2, 12, "expected a string");
+	/* a reference inside a contained resource, an extension, and the bundle level */
+	BAD("{\"resourceType\":\"Patient\",\"contained\":[{\"resourceType\":\"Organization\",\"id\":\"o\",\n"
+	    "  \"partOf\":{\"reference\":\"#p\"}}]}",
+	    MN_EREF, "/contained/0/partOf/reference", 2, 25, "no contained resource");
+	BAD("{\"resourceType\":\"Patient\",\"extension\":[{\"url\":\"u\",\"valueReference\":\n"
+	    "  {\"reference\":\"Patient/q\"}}]}",
+	    MN_EREF, "/extension/0/valueReference/reference", 2, 16, "does not resolve");
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"document\",\"signature\":{\"type\":[{}],\"when\":\"2020-01-01T00:00:00Z\",\n"
+	    "  \"who\":{\"reference\":\"Practitioner/none\"}}}",
+	    MN_EREF, "/signature/who/reference", 2, 22, "does not resolve");
+}
+
+/* ---- shared data ------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Load every .json in dir; returns how many loaded. want_code: expected
+ * status in strict mode (MN_OK or, for files with dangling references, a
+ * list matched by the caller); lenient: also load with
+ * MN_CASE_ALLOW_UNRESOLVED. */
+static int load_dir(const char *dir, unsigned flags, mn_status want, const char *want_msg, int *seen)
+{
+	DIR *d = opendir(dir);
+	int ok = 0;
+	struct dirent *de;
+	*seen = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char path[2048];
+		if (!ends_with(de->d_name, ".json"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		(*seen)++;
+		mn_case *c = NULL;
+		mn_error err;
+		mn_status st = mn_case_load_file_ex(path, flags, &c, &err);
+		char buf[1200];
+		mn_error_format(&err, buf, sizeof buf);
+		CHECK_MSG(st == want, "%s: %s", path, st ? buf : "loaded");
+		if (st == want && want_msg)
+			CHECK_MSG(strstr(err.message, want_msg) != NULL, "%s: %s", path, buf);
+		if (st == MN_OK) {
+			ok++;
+			CHECK_MSG(mn_case_count(c) > 0, "%s", path);
+			/* every top-level resource owns its own object */
+			for (size_t i = 0; i < mn_case_count(c); i++)
+				if (mn_case_owner(c, mn_case_get(c, i)->json) != mn_case_get(c, i))
+					CHECK_MSG(0, "%s: owner of resource %zu", path, i);
+		}
+		mn_case_free(c);
+	}
+	closedir(d);
+	return ok;
+}
+
+static void test_shared_data(void)
+{
+	const char *data = mn_test_data_dir();
+	char dir[1024];
+	int seen, ok;
+
+	snprintf(dir, sizeof dir, "%s/synthea", data);
+	ok = load_dir(dir, 0, MN_OK, NULL, &seen);
+	if (ok < 0) {
+		printf("shared data not found at %s: skipping the Synthea, Da Vinci and FHIRPath input checks\n", data);
+		return;
+	}
+	CHECK_INT(ok, 8);
+	snprintf(dir, sizeof dir, "%s/synthea/large", data);
+	CHECK_INT(load_dir(dir, 0, MN_OK, NULL, &seen), 1);
+
+	/* Da Vinci PAS: all valid FHIR; some point at resources outside the file */
+	snprintf(dir, sizeof dir, "%s/davinci/pas", data);
+	CHECK_INT(load_dir(dir, MN_CASE_ALLOW_UNRESOLVED, MN_OK, NULL, &seen), 12);
+	CHECK_INT(seen, 12);
+	static const char *complete[] = {"Bundle-HomecareAuthorizationBundleExample.json",
+	                                 "Bundle-MedicalServicesAuthorizationBundleExample.json",
+	                                 "Bundle-ReferralAuthorizationBundleExample.json"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[2048];
+		mn_case *c = NULL;
+		mn_error err;
+		snprintf(path, sizeof path, "%s/%s", dir, complete[i]);
+		CHECK_MSG(mn_case_load_file(path, &c, &err) == MN_OK, "%s: %s", path, err.message);
+		mn_case_free(c);
+	}
+	{
+		char path[2048];
+		mn_case *c = NULL;
+		mn_error err;
+		snprintf(path, sizeof path, "%s/Bundle-SurgicalRequestBundleExample.json", dir);
+		CHECK_INT(mn_case_load_file(path, &c, &err), MN_EREF);
+		CHECK_STR(err.path, "/entry/6/resource/practitioner/reference");
+		CHECK(strstr(err.message, "Practitioner/ReferralPractitionerExample") != NULL);
+		CHECK_INT(err.line, 1);
+	}
+
+	/* CDS Hooks JSON is not FHIR */
+	snprintf(dir, sizeof dir, "%s/davinci/crd", data);
+	CHECK_INT(load_dir(dir, MN_CASE_ALLOW_UNRESOLVED, MN_EFHIR, "CDS Hooks", &seen), 0);
+	CHECK_INT(seen, 5);
+
+	/* the FHIRPath suite inputs */
+	snprintf(dir, sizeof dir, "%s/fhirpath-r4", data);
+	CHECK_INT(load_dir(dir, MN_CASE_ALLOW_UNRESOLVED, MN_OK, NULL, &seen), seen);
+	CHECK(seen >= 11);
+	{
+		char path[2048];
+		mn_case *c = NULL;
+		mn_error err;
+		snprintf(path, sizeof path, "%s/observation-example.json", dir);
+		CHECK_INT(mn_case_load_file(path, &c, &err), MN_EREF);
+		CHECK_STR(err.path, "/subject/reference");
+		CHECK_INT(err.line, 55);
+		CHECK_INT(err.column, 18);
+		snprintf(path, sizeof path, "%s/patient-name-extensions.json", dir);
+		CHECK_INT(mn_case_load_file(path, &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+}
+
+int main(void)
+{
+	test_model_types();
+	test_model_elements();
+	test_load_bundles();
+	test_load_single();
+	test_bad_input();
+	test_shared_data();
+	{
+		mn_case *c = (mn_case *)1;
+		mn_error err;
+		CHECK_INT(mn_case_load_file("/nonexistent/x.json", &c, &err), MN_EIO);
+		CHECK(c == NULL);
+	}
+	TEST_END();
+}
