@@ -437,6 +437,28 @@ static void test_bad_input(void)
 	    "  \"valueCoding\":{\"bogus\":1}}]}]}}",
 	    MN_EFHIR, "/meta/tag/0/extension/0/valueCoding/bogus", 2, 26, "Coding: unknown element \"bogus\"");
 
+	/* an element given twice */
+	BAD("{\"resourceType\":\"Observation\",\"valueString\":\"a\",\n  \"valueQuantity\":{}}", MN_EFHIR,
+	    "/valueQuantity", 2, 19, "Observation.value[x]: given more than once");
+	BAD("{\"resourceType\":\"Patient\",\"gender\":\"male\",\"gender\":\"female\"}", MN_EFHIR, "/gender",
+	    1, 52, "Patient.gender: given more than once");
+	BAD("{\"resourceType\":\"Patient\",\"resourceType\":\"Patient\"}", MN_EFHIR, "/resourceType", 1, 42,
+	    "resourceType given twice");
+	{
+		/* a large object: the sorted check */
+		char json[4096];
+		size_t n = (size_t)snprintf(json, sizeof json, "{\"resourceType\":\"Patient\"");
+		for (int i = 0; i < 30; i++)
+			n += (size_t)snprintf(json + n, sizeof json - n, ",\"extension\":[{\"url\":\"u%d\"}]", i);
+		snprintf(json + n, sizeof json - n, "}");
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("big.json", json, strlen(json), &c, &err), MN_EFHIR);
+		CHECK_STR(err.path, "/extension");
+		CHECK_INT(err.column, 66); /* the second "extension" */
+		CHECK(strstr(err.message, "Patient.extension: given more than once") != NULL);
+	}
+
 	/* JSON shapes */
 	BAD("{\"resourceType\":\"Patient\",\"name\":{\"family\":\"x\"}}", MN_EFHIR, "/name", 1, 34,
 	    "Patient.name (HumanName): expected an array, found an object");

@@ -713,11 +713,10 @@ static mn_status S_value(S_ctx *x, const mn_json *obj, const mn_json_member *m,
 
 /* "_name": the id/extension of primitive element name. */
 static mn_status S_primitive_ext(S_ctx *x, const mn_json *obj, const mn_json_member *m,
-                                 const mn_fhir_type *t)
+                                 const mn_fhir_type *t, const mn_fhir_element *e,
+                                 const mn_fhir_type *et)
 {
 	const mn_json *v = &m->value;
-	const mn_fhir_type *et = NULL;
-	const mn_fhir_element *e = mn_fhir_element_for_json(t, m->key + 1, m->key_len - 1, &et);
 	char lb[160];
 	if (!e)
 		return S_fail(x, v, "%s: unknown element \"%.*s\"", t->name, (int)m->key_len, m->key);
@@ -756,55 +755,121 @@ static mn_status S_primitive_ext(S_ctx *x, const mn_json *obj, const mn_json_mem
 	return MN_OK;
 }
 
+static int S_cmp_key(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Two members of obj naming the same element (a repeated key, or two
+ * choices such as valueString and valueQuantity)? Returns the index of the
+ * later one, or -1. keys[i] identifies member i's element (0: skip). Small
+ * objects compare pairwise; large ones sort a copy, so it stays n log n. */
+static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
+{
+	if (n <= 24) {
+		for (uint32_t i = 1; i < n; i++)
+			for (uint32_t k = 0; k < i; k++)
+				if (keys[i] && keys[i] == keys[k])
+					return (long)i;
+		return -1;
+	}
+	uintptr_t *sorted = malloc(n * sizeof *sorted);
+	long found = -1;
+	if (!sorted)
+		return -1; /* only a check: skip it rather than fail */
+	memcpy(sorted, keys, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, S_cmp_key);
+	for (uint32_t i = 1; i < n && found < 0; i++)
+		if (sorted[i] && sorted[i] == sorted[i - 1])
+			for (uint32_t k = 0, seen = 0; k < n; k++) /* the later of the two */
+				if (keys[k] == sorted[i] && seen++ == 1)
+					found = (long)k;
+	free(sorted);
+	return found;
+}
+
+/* Reports the later of two members naming the same element, if any. */
+static mn_status S_report_duplicate(S_ctx *x, const mn_json *obj, const mn_fhir_type *t,
+                                    const uintptr_t *keys)
+{
+	long d = S_duplicate(x, keys, obj->n);
+	if (d < 0)
+		return MN_OK;
+	const mn_json_member *m = &obj->u.members[d];
+	mn_status st;
+	size_t saved = S_push(x, m->key, m->key_len);
+	if (keys[d] == (uintptr_t)t) {
+		st = S_fail(x, &m->value, "resourceType given twice");
+	} else {
+		const mn_fhir_element *e = (const mn_fhir_element *)(keys[d] & ~(uintptr_t)1);
+		st = S_fail(x, &m->value, "%s.%s%s: given more than once in one object%s", t->name, e->name,
+		            e->choice ? "[x]" : "", e->choice ? " (a choice element takes one type)" : "");
+	}
+	S_pop(x, saved);
+	return st;
+}
+
+static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_member *m,
+                                const mn_fhir_type *t, bool resource, uintptr_t *key)
+{
+	const mn_fhir_type *et = NULL;
+	const mn_fhir_element *e;
+	*key = 0;
+	if (resource && S_is(m->key, m->key_len, "resourceType")) {
+		*key = (uintptr_t)t; /* a type's address is no element's */
+		S_seen(x, &m->value);
+		return MN_OK;
+	}
+	if (m->key_len > 1 && m->key[0] == '_') {
+		e = mn_fhir_element_for_json(t, m->key + 1, m->key_len - 1, &et);
+		*key = (uintptr_t)e | 1u; /* elements are aligned: bit 0 marks "_name" */
+		return S_primitive_ext(x, obj, m, t, e, et);
+	}
+	e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
+	*key = (uintptr_t)e;
+	if (!e) {
+		const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
+		if (ce && ce->choice && ce->ntypes) {
+			const char *tn = ce->types[0]->name;
+			char c0 = tn[0] >= 'a' && tn[0] <= 'z' ? (char)(tn[0] - 'a' + 'A') : tn[0];
+			return S_fail(x, &m->value, "%s.%s[x]: the property name needs a type suffix "
+			              "(e.g. \"%s%c%s\")", t->name, ce->name, ce->name, c0, tn + 1);
+		}
+		return S_fail(x, &m->value, "%s: unknown element \"%.*s\"", t->name,
+		              (int)(m->key_len > 100 ? 100 : m->key_len), m->key);
+	}
+	if (resource && S_is(m->key, m->key_len, "contained")) {
+		if (x->in_contained)
+			return S_fail(x, &m->value, "a contained resource must not contain resources");
+		x->in_contained++;
+		mn_status st = S_value(x, obj, m, t, e, et);
+		x->in_contained--;
+		return st;
+	}
+	return S_value(x, obj, m, t, e, et);
+}
+
 /* The members of obj as an instance of t (a complex, backbone or resource
- * type). */
+ * type), then no element twice (a repeated key, or two choices such as
+ * valueString and valueQuantity). */
 static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, bool resource)
 {
-	for (uint32_t i = 0; i < obj->n; i++) {
+	uintptr_t small[24], *keys = small;
+	mn_status st = MN_OK;
+	if (obj->n > 24 && !(keys = malloc(obj->n * sizeof *keys)))
+		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		mn_status st;
-		if (resource && S_is(m->key, m->key_len, "resourceType")) {
-			S_seen(x, &m->value);
-			continue;
-		}
 		size_t saved = S_push(x, m->key, m->key_len);
-		if (resource && S_is(m->key, m->key_len, "contained")) {
-			const mn_fhir_type *et = NULL;
-			const mn_fhir_element *e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
-			if (!e)
-				st = S_fail(x, &m->value, "%s: unknown element \"contained\"", t->name);
-			else if (x->in_contained)
-				st = S_fail(x, &m->value, "a contained resource must not contain resources");
-			else {
-				x->in_contained++;
-				st = S_value(x, obj, m, t, e, et);
-				x->in_contained--;
-			}
-		} else if (m->key_len > 1 && m->key[0] == '_') {
-			st = S_primitive_ext(x, obj, m, t);
-		} else {
-			const mn_fhir_type *et = NULL;
-			const mn_fhir_element *e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
-			if (!e) {
-				const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
-				if (ce && ce->choice && ce->ntypes)
-					st = S_fail(x, &m->value, "%s.%s[x]: the property name needs a type suffix "
-					            "(e.g. \"%s%c%s\")", t->name, ce->name, ce->name,
-					            ce->types[0]->name[0] >= 'a' ? ce->types[0]->name[0] - 'a' + 'A'
-					                                         : ce->types[0]->name[0],
-					            ce->types[0]->name + 1);
-				else
-					st = S_fail(x, &m->value, "%s: unknown element \"%.*s\"", t->name,
-					            (int)(m->key_len > 100 ? 100 : m->key_len), m->key);
-			} else {
-				st = S_value(x, obj, m, t, e, et);
-			}
-		}
+		st = S_member_check(x, obj, m, t, resource, &keys[i]);
 		S_pop(x, saved);
-		if (st)
-			return st;
 	}
-	return MN_OK;
+	if (st == MN_OK)
+		st = S_report_duplicate(x, obj, t, keys);
+	if (keys != small)
+		free(keys);
+	return st;
 }
 
 static S_res *S_case_resource(S_ctx *x, const mn_json *obj)
