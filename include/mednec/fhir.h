@@ -89,6 +89,8 @@ mn_status mn_case_load_file(const char *path, mn_case **out, mn_error *err);
 void mn_case_free(mn_case *c);
 
 const char *mn_case_name(const mn_case *c);
+/* The loaded document's root: the Bundle, or the single resource. */
+const mn_json *mn_case_root(const mn_case *c);
 /* The top-level resources: each Bundle entry's resource, or the single
  * resource. Contained resources are not listed here. */
 size_t mn_case_count(const mn_case *c);

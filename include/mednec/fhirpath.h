@@ -128,6 +128,10 @@ int mn_fp_item_write_text(const mn_fp_item *it, mn_buf *out);
  * ("@2014-01-25", "4 'mg'"); nodes as JSON. */
 int mn_fp_item_write_json(const mn_fp_item *it, mn_buf *out);
 
+/* A result holding items [start, start + count) of r (clamped), allocated
+ * in arena; used to bind one item of a collection as a variable. */
+mn_fp_result *mn_fp_result_slice(const mn_fp_result *r, size_t start, size_t count, mn_arena *arena);
+
 #ifdef __cplusplus
 }
 #endif

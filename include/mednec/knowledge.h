@@ -87,10 +87,14 @@ typedef struct mn_cite {
 	const mn_reference *reference;
 } mn_cite;
 
-/* A text template: literal pieces and FHIRPath slots, alternating. */
+/* A text template: literal pieces, FHIRPath slots ({expr}) and evidence
+ * slots ({@finding-id} or {@finding-id.field}), in order. Exactly one of
+ * text, slot and finding is set. */
 typedef struct mn_template_part {
-	const char *text;     /* literal (NULL for a slot) */
-	mn_fp_expr *slot;     /* slot (NULL for a literal) */
+	const char *text;              /* literal */
+	mn_fp_expr *slot;              /* FHIRPath slot */
+	const mn_finding *finding;     /* evidence slot: the finding's statement or field */
+	const char *field;             /* the field's value, resolved at load */
 } mn_template_part;
 
 typedef struct mn_template {

@@ -98,7 +98,44 @@ static mn_status compile_key(loader *L, const yaml_node_t *map, const char *key,
 	return rc;
 }
 
-/* template -> (literal | '{' fhirpath '}')* ; '{{' and '}}' are literal braces. */
+/* {@id} or {@id.field}: a finding's statement or one of its fields. */
+static mn_status finding_slot(loader *L, const yaml_node_t *node, const char *s, size_t n, mn_template_part *part)
+{
+	char id[128], field[64] = "statement";
+	const char *dot = memchr(s, '.', n);
+	size_t idlen = dot ? (size_t)(dot - s) : n;
+	if (idlen == 0 || idlen >= sizeof id || (dot && (size_t)(s + n - dot - 1) >= sizeof field))
+		return y_fail(&L->y, node, L->key, "malformed evidence slot '{@%.*s}'", (int)n, s);
+	memcpy(id, s, idlen);
+	id[idlen] = '\0';
+	if (dot) {
+		memcpy(field, dot + 1, (size_t)(s + n - dot - 1));
+		field[s + n - dot - 1] = '\0';
+	}
+	const mn_finding *f = mn_library_finding(L->lib, id);
+	if (!f)
+		return y_fail(&L->y, node, L->key, "evidence slot names unknown finding '%s'", id);
+	if (f->verification == MN_VERIFIED_NOT_CONFIRMED)
+		return y_fail(&L->y, node, L->key, "finding '%s' is not confirmed and may not be quoted", id);
+	const char *v = NULL;
+	if (strcmp(field, "statement") == 0) v = f->statement;
+	else if (strcmp(field, "population") == 0) v = f->population;
+	else if (strcmp(field, "intervention") == 0) v = f->intervention;
+	else if (strcmp(field, "comparator") == 0) v = f->comparator;
+	else if (strcmp(field, "outcome") == 0) v = f->outcome;
+	else if (strcmp(field, "followUp") == 0) v = f->follow_up;
+	else if (strcmp(field, "result") == 0) v = f->result;
+	else
+		return y_fail(&L->y, node, L->key, "unknown finding field '%s'", field);
+	if (!v)
+		return y_fail(&L->y, node, L->key, "finding '%s' has no %s", id, field);
+	part->finding = f;
+	part->field = v;
+	return MN_OK;
+}
+
+/* template -> (literal | '{' fhirpath '}' | '{@' finding ['.' field] '}')* ;
+ * '{{' and '}}' are literal braces. */
 static mn_status parse_template(loader *L, const yaml_node_t *node, mn_template *t)
 {
 	if (!node || node->type != YAML_SCALAR_NODE)
@@ -170,6 +207,13 @@ static mn_status parse_template(loader *L, const yaml_node_t *node, mn_template 
 		if (j >= n) {
 			rc = y_fail(&L->y, node, L->key, "unterminated '{' slot in template");
 			break;
+		}
+		if (s[i + 1] == '@') {
+			rc = finding_slot(L, node, s + i + 2, j - i - 2, &t->parts[t->nparts]);
+			if (rc == MN_OK)
+				t->nparts++;
+			i = j;
+			continue;
 		}
 		mn_fp_expr *x;
 		rc = compile_text(L, node, s + i + 1, j - i - 1, &x);
@@ -485,6 +529,14 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 				return rc;
 		}
 	}
+	/* every citation number and record number in a letter must resolve */
+	bool refs = false, recs = false;
+	for (size_t i = 0; i < p->nsections; i++) {
+		refs |= p->sections[i].builtin && strcmp(p->sections[i].builtin, "references") == 0;
+		recs |= p->sections[i].builtin && strcmp(p->sections[i].builtin, "record") == 0;
+	}
+	if (!refs || !recs)
+		return y_fail(&L->y, seq, "letter.sections", "a letter needs the builtin sections 'references' and 'record'");
 	return MN_OK;
 }
 

@@ -1,0 +1,77 @@
+/*
+ * mednec/decide.h: a determination: one case under one policy on one date.
+ *
+ * mn_determine evaluates the policy's definitions and criteria over the case
+ * with today() bound to the as-of date, and records for every criterion its
+ * status and the record entries that decided it. The engine approves only
+ * when every criterion is met; anything else is pended for physician review
+ * (it never denies).
+ */
+#ifndef MEDNEC_DECIDE_H
+#define MEDNEC_DECIDE_H
+
+#include "mednec/knowledge.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mn_crit_status {
+	MN_CRIT_MET = 1, MN_CRIT_NOT_MET, MN_CRIT_NOT_DOCUMENTED
+} mn_crit_status;
+
+typedef enum mn_outcome {
+	MN_MEETS_CRITERIA = 1, MN_DOES_NOT_MEET, MN_INSUFFICIENT_DOCUMENTATION, MN_NOT_COVERED
+} mn_outcome;
+
+const char *mn_crit_status_name(mn_crit_status s);   /* "met", "not-met", "not-documented" */
+const char *mn_outcome_name(mn_outcome o);           /* "meets-criteria", ... */
+const char *mn_outcome_action(mn_outcome o);         /* "approve" or "pend" */
+
+/* One record entry shown as evidence: a resource with its date and a
+ * one-line summary of what it says. */
+typedef struct mn_entry {
+	const mn_resource *resource;
+	const char *reference;   /* "Observation/odi-2026-10" (or the fullUrl when there is no id) */
+	const char *date;        /* "2026-10-02", "2019-03-01 to 2024-06-30", or NULL */
+	const char *summary;     /* "Oswestry Disability Index total: 64 %" */
+} mn_entry;
+
+typedef struct mn_criterion_result {
+	const mn_criterion *criterion;
+	mn_crit_status status;
+	size_t nentries;
+	mn_entry *entries;
+	const char *error;       /* evaluation error that made it not-documented, or NULL */
+} mn_criterion_result;
+
+typedef struct mn_determination {
+	const mn_policy *policy;
+	const mn_case *kase;
+	mn_datetime as_of;
+	char as_of_text[16];
+	mn_outcome outcome;
+	size_t nresults;
+	mn_criterion_result *results;
+	size_t nrequests;        /* the requested service in the record (policy service.request) */
+	mn_entry *requests;
+	size_t nwarnings;        /* definitions that failed on this record, and the like */
+	const char **warnings;
+	mn_fp_env *env;          /* definitions bound as variables, for the letter */
+	mn_arena *arena;
+} mn_determination;
+
+/* Evaluate. as_of must be a full date. Fails only for usage errors or out of
+ * memory; an expression that fails on this record makes its criterion
+ * not-documented with the error recorded. */
+mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
+                       mn_determination **out, mn_error *err);
+void mn_determination_free(mn_determination *d);
+
+/* The entry for a resource (reference, date, summary), allocated in arena. */
+mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *arena, mn_entry *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+/*
+ * mednec/render.h: writing determinations and letters.
+ *
+ * A determination is written as JSON (for machines) or text (for a person).
+ * A letter is first built as a document tree (mn_doc: headings, paragraphs
+ * and list items, each with its citations) by applying the policy's letter
+ * sections to the determination; a writer then prints the tree in one
+ * format (Markdown today). A statement with no source (no citation and no
+ * record entry) or with an empty slot is never written.
+ */
+#ifndef MEDNEC_RENDER_H
+#define MEDNEC_RENDER_H
+
+#include "mednec/decide.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+mn_status mn_render_json(const mn_determination *d, mn_buf *out);
+mn_status mn_render_text(const mn_determination *d, mn_buf *out);
+
+typedef enum mn_block_kind {
+	MN_BLOCK_TITLE = 1, MN_BLOCK_HEADING, MN_BLOCK_PARAGRAPH, MN_BLOCK_ITEM, MN_BLOCK_SUBITEM,
+	MN_BLOCK_REFERENCES,  /* heading text; the writer lists mn_doc.refs */
+	MN_BLOCK_RECORDS      /* heading text; the writer lists mn_doc.records */
+} mn_block_kind;
+
+typedef struct mn_block {
+	mn_block_kind kind;
+	const char *lead;      /* bold lead-in, or NULL */
+	const char *text;
+	size_t ncites;         /* literature / policy citations: numbers into mn_doc.refs */
+	const int *cites;
+	size_t nrecords;       /* record entries: numbers into mn_doc.records */
+	const int *records;
+} mn_block;
+
+typedef struct mn_doc_ref {
+	const char *id;
+	const char *text;      /* formatted citation */
+	const char *note;      /* e.g. "third-party summary", or NULL */
+} mn_doc_ref;
+
+typedef struct mn_doc {
+	size_t nblocks;
+	mn_block *blocks;
+	size_t nrefs;
+	mn_doc_ref *refs;      /* 1-based numbers in blocks: refs[n - 1] */
+	size_t nrecords;
+	mn_entry *records;     /* 1-based numbers in blocks: records[n - 1] */
+	size_t nwarnings;      /* statements left out and why */
+	const char **warnings;
+	mn_arena *arena;
+} mn_doc;
+
+mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err);
+void mn_doc_free(mn_doc *doc);
+mn_status mn_doc_write_markdown(const mn_doc *doc, mn_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

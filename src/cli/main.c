@@ -1,0 +1,497 @@
+/*
+ * main.c: the mednec command-line program, on the public API only.
+ *
+ *   mednec determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]
+ *   mednec letter    CASE --policy ID --as-of YYYY-MM-DD [--format md]
+ *   mednec policies
+ *   mednec check     POLICY...
+ *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
+ *
+ * Exit codes (docs/CLI.md): 0 done; 64 usage; 65 bad case data or
+ * expression; 66 input not readable; 70 internal; 71 out of memory; 74
+ * output error; 78 invalid policy or evidence file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/fhirpath.h"
+#include "mednec/knowledge.h"
+#include "mednec/decide.h"
+#include "mednec/render.h"
+
+enum {
+	EXIT_OK = 0, EXIT_USAGE = 64, EXIT_DATA = 65, EXIT_NOINPUT = 66, EXIT_INTERNAL = 70,
+	EXIT_NOMEM = 71, EXIT_IO = 74, EXIT_CONFIG = 78
+};
+
+#ifndef MN_DEFAULT_HOME
+#define MN_DEFAULT_HOME "/usr/share/mednec"
+#endif
+
+static const char usage_text[] =
+	"usage: mednec COMMAND [OPTIONS]\n"
+	"\n"
+	"commands:\n"
+	"  determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]\n"
+	"                 decide a request: criteria met / not met / not documented, with evidence\n"
+	"  letter CASE --policy ID --as-of YYYY-MM-DD [--format md]\n"
+	"                 write the letter of medical necessity (Markdown)\n"
+	"  policies       list the available policy ids\n"
+	"  check POLICY... load and check policies (ids or files) and the evidence library\n"
+	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...\n"
+	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
+	"\n"
+	"options:\n"
+	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
+	"                 else " MN_DEFAULT_HOME ")\n"
+	"  -h, --help     this text;  --version  the version\n"
+	"\n"
+	"exit codes: 0 done, 64 usage, 65 invalid case data or expression, 66 input not readable,\n"
+	"            70 internal error, 71 out of memory, 74 output error, 78 invalid policy or evidence\n";
+
+static const char *prog_home;
+
+static int exit_for(mn_status code)
+{
+	switch (code) {
+	case MN_OK: return EXIT_OK;
+	case MN_EUSAGE: case MN_ENOTFOUND: return EXIT_USAGE;
+	case MN_EIO: return EXIT_NOINPUT;
+	case MN_EJSON: case MN_EFHIR: case MN_EREF: case MN_ESYNTAX: case MN_ESEMANTIC: case MN_EEVAL: case MN_ELIMIT:
+		return EXIT_DATA;
+	case MN_EPOLICY: return EXIT_CONFIG;
+	case MN_ENOMEM: return EXIT_NOMEM;
+	case MN_EINTERNAL: return EXIT_INTERNAL;
+	}
+	return EXIT_INTERNAL;
+}
+
+static int report(const mn_error *err)
+{
+	char msg[2048];
+	mn_error_format(err, msg, sizeof msg);
+	fprintf(stderr, "mednec: %s [%s]\n", msg, mn_status_name(err->code));
+	return exit_for(err->code);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mednec: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(see mednec --help)\n");
+	return EXIT_USAGE;
+}
+
+static int write_out(mn_buf *b)
+{
+	if (b->failed) {
+		fprintf(stderr, "mednec: out of memory while writing output\n");
+		return EXIT_NOMEM;
+	}
+	if (fwrite(mn_buf_cstr(b), 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
+		fprintf(stderr, "mednec: cannot write output\n");
+		return EXIT_IO;
+	}
+	return EXIT_OK;
+}
+
+static const char *home(void)
+{
+	if (prog_home)
+		return prog_home;
+	const char *env = getenv("MEDNEC_HOME");
+	return env && *env ? env : MN_DEFAULT_HOME;
+}
+
+static char *home_path(const char *sub)
+{
+	size_t n = strlen(home()) + strlen(sub) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", home(), sub);
+	return p;
+}
+
+static int parse_as_of(const char *s, mn_datetime *out)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	if (!s)
+		return usage_error("%s", "--as-of YYYY-MM-DD is required: the evaluation date is an input, never the clock");
+	if (mn_datetime_parse(s, strlen(s), MN_DT_DATE, out, &err) != MN_OK || out->precision != MN_DT_DAY)
+		return usage_error("--as-of: '%s' is not a valid date (YYYY-MM-DD)", s);
+	return EXIT_OK;
+}
+
+/* ---- determine and letter ---------------------------------------------- */
+
+typedef struct decide_args {
+	const char *case_path, *policy, *as_of, *format;
+} decide_args;
+
+static int parse_decide_args(int argc, char **argv, decide_args *a)
+{
+	memset(a, 0, sizeof *a);
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		const char **slot = NULL;
+		if (strcmp(arg, "--policy") == 0) slot = &a->policy;
+		else if (strcmp(arg, "--as-of") == 0) slot = &a->as_of;
+		else if (strcmp(arg, "--format") == 0) slot = &a->format;
+		else if (strcmp(arg, "--home") == 0) slot = &prog_home;
+		else if (arg[0] == '-' && arg[1])
+			return usage_error("unknown option '%s'", arg);
+		else if (a->case_path)
+			return usage_error("one CASE file only; '%s' is extra", arg);
+		else
+			a->case_path = arg;
+		if (slot) {
+			if (i + 1 >= argc)
+				return usage_error("option '%s' needs a value", arg);
+			*slot = argv[++i];
+		}
+	}
+	if (!a->case_path)
+		return usage_error("%s", "a CASE file (FHIR R4 JSON) is required");
+	if (!a->policy)
+		return usage_error("%s", "--policy ID is required (mednec policies lists them)");
+	return EXIT_OK;
+}
+
+static int run_decide(int argc, char **argv, bool letter)
+{
+	decide_args a;
+	int rc = parse_decide_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	const char *fmt = a.format ? a.format : letter ? "md" : "text";
+	if (letter ? strcmp(fmt, "md") != 0 : (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0))
+		return usage_error(letter ? "--format: '%s' is not supported (md)" : "--format: '%s' is not text or json", fmt);
+	mn_datetime as_of;
+	if ((rc = parse_as_of(a.as_of, &as_of)) != EXIT_OK)
+		return rc;
+
+	mn_error err;
+	mn_error_clear(&err);
+	mn_library *lib = NULL;
+	mn_policy *pol = NULL;
+	mn_case *kase = NULL;
+	mn_determination *det = NULL;
+	mn_doc *doc = NULL;
+	mn_buf out = MN_BUF_INIT;
+	char *evidence = home_path("evidence"), *policies = home_path("policies");
+	if (!evidence || !policies) {
+		rc = EXIT_NOMEM;
+		goto done;
+	}
+	if (mn_library_load(evidence, &lib, &err) != MN_OK) {
+		rc = report(&err);
+		goto done;
+	}
+	if (mn_policy_load(policies, a.policy, lib, &pol, &err) != MN_OK) {
+		rc = report(&err);
+		goto done;
+	}
+	if (mn_case_load_file(a.case_path, &kase, &err) != MN_OK) {
+		rc = report(&err);
+		goto done;
+	}
+	if (mn_determine(pol, kase, &as_of, &det, &err) != MN_OK) {
+		rc = report(&err);
+		goto done;
+	}
+	mn_status st;
+	if (letter) {
+		st = mn_letter_build(det, &doc, &err);
+		if (st == MN_OK)
+			st = mn_doc_write_markdown(doc, &out);
+		for (size_t i = 0; doc && i < doc->nwarnings; i++)
+			fprintf(stderr, "mednec: letter: %s\n", doc->warnings[i]);
+	} else {
+		st = strcmp(fmt, "json") == 0 ? mn_render_json(det, &out) : mn_render_text(det, &out);
+	}
+	if (st != MN_OK) {
+		if (!err.code)
+			mn_error_set(&err, st, "cannot render output");
+		rc = report(&err);
+		goto done;
+	}
+	rc = write_out(&out);
+done:
+	mn_buf_free(&out);
+	mn_doc_free(doc);
+	mn_determination_free(det);
+	mn_case_free(kase);
+	mn_policy_free(pol);
+	mn_library_free(lib);
+	free(evidence);
+	free(policies);
+	return rc;
+}
+
+/* ---- policies and check --------------------------------------------------- */
+
+static int run_policies(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			prog_home = argv[++i];
+		else
+			return usage_error("unexpected argument '%s'", argv[i]);
+	}
+	char *dir = home_path("policies");
+	mn_arena *arena = mn_arena_new();
+	const char **ids;
+	mn_error err;
+	mn_error_clear(&err);
+	int rc = EXIT_OK;
+	if (!dir || !arena) {
+		rc = EXIT_NOMEM;
+	} else if (mn_policy_list(dir, arena, &ids, &err) != MN_OK) {
+		rc = report(&err);
+	} else {
+		mn_buf out = MN_BUF_INIT;
+		for (size_t i = 0; ids[i]; i++)
+			mn_buf_printf(&out, "%s\n", ids[i]);
+		rc = write_out(&out);
+		mn_buf_free(&out);
+	}
+	mn_arena_free(arena);
+	free(dir);
+	return rc;
+}
+
+static int run_check(int argc, char **argv)
+{
+	const char *names[256];
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			prog_home = argv[++i];
+		else if (argv[i][0] == '-')
+			return usage_error("unknown option '%s'", argv[i]);
+		else if (n < 256)
+			names[n++] = argv[i];
+	}
+	if (!n)
+		return usage_error("%s", "check needs at least one POLICY (an id or a .yaml file)");
+	mn_error err;
+	mn_error_clear(&err);
+	char *evidence = home_path("evidence"), *policies = home_path("policies");
+	mn_library *lib = NULL;
+	int rc = EXIT_OK;
+	if (!evidence || !policies) {
+		rc = EXIT_NOMEM;
+		goto done;
+	}
+	if (mn_library_load(evidence, &lib, &err) != MN_OK) {
+		rc = report(&err);
+		goto done;
+	}
+	for (int i = 0; i < n; i++) {
+		mn_policy *p = NULL;
+		size_t len = strlen(names[i]);
+		mn_status st = len > 5 && strcmp(names[i] + len - 5, ".yaml") == 0
+		                   ? mn_policy_load_file(names[i], lib, &p, &err)
+		                   : mn_policy_load(policies, names[i], lib, &p, &err);
+		if (st != MN_OK) {
+			int r = report(&err);
+			if (!rc)
+				rc = r;
+			mn_error_clear(&err);
+			continue;
+		}
+		printf("%s: ok (%zu criteria, %zu definitions, %zu value sets, %zu letter sections)\n", p->id,
+		       p->ncriteria, p->ndefinitions, p->nvaluesets, p->nsections);
+		mn_policy_free(p);
+	}
+done:
+	mn_library_free(lib);
+	free(evidence);
+	free(policies);
+	return rc;
+}
+
+/* ---- eval ---------------------------------------------------------------------- */
+
+static void caret(const char *expr, int column)
+{
+	fprintf(stderr, "  %s\n  %*s^\n", expr, column > 1 ? column - 1 : 0, "");
+}
+
+static int run_eval(int argc, char **argv)
+{
+	const char **exprs = calloc((size_t)argc + 1, sizeof *exprs);
+	const char **files = calloc((size_t)argc + 1, sizeof *files);
+	const char **vars = calloc((size_t)argc + 1, sizeof *vars);
+	int nexprs = 0, nfiles = 0, nvars = 0, rc = EXIT_OK;
+	long repeat = 1;
+	const char *as_of_text = NULL;
+	if (!exprs || !files || !vars) {
+		rc = EXIT_NOMEM;
+		goto early;
+	}
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		bool has_value = i + 1 < argc;
+		if ((strcmp(arg, "-e") == 0 || strcmp(arg, "--expression") == 0) && has_value) {
+			exprs[nexprs++] = argv[++i];
+		} else if (strcmp(arg, "--var") == 0 && has_value) {
+			if (!strchr(argv[i + 1], '=')) {
+				rc = usage_error("--var takes NAME=VALUE, not '%s'", argv[i + 1]);
+				goto early;
+			}
+			vars[nvars++] = argv[++i];
+		} else if (strcmp(arg, "--repeat") == 0 && has_value) {
+			char *end;
+			repeat = strtol(argv[++i], &end, 10);
+			if (*end || repeat < 1 || repeat > 100000000) {
+				rc = usage_error("--repeat: '%s' is not a count from 1", argv[i]);
+				goto early;
+			}
+		} else if (strcmp(arg, "--as-of") == 0 && has_value) {
+			as_of_text = argv[++i];
+		} else if (arg[0] == '-' && arg[1]) {
+			rc = usage_error("unknown option or missing value: '%s'", arg);
+			goto early;
+		} else {
+			files[nfiles++] = arg;
+		}
+	}
+	if (!nexprs) {
+		rc = usage_error("%s", "eval needs at least one -e EXPRESSION");
+		goto early;
+	}
+
+	mn_error err;
+	mn_error_clear(&err);
+	mn_fp_expr **compiled = calloc((size_t)nexprs, sizeof *compiled);
+	mn_case **cases = calloc((size_t)nfiles + 1, sizeof *cases);
+	mn_fp_env *env = mn_fp_env_new();
+	mn_buf out = MN_BUF_INIT;
+	if (!compiled || !cases || !env) {
+		rc = EXIT_NOMEM;
+		goto done;
+	}
+	mn_datetime now;
+	if (as_of_text) {
+		if (mn_datetime_parse_any(as_of_text, strlen(as_of_text), &now, &err) != MN_OK) {
+			rc = usage_error("--as-of: '%s' is not a valid date or dateTime", as_of_text);
+			goto done;
+		}
+		if (now.kind == MN_DT_DATE) {
+			now.kind = MN_DT_DATETIME;
+			now.precision = MN_DT_SECOND;
+			now.has_tz = true;
+		}
+		mn_fp_env_set_now(env, &now);
+	}
+	for (int i = 0; i < nvars; i++) {
+		const char *eq = strchr(vars[i], '=');
+		char name[256];
+		size_t len = (size_t)(eq - vars[i]);
+		if (len == 0 || len >= sizeof name) {
+			rc = usage_error("--var: bad name in '%s'", vars[i]);
+			goto done;
+		}
+		memcpy(name, vars[i], len);
+		name[len] = '\0';
+		if (mn_fp_env_set_string(env, name, eq + 1) != MN_OK) {
+			rc = EXIT_NOMEM;
+			goto done;
+		}
+	}
+	for (int i = 0; i < nexprs; i++) {
+		if (!(compiled[i] = mn_fp_compile(exprs[i], -1, &err))) {
+			fprintf(stderr, "mednec: expression %d: column %d: %s [%s]\n", i + 1, err.column, err.message,
+			        mn_status_name(err.code));
+			caret(exprs[i], err.column);
+			rc = exit_for(err.code);
+			goto done;
+		}
+	}
+	for (int i = 0; i < nfiles; i++) {
+		if (mn_case_load_file(files[i], &cases[i], &err) != MN_OK) {
+			rc = report(&err);
+			goto done;
+		}
+	}
+	int ninputs = nfiles ? nfiles : 1;
+	for (long r = 0; r < repeat && rc == EXIT_OK; r++) {
+		for (int f = 0; f < ninputs && rc == EXIT_OK; f++) {
+			const mn_json *resource = NULL;
+			if (nfiles) {
+				/* a single resource is the context; a Bundle file is the Bundle itself */
+				mn_fp_env_set_case(env, cases[f]);
+				resource = mn_case_root(cases[f]);
+			}
+			for (int e = 0; e < nexprs && rc == EXIT_OK; e++) {
+				mn_arena *arena = mn_arena_new();
+				mn_fp_result *res;
+				if (!arena) {
+					rc = EXIT_NOMEM;
+					break;
+				}
+				if (mn_fp_eval(compiled[e], env, resource, arena, &res, &err) != MN_OK) {
+					fprintf(stderr, "mednec: expression %d%s%s: %s [%s]\n", e + 1, nfiles ? " on " : "",
+					        nfiles ? files[f] : "", err.message, mn_status_name(err.code));
+					rc = exit_for(err.code);
+				} else if (r == 0) {
+					mn_buf_putc(&out, '[');
+					for (size_t k = 0; k < mn_fp_result_count(res); k++) {
+						if (k)
+							mn_buf_putc(&out, ',');
+						mn_fp_item_write_json(mn_fp_result_item(res, k), &out);
+					}
+					mn_buf_puts(&out, "]\n");
+				}
+				mn_arena_free(arena);
+			}
+		}
+	}
+	if (rc == EXIT_OK)
+		rc = write_out(&out);
+done:
+	mn_buf_free(&out);
+	for (int i = 0; compiled && i < nexprs; i++)
+		mn_fp_expr_free(compiled[i]);
+	for (int i = 0; cases && i < nfiles; i++)
+		mn_case_free(cases[i]);
+	free(compiled);
+	free(cases);
+	mn_fp_env_free(env);
+early:
+	free(exprs);
+	free(files);
+	free(vars);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("mednec %s\n", mn_version());
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "determine") == 0)
+		return run_decide(argc - 2, argv + 2, false);
+	if (strcmp(cmd, "letter") == 0)
+		return run_decide(argc - 2, argv + 2, true);
+	if (strcmp(cmd, "policies") == 0)
+		return run_policies(argc - 2, argv + 2);
+	if (strcmp(cmd, "check") == 0)
+		return run_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "eval") == 0)
+		return run_eval(argc - 2, argv + 2);
+	return usage_error("unknown command '%s'", cmd);
+}

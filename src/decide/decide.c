@@ -1,0 +1,401 @@
+/*
+ * decide.c: evaluate a policy over a case on an as-of date.
+ *
+ * Order of work: bind the clock, the case and the policy's value sets;
+ * evaluate the definitions in file order, each bound as %name for what
+ * follows; then each criterion's documented / met / evidence expressions.
+ * Status rules are in docs/POLICY-FORMAT.md. An evaluation error never
+ * yields "met": the criterion becomes not-documented and keeps the message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/decide.h"
+
+const char *mn_crit_status_name(mn_crit_status s)
+{
+	switch (s) {
+	case MN_CRIT_MET: return "met";
+	case MN_CRIT_NOT_MET: return "not-met";
+	case MN_CRIT_NOT_DOCUMENTED: return "not-documented";
+	}
+	return "unknown";
+}
+
+const char *mn_outcome_name(mn_outcome o)
+{
+	switch (o) {
+	case MN_MEETS_CRITERIA: return "meets-criteria";
+	case MN_DOES_NOT_MEET: return "does-not-meet";
+	case MN_INSUFFICIENT_DOCUMENTATION: return "insufficient-documentation";
+	case MN_NOT_COVERED: return "not-covered";
+	}
+	return "unknown";
+}
+
+const char *mn_outcome_action(mn_outcome o)
+{
+	return o == MN_MEETS_CRITERIA ? "approve" : "pend";
+}
+
+/* ---- entries: a resource's reference, date and one-line summary ------- */
+
+static const char *date_part(mn_arena *a, const char *s)
+{
+	/* "2024-03-05T10:00:00Z" -> "2024-03-05"; shorter precisions stay */
+	const char *t = strchr(s, 'T');
+	return t ? mn_arena_strndup(a, s, (size_t)(t - s)) : s;
+}
+
+static const char *period_text(mn_arena *a, const mn_json *period)
+{
+	const char *start = mn_json_get_string(period, "start");
+	const char *end = mn_json_get_string(period, "end");
+	if (start && end)
+		return mn_arena_printf(a, "%s to %s", date_part(a, start), date_part(a, end));
+	if (start)
+		return mn_arena_printf(a, "from %s", date_part(a, start));
+	if (end)
+		return mn_arena_printf(a, "until %s", date_part(a, end));
+	return NULL;
+}
+
+/* The clinically relevant date of a resource, by the FHIR R4 naming
+ * conventions for when something happened (effective[x], performed[x],
+ * onset[x], occurrence[x], authoredOn, period, ...), first match wins. */
+static const char *resource_date(mn_arena *a, const mn_json *r)
+{
+	static const char *const stems[] = {"effective", "performed", "occurrence", "onset", NULL};
+	for (const char *const *s = stems; *s; s++) {
+		char key[64];
+		snprintf(key, sizeof key, "%sDateTime", *s);
+		const char *v = mn_json_get_string(r, key);
+		if (v)
+			return date_part(a, v);
+		snprintf(key, sizeof key, "%sPeriod", *s);
+		const mn_json *p = mn_json_get(r, key);
+		if (p)
+			return period_text(a, p);
+		snprintf(key, sizeof key, "%sInstant", *s);
+		if ((v = mn_json_get_string(r, key)) != NULL)
+			return date_part(a, v);
+	}
+	static const char *const plain[] = {"authoredOn", "recordedDate", "issued", "dateAsserted", "date",
+	                                    "created", "birthDate", NULL};
+	const mn_json *p = mn_json_get(r, "period");
+	if (p)
+		return period_text(a, p);
+	for (const char *const *s = plain; *s; s++) {
+		const char *v = mn_json_get_string(r, *s);
+		if (v)
+			return date_part(a, v);
+	}
+	return NULL;
+}
+
+static const char *concept_text(const mn_json *cc)
+{
+	const char *t = mn_json_get_string(cc, "text");
+	if (t)
+		return t;
+	const mn_json *codings = mn_json_get(cc, "coding");
+	if (codings && codings->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < codings->n; i++) {
+			const char *d = mn_json_get_string(&codings->u.items[i], "display");
+			if (d)
+				return d;
+		}
+		for (uint32_t i = 0; i < codings->n; i++) {
+			const char *c = mn_json_get_string(&codings->u.items[i], "code");
+			if (c)
+				return c;
+		}
+	}
+	return NULL;
+}
+
+static void put_quantity(mn_buf *b, const mn_json *q)
+{
+	const mn_json *v = mn_json_get(q, "value");
+	const char *unit = mn_json_get_string(q, "unit");
+	if (!unit)
+		unit = mn_json_get_string(q, "code");
+	if (v && v->type == MN_JSON_NUMBER)
+		mn_buf_put(b, v->u.s, v->n);
+	if (unit)
+		mn_buf_printf(b, strcmp(unit, "%") == 0 ? "%s" : " %s", unit);
+}
+
+/* value[x] of an Observation or component, as text; 0 if none. */
+static int put_value(mn_buf *b, const mn_json *o)
+{
+	for (uint32_t i = 0; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
+		const mn_json_member *m = &o->u.members[i];
+		if (m->key_len <= 5 || strncmp(m->key, "value", 5) != 0 || m->key[5] < 'A' || m->key[5] > 'Z')
+			continue;
+		const char *type = m->key + 5;
+		const mn_json *v = &m->value;
+		if (strcmp(type, "Quantity") == 0)
+			put_quantity(b, v);
+		else if (strcmp(type, "CodeableConcept") == 0 && concept_text(v))
+			mn_buf_puts(b, concept_text(v));
+		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start"))
+			mn_buf_printf(b, "from %s", mn_json_get_string(v, "start"));
+		else if (v->type == MN_JSON_STRING || v->type == MN_JSON_NUMBER)
+			mn_buf_put(b, v->u.s, v->n);
+		else if (v->type == MN_JSON_TRUE)
+			mn_buf_puts(b, "yes");
+		else if (v->type == MN_JSON_FALSE)
+			mn_buf_puts(b, "no");
+		else
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a)
+{
+	static const char *const concepts[] = {"code", "medicationCodeableConcept", "vaccineCode", "type", NULL};
+	const mn_json *j = r->json;
+	const char *label = NULL;
+	for (const char *const *k = concepts; *k && !label; k++)
+		label = concept_text(mn_json_get(j, *k));
+	if (!label) {
+		/* a medication by reference: the Medication's code */
+		const mn_json *mref = mn_json_get(j, "medicationReference");
+		const char *ref = mn_json_get_string(mref, "reference");
+		const mn_resource *med = ref ? mn_case_resolve(c, ref, strlen(ref), r) : NULL;
+		if (med)
+			label = concept_text(mn_json_get(med->json, "code"));
+		if (!label)
+			label = mn_json_get_string(mref, "display");
+	}
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, label ? label : r->type_name);
+	size_t before = b.len;
+	mn_buf_puts(&b, ": ");
+	if (!put_value(&b, j)) {
+		const mn_json *comps = mn_json_get(j, "component");
+		int shown = 0;
+		for (uint32_t i = 0; comps && comps->type == MN_JSON_ARRAY && i < comps->n; i++) {
+			const mn_json *cmp = &comps->u.items[i];
+			const char *cl = concept_text(mn_json_get(cmp, "code"));
+			size_t mark = b.len;
+			if (shown)
+				mn_buf_puts(&b, "; ");
+			if (cl)
+				mn_buf_printf(&b, "%s ", cl);
+			if (put_value(&b, cmp))
+				shown++;
+			else
+				b.len = mark, b.data[mark] = '\0';
+		}
+		const char *conclusion = mn_json_get_string(j, "conclusion");
+		if (!shown && conclusion)
+			mn_buf_puts(&b, conclusion), shown = 1;
+		if (!shown) {
+			b.len = before;
+			b.data[before] = '\0';
+		}
+	}
+	const char *s = b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
+	mn_buf_free(&b);
+	return s;
+}
+
+mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *a, mn_entry *out)
+{
+	out->resource = r;
+	if (r->id)
+		out->reference = mn_arena_printf(a, "%s/%s", r->type_name, r->id);
+	else
+		out->reference = r->full_url ? r->full_url : r->type_name;
+	out->date = resource_date(a, r->json);
+	out->summary = resource_summary(c, r, a);
+	return out->reference && out->summary ? MN_OK : MN_ENOMEM;
+}
+
+/* Entries for the distinct resources the items of r come from, in order. */
+static mn_status entries_of(const mn_case *c, const mn_fp_result *r, mn_arena *a, mn_entry **out, size_t *n)
+{
+	size_t count = mn_fp_result_count(r), k = 0;
+	*out = NULL;
+	*n = 0;
+	if (!count)
+		return MN_OK;
+	mn_entry *e = mn_arena_calloc(a, count, sizeof *e);
+	if (!e)
+		return MN_ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		const mn_resource *res = mn_fp_item_resource(mn_fp_result_item(r, i));
+		if (!res)
+			continue;
+		while (res->container)
+			res = res->container;  /* cite the entry the reader can find */
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = e[j].resource == res;
+		if (seen)
+			continue;
+		if (mn_entry_make(c, res, a, &e[k]) != MN_OK)
+			return MN_ENOMEM;
+		k++;
+	}
+	*out = e;
+	*n = k;
+	return MN_OK;
+}
+
+/* ---- evaluation --------------------------------------------------------- */
+
+static const char *error_text(mn_arena *a, const char *what, const mn_error *e)
+{
+	return mn_arena_printf(a, "%s: %s (%s)", what, e->message, mn_status_name(e->code));
+}
+
+/* Evaluate a boolean-valued expression: 1 true, 0 false, -1 empty, -2 error. */
+static int eval_truth(const mn_determination *d, const mn_fp_expr *x, const char **error, const char *what)
+{
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_result *r;
+	if (mn_fp_eval_case(x, d->env, d->kase, d->arena, &r, &e) != MN_OK) {
+		*error = error_text(d->arena, what, &e);
+		return -2;
+	}
+	int t = mn_fp_result_truth(r);
+	if (t < -1) {
+		*error = mn_arena_printf(d->arena, "%s: expected a single boolean, got %zu item(s)", what,
+		                         mn_fp_result_count(r));
+		return -2;
+	}
+	return t;
+}
+
+static void evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_criterion_result *res)
+{
+	res->criterion = c;
+	res->status = MN_CRIT_NOT_DOCUMENTED;
+	int documented = 1;
+	if (c->documented)
+		documented = eval_truth(d, c->documented, &res->error, "documented");
+	if (documented == 1) {
+		int met = eval_truth(d, c->met, &res->error, "met");
+		if (met == 1)
+			res->status = MN_CRIT_MET;
+		else if (met == 0)
+			res->status = MN_CRIT_NOT_MET;
+	}
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_result *ev;
+	if (mn_fp_eval_case(c->evidence, d->env, d->kase, d->arena, &ev, &e) != MN_OK) {
+		if (!res->error)
+			res->error = error_text(d->arena, "evidence", &e);
+		/* entries unknown: a met criterion without its evidence is not shown as met */
+		if (res->status == MN_CRIT_MET)
+			res->status = MN_CRIT_NOT_DOCUMENTED;
+		return;
+	}
+	if (entries_of(d->kase, ev, d->arena, &res->entries, &res->nentries) != MN_OK)
+		res->error = "out of memory while collecting evidence";
+	if (res->status == MN_CRIT_MET && res->nentries == 0) {
+		/* met with nothing in the record to show for it cannot be audited */
+		res->status = MN_CRIT_NOT_DOCUMENTED;
+		res->error = "met, but the evidence expression found no record entries";
+	}
+}
+
+mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *as_of, mn_determination **out,
+                       mn_error *err)
+{
+	*out = NULL;
+	if (as_of->kind != MN_DT_DATE || as_of->precision != MN_DT_DAY)
+		return mn_error_set(err, MN_EUSAGE, "the as-of date must be a full date (YYYY-MM-DD)");
+	mn_determination *d = calloc(1, sizeof *d);
+	if (!d)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	d->policy = p;
+	d->kase = c;
+	d->as_of = *as_of;
+	mn_datetime_format(as_of, d->as_of_text, sizeof d->as_of_text);
+	d->arena = mn_arena_new();
+	d->env = mn_fp_env_new();
+	if (!d->arena || !d->env) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	mn_datetime now = *as_of;
+	now.kind = MN_DT_DATETIME;
+	now.precision = MN_DT_SECOND;
+	now.has_tz = true;
+	mn_fp_env_set_now(d->env, &now);
+	mn_fp_env_set_case(d->env, c);
+	mn_fp_env_set_terminology(d->env, mn_policy_member_of, (void *)p);
+
+	mn_status rc = MN_OK;
+	for (size_t i = 0; i < p->ndefinitions && rc == MN_OK; i++) {
+		const mn_definition *def = &p->definitions[i];
+		mn_error e;
+		mn_error_clear(&e);
+		mn_fp_result *r;
+		if (mn_fp_eval_case(def->expr, d->env, c, d->arena, &r, &e) != MN_OK) {
+			/* left unbound: expressions that use it fail and say so */
+			const char **w = mn_arena_calloc(d->arena, d->nwarnings + 1, sizeof *w);
+			if (!w) {
+				rc = MN_ENOMEM;
+				break;
+			}
+			if (d->nwarnings)
+				memcpy(w, d->warnings, d->nwarnings * sizeof *w);
+			w[d->nwarnings++] = error_text(d->arena, mn_arena_printf(d->arena, "definition %s", def->name), &e);
+			d->warnings = w;
+			continue;
+		}
+		rc = mn_fp_env_set_result(d->env, def->name, r);
+	}
+	if (rc != MN_OK) {
+		mn_determination_free(d);
+		return mn_error_set(err, rc, "out of memory");
+	}
+	if (p->request) {
+		mn_error e;
+		mn_error_clear(&e);
+		mn_fp_result *r;
+		if (mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e) == MN_OK)
+			entries_of(c, r, d->arena, &d->requests, &d->nrequests);
+	}
+	d->nresults = p->ncriteria;
+	d->results = mn_arena_calloc(d->arena, p->ncriteria, sizeof *d->results);
+	if (!d->results) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	bool all_met = true, any_not_met = false;
+	for (size_t i = 0; i < p->ncriteria; i++) {
+		evaluate_criterion(d, &p->criteria[i], &d->results[i]);
+		all_met &= d->results[i].status == MN_CRIT_MET;
+		any_not_met |= d->results[i].status == MN_CRIT_NOT_MET;
+	}
+	if (!p->covered)
+		d->outcome = MN_NOT_COVERED;
+	else if (all_met)
+		d->outcome = MN_MEETS_CRITERIA;
+	else if (any_not_met)
+		d->outcome = MN_DOES_NOT_MEET;
+	else
+		d->outcome = MN_INSUFFICIENT_DOCUMENTATION;
+	*out = d;
+	return MN_OK;
+}
+
+void mn_determination_free(mn_determination *d)
+{
+	if (!d)
+		return;
+	mn_fp_env_free(d->env);
+	mn_arena_free(d->arena);
+	free(d);
+}

@@ -1,0 +1,653 @@
+/*
+ * letter.c: build a letter of medical necessity as a document tree.
+ *
+ * The policy's letter sections are applied in order. Built-in sections come
+ * from the determination (opening, criteria with their record entries, what
+ * is missing, references, record entries); the other sections are the
+ * policy's statements: each is written only when its condition holds, every
+ * slot yields something, and it has a source (a citation or a record entry).
+ * Argument sections are written only when the criteria are met (or the
+ * section says `always`): a letter for an unmet request states what is
+ * missing instead of arguing past it.
+ *
+ * Citations are numbered in order of first use; record entries likewise
+ * (R1, R2, ...). Both lists are printed by the references and record
+ * sections, so every number in the text resolves.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mednec/render.h"
+
+typedef struct builder {
+	const mn_determination *d;
+	mn_doc *doc;
+	size_t capblocks, caprefs, caprecords, capwarnings;
+	const void **refkeys;  /* identity of each numbered reference */
+	mn_error *err;
+	bool oom;
+} builder;
+
+#define A (B->doc->arena)
+
+static void *grow(builder *B, void *arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = mn_arena_calloc(A, ncap, size);
+	if (!p) {
+		B->oom = true;
+		return NULL;
+	}
+	if (n)
+		memcpy(p, arr, n * size);
+	*cap = ncap;
+	return p;
+}
+
+static void warn(builder *B, const char *msg)
+{
+	size_t cap = B->capwarnings;
+	const char **w = grow(B, (void *)B->doc->warnings, &cap, B->doc->nwarnings, sizeof *w);
+	if (!w || !msg)
+		return;
+	B->capwarnings = cap;
+	w[B->doc->nwarnings++] = msg;
+	B->doc->warnings = w;
+}
+
+/* ---- numbering ------------------------------------------------------------ */
+
+static int ref_number(builder *B, const mn_cite *c)
+{
+	const void *key;
+	const char *text, *note = NULL, *id;
+	if (c->source) {
+		key = c->source;
+		id = c->source->id;
+		text = c->source->url ? mn_arena_printf(A, "%s. %s", c->source->title, c->source->url) : c->source->title;
+		if (c->source->verification == MN_VERIFIED_SECONDARY)
+			note = "seen only in a third-party summary; not the payer's own words";
+	} else {
+		const mn_reference *r = c->finding ? c->finding->reference : c->reference;
+		key = r;
+		id = r->id;
+		text = r->citation;
+		if (r->verification == MN_VERIFIED_SECONDARY ||
+		    (c->finding && c->finding->verification == MN_VERIFIED_SECONDARY))
+			note = "figures seen only in a secondary source";
+	}
+	for (size_t i = 0; i < B->doc->nrefs; i++)
+		if (B->refkeys[i] == key)
+			return (int)i + 1;
+	size_t cap = B->caprefs, cap2 = B->caprefs;
+	mn_doc_ref *refs = grow(B, B->doc->refs, &cap, B->doc->nrefs, sizeof *refs);
+	const void **keys = grow(B, (void *)B->refkeys, &cap2, B->doc->nrefs, sizeof *keys);
+	if (!refs || !keys)
+		return 0;
+	B->caprefs = cap;
+	B->doc->refs = refs;
+	B->refkeys = keys;
+	refs[B->doc->nrefs] = (mn_doc_ref){id, text, note};
+	keys[B->doc->nrefs] = key;
+	return (int)++B->doc->nrefs;
+}
+
+static int record_number(builder *B, const mn_resource *r)
+{
+	while (r->container)
+		r = r->container;
+	for (size_t i = 0; i < B->doc->nrecords; i++)
+		if (B->doc->records[i].resource == r)
+			return (int)i + 1;
+	size_t cap = B->caprecords;
+	mn_entry *recs = grow(B, B->doc->records, &cap, B->doc->nrecords, sizeof *recs);
+	if (!recs)
+		return 0;
+	B->caprecords = cap;
+	B->doc->records = recs;
+	if (mn_entry_make(B->d->kase, r, A, &recs[B->doc->nrecords]) != MN_OK) {
+		B->oom = true;
+		return 0;
+	}
+	return (int)++B->doc->nrecords;
+}
+
+/* A growing set of small ints (citation numbers), kept in first-use order. */
+typedef struct intset {
+	int *v;
+	size_t n, cap;
+} intset;
+
+static void intset_add(builder *B, intset *s, int x)
+{
+	if (x <= 0)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == x)
+			return;
+	int *v = grow(B, s->v, &s->cap, s->n, sizeof *v);
+	if (!v)
+		return;
+	s->v = v;
+	s->v[s->n++] = x;
+}
+
+static mn_block *add_block(builder *B, mn_block_kind kind, const char *lead, const char *text)
+{
+	size_t cap = B->capblocks;
+	mn_block *blocks = grow(B, B->doc->blocks, &cap, B->doc->nblocks, sizeof *blocks);
+	if (!blocks)
+		return NULL;
+	B->capblocks = cap;
+	B->doc->blocks = blocks;
+	mn_block *b = &blocks[B->doc->nblocks++];
+	memset(b, 0, sizeof *b);
+	b->kind = kind;
+	b->lead = lead;
+	b->text = text;
+	return b;
+}
+
+static void set_cites(mn_block *b, const intset *refs, const intset *recs)
+{
+	if (!b)
+		return;
+	b->cites = refs ? refs->v : NULL;
+	b->ncites = refs ? refs->n : 0;
+	b->records = recs ? recs->v : NULL;
+	b->nrecords = recs ? recs->n : 0;
+}
+
+/* ---- slot values as text ---------------------------------------------------- */
+
+static const char *concept_text(const mn_json *cc)
+{
+	const char *t = mn_json_get_string(cc, "text");
+	const mn_json *codings = mn_json_get(cc, "coding");
+	for (uint32_t i = 0; !t && codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++)
+		t = mn_json_get_string(&codings->u.items[i], "display");
+	return t;
+}
+
+static void put_number(mn_buf *b, double v)
+{
+	if (fabs(v) < 1e15 && v == floor(v)) {
+		mn_buf_printf(b, "%.0f", v);
+		return;
+	}
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, "%.6f", v);
+	size_t n = strlen(tmp);
+	while (n > 1 && tmp[n - 1] == '0')
+		tmp[--n] = '\0';
+	if (n && tmp[n - 1] == '.')
+		tmp[--n] = '\0';
+	mn_buf_puts(b, tmp);
+}
+
+static void put_unit(mn_buf *b, const char *unit)
+{
+	if (!unit || !*unit || strcmp(unit, "1") == 0)
+		return;
+	if (strcmp(unit, "%") == 0)
+		mn_buf_putc(b, '%');
+	else
+		mn_buf_printf(b, " %s", unit);
+}
+
+static const char *date_only(builder *B, const char *s)
+{
+	const char *t = strchr(s, 'T');
+	return t ? mn_arena_strndup(A, s, (size_t)(t - s)) : s;
+}
+
+/* One item as text; NULL when it has no readable form. */
+static const char *item_text(builder *B, const mn_fp_item *it)
+{
+	mn_buf b = MN_BUF_INIT;
+	char dt[64];
+	const char *s = NULL;
+	switch (mn_fp_item_kind(it)) {
+	case MN_FP_BOOLEAN:
+		mn_buf_puts(&b, mn_fp_item_boolean(it) ? "yes" : "no");
+		break;
+	case MN_FP_INTEGER:
+	case MN_FP_DECIMAL:
+		put_number(&b, mn_fp_item_number(it));
+		break;
+	case MN_FP_STRING:
+		s = mn_fp_item_string(it, NULL);
+		break;
+	case MN_FP_DATE:
+	case MN_FP_DATETIME:
+	case MN_FP_TIME:
+		mn_datetime_format(mn_fp_item_datetime(it), dt, sizeof dt);
+		s = date_only(B, dt);
+		break;
+	case MN_FP_QUANTITY:
+		put_number(&b, mn_fp_item_number(it));
+		put_unit(&b, mn_fp_item_unit(it));
+		break;
+	case MN_FP_NODE: {
+		const mn_json *n = mn_fp_item_node(it);
+		const char *type = mn_fp_item_type(it);
+		if (!n || !type)
+			break;
+		if (strcmp(type, "CodeableConcept") == 0) {
+			s = concept_text(n);
+		} else if (strcmp(type, "Coding") == 0) {
+			s = mn_json_get_string(n, "display");
+			if (!s)
+				s = mn_json_get_string(n, "code");
+		} else if (strcmp(type, "Quantity") == 0 || strcmp(type, "Age") == 0 || strcmp(type, "Duration") == 0) {
+			const mn_json *v = mn_json_get(n, "value");
+			const char *unit = mn_json_get_string(n, "unit");
+			if (v && v->type == MN_JSON_NUMBER) {
+				mn_buf_put(&b, v->u.s, v->n);
+				put_unit(&b, unit ? unit : mn_json_get_string(n, "code"));
+			}
+		} else if (strcmp(type, "Period") == 0) {
+			const char *st = mn_json_get_string(n, "start"), *en = mn_json_get_string(n, "end");
+			if (st && en)
+				mn_buf_printf(&b, "%s to %s", date_only(B, st), date_only(B, en));
+			else if (st)
+				mn_buf_printf(&b, "from %s", date_only(B, st));
+		} else if (strcmp(type, "Reference") == 0) {
+			s = mn_json_get_string(n, "display");
+			if (!s)
+				s = mn_json_get_string(n, "reference");
+		} else if (strcmp(type, "HumanName") == 0) {
+			s = mn_json_get_string(n, "text");
+			if (!s) {
+				const mn_json *given = mn_json_get(n, "given");
+				for (uint32_t i = 0; given && given->type == MN_JSON_ARRAY && i < given->n; i++)
+					if (given->u.items[i].type == MN_JSON_STRING)
+						mn_buf_printf(&b, "%s ", given->u.items[i].u.s);
+				const char *family = mn_json_get_string(n, "family");
+				if (family)
+					mn_buf_puts(&b, family);
+			}
+		} else {
+			const mn_resource *r = mn_fp_item_resource(it);
+			if (r && r->json == n) {
+				mn_entry e;
+				if (mn_entry_make(B->d->kase, r, A, &e) == MN_OK)
+					s = e.summary;
+			}
+		}
+		break;
+	}
+	}
+	if (!s && b.len && !b.failed)
+		s = mn_arena_strndup(A, mn_buf_cstr(&b), b.len);
+	mn_buf_free(&b);
+	return s && *s ? s : NULL;
+}
+
+/* "a", "a and b", "a, b and c" */
+static void put_list(mn_buf *out, const char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			mn_buf_puts(out, i + 1 == n ? " and " : ", ");
+		mn_buf_puts(out, items[i]);
+	}
+}
+
+static void note_records(builder *B, const mn_fp_result *r, intset *recs)
+{
+	for (size_t i = 0; i < mn_fp_result_count(r); i++) {
+		const mn_resource *res = mn_fp_item_resource(mn_fp_result_item(r, i));
+		if (res)
+			intset_add(B, recs, record_number(B, res));
+	}
+}
+
+/* Fill a template; returns NULL (and says why in *why) when a slot is empty
+ * or fails. */
+static const char *fill(builder *B, const mn_template *t, intset *refs, intset *recs, const char **why)
+{
+	const mn_determination *d = B->d;
+	mn_buf out = MN_BUF_INIT;
+	const char *result = NULL;
+	*why = NULL;
+	for (size_t i = 0; i < t->nparts; i++) {
+		const mn_template_part *part = &t->parts[i];
+		if (part->text) {
+			mn_buf_puts(&out, part->text);
+			continue;
+		}
+		if (part->finding) {
+			mn_buf_puts(&out, part->field);
+			mn_cite c = {part->finding->id, NULL, part->finding, NULL};
+			intset_add(B, refs, ref_number(B, &c));
+			continue;
+		}
+		mn_error e;
+		mn_error_clear(&e);
+		mn_fp_result *r;
+		if (mn_fp_eval_case(part->slot, d->env, d->kase, A, &r, &e) != MN_OK) {
+			*why = mn_arena_printf(A, "slot {%s} failed: %s", mn_fp_expr_source(part->slot), e.message);
+			goto done;
+		}
+		size_t n = mn_fp_result_count(r), k = 0;
+		const char **texts = mn_arena_calloc(A, n ? n : 1, sizeof *texts);
+		for (size_t j = 0; texts && j < n; j++) {
+			const char *s = item_text(B, mn_fp_result_item(r, j));
+			bool dup = false;
+			for (size_t m = 0; s && m < k && !dup; m++)
+				dup = strcmp(texts[m], s) == 0;
+			if (s && !dup)
+				texts[k++] = s;
+		}
+		if (!k)
+			goto done;  /* an empty slot suppresses the statement */
+		put_list(&out, texts, k);
+		note_records(B, r, recs);
+	}
+	if (!out.failed)
+		result = mn_arena_strndup(A, mn_buf_cstr(&out), out.len);
+	else
+		B->oom = true;
+done:
+	mn_buf_free(&out);
+	return result;
+}
+
+/* ---- sections ------------------------------------------------------------------ */
+
+static const mn_resource *find_patient(const mn_case *c)
+{
+	for (size_t i = 0; i < mn_case_count(c); i++)
+		if (strcmp(mn_case_get(c, i)->type_name, "Patient") == 0)
+			return mn_case_get(c, i);
+	return NULL;
+}
+
+static void cite_all(builder *B, intset *refs, const mn_cite *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		intset_add(B, refs, ref_number(B, &c[i]));
+}
+
+static void section_determination(builder *B)
+{
+	const mn_determination *d = B->d;
+	const mn_policy *p = d->policy;
+	intset recs = {0}, refs = {0};
+
+	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
+	const mn_resource *pat = find_patient(d->kase);
+	if (pat) {
+		mn_buf t = MN_BUF_INIT;
+		const mn_json *names = mn_json_get(pat->json, "name");
+		const mn_json *name = names && names->type == MN_JSON_ARRAY && names->n ? &names->u.items[0] : NULL;
+		const char *txt = mn_json_get_string(name, "text");
+		if (txt) {
+			mn_buf_puts(&t, txt);
+		} else if (name) {
+			const mn_json *given = mn_json_get(name, "given");
+			for (uint32_t i = 0; given && given->type == MN_JSON_ARRAY && i < given->n; i++)
+				if (given->u.items[i].type == MN_JSON_STRING)
+					mn_buf_printf(&t, "%s ", given->u.items[i].u.s);
+			const char *family = mn_json_get_string(name, "family");
+			if (family)
+				mn_buf_puts(&t, family);
+		}
+		const char *born = mn_json_get_string(pat->json, "birthDate");
+		if (born)
+			mn_buf_printf(&t, "%sborn %s", t.len ? ", " : "", born);
+		if (t.len) {
+			intset_add(B, &recs, record_number(B, pat));
+			b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
+			set_cites(b, NULL, &recs);
+		}
+		mn_buf_free(&t);
+	}
+	{
+		mn_buf t = MN_BUF_INIT;
+		intset rrecs = {0};
+		mn_buf_puts(&t, p->service_display);
+		for (size_t i = 0; i < p->nservice_codes; i++)
+			mn_buf_printf(&t, "%s%s", i ? ", " : " (", p->service_codes[i].code);
+		if (p->nservice_codes)
+			mn_buf_puts(&t, ")");
+		for (size_t i = 0; i < d->nrequests; i++) {
+			if (d->requests[i].date)
+				mn_buf_printf(&t, "%s %s", i ? ";" : ", requested", d->requests[i].date);
+			intset_add(B, &rrecs, record_number(B, d->requests[i].resource));
+		}
+		b = add_block(B, MN_BLOCK_PARAGRAPH, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
+		set_cites(b, NULL, &rrecs);
+		mn_buf_free(&t);
+	}
+
+	add_block(B, MN_BLOCK_HEADING, NULL, "Determination");
+	size_t n = d->nresults, met = 0, notmet = 0;
+	for (size_t i = 0; i < n; i++) {
+		met += d->results[i].status == MN_CRIT_MET;
+		notmet += d->results[i].status == MN_CRIT_NOT_MET;
+	}
+	const char *text;
+	switch (d->outcome) {
+	case MN_MEETS_CRITERIA:
+		text = mn_arena_printf(A, "Evaluated on %s against the policy \"%s\" (version %s), the record meets all %zu "
+		                       "of its criteria. The requested %s is medically necessary under this policy.",
+		                       d->as_of_text, p->title, p->version, n, p->service_display);
+		break;
+	case MN_DOES_NOT_MEET:
+		text = mn_arena_printf(A, "Evaluated on %s against the policy \"%s\" (version %s), the record does not meet "
+		                       "%zu of its %zu criteria%s. The request is pended for physician review; this letter "
+		                       "states what is missing instead of arguing past it.",
+		                       d->as_of_text, p->title, p->version, notmet, n,
+		                       n - met - notmet ? mn_arena_printf(A, ", and %zu more are not documented", n - met - notmet) : "");
+		break;
+	case MN_INSUFFICIENT_DOCUMENTATION:
+		text = mn_arena_printf(A, "Evaluated on %s against the policy \"%s\" (version %s), %zu of its %zu criteria are "
+		                       "not documented in the record. The request is pended for physician review until the "
+		                       "documentation listed under \"What is missing\" is provided.",
+		                       d->as_of_text, p->title, p->version, n - met, n);
+		break;
+	default:
+		text = mn_arena_printf(A, "The policy \"%s\" (version %s) does not cover %s. The request is pended for "
+		                       "physician review.", p->title, p->version, p->service_display);
+	}
+	for (size_t i = 0; i < p->nmodeled_on; i++) {
+		mn_cite c = {p->modeled_on[i]->id, p->modeled_on[i], NULL, NULL};
+		intset_add(B, &refs, ref_number(B, &c));
+	}
+	b = add_block(B, MN_BLOCK_PARAGRAPH, NULL, text);
+	set_cites(b, &refs, NULL);
+	for (size_t i = 0; i < p->nmodeled_on; i++) {
+		intset r1 = {0};
+		mn_cite c = {p->modeled_on[i]->id, p->modeled_on[i], NULL, NULL};
+		intset_add(B, &r1, ref_number(B, &c));
+		const char *note = p->modeled_on_notes[i];
+		b = add_block(B, MN_BLOCK_PARAGRAPH, "Policy basis:",
+		              mn_arena_printf(A, "%s%s%s", p->modeled_on[i]->title, note ? ". " : "", note ? note : ""));
+		set_cites(b, &r1, NULL);
+	}
+}
+
+static void entry_items(builder *B, const mn_entry *e, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		intset recs = {0};
+		intset_add(B, &recs, record_number(B, e[j].resource));
+		mn_block *b = add_block(B, MN_BLOCK_SUBITEM, NULL,
+		                        e[j].date ? mn_arena_printf(A, "%s: %s", e[j].date, e[j].summary) : e[j].summary);
+		set_cites(b, NULL, &recs);
+	}
+}
+
+static void section_criteria(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Medical necessity criteria");
+	for (size_t i = 0; i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		intset refs = {0};
+		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
+		const char *status = r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, status);
+		set_cites(b, &refs, NULL);
+		entry_items(B, r->entries, r->nentries);
+	}
+}
+
+static void section_missing(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	if (d->outcome == MN_MEETS_CRITERIA)
+		return;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "What is missing");
+	if (d->outcome == MN_NOT_COVERED) {
+		add_block(B, MN_BLOCK_PARAGRAPH, NULL, "The service is excluded by this policy; no documentation can satisfy it.");
+	}
+	for (size_t i = 0; i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		if (r->status == MN_CRIT_MET)
+			continue;
+		intset refs = {0};
+		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
+		const char *text = mn_arena_printf(A, "%s %s%s%s",
+		                                   r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
+		                                   r->criterion->satisfied_by, r->error ? " Evaluation note: " : "",
+		                                   r->error ? r->error : "");
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, text);
+		set_cites(b, &refs, NULL);
+		if (r->nentries) {
+			add_block(B, MN_BLOCK_SUBITEM, NULL, "The record shows:");
+			entry_items(B, r->entries, r->nentries);
+		}
+	}
+}
+
+static int eval_when(builder *B, const mn_fp_expr *x)
+{
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_result *r;
+	if (mn_fp_eval_case(x, B->d->env, B->d->kase, A, &r, &e) != MN_OK) {
+		warn(B, mn_arena_printf(A, "condition '%s' failed: %s", mn_fp_expr_source(x), e.message));
+		return 0;
+	}
+	return mn_fp_result_truth(r) == 1;
+}
+
+static void statement(builder *B, const mn_section *s, const mn_statement *st, size_t index)
+{
+	const mn_determination *d = B->d;
+	if (st->only_when && strcmp(st->only_when, mn_outcome_name(d->outcome)) != 0)
+		return;
+	if (st->when && !eval_when(B, st->when))
+		return;
+	mn_fp_result *items = NULL;
+	size_t passes = 1;
+	if (st->each) {
+		mn_error e;
+		mn_error_clear(&e);
+		if (mn_fp_eval_case(st->each, d->env, d->kase, A, &items, &e) != MN_OK) {
+			warn(B, mn_arena_printf(A, "%s[%zu]: each failed: %s", s->id, index, e.message));
+			return;
+		}
+		passes = mn_fp_result_count(items);
+	}
+	for (size_t k = 0; k < passes; k++) {
+		intset refs = {0}, recs = {0};
+		if (items) {
+			mn_fp_result *one = mn_fp_result_slice(items, k, 1, A);
+			if (!one || mn_fp_env_set_result(d->env, "item", one) != MN_OK) {
+				B->oom = true;
+				return;
+			}
+			note_records(B, one, &recs);
+		}
+		const char *why;
+		const char *text = fill(B, &st->text, &refs, &recs, &why);
+		if (!text) {
+			if (why)
+				warn(B, mn_arena_printf(A, "%s[%zu] left out: %s", s->id, index, why));
+			continue;
+		}
+		if (st->record) {
+			mn_error e;
+			mn_error_clear(&e);
+			mn_fp_result *r;
+			if (mn_fp_eval_case(st->record, d->env, d->kase, A, &r, &e) == MN_OK)
+				note_records(B, r, &recs);
+		}
+		cite_all(B, &refs, st->cites, st->ncites);
+		if (!refs.n && !recs.n) {
+			warn(B, mn_arena_printf(A, "%s[%zu] left out: no citation and no record entry", s->id, index));
+			continue;
+		}
+		mn_block *b = add_block(B, st->each ? MN_BLOCK_ITEM : MN_BLOCK_PARAGRAPH, st->heading, text);
+		set_cites(b, &refs, &recs);
+	}
+}
+
+static void section_statements(builder *B, const mn_section *s)
+{
+	if (!s->always && B->d->outcome != MN_MEETS_CRITERIA)
+		return;
+	size_t heading = B->doc->nblocks;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title);
+	for (size_t i = 0; i < s->nstatements; i++)
+		statement(B, s, &s->statements[i], i);
+	if (B->doc->nblocks == heading + 1)
+		B->doc->nblocks = heading;  /* nothing was written: no empty heading */
+}
+
+mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err)
+{
+	*out = NULL;
+	builder Bs;
+	builder *B = &Bs;
+	memset(B, 0, sizeof *B);
+	B->d = d;
+	B->err = err;
+	B->doc = calloc(1, sizeof *B->doc);
+	if (!B->doc || !(B->doc->arena = mn_arena_new())) {
+		free(B->doc);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	const mn_policy *p = d->policy;
+	intset trefs = {0}, trecs = {0};
+	const char *why;
+	const char *title = fill(B, &p->letter_title, &trefs, &trecs, &why);
+	add_block(B, MN_BLOCK_TITLE, NULL, title ? title : mn_arena_printf(A, "Letter of medical necessity: %s", p->service_display));
+	for (size_t i = 0; i < p->nsections && !B->oom; i++) {
+		const mn_section *s = &p->sections[i];
+		if (!s->builtin)
+			section_statements(B, s);
+		else if (strcmp(s->builtin, "determination") == 0)
+			section_determination(B);
+		else if (strcmp(s->builtin, "criteria") == 0)
+			section_criteria(B, s);
+		else if (strcmp(s->builtin, "missing") == 0)
+			section_missing(B, s);
+		else if (strcmp(s->builtin, "references") == 0)
+			add_block(B, MN_BLOCK_REFERENCES, NULL, s->title ? s->title : "References");
+		else if (strcmp(s->builtin, "record") == 0)
+			add_block(B, MN_BLOCK_RECORDS, NULL, s->title ? s->title : "Record entries cited");
+	}
+	if (B->oom) {
+		mn_doc_free(B->doc);
+		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the letter");
+	}
+	*out = B->doc;
+	return MN_OK;
+}
+
+void mn_doc_free(mn_doc *doc)
+{
+	if (!doc)
+		return;
+	mn_arena_free(doc->arena);
+	free(doc);
+}
