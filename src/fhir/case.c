@@ -496,6 +496,22 @@ static const char *S_label(char *buf, size_t sz, const mn_fhir_type *t, const mn
 	return buf;
 }
 
+/* S_fail with the element's label first: "Patient.gender (code): ...". */
+static mn_status S_efail(S_ctx *x, const mn_json *at, const mn_fhir_type *t,
+                         const mn_fhir_element *e, const mn_fhir_type *et, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static mn_status S_efail(S_ctx *x, const mn_json *at, const mn_fhir_type *t,
+                         const mn_fhir_element *e, const mn_fhir_type *et, const char *fmt, ...)
+{
+	char lb[200], msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return S_fail(x, at, "%s: %s", S_label(lb, sizeof lb, t, e, et), msg);
+}
+
 static inline void S_seen(S_ctx *x, const mn_json *v)
 {
 	if (v->offset > x->last)
@@ -503,7 +519,8 @@ static inline void S_seen(S_ctx *x, const mn_json *v)
 }
 
 static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, bool resource);
-static mn_status S_resource(S_ctx *x, const mn_json *v, const char *what);
+static mn_status S_resource(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
+                            const mn_fhir_element *e, const mn_fhir_type *et);
 
 /* An integer's JSON text within [lo, hi]. */
 static bool S_int_in(const char *s, size_t n, long long lo, long long hi)
@@ -540,23 +557,19 @@ static bool S_is_integer_text(const char *s, size_t n)
 static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
                              const mn_fhir_element *e, const mn_fhir_type *et)
 {
-	char lb[160];
 	const char *sys = et->system_type;
 	if (!sys)
 		return MN_OK; /* cannot happen: every primitive has one */
 	switch (sys[0]) {
 	case 'B': /* Boolean */
 		if (v->type != MN_JSON_TRUE && v->type != MN_JSON_FALSE)
-			return S_fail(x, v, "%s: expected true or false, found %s",
-			              S_label(lb, sizeof lb, t, e, et), S_json_kind(v));
+			return S_efail(x, v, t, e, et, "expected true or false, found %s", S_json_kind(v));
 		return MN_OK;
 	case 'I': /* Integer: integer, positiveInt, unsignedInt */
 		if (v->type != MN_JSON_NUMBER)
-			return S_fail(x, v, "%s: expected a number, found %s",
-			              S_label(lb, sizeof lb, t, e, et), S_json_kind(v));
+			return S_efail(x, v, t, e, et, "expected a number, found %s", S_json_kind(v));
 		if (!S_is_integer_text(v->u.s, v->n))
-			return S_fail(x, v, "%s: expected an integer, found %.*s",
-			              S_label(lb, sizeof lb, t, e, et), (int)v->n, v->u.s);
+			return S_efail(x, v, t, e, et, "expected an integer, found %.*s", (int)v->n, v->u.s);
 		{
 			long long lo = -2147483648LL;
 			if (strcmp(et->name, "positiveInt") == 0)
@@ -564,15 +577,13 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 			else if (strcmp(et->name, "unsignedInt") == 0)
 				lo = 0;
 			if (!S_int_in(v->u.s, v->n, lo, 2147483647LL))
-				return S_fail(x, v, "%s: %.*s is out of range (%lld to 2147483647)",
-				              S_label(lb, sizeof lb, t, e, et), (int)v->n, v->u.s, lo);
+				return S_efail(x, v, t, e, et, "%.*s is out of range (%lld to 2147483647)", (int)v->n, v->u.s, lo);
 		}
 		return MN_OK;
 	case 'D':
 		if (sys[1] == 'e') { /* Decimal */
 			if (v->type != MN_JSON_NUMBER)
-				return S_fail(x, v, "%s: expected a number, found %s",
-				              S_label(lb, sizeof lb, t, e, et), S_json_kind(v));
+				return S_efail(x, v, t, e, et, "expected a number, found %s", S_json_kind(v));
 			return MN_OK;
 		}
 		break; /* Date, DateTime: strings */
@@ -580,7 +591,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 		break;
 	}
 	if (v->type != MN_JSON_STRING)
-		return S_fail(x, v, "%s: expected a string, found %s", S_label(lb, sizeof lb, t, e, et),
+		return S_efail(x, v, t, e, et, "expected a string, found %s",
 		              S_json_kind(v));
 	if (strcmp(sys, "String") == 0)
 		return MN_OK;
@@ -603,7 +614,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	else if (instant && dt.precision < MN_DT_SECOND)
 		why = ": an instant needs a date and a time with seconds and zone";
 	if (why)
-		return S_fail(x, v, "%s: invalid %s \"%.*s\"%s", S_label(lb, sizeof lb, t, e, et), et->name,
+		return S_efail(x, v, t, e, et, "invalid %s \"%.*s\"%s", et->name,
 		              (int)(v->n > 64 ? 64 : v->n), v->u.s, why);
 	return MN_OK;
 }
@@ -641,16 +652,15 @@ static void S_check_reference(S_ctx *x, const mn_json *obj)
 static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
                         const mn_fhir_element *e, const mn_fhir_type *et)
 {
-	char lb[160];
 	S_seen(x, v);
 	switch (et->kind) {
 	case MN_FHIR_PRIMITIVE:
 		return S_primitive(x, v, t, e, et);
 	case MN_FHIR_RESOURCE:
-		return S_resource(x, v, S_label(lb, sizeof lb, t, e, et));
+		return S_resource(x, v, t, e, et);
 	default:
 		if (v->type != MN_JSON_OBJECT)
-			return S_fail(x, v, "%s: expected an object, found %s", S_label(lb, sizeof lb, t, e, et),
+			return S_efail(x, v, t, e, et, "expected an object, found %s",
 			              S_json_kind(v));
 		mn_status st = S_object(x, v, et, false);
 		if (st == MN_OK && et == x->t_reference)
@@ -659,25 +669,35 @@ static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	}
 }
 
+/* The "_name" member of obj for member m ("name"), or NULL. */
+static const mn_json *S_ext_sibling(const mn_json *obj, const mn_json_member *m)
+{
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *o = &obj->u.members[i];
+		if (o->key_len == m->key_len + 1 && o->key[0] == '_' &&
+		    memcmp(o->key + 1, m->key, m->key_len) == 0)
+			return &o->value;
+	}
+	return NULL;
+}
+
 /* The value of member key (element e of t, JSON type et) in obj. */
 static mn_status S_value(S_ctx *x, const mn_json *obj, const mn_json_member *m,
                          const mn_fhir_type *t, const mn_fhir_element *e, const mn_fhir_type *et)
 {
 	const mn_json *v = &m->value;
-	char lb[160];
 	if (!e->many) {
 		if (v->type == MN_JSON_ARRAY)
-			return S_fail(x, v, "%s: expected a single value, found an array",
-			              S_label(lb, sizeof lb, t, e, et));
+			return S_efail(x, v, t, e, et, "expected a single value, found an array");
 		if (v->type == MN_JSON_NULL)
-			return S_fail(x, v, "%s: null is not a FHIR value", S_label(lb, sizeof lb, t, e, et));
+			return S_efail(x, v, t, e, et, "null is not a FHIR value");
 		return S_item(x, v, t, e, et);
 	}
 	if (v->type != MN_JSON_ARRAY)
-		return S_fail(x, v, "%s: expected an array, found %s", S_label(lb, sizeof lb, t, e, et),
+		return S_efail(x, v, t, e, et, "expected an array, found %s",
 		              S_json_kind(v));
 	if (v->n == 0)
-		return S_fail(x, v, "%s: an empty array is not allowed", S_label(lb, sizeof lb, t, e, et));
+		return S_efail(x, v, t, e, et, "an empty array is not allowed");
 	const mn_json *ext = NULL; /* the "_name" sibling, looked up on the first null */
 	bool ext_looked = false;
 	for (uint32_t i = 0; i < v->n; i++) {
@@ -687,20 +707,14 @@ static mn_status S_value(S_ctx *x, const mn_json *obj, const mn_json_member *m,
 		if (it->type == MN_JSON_NULL) {
 			S_seen(x, it);
 			if (!ext_looked) {
-				char key[256];
 				ext_looked = true;
-				if (m->key_len + 1 < sizeof key) {
-					key[0] = '_';
-					memcpy(key + 1, m->key, m->key_len);
-					ext = mn_json_getn(obj, key, m->key_len + 1);
-				}
+				ext = S_ext_sibling(obj, m);
 			}
 			/* null stands for a value that only has an id/extension */
 			if (et->kind != MN_FHIR_PRIMITIVE || !ext || ext->type != MN_JSON_ARRAY ||
 			    i >= ext->n || ext->u.items[i].type != MN_JSON_OBJECT)
-				st = S_fail(x, it, "%s: null is only allowed in an array of primitives where "
-				            "\"_%.*s\" has an object at the same index",
-				            S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key);
+				st = S_efail(x, it, t, e, et, "null is only allowed in an array of primitives where "
+				            "\"_%.*s\" has an object at the same index", (int)m->key_len, m->key);
 		} else {
 			st = S_item(x, it, t, e, et);
 		}
@@ -717,26 +731,21 @@ static mn_status S_primitive_ext(S_ctx *x, const mn_json *obj, const mn_json_mem
                                  const mn_fhir_type *et)
 {
 	const mn_json *v = &m->value;
-	char lb[160];
 	if (!e)
 		return S_fail(x, v, "%s: unknown element \"%.*s\"", t->name, (int)m->key_len, m->key);
 	if (et->kind != MN_FHIR_PRIMITIVE)
-		return S_fail(x, v, "%s: \"%.*s\" is only allowed for a primitive element",
-		              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key);
+		return S_efail(x, v, t, e, et, "\"%.*s\" is only allowed for a primitive element", (int)m->key_len, m->key);
 	S_seen(x, v);
 	if (!e->many) {
 		if (v->type != MN_JSON_OBJECT)
-			return S_fail(x, v, "%s: expected an object for \"%.*s\", found %s",
-			              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key, S_json_kind(v));
+			return S_efail(x, v, t, e, et, "expected an object for \"%.*s\", found %s", (int)m->key_len, m->key, S_json_kind(v));
 		return S_object(x, v, x->t_element, false);
 	}
 	if (v->type != MN_JSON_ARRAY)
-		return S_fail(x, v, "%s: expected an array for \"%.*s\", found %s",
-		              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key, S_json_kind(v));
+		return S_efail(x, v, t, e, et, "expected an array for \"%.*s\", found %s", (int)m->key_len, m->key, S_json_kind(v));
 	const mn_json *vals = mn_json_getn(obj, m->key + 1, m->key_len - 1);
 	if (vals && vals->type == MN_JSON_ARRAY && v->n > vals->n)
-		return S_fail(x, v, "%s: \"%.*s\" has %u items but \"%.*s\" only %u",
-		              S_label(lb, sizeof lb, t, e, et), (int)m->key_len, m->key, (unsigned)v->n,
+		return S_efail(x, v, t, e, et, "\"%.*s\" has %u items but \"%.*s\" only %u", (int)m->key_len, m->key, (unsigned)v->n,
 		              (int)m->key_len - 1, m->key + 1, (unsigned)vals->n);
 	for (uint32_t i = 0; i < v->n; i++) {
 		const mn_json *it = &v->u.items[i];
@@ -746,8 +755,7 @@ static mn_status S_primitive_ext(S_ctx *x, const mn_json *obj, const mn_json_mem
 		if (it->type == MN_JSON_OBJECT)
 			st = S_object(x, it, x->t_element, false);
 		else if (it->type != MN_JSON_NULL)
-			st = S_fail(x, it, "%s: expected an object or null, found %s",
-			            S_label(lb, sizeof lb, t, e, et), S_json_kind(it));
+			st = S_efail(x, it, t, e, et, "expected an object or null, found %s", S_json_kind(it));
 		S_pop(x, saved);
 		if (st)
 			return st;
@@ -878,28 +886,41 @@ static S_res *S_case_resource(S_ctx *x, const mn_json *obj)
 	return S_get(x->c, (const char *)&key, sizeof key, &S_SCOPE_JSON);
 }
 
-/* A resource object (the root, a Bundle entry's, a contained one or one
- * inside another element); what names the element for messages. */
-static mn_status S_resource(S_ctx *x, const mn_json *v, const char *what)
+/* S_fail for a resource held by element e of t, or the document (t NULL). */
+static mn_status S_rfail(S_ctx *x, const mn_json *at, const mn_fhir_type *t,
+                         const mn_fhir_element *e, const mn_fhir_type *et, const char *msg,
+                         const mn_json *what)
+{
+	char m[300];
+	if (what)
+		snprintf(m, sizeof m, msg, S_json_kind(what));
+	else
+		snprintf(m, sizeof m, "%s", msg);
+	return t ? S_efail(x, at, t, e, et, "%s", m) : S_fail(x, at, "%s", m);
+}
+
+/* A resource object: the root (t NULL), a Bundle entry's, a contained one,
+ * or one inside another element (Parameters.parameter.resource). */
+static mn_status S_resource(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
+                            const mn_fhir_element *e, const mn_fhir_type *et)
 {
 	if (v->type != MN_JSON_OBJECT)
-		return S_fail(x, v, "%s: expected a resource (a JSON object), found %s", what, S_json_kind(v));
-	const char *sep = *what ? ": " : "";
+		return S_rfail(x, v, t, e, et, "expected a resource (a JSON object), found %s", v);
 	const mn_json *rt = mn_json_get(v, "resourceType");
 	if (!rt)
-		return S_fail(x, v, "%s%smissing resourceType", what, sep);
-	if (rt->type != MN_JSON_STRING) {
+		return S_rfail(x, v, t, e, et, "missing resourceType", NULL);
+	const mn_fhir_type *rtype = NULL;
+	if (rt->type == MN_JSON_STRING)
+		rtype = mn_fhir_type_find(rt->u.s, rt->n);
+	if (!rtype || rtype->kind != MN_FHIR_RESOURCE || rtype == x->t_resource || rtype == x->t_domain) {
+		char m[200];
 		size_t saved = S_push(x, "resourceType", 12);
-		mn_status st = S_fail(x, rt, "%s%sresourceType must be a string, found %s", what, sep,
-		                      S_json_kind(rt));
-		S_pop(x, saved);
-		return st;
-	}
-	const mn_fhir_type *t = mn_fhir_type_find(rt->u.s, rt->n);
-	if (!t || t->kind != MN_FHIR_RESOURCE || t == x->t_resource || t == x->t_domain) {
-		size_t saved = S_push(x, "resourceType", 12);
-		mn_status st = S_fail(x, rt, "%s%sunknown resourceType \"%.*s\" (not a FHIR R4 resource type)",
-		                      what, sep, (int)(rt->n > 100 ? 100 : rt->n), rt->u.s);
+		if (rt->type != MN_JSON_STRING)
+			snprintf(m, sizeof m, "resourceType must be a string, found %s", S_json_kind(rt));
+		else
+			snprintf(m, sizeof m, "unknown resourceType \"%.*s\" (not a FHIR R4 resource type)",
+			         (int)(rt->n > 100 ? 100 : rt->n), rt->u.s);
+		mn_status st = S_rfail(x, rt, t, e, et, m, NULL);
 		S_pop(x, saved);
 		return st;
 	}
@@ -908,7 +929,7 @@ static mn_status S_resource(S_ctx *x, const mn_json *v, const char *what)
 	if (r)
 		x->cur = r;
 	S_seen(x, v);
-	mn_status st = S_object(x, v, t, true);
+	mn_status st = S_object(x, v, rtype, true);
 	if (r)
 		r->end = x->last;
 	x->cur = saved_cur;
@@ -932,7 +953,7 @@ static mn_status S_check_root(S_ctx *x)
 			              "FHIR resource or Bundle");
 		return S_fail(x, root, "missing resourceType: not a FHIR resource or Bundle");
 	}
-	return S_resource(x, root, "");
+	return S_resource(x, root, NULL, NULL, NULL);
 }
 
 mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
