@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build and run every test: a normal build, an AddressSanitizer +
+# UndefinedBehaviorSanitizer build, and the unit tests and the CLI under
+# valgrind. Shared data (FHIRPath suite, Synthea, JSONTestSuite) is read from
+# MN_DATA_DIR (default ../shared/data); tests that need it say "skipped"
+# when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+data="${MN_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+jobs=2
+
+echo "== build and test (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMN_DATA_DIR="$data" >/dev/null
+cmake --build build -j$jobs >/dev/null
+ctest --test-dir build --output-on-failure -j$jobs
+
+echo "== build and test under AddressSanitizer and UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMN_SANITIZE=ON -DMN_DATA_DIR="$data" >/dev/null
+cmake --build build-asan -j$jobs >/dev/null
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j$jobs
+
+echo "== valgrind (memcheck) on the unit tests and the CLI"
+export MN_SOURCE_DIR="$PWD" MN_DATA_DIR="$data"
+vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+fail=0
+for t in build/tests/test_*; do
+  [ -x "$t" ] || continue
+  case "$(basename "$t")" in test_fhirpath_suite) continue ;; esac  # too slow under valgrind; ASan covers it
+  (cd build/tests && "${vg[@]}" "./$(basename "$t")" >/dev/null) || { rc=$?; [ $rc -eq 77 ] || { echo "valgrind: $t failed ($rc)"; fail=1; }; }
+done
+for cmd in determine letter; do
+  "${vg[@]}" build/mednec $cmd examples/crps-ii-drg-trial.json --policy drg-stimulation-trial \
+    --as-of 2026-11-20 >/dev/null || { echo "valgrind: mednec $cmd failed"; fail=1; }
+done
+"${vg[@]}" build/mednec determine tests/cli/data/malformed.json --policy drg-stimulation-trial \
+  --as-of 2026-11-20 >/dev/null 2>&1 && { echo "valgrind: malformed input was accepted"; fail=1; }
+[ $fail -eq 0 ] || exit 1
+echo "valgrind: clean"
+echo "all tests passed"
