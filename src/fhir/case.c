@@ -418,49 +418,78 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 
 /* ---- step 2: check ----------------------------------------------------- */
 
-#define S_PATH_MAX 1024
+/* The JSON pointer of the node being checked is kept as a stack of
+ * segments (a key, or an array index when key is NULL) and written out only
+ * for an error. */
+#define S_DEPTH_MAX 1100 /* > 2 * MN_JSON_MAX_DEPTH: a key and an index per level */
+
+typedef struct S_seg {
+	const char *key;        /* NULL: an array index */
+	uint32_t n;             /* key length or index */
+} S_seg;
 
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
 	const mn_fhir_type *t_element, *t_reference, *t_resource, *t_domain;
+	const mn_fhir_type *t_instant, *t_positive, *t_unsigned;
 	S_res *cur;             /* innermost case resource being walked (NULL: Bundle level) */
 	uint32_t last;          /* largest node offset seen */
-	char path[S_PATH_MAX];
-	size_t plen;
+	size_t depth;           /* segments on the path (may exceed S_DEPTH_MAX: not stored) */
 	int in_contained;       /* walking inside a "contained" array */
 	bool have_ref_err;
 	mn_error ref_err;
+	S_seg path[S_DEPTH_MAX];
 } S_ctx;
 
-static size_t S_push(S_ctx *x, const char *key, size_t n)
+static inline size_t S_push(S_ctx *x, const char *key, size_t n)
 {
-	size_t saved = x->plen;
-	if (x->plen + 1 < S_PATH_MAX)
-		x->path[x->plen++] = '/';
-	for (size_t i = 0; i < n && x->plen + 2 < S_PATH_MAX; i++) {
-		if (key[i] == '~' || key[i] == '/') {
-			x->path[x->plen++] = '~';
-			x->path[x->plen++] = key[i] == '~' ? '0' : '1';
-		} else {
-			x->path[x->plen++] = key[i];
+	if (x->depth < S_DEPTH_MAX) {
+		x->path[x->depth].key = key;
+		x->path[x->depth].n = (uint32_t)n;
+	}
+	return x->depth++;
+}
+
+static inline size_t S_push_index(S_ctx *x, uint32_t i)
+{
+	if (x->depth < S_DEPTH_MAX) {
+		x->path[x->depth].key = NULL;
+		x->path[x->depth].n = i;
+	}
+	return x->depth++;
+}
+
+static inline void S_pop(S_ctx *x, size_t saved)
+{
+	x->depth = saved;
+}
+
+/* The path as a JSON pointer ("/entry/3/resource/code"), '~' and '/' in
+ * keys escaped, cut to fit out. */
+static void S_path_string(const S_ctx *x, char *out, size_t outsz)
+{
+	size_t n = 0, depth = x->depth < S_DEPTH_MAX ? x->depth : S_DEPTH_MAX;
+	out[0] = 0;
+	for (size_t d = 0; d < depth && n + 2 < outsz; d++) {
+		const S_seg *sg = &x->path[d];
+		out[n++] = '/';
+		if (!sg->key) {
+			int w = snprintf(out + n, outsz - n, "%u", (unsigned)sg->n);
+			n = w < 0 ? n : n + (size_t)w >= outsz ? outsz - 1 : n + (size_t)w;
+			continue;
+		}
+		for (uint32_t i = 0; i < sg->n && n + 2 < outsz; i++) {
+			char ch = sg->key[i];
+			if (ch == '~' || ch == '/') {
+				out[n++] = '~';
+				out[n++] = ch == '~' ? '0' : '1';
+			} else {
+				out[n++] = ch;
+			}
 		}
 	}
-	x->path[x->plen] = 0;
-	return saved;
-}
-
-static size_t S_push_index(S_ctx *x, uint32_t i)
-{
-	char b[16];
-	int n = snprintf(b, sizeof b, "%u", (unsigned)i);
-	return S_push(x, b, (size_t)n);
-}
-
-static void S_pop(S_ctx *x, size_t saved)
-{
-	x->plen = saved;
-	x->path[saved] = 0;
+	out[n < outsz ? n : outsz - 1] = 0;
 }
 
 static void S_locate(S_ctx *x, mn_error *e, const mn_json *at)
@@ -468,7 +497,9 @@ static void S_locate(S_ctx *x, mn_error *e, const mn_json *at)
 	int line = 0, col = 0;
 	mn_json_position(x->c->text, x->c->len, at->offset, &line, &col);
 	mn_error_locate(e, x->c->name, line, col);
-	mn_error_set_path(e, x->path);
+	char path[sizeof e->path];
+	S_path_string(x, path, sizeof path);
+	mn_error_set_path(e, path);
 }
 
 static mn_status S_fail(S_ctx *x, const mn_json *at, const char *fmt, ...)
@@ -572,9 +603,9 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 			return S_efail(x, v, t, e, et, "expected an integer, found %.*s", (int)v->n, v->u.s);
 		{
 			long long lo = -2147483648LL;
-			if (strcmp(et->name, "positiveInt") == 0)
+			if (et == x->t_positive)
 				lo = 1;
-			else if (strcmp(et->name, "unsignedInt") == 0)
+			else if (et == x->t_unsigned)
 				lo = 0;
 			if (!S_int_in(v->u.s, v->n, lo, 2147483647LL))
 				return S_efail(x, v, t, e, et, "%.*s is out of range (%lld to 2147483647)", (int)v->n, v->u.s, lo);
@@ -598,12 +629,10 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 
 	/* Date, DateTime (dateTime, instant), Time */
 	mn_datetime dt;
-	mn_error de;
-	mn_error_clear(&de);
-	bool instant = strcmp(et->name, "instant") == 0;
+	bool instant = et == x->t_instant;
 	mn_dt_kind kind = sys[0] == 'T' ? MN_DT_TIME : strcmp(sys, "Date") == 0 ? MN_DT_DATE : MN_DT_DATETIME;
 	const char *why = NULL;
-	if (mn_datetime_parse(v->u.s, v->n, kind, &dt, &de) != MN_OK)
+	if (mn_datetime_parse(v->u.s, v->n, kind, &dt, NULL) != MN_OK)
 		why = "";
 	else if (kind == MN_DT_TIME && dt.precision < MN_DT_SECOND)
 		why = ": seconds are required";
@@ -1004,6 +1033,9 @@ mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsign
 	x->t_reference = mn_fhir_type_find("Reference", 9);
 	x->t_resource = mn_fhir_type_find("Resource", 8);
 	x->t_domain = mn_fhir_type_find("DomainResource", 14);
+	x->t_instant = mn_fhir_type_find("instant", 7);
+	x->t_positive = mn_fhir_type_find("positiveInt", 11);
+	x->t_unsigned = mn_fhir_type_find("unsignedInt", 11);
 	if (err)
 		mn_error_clear(err);
 	st = S_check_root(x);
