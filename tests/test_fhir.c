@@ -459,6 +459,33 @@ static void test_bad_input(void)
 		CHECK(strstr(err.message, "Patient.extension: given more than once") != NULL);
 	}
 
+	{
+		/* deep nesting: 200 levels of extensions, an error at the bottom; the
+		 * path is cut to fit mn_error.path */
+		size_t cap = 64 * 1024, n = 0;
+		char *json = malloc(cap);
+		n += (size_t)snprintf(json + n, cap - n, "{\"resourceType\":\"Patient\"");
+		for (int i = 0; i < 200; i++)
+			n += (size_t)snprintf(json + n, cap - n, ",\"extension\":[{\"url\":\"u\"");
+		n += (size_t)snprintf(json + n, cap - n, ",\"bogus\":1");
+		for (int i = 0; i < 200; i++)
+			n += (size_t)snprintf(json + n, cap - n, "}]");
+		snprintf(json + n, cap - n, "}");
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("deep.json", json, strlen(json), &c, &err), MN_EFHIR);
+		CHECK(strncmp(err.path, "/extension/0/extension/0/", 25) == 0);
+		CHECK(strlen(err.path) < sizeof err.path);
+		CHECK(strstr(err.message, "Extension: unknown element \"bogus\"") != NULL);
+		CHECK_INT(err.column, (int)(strstr(json, "bogus") - json) + 8);
+		/* without the bad member it loads */
+		char *bad = strstr(json, ",\"bogus\":1");
+		memset(bad, ' ', 10);
+		CHECK_INT(mn_case_load("deep.json", json, strlen(json), &c, &err), MN_OK);
+		mn_case_free(c);
+		free(json);
+	}
+
 	/* JSON shapes */
 	BAD("{\"resourceType\":\"Patient\",\"name\":{\"family\":\"x\"}}", MN_EFHIR, "/name", 1, 34,
 	    "Patient.name (HumanName): expected an array, found an object");
