@@ -7,7 +7,8 @@
  *   that is not in the file, as in the FHIRPath suite inputs and the Da Vinci
  *   examples); they are counted instead of failing with MN_EREF.
  *   Conditional references ("Patient?identifier=...") count as unresolved.
- * - The number of such references, and the parsed document's root.
+ * - The number of such references.
+ * (mn_case_root, first proposed here, is now in mednec/fhir.h.)
  */
 #ifndef MN_FHIR_CASE_H
 #define MN_FHIR_CASE_H
@@ -21,7 +22,5 @@ mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsign
 mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err);
 /* References that did not resolve (only nonzero with MN_CASE_ALLOW_UNRESOLVED). */
 size_t mn_case_unresolved(const mn_case *c);
-/* The parsed document (the Bundle, or the single resource). */
-const mn_json *mn_case_root(const mn_case *c);
 
 #endif
