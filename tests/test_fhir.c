@@ -5,7 +5,6 @@
  * line:column) and the shared real-world data (Synthea, Da Vinci, the
  * FHIRPath suite inputs), which is skipped when the data folder is absent.
  */
-#include "fhir/case.h"
 #include "fhir/model.h"
 #include "test.h"
 

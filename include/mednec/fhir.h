@@ -86,6 +86,17 @@ typedef struct mn_resource {
 mn_status mn_case_load(const char *name, const char *text, size_t len, mn_case **out,
                        mn_error *err);
 mn_status mn_case_load_file(const char *path, mn_case **out, mn_error *err);
+/* With MN_CASE_ALLOW_UNRESOLVED, references that do not resolve within the
+ * case (a lone resource pointing at a Patient not in the file, conditional
+ * references) are counted instead of failing the load; everything else is
+ * checked the same. For tools over third-party examples, never for
+ * determinations. */
+#define MN_CASE_ALLOW_UNRESOLVED 0x1u
+mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
+                          mn_case **out, mn_error *err);
+mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err);
+/* References that did not resolve (nonzero only with MN_CASE_ALLOW_UNRESOLVED). */
+size_t mn_case_unresolved(const mn_case *c);
 void mn_case_free(mn_case *c);
 
 const char *mn_case_name(const mn_case *c);

@@ -412,7 +412,7 @@ static int run_eval(int argc, char **argv)
 		}
 	}
 	for (int i = 0; i < nfiles; i++) {
-		if (mn_case_load_file(files[i], &cases[i], &err) != MN_OK) {
+		if (mn_case_load_file_ex(files[i], MN_CASE_ALLOW_UNRESOLVED, &cases[i], &err) != MN_OK) {
 			rc = report(&err);
 			goto done;
 		}

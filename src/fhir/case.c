@@ -18,7 +18,6 @@
  * 3. nothing else: lookups afterwards are hash probes (references) or binary
  *    searches over the spans (owner), never scans.
  */
-#include "fhir/case.h"
 #include "fhir/model.h"
 
 #include <stdio.h>
