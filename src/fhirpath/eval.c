@@ -1,0 +1,1437 @@
+/*
+ * eval.c: the evaluator, typed navigation of FHIR JSON, the environment and
+ * the public evaluation and result API.
+ *
+ * Evaluation walks the AST; every node turns the current scope ($this,
+ * $index, $total) into an output collection allocated in the caller's arena.
+ * Navigation reads the JSON tree directly, typed by the FHIR model (fhir.h):
+ * a member's element gives its type, choice elements match their suffixed
+ * JSON names (value -> valueQuantity, typed Quantity), resources get their
+ * type from resourceType, and primitives become System values (date ->
+ * Date, code -> String, ...) that keep their node, their "_name" extension
+ * sibling and their resource for provenance. Asking a typed node for an
+ * element its type does not have is a semantic error (so that a misspelt
+ * path in a policy is reported, not silently empty).
+ *
+ * Errors carry the column of the AST node that failed. Recursion depth and
+ * collection sizes are capped (MN_ELIMIT).
+ */
+#include "fhirpath/fhirpath_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out);
+size_t fp_format_datetime(const mn_datetime *d, char *o, size_t sz);
+
+/* ---- collections and errors --------------------------------------------- */
+
+int fp_fail(fp_ctx *x, mn_status code, const fp_node *at, const char *fmt, ...)
+{
+	if (x->err && x->err->code == MN_OK) {
+		va_list ap;
+		va_start(ap, fmt);
+		mn_error_setv(x->err, code, fmt, ap);
+		va_end(ap);
+		mn_error_locate(x->err, NULL, 1, at ? at->pos : 0);
+	} else if (!x->err) {
+		(void)fmt;
+	}
+	if (x->err && x->err->code == MN_OK)
+		x->err->code = code;
+	return -1;
+}
+
+static int nomem(fp_ctx *x)
+{
+	return fp_fail(x, MN_ENOMEM, NULL, "out of memory");
+}
+
+int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
+{
+	if (c->n == c->cap) {
+		if (c->n >= MN_FP_MAX_ITEMS)
+			return fp_fail(x, MN_ELIMIT, NULL, "more than %d items in a collection",
+			               MN_FP_MAX_ITEMS);
+		uint32_t cap = c->cap ? c->cap * 2 : 4;
+		mn_fp_item *v = mn_arena_alloc(x->a, cap * sizeof *v);
+		if (!v)
+			return nomem(x);
+		if (c->n)
+			memcpy(v, c->v, c->n * sizeof *v);
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *it;
+	return 0;
+}
+
+int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more)
+{
+	if (c->n == 0 && more->n) {
+		*c = *more;
+		c->cap = c->n;  /* shared storage: the next push copies */
+		return 0;
+	}
+	for (uint32_t i = 0; i < more->n; i++)
+		if (fp_push(x, c, &more->v[i]))
+			return -1;
+	return 0;
+}
+
+int fp_truth(fp_ctx *x, const fp_node *at, const fp_coll *c)
+{
+	if (c->n == 0)
+		return -1;
+	if (c->n > 1) {
+		fp_fail(x, MN_EEVAL, at, "expected a single boolean, got %u items", c->n);
+		return -2;
+	}
+	if (c->v[0].kind == MN_FP_BOOLEAN)
+		return c->v[0].v.b;
+	return 1;  /* a single non-boolean item counts as true */
+}
+
+int fp_singleton(fp_ctx *x, const fp_node *at, const fp_coll *c, const mn_fp_item **out)
+{
+	*out = NULL;
+	if (c->n > 1)
+		return fp_fail(x, MN_EEVAL, at, "expected a single item, got %u", c->n);
+	if (c->n == 1 && !(c->v[0].flags & FPI_NOVALUE))
+		*out = &c->v[0];
+	return 0;
+}
+
+/* ---- typed navigation --------------------------------------------------- */
+
+const mn_fhir_type *fp_node_type(const mn_json *node, const mn_fhir_type *declared)
+{
+	if (node && node->type == MN_JSON_OBJECT) {
+		const mn_json *rt = mn_json_get(node, "resourceType");
+		if (rt && rt->type == MN_JSON_STRING) {
+			const mn_fhir_type *t = mn_fhir_type_find(rt->u.s, rt->n);
+			if (t)
+				return t;
+		}
+	}
+	return declared;
+}
+
+static mn_fp_kind system_kind(const char *sys)
+{
+	if (!sys)
+		return 0;
+	switch (sys[0]) {
+	case 'B': return MN_FP_BOOLEAN;
+	case 'I': return MN_FP_INTEGER;
+	case 'S': return MN_FP_STRING;
+	case 'T': return MN_FP_TIME;
+	case 'Q': return MN_FP_QUANTITY;
+	case 'D':
+		if (strcmp(sys, "Decimal") == 0)
+			return MN_FP_DECIMAL;
+		if (strcmp(sys, "Date") == 0)
+			return MN_FP_DATE;
+		return MN_FP_DATETIME;
+	default: return 0;
+	}
+}
+
+/* An item for JSON value v (an object, a primitive, or null when only the
+ * extension sibling exists). */
+static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_fhir_type *type,
+                     const mn_resource *res, fp_coll *out)
+{
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_NODE);
+	it.ext = ext && ext->type == MN_JSON_OBJECT ? ext : NULL;
+	it.res = res;
+	it.node = v;
+	if (!v || v->type == MN_JSON_NULL) {
+		if (!it.ext)
+			return 0;
+		mn_fp_kind k = type ? system_kind(type->system_type) : 0;
+		it.kind = (uint8_t)(k ? k : MN_FP_STRING);
+		it.flags |= FPI_NOVALUE;
+		it.ftype = type;
+		it.node = NULL;
+		return fp_push(x, out, &it);
+	}
+	if (v->type == MN_JSON_OBJECT) {
+		it.ftype = fp_node_type(v, type);
+		if (it.ftype != type && x->kase) {
+			const mn_resource *r = mn_case_find_json(x->kase, v);
+			if (r)
+				it.res = r;
+		}
+		it.ext = NULL;
+		return fp_push(x, out, &it);
+	}
+	if (v->type == MN_JSON_ARRAY)
+		return 0;
+	it.ftype = type && type->kind == MN_FHIR_PRIMITIVE ? type : NULL;
+	mn_fp_kind k = it.ftype ? system_kind(type->system_type) : 0;
+	switch (v->type) {
+	case MN_JSON_TRUE:
+	case MN_JSON_FALSE:
+		it.kind = MN_FP_BOOLEAN;
+		it.v.b = v->type == MN_JSON_TRUE;
+		if (k && k != MN_FP_BOOLEAN)
+			it.ftype = NULL;
+		break;
+	case MN_JSON_NUMBER: {
+		double d;
+		int scale;
+		bool is_int;
+		int64_t iv = 0;
+		if (!fp_parse_decimal(v->u.s, v->n, &d, &scale, &is_int, &iv)) {
+			/* exponent forms: let strtod read them */
+			char buf[64];
+			size_t n = v->n < 63 ? v->n : 63;
+			memcpy(buf, v->u.s, n);
+			buf[n] = 0;
+			d = strtod(buf, NULL);
+			scale = fp_decimal_scale(v->u.s, v->n);
+			is_int = false;
+		}
+		if ((k == MN_FP_INTEGER || (!k && is_int)) && is_int) {
+			it.kind = MN_FP_INTEGER;
+			it.v.i = iv;
+		} else {
+			it.kind = MN_FP_DECIMAL;
+			it.v.d = d;
+			it.scale = (int8_t)scale;
+			if (k && k != MN_FP_DECIMAL)
+				it.ftype = NULL;
+		}
+		break;
+	}
+	case MN_JSON_STRING:
+		if (k == MN_FP_DATE || k == MN_FP_DATETIME || k == MN_FP_TIME) {
+			mn_datetime dt;
+			int want = k == MN_FP_DATE ? MN_DT_DATE : k == MN_FP_TIME ? MN_DT_TIME : MN_DT_DATETIME;
+			if (fp_parse_datetime(v->u.s, v->n, want, &dt) == MN_OK) {
+				it.kind = (uint8_t)k;
+				it.v.dt = dt;
+				break;
+			}
+		}
+		it.kind = MN_FP_STRING;
+		it.v.str.s = v->u.s;
+		it.v.str.n = v->n;
+		if (k && k != MN_FP_STRING)
+			it.ftype = NULL;
+		break;
+	default:
+		return 0;
+	}
+	return fp_push(x, out, &it);
+}
+
+/* Items of member value v (an array or a single value) with sibling ext. */
+static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_fhir_type *type,
+                      const mn_resource *res, fp_coll *out)
+{
+	if (v && v->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < v->n; i++) {
+			const mn_json *e = ext && ext->type == MN_JSON_ARRAY && i < ext->n ? &ext->u.items[i] : NULL;
+			if (make_item(x, &v->u.items[i], e, type, res, out))
+				return -1;
+		}
+		return 0;
+	}
+	if (!v && ext && ext->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < ext->n; i++)
+			if (make_item(x, NULL, &ext->u.items[i], type, res, out))
+				return -1;
+		return 0;
+	}
+	return make_item(x, v, ext, type, res, out);
+}
+
+static const mn_json *sibling(const mn_json *obj, const char *key, size_t len)
+{
+	char buf[128];
+	if (len + 1 >= sizeof buf)
+		return NULL;
+	buf[0] = '_';
+	memcpy(buf + 1, key, len);
+	return mn_json_getn(obj, buf, len + 1);
+}
+
+static const mn_fhir_type *guess_choice_type(const char *suffix, size_t n)
+{
+	const mn_fhir_type *t = mn_fhir_type_find(suffix, n);
+	if (t)
+		return t;
+	char buf[64];
+	if (n == 0 || n >= sizeof buf)
+		return NULL;
+	memcpy(buf, suffix, n);
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return mn_fhir_type_find(buf, n);
+}
+
+int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name, size_t len,
+              fp_coll *out)
+{
+	if (it->kind != MN_FP_NODE) {
+		/* a primitive: its id and extensions live in the "_name" sibling */
+		if (it->ext && ((len == 9 && memcmp(name, "extension", 9) == 0) ||
+		                (len == 2 && memcmp(name, "id", 2) == 0))) {
+			const mn_json *v = mn_json_getn(it->ext, name, len);
+			const mn_fhir_type *t = len == 2 ? mn_fhir_type_find("string", 6)
+			                                 : mn_fhir_type_find("Extension", 9);
+			return v ? add_member(x, v, NULL, t, it->res, out) : 0;
+		}
+		return 0;
+	}
+	const mn_json *obj = it->node;
+	if (!obj || obj->type != MN_JSON_OBJECT)
+		return 0;
+	const mn_fhir_type *T = it->ftype;
+	const mn_fhir_element *el = T ? mn_fhir_element_find(T, name, len) : NULL;
+	bool found = false;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		const mn_fhir_type *ct = NULL;
+		if (m->key_len == len && memcmp(m->key, name, len) == 0) {
+			if (el && el->choice)
+				continue;  /* "value" itself is not a valid JSON name for value[x] */
+			ct = el && el->ntypes == 1 ? el->types[0] : NULL;
+			if (el && el->ntypes == 1 && ct && ct->kind == MN_FHIR_RESOURCE)
+				ct = NULL;
+		} else if (m->key_len > len && memcmp(m->key, name, len) == 0 &&
+		           isupper((unsigned char)m->key[len])) {
+			if (T && el && el->choice) {
+				if (!mn_fhir_element_for_json(T, m->key, m->key_len, &ct))
+					continue;
+			} else if (!T || !el) {
+				if (T)
+					continue;
+				ct = guess_choice_type(m->key + len, m->key_len - len);
+			} else {
+				continue;
+			}
+		} else {
+			continue;
+		}
+		found = true;
+		const mn_json *ext = sibling(obj, m->key, m->key_len);
+		if (add_member(x, &m->value, ext, ct, it->res, out))
+			return -1;
+	}
+	if (!found) {
+		/* only an extension sibling ("_given" without "given") */
+		const mn_json *ext = sibling(obj, name, len);
+		if (ext) {
+			found = true;
+			const mn_fhir_type *ct = el && el->ntypes == 1 ? el->types[0] : NULL;
+			if (add_member(x, NULL, ext, ct, it->res, out))
+				return -1;
+		}
+	}
+	if (T && !el && !(it->flags & FPI_TYPEINFO) && at) {
+		const mn_fhir_type *ct;
+		const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
+		if (ce && ce->choice)
+			return fp_fail(x, MN_ESEMANTIC, at,
+			               "'%.*s' is not an element of %s; use '%s' (a choice element)",
+			               (int)len, name, T->name, ce->name);
+		if (!found)
+			return 1;  /* unknown element: an error when no item of the input knows it */
+	}
+	return 0;
+}
+
+int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
+{
+	if (it->kind != MN_FP_NODE) {
+		if (it->ext)
+			for (uint32_t i = 0; i < it->ext->n; i++) {
+				const mn_json_member *m = &it->ext->u.members[i];
+				if (fp_member(x, NULL, it, m->key, m->key_len, out) < 0)
+					return -1;
+			}
+		return 0;
+	}
+	const mn_json *obj = it->node;
+	if (!obj || obj->type != MN_JSON_OBJECT)
+		return 0;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		if (m->key_len == 12 && memcmp(m->key, "resourceType", 12) == 0)
+			continue;
+		const mn_json *ext = NULL;
+		const mn_json *v = &m->value;
+		if (m->key[0] == '_') {
+			if (mn_json_getn(obj, m->key + 1, m->key_len - 1))
+				continue;  /* handled with its value */
+			ext = v;
+			v = NULL;
+		} else {
+			ext = sibling(obj, m->key, m->key_len);
+		}
+		const char *key = m->key[0] == '_' ? m->key + 1 : m->key;
+		size_t klen = m->key[0] == '_' ? m->key_len - 1 : m->key_len;
+		const mn_fhir_type *ct = NULL;
+		if (it->ftype) {
+			const mn_fhir_element *e = mn_fhir_element_for_json(it->ftype, key, klen, &ct);
+			if (e && !e->choice && e->ntypes != 1)
+				ct = NULL;
+			if (ct && ct->kind == MN_FHIR_RESOURCE)
+				ct = NULL;
+		}
+		if (add_member(x, v, ext, ct, it->res, out))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- types ---------------------------------------------------------------- */
+
+static const char *const SYS_NAMES[] = {NULL, "Boolean", "Integer", "Decimal", "String",
+                                        "Date", "DateTime", "Time", "Quantity"};
+
+static uint8_t sys_kind_of_name(const char *n)
+{
+	for (int k = MN_FP_BOOLEAN; k <= MN_FP_QUANTITY; k++)
+		if (strcmp(SYS_NAMES[k], n) == 0)
+			return (uint8_t)k;
+	return 0;
+}
+
+/* Resolve a type specifier (once per call site would be nicer; the work is a
+ * binary search). Returns -1 with an execution error for unknown types. */
+int fp_resolve_type(fp_ctx *x, const fp_node *at, const fp_typespec *t)
+{
+	fp_typespec *m = (fp_typespec *)t;
+	if (m->ftype || m->syskind)
+		return 0;
+	bool sys = !t->ns || strcmp(t->ns, "System") == 0;
+	bool fhir = !t->ns || strcmp(t->ns, "FHIR") == 0;
+	if (!sys && !fhir)
+		return fp_fail(x, MN_EEVAL, at, "unknown type namespace '%s'", t->ns);
+	const mn_fhir_type *ft = fhir ? mn_fhir_type_find(t->name, strlen(t->name)) : NULL;
+	uint8_t sk = sys ? sys_kind_of_name(t->name) : 0;
+	if (!ft && !sk) {
+		if (t->ns && strcmp(t->ns, "System") == 0)
+			return 0;  /* System.Patient: a valid question, never true */
+		return fp_fail(x, MN_EEVAL, at, "unknown type '%s%s%s'", t->ns ? t->ns : "",
+		               t->ns ? "." : "", t->name);
+	}
+	/* benign race: every thread writes the same values */
+	m->ftype = ft;
+	m->syskind = sk;
+	return 0;
+}
+
+bool fp_type_matches(const mn_fp_item *it, const fp_typespec *t, bool exact)
+{
+	if (it->ftype) {
+		if (!t->ftype)
+			return false;
+		if (exact && it->ftype->kind == MN_FHIR_PRIMITIVE)
+			return it->ftype == t->ftype;
+		return mn_fhir_type_is_a(it->ftype, t->ftype);
+	}
+	if (it->kind == MN_FP_NODE) {
+		if (t->ftype && it->node && it->node->type == MN_JSON_OBJECT) {
+			const char *rt = mn_json_get_string(it->node, "resourceType");
+			return rt && strcmp(rt, t->ftype->name) == 0;
+		}
+		return false;
+	}
+	return t->syskind && t->syskind == it->kind;
+}
+
+/* ---- operators ------------------------------------------------------------- */
+
+static int eval_in(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (n)
+		return fp_eval(x, n, s, out);
+	*out = s->self;
+	return 0;
+}
+
+static int push_bool(fp_ctx *x, fp_coll *out, bool b)
+{
+	mn_fp_item it = fp_make_bool(b);
+	return fp_push(x, out, &it);
+}
+
+static bool coll_contains(const fp_coll *c, const mn_fp_item *it)
+{
+	for (uint32_t i = 0; i < c->n; i++)
+		if (fp_equal(&c->v[i], it) == 1)
+			return true;
+	return false;
+}
+
+static int op_union(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
+{
+	for (int side = 0; side < 2; side++) {
+		const fp_coll *c = side ? b : a;
+		for (uint32_t i = 0; i < c->n; i++)
+			if (!coll_contains(out, &c->v[i]) && fp_push(x, out, &c->v[i]))
+				return -1;
+	}
+	return 0;
+}
+
+static int op_equality(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll *b,
+                       fp_coll *out)
+{
+	bool neg = n->op == OP_NE || n->op == OP_NEQUIV;
+	if (n->op == OP_EQ || n->op == OP_NE) {
+		if (a->n == 0 || b->n == 0)
+			return 0;
+		if (a->n != b->n)
+			return push_bool(x, out, neg);
+		bool unknown = false;
+		for (uint32_t i = 0; i < a->n; i++) {
+			int r = fp_equal(&a->v[i], &b->v[i]);
+			if (r == 0)
+				return push_bool(x, out, neg);
+			if (r < 0)
+				unknown = true;
+		}
+		if (unknown)
+			return 0;
+		return push_bool(x, out, !neg);
+	}
+	/* equivalence: order does not matter */
+	bool eq = a->n == b->n;
+	for (uint32_t i = 0; eq && i < a->n; i++) {
+		bool any = false;
+		for (uint32_t j = 0; j < b->n && !any; j++)
+			any = fp_equivalent(&a->v[i], &b->v[j]);
+		eq = any;
+	}
+	return push_bool(x, out, eq != neg);
+}
+
+static int op_compare(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll *b,
+                      fp_coll *out)
+{
+	const mn_fp_item *l, *r;
+	if (fp_singleton(x, n, a, &l) || fp_singleton(x, n, b, &r))
+		return -1;
+	if (!l || !r)
+		return 0;
+	int cmp, st = fp_compare(l, r, &cmp);
+	if (st < 0)
+		return fp_fail(x, MN_EEVAL, n, "cannot compare %s with %s", mn_fp_item_type(l),
+		               mn_fp_item_type(r));
+	if (st > 0)
+		return 0;
+	bool res = n->op == OP_LT ? cmp < 0 : n->op == OP_GT ? cmp > 0 : n->op == OP_LE ? cmp <= 0
+	                                                                               : cmp >= 0;
+	return push_bool(x, out, res);
+}
+
+static int op_logic(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	fp_coll a = {0}, b = {0};
+	if (fp_eval(x, n->left, s, &a))
+		return -1;
+	int l = fp_truth(x, n->left, &a);
+	if (l < -1)
+		return -1;
+	/* short cuts that do not need the right side */
+	if ((n->op == OP_AND && l == 0) || (n->op == OP_OR && l == 1))
+		return push_bool(x, out, l == 1);
+	if (n->op == OP_IMPLIES && l == 0)
+		return push_bool(x, out, true);
+	if (fp_eval(x, n->right, s, &b))
+		return -1;
+	int r = fp_truth(x, n->right, &b);
+	if (r < -1)
+		return -1;
+	switch (n->op) {
+	case OP_AND:
+		if (r == 0)
+			return push_bool(x, out, false);
+		if (l == 1 && r == 1)
+			return push_bool(x, out, true);
+		return 0;
+	case OP_OR:
+		if (r == 1)
+			return push_bool(x, out, true);
+		if (l == 0 && r == 0)
+			return push_bool(x, out, false);
+		return 0;
+	case OP_XOR:
+		if (l < 0 || r < 0)
+			return 0;
+		return push_bool(x, out, l != r);
+	default: /* implies, l is true or empty */
+		if (r == 1)
+			return push_bool(x, out, true);
+		if (l == 1 && r == 0)
+			return push_bool(x, out, false);
+		return 0;
+	}
+}
+
+static bool is_num(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER || it->kind == MN_FP_DECIMAL;
+}
+
+static double numv(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER ? (double)it->v.i : it->v.d;
+}
+
+static int nscale(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER ? 0 : it->scale;
+}
+
+static int div_scale(double d)
+{
+	for (int s = 0; s < 8; s++)
+		if (fabs(fp_round_scale(d, s) - fp_round_scale(d, 8)) < 1e-12)
+			return s;
+	return 8;
+}
+
+/* Date/time + or - quantity. */
+static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, const mn_fp_item *q,
+                          int sign, fp_coll *out)
+{
+	int prec = 0;
+	if (q->flags & FPI_CALENDAR) {
+		prec = fp_calendar_unit(q->unit, strlen(q->unit));
+	} else {
+		static const struct { const char *u; int p; } U[] = {
+			{"wk", 8}, {"d", MN_DT_DAY}, {"h", MN_DT_HOUR}, {"min", MN_DT_MINUTE},
+			{"s", MN_DT_SECOND}, {"ms", MN_DT_MILLISECOND}};
+		for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+			if (strcmp(q->unit, U[i].u) == 0)
+				prec = U[i].p;
+		if (!prec && fp_calendar_unit(q->unit, strlen(q->unit)))
+			prec = fp_calendar_unit(q->unit, strlen(q->unit));  /* 1 'month' */
+		if (!prec)
+			return fp_fail(x, MN_EEVAL, n,
+			               "cannot add '%s' to a date; use a calendar duration (year, month, ...)",
+			               q->unit);
+	}
+	double amount = q->v.d * sign;
+	int64_t whole = (int64_t)trunc(amount);
+	if (prec == 8) {
+		prec = MN_DT_DAY;
+		whole *= 7;
+	}
+	mn_fp_item r = *d;
+	r.node = NULL;
+	r.ftype = NULL;
+	r.ext = NULL;
+	r.res = NULL;
+	r.kind = d->kind;
+	int vp = r.v.dt.precision;
+	if (d->kind == MN_FP_TIME && prec < MN_DT_HOUR)
+		return fp_fail(x, MN_EEVAL, n, "cannot add %s to a time", q->unit);
+	if (prec > vp && vp < MN_DT_MILLISECOND) {
+		/* finer than the value: convert to the value's precision, truncating */
+		static const double ms[] = {0, 0, 0, 86400000.0, 3600000.0, 60000.0, 1000.0, 1.0};
+		if (prec >= MN_DT_DAY && vp >= MN_DT_DAY) {
+			double v = amount * ms[prec] / ms[vp];
+			whole = (int64_t)trunc(v);
+			prec = vp;
+		} else if (prec >= MN_DT_DAY && vp < MN_DT_DAY) {
+			double days = amount * ms[prec] / ms[MN_DT_DAY];
+			if (vp == MN_DT_MONTH)
+				whole = (int64_t)trunc(days / 30), prec = MN_DT_MONTH;
+			else
+				whole = (int64_t)trunc(days / 365), prec = MN_DT_YEAR;
+		}
+	}
+	if (prec == MN_DT_MILLISECOND && vp == MN_DT_SECOND)
+		r.v.dt.precision = MN_DT_MILLISECOND;
+	if (fp_datetime_add(&r.v.dt, prec, whole))
+		return fp_fail(x, MN_EEVAL, n, "date out of range");
+	if (vp == MN_DT_SECOND && r.v.dt.precision == MN_DT_MILLISECOND && r.v.dt.millisecond == 0)
+		r.v.dt.precision = MN_DT_SECOND;
+	return fp_push(x, out, &r);
+}
+
+static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll *b, fp_coll *out)
+{
+	if (n->op == OP_CONCAT) {
+		const mn_fp_item *l, *r;
+		if (fp_singleton(x, n, a, &l) || fp_singleton(x, n, b, &r))
+			return -1;
+		if ((l && l->kind != MN_FP_STRING) || (r && r->kind != MN_FP_STRING))
+			return fp_fail(x, MN_EEVAL, n, "'&' needs strings");
+		size_t ln = l ? l->v.str.n : 0, rn = r ? r->v.str.n : 0;
+		char *s = mn_arena_alloc(x->a, ln + rn + 1);
+		if (!s)
+			return nomem(x);
+		if (ln)
+			memcpy(s, l->v.str.s, ln);
+		if (rn)
+			memcpy(s + ln, r->v.str.s, rn);
+		s[ln + rn] = 0;
+		mn_fp_item it = fp_make_str(s, ln + rn);
+		return fp_push(x, out, &it);
+	}
+	const mn_fp_item *l, *r;
+	if (fp_singleton(x, n, a, &l) || fp_singleton(x, n, b, &r))
+		return -1;
+	if (!l || !r)
+		return 0;
+	mn_fp_item ql, qr;
+	int op = n->op;
+	if (is_num(l) && is_num(r)) {
+		if (l->kind == MN_FP_INTEGER && r->kind == MN_FP_INTEGER && op != OP_DIV) {
+			int64_t u = l->v.i, v = r->v.i, w = 0;
+			bool ovf = false;
+			switch (op) {
+			case OP_ADD: ovf = __builtin_add_overflow(u, v, &w); break;
+			case OP_SUB: ovf = __builtin_sub_overflow(u, v, &w); break;
+			case OP_MUL: ovf = __builtin_mul_overflow(u, v, &w); break;
+			case OP_IDIV:
+				if (v == 0 || (u == INT64_MIN && v == -1))
+					return 0;
+				w = u / v;
+				break;
+			case OP_MOD:
+				if (v == 0 || (u == INT64_MIN && v == -1))
+					return 0;
+				w = u % v;
+				break;
+			}
+			if (ovf)
+				return fp_fail(x, MN_EEVAL, n, "integer overflow");
+			mn_fp_item it = fp_make_int(w);
+			return fp_push(x, out, &it);
+		}
+		double u = numv(l), v = numv(r), w;
+		int sl = nscale(l), sr = nscale(r), sc;
+		switch (op) {
+		case OP_ADD: w = u + v; sc = sl > sr ? sl : sr; break;
+		case OP_SUB: w = u - v; sc = sl > sr ? sl : sr; break;
+		case OP_MUL: w = u * v; sc = sl + sr; break;
+		case OP_DIV:
+			if (v == 0)
+				return 0;
+			w = u / v;
+			sc = div_scale(w);
+			break;
+		case OP_IDIV: {
+			if (v == 0)
+				return 0;
+			mn_fp_item it = fp_make_int((int64_t)trunc(u / v));
+			return fp_push(x, out, &it);
+		}
+		default: /* mod */
+			if (v == 0)
+				return 0;
+			w = fmod(u, v);
+			sc = sl > sr ? sl : sr;
+			break;
+		}
+		if (!isfinite(w))
+			return fp_fail(x, MN_EEVAL, n, "arithmetic overflow");
+		mn_fp_item it = fp_make_dec(fp_round_scale(w, sc > 15 ? 15 : sc), sc);
+		return fp_push(x, out, &it);
+	}
+	if (l->kind == MN_FP_STRING && r->kind == MN_FP_STRING && op == OP_ADD) {
+		fp_coll tmp = {0};
+		fp_node fake = *n;
+		fake.op = OP_CONCAT;
+		if (op_arith(x, &fake, a, b, &tmp))
+			return -1;
+		return fp_append(x, out, &tmp);
+	}
+	bool ldt = l->kind == MN_FP_DATE || l->kind == MN_FP_DATETIME || l->kind == MN_FP_TIME;
+	if (ldt && (op == OP_ADD || op == OP_SUB) && fp_as_quantity(r, &qr))
+		return datetime_arith(x, n, l, &qr, op == OP_ADD ? 1 : -1, out);
+	if (ldt && is_num(r))
+		return fp_fail(x, MN_ESEMANTIC, n, "cannot add a number to a date; use a quantity such as 7 days");
+	bool lq = fp_as_quantity(l, &ql), rq = fp_as_quantity(r, &qr);
+	if (lq || rq) {
+		if (!lq && is_num(l) && op == OP_MUL) {
+			ql = fp_make_quantity(numv(l), nscale(l), "1", false);
+			lq = true;
+		}
+		if (!rq && is_num(r) && (op == OP_MUL || op == OP_DIV)) {
+			qr = fp_make_quantity(numv(r), nscale(r), "1", false);
+			rq = true;
+		}
+		if (!lq || !rq)
+			return fp_fail(x, MN_EEVAL, n, "cannot combine %s and %s", mn_fp_item_type(l),
+			               mn_fp_item_type(r));
+		if (op == OP_ADD || op == OP_SUB) {
+			double v = qr.v.d;
+			if (!(ql.unit && qr.unit && strcmp(ql.unit, qr.unit) == 0)) {
+				fp_unit ul, ur;
+				double bl, br;
+				if (!fp_quantity_normalize(&ql, &ul, &bl) || !fp_quantity_normalize(&qr, &ur, &br) ||
+				    !fp_ucum_same_dim(&ul, &ur))
+					return 0;
+				v = br / ul.factor;
+			}
+			double w = op == OP_ADD ? ql.v.d + v : ql.v.d - v;
+			int sc = ql.scale > qr.scale ? ql.scale : qr.scale;
+			mn_fp_item it = fp_make_quantity(fp_round_scale(w, sc), sc, ql.unit,
+			                                 (ql.flags & FPI_CALENDAR) != 0);
+			return fp_push(x, out, &it);
+		}
+		if (op == OP_MUL || op == OP_DIV) {
+			if (op == OP_DIV && qr.v.d == 0)
+				return 0;
+			const char *ul = ql.flags & FPI_CALENDAR ? "1" : ql.unit;
+			const char *ur = qr.flags & FPI_CALENDAR ? "1" : qr.unit;
+			const char *unit;
+			bool l1 = strcmp(ul, "1") == 0, r1 = strcmp(ur, "1") == 0;
+			if (op == OP_MUL)
+				unit = l1 ? ur : r1 ? ul : mn_arena_printf(x->a, "(%s).(%s)", ul, ur);
+			else if (strcmp(ul, ur) == 0)
+				unit = "1";
+			else
+				unit = r1 ? ul : mn_arena_printf(x->a, "(%s)/(%s)", ul, ur);
+			if (!unit)
+				return nomem(x);
+			double w = op == OP_MUL ? ql.v.d * qr.v.d : ql.v.d / qr.v.d;
+			int sc = op == OP_MUL ? ql.scale + qr.scale : div_scale(w);
+			mn_fp_item it = fp_make_quantity(w, sc, unit, false);
+			return fp_push(x, out, &it);
+		}
+	}
+	return fp_fail(x, MN_EEVAL, n, "operator cannot be applied to %s and %s", mn_fp_item_type(l),
+	               mn_fp_item_type(r));
+}
+
+static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll *b,
+                         fp_coll *out)
+{
+	const fp_coll *one = n->op == OP_IN ? a : b, *all = n->op == OP_IN ? b : a;
+	const mn_fp_item *it;
+	if (fp_singleton(x, n, one, &it))
+		return -1;
+	if (!it)
+		return 0;
+	return push_bool(x, out, coll_contains(all, it));
+}
+
+static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (n->op >= OP_AND)
+		return op_logic(x, n, s, out);
+	fp_coll a = {0}, b = {0};
+	if (fp_eval(x, n->left, s, &a) || fp_eval(x, n->right, s, &b))
+		return -1;
+	switch (n->op) {
+	case OP_UNION: return op_union(x, &a, &b, out);
+	case OP_EQ: case OP_NE: case OP_EQUIV: case OP_NEQUIV: return op_equality(x, n, &a, &b, out);
+	case OP_LT: case OP_GT: case OP_LE: case OP_GE: return op_compare(x, n, &a, &b, out);
+	case OP_IN: case OP_CONTAINS: return op_membership(x, n, &a, &b, out);
+	default: return op_arith(x, n, &a, &b, out);
+	}
+}
+
+/* A name at the start of a path: a type name filters the focus by type. */
+static int eval_first_member(fp_ctx *x, const fp_node *n, const fp_coll *in, fp_coll *out,
+                             bool *handled)
+{
+	*handled = false;
+	bool any_match = false;
+	for (uint32_t i = 0; i < in->n; i++) {
+		const mn_fp_item *it = &in->v[i];
+		bool match = false;
+		if (it->kind == MN_FP_NODE) {
+			if (it->ftype && n->first_type)
+				match = mn_fhir_type_is_a(it->ftype, n->first_type);
+			else if (it->node && it->node->type == MN_JSON_OBJECT) {
+				const char *rt = mn_json_get_string(it->node, "resourceType");
+				match = rt && strlen(rt) == n->name_len && memcmp(rt, n->name, n->name_len) == 0;
+			}
+		}
+		if (match) {
+			any_match = true;
+			if (fp_push(x, out, it))
+				return -1;
+		}
+	}
+	if (any_match || (n->first_type && (n->first_type->kind == MN_FHIR_RESOURCE))) {
+		*handled = true;
+		if (!any_match && !x->case_context && in == &x->context && in->n == 1 &&
+		    in->v[0].ftype && in->v[0].ftype->kind == MN_FHIR_RESOURCE)
+			return fp_fail(x, MN_ESEMANTIC, n, "the expression is for %.*s but the context is %s",
+			               (int)n->name_len, n->name, in->v[0].ftype->name);
+	}
+	return 0;
+}
+
+static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
+{
+	if ((n->name_len == 8 && memcmp(n->name, "resource", 8) == 0) ||
+	    (n->name_len == 7 && memcmp(n->name, "context", 7) == 0) ||
+	    (n->name_len == 12 && memcmp(n->name, "rootResource", 12) == 0))
+		return fp_append(x, out, &x->context);
+	const mn_fp_env *env = x->env;
+	for (size_t i = 0; env && i < env->nvars; i++)
+		if (strlen(env->vars[i].name) == n->name_len &&
+		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
+			return fp_append(x, out, &env->vars[i].value);
+	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
+}
+
+int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (++x->depth > (MN_FP_MAX_DEPTH * 4 + 64)) {
+		x->depth--;
+		return fp_fail(x, MN_ELIMIT, n, "evaluation nested deeper than %d", (MN_FP_MAX_DEPTH * 4 + 64));
+	}
+	int rc = 0;
+	fp_coll in = {0};
+	switch (n->kind) {
+	case FN_LITERAL:
+		rc = fp_push(x, out, &n->lit);
+		break;
+	case FN_EMPTY:
+		break;
+	case FN_ERROR:
+		rc = fp_fail(x, MN_EEVAL, n, "%s", n->name);
+		break;
+	case FN_THIS:
+		rc = fp_append(x, out, &s->self);
+		break;
+	case FN_INDEX:
+		if (s->index >= 0) {
+			mn_fp_item it = fp_make_int(s->index);
+			rc = fp_push(x, out, &it);
+		}
+		break;
+	case FN_TOTAL:
+		if (s->total)
+			rc = fp_append(x, out, s->total);
+		break;
+	case FN_VAR:
+		rc = eval_var(x, n, out);
+		break;
+	case FN_MEMBER: {
+		const fp_coll *src;
+		if (n->left) {
+			if ((rc = fp_eval(x, n->left, s, &in)))
+				break;
+			src = &in;
+		} else {
+			src = &s->self;
+		}
+		if (n->type_first) {
+			bool handled;
+			const fp_coll *tsrc = src->v == x->context.v && src->n == x->context.n ? &x->context : src;
+			if ((rc = eval_first_member(x, n, tsrc, out, &handled)) || handled)
+				break;
+		}
+		uint32_t unknown = 0;
+		for (uint32_t i = 0; i < src->n && rc == 0; i++) {
+			int r = fp_member(x, n, &src->v[i], n->name, n->name_len, out);
+			if (r < 0)
+				rc = r;
+			else
+				unknown += (uint32_t)r;
+		}
+		if (rc == 0 && unknown && unknown == src->n)
+			rc = fp_fail(x, MN_ESEMANTIC, n, "'%.*s' is not an element of %s", (int)n->name_len,
+			             n->name, mn_fp_item_type(&src->v[0]));
+		break;
+	}
+	case FN_CALL:
+		if (n->left) {
+			if ((rc = fp_eval(x, n->left, s, &in)))
+				break;
+		} else {
+			in = s->self;
+		}
+		rc = n->fn->impl(x, n, &in, s, out);
+		break;
+	case FN_INDEXER: {
+		fp_coll idx = {0};
+		const mn_fp_item *i;
+		if ((rc = fp_eval(x, n->left, s, &in)) || (rc = fp_eval(x, n->right, s, &idx)) ||
+		    (rc = fp_singleton(x, n, &idx, &i)))
+			break;
+		if (i && i->kind != MN_FP_INTEGER) {
+			rc = fp_fail(x, MN_EEVAL, n, "an index must be an integer");
+			break;
+		}
+		if (i && i->v.i >= 0 && (uint64_t)i->v.i < in.n)
+			rc = fp_push(x, out, &in.v[i->v.i]);
+		break;
+	}
+	case FN_NEG:
+	case FN_POS: {
+		const mn_fp_item *v;
+		if ((rc = fp_eval(x, n->left, s, &in)) || (rc = fp_singleton(x, n, &in, &v)) || !v)
+			break;
+		mn_fp_item r = *v;
+		r.node = NULL;
+		r.ftype = NULL;
+		r.ext = NULL;
+		r.res = NULL;
+		if (v->kind == MN_FP_INTEGER)
+			r.v.i = n->kind == FN_NEG ? -v->v.i : v->v.i;
+		else if (v->kind == MN_FP_DECIMAL || v->kind == MN_FP_QUANTITY)
+			r.v.d = n->kind == FN_NEG ? -v->v.d : v->v.d;
+		else if (fp_as_quantity(v, &r))
+			r.v.d = n->kind == FN_NEG ? -r.v.d : r.v.d;
+		else {
+			rc = fp_fail(x, MN_EEVAL, n, "unary %c needs a number", n->kind == FN_NEG ? '-' : '+');
+			break;
+		}
+		rc = fp_push(x, out, &r);
+		break;
+	}
+	case FN_BINOP:
+		rc = eval_binop(x, n, s, out);
+		break;
+	case FN_IS:
+	case FN_AS: {
+		const mn_fp_item *v;
+		if ((rc = eval_in(x, n->left, s, &in)) || (rc = fp_singleton(x, n, &in, &v)) ||
+		    (rc = fp_resolve_type(x, n, n->type)))
+			break;
+		if (!v && in.n == 0)
+			break;
+		v = &in.v[0];
+		bool m = fp_type_matches(v, n->type, n->kind == FN_AS);
+		if (n->kind == FN_IS)
+			rc = push_bool(x, out, m);
+		else if (m)
+			rc = fp_push(x, out, v);
+		break;
+	}
+	default:
+		rc = fp_fail(x, MN_EINTERNAL, n, "bad AST node %d", n->kind);
+	}
+	x->depth--;
+	return rc;
+}
+
+/* ---- environment ---------------------------------------------------------- */
+
+static void default_trace(void *payload, const char *name, const mn_fp_result *value)
+{
+	(void)payload;
+	mn_buf b = MN_BUF_INIT;
+	for (size_t i = 0; i < mn_fp_result_count(value); i++) {
+		if (i)
+			mn_buf_puts(&b, ", ");
+		mn_fp_item_write_text(mn_fp_result_item(value, i), &b);
+	}
+	fprintf(stderr, "trace %s: [%s]\n", name, mn_buf_cstr(&b));
+	mn_buf_free(&b);
+}
+
+mn_fp_env *mn_fp_env_new(void)
+{
+	mn_fp_env *env = calloc(1, sizeof *env);
+	if (!env)
+		return NULL;
+	env->arena = mn_arena_new();
+	if (!env->arena) {
+		free(env);
+		return NULL;
+	}
+	env->trace = default_trace;
+	return env;
+}
+
+void mn_fp_env_free(mn_fp_env *env)
+{
+	if (!env)
+		return;
+	mn_arena_free(env->arena);
+	free(env->vars);
+	free(env);
+}
+
+void mn_fp_env_set_now(mn_fp_env *env, const mn_datetime *now)
+{
+	if (!env)
+		return;
+	env->has_now = now != NULL;
+	if (now)
+		env->now = *now;
+}
+
+void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c)
+{
+	if (env)
+		env->kase = c;
+}
+
+static struct fp_var *env_slot(mn_fp_env *env, const char *name)
+{
+	for (size_t i = 0; i < env->nvars; i++)
+		if (strcmp(env->vars[i].name, name) == 0)
+			return &env->vars[i];
+	if (env->nvars == env->capvars) {
+		size_t cap = env->capvars ? env->capvars * 2 : 8;
+		struct fp_var *v = realloc(env->vars, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		env->vars = v;
+		env->capvars = cap;
+	}
+	struct fp_var *v = &env->vars[env->nvars];
+	v->name = mn_arena_strdup(env->arena, name);
+	if (!v->name)
+		return NULL;
+	memset(&v->value, 0, sizeof v->value);
+	env->nvars++;
+	return v;
+}
+
+mn_status mn_fp_env_set_string(mn_fp_env *env, const char *name, const char *value)
+{
+	if (!env || !name || !value)
+		return MN_EUSAGE;
+	struct fp_var *v = env_slot(env, name);
+	if (!v)
+		return MN_ENOMEM;
+	mn_fp_item *it = mn_arena_alloc(env->arena, sizeof *it);
+	char *s = mn_arena_strdup(env->arena, value);
+	if (!it || !s)
+		return MN_ENOMEM;
+	*it = fp_make_str(s, strlen(s));
+	v->value.v = it;
+	v->value.n = v->value.cap = 1;
+	return MN_OK;
+}
+
+mn_status mn_fp_env_set_result(mn_fp_env *env, const char *name, const mn_fp_result *value)
+{
+	if (!env || !name)
+		return MN_EUSAGE;
+	struct fp_var *v = env_slot(env, name);
+	if (!v)
+		return MN_ENOMEM;
+	size_t n = value ? value->c.n : 0;
+	mn_fp_item *items = n ? mn_arena_alloc(env->arena, n * sizeof *items) : NULL;
+	if (n && !items)
+		return MN_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		items[i] = value->c.v[i];
+		if (items[i].kind == MN_FP_STRING && !items[i].node) {
+			char *s = mn_arena_strndup(env->arena, items[i].v.str.s, items[i].v.str.n);
+			if (!s)
+				return MN_ENOMEM;
+			items[i].v.str.s = s;
+		} else if (items[i].kind == MN_FP_QUANTITY && items[i].unit && !items[i].node) {
+			items[i].unit = mn_arena_strdup(env->arena, items[i].unit);
+		}
+	}
+	v->value.v = items;
+	v->value.n = v->value.cap = (uint32_t)n;
+	return MN_OK;
+}
+
+void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload)
+{
+	if (!env)
+		return;
+	env->member = fn;
+	env->member_payload = payload;
+}
+
+void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload)
+{
+	if (!env)
+		return;
+	env->trace = fn;
+	env->trace_payload = payload;
+}
+
+/* ---- evaluate ------------------------------------------------------------- */
+
+static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context, bool case_ctx,
+                     const mn_case *kase, mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	mn_error local;
+	if (!err)
+		err = &local;
+	mn_error_clear(err);
+	if (out)
+		*out = NULL;
+	if (!e || !arena || !out)
+		return mn_error_set(err, MN_EUSAGE, "missing expression, arena or output");
+	fp_ctx x;
+	memset(&x, 0, sizeof x);
+	x.env = env;
+	x.a = arena;
+	x.err = err;
+	x.expr = e;
+	x.context = *context;
+	x.kase = kase ? kase : env ? env->kase : NULL;
+	x.case_context = case_ctx;
+	fp_scope s;
+	memset(&s, 0, sizeof s);
+	s.self = x.context;
+	s.index = -1;
+	mn_fp_result *r = mn_arena_calloc(arena, 1, sizeof *r);
+	if (!r)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	if (fp_eval(&x, e->root, &s, &r->c)) {
+		if (err->code == MN_OK)
+			err->code = MN_EINTERNAL;
+		return err->code;
+	}
+	*out = r;
+	return MN_OK;
+}
+
+mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
+                     mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	fp_coll ctx = {0};
+	mn_fp_item it;
+	const mn_case *kase = env ? env->kase : NULL;
+	if (resource) {
+		fp_item_init(&it, MN_FP_NODE);
+		it.node = resource;
+		it.ftype = fp_node_type(resource, NULL);
+		it.res = kase ? mn_case_find_json(kase, resource) : NULL;
+		ctx.v = &it;
+		ctx.n = ctx.cap = 1;
+	}
+	return run(e, env, &ctx, false, kase, arena, out, err);
+}
+
+mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_case *c,
+                          mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	fp_coll ctx = {0};
+	size_t n = c ? mn_case_count(c) : 0;
+	if (n) {
+		if (!arena)
+			return mn_error_set(err, MN_EUSAGE, "no arena");
+		ctx.v = mn_arena_alloc(arena, n * sizeof *ctx.v);
+		if (!ctx.v)
+			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		for (size_t i = 0; i < n; i++) {
+			const mn_resource *r = mn_case_get(c, i);
+			fp_item_init(&ctx.v[i], MN_FP_NODE);
+			ctx.v[i].node = r->json;
+			ctx.v[i].ftype = r->type ? r->type : fp_node_type(r->json, NULL);
+			ctx.v[i].res = r;
+		}
+		ctx.n = ctx.cap = (uint32_t)n;
+	}
+	return run(e, env, &ctx, true, c, arena, out, err);
+}
+
+mn_status mn_fp_eval_items(const mn_fp_expr *e, const mn_fp_env *env, const mn_fp_result *in,
+                           mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	fp_coll ctx = {0};
+	if (in)
+		ctx = in->c;
+	return run(e, env, &ctx, true, NULL, arena, out, err);
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+size_t mn_fp_result_count(const mn_fp_result *r)
+{
+	return r ? r->c.n : 0;
+}
+
+const mn_fp_item *mn_fp_result_item(const mn_fp_result *r, size_t i)
+{
+	return r && i < r->c.n ? &r->c.v[i] : NULL;
+}
+
+int mn_fp_result_truth(const mn_fp_result *r)
+{
+	if (!r || r->c.n == 0)
+		return -1;
+	if (r->c.n > 1 || r->c.v[0].kind != MN_FP_BOOLEAN)
+		return MN_EEVAL;
+	return r->c.v[0].v.b ? 1 : 0;
+}
+
+mn_fp_kind mn_fp_item_kind(const mn_fp_item *it)
+{
+	return it ? (mn_fp_kind)it->kind : 0;
+}
+
+const char *mn_fp_item_type(const mn_fp_item *it)
+{
+	if (!it)
+		return "";
+	if (it->ftype)
+		return it->ftype->name;
+	if (it->kind == MN_FP_NODE) {
+		if (it->node && it->node->type == MN_JSON_OBJECT) {
+			const char *rt = mn_json_get_string(it->node, "resourceType");
+			if (rt)
+				return rt;
+		}
+		return it->flags & FPI_TYPEINFO ? "TypeInfo" : "Element";
+	}
+	return it->kind <= MN_FP_QUANTITY ? SYS_NAMES[it->kind] : "";
+}
+
+bool mn_fp_item_boolean(const mn_fp_item *it)
+{
+	return it && it->kind == MN_FP_BOOLEAN && it->v.b;
+}
+
+int64_t mn_fp_item_integer(const mn_fp_item *it)
+{
+	if (!it)
+		return 0;
+	if (it->kind == MN_FP_INTEGER)
+		return it->v.i;
+	if (it->kind == MN_FP_DECIMAL || it->kind == MN_FP_QUANTITY)
+		return (int64_t)it->v.d;
+	return 0;
+}
+
+double mn_fp_item_number(const mn_fp_item *it)
+{
+	if (!it)
+		return 0;
+	if (it->kind == MN_FP_INTEGER)
+		return (double)it->v.i;
+	if (it->kind == MN_FP_DECIMAL || it->kind == MN_FP_QUANTITY)
+		return it->v.d;
+	mn_fp_item q;
+	if (fp_as_quantity(it, &q))
+		return q.v.d;
+	return 0;
+}
+
+const char *mn_fp_item_string(const mn_fp_item *it, size_t *len)
+{
+	size_t dummy;
+	if (!len)
+		len = &dummy;
+	*len = 0;
+	if (!it || (it->flags & FPI_NOVALUE))
+		return NULL;
+	if (it->kind == MN_FP_STRING) {
+		*len = it->v.str.n;
+		return it->v.str.s;
+	}
+	if (it->node && (it->node->type == MN_JSON_STRING || it->node->type == MN_JSON_NUMBER)) {
+		*len = it->node->n;
+		return it->node->u.s;
+	}
+	if (it->kind == MN_FP_BOOLEAN) {
+		*len = it->v.b ? 4 : 5;
+		return it->v.b ? "true" : "false";
+	}
+	return NULL;
+}
+
+const mn_datetime *mn_fp_item_datetime(const mn_fp_item *it)
+{
+	if (!it || (it->flags & FPI_NOVALUE))
+		return NULL;
+	if (it->kind == MN_FP_DATE || it->kind == MN_FP_DATETIME || it->kind == MN_FP_TIME)
+		return &it->v.dt;
+	return NULL;
+}
+
+const char *mn_fp_item_unit(const mn_fp_item *it)
+{
+	return it && it->kind == MN_FP_QUANTITY ? it->unit : NULL;
+}
+
+const mn_json *mn_fp_item_node(const mn_fp_item *it)
+{
+	return it ? it->node : NULL;
+}
+
+const mn_resource *mn_fp_item_resource(const mn_fp_item *it)
+{
+	return it ? it->res : NULL;
+}
+
+static int write_value(const mn_fp_item *it, mn_buf *out, bool json)
+{
+	if (it->flags & FPI_NOVALUE)
+		return json ? mn_buf_puts(out, "null") : 0;
+	char tmp[96];
+	switch (it->kind) {
+	case MN_FP_BOOLEAN:
+		return mn_buf_puts(out, it->v.b ? "true" : "false");
+	case MN_FP_INTEGER:
+		return mn_buf_printf(out, "%lld", (long long)it->v.i);
+	case MN_FP_DECIMAL:
+		if (it->node && it->node->type == MN_JSON_NUMBER)
+			return mn_buf_put(out, it->node->u.s, it->node->n);
+		return fp_write_decimal(out, it->v.d, it->scale);
+	case MN_FP_STRING:
+		return json ? mn_buf_put_json_string(out, it->v.str.s, it->v.str.n)
+		            : mn_buf_put(out, it->v.str.s, it->v.str.n);
+	case MN_FP_DATE:
+	case MN_FP_DATETIME:
+	case MN_FP_TIME: {
+		size_t n = 0;
+		tmp[n++] = '@';
+		if (it->kind == MN_FP_TIME)
+			tmp[n++] = 'T';
+		n += fp_format_datetime(&it->v.dt, tmp + n, sizeof tmp - n);
+		return json ? mn_buf_put_json_string(out, tmp, n) : mn_buf_put(out, tmp, n);
+	}
+	case MN_FP_QUANTITY: {
+		mn_buf b = MN_BUF_INIT;
+		fp_write_decimal(&b, it->v.d, it->scale);
+		mn_buf_putc(&b, ' ');
+		fp_write_quantity_unit(&b, it);
+		int rc = json ? mn_buf_put_json_string(out, mn_buf_cstr(&b), b.len)
+		              : mn_buf_put(out, mn_buf_cstr(&b), b.len);
+		mn_buf_free(&b);
+		return rc;
+	}
+	case MN_FP_NODE:
+		return it->node ? mn_json_write(out, it->node) : mn_buf_puts(out, "null");
+	default:
+		return -1;
+	}
+}
+
+int mn_fp_item_write_text(const mn_fp_item *it, mn_buf *out)
+{
+	return it && out ? write_value(it, out, false) : -1;
+}
+
+int mn_fp_item_write_json(const mn_fp_item *it, mn_buf *out)
+{
+	return it && out ? write_value(it, out, true) : -1;
+}
+
+mn_fp_result *mn_fp_result_slice(const mn_fp_result *r, size_t start, size_t count, mn_arena *arena)
+{
+	if (!arena)
+		return NULL;
+	mn_fp_result *s = mn_arena_calloc(arena, 1, sizeof *s);
+	if (!s || !r)
+		return s;
+	size_t n = r->c.n;
+	if (start > n)
+		start = n;
+	if (count > n - start)
+		count = n - start;
+	if (count) {
+		s->c.v = mn_arena_alloc(arena, count * sizeof *s->c.v);
+		if (!s->c.v)
+			return NULL;
+		memcpy(s->c.v, r->c.v + start, count * sizeof *s->c.v);
+		s->c.n = s->c.cap = (uint32_t)count;
+	}
+	return s;
+}

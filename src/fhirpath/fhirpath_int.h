@@ -1,0 +1,226 @@
+/*
+ * fhirpath_int.h: private declarations shared by the FHIRPath engine files.
+ *
+ * The pipeline is lexer.c (tokens) -> parser.c (AST, functions resolved
+ * against the table in functions.c, literals pre-parsed) -> eval.c (tree
+ * walking evaluator over collections of items allocated in the caller's
+ * arena). value.c holds the value semantics (equality, equivalence, ordering,
+ * conversions, literal text) and ucum.c the unit algebra used by quantity
+ * comparison and arithmetic. Names shared across files start with fp_.
+ */
+#ifndef MN_FHIRPATH_INT_H
+#define MN_FHIRPATH_INT_H
+
+#include "mednec/fhirpath.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- values -------------------------------------------------------------- */
+
+enum {
+	FPI_NOVALUE = 1,   /* a primitive from the record with only an extension (no value) */
+	FPI_CALENDAR = 2,  /* QUANTITY whose unit is a calendar duration word (year, day, ...) */
+	FPI_TYPEINFO = 4   /* NODE made by type(): a synthetic {namespace, name} object */
+};
+
+struct mn_fp_item {
+	uint8_t kind;     /* mn_fp_kind */
+	uint8_t flags;    /* FPI_* */
+	int8_t scale;     /* DECIMAL and QUANTITY: digits after the decimal point */
+	const mn_fhir_type *ftype;  /* FHIR type when read from the record, else NULL */
+	const mn_json *node;        /* where the item was read from (NULL when computed) */
+	const mn_json *ext;         /* a primitive's "_name" sibling object, or NULL */
+	const mn_resource *res;     /* the resource holding node */
+	union {
+		bool b;
+		int64_t i;
+		double d;  /* DECIMAL and QUANTITY value */
+		struct { const char *s; uint32_t n; } str;
+		mn_datetime dt;
+	} v;
+	const char *unit;  /* QUANTITY: UCUM code or calendar word ("year", "day", ...) */
+};
+
+typedef struct fp_coll {
+	mn_fp_item *v;
+	uint32_t n, cap;
+} fp_coll;
+
+struct mn_fp_result {
+	fp_coll c;
+};
+
+/* ---- types named in expressions (is, as, ofType) -------------------------- */
+
+typedef struct fp_typespec {
+	const char *name;            /* as written, without the namespace */
+	const char *ns;              /* "System", "FHIR" or NULL when unqualified */
+	const mn_fhir_type *ftype;   /* the FHIR type when the name is one */
+	uint8_t syskind;             /* mn_fp_kind of the System type, 0 when none */
+} fp_typespec;
+
+/* ---- AST ----------------------------------------------------------------- */
+
+typedef enum fp_node_kind {
+	FN_LITERAL = 1,  /* lit */
+	FN_EMPTY,        /* {} */
+	FN_MEMBER,       /* left.name, or name on $this when left is NULL */
+	FN_CALL,         /* left.fn(args), or fn(args) on $this when left is NULL */
+	FN_THIS, FN_INDEX, FN_TOTAL,
+	FN_VAR,          /* %name */
+	FN_INDEXER,      /* left[right] */
+	FN_NEG, FN_POS,  /* unary - and + on left */
+	FN_BINOP,        /* left op right */
+	FN_IS, FN_AS,    /* left is/as type */
+	FN_ERROR         /* a literal that is an execution error when evaluated */
+} fp_node_kind;
+
+typedef enum fp_op {
+	OP_MUL = 1, OP_DIV, OP_IDIV, OP_MOD, OP_ADD, OP_SUB, OP_CONCAT, OP_UNION,
+	OP_LT, OP_GT, OP_LE, OP_GE, OP_EQ, OP_EQUIV, OP_NE, OP_NEQUIV, OP_IN, OP_CONTAINS,
+	OP_AND, OP_OR, OP_XOR, OP_IMPLIES
+} fp_op;
+
+typedef struct fp_node fp_node;
+typedef struct fp_func fp_func;
+typedef struct fp_ctx fp_ctx;
+typedef struct fp_scope fp_scope;
+
+struct fp_node {
+	uint8_t kind;    /* fp_node_kind */
+	uint8_t op;      /* fp_op for FN_BINOP */
+	uint8_t nargs;
+	bool type_first; /* FN_MEMBER at the start of a path whose name may be a type */
+	int pos;         /* 1-based column in the source */
+	fp_node *left, *right;
+	const char *name;     /* FN_MEMBER, FN_CALL, FN_VAR, FN_ERROR (message) */
+	uint32_t name_len;
+	const fp_func *fn;    /* FN_CALL */
+	fp_node **args;       /* FN_CALL */
+	fp_typespec *type;    /* FN_IS, FN_AS and type-argument calls */
+	mn_fp_item lit;       /* FN_LITERAL */
+	const mn_fhir_type *first_type;  /* FN_MEMBER with type_first: the type named */
+};
+
+struct mn_fp_expr {
+	char *src;
+	size_t len;
+	fp_node *root;
+	mn_arena *arena;  /* the AST, literals and strings */
+};
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+struct fp_ctx {
+	const mn_fp_env *env;
+	mn_arena *a;
+	mn_error *err;
+	const mn_fp_expr *expr;
+	fp_coll context;       /* %context, %resource */
+	const mn_case *kase;
+	int depth;
+	bool case_context;     /* context is a case's resources (type names filter) */
+};
+
+struct fp_scope {
+	fp_coll self;          /* $this (one item inside iterations) */
+	int64_t index;         /* $index, -1 when undefined */
+	const fp_coll *total;  /* $total, NULL when undefined */
+};
+
+typedef int (*fp_fn_impl)(fp_ctx *x, const fp_node *call, const fp_coll *in, const fp_scope *s,
+                          fp_coll *out);
+
+enum {
+	FPF_TYPEARG = 1  /* the argument is a type specifier (is, as, ofType) */
+};
+
+struct fp_func {
+	const char *name;
+	uint8_t min_args, max_args;
+	uint8_t flags;
+	fp_fn_impl impl;
+};
+
+struct mn_fp_env {
+	bool has_now;
+	mn_datetime now;
+	const mn_case *kase;
+	mn_arena *arena;           /* variable names and values */
+	struct fp_var { const char *name; fp_coll value; } *vars;
+	size_t nvars, capvars;
+	mn_fp_member_fn member;
+	void *member_payload;
+	mn_fp_trace_fn trace;
+	void *trace_payload;
+};
+
+/* lexer.c / parser.c */
+mn_status fp_parse(mn_fp_expr *e, mn_error *err);
+
+/* functions.c */
+const fp_func *fp_func_find(const char *name, size_t len);
+const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
+
+/* eval.c */
+int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
+int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
+int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more);
+int fp_fail(fp_ctx *x, mn_status code, const fp_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out);
+/* Children named name of it into out. Returns -1 on error, 1 when it is a
+ * typed node whose type has no such element (only with at != NULL), else 0. */
+int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name,
+              size_t len, fp_coll *out);
+const mn_fhir_type *fp_node_type(const mn_json *node, const mn_fhir_type *declared);
+bool fp_type_matches(const mn_fp_item *it, const fp_typespec *t, bool exact);
+int fp_resolve_type(fp_ctx *x, const fp_node *at, const fp_typespec *t);
+int fp_truth(fp_ctx *x, const fp_node *at, const fp_coll *c);  /* 1, 0, -1 empty; <-1 error */
+int fp_singleton(fp_ctx *x, const fp_node *at, const fp_coll *c, const mn_fp_item **out);
+
+/* value.c */
+void fp_item_init(mn_fp_item *it, mn_fp_kind kind);
+mn_fp_item fp_make_bool(bool b);
+mn_fp_item fp_make_int(int64_t i);
+mn_fp_item fp_make_dec(double d, int scale);
+mn_fp_item fp_make_str(const char *s, size_t n);
+mn_fp_item fp_make_quantity(double d, int scale, const char *unit, bool calendar);
+int fp_decimal_scale(const char *s, size_t n);
+bool fp_is_string_like(const mn_fp_item *it);
+/* A Quantity element from the record as a System Quantity; false if not one. */
+bool fp_as_quantity(const mn_fp_item *it, mn_fp_item *q);
+/* Equality: 1 equal, 0 not, -1 empty (unknown, e.g. dates of different precision). */
+int fp_equal(const mn_fp_item *a, const mn_fp_item *b);
+bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b);
+/* Ordering: sets *cmp (-1/0/1) and returns 0; 1 when the result is empty
+ * (different precision); -1 when the values are not comparable (type error). */
+int fp_compare(const mn_fp_item *a, const mn_fp_item *b, int *cmp);
+int fp_datetime_compare(const mn_datetime *a, const mn_datetime *b, int *cmp);
+/* Text as toString() makes it (arena string). */
+const char *fp_to_string(mn_arena *a, const mn_fp_item *it, size_t *len);
+int fp_write_decimal(mn_buf *b, double d, int scale);
+int fp_write_quantity_unit(mn_buf *b, const mn_fp_item *it);
+bool fp_parse_decimal(const char *s, size_t n, double *d, int *scale, bool *is_int, int64_t *i);
+/* "4 'mg'", "1 day", "1.5" (unit '1') into a QUANTITY; false if not one. */
+bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *out);
+int fp_calendar_unit(const char *s, size_t n);  /* MN_DT_YEAR... or 0; plural allowed */
+const char *fp_calendar_name(int precision);
+double fp_round_scale(double d, int scale);
+/* Add a duration (value in units of `prec`) to a date/time. */
+int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount);
+
+/* ucum.c */
+typedef struct fp_unit {
+	double factor;       /* to the base units */
+	int8_t dim[8];       /* m, g, s, A, K, mol, cd, arbitrary */
+	bool ok;
+} fp_unit;
+bool fp_ucum_parse(const char *s, size_t n, fp_unit *u);
+bool fp_ucum_same_dim(const fp_unit *a, const fp_unit *b);
+/* Convert value in unit `from` to unit `to`; false if not commensurable. */
+bool fp_quantity_normalize(const mn_fp_item *q, fp_unit *u, double *base_value);
+
+#endif

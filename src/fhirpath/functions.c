@@ -1,0 +1,2024 @@
+/*
+ * functions.c: the FHIRPath function table and the function bodies.
+ *
+ * One table (FUNCS, sorted by name, searched at compile time) maps a name to
+ * its argument counts, flags and implementation. Every implementation gets
+ * the call node (for lazy arguments and error positions), the input
+ * collection and the calling scope. Arguments of lambda functions (where,
+ * select, all, exists, repeat, aggregate, sort, iif, trace) are evaluated per
+ * input item with $this/$index (and $total) bound; other arguments are
+ * evaluated once in the calling scope, so that $this there is the caller's.
+ *
+ * Covers FHIRPath 2.0.0 sections 5 (existence, filtering, subsetting,
+ * combining, conversion, string, math, tree, utility), aggregate, sort, the
+ * 2.1 string extras (trim, split, join, encode/decode, escape/unescape,
+ * matchesFull), lowBoundary/highBoundary/precision/comparable, and the FHIR
+ * R4 additions (extension, hasValue, getValue, resolve, memberOf, htmlChecks,
+ * conformsTo).
+ */
+#include "fhirpath/fhirpath_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out);
+
+#define FN(name) \
+	static int fn_##name(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, \
+	                     fp_coll *out)
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static int push(fp_ctx *x, fp_coll *out, mn_fp_item it)
+{
+	return fp_push(x, out, &it);
+}
+
+static int push_bool(fp_ctx *x, fp_coll *out, bool b)
+{
+	return push(x, out, fp_make_bool(b));
+}
+
+static int push_str(fp_ctx *x, fp_coll *out, const char *str, size_t n)
+{
+	if (n > MN_FP_MAX_STRING)
+		return fp_fail(x, MN_ELIMIT, NULL, "string longer than %u bytes", MN_FP_MAX_STRING);
+	return push(x, out, fp_make_str(str, n));
+}
+
+static int arg(fp_ctx *x, const fp_node *c, int i, const fp_scope *s, fp_coll *out)
+{
+	memset(out, 0, sizeof *out);
+	return fp_eval(x, c->args[i], s, out);
+}
+
+/* Evaluate argument i for one item of the input. */
+static int lambda(fp_ctx *x, const fp_node *c, int i, const fp_coll *in, uint32_t k,
+                  const fp_scope *outer, const fp_coll *total, fp_coll *out)
+{
+	fp_scope s;
+	s.self.v = &in->v[k];
+	s.self.n = s.self.cap = 1;
+	s.index = k;
+	s.total = total ? total : outer->total;
+	memset(out, 0, sizeof *out);
+	return fp_eval(x, c->args[i], &s, out);
+}
+
+/* The single input item (NULL when empty). */
+static int single_in(fp_ctx *x, const fp_node *c, const fp_coll *in, const mn_fp_item **it)
+{
+	if (in->n > 1)
+		return fp_fail(x, MN_EEVAL, c, "%s() needs a single input item, got %u", c->name, in->n);
+	*it = in->n == 1 && !(in->v[0].flags & FPI_NOVALUE) ? &in->v[0] : NULL;
+	return 0;
+}
+
+/* The input as one string; *str NULL when empty. */
+static int str_in(fp_ctx *x, const fp_node *c, const fp_coll *in, const char **str, size_t *n)
+{
+	const mn_fp_item *it = NULL;
+	*str = NULL;
+	*n = 0;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (!it)
+		return 0;
+	if (it->kind == MN_FP_NODE)
+		return fp_fail(x, MN_ESEMANTIC, c, "%s() needs a string, not %s", c->name,
+		               mn_fp_item_type(it));
+	if (it->kind != MN_FP_STRING)
+		return fp_fail(x, MN_EEVAL, c, "%s() needs a string, not %s", c->name, mn_fp_item_type(it));
+	*str = it->v.str.s;
+	*n = it->v.str.n;
+	return 0;
+}
+
+/* Argument i as a string; returns 1 when it is empty. */
+static int str_arg(fp_ctx *x, const fp_node *c, int i, const fp_scope *s, const char **str,
+                   size_t *n)
+{
+	fp_coll a;
+	const mn_fp_item *it = NULL;
+	if (arg(x, c, i, s, &a) || fp_singleton(x, c, &a, &it))
+		return -1;
+	if (!it)
+		return 1;
+	if (it->kind != MN_FP_STRING)
+		return fp_fail(x, MN_EEVAL, c, "argument %d of %s() must be a string", i + 1, c->name);
+	*str = it->v.str.s;
+	*n = it->v.str.n;
+	return 0;
+}
+
+/* Argument i as an integer; returns 1 when empty. */
+static int int_arg(fp_ctx *x, const fp_node *c, int i, const fp_scope *s, int64_t *v)
+{
+	fp_coll a;
+	const mn_fp_item *it = NULL;
+	if (arg(x, c, i, s, &a) || fp_singleton(x, c, &a, &it))
+		return -1;
+	if (!it)
+		return 1;
+	if (it->kind != MN_FP_INTEGER)
+		return fp_fail(x, MN_EEVAL, c, "argument %d of %s() must be an integer", i + 1, c->name);
+	*v = it->v.i;
+	return 0;
+}
+
+static bool same_item(const mn_fp_item *a, const mn_fp_item *b)
+{
+	if (a->kind == MN_FP_NODE && b->kind == MN_FP_NODE && a->node && b->node)
+		return a->node == b->node || fp_equal(a, b) == 1;
+	return fp_equal(a, b) == 1;
+}
+
+static bool coll_has(const fp_coll *c, const mn_fp_item *it)
+{
+	for (uint32_t i = 0; i < c->n; i++)
+		if (same_item(&c->v[i], it))
+			return true;
+	return false;
+}
+
+static char *arena_buf(fp_ctx *x, size_t n)
+{
+	if (n > MN_FP_MAX_STRING) {
+		fp_fail(x, MN_ELIMIT, NULL, "string longer than %u bytes", MN_FP_MAX_STRING);
+		return NULL;
+	}
+	char *p = mn_arena_alloc(x->a, n + 1);
+	if (!p)
+		fp_fail(x, MN_ENOMEM, NULL, "out of memory");
+	return p;
+}
+
+static size_t utf8_len(const char *str, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)str[i] & 0xC0) != 0x80)
+			k++;
+	return k;
+}
+
+/* Byte offset of character index ci (n when past the end). */
+static size_t utf8_offset(const char *str, size_t n, size_t ci)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (((unsigned char)str[i] & 0xC0) != 0x80) {
+			if (k == ci)
+				return i;
+			k++;
+		}
+	}
+	return n;
+}
+
+static mn_fp_item dec_result(double d)
+{
+	int sc = 8;
+	for (int k = 0; k < 8; k++)
+		if (fabs(fp_round_scale(d, k) - fp_round_scale(d, 8)) < 1e-12) {
+			sc = k;
+			break;
+		}
+	return fp_make_dec(fp_round_scale(d, 8), sc);
+}
+
+/* ---- existence -------------------------------------------------------------- */
+
+FN(empty) { return push_bool(x, out, in->n == 0); }
+
+static int filter(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out)
+{
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		if (lambda(x, c, 0, in, k, s, NULL, &r))
+			return -1;
+		int t = fp_truth(x, c->args[0], &r);
+		if (t < -1)
+			return -1;
+		if (t == 1 && fp_push(x, out, &in->v[k]))
+			return -1;
+	}
+	return 0;
+}
+
+FN(exists)
+{
+	if (c->nargs == 0)
+		return push_bool(x, out, in->n > 0);
+	fp_coll r = {0};
+	if (filter(x, c, in, s, &r))
+		return -1;
+	return push_bool(x, out, r.n > 0);
+}
+
+FN(all)
+{
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		if (lambda(x, c, 0, in, k, s, NULL, &r))
+			return -1;
+		int t = fp_truth(x, c->args[0], &r);
+		if (t < -1)
+			return -1;
+		if (t != 1)
+			return push_bool(x, out, false);
+	}
+	return push_bool(x, out, true);
+}
+
+static int bools(fp_ctx *x, const fp_node *c, const fp_coll *in, bool want, bool all, fp_coll *out)
+{
+	for (uint32_t k = 0; k < in->n; k++) {
+		if (in->v[k].kind != MN_FP_BOOLEAN || (in->v[k].flags & FPI_NOVALUE))
+			return fp_fail(x, MN_EEVAL, c, "%s() needs booleans, not %s", c->name,
+			               mn_fp_item_type(&in->v[k]));
+	}
+	for (uint32_t k = 0; k < in->n; k++) {
+		bool is = in->v[k].v.b == want;
+		if (all && !is)
+			return push_bool(x, out, false);
+		if (!all && is)
+			return push_bool(x, out, true);
+	}
+	return push_bool(x, out, all);
+}
+
+FN(allTrue) { (void)s; return bools(x, c, in, true, true, out); }
+FN(anyTrue) { (void)s; return bools(x, c, in, true, false, out); }
+FN(allFalse) { (void)s; return bools(x, c, in, false, true, out); }
+FN(anyFalse) { (void)s; return bools(x, c, in, false, false, out); }
+
+static int subset(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
+{
+	for (uint32_t i = 0; i < a->n; i++)
+		if (!coll_has(b, &a->v[i]))
+			return push_bool(x, out, false);
+	return push_bool(x, out, true);
+}
+
+FN(subsetOf)
+{
+	fp_coll o;
+	if (arg(x, c, 0, s, &o))
+		return -1;
+	return subset(x, in, &o, out);
+}
+
+FN(supersetOf)
+{
+	fp_coll o;
+	if (arg(x, c, 0, s, &o))
+		return -1;
+	return subset(x, &o, in, out);
+}
+
+FN(count) { (void)c; (void)s; return push(x, out, fp_make_int(in->n)); }
+
+static int distinct(fp_ctx *x, const fp_coll *in, fp_coll *out)
+{
+	for (uint32_t i = 0; i < in->n; i++)
+		if (!coll_has(out, &in->v[i]) && fp_push(x, out, &in->v[i]))
+			return -1;
+	return 0;
+}
+
+FN(distinct) { (void)c; (void)s; return distinct(x, in, out); }
+
+FN(isDistinct)
+{
+	fp_coll d = {0};
+	(void)c;
+	(void)s;
+	if (distinct(x, in, &d))
+		return -1;
+	return push_bool(x, out, d.n == in->n);
+}
+
+/* ---- filtering and projection -------------------------------------------- */
+
+FN(where) { return filter(x, c, in, s, out); }
+
+FN(select)
+{
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		if (lambda(x, c, 0, in, k, s, NULL, &r) || fp_append(x, out, &r))
+			return -1;
+	}
+	return 0;
+}
+
+FN(repeat)
+{
+	fp_coll work = *in;
+	fp_coll seen = {0};
+	while (work.n) {
+		fp_coll next = {0};
+		for (uint32_t k = 0; k < work.n; k++) {
+			fp_coll r;
+			if (lambda(x, c, 0, &work, k, s, NULL, &r))
+				return -1;
+			for (uint32_t i = 0; i < r.n; i++) {
+				if (coll_has(&seen, &r.v[i]))
+					continue;
+				if (fp_push(x, &seen, &r.v[i]) || fp_push(x, &next, &r.v[i]) ||
+				    fp_push(x, out, &r.v[i]))
+					return -1;
+			}
+		}
+		work = next;
+	}
+	return 0;
+}
+
+FN(ofType)
+{
+	(void)s;
+	if (fp_resolve_type(x, c, c->type))
+		return -1;
+	for (uint32_t k = 0; k < in->n; k++)
+		if (fp_type_matches(&in->v[k], c->type, true) && fp_push(x, out, &in->v[k]))
+			return -1;
+	return 0;
+}
+
+FN(is)
+{
+	const mn_fp_item *it = NULL;
+	(void)s;
+	if (single_in(x, c, in, &it) || fp_resolve_type(x, c, c->type))
+		return -1;
+	if (in->n == 0)
+		return 0;
+	return push_bool(x, out, fp_type_matches(&in->v[0], c->type, false));
+}
+
+FN(as)
+{
+	const mn_fp_item *it = NULL;
+	(void)s;
+	if (single_in(x, c, in, &it) || fp_resolve_type(x, c, c->type))
+		return -1;
+	if (in->n == 1 && fp_type_matches(&in->v[0], c->type, true))
+		return fp_push(x, out, &in->v[0]);
+	return 0;
+}
+
+/* ---- subsetting ---------------------------------------------------------- */
+
+FN(single)
+{
+	(void)s;
+	if (in->n > 1)
+		return fp_fail(x, MN_EEVAL, c, "single() on %u items", in->n);
+	return fp_append(x, out, in);
+}
+
+FN(first) { (void)c; (void)s; return in->n ? fp_push(x, out, &in->v[0]) : 0; }
+FN(last) { (void)c; (void)s; return in->n ? fp_push(x, out, &in->v[in->n - 1]) : 0; }
+
+FN(tail)
+{
+	(void)c;
+	(void)s;
+	for (uint32_t k = 1; k < in->n; k++)
+		if (fp_push(x, out, &in->v[k]))
+			return -1;
+	return 0;
+}
+
+FN(skip)
+{
+	int64_t n;
+	int r = int_arg(x, c, 0, s, &n);
+	if (r)
+		return r < 0 ? -1 : 0;
+	for (int64_t k = n < 0 ? 0 : n; k < in->n; k++)
+		if (fp_push(x, out, &in->v[k]))
+			return -1;
+	return 0;
+}
+
+FN(take)
+{
+	int64_t n;
+	int r = int_arg(x, c, 0, s, &n);
+	if (r)
+		return r < 0 ? -1 : 0;
+	for (int64_t k = 0; k < n && k < in->n; k++)
+		if (fp_push(x, out, &in->v[k]))
+			return -1;
+	return 0;
+}
+
+FN(intersect)
+{
+	fp_coll o;
+	if (arg(x, c, 0, s, &o))
+		return -1;
+	for (uint32_t k = 0; k < in->n; k++)
+		if (coll_has(&o, &in->v[k]) && !coll_has(out, &in->v[k]) && fp_push(x, out, &in->v[k]))
+			return -1;
+	return 0;
+}
+
+FN(exclude)
+{
+	fp_coll o;
+	if (arg(x, c, 0, s, &o))
+		return -1;
+	for (uint32_t k = 0; k < in->n; k++)
+		if (!coll_has(&o, &in->v[k]) && fp_push(x, out, &in->v[k]))
+			return -1;
+	return 0;
+}
+
+FN(union)
+{
+	fp_coll o;
+	if (arg(x, c, 0, s, &o))
+		return -1;
+	if (distinct(x, in, out))
+		return -1;
+	for (uint32_t k = 0; k < o.n; k++)
+		if (!coll_has(out, &o.v[k]) && fp_push(x, out, &o.v[k]))
+			return -1;
+	return 0;
+}
+
+FN(combine)
+{
+	fp_coll o;
+	if (arg(x, c, 0, s, &o) || fp_append(x, out, in))
+		return -1;
+	return fp_append(x, out, &o);
+}
+
+/* ---- conversion ---------------------------------------------------------- */
+
+FN(iif)
+{
+	if (in->n > 1)
+		return fp_fail(x, MN_EEVAL, c, "iif() on %u items", in->n);
+	fp_scope sc = *s;
+	if (c->left)
+		sc.self = *in;
+	fp_coll cond;
+	if (arg(x, c, 0, &sc, &cond))
+		return -1;
+	if (cond.n > 1 || (cond.n == 1 && cond.v[0].kind != MN_FP_BOOLEAN))
+		return fp_fail(x, MN_ESEMANTIC, c->args[0], "the iif() criterion must be a single boolean");
+	bool t = cond.n == 1 && cond.v[0].v.b;
+	fp_coll r;
+	if (t)
+		return arg(x, c, 1, &sc, &r) || fp_append(x, out, &r) ? -1 : 0;
+	if (c->nargs > 2)
+		return arg(x, c, 2, &sc, &r) || fp_append(x, out, &r) ? -1 : 0;
+	return 0;
+}
+
+static int to_bool(const mn_fp_item *it)
+{
+	switch (it->kind) {
+	case MN_FP_BOOLEAN: return it->v.b;
+	case MN_FP_INTEGER: return it->v.i == 1 ? 1 : it->v.i == 0 ? 0 : -1;
+	case MN_FP_DECIMAL: return it->v.d == 1.0 ? 1 : it->v.d == 0.0 ? 0 : -1;
+	case MN_FP_STRING: {
+		static const char *const T[] = {"true", "t", "yes", "y", "1", "1.0"};
+		static const char *const F[] = {"false", "f", "no", "n", "0", "0.0"};
+		for (int i = 0; i < 6; i++) {
+			if (strlen(T[i]) == it->v.str.n && strncasecmp(T[i], it->v.str.s, it->v.str.n) == 0)
+				return 1;
+			if (strlen(F[i]) == it->v.str.n && strncasecmp(F[i], it->v.str.s, it->v.str.n) == 0)
+				return 0;
+		}
+		return -1;
+	}
+	default: return -1;
+	}
+}
+
+static bool to_int(const mn_fp_item *it, int64_t *v)
+{
+	switch (it->kind) {
+	case MN_FP_INTEGER: *v = it->v.i; return true;
+	case MN_FP_BOOLEAN: *v = it->v.b; return true;
+	case MN_FP_STRING: {
+		double d;
+		int sc;
+		bool is_int;
+		if (!fp_parse_decimal(it->v.str.s, it->v.str.n, &d, &sc, &is_int, v) || !is_int)
+			return false;
+		return true;
+	}
+	default: return false;
+	}
+}
+
+static bool to_dec(const mn_fp_item *it, double *d, int *sc)
+{
+	switch (it->kind) {
+	case MN_FP_INTEGER: *d = (double)it->v.i; *sc = 0; return true;
+	case MN_FP_DECIMAL: *d = it->v.d; *sc = it->scale; return true;
+	case MN_FP_BOOLEAN: *d = it->v.b; *sc = 1; return true;
+	case MN_FP_STRING: {
+		bool is_int;
+		return fp_parse_decimal(it->v.str.s, it->v.str.n, d, sc, &is_int, NULL);
+	}
+	default: return false;
+	}
+}
+
+static bool to_quantity(fp_ctx *x, const mn_fp_item *it, mn_fp_item *q)
+{
+	switch (it->kind) {
+	case MN_FP_INTEGER: *q = fp_make_quantity((double)it->v.i, 0, "1", false); return true;
+	case MN_FP_DECIMAL: *q = fp_make_quantity(it->v.d, it->scale, "1", false); return true;
+	case MN_FP_BOOLEAN: *q = fp_make_quantity(it->v.b, 1, "1", false); return true;
+	case MN_FP_STRING: return fp_parse_quantity_text(x->a, it->v.str.s, it->v.str.n, q);
+	default: return fp_as_quantity(it, q);
+	}
+}
+
+static bool to_dt(const mn_fp_item *it, mn_fp_kind want, mn_datetime *dt)
+{
+	if (it->kind == MN_FP_STRING) {
+		int w = want == MN_FP_DATE ? MN_DT_DATE : want == MN_FP_TIME ? MN_DT_TIME : MN_DT_DATETIME;
+		const char *str = it->v.str.s;
+		size_t n = it->v.str.n;
+		if (want == MN_FP_TIME && n && str[0] == 'T')
+			str++, n--;
+		if (fp_parse_datetime(str, n, w, dt) == MN_OK)
+			return true;
+		if (want == MN_FP_DATE && fp_parse_datetime(str, n, MN_DT_DATETIME, dt) == MN_OK) {
+			if (dt->precision > MN_DT_DAY)
+				dt->precision = MN_DT_DAY;
+			dt->kind = MN_DT_DATE;
+			dt->has_tz = false;
+			return true;
+		}
+		return false;
+	}
+	if (want == MN_FP_TIME)
+		return it->kind == MN_FP_TIME && (*dt = it->v.dt, true);
+	if (it->kind != MN_FP_DATE && it->kind != MN_FP_DATETIME)
+		return false;
+	*dt = it->v.dt;
+	if (want == MN_FP_DATE) {
+		if (dt->precision > MN_DT_DAY)
+			dt->precision = MN_DT_DAY;
+		dt->kind = MN_DT_DATE;
+		dt->has_tz = false;
+	} else {
+		dt->kind = MN_DT_DATETIME;
+	}
+	return true;
+}
+
+/* One conversion for toX (conv = false) and convertsToX (conv = true). */
+static int convert(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                   mn_fp_kind to, bool conv)
+{
+	const mn_fp_item *it = NULL;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (!it)
+		return 0;
+	mn_fp_item r;
+	bool ok = false;
+	switch (to) {
+	case MN_FP_BOOLEAN: {
+		int b = to_bool(it);
+		ok = b >= 0;
+		r = fp_make_bool(b == 1);
+		break;
+	}
+	case MN_FP_INTEGER: {
+		int64_t v = 0;
+		ok = to_int(it, &v);
+		r = fp_make_int(v);
+		break;
+	}
+	case MN_FP_DECIMAL: {
+		double d = 0;
+		int sc = 0;
+		ok = to_dec(it, &d, &sc);
+		r = fp_make_dec(d, sc);
+		break;
+	}
+	case MN_FP_QUANTITY:
+		ok = to_quantity(x, it, &r);
+		if (ok && c->nargs) {
+			const char *u;
+			size_t n;
+			int st = str_arg(x, c, 0, s, &u, &n);
+			if (st < 0)
+				return -1;
+			if (st == 0 && !(r.unit && strlen(r.unit) == n && memcmp(r.unit, u, n) == 0)) {
+				mn_fp_item target = fp_make_quantity(1, 0, mn_arena_strndup(x->a, u, n), false);
+				fp_unit uf, ut;
+				double base, tb;
+				if (!target.unit || !fp_quantity_normalize(&r, &uf, &base) ||
+				    !fp_quantity_normalize(&target, &ut, &tb) || !fp_ucum_same_dim(&uf, &ut))
+					ok = false;
+				else
+					r = fp_make_quantity(base / ut.factor, r.scale + 3, target.unit, false);
+			}
+		}
+		break;
+	case MN_FP_STRING: {
+		size_t n;
+		const char *str = it->kind == MN_FP_NODE ? NULL : fp_to_string(x->a, it, &n);
+		ok = str != NULL;
+		if (ok)
+			r = fp_make_str(str, n);
+		break;
+	}
+	default: {
+		mn_datetime dt;
+		ok = to_dt(it, to, &dt);
+		fp_item_init(&r, to);
+		r.v.dt = dt;
+		break;
+	}
+	}
+	if (conv)
+		return push_bool(x, out, ok);
+	return ok ? fp_push(x, out, &r) : 0;
+}
+
+#define CONV(fname, kind, conv) \
+	FN(fname) { return convert(x, c, in, s, out, kind, conv); }
+CONV(toBoolean, MN_FP_BOOLEAN, false)
+CONV(convertsToBoolean, MN_FP_BOOLEAN, true)
+CONV(toInteger, MN_FP_INTEGER, false)
+CONV(convertsToInteger, MN_FP_INTEGER, true)
+CONV(toDecimal, MN_FP_DECIMAL, false)
+CONV(convertsToDecimal, MN_FP_DECIMAL, true)
+CONV(toQuantity, MN_FP_QUANTITY, false)
+CONV(convertsToQuantity, MN_FP_QUANTITY, true)
+CONV(toString, MN_FP_STRING, false)
+CONV(convertsToString, MN_FP_STRING, true)
+CONV(toDate, MN_FP_DATE, false)
+CONV(convertsToDate, MN_FP_DATE, true)
+CONV(toDateTime, MN_FP_DATETIME, false)
+CONV(convertsToDateTime, MN_FP_DATETIME, true)
+CONV(toTime, MN_FP_TIME, false)
+CONV(convertsToTime, MN_FP_TIME, true)
+
+/* ---- strings ------------------------------------------------------------- */
+
+FN(indexOf)
+{
+	const char *str, *sub;
+	size_t n, m;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &sub, &m);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	if (m == 0)
+		return push(x, out, fp_make_int(0));
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(str + i, sub, m) == 0)
+			return push(x, out, fp_make_int((int64_t)utf8_len(str, i)));
+	return push(x, out, fp_make_int(-1));
+}
+
+FN(substring)
+{
+	const char *str;
+	size_t n;
+	int64_t start, len = -1;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = int_arg(x, c, 0, s, &start);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	if (c->nargs > 1) {
+		int r2 = int_arg(x, c, 1, s, &len);
+		if (r2 < 0)
+			return -1;
+		if (r2)
+			len = -1;
+	}
+	size_t chars = utf8_len(str, n);
+	if (start < 0 || (uint64_t)start >= chars)
+		return 0;
+	size_t b = utf8_offset(str, n, (size_t)start);
+	size_t e = len < 0 || (uint64_t)(start + len) >= chars ? n : utf8_offset(str, n, (size_t)(start + len));
+	if (len == 0)
+		e = b;
+	return push_str(x, out, str + b, e - b);
+}
+
+static int str_test(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                    int mode)
+{
+	const char *str, *sub;
+	size_t n, m;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &sub, &m);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	bool res = false;
+	if (m > n)
+		res = false;
+	else if (mode == 0)
+		res = memcmp(str, sub, m) == 0;
+	else if (mode == 1)
+		res = memcmp(str + n - m, sub, m) == 0;
+	else {
+		for (size_t i = 0; i + m <= n && !res; i++)
+			res = memcmp(str + i, sub, m) == 0;
+	}
+	return push_bool(x, out, res);
+}
+
+FN(startsWith) { return str_test(x, c, in, s, out, 0); }
+FN(endsWith) { return str_test(x, c, in, s, out, 1); }
+FN(contains) { return str_test(x, c, in, s, out, 2); }
+
+static int str_case(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *out, bool up)
+{
+	const char *str;
+	size_t n;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	if (!str)
+		return 0;
+	char *o = arena_buf(x, n);
+	if (!o)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		o[i] = (char)(up ? toupper((unsigned char)str[i]) : tolower((unsigned char)str[i]));
+	o[n] = 0;
+	return push_str(x, out, o, n);
+}
+
+FN(upper) { (void)s; return str_case(x, c, in, out, true); }
+FN(lower) { (void)s; return str_case(x, c, in, out, false); }
+
+FN(replace)
+{
+	const char *str, *pat, *rep;
+	size_t n, pn, rn;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r1 = str_arg(x, c, 0, s, &pat, &pn);
+	if (r1 < 0)
+		return -1;
+	int r2 = str_arg(x, c, 1, s, &rep, &rn);
+	if (r2 < 0)
+		return -1;
+	if (!str || r1 || r2)
+		return 0;
+	mn_buf b = MN_BUF_INIT;
+	b.max = MN_FP_MAX_STRING;
+	if (pn == 0) {
+		mn_buf_put(&b, rep, rn);
+		for (size_t i = 0; i < n; i++) {
+			mn_buf_putc(&b, str[i]);
+			if (i + 1 == n || ((unsigned char)str[i + 1] & 0xC0) != 0x80)
+				mn_buf_put(&b, rep, rn);
+		}
+	} else {
+		for (size_t i = 0; i < n;) {
+			if (i + pn <= n && memcmp(str + i, pat, pn) == 0) {
+				mn_buf_put(&b, rep, rn);
+				i += pn;
+			} else {
+				mn_buf_putc(&b, str[i++]);
+			}
+		}
+	}
+	if (b.failed) {
+		mn_buf_free(&b);
+		return fp_fail(x, MN_ELIMIT, c, "replace() result too long");
+	}
+	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
+	size_t len = b.len;
+	mn_buf_free(&b);
+	if (!o)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	return push_str(x, out, o, len);
+}
+
+/* FHIRPath regexes use the common PCRE-style escapes; POSIX ERE does not
+ * know \d \w \s, so they are rewritten as bracket expressions. */
+static int compile_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, bool full,
+                         regex_t *re)
+{
+	mn_buf b = MN_BUF_INIT;
+	if (full)
+		mn_buf_puts(&b, "^(");
+	for (size_t i = 0; i < n; i++) {
+		if (pat[i] == '\\' && i + 1 < n) {
+			char e = pat[i + 1];
+			const char *rep = NULL;
+			switch (e) {
+			case 'd': rep = "[0-9]"; break;
+			case 'D': rep = "[^0-9]"; break;
+			case 'w': rep = "[A-Za-z0-9_]"; break;
+			case 'W': rep = "[^A-Za-z0-9_]"; break;
+			case 's': rep = "[ \t\r\n\f\v]"; break;
+			case 'S': rep = "[^ \t\r\n\f\v]"; break;
+			default: break;
+			}
+			if (rep) {
+				mn_buf_puts(&b, rep);
+				i++;
+				continue;
+			}
+			mn_buf_putc(&b, pat[i]);
+			mn_buf_putc(&b, pat[++i]);
+			continue;
+		}
+		mn_buf_putc(&b, pat[i]);
+	}
+	if (full)
+		mn_buf_puts(&b, ")$");
+	int rc = b.failed ? -1 : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
+	mn_buf_free(&b);
+	if (rc != 0)
+		return fp_fail(x, MN_EEVAL, c, "invalid regular expression '%.*s'", (int)(n > 60 ? 60 : n),
+		               pat);
+	return 0;
+}
+
+static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s,
+                      fp_coll *out, bool full)
+{
+	const char *str, *pat;
+	size_t n, pn;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &pat, &pn);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	regex_t re;
+	if (compile_regex(x, c, pat, pn, full, &re))
+		return -1;
+	char *z = mn_arena_strndup(x->a, str, n);
+	int m = z ? regexec(&re, z, 0, NULL, 0) : REG_ESPACE;
+	regfree(&re);
+	if (!z)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	return push_bool(x, out, m == 0);
+}
+
+FN(matches) { return do_matches(x, c, in, s, out, false); }
+FN(matchesFull) { return do_matches(x, c, in, s, out, true); }
+
+FN(replaceMatches)
+{
+	const char *str, *pat, *rep;
+	size_t n, pn, rn;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r1 = str_arg(x, c, 0, s, &pat, &pn);
+	if (r1 < 0)
+		return -1;
+	int r2 = str_arg(x, c, 1, s, &rep, &rn);
+	if (r2 < 0)
+		return -1;
+	if (!str || r1 || r2)
+		return 0;
+	if (pn == 0)
+		return push_str(x, out, str, n);
+	regex_t re;
+	if (compile_regex(x, c, pat, pn, false, &re))
+		return -1;
+	char *z = mn_arena_strndup(x->a, str, n);
+	if (!z) {
+		regfree(&re);
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	}
+	mn_buf b = MN_BUF_INIT;
+	b.max = MN_FP_MAX_STRING;
+	const char *p = z;
+	regmatch_t m[10];
+	int flags = 0;
+	while (*p && regexec(&re, p, 10, m, flags) == 0) {
+		mn_buf_put(&b, p, (size_t)m[0].rm_so);
+		for (size_t i = 0; i < rn; i++) {
+			if (rep[i] == '$' && i + 1 < rn && isdigit((unsigned char)rep[i + 1])) {
+				int g = rep[++i] - '0';
+				if (m[g].rm_so >= 0)
+					mn_buf_put(&b, p + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+			} else {
+				mn_buf_putc(&b, rep[i]);
+			}
+		}
+		if (m[0].rm_eo == m[0].rm_so) {
+			if (!p[m[0].rm_eo])
+				break;
+			mn_buf_putc(&b, p[m[0].rm_eo]);
+			p += m[0].rm_eo + 1;
+		} else {
+			p += m[0].rm_eo;
+		}
+		flags = REG_NOTBOL;
+	}
+	mn_buf_puts(&b, p);
+	regfree(&re);
+	if (b.failed) {
+		mn_buf_free(&b);
+		return fp_fail(x, MN_ELIMIT, c, "replaceMatches() result too long");
+	}
+	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
+	size_t len = b.len;
+	mn_buf_free(&b);
+	if (!o)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	return push_str(x, out, o, len);
+}
+
+FN(length)
+{
+	const char *str;
+	size_t n;
+	(void)s;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	return str ? push(x, out, fp_make_int((int64_t)utf8_len(str, n))) : 0;
+}
+
+FN(toChars)
+{
+	const char *str;
+	size_t n;
+	(void)s;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	if (!str)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && ((unsigned char)str[j] & 0xC0) == 0x80)
+			j++;
+		if (push_str(x, out, str + i, j - i))
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+FN(trim)
+{
+	const char *str;
+	size_t n;
+	(void)s;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	if (!str)
+		return 0;
+	while (n && isspace((unsigned char)*str))
+		str++, n--;
+	while (n && isspace((unsigned char)str[n - 1]))
+		n--;
+	return push_str(x, out, str, n);
+}
+
+FN(split)
+{
+	const char *str, *sep;
+	size_t n, m;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &sep, &m);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	if (m == 0)
+		return fn_toChars(x, c, in, s, out);
+	size_t st = 0;
+	for (size_t i = 0; i + m <= n;) {
+		if (memcmp(str + i, sep, m) == 0) {
+			if (push_str(x, out, str + st, i - st))
+				return -1;
+			i += m;
+			st = i;
+		} else {
+			i++;
+		}
+	}
+	return push_str(x, out, str + st, n - st);
+}
+
+FN(join)
+{
+	const char *sep = "";
+	size_t m = 0;
+	if (c->nargs) {
+		int r = str_arg(x, c, 0, s, &sep, &m);
+		if (r < 0)
+			return -1;
+		if (r)
+			sep = "", m = 0;
+	}
+	mn_buf b = MN_BUF_INIT;
+	b.max = MN_FP_MAX_STRING;
+	for (uint32_t k = 0; k < in->n; k++) {
+		if (in->v[k].kind != MN_FP_STRING) {
+			mn_buf_free(&b);
+			return fp_fail(x, MN_EEVAL, c, "join() needs strings");
+		}
+		if (k)
+			mn_buf_put(&b, sep, m);
+		mn_buf_put(&b, in->v[k].v.str.s, in->v[k].v.str.n);
+	}
+	if (b.failed) {
+		mn_buf_free(&b);
+		return fp_fail(x, MN_ELIMIT, c, "join() result too long");
+	}
+	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
+	size_t len = b.len;
+	mn_buf_free(&b);
+	if (!o)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	return push_str(x, out, o, len);
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64val(char ch, bool url)
+{
+	if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+	if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+	if (ch == (url ? '-' : '+')) return 62;
+	if (ch == (url ? '_' : '/')) return 63;
+	return -1;
+}
+
+static int coder(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                 bool enc)
+{
+	const char *str, *fmt;
+	size_t n, m;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &fmt, &m);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	bool hex = m == 3 && memcmp(fmt, "hex", 3) == 0;
+	bool url = m == 9 && memcmp(fmt, "urlbase64", 9) == 0;
+	bool b64 = m == 6 && memcmp(fmt, "base64", 6) == 0;
+	if (!hex && !url && !b64)
+		return fp_fail(x, MN_EEVAL, c, "unknown encoding '%.*s'", (int)m, fmt);
+	char *o = arena_buf(x, n * 2 + 8);
+	if (!o)
+		return -1;
+	size_t k = 0;
+	if (hex && enc) {
+		for (size_t i = 0; i < n; i++)
+			k += (size_t)sprintf(o + k, "%02x", (unsigned char)str[i]);
+	} else if (hex) {
+		if (n % 2)
+			return 0;
+		for (size_t i = 0; i < n; i += 2) {
+			char h[3] = {str[i], str[i + 1], 0};
+			char *end;
+			long v = strtol(h, &end, 16);
+			if (*end)
+				return 0;
+			o[k++] = (char)v;
+		}
+	} else if (enc) {
+		for (size_t i = 0; i < n; i += 3) {
+			unsigned v = (unsigned char)str[i] << 16;
+			if (i + 1 < n) v |= (unsigned char)str[i + 1] << 8;
+			if (i + 2 < n) v |= (unsigned char)str[i + 2];
+			char q[4] = {B64[(v >> 18) & 63], B64[(v >> 12) & 63], B64[(v >> 6) & 63], B64[v & 63]};
+			if (url)
+				for (int j = 0; j < 4; j++)
+					q[j] = q[j] == '+' ? '-' : q[j] == '/' ? '_' : q[j];
+			o[k++] = q[0];
+			o[k++] = q[1];
+			o[k++] = i + 1 < n ? q[2] : '=';
+			o[k++] = i + 2 < n ? q[3] : '=';
+		}
+	} else {
+		unsigned v = 0;
+		int bits = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (str[i] == '=')
+				break;
+			int d = b64val(str[i], url);
+			if (d < 0)
+				return 0;
+			v = (v << 6) | (unsigned)d;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				o[k++] = (char)((v >> bits) & 0xFF);
+			}
+		}
+	}
+	o[k] = 0;
+	return push_str(x, out, o, k);
+}
+
+FN(encode) { return coder(x, c, in, s, out, true); }
+FN(decode) { return coder(x, c, in, s, out, false); }
+
+static int escaper(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                   bool esc)
+{
+	const char *str, *fmt;
+	size_t n, m;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &fmt, &m);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	bool html = m == 4 && memcmp(fmt, "html", 4) == 0;
+	bool json = m == 4 && memcmp(fmt, "json", 4) == 0;
+	if (!html && !json)
+		return fp_fail(x, MN_EEVAL, c, "unknown escape format '%.*s'", (int)m, fmt);
+	mn_buf b = MN_BUF_INIT;
+	b.max = MN_FP_MAX_STRING;
+	static const struct { char ch; const char *ent; } H[] = {
+		{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
+	for (size_t i = 0; i < n; i++) {
+		char ch = str[i];
+		if (esc && html) {
+			size_t j;
+			for (j = 0; j < 5 && H[j].ch != ch; j++)
+				;
+			if (j < 5)
+				mn_buf_puts(&b, H[j].ent);
+			else
+				mn_buf_putc(&b, ch);
+		} else if (esc) {
+			if (ch == '"' || ch == '\\') {
+				mn_buf_putc(&b, '\\');
+				mn_buf_putc(&b, ch);
+			} else if (ch == '\n')
+				mn_buf_puts(&b, "\\n");
+			else if (ch == '\t')
+				mn_buf_puts(&b, "\\t");
+			else if (ch == '\r')
+				mn_buf_puts(&b, "\\r");
+			else
+				mn_buf_putc(&b, ch);
+		} else if (html) {
+			size_t j;
+			for (j = 0; j < 5; j++) {
+				size_t el = strlen(H[j].ent);
+				if (i + el <= n && memcmp(str + i, H[j].ent, el) == 0)
+					break;
+			}
+			if (j < 5) {
+				mn_buf_putc(&b, H[j].ch);
+				i += strlen(H[j].ent) - 1;
+			} else {
+				mn_buf_putc(&b, ch);
+			}
+		} else {
+			if (ch == '\\' && i + 1 < n) {
+				char e = str[++i];
+				mn_buf_putc(&b, e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e);
+			} else {
+				mn_buf_putc(&b, ch);
+			}
+		}
+	}
+	char *o = b.failed ? NULL : mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
+	size_t len = b.len;
+	mn_buf_free(&b);
+	if (!o)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	return push_str(x, out, o, len);
+}
+
+FN(escape) { return escaper(x, c, in, s, out, true); }
+FN(unescape) { return escaper(x, c, in, s, out, false); }
+
+/* ---- math ------------------------------------------------------------------ */
+
+static int num_in(fp_ctx *x, const fp_node *c, const fp_coll *in, const mn_fp_item **it)
+{
+	if (single_in(x, c, in, it))
+		return -1;
+	if (*it && (*it)->kind != MN_FP_INTEGER && (*it)->kind != MN_FP_DECIMAL &&
+	    (*it)->kind != MN_FP_QUANTITY) {
+		mn_fp_item q;
+		if (fp_as_quantity(*it, &q))
+			return 0;
+		return fp_fail(x, MN_EEVAL, c, "%s() needs a number, not %s", c->name,
+		               mn_fp_item_type(*it));
+	}
+	return 0;
+}
+
+static double nv(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER ? (double)it->v.i : it->v.d;
+}
+
+FN(abs)
+{
+	const mn_fp_item *it = NULL;
+	(void)s;
+	if (num_in(x, c, in, &it) || !it)
+		return it ? 0 : (x->err && x->err->code ? -1 : 0);
+	mn_fp_item r = *it;
+	if (it->kind == MN_FP_NODE && !fp_as_quantity(it, &r))
+		return 0;
+	r.node = NULL;
+	r.ftype = NULL;
+	r.res = NULL;
+	if (r.kind == MN_FP_INTEGER)
+		r.v.i = r.v.i < 0 ? -r.v.i : r.v.i;
+	else
+		r.v.d = fabs(r.v.d);
+	return fp_push(x, out, &r);
+}
+
+static int unary_math(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *out, int which)
+{
+	const mn_fp_item *it = NULL;
+	if (num_in(x, c, in, &it))
+		return -1;
+	if (!it)
+		return 0;
+	double v = nv(it), r;
+	switch (which) {
+	case 0: return push(x, out, fp_make_int((int64_t)ceil(v)));
+	case 1: return push(x, out, fp_make_int((int64_t)floor(v)));
+	case 2: return push(x, out, fp_make_int((int64_t)trunc(v)));
+	case 3: r = exp(v); break;
+	case 4: if (v <= 0) return 0; r = log(v); break;
+	default: if (v < 0) return 0; r = sqrt(v); break;
+	}
+	if (!isfinite(r))
+		return 0;
+	return push(x, out, dec_result(r));
+}
+
+FN(ceiling) { (void)s; return unary_math(x, c, in, out, 0); }
+FN(floor) { (void)s; return unary_math(x, c, in, out, 1); }
+FN(truncate) { (void)s; return unary_math(x, c, in, out, 2); }
+FN(exp) { (void)s; return unary_math(x, c, in, out, 3); }
+FN(ln) { (void)s; return unary_math(x, c, in, out, 4); }
+FN(sqrt) { (void)s; return unary_math(x, c, in, out, 5); }
+
+static int num_arg(fp_ctx *x, const fp_node *c, int i, const fp_scope *s, const mn_fp_item **it,
+                   fp_coll *buf)
+{
+	if (arg(x, c, i, s, buf) || fp_singleton(x, c, buf, it))
+		return -1;
+	if (*it && (*it)->kind != MN_FP_INTEGER && (*it)->kind != MN_FP_DECIMAL)
+		return fp_fail(x, MN_EEVAL, c, "argument of %s() must be a number", c->name);
+	return 0;
+}
+
+FN(log)
+{
+	const mn_fp_item *it = NULL, *b = NULL;
+	fp_coll buf;
+	if (num_in(x, c, in, &it) || num_arg(x, c, 0, s, &b, &buf))
+		return -1;
+	if (!it || !b)
+		return 0;
+	double v = nv(it), base = nv(b);
+	if (v <= 0 || base <= 0 || base == 1)
+		return 0;
+	return push(x, out, dec_result(log(v) / log(base)));
+}
+
+FN(power)
+{
+	const mn_fp_item *it = NULL, *e = NULL;
+	fp_coll buf;
+	if (num_in(x, c, in, &it) || num_arg(x, c, 0, s, &e, &buf))
+		return -1;
+	if (!it || !e)
+		return 0;
+	double r = pow(nv(it), nv(e));
+	if (!isfinite(r))
+		return 0;
+	if (it->kind == MN_FP_INTEGER && e->kind == MN_FP_INTEGER && e->v.i >= 0 && fabs(r) < 9e15)
+		return push(x, out, fp_make_int((int64_t)r));
+	return push(x, out, dec_result(r));
+}
+
+FN(round)
+{
+	const mn_fp_item *it = NULL;
+	int64_t p = 0;
+	if (num_in(x, c, in, &it))
+		return -1;
+	if (c->nargs) {
+		int r = int_arg(x, c, 0, s, &p);
+		if (r < 0)
+			return -1;
+		if (p < 0)
+			return fp_fail(x, MN_EEVAL, c, "round() precision must not be negative");
+	}
+	if (!it)
+		return 0;
+	if (p > 15)
+		p = 15;
+	return push(x, out, fp_make_dec(fp_round_scale(nv(it), (int)p), (int)p));
+}
+
+/* ---- tree ------------------------------------------------------------------ */
+
+FN(children)
+{
+	(void)c;
+	(void)s;
+	for (uint32_t k = 0; k < in->n; k++)
+		if (fp_children(x, &in->v[k], out))
+			return -1;
+	return 0;
+}
+
+FN(descendants)
+{
+	(void)c;
+	(void)s;
+	fp_coll work = *in;
+	while (work.n) {
+		fp_coll next = {0};
+		for (uint32_t k = 0; k < work.n; k++)
+			if (fp_children(x, &work.v[k], &next))
+				return -1;
+		if (fp_append(x, out, &next))
+			return -1;
+		work = next;
+	}
+	return 0;
+}
+
+/* ---- utility --------------------------------------------------------------- */
+
+FN(trace)
+{
+	const char *name;
+	size_t n;
+	int r = str_arg(x, c, 0, s, &name, &n);
+	if (r < 0)
+		return -1;
+	if (x->env && x->env->trace) {
+		mn_fp_result res;
+		memset(&res, 0, sizeof res);
+		res.c = *in;
+		if (c->nargs > 1) {
+			memset(&res.c, 0, sizeof res.c);
+			for (uint32_t k = 0; k < in->n; k++) {
+				fp_coll p;
+				if (lambda(x, c, 1, in, k, s, NULL, &p) || fp_append(x, &res.c, &p))
+					return -1;
+			}
+		}
+		char *nm = mn_arena_strndup(x->a, r ? "" : name, r ? 0 : n);
+		if (!nm)
+			return fp_fail(x, MN_ENOMEM, c, "out of memory");
+		x->env->trace(x->env->trace_payload, nm, &res);
+	}
+	return fp_append(x, out, in);
+}
+
+static int now_value(fp_ctx *x, const fp_node *c, mn_datetime *dt)
+{
+	if (!x->env || !x->env->has_now)
+		return fp_fail(x, MN_EEVAL, c, "%s() needs the evaluation date (set the clock)", c->name);
+	*dt = x->env->now;
+	return 0;
+}
+
+FN(now)
+{
+	mn_datetime dt;
+	(void)in;
+	(void)s;
+	if (now_value(x, c, &dt))
+		return -1;
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_DATETIME);
+	dt.kind = MN_DT_DATETIME;
+	it.v.dt = dt;
+	return fp_push(x, out, &it);
+}
+
+FN(today)
+{
+	mn_datetime dt;
+	(void)in;
+	(void)s;
+	if (now_value(x, c, &dt))
+		return -1;
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_DATE);
+	dt.kind = MN_DT_DATE;
+	if (dt.precision > MN_DT_DAY)
+		dt.precision = MN_DT_DAY;
+	dt.has_tz = false;
+	dt.hour = dt.minute = dt.second = 0;
+	dt.millisecond = 0;
+	it.v.dt = dt;
+	return fp_push(x, out, &it);
+}
+
+FN(timeOfDay)
+{
+	mn_datetime dt;
+	(void)in;
+	(void)s;
+	if (now_value(x, c, &dt))
+		return -1;
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_TIME);
+	dt.kind = MN_DT_TIME;
+	dt.has_tz = false;
+	dt.year = 0;
+	dt.month = dt.day = 0;
+	if (dt.precision < MN_DT_HOUR)
+		dt.precision = MN_DT_HOUR;
+	it.v.dt = dt;
+	return fp_push(x, out, &it);
+}
+
+/* type(): a {namespace, name} object built in the arena. */
+static mn_json *typeinfo_json(fp_ctx *x, const char *ns, const char *name)
+{
+	mn_json *o = mn_arena_calloc(x->a, 1, sizeof *o);
+	mn_json_member *m = mn_arena_calloc(x->a, 2, sizeof *m);
+	if (!o || !m)
+		return NULL;
+	o->type = MN_JSON_OBJECT;
+	o->n = 2;
+	o->u.members = m;
+	m[0].key = "namespace";
+	m[0].key_len = 9;
+	m[0].value.type = MN_JSON_STRING;
+	m[0].value.u.s = ns;
+	m[0].value.n = (uint32_t)strlen(ns);
+	m[1].key = "name";
+	m[1].key_len = 4;
+	m[1].value.type = MN_JSON_STRING;
+	m[1].value.u.s = name;
+	m[1].value.n = (uint32_t)strlen(name);
+	return o;
+}
+
+FN(type)
+{
+	(void)c;
+	(void)s;
+	for (uint32_t k = 0; k < in->n; k++) {
+		const mn_fp_item *it = &in->v[k];
+		bool fhir = it->ftype || it->kind == MN_FP_NODE;
+		mn_json *o = typeinfo_json(x, fhir ? "FHIR" : "System", mn_fp_item_type(it));
+		if (!o)
+			return fp_fail(x, MN_ENOMEM, c, "out of memory");
+		mn_fp_item r;
+		fp_item_init(&r, MN_FP_NODE);
+		r.node = o;
+		r.flags = FPI_TYPEINFO;
+		if (fp_push(x, out, &r))
+			return -1;
+	}
+	return 0;
+}
+
+FN(not)
+{
+	(void)s;
+	int t = fp_truth(x, c, in);
+	if (t < -1)
+		return -1;
+	if (t < 0)
+		return 0;
+	return push_bool(x, out, !t);
+}
+
+FN(aggregate)
+{
+	fp_coll total = {0};
+	if (c->nargs > 1 && arg(x, c, 1, s, &total))
+		return -1;
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		fp_coll t = total;
+		if (lambda(x, c, 0, in, k, s, &t, &r))
+			return -1;
+		total = r;
+	}
+	return fp_append(x, out, &total);
+}
+
+typedef struct sort_key { const mn_fp_item *v[8]; } sort_key;
+
+static int sort_cmp(const sort_key *a, const sort_key *b, const bool *desc, int nkeys)
+{
+	for (int k = 0; k < nkeys; k++) {
+		const mn_fp_item *p = a->v[k], *q = b->v[k];
+		if (!p && !q)
+			continue;
+		if (!p)
+			return -1;
+		if (!q)
+			return 1;
+		int cmp = 0;
+		if (fp_compare(p, q, &cmp) != 0)
+			cmp = 0;
+		if (cmp)
+			return desc[k] ? -cmp : cmp;
+	}
+	return 0;
+}
+
+FN(sort)
+{
+	uint32_t n = in->n;
+	if (n == 0)
+		return 0;
+	int nkeys = c->nargs ? c->nargs : 1;
+	if (nkeys > 8)
+		return fp_fail(x, MN_EEVAL, c, "sort() takes at most 8 keys");
+	sort_key *keys = mn_arena_calloc(x->a, n, sizeof *keys);
+	uint32_t *idx = mn_arena_alloc(x->a, n * sizeof *idx);
+	uint32_t *tmp = mn_arena_alloc(x->a, n * sizeof *tmp);
+	bool desc[8] = {0};
+	if (!keys || !idx || !tmp)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		idx[i] = i;
+		if (!c->nargs) {
+			keys[i].v[0] = &in->v[i];
+			continue;
+		}
+		for (int k = 0; k < nkeys; k++) {
+			const fp_node *e = c->args[k];
+			if (e->kind == FN_NEG) {
+				desc[k] = true;
+				e = e->left;
+			}
+			fp_scope sc;
+			sc.self.v = &in->v[i];
+			sc.self.n = sc.self.cap = 1;
+			sc.index = i;
+			sc.total = s->total;
+			fp_coll r = {0};
+			const mn_fp_item *v;
+			if (fp_eval(x, e, &sc, &r) || fp_singleton(x, e, &r, &v))
+				return -1;
+			keys[i].v[k] = v;
+		}
+	}
+	/* stable merge sort of idx */
+	for (uint32_t w = 1; w < n; w *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+			uint32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			uint32_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = sort_cmp(&keys[idx[j]], &keys[idx[i]], desc, nkeys) < 0 ? idx[j++] : idx[i++];
+			while (i < mid)
+				tmp[k++] = idx[i++];
+			while (j < hi)
+				tmp[k++] = idx[j++];
+		}
+		memcpy(idx, tmp, n * sizeof *idx);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (fp_push(x, out, &in->v[idx[i]]))
+			return -1;
+	return 0;
+}
+
+/* ---- boundaries and precision -------------------------------------------- */
+
+static int dt_digits(const mn_datetime *d)
+{
+	if (d->kind == MN_DT_TIME) {
+		static const int t[] = {0, 0, 0, 0, 2, 4, 6, 9};
+		return t[d->precision];
+	}
+	static const int v[] = {0, 4, 6, 8, 10, 12, 14, 17};
+	return v[d->precision];
+}
+
+static int digits_to_prec(const mn_datetime *d, int64_t p)
+{
+	if (d->kind == MN_DT_TIME) {
+		switch (p) {
+		case 2: return MN_DT_HOUR;
+		case 4: return MN_DT_MINUTE;
+		case 6: return MN_DT_SECOND;
+		case 9: return MN_DT_MILLISECOND;
+		default: return -1;
+		}
+	}
+	switch (p) {
+	case 4: return MN_DT_YEAR;
+	case 6: return MN_DT_MONTH;
+	case 8: return MN_DT_DAY;
+	case 10: return MN_DT_HOUR;
+	case 12: return MN_DT_MINUTE;
+	case 14: return MN_DT_SECOND;
+	case 17: return MN_DT_MILLISECOND;
+	default: return -1;
+	}
+}
+
+static int boundary(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                    bool high)
+{
+	const mn_fp_item *it = NULL;
+	int64_t p = -1;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (c->nargs) {
+		int r = int_arg(x, c, 0, s, &p);
+		if (r < 0)
+			return -1;
+	}
+	if (!it)
+		return 0;
+	mn_fp_item q;
+	if (it->kind == MN_FP_INTEGER || it->kind == MN_FP_DECIMAL || it->kind == MN_FP_QUANTITY ||
+	    fp_as_quantity(it, &q)) {
+		if (it->kind == MN_FP_NODE)
+			it = &q;
+		if (p < 0 && c->nargs)
+			return 0;
+		if (p < 0)
+			p = 8;
+		if (p > 28)
+			return 0;
+		double v = nv(it);
+		int sc = it->kind == MN_FP_INTEGER ? 0 : it->scale;
+		double half = 0.5 * pow(10.0, -sc);
+		double b = high ? v + half : v - half;
+		double f = pow(10.0, (double)p);
+		double r;
+		if (fabs(b) < 1.0 / f)
+			r = b < 0 ? -0.0 : 0.0;
+		else
+			r = p > 15 ? b : (high ? ceil(b * f - 1e-9) / f : floor(b * f + 1e-9) / f);
+		if (it->kind == MN_FP_QUANTITY)
+			return push(x, out, fp_make_quantity(r, (int)p, it->unit, (it->flags & FPI_CALENDAR) != 0));
+		return push(x, out, fp_make_dec(r, (int)p));
+	}
+	if (it->kind == MN_FP_DATE || it->kind == MN_FP_DATETIME || it->kind == MN_FP_TIME) {
+		mn_datetime d = it->v.dt;
+		int prec = p < 0 ? (d.kind == MN_DT_DATE ? MN_DT_DAY : MN_DT_MILLISECOND)
+		                 : digits_to_prec(&d, p);
+		if (prec < 0 || (d.kind == MN_DT_DATE && prec > MN_DT_DAY))
+			return 0;
+		/* fill the missing fields with their lowest or highest values */
+		if (d.precision < MN_DT_MONTH)
+			d.month = high ? 12 : 1;
+		if (d.precision < MN_DT_DAY) {
+			int y = d.year, m = d.month;
+			static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+			int last = dm[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+			d.day = (int8_t)(high ? last : 1);
+		}
+		if (d.precision < MN_DT_HOUR)
+			d.hour = high ? 23 : 0;
+		if (d.precision < MN_DT_MINUTE && d.precision < MN_DT_HOUR)
+			d.minute = high ? 59 : 0;
+		if (d.precision < MN_DT_SECOND)
+			d.second = high ? 59 : 0;
+		if (d.precision < MN_DT_MILLISECOND)
+			d.millisecond = high ? 999 : 0;
+		if (d.kind == MN_DT_DATETIME && !d.has_tz && prec >= MN_DT_HOUR) {
+			d.has_tz = true;
+			d.tz_minutes = high ? -12 * 60 : 14 * 60;
+		}
+		d.precision = (uint8_t)prec;
+		mn_fp_item r;
+		fp_item_init(&r, it->kind);
+		r.v.dt = d;
+		return fp_push(x, out, &r);
+	}
+	return 0;
+}
+
+FN(lowBoundary) { return boundary(x, c, in, s, out, false); }
+FN(highBoundary) { return boundary(x, c, in, s, out, true); }
+
+FN(precision)
+{
+	const mn_fp_item *it = NULL;
+	(void)s;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (!it)
+		return 0;
+	if (it->kind == MN_FP_DECIMAL || it->kind == MN_FP_QUANTITY)
+		return push(x, out, fp_make_int(it->scale));
+	if (it->kind == MN_FP_INTEGER)
+		return push(x, out, fp_make_int(0));
+	if (it->kind == MN_FP_DATE || it->kind == MN_FP_DATETIME || it->kind == MN_FP_TIME)
+		return push(x, out, fp_make_int(dt_digits(&it->v.dt)));
+	return 0;
+}
+
+FN(comparable)
+{
+	const mn_fp_item *it = NULL, *o = NULL;
+	fp_coll buf;
+	mn_fp_item a, b;
+	if (single_in(x, c, in, &it) || arg(x, c, 0, s, &buf) || fp_singleton(x, c, &buf, &o))
+		return -1;
+	if (!it || !o)
+		return 0;
+	if (!fp_as_quantity(it, &a) || !fp_as_quantity(o, &b))
+		return fp_fail(x, MN_EEVAL, c, "comparable() needs quantities");
+	fp_unit ua, ub;
+	double va, vb;
+	bool ok = fp_quantity_normalize(&a, &ua, &va) && fp_quantity_normalize(&b, &ub, &vb) &&
+	          fp_ucum_same_dim(&ua, &ub);
+	return push_bool(x, out, ok);
+}
+
+/* ---- FHIR additions ------------------------------------------------------- */
+
+FN(extension)
+{
+	const char *url;
+	size_t n;
+	int r = str_arg(x, c, 0, s, &url, &n);
+	if (r)
+		return r < 0 ? -1 : 0;
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll exts = {0};
+		if (fp_member(x, NULL, &in->v[k], "extension", 9, &exts) < 0)
+			return -1;
+		for (uint32_t i = 0; i < exts.n; i++) {
+			const mn_json *node = exts.v[i].node;
+			const mn_json *u = node ? mn_json_get(node, "url") : NULL;
+			if (u && u->type == MN_JSON_STRING && u->n == n && memcmp(u->u.s, url, n) == 0 &&
+			    fp_push(x, out, &exts.v[i]))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+FN(hasValue)
+{
+	(void)s;
+	(void)c;
+	bool v = in->n == 1 && in->v[0].kind != MN_FP_NODE && !(in->v[0].flags & FPI_NOVALUE);
+	return push_bool(x, out, v);
+}
+
+FN(getValue)
+{
+	(void)s;
+	(void)c;
+	if (in->n == 1 && in->v[0].kind != MN_FP_NODE && !(in->v[0].flags & FPI_NOVALUE))
+		return fp_push(x, out, &in->v[0]);
+	return 0;
+}
+
+static const mn_json *find_in_bundle(const mn_json *root, const char *ref, size_t n)
+{
+	const mn_json *entries = mn_json_get(root, "entry");
+	if (!entries || entries->type != MN_JSON_ARRAY)
+		return NULL;
+	for (uint32_t i = 0; i < entries->n; i++) {
+		const mn_json *e = &entries->u.items[i];
+		const mn_json *res = mn_json_get(e, "resource");
+		const mn_json *fu = mn_json_get(e, "fullUrl");
+		if (!res)
+			continue;
+		if (fu && fu->type == MN_JSON_STRING && fu->n == n && memcmp(fu->u.s, ref, n) == 0)
+			return res;
+		const char *rt = mn_json_get_string(res, "resourceType");
+		const char *id = mn_json_get_string(res, "id");
+		if (rt && id) {
+			size_t a = strlen(rt), b = strlen(id);
+			if (a + 1 + b <= n && memcmp(ref + n - (a + 1 + b), rt, a) == 0 &&
+			    ref[n - b - 1] == '/' && memcmp(ref + n - b, id, b) == 0 &&
+			    (a + 1 + b == n || ref[n - a - b - 2] == '/'))
+				return res;
+		}
+	}
+	return NULL;
+}
+
+FN(resolve)
+{
+	(void)s;
+	for (uint32_t k = 0; k < in->n; k++) {
+		const mn_fp_item *it = &in->v[k];
+		const char *ref = NULL;
+		size_t n = 0;
+		if (it->kind == MN_FP_STRING) {
+			ref = it->v.str.s;
+			n = it->v.str.n;
+		} else if (it->kind == MN_FP_NODE && it->node) {
+			const mn_json *r = mn_json_get(it->node, "reference");
+			if (r && r->type == MN_JSON_STRING) {
+				ref = r->u.s;
+				n = r->n;
+			}
+		}
+		if (!ref)
+			continue;
+		mn_fp_item t;
+		fp_item_init(&t, MN_FP_NODE);
+		if (x->kase) {
+			const mn_resource *r = mn_case_resolve(x->kase, ref, n, it->res);
+			if (!r)
+				continue;
+			t.node = r->json;
+			t.ftype = r->type ? r->type : fp_node_type(r->json, NULL);
+			t.res = r;
+		} else {
+			/* no case: contained resources and bundle entries of the context */
+			const mn_json *root = x->context.n ? x->context.v[0].node : NULL;
+			const mn_json *found = NULL;
+			if (root && ref[0] == '#') {
+				const mn_json *cont = mn_json_get(root, "contained");
+				for (uint32_t i = 0; cont && cont->type == MN_JSON_ARRAY && i < cont->n; i++) {
+					const mn_json *id = mn_json_get(&cont->u.items[i], "id");
+					if (id && id->type == MN_JSON_STRING && id->n == n - 1 &&
+					    memcmp(id->u.s, ref + 1, n - 1) == 0)
+						found = &cont->u.items[i];
+				}
+			} else if (root) {
+				found = find_in_bundle(root, ref, n);
+			}
+			if (!found)
+				continue;
+			t.node = found;
+			t.ftype = fp_node_type(found, NULL);
+		}
+		if (fp_push(x, out, &t))
+			return -1;
+	}
+	return 0;
+}
+
+static int member_codes(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *coding,
+                        int *result)
+{
+	const char *system = mn_json_get_string(coding, "system");
+	const char *code = mn_json_get_string(coding, "code");
+	if (!code)
+		return 0;
+	int r = x->env->member(x->env->member_payload, vs, system, code);
+	if (r < 0)
+		return fp_fail(x, MN_EEVAL, c, "unknown value set '%s'", vs);
+	if (r > 0)
+		*result = 1;
+	return 0;
+}
+
+FN(memberOf)
+{
+	const char *vs;
+	size_t n;
+	const mn_fp_item *it = NULL;
+	int r = str_arg(x, c, 0, s, &vs, &n);
+	if (r < 0 || single_in(x, c, in, &it))
+		return -1;
+	if (r || !it)
+		return 0;
+	if (!x->env || !x->env->member)
+		return fp_fail(x, MN_EEVAL, c, "memberOf() needs a terminology service");
+	char *v = mn_arena_strndup(x->a, vs, n);
+	if (!v)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	int result = 0;
+	if (it->kind == MN_FP_STRING) {
+		char *code = mn_arena_strndup(x->a, it->v.str.s, it->v.str.n);
+		if (!code)
+			return fp_fail(x, MN_ENOMEM, c, "out of memory");
+		int m = x->env->member(x->env->member_payload, v, NULL, code);
+		if (m < 0)
+			return fp_fail(x, MN_EEVAL, c, "unknown value set '%s'", v);
+		result = m > 0;
+	} else if (it->kind == MN_FP_NODE && it->node) {
+		const mn_json *codings = mn_json_get(it->node, "coding");
+		if (codings && codings->type == MN_JSON_ARRAY) {
+			for (uint32_t i = 0; i < codings->n; i++)
+				if (member_codes(x, c, v, &codings->u.items[i], &result))
+					return -1;
+		} else if (member_codes(x, c, v, it->node, &result)) {
+			return -1;
+		}
+	} else {
+		return 0;
+	}
+	return push_bool(x, out, result != 0);
+}
+
+FN(htmlChecks)
+{
+	(void)c;
+	(void)s;
+	(void)in;
+	return push_bool(x, out, true);
+}
+
+FN(conformsTo)
+{
+	const char *url;
+	size_t n;
+	const mn_fp_item *it = NULL;
+	int r = str_arg(x, c, 0, s, &url, &n);
+	if (r < 0 || single_in(x, c, in, &it))
+		return -1;
+	if (r || !it)
+		return 0;
+	static const char P[] = "http://hl7.org/fhir/StructureDefinition/";
+	size_t pl = sizeof P - 1;
+	if (n <= pl || memcmp(url, P, pl) != 0)
+		return fp_fail(x, MN_EEVAL, c, "unknown profile '%.*s'", (int)n, url);
+	const mn_fhir_type *t = mn_fhir_type_find(url + pl, n - pl);
+	if (!t)
+		return fp_fail(x, MN_EEVAL, c, "unknown profile '%.*s'", (int)n, url);
+	return push_bool(x, out, it->ftype && mn_fhir_type_is_a(it->ftype, t));
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+#define F(name, lo, hi, fl) {#name, lo, hi, fl, fn_##name}
+static const fp_func FUNCS[] = {
+	F(abs, 0, 0, 0), F(aggregate, 1, 2, 0), F(all, 1, 1, 0), F(allFalse, 0, 0, 0),
+	F(allTrue, 0, 0, 0), F(anyFalse, 0, 0, 0), F(anyTrue, 0, 0, 0), F(as, 1, 1, FPF_TYPEARG),
+	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
+	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
+	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
+	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
+	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
+	F(distinct, 0, 0, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
+	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
+	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
+	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
+	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
+	F(join, 0, 1, 0), F(last, 0, 0, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
+	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 1, 0), F(matchesFull, 1, 1, 0),
+	F(memberOf, 1, 1, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
+	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(replace, 2, 2, 0),
+	F(replaceMatches, 2, 2, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(select, 1, 1, 0),
+	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
+	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(supersetOf, 1, 1, 0),
+	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOfDay, 0, 0, 0), F(toBoolean, 0, 0, 0),
+	F(toChars, 0, 0, 0), F(toDate, 0, 0, 0), F(toDateTime, 0, 0, 0), F(toDecimal, 0, 0, 0),
+	F(toInteger, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),
+	F(today, 0, 0, 0), F(trace, 1, 2, 0), F(trim, 0, 0, 0), F(truncate, 0, 0, 0),
+	F(type, 0, 0, 0), F(unescape, 1, 1, 0), F(union, 1, 1, 0), F(upper, 0, 0, 0),
+	F(where, 1, 1, 0),
+};
+#undef F
+
+const fp_func *fp_func_table(size_t *n)
+{
+	*n = sizeof FUNCS / sizeof FUNCS[0];
+	return FUNCS;
+}
+
+const fp_func *fp_func_find(const char *name, size_t len)
+{
+	size_t lo = 0, hi = sizeof FUNCS / sizeof FUNCS[0];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *k = FUNCS[mid].name;
+		int c = strncmp(k, name, len);
+		if (c == 0 && k[len] != 0)
+			c = 1;
+		if (c == 0)
+			return &FUNCS[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

@@ -1,0 +1,914 @@
+/*
+ * value.c: the semantics of FHIRPath values, independent of evaluation.
+ *
+ * - Decimals are doubles with a scale (digits after the point) that comes
+ *   from the literal or the record's text and follows arithmetic; equality
+ *   compares at the finer scale, equivalence at the coarser one, so that
+ *   1.10 = 1.1 and 1.2 / 1.8 ~ 0.67 behave as the specification says.
+ * - Dates, dateTimes and times compare field by field down to the coarser
+ *   precision; equal so far with different precisions is "empty" (unknown).
+ *   Seconds and milliseconds are one precision level (10:30:00 = 10:30:00.0).
+ *   Values with zones are normalised to UTC; a value with a zone against one
+ *   without is unknown when the time of day matters.
+ * - Quantities compare through ucum.c (4 'g' = 4000 'mg'); calendar
+ *   durations (1 week) equal their UCUM counterparts from week down;
+ *   year and month are not comparable with 'a' and 'mo'.
+ * - Text forms: toString(), literal text and JSON output.
+ */
+#include "fhirpath/fhirpath_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out);
+
+void fp_item_init(mn_fp_item *it, mn_fp_kind kind)
+{
+	memset(it, 0, sizeof *it);
+	it->kind = (uint8_t)kind;
+}
+
+mn_fp_item fp_make_bool(bool b)
+{
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_BOOLEAN);
+	it.v.b = b;
+	return it;
+}
+
+mn_fp_item fp_make_int(int64_t i)
+{
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_INTEGER);
+	it.v.i = i;
+	return it;
+}
+
+mn_fp_item fp_make_dec(double d, int scale)
+{
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_DECIMAL);
+	it.v.d = d;
+	it.scale = (int8_t)(scale < 0 ? 0 : scale > 20 ? 20 : scale);
+	return it;
+}
+
+mn_fp_item fp_make_str(const char *s, size_t n)
+{
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_STRING);
+	it.v.str.s = s;
+	it.v.str.n = (uint32_t)n;
+	return it;
+}
+
+mn_fp_item fp_make_quantity(double d, int scale, const char *unit, bool calendar)
+{
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_QUANTITY);
+	it.v.d = d;
+	it.scale = (int8_t)(scale < 0 ? 0 : scale > 20 ? 20 : scale);
+	it.unit = unit;
+	if (calendar)
+		it.flags |= FPI_CALENDAR;
+	return it;
+}
+
+int fp_decimal_scale(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	if (!dot)
+		return 0;
+	int k = 0;
+	for (const char *p = dot + 1; p < s + n && isdigit((unsigned char)*p); p++)
+		k++;
+	return k > 20 ? 20 : k;
+}
+
+double fp_round_scale(double d, int scale)
+{
+	if (scale > 15)
+		return d;
+	double f = pow(10.0, scale);
+	double r = round(d * f) / f;
+	return isfinite(r) ? r : d;
+}
+
+/* ---- dates and times --------------------------------------------------- */
+
+static int dig(const char *s, size_t n, size_t i, int count, int *v)
+{
+	int x = 0;
+	for (int k = 0; k < count; k++) {
+		if (i + (size_t)k >= n || !isdigit((unsigned char)s[i + (size_t)k]))
+			return -1;
+		x = x * 10 + (s[i + (size_t)k] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+static int days_in(int y, int m)
+{
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+/* time part "hh[:mm[:ss[.fff]]]" at i; returns the offset after it or 0. */
+static size_t parse_time_part(const char *s, size_t n, size_t i, mn_datetime *dt)
+{
+	int v;
+	if (dig(s, n, i, 2, &v) || v > 23)
+		return 0;
+	dt->hour = (int8_t)v;
+	dt->precision = MN_DT_HOUR;
+	i += 2;
+	if (i < n && s[i] == ':') {
+		if (dig(s, n, i + 1, 2, &v) || v > 59)
+			return 0;
+		dt->minute = (int8_t)v;
+		dt->precision = MN_DT_MINUTE;
+		i += 3;
+		if (i < n && s[i] == ':') {
+			if (dig(s, n, i + 1, 2, &v) || v > 59)
+				return 0;
+			dt->second = (int8_t)v;
+			dt->precision = MN_DT_SECOND;
+			i += 3;
+			if (i < n && s[i] == '.') {
+				i++;
+				int ms = 0, k = 0;
+				while (i < n && isdigit((unsigned char)s[i])) {
+					if (k < 3)
+						ms = ms * 10 + (s[i] - '0');
+					k++;
+					i++;
+				}
+				if (k == 0)
+					return 0;
+				for (int j = k; j < 3; j++)
+					ms *= 10;
+				dt->millisecond = (int16_t)ms;
+				dt->precision = MN_DT_MILLISECOND;
+			}
+		}
+	}
+	return i;
+}
+
+/* want: MN_DT_DATE, MN_DT_DATETIME, MN_DT_TIME, or 0 (date without 'T',
+ * dateTime with). A dateTime may stop after the date ("2015", "2015T"). */
+mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out)
+{
+	mn_datetime dt;
+	memset(&dt, 0, sizeof dt);
+	size_t i = 0;
+	int v;
+	if (want == MN_DT_TIME) {
+		dt.kind = MN_DT_TIME;
+		i = parse_time_part(s, n, 0, &dt);
+		if (!i || i != n)
+			return MN_EUSAGE;
+		*out = dt;
+		return MN_OK;
+	}
+	if (dig(s, n, 0, 4, &v))
+		return MN_EUSAGE;
+	dt.year = (int16_t)v;
+	dt.month = dt.day = 1;
+	dt.precision = MN_DT_YEAR;
+	i = 4;
+	if (i < n && s[i] == '-') {
+		if (dig(s, n, i + 1, 2, &v) || v < 1 || v > 12)
+			return MN_EUSAGE;
+		dt.month = (int8_t)v;
+		dt.precision = MN_DT_MONTH;
+		i += 3;
+		if (i < n && s[i] == '-') {
+			if (dig(s, n, i + 1, 2, &v) || v < 1 || v > days_in(dt.year, dt.month))
+				return MN_EUSAGE;
+			dt.day = (int8_t)v;
+			dt.precision = MN_DT_DAY;
+			i += 3;
+		}
+	}
+	bool has_t = i < n && s[i] == 'T';
+	if (want == 0)
+		want = has_t ? MN_DT_DATETIME : MN_DT_DATE;
+	dt.kind = (uint8_t)want;
+	if (want == MN_DT_DATE) {
+		if (i != n)
+			return MN_EUSAGE;
+		*out = dt;
+		return MN_OK;
+	}
+	if (has_t) {
+		i++;
+		if (i < n && isdigit((unsigned char)s[i])) {
+			if (dt.precision != MN_DT_DAY)
+				return MN_EUSAGE;
+			size_t j = parse_time_part(s, n, i, &dt);
+			if (!j)
+				return MN_EUSAGE;
+			i = j;
+		}
+	}
+	if (i < n && s[i] == 'Z') {
+		dt.has_tz = true;
+		dt.tz_minutes = 0;
+		i++;
+	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		int hh, mm;
+		if (dig(s, n, i + 1, 2, &hh) || i + 3 >= n || s[i + 3] != ':' || dig(s, n, i + 4, 2, &mm) ||
+		    hh > 14 || mm > 59)
+			return MN_EUSAGE;
+		dt.has_tz = true;
+		dt.tz_minutes = (int16_t)((hh * 60 + mm) * (s[i] == '-' ? -1 : 1));
+		i += 6;
+	}
+	if (i != n)
+		return MN_EUSAGE;
+	*out = dt;
+	return MN_OK;
+}
+
+static int64_t civil_days(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t yy = yoe + era * 400;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+/* Milliseconds since the epoch of the local fields (zone not applied). */
+static int64_t local_ms(const mn_datetime *d)
+{
+	int64_t days = d->kind == MN_DT_TIME ? 0 : civil_days(d->year, d->month, d->day);
+	return ((days * 24 + d->hour) * 60 + d->minute) * 60000LL + d->second * 1000LL + d->millisecond;
+}
+
+static void set_local_ms(mn_datetime *d, int64_t ms)
+{
+	int64_t days = ms >= 0 ? ms / 86400000LL : -((-ms + 86399999LL) / 86400000LL);
+	int64_t rest = ms - days * 86400000LL;
+	if (d->kind != MN_DT_TIME) {
+		int y, m, dd;
+		from_days(days, &y, &m, &dd);
+		d->year = (int16_t)y;
+		d->month = (int8_t)m;
+		d->day = (int8_t)dd;
+	}
+	d->hour = (int8_t)(rest / 3600000);
+	d->minute = (int8_t)(rest / 60000 % 60);
+	d->second = (int8_t)(rest / 1000 % 60);
+	d->millisecond = (int16_t)(rest % 1000);
+}
+
+int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount)
+{
+	if (prec == MN_DT_YEAR) {
+		int64_t y = dt->year + amount;
+		if (y < 1 || y > 9999)
+			return -1;
+		dt->year = (int16_t)y;
+		if (dt->precision >= MN_DT_DAY && dt->day > days_in(dt->year, dt->month))
+			dt->day = (int8_t)days_in(dt->year, dt->month);
+		return 0;
+	}
+	if (prec == MN_DT_MONTH) {
+		int64_t total = (int64_t)dt->year * 12 + (dt->month - 1) + amount;
+		if (total < 12 || total > 9999 * 12 + 11)
+			return -1;
+		dt->year = (int16_t)(total / 12);
+		dt->month = (int8_t)(total % 12 + 1);
+		if (dt->day > days_in(dt->year, dt->month))
+			dt->day = (int8_t)days_in(dt->year, dt->month);
+		return 0;
+	}
+	int64_t unit = prec == MN_DT_DAY ? 86400000LL : prec == MN_DT_HOUR ? 3600000LL
+	               : prec == MN_DT_MINUTE ? 60000LL : prec == MN_DT_SECOND ? 1000LL : 1;
+	if (amount > INT64_MAX / unit / 4 || amount < -(INT64_MAX / unit / 4))
+		return -1;
+	int64_t ms = local_ms(dt) + amount * unit;
+	if (dt->kind == MN_DT_TIME) {
+		ms %= 86400000LL;
+		if (ms < 0)
+			ms += 86400000LL;
+	}
+	mn_datetime r = *dt;
+	set_local_ms(&r, ms);
+	if (r.kind != MN_DT_TIME && (r.year < 1 || r.year > 9999))
+		return -1;
+	*dt = r;
+	return 0;
+}
+
+/* Field values by precision level (second and millisecond merged). */
+static int64_t field(const mn_datetime *d, int p)
+{
+	switch (p) {
+	case MN_DT_YEAR: return d->year;
+	case MN_DT_MONTH: return d->month;
+	case MN_DT_DAY: return d->day;
+	case MN_DT_HOUR: return d->hour;
+	case MN_DT_MINUTE: return d->minute;
+	default: return d->second * 1000 + d->millisecond;
+	}
+}
+
+int fp_datetime_compare(const mn_datetime *a0, const mn_datetime *b0, int *cmp)
+{
+	mn_datetime a = *a0, b = *b0;
+	bool ta = a.kind == MN_DT_TIME, tb = b.kind == MN_DT_TIME;
+	if (ta != tb)
+		return -1;
+	int pa = a.precision > MN_DT_SECOND ? MN_DT_SECOND : a.precision;
+	int pb = b.precision > MN_DT_SECOND ? MN_DT_SECOND : b.precision;
+	int first = ta ? MN_DT_HOUR : MN_DT_YEAR;
+	if (!ta && (pa >= MN_DT_HOUR || pb >= MN_DT_HOUR)) {
+		if (a.has_tz && b.has_tz) {
+			if (pa >= MN_DT_HOUR && a.tz_minutes) {
+				set_local_ms(&a, local_ms(&a) - a.tz_minutes * 60000LL);
+				a.tz_minutes = 0;
+			}
+			if (pb >= MN_DT_HOUR && b.tz_minutes) {
+				set_local_ms(&b, local_ms(&b) - b.tz_minutes * 60000LL);
+				b.tz_minutes = 0;
+			}
+		} else if (a.has_tz != b.has_tz && pa >= MN_DT_HOUR && pb >= MN_DT_HOUR) {
+			/* one zoned, one not: unknown unless the dates already differ */
+			for (int p = MN_DT_YEAR; p <= MN_DT_DAY; p++) {
+				int64_t x = field(&a, p), y = field(&b, p);
+				if (x != y) {
+					*cmp = x < y ? -1 : 1;
+					return 0;
+				}
+			}
+			return 1;
+		}
+	}
+	int common = pa < pb ? pa : pb;
+	for (int p = first; p <= common; p++) {
+		int64_t x = field(&a, p), y = field(&b, p);
+		if (x != y) {
+			*cmp = x < y ? -1 : 1;
+			return 0;
+		}
+	}
+	if (pa != pb)
+		return 1;
+	*cmp = 0;
+	return 0;
+}
+
+/* ---- numbers ----------------------------------------------------------- */
+
+bool fp_parse_decimal(const char *s, size_t n, double *d, int *scale, bool *is_int, int64_t *iv)
+{
+	size_t i = 0;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		i++;
+	size_t ds = i;
+	while (i < n && isdigit((unsigned char)s[i]))
+		i++;
+	if (i == ds)
+		return false;
+	bool integer = true;
+	if (i < n && s[i] == '.') {
+		i++;
+		size_t fs = i;
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++;
+		if (i == fs)
+			return false;
+		integer = false;
+	}
+	if (i != n || n > 120)
+		return false;
+	char buf[128];
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	*d = strtod(buf, NULL);
+	*scale = fp_decimal_scale(s, n);
+	*is_int = integer;
+	if (integer && iv) {
+		errno = 0;
+		long long v = strtoll(buf, NULL, 10);
+		*iv = v;
+		if (errno == ERANGE)
+			*is_int = false;
+	}
+	return true;
+}
+
+static const char *const CAL_NAMES[] = {NULL, "year", "month", "day", "hour", "minute",
+                                        "second", "millisecond"};
+
+int fp_calendar_unit(const char *s, size_t n)
+{
+	if (n && s[n - 1] == 's' && !(n == 1))
+		n--;
+	for (int p = MN_DT_YEAR; p <= MN_DT_MILLISECOND; p++) {
+		size_t k = strlen(CAL_NAMES[p]);
+		if (k == n && memcmp(s, CAL_NAMES[p], n) == 0)
+			return p;
+	}
+	if (n == 4 && memcmp(s, "week", 4) == 0)
+		return 8;  /* week: 7 days */
+	return 0;
+}
+
+const char *fp_calendar_name(int p)
+{
+	if (p == 8)
+		return "week";
+	return p >= MN_DT_YEAR && p <= MN_DT_MILLISECOND ? CAL_NAMES[p] : "";
+}
+
+bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *out)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	size_t i = 0;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		i++;
+	while (i < n && (isdigit((unsigned char)s[i]) || s[i] == '.'))
+		i++;
+	double d;
+	int scale;
+	bool is_int;
+	if (!fp_parse_decimal(s, i, &d, &scale, &is_int, NULL))
+		return false;
+	size_t j = i;
+	while (j < n && s[j] == ' ')
+		j++;
+	if (j == n) {
+		*out = fp_make_quantity(d, scale, "1", false);
+		return true;
+	}
+	if (j == i)
+		return false;
+	if (s[j] == '\'') {
+		if (n - j < 2 || s[n - 1] != '\'')
+			return false;
+		const char *u = mn_arena_strndup(a, s + j + 1, n - j - 2);
+		if (!u)
+			return false;
+		*out = fp_make_quantity(d, scale, u, false);
+		return true;
+	}
+	int cal = fp_calendar_unit(s + j, n - j);
+	if (!cal)
+		return false;
+	const char *u = mn_arena_strndup(a, s + j, n - j);
+	if (!u)
+		return false;
+	*out = fp_make_quantity(d, scale, u, true);
+	return true;
+}
+
+/* ---- equality ---------------------------------------------------------- */
+
+bool fp_is_string_like(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_STRING;
+}
+
+static bool is_number(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER || it->kind == MN_FP_DECIMAL;
+}
+
+static double num(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER ? (double)it->v.i : it->v.d;
+}
+
+static int num_scale(const mn_fp_item *it)
+{
+	return it->kind == MN_FP_INTEGER ? 0 : it->scale;
+}
+
+static int dec_cmp_at(double a, double b, int scale)
+{
+	double x = fp_round_scale(a, scale), y = fp_round_scale(b, scale);
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+bool fp_as_quantity(const mn_fp_item *it, mn_fp_item *q)
+{
+	if (it->kind == MN_FP_QUANTITY) {
+		*q = *it;
+		return true;
+	}
+	if (it->kind != MN_FP_NODE || !it->node || it->node->type != MN_JSON_OBJECT)
+		return false;
+	if (it->ftype) {
+		const mn_fhir_type *qt = mn_fhir_type_find("Quantity", 8);
+		if (qt && !mn_fhir_type_is_a(it->ftype, qt))
+			return false;
+	}
+	const mn_json *v = mn_json_get(it->node, "value");
+	if (!v || v->type != MN_JSON_NUMBER)
+		return false;
+	const char *code = mn_json_get_string(it->node, "code");
+	const char *unit = mn_json_get_string(it->node, "unit");
+	const char *system = mn_json_get_string(it->node, "system");
+	const char *u = NULL;
+	bool cal = false;
+	if (code && (!system || strcmp(system, "http://unitsofmeasure.org") == 0))
+		u = code;
+	else if (unit && fp_calendar_unit(unit, strlen(unit))) {
+		u = unit;
+		cal = true;
+	} else if (code)
+		u = code;
+	else if (unit)
+		u = unit;
+	else
+		u = "1";
+	char buf[64];
+	size_t n = v->n < sizeof buf - 1 ? v->n : sizeof buf - 1;
+	memcpy(buf, v->u.s, n);
+	buf[n] = 0;
+	*q = fp_make_quantity(strtod(buf, NULL), fp_decimal_scale(v->u.s, v->n), u, cal);
+	q->node = it->node;
+	q->res = it->res;
+	return true;
+}
+
+/* Value of a quantity in a common comparison base: *group 1 for calendar
+ * year/month (in months), 2 otherwise (via UCUM). Returns false when the
+ * unit is unknown. */
+static bool quantity_base(const mn_fp_item *q, int *group, fp_unit *u, double *v)
+{
+	if (q->flags & FPI_CALENDAR) {
+		int p = fp_calendar_unit(q->unit, strlen(q->unit));
+		if (p == MN_DT_YEAR || p == MN_DT_MONTH) {
+			*group = 1;
+			*v = q->v.d * (p == MN_DT_YEAR ? 12 : 1);
+			memset(u, 0, sizeof *u);
+			u->ok = true;
+			u->factor = 1;
+			return true;
+		}
+	}
+	*group = 2;
+	return fp_quantity_normalize(q, u, v);
+}
+
+/* 0 ok (cmp set), 1 not comparable. scale >= 0: compare at that scale
+ * (equivalence); scale < 0: exactly, -1 - scale being the finer scale for
+ * values in the same unit (equality, order). */
+static int quantity_cmp(const mn_fp_item *a, const mn_fp_item *b, int *cmp, int scale)
+{
+	if (a->unit && b->unit && strcmp(a->unit, b->unit) == 0 &&
+	    ((a->flags ^ b->flags) & FPI_CALENDAR) == 0) {
+		*cmp = dec_cmp_at(a->v.d, b->v.d, scale >= 0 ? scale : -1 - scale);
+		return 0;
+	}
+	int ga, gb;
+	fp_unit ua, ub;
+	double va, vb;
+	if (!quantity_base(a, &ga, &ua, &va) || !quantity_base(b, &gb, &ub, &vb) || ga != gb)
+		return 1;
+	if (ga == 2 && !fp_ucum_same_dim(&ua, &ub))
+		return 1;
+	/* compare in a's unit: exactly (up to binary rounding of the unit
+	 * factors) for equality and order, at the coarser scale for equivalence */
+	double f = ga == 2 ? ua.factor : 1;
+	double x = va / f, y = vb / f;
+	double diff = fabs(x - y), mag = fmax(fabs(x), fabs(y));
+	if (diff <= mag * 1e-12) {
+		*cmp = 0;
+		return 0;
+	}
+	*cmp = scale >= 0 ? dec_cmp_at(x, y, scale) : (x < y ? -1 : 1);
+	return 0;
+}
+
+static bool json_equal(const mn_json *a, const mn_json *b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case MN_JSON_NUMBER: {
+		char x[64], y[64];
+		size_t n = a->n < 63 ? a->n : 63, m = b->n < 63 ? b->n : 63;
+		memcpy(x, a->u.s, n);
+		x[n] = 0;
+		memcpy(y, b->u.s, m);
+		y[m] = 0;
+		return strtod(x, NULL) == strtod(y, NULL);
+	}
+	case MN_JSON_STRING:
+		return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
+	case MN_JSON_ARRAY:
+		if (a->n != b->n)
+			return false;
+		for (uint32_t i = 0; i < a->n; i++)
+			if (!json_equal(&a->u.items[i], &b->u.items[i]))
+				return false;
+		return true;
+	case MN_JSON_OBJECT:
+		if (a->n != b->n)
+			return false;
+		for (uint32_t i = 0; i < a->n; i++) {
+			const mn_json_member *m = &a->u.members[i];
+			const mn_json *o = mn_json_getn(b, m->key, m->key_len);
+			if (!o || !json_equal(&m->value, o))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+int fp_equal(const mn_fp_item *a, const mn_fp_item *b)
+{
+	if ((a->flags | b->flags) & FPI_NOVALUE)
+		return -1;
+	if (is_number(a) && is_number(b)) {
+		if (a->kind == MN_FP_INTEGER && b->kind == MN_FP_INTEGER)
+			return a->v.i == b->v.i;
+		int s = num_scale(a) > num_scale(b) ? num_scale(a) : num_scale(b);
+		return dec_cmp_at(num(a), num(b), s) == 0;
+	}
+	mn_fp_item qa, qb;
+	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && fp_as_quantity(a, &qa) &&
+	    fp_as_quantity(b, &qb)) {
+		int cmp, s = qa.scale > qb.scale ? qa.scale : qb.scale;
+		if (quantity_cmp(&qa, &qb, &cmp, -1 - s))
+			return -1;
+		return cmp == 0;
+	}
+	if (a->kind != b->kind) {
+		if ((a->kind == MN_FP_DATE && b->kind == MN_FP_DATETIME) ||
+		    (a->kind == MN_FP_DATETIME && b->kind == MN_FP_DATE)) {
+			int cmp, r = fp_datetime_compare(&a->v.dt, &b->v.dt, &cmp);
+			return r == 0 ? cmp == 0 : r == 1 ? -1 : 0;
+		}
+		return 0;
+	}
+	switch (a->kind) {
+	case MN_FP_BOOLEAN:
+		return a->v.b == b->v.b;
+	case MN_FP_STRING:
+		return a->v.str.n == b->v.str.n && memcmp(a->v.str.s, b->v.str.s, a->v.str.n) == 0;
+	case MN_FP_DATE:
+	case MN_FP_DATETIME:
+	case MN_FP_TIME: {
+		int cmp, r = fp_datetime_compare(&a->v.dt, &b->v.dt, &cmp);
+		return r == 0 ? cmp == 0 : r == 1 ? -1 : 0;
+	}
+	case MN_FP_NODE:
+		if (a->node == b->node)
+			return 1;
+		if (!a->node || !b->node)
+			return 0;
+		return json_equal(a->node, b->node);
+	default:
+		return 0;
+	}
+}
+
+static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < na && isspace((unsigned char)a[i]) && (i == 0 || isspace((unsigned char)a[i - 1])))
+			i++;
+		while (j < nb && isspace((unsigned char)b[j]) && (j == 0 || isspace((unsigned char)b[j - 1])))
+			j++;
+		if (i >= na || j >= nb)
+			break;
+		int x = tolower((unsigned char)a[i]), y = tolower((unsigned char)b[j]);
+		if (isspace(x))
+			x = ' ';
+		if (isspace(y))
+			y = ' ';
+		if (x != y)
+			return false;
+		i++;
+		j++;
+	}
+	while (i < na && isspace((unsigned char)a[i]))
+		i++;
+	while (j < nb && isspace((unsigned char)b[j]))
+		j++;
+	return i >= na && j >= nb;
+}
+
+bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
+{
+	if ((a->flags | b->flags) & FPI_NOVALUE)
+		return (a->flags & b->flags & FPI_NOVALUE) != 0;
+	if (is_number(a) && is_number(b)) {
+		int s = num_scale(a) < num_scale(b) ? num_scale(a) : num_scale(b);
+		return dec_cmp_at(num(a), num(b), s) == 0;
+	}
+	mn_fp_item qa, qb;
+	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && fp_as_quantity(a, &qa) &&
+	    fp_as_quantity(b, &qb)) {
+		int cmp, s = qa.scale < qb.scale ? qa.scale : qb.scale;
+		if (quantity_cmp(&qa, &qb, &cmp, s))
+			return false;
+		return cmp == 0;
+	}
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case MN_FP_STRING:
+		return str_equivalent(a->v.str.s, a->v.str.n, b->v.str.s, b->v.str.n);
+	case MN_FP_DATE:
+	case MN_FP_DATETIME:
+	case MN_FP_TIME: {
+		int cmp;
+		return fp_datetime_compare(&a->v.dt, &b->v.dt, &cmp) == 0 && cmp == 0;
+	}
+	default:
+		return fp_equal(a, b) == 1;
+	}
+}
+
+int fp_compare(const mn_fp_item *a, const mn_fp_item *b, int *cmp)
+{
+	if ((a->flags | b->flags) & FPI_NOVALUE)
+		return 1;
+	if (is_number(a) && is_number(b)) {
+		if (a->kind == MN_FP_INTEGER && b->kind == MN_FP_INTEGER) {
+			*cmp = a->v.i < b->v.i ? -1 : a->v.i > b->v.i;
+			return 0;
+		}
+		int s = num_scale(a) > num_scale(b) ? num_scale(a) : num_scale(b);
+		*cmp = dec_cmp_at(num(a), num(b), s);
+		return 0;
+	}
+	mn_fp_item qa, qb;
+	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && fp_as_quantity(a, &qa) &&
+	    fp_as_quantity(b, &qb)) {
+		int s = qa.scale > qb.scale ? qa.scale : qb.scale;
+		return quantity_cmp(&qa, &qb, cmp, -1 - s) ? 1 : 0;
+	}
+	if (a->kind == MN_FP_STRING && b->kind == MN_FP_STRING) {
+		size_t n = a->v.str.n < b->v.str.n ? a->v.str.n : b->v.str.n;
+		int c = memcmp(a->v.str.s, b->v.str.s, n);
+		if (c == 0)
+			c = a->v.str.n < b->v.str.n ? -1 : a->v.str.n > b->v.str.n;
+		*cmp = c < 0 ? -1 : c > 0;
+		return 0;
+	}
+	bool da = a->kind == MN_FP_DATE || a->kind == MN_FP_DATETIME;
+	bool db = b->kind == MN_FP_DATE || b->kind == MN_FP_DATETIME;
+	if ((da && db) || (a->kind == MN_FP_TIME && b->kind == MN_FP_TIME))
+		return fp_datetime_compare(&a->v.dt, &b->v.dt, cmp);
+	return -1;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+int fp_write_decimal(mn_buf *b, double d, int scale)
+{
+	if (scale > 17)
+		scale = 17;
+	if (!isfinite(d))
+		return mn_buf_puts(b, "0");
+	if (fabs(d) >= 1e21)
+		return mn_buf_printf(b, "%.17g", d);
+	return mn_buf_printf(b, "%.*f", scale, d);
+}
+
+static size_t format_dt(const mn_datetime *d, char *o, size_t sz)
+{
+	size_t n = 0;
+	int p = d->precision;
+	if (d->kind != MN_DT_TIME) {
+		n += (size_t)snprintf(o + n, sz - n, "%04d", d->year);
+		if (p >= MN_DT_MONTH)
+			n += (size_t)snprintf(o + n, sz - n, "-%02d", d->month);
+		if (p >= MN_DT_DAY)
+			n += (size_t)snprintf(o + n, sz - n, "-%02d", d->day);
+		if (d->kind == MN_DT_DATE)
+			return n;
+		if (p < MN_DT_HOUR) {
+			n += (size_t)snprintf(o + n, sz - n, "T");
+			return n;
+		}
+		n += (size_t)snprintf(o + n, sz - n, "T");
+	}
+	if (p >= MN_DT_HOUR)
+		n += (size_t)snprintf(o + n, sz - n, "%02d", d->hour);
+	if (p >= MN_DT_MINUTE)
+		n += (size_t)snprintf(o + n, sz - n, ":%02d", d->minute);
+	if (p >= MN_DT_SECOND)
+		n += (size_t)snprintf(o + n, sz - n, ":%02d", d->second);
+	if (p >= MN_DT_MILLISECOND)
+		n += (size_t)snprintf(o + n, sz - n, ".%03d", d->millisecond);
+	if (d->kind == MN_DT_DATETIME && d->has_tz) {
+		if (d->tz_minutes == 0)
+			n += (size_t)snprintf(o + n, sz - n, "Z");
+		else {
+			int t = d->tz_minutes < 0 ? -d->tz_minutes : d->tz_minutes;
+			n += (size_t)snprintf(o + n, sz - n, "%c%02d:%02d", d->tz_minutes < 0 ? '-' : '+',
+			                      t / 60, t % 60);
+		}
+	}
+	return n;
+}
+
+size_t fp_format_datetime(const mn_datetime *d, char *o, size_t sz);
+size_t fp_format_datetime(const mn_datetime *d, char *o, size_t sz)
+{
+	return format_dt(d, o, sz);
+}
+
+int fp_write_quantity_unit(mn_buf *b, const mn_fp_item *it)
+{
+	if (it->flags & FPI_CALENDAR)
+		return mn_buf_puts(b, it->unit);
+	mn_buf_putc(b, '\'');
+	mn_buf_puts(b, it->unit ? it->unit : "1");
+	return mn_buf_putc(b, '\'');
+}
+
+/* The text of a JSON scalar node as written in the record. */
+static const char *node_text(const mn_fp_item *it, size_t *len)
+{
+	if (it->node && (it->node->type == MN_JSON_NUMBER || it->node->type == MN_JSON_STRING)) {
+		*len = it->node->n;
+		return it->node->u.s;
+	}
+	return NULL;
+}
+
+const char *fp_to_string(mn_arena *a, const mn_fp_item *it, size_t *len)
+{
+	char tmp[96];
+	size_t n;
+	switch (it->kind) {
+	case MN_FP_BOOLEAN:
+		*len = it->v.b ? 4 : 5;
+		return it->v.b ? "true" : "false";
+	case MN_FP_STRING:
+		*len = it->v.str.n;
+		return it->v.str.s;
+	case MN_FP_INTEGER:
+		n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)it->v.i);
+		break;
+	case MN_FP_DECIMAL: {
+		const char *t = it->ftype ? node_text(it, len) : NULL;
+		if (t && it->node->type == MN_JSON_NUMBER)
+			return t;
+		mn_buf b = MN_BUF_INIT;
+		fp_write_decimal(&b, it->v.d, it->scale);
+		char *r = mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
+		*len = b.len;
+		mn_buf_free(&b);
+		return r;
+	}
+	case MN_FP_DATE:
+	case MN_FP_DATETIME:
+	case MN_FP_TIME:
+		n = format_dt(&it->v.dt, tmp, sizeof tmp);
+		break;
+	case MN_FP_QUANTITY: {
+		mn_buf b = MN_BUF_INIT;
+		fp_write_decimal(&b, it->v.d, it->scale);
+		mn_buf_putc(&b, ' ');
+		fp_write_quantity_unit(&b, it);
+		char *r = mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
+		*len = b.len;
+		mn_buf_free(&b);
+		return r;
+	}
+	default:
+		return NULL;
+	}
+	*len = n;
+	return mn_arena_strndup(a, tmp, n);
+}
