@@ -405,28 +405,21 @@ static uint8_t sys_kind_of_name(const char *n)
 	return 0;
 }
 
-/* Resolve a type specifier (once per call site would be nicer; the work is a
- * binary search). Returns -1 with an execution error for unknown types. */
-int fp_resolve_type(fp_ctx *x, const fp_node *at, const fp_typespec *t)
+void fp_typespec_resolve(fp_typespec *t)
 {
-	fp_typespec *m = (fp_typespec *)t;
-	if (m->ftype || m->syskind)
-		return 0;
 	bool sys = !t->ns || strcmp(t->ns, "System") == 0;
 	bool fhir = !t->ns || strcmp(t->ns, "FHIR") == 0;
-	if (!sys && !fhir)
-		return fp_fail(x, MN_EEVAL, at, "unknown type namespace '%s'", t->ns);
-	const mn_fhir_type *ft = fhir ? mn_fhir_type_find(t->name, strlen(t->name)) : NULL;
-	uint8_t sk = sys ? sys_kind_of_name(t->name) : 0;
-	if (!ft && !sk) {
-		if (t->ns && strcmp(t->ns, "System") == 0)
-			return 0;  /* System.Patient: a valid question, never true */
+	t->ftype = fhir ? mn_fhir_type_find(t->name, strlen(t->name)) : NULL;
+	t->syskind = sys ? sys_kind_of_name(t->name) : 0;
+	/* System.Patient is a valid question that is never true */
+	t->unknown = (!sys && !fhir) || (!t->ftype && !t->syskind && !(t->ns && sys));
+}
+
+int fp_resolve_type(fp_ctx *x, const fp_node *at, const fp_typespec *t)
+{
+	if (t->unknown)
 		return fp_fail(x, MN_EEVAL, at, "unknown type '%s%s%s'", t->ns ? t->ns : "",
 		               t->ns ? "." : "", t->name);
-	}
-	/* benign race: every thread writes the same values */
-	m->ftype = ft;
-	m->syskind = sk;
 	return 0;
 }
 

@@ -59,6 +59,7 @@ typedef struct fp_typespec {
 	const char *ns;              /* "System", "FHIR" or NULL when unqualified */
 	const mn_fhir_type *ftype;   /* the FHIR type when the name is one */
 	uint8_t syskind;             /* mn_fp_kind of the System type, 0 when none */
+	bool unknown;                /* names no type: an execution error when used */
 } fp_typespec;
 
 /* ---- AST ----------------------------------------------------------------- */
@@ -177,6 +178,9 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
               size_t len, fp_coll *out);
 const mn_fhir_type *fp_node_type(const mn_json *node, const mn_fhir_type *declared);
 bool fp_type_matches(const mn_fp_item *it, const fp_typespec *t, bool exact);
+/* Resolve at compile time (fills ftype, syskind, unknown). */
+void fp_typespec_resolve(fp_typespec *t);
+/* At evaluation: -1 with an execution error when t names no type. */
 int fp_resolve_type(fp_ctx *x, const fp_node *at, const fp_typespec *t);
 int fp_truth(fp_ctx *x, const fp_node *at, const fp_coll *c);  /* 1, 0, -1 empty; <-1 error */
 int fp_singleton(fp_ctx *x, const fp_node *at, const fp_coll *c, const mn_fp_item **out);

@@ -139,8 +139,9 @@ static mn_status parse_typespec(parser *p, fp_typespec **out)
 	} else {
 		t->name = mn_arena_strndup(p->e->arena, first.text, first.len);
 	}
-	if (!t->name || (t->ns == NULL && first.len && 0))
+	if (!t->name)
 		return nomem(p);
+	fp_typespec_resolve(t);
 	*out = t;
 	return MN_OK;
 }

@@ -1,0 +1,680 @@
+/*
+ * test_fhirpath.c: unit tests of the FHIRPath engine, one block per area:
+ * syntax errors and their positions, limits, semantic checks, literals and
+ * operators, three-valued logic, dates and calendar arithmetic, quantities
+ * and units, functions, typed navigation of FHIR JSON (choice types,
+ * primitive extensions, type filters), the case API with provenance and
+ * resolve(), the environment (clock, variables, terminology, trace) and the
+ * result API.
+ */
+#include "fhirpath/fhirpath_int.h"
+#include "mednec/fhirpath.h"
+#include "test.h"
+
+static mn_fp_env *ENV;
+static mn_arena *A;
+
+static const char *PATIENT =
+	"{\"resourceType\":\"Patient\",\"id\":\"p1\",\"active\":true,"
+	"\"name\":[{\"use\":\"official\",\"family\":\"Doe\",\"given\":[\"Jane\",\"Q\"]},"
+	"{\"use\":\"nickname\",\"given\":[null,\"JJ\"],\"_given\":[{\"extension\":[{\"url\":\"http://x/e\","
+	"\"valueString\":\"ext\"}]},null]}],"
+	"\"gender\":\"female\",\"birthDate\":\"1980-02-29\",\"_birthDate\":{\"extension\":[{\"url\":"
+	"\"http://hl7.org/fhir/StructureDefinition/patient-birthTime\",\"valueDateTime\":"
+	"\"1980-02-29T10:00:00Z\"}]},"
+	"\"deceasedBoolean\":false,"
+	"\"contained\":[{\"resourceType\":\"Organization\",\"id\":\"o1\",\"name\":\"Acme\"}],"
+	"\"managingOrganization\":{\"reference\":\"#o1\"}}";
+
+static const char *BUNDLE =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"fullUrl\":\"urn:uuid:11111111-1111-1111-1111-111111111111\",\"resource\":"
+	"{\"resourceType\":\"Patient\",\"id\":\"pat\",\"birthDate\":\"1970-05-01\"}},"
+	"{\"fullUrl\":\"urn:uuid:22222222-2222-2222-2222-222222222222\",\"resource\":"
+	"{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/pat\"},"
+	"\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"G90.522\"}]},"
+	"\"onsetDateTime\":\"2020-01-15\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
+	"\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]},"
+	"\"subject\":{\"reference\":\"Patient/pat\"},\"effectiveDateTime\":\"2026-11-01\","
+	"\"valueQuantity\":{\"value\":185,\"unit\":\"lb\",\"system\":\"http://unitsofmeasure.org\","
+	"\"code\":\"[lb_av]\"}}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\","
+	"\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
+	"\"subject\":{\"reference\":\"Patient/pat\"},\"effectiveDateTime\":\"2026-10-01\","
+	"\"valueQuantity\":{\"value\":120.50,\"unit\":\"mmHg\",\"system\":\"http://unitsofmeasure.org\","
+	"\"code\":\"mm[Hg]\"}}}]}";
+
+static mn_json *parse_json(const char *text)
+{
+	mn_json *j = NULL;
+	mn_error err;
+	if (mn_json_parse(A, "t.json", text, strlen(text), &j, &err) != MN_OK)
+		return NULL;
+	return j;
+}
+
+/* Evaluate on a resource; the result rendered as "a, b, c" or "ERR:<status>". */
+static const char *ev(const char *expr, const mn_json *res)
+{
+	static char out[4096];
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	if (!e) {
+		snprintf(out, sizeof out, "ERR:%s", mn_status_name(err.code));
+		return out;
+	}
+	mn_fp_result *r;
+	mn_status st = mn_fp_eval(e, ENV, res, A, &r, &err);
+	if (st != MN_OK) {
+		snprintf(out, sizeof out, "ERR:%s", mn_status_name(st));
+		mn_fp_expr_free(e);
+		return out;
+	}
+	mn_buf b = MN_BUF_INIT;
+	for (size_t i = 0; i < mn_fp_result_count(r); i++) {
+		if (i)
+			mn_buf_puts(&b, ", ");
+		mn_fp_item_write_text(mn_fp_result_item(r, i), &b);
+	}
+	snprintf(out, sizeof out, "%s", mn_buf_cstr(&b));
+	mn_buf_free(&b);
+	mn_fp_expr_free(e);
+	return out;
+}
+
+#define EV(expr, want) CHECK_STR(ev(expr, NULL), want)
+#define EVP(expr, want) CHECK_STR(ev(expr, pat), want)
+
+static mn_status compile_status(const char *expr, mn_error *err)
+{
+	mn_fp_expr *e = mn_fp_compile(expr, -1, err);
+	mn_fp_expr_free(e);
+	return e ? MN_OK : err->code;
+}
+
+static void test_syntax_errors(void)
+{
+	mn_error err;
+	CHECK_INT(compile_status("2 + 2 /", &err), MN_ESYNTAX);
+	CHECK(strstr(err.message, "near '<end>'") != NULL);
+	CHECK_INT(compile_status("2 + 2 /* open", &err), MN_ESYNTAX);
+	CHECK_INT(err.column, 7);
+	CHECK_INT(compile_status("name.given)", &err), MN_ESYNTAX);
+	CHECK_INT(err.column, 11);
+	CHECK(strstr(err.message, "near ')'") != NULL);
+	CHECK_INT(compile_status("'unterminated", &err), MN_ESYNTAX);
+	CHECK_INT(compile_status("a # b", &err), MN_ESYNTAX);
+	CHECK_INT(err.column, 3);
+	CHECK_INT(compile_status("@2020-13-01", &err), MN_ESYNTAX);
+	CHECK_INT(compile_status("", &err), MN_ESYNTAX);
+	CHECK_INT(compile_status("'\\q'", &err), MN_ESYNTAX);
+	CHECK_INT(compile_status("$thisx", &err), MN_ESYNTAX);
+	CHECK_INT(compile_status("x.(y)", &err), MN_ESYNTAX);
+	/* columns count characters, not bytes */
+	CHECK_INT(compile_status("'\xc3\xa9' + )", &err), MN_ESYNTAX);
+	CHECK_INT(err.column, 7);
+	/* keywords may name elements and functions where no operator fits */
+	CHECK_INT(compile_status("repeat(contains)", &err), MN_OK);
+	CHECK_INT(compile_status("x.contains('a') and y", &err), MN_OK);
+	mn_fp_expr *e = mn_fp_compile("1 + 1 garbage", 5, &err);
+	CHECK(e != NULL);
+	if (e)
+		CHECK_STR(mn_fp_expr_source(e), "1 + 1");
+	mn_fp_expr_free(e);
+}
+
+static void test_semantic_errors(void)
+{
+	mn_error err;
+	CHECK_INT(compile_status("name.nosuchfn()", &err), MN_ESEMANTIC);
+	CHECK(strstr(err.message, "nosuchfn") != NULL);
+	CHECK_INT(err.column, 6);
+	CHECK_INT(compile_status("substring()", &err), MN_ESEMANTIC);
+	CHECK_INT(compile_status("count(1)", &err), MN_ESEMANTIC);
+	/* paths that start with a resource type are checked against the model */
+	CHECK_INT(compile_status("Patient.nmae", &err), MN_ESEMANTIC);
+	CHECK(strstr(err.message, "Patient") != NULL);
+	CHECK_INT(compile_status("Observation.valueQuantity", &err), MN_ESEMANTIC);
+	CHECK(strstr(err.message, "use 'value'") != NULL);
+	CHECK_INT(compile_status("Observation.value.ofType(Quantity).unitt", &err), MN_ESEMANTIC);
+	CHECK_INT(compile_status("Observation.component.where(code.exists()).valueQuantity", &err),
+	          MN_ESEMANTIC);
+	CHECK_INT(compile_status("Observation.component.value.ofType(Quantity).value", &err), MN_OK);
+	CHECK_INT(compile_status("Bundle.entry.resource.ofType(Condition).code", &err), MN_OK);
+	CHECK_INT(compile_status("Questionnaire.item.item.item.linkId", &err), MN_OK);
+}
+
+static void test_limits(void)
+{
+	mn_error err;
+	char *deep = malloc(20002);
+	memset(deep, '(', 10000);
+	deep[10000] = '1';
+	memset(deep + 10001, ')', 10000);
+	deep[20001] = 0;
+	CHECK_INT(compile_status(deep, &err), MN_ELIMIT);
+	memset(deep, '-', 10000);
+	deep[10000] = '1';
+	deep[10001] = 0;
+	CHECK_INT(compile_status(deep, &err), MN_ELIMIT);
+	/* a long chain of operators is limited too, not a stack overflow */
+	char *chain = malloc(60000);
+	size_t n = 0;
+	for (int i = 0; i < 10000 && n < 59990; i++)
+		n += (size_t)snprintf(chain + n, 60000 - n, "1+");
+	chain[n++] = '1';
+	chain[n] = 0;
+	CHECK_INT(compile_status(chain, &err), MN_ELIMIT);
+	n = 0;
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(chain + n, 60000 - n, "a.");
+	chain[n++] = 'a';
+	chain[n] = 0;
+	CHECK_INT(compile_status(chain, &err), MN_ELIMIT);
+	/* a moderate chain is fine */
+	n = 0;
+	for (int i = 0; i < 200; i++)
+		n += (size_t)snprintf(chain + n, 60000 - n, "1+");
+	chain[n++] = '1';
+	chain[n] = 0;
+	CHECK_STR(ev(chain, NULL), "201");
+	char *big = malloc(MN_FP_MAX_EXPR_LEN + 10);
+	memset(big, ' ', MN_FP_MAX_EXPR_LEN + 9);
+	big[0] = '1';
+	big[MN_FP_MAX_EXPR_LEN + 9] = 0;
+	CHECK_INT(compile_status(big, &err), MN_ELIMIT);
+	free(big);
+	free(chain);
+	free(deep);
+	CHECK_INT(compile_status("1\0002", &err), MN_OK);  /* NUL-terminated: just "1" */
+	CHECK(mn_fp_compile("1\0002", 3, &err) == NULL);
+	CHECK_INT(err.code, MN_ESYNTAX);
+	/* collections grow until MN_FP_MAX_ITEMS, then stop with an error */
+	CHECK_STR(ev("(1|2|3).repeat($this)", NULL), "1, 2, 3");
+}
+
+static void test_literals_and_operators(void)
+{
+	EV("2 + 3 * 4", "14");
+	EV("(2 + 3) * 4", "20");
+	EV("7 div 2", "3");
+	EV("7 mod 2", "1");
+	EV("7 / 2", "3.5");
+	EV("1 / 0", "");
+	EV("-3.50 + 1", "-2.50");
+	EV("1.1 + 2.20", "3.30");
+	EV("0.1 + 0.2 = 0.3", "true");
+	EV("'a' + 'b' & {} & 'c'", "abc");
+	EV("'esc\\'aped\\n'.length()", "9");
+	EV("'\\u00e9t\\u00e9'.length()", "3");
+	EV("@2014-01-25", "@2014-01-25");
+	EV("@2014-01-25T10:30:00.123+02:00", "@2014-01-25T10:30:00.123+02:00");
+	EV("@T10:30", "@T10:30");
+	EV("4 'mg'", "4 'mg'");
+	EV("4 days", "4 days");
+	EV("{}", "");
+	EV("(1 | 2 | 2 | 3).count()", "3");
+	EV("1 in (1 | 2)", "true");
+	EV("(1 | 2) contains 3", "false");
+	EV("{} in (1 | 2)", "");
+	EV("1 = 1.0", "true");
+	EV("'abc' = 'ABC'", "false");
+	EV("'abc' ~ ' ABC '", "true");
+	EV("1.2 / 1.8 ~ 0.67", "true");
+	EV("(1 | 2) = (1 | 2)", "true");
+	EV("(1 | 2) = (2 | 1)", "false");
+	EV("(1 | 2) ~ (2 | 1)", "true");
+	EV("{} = 1", "");
+	EV("{} ~ {}", "true");
+	EV("'a' < 'b'", "true");
+	EV("1 < 'a'", "ERR:fhirpath-execution");
+	EV("(1 | 2) < 3", "ERR:fhirpath-execution");
+	EV("9223372036854775807 + 1", "ERR:fhirpath-execution");
+	EV("-(1)", "-1");
+	EV("-'a'", "ERR:fhirpath-execution");
+	EV("(1 | 2)[1]", "2");
+	EV("(1 | 2)[5]", "");
+	EV("1 is Integer", "true");
+	EV("1 is System.Integer", "true");
+	EV("1 as Decimal", "");
+	EV("1 is Nonsense", "ERR:fhirpath-execution");
+}
+
+static void test_logic(void)
+{
+	static const char *const V[] = {"true", "false", "{}"};
+	/* the truth tables of FHIRPath 2.0.0, section 6.5 */
+	static const char *const AND[3][3] = {{"true", "false", ""}, {"false", "false", "false"},
+	                                      {"", "false", ""}};
+	static const char *const OR[3][3] = {{"true", "true", "true"}, {"true", "false", ""},
+	                                     {"true", "", ""}};
+	static const char *const XOR[3][3] = {{"false", "true", ""}, {"true", "false", ""},
+	                                      {"", "", ""}};
+	static const char *const IMP[3][3] = {{"true", "false", ""}, {"true", "true", "true"},
+	                                      {"true", "", ""}};
+	char e[64];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			snprintf(e, sizeof e, "%s and %s", V[i], V[j]);
+			CHECK_STR(ev(e, NULL), AND[i][j]);
+			snprintf(e, sizeof e, "%s or %s", V[i], V[j]);
+			CHECK_STR(ev(e, NULL), OR[i][j]);
+			snprintf(e, sizeof e, "%s xor %s", V[i], V[j]);
+			CHECK_STR(ev(e, NULL), XOR[i][j]);
+			snprintf(e, sizeof e, "%s implies %s", V[i], V[j]);
+			CHECK_STR(ev(e, NULL), IMP[i][j]);
+		}
+	EV("false and (1|2).single()", "false");  /* short circuit */
+	EV("true or (1|2).single()", "true");
+	EV("(1|2) and true", "ERR:fhirpath-execution");
+	EV("'x' and true", "true");  /* a single non-boolean counts as true */
+	EV("{}.not()", "");
+	EV("true.not()", "false");
+	EV("iif(true, 'a', (1|2).single())", "a");
+	EV("iif({}, 'a', 'b')", "b");
+	EV("iif('x', 'a', 'b')", "ERR:fhirpath-semantic");
+}
+
+static void test_dates(void)
+{
+	EV("@2024-01-31 + 1 month", "@2024-02-29");
+	EV("@2023-01-31 + 1 month", "@2023-02-28");
+	EV("@2024-02-29 + 1 year", "@2025-02-28");
+	EV("@2024-03-31 - 1 month", "@2024-02-29");
+	EV("@2024-01-01 + 10 days", "@2024-01-11");
+	EV("@2024-01-01 + 2 weeks", "@2024-01-15");
+	EV("@2024-01-01 - 1 'd'", "@2023-12-31");
+	EV("@2024-01-01 + 1 'mo'", "ERR:fhirpath-execution");
+	EV("@2024-01-01T23:30:00Z + 1 hour", "@2024-01-02T00:30:00Z");
+	EV("@2024-01-01 + 7", "ERR:fhirpath-semantic");
+	EV("@2024-01 + 45 days", "@2024-02");
+	EV("@2024-01-01 < @2024-01-02", "true");
+	EV("@2024-01 < @2024-01-15", "");
+	EV("@2024-01 < @2024-02-15", "true");
+	EV("@2024-01-01T10:00:00+02:00 = @2024-01-01T08:00:00Z", "true");
+	EV("@2024-01-01T10:00:00 = @2024-01-01T10:00:00Z", "");
+	EV("@2024-01-01 = @2024-01-01T00:00:00", "");
+	EV("@2024-01-01 ~ @2024-01-01T00:00:00", "false");
+	EV("@T10:00 < @T10:00:01", "");
+	EV("@T10:00:00 = @T10:00:00.000", "true");
+	EV("'2024-05-06'.toDate() = @2024-05-06", "true");
+	EV("'2024-05-06T10:00:00Z'.toDateTime().toDate()", "@2024-05-06");
+	EV("'2024-02-30'.convertsToDate()", "false");
+	EV("@2024-05-06.toString()", "2024-05-06");
+	/* the clock is the environment's, never the wall clock */
+	EV("today()", "@2026-11-20");
+	EV("now()", "@2026-11-20T09:15:00.000-05:00");
+	EV("timeOfDay()", "@T09:15:00.000");
+	EV("today() - 3 months > @2026-08-01", "true");
+	mn_fp_env *bare = mn_fp_env_new();
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("today()", -1, &err);
+	mn_fp_result *r;
+	CHECK_INT(mn_fp_eval(e, bare, NULL, A, &r, &err), MN_EEVAL);
+	CHECK(strstr(err.message, "clock") != NULL);
+	CHECK_INT(mn_fp_eval(e, NULL, NULL, A, &r, &err), MN_EEVAL);
+	mn_fp_expr_free(e);
+	mn_fp_env_free(bare);
+}
+
+static void test_quantities(void)
+{
+	EV("4 'g' = 4000 'mg'", "true");
+	EV("4 'g' != 4040 'mg'", "true");
+	EV("4 'g' ~ 4040 'mg'", "true");
+	EV("1 'kg' > 2 '[lb_av]'", "true");
+	EV("185 '[lb_av]' < 84 'kg'", "true");
+	EV("1 'L' = 1000 'mL'", "true");
+	EV("5 'mL' < 1 'dL'", "true");
+	EV("120 'mm[Hg]' > 15 'kPa'", "true");
+	EV("90 'min' = 1.5 'h'", "true");
+	EV("2 'wk' = 14 days", "true");
+	EV("1 year = 12 months", "true");
+	EV("1 'a' = 1 year", "");
+	EV("1 'mo' = 1 month", "");
+	EV("1 'kg' = 1 'm'", "");
+	EV("1 'kg' < 1 'm'", "");
+	EV("180 'cm' = 1.8 'm'", "true");
+	EV("72 '[in_i]' > 180 'cm'", "true");
+	EV("50 '%' = 0.5 '1'", "true");
+	EV("2 'g/dL' = 20 'g/L'", "true");
+	EV("30 'kg/m2' = 3 'g/cm2'", "true");
+	EV("3 '10*3/uL' = 3000 '/uL'", "true");
+	EV("2.0 'cm' * 2.0 'm' = 0.040 'm2'", "true");
+	EV("4.0 'g' / 2.0 'm' = 2 'g/m'", "true");
+	EV("(3 'mg' + 2 'g').toString()", "2003 'mg'");
+	EV("5 'mg' * 2", "10 'mg'");
+	EV("'5 mg'.toQuantity()", "");
+	EV("'5 \\'mg\\''.toQuantity()", "5 'mg'");
+	EV("'1500 \\'mg\\''.toQuantity('g') = 1.5 'g'", "true");
+	EV("(-5.5 'mg').abs()", "5.5 'mg'");
+	EV("1 'cm'.comparable(1 '[in_i]')", "true");
+	EV("1 'cm'.comparable(1 's')", "false");
+	fp_unit u;
+	CHECK(fp_ucum_parse("mg", 2, &u) && u.factor > 0.00099 && u.factor < 0.00101);
+	CHECK(fp_ucum_parse("mL/min/{1.73_m2}", 16, &u));
+	CHECK(!fp_ucum_parse("mg//", 4, &u));
+	CHECK(!fp_ucum_parse("[nonsense]", 10, &u));
+	CHECK(!fp_ucum_parse("((((((((((((((((((m))))))))))))))))))", 38, &u));
+}
+
+static void test_functions(void)
+{
+	EV("(1 | 2 | 3).where($this > 1)", "2, 3");
+	EV("(1 | 2 | 3).select($this * 10)", "10, 20, 30");
+	EV("(1 | 2 | 3).where($index = 1)", "2");
+	EV("(1 | 2 | 3).all($this > 0)", "true");
+	EV("{}.all(false)", "true");
+	EV("(1 | 2 | 3).exists($this > 2)", "true");
+	EV("(true | false).allTrue()", "false");
+	EV("(true | false).anyTrue()", "true");
+	EV("(1 | 2).allTrue()", "ERR:fhirpath-execution");
+	EV("(1 | 2).subsetOf(1 | 2 | 3)", "true");
+	EV("(1 | 2 | 3).supersetOf(1 | 4)", "false");
+	EV("(1).combine(1).isDistinct()", "false");
+	EV("(1).combine(1).distinct()", "1");
+	EV("(1 | 2 | 3).first()", "1");
+	EV("(1 | 2 | 3).last()", "3");
+	EV("(1 | 2 | 3).tail()", "2, 3");
+	EV("(1 | 2 | 3).skip(2)", "3");
+	EV("(1 | 2 | 3).take(2)", "1, 2");
+	EV("(1 | 2 | 3).single()", "ERR:fhirpath-execution");
+	EV("(1 | 2 | 3).intersect(2 | 3 | 4)", "2, 3");
+	EV("(1 | 2 | 3).exclude(2)", "1, 3");
+	EV("(1 | 2).union(2 | 3)", "1, 2, 3");
+	EV("(1 | 2).combine(2 | 3)", "1, 2, 2, 3");
+	EV("(1 | 2 | 3).aggregate($this + $total, 0)", "6");
+	EV("(3 | 1 | 2).sort()", "1, 2, 3");
+	EV("(3 | 1 | 2).sort(-$this)", "3, 2, 1");
+	EV("('b' | 'a' | 'c').sort(-$this)", "c, b, a");
+	EV("'abcdef'.substring(2, 3)", "cde");
+	EV("'abcdef'.substring(10)", "");
+	EV("'h\xc3\xa9llo'.substring(1, 2)", "\xc3\xa9l");
+	EV("'h\xc3\xa9llo'.indexOf('l')", "2");
+	EV("'abc'.upper()", "ABC");
+	EV("'ABC'.lower()", "abc");
+	EV("'a,b,,c'.split(',').count()", "4");
+	EV("('a' | 'b').join('-')", "a-b");
+	EV("'  x y '.trim()", "x y");
+	EV("'abcabc'.replace('b', 'X')", "aXcaXc");
+	EV("'M54.5'.matches('^M54\\\\.[0-9]$')", "true");
+	EV("'G90.522'.matches('G90\\\\.5')", "true");
+	EV("'G90.522'.matchesFull('G90\\\\.5')", "false");
+	EV("'a1b22'.replaceMatches('[0-9]+', '#')", "a#b#");
+	EV("'2024-01-05'.replaceMatches('(\\\\d+)-(\\\\d+)-(\\\\d+)', '$3/$2/$1')", "05/01/2024");
+	EV("'x'.matches('(')", "ERR:fhirpath-execution");
+	EV("'abc'.toChars()", "a, b, c");
+	EV("'abc'.encode('base64').decode('base64')", "abc");
+	EV("'<a>'.escape('html')", "&lt;a&gt;");
+	EV("2.5.round()", "3");
+	EV("3.14159.round(2)", "3.14");
+	EV("2.power(10)", "1024");
+	EV("(-8).abs()", "8");
+	EV("16.sqrt()", "4");
+	EV("(-1).sqrt()", "");
+	EV("1.9.truncate()", "1");
+	EV("1.1.ceiling()", "2");
+	EV("(-1.1).floor()", "-2");
+	EV("100.log(10)", "2");
+	EV("'12'.toInteger() + 1", "13");
+	EV("'1.50'.toDecimal()", "1.50");
+	EV("'yes'.toBoolean()", "true");
+	EV("'maybe'.convertsToBoolean()", "false");
+	EV("1.5.toString()", "1.5");
+	EV("1.587.lowBoundary(2)", "1.58");
+	EV("1.587.highBoundary(2)", "1.59");
+	EV("@2014.highBoundary(6)", "@2014-12");
+	EV("1.58700.precision()", "5");
+	EV("1.type().name", "Integer");
+	EV("(1 | 2).trace('t').count()", "2");
+	EV("%unknownvar", "ERR:fhirpath-execution");
+	EV("%ucum", "http://unitsofmeasure.org");
+	EV("%`vs-x`", "http://hl7.org/fhir/ValueSet/x");
+	size_t n;
+	const fp_func *t = fp_func_table(&n);
+	for (size_t i = 1; i < n; i++)
+		CHECK_MSG(strcmp(t[i - 1].name, t[i].name) < 0, "table not sorted at %s", t[i].name);
+	for (size_t i = 0; i < n; i++)
+		CHECK(fp_func_find(t[i].name, strlen(t[i].name)) == &t[i]);
+	CHECK(fp_func_find("wher", 4) == NULL);
+	CHECK(fp_func_find("wherex", 6) == NULL);
+}
+
+static void test_navigation(void)
+{
+	const mn_json *pat = parse_json(PATIENT);
+	CHECK(pat != NULL);
+	EVP("Patient.name.given", "Jane, Q, , JJ");  /* the third has only an extension */
+	EVP("name.where(use = 'official').family", "Doe");
+	EVP("Patient.name.given.count()", "4");  /* the extension-only given counts */
+	EVP("name[1].given.first().hasValue()", "false");
+	EVP("name[1].given.first().extension.value", "ext");
+	EVP("name[1].given.select($this.hasValue())", "false, true");
+	EVP("birthDate", "@1980-02-29");
+	EVP("birthDate is date", "true");
+	EVP("birthDate is Date", "false");
+	EVP("birthDate.toString()", "1980-02-29");
+	EVP("birthDate.extension('http://hl7.org/fhir/StructureDefinition/patient-birthTime')"
+	    ".value", "@1980-02-29T10:00:00Z");
+	EVP("Patient.deceased", "false");
+	EVP("deceased is boolean", "true");
+	EVP("deceased.ofType(boolean)", "false");
+	EVP("deceased.ofType(dateTime)", "");
+	EVP("gender is code", "true");
+	EVP("gender is string", "true");
+	EVP("gender.as(string)", "");
+	EVP("Patient.nmae", "ERR:fhirpath-semantic");
+	EVP("name.nmae", "ERR:fhirpath-semantic");
+	EVP("name.given.nmae", "");  /* primitives have only id and extension */
+	EVP("Observation.status", "ERR:fhirpath-semantic");
+	EVP("contained.name", "Acme");
+	EVP("managingOrganization.resolve().name", "Acme");
+	EVP("children().count() > 5", "true");
+	EVP("descendants().where($this is Extension).count()", "2");
+	EVP("Patient.type().namespace + '.' + Patient.type().name", "FHIR.Patient");
+	EVP("active.type().name", "boolean");
+	EVP("%resource.id", "p1");
+	EVP("name.first().given.first() | name.last().family", "Jane");
+	EVP("conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')", "true");
+	EVP("conformsTo('http://example.org/x')", "ERR:fhirpath-execution");
+	/* the type filter at the start of a path needs the right context */
+	EVP("Condition.code", "ERR:fhirpath-semantic");
+	/* items keep their nodes */
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("name.family", -1, &err);
+	mn_fp_result *r;
+	CHECK_INT(mn_fp_eval(e, ENV, pat, A, &r, &err), MN_OK);
+	CHECK_INT(mn_fp_result_count(r), 1);
+	const mn_fp_item *it = mn_fp_result_item(r, 0);
+	CHECK(mn_fp_item_node(it) != NULL && mn_fp_item_node(it)->type == MN_JSON_STRING);
+	CHECK_STR(mn_fp_item_type(it), "string");
+	CHECK_INT(mn_fp_item_kind(it), MN_FP_STRING);
+	mn_fp_expr_free(e);
+	/* empty context */
+	CHECK_STR(ev("name.given", NULL), "");
+	CHECK_STR(ev("1 + 1", NULL), "2");
+}
+
+static int member_of(void *payload, const char *vs, const char *system, const char *code)
+{
+	int *calls = payload;
+	(*calls)++;
+	if (strcmp(vs, "http://example.org/vs/crps") != 0)
+		return -1;
+	return system && strcmp(system, "http://hl7.org/fhir/sid/icd-10-cm") == 0 && code &&
+	       strncmp(code, "G90.5", 5) == 0;
+}
+
+typedef struct trace_log { int calls; char last[64]; size_t n; } trace_log;
+
+static void tracer(void *payload, const char *name, const mn_fp_result *value)
+{
+	trace_log *t = payload;
+	t->calls++;
+	snprintf(t->last, sizeof t->last, "%s", name);
+	t->n = mn_fp_result_count(value);
+}
+
+static void test_case_api(void)
+{
+	mn_case *c = NULL;
+	mn_error err;
+	mn_status st = mn_case_load("bundle.json", BUNDLE, strlen(BUNDLE), &c, &err);
+	CHECK_MSG(st == MN_OK, "%s", err.message);
+	if (st != MN_OK)
+		return;
+	mn_fp_env_set_case(ENV, c);
+	int calls = 0;
+	mn_fp_env_set_terminology(ENV, member_of, &calls);
+	trace_log tl = {0, "", 0};
+	mn_fp_env_set_trace(ENV, tracer, &tl);
+	struct { const char *expr, *want; } T[] = {
+		{"Condition.code.coding.code", "G90.522"},
+		{"Observation.count()", "2"},
+		{"Observation.where(value > 100 '[lb_av]').id", "o1"},
+		{"Observation.where(value.ofType(Quantity) > 15 'kPa').id", "o2"},
+		{"Observation.value.ofType(Quantity).value", "185, 120.50"},
+		{"Observation.where(effective.ofType(dateTime) >= today() - 30 days).id", "o1"},
+		{"Observation.subject.resolve().birthDate", "@1970-05-01, @1970-05-01"},
+		{"Condition.code.memberOf('http://example.org/vs/crps')", "true"},
+		{"Condition.code.coding.memberOf('http://example.org/vs/crps')", "true"},
+		{"Observation.first().code.memberOf('http://example.org/vs/crps')", "false"},
+		{"Condition.code.memberOf('http://example.org/vs/unknown')", "ERR:fhirpath-execution"},
+		{"Observation.trace('obs', id).count()", "2"},
+		{"Patient.birthDate + 1 year", "@1971-05-01"},
+		{"Condition.onset.ofType(dateTime) < @2021", "true"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
+		CHECK_MSG(e != NULL, "%s: %s", T[i].expr, err.message);
+		if (!e)
+			continue;
+		mn_fp_result *r;
+		st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
+		mn_buf b = MN_BUF_INIT;
+		if (st != MN_OK)
+			mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
+		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+			if (k)
+				mn_buf_puts(&b, ", ");
+			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
+		}
+		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s', want '%s'", T[i].expr,
+		          mn_buf_cstr(&b), T[i].want);
+		mn_buf_free(&b);
+		mn_fp_expr_free(e);
+	}
+	CHECK(calls >= 3);
+	CHECK_INT(tl.calls, 1);
+	CHECK_STR(tl.last, "obs");
+	CHECK_INT(tl.n, 2);
+
+	/* provenance: every item read from the record names its resource */
+	mn_fp_expr *e = mn_fp_compile("Observation.value.ofType(Quantity).value | Condition.code "
+	                              "| Observation.subject.resolve()", -1, &err);
+	mn_fp_result *r;
+	CHECK_INT(mn_fp_eval_case(e, ENV, c, A, &r, &err), MN_OK);
+	CHECK_INT(mn_fp_result_count(r), 4);
+	const char *ids[] = {"o1", "o2", "c1", "pat"};
+	for (size_t k = 0; k < 4 && k < mn_fp_result_count(r); k++) {
+		const mn_resource *res = mn_fp_item_resource(mn_fp_result_item(r, k));
+		CHECK(res != NULL);
+		if (res)
+			CHECK_STR(res->id, ids[k]);
+	}
+	/* results feed later evaluations and variables */
+	mn_fp_expr *e2 = mn_fp_compile("ofType(decimal).where($this > 150).count()", -1, &err);
+	mn_fp_result *r2;
+	CHECK_INT(mn_fp_eval_items(e2, ENV, r, A, &r2, &err), MN_OK);
+	CHECK_INT(mn_fp_result_count(r2), 1);
+	CHECK_INT(mn_fp_item_integer(mn_fp_result_item(r2, 0)), 1);
+	mn_fp_result *slice = mn_fp_result_slice(r, 1, 10, A);
+	CHECK_INT(mn_fp_result_count(slice), 3);
+	CHECK_INT(mn_fp_env_set_result(ENV, "vals", slice), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(ENV, "who", "Jane"), MN_OK);
+	mn_fp_expr *e3 = mn_fp_compile("%vals.count() & ' ' & %who", -1, &err);
+	mn_fp_result *r3;
+	CHECK_INT(mn_fp_eval_case(e3, ENV, c, A, &r3, &err), MN_EEVAL);  /* & needs strings */
+	mn_fp_expr_free(e3);
+	e3 = mn_fp_compile("%vals.count().toString() & ' ' & %who", -1, &err);
+	CHECK_INT(mn_fp_eval_case(e3, ENV, c, A, &r3, &err), MN_OK);
+	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r3, 0), NULL), "3 Jane");
+	mn_fp_expr_free(e3);
+	mn_fp_expr_free(e2);
+	mn_fp_expr_free(e);
+	mn_fp_env_set_case(ENV, NULL);
+	mn_fp_env_set_terminology(ENV, NULL, NULL);
+	mn_fp_env_set_trace(ENV, NULL, NULL);
+	mn_case_free(c);
+}
+
+static void test_result_api(void)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("true | 5 | 2.50 | 'x\"y' | @2014-01-25 | @T10:00 | 4 'mg' | 3 days",
+	                              -1, &err);
+	mn_fp_result *r;
+	CHECK_INT(mn_fp_eval(e, ENV, NULL, A, &r, &err), MN_OK);
+	CHECK_INT(mn_fp_result_count(r), 8);
+	CHECK_INT(mn_fp_result_truth(r), MN_EEVAL);
+	const char *json[] = {"true", "5", "2.50", "\"x\\\"y\"", "\"@2014-01-25\"", "\"@T10:00\"",
+	                      "\"4 'mg'\"", "\"3 days\""};
+	const char *types[] = {"Boolean", "Integer", "Decimal", "String", "Date", "Time", "Quantity",
+	                       "Quantity"};
+	for (size_t i = 0; i < 8; i++) {
+		mn_buf b = MN_BUF_INIT;
+		const mn_fp_item *it = mn_fp_result_item(r, i);
+		mn_fp_item_write_json(it, &b);
+		CHECK_STR(mn_buf_cstr(&b), json[i]);
+		CHECK_STR(mn_fp_item_type(it), types[i]);
+		CHECK(mn_fp_item_resource(it) == NULL);
+		CHECK(mn_fp_item_node(it) == NULL);
+		mn_buf_free(&b);
+	}
+	CHECK(mn_fp_item_boolean(mn_fp_result_item(r, 0)));
+	CHECK_INT(mn_fp_item_integer(mn_fp_result_item(r, 1)), 5);
+	CHECK(mn_fp_item_number(mn_fp_result_item(r, 2)) == 2.5);
+	CHECK_STR(mn_fp_item_unit(mn_fp_result_item(r, 6)), "mg");
+	CHECK_INT(mn_fp_item_datetime(mn_fp_result_item(r, 4))->day, 25);
+	CHECK(mn_fp_result_item(r, 8) == NULL);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("1 = 1", -1, &err);
+	CHECK_INT(mn_fp_eval(e, ENV, NULL, A, &r, &err), MN_OK);
+	CHECK_INT(mn_fp_result_truth(r), 1);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("{}", -1, &err);
+	CHECK_INT(mn_fp_eval(e, ENV, NULL, A, &r, &err), MN_OK);
+	CHECK_INT(mn_fp_result_truth(r), -1);
+	CHECK_INT(mn_fp_eval(e, ENV, NULL, NULL, &r, &err), MN_EUSAGE);
+	mn_fp_expr_free(e);
+	/* the error of a failed evaluation is located */
+	e = mn_fp_compile("1 + (2 | 3)", -1, &err);
+	CHECK_INT(mn_fp_eval(e, ENV, NULL, A, &r, &err), MN_EEVAL);
+	CHECK_INT(err.column, 3);
+	mn_fp_expr_free(e);
+}
+
+int main(void)
+{
+	A = mn_arena_new();
+	ENV = mn_fp_env_new();
+	mn_datetime now;
+	mn_error err;
+	CHECK(mn_datetime_parse("2026-11-20T09:15:00.000-05:00", 29, MN_DT_DATETIME, &now, &err) == MN_OK);
+	mn_fp_env_set_now(ENV, &now);
+	test_syntax_errors();
+	test_semantic_errors();
+	test_limits();
+	test_literals_and_operators();
+	test_logic();
+	test_dates();
+	test_quantities();
+	test_functions();
+	test_navigation();
+	test_case_api();
+	test_result_api();
+	mn_fp_env_free(ENV);
+	mn_arena_free(A);
+	TEST_END();
+}
