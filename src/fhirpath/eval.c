@@ -874,7 +874,13 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	for (size_t i = 0; env && i < env->nvars; i++)
 		if (strlen(env->vars[i].name) == n->name_len &&
 		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
-			return fp_append(x, out, &env->vars[i].value);
+		{
+			/* copied: the result must not share the environment's storage */
+			for (uint32_t k = 0; k < env->vars[i].value.n; k++)
+				if (fp_push(x, out, &env->vars[i].value.v[k]))
+					return -1;
+			return 0;
+		}
 	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
 }
 
@@ -1188,14 +1194,17 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
                      mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
 	fp_coll ctx = {0};
-	mn_fp_item it;
 	const mn_case *kase = env ? env->kase : NULL;
 	if (resource) {
-		fp_item_init(&it, MN_FP_NODE);
-		it.node = resource;
-		it.ftype = fp_node_type(resource, NULL);
-		it.res = kase ? mn_case_find_json(kase, resource) : NULL;
-		ctx.v = &it;
+		/* in the arena: results may share the context's storage ($this) */
+		mn_fp_item *it = arena ? mn_arena_alloc(arena, sizeof *it) : NULL;
+		if (!it)
+			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		fp_item_init(it, MN_FP_NODE);
+		it->node = resource;
+		it->ftype = fp_node_type(resource, NULL);
+		it->res = kase ? mn_case_find_json(kase, resource) : NULL;
+		ctx.v = it;
 		ctx.n = ctx.cap = 1;
 	}
 	return run(e, env, &ctx, false, kase, arena, out, err);
