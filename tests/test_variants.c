@@ -155,7 +155,7 @@ out:
 
 static void run_variant(const char *dir, const char *file)
 {
-	char path[4096], *text;
+	char path[8400], *text;
 	size_t len;
 	mn_error err;
 	snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -176,7 +176,7 @@ static void run_variant(const char *dir, const char *file)
 		CHECK_MSG(0, "%s: needs base, policy, asOf and expect", file);
 		goto out;
 	}
-	char bpath[4096], *btext;
+	char bpath[8400], *btext;
 	size_t blen;
 	snprintf(bpath, sizeof bpath, "%s/%s", mn_test_source_dir(), base);
 	if (mn_read_file(bpath, &btext, &blen, &err) != MN_OK) {
@@ -188,7 +188,7 @@ static void run_variant(const char *dir, const char *file)
 		mn_buf out = MN_BUF_INIT;
 		if (build_variant(spec, bjson, &out, file) == 0) {
 			mkdir("variants-out", 0777);
-			char opath[4096];
+			char opath[8400];
 			snprintf(opath, sizeof opath, "variants-out/%s", file);
 			FILE *f = fopen(opath, "wb");
 			if (f) {

@@ -155,6 +155,33 @@ static int put_value(mn_buf *b, const mn_json *o)
 	return 0;
 }
 
+/* First HumanName of a name array as "text" or "Given Family"; a plain
+ * string name (Organization, Location) as it is. */
+static const char *person_name(mn_arena *a, const mn_json *names)
+{
+	if (names && names->type == MN_JSON_STRING)
+		return names->u.s;
+	if (!names || names->type != MN_JSON_ARRAY || !names->n)
+		return NULL;
+	const mn_json *n = &names->u.items[0];
+	const char *text = mn_json_get_string(n, "text");
+	if (text)
+		return text;
+	mn_buf b = MN_BUF_INIT;
+	const mn_json *given = mn_json_get(n, "given");
+	for (uint32_t i = 0; given && given->type == MN_JSON_ARRAY && i < given->n; i++)
+		if (given->u.items[i].type == MN_JSON_STRING)
+			mn_buf_printf(&b, "%s ", given->u.items[i].u.s);
+	const char *family = mn_json_get_string(n, "family");
+	if (family)
+		mn_buf_puts(&b, family);
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	const char *s = b.len && !b.failed ? mn_arena_strndup(a, b.data, b.len) : NULL;
+	mn_buf_free(&b);
+	return s;
+}
+
 static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a)
 {
 	static const char *const concepts[] = {"code", "medicationCodeableConcept", "vaccineCode", "type", NULL};
@@ -172,8 +199,13 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 		if (!label)
 			label = mn_json_get_string(mref, "display");
 	}
+	if (!label)
+		label = person_name(a, mn_json_get(j, "name"));
 	mn_buf b = MN_BUF_INIT;
 	mn_buf_puts(&b, label ? label : r->type_name);
+	const char *born = mn_json_get_string(j, "birthDate");
+	if (born)
+		mn_buf_printf(&b, ", born %s", born);
 	size_t before = b.len;
 	mn_buf_puts(&b, ": ");
 	if (!put_value(&b, j)) {

@@ -99,6 +99,8 @@ static const char *format_reference(mn_arena *a, const mn_json *item)
 		mn_buf_printf(&b, ":%s", page);
 	if (b.len && b.data[b.len - 1] != ' ')
 		mn_buf_puts(&b, ".");
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
 	const char *doi = jstr(item, "DOI");
 	if (doi)
 		mn_buf_printf(&b, " doi:%s", doi);

@@ -152,10 +152,21 @@ static mn_block *add_block(builder *B, mn_block_kind kind, const char *lead, con
 	return b;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Attach citation numbers to a block, in ascending order. */
 static void set_cites(mn_block *b, const intset *refs, const intset *recs)
 {
 	if (!b)
 		return;
+	if (refs && refs->n)
+		qsort(refs->v, refs->n, sizeof *refs->v, cmp_int);
+	if (recs && recs->n)
+		qsort(recs->v, recs->n, sizeof *recs->v, cmp_int);
 	b->cites = refs ? refs->v : NULL;
 	b->ncites = refs ? refs->n : 0;
 	b->records = recs ? recs->v : NULL;
@@ -199,10 +210,11 @@ static void put_unit(mn_buf *b, const char *unit)
 		mn_buf_printf(b, " %s", unit);
 }
 
+/* The date part of a date or dateTime text, copied to the doc's arena. */
 static const char *date_only(builder *B, const char *s)
 {
 	const char *t = strchr(s, 'T');
-	return t ? mn_arena_strndup(A, s, (size_t)(t - s)) : s;
+	return mn_arena_strndup(A, s, t ? (size_t)(t - s) : strlen(s));
 }
 
 /* One item as text; NULL when it has no readable form. */
@@ -374,6 +386,18 @@ static void cite_all(builder *B, intset *refs, const mn_cite *c, size_t n)
 		intset_add(B, refs, ref_number(B, &c[i]));
 }
 
+/* "Dorsal root ganglion stimulation" -> "dorsal root ganglion stimulation"
+ * inside a sentence; words in capitals ("DRG", "SCS trial") stay. */
+static const char *mid_sentence(builder *B, const char *s)
+{
+	if (!s[0] || s[0] < 'A' || s[0] > 'Z' || !(s[1] >= 'a' && s[1] <= 'z'))
+		return s;
+	char *c = mn_arena_strdup(A, s);
+	if (c)
+		c[0] = (char)(c[0] - 'A' + 'a');
+	return c ? c : s;
+}
+
 static void section_determination(builder *B)
 {
 	const mn_determination *d = B->d;
@@ -382,31 +406,11 @@ static void section_determination(builder *B)
 
 	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
 	const mn_resource *pat = find_patient(d->kase);
-	if (pat) {
-		mn_buf t = MN_BUF_INIT;
-		const mn_json *names = mn_json_get(pat->json, "name");
-		const mn_json *name = names && names->type == MN_JSON_ARRAY && names->n ? &names->u.items[0] : NULL;
-		const char *txt = mn_json_get_string(name, "text");
-		if (txt) {
-			mn_buf_puts(&t, txt);
-		} else if (name) {
-			const mn_json *given = mn_json_get(name, "given");
-			for (uint32_t i = 0; given && given->type == MN_JSON_ARRAY && i < given->n; i++)
-				if (given->u.items[i].type == MN_JSON_STRING)
-					mn_buf_printf(&t, "%s ", given->u.items[i].u.s);
-			const char *family = mn_json_get_string(name, "family");
-			if (family)
-				mn_buf_puts(&t, family);
-		}
-		const char *born = mn_json_get_string(pat->json, "birthDate");
-		if (born)
-			mn_buf_printf(&t, "%sborn %s", t.len ? ", " : "", born);
-		if (t.len) {
-			intset_add(B, &recs, record_number(B, pat));
-			b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
-			set_cites(b, NULL, &recs);
-		}
-		mn_buf_free(&t);
+	mn_entry pe;
+	if (pat && mn_entry_make(d->kase, pat, A, &pe) == MN_OK) {
+		intset_add(B, &recs, record_number(B, pat));
+		b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", pe.summary);
+		set_cites(b, NULL, &recs);
 	}
 	{
 		mn_buf t = MN_BUF_INIT;
@@ -437,14 +441,15 @@ static void section_determination(builder *B)
 	case MN_MEETS_CRITERIA:
 		text = mn_arena_printf(A, "Evaluated on %s against the policy \"%s\" (version %s), the record meets all %zu "
 		                       "of its criteria. The requested %s is medically necessary under this policy.",
-		                       d->as_of_text, p->title, p->version, n, p->service_display);
+		                       d->as_of_text, p->title, p->version, n, mid_sentence(B, p->service_display));
 		break;
 	case MN_DOES_NOT_MEET:
 		text = mn_arena_printf(A, "Evaluated on %s against the policy \"%s\" (version %s), the record does not meet "
 		                       "%zu of its %zu criteria%s. The request is pended for physician review; this letter "
 		                       "states what is missing instead of arguing past it.",
 		                       d->as_of_text, p->title, p->version, notmet, n,
-		                       n - met - notmet ? mn_arena_printf(A, ", and %zu more are not documented", n - met - notmet) : "");
+		                       n - met - notmet == 0 ? "" : n - met - notmet == 1 ? ", and 1 more is not documented"
+		                       : mn_arena_printf(A, ", and %zu more are not documented", n - met - notmet));
 		break;
 	case MN_INSUFFICIENT_DOCUMENTATION:
 		text = mn_arena_printf(A, "Evaluated on %s against the policy \"%s\" (version %s), %zu of its %zu criteria are "
@@ -454,7 +459,7 @@ static void section_determination(builder *B)
 		break;
 	default:
 		text = mn_arena_printf(A, "The policy \"%s\" (version %s) does not cover %s. The request is pended for "
-		                       "physician review.", p->title, p->version, p->service_display);
+		                       "physician review.", p->title, p->version, mid_sentence(B, p->service_display));
 	}
 	for (size_t i = 0; i < p->nmodeled_on; i++) {
 		mn_cite c = {p->modeled_on[i]->id, p->modeled_on[i], NULL, NULL};
@@ -514,16 +519,13 @@ static void section_missing(builder *B, const mn_section *s)
 			continue;
 		intset refs = {0};
 		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
-		const char *text = mn_arena_printf(A, "%s %s%s%s",
+		const char *text = mn_arena_printf(A, "%s Needed: %s%s%s%s",
 		                                   r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
 		                                   r->criterion->satisfied_by, r->error ? " Evaluation note: " : "",
-		                                   r->error ? r->error : "");
+		                                   r->error ? r->error : "", r->nentries ? " The record shows:" : "");
 		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, text);
 		set_cites(b, &refs, NULL);
-		if (r->nentries) {
-			add_block(B, MN_BLOCK_SUBITEM, NULL, "The record shows:");
-			entry_items(B, r->entries, r->nentries);
-		}
+		entry_items(B, r->entries, r->nentries);
 	}
 }
 

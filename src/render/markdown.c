@@ -10,13 +10,21 @@
 
 #include "mednec/render.h"
 
-/* Escape CommonMark punctuation that could start markup inside inline text. */
+/* Escape CommonMark punctuation that could start markup inside inline text:
+ * emphasis, code, links and raw HTML anywhere; block markers ('>', '#', a
+ * list bullet) only where a line could start. */
 static void put_text(mn_buf *b, const char *s)
 {
+	const char *start = s;
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>': case '#': case '|':
+		case '\\': case '`': case '*': case '_': case '[': case ']': case '<':
 			mn_buf_putc(b, '\\');
+			mn_buf_putc(b, *s);
+			break;
+		case '>': case '#': case '-': case '+':
+			if (s == start)
+				mn_buf_putc(b, '\\');
 			mn_buf_putc(b, *s);
 			break;
 		case '\n':
@@ -47,8 +55,11 @@ static void put_marks(mn_buf *b, const mn_block *bl)
 static void put_inline(mn_buf *b, const mn_block *bl)
 {
 	if (bl->lead) {
+		size_t n = strlen(bl->lead);
 		mn_buf_puts(b, "**");
 		put_text(b, bl->lead);
+		if (n && !strchr(".:?!", bl->lead[n - 1]))
+			mn_buf_putc(b, ':');
 		mn_buf_puts(b, "** ");
 	}
 	put_text(b, bl->text);
