@@ -13,6 +13,11 @@
  * name per line with the reason after '#'. The run fails when a test that is
  * not listed fails (a regression) and reports listed tests that now pass.
  *
+ * When the mednec program is found (env MN_MEDNEC, or ../mednec next to this
+ * test program) every test runs a second time through `mednec eval`, whose
+ * JSON output and exit status / error kind are compared the same way; that
+ * pass has its own count and uses the same known-failures list.
+ *
  *   test_fhirpath_suite            all tests
  *   test_fhirpath_suite NAME...    only these, with their results printed
  */
@@ -20,7 +25,14 @@
 #include "test.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 /* ---- a tiny XML reader ------------------------------------------------- */
 
@@ -501,6 +513,196 @@ done:
 	return ok;
 }
 
+/* ---- the same test through `mednec eval` -------------------------------------- */
+
+static const char *NOW_TEXT = "2024-06-15T10:20:30.123+00:00";
+
+/* Run argv with stdout and stderr into files; returns the exit status. */
+static int spawn_capture(char *const *av, const char *outp, const char *errp)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	pid_t pid;
+	int rc = posix_spawn(&pid, av[0], &fa, NULL, av, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	int status;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static char *slurp(const char *path)
+{
+	char *t;
+	size_t n;
+	mn_error err;
+	return mn_read_file(path, &t, &n, &err) == MN_OK ? t : NULL;
+}
+
+/* Text of one JSON output value as the library's write_text would give it. */
+static bool json_value_matches(const mn_json *v, const char *type, const char *want)
+{
+	char got[512];
+	switch (v->type) {
+	case MN_JSON_TRUE: snprintf(got, sizeof got, "true"); break;
+	case MN_JSON_FALSE: snprintf(got, sizeof got, "false"); break;
+	case MN_JSON_NUMBER:
+	case MN_JSON_STRING: snprintf(got, sizeof got, "%.*s", (int)v->n, v->u.s); break;
+	default: return false;
+	}
+	char exp[512];
+	snprintf(exp, sizeof exp, "%s", want ? want : "");
+	double a, c;
+	strip_t(got);
+	strip_t(exp);
+	if (type && strcmp(type, "boolean") == 0)
+		return v->type != MN_JSON_STRING && v->type != MN_JSON_NUMBER && strcmp(got, exp) == 0;
+	if (type && (strcmp(type, "integer") == 0 || strcmp(type, "decimal") == 0))
+		return v->type == MN_JSON_NUMBER && numeric(got, &a) && numeric(exp, &c) && fabs(a - c) < 1e-9;
+	if (type && *type && strcmp(type, "Quantity") != 0 && strcmp(type, "date") != 0 &&
+	    strcmp(type, "dateTime") != 0 && strcmp(type, "time") != 0 && v->type != MN_JSON_STRING)
+		return false;
+	if (numeric(got, &a) && numeric(exp, &c))
+		return fabs(a - c) < 1e-9;
+	return strcmp(got, exp) == 0;
+}
+
+static int run_cli_test(const char *mednec, const char *dir, const xnode *t, const char *tmpdir,
+                        bool verbose, char *why, size_t whysz)
+{
+	const xnode *expr = NULL;
+	const xnode *outs[64];
+	int nouts = 0;
+	for (int i = 0; i < t->nkids; i++) {
+		if (strcmp(t->kids[i]->name, "expression") == 0)
+			expr = t->kids[i];
+		else if (strcmp(t->kids[i]->name, "output") == 0 && nouts < 64)
+			outs[nouts++] = t->kids[i];
+	}
+	if (!expr) {
+		snprintf(why, whysz, "no expression");
+		return 0;
+	}
+	const char *invalid = xattr_get(expr, "invalid");
+	const char *inputfile = xattr_get(t, "inputfile");
+	const char *pred = xattr_get(t, "predicate");
+	const char *ordered = xattr_get(t, "ordered");
+	char inpath[1400] = "", outp[1100], errp[1100];
+	if (inputfile) {
+		char base[128];
+		snprintf(base, sizeof base, "%s", inputfile);
+		char *dot = strrchr(base, '.');
+		if (dot)
+			*dot = 0;
+		snprintf(inpath, sizeof inpath, "%s/%s.json", dir, base);
+	}
+	snprintf(outp, sizeof outp, "%s/out", tmpdir);
+	snprintf(errp, sizeof errp, "%s/err", tmpdir);
+	char *av[10];
+	int ac = 0;
+	av[ac++] = (char *)mednec;
+	av[ac++] = "eval";
+	av[ac++] = "--as-of";
+	av[ac++] = (char *)NOW_TEXT;
+	av[ac++] = "-e";
+	av[ac++] = expr->text ? expr->text : "";
+	if (inputfile)
+		av[ac++] = inpath;
+	av[ac] = NULL;
+	int status = spawn_capture(av, outp, errp);
+	char *out = slurp(outp), *errtext = slurp(errp);
+	int ok = 0;
+	mn_arena *a = mn_arena_new();
+	if (verbose)
+		printf("cli: exit %d\nstdout: %sstderr: %s\n", status, out ? out : "", errtext ? errtext : "");
+	if (status < 0) {
+		snprintf(why, whysz, "cannot run %.200s", mednec);
+		goto done;
+	}
+	if (invalid) {
+		const char *kind = strcmp(invalid, "syntax") == 0 ? "[fhirpath-syntax]"
+		                   : strcmp(invalid, "semantic") == 0 ? "[fhirpath-semantic]"
+		                   : strcmp(invalid, "execution") == 0 ? "[fhirpath-execution]" : "[";
+		if (status == 0)
+			snprintf(why, whysz, "expected a %s error, got exit 0", invalid);
+		else if (!errtext || !strstr(errtext, kind))
+			snprintf(why, whysz, "expected a %s error, got exit %d: %.300s", invalid, status,
+			         errtext ? errtext : "");
+		else
+			ok = 1;
+		goto done;
+	}
+	if (status != 0) {
+		snprintf(why, whysz, "exit %d: %.300s", status, errtext ? errtext : "");
+		goto done;
+	}
+	mn_json *j = NULL;
+	mn_error err;
+	if (!out || mn_json_parse(a, "stdout", out, strlen(out), &j, &err) != MN_OK ||
+	    j->type != MN_JSON_ARRAY) {
+		snprintf(why, whysz, "output is not one JSON array: %.200s", out ? out : "");
+		goto done;
+	}
+	const mn_json *items[256];
+	uint32_t ni = 0;
+	mn_json truth;
+	if (pred && strcmp(pred, "true") == 0) {
+		if (j->n) {
+			memset(&truth, 0, sizeof truth);
+			truth.type = j->n == 1 && j->u.items[0].type == MN_JSON_FALSE ? MN_JSON_FALSE : MN_JSON_TRUE;
+			items[ni++] = &truth;
+		}
+	} else {
+		for (uint32_t i = 0; i < j->n && ni < 256; i++)
+			items[ni++] = &j->u.items[i];
+	}
+	if ((int)ni != nouts) {
+		snprintf(why, whysz, "expected %d items, got %u", nouts, ni);
+		goto done;
+	}
+	bool unordered = ordered && strcmp(ordered, "false") == 0;
+	bool used[256] = {0};
+	for (int o = 0; o < nouts; o++) {
+		const char *type = xattr_get(outs[o], "type");
+		const char *want = outs[o]->text ? outs[o]->text : "";
+		bool found = false;
+		if (unordered) {
+			for (uint32_t i = 0; i < ni && !found; i++)
+				if (!used[i] && json_value_matches(items[i], type, want))
+					used[i] = found = true;
+		} else {
+			found = json_value_matches(items[o], type, want);
+		}
+		if (!found) {
+			snprintf(why, whysz, "output %d: expected %s '%s' in %.200s", o, type ? type : "?", want,
+			         out);
+			goto done;
+		}
+	}
+	ok = 1;
+done:
+	mn_arena_free(a);
+	free(out);
+	free(errtext);
+	return ok;
+}
+
+static const char *find_mednec(const char *argv0, char *buf, size_t sz)
+{
+	const char *env = getenv("MN_MEDNEC");
+	if (env && *env)
+		return access(env, X_OK) == 0 ? env : NULL;
+	const char *slash = strrchr(argv0, '/');
+	if (!slash)
+		return NULL;
+	snprintf(buf, sz, "%.*s/../mednec", (int)(slash - argv0), argv0);
+	return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[1024], path[1100];
@@ -527,7 +729,12 @@ int main(int argc, char **argv)
 	mn_fp_env_set_now(env, &now);
 	mn_fp_env_set_trace(env, silent_trace, NULL);
 
+	char binbuf[1200], tmpdir[] = "/tmp/mn_fp_suite_XXXXXX";
+	const char *mednec = find_mednec(argv[0], binbuf, sizeof binbuf);
+	if (mednec && !mkdtemp(tmpdir))
+		mednec = NULL;
 	int passed = 0, failed = 0, regressions = 0, total = 0;
+	int cli_passed = 0, cli_failed = 0, cli_regressions = 0;
 	for (int g = 0; g < root->nkids; g++) {
 		const xnode *group = root->kids[g];
 		for (int k = 0; k < group->nkids; k++) {
@@ -557,15 +764,41 @@ int main(int argc, char **argv)
 					kn->seen_fail = true;
 				} else {
 					regressions++;
-					fprintf(stderr, "FAIL %s/%s: %s\n", group->nkids ? xattr_get(group, "name") : "",
-					        name, why);
+					fprintf(stderr, "FAIL %s/%s: %s\n", xattr_get(group, "name"), name, why);
 				}
 				if (argc > 1)
 					printf("FAIL %s: %s\n", name, why);
 			}
+			if (!mednec)
+				continue;
+			why[0] = 0;
+			if (run_cli_test(mednec, dir, t, tmpdir, argc > 1, why, sizeof why)) {
+				cli_passed++;
+			} else {
+				cli_failed++;
+				if (!kn) {
+					cli_regressions++;
+					fprintf(stderr, "FAIL (cli) %s/%s: %s\n", xattr_get(group, "name"), name, why);
+				}
+				if (argc > 1)
+					printf("FAIL (cli) %s: %s\n", name, why);
+			}
 		}
 	}
-	printf("FHIRPath R4 suite: %d passed, %d failed (of %d)\n", passed, failed, total);
+	if (mednec) {
+		char p1[1200], p2[1200];
+		snprintf(p1, sizeof p1, "%s/out", tmpdir);
+		snprintf(p2, sizeof p2, "%s/err", tmpdir);
+		unlink(p1);
+		unlink(p2);
+		rmdir(tmpdir);
+	}
+	printf("FHIRPath R4 suite (library): %d passed, %d failed (of %d)\n", passed, failed, total);
+	if (mednec)
+		printf("FHIRPath R4 suite (mednec eval): %d passed, %d failed (of %d)\n", cli_passed,
+		       cli_failed, total);
+	else
+		printf("FHIRPath R4 suite (mednec eval): skipped, program not found (set MN_MEDNEC)\n");
 	if (argc < 2) {
 		for (int i = 0; i < nknowns; i++)
 			if (knowns[i].seen && !knowns[i].seen_fail)
@@ -573,6 +806,8 @@ int main(int argc, char **argv)
 				       knowns[i].name);
 	}
 	CHECK_MSG(regressions == 0, "%d tests failed that are not in known-failures.txt", regressions);
+	CHECK_MSG(cli_regressions == 0, "%d tests failed through mednec eval that are not in "
+	          "known-failures.txt", cli_regressions);
 	mn_fp_env_free(env);
 	mn_arena_free(input_arena);
 	for (int i = 0; i < ninputs; i++)
