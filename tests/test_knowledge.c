@@ -55,7 +55,7 @@ static void test_valid_policy(void)
 	CHECK_INT(p->ncriteria, 3);
 	CHECK_INT(p->ndefinitions, 2);
 	CHECK(p->criteria[0].met && p->criteria[0].evidence && p->criteria[0].documented);
-	CHECK(p->criteria[2].documented == NULL);
+	CHECK(p->criteria[2].documented != NULL);
 	CHECK(p->criteria[1].cites[0].source && p->criteria[1].cites[1].finding);
 	CHECK_INT(p->nsections, 6);
 	/* template: literal, slot, literal */

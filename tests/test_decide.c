@@ -1,0 +1,186 @@
+/*
+ * test_decide.c: determinations and letters over small hand-written cases
+ * with the test policy tests/data/policies/mini.yaml: status rules, outcome
+ * rules (approve only when all met, otherwise pend), evaluation errors never
+ * giving "met", evidence entries, JSON/text output, and letter rules (empty
+ * slots and unsourced statements left out, numbering resolves).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mednec/decide.h"
+#include "mednec/render.h"
+#include "test.h"
+
+static mn_library *lib;
+static mn_policy *pol;
+
+#define PATIENT "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"name\":[{\"family\":\"Doe\",\"given\":[\"Jo\"]}],\"birthDate\":\"1970-02-03\"}}"
+#define DX(code) "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"dx\",\"subject\":{\"reference\":\"Patient/p\"}," \
+	"\"onsetDateTime\":\"2020-01-05\",\"code\":{\"coding\":[{\"system\":\"urn:test:dx\",\"code\":\"" code "\",\"display\":\"Pain one\"}]}}}"
+#define SCORE(id, v, date) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"" date "\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:test\",\"code\":\"score\"}],\"text\":\"Test score\"}," \
+	"\"valueQuantity\":{\"value\":" v ",\"unit\":\"%\"}}}"
+#define REQ "{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"req\",\"status\":\"active\",\"intent\":\"order\"," \
+	"\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-01-02\",\"code\":{\"text\":\"Test service\"}}}"
+#define BUNDLE(...) "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" __VA_ARGS__ "]}"
+
+static mn_determination *decide(const char *json, const char *as_of)
+{
+	mn_case *c;
+	mn_error err;
+	mn_datetime d;
+	if (mn_case_load("case.json", json, strlen(json), &c, &err) != MN_OK) {
+		CHECK_MSG(0, "case: %s", err.message);
+		return NULL;
+	}
+	mn_datetime_parse(as_of, strlen(as_of), MN_DT_DATE, &d, NULL);
+	mn_determination *det = NULL;
+	CHECK_INT(mn_determine(pol, c, &d, &det, &err), MN_OK);
+	return det;
+}
+
+static void done(mn_determination *det)
+{
+	if (!det)
+		return;
+	const mn_case *c = det->kase;
+	mn_determination_free(det);
+	mn_case_free((mn_case *)c);
+}
+
+static void test_all_met(void)
+{
+	mn_determination *d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01") "," REQ), "2026-02-01");
+	if (!d)
+		return;
+	CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+	CHECK_STR(mn_outcome_action(d->outcome), "approve");
+	CHECK_INT(d->results[0].status, MN_CRIT_MET);
+	CHECK_INT(d->results[0].nentries, 1);
+	CHECK_STR(d->results[0].entries[0].reference, "Condition/dx");
+	CHECK_STR(d->results[0].entries[0].date, "2020-01-05");
+	CHECK_STR(d->results[0].entries[0].summary, "Pain one");
+	CHECK_STR(d->results[1].entries[0].summary, "Test score: 64%");
+	CHECK_INT(d->nrequests, 1);
+	CHECK_STR(d->requests[0].reference, "ServiceRequest/req");
+
+	mn_buf b = MN_BUF_INIT;
+	CHECK_INT(mn_render_json(d, &b), MN_OK);
+	const char *j = mn_buf_cstr(&b);
+	CHECK(strstr(j, "\"determination\": \"meets-criteria\"") != NULL);
+	CHECK(strstr(j, "\"action\": \"approve\"") != NULL);
+	CHECK(strstr(j, "{\"reference\": \"Condition/dx\", \"date\": \"2020-01-05\", \"value\": \"Pain one\"}") != NULL);
+	CHECK(strstr(j, "satisfiedBy") == NULL);  /* only for unmet criteria */
+	mn_arena *a = mn_arena_new();
+	mn_json *parsed;
+	CHECK_INT(mn_json_parse(a, "out", b.data, b.len, &parsed, NULL), MN_OK);  /* valid JSON */
+	mn_arena_free(a);
+	mn_buf_reset(&b);
+
+	mn_doc *doc;
+	CHECK_INT(mn_letter_build(d, &doc, NULL), MN_OK);
+	CHECK_INT(mn_doc_write_markdown(doc, &b), MN_OK);
+	const char *md = mn_buf_cstr(&b);
+	CHECK(strncmp(md, "# Letter for Doe\n", 17) == 0);
+	CHECK(strstr(md, "The diagnosis Pain one was recorded. [R3]") != NULL);
+	CHECK(strstr(md, "empty slot") == NULL);
+	CHECK(strstr(md, "has no source") == NULL);
+	CHECK(strstr(md, "Never written") == NULL);
+	CHECK(strstr(md, "**Evidence:** In 40 test patients, success was 50% vs 20%. [3]") != NULL);
+	CHECK(strstr(md, "- A score of 64. [R4]") != NULL);
+	CHECK(strstr(md, "3. Alpha AB, Beta C. A confirmed study.") != NULL);
+	CHECK(strstr(md, "- R1. `Patient/p`, 1970-02-03: Jo Doe, born 1970-02-03") != NULL);
+	CHECK(strstr(md, "## What is missing") == NULL);
+	/* the two dropped statements are reported */
+	CHECK_INT(doc->nwarnings, 1);
+	if (doc->nwarnings)
+		CHECK(strstr(doc->warnings[0], "no citation and no record entry") != NULL);
+	mn_doc_free(doc);
+	mn_buf_free(&b);
+	done(d);
+}
+
+static void test_not_met_and_errors(void)
+{
+	/* score below threshold: not met; two observations: single() fails -> not-documented, never met */
+	mn_determination *d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "18", "2026-01-01") ","
+	                                    SCORE("s2", "30", "2026-01-10")), "2026-02-01");
+	if (!d)
+		return;
+	CHECK_INT(d->results[1].status, MN_CRIT_NOT_MET);
+	CHECK_INT(d->results[1].nentries, 2);
+	CHECK_INT(d->results[2].status, MN_CRIT_NOT_DOCUMENTED);
+	CHECK(d->results[2].error != NULL);
+	CHECK_INT(d->outcome, MN_DOES_NOT_MEET);
+	CHECK_STR(mn_outcome_action(d->outcome), "pend");
+	mn_buf b = MN_BUF_INIT;
+	mn_render_text(d, &b);
+	CHECK(strstr(mn_buf_cstr(&b), "pend for physician review") != NULL);
+	CHECK(strstr(mn_buf_cstr(&b), "needed: A score of at least 21.") != NULL);
+	mn_buf_reset(&b);
+	mn_doc *doc;
+	CHECK_INT(mn_letter_build(d, &doc, NULL), MN_OK);
+	mn_doc_write_markdown(doc, &b);
+	const char *md = mn_buf_cstr(&b);
+	CHECK(strstr(md, "## What is missing") != NULL);
+	CHECK(strstr(md, "**Score at least 21:** Not met by the record. Needed: A score of at least 21.") != NULL);
+	CHECK(strstr(md, "The request is pended for physician review") != NULL);
+	mn_doc_free(doc);
+	mn_buf_free(&b);
+	done(d);
+
+	/* wrong code: the diagnosis is documented (a Condition exists) but not the right one */
+	d = decide(BUNDLE(PATIENT "," DX("X9") "," SCORE("s1", "25", "2026-01-01")), "2026-02-01");
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_NOT_MET);
+		CHECK_INT(d->results[1].status, MN_CRIT_MET);
+		CHECK_INT(d->results[2].status, MN_CRIT_MET);
+		CHECK_INT(d->outcome, MN_DOES_NOT_MEET);
+	}
+	done(d);
+
+	/* nothing documented: insufficient documentation, still pended */
+	d = decide(BUNDLE(PATIENT), "2026-02-01");
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_NOT_DOCUMENTED);
+		CHECK_INT(d->results[1].status, MN_CRIT_NOT_DOCUMENTED);
+		CHECK_INT(d->outcome, MN_INSUFFICIENT_DOCUMENTATION);
+		CHECK_STR(mn_outcome_action(d->outcome), "pend");
+	}
+	done(d);
+}
+
+static void test_as_of_required(void)
+{
+	mn_case *c;
+	const char *json = BUNDLE(PATIENT);
+	CHECK_INT(mn_case_load("c", json, strlen(json), &c, NULL), MN_OK);
+	mn_datetime month;
+	mn_datetime_parse("2026-02", 7, MN_DT_DATE, &month, NULL);
+	mn_determination *d = NULL;
+	mn_error err;
+	CHECK_INT(mn_determine(pol, c, &month, &d, &err), MN_EUSAGE);
+	CHECK(d == NULL);
+	mn_case_free(c);
+}
+
+int main(void)
+{
+	char dir[4200];
+	mn_error err;
+	snprintf(dir, sizeof dir, "%s/tests/data/evidence", mn_test_source_dir());
+	CHECK_INT(mn_library_load(dir, &lib, &err), MN_OK);
+	snprintf(dir, sizeof dir, "%s/tests/data/policies", mn_test_source_dir());
+	if (lib)
+		CHECK_INT(mn_policy_load(dir, "mini", lib, &pol, &err), MN_OK);
+	if (pol) {
+		test_all_met();
+		test_not_met_and_errors();
+		test_as_of_required();
+	}
+	mn_policy_free(pol);
+	mn_library_free(lib);
+	TEST_END();
+}
