@@ -70,6 +70,25 @@ int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 	return 0;
 }
 
+int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
+{
+	if (c->n == 0) {
+		/* share: cap == n makes the next push copy, nothing writes in place */
+		c->v = (mn_fp_item *)it;
+		c->n = c->cap = 1;
+		return 0;
+	}
+	return fp_push(x, c, it);
+}
+
+static const mn_fp_item FP_TRUE = {.kind = MN_FP_BOOLEAN, .v.b = true};
+static const mn_fp_item FP_FALSE = {.kind = MN_FP_BOOLEAN, .v.b = false};
+
+int fp_push_bool(fp_ctx *x, fp_coll *c, bool b)
+{
+	return fp_push_shared(x, c, b ? &FP_TRUE : &FP_FALSE);
+}
+
 int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more)
 {
 	if (c->n == 0 && more->n) {
@@ -162,7 +181,8 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		return fp_push(x, out, &it);
 	}
 	if (v->type == MN_JSON_OBJECT) {
-		it.ftype = fp_node_type(v, type);
+		/* only Resource-typed (or untyped) elements can hold a resource */
+		it.ftype = !type || type->kind == MN_FHIR_RESOURCE ? fp_node_type(v, type) : type;
 		if (it.ftype != type && x->kase) {
 			const mn_resource *r = mn_case_find_json(x->kase, v);
 			if (r)
@@ -253,6 +273,16 @@ static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_
 	return make_item(x, v, ext, type, res, out);
 }
 
+/* Whether obj has any "_name" member (primitive extensions are rare, so
+ * most objects skip the sibling lookups). */
+static bool has_underscore(const mn_json *obj)
+{
+	for (uint32_t i = 0; i < obj->n; i++)
+		if (obj->u.members[i].key_len && obj->u.members[i].key[0] == '_')
+			return true;
+	return false;
+}
+
 static const mn_json *sibling(const mn_json *obj, const char *key, size_t len)
 {
 	char buf[128];
@@ -294,8 +324,10 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 	if (!obj || obj->type != MN_JSON_OBJECT)
 		return 0;
 	const mn_fhir_type *T = it->ftype;
-	const mn_fhir_element *el = T ? mn_fhir_element_find(T, name, len) : NULL;
+	const mn_fhir_element *el = !T ? NULL : at && at->st_type == T ? at->st_el
+	                                          : mn_fhir_element_find(T, name, len);
 	bool found = false;
+	bool under = has_underscore(obj);
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
 		const mn_fhir_type *ct = NULL;
@@ -321,11 +353,11 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 			continue;
 		}
 		found = true;
-		const mn_json *ext = sibling(obj, m->key, m->key_len);
+		const mn_json *ext = under ? sibling(obj, m->key, m->key_len) : NULL;
 		if (add_member(x, &m->value, ext, ct, it->res, out))
 			return -1;
 	}
-	if (!found) {
+	if (!found && under) {
 		/* only an extension sibling ("_given" without "given") */
 		const mn_json *ext = sibling(obj, name, len);
 		if (ext) {
@@ -362,13 +394,16 @@ int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
 	const mn_json *obj = it->node;
 	if (!obj || obj->type != MN_JSON_OBJECT)
 		return 0;
+	bool under = has_underscore(obj);
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
 		if (m->key_len == 12 && memcmp(m->key, "resourceType", 12) == 0)
 			continue;
 		const mn_json *ext = NULL;
 		const mn_json *v = &m->value;
-		if (m->key[0] == '_') {
+		if (!under) {
+			/* the common case: no primitive extensions in this object */
+		} else if (m->key[0] == '_') {
 			if (mn_json_getn(obj, m->key + 1, m->key_len - 1))
 				continue;  /* handled with its value */
 			ext = v;
@@ -454,8 +489,7 @@ static int eval_in(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 
 static int push_bool(fp_ctx *x, fp_coll *out, bool b)
 {
-	mn_fp_item it = fp_make_bool(b);
-	return fp_push(x, out, &it);
+	return fp_push_bool(x, out, b);
 }
 
 static bool coll_contains(const fp_coll *c, const mn_fp_item *it)
@@ -894,7 +928,7 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	fp_coll in = {0};
 	switch (n->kind) {
 	case FN_LITERAL:
-		rc = fp_push(x, out, &n->lit);
+		rc = fp_push_shared(x, out, &n->lit);
 		break;
 	case FN_EMPTY:
 		break;

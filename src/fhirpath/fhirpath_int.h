@@ -103,6 +103,8 @@ struct fp_node {
 	fp_typespec *type;    /* FN_IS, FN_AS and type-argument calls */
 	mn_fp_item lit;       /* FN_LITERAL */
 	const mn_fhir_type *first_type;  /* FN_MEMBER with type_first: the type named */
+	const mn_fhir_type *st_type;     /* FN_MEMBER: the input's static type, if known */
+	const mn_fhir_element *st_el;    /* FN_MEMBER: the element of st_type (lookup cache) */
 };
 
 struct mn_fp_expr {
@@ -169,6 +171,9 @@ const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more);
+/* Push without copying into an empty collection (it must outlive c). */
+int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
+int fp_push_bool(fp_ctx *x, fp_coll *c, bool b);
 int fp_fail(fp_ctx *x, mn_status code, const fp_node *at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out);

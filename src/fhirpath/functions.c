@@ -41,7 +41,7 @@ static int push(fp_ctx *x, fp_coll *out, mn_fp_item it)
 
 static int push_bool(fp_ctx *x, fp_coll *out, bool b)
 {
-	return push(x, out, fp_make_bool(b));
+	return fp_push_bool(x, out, b);
 }
 
 static int push_str(fp_ctx *x, fp_coll *out, const char *str, size_t n)
@@ -1365,15 +1365,16 @@ FN(descendants)
 {
 	(void)c;
 	(void)s;
-	fp_coll work = *in;
-	while (work.n) {
-		fp_coll next = {0};
-		for (uint32_t k = 0; k < work.n; k++)
-			if (fp_children(x, &work.v[k], &next))
-				return -1;
-		if (fp_append(x, out, &next))
+	/* breadth first in one array: the children of out[i] are appended to out */
+	uint32_t i = out->n;
+	for (uint32_t k = 0; k < in->n; k++)
+		if (fp_children(x, &in->v[k], out))
 			return -1;
-		work = next;
+	for (; i < out->n; i++) {
+		mn_fp_item it = out->v[i];  /* out may move while children are added */
+		if (it.kind == MN_FP_NODE || it.ext)
+			if (fp_children(x, &it, out))
+				return -1;
 	}
 	return 0;
 }

@@ -563,30 +563,55 @@ static const mn_fhir_type *spec_type(const fp_typespec *t)
 	return mn_fhir_type_find(t->name, strlen(t->name));
 }
 
+static bool is_lambda(const fp_node *call)
+{
+	static const char *const L[] = {"where", "select", "exists", "all", "sort", "trace"};
+	for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
+		if (strcmp(call->name, L[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Static check: infer the single FHIR type of path expressions where it is
- * known (a path starting with a resource type name, after as/ofType) and
- * report elements that type does not have, before any data is seen. *out is
- * the node's static type or NULL when unknown. */
-static mn_status static_type(parser *p, const fp_node *n, const mn_fhir_type **out)
+ * known (a path starting with a resource type name, after as/ofType, $this
+ * inside where/select/exists/all/sort over such a path) and report elements
+ * that type does not have, before any data is seen. The element found is
+ * kept on the node so that evaluation skips the lookup for items of that
+ * type. *out is the node's static type or NULL when unknown. */
+static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, const mn_fhir_type **out)
 {
 	mn_status st;
 	const mn_fhir_type *lt = NULL, *ignore;
 	*out = NULL;
 	if (!n)
 		return MN_OK;
-	if (n->left && (st = static_type(p, n->left, &lt)) != MN_OK)
+	if (n->left && (st = static_type(p, n->left, self, &lt)) != MN_OK)
 		return st;
-	if (n->right && (st = static_type(p, n->right, &ignore)) != MN_OK)
+	if (n->right && (st = static_type(p, n->right, self, &ignore)) != MN_OK)
 		return st;
-	for (int i = 0; i < n->nargs; i++)
-		if (n->args[i] && (st = static_type(p, n->args[i], &ignore)) != MN_OK)
-			return st;
+	if (n->kind == FN_CALL) {
+		const mn_fhir_type *inner = n->left ? (is_lambda(n) ? lt : NULL) : (is_lambda(n) ? self : NULL);
+		if (strcmp(n->name, "iif") == 0)
+			inner = n->left ? NULL : self;
+		for (int i = 0; i < n->nargs; i++) {
+			const mn_fhir_type *arg_self = is_lambda(n) || strcmp(n->name, "iif") == 0 ? inner : self;
+			if (strcmp(n->name, "trace") == 0 && i == 0)
+				arg_self = self;
+			if (n->args[i] && (st = static_type(p, n->args[i], arg_self, &ignore)) != MN_OK)
+				return st;
+		}
+	}
 	switch (n->kind) {
+	case FN_THIS:
+		*out = self;
+		return MN_OK;
 	case FN_MEMBER:
 		if (!n->left) {
-			if (n->type_first && n->first_type && n->first_type->kind == MN_FHIR_RESOURCE)
+			if (n->type_first && n->first_type && n->first_type->kind == MN_FHIR_RESOURCE) {
 				*out = n->first_type;
-			return MN_OK;
+				return MN_OK;
+			}
+			lt = self;
 		}
 		if (lt) {
 			const mn_fhir_element *el = mn_fhir_element_find(lt, n->name, n->name_len);
@@ -603,6 +628,8 @@ static mn_status static_type(parser *p, const fp_node *n, const mn_fhir_type **o
 				mn_error_locate(p->err, NULL, 1, n->pos);
 				return MN_ESEMANTIC;
 			}
+			n->st_type = lt;
+			n->st_el = el;
 			if (!el->choice && el->ntypes == 1 && el->types[0]->kind != MN_FHIR_RESOURCE)
 				*out = el->types[0];
 		}
@@ -615,16 +642,16 @@ static mn_status static_type(parser *p, const fp_node *n, const mn_fhir_type **o
 		return MN_OK;
 	case FN_CALL: {
 		static const char *const keep[] = {"where", "first", "last", "single", "tail", "skip",
-		                                   "take", "distinct", "trace", "exclude", "intersect"};
+		                                   "take", "distinct", "trace", "exclude", "intersect", "sort"};
 		if (n->fn->flags & FPF_TYPEARG) {
 			if (strcmp(n->name, "is") != 0)
 				*out = spec_type(n->type);
 			return MN_OK;
 		}
-		if (n->left)
-			for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-				if (strcmp(n->name, keep[i]) == 0)
-					*out = lt;
+		const mn_fhir_type *in = n->left ? lt : self;
+		for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+			if (strcmp(n->name, keep[i]) == 0)
+				*out = in;
 		return MN_OK;
 	}
 	default:
@@ -652,7 +679,7 @@ mn_status fp_parse(mn_fp_expr *e, mn_error *err)
 	if (p.cur.kind != T_EOF)
 		return syntax(&p, &p.cur, "unexpected token");
 	const mn_fhir_type *t;
-	return static_type(&p, e->root, &t);
+	return static_type(&p, e->root, NULL, &t);
 }
 
 /* ---- public compile API ------------------------------------------------ */

@@ -254,7 +254,33 @@ static bool parse_term(uparser *p, fp_unit *u)
 	return true;
 }
 
+/* A small per-thread cache of parsed units: the same few units are compared
+ * again and again (every Observation against one threshold). */
+#define UCACHE 16
+static _Thread_local struct ucache { char key[24]; uint8_t len; fp_unit u; } ucache[UCACHE];
+static _Thread_local unsigned ucache_next;
+
+static bool parse_uncached(const char *s, size_t n, fp_unit *u);
+
 bool fp_ucum_parse(const char *s, size_t n, fp_unit *u)
+{
+	if (n == 0 || n >= sizeof ucache[0].key)
+		return parse_uncached(s, n, u);
+	for (unsigned i = 0; i < UCACHE; i++)
+		if (ucache[i].len == n && memcmp(ucache[i].key, s, n) == 0) {
+			*u = ucache[i].u;
+			return u->ok;
+		}
+	bool ok = parse_uncached(s, n, u);
+	struct ucache *c = &ucache[ucache_next++ % UCACHE];
+	memcpy(c->key, s, n);
+	c->len = (uint8_t)n;
+	c->u = *u;
+	c->u.ok = ok;
+	return ok;
+}
+
+static bool parse_uncached(const char *s, size_t n, fp_unit *u)
 {
 	memset(u, 0, sizeof *u);
 	u->factor = 1;

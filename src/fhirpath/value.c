@@ -803,41 +803,71 @@ int fp_write_decimal(mn_buf *b, double d, int scale)
 	return mn_buf_printf(b, "%.*f", scale, d);
 }
 
+static size_t put_num(char *o, int v, int width)
+{
+	if (v < 0)
+		v = 0;
+	for (int i = width - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return (size_t)width;
+}
+
+/* FHIR text form; o must hold at least 40 bytes (no snprintf: this is hot
+ * in toString() and output). */
 static size_t format_dt(const mn_datetime *d, char *o, size_t sz)
 {
 	size_t n = 0;
 	int p = d->precision;
+	if (sz < 40)
+		return 0;
 	if (d->kind != MN_DT_TIME) {
-		n += (size_t)snprintf(o + n, sz - n, "%04d", d->year);
-		if (p >= MN_DT_MONTH)
-			n += (size_t)snprintf(o + n, sz - n, "-%02d", d->month);
-		if (p >= MN_DT_DAY)
-			n += (size_t)snprintf(o + n, sz - n, "-%02d", d->day);
-		if (d->kind == MN_DT_DATE)
-			return n;
-		if (p < MN_DT_HOUR) {
-			n += (size_t)snprintf(o + n, sz - n, "T");
+		n += put_num(o + n, d->year, 4);
+		if (p >= MN_DT_MONTH) {
+			o[n++] = '-';
+			n += put_num(o + n, d->month, 2);
+		}
+		if (p >= MN_DT_DAY) {
+			o[n++] = '-';
+			n += put_num(o + n, d->day, 2);
+		}
+		if (d->kind == MN_DT_DATE) {
+			o[n] = 0;
 			return n;
 		}
-		n += (size_t)snprintf(o + n, sz - n, "T");
+		o[n++] = 'T';
+		if (p < MN_DT_HOUR) {
+			o[n] = 0;
+			return n;
+		}
 	}
 	if (p >= MN_DT_HOUR)
-		n += (size_t)snprintf(o + n, sz - n, "%02d", d->hour);
-	if (p >= MN_DT_MINUTE)
-		n += (size_t)snprintf(o + n, sz - n, ":%02d", d->minute);
-	if (p >= MN_DT_SECOND)
-		n += (size_t)snprintf(o + n, sz - n, ":%02d", d->second);
-	if (p >= MN_DT_MILLISECOND)
-		n += (size_t)snprintf(o + n, sz - n, ".%03d", d->millisecond);
+		n += put_num(o + n, d->hour, 2);
+	if (p >= MN_DT_MINUTE) {
+		o[n++] = ':';
+		n += put_num(o + n, d->minute, 2);
+	}
+	if (p >= MN_DT_SECOND) {
+		o[n++] = ':';
+		n += put_num(o + n, d->second, 2);
+	}
+	if (p >= MN_DT_MILLISECOND) {
+		o[n++] = '.';
+		n += put_num(o + n, d->millisecond, 3);
+	}
 	if (d->kind == MN_DT_DATETIME && d->has_tz) {
-		if (d->tz_minutes == 0)
-			n += (size_t)snprintf(o + n, sz - n, "Z");
-		else {
+		if (d->tz_minutes == 0) {
+			o[n++] = 'Z';
+		} else {
 			int t = d->tz_minutes < 0 ? -d->tz_minutes : d->tz_minutes;
-			n += (size_t)snprintf(o + n, sz - n, "%c%02d:%02d", d->tz_minutes < 0 ? '-' : '+',
-			                      t / 60, t % 60);
+			o[n++] = d->tz_minutes < 0 ? '-' : '+';
+			n += put_num(o + n, t / 60, 2);
+			o[n++] = ':';
+			n += put_num(o + n, t % 60, 2);
 		}
 	}
+	o[n] = 0;
 	return n;
 }
 
