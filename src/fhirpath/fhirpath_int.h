@@ -105,13 +105,18 @@ struct fp_node {
 	const mn_fhir_type *first_type;  /* FN_MEMBER with type_first: the type named */
 	const mn_fhir_type *st_type;     /* FN_MEMBER: the input's static type, if known */
 	const mn_fhir_element *st_el;    /* FN_MEMBER: the element of st_type (lookup cache) */
+	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
+	                                    compiled (a regex_t), or NULL */
 };
+
+typedef struct fp_regex fp_regex;
 
 struct mn_fp_expr {
 	char *src;
 	size_t len;
 	fp_node *root;
-	mn_arena *arena;  /* the AST, literals and strings */
+	mn_arena *arena;   /* the AST, literals and strings */
+	fp_regex *regexes; /* compiled literal patterns, freed with the expression */
 };
 
 /* ---- evaluation ---------------------------------------------------------- */
@@ -164,6 +169,12 @@ struct mn_fp_env {
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);
 
 /* functions.c */
+/* Compile a FHIRPath regex (PCRE-style \d \w \s rewritten for POSIX ERE;
+ * full: anchored at both ends). 0 or a regcomp error. re is a regex_t. */
+int fp_regex_prepare(const char *pat, size_t n, bool full, void *re);
+/* At compile time: precompile a literal pattern argument of call. */
+mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call);
+void fp_regex_free_all(mn_fp_expr *e);
 const fp_func *fp_func_find(const char *name, size_t len);
 const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
 

@@ -823,9 +823,9 @@ FN(replace)
 
 /* FHIRPath regexes use the common PCRE-style escapes; POSIX ERE does not
  * know \d \w \s, so they are rewritten as bracket expressions. */
-static int compile_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, bool full,
-                         regex_t *re)
+int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 {
+	regex_t *re = rev;
 	mn_buf b = MN_BUF_INIT;
 	if (full)
 		mn_buf_puts(&b, "^(");
@@ -855,11 +855,57 @@ static int compile_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n,
 	}
 	if (full)
 		mn_buf_puts(&b, ")$");
-	int rc = b.failed ? -1 : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
+	int rc = b.failed ? REG_ESPACE : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
 	mn_buf_free(&b);
-	if (rc != 0)
+	return rc;
+}
+
+struct fp_regex {
+	regex_t re;
+	struct fp_regex *next;
+};
+
+mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
+{
+	bool full = strcmp(call->name, "matchesFull") == 0;
+	if (!full && strcmp(call->name, "matches") != 0 && strcmp(call->name, "replaceMatches") != 0)
+		return MN_OK;
+	const fp_node *a = call->nargs ? call->args[0] : NULL;
+	if (!a || a->kind != FN_LITERAL || a->lit.kind != MN_FP_STRING || a->lit.v.str.n == 0)
+		return MN_OK;
+	fp_regex *r = mn_arena_alloc(e->arena, sizeof *r);
+	if (!r)
+		return MN_ENOMEM;
+	if (fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, &r->re) != 0)
+		return MN_OK;  /* reported when evaluated, as for a computed pattern */
+	r->next = e->regexes;
+	e->regexes = r;
+	call->re = &r->re;
+	return MN_OK;
+}
+
+void fp_regex_free_all(mn_fp_expr *e)
+{
+	for (fp_regex *r = e->regexes; r; r = r->next)
+		regfree(&r->re);
+	e->regexes = NULL;
+}
+
+/* The compiled pattern of call: the precompiled literal, or *tmp compiled
+ * now (then *owned is set and the caller frees it). */
+static int get_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, bool full,
+                     regex_t *tmp, const regex_t **re, bool *owned)
+{
+	*owned = false;
+	if (c->re) {
+		*re = c->re;
+		return 0;
+	}
+	if (fp_regex_prepare(pat, n, full, tmp) != 0)
 		return fp_fail(x, MN_EEVAL, c, "invalid regular expression '%.*s'", (int)(n > 60 ? 60 : n),
 		               pat);
+	*re = tmp;
+	*owned = true;
 	return 0;
 }
 
@@ -875,12 +921,15 @@ static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_s
 		return -1;
 	if (!str || r)
 		return 0;
-	regex_t re;
-	if (compile_regex(x, c, pat, pn, full, &re))
+	regex_t tmp;
+	const regex_t *re = NULL;
+	bool owned = false;
+	if (get_regex(x, c, pat, pn, full, &tmp, &re, &owned))
 		return -1;
 	char *z = mn_arena_strndup(x->a, str, n);
-	int m = z ? regexec(&re, z, 0, NULL, 0) : REG_ESPACE;
-	regfree(&re);
+	int m = z ? regexec(re, z, 0, NULL, 0) : REG_ESPACE;
+	if (owned)
+		regfree(&tmp);
 	if (!z)
 		return fp_fail(x, MN_ENOMEM, c, "out of memory");
 	return push_bool(x, out, m == 0);
@@ -905,12 +954,15 @@ FN(replaceMatches)
 		return 0;
 	if (pn == 0)
 		return push_str(x, out, str, n);
-	regex_t re;
-	if (compile_regex(x, c, pat, pn, false, &re))
+	regex_t tmp;
+	const regex_t *re = NULL;
+	bool owned = false;
+	if (get_regex(x, c, pat, pn, false, &tmp, &re, &owned))
 		return -1;
 	char *z = mn_arena_strndup(x->a, str, n);
 	if (!z) {
-		regfree(&re);
+		if (owned)
+			regfree(&tmp);
 		return fp_fail(x, MN_ENOMEM, c, "out of memory");
 	}
 	mn_buf b = MN_BUF_INIT;
@@ -918,7 +970,7 @@ FN(replaceMatches)
 	const char *p = z;
 	regmatch_t m[10];
 	int flags = 0;
-	while (*p && regexec(&re, p, 10, m, flags) == 0) {
+	while (*p && regexec(re, p, 10, m, flags) == 0) {
 		mn_buf_put(&b, p, (size_t)m[0].rm_so);
 		for (size_t i = 0; i < rn; i++) {
 			if (rep[i] == '$' && i + 1 < rn && isdigit((unsigned char)rep[i + 1])) {
@@ -940,7 +992,8 @@ FN(replaceMatches)
 		flags = REG_NOTBOL;
 	}
 	mn_buf_puts(&b, p);
-	regfree(&re);
+	if (owned)
+		regfree(&tmp);
 	if (b.failed) {
 		mn_buf_free(&b);
 		return fp_fail(x, MN_ELIMIT, c, "replaceMatches() result too long");

@@ -275,8 +275,8 @@ static mn_status parse_invocation(parser *p, fp_node *left, fp_node **out)
 		if (!n)
 			return MN_ENOMEM;
 		n->left = left;
-		if ((st = parse_call(p, n, &t)) != MN_OK)
-			return st;
+		if ((st = parse_call(p, n, &t)) != MN_OK || (st = fp_regex_attach(p->e, n)) != MN_OK)
+			return st == MN_ENOMEM ? nomem(p) : st;
 		*out = n;
 		return MN_OK;
 	}
@@ -725,6 +725,7 @@ void mn_fp_expr_free(mn_fp_expr *e)
 {
 	if (!e)
 		return;
+	fp_regex_free_all(e);
 	mn_arena_free(e->arena);
 	free(e);
 }
