@@ -166,6 +166,56 @@ static void test_as_of_required(void)
 	mn_case_free(c);
 }
 
+static void test_policy_check(void)
+{
+	const char *home = mn_test_source_dir();
+	char h[4200];
+	snprintf(h, sizeof h, "%s/tests/data", home);
+	mn_buf r = MN_BUF_INIT;
+	size_t failures = 99;
+	mn_error err;
+	CHECK_INT(mn_policy_check(pol, h, &r, &failures, &err), MN_OK);
+	CHECK_MSG(failures == 0, "%s", mn_buf_cstr(&r));
+	CHECK(strstr(mn_buf_cstr(&r), "cases/mini-low-score.json (as of 2026-02-01): ok, does-not-meet") != NULL);
+	/* a wrong expectation is caught, and so is a criterion never shown unmet */
+	mn_policy_test *t = &pol->tests[1];
+	const char *saved = t->expect, *saved_status = t->statuses[1];
+	t->expect = "meets-criteria";
+	t->statuses[1] = "met";
+	mn_buf_reset(&r);
+	CHECK_INT(mn_policy_check(pol, h, &r, &failures, &err), MN_OK);
+	CHECK_INT(failures, 2);
+	CHECK(strstr(mn_buf_cstr(&r), "FAIL: determination does-not-meet, expected meets-criteria") != NULL);
+	CHECK(strstr(mn_buf_cstr(&r), "FAIL: criterion score-high is not-met, expected met") != NULL);
+	t->expect = saved;
+	t->statuses[1] = saved_status;
+	size_t n = pol->ntests;
+	pol->ntests = 1;  /* only the all-met case: every criterion lacks an unmet example */
+	mn_buf_reset(&r);
+	CHECK_INT(mn_policy_check(pol, h, &r, &failures, &err), MN_OK);
+	CHECK_INT(failures, 3);
+	CHECK(strstr(mn_buf_cstr(&r), "criterion has-dx has no example case where it is unmet") != NULL);
+	pol->ntests = n;
+	mn_buf_free(&r);
+
+	/* variants: a removal that matches nothing is an error, not a silent no-op */
+	mn_case *c;
+	CHECK_INT(mn_case_load_any(h, "cases/mini-low-score.json", &c, &err), MN_OK);
+	CHECK_INT(mn_case_count(c), 3);
+	mn_case_free(c);
+	CHECK_INT(mn_case_load_any(h, "cases/nonexistent.json", &c, &err), MN_EIO);
+	CHECK_INT(mn_case_load_any(h, "cases/bad-remove.json", &c, &err), MN_EFHIR);
+	CHECK(strstr(err.message, "Condition/typo") != NULL);
+
+	/* an alias selects the policy */
+	mn_policy *p2;
+	snprintf(h, sizeof h, "%s/tests/data/policies", home);
+	CHECK_INT(mn_policy_load(h, "mini-alias", lib, &p2, &err), MN_OK);
+	if (p2)
+		CHECK_STR(p2->id, "mini");
+	mn_policy_free(p2);
+}
+
 int main(void)
 {
 	char dir[4200];
@@ -179,6 +229,7 @@ int main(void)
 		test_all_met();
 		test_not_met_and_errors();
 		test_as_of_required();
+		test_policy_check();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

@@ -68,6 +68,15 @@ mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *
                        mn_determination **out, mn_error *err);
 void mn_determination_free(mn_determination *d);
 
+/* Run a policy's example cases (policy `tests`, case files relative to
+ * home): each must give its expected determination and criterion statuses,
+ * and across the cases every criterion must be met at least once and
+ * unmet (not met or not documented) at least once. Writes one line per case
+ * and per coverage gap to report; *failures counts the problems. Returns an
+ * error only when checking itself failed (out of memory). */
+mn_status mn_policy_check(const mn_policy *p, const char *home, mn_buf *report, size_t *failures,
+                          mn_error *err);
+
 /* The entry for a resource (reference, date, summary), allocated in arena. */
 mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *arena, mn_entry *out);
 

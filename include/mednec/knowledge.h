@@ -127,6 +127,17 @@ typedef struct mn_section {
 	mn_statement *statements;
 } mn_section;
 
+/* An example case the policy ships with, and what it must decide. */
+typedef struct mn_policy_test {
+	const char *case_path;   /* relative to the knowledge folder */
+	const char *as_of;       /* YYYY-MM-DD */
+	const char *expect;      /* determination name */
+	size_t ncriteria;        /* expected criterion statuses (criteria not listed: not checked) */
+	const char **criterion_ids;
+	const char **statuses;
+	const char *note;
+} mn_policy_test;
+
 typedef struct mn_policy {
 	const char *path;
 	const char *id, *title, *version;
@@ -146,6 +157,10 @@ typedef struct mn_policy {
 	mn_definition *definitions;
 	size_t ncriteria;
 	mn_criterion *criteria;
+	size_t naliases;         /* other ids that select this policy */
+	const char **aliases;
+	size_t ntests;
+	mn_policy_test *tests;
 	mn_template letter_title;
 	size_t nsections;
 	mn_section *sections;
@@ -159,7 +174,8 @@ typedef struct mn_policy {
  * and the library (which must outlive the policy). */
 mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy **out,
                               mn_error *err);
-/* Load policies_dir/<id>.yaml; MN_ENOTFOUND when there is none. */
+/* Load policies_dir/<id>.yaml, or the policy that lists id among its
+ * aliases; MN_ENOTFOUND when there is none. */
 mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_library *lib,
                          mn_policy **out, mn_error *err);
 void mn_policy_free(mn_policy *p);
@@ -167,6 +183,12 @@ void mn_policy_free(mn_policy *p);
  * arena memory. */
 mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char ***ids,
                          mn_error *err);
+/* Load a case file relative to the knowledge folder home: a FHIR R4 JSON
+ * file, or a variant: {"base": "examples/x.json", "remove": ["Type/id"...],
+ * "replace": [resource...], "add": [resource...]} applied to its base (a
+ * removal or replacement that matches no entry is an error). */
+mn_status mn_case_load_any(const char *home, const char *path, mn_case **out, mn_error *err);
+
 /* The terminology callback for mn_fp_env_set_terminology: payload = policy. */
 int mn_policy_member_of(void *payload, const char *valueset, const char *system,
                         const char *code);

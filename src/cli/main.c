@@ -7,7 +7,7 @@
  *   mednec check     POLICY...
  *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
  *
- * Exit codes (docs/CLI.md): 0 done; 64 usage; 65 bad case data or
+ * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 64 usage; 65 bad case data or
  * expression; 66 input not readable; 70 internal; 71 out of memory; 74
  * output error; 78 invalid policy or evidence file.
  */
@@ -21,7 +21,7 @@
 #include "mednec/render.h"
 
 enum {
-	EXIT_OK = 0, EXIT_USAGE = 64, EXIT_DATA = 65, EXIT_NOINPUT = 66, EXIT_INTERNAL = 70,
+	EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 64, EXIT_DATA = 65, EXIT_NOINPUT = 66, EXIT_INTERNAL = 70,
 	EXIT_NOMEM = 71, EXIT_IO = 74, EXIT_CONFIG = 78
 };
 
@@ -33,12 +33,13 @@ static const char usage_text[] =
 	"usage: mednec COMMAND [OPTIONS]\n"
 	"\n"
 	"commands:\n"
-	"  determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]\n"
-	"                 decide a request: criteria met / not met / not documented, with evidence\n"
+	"  determine CASE --policy ID|all --as-of YYYY-MM-DD [--format text|json]\n"
+	"                 decide a request: criteria met / not met / not documented, with evidence;\n"
+	"                 with --policy all, under every policy that applies to the request\n"
 	"  letter CASE --policy ID --as-of YYYY-MM-DD [--format md]\n"
 	"                 write the letter of medical necessity (Markdown)\n"
 	"  policies       list the available policy ids\n"
-	"  check POLICY... load and check policies (ids or files) and the evidence library\n"
+	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
 	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...\n"
 	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
 	"\n"
@@ -47,8 +48,9 @@ static const char usage_text[] =
 	"                 else " MN_DEFAULT_HOME ")\n"
 	"  -h, --help     this text;  --version  the version\n"
 	"\n"
-	"exit codes: 0 done, 64 usage, 65 invalid case data or expression, 66 input not readable,\n"
-	"            70 internal error, 71 out of memory, 74 output error, 78 invalid policy or evidence\n";
+	"exit codes: 0 done, 1 check found failing example cases, 64 usage, 65 invalid case data or\n"
+	"            expression, 66 input not readable, 70 internal error, 71 out of memory,\n"
+	"            74 output error, 78 invalid policy or evidence\n";
 
 static const char *prog_home;
 
@@ -67,7 +69,7 @@ static int exit_for(mn_status code)
 	return EXIT_INTERNAL;
 }
 
-static int report(const mn_error *err)
+static int report_error(const mn_error *err)
 {
 	char msg[2048];
 	mn_error_format(err, msg, sizeof msg);
@@ -159,6 +161,83 @@ static int parse_decide_args(int argc, char **argv, decide_args *a)
 	return EXIT_OK;
 }
 
+/* --policy all: every policy whose service request is in the record (or
+ * that names no request expression), side by side. */
+static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const char *fmt)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	int rc = EXIT_OK;
+	mn_library *lib = NULL;
+	mn_case *kase = NULL;
+	mn_arena *arena = mn_arena_new();
+	const char **ids = NULL;
+	mn_buf out = MN_BUF_INIT, table = MN_BUF_INIT, details = MN_BUF_INIT;
+	char *evidence = home_path("evidence"), *policies = home_path("policies");
+	bool json = strcmp(fmt, "json") == 0;
+	size_t shown = 0;
+	if (!evidence || !policies || !arena) {
+		rc = EXIT_NOMEM;
+		goto done;
+	}
+	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_list(policies, arena, &ids, &err) != MN_OK ||
+	    mn_case_load_file(a->case_path, &kase, &err) != MN_OK) {
+		rc = report_error(&err);
+		goto done;
+	}
+	mn_buf_printf(&table, "%-36s %-28s %-8s %s\n", "policy", "determination", "action", "criteria met");
+	for (size_t i = 0; ids[i] && rc == EXIT_OK; i++) {
+		mn_policy *p = NULL;
+		mn_determination *d = NULL;
+		if (mn_policy_load(policies, ids[i], lib, &p, &err) != MN_OK) {
+			rc = report_error(&err);
+			break;
+		}
+		if (mn_determine(p, kase, as_of, &d, &err) != MN_OK) {
+			rc = report_error(&err);
+		} else if (!p->request || d->nrequests) {
+			size_t met = 0;
+			for (size_t k = 0; k < d->nresults; k++)
+				met += d->results[k].status == MN_CRIT_MET;
+			if (json) {
+				mn_buf_puts(&out, shown ? ",\n" : "[\n");
+				mn_render_json(d, &out);
+				while (out.len && out.data[out.len - 1] == '\n')
+					out.data[--out.len] = '\0';
+			} else {
+				mn_buf_printf(&table, "%-36s %-28s %-8s %zu of %zu\n", p->id, mn_outcome_name(d->outcome),
+				              mn_outcome_action(d->outcome), met, d->nresults);
+				mn_buf_puts(&details, "\n");
+				mn_render_text(d, &details);
+			}
+			shown++;
+		}
+		mn_determination_free(d);
+		mn_policy_free(p);
+	}
+	if (rc == EXIT_OK) {
+		if (json) {
+			mn_buf_puts(&out, shown ? "\n]\n" : "[]\n");
+		} else {
+			mn_buf_put(&out, table.data, table.len);
+			if (!shown)
+				mn_buf_puts(&out, "(no policy applies to the requests in this record)\n");
+			mn_buf_put(&out, details.data, details.len);
+		}
+		rc = write_out(&out);
+	}
+done:
+	mn_buf_free(&out);
+	mn_buf_free(&table);
+	mn_buf_free(&details);
+	mn_case_free(kase);
+	mn_library_free(lib);
+	mn_arena_free(arena);
+	free(evidence);
+	free(policies);
+	return rc;
+}
+
 static int run_decide(int argc, char **argv, bool letter)
 {
 	decide_args a;
@@ -172,6 +251,11 @@ static int run_decide(int argc, char **argv, bool letter)
 	if ((rc = parse_as_of(a.as_of, &as_of)) != EXIT_OK)
 		return rc;
 
+	if (strcmp(a.policy, "all") == 0) {
+		if (letter)
+			return usage_error("%s", "a letter is written under one policy: give --policy ID");
+		return run_decide_all(&a, &as_of, fmt);
+	}
 	mn_error err;
 	mn_error_clear(&err);
 	mn_library *lib = NULL;
@@ -186,19 +270,19 @@ static int run_decide(int argc, char **argv, bool letter)
 		goto done;
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK) {
-		rc = report(&err);
+		rc = report_error(&err);
 		goto done;
 	}
 	if (mn_policy_load(policies, a.policy, lib, &pol, &err) != MN_OK) {
-		rc = report(&err);
+		rc = report_error(&err);
 		goto done;
 	}
 	if (mn_case_load_file(a.case_path, &kase, &err) != MN_OK) {
-		rc = report(&err);
+		rc = report_error(&err);
 		goto done;
 	}
 	if (mn_determine(pol, kase, &as_of, &det, &err) != MN_OK) {
-		rc = report(&err);
+		rc = report_error(&err);
 		goto done;
 	}
 	mn_status st;
@@ -214,7 +298,7 @@ static int run_decide(int argc, char **argv, bool letter)
 	if (st != MN_OK) {
 		if (!err.code)
 			mn_error_set(&err, st, "cannot render output");
-		rc = report(&err);
+		rc = report_error(&err);
 		goto done;
 	}
 	rc = write_out(&out);
@@ -249,7 +333,7 @@ static int run_policies(int argc, char **argv)
 	if (!dir || !arena) {
 		rc = EXIT_NOMEM;
 	} else if (mn_policy_list(dir, arena, &ids, &err) != MN_OK) {
-		rc = report(&err);
+		rc = report_error(&err);
 	} else {
 		mn_buf out = MN_BUF_INIT;
 		for (size_t i = 0; ids[i]; i++)
@@ -286,7 +370,7 @@ static int run_check(int argc, char **argv)
 		goto done;
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK) {
-		rc = report(&err);
+		rc = report_error(&err);
 		goto done;
 	}
 	for (int i = 0; i < n; i++) {
@@ -296,14 +380,27 @@ static int run_check(int argc, char **argv)
 		                   ? mn_policy_load_file(names[i], lib, &p, &err)
 		                   : mn_policy_load(policies, names[i], lib, &p, &err);
 		if (st != MN_OK) {
-			int r = report(&err);
+			int r = report_error(&err);
 			if (!rc)
 				rc = r;
 			mn_error_clear(&err);
 			continue;
 		}
-		printf("%s: ok (%zu criteria, %zu definitions, %zu value sets, %zu letter sections)\n", p->id,
+		printf("%s: loads (%zu criteria, %zu definitions, %zu value sets, %zu letter sections)\n", p->id,
 		       p->ncriteria, p->ndefinitions, p->nvaluesets, p->nsections);
+		mn_buf report = MN_BUF_INIT;
+		size_t failures = 0;
+		if (mn_policy_check(p, home(), &report, &failures, &err) != MN_OK) {
+			int r = report_error(&err);
+			if (!rc)
+				rc = r;
+		} else {
+			fputs(mn_buf_cstr(&report), stdout);
+			printf("%s: %s (%zu problem%s)\n", p->id, failures ? "FAILED" : "ok", failures, failures == 1 ? "" : "s");
+			if (failures && !rc)
+				rc = EXIT_CHECK;
+		}
+		mn_buf_free(&report);
 		mn_policy_free(p);
 	}
 done:
@@ -413,7 +510,7 @@ static int run_eval(int argc, char **argv)
 	}
 	for (int i = 0; i < nfiles; i++) {
 		if (mn_case_load_file_ex(files[i], MN_CASE_ALLOW_UNRESOLVED, &cases[i], &err) != MN_OK) {
-			rc = report(&err);
+			rc = report_error(&err);
 			goto done;
 		}
 	}

@@ -540,11 +540,98 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 	return MN_OK;
 }
 
+static mn_status load_aliases(loader *L, const yaml_node_t *seq)
+{
+	mn_policy *p = L->p;
+	if (!seq)
+		return MN_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return y_fail(&L->y, seq, "aliases", "expected a list of ids");
+	p->naliases = y_seq_len(seq);
+	p->aliases = mn_arena_calloc(ARENA, p->naliases ? p->naliases : 1, sizeof *p->aliases);
+	for (size_t i = 0; i < p->naliases; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		if (!(p->aliases[i] = y_str(&L->y, n, "aliases")))
+			return MN_EPOLICY;
+		if (!valid_id(p->aliases[i]))
+			return y_fail(&L->y, n, "aliases", "an alias must be lowercase letters, digits and '-'");
+	}
+	return MN_OK;
+}
+
+static bool valid_status(const char *s)
+{
+	return !strcmp(s, "met") || !strcmp(s, "not-met") || !strcmp(s, "not-documented");
+}
+
+/* tests: [{case, asOf, expect, criteria: {id: status}}] */
+static mn_status load_tests(loader *L, const yaml_node_t *seq)
+{
+	static const char *const keys[] = {"case", "asOf", "expect", "criteria", "note", NULL};
+	mn_policy *p = L->p;
+	if (!seq)
+		return MN_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return y_fail(&L->y, seq, "tests", "expected a list of example cases");
+	p->ntests = y_seq_len(seq);
+	p->tests = mn_arena_calloc(ARENA, p->ntests ? p->ntests : 1, sizeof *p->tests);
+	for (size_t i = 0; i < p->ntests; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		mn_policy_test *t = &p->tests[i];
+		bool bad = false;
+		set_key(L, "tests[%zu]", i);
+		mn_status rc = y_check_keys(&L->y, n, L->key, keys);
+		if (rc != MN_OK)
+			return rc;
+		t->case_path = y_req_str(&L->y, n, "case");
+		t->as_of = y_req_str(&L->y, n, "asOf");
+		t->expect = y_req_str(&L->y, n, "expect");
+		t->note = y_opt_str(&L->y, n, "note", &bad);
+		if (!t->case_path || !t->as_of || !t->expect || bad)
+			return MN_EPOLICY;
+		mn_datetime d;
+		if (mn_datetime_parse(t->as_of, strlen(t->as_of), MN_DT_DATE, &d, NULL) != MN_OK || d.precision != MN_DT_DAY)
+			return y_fail(&L->y, y_get(&L->y, n, "asOf"), L->key, "asOf must be a date YYYY-MM-DD");
+		bool ok = false;
+		for (const char *const *dn = determinations; *dn; dn++)
+			ok |= strcmp(*dn, t->expect) == 0;
+		if (!ok)
+			return y_fail(&L->y, y_get(&L->y, n, "expect"), L->key, "expect must be a determination name");
+		yaml_node_t *crit = y_get(&L->y, n, "criteria");
+		if (!crit)
+			continue;
+		if (crit->type != YAML_MAPPING_NODE)
+			return y_fail(&L->y, crit, L->key, "criteria must map criterion ids to statuses");
+		t->ncriteria = y_map_len(crit);
+		t->criterion_ids = mn_arena_calloc(ARENA, t->ncriteria ? t->ncriteria : 1, sizeof *t->criterion_ids);
+		t->statuses = mn_arena_calloc(ARENA, t->ncriteria ? t->ncriteria : 1, sizeof *t->statuses);
+		for (size_t j = 0; j < t->ncriteria; j++) {
+			yaml_node_pair_t *pair = y_map_pair(crit, j);
+			yaml_node_t *kn = y_node(&L->y, pair->key);
+			const char *id = y_str(&L->y, kn, L->key);
+			const char *st = y_str(&L->y, y_node(&L->y, pair->value), L->key);
+			if (!id || !st)
+				return MN_EPOLICY;
+			bool known = false;
+			for (size_t k = 0; k < p->ncriteria; k++)
+				known |= strcmp(p->criteria[k].id, id) == 0;
+			if (!known)
+				return y_fail(&L->y, kn, L->key, "no criterion '%s' in this policy", id);
+			if (!valid_status(st))
+				return y_fail(&L->y, y_node(&L->y, pair->value), L->key,
+				              "status must be met, not-met or not-documented");
+			t->criterion_ids[j] = id;
+			t->statuses[j] = st;
+		}
+	}
+	return MN_OK;
+}
+
 static mn_status load_policy(loader *L)
 {
 	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "service", "coverage",
 	                                   "modeledOn", "sources", "valueSets", "definitions", "criteria",
-	                                   "letter", "note", NULL};
+	                                   "letter", "aliases", "tests", "note", NULL};
 	static const char *const svc_keys[] = {"display", "codes", "request", NULL};
 	static const char *const mod_keys[] = {"source", "note", NULL};
 	mn_policy *p = L->p;
@@ -610,7 +697,9 @@ static mn_status load_policy(loader *L)
 	yaml_node_t *letter = y_get(&L->y, root, "letter");
 	if (!letter)
 		return y_fail(&L->y, root, "letter", "missing required key 'letter'");
-	return load_letter(L, letter);
+	if ((rc = load_letter(L, letter)) != MN_OK || (rc = load_aliases(L, y_get(&L->y, root, "aliases"))) != MN_OK)
+		return rc;
+	return load_tests(L, y_get(&L->y, root, "tests"));
 }
 
 mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy **out, mn_error *err)
@@ -640,6 +729,36 @@ mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy
 	return MN_OK;
 }
 
+/* The policy in policies_dir that lists id among its aliases. */
+static mn_status load_alias(const char *policies_dir, const char *id, const mn_library *lib, mn_policy **out,
+                            mn_error *err)
+{
+	mn_arena *a = mn_arena_new();
+	const char **ids;
+	mn_error e;
+	if (!a)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	if (mn_policy_list(policies_dir, a, &ids, &e) == MN_OK) {
+		for (size_t i = 0; ids[i]; i++) {
+			char path[4096];
+			mn_policy *p;
+			snprintf(path, sizeof path, "%s/%s.yaml", policies_dir, ids[i]);
+			if (mn_policy_load_file(path, lib, &p, &e) != MN_OK)
+				continue;
+			for (size_t k = 0; k < p->naliases; k++) {
+				if (strcmp(p->aliases[k], id) == 0) {
+					*out = p;
+					mn_arena_free(a);
+					return MN_OK;
+				}
+			}
+			mn_policy_free(p);
+		}
+	}
+	mn_arena_free(a);
+	return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' in %s (mednec policies lists them)", id, policies_dir);
+}
+
 mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_library *lib, mn_policy **out,
                          mn_error *err)
 {
@@ -650,7 +769,7 @@ mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_libr
 	snprintf(path, sizeof path, "%s/%s.yaml", policies_dir, id);
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' in %s (mednec policies lists them)", id, policies_dir);
+		return load_alias(policies_dir, id, lib, out, err);
 	fclose(f);
 	mn_status rc = mn_policy_load_file(path, lib, out, err);
 	if (rc == MN_OK && strcmp((*out)->id, id) != 0) {
