@@ -190,8 +190,11 @@ static void test_limits(void)
 	CHECK_INT(compile_status("1\0002", &err), MN_OK);  /* NUL-terminated: just "1" */
 	CHECK(mn_fp_compile("1\0002", 3, &err) == NULL);
 	CHECK_INT(err.code, MN_ESYNTAX);
-	/* collections grow until MN_FP_MAX_ITEMS, then stop with an error */
+	/* runaway evaluations stop with an error, not a hang or a crash */
 	CHECK_STR(ev("(1|2|3).repeat($this)", NULL), "1, 2, 3");
+	CHECK_STR(ev("(1).repeat($this + 1).count()", NULL), "ERR:limit-exceeded");
+	CHECK_STR(ev("'ab'.repeat($this & $this).count()", NULL), "ERR:limit-exceeded");
+	CHECK_STR(ev("'abcdefgh'.repeat($this + $this).count()", NULL), "ERR:limit-exceeded");
 }
 
 static void test_literals_and_operators(void)

@@ -492,8 +492,9 @@ static int push_bool(fp_ctx *x, fp_coll *out, bool b)
 	return fp_push_bool(x, out, b);
 }
 
-static bool coll_contains(const fp_coll *c, const mn_fp_item *it)
+static bool coll_contains(fp_ctx *x, const fp_coll *c, const mn_fp_item *it)
 {
+	x->work += c->n;
 	for (uint32_t i = 0; i < c->n; i++)
 		if (fp_equal(&c->v[i], it) == 1)
 			return true;
@@ -505,7 +506,7 @@ static int op_union(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
 	for (int side = 0; side < 2; side++) {
 		const fp_coll *c = side ? b : a;
 		for (uint32_t i = 0; i < c->n; i++)
-			if (!coll_contains(out, &c->v[i]) && fp_push(x, out, &c->v[i]))
+			if (!coll_contains(x, out, &c->v[i]) && fp_push(x, out, &c->v[i]))
 				return -1;
 	}
 	return 0;
@@ -698,6 +699,9 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 		if ((l && l->kind != MN_FP_STRING) || (r && r->kind != MN_FP_STRING))
 			return fp_fail(x, MN_EEVAL, n, "'&' needs strings");
 		size_t ln = l ? l->v.str.n : 0, rn = r ? r->v.str.n : 0;
+		if (ln + rn > MN_FP_MAX_STRING)
+			return fp_fail(x, MN_ELIMIT, n, "string longer than %u bytes", MN_FP_MAX_STRING);
+		x->work += (ln + rn) / 64;
 		char *s = mn_arena_alloc(x->a, ln + rn + 1);
 		if (!s)
 			return nomem(x);
@@ -846,7 +850,7 @@ static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp
 		return -1;
 	if (!it)
 		return 0;
-	return push_bool(x, out, coll_contains(all, it));
+	return push_bool(x, out, coll_contains(x, all, it));
 }
 
 static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
@@ -920,6 +924,11 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
+	if (++x->work > FP_WORK_BUDGET) {
+		x->depth--;
+		return fp_fail(x, MN_ELIMIT, n, "evaluation takes more than %llu steps",
+		               (unsigned long long)FP_WORK_BUDGET);
+	}
 	if (++x->depth > (MN_FP_MAX_DEPTH * 4 + 64)) {
 		x->depth--;
 		return fp_fail(x, MN_ELIMIT, n, "evaluation nested deeper than %d", (MN_FP_MAX_DEPTH * 4 + 64));

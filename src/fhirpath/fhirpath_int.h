@@ -130,7 +130,12 @@ struct fp_ctx {
 	const mn_case *kase;
 	int depth;
 	bool case_context;     /* context is a case's resources (type names filter) */
+	uint64_t work;         /* evaluation steps and comparisons so far */
 };
+
+/* An evaluation that does more than this many steps and item comparisons
+ * stops with MN_ELIMIT (so that repeat($this + 1) cannot run forever). */
+#define FP_WORK_BUDGET 200000000ULL
 
 struct fp_scope {
 	fp_coll self;          /* $this (one item inside iterations) */

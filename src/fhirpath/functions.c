@@ -138,8 +138,9 @@ static bool same_item(const mn_fp_item *a, const mn_fp_item *b)
 	return fp_equal(a, b) == 1;
 }
 
-static bool coll_has(const fp_coll *c, const mn_fp_item *it)
+static bool coll_has(fp_ctx *x, const fp_coll *c, const mn_fp_item *it)
 {
+	x->work += c->n;
 	for (uint32_t i = 0; i < c->n; i++)
 		if (same_item(&c->v[i], it))
 			return true;
@@ -261,7 +262,7 @@ FN(anyFalse) { (void)s; return bools(x, c, in, false, false, out); }
 static int subset(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
 {
 	for (uint32_t i = 0; i < a->n; i++)
-		if (!coll_has(b, &a->v[i]))
+		if (!coll_has(x, b, &a->v[i]))
 			return push_bool(x, out, false);
 	return push_bool(x, out, true);
 }
@@ -287,7 +288,7 @@ FN(count) { (void)c; (void)s; return push(x, out, fp_make_int(in->n)); }
 static int distinct(fp_ctx *x, const fp_coll *in, fp_coll *out)
 {
 	for (uint32_t i = 0; i < in->n; i++)
-		if (!coll_has(out, &in->v[i]) && fp_push(x, out, &in->v[i]))
+		if (!coll_has(x, out, &in->v[i]) && fp_push(x, out, &in->v[i]))
 			return -1;
 	return 0;
 }
@@ -329,7 +330,7 @@ FN(repeat)
 			if (lambda(x, c, 0, &work, k, s, NULL, &r))
 				return -1;
 			for (uint32_t i = 0; i < r.n; i++) {
-				if (coll_has(&seen, &r.v[i]))
+				if (coll_has(x, &seen, &r.v[i]))
 					continue;
 				if (fp_push(x, &seen, &r.v[i]) || fp_push(x, &next, &r.v[i]) ||
 				    fp_push(x, out, &r.v[i]))
@@ -427,7 +428,7 @@ FN(intersect)
 	if (arg(x, c, 0, s, &o))
 		return -1;
 	for (uint32_t k = 0; k < in->n; k++)
-		if (coll_has(&o, &in->v[k]) && !coll_has(out, &in->v[k]) && fp_push(x, out, &in->v[k]))
+		if (coll_has(x, &o, &in->v[k]) && !coll_has(x, out, &in->v[k]) && fp_push(x, out, &in->v[k]))
 			return -1;
 	return 0;
 }
@@ -438,7 +439,7 @@ FN(exclude)
 	if (arg(x, c, 0, s, &o))
 		return -1;
 	for (uint32_t k = 0; k < in->n; k++)
-		if (!coll_has(&o, &in->v[k]) && fp_push(x, out, &in->v[k]))
+		if (!coll_has(x, &o, &in->v[k]) && fp_push(x, out, &in->v[k]))
 			return -1;
 	return 0;
 }
@@ -451,7 +452,7 @@ FN(union)
 	if (distinct(x, in, out))
 		return -1;
 	for (uint32_t k = 0; k < o.n; k++)
-		if (!coll_has(out, &o.v[k]) && fp_push(x, out, &o.v[k]))
+		if (!coll_has(x, out, &o.v[k]) && fp_push(x, out, &o.v[k]))
 			return -1;
 	return 0;
 }
