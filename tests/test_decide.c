@@ -216,6 +216,64 @@ static void test_policy_check(void)
 	mn_policy_free(p2);
 }
 
+static void test_appeal(void)
+{
+	char path[4200];
+	mn_error err;
+	mn_denial *den;
+	snprintf(path, sizeof path, "%s/tests/data/cases/denial.txt", mn_test_source_dir());
+	CHECK_INT(mn_denial_load_file(path, &den, &err), MN_OK);
+	if (!den)
+		return;
+	CHECK_INT(den->nreasons, 3);
+	CHECK_STR(den->reasons[0].text, "Diagnosis not established.");
+	CHECK_STR(den->reasons[2].where, "line 4");
+	CHECK_INT(mn_denial_match(den, pol), MN_OK);
+	CHECK(den->reasons[0].nrules == 1 && strcmp(den->reasons[0].rules[0]->id, "no-diagnosis") == 0);
+	CHECK(den->reasons[1].nrules == 1 && strcmp(den->reasons[1].rules[0]->id, "not-effective") == 0);
+	CHECK_INT(den->reasons[2].nrules, 0);
+
+	mn_determination *d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01")), "2026-02-01");
+	mn_doc *doc = NULL;
+	mn_buf b = MN_BUF_INIT;
+	if (d && mn_appeal_build(d, den, &doc, &err) == MN_OK) {
+		mn_doc_write_markdown(doc, &b);
+		const char *md = mn_buf_cstr(&b);
+		CHECK(strstr(md, "# Appeal of the denial: test service") != NULL);
+		CHECK(strstr(md, "**The denial says:** \"Diagnosis not established.\" (line 2) [2]") != NULL);
+		CHECK(strstr(md, "- **Has the diagnosis:** Met. The record shows:") != NULL);
+		CHECK(strstr(md, "**Evidence:** In 40 test patients, success was 50% vs 20%.") != NULL);
+		CHECK(strstr(md, "**Not answered:** this reason matches no criterion") != NULL);
+		CHECK(strstr(md, "2. The denial under appeal:") != NULL);
+	} else {
+		CHECK(0);
+	}
+	mn_doc_free(doc);
+	mn_buf_free(&b);
+	done(d);
+	mn_denial_free(den);
+
+	snprintf(path, sizeof path, "%s/tests/data/cases/denial-claimresponse.json", mn_test_source_dir());
+	CHECK_INT(mn_denial_load_file(path, &den, &err), MN_OK);
+	if (!den)
+		return;
+	CHECK_STR(den->reference, "ClaimResponse/cr1");
+	CHECK_STR(den->decision, "Not Certified");
+	CHECK_INT(den->nreasons, 3);  /* processNote, review action reason code, disposition */
+	CHECK_STR(den->reasons[0].where, "processNote[0]");
+	CHECK_STR(den->reasons[1].code, "R7");
+	CHECK_STR(den->reasons[2].where, "disposition");
+	mn_denial_match(den, pol);
+	CHECK(den->reasons[0].nrules == 1 && strcmp(den->reasons[0].rules[0]->id, "no-diagnosis") == 0);
+	CHECK(den->reasons[1].nrules == 1 && strcmp(den->reasons[1].rules[0]->id, "not-effective") == 0);  /* by code */
+	CHECK(den->reasons[2].nrules == 1 && strcmp(den->reasons[2].rules[0]->id, "low-score") == 0);
+	mn_denial_free(den);
+
+	/* a FHIR file that is not a ClaimResponse is refused */
+	snprintf(path, sizeof path, "%s/tests/data/cases/mini-met.json", mn_test_source_dir());
+	CHECK_INT(mn_denial_load_file(path, &den, &err), MN_EFHIR);
+}
+
 int main(void)
 {
 	char dir[4200];
@@ -230,6 +288,7 @@ int main(void)
 		test_not_met_and_errors();
 		test_as_of_required();
 		test_policy_check();
+		test_appeal();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

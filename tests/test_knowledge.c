@@ -147,6 +147,13 @@ static void test_broken_policies(void)
 	broken("title: Minimal test policy\n", "", "missing required key 'title'", 0);
 	broken("    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "at least one source", 0);
 	broken("version: \"1\"", "version: [1", "YAML", 0);
+	broken("criteria: [has-dx]", "criteria: [has-dxx]", "no criterion 'has-dxx'", 0);
+	broken("answers: [evidence-answer]", "answers: [nope]", "no letter statement with id 'nope'", 0);
+	broken("      match: [\"score\"]\n", "", "needs match phrases or codes", 0);
+	broken("id: evidence-answer", "id: Evidence_Answer", "statement id must be", 0);
+	broken("expect: does-not-meet", "expect: rejected", "expect must be a determination name", 0);
+	broken("score-high: not-met, single", "score-hi: not-met, single", "no criterion 'score-hi'", 0);
+	broken("asOf: \"2026-02-01\"\n    expect: meets", "asOf: \"2026-02\"\n    expect: meets", "asOf must be a date", 0);
 }
 
 int main(void)

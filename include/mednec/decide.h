@@ -77,6 +77,36 @@ void mn_determination_free(mn_determination *d);
 mn_status mn_policy_check(const mn_policy *p, const char *home, mn_buf *report, size_t *failures,
                           mn_error *err);
 
+/* ---- denials and appeals ------------------------------------------------ */
+
+/* One reason given in a denial, and the policy's appeal rules it matches. */
+typedef struct mn_denial_reason {
+	const char *text;        /* the reason's words (a code's display when only a code was given) */
+	const char *system, *code;  /* a coded reason, or NULL */
+	const char *where;       /* where in the denial: "processNote[0]", "line 3", ... */
+	size_t nrules;
+	const mn_appeal_rule **rules;
+} mn_denial_reason;
+
+typedef struct mn_denial {
+	const char *source;      /* file name */
+	const char *reference;   /* "ClaimResponse/id" for a FHIR denial, else NULL */
+	const char *created;     /* ClaimResponse.created, or NULL */
+	const char *decision;    /* PAS review action (e.g. "Not Certified") or ClaimResponse.outcome */
+	size_t nreasons;
+	mn_denial_reason *reasons;
+	mn_arena *arena;
+} mn_denial;
+
+/* Read a denial: a FHIR ClaimResponse (alone or in a Bundle; reasons from
+ * processNote, error, adjudication reasons, the Da Vinci PAS review-action
+ * reason code, and disposition) or a plain text file with one reason per line
+ * (blank lines and lines starting with '#' are skipped). */
+mn_status mn_denial_load_file(const char *path, mn_denial **out, mn_error *err);
+void mn_denial_free(mn_denial *d);
+/* Match each reason against the policy's appeal rules (phrases, codes). */
+mn_status mn_denial_match(mn_denial *d, const mn_policy *p);
+
 /* The entry for a resource (reference, date, summary), allocated in arena. */
 mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *arena, mn_entry *out);
 

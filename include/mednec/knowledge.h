@@ -111,6 +111,7 @@ typedef struct mn_criterion {
 } mn_criterion;
 
 typedef struct mn_statement {
+	const char *id;          /* optional; appeal rules name statements by id */
 	const char *heading;     /* may be NULL */
 	mn_fp_expr *when, *each, *record;  /* each may be NULL */
 	mn_template text;
@@ -126,6 +127,20 @@ typedef struct mn_section {
 	size_t nstatements;
 	mn_statement *statements;
 } mn_section;
+
+/* How a reason given in a denial is recognised and what answers it: the
+ * criteria it concerns and the letter statements (pitfalls) that answer it. */
+typedef struct mn_appeal_rule {
+	const char *id, *title;
+	size_t nmatch;
+	const char **match;      /* case-insensitive phrases looked for in the reason's text */
+	size_t ncodes;
+	mn_code *codes;          /* reason codes (system and code) */
+	size_t ncriteria;
+	const mn_criterion **criteria;
+	size_t nanswers;
+	const mn_statement **answers;
+} mn_appeal_rule;
 
 /* An example case the policy ships with, and what it must decide. */
 typedef struct mn_policy_test {
@@ -157,6 +172,8 @@ typedef struct mn_policy {
 	mn_definition *definitions;
 	size_t ncriteria;
 	mn_criterion *criteria;
+	size_t nappeal_rules;
+	mn_appeal_rule *appeal_rules;
 	size_t naliases;         /* other ids that select this policy */
 	const char **aliases;
 	size_t ntests;

@@ -55,6 +55,12 @@ typedef struct mn_doc {
 } mn_doc;
 
 mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err);
+/* An appeal of a denial: the determination under the policy, then each
+ * reason given for the denial with the criteria it concerns (their status
+ * and record entries) and the policy statements that answer it; a reason
+ * that matches nothing is named as unanswered. The denial must have been
+ * matched against d's policy (mn_denial_match). */
+mn_status mn_appeal_build(const mn_determination *d, const mn_denial *denial, mn_doc **out, mn_error *err);
 void mn_doc_free(mn_doc *doc);
 mn_status mn_doc_write_markdown(const mn_doc *doc, mn_buf *out);
 

@@ -3,6 +3,7 @@
  *
  *   mednec determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]
  *   mednec letter    CASE --policy ID --as-of YYYY-MM-DD [--format md]
+ *   mednec appeal    CASE --policy ID --as-of YYYY-MM-DD --denial FILE
  *   mednec policies
  *   mednec check     POLICY...
  *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
@@ -38,6 +39,8 @@ static const char usage_text[] =
 	"                 with --policy all, under every policy that applies to the request\n"
 	"  letter CASE --policy ID --as-of YYYY-MM-DD [--format md]\n"
 	"                 write the letter of medical necessity (Markdown)\n"
+	"  appeal CASE --policy ID --as-of YYYY-MM-DD --denial FILE\n"
+	"                 answer each reason of a denial (FHIR ClaimResponse or a text list)\n"
 	"  policies       list the available policy ids\n"
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
 	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...\n"
@@ -129,8 +132,10 @@ static int parse_as_of(const char *s, mn_datetime *out)
 /* ---- determine and letter ---------------------------------------------- */
 
 typedef struct decide_args {
-	const char *case_path, *policy, *as_of, *format;
+	const char *case_path, *policy, *as_of, *format, *denial;
 } decide_args;
+
+enum decide_mode { MODE_DETERMINE, MODE_LETTER, MODE_APPEAL };
 
 static int parse_decide_args(int argc, char **argv, decide_args *a)
 {
@@ -142,6 +147,7 @@ static int parse_decide_args(int argc, char **argv, decide_args *a)
 		else if (strcmp(arg, "--as-of") == 0) slot = &a->as_of;
 		else if (strcmp(arg, "--format") == 0) slot = &a->format;
 		else if (strcmp(arg, "--home") == 0) slot = &prog_home;
+		else if (strcmp(arg, "--denial") == 0) slot = &a->denial;
 		else if (arg[0] == '-' && arg[1])
 			return usage_error("unknown option '%s'", arg);
 		else if (a->case_path)
@@ -238,12 +244,16 @@ done:
 	return rc;
 }
 
-static int run_decide(int argc, char **argv, bool letter)
+static int run_decide(int argc, char **argv, enum decide_mode mode)
 {
 	decide_args a;
+	bool letter = mode != MODE_DETERMINE;
 	int rc = parse_decide_args(argc, argv, &a);
 	if (rc)
 		return rc;
+	if ((mode == MODE_APPEAL) != (a.denial != NULL))
+		return usage_error("%s", mode == MODE_APPEAL ? "appeal needs --denial FILE (a ClaimResponse or a text list of reasons)"
+		                                             : "--denial belongs to the appeal command");
 	const char *fmt = a.format ? a.format : letter ? "md" : "text";
 	if (letter ? strcmp(fmt, "md") != 0 : (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0))
 		return usage_error(letter ? "--format: '%s' is not supported (md)" : "--format: '%s' is not text or json", fmt);
@@ -262,6 +272,7 @@ static int run_decide(int argc, char **argv, bool letter)
 	mn_policy *pol = NULL;
 	mn_case *kase = NULL;
 	mn_determination *det = NULL;
+	mn_denial *denial = NULL;
 	mn_doc *doc = NULL;
 	mn_buf out = MN_BUF_INIT;
 	char *evidence = home_path("evidence"), *policies = home_path("policies");
@@ -281,12 +292,24 @@ static int run_decide(int argc, char **argv, bool letter)
 		rc = report_error(&err);
 		goto done;
 	}
+	if (mode == MODE_APPEAL && mn_denial_load_file(a.denial, &denial, &err) != MN_OK) {
+		rc = report_error(&err);
+		goto done;
+	}
 	if (mn_determine(pol, kase, &as_of, &det, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
 	mn_status st;
-	if (letter) {
+	if (mode == MODE_APPEAL) {
+		st = mn_denial_match(denial, pol);
+		if (st == MN_OK)
+			st = mn_appeal_build(det, denial, &doc, &err);
+		if (st == MN_OK)
+			st = mn_doc_write_markdown(doc, &out);
+		for (size_t i = 0; doc && i < doc->nwarnings; i++)
+			fprintf(stderr, "mednec: appeal: %s\n", doc->warnings[i]);
+	} else if (letter) {
 		st = mn_letter_build(det, &doc, &err);
 		if (st == MN_OK)
 			st = mn_doc_write_markdown(doc, &out);
@@ -305,6 +328,7 @@ static int run_decide(int argc, char **argv, bool letter)
 done:
 	mn_buf_free(&out);
 	mn_doc_free(doc);
+	mn_denial_free(denial);
 	mn_determination_free(det);
 	mn_case_free(kase);
 	mn_policy_free(pol);
@@ -581,9 +605,11 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(cmd, "determine") == 0)
-		return run_decide(argc - 2, argv + 2, false);
+		return run_decide(argc - 2, argv + 2, MODE_DETERMINE);
 	if (strcmp(cmd, "letter") == 0)
-		return run_decide(argc - 2, argv + 2, true);
+		return run_decide(argc - 2, argv + 2, MODE_LETTER);
+	if (strcmp(cmd, "appeal") == 0)
+		return run_decide(argc - 2, argv + 2, MODE_APPEAL);
 	if (strcmp(cmd, "policies") == 0)
 		return run_policies(argc - 2, argv + 2);
 	if (strcmp(cmd, "check") == 0)

@@ -445,11 +445,14 @@ static const char *const determinations[] = {"meets-criteria", "does-not-meet", 
 
 static mn_status load_statement(loader *L, const yaml_node_t *n, mn_statement *st)
 {
-	static const char *const keys[] = {"heading", "when", "each", "text", "record", "cite", "onlyWhen", "note", NULL};
+	static const char *const keys[] = {"id", "heading", "when", "each", "text", "record", "cite", "onlyWhen", "note", NULL};
 	mn_status rc = y_check_keys(&L->y, n, L->key, keys);
 	bool bad = false;
 	if (rc != MN_OK)
 		return rc;
+	st->id = y_opt_str(&L->y, n, "id", &bad);
+	if (st->id && !valid_id(st->id))
+		return y_fail(&L->y, y_get(&L->y, n, "id"), L->key, "a statement id must be lowercase letters, digits and '-'");
 	st->heading = y_opt_str(&L->y, n, "heading", &bad);
 	st->only_when = y_opt_str(&L->y, n, "onlyWhen", &bad);
 	if (bad)
@@ -537,6 +540,100 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 	}
 	if (!refs || !recs)
 		return y_fail(&L->y, seq, "letter.sections", "a letter needs the builtin sections 'references' and 'record'");
+	return MN_OK;
+}
+
+static const mn_statement *find_statement(const mn_policy *p, const char *id)
+{
+	for (size_t i = 0; i < p->nsections; i++)
+		for (size_t j = 0; j < p->sections[i].nstatements; j++)
+			if (p->sections[i].statements[j].id && strcmp(p->sections[i].statements[j].id, id) == 0)
+				return &p->sections[i].statements[j];
+	return NULL;
+}
+
+static const mn_criterion *find_criterion(const mn_policy *p, const char *id)
+{
+	for (size_t i = 0; i < p->ncriteria; i++)
+		if (strcmp(p->criteria[i].id, id) == 0)
+			return &p->criteria[i];
+	return NULL;
+}
+
+/* A list of scalars as an arena array. */
+static mn_status str_list(loader *L, const yaml_node_t *seq, size_t *n, const char ***out)
+{
+	*n = 0;
+	*out = NULL;
+	if (!seq)
+		return MN_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return y_fail(&L->y, seq, L->key, "expected a list");
+	*n = y_seq_len(seq);
+	*out = mn_arena_calloc(ARENA, *n ? *n : 1, sizeof **out);
+	for (size_t i = 0; i < *n; i++)
+		if (!((*out)[i] = y_str(&L->y, y_seq_item(&L->y, seq, i), L->key)))
+			return MN_EPOLICY;
+	return MN_OK;
+}
+
+/* appeal: {reasons: [{id, title, match: [...], codes: [...], criteria: [...], answers: [...]}]} */
+static mn_status load_appeal(loader *L, const yaml_node_t *map)
+{
+	static const char *const keys[] = {"reasons", "note", NULL};
+	static const char *const rkeys[] = {"id", "title", "match", "codes", "criteria", "answers", "note", NULL};
+	mn_policy *p = L->p;
+	if (!map)
+		return MN_OK;
+	mn_status rc = y_check_keys(&L->y, map, "appeal", keys);
+	if (rc != MN_OK)
+		return rc;
+	yaml_node_t *seq = y_get(&L->y, map, "reasons");
+	if (!seq || seq->type != YAML_SEQUENCE_NODE)
+		return y_fail(&L->y, seq ? seq : map, "appeal.reasons", "expected a list of denial reasons");
+	p->nappeal_rules = y_seq_len(seq);
+	p->appeal_rules = mn_arena_calloc(ARENA, p->nappeal_rules ? p->nappeal_rules : 1, sizeof *p->appeal_rules);
+	for (size_t i = 0; i < p->nappeal_rules; i++) {
+		yaml_node_t *n = y_seq_item(&L->y, seq, i);
+		mn_appeal_rule *r = &p->appeal_rules[i];
+		set_key(L, "appeal.reasons[%zu]", i);
+		if ((rc = y_check_keys(&L->y, n, L->key, rkeys)) != MN_OK)
+			return rc;
+		r->id = y_req_str(&L->y, n, "id");
+		r->title = y_req_str(&L->y, n, "title");
+		if (!r->id || !r->title)
+			return MN_EPOLICY;
+		set_key(L, "appeal.%s", r->id);
+		const char **crit, **ans;
+		size_t ncrit, nans;
+		if ((rc = str_list(L, y_get(&L->y, n, "match"), &r->nmatch, &r->match)) != MN_OK ||
+		    (rc = str_list(L, y_get(&L->y, n, "criteria"), &ncrit, &crit)) != MN_OK ||
+		    (rc = str_list(L, y_get(&L->y, n, "answers"), &nans, &ans)) != MN_OK)
+			return rc;
+		yaml_node_t *codes = y_get(&L->y, n, "codes");
+		if (codes && (rc = load_codes(L, codes, &r->ncodes, &r->codes, false)) != MN_OK)
+			return rc;
+		if (!r->nmatch && !r->ncodes)
+			return y_fail(&L->y, n, L->key, "a denial reason needs match phrases or codes");
+		if (!ncrit && !nans)
+			return y_fail(&L->y, n, L->key, "a denial reason needs criteria or answers");
+		for (size_t k = 0; k < r->nmatch; k++) {
+			char *m = (char *)r->match[k];
+			for (; *m; m++)
+				if (*m >= 'A' && *m <= 'Z')
+					*m = (char)(*m - 'A' + 'a');
+		}
+		r->ncriteria = ncrit;
+		r->criteria = mn_arena_calloc(ARENA, ncrit ? ncrit : 1, sizeof *r->criteria);
+		for (size_t k = 0; k < ncrit; k++)
+			if (!(r->criteria[k] = find_criterion(p, crit[k])))
+				return y_fail(&L->y, n, L->key, "no criterion '%s' in this policy", crit[k]);
+		r->nanswers = nans;
+		r->answers = mn_arena_calloc(ARENA, nans ? nans : 1, sizeof *r->answers);
+		for (size_t k = 0; k < nans; k++)
+			if (!(r->answers[k] = find_statement(p, ans[k])))
+				return y_fail(&L->y, n, L->key, "no letter statement with id '%s'", ans[k]);
+	}
 	return MN_OK;
 }
 
@@ -631,7 +728,7 @@ static mn_status load_policy(loader *L)
 {
 	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "service", "coverage",
 	                                   "modeledOn", "sources", "valueSets", "definitions", "criteria",
-	                                   "letter", "aliases", "tests", "note", NULL};
+	                                   "letter", "aliases", "tests", "appeal", "note", NULL};
 	static const char *const svc_keys[] = {"display", "codes", "request", NULL};
 	static const char *const mod_keys[] = {"source", "note", NULL};
 	mn_policy *p = L->p;
@@ -697,7 +794,8 @@ static mn_status load_policy(loader *L)
 	yaml_node_t *letter = y_get(&L->y, root, "letter");
 	if (!letter)
 		return y_fail(&L->y, root, "letter", "missing required key 'letter'");
-	if ((rc = load_letter(L, letter)) != MN_OK || (rc = load_aliases(L, y_get(&L->y, root, "aliases"))) != MN_OK)
+	if ((rc = load_letter(L, letter)) != MN_OK || (rc = load_aliases(L, y_get(&L->y, root, "aliases"))) != MN_OK ||
+	    (rc = load_appeal(L, y_get(&L->y, root, "appeal"))) != MN_OK)
 		return rc;
 	return load_tests(L, y_get(&L->y, root, "tests"));
 }

@@ -605,11 +605,8 @@ static void section_statements(builder *B, const mn_section *s)
 		B->doc->nblocks = heading;  /* nothing was written: no empty heading */
 }
 
-mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err)
+static mn_status builder_start(builder *B, const mn_determination *d, mn_error *err)
 {
-	*out = NULL;
-	builder Bs;
-	builder *B = &Bs;
 	memset(B, 0, sizeof *B);
 	B->d = d;
 	B->err = err;
@@ -618,6 +615,27 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 		free(B->doc);
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
+	return MN_OK;
+}
+
+static mn_status builder_finish(builder *B, mn_doc **out, mn_error *err)
+{
+	if (B->oom) {
+		mn_doc_free(B->doc);
+		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the document");
+	}
+	*out = B->doc;
+	return MN_OK;
+}
+
+mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err)
+{
+	*out = NULL;
+	builder Bs;
+	builder *B = &Bs;
+	mn_status rc = builder_start(B, d, err);
+	if (rc != MN_OK)
+		return rc;
 	const mn_policy *p = d->policy;
 	intset trefs = {0}, trecs = {0};
 	const char *why;
@@ -638,12 +656,124 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 		else if (strcmp(s->builtin, "record") == 0)
 			add_block(B, MN_BLOCK_RECORDS, NULL, s->title ? s->title : "Record entries cited");
 	}
-	if (B->oom) {
-		mn_doc_free(B->doc);
-		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the letter");
+	return builder_finish(B, out, err);
+}
+
+/* ---- appeals ---------------------------------------------------------------------- */
+
+/* The denial itself is a cited document: its reasons are quoted from it. */
+static int denial_ref(builder *B, const mn_denial *den)
+{
+	static const char key;  /* identity of the denial among the references */
+	for (size_t i = 0; i < B->doc->nrefs; i++)
+		if (B->refkeys[i] == &key)
+			return (int)i + 1;
+	size_t cap = B->caprefs, cap2 = B->caprefs;
+	mn_doc_ref *refs = grow(B, B->doc->refs, &cap, B->doc->nrefs, sizeof *refs);
+	const void **keys = grow(B, (void *)B->refkeys, &cap2, B->doc->nrefs, sizeof *keys);
+	if (!refs || !keys)
+		return 0;
+	B->caprefs = cap;
+	B->doc->refs = refs;
+	B->refkeys = keys;
+	refs[B->doc->nrefs] = (mn_doc_ref){"denial",
+		mn_arena_printf(A, "The denial under appeal: %s%s%s%s%s", den->source, den->reference ? ", " : "",
+		                den->reference ? den->reference : "", den->created ? ", created " : "",
+		                den->created ? den->created : ""), NULL};
+	keys[B->doc->nrefs] = &key;
+	return (int)++B->doc->nrefs;
+}
+
+static void criterion_answer(builder *B, const mn_appeal_rule *rule, const mn_criterion *c)
+{
+	const mn_criterion_result *r = NULL;
+	for (size_t i = 0; i < B->d->nresults; i++)
+		if (B->d->results[i].criterion == c)
+			r = &B->d->results[i];
+	if (!r)
+		return;
+	intset refs = {0}, recs = {0};
+	cite_all(B, &refs, c->cites, c->ncites);
+	const char *text;
+	if (r->status == MN_CRIT_MET) {
+		text = r->nentries ? "Met. The record shows:" : "Met.";
+	} else {
+		text = mn_arena_printf(A, "%s This part of the denial is not disputed here. Needed: %s",
+		                       r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
+		                       c->satisfied_by);
 	}
-	*out = B->doc;
-	return MN_OK;
+	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, text);
+	set_cites(b, &refs, &recs);
+	if (r->status == MN_CRIT_MET)
+		entry_items(B, r->entries, r->nentries);
+	(void)rule;
+}
+
+mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_doc **out, mn_error *err)
+{
+	*out = NULL;
+	builder Bs;
+	builder *B = &Bs;
+	mn_status rc = builder_start(B, d, err);
+	if (rc != MN_OK)
+		return rc;
+	const mn_policy *p = d->policy;
+	add_block(B, MN_BLOCK_TITLE, NULL, mn_arena_printf(A, "Appeal of the denial: %s", mid_sentence(B, p->service_display)));
+	section_determination(B);
+	{
+		intset refs = {0};
+		intset_add(B, &refs, denial_ref(B, den));
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Denial:",
+		                        mn_arena_printf(A, "%s%s%s. It gives %zu reason%s; each is answered below from "
+		                                        "the record and the policy, or named as unanswered.",
+		                                        den->reference ? den->reference : den->source,
+		                                        den->decision ? ", decision: " : "", den->decision ? den->decision : "",
+		                                        den->nreasons, den->nreasons == 1 ? "" : "s"));
+		set_cites(b, &refs, NULL);
+	}
+	if (!den->nreasons) {
+		intset refs = {0};
+		intset_add(B, &refs, denial_ref(B, den));
+		add_block(B, MN_BLOCK_HEADING, NULL, "Reasons given for the denial");
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, NULL,
+		                        "The denial states no reason. Without one there is nothing specific to answer; the "
+		                        "criteria above show how the record meets the policy.");
+		set_cites(b, &refs, NULL);
+	}
+	for (size_t i = 0; i < den->nreasons; i++) {
+		const mn_denial_reason *r = &den->reasons[i];
+		intset refs = {0};
+		intset_add(B, &refs, denial_ref(B, den));
+		add_block(B, MN_BLOCK_HEADING, NULL, mn_arena_printf(A, "Reason %zu of the denial", i + 1));
+		const char *quote = r->code ? mn_arena_printf(A, "\"%s\" (code %s; %s)", r->text, r->code, r->where)
+		                            : mn_arena_printf(A, "\"%s\" (%s)", r->text, r->where);
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "The denial says:", quote);
+		set_cites(b, &refs, NULL);
+		if (!r->nrules) {
+			b = add_block(B, MN_BLOCK_PARAGRAPH, "Not answered:",
+			              mn_arena_printf(A, "this reason matches no criterion and no known reason of the policy "
+			                                 "\"%s\". mednec does not argue around it; it needs the physician's own "
+			                                 "response.", p->title));
+			set_cites(b, &refs, NULL);
+			continue;
+		}
+		for (size_t k = 0; k < r->nrules; k++) {
+			const mn_appeal_rule *rule = r->rules[k];
+			add_block(B, MN_BLOCK_PARAGRAPH, "It concerns:", rule->title);
+			for (size_t c = 0; c < rule->ncriteria; c++)
+				criterion_answer(B, rule, rule->criteria[c]);
+			mn_section answers = {0};
+			answers.id = rule->id;
+			answers.always = true;
+			for (size_t a = 0; a < rule->nanswers; a++)
+				statement(B, &answers, rule->answers[a], a);
+		}
+	}
+	static const mn_section missing = {"missing", NULL, "missing", false, 0, NULL};
+	section_missing(B, &missing);
+	add_block(B, MN_BLOCK_REFERENCES, NULL, "References");
+	add_block(B, MN_BLOCK_RECORDS, NULL, "Record entries cited");
+	return builder_finish(B, out, err);
 }
 
 void mn_doc_free(mn_doc *doc)
