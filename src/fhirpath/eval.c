@@ -53,11 +53,12 @@ static int nomem(fp_ctx *x)
 
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 {
+	if (c->n >= MN_FP_MAX_ITEMS)
+		return fp_fail(x, MN_ELIMIT, NULL, "more than %d items in a collection", MN_FP_MAX_ITEMS);
 	if (c->n == c->cap) {
-		if (c->n >= MN_FP_MAX_ITEMS)
-			return fp_fail(x, MN_ELIMIT, NULL, "more than %d items in a collection",
-			               MN_FP_MAX_ITEMS);
 		uint32_t cap = c->cap ? c->cap * 2 : 4;
+		if (cap > MN_FP_MAX_ITEMS)
+			cap = MN_FP_MAX_ITEMS;
 		mn_fp_item *v = mn_arena_alloc(x->a, cap * sizeof *v);
 		if (!v)
 			return nomem(x);
@@ -501,12 +502,15 @@ static bool coll_contains(fp_ctx *x, const fp_coll *c, const mn_fp_item *it)
 	return false;
 }
 
-static int op_union(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
+int fp_union(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
 {
+	fp_set s;
+	if (fp_set_init(x, &s, out))
+		return -1;
 	for (int side = 0; side < 2; side++) {
 		const fp_coll *c = side ? b : a;
-		for (uint32_t i = 0; i < c->n; i++)
-			if (!coll_contains(x, out, &c->v[i]) && fp_push(x, out, &c->v[i]))
+		for (uint32_t i = 0; c && i < c->n; i++)
+			if (fp_set_push_unique(x, &s, out, &c->v[i]))
 				return -1;
 	}
 	return 0;
@@ -861,7 +865,7 @@ static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *o
 	if (fp_eval(x, n->left, s, &a) || fp_eval(x, n->right, s, &b))
 		return -1;
 	switch (n->op) {
-	case OP_UNION: return op_union(x, &a, &b, out);
+	case OP_UNION: return fp_union(x, &a, &b, out);
 	case OP_EQ: case OP_NE: case OP_EQUIV: case OP_NEQUIV: return op_equality(x, n, &a, &b, out);
 	case OP_LT: case OP_GT: case OP_LE: case OP_GE: return op_compare(x, n, &a, &b, out);
 	case OP_IN: case OP_CONTAINS: return op_membership(x, n, &a, &b, out);

@@ -190,6 +190,8 @@ int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more);
 /* Push without copying into an empty collection (it must outlive c). */
 int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 int fp_push_bool(fp_ctx *x, fp_coll *c, bool b);
+/* Items of a then b (b may be NULL) without duplicates, appended to out. */
+int fp_union(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out);
 int fp_fail(fp_ctx *x, mn_status code, const fp_node *at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out);
@@ -236,6 +238,21 @@ const char *fp_calendar_name(int precision);
 double fp_round_scale(double d, int scale);
 /* Add a duration (value in units of `prec`) to a date/time. */
 int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount);
+
+/* Hash consistent with fp_equal(a, b) == 1 (equal items hash alike). */
+uint64_t fp_item_hash(const mn_fp_item *it);
+
+/* set.c: items of a collection indexed for membership by equality */
+typedef struct fp_set {
+	const fp_coll *c;
+	uint32_t n;            /* items of c indexed */
+	struct slot *slots;    /* NULL while small (linear search) */
+	uint32_t cap;
+} fp_set;
+int fp_set_init(fp_ctx *x, fp_set *s, const fp_coll *c);
+int fp_set_find(fp_ctx *x, const fp_set *s, const mn_fp_item *it);  /* 1 found, 0 not */
+/* Push it onto c (the set's collection) unless an equal item is there. */
+int fp_set_push_unique(fp_ctx *x, fp_set *s, fp_coll *c, const mn_fp_item *it);
 
 /* ucum.c */
 typedef struct fp_unit {

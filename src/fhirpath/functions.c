@@ -131,22 +131,6 @@ static int int_arg(fp_ctx *x, const fp_node *c, int i, const fp_scope *s, int64_
 	return 0;
 }
 
-static bool same_item(const mn_fp_item *a, const mn_fp_item *b)
-{
-	if (a->kind == MN_FP_NODE && b->kind == MN_FP_NODE && a->node && b->node)
-		return a->node == b->node || fp_equal(a, b) == 1;
-	return fp_equal(a, b) == 1;
-}
-
-static bool coll_has(fp_ctx *x, const fp_coll *c, const mn_fp_item *it)
-{
-	x->work += c->n;
-	for (uint32_t i = 0; i < c->n; i++)
-		if (same_item(&c->v[i], it))
-			return true;
-	return false;
-}
-
 static char *arena_buf(fp_ctx *x, size_t n)
 {
 	if (n > MN_FP_MAX_STRING) {
@@ -261,8 +245,11 @@ FN(anyFalse) { (void)s; return bools(x, c, in, false, false, out); }
 
 static int subset(fp_ctx *x, const fp_coll *a, const fp_coll *b, fp_coll *out)
 {
+	fp_set s;
+	if (fp_set_init(x, &s, b))
+		return -1;
 	for (uint32_t i = 0; i < a->n; i++)
-		if (!coll_has(x, b, &a->v[i]))
+		if (!fp_set_find(x, &s, &a->v[i]))
 			return push_bool(x, out, false);
 	return push_bool(x, out, true);
 }
@@ -287,10 +274,7 @@ FN(count) { (void)c; (void)s; return push(x, out, fp_make_int(in->n)); }
 
 static int distinct(fp_ctx *x, const fp_coll *in, fp_coll *out)
 {
-	for (uint32_t i = 0; i < in->n; i++)
-		if (!coll_has(x, out, &in->v[i]) && fp_push(x, out, &in->v[i]))
-			return -1;
-	return 0;
+	return fp_union(x, in, NULL, out);
 }
 
 FN(distinct) { (void)c; (void)s; return distinct(x, in, out); }
@@ -321,23 +305,28 @@ FN(select)
 
 FN(repeat)
 {
-	fp_coll work = *in;
-	fp_coll seen = {0};
-	while (work.n) {
-		fp_coll next = {0};
-		for (uint32_t k = 0; k < work.n; k++) {
-			fp_coll r;
-			if (lambda(x, c, 0, &work, k, s, NULL, &r))
+	/* breadth first; out holds every item found so far and is the work list */
+	fp_set seen;
+	if (fp_set_init(x, &seen, out))
+		return -1;
+	uint32_t done = out->n;
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		if (lambda(x, c, 0, in, k, s, NULL, &r))
+			return -1;
+		for (uint32_t i = 0; i < r.n; i++)
+			if (fp_set_push_unique(x, &seen, out, &r.v[i]))
 				return -1;
-			for (uint32_t i = 0; i < r.n; i++) {
-				if (coll_has(x, &seen, &r.v[i]))
-					continue;
-				if (fp_push(x, &seen, &r.v[i]) || fp_push(x, &next, &r.v[i]) ||
-				    fp_push(x, out, &r.v[i]))
-					return -1;
-			}
-		}
-		work = next;
+	}
+	while (done < out->n) {
+		mn_fp_item cur = out->v[done++];  /* a copy: out may move while items are added */
+		fp_coll one = {&cur, 1, 1};
+		fp_coll r;
+		if (lambda(x, c, 0, &one, 0, s, NULL, &r))
+			return -1;
+		for (uint32_t i = 0; i < r.n; i++)
+			if (fp_set_push_unique(x, &seen, out, &r.v[i]))
+				return -1;
 	}
 	return 0;
 }
@@ -425,10 +414,11 @@ FN(take)
 FN(intersect)
 {
 	fp_coll o;
-	if (arg(x, c, 0, s, &o))
+	fp_set so, su;
+	if (arg(x, c, 0, s, &o) || fp_set_init(x, &so, &o) || fp_set_init(x, &su, out))
 		return -1;
 	for (uint32_t k = 0; k < in->n; k++)
-		if (coll_has(x, &o, &in->v[k]) && !coll_has(x, out, &in->v[k]) && fp_push(x, out, &in->v[k]))
+		if (fp_set_find(x, &so, &in->v[k]) && fp_set_push_unique(x, &su, out, &in->v[k]))
 			return -1;
 	return 0;
 }
@@ -436,10 +426,11 @@ FN(intersect)
 FN(exclude)
 {
 	fp_coll o;
-	if (arg(x, c, 0, s, &o))
+	fp_set so;
+	if (arg(x, c, 0, s, &o) || fp_set_init(x, &so, &o))
 		return -1;
 	for (uint32_t k = 0; k < in->n; k++)
-		if (!coll_has(x, &o, &in->v[k]) && fp_push(x, out, &in->v[k]))
+		if (!fp_set_find(x, &so, &in->v[k]) && fp_push(x, out, &in->v[k]))
 			return -1;
 	return 0;
 }
@@ -449,12 +440,7 @@ FN(union)
 	fp_coll o;
 	if (arg(x, c, 0, s, &o))
 		return -1;
-	if (distinct(x, in, out))
-		return -1;
-	for (uint32_t k = 0; k < o.n; k++)
-		if (!coll_has(x, out, &o.v[k]) && fp_push(x, out, &o.v[k]))
-			return -1;
-	return 0;
+	return fp_union(x, in, &o, out);
 }
 
 FN(combine)
@@ -795,13 +781,13 @@ FN(replace)
 	b.max = MN_FP_MAX_STRING;
 	if (pn == 0) {
 		mn_buf_put(&b, rep, rn);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && !b.failed; i++) {
 			mn_buf_putc(&b, str[i]);
 			if (i + 1 == n || ((unsigned char)str[i + 1] & 0xC0) != 0x80)
 				mn_buf_put(&b, rep, rn);
 		}
 	} else {
-		for (size_t i = 0; i < n;) {
+		for (size_t i = 0; i < n && !b.failed;) {
 			if (i + pn <= n && memcmp(str + i, pat, pn) == 0) {
 				mn_buf_put(&b, rep, rn);
 				i += pn;
@@ -971,7 +957,12 @@ FN(replaceMatches)
 	const char *p = z;
 	regmatch_t m[10];
 	int flags = 0;
-	while (*p && regexec(re, p, 10, m, flags) == 0) {
+	const char *end = z + n;
+	while (p < end && !b.failed) {
+		m[0].rm_so = 0;
+		m[0].rm_eo = (regoff_t)(end - p);
+		if (regexec(re, p, 10, m, flags | REG_STARTEND) != 0)
+			break;
 		mn_buf_put(&b, p, (size_t)m[0].rm_so);
 		for (size_t i = 0; i < rn; i++) {
 			if (rep[i] == '$' && i + 1 < rn && isdigit((unsigned char)rep[i + 1])) {
@@ -992,7 +983,8 @@ FN(replaceMatches)
 		}
 		flags = REG_NOTBOL;
 	}
-	mn_buf_puts(&b, p);
+	if (p < end)
+		mn_buf_put(&b, p, (size_t)(end - p));
 	if (owned)
 		regfree(&tmp);
 	if (b.failed) {

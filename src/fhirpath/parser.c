@@ -694,6 +694,7 @@ mn_fp_expr *mn_fp_compile(const char *src, long len, mn_error *err)
 	size_t n = len < 0 ? strlen(src) : (size_t)len;
 	if (n > MN_FP_MAX_EXPR_LEN) {
 		mn_error_set(err, MN_ELIMIT, "expression longer than %d bytes", MN_FP_MAX_EXPR_LEN);
+		mn_error_locate(err, NULL, 1, fp_column(src, MN_FP_MAX_EXPR_LEN));
 		return NULL;
 	}
 	if (memchr(src, 0, n)) {

@@ -942,3 +942,108 @@ const char *fp_to_string(mn_arena *a, const mn_fp_item *it, size_t *len)
 	*len = n;
 	return mn_arena_strndup(a, tmp, n);
 }
+
+/* ---- hashing ------------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* A number as its shortest exact decimal text: 1, 1.0 and 1.00 hash alike. */
+static uint64_t hash_number(double d, int scale)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%.*f", scale > 15 ? 15 : scale, d);
+	if (n <= 0 || n >= (int)sizeof buf)
+		return 7;
+	if (memchr(buf, '.', (size_t)n)) {
+		while (n > 0 && buf[n - 1] == '0')
+			n--;
+		if (n > 0 && buf[n - 1] == '.')
+			n--;
+	}
+	if (n == 2 && buf[0] == '-' && buf[1] == '0')
+		return hash_bytes("0", 1);
+	return hash_bytes(buf, (size_t)n);
+}
+
+static uint64_t hash_json_scalar(const mn_json *v)
+{
+	switch (v->type) {
+	case MN_JSON_STRING:
+		return hash_bytes(v->u.s, v->n);
+	case MN_JSON_NUMBER: {
+		char buf[64];
+		size_t n = v->n < 63 ? v->n : 63;
+		memcpy(buf, v->u.s, n);
+		buf[n] = 0;
+		double d = strtod(buf, NULL);
+		if (d == 0)
+			d = 0;  /* -0 */
+		uint64_t bits;
+		memcpy(&bits, &d, sizeof bits);
+		return bits;
+	}
+	default:
+		return v->type;
+	}
+}
+
+uint64_t fp_item_hash(const mn_fp_item *it)
+{
+	if (it->flags & FPI_NOVALUE)
+		return 1;
+	switch (it->kind) {
+	case MN_FP_BOOLEAN:
+		return it->v.b ? 3 : 5;
+	case MN_FP_INTEGER:
+		return hash_number((double)it->v.i, 0);
+	case MN_FP_DECIMAL:
+		return hash_number(it->v.d, it->scale);
+	case MN_FP_STRING:
+		return hash_bytes(it->v.str.s, it->v.str.n);
+	case MN_FP_DATE:
+	case MN_FP_DATETIME:
+	case MN_FP_TIME: {
+		mn_datetime d = it->v.dt;
+		int p = d.precision > MN_DT_SECOND ? MN_DT_SECOND : d.precision;
+		if (d.kind != MN_DT_TIME && d.has_tz && p >= MN_DT_HOUR && d.tz_minutes) {
+			set_local_ms(&d, local_ms(&d) - d.tz_minutes * 60000LL);
+		}
+		uint64_t h = mix(d.kind == MN_DT_TIME ? 11 : 13, (uint64_t)p);
+		h = mix(h, d.has_tz && p >= MN_DT_HOUR);
+		for (int f = d.kind == MN_DT_TIME ? MN_DT_HOUR : MN_DT_YEAR; f <= p; f++)
+			h = mix(h, (uint64_t)field(&d, f));
+		return h;
+	}
+	case MN_FP_QUANTITY:
+		return 17;  /* equal across units: one bucket */
+	case MN_FP_NODE: {
+		mn_fp_item q;
+		if (fp_as_quantity(it, &q))
+			return 17;
+		const mn_json *o = it->node;
+		if (!o || o->type != MN_JSON_OBJECT)
+			return 19;
+		/* order-independent: a sum over the scalar members */
+		uint64_t h = o->n;
+		for (uint32_t i = 0; i < o->n; i++) {
+			const mn_json_member *m = &o->u.members[i];
+			h += mix(hash_bytes(m->key, m->key_len), hash_json_scalar(&m->value));
+		}
+		return h;
+	}
+	default:
+		return 23;
+	}
+}
