@@ -235,6 +235,13 @@ static void test_literals_and_operators(void)
 	EV("(1 | 2) < 3", "ERR:fhirpath-execution");
 	EV("9223372036854775807 + 1", "ERR:fhirpath-execution");
 	EV("-(1)", "-1");
+	EV("-(-9223372036854775807 - 1)", "ERR:fhirpath-execution");
+	EV("(-9223372036854775807 - 1).abs()", "ERR:fhirpath-execution");
+	EV("10.0.power(30).floor()", "ERR:fhirpath-execution");
+	EV("10.0.power(30) div 1", "ERR:fhirpath-execution");
+	EV("@2020-01-01 + 10000000000000 days", "ERR:fhirpath-execution");
+	EV("@2020-01-01 + 1000000000000000000000000 'h'", "ERR:fhirpath-execution");
+	EV("@2020-01-01 - 9000 years", "ERR:fhirpath-execution");
 	EV("-'a'", "ERR:fhirpath-execution");
 	EV("(1 | 2)[1]", "2");
 	EV("(1 | 2)[5]", "");

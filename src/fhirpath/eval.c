@@ -656,10 +656,13 @@ static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, cons
 			               q->unit);
 	}
 	double amount = q->v.d * sign;
-	int64_t whole = (int64_t)trunc(amount);
+	int64_t whole;
+	if (!fp_double_to_int(trunc(amount), &whole) || whole > 1000000000000LL ||
+	    whole < -1000000000000LL)
+		return fp_fail(x, MN_EEVAL, n, "date out of range");
 	if (prec == 8) {
 		prec = MN_DT_DAY;
-		whole *= 7;
+		whole *= 7;  /* |whole| <= 1e12 above: no overflow */
 	}
 	mn_fp_item r = *d;
 	r.node = NULL;
@@ -675,14 +678,15 @@ static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, cons
 		static const double ms[] = {0, 0, 0, 86400000.0, 3600000.0, 60000.0, 1000.0, 1.0};
 		if (prec >= MN_DT_DAY && vp >= MN_DT_DAY) {
 			double v = amount * ms[prec] / ms[vp];
-			whole = (int64_t)trunc(v);
+			if (!fp_double_to_int(trunc(v), &whole))
+				return fp_fail(x, MN_EEVAL, n, "date out of range");
 			prec = vp;
 		} else if (prec >= MN_DT_DAY && vp < MN_DT_DAY) {
 			double days = amount * ms[prec] / ms[MN_DT_DAY];
-			if (vp == MN_DT_MONTH)
-				whole = (int64_t)trunc(days / 30), prec = MN_DT_MONTH;
-			else
-				whole = (int64_t)trunc(days / 365), prec = MN_DT_YEAR;
+			double v = vp == MN_DT_MONTH ? days / 30 : days / 365;
+			if (!fp_double_to_int(trunc(v), &whole))
+				return fp_fail(x, MN_EEVAL, n, "date out of range");
+			prec = vp == MN_DT_MONTH ? MN_DT_MONTH : MN_DT_YEAR;
 		}
 	}
 	if (prec == MN_DT_MILLISECOND && vp == MN_DT_SECOND)
@@ -763,7 +767,10 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 		case OP_IDIV: {
 			if (v == 0)
 				return 0;
-			mn_fp_item it = fp_make_int((int64_t)trunc(u / v));
+			int64_t q;
+			if (!fp_double_to_int(trunc(u / v), &q))
+				return fp_fail(x, MN_EEVAL, n, "integer overflow");
+			mn_fp_item it = fp_make_int(q);
 			return fp_push(x, out, &it);
 		}
 		default: /* mod */
@@ -1025,6 +1032,10 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		r.ftype = NULL;
 		r.ext = NULL;
 		r.res = NULL;
+		if (v->kind == MN_FP_INTEGER && n->kind == FN_NEG && v->v.i == INT64_MIN) {
+			rc = fp_fail(x, MN_EEVAL, n, "integer overflow");
+			break;
+		}
 		if (v->kind == MN_FP_INTEGER)
 			r.v.i = n->kind == FN_NEG ? -v->v.i : v->v.i;
 		else if (v->kind == MN_FP_DECIMAL || v->kind == MN_FP_QUANTITY)
@@ -1343,8 +1354,11 @@ int64_t mn_fp_item_integer(const mn_fp_item *it)
 		return 0;
 	if (it->kind == MN_FP_INTEGER)
 		return it->v.i;
+	int64_t v;
+	if ((it->kind == MN_FP_DECIMAL || it->kind == MN_FP_QUANTITY) && fp_double_to_int(it->v.d, &v))
+		return v;
 	if (it->kind == MN_FP_DECIMAL || it->kind == MN_FP_QUANTITY)
-		return (int64_t)it->v.d;
+		return it->v.d < 0 ? INT64_MIN : INT64_MAX;
 	return 0;
 }
 

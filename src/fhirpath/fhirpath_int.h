@@ -236,6 +236,8 @@ bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *ou
 int fp_calendar_unit(const char *s, size_t n);  /* MN_DT_YEAR... or 0; plural allowed */
 const char *fp_calendar_name(int precision);
 double fp_round_scale(double d, int scale);
+/* d as an int64 when it is finite and in range; false otherwise. */
+bool fp_double_to_int(double d, int64_t *out);
 /* Add a duration (value in units of `prec`) to a date/time. */
 int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount);
 

@@ -1300,6 +1300,8 @@ FN(abs)
 	r.node = NULL;
 	r.ftype = NULL;
 	r.res = NULL;
+	if (r.kind == MN_FP_INTEGER && r.v.i == INT64_MIN)
+		return fp_fail(x, MN_EEVAL, c, "integer overflow");
 	if (r.kind == MN_FP_INTEGER)
 		r.v.i = r.v.i < 0 ? -r.v.i : r.v.i;
 	else
@@ -1315,10 +1317,16 @@ static int unary_math(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *o
 	if (!it)
 		return 0;
 	double v = nv(it), r;
+	int64_t iv;
+	if (which <= 2) {
+		if (it->kind == MN_FP_INTEGER)
+			return push(x, out, fp_make_int(it->v.i));
+		r = which == 0 ? ceil(v) : which == 1 ? floor(v) : trunc(v);
+		if (!fp_double_to_int(r, &iv))
+			return fp_fail(x, MN_EEVAL, c, "%s(): the result does not fit an Integer", c->name);
+		return push(x, out, fp_make_int(iv));
+	}
 	switch (which) {
-	case 0: return push(x, out, fp_make_int((int64_t)ceil(v)));
-	case 1: return push(x, out, fp_make_int((int64_t)floor(v)));
-	case 2: return push(x, out, fp_make_int((int64_t)trunc(v)));
 	case 3: r = exp(v); break;
 	case 4: if (v <= 0) return 0; r = log(v); break;
 	default: if (v < 0) return 0; r = sqrt(v); break;

@@ -89,6 +89,14 @@ int fp_decimal_scale(const char *s, size_t n)
 	return k > 20 ? 20 : k;
 }
 
+bool fp_double_to_int(double d, int64_t *out)
+{
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
 double fp_round_scale(double d, int scale)
 {
 	if (scale > 15)
@@ -288,6 +296,8 @@ static void set_local_ms(mn_datetime *d, int64_t ms)
 
 int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount)
 {
+	if (amount > 100000000LL || amount < -100000000LL)
+		return -1;  /* far beyond year 9999 in any unit from month up */
 	if (prec == MN_DT_YEAR) {
 		int64_t y = dt->year + amount;
 		if (y < 1 || y > 9999)
