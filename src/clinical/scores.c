@@ -1,0 +1,1282 @@
+/*
+ * scores.c: the clinical calculators applied to a case.
+ *
+ * The inputs are selected by the expressions of knowledge/scores.yaml
+ * (config.c); this file reads the FHIR data types they give (Coding, Dosage,
+ * Quantity), runs the calculators, and records for every score the entries
+ * it used and, when it cannot compute, why. Nothing missing is guessed: an
+ * entry without a day-precise date, a dose in free text, a drug without a
+ * factor are reported as such. The result is also written as JSON text and
+ * parsed into a tree for policies (%scores).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scores_int.h"
+
+size_t mn_score_number(double v, char *out, size_t outsz)
+{
+	if (!outsz)
+		return 0;
+	if (!isfinite(v)) {
+		snprintf(out, outsz, "0");
+		return strlen(out);
+	}
+	int n = snprintf(out, outsz, "%.2f", v);
+	if (n < 0 || (size_t)n >= outsz) {
+		out[0] = '\0';
+		return 0;
+	}
+	char *dot = strchr(out, '.');
+	if (dot) {
+		char *end = out + n;
+		while (end > dot + 1 && end[-1] == '0')
+			*--end = '\0';
+		if (end == dot + 1)
+			*dot = '\0';
+	}
+	if (strcmp(out, "-0") == 0)
+		snprintf(out, outsz, "0");
+	return strlen(out);
+}
+
+/* ---- context ------------------------------------------------------------- */
+
+typedef struct ctx {
+	const mn_score_config *cfg;
+	const mn_case *c;
+	mn_fp_env *env;
+	mn_arena *a;
+	mn_error *err;
+	int64_t as_of_day;
+	mn_score *scores;
+	size_t nscores, cap;
+	mn_buf json;
+	bool oom;
+} ctx;
+
+/* An entry with its date, as the calculators order and compare them. */
+typedef struct dated {
+	const mn_resource *res;
+	int64_t day;        /* days since 1970-01-01; valid when has_day */
+	bool has_day;
+	const char *date;   /* "2026-11-05" or NULL */
+	double value;
+	const pain_scale *scale;
+} dated;
+
+static void *grow(ctx *x, void *old, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return old;
+	size_t nc = *cap ? *cap * 2 : 8;
+	void *p = mn_arena_calloc(x->a, nc, size);
+	if (!p) {
+		x->oom = true;
+		return NULL;
+	}
+	if (old && n)
+		memcpy(p, old, n * size);
+	*cap = nc;
+	return p;
+}
+
+static const char *fmt(ctx *x, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static const char *fmt(ctx *x, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	char tmp[1024];
+	vsnprintf(tmp, sizeof tmp, f, ap);
+	va_end(ap);
+	char *s = mn_arena_strdup(x->a, tmp);
+	if (!s)
+		x->oom = true;
+	return s ? s : "";
+}
+
+static const char *num(ctx *x, double v)
+{
+	char b[64];
+	mn_score_number(v, b, sizeof b);
+	return fmt(x, "%s", b);
+}
+
+static const char *ref(ctx *x, const mn_resource *r)
+{
+	while (r->container)
+		r = r->container;
+	if (r->id)
+		return fmt(x, "%s/%s", r->type_name, r->id);
+	return r->full_url ? r->full_url : r->type_name;
+}
+
+/* A score under construction: details and sources grow in the arena. */
+typedef struct builder {
+	mn_score s;
+	size_t dcap, scap;
+} builder;
+
+static void start(builder *b, const char *name, const char *title, const char *variant)
+{
+	memset(b, 0, sizeof *b);
+	b->s.name = name;
+	b->s.title = title;
+	b->s.variant = variant;
+}
+
+static void detail(ctx *x, builder *b, const char *text)
+{
+	const char **d = grow(x, (void *)b->s.details, b->s.ndetails, &b->dcap, sizeof *d);
+	if (!d)
+		return;
+	d[b->s.ndetails++] = text;
+	b->s.details = d;
+}
+
+static void source(ctx *x, builder *b, const mn_resource *r, const char *role, const char *date)
+{
+	while (r->container)
+		r = r->container;
+	mn_score_source *s = grow(x, b->s.sources, b->s.nsources, &b->scap, sizeof *s);
+	if (!s)
+		return;
+	s[b->s.nsources++] = (mn_score_source){r, role, date};
+	b->s.sources = s;
+}
+
+static void finish(ctx *x, builder *b)
+{
+	mn_score *s = grow(x, x->scores, x->nscores, &x->cap, sizeof *s);
+	if (!s)
+		return;
+	s[x->nscores++] = b->s;
+	x->scores = s;
+}
+
+/* ---- JSON text ------------------------------------------------------------ */
+
+static void jraw(ctx *x, const char *s) { mn_buf_puts(&x->json, s); }
+static void jstr(ctx *x, const char *s) { mn_buf_put_json_string(&x->json, s ? s : "", s ? strlen(s) : 0); }
+static void jkey(ctx *x, bool *first, const char *k)
+{
+	if (!*first)
+		jraw(x, ",");
+	*first = false;
+	jstr(x, k);
+	jraw(x, ":");
+}
+static void jkstr(ctx *x, bool *first, const char *k, const char *v) { jkey(x, first, k); jstr(x, v); }
+static void jknum(ctx *x, bool *first, const char *k, double v) { jkey(x, first, k); jraw(x, num(x, v)); }
+static void jkbool(ctx *x, bool *first, const char *k, bool v) { jkey(x, first, k); jraw(x, v ? "true" : "false"); }
+static void jentries(ctx *x, bool *first, const builder *b)
+{
+	jkey(x, first, "entries");
+	jraw(x, "[");
+	for (size_t i = 0; i < b->s.nsources; i++) {
+		if (i)
+			jraw(x, ",");
+		jstr(x, ref(x, b->s.sources[i].resource));
+	}
+	jraw(x, "]");
+}
+
+/* ---- evaluation helpers ---------------------------------------------------- */
+
+static mn_status eval_error(ctx *x, const char *what, mn_error *e)
+{
+	mn_status code = e->code;
+	char msg[900];
+	snprintf(msg, sizeof msg, "%s", e->message);
+	mn_error_set_path(x->err, what);
+	return mn_error_set(x->err, code, "scores.yaml %s: %s", what, msg);
+}
+
+/* The distinct resources a case-level expression selects, in order. */
+static mn_status select_resources(ctx *x, const mn_fp_expr *e, const char *what, dated **out, size_t *n)
+{
+	mn_error er;
+	mn_error_clear(&er);
+	mn_fp_result *r;
+	*out = NULL;
+	*n = 0;
+	if (mn_fp_eval_case(e, x->env, x->c, x->a, &r, &er) != MN_OK)
+		return eval_error(x, what, &er);
+	size_t count = mn_fp_result_count(r), k = 0;
+	dated *d = mn_arena_calloc(x->a, count ? count : 1, sizeof *d);
+	if (!d)
+		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < count; i++) {
+		const mn_fp_item *it = mn_fp_result_item(r, i);
+		const mn_resource *res = mn_fp_item_resource(it);
+		if (!res || mn_fp_item_node(it) != res->json) {
+			mn_error_set_path(x->err, what);
+			return mn_error_set(x->err, MN_EEVAL, "scores.yaml %s: the expression must select resources", what);
+		}
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = d[j].res == res;
+		if (!seen)
+			d[k++].res = res;
+	}
+	*out = d;
+	*n = k;
+	return MN_OK;
+}
+
+static mn_status eval_on(ctx *x, const mn_fp_expr *e, const char *what, const mn_resource *res, mn_fp_result **r)
+{
+	mn_error er;
+	mn_error_clear(&er);
+	if (mn_fp_eval(e, x->env, res->json, x->a, r, &er) != MN_OK)
+		return eval_error(x, what, &er);
+	return MN_OK;
+}
+
+static mn_status eval_items(ctx *x, const mn_fp_expr *e, const char *what, const mn_fp_result *in,
+                            mn_fp_result **r)
+{
+	mn_error er;
+	mn_error_clear(&er);
+	if (mn_fp_eval_items(e, x->env, in, x->a, r, &er) != MN_OK)
+		return eval_error(x, what, &er);
+	return MN_OK;
+}
+
+/* Exactly one string, else NULL (*many set when there were several). */
+static const char *one_string(const mn_fp_result *r, bool *many)
+{
+	if (many)
+		*many = mn_fp_result_count(r) > 1;
+	if (mn_fp_result_count(r) != 1)
+		return NULL;
+	const mn_fp_item *it = mn_fp_result_item(r, 0);
+	if (mn_fp_item_kind(it) != MN_FP_STRING)
+		return NULL;
+	return mn_fp_item_string(it, NULL);
+}
+
+static bool one_number(const mn_fp_result *r, double *v)
+{
+	if (mn_fp_result_count(r) != 1)
+		return false;
+	const mn_fp_item *it = mn_fp_result_item(r, 0);
+	mn_fp_kind k = mn_fp_item_kind(it);
+	if (k != MN_FP_INTEGER && k != MN_FP_DECIMAL && k != MN_FP_QUANTITY)
+		return false;
+	*v = mn_fp_item_number(it);
+	return isfinite(*v);
+}
+
+static bool day_of(const mn_datetime *dt, int64_t *day)
+{
+	if (!dt || dt->kind == MN_DT_TIME || dt->precision < MN_DT_DAY)
+		return false;
+	*day = mn_days_from_civil(dt->year, dt->month, dt->day);
+	return true;
+}
+
+static const char *day_text(ctx *x, int64_t day)
+{
+	int y, m, d;
+	mn_civil_from_days(day, &y, &m, &d);
+	return fmt(x, "%04d-%02d-%02d", y, m, d);
+}
+
+/* The first date/dateTime an expression gives: day-precise (1), imprecise
+ * (0: text still set), or none (-1). */
+static mn_status date_of(ctx *x, const mn_fp_expr *e, const char *what, const mn_resource *res, int64_t *day,
+                         const char **text, int *found)
+{
+	mn_fp_result *r;
+	mn_status rc = eval_on(x, e, what, res, &r);
+	*found = -1;
+	*text = NULL;
+	if (rc != MN_OK)
+		return rc;
+	for (size_t i = 0; i < mn_fp_result_count(r); i++) {
+		const mn_fp_item *it = mn_fp_result_item(r, i);
+		if (mn_fp_item_kind(it) != MN_FP_DATE && mn_fp_item_kind(it) != MN_FP_DATETIME)
+			continue;
+		const mn_datetime *dt = mn_fp_item_datetime(it);
+		if (day_of(dt, day)) {
+			*found = 1;
+			*text = day_text(x, *day);
+		} else {
+			char b[64];
+			mn_datetime_format(dt, b, sizeof b);
+			*found = 0;
+			*text = fmt(x, "%s", b);
+		}
+		break;
+	}
+	return MN_OK;
+}
+
+/* Fill each entry's date with the config's date expression; drop entries
+ * after the as-of date. Entries without a day-precise date keep has_day
+ * false. */
+static mn_status date_all(ctx *x, dated *d, size_t *n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		int found;
+		mn_status rc = date_of(x, x->cfg->date, "date", d[i].res, &d[i].day, &d[i].date, &found);
+		if (rc != MN_OK)
+			return rc;
+		d[i].has_day = found == 1;
+		if (d[i].has_day && d[i].day > x->as_of_day)
+			continue;
+		d[k++] = d[i];
+	}
+	*n = k;
+	return MN_OK;
+}
+
+static int cmp_dated(const void *pa, const void *pb)
+{
+	const dated *a = pa, *b = pb;
+	if (a->has_day != b->has_day)
+		return a->has_day ? 1 : -1;  /* undated first */
+	if (a->has_day && a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	return a->res->index < b->res->index ? -1 : a->res->index > b->res->index;
+}
+
+/* ---- Budapest -------------------------------------------------------------- */
+
+/* The latest boolean answer among the entries a case-level expression selects. */
+static mn_status latest_answer(ctx *x, const mn_fp_expr *sel, const char *what, mn_tristate *out,
+                               const dated **used)
+{
+	dated *d;
+	size_t n;
+	*out = MN_UNKNOWN;
+	*used = NULL;
+	mn_status rc = select_resources(x, sel, what, &d, &n);
+	if (rc == MN_OK)
+		rc = date_all(x, d, &n);
+	if (rc != MN_OK)
+		return rc;
+	qsort(d, n, sizeof *d, cmp_dated);
+	for (size_t i = n; i-- > 0;) {
+		mn_fp_result *r;
+		if ((rc = eval_on(x, x->cfg->budapest.answer, "budapest.answer", d[i].res, &r)) != MN_OK)
+			return rc;
+		if (mn_fp_result_count(r) == 1 && mn_fp_item_kind(mn_fp_result_item(r, 0)) == MN_FP_BOOLEAN) {
+			*out = mn_fp_item_boolean(mn_fp_result_item(r, 0)) ? MN_YES : MN_NO;
+			*used = &d[i];
+			return MN_OK;
+		}
+	}
+	return MN_OK;
+}
+
+static const char *tri_text(mn_tristate t)
+{
+	return t == MN_YES ? "yes" : t == MN_NO ? "no" : "not recorded";
+}
+
+static const char *met_text(mn_tristate t)
+{
+	return t == MN_YES ? "met" : t == MN_NO ? "not met" : "not determined";
+}
+
+static const char *category_list(ctx *x, const unsigned counts[MN_BUDAPEST_NCATEGORIES])
+{
+	char b[128] = "";
+	for (int i = 0; i < MN_BUDAPEST_NCATEGORIES; i++)
+		if (counts[i]) {
+			if (*b)
+				strcat(b, ", ");
+			strcat(b, mn_budapest_category_name(i));
+		}
+	return fmt(x, "%s", *b ? b : "none");
+}
+
+static void jcategories(ctx *x, bool *first, const char *key, const unsigned counts[MN_BUDAPEST_NCATEGORIES])
+{
+	jkey(x, first, key);
+	jraw(x, "[");
+	bool f = true;
+	for (int i = 0; i < MN_BUDAPEST_NCATEGORIES; i++)
+		if (counts[i]) {
+			if (!f)
+				jraw(x, ",");
+			f = false;
+			jstr(x, mn_budapest_category_name(i));
+		}
+	jraw(x, "]");
+}
+
+static mn_status do_budapest(ctx *x)
+{
+	const mn_score_config *cfg = x->cfg;
+	builder b;
+	start(&b, "budapest", "Budapest criteria for CRPS", "clinical and research criteria");
+	dated *d;
+	size_t n;
+	mn_status rc = select_resources(x, cfg->budapest.select, "budapest.select", &d, &n);
+	if (rc == MN_OK)
+		rc = date_all(x, d, &n);
+	if (rc != MN_OK)
+		return rc;
+	/* Signs count only when observed at the evaluation: the evaluation is the
+	 * latest day with findings, and only that day's findings are counted. */
+	int64_t eval_day = 0;
+	bool have_day = false;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].has_day && (!have_day || d[i].day > eval_day)) {
+			eval_day = d[i].day;
+			have_day = true;
+		}
+	qsort(d, n, sizeof *d, cmp_dated);
+	mn_budapest_input in;
+	memset(&in, 0, sizeof in);
+	size_t earlier = 0, undated = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!d[i].has_day) {
+			undated++;
+			detail(x, &b, fmt(x, "%s: no day-precise date, not counted", ref(x, d[i].res)));
+			continue;
+		}
+		if (d[i].day != eval_day) {
+			earlier++;
+			continue;
+		}
+		mn_fp_result *rk, *rc2;
+		bool many_k, many_c;
+		if ((rc = eval_on(x, cfg->budapest.kind, "budapest.kind", d[i].res, &rk)) != MN_OK ||
+		    (rc = eval_on(x, cfg->budapest.category, "budapest.category", d[i].res, &rc2)) != MN_OK)
+			return rc;
+		const char *kind = one_string(rk, &many_k), *cat = one_string(rc2, &many_c);
+		int ci = mn_budapest_category_parse(cat);
+		bool symptom = kind && strcmp(kind, "symptom") == 0, sign = kind && strcmp(kind, "sign") == 0;
+		if (!symptom && !sign) {
+			detail(x, &b, fmt(x, "%s: %s, not counted", ref(x, d[i].res),
+			                  many_k ? "both symptom and sign" : "neither symptom nor sign"));
+			continue;
+		}
+		if (ci < 0) {
+			detail(x, &b, fmt(x, "%s: %s, not counted", ref(x, d[i].res),
+			                  many_c ? "several Budapest categories" :
+			                  cat ? fmt(x, "unknown category '%s'", cat) : "no Budapest category"));
+			continue;
+		}
+		if (symptom)
+			in.symptoms[ci]++;
+		else
+			in.signs[ci]++;
+		source(x, &b, d[i].res, symptom ? "symptom" : "sign", d[i].date);
+	}
+	if (earlier)
+		detail(x, &b, fmt(x, "%zu finding(s) from earlier evaluations not counted (signs count only when "
+		                  "observed at the evaluation; the latest evaluation is used)", earlier));
+	const dated *pain_used, *better_used;
+	if ((rc = latest_answer(x, cfg->budapest.pain, "budapest.disproportionate-pain", &in.disproportionate_pain,
+	                        &pain_used)) != MN_OK ||
+	    (rc = latest_answer(x, cfg->budapest.no_better, "budapest.no-better-diagnosis", &in.no_better_diagnosis,
+	                        &better_used)) != MN_OK)
+		return rc;
+	if (pain_used)
+		source(x, &b, pain_used->res, "disproportionate-pain", pain_used->date);
+	if (better_used)
+		source(x, &b, better_used->res, "no-better-diagnosis", better_used->date);
+
+	bool first = true;
+	jkey(x, &first, "budapest");
+	jraw(x, "{");
+	bool f = true;
+	if (!have_day || b.s.nsources == (size_t)(pain_used != NULL) + (size_t)(better_used != NULL)) {
+		b.s.computed = false;
+		b.s.why_not = n ? "no Budapest symptom or sign finding with a day-precise date and a known category"
+		                : "no Budapest symptom or sign findings in the record";
+		jkbool(x, &f, "computed", false);
+		jkstr(x, &f, "reason", b.s.why_not);
+		jentries(x, &f, &b);
+		jraw(x, "}");
+		finish(x, &b);
+		return MN_OK;
+	}
+	mn_budapest_result res;
+	if ((rc = mn_budapest(&in, &res, x->err)) != MN_OK)
+		return rc;
+	b.s.computed = true;
+	b.s.value = fmt(x, "clinical criteria %s; research criteria %s", met_text(res.clinical_met),
+	                met_text(res.research_met));
+	detail(x, &b, fmt(x, "evaluation of %s", day_text(x, eval_day)));
+	detail(x, &b, fmt(x, "symptoms in %d of 4 categories (%s); clinical needs 3, research all 4",
+	                  res.symptom_categories, category_list(x, in.symptoms)));
+	detail(x, &b, fmt(x, "signs in %d of 4 categories (%s); both variants need 2", res.sign_categories,
+	                  category_list(x, in.signs)));
+	detail(x, &b, fmt(x, "continuing pain disproportionate to any inciting event: %s",
+	                  tri_text(in.disproportionate_pain)));
+	detail(x, &b, fmt(x, "no other diagnosis better explains the signs and symptoms: %s",
+	                  tri_text(in.no_better_diagnosis)));
+	jkbool(x, &f, "computed", true);
+	jkstr(x, &f, "evaluationDate", day_text(x, eval_day));
+	jknum(x, &f, "symptomCategories", res.symptom_categories);
+	jknum(x, &f, "signCategories", res.sign_categories);
+	jcategories(x, &f, "symptoms", in.symptoms);
+	jcategories(x, &f, "signs", in.signs);
+	if (in.disproportionate_pain != MN_UNKNOWN)
+		jkbool(x, &f, "disproportionatePain", in.disproportionate_pain == MN_YES);
+	if (in.no_better_diagnosis != MN_UNKNOWN)
+		jkbool(x, &f, "noBetterDiagnosis", in.no_better_diagnosis == MN_YES);
+	if (res.clinical_met != MN_UNKNOWN)
+		jkbool(x, &f, "clinicalMet", res.clinical_met == MN_YES);
+	if (res.research_met != MN_UNKNOWN)
+		jkbool(x, &f, "researchMet", res.research_met == MN_YES);
+	jentries(x, &f, &b);
+	jraw(x, "}");
+	(void)undated;
+	finish(x, &b);
+	return MN_OK;
+}
+
+/* ---- ODI ------------------------------------------------------------------- */
+
+static mn_status odi_sections(ctx *x, const mn_resource *res, int sections[MN_ODI_SECTIONS], size_t *nsec,
+                              const char **problem)
+{
+	const mn_score_config *cfg = x->cfg;
+	mn_fp_result *r;
+	mn_status rc = eval_on(x, cfg->odi.sections, "odi.sections", res, &r);
+	*nsec = mn_fp_result_count(r);
+	*problem = NULL;
+	for (int i = 0; i < MN_ODI_SECTIONS; i++)
+		sections[i] = MN_ODI_UNANSWERED;
+	if (rc != MN_OK)
+		return rc;
+	for (size_t i = 0; i < *nsec; i++) {
+		mn_fp_result *one = mn_fp_result_slice(r, i, 1, x->a), *rn, *rs;
+		if (!one)
+			return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+		if ((rc = eval_items(x, cfg->odi.section_number, "odi.section-number", one, &rn)) != MN_OK ||
+		    (rc = eval_items(x, cfg->odi.section_score, "odi.section-score", one, &rs)) != MN_OK)
+			return rc;
+		const char *ns = one_string(rn, NULL);
+		char *end = NULL;
+		long k = ns ? strtol(ns, &end, 10) : 0;
+		if (!ns || !*ns || *end || k < 1 || k > MN_ODI_SECTIONS) {
+			*problem = fmt(x, "section %zu has no section number 1-10", i + 1);
+			return MN_OK;
+		}
+		if (sections[k - 1] != MN_ODI_UNANSWERED) {
+			*problem = fmt(x, "section %ld recorded twice", k);
+			return MN_OK;
+		}
+		if (mn_fp_result_count(rs) == 0)
+			continue;  /* recorded as a section without an answer: not answered */
+		double v;
+		if (!one_number(rs, &v) || v != floor(v) || v < 0 || v > 5) {
+			*problem = fmt(x, "section %ld: the answer is not a score 0-5", k);
+			return MN_OK;
+		}
+		sections[k - 1] = (int)v;
+	}
+	return MN_OK;
+}
+
+static mn_status do_odi(ctx *x)
+{
+	const mn_score_config *cfg = x->cfg;
+	dated *d;
+	size_t n;
+	mn_status rc = select_resources(x, cfg->odi.select, "odi.select", &d, &n);
+	if (rc == MN_OK)
+		rc = date_all(x, d, &n);
+	if (rc != MN_OK)
+		return rc;
+	qsort(d, n, sizeof *d, cmp_dated);
+	bool first = false;
+	jkey(x, &first, "odi");
+	jraw(x, "[");
+	if (!n) {
+		builder b;
+		start(&b, "odi", "Oswestry Disability Index", "none");
+		b.s.why_not = "no Oswestry Disability Index in the record";
+		finish(x, &b);
+	}
+	for (size_t i = 0; i < n; i++) {
+		builder b;
+		start(&b, "odi", "Oswestry Disability Index", "recorded total");
+		source(x, &b, d[i].res, "total", d[i].date);
+		int sections[MN_ODI_SECTIONS];
+		size_t nsec;
+		const char *problem;
+		if ((rc = odi_sections(x, d[i].res, sections, &nsec, &problem)) != MN_OK)
+			return rc;
+		mn_fp_result *rt;
+		if ((rc = eval_on(x, cfg->odi.total, "odi.total", d[i].res, &rt)) != MN_OK)
+			return rc;
+		double recorded = 0;
+		bool has_total = one_number(rt, &recorded);
+		mn_odi_result res;
+		mn_error e;
+		mn_error_clear(&e);
+		bool ok = false;
+		if (nsec && !problem) {
+			b.s.variant = "from the section responses";
+			if (mn_odi_from_sections(sections, &res, &e) == MN_OK)
+				ok = true;
+			else
+				problem = fmt(x, "%s", e.message);
+		}
+		if (!ok && !nsec && has_total) {
+			if (mn_odi_from_total(recorded, &res, &e) == MN_OK)
+				ok = true;
+			else
+				problem = fmt(x, "recorded total: %s", e.message);
+		}
+		if (!ok && !problem)
+			problem = "no total percent and no section responses";
+		if (!d[i].has_day)
+			detail(x, &b, "no day-precise date");
+		jraw(x, i ? ",{" : "{");
+		bool f = true;
+		jkstr(x, &f, "reference", ref(x, d[i].res));
+		if (d[i].date)
+			jkstr(x, &f, "date", d[i].date);
+		if (ok) {
+			b.s.computed = true;
+			b.s.value = res.band != MN_ODI_BAND_NONE
+			            ? fmt(x, "%s%% (%s)", num(x, res.percent), mn_odi_band_name(res.band))
+			            : fmt(x, "%s%% (between two published bands: no band given)", num(x, res.percent));
+			jkbool(x, &f, "computed", true);
+			jknum(x, &f, "percent", res.percent);
+			if (res.band != MN_ODI_BAND_NONE)
+				jkstr(x, &f, "band", mn_odi_band_key(res.band));
+			jkstr(x, &f, "from", res.answered < 0 ? "recorded-total" : "sections");
+			if (res.answered >= 0) {
+				detail(x, &b, fmt(x, "%d / %d x 100 (%d of 10 sections answered)", res.total, res.denominator,
+				                  res.answered));
+				jknum(x, &f, "total", res.total);
+				jknum(x, &f, "answered", res.answered);
+				if (has_total) {
+					jknum(x, &f, "recordedPercent", recorded);
+					if (fabs(recorded - res.percent) >= 0.5)
+						detail(x, &b, fmt(x, "the recorded total %s%% differs from the sections' %s%%",
+						                  num(x, recorded), num(x, res.percent)));
+				}
+			}
+		} else {
+			b.s.why_not = problem;
+			jkbool(x, &f, "computed", false);
+			jkstr(x, &f, "reason", problem);
+		}
+		jraw(x, "}");
+		finish(x, &b);
+	}
+	jraw(x, "]");
+	return MN_OK;
+}
+
+/* ---- pain scores and relief ------------------------------------------------ */
+
+static mn_status pain_scores(ctx *x, dated **out, size_t *nout)
+{
+	dated *all = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t s = 0; s < x->cfg->npain; s++) {
+		const pain_scale *ps = &x->cfg->pain[s];
+		dated *d;
+		size_t k;
+		mn_status rc = select_resources(x, ps->select, "pain.select", &d, &k);
+		if (rc == MN_OK)
+			rc = date_all(x, d, &k);
+		if (rc != MN_OK)
+			return rc;
+		for (size_t i = 0; i < k; i++) {
+			mn_fp_result *r;
+			if ((rc = eval_on(x, ps->value, "pain.value", d[i].res, &r)) != MN_OK)
+				return rc;
+			double v;
+			if (!d[i].has_day || !one_number(r, &v) || v < 0 || v > ps->max)
+				continue;
+			dated *g = grow(x, all, n, &cap, sizeof *g);
+			if (!g)
+				return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+			all = g;
+			all[n] = d[i];
+			all[n].value = v;
+			all[n].scale = ps;
+			n++;
+		}
+	}
+	if (n)
+		qsort(all, n, sizeof *all, cmp_dated);
+	*out = all;
+	*nout = n;
+	return MN_OK;
+}
+
+static mn_status do_relief(ctx *x)
+{
+	const mn_score_config *cfg = x->cfg;
+	dated *trials, *pain;
+	size_t ntrials, npain;
+	mn_status rc = select_resources(x, cfg->relief.select, "relief.select", &trials, &ntrials);
+	if (rc == MN_OK)
+		rc = pain_scores(x, &pain, &npain);
+	if (rc != MN_OK)
+		return rc;
+	for (size_t i = 0; i < ntrials; i++) {
+		int fs;
+		const char *st;
+		if ((rc = date_of(x, cfg->relief.start, "relief.start", trials[i].res, &trials[i].day, &st, &fs)) != MN_OK)
+			return rc;
+		trials[i].has_day = fs == 1;
+		trials[i].date = st;
+	}
+	/* trials after the as-of date are not used */
+	size_t k = 0;
+	for (size_t i = 0; i < ntrials; i++)
+		if (!trials[i].has_day || trials[i].day <= x->as_of_day)
+			trials[k++] = trials[i];
+	ntrials = k;
+	if (ntrials)
+		qsort(trials, ntrials, sizeof *trials, cmp_dated);
+	bool first = false;
+	jkey(x, &first, "relief");
+	jraw(x, "[");
+	if (!ntrials) {
+		builder b;
+		start(&b, "relief", "Percent pain relief on a stimulation trial", "none");
+		b.s.why_not = "no stimulation trial with a performed period in the record";
+		finish(x, &b);
+	}
+	for (size_t i = 0; i < ntrials; i++) {
+		builder b;
+		start(&b, "relief", "Percent pain relief on a stimulation trial",
+		      "latest score before the trial vs latest score during it");
+		const dated *t = &trials[i];
+		source(x, &b, t->res, "trial", t->date);
+		jraw(x, i ? ",{" : "{");
+		bool f = true;
+		jkstr(x, &f, "reference", ref(x, t->res));
+		const char *why = NULL;
+		int64_t end_day = x->as_of_day;
+		const char *end_text = NULL;
+		if (!t->has_day) {
+			why = "the trial start has no day-precise date";
+		} else {
+			int fe;
+			int64_t ed;
+			if ((rc = date_of(x, cfg->relief.end, "relief.end", t->res, &ed, &end_text, &fe)) != MN_OK)
+				return rc;
+			if (fe == 0)
+				why = "the trial end has no day-precise date";
+			else if (fe == 1 && ed < end_day)
+				end_day = ed;
+			if (fe == 1 && ed > x->as_of_day)
+				detail(x, &b, "the trial ends after the as-of date: scores up to the as-of date are used");
+			if (fe != 1)
+				end_text = NULL;
+		}
+		jkstr(x, &f, "trialStart", t->date ? t->date : "");
+		if (!why) {
+			jkstr(x, &f, "trialEnd", day_text(x, end_day));
+			if (!end_text)
+				detail(x, &b, "the trial has no end date: the as-of date is used");
+		}
+		const dated *base = NULL, *during = NULL;
+		if (!why) {
+			for (size_t s = 0; s < cfg->npain && !(base && during); s++) {
+				const dated *bs = NULL, *ds = NULL;
+				for (size_t p = 0; p < npain; p++) {
+					if (pain[p].scale != &cfg->pain[s])
+						continue;
+					if (pain[p].day < t->day)
+						bs = &pain[p];
+					else if (pain[p].day <= end_day)
+						ds = &pain[p];
+				}
+				if (bs && ds) {
+					base = bs;
+					during = ds;
+				} else if (!base && !during) {
+					why = fmt(x, "%s%s%s", bs ? "" : fmt(x, "no pain score before the trial start (%s)", t->date),
+					          !bs && !ds ? "; " : "",
+					          ds ? "" : fmt(x, "no pain score during the trial (%s to %s)", t->date,
+					                        day_text(x, end_day)));
+				}
+			}
+			if (base && during)
+				why = NULL;
+		}
+		mn_relief_result rr;
+		mn_error e;
+		mn_error_clear(&e);
+		if (!why && base && during &&
+		    mn_relief(base->value, during->value, base->scale->max, &rr, &e) != MN_OK)
+			why = fmt(x, "%s", e.message);
+		if (!why && base && during) {
+			b.s.computed = true;
+			b.s.value = fmt(x, "%s%% relief (%s %s before, %s during the trial)", num(x, rr.percent),
+			                base->scale->scale, num(x, rr.baseline), num(x, rr.trial));
+			detail(x, &b, fmt(x, "(%s - %s) / %s x 100, %s", num(x, rr.baseline), num(x, rr.trial),
+			                  num(x, rr.baseline), base->scale->title));
+			source(x, &b, base->res, "baseline", base->date);
+			source(x, &b, during->res, "trial-score", during->date);
+			jkbool(x, &f, "computed", true);
+			jkstr(x, &f, "scale", base->scale->scale);
+			jknum(x, &f, "baseline", rr.baseline);
+			jkstr(x, &f, "baselineReference", ref(x, base->res));
+			jkstr(x, &f, "baselineDate", base->date);
+			jknum(x, &f, "trialScore", rr.trial);
+			jkstr(x, &f, "trialScoreReference", ref(x, during->res));
+			jkstr(x, &f, "trialScoreDate", during->date);
+			jknum(x, &f, "percent", rr.percent);
+		} else {
+			b.s.why_not = why ? why : "no pain scores";
+			jkbool(x, &f, "computed", false);
+			jkstr(x, &f, "reason", b.s.why_not);
+		}
+		jraw(x, "}");
+		finish(x, &b);
+	}
+	jraw(x, "]");
+	return MN_OK;
+}
+
+/* ---- MME ------------------------------------------------------------------- */
+
+static bool jnum_of(const mn_json *v, double *out)
+{
+	if (!v || v->type != MN_JSON_NUMBER)
+		return false;
+	char b[64];
+	size_t n = v->n < sizeof b - 1 ? v->n : sizeof b - 1;
+	memcpy(b, v->u.s, n);
+	b[n] = '\0';
+	char *end;
+	*out = strtod(b, &end);
+	return *end == '\0' && isfinite(*out);
+}
+
+static const mn_json *only_item(const mn_json *arr, size_t *count)
+{
+	*count = arr && arr->type == MN_JSON_ARRAY ? arr->n : 0;
+	return *count ? &arr->u.items[0] : NULL;
+}
+
+static bool unit_is(const char *u, const char *want)
+{
+	if (!u)
+		return false;
+	size_t n = strlen(u), w = strlen(want);
+	if (n >= 2 && u[0] == '{' && u[n - 1] == '}') {
+		u++;
+		n -= 2;
+	}
+	if (n == w + 1 && (u[w] == 's' || u[w] == 'S'))
+		n = w;
+	if (n != w)
+		return false;
+	for (size_t i = 0; i < w; i++) {
+		char c = u[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != want[i])
+			return false;
+	}
+	return true;
+}
+
+/* Doses per day from Timing.repeat (frequency per period). NULL, or why not. */
+static const char *per_day_of(ctx *x, const mn_json *dosage, double *per_day)
+{
+	const mn_json *rep = mn_json_get(mn_json_get(dosage, "timing"), "repeat");
+	if (!rep) {
+		if (mn_json_get(mn_json_get(dosage, "timing"), "code"))
+			return "timing given only as a code, no Timing.repeat";
+		return "no Timing.repeat";
+	}
+	if (mn_json_get(rep, "frequencyMax") || mn_json_get(rep, "periodMax"))
+		return "frequency or period given as a range";
+	double freq, period;
+	if (!jnum_of(mn_json_get(rep, "frequency"), &freq) || freq <= 0)
+		return "no Timing.repeat.frequency";
+	if (!jnum_of(mn_json_get(rep, "period"), &period) || period <= 0)
+		return "no Timing.repeat.period";
+	const char *u = mn_json_get_string(rep, "periodUnit");
+	double per;
+	if (!u)
+		return "no Timing.repeat.periodUnit";
+	if (strcmp(u, "s") == 0) per = 86400;
+	else if (strcmp(u, "min") == 0) per = 1440;
+	else if (strcmp(u, "h") == 0) per = 24;
+	else if (strcmp(u, "d") == 0) per = 1;
+	else if (strcmp(u, "wk") == 0) per = 1.0 / 7.0;
+	else return fmt(x, "period unit '%s' has no fixed length in days", u);
+	*per_day = freq * per / period;
+	if (!isfinite(*per_day) || *per_day > 1e6)
+		return "frequency out of range";
+	return NULL;
+}
+
+/* amount in the factor's basis from one Dosage; NULL, or why not. */
+static const char *dose_of(ctx *x, const mn_json *dosage, const mn_mme_product *p, const mn_mme_factor *f,
+                           double *amount, bool *prn)
+{
+	size_t nd;
+	const mn_json *dr = only_item(mn_json_get(dosage, "doseAndRate"), &nd);
+	*prn = mn_json_get(dosage, "asNeededBoolean") &&
+	       mn_json_get(dosage, "asNeededBoolean")->type == MN_JSON_TRUE;
+	*prn = *prn || mn_json_get(dosage, "asNeededCodeableConcept");
+	if (!dr)
+		return "no Dosage.doseAndRate";
+	if (nd > 1)
+		return "several doses in one dosage instruction";
+	if (mn_json_get(dr, "doseRange"))
+		return "dose given as a range";
+	const mn_json *q = mn_json_get(dr, "doseQuantity");
+	double v;
+	if (!q || !jnum_of(mn_json_get(q, "value"), &v) || v <= 0)
+		return "no Dosage.doseAndRate.doseQuantity value";
+	const char *code = mn_json_get_string(q, "code"), *unit = mn_json_get_string(q, "unit");
+	const char *u = code ? code : unit;
+	bool mcg_hr = f->basis == MN_MME_MCG_PER_HOUR;
+	double per_unit;
+	if (u && (strcmp(u, "mg") == 0) && !mcg_hr) {
+		if (p->combination)
+			return "dose in mg for a combination product: which ingredient is meant is not stated";
+		per_unit = 1;
+	} else if (u && (strcmp(u, "ug/h") == 0 || strcmp(u, "mcg/h") == 0 || strcmp(u, "mcg/hr") == 0) && mcg_hr) {
+		per_unit = 1;
+	} else if (!u || strcmp(u, "1") == 0 || unit_is(code, p->dose_form) || unit_is(unit, p->dose_form)) {
+		per_unit = p->strength;
+	} else {
+		return fmt(x, "dose unit '%s' not understood", u);
+	}
+	double dose = v * per_unit;
+	if (mcg_hr) {
+		*amount = dose;  /* mcg/hr: the patch rate, independent of how often it is changed */
+		return NULL;
+	}
+	double per_day;
+	const char *why = per_day_of(x, dosage, &per_day);
+	if (why)
+		return why;
+	mn_error e;
+	mn_error_clear(&e);
+	if (mn_mme_daily(dose, per_day, amount, &e) != MN_OK)
+		return fmt(x, "%s", e.message);
+	return NULL;
+}
+
+static mn_status do_mme(ctx *x)
+{
+	const mn_score_config *cfg = x->cfg;
+	const mn_mme_table *t = cfg->mme;
+	builder b;
+	start(&b, "mme", "Morphine milligram equivalents per day", t->id);
+	dated *d;
+	size_t n;
+	mn_status rc = select_resources(x, cfg->med.select, "mme.select", &d, &n);
+	if (rc != MN_OK)
+		return rc;
+	mn_mme_item *items = mn_arena_calloc(x->a, n ? n : 1, sizeof *items);
+	if (!items)
+		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+	size_t nitems = 0, unknown = 0;
+	bool first = false;
+	jkey(x, &first, "mme");
+	jraw(x, "{");
+	bool f = true;
+	jkstr(x, &f, "factorTable", t->id);
+	mn_buf drugs = MN_BUF_INIT, others = MN_BUF_INIT;
+	mn_buf saved = x->json;
+	for (size_t i = 0; i < n; i++) {
+		const char *r = ref(x, d[i].res);
+		source(x, &b, d[i].res, "statement", NULL);
+		mn_fp_result *rm, *rd;
+		if ((rc = eval_on(x, cfg->med.medication, "mme.medication", d[i].res, &rm)) != MN_OK ||
+		    (rc = eval_on(x, cfg->med.dosage, "mme.dosage", d[i].res, &rd)) != MN_OK)
+			goto out;
+		const mn_mme_product *p = NULL;
+		const char *code = NULL, *display = NULL;
+		for (size_t k = 0; k < mn_fp_result_count(rm) && !p; k++) {
+			const mn_json *cn = mn_fp_item_node(mn_fp_result_item(rm, k));
+			const char *sys = mn_json_get_string(cn, "system"), *cd = mn_json_get_string(cn, "code");
+			if (!code) {
+				code = cd;
+				display = mn_json_get_string(cn, "display");
+			}
+			p = mn_mme_product_find(t, sys, cd);
+		}
+		if (!p) {
+			unknown++;
+			x->json = others;
+			jraw(x, others.len ? ",{" : "{");
+			bool g = true;
+			jkstr(x, &g, "reference", r);
+			if (code)
+				jkstr(x, &g, "code", code);
+			if (display)
+				jkstr(x, &g, "display", display);
+			jraw(x, "}");
+			others = x->json;
+			detail(x, &b, fmt(x, "%s: %s%s%s not in the factor table: not counted, no factor guessed", r,
+			                  code ? code : "no medication code", display ? " " : "", display ? display : ""));
+			continue;
+		}
+		const mn_mme_factor *fac = mn_mme_factor_find(t, p->drug);
+		mn_mme_item *it = &items[nitems++];
+		const char *why = NULL;
+		bool prn = false;
+		double amount = 0;
+		if (fac->has_factor) {
+			size_t nd = mn_fp_result_count(rd);
+			if (nd == 0)
+				why = "dose not structured: no Dosage (free text only, or none)";
+			else if (nd > 1)
+				why = "dose not structured: several dosage instructions, not combined";
+			else {
+				const char *w = dose_of(x, mn_fp_item_node(mn_fp_result_item(rd, 0)), p, fac, &amount, &prn);
+				if (w)
+					why = fmt(x, "dose not structured: %s", w);
+			}
+		}
+		mn_mme_basis basis = fac->has_factor ? fac->basis : MN_MME_MG_PER_DAY;
+		if (why) {
+			memset(it, 0, sizeof *it);
+			it->drug = p->drug;
+			it->status = MN_MME_DOSE_NOT_STRUCTURED;
+			it->reason = why;
+		} else if ((rc = mn_mme_drug(t, p->drug, amount, basis, it, x->err)) != MN_OK) {
+			goto out;
+		}
+		x->json = drugs;
+		jraw(x, drugs.len ? ",{" : "{");
+		bool g = true;
+		jkstr(x, &g, "reference", r);
+		jkstr(x, &g, "drug", p->drug);
+		jkstr(x, &g, "product", p->display);
+		jkstr(x, &g, "status", mn_mme_status_name(it->status));
+		const char *unit = basis == MN_MME_MCG_PER_HOUR ? "mcg/hr" : "mg/day";
+		if (it->status == MN_MME_COMPUTED) {
+			jknum(x, &g, basis == MN_MME_MCG_PER_HOUR ? "mcgPerHour" : "mgPerDay", it->amount);
+			jknum(x, &g, "factor", it->factor);
+			jknum(x, &g, "mmePerDay", it->mme_per_day);
+			if (prn)
+				jkbool(x, &g, "asNeeded", true);
+			detail(x, &b, fmt(x, "%s: %s %s %s x %s = %s MME/day%s", r, p->drug, num(x, it->amount), unit,
+			                  num(x, it->factor), num(x, it->mme_per_day),
+			                  prn ? " (as needed: at the scheduled frequency)" : ""));
+		} else {
+			jkstr(x, &g, "reason", it->reason);
+			detail(x, &b, fmt(x, "%s: %s: %s", r, p->drug, it->reason));
+		}
+		jraw(x, "}");
+		drugs = x->json;
+	}
+	x->json = saved;
+	bool complete;
+	double total = mn_mme_total(items, nitems, &complete);
+	complete = complete && !unknown;
+	jkbool(x, &f, "complete", complete);
+	if (complete)
+		jknum(x, &f, "totalMmePerDay", total);
+	jkey(x, &f, "drugs");
+	jraw(x, "[");
+	mn_buf_put(&x->json, drugs.data, drugs.len);
+	jraw(x, "]");
+	jkey(x, &f, "notInTable");
+	jraw(x, "[");
+	mn_buf_put(&x->json, others.data, others.len);
+	jraw(x, "]");
+	jentries(x, &f, &b);
+	jraw(x, "}");
+	if (complete) {
+		b.s.computed = true;
+		b.s.value = n ? fmt(x, "%s MME/day", num(x, total))
+		              : "0 MME/day: no medication recorded as taken on the as-of date";
+	} else {
+		size_t computed = 0;
+		for (size_t i = 0; i < nitems; i++)
+			computed += items[i].status == MN_MME_COMPUTED;
+		b.s.why_not = fmt(x, "no total: %zu of %zu medication(s) taken on the as-of date without an MME%s",
+		                  n - computed, n, computed ? fmt(x, " (the others give %s MME/day)", num(x, total)) : "");
+	}
+	detail(x, &b, fmt(x, "factors: %s", t->citation));
+	finish(x, &b);
+out:
+	if (rc != MN_OK)
+		x->json = saved;
+	mn_buf_free(&drugs);
+	mn_buf_free(&others);
+	return rc;
+}
+
+/* ---- EQ-5D ----------------------------------------------------------------- */
+
+static mn_status do_eq5d(ctx *x)
+{
+	const mn_score_config *cfg = x->cfg;
+	dated *d;
+	size_t n;
+	mn_status rc = select_resources(x, cfg->eq5d.select, "eq5d.select", &d, &n);
+	if (rc == MN_OK)
+		rc = date_all(x, d, &n);
+	if (rc != MN_OK)
+		return rc;
+	qsort(d, n, sizeof *d, cmp_dated);
+	bool first = false;
+	jkey(x, &first, "eq5d");
+	jraw(x, "[");
+	if (!n) {
+		builder b;
+		start(&b, "eq5d", "EQ-5D health state", "none");
+		b.s.why_not = "no EQ-5D response in the record";
+		finish(x, &b);
+	}
+	for (size_t i = 0; i < n; i++) {
+		builder b;
+		start(&b, "eq5d", "EQ-5D health state", "");
+		source(x, &b, d[i].res, "eq5d", d[i].date);
+		mn_fp_result *rv, *rdims, *ri, *rs;
+		if ((rc = eval_on(x, cfg->eq5d.version, "eq5d.version", d[i].res, &rv)) != MN_OK ||
+		    (rc = eval_on(x, cfg->eq5d.dimensions, "eq5d.dimensions", d[i].res, &rdims)) != MN_OK ||
+		    (rc = eval_on(x, cfg->eq5d.index, "eq5d.index", d[i].res, &ri)) != MN_OK ||
+		    (rc = eval_on(x, cfg->eq5d.value_set, "eq5d.value-set", d[i].res, &rs)) != MN_OK)
+			return rc;
+		const char *v = one_string(rv, NULL), *why = NULL;
+		mn_eq5d_input in;
+		memset(&in, 0, sizeof in);
+		in.version = v && strcmp(v, "eq-5d-5l") == 0 ? 5 : v && strcmp(v, "eq-5d-3l") == 0 ? 3 : 0;
+		b.s.variant = in.version == 5 ? "EQ-5D-5L" : in.version == 3 ? "EQ-5D-3L" : "unknown version";
+		for (size_t k = 0; k < mn_fp_result_count(rdims) && !why; k++) {
+			mn_fp_result *one = mn_fp_result_slice(rdims, k, 1, x->a), *rn, *rl;
+			if (!one)
+				return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+			if ((rc = eval_items(x, cfg->eq5d.dimension, "eq5d.dimension", one, &rn)) != MN_OK ||
+			    (rc = eval_items(x, cfg->eq5d.level, "eq5d.level", one, &rl)) != MN_OK)
+				return rc;
+			const char *dn = one_string(rn, NULL);
+			int di = -1;
+			for (int j = 0; dn && j < MN_EQ5D_DIMENSIONS; j++)
+				if (strcmp(dn, mn_eq5d_dimension_name(j)) == 0)
+					di = j;
+			double lv;
+			if (di < 0)
+				why = fmt(x, "unknown dimension '%s'", dn ? dn : "");
+			else if (in.levels[di])
+				why = fmt(x, "%s recorded twice", dn);
+			else if (!one_number(rl, &lv) || lv != floor(lv) || lv < 1 || lv > 5)
+				why = fmt(x, "%s: no level 1-5", dn);
+			else
+				in.levels[di] = (int)lv;
+		}
+		for (int j = 0; j < MN_EQ5D_DIMENSIONS && !why; j++)
+			if (!in.levels[j])
+				why = fmt(x, "%s not recorded", mn_eq5d_dimension_name(j));
+		mn_eq5d_result res;
+		mn_error e;
+		mn_error_clear(&e);
+		if (!why && mn_eq5d(&in, &res, &e) != MN_OK)
+			why = fmt(x, "%s", e.message);
+		double idx;
+		bool has_idx = one_number(ri, &idx);
+		const char *vs = one_string(rs, NULL);
+		jraw(x, i ? ",{" : "{");
+		bool f = true;
+		jkstr(x, &f, "reference", ref(x, d[i].res));
+		if (d[i].date)
+			jkstr(x, &f, "date", d[i].date);
+		if (in.version)
+			jkstr(x, &f, "version", b.s.variant);
+		if (!why) {
+			b.s.computed = true;
+			b.s.value = fmt(x, "health state %s (%s); %s", res.state, b.s.variant, res.index_note);
+			jkbool(x, &f, "computed", true);
+			jkstr(x, &f, "state", res.state);
+			for (int j = 0; j < MN_EQ5D_DIMENSIONS; j++)
+				detail(x, &b, fmt(x, "%s: level %d", mn_eq5d_dimension_name(j), in.levels[j]));
+		} else {
+			b.s.why_not = why;
+			jkbool(x, &f, "computed", false);
+			jkstr(x, &f, "reason", why);
+		}
+		jkbool(x, &f, "indexComputed", false);
+		jkstr(x, &f, "indexNote", "index not computed: no verified value-set table shipped");
+		if (has_idx && vs) {
+			jknum(x, &f, "recordedIndex", idx);
+			jkstr(x, &f, "recordedValueSet", vs);
+			detail(x, &b, fmt(x, "recorded index %s (value set: %s), as recorded, not computed", num(x, idx), vs));
+		} else if (has_idx) {
+			detail(x, &b, fmt(x, "a recorded index %s names no value set: not used", num(x, idx)));
+		}
+		jraw(x, "}");
+		finish(x, &b);
+	}
+	jraw(x, "]");
+	return MN_OK;
+}
+
+/* ---- entry point ----------------------------------------------------------- */
+
+mn_status mn_scores_compute(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
+                            mn_arena *arena, mn_scores **out, mn_error *err)
+{
+	*out = NULL;
+	if (!cfg || !c || !as_of || !arena)
+		return mn_error_set(err, MN_EUSAGE, "scores: no configuration, case, date or arena");
+	int64_t day;
+	if (as_of->kind != MN_DT_DATE || !day_of(as_of, &day))
+		return mn_error_set(err, MN_EUSAGE, "scores: the as-of date must be a full date (YYYY-MM-DD)");
+	ctx x;
+	memset(&x, 0, sizeof x);
+	x.cfg = cfg;
+	x.c = c;
+	x.a = arena;
+	x.err = err;
+	x.as_of_day = day;
+	x.env = mn_fp_env_new();
+	mn_scores *s = mn_arena_calloc(arena, 1, sizeof *s);
+	if (!x.env || !s) {
+		mn_fp_env_free(x.env);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	mn_fp_env_set_now(x.env, as_of);
+	mn_fp_env_set_case(x.env, c);
+	mn_datetime_format(as_of, s->as_of, sizeof s->as_of);
+	mn_buf_puts(&x.json, "{");
+	bool first = true;
+	jkstr(&x, &first, "asOf", s->as_of);
+	mn_buf_puts(&x.json, ",");
+	mn_status rc = do_budapest(&x);
+	if (rc == MN_OK)
+		rc = do_odi(&x);
+	if (rc == MN_OK)
+		rc = do_mme(&x);
+	if (rc == MN_OK)
+		rc = do_relief(&x);
+	if (rc == MN_OK)
+		rc = do_eq5d(&x);
+	jraw(&x, "}");
+	mn_fp_env_free(x.env);
+	if (rc == MN_OK && (x.oom || x.json.failed))
+		rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+	if (rc == MN_OK) {
+		mn_json *j;
+		mn_error e;
+		mn_error_clear(&e);
+		if (mn_json_parse(arena, "scores", x.json.data, x.json.len, &j, &e) != MN_OK)
+			rc = e.code == MN_ENOMEM ? mn_error_set(err, MN_ENOMEM, "out of memory")
+			                         : mn_error_set(err, MN_EINTERNAL, "scores: invalid JSON written: %s", e.message);
+		else
+			s->json = j;
+	}
+	mn_buf_free(&x.json);
+	if (rc != MN_OK)
+		return rc;
+	s->scores = x.scores;
+	s->nscores = x.nscores;
+	*out = s;
+	return MN_OK;
+}
