@@ -1,7 +1,8 @@
 /*
  * bench_fhirpath.c: the mednec side of the benchmark (bench/run.sh).
  *
- *   bench_fhirpath MANIFEST.json OUT.json
+ *   bench_fhirpath MANIFEST.json --serve    requests on stdin (side_by_side.mjs)
+ *   bench_fhirpath MANIFEST.json OUT.json   everything, into one file
  *
  * MANIFEST.json is written by prepare.mjs: the suite tests (workload a), the
  * clinical expressions (workload b) and the Synthea bundles. Every expression
@@ -16,7 +17,10 @@
  * mn_json_parse (arena new + parse + free) and mn_case_load (parse, FHIR R4
  * check, index, references; + mn_case_free), with the same protocol.
  *
- * MN_BENCH_ONLY=a|b|load runs one part. Output: one JSON object in OUT.json.
+ * In serve mode the driver (side_by_side.mjs) asks for one item at a time and
+ * times fhirpath.js on the same item right before or after, so that both
+ * engines see the same machine load. In file mode, MN_BENCH_ONLY=a|b|load
+ * runs one part.
  */
 #include "mednec/fhirpath.h"
 
@@ -268,12 +272,92 @@ static void put_timing(mn_buf *o, const char *name, work_fn fn, load_ctx *c)
 		mn_buf_printf(o, "{\"ns\":%.1f,\"reps\":%ld}", ns, reps);
 }
 
-/* ---- main ------------------------------------------------------------- */
+/* ---- the work items -------------------------------------------------- */
+
+typedef struct bench {
+	const mn_json *suite, *clinical, *bundles;
+	mn_fp_env *env;
+	size_t nb;
+	mn_case **cases;
+	char **texts;
+	size_t *lens;
+	unsigned *flags;
+	/* the clinical expression compiled last (b items come expression by
+	 * expression, bundle by bundle) */
+	uint32_t compiled_index;
+	mn_fp_expr *compiled;
+	mn_error compile_err;
+} bench;
 
 static const char *jstr(const mn_json *o, const char *key)
 {
 	return mn_json_get_string(o, key);
 }
+
+/* Suite test i: {"name":..., "status":..., "count", "values", "ns", "reps"} */
+static void item_suite(bench *B, uint32_t i, mn_buf *o)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	const mn_json *t = &B->suite->u.items[i];
+	const char *name = jstr(t, "name"), *expr = jstr(t, "expr"), *in = jstr(t, "input");
+	mn_buf_puts(o, "{\"name\":");
+	put_str(o, name ? name : "?");
+	mn_buf_puts(o, ",");
+	const mn_json *resource = NULL;
+	if (in && !(resource = suite_input(in, &err))) {
+		put_error(o, "input", &err);
+		mn_buf_puts(o, "}");
+		return;
+	}
+	mn_fp_expr *e = mn_fp_compile(expr ? expr : "", -1, &err);
+	if (!e) {
+		put_error(o, "compile", &err);
+		mn_buf_puts(o, "}");
+		return;
+	}
+	eval_ctx c = {e, B->env, resource, NULL, 0};
+	run_eval(o, &c);
+	mn_buf_puts(o, "}");
+	mn_fp_expr_free(e);
+}
+
+/* Clinical expression i on bundle b: {"status":..., "count", ...} */
+static void item_clinical(bench *B, uint32_t i, size_t b, mn_buf *o)
+{
+	if (!B->compiled || B->compiled_index != i) {
+		mn_fp_expr_free(B->compiled);
+		const char *expr = jstr(&B->clinical->u.items[i], "expr");
+		mn_error_clear(&B->compile_err);
+		B->compiled = mn_fp_compile(expr ? expr : "", -1, &B->compile_err);
+		B->compiled_index = i;
+	}
+	mn_buf_puts(o, "{");
+	if (!B->compiled) {
+		put_error(o, "compile", &B->compile_err);
+	} else {
+		mn_fp_env_set_case(B->env, B->cases[b]);
+		eval_ctx c = {B->compiled, B->env, NULL, B->cases[b], 0};
+		run_eval(o, &c);
+	}
+	mn_buf_puts(o, "}");
+}
+
+/* Load timings of bundle b. */
+static void item_load(bench *B, size_t b, mn_buf *o)
+{
+	const char *path = B->bundles->u.items[b].u.s;
+	load_ctx c = {path, B->texts[b], B->lens[b], B->flags[b], 0};
+	mn_buf_puts(o, "{\"file\":");
+	put_str(o, path);
+	mn_buf_printf(o, ",\"bytes\":%zu,\"caseFlags\":%u", B->lens[b], B->flags[b]);
+	put_timing(o, "jansson", load_jansson, &c);
+	put_timing(o, "mn_json_parse", load_mn_json, &c);
+	put_timing(o, "mn_case_load", load_mn_case, &c);
+	mn_buf_puts(o, "}");
+}
+
+/* ---- main ------------------------------------------------------------- */
 
 static void die(const char *what, const mn_error *err)
 {
@@ -283,10 +367,45 @@ static void die(const char *what, const mn_error *err)
 	exit(1);
 }
 
+/* Serve mode: one request per line on standard input, one JSON line back.
+ *   a I      suite test I
+ *   b I B    clinical expression I on bundle B
+ *   load B   load timings of bundle B
+ *   info     version, settings, the clock */
+static int serve(bench *B, const char *info)
+{
+	char line[256];
+	mn_buf o = MN_BUF_INIT;
+	while (fgets(line, sizeof line, stdin)) {
+		unsigned long i = 0, b = 0;
+		mn_buf_reset(&o);
+		if (sscanf(line, "a %lu", &i) == 1 && i < B->suite->n)
+			item_suite(B, (uint32_t)i, &o);
+		else if (sscanf(line, "b %lu %lu", &i, &b) == 2 && i < B->clinical->n && b < B->nb)
+			item_clinical(B, (uint32_t)i, (size_t)b, &o);
+		else if (sscanf(line, "load %lu", &b) == 1 && b < B->nb)
+			item_load(B, (size_t)b, &o);
+		else if (strncmp(line, "info", 4) == 0)
+			mn_buf_puts(&o, info);
+		else if (strncmp(line, "quit", 4) == 0)
+			break;
+		else
+			mn_buf_puts(&o, "{\"status\":\"error\",\"error\":\"bad request\"}");
+		if (o.failed)
+			return 71;
+		fwrite(o.data, 1, o.len, stdout);
+		fputc('\n', stdout);
+		if (fflush(stdout) != 0)
+			return 74;
+	}
+	mn_buf_free(&o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: bench_fhirpath MANIFEST.json OUT.json\n");
+		fprintf(stderr, "usage: bench_fhirpath MANIFEST.json OUT.json|--serve\n");
 		return 64;
 	}
 	const char *s;
@@ -311,10 +430,13 @@ int main(int argc, char **argv)
 		die(argv[1], &err);
 	if (mn_json_parse(marena, argv[1], mtext, mlen, &m, &err) != MN_OK)
 		die(argv[1], &err);
-	const mn_json *suite = mn_json_get(m, "suite");
-	const mn_json *clinical = mn_json_get(m, "clinical");
-	const mn_json *bundles = mn_json_get(m, "bundles");
-	if (!suite || !clinical || !bundles) {
+	bench B;
+	memset(&B, 0, sizeof B);
+	B.suite = mn_json_get(m, "suite");
+	B.clinical = mn_json_get(m, "clinical");
+	B.bundles = mn_json_get(m, "bundles");
+	if (!B.suite || !B.clinical || !B.bundles || B.suite->type != MN_JSON_ARRAY ||
+	    B.clinical->type != MN_JSON_ARRAY || B.bundles->type != MN_JSON_ARRAY) {
 		fprintf(stderr, "bench_fhirpath: %s: not a manifest\n", argv[1]);
 		return 1;
 	}
@@ -328,133 +450,89 @@ int main(int argc, char **argv)
 	mn_datetime now;
 	if (mn_datetime_parse(nowtext, strlen(nowtext), MN_DT_DATETIME, &now, &err) != MN_OK)
 		die("clock", &err);
-	mn_fp_env *env = mn_fp_env_new();
-	mn_fp_env_set_now(env, &now);
-	mn_fp_env_set_trace(env, silent_trace, NULL);
+	B.env = mn_fp_env_new();
+	mn_fp_env_set_now(B.env, &now);
+	mn_fp_env_set_trace(B.env, silent_trace, NULL);
 
-	mn_buf o = MN_BUF_INIT;
-	mn_buf_printf(&o, "{\"engine\":\"mednec\",\"version\":\"%s\",\"jansson\":\"%s\","
-	              "\"settings\":{\"batchMs\":%g,\"batches\":%d},\"now\":\"%s\"",
-	              mn_version(), JANSSON_VERSION, batch_ms, batches, nowtext);
-	long long t0 = now_ns();
-
-	/* workload (a): the suite */
-	mn_buf_puts(&o, ",\"suite\":[");
-	if (!*only || strcmp(only, "a") == 0) {
-		for (uint32_t i = 0; i < suite->n; i++) {
-			const mn_json *t = &suite->u.items[i];
-			const char *name = jstr(t, "name"), *expr = jstr(t, "expr"), *in = jstr(t, "input");
-			mn_buf_puts(&o, i ? ",\n{\"name\":" : "\n{\"name\":");
-			put_str(&o, name ? name : "?");
-			mn_buf_puts(&o, ",");
-			const mn_json *resource = NULL;
-			if (in && !(resource = suite_input(in, &err))) {
-				put_error(&o, "input", &err);
-				mn_buf_puts(&o, "}");
-				continue;
-			}
-			mn_fp_expr *e = mn_fp_compile(expr ? expr : "", -1, &err);
-			if (!e) {
-				put_error(&o, "compile", &err);
-				mn_buf_puts(&o, "}");
-				continue;
-			}
-			eval_ctx c = {e, env, resource, NULL, 0};
-			run_eval(&o, &c);
-			mn_buf_puts(&o, "}");
-			mn_fp_expr_free(e);
-		}
-		fprintf(stderr, "mednec: suite done in %.1f s\n", (double)(now_ns() - t0) / 1e9);
-	}
-	mn_buf_puts(&o, "]");
-
-	/* the bundles, loaded once for (b) and read once for the load part */
-	size_t nb = bundles->n;
-	mn_case **cases = calloc(nb, sizeof *cases);
-	char **texts = calloc(nb, sizeof *texts);
-	size_t *lens = calloc(nb, sizeof *lens);
-	unsigned *flags = calloc(nb, sizeof *flags);
-	if (!cases || !texts || !lens || !flags)
+	/* the bundles: loaded once for (b), their text kept for the load part */
+	B.nb = B.bundles->n;
+	B.cases = calloc(B.nb + 1, sizeof *B.cases);
+	B.texts = calloc(B.nb + 1, sizeof *B.texts);
+	B.lens = calloc(B.nb + 1, sizeof *B.lens);
+	B.flags = calloc(B.nb + 1, sizeof *B.flags);
+	if (!B.cases || !B.texts || !B.lens || !B.flags)
 		return 71;
-	for (size_t b = 0; b < nb; b++) {
-		const mn_json *p = &bundles->u.items[b];
-		if (p->type != MN_JSON_STRING)
-			continue;
-		if (mn_read_file(p->u.s, &texts[b], &lens[b], &err) != MN_OK)
+	for (size_t b = 0; b < B.nb; b++) {
+		const mn_json *p = &B.bundles->u.items[b];
+		if (p->type != MN_JSON_STRING) {
+			fprintf(stderr, "bench_fhirpath: bundle %zu is not a path\n", b);
+			return 1;
+		}
+		if (mn_read_file(p->u.s, &B.texts[b], &B.lens[b], &err) != MN_OK)
 			die(p->u.s, &err);
 		/* strict load; lenient (unresolved references counted) if that fails */
-		if (mn_case_load(p->u.s, texts[b], lens[b], &cases[b], &err) != MN_OK) {
+		if (mn_case_load(p->u.s, B.texts[b], B.lens[b], &B.cases[b], &err) != MN_OK) {
 			char msg[1200];
 			mn_error_format(&err, msg, sizeof msg);
 			fprintf(stderr, "mednec: strict load failed, loading leniently: %s\n", msg);
-			flags[b] = MN_CASE_ALLOW_UNRESOLVED;
-			if (mn_case_load_ex(p->u.s, texts[b], lens[b], flags[b], &cases[b], &err) != MN_OK)
+			B.flags[b] = MN_CASE_ALLOW_UNRESOLVED;
+			if (mn_case_load_ex(p->u.s, B.texts[b], B.lens[b], B.flags[b], &B.cases[b], &err) != MN_OK)
 				die(p->u.s, &err);
 		}
 	}
 
-	/* workload (b): clinical expressions over every bundle */
-	mn_buf_puts(&o, ",\"clinical\":[");
-	long long t1 = now_ns();
-	if (!*only || strcmp(only, "b") == 0) {
-		for (uint32_t i = 0; i < clinical->n; i++) {
-			const mn_json *x = &clinical->u.items[i];
-			const char *id = jstr(x, "id"), *expr = jstr(x, "expr");
+	char info[512];
+	snprintf(info, sizeof info,
+	         "{\"engine\":\"mednec\",\"version\":\"%s\",\"jansson\":\"%s\","
+	         "\"settings\":{\"batchMs\":%g,\"batches\":%d},\"now\":\"%s\"}",
+	         mn_version(), JANSSON_VERSION, batch_ms, batches, nowtext);
+	int rc = 0;
+	if (strcmp(argv[2], "--serve") == 0) {
+		rc = serve(&B, info);
+	} else {
+		/* file mode: everything (or MN_BENCH_ONLY=a|b|load) into one JSON file */
+		mn_buf o = MN_BUF_INIT;
+		mn_buf_put(&o, info, strlen(info) - 1);
+		mn_buf_puts(&o, ",\"suite\":[");
+		for (uint32_t i = 0; (!*only || !strcmp(only, "a")) && i < B.suite->n; i++) {
+			mn_buf_puts(&o, i ? ",\n" : "\n");
+			item_suite(&B, i, &o);
+		}
+		mn_buf_puts(&o, "],\"clinical\":[");
+		for (uint32_t i = 0; (!*only || !strcmp(only, "b")) && i < B.clinical->n; i++) {
 			mn_buf_puts(&o, i ? ",\n{\"id\":" : "\n{\"id\":");
+			const char *id = jstr(&B.clinical->u.items[i], "id");
 			put_str(&o, id ? id : "?");
 			mn_buf_puts(&o, ",\"bundles\":[");
-			mn_fp_expr *e = mn_fp_compile(expr ? expr : "", -1, &err);
-			for (size_t b = 0; b < nb; b++) {
-				mn_buf_puts(&o, b ? ",{" : "{");
-				if (!e) {
-					put_error(&o, "compile", &err);
-				} else {
-					mn_fp_env_set_case(env, cases[b]);
-					eval_ctx c = {e, env, NULL, cases[b], 0};
-					run_eval(&o, &c);
-				}
-				mn_buf_puts(&o, "}");
+			for (size_t b = 0; b < B.nb; b++) {
+				mn_buf_puts(&o, b ? "," : "");
+				item_clinical(&B, i, b, &o);
 			}
 			mn_buf_puts(&o, "]}");
-			mn_fp_expr_free(e);
 		}
-		fprintf(stderr, "mednec: clinical done in %.1f s\n", (double)(now_ns() - t1) / 1e9);
-	}
-	mn_buf_puts(&o, "]");
-
-	/* load: jansson vs mn_json_parse vs mn_case_load on every bundle */
-	mn_buf_puts(&o, ",\"load\":[");
-	long long t2 = now_ns();
-	if (!*only || strcmp(only, "load") == 0) {
-		for (size_t b = 0; b < nb; b++) {
-			const char *path = bundles->u.items[b].u.s;
-			load_ctx c = {path, texts[b], lens[b], flags[b], 0};
-			mn_buf_puts(&o, b ? ",\n{\"file\":" : "\n{\"file\":");
-			put_str(&o, path);
-			mn_buf_printf(&o, ",\"bytes\":%zu,\"caseFlags\":%u", lens[b], flags[b]);
-			put_timing(&o, "jansson", load_jansson, &c);
-			put_timing(&o, "mn_json_parse", load_mn_json, &c);
-			put_timing(&o, "mn_case_load", load_mn_case, &c);
-			mn_buf_puts(&o, "}");
+		mn_buf_puts(&o, "],\"load\":[");
+		for (size_t b = 0; (!*only || !strcmp(only, "load")) && b < B.nb; b++) {
+			mn_buf_puts(&o, b ? ",\n" : "\n");
+			item_load(&B, b, &o);
 		}
-		fprintf(stderr, "mednec: load done in %.1f s\n", (double)(now_ns() - t2) / 1e9);
+		mn_buf_puts(&o, "]}\n");
+		FILE *f = fopen(argv[2], "wb");
+		if (!f || o.failed || fwrite(o.data, 1, o.len, f) != o.len || fclose(f) != 0) {
+			fprintf(stderr, "bench_fhirpath: cannot write %s\n", argv[2]);
+			rc = 74;
+		}
+		mn_buf_free(&o);
 	}
-	mn_buf_puts(&o, "]}\n");
 
-	FILE *f = fopen(argv[2], "wb");
-	if (!f || o.failed || fwrite(o.data, 1, o.len, f) != o.len || fclose(f) != 0) {
-		fprintf(stderr, "bench_fhirpath: cannot write %s\n", argv[2]);
-		return 74;
+	mn_fp_expr_free(B.compiled);
+	for (size_t b = 0; b < B.nb; b++) {
+		mn_case_free(B.cases[b]);
+		free(B.texts[b]);
 	}
-	for (size_t b = 0; b < nb; b++) {
-		mn_case_free(cases[b]);
-		free(texts[b]);
-	}
-	free(cases), free(texts), free(lens), free(flags);
-	mn_buf_free(&o);
-	mn_fp_env_free(env);
+	free(B.cases), free(B.texts), free(B.lens), free(B.flags);
+	mn_fp_env_free(B.env);
 	mn_arena_free(input_arena);
 	mn_arena_free(marena);
 	free(mtext);
-	return 0;
+	return rc;
 }

@@ -26,6 +26,7 @@
 // benchmark expression (duplicates once).
 //
 // Data: MN_DATA_DIR (default: ../shared/data beside the repository).
+// Policies: MN_BENCH_SRC/policies (default: this repository's).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -204,7 +205,8 @@ function inline(expr, defs, depth = 0) {
 }
 
 const skipped = [];
-const policyDir = path.join(repo, 'policies');
+// the policies of the revision measured (run.sh sets MN_BENCH_SRC)
+const policyDir = path.join(process.env.MN_BENCH_SRC || repo, 'policies');
 const policyFiles = fs.existsSync(policyDir)
   ? fs.readdirSync(policyDir).filter((f) => f.endsWith('.yaml')).sort() : [];
 const policyExprs = [];

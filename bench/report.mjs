@@ -2,9 +2,8 @@
 //
 //   node bench/report.mjs OUTDIR
 //
-// Reads OUTDIR/manifest.json and the result files of run.sh (mednec-a.json,
-// fhirpathjs-a.json, mednec-b.json, fhirpathjs-b.json, mednec-load.json),
-// prints a summary and writes OUTDIR/report.md (summary, per-expression
+// Reads OUTDIR/manifest.json and OUTDIR/side.json (side_by_side.mjs), prints
+// a summary and writes OUTDIR/report.md (summary, per-expression
 // table, mismatches). A ratio is fhirpath.js time / mednec time for the same
 // evaluation (higher = mednec faster); for loads, mednec MB/s / jansson MB/s.
 
@@ -21,10 +20,22 @@ const read = (f) => {
   return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf8')) : null;
 };
 const manifest = read('manifest.json');
-const ca = read('mednec-a.json'), ja = read('fhirpathjs-a.json');
-const cb = read('mednec-b.json'), jb = read('fhirpathjs-b.json');
-const cl = read('mednec-load.json');
+const side = read('side.json');
 const meta = read('meta.json') || {};
+if (!manifest || !side) {
+  console.error(`report: ${dir}: no manifest.json or side.json`);
+  process.exit(66);
+}
+// per engine, in the shape {suite: [...], clinical: [{id, bundles: [...]}]}
+const engine = (k, extra) => ({
+  ...extra,
+  suite: side.suite.map((t) => ({ name: t.name, ...t[k] })),
+  clinical: side.clinical.map((x) => ({ id: x.id, bundles: x.bundles.map((b) => b[k]) })),
+});
+const ca0 = engine('mednec', side.mednec), ja0 = engine('fhirpathjs', side.fhirpathjs);
+const ca = side.suite.length ? ca0 : null, ja = side.suite.length ? ja0 : null;
+const cb = side.clinical.length ? ca0 : null, jb = side.clinical.length ? ja0 : null;
+const cl = side.load.length ? { jansson: side.mednec.jansson, load: side.load } : null;
 
 const median = (xs) => {
   if (!xs.length)
@@ -58,10 +69,12 @@ const lines = [];  // summary (stdout and report.md)
 const md = [];     // details (report.md only)
 const say = (s = '') => lines.push(s);
 
-say(`mednec ${ca?.version || cb?.version || '?'} (commit ${meta.commit || '?'}) vs fhirpath.js ` +
-  `${ja?.version || jb?.version || '?'} on Node ${ja?.node || jb?.node || '?'}; jansson ${cl?.jansson || '?'}`);
-const st = ca?.settings || cb?.settings || {};
-say(`protocol: compile once, load once; batches of >= ${st.batchMs} ms, median of ${st.batches} batches`);
+say(`mednec ${side.mednec.version} (commit ${meta.commit || '?'}) vs fhirpath.js ` +
+  `${side.fhirpathjs.version} on Node ${side.fhirpathjs.node}; jansson ${side.mednec.jansson}; ${meta.date || ''}`);
+const st = side.mednec.settings;
+say(`protocol: compile once, load once; batches of >= ${st.batchMs} ms, median of ${st.batches} batches; ` +
+  'the two engines measured alternately, item by item');
+say(`machine: ${meta.cpus || '?'} CPUs, load average ${meta.loadavg || '?'} (shared: compare ratios, not times)`);
 say();
 
 const result = {};

@@ -2,7 +2,7 @@
 # bench/run.sh: mednec vs fhirpath.js (HL7) side by side, and JSON loading vs
 # jansson, in one run. See docs/PERFORMANCE.md.
 #
-#   bench/run.sh                 everything (about 10 minutes on 2 cores)
+#   bench/run.sh                 everything (about 4 minutes)
 #   MN_BENCH_QUICK=1 bench/run.sh  short batches: a smoke run, not for figures
 #
 # Environment:
@@ -11,10 +11,13 @@
 #   MN_BENCH_BATCHES    batches per measurement, the median is kept (default 5)
 #   MN_BENCH_OUT        output folder (default bench/out; git-ignored)
 #   MN_BENCH_BUILD      build folder (default build-bench)
+#   MN_BENCH_REV        the mednec revision measured (default HEAD, exported
+#                       clean into MN_BENCH_BUILD/src); "worktree" measures the
+#                       working tree as it is, uncommitted changes included
 #
 # Steps: install fhirpath.js from package-lock.json into bench/node_modules,
-# install libjansson-dev when missing, build the mednec library (Release),
-# compile bench_fhirpath.c against it, write the manifest (prepare.mjs), run
+# install libjansson-dev when missing, build the mednec library (Release) of
+# MN_BENCH_REV, compile bench_fhirpath.c against it, write the manifest (prepare.mjs), run
 # the two engines alternately per workload (mednec a, fhirpath.js a, mednec b,
 # fhirpath.js b, then the load part), print the ratios (report.mjs).
 set -euo pipefail
@@ -50,40 +53,49 @@ if ! dpkg-query -W -f='${Status}' libjansson-dev 2>/dev/null | grep -q "install 
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq libjansson-dev >/dev/null
 fi
 
-step "mednec library (Release) in $build"
-cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-if ! cmake --build "$build" -j2 --target mednec_lib >"$out/build.log" 2>&1; then
-  # -O3 warnings that -Werror turns into errors must not stop a measurement;
-  # the code is the same, only the warning policy differs.
-  echo "run.sh: the Release build failed (see $out/build.log); retrying with the -O3-only warnings (maybe-uninitialized, ...) not fatal" >&2
-  cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS=-Wno-error=maybe-uninitialized -Wno-error=uninitialized -Wno-error=stringop-overflow -Wno-error=stringop-truncation -Wno-error=array-bounds" >/dev/null
-  cmake --build "$build" -j2 --target mednec_lib >>"$out/build.log" 2>&1 ||
+rev=${MN_BENCH_REV:-HEAD}
+if [ "$rev" = worktree ]; then
+  src=$repo
+  commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)+working tree"
+else
+  # A clean export of the revision: edits in progress in the working tree
+  # (files not committed yet) neither break nor change the measurement.
+  commit=$(git -C "$repo" rev-parse --short "$rev^{commit}")
+  src=$build/src
+  rm -rf "$src"
+  mkdir -p "$src"
+  git -C "$repo" archive "$commit" | tar -x -C "$src"
+fi
+obj=$build/obj
+
+step "mednec library (Release) at $commit in $obj"
+# The launcher is reset so that the fallback's (below) does not stay cached.
+cmake -S "$src" -B "$obj" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER_LAUNCHER= \
+  -DMN_DATA_DIR="$MN_DATA_DIR" >/dev/null
+if ! cmake --build "$obj" -j2 --target mednec_lib mednec >"$out/build.log" 2>&1; then
+  # Warnings that only an optimized build reports must not stop a measurement:
+  # rebuild with them as warnings (bench/no-werror.sh), and say which they were.
+  echo "run.sh: the Release build failed with -Werror on:" >&2
+  grep -E 'error: .*\[-Werror' "$out/build.log" | sed 's/^/  /' | sort -u >&2 || tail -20 "$out/build.log" >&2
+  echo "run.sh: rebuilding with those as warnings (bench/no-werror.sh)" >&2
+  cmake -S "$src" -B "$obj" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER_LAUNCHER="$here/no-werror.sh" >/dev/null
+  cmake --build "$obj" -j2 --target mednec_lib mednec >>"$out/build.log" 2>&1 ||
     { tail -20 "$out/build.log" >&2; exit 70; }
 fi
 cc=${CC:-cc}
 yaml_libs=$(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
-"$cc" -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I"$repo/include" \
-  "$here/bench_fhirpath.c" "$build/libmednec.a" -ljansson $yaml_libs -lm -o "$out/bench_fhirpath"
-
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$repo" status --porcelain -- src include 2>/dev/null)" ]; then
-  commit="$commit+local changes in src/include"
-fi
-printf '{"commit":"%s","date":"%s"}\n' "$commit" "$(date -u +%Y-%m-%dT%H:%MZ)" >"$out/meta.json"
+"$cc" -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I"$src/include" \
+  "$here/bench_fhirpath.c" "$obj/libmednec.a" -ljansson $yaml_libs -lm -o "$out/bench_fhirpath"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+load_before=$(loadavg)
 
 step "manifest"
-node "$here/prepare.mjs" "$out/manifest.json"
+MN_BENCH_SRC=$src node "$here/prepare.mjs" "$out/manifest.json"
 
-step "workload (a): mednec"
-MN_BENCH_ONLY=a "$out/bench_fhirpath" "$out/manifest.json" "$out/mednec-a.json"
-step "workload (a): fhirpath.js"
-MN_BENCH_ONLY=a node "$here/bench_fhirpathjs.mjs" "$out/manifest.json" "$out/fhirpathjs-a.json"
-step "workload (b): mednec"
-MN_BENCH_ONLY=b "$out/bench_fhirpath" "$out/manifest.json" "$out/mednec-b.json"
-step "workload (b): fhirpath.js"
-MN_BENCH_ONLY=b node "$here/bench_fhirpathjs.mjs" "$out/manifest.json" "$out/fhirpathjs-b.json"
-step "load: jansson, mn_json_parse, mn_case_load"
-MN_BENCH_ONLY=load "$out/bench_fhirpath" "$out/manifest.json" "$out/mednec-load.json"
+step "side by side: (a) suite, (b) clinical, then load"
+node "$here/side_by_side.mjs" "$out/manifest.json" "$out/bench_fhirpath" "$out/side.json"
+printf '{"commit":"%s","date":"%s","cpus":%s,"loadavg":"%s before, %s after"}\n' "$commit" \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$load_before" "$(loadavg)" >"$out/meta.json"
 
 step "report ($out/report.md)"
 node "$here/report.mjs" "$out"
