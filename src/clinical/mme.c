@@ -87,6 +87,7 @@ static mn_status load_factor(ydoc *y, const yaml_node_t *m, size_t i, mn_mme_fac
 	const char *basis = y_req_str(y, m, "basis");
 	if (!basis)
 		return MN_EPOLICY;
+	snprintf(path, sizeof path, "factors.%zu.basis", i);
 	if (strcmp(basis, "mg/day") == 0)
 		f->basis = MN_MME_MG_PER_DAY;
 	else if (strcmp(basis, "mcg/hr") == 0)
@@ -121,8 +122,10 @@ static mn_status load_product(ydoc *y, const yaml_node_t *m, size_t i, mn_mme_ta
 	if (p->strength <= 0 || p->strength > MME_MAX_AMOUNT)
 		return y_fail(y, y_get(y, m, "strength"), path, "strength %g out of range", p->strength);
 	const mn_mme_factor *f = mn_mme_factor_find(t, p->drug);
+	snprintf(path, sizeof path, "products.%zu.drug", i);
 	if (!f)
 		return y_fail(y, y_get(y, m, "drug"), path, "drug '%s' is not in factors", p->drug);
+	snprintf(path, sizeof path, "products.%zu.unit", i);
 	const char *want = f->has_factor && f->basis == MN_MME_MCG_PER_HOUR ? "ug/h" : "mg";
 	if (strcmp(p->unit, want) != 0)
 		return y_fail(y, y_get(y, m, "unit"), path, "unit '%s': %s strengths are in %s", p->unit, p->drug, want);

@@ -619,8 +619,9 @@ static mn_status do_odi(ctx *x)
 		mn_error e;
 		mn_error_clear(&e);
 		bool ok = false;
-		if (nsec && !problem) {
+		if (nsec)
 			b.s.variant = "from the section responses";
+		if (nsec && !problem) {
 			if (mn_odi_from_sections(sections, &res, &e) == MN_OK)
 				ok = true;
 			else
@@ -1080,8 +1081,7 @@ static mn_status do_mme(ctx *x)
 	double total = mn_mme_total(items, nitems, &complete);
 	complete = complete && !unknown;
 	jkbool(x, &f, "complete", complete);
-	if (complete)
-		jknum(x, &f, "totalMmePerDay", total);
+	jknum(x, &f, complete ? "totalMmePerDay" : "partialMmePerDay", total);
 	jkey(x, &f, "drugs");
 	jraw(x, "[");
 	mn_buf_put(&x->json, drugs.data, drugs.len);
@@ -1100,8 +1100,12 @@ static mn_status do_mme(ctx *x)
 		size_t computed = 0;
 		for (size_t i = 0; i < nitems; i++)
 			computed += items[i].status == MN_MME_COMPUTED;
-		b.s.why_not = fmt(x, "no total: %zu of %zu medication(s) taken on the as-of date without an MME%s",
-		                  n - computed, n, computed ? fmt(x, " (the others give %s MME/day)", num(x, total)) : "");
+		const char *parts = nitems > computed
+		                    ? fmt(x, "%zu medication(s) in the factor table without an MME", nitems - computed) : "";
+		const char *others_text = unknown ? fmt(x, "%s%zu medication(s) not in the factor table", *parts ? "; " : "",
+		                                       unknown) : "";
+		b.s.why_not = fmt(x, "no total: %s%s%s", parts, others_text,
+		                  computed ? fmt(x, " (the %zu computed give %s MME/day)", computed, num(x, total)) : "");
 	}
 	detail(x, &b, fmt(x, "factors: %s", t->citation));
 	finish(x, &b);

@@ -1,0 +1,876 @@
+/*
+ * test_clinical.c: the clinical calculators on published worked examples
+ * (shared/clinical/facts.md §2, §3, §4, §8), their error cases, the factor
+ * table and binding files (knowledge/), the scores of the example case and
+ * of a fixture with every input kind (tests/data/clinical/), and the
+ * `mednec score` command (src/cli/score.c, compiled in here).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "mednec/clinical.h"
+#include "cli/score.c"
+
+#define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
+
+static char *src_path(const char *rel)
+{
+	static char buf[8][1024];
+	static int k;
+	char *p = buf[k++ % 8];
+	snprintf(p, 1024, "%s/%s", mn_test_source_dir(), rel);
+	return p;
+}
+
+static const char *numtext(double v)
+{
+	static char b[4][64];
+	static int k;
+	char *p = b[k++ % 4];
+	mn_score_number(v, p, 64);
+	return p;
+}
+
+/* ---- Budapest ----------------------------------------------------------- */
+
+static mn_budapest_result budapest(const unsigned sx[4], const unsigned sg[4], mn_tristate pain, mn_tristate nb)
+{
+	mn_budapest_input in;
+	memset(&in, 0, sizeof in);
+	memcpy(in.symptoms, sx, sizeof in.symptoms);
+	memcpy(in.signs, sg, sizeof in.signs);
+	in.disproportionate_pain = pain;
+	in.no_better_diagnosis = nb;
+	mn_budapest_result r;
+	memset(&r, 0x55, sizeof r);
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_INT(mn_budapest(&in, &r, &err), MN_OK);
+	return r;
+}
+
+static void test_budapest(void)
+{
+	/* symptoms in 3 categories, signs in 2: clinical met, research not (needs all 4) */
+	unsigned sx3[4] = {1, 1, 0, 2}, sg2[4] = {0, 1, 1, 0};
+	mn_budapest_result r = budapest(sx3, sg2, MN_YES, MN_YES);
+	CHECK_INT(r.symptom_categories, 3);
+	CHECK_INT(r.sign_categories, 2);
+	CHECK(r.clinical_counts && !r.research_counts);
+	CHECK_INT(r.clinical_met, MN_YES);
+	CHECK_INT(r.research_met, MN_NO);
+
+	/* symptoms in 4, signs in 2: both */
+	unsigned sx4[4] = {1, 1, 1, 1};
+	r = budapest(sx4, sg2, MN_YES, MN_YES);
+	CHECK_INT(r.clinical_met, MN_YES);
+	CHECK_INT(r.research_met, MN_YES);
+
+	/* the example's pattern: symptoms in 4, signs in 3 */
+	unsigned sg3[4] = {1, 1, 1, 0};
+	r = budapest(sx4, sg3, MN_YES, MN_YES);
+	CHECK_INT(r.sign_categories, 3);
+	CHECK_INT(r.clinical_met, MN_YES);
+	CHECK_INT(r.research_met, MN_YES);
+
+	/* symptoms in 2 categories (several findings in one count once): neither */
+	unsigned sx2[4] = {5, 0, 0, 1};
+	r = budapest(sx2, sg3, MN_YES, MN_YES);
+	CHECK_INT(r.symptom_categories, 2);
+	CHECK_INT(r.clinical_met, MN_NO);
+	CHECK_INT(r.research_met, MN_NO);
+
+	/* signs in 1 category: neither, even with symptoms in all 4 */
+	unsigned sg1[4] = {0, 0, 0, 3};
+	r = budapest(sx4, sg1, MN_YES, MN_YES);
+	CHECK_INT(r.sign_categories, 1);
+	CHECK_INT(r.clinical_met, MN_NO);
+	CHECK_INT(r.research_met, MN_NO);
+
+	/* criterion 1 or 4 false: not met; not recorded: undetermined when the counts hold */
+	r = budapest(sx4, sg3, MN_NO, MN_YES);
+	CHECK_INT(r.clinical_met, MN_NO);
+	r = budapest(sx4, sg3, MN_YES, MN_NO);
+	CHECK_INT(r.research_met, MN_NO);
+	r = budapest(sx4, sg3, MN_UNKNOWN, MN_YES);
+	CHECK_INT(r.clinical_met, MN_UNKNOWN);
+	CHECK_INT(r.research_met, MN_UNKNOWN);
+	r = budapest(sx3, sg2, MN_YES, MN_UNKNOWN);
+	CHECK_INT(r.clinical_met, MN_UNKNOWN);
+	CHECK_INT(r.research_met, MN_NO);  /* counts fail: not met whatever criterion 4 says */
+
+	/* no findings at all */
+	unsigned none[4] = {0, 0, 0, 0};
+	r = budapest(none, none, MN_YES, MN_YES);
+	CHECK_INT(r.symptom_categories, 0);
+	CHECK_INT(r.clinical_met, MN_NO);
+
+	/* errors and names */
+	mn_budapest_input bad;
+	memset(&bad, 0, sizeof bad);
+	bad.disproportionate_pain = (mn_tristate)7;
+	mn_budapest_result out;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_INT(mn_budapest(&bad, &out, &err), MN_EUSAGE);
+	CHECK_INT(mn_budapest(NULL, &out, &err), MN_EUSAGE);
+	CHECK_STR(mn_budapest_category_name(MN_BUDAPEST_SUDOMOTOR_EDEMA), "sudomotor-edema");
+	CHECK(mn_budapest_category_name(4) == NULL);
+	CHECK_INT(mn_budapest_category_parse("motor-trophic"), MN_BUDAPEST_MOTOR_TROPHIC);
+	CHECK_INT(mn_budapest_category_parse("motor"), -1);
+	CHECK_INT(mn_budapest_category_parse(NULL), -1);
+}
+
+/* ---- ODI ------------------------------------------------------------------ */
+
+static mn_odi_band band(double p)
+{
+	mn_odi_band b = (mn_odi_band)99;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_INT(mn_odi_band_of(p, &b, &err), MN_OK);
+	return b;
+}
+
+static void test_odi(void)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_odi_result r;
+
+	/* facts.md §3: 16 / 50 -> 32 % */
+	int all[10] = {2, 2, 2, 2, 2, 2, 1, 1, 1, 1};
+	CHECK_INT(mn_odi_from_sections(all, &r, &err), MN_OK);
+	CHECK_INT(r.total, 16);
+	CHECK_INT(r.answered, 10);
+	CHECK_INT(r.denominator, 50);
+	CHECK(NEAR(r.percent, 32.0));
+	CHECK_INT(r.band, MN_ODI_MODERATE);
+
+	/* one section not answered: 16 / 45 -> 35.56 % (sources print 35.5) */
+	int missed[10] = {2, 2, 2, 2, 2, 2, 1, MN_ODI_UNANSWERED, 2, 1};
+	CHECK_INT(mn_odi_from_sections(missed, &r, &err), MN_OK);
+	CHECK_INT(r.total, 16);
+	CHECK_INT(r.answered, 9);
+	CHECK_INT(r.denominator, 45);
+	CHECK(fabs(r.percent - 35.5556) < 1e-3);
+	CHECK_STR(numtext(r.percent), "35.56");
+	CHECK_INT(r.band, MN_ODI_MODERATE);
+
+	/* extremes; one answered section only (no cut-off on missing sections is invented) */
+	int zero[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, five[10] = {5, 5, 5, 5, 5, 5, 5, 5, 5, 5};
+	CHECK_INT(mn_odi_from_sections(zero, &r, &err), MN_OK);
+	CHECK(NEAR(r.percent, 0) && r.band == MN_ODI_MINIMAL);
+	CHECK_INT(mn_odi_from_sections(five, &r, &err), MN_OK);
+	CHECK(NEAR(r.percent, 100) && r.band == MN_ODI_BED_BOUND);
+	int one[10] = {3, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+	CHECK_INT(mn_odi_from_sections(one, &r, &err), MN_OK);
+	CHECK(NEAR(r.percent, 60) && r.answered == 1 && r.band == MN_ODI_SEVERE);
+
+	/* bands at the boundaries */
+	CHECK_INT(band(0), MN_ODI_MINIMAL);
+	CHECK_INT(band(20), MN_ODI_MINIMAL);
+	CHECK_INT(band(21), MN_ODI_MODERATE);
+	CHECK_INT(band(40), MN_ODI_MODERATE);
+	CHECK_INT(band(41), MN_ODI_SEVERE);
+	CHECK_INT(band(60), MN_ODI_SEVERE);
+	CHECK_INT(band(61), MN_ODI_CRIPPLED);
+	CHECK_INT(band(64), MN_ODI_CRIPPLED);
+	CHECK_INT(band(68), MN_ODI_CRIPPLED);
+	CHECK_INT(band(80), MN_ODI_CRIPPLED);
+	CHECK_INT(band(81), MN_ODI_BED_BOUND);
+	CHECK_INT(band(100), MN_ODI_BED_BOUND);
+	CHECK_INT(band(20.5), MN_ODI_BAND_NONE);  /* between published bands: none guessed */
+	CHECK_INT(band(80.4), MN_ODI_BAND_NONE);
+	CHECK_STR(mn_odi_band_name(MN_ODI_MINIMAL), "minimal disability");
+	CHECK_STR(mn_odi_band_name(MN_ODI_CRIPPLED), "crippled");
+	CHECK_STR(mn_odi_band_name(MN_ODI_BED_BOUND), "bed-bound or exaggerating symptoms");
+	CHECK_STR(mn_odi_band_key(MN_ODI_SEVERE), "severe");
+	CHECK_STR(mn_odi_band_name(MN_ODI_BAND_NONE), "");
+
+	/* no percent from sections can fall between two bands (so sections always get one) */
+	bool gap = false;
+	for (int n = 1; n <= 10; n++)
+		for (int k = 0; k <= 5 * n; k++) {
+			mn_odi_band b;
+			mn_odi_band_of((double)k * 100.0 / (5.0 * n), &b, &err);
+			gap = gap || b == MN_ODI_BAND_NONE;
+		}
+	CHECK(!gap);
+
+	/* recorded totals */
+	CHECK_INT(mn_odi_from_total(64, &r, &err), MN_OK);
+	CHECK(NEAR(r.percent, 64) && r.band == MN_ODI_CRIPPLED && r.answered == -1);
+
+	/* errors */
+	int six[10] = {6, 0, 0, 0, 0, 0, 0, 0, 0, 0}, neg[10] = {0, -2, 0, 0, 0, 0, 0, 0, 0, 0};
+	int none[10] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+	CHECK_INT(mn_odi_from_sections(six, &r, &err), MN_EUSAGE);
+	CHECK(strstr(err.message, "section 1") != NULL);
+	CHECK_INT(mn_odi_from_sections(neg, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_odi_from_sections(none, &r, &err), MN_EUSAGE);
+	CHECK(strstr(err.message, "no section answered") != NULL);
+	CHECK_INT(mn_odi_from_total(100.5, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_odi_from_total(-1, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_odi_from_total(NAN, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_odi_from_total(INFINITY, &r, &err), MN_EUSAGE);
+}
+
+/* ---- MME ------------------------------------------------------------------ */
+
+static void check_factor(const mn_mme_table *t, const char *drug, double factor, mn_mme_basis basis,
+                         const char *rxnorm)
+{
+	const mn_mme_factor *f = mn_mme_factor_find(t, drug);
+	CHECK_MSG(f != NULL, "%s", drug);
+	if (!f)
+		return;
+	CHECK_MSG(f->has_factor && NEAR(f->factor, factor) && f->basis == basis, "%s factor %g", drug, f->factor);
+	CHECK_STR(f->rxnorm, rxnorm);
+}
+
+static mn_mme_item mme(const mn_mme_table *t, const char *drug, double amount, mn_mme_basis basis)
+{
+	mn_mme_item it;
+	memset(&it, 0, sizeof it);
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_INT(mn_mme_drug(t, drug, amount, basis, &it, &err), MN_OK);
+	return it;
+}
+
+static void test_mme(void)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_mme_table *t = NULL;
+	CHECK_INT(mn_mme_table_load(src_path("knowledge/mme-cdc-2022.yaml"), &t, &err), MN_OK);
+	if (!t) {
+		fprintf(stderr, "%s\n", err.message);
+		return;
+	}
+	CHECK_STR(t->id, "cdc-2022");
+	CHECK(strstr(t->citation, "MMWR Recomm Rep 2022;71(RR-3):1-95") != NULL);
+	CHECK_STR(t->url, "https://www.cdc.gov/mmwr/volumes/71/rr/rr7103a1.htm");
+	CHECK_STR(t->verification, "confirmed");
+
+	/* facts.md §4, factor by factor */
+	check_factor(t, "codeine", 0.15, MN_MME_MG_PER_DAY, "2670");
+	check_factor(t, "fentanyl-transdermal", 2.4, MN_MME_MCG_PER_HOUR, "4337");
+	check_factor(t, "hydrocodone", 1.0, MN_MME_MG_PER_DAY, "5489");
+	check_factor(t, "hydromorphone", 5.0, MN_MME_MG_PER_DAY, "3423");
+	check_factor(t, "methadone", 4.7, MN_MME_MG_PER_DAY, "6813");
+	check_factor(t, "morphine", 1.0, MN_MME_MG_PER_DAY, "7052");
+	check_factor(t, "oxycodone", 1.5, MN_MME_MG_PER_DAY, "7804");
+	check_factor(t, "oxymorphone", 3.0, MN_MME_MG_PER_DAY, "7814");
+	check_factor(t, "tapentadol", 0.4, MN_MME_MG_PER_DAY, "787390");
+	check_factor(t, "tramadol", 0.2, MN_MME_MG_PER_DAY, "10689");
+	const mn_mme_factor *bup = mn_mme_factor_find(t, "buprenorphine");
+	CHECK(bup && !bup->has_factor && bup->note && !bup->rxnorm);
+	CHECK_INT(t->nfactors, 11);
+
+	/* worked examples: hydrocodone 5 mg QID = 20 MME/day; oxycodone ER 10 mg BID = 30 MME/day */
+	double mg;
+	CHECK_INT(mn_mme_daily(5, 4, &mg, &err), MN_OK);
+	CHECK(NEAR(mg, 20));
+	mn_mme_item hyd = mme(t, "hydrocodone", mg, MN_MME_MG_PER_DAY);
+	CHECK_INT(hyd.status, MN_MME_COMPUTED);
+	CHECK(NEAR(hyd.mme_per_day, 20));
+	CHECK_INT(mn_mme_daily(10, 2, &mg, &err), MN_OK);
+	mn_mme_item oxy = mme(t, "oxycodone", mg, MN_MME_MG_PER_DAY);
+	CHECK(NEAR(oxy.mme_per_day, 30) && NEAR(oxy.factor, 1.5));
+
+	/* transdermal fentanyl: per mcg/hr (25 mcg/hr x 2.4 = 60), never per mg/day */
+	mn_mme_item fen = mme(t, "fentanyl-transdermal", 25, MN_MME_MCG_PER_HOUR);
+	CHECK_INT(fen.status, MN_MME_COMPUTED);
+	CHECK(NEAR(fen.mme_per_day, 60));
+	mn_mme_item fen_mg = mme(t, "fentanyl-transdermal", 25, MN_MME_MG_PER_DAY);
+	CHECK_INT(fen_mg.status, MN_MME_WRONG_BASIS);
+	mn_mme_item mor_mcg = mme(t, "morphine", 25, MN_MME_MCG_PER_HOUR);
+	CHECK_INT(mor_mcg.status, MN_MME_WRONG_BASIS);
+
+	/* methadone: the single 2022 factor, not the old tiers (60 mg/day x 4.7 = 282, not x 12) */
+	mn_mme_item met = mme(t, "methadone", 60, MN_MME_MG_PER_DAY);
+	CHECK(NEAR(met.mme_per_day, 282));
+	/* tramadol 0.2 (2022), not 0.1 (2016 file) */
+	CHECK(NEAR(mme(t, "tramadol", 200, MN_MME_MG_PER_DAY).mme_per_day, 40));
+
+	/* buprenorphine and an unknown drug: reported, never guessed */
+	mn_mme_item b = mme(t, "buprenorphine", 8, MN_MME_MG_PER_DAY);
+	CHECK_INT(b.status, MN_MME_NO_FACTOR);
+	CHECK(b.mme_per_day == 0 && b.factor == 0 && b.reason && strstr(b.reason, "not in the CDC 2022 table"));
+	mn_mme_item u = mme(t, "levorphanol", 8, MN_MME_MG_PER_DAY);
+	CHECK_INT(u.status, MN_MME_UNKNOWN_DRUG);
+	CHECK(u.mme_per_day == 0 && u.reason != NULL);
+	CHECK_STR(mn_mme_status_name(u.status), "not-in-table");
+
+	/* totals */
+	mn_mme_item items[3] = {hyd, oxy, fen};
+	bool complete = false;
+	CHECK(NEAR(mn_mme_total(items, 3, &complete), 110));
+	CHECK(complete);
+	items[2] = b;
+	CHECK(NEAR(mn_mme_total(items, 3, &complete), 50));
+	CHECK(!complete);
+
+	/* products of the example */
+	const mn_mme_product *p = mn_mme_product_find(t, "http://www.nlm.nih.gov/research/umls/rxnorm", "891881");
+	CHECK(p && strcmp(p->drug, "morphine") == 0 && NEAR(p->strength, 15) && !p->combination);
+	p = mn_mme_product_find(t, "http://www.nlm.nih.gov/research/umls/rxnorm", "857002");
+	CHECK(p && strcmp(p->drug, "hydrocodone") == 0 && NEAR(p->strength, 5) && p->combination);
+	CHECK(mn_mme_product_find(t, "http://snomed.info/sct", "891881") == NULL);
+
+	/* errors: never a silent result for a bad amount */
+	mn_mme_item it;
+	CHECK_INT(mn_mme_drug(t, "morphine", -1, MN_MME_MG_PER_DAY, &it, &err), MN_EUSAGE);
+	CHECK_INT(mn_mme_drug(t, "morphine", NAN, MN_MME_MG_PER_DAY, &it, &err), MN_EUSAGE);
+	CHECK_INT(mn_mme_drug(t, "morphine", 1e300, MN_MME_MG_PER_DAY, &it, &err), MN_EUSAGE);
+	CHECK_INT(mn_mme_drug(t, "morphine", 1, (mn_mme_basis)0, &it, &err), MN_EUSAGE);
+	CHECK_INT(mn_mme_daily(1e6, 1e6, &mg, &err), MN_EUSAGE);
+	CHECK_INT(mn_mme_daily(INFINITY, 1, &mg, &err), MN_EUSAGE);
+	mn_mme_table_free(t);
+}
+
+/* A factor table written to a temporary file must fail to load with the key named. */
+static void table_fails(const char *yaml, const char *want_path, const char *want_msg)
+{
+	char path[] = "/tmp/mn-test-mme-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	FILE *f = fdopen(fd, "w");
+	fputs(yaml, f);
+	fclose(f);
+	mn_error err;
+	mn_error_clear(&err);
+	mn_mme_table *t = NULL;
+	CHECK_INT(mn_mme_table_load(path, &t, &err), MN_EPOLICY);
+	CHECK(t == NULL);
+	CHECK_MSG(strcmp(err.path, want_path) == 0, "path '%s', want '%s' (%s)", err.path, want_path, err.message);
+	CHECK_MSG(strstr(err.message, want_msg) != NULL, "message '%s', want '%s'", err.message, want_msg);
+	CHECK(err.line > 0);
+	mn_mme_table_free(t);
+	unlink(path);
+}
+
+#define TABLE_HEAD "id: x\ntitle: x\ncitation: x\nurl: x\nverification: confirmed\nchecked: x\n"
+
+static void test_mme_table_errors(void)
+{
+	table_fails(TABLE_HEAD "factors:\n  - drug: a\n    display: A\n    factor: 1\n    basis: mg/day\n    colour: red\n",
+	            "factors.0", "unknown key 'colour'");
+	table_fails(TABLE_HEAD "factors:\n  - drug: a\n    display: A\n    factor: one\n    basis: mg/day\n",
+	            "factors.0.factor", "not a number");
+	table_fails(TABLE_HEAD "factors:\n  - drug: a\n    display: A\n    factor: 1\n    basis: mg/week\n",
+	            "factors.0.basis", "not mg/day or mcg/hr");
+	table_fails(TABLE_HEAD "factors:\n  - drug: a\n    display: A\n    factor: none\n",
+	            "factors.0", "needs a 'note'");
+	table_fails(TABLE_HEAD "factors:\n  - drug: a\n    display: A\n    factor: 1\n    basis: mg/day\n"
+	            "  - drug: a\n    display: A\n    factor: 2\n    basis: mg/day\n",
+	            "factors", "listed twice");
+	table_fails(TABLE_HEAD "factors:\n  - drug: a\n    display: A\n    factor: 1\n    basis: mg/day\n"
+	            "products:\n  - system: s\n    code: c\n    display: d\n    drug: b\n    strength: 5\n    unit: mg\n"
+	            "    dose-form: tablet\n", "products.0.drug", "drug 'b' is not in factors");
+	table_fails(TABLE_HEAD "factors:\n  - drug: f\n    display: F\n    factor: 2.4\n    basis: mcg/hr\n"
+	            "products:\n  - system: s\n    code: c\n    display: d\n    drug: f\n    strength: 25\n    unit: mg\n"
+	            "    dose-form: patch\n", "products.0.unit", "strengths are in ug/h");
+	table_fails("id: x\ntitle: x\ncitation: x\nurl: x\nverification: secondary\nchecked: x\n"
+	            "factors:\n  - drug: a\n    display: A\n    factor: 1\n    basis: mg/day\n",
+	            "verification", "must be confirmed");
+	table_fails(TABLE_HEAD "factors: []\n", "factors", "non-empty list");
+	mn_error err;
+	mn_error_clear(&err);
+	mn_mme_table *t = NULL;
+	CHECK_INT(mn_mme_table_load("/nonexistent/mme.yaml", &t, &err), MN_EIO);
+}
+
+/* ---- relief and EQ-5D ------------------------------------------------------- */
+
+static void test_relief(void)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_relief_result r;
+	CHECK_INT(mn_relief(8, 4, 10, &r, &err), MN_OK);
+	CHECK(NEAR(r.percent, 50) && NEAR(r.baseline, 8) && NEAR(r.trial, 4));
+	CHECK_INT(mn_relief(9, 3, 10, &r, &err), MN_OK);
+	CHECK_STR(numtext(r.percent), "66.67");
+	CHECK_INT(mn_relief(9, 7, 10, &r, &err), MN_OK);
+	CHECK_STR(numtext(r.percent), "22.22");
+	CHECK_INT(mn_relief(6, 9, 10, &r, &err), MN_OK);  /* worse: negative relief */
+	CHECK(NEAR(r.percent, -50));
+	CHECK_INT(mn_relief(80, 20, 100, &r, &err), MN_OK);  /* VAS in mm */
+	CHECK(NEAR(r.percent, 75));
+	CHECK_INT(mn_relief(7, 0, 10, &r, &err), MN_OK);
+	CHECK(NEAR(r.percent, 100));
+	CHECK_INT(mn_relief(0, 0, 10, &r, &err), MN_EUSAGE);
+	CHECK(strstr(err.message, "undefined") != NULL);
+	CHECK_INT(mn_relief(11, 2, 10, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_relief(8, -1, 10, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_relief(8, NAN, 10, &r, &err), MN_EUSAGE);
+	CHECK_INT(mn_relief(8, 2, 0, &r, &err), MN_EUSAGE);
+}
+
+static void test_eq5d(void)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_eq5d_input in = {5, {1, 1, 2, 2, 3}, "US 5L"};
+	mn_eq5d_result r;
+	CHECK_INT(mn_eq5d(&in, &r, &err), MN_OK);
+	CHECK_STR(r.state, "11223");
+	CHECK(!r.index_computed);
+	CHECK_STR(r.index_note, "index not computed: no verified value-set table shipped");
+	mn_eq5d_input l3 = {3, {3, 3, 3, 3, 3}, NULL};
+	CHECK_INT(mn_eq5d(&l3, &r, &err), MN_OK);
+	CHECK_STR(r.state, "33333");
+	CHECK(!r.index_computed);
+	l3.levels[1] = 4;
+	CHECK_INT(mn_eq5d(&l3, &r, &err), MN_EUSAGE);
+	CHECK(strstr(err.message, "self-care") != NULL);
+	mn_eq5d_input v4 = {4, {1, 1, 1, 1, 1}, NULL};
+	CHECK_INT(mn_eq5d(&v4, &r, &err), MN_EUSAGE);
+	mn_eq5d_input zero = {5, {1, 0, 1, 1, 1}, NULL};
+	CHECK_INT(mn_eq5d(&zero, &r, &err), MN_EUSAGE);
+	CHECK_STR(mn_eq5d_dimension_name(3), "pain-discomfort");
+	CHECK(mn_eq5d_dimension_name(5) == NULL);
+}
+
+static void test_number(void)
+{
+	CHECK_STR(numtext(32), "32");
+	CHECK_STR(numtext(2.4), "2.4");
+	CHECK_STR(numtext(0.15), "0.15");
+	CHECK_STR(numtext(-0.001), "0");
+	CHECK_STR(numtext(100), "100");
+	CHECK_STR(numtext(1.005e3), "1005");
+}
+
+/* ---- scores from a record --------------------------------------------------- */
+
+static const mn_score *find_score(const mn_scores *s, const char *name, size_t nth)
+{
+	for (size_t i = 0; i < s->nscores; i++)
+		if (strcmp(s->scores[i].name, name) == 0 && nth-- == 0)
+			return &s->scores[i];
+	return NULL;
+}
+
+static bool has_source(const mn_score *sc, const char *id, const char *role)
+{
+	for (size_t i = 0; sc && i < sc->nsources; i++)
+		if (strcmp(sc->sources[i].resource->id, id) == 0 && strcmp(sc->sources[i].role, role) == 0)
+			return true;
+	return false;
+}
+
+static bool has_detail(const mn_score *sc, const char *text)
+{
+	for (size_t i = 0; sc && i < sc->ndetails; i++)
+		if (strstr(sc->details[i], text))
+			return true;
+	return false;
+}
+
+/* JSON path: "odi/2/percent" (object keys and array indexes). */
+static const mn_json *jpath(const mn_json *v, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
+		if (v->type == MN_JSON_ARRAY) {
+			long i = strtol(tok, NULL, 10);
+			v = i >= 0 && (uint32_t)i < v->n ? &v->u.items[i] : NULL;
+		} else {
+			v = mn_json_get(v, tok);
+		}
+	}
+	return v;
+}
+
+static bool jis(const mn_json *root, const char *path, const char *text)
+{
+	const mn_json *v = jpath(root, path);
+	if (!v)
+		return false;
+	if (v->type == MN_JSON_TRUE)
+		return strcmp(text, "true") == 0;
+	if (v->type == MN_JSON_FALSE)
+		return strcmp(text, "false") == 0;
+	if (v->type == MN_JSON_STRING || v->type == MN_JSON_NUMBER)
+		return strlen(text) == v->n && memcmp(v->u.s, text, v->n) == 0;
+	return false;
+}
+
+static mn_scores *score_case(mn_score_config *cfg, const char *rel, const char *as_of_text, mn_case **kase,
+                             mn_arena *a)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_datetime as_of;
+	CHECK_INT(mn_datetime_parse(as_of_text, strlen(as_of_text), MN_DT_DATE, &as_of, &err), MN_OK);
+	*kase = NULL;
+	if (mn_case_load_file(src_path(rel), kase, &err) != MN_OK) {
+		CHECK_MSG(0, "%s: %s", rel, err.message);
+		return NULL;
+	}
+	mn_scores *s = NULL;
+	CHECK_INT(mn_scores_compute(cfg, *kase, &as_of, a, &s, &err), MN_OK);
+	if (!s)
+		fprintf(stderr, "%s\n", err.message);
+	return s;
+}
+
+static void test_example_case(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *kase;
+	mn_scores *s = score_case(cfg, "examples/crps-ii-drg-trial.json", "2026-11-20", &kase, a);
+	if (s) {
+		CHECK_STR(s->as_of, "2026-11-20");
+		const mn_score *b = find_score(s, "budapest", 0);
+		CHECK(b && b->computed);
+		CHECK(b && strstr(b->value, "clinical criteria met") != NULL);
+		CHECK(has_detail(b, "symptoms in 4 of 4 categories"));
+		CHECK(has_detail(b, "signs in 3 of 4 categories (sensory, vasomotor, sudomotor-edema)"));
+		CHECK(has_source(b, "budapest-sx-sensory", "symptom"));
+		CHECK(has_source(b, "budapest-sx-motor", "symptom"));
+		CHECK(has_source(b, "budapest-sign-sudomotor", "sign"));
+		CHECK(has_source(b, "budapest-disproportionate-pain", "disproportionate-pain"));
+		CHECK(has_source(b, "budapest-no-better-diagnosis", "no-better-diagnosis"));
+		CHECK_INT(b ? b->nsources : 0, 9);
+		const mn_json *j = s->json;
+		CHECK(jis(j, "asOf", "2026-11-20"));
+		CHECK(jis(j, "budapest/clinicalMet", "true"));
+		CHECK(jis(j, "budapest/researchMet", "true"));
+		CHECK(jis(j, "budapest/symptomCategories", "4"));
+		CHECK(jis(j, "budapest/signCategories", "3"));
+		CHECK(jis(j, "budapest/evaluationDate", "2026-11-05"));
+		CHECK(jis(j, "budapest/signs/2", "sudomotor-edema"));
+		CHECK(jpath(j, "budapest/signs/3") == NULL);
+
+		/* ODI: the three recorded totals in date order, with the entries used */
+		const mn_score *o0 = find_score(s, "odi", 0), *o1 = find_score(s, "odi", 1), *o2 = find_score(s, "odi", 2);
+		CHECK(o0 && o1 && o2 && !find_score(s, "odi", 3));
+		if (o0 && o1 && o2) {
+			CHECK_STR(o0->value, "60% (severe disability)");
+			CHECK_STR(o1->value, "64% (crippled)");
+			CHECK_STR(o2->value, "68% (crippled)");
+			CHECK(has_source(o1, "odi-2026-09", "total") && has_source(o2, "odi-2026-11", "total"));
+			CHECK_STR(o2->sources[0].date, "2026-11-05");
+			CHECK_STR(o1->variant, "recorded total");
+		}
+		CHECK(jis(j, "odi/1/percent", "64"));
+		CHECK(jis(j, "odi/2/percent", "68"));
+		CHECK(jis(j, "odi/2/band", "crippled"));
+		CHECK(jis(j, "odi/2/reference", "Observation/odi-2026-11"));
+		CHECK(jis(j, "odi/2/from", "recorded-total"));
+
+		/* MME: the morphine statement has no structured dose: reported, not parsed from text */
+		const mn_score *m = find_score(s, "mme", 0);
+		CHECK(m && !m->computed);
+		CHECK(has_source(m, "med-morphine-er", "statement"));
+		CHECK_INT(m ? m->nsources : 0, 1);  /* only the medication taken on the as-of date */
+		CHECK(has_detail(m, "dose not structured"));
+		CHECK(jis(j, "mme/complete", "false"));
+		CHECK(jpath(j, "mme/totalMmePerDay") == NULL);
+		CHECK(jis(j, "mme/drugs/0/drug", "morphine"));
+		CHECK(jis(j, "mme/drugs/0/status", "dose-not-structured"));
+
+		/* relief: the 2019 SCS trial has no pain scores around it */
+		const mn_score *r = find_score(s, "relief", 0);
+		CHECK(r && !r->computed && has_source(r, "scs-trial-2019", "trial"));
+		CHECK(r && r->why_not && strstr(r->why_not, "no pain score before the trial start (2019-06-10)"));
+		CHECK(jis(j, "relief/0/computed", "false"));
+
+		const mn_score *e = find_score(s, "eq5d", 0);
+		CHECK(e && !e->computed && e->nsources == 0);
+		CHECK(jpath(j, "eq5d") && jpath(j, "eq5d")->n == 0);
+	}
+	mn_case_free(kase);
+
+	/* as of 2026-10-01: the 2026-11-05 evaluation and ODI are in the future and not used */
+	s = score_case(cfg, "examples/crps-ii-drg-trial.json", "2026-10-01", &kase, a);
+	if (s) {
+		const mn_score *b = find_score(s, "budapest", 0);
+		CHECK(b && !b->computed);
+		CHECK(find_score(s, "odi", 1) && !find_score(s, "odi", 2));
+		CHECK(jis(s->json, "budapest/computed", "false"));
+		CHECK(jis(s->json, "odi/1/reference", "Observation/odi-2026-09"));
+	}
+	mn_case_free(kase);
+	mn_arena_free(a);
+}
+
+static void test_fixture(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *kase;
+	mn_scores *s = score_case(cfg, "tests/data/clinical/scores-fixture.json", "2026-11-20", &kase, a);
+	if (!s) {
+		mn_case_free(kase);
+		mn_arena_free(a);
+		return;
+	}
+	const mn_json *j = s->json;
+
+	/* Budapest: latest evaluation only; unknown category reported; criterion 4 missing -> undetermined */
+	const mn_score *b = find_score(s, "budapest", 0);
+	CHECK(b && b->computed);
+	CHECK(b && strstr(b->value, "clinical criteria not determined; research criteria not met"));
+	CHECK(has_detail(b, "unknown category 'olfactory'"));
+	CHECK(has_detail(b, "1 finding(s) from earlier evaluations not counted"));
+	CHECK(!has_source(b, "b-old-1", "sign") && !has_source(b, "b-odd", "sign"));
+	CHECK(has_source(b, "b-sx-2b", "symptom"));
+	CHECK(jis(j, "budapest/symptomCategories", "3"));
+	CHECK(jis(j, "budapest/signCategories", "2"));
+	CHECK(jpath(j, "budapest/clinicalMet") == NULL);  /* undetermined: absent, not false */
+	CHECK(jis(j, "budapest/researchMet", "false"));
+	CHECK(jpath(j, "budapest/noBetterDiagnosis") == NULL);
+
+	/* ODI from sections: 16/45 -> 35.56; 16/50 -> 32 with the recorded 40 flagged; 6 -> not computed */
+	const mn_score *o0 = find_score(s, "odi", 0), *o1 = find_score(s, "odi", 1), *o2 = find_score(s, "odi", 2);
+	CHECK(o0 && o0->computed && strcmp(o0->value, "35.56% (moderate disability)") == 0);
+	CHECK(has_detail(o0, "16 / 45 x 100 (9 of 10 sections answered)"));
+	CHECK(!has_detail(o0, "differs"));
+	CHECK(o1 && o1->computed && strcmp(o1->value, "32% (moderate disability)") == 0);
+	CHECK(has_detail(o1, "the recorded total 40% differs from the sections' 32%"));
+	CHECK(o2 && !o2->computed && strstr(o2->why_not, "not a score 0-5"));
+	CHECK(!find_score(s, "odi", 3));  /* the 2027 one is after the as-of date */
+	CHECK(jis(j, "odi/0/percent", "35.56"));
+	CHECK(jis(j, "odi/0/answered", "9"));
+	CHECK(jis(j, "odi/0/from", "sections"));
+	CHECK(jis(j, "odi/1/recordedPercent", "40"));
+	CHECK(jis(j, "odi/2/computed", "false"));
+
+	/* MME: 30 + 20 + 30 computed; buprenorphine no factor; ibuprofen not in the table; no total */
+	const mn_score *m = find_score(s, "mme", 0);
+	CHECK(m && !m->computed);
+	CHECK(has_detail(m, "morphine-bid: morphine 30 mg/day x 1 = 30 MME/day"));
+	CHECK(has_detail(m, "hydrocodone-q6h: hydrocodone 20 mg/day x 1 = 20 MME/day (as needed"));
+	CHECK(has_detail(m, "oxycodone-bid: oxycodone 20 mg/day x 1.5 = 30 MME/day"));
+	CHECK(has_detail(m, "bup: buprenorphine: No factor"));
+	CHECK(has_detail(m, "ibuprofen: 197807 ibuprofen 800 MG Oral Tablet not in the factor table"));
+	CHECK(!has_source(m, "oxycodone-old", "statement"));
+	CHECK(m && strstr(m->why_not, "the 3 computed give 80 MME/day"));
+	CHECK(jis(j, "mme/complete", "false"));
+	CHECK(jis(j, "mme/partialMmePerDay", "80"));
+	CHECK(jis(j, "mme/drugs/0/mmePerDay", "30"));
+	CHECK(jis(j, "mme/drugs/2/factor", "1.5"));
+	CHECK(jis(j, "mme/drugs/3/status", "no-factor"));
+	CHECK(jis(j, "mme/notInTable/0/code", "197807"));
+
+	/* relief: 8 before, 4 (latest during the trial) -> 50 %; the 2015 trial has no scores */
+	const mn_score *r0 = find_score(s, "relief", 0), *r1 = find_score(s, "relief", 1);
+	CHECK(r0 && !r0->computed && has_source(r0, "scs-trial-old", "trial"));
+	CHECK(r1 && r1->computed && strcmp(r1->value, "50% relief (nrs 8 before, 4 during the trial)") == 0);
+	CHECK(has_source(r1, "nrs-base", "baseline") && has_source(r1, "nrs-trial-2", "trial-score"));
+	CHECK(!has_source(r1, "nrs-after", "trial-score") && !has_source(r1, "nrs-old", "baseline"));
+	CHECK(jis(j, "relief/1/percent", "50"));
+	CHECK(jis(j, "relief/1/baselineDate", "2026-10-10"));
+	CHECK(jis(j, "relief/1/trialScoreReference", "Observation/nrs-trial-2"));
+
+	/* EQ-5D: the state, no index computed, the recorded index only with its value set */
+	const mn_score *e0 = find_score(s, "eq5d", 0), *e1 = find_score(s, "eq5d", 1);
+	CHECK(e0 && e0->computed && strstr(e0->value, "health state 11243 (EQ-5D-5L)"));
+	CHECK(e0 && strstr(e0->value, "index not computed: no verified value-set table shipped"));
+	CHECK(has_detail(e0, "recorded index 0.5 (value set: fixture value set)"));
+	CHECK(e1 && !e1->computed && strstr(e1->why_not, "self-care level 4 is outside 1-3"));
+	CHECK(jis(j, "eq5d/0/state", "11243"));
+	CHECK(jis(j, "eq5d/0/indexComputed", "false"));
+	CHECK(jis(j, "eq5d/0/recordedValueSet", "fixture value set"));
+	CHECK(jpath(j, "eq5d/0/index") == NULL);
+	mn_case_free(kase);
+	mn_arena_free(a);
+}
+
+/* ---- knowledge files that do not load ---------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	mn_error err;
+	mn_error_clear(&err);
+	mn_read_file(path, &text, &len, &err);
+	return text;
+}
+
+/* Copy knowledge/ to a temporary folder with one replacement in one file;
+ * loading must fail with want (code, key path, message part). */
+static void config_fails(const char *file, const char *from, const char *to, mn_status want, const char *want_path,
+                         const char *want_msg)
+{
+	char dir[] = "/tmp/mn-test-knowledge-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	const char *files[] = {"scores.yaml", "mme-cdc-2022.yaml"};
+	for (int i = 0; i < 2; i++) {
+		char src[1024], dst[1100];
+		snprintf(src, sizeof src, "%s/knowledge/%s", mn_test_source_dir(), files[i]);
+		snprintf(dst, sizeof dst, "%s/%s", dir, files[i]);
+		char *text = slurp(src);
+		CHECK(text != NULL);
+		if (!text)
+			return;
+		FILE *f = fopen(dst, "w");
+		char *at = strcmp(files[i], file) == 0 ? strstr(text, from) : NULL;
+		if (strcmp(files[i], file) == 0)
+			CHECK_MSG(at != NULL, "'%s' not in %s", from, file);
+		if (at) {
+			fwrite(text, 1, (size_t)(at - text), f);
+			fputs(to, f);
+			fputs(at + strlen(from), f);
+		} else {
+			fputs(text, f);
+		}
+		fclose(f);
+		free(text);
+	}
+	mn_error err;
+	mn_error_clear(&err);
+	mn_score_config *cfg = NULL;
+	CHECK_INT(mn_score_config_load(dir, &cfg, &err), want);
+	CHECK(cfg == NULL);
+	CHECK_MSG(strcmp(err.path, want_path) == 0, "path '%s', want '%s' (%s)", err.path, want_path, err.message);
+	CHECK_MSG(strstr(err.message, want_msg) != NULL, "message '%s', want '%s'", err.message, want_msg);
+	if (want != MN_EIO)
+		CHECK_MSG(strstr(err.source, file) != NULL, "source '%s', want %s", err.source, file);
+	mn_score_config_free(cfg);
+	for (int i = 0; i < 2; i++) {
+		char p[1100];
+		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static void test_config_errors(void)
+{
+	config_fails("scores.yaml", "  total: \"value", "  total: \"value..", MN_EPOLICY, "odi.total", "does not compile");
+	config_fails("scores.yaml", "  dosage: \"dosage\"", "  dosage: \"dosage\"\n  doses: \"x\"", MN_EPOLICY, "mme",
+	             "unknown key 'doses'");
+	config_fails("scores.yaml", "    max: 10", "    max: ten", MN_EPOLICY, "pain.0.max", "not a number");
+	config_fails("scores.yaml", "mme-table: mme-cdc-2022.yaml", "mme-table: ../mme.yaml", MN_EPOLICY, "mme-table",
+	             "file name");
+	config_fails("scores.yaml", "mme-table: mme-cdc-2022.yaml", "mme-table: missing.yaml", MN_EIO, "", "cannot open");
+	config_fails("mme-cdc-2022.yaml", "factor: 4.7", "factor: 4.7x", MN_EPOLICY, "factors.4.factor", "not a number");
+	mn_error err;
+	mn_error_clear(&err);
+	mn_score_config *cfg = NULL;
+	CHECK_INT(mn_score_config_load("/nonexistent", &cfg, &err), MN_EIO);
+}
+
+/* ---- mednec score ------------------------------------------------------------- */
+
+static int run_score(const char *const *args, int n, char *out, size_t outsz)
+{
+	char *argv[16];
+	argv[0] = "score";
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	fflush(stdout);
+	fflush(stderr);
+	int so = dup(1), se = dup(2);
+	FILE *to = tmpfile(), *te = tmpfile();
+	dup2(fileno(to), 1);
+	dup2(fileno(te), 2);
+	int rc = mn_cli_score(n + 1, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so);
+	close(se);
+	rewind(to);
+	size_t k = fread(out, 1, outsz - 1, to);
+	out[k] = '\0';
+	fclose(to);
+	fclose(te);
+	return rc;
+}
+
+static void test_cli(void)
+{
+	static char out[1 << 17], again[1 << 17];
+	const char *ex = src_path("examples/crps-ii-drg-trial.json");
+	const char *home = mn_test_source_dir();
+	const char *text_args[] = {ex, "--as-of", "2026-11-20", "--home", home};
+	CHECK_INT(run_score(text_args, 5, out, sizeof out), 0);
+	CHECK(strstr(out, "as of 2026-11-20") != NULL);
+	CHECK(strstr(out, "clinical criteria met; research criteria met") != NULL);
+	CHECK(strstr(out, "Observation/budapest-sign-vasomotor  2026-11-05  sign:") != NULL);
+	CHECK(strstr(out, "68% (crippled)") != NULL);
+	CHECK(strstr(out, "Observation/odi-2026-09  2026-09-15  total:") != NULL);
+	CHECK(strstr(out, "not computed: no total") != NULL);
+	CHECK(strstr(out, "dose not structured") != NULL);
+	CHECK(strstr(out, "not computed: no EQ-5D response in the record") != NULL);
+	CHECK_INT(run_score(text_args, 5, again, sizeof again), 0);
+	CHECK(strcmp(out, again) == 0);  /* deterministic */
+
+	const char *json_args[] = {ex, "--as-of", "2026-11-20", "--format", "json", "--home", home};
+	CHECK_INT(run_score(json_args, 7, out, sizeof out), 0);
+	mn_arena *a = mn_arena_new();
+	mn_json *j = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_INT(mn_json_parse(a, "out", out, strlen(out), &j, &err), MN_OK);
+	CHECK(j && jis(j, "budapest/clinicalMet", "true"));
+	CHECK(j && jis(j, "odi/1/percent", "64"));
+	CHECK(j && jis(j, "case", ex));
+	mn_arena_free(a);
+
+	/* exit codes (docs/CLI.md) */
+	const char *no_date[] = {ex, "--home", home};
+	CHECK_INT(run_score(no_date, 3, out, sizeof out), 64);
+	CHECK_STR(out, "");
+	const char *bad_date[] = {ex, "--as-of", "2026-02-30", "--home", home};
+	CHECK_INT(run_score(bad_date, 5, out, sizeof out), 64);
+	const char *month[] = {ex, "--as-of", "2026-02", "--home", home};
+	CHECK_INT(run_score(month, 5, out, sizeof out), 64);
+	const char *bad_fmt[] = {ex, "--as-of", "2026-11-20", "--format", "xml", "--home", home};
+	CHECK_INT(run_score(bad_fmt, 7, out, sizeof out), 64);
+	const char *bad_opt[] = {ex, "--as-of", "2026-11-20", "--policy", "x"};
+	CHECK_INT(run_score(bad_opt, 5, out, sizeof out), 64);
+	const char *no_case[] = {"--as-of", "2026-11-20"};
+	CHECK_INT(run_score(no_case, 2, out, sizeof out), 64);
+	const char *missing[] = {"/nonexistent/case.json", "--as-of", "2026-11-20", "--home", home};
+	CHECK_INT(run_score(missing, 5, out, sizeof out), 66);
+	const char *not_fhir[] = {src_path("knowledge/scores.yaml"), "--as-of", "2026-11-20", "--home", home};
+	CHECK_INT(run_score(not_fhir, 5, out, sizeof out), 65);
+	CHECK_STR(out, "");
+	const char *bad_home[] = {ex, "--as-of", "2026-11-20", "--home", src_path("tests/data/clinical")};
+	CHECK_INT(run_score(bad_home, 5, out, sizeof out), 66);
+}
+
+int main(void)
+{
+	test_budapest();
+	test_odi();
+	test_mme();
+	test_mme_table_errors();
+	test_relief();
+	test_eq5d();
+	test_number();
+	mn_error err;
+	mn_error_clear(&err);
+	mn_score_config *cfg = NULL;
+	char kdir[1024];
+	snprintf(kdir, sizeof kdir, "%s/knowledge", mn_test_source_dir());
+	CHECK_INT(mn_score_config_load(kdir, &cfg, &err), MN_OK);
+	if (cfg) {
+		CHECK(mn_score_config_mme(cfg) != NULL);
+		test_example_case(cfg);
+		test_fixture(cfg);
+	} else {
+		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
+	}
+	mn_score_config_free(cfg);
+	test_config_errors();
+	test_cli();
+	TEST_END();
+}
