@@ -661,6 +661,19 @@ static void test_result_api(void)
 	CHECK_INT(mn_fp_result_truth(r), -1);
 	CHECK_INT(mn_fp_eval(e, ENV, NULL, NULL, &r, &err), MN_EUSAGE);
 	mn_fp_expr_free(e);
+	/* results outlive the expression and the environment */
+	mn_fp_env *env2 = mn_fp_env_new();
+	mn_fp_env_set_string(env2, "v", "from-env");
+	e = mn_fp_compile("'abcdef'.substring(2) | 'lit' | 4 'mg' | %v | true", -1, &err);
+	CHECK_INT(mn_fp_eval(e, env2, NULL, A, &r, &err), MN_OK);
+	mn_fp_expr_free(e);
+	mn_fp_env_free(env2);
+	CHECK_INT(mn_fp_result_count(r), 5);
+	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r, 0), NULL), "cdef");
+	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r, 1), NULL), "lit");
+	CHECK_STR(mn_fp_item_unit(mn_fp_result_item(r, 2)), "mg");
+	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r, 3), NULL), "from-env");
+	CHECK(mn_fp_item_boolean(mn_fp_result_item(r, 4)));
 	/* the error of a failed evaluation is located */
 	e = mn_fp_compile("1 + (2 | 3)", -1, &err);
 	CHECK_INT(mn_fp_eval(e, ENV, NULL, A, &r, &err), MN_EEVAL);

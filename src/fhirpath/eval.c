@@ -1244,6 +1244,30 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 			err->code = MN_EINTERNAL;
 		return err->code;
 	}
+	/* The result must not depend on the expression (literals, their slices),
+	 * the environment (variables) or the caller's context array: copy the
+	 * items and the computed strings into the arena. Record nodes stay
+	 * referenced (they live with the case). */
+	fp_coll c = r->c;
+	if (c.n) {
+		r->c.v = mn_arena_alloc(arena, c.n * sizeof *c.v);
+		if (!r->c.v)
+			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		memcpy(r->c.v, c.v, c.n * sizeof *c.v);
+		r->c.cap = r->c.n = c.n;
+		for (uint32_t i = 0; i < c.n; i++) {
+			mn_fp_item *it = &r->c.v[i];
+			if (it->kind == MN_FP_STRING && !it->node && !(it->flags & FPI_NOVALUE)) {
+				char *str = mn_arena_strndup(arena, it->v.str.s, it->v.str.n);
+				if (!str)
+					return mn_error_set(err, MN_ENOMEM, "out of memory");
+				it->v.str.s = str;
+			} else if (it->kind == MN_FP_QUANTITY && it->unit) {
+				if (!(it->unit = mn_arena_strdup(arena, it->unit)))
+					return mn_error_set(err, MN_ENOMEM, "out of memory");
+			}
+		}
+	}
 	*out = r;
 	return MN_OK;
 }
