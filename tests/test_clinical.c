@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -845,6 +846,25 @@ static void test_cli(void)
 	CHECK_STR(out, "");
 	const char *bad_home[] = {ex, "--as-of", "2026-11-20", "--home", src_path("tests/data/clinical")};
 	CHECK_INT(run_score(bad_home, 5, out, sizeof out), 66);
+
+	/* an invalid knowledge file: 78 */
+	char dir[] = "/tmp/mn-test-home-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char kd[64], kf[96];
+	snprintf(kd, sizeof kd, "%s/knowledge", dir);
+	snprintf(kf, sizeof kf, "%s/scores.yaml", kd);
+	CHECK(mkdir(kd, 0700) == 0);
+	FILE *f = fopen(kf, "w");
+	if (f) {
+		fputs("mme-table: [unclosed\n", f);
+		fclose(f);
+	}
+	const char *bad_knowledge[] = {ex, "--as-of", "2026-11-20", "--home", dir};
+	CHECK_INT(run_score(bad_knowledge, 5, out, sizeof out), 78);
+	CHECK_STR(out, "");
+	unlink(kf);
+	rmdir(kd);
+	rmdir(dir);
 }
 
 int main(void)
