@@ -544,13 +544,14 @@ static mn_status odi_sections(ctx *x, const mn_resource *res, int sections[MN_OD
 {
 	const mn_score_config *cfg = x->cfg;
 	mn_fp_result *r;
-	mn_status rc = eval_on(x, cfg->odi.sections, "odi.sections", res, &r);
-	*nsec = mn_fp_result_count(r);
+	*nsec = 0;
 	*problem = NULL;
 	for (int i = 0; i < MN_ODI_SECTIONS; i++)
 		sections[i] = MN_ODI_UNANSWERED;
+	mn_status rc = eval_on(x, cfg->odi.sections, "odi.sections", res, &r);
 	if (rc != MN_OK)
 		return rc;
+	*nsec = mn_fp_result_count(r);
 	for (size_t i = 0; i < *nsec; i++) {
 		mn_fp_result *one = mn_fp_result_slice(r, i, 1, x->a), *rn, *rs;
 		if (!one)
