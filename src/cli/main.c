@@ -4,6 +4,7 @@
  *   mednec determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]
  *   mednec letter    CASE --policy ID --as-of YYYY-MM-DD [--format md]
  *   mednec appeal    CASE --policy ID --as-of YYYY-MM-DD --denial FILE
+ *   mednec score     CASE --as-of YYYY-MM-DD [--format text|json]
  *   mednec policies
  *   mednec check     POLICY...
  *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
@@ -20,6 +21,7 @@
 #include "mednec/knowledge.h"
 #include "mednec/decide.h"
 #include "mednec/render.h"
+#include "cli.h"
 
 enum {
 	EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 64, EXIT_DATA = 65, EXIT_NOINPUT = 66, EXIT_INTERNAL = 70,
@@ -41,6 +43,8 @@ static const char usage_text[] =
 	"                 write the letter of medical necessity (Markdown)\n"
 	"  appeal CASE --policy ID --as-of YYYY-MM-DD --denial FILE\n"
 	"                 answer each reason of a denial (FHIR ClaimResponse or a text list)\n"
+	"  score CASE --as-of YYYY-MM-DD [--format text|json]\n"
+	"                 clinical scores (Budapest, ODI, MME, pain relief, EQ-5D) with the entries used\n"
 	"  policies       list the available policy ids\n"
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
 	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...\n"
@@ -612,6 +616,8 @@ int main(int argc, char **argv)
 		return run_decide(argc - 2, argv + 2, MODE_APPEAL);
 	if (strcmp(cmd, "policies") == 0)
 		return run_policies(argc - 2, argv + 2);
+	if (strcmp(cmd, "score") == 0)
+		return mn_cli_score(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return run_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "eval") == 0)
