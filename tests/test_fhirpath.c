@@ -491,6 +491,18 @@ static void test_navigation(void)
 	EVP("name.first().given.first() | name.last().family", "Jane");
 	EVP("conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')", "true");
 	EVP("conformsTo('http://example.org/x')", "ERR:fhirpath-execution");
+	/* an unknown element is an error only when the type follows from the
+	 * context by plain navigation, never when it depends on the data */
+	const mn_json *obs = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\","
+	                                "\"code\":{\"text\":\"x\"},\"valueCodeableConcept\":{\"text\":\"pos\"},"
+	                                "\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\"}]}");
+	CHECK(obs != NULL);
+	CHECK_STR(ev("value.unit", obs), "");
+	CHECK_STR(ev("value.text", obs), "pos");
+	CHECK_STR(ev("code.unit", obs), "ERR:fhirpath-semantic");
+	CHECK_STR(ev("contained.name", obs), "");
+	CHECK_STR(ev("contained.id", obs), "m");
+	CHECK_STR(ev("valueCodeableConcept", obs), "ERR:fhirpath-semantic");
 	/* the type filter at the start of a path needs the right context */
 	EVP("Condition.code", "ERR:fhirpath-semantic");
 	/* items keep their nodes */

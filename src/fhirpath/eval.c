@@ -171,6 +171,8 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	it.ext = ext && ext->type == MN_JSON_OBJECT ? ext : NULL;
 	it.res = res;
 	it.node = v;
+	if (x->nav_static)
+		it.flags |= FPI_STATIC;
 	if (!v || v->type == MN_JSON_NULL) {
 		if (!it.ext)
 			return 0;
@@ -184,6 +186,8 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	if (v->type == MN_JSON_OBJECT) {
 		/* only Resource-typed (or untyped) elements can hold a resource */
 		it.ftype = !type || type->kind == MN_FHIR_RESOURCE ? fp_node_type(v, type) : type;
+		if (it.ftype != type)
+			it.flags &= (uint8_t)~FPI_STATIC;  /* the type came from the data (resourceType) */
 		if (it.ftype != type && x->kase) {
 			const mn_resource *r = mn_case_find_json(x->kase, v);
 			if (r)
@@ -355,7 +359,10 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 		}
 		found = true;
 		const mn_json *ext = under ? sibling(obj, m->key, m->key_len) : NULL;
-		if (add_member(x, &m->value, ext, ct, it->res, out))
+		x->nav_static = (it->flags & FPI_STATIC) && el && !el->choice;
+		int rc = add_member(x, &m->value, ext, ct, it->res, out);
+		x->nav_static = false;
+		if (rc)
 			return -1;
 	}
 	if (!found && under) {
@@ -368,14 +375,14 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 				return -1;
 		}
 	}
-	if (T && !el && !(it->flags & FPI_TYPEINFO) && at) {
+	if (T && !el && at && !(it->flags & FPI_TYPEINFO)) {
 		const mn_fhir_type *ct;
 		const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
 		if (ce && ce->choice)
 			return fp_fail(x, MN_ESEMANTIC, at,
 			               "'%.*s' is not an element of %s; use '%s' (a choice element)",
 			               (int)len, name, T->name, ce->name);
-		if (!found)
+		if (!found && (it->flags & FPI_STATIC))
 			return 1;  /* unknown element: an error when no item of the input knows it */
 	}
 	return 0;
@@ -1285,6 +1292,7 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
 		fp_item_init(it, MN_FP_NODE);
 		it->node = resource;
 		it->ftype = fp_node_type(resource, NULL);
+		it->flags |= FPI_STATIC;
 		it->res = kase ? mn_case_find_json(kase, resource) : NULL;
 		ctx.v = it;
 		ctx.n = ctx.cap = 1;
@@ -1309,6 +1317,7 @@ mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_ca
 			ctx.v[i].node = r->json;
 			ctx.v[i].ftype = r->type ? r->type : fp_node_type(r->json, NULL);
 			ctx.v[i].res = r;
+			ctx.v[i].flags |= FPI_STATIC;
 		}
 		ctx.n = ctx.cap = (uint32_t)n;
 	}

@@ -22,7 +22,10 @@
 enum {
 	FPI_NOVALUE = 1,   /* a primitive from the record with only an extension (no value) */
 	FPI_CALENDAR = 2,  /* QUANTITY whose unit is a calendar duration word (year, day, ...) */
-	FPI_TYPEINFO = 4   /* NODE made by type(): a synthetic {namespace, name} object */
+	FPI_TYPEINFO = 4,  /* NODE made by type(): a synthetic {namespace, name} object */
+	FPI_STATIC = 8     /* its type follows from the context's type by plain element
+	                      navigation (no choice, resolve(), children()): asking it for
+	                      an element its type lacks is an error, not just empty */
 };
 
 struct mn_fp_item {
@@ -131,6 +134,7 @@ struct fp_ctx {
 	int depth;
 	bool case_context;     /* context is a case's resources (type names filter) */
 	uint64_t work;         /* evaluation steps and comparisons so far */
+	bool nav_static;       /* items being made get FPI_STATIC */
 };
 
 /* An evaluation that does more than this many steps and item comparisons
