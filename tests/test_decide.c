@@ -274,6 +274,45 @@ static void test_appeal(void)
 	CHECK_INT(mn_denial_load_file(path, &den, &err), MN_EFHIR);
 }
 
+/* Clinical scores bound as %scores (mednec/clinical.h) over the example case. */
+static void test_scores_binding(void)
+{
+	const char *src = mn_test_source_dir();
+	char path[4200];
+	mn_error err;
+	mn_score_config *cfg = NULL;
+	mn_policy *p = NULL;
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	snprintf(path, sizeof path, "%s/knowledge", src);
+	CHECK_INT(mn_score_config_load(path, &cfg, &err), MN_OK);
+	snprintf(path, sizeof path, "%s/tests/data/scores-policy.yaml", src);
+	CHECK_INT(mn_policy_load_file(path, lib, &p, &err), MN_OK);
+	snprintf(path, sizeof path, "%s/examples/crps-ii-drg-trial.json", src);
+	CHECK_INT(mn_case_load_file(path, &c, &err), MN_OK);
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	mn_determine_options opts = {cfg};
+	if (cfg && p && c && mn_determine_ex(p, c, &as_of, &opts, &d, &err) == MN_OK) {
+		CHECK(d->scores != NULL);
+		CHECK_MSG(d->results[0].status == MN_CRIT_MET, "budapest: %s", d->results[0].error ? d->results[0].error : "");
+		CHECK_MSG(d->results[1].status == MN_CRIT_MET, "odi: %s", d->results[1].error ? d->results[1].error : "");
+		CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+	} else {
+		CHECK_MSG(0, "determine with scores: %s", err.message);
+	}
+	mn_determination_free(d);
+	/* without the scores the same policy cannot see them: not documented, never met */
+	if (p && c && mn_determine(p, c, &as_of, &d, &err) == MN_OK) {
+		CHECK_INT(d->results[0].status, MN_CRIT_NOT_DOCUMENTED);
+		CHECK(d->outcome != MN_MEETS_CRITERIA);
+		mn_determination_free(d);
+	}
+	mn_case_free(c);
+	mn_policy_free(p);
+	mn_score_config_free(cfg);
+}
+
 int main(void)
 {
 	char dir[4200];
@@ -289,6 +328,7 @@ int main(void)
 		test_as_of_required();
 		test_policy_check();
 		test_appeal();
+		test_scores_binding();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

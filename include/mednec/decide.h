@@ -10,6 +10,7 @@
 #ifndef MEDNEC_DECIDE_H
 #define MEDNEC_DECIDE_H
 
+#include "mednec/clinical.h"
 #include "mednec/knowledge.h"
 
 #ifdef __cplusplus
@@ -55,17 +56,27 @@ typedef struct mn_determination {
 	mn_criterion_result *results;
 	size_t nrequests;        /* the requested service in the record (policy service.request) */
 	mn_entry *requests;
+	const mn_scores *scores; /* clinical scores bound as %scores, or NULL */
 	size_t nwarnings;        /* definitions that failed on this record, and the like */
 	const char **warnings;
 	mn_fp_env *env;          /* definitions bound as variables, for the letter */
 	mn_arena *arena;
 } mn_determination;
 
+typedef struct mn_determine_options {
+	/* When set, the clinical scores (mednec/clinical.h) are computed over the
+	 * case and bound as %scores for the policy's expressions. */
+	const mn_score_config *scores;
+} mn_determine_options;
+
 /* Evaluate. as_of must be a full date. Fails only for usage errors or out of
  * memory; an expression that fails on this record makes its criterion
  * not-documented with the error recorded. */
 mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
                        mn_determination **out, mn_error *err);
+/* The same with options (NULL = none). */
+mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
+                          const mn_determine_options *opts, mn_determination **out, mn_error *err);
 void mn_determination_free(mn_determination *d);
 
 /* Run a policy's example cases (policy `tests`, case files relative to

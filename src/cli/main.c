@@ -180,17 +180,19 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 	int rc = EXIT_OK;
 	mn_library *lib = NULL;
 	mn_case *kase = NULL;
+	mn_score_config *scores = NULL;
 	mn_arena *arena = mn_arena_new();
 	const char **ids = NULL;
 	mn_buf out = MN_BUF_INIT, table = MN_BUF_INIT, details = MN_BUF_INIT;
-	char *evidence = home_path("evidence"), *policies = home_path("policies");
+	char *evidence = home_path("evidence"), *policies = home_path("policies"), *knowledge = home_path("knowledge");
 	bool json = strcmp(fmt, "json") == 0;
 	size_t shown = 0;
-	if (!evidence || !policies || !arena) {
+	if (!evidence || !policies || !knowledge || !arena) {
 		rc = EXIT_NOMEM;
 		goto done;
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_list(policies, arena, &ids, &err) != MN_OK ||
+	    mn_score_config_load(knowledge, &scores, &err) != MN_OK ||
 	    mn_case_load_file(a->case_path, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
@@ -203,7 +205,8 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 			rc = report_error(&err);
 			break;
 		}
-		if (mn_determine(p, kase, as_of, &d, &err) != MN_OK) {
+		mn_determine_options opts = {scores};
+		if (mn_determine_ex(p, kase, as_of, &opts, &d, &err) != MN_OK) {
 			rc = report_error(&err);
 		} else if (!p->request || d->nrequests) {
 			size_t met = 0;
@@ -241,10 +244,12 @@ done:
 	mn_buf_free(&table);
 	mn_buf_free(&details);
 	mn_case_free(kase);
+	mn_score_config_free(scores);
 	mn_library_free(lib);
 	mn_arena_free(arena);
 	free(evidence);
 	free(policies);
+	free(knowledge);
 	return rc;
 }
 
@@ -277,9 +282,10 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	mn_case *kase = NULL;
 	mn_determination *det = NULL;
 	mn_denial *denial = NULL;
+	mn_score_config *scores = NULL;
 	mn_doc *doc = NULL;
 	mn_buf out = MN_BUF_INIT;
-	char *evidence = home_path("evidence"), *policies = home_path("policies");
+	char *evidence = home_path("evidence"), *policies = home_path("policies"), *knowledge = home_path("knowledge");
 	if (!evidence || !policies) {
 		rc = EXIT_NOMEM;
 		goto done;
@@ -300,7 +306,12 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (mn_determine(pol, kase, &as_of, &det, &err) != MN_OK) {
+	if (!knowledge || mn_score_config_load(knowledge, &scores, &err) != MN_OK) {
+		rc = knowledge ? report_error(&err) : EXIT_NOMEM;
+		goto done;
+	}
+	mn_determine_options opts = {scores};
+	if (mn_determine_ex(pol, kase, &as_of, &opts, &det, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
@@ -334,11 +345,13 @@ done:
 	mn_doc_free(doc);
 	mn_denial_free(denial);
 	mn_determination_free(det);
+	mn_score_config_free(scores);
 	mn_case_free(kase);
 	mn_policy_free(pol);
 	mn_library_free(lib);
 	free(evidence);
 	free(policies);
+	free(knowledge);
 	return rc;
 }
 

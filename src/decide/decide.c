@@ -340,8 +340,34 @@ static void evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_cr
 	}
 }
 
+/* Bind the scores' JSON tree as %scores: evaluating $this over the tree
+ * gives a one-item result holding it. */
+static mn_status bind_scores(mn_determination *d, const mn_score_config *cfg, mn_error *err)
+{
+	mn_scores *sc;
+	mn_status rc = mn_scores_compute(cfg, d->kase, &d->as_of, d->arena, &sc, err);
+	if (rc != MN_OK)
+		return rc;
+	mn_fp_expr *self = mn_fp_compile("$this", -1, err);
+	if (!self)
+		return MN_EINTERNAL;
+	mn_fp_result *r;
+	rc = mn_fp_eval(self, d->env, sc->json, d->arena, &r, err);
+	if (rc == MN_OK)
+		rc = mn_fp_env_set_result(d->env, "scores", r);
+	mn_fp_expr_free(self);
+	d->scores = sc;
+	return rc;
+}
+
 mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *as_of, mn_determination **out,
                        mn_error *err)
+{
+	return mn_determine_ex(p, c, as_of, NULL, out, err);
+}
+
+mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
+                          const mn_determine_options *opts, mn_determination **out, mn_error *err)
 {
 	*out = NULL;
 	if (as_of->kind != MN_DT_DATE || as_of->precision != MN_DT_DAY)
@@ -368,6 +394,10 @@ mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *
 	mn_fp_env_set_terminology(d->env, mn_policy_member_of, (void *)p);
 
 	mn_status rc = MN_OK;
+	if (opts && opts->scores && (rc = bind_scores(d, opts->scores, err)) != MN_OK) {
+		mn_determination_free(d);
+		return rc;
+	}
 	for (size_t i = 0; i < p->ndefinitions && rc == MN_OK; i++) {
 		const mn_definition *def = &p->definitions[i];
 		mn_error e;
