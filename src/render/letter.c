@@ -511,7 +511,14 @@ static void section_missing(builder *B, const mn_section *s)
 		return;
 	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "What is missing");
 	if (d->outcome == MN_NOT_COVERED) {
-		add_block(B, MN_BLOCK_PARAGRAPH, NULL, "The service is excluded by this policy; no documentation can satisfy it.");
+		intset refs = {0};
+		for (size_t i = 0; i < d->policy->nmodeled_on; i++) {
+			mn_cite c = {d->policy->modeled_on[i]->id, d->policy->modeled_on[i], NULL, NULL};
+			intset_add(B, &refs, ref_number(B, &c));
+		}
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, NULL,
+		                        "The service is excluded by this policy; no documentation can satisfy it.");
+		set_cites(b, &refs, NULL);
 	}
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
