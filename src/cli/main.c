@@ -122,6 +122,20 @@ static char *home_path(const char *sub)
 	return p;
 }
 
+/* The clinical score configuration of the knowledge folder; a folder
+ * without knowledge/scores.yaml has no scores (*out stays NULL). */
+static mn_status load_scores(const char *dir, mn_score_config **out, mn_error *err)
+{
+	*out = NULL;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/scores.yaml", dir);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return MN_OK;
+	fclose(f);
+	return mn_score_config_load(dir, out, err);
+}
+
 static int parse_as_of(const char *s, mn_datetime *out)
 {
 	mn_error err;
@@ -192,7 +206,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 		goto done;
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_list(policies, arena, &ids, &err) != MN_OK ||
-	    mn_score_config_load(knowledge, &scores, &err) != MN_OK ||
+	    load_scores(knowledge, &scores, &err) != MN_OK ||
 	    mn_case_load_file(a->case_path, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
@@ -306,7 +320,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (!knowledge || mn_score_config_load(knowledge, &scores, &err) != MN_OK) {
+	if (!knowledge || load_scores(knowledge, &scores, &err) != MN_OK) {
 		rc = knowledge ? report_error(&err) : EXIT_NOMEM;
 		goto done;
 	}

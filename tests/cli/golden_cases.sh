@@ -15,8 +15,10 @@ trap 'rm -f "$tmp"' EXIT
 while read -r case policy asof; do
   case "$case" in ''|'#'*) continue ;; esac
   golden="tests/golden/cases/${policy}--$(basename "$case" .json).json"
-  if ! "$mednec" determine "$case" --policy "$policy" --as-of "$asof" --format json >"$tmp"; then
-    echo "FAIL $case $policy: mednec exited $?"; fail=$((fail+1)); continue
+  "$mednec" determine "$case" --policy "$policy" --as-of "$asof" --format json >"$tmp"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "FAIL $case $policy: mednec exited $rc"; fail=$((fail+1)); continue
   fi
   [ -n "${UPDATE_GOLDEN:-}" ] && cp "$tmp" "$golden"
   if diff -u "$golden" "$tmp"; then pass=$((pass+1)); else echo "FAIL $case under $policy differs from $golden"; fail=$((fail+1)); fi
