@@ -143,6 +143,19 @@ static void test_semantic_errors(void)
 	CHECK_INT(compile_status("Observation.component.value.ofType(Quantity).value", &err), MN_OK);
 	CHECK_INT(compile_status("Bundle.entry.resource.ofType(Condition).code", &err), MN_OK);
 	CHECK_INT(compile_status("Questionnaire.item.item.item.linkId", &err), MN_OK);
+	/* strict mode: order-dependent functions on unordered collections */
+	const char *unordered[] = {"children().skip(1)", "descendants().first()", "children()[0]",
+	                           "Patient.children().take(2)"};
+	for (size_t i = 0; i < sizeof unordered / sizeof unordered[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile_ex(unordered[i], -1, MN_FP_STRICT, &err);
+		CHECK_MSG(e == NULL && err.code == MN_ESEMANTIC, "%s", unordered[i]);
+		mn_fp_expr_free(e);
+		CHECK_INT(compile_status(unordered[i], &err), MN_OK);
+	}
+	mn_fp_expr *strict = mn_fp_compile_ex("children().where($this is Quantity).count()", -1,
+	                                      MN_FP_STRICT, &err);
+	CHECK(strict != NULL);
+	mn_fp_expr_free(strict);
 }
 
 static void test_limits(void)

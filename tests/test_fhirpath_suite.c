@@ -420,7 +420,12 @@ static int run_test(const char *dir, const xnode *t, mn_fp_env *env, bool verbos
 	mn_status code = MN_OK;
 	mn_arena *a = mn_arena_new();
 	mn_fp_result *r = NULL;
-	mn_fp_expr *e = mn_fp_compile(src, -1, &err);
+	/* mode="strict" (and checkOrderedFunctions) tests use strict compilation */
+	const char *mode = xattr_get(t, "mode");
+	if (!mode)
+		mode = xattr_get(expr, "mode");
+	unsigned flags = (mode && strcmp(mode, "strict") == 0) ? MN_FP_STRICT : 0;
+	mn_fp_expr *e = mn_fp_compile_ex(src, -1, flags, &err);
 	if (!e)
 		code = err.code;
 	else
@@ -776,6 +781,8 @@ int main(int argc, char **argv)
 				cli_passed++;
 			} else {
 				cli_failed++;
+				if (kn)
+					kn->seen_fail = true;
 				if (!kn) {
 					cli_regressions++;
 					fprintf(stderr, "FAIL (cli) %s/%s: %s\n", xattr_get(group, "name"), name, why);

@@ -48,6 +48,15 @@ typedef enum mn_fp_kind {
  * character position of the offending token; err->message says
  * "... near '<token>'". */
 mn_fp_expr *mn_fp_compile(const char *src, long len, mn_error *err);
+/* Compile options (flags for mn_fp_compile_ex). */
+enum {
+	/* Strict mode of the FHIRPath specification, on top of the checks that
+	 * always run: order-dependent functions (first, last, tail, skip, take,
+	 * single, [n]) applied to children() or descendants(), whose order is
+	 * undefined, are semantic errors. */
+	MN_FP_STRICT = 1
+};
+mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error *err);
 void mn_fp_expr_free(mn_fp_expr *e);
 const char *mn_fp_expr_source(const mn_fp_expr *e);
 

@@ -120,6 +120,7 @@ struct mn_fp_expr {
 	fp_node *root;
 	mn_arena *arena;   /* the AST, literals and strings */
 	fp_regex *regexes; /* compiled literal patterns, freed with the expression */
+	unsigned flags;    /* MN_FP_STRICT, ... */
 };
 
 /* ---- evaluation ---------------------------------------------------------- */

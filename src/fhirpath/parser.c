@@ -601,6 +601,20 @@ static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, co
 				return st;
 		}
 	}
+	if ((p->e->flags & MN_FP_STRICT) && n->left && n->left->kind == FN_CALL &&
+	    (strcmp(n->left->name, "children") == 0 || strcmp(n->left->name, "descendants") == 0)) {
+		static const char *const ordered[] = {"first", "last", "tail", "skip", "take", "single"};
+		bool bad = n->kind == FN_INDEXER;
+		for (size_t i = 0; n->kind == FN_CALL && i < sizeof ordered / sizeof ordered[0]; i++)
+			bad = bad || strcmp(n->name, ordered[i]) == 0;
+		if (bad) {
+			mn_error_set(p->err, MN_ESEMANTIC,
+			             "%s() has no defined order, so %s on it depends on the implementation",
+			             n->left->name, n->kind == FN_INDEXER ? "an index" : n->name);
+			mn_error_locate(p->err, NULL, 1, n->pos);
+			return MN_ESEMANTIC;
+		}
+	}
 	switch (n->kind) {
 	case FN_THIS:
 		*out = self;
@@ -686,6 +700,11 @@ mn_status fp_parse(mn_fp_expr *e, mn_error *err)
 
 mn_fp_expr *mn_fp_compile(const char *src, long len, mn_error *err)
 {
+	return mn_fp_compile_ex(src, len, 0, err);
+}
+
+mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error *err)
+{
 	mn_error_clear(err);
 	if (!src) {
 		mn_error_set(err, MN_EUSAGE, "no expression");
@@ -710,6 +729,7 @@ mn_fp_expr *mn_fp_compile(const char *src, long len, mn_error *err)
 	}
 	e->src = mn_arena_strndup(e->arena, src, n);
 	e->len = n;
+	e->flags = flags;
 	if (!e->src) {
 		mn_fp_expr_free(e);
 		mn_error_set(err, MN_ENOMEM, "out of memory");
