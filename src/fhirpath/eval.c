@@ -30,19 +30,19 @@ size_t fp_format_datetime(const mn_datetime *d, char *o, size_t sz);
 
 /* ---- collections and errors --------------------------------------------- */
 
+/* Record the first error (x->err is never NULL: run() supplies one) and
+ * return -1, which every caller passes up. */
 int fp_fail(fp_ctx *x, mn_status code, const fp_node *at, const char *fmt, ...)
 {
-	if (x->err && x->err->code == MN_OK) {
+	if (x->err->code == MN_OK) {
 		va_list ap;
 		va_start(ap, fmt);
 		mn_error_setv(x->err, code, fmt, ap);
 		va_end(ap);
 		mn_error_locate(x->err, NULL, 1, at ? at->pos : 0);
-	} else if (!x->err) {
-		(void)fmt;
+		if (x->err->code == MN_OK)
+			x->err->code = code;
 	}
-	if (x->err && x->err->code == MN_OK)
-		x->err->code = code;
 	return -1;
 }
 

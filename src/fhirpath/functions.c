@@ -1292,8 +1292,10 @@ FN(abs)
 {
 	const mn_fp_item *it = NULL;
 	(void)s;
-	if (num_in(x, c, in, &it) || !it)
-		return it ? 0 : (x->err && x->err->code ? -1 : 0);
+	if (num_in(x, c, in, &it))
+		return -1;
+	if (!it)
+		return 0;
 	mn_fp_item r = *it;
 	if (it->kind == MN_FP_NODE && !fp_as_quantity(it, &r))
 		return 0;
