@@ -221,7 +221,6 @@ mn_fp_item fp_make_dec(double d, int scale);
 mn_fp_item fp_make_str(const char *s, size_t n);
 mn_fp_item fp_make_quantity(double d, int scale, const char *unit, bool calendar);
 int fp_decimal_scale(const char *s, size_t n);
-bool fp_is_string_like(const mn_fp_item *it);
 /* A Quantity element from the record as a System Quantity; false if not one. */
 bool fp_as_quantity(const mn_fp_item *it, mn_fp_item *q);
 /* Equality: 1 equal, 0 not, -1 empty (unknown, e.g. dates of different precision). */
@@ -239,7 +238,6 @@ bool fp_parse_decimal(const char *s, size_t n, double *d, int *scale, bool *is_i
 /* "4 'mg'", "1 day", "1.5" (unit '1') into a QUANTITY; false if not one. */
 bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *out);
 int fp_calendar_unit(const char *s, size_t n);  /* MN_DT_YEAR... or 0; plural allowed */
-const char *fp_calendar_name(int precision);
 double fp_round_scale(double d, int scale);
 /* d as an int64 when it is finite and in range; false otherwise. */
 bool fp_double_to_int(double d, int64_t *out);

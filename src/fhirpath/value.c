@@ -450,13 +450,6 @@ int fp_calendar_unit(const char *s, size_t n)
 	return 0;
 }
 
-const char *fp_calendar_name(int p)
-{
-	if (p == 8)
-		return "week";
-	return p >= MN_DT_YEAR && p <= MN_DT_MILLISECOND ? CAL_NAMES[p] : "";
-}
-
 bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *out)
 {
 	while (n && isspace((unsigned char)*s))
@@ -502,11 +495,6 @@ bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *ou
 }
 
 /* ---- equality ---------------------------------------------------------- */
-
-bool fp_is_string_like(const mn_fp_item *it)
-{
-	return it->kind == MN_FP_STRING;
-}
 
 static bool is_number(const mn_fp_item *it)
 {
