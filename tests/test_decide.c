@@ -93,6 +93,8 @@ static void test_all_met(void)
 	CHECK(strstr(md, "3. Alpha AB, Beta C. A confirmed study.") != NULL);
 	CHECK(strstr(md, "- R1. `Patient/p`, 1970-02-03: Jo Doe, born 1970-02-03") != NULL);
 	CHECK(strstr(md, "## What is missing") == NULL);
+	/* the finding's population matches the patient's diagnosis and the service kind */
+	CHECK(strstr(md, "## Expected outcomes\n\nIn 40 test patients, success was 50% vs 20%. Population: 40 test patients. [3] [R3]") != NULL);
 	/* the two dropped statements are reported */
 	CHECK_INT(doc->nwarnings, 1);
 	if (doc->nwarnings)
@@ -134,6 +136,13 @@ static void test_not_met_and_errors(void)
 	/* wrong code: the diagnosis is documented (a Condition exists) but not the right one */
 	d = decide(BUNDLE(PATIENT "," DX("X9") "," SCORE("s1", "25", "2026-01-01")), "2026-02-01");
 	if (d) {
+		mn_doc *doc2;
+		mn_buf b2 = MN_BUF_INIT;
+		CHECK_INT(mn_letter_build(d, &doc2, NULL), MN_OK);
+		mn_doc_write_markdown(doc2, &b2);
+		CHECK(strstr(mn_buf_cstr(&b2), "Expected outcomes") == NULL);  /* population does not match */
+		mn_doc_free(doc2);
+		mn_buf_free(&b2);
 		CHECK_INT(d->results[0].status, MN_CRIT_NOT_MET);
 		CHECK_INT(d->results[1].status, MN_CRIT_MET);
 		CHECK_INT(d->results[2].status, MN_CRIT_MET);

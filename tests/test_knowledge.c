@@ -57,7 +57,7 @@ static void test_valid_policy(void)
 	CHECK(p->criteria[0].met && p->criteria[0].evidence && p->criteria[0].documented);
 	CHECK(p->criteria[2].documented != NULL);
 	CHECK(p->criteria[1].cites[0].source && p->criteria[1].cites[1].finding);
-	CHECK_INT(p->nsections, 6);
+	CHECK_INT(p->nsections, 7);
 	/* template: literal, slot, literal */
 	const mn_template *t = &p->sections[2].statements[0].text;
 	CHECK_INT(t->nparts, 3);
@@ -123,7 +123,7 @@ static void broken(const char *from, const char *to, const char *want, int want_
 
 static void test_broken_policies(void)
 {
-	broken("coverage: covered", "coverage: covered\ncoverd: yes", "unknown key 'coverd'", 11);
+	broken("coverage: covered", "coverage: covered\ncoverd: yes", "unknown key 'coverd'", 12);
 	broken("    satisfiedBy: \"A pain-one diagnosis.\"", "    satisfiedBy: \"x\"\n    sattisfied: 1",
 	       "unknown key 'sattisfied'", 0);
 	broken("met: \"%dx.exists()\"", "met: \"%dx.exists(\"", "FHIRPath syntax error", 0);

@@ -26,6 +26,10 @@ const char *mn_verification_name(mn_verification v);
 
 /* ---- evidence library ------------------------------------------------ */
 
+typedef struct mn_code {
+	const char *system, *code, *display;
+} mn_code;
+
 typedef struct mn_reference {
 	const char *id;
 	const char *citation;      /* formatted: "Deer TR, Levy RM, ... Title. Journal. 2017;158(4):669-681." */
@@ -41,6 +45,13 @@ typedef struct mn_finding {
 	const char *population, *intervention, *comparator, *outcome, *follow_up, *result;
 	const char *statement;
 	const char *checked;
+	/* Which patients and services the finding speaks to (appliesTo): a
+	 * finding with conditions applies to a patient with one of those
+	 * diagnoses; with services, to a policy whose service kind is listed. */
+	size_t nconditions;
+	struct mn_code *conditions;
+	size_t nservices;
+	const char **services;
 } mn_finding;
 
 typedef struct mn_library {
@@ -59,9 +70,6 @@ const mn_finding *mn_library_finding(const mn_library *lib, const char *id);
 
 /* ---- policies -------------------------------------------------------- */
 
-typedef struct mn_code {
-	const char *system, *code, *display;
-} mn_code;
 
 typedef struct mn_source {
 	const char *id, *title, *url, *checked, *note;
@@ -122,7 +130,7 @@ typedef struct mn_statement {
 
 typedef struct mn_section {
 	const char *id, *title;
-	const char *builtin;     /* "determination", "criteria", "missing", "references", "record" or NULL */
+	const char *builtin;     /* "determination", "criteria", "outcomes", "missing", "references", "record" or NULL */
 	bool always;             /* argument sections are written only when criteria are met, unless always */
 	size_t nstatements;
 	mn_statement *statements;
@@ -157,6 +165,7 @@ typedef struct mn_policy {
 	const char *path;
 	const char *id, *title, *version;
 	const char *service_display;
+	const char *service_kind;   /* e.g. "drg-stimulation": matches findings' appliesTo.services */
 	size_t nservice_codes;
 	mn_code *service_codes;
 	mn_fp_expr *request;     /* may be NULL */
@@ -181,6 +190,7 @@ typedef struct mn_policy {
 	mn_template letter_title;
 	size_t nsections;
 	mn_section *sections;
+	const mn_library *library;  /* the evidence library the policy was loaded with */
 	mn_arena *arena;
 	/* private: every compiled expression, for mn_policy_free */
 	size_t nexprs_, capexprs_;

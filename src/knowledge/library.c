@@ -167,6 +167,40 @@ static mn_status load_references(mn_library *lib, const char *path, mn_error *er
 	return rc;
 }
 
+/* appliesTo: {conditions: [{system, code, display}], services: [kind, ...]} */
+static mn_status load_applies_to(ydoc *y, const yaml_node_t *map, mn_finding *f, mn_arena *a)
+{
+	static const char *const keys[] = {"conditions", "services", NULL};
+	static const char *const ckeys[] = {"system", "code", "display", NULL};
+	if (!map)
+		return MN_OK;
+	mn_status rc = y_check_keys(y, map, f->id, keys);
+	if (rc != MN_OK)
+		return rc;
+	yaml_node_t *conds = y_get(y, map, "conditions"), *svcs = y_get(y, map, "services");
+	if ((conds && conds->type != YAML_SEQUENCE_NODE) || (svcs && svcs->type != YAML_SEQUENCE_NODE))
+		return y_fail(y, map, f->id, "appliesTo.conditions and appliesTo.services must be lists");
+	f->nconditions = y_seq_len(conds);
+	f->conditions = mn_arena_calloc(a, f->nconditions ? f->nconditions : 1, sizeof *f->conditions);
+	for (size_t i = 0; i < f->nconditions; i++) {
+		yaml_node_t *c = y_seq_item(y, conds, i);
+		bool bad = false;
+		if ((rc = y_check_keys(y, c, f->id, ckeys)) != MN_OK)
+			return rc;
+		f->conditions[i].system = y_req_str(y, c, "system");
+		f->conditions[i].code = y_req_str(y, c, "code");
+		f->conditions[i].display = y_opt_str(y, c, "display", &bad);
+		if (!f->conditions[i].system || !f->conditions[i].code || bad)
+			return MN_EPOLICY;
+	}
+	f->nservices = y_seq_len(svcs);
+	f->services = mn_arena_calloc(a, f->nservices ? f->nservices : 1, sizeof *f->services);
+	for (size_t i = 0; i < f->nservices; i++)
+		if (!(f->services[i] = y_str(y, y_seq_item(y, svcs, i), f->id)))
+			return MN_EPOLICY;
+	return MN_OK;
+}
+
 static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
 {
 	ydoc y;
@@ -177,7 +211,7 @@ static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
 	}
 	static const char *const keys[] = {"id", "reference", "verification", "population", "intervention",
 	                                   "comparator", "outcome", "followUp", "result", "statement",
-	                                   "checked", "note", NULL};
+	                                   "checked", "note", "appliesTo", NULL};
 	yaml_node_t *root = y_root(&y);
 	if (root->type != YAML_SEQUENCE_NODE) {
 		rc = y_fail(&y, root, "", "findings must be a list");
@@ -215,6 +249,8 @@ static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
 			rc = y_fail(&y, y_get(&y, n, "verification"), f->id, "verification must be confirmed, secondary or not-confirmed");
 			goto out;
 		}
+		if ((rc = load_applies_to(&y, y_get(&y, n, "appliesTo"), f, lib->arena)) != MN_OK)
+			goto out;
 		f->verification = (mn_verification)v;
 		f->reference = mn_library_reference(lib, ref);
 		if (!f->reference) {

@@ -475,7 +475,7 @@ static mn_status load_statement(loader *L, const yaml_node_t *n, mn_statement *s
 	return parse_template(L, text, &st->text);
 }
 
-static const char *const builtins[] = {"determination", "criteria", "missing", "references", "record", NULL};
+static const char *const builtins[] = {"determination", "criteria", "outcomes", "missing", "references", "record", NULL};
 
 static mn_status load_letter(loader *L, const yaml_node_t *map)
 {
@@ -729,7 +729,7 @@ static mn_status load_policy(loader *L)
 	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "service", "coverage",
 	                                   "modeledOn", "sources", "valueSets", "definitions", "criteria",
 	                                   "letter", "aliases", "tests", "appeal", "note", NULL};
-	static const char *const svc_keys[] = {"display", "codes", "request", NULL};
+	static const char *const svc_keys[] = {"display", "kind", "codes", "request", NULL};
 	static const char *const mod_keys[] = {"source", "note", NULL};
 	mn_policy *p = L->p;
 	yaml_node_t *root = y_root(&L->y);
@@ -756,8 +756,10 @@ static mn_status load_policy(loader *L)
 	yaml_node_t *svc = y_get(&L->y, root, "service");
 	if ((rc = y_check_keys(&L->y, svc, "service", svc_keys)) != MN_OK)
 		return rc;
+	bool badkind = false;
 	p->service_display = y_req_str(&L->y, svc, "display");
-	if (!p->service_display)
+	p->service_kind = y_opt_str(&L->y, svc, "kind", &badkind);
+	if (!p->service_display || badkind)
 		return MN_EPOLICY;
 	set_key(L, "service.codes");
 	if ((rc = load_codes(L, y_get(&L->y, svc, "codes"), &p->nservice_codes, &p->service_codes, true)) != MN_OK)
@@ -813,6 +815,7 @@ mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
 	L.p->path = mn_arena_strdup(L.p->arena, path);
+	L.p->library = lib;
 	mn_status rc = y_load(&L.y, path, L.p->arena, err);
 	if (rc == MN_OK)
 		rc = load_policy(&L);

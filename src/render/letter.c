@@ -536,6 +536,73 @@ static void section_missing(builder *B, const mn_section *s)
 	}
 }
 
+/* A Condition of the case coded with (system, code) that is not refuted or
+ * entered in error. */
+static bool condition_has(const mn_json *cond, const mn_code *want)
+{
+	const mn_json *vs = mn_json_get(mn_json_get(cond, "verificationStatus"), "coding");
+	for (uint32_t i = 0; vs && vs->type == MN_JSON_ARRAY && i < vs->n; i++) {
+		const char *c = mn_json_get_string(&vs->u.items[i], "code");
+		if (c && (strcmp(c, "refuted") == 0 || strcmp(c, "entered-in-error") == 0))
+			return false;
+	}
+	const mn_json *codings = mn_json_get(mn_json_get(cond, "code"), "coding");
+	for (uint32_t i = 0; codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++) {
+		const char *sys = mn_json_get_string(&codings->u.items[i], "system");
+		const char *code = mn_json_get_string(&codings->u.items[i], "code");
+		if (sys && code && strcmp(sys, want->system) == 0 && strcmp(code, want->code) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Builtin outcomes: every citable finding of the library whose appliesTo
+ * names this policy's service kind and, when it lists conditions, one of the
+ * patient's diagnoses; each with its population and follow-up. */
+static void section_outcomes(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	const mn_policy *p = d->policy;
+	const mn_library *lib = p->library;
+	if ((!s->always && d->outcome != MN_MEETS_CRITERIA) || !lib || !p->service_kind)
+		return;
+	size_t heading = B->doc->nblocks;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Expected outcomes");
+	for (size_t i = 0; i < lib->nfindings; i++) {
+		const mn_finding *f = &lib->findings[i];
+		bool service = false;
+		for (size_t k = 0; k < f->nservices; k++)
+			service |= strcmp(f->services[k], p->service_kind) == 0;
+		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED)
+			continue;
+		intset refs = {0}, recs = {0};
+		for (size_t r = 0; r < mn_case_count(d->kase); r++) {
+			const mn_resource *res = mn_case_get(d->kase, r);
+			if (strcmp(res->type_name, "Condition") != 0)
+				continue;
+			for (size_t k = 0; k < f->nconditions; k++)
+				if (condition_has(res->json, &f->conditions[k]))
+					intset_add(B, &recs, record_number(B, res));
+		}
+		if (f->nconditions && !recs.n)
+			continue;  /* the finding's population does not include this patient's diagnosis */
+		mn_cite c = {f->id, NULL, f, NULL};
+		intset_add(B, &refs, ref_number(B, &c));
+		mn_buf t = MN_BUF_INIT;
+		mn_buf_puts(&t, f->statement);
+		if (f->population)
+			mn_buf_printf(&t, " Population: %s.", f->population);
+		if (f->follow_up)
+			mn_buf_printf(&t, " Follow-up: %s.", f->follow_up);
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, NULL, t.failed ? NULL : mn_arena_strndup(A, t.data, t.len));
+		B->oom |= t.failed;
+		mn_buf_free(&t);
+		set_cites(b, &refs, &recs);
+	}
+	if (B->doc->nblocks == heading + 1)
+		B->doc->nblocks = heading;
+}
+
 static int eval_when(builder *B, const mn_fp_expr *x)
 {
 	mn_error e;
@@ -658,6 +725,8 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 			section_criteria(B, s);
 		else if (strcmp(s->builtin, "missing") == 0)
 			section_missing(B, s);
+		else if (strcmp(s->builtin, "outcomes") == 0)
+			section_outcomes(B, s);
 		else if (strcmp(s->builtin, "references") == 0)
 			add_block(B, MN_BLOCK_REFERENCES, NULL, s->title ? s->title : "References");
 		else if (strcmp(s->builtin, "record") == 0)
