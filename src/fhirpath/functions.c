@@ -1405,6 +1405,139 @@ FN(round)
 	return push(x, out, fp_make_dec(fp_round_scale(nv(it), (int)p), (int)p));
 }
 
+/* ---- aggregates (FHIRPath 3.0: sum, min, max, avg) ------------------------ */
+
+/* Sum of numbers or quantities; *n_out the number of items added. */
+static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *acc)
+{
+	bool is_int = true, is_q = false;
+	int64_t isum = 0;
+	double dsum = 0;
+	int scale = 0;
+	mn_fp_item q0;
+	fp_unit u0;
+	double base0 = 0;
+	for (uint32_t k = 0; k < in->n; k++) {
+		const mn_fp_item *it = &in->v[k];
+		mn_fp_item q;
+		if (it->flags & FPI_NOVALUE)
+			continue;
+		if (it->kind == MN_FP_INTEGER && !is_q) {
+			if (is_int && __builtin_add_overflow(isum, it->v.i, &isum))
+				return fp_fail(x, MN_EEVAL, c, "integer overflow in %s()", c->name);
+			dsum += (double)it->v.i;
+		} else if (it->kind == MN_FP_DECIMAL && !is_q) {
+			is_int = false;
+			dsum += it->v.d;
+			if (it->scale > scale)
+				scale = it->scale;
+		} else if ((it->kind == MN_FP_QUANTITY || it->kind == MN_FP_NODE) && fp_as_quantity(it, &q) &&
+		           (is_q || k == 0)) {
+			fp_unit u;
+			double base;
+			if (!is_q) {
+				is_q = true;
+				q0 = q;
+				if (!fp_quantity_normalize(&q0, &u0, &base0))
+					return fp_fail(x, MN_EEVAL, c, "%s(): unknown unit '%s'", c->name, q0.unit);
+				dsum = q0.v.d;
+				scale = q0.scale;
+				continue;
+			}
+			if (!fp_quantity_normalize(&q, &u, &base) || !fp_ucum_same_dim(&u, &u0))
+				return fp_fail(x, MN_EEVAL, c, "%s(): quantities in units that do not add up", c->name);
+			dsum += base / u0.factor;
+			/* 500 'mg' in 'g' needs 3 more digits */
+			int need = q.scale;
+			for (double r = u0.factor / u.factor; r > 1.000001 && need < 15; r /= 10)
+				need++;
+			if (need > scale)
+				scale = need;
+		} else {
+			return fp_fail(x, MN_EEVAL, c, "%s() needs numbers or quantities, not %s", c->name,
+			               mn_fp_item_type(it));
+		}
+	}
+	if (!isfinite(dsum))
+		return fp_fail(x, MN_EEVAL, c, "overflow in %s()", c->name);
+	if (is_q) {
+		/* the shortest scale that keeps the exact sum (1 'g' + 500 'mg' = 1.5 'g') */
+		int sc = scale;
+		while (sc > q0.scale && fp_round_scale(dsum, sc - 1) == fp_round_scale(dsum, scale))
+			sc--;
+		*acc = fp_make_quantity(fp_round_scale(dsum, scale), sc, q0.unit,
+		                        (q0.flags & FPI_CALENDAR) != 0);
+	}
+	else if (is_int)
+		*acc = fp_make_int(isum);
+	else
+		*acc = fp_make_dec(fp_round_scale(dsum, scale), scale);
+	return 0;
+}
+
+FN(sum)
+{
+	(void)s;
+	mn_fp_item r;
+	if (add_all(x, c, in, &r))
+		return -1;
+	return fp_push(x, out, &r);
+}
+
+FN(avg)
+{
+	(void)s;
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < in->n; k++)
+		n += !(in->v[k].flags & FPI_NOVALUE);
+	if (n == 0)
+		return 0;
+	mn_fp_item r;
+	if (add_all(x, c, in, &r))
+		return -1;
+	double v = r.kind == MN_FP_INTEGER ? (double)r.v.i : r.v.d;
+	mn_fp_item a = dec_result(v / n);
+	if (r.kind == MN_FP_QUANTITY) {
+		r.v.d = a.v.d;
+		r.scale = a.scale;
+		return fp_push(x, out, &r);
+	}
+	return fp_push(x, out, &a);
+}
+
+/* min() and max() return the input item itself (provenance kept). */
+static int extreme(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *out, int sign)
+{
+	const mn_fp_item *best = NULL;
+	for (uint32_t k = 0; k < in->n; k++) {
+		const mn_fp_item *it = &in->v[k];
+		if (it->flags & FPI_NOVALUE)
+			continue;
+		if (!best) {
+			best = it;
+			continue;
+		}
+		int cmp, r = fp_compare(it, best, &cmp);
+		if (r < 0)
+			return fp_fail(x, MN_EEVAL, c, "%s(): cannot compare %s with %s", c->name,
+			               mn_fp_item_type(it), mn_fp_item_type(best));
+		if (r > 0)
+			return 0;  /* precision too different to order: unknown */
+		if (cmp * sign > 0)
+			best = it;
+	}
+	if (best && best->kind == MN_FP_NODE) {
+		mn_fp_item q;
+		if (!fp_as_quantity(best, &q))
+			return fp_fail(x, MN_EEVAL, c, "%s() needs comparable values, not %s", c->name,
+			               mn_fp_item_type(best));
+	}
+	return best ? fp_push(x, out, best) : 0;
+}
+
+FN(min) { (void)s; return extreme(x, c, in, out, -1); }
+FN(max) { (void)s; return extreme(x, c, in, out, 1); }
+
 /* ---- tree ------------------------------------------------------------------ */
 
 FN(children)
@@ -2028,7 +2161,7 @@ FN(conformsTo)
 #define F(name, lo, hi, fl) {#name, lo, hi, fl, fn_##name}
 static const fp_func FUNCS[] = {
 	F(abs, 0, 0, 0), F(aggregate, 1, 2, 0), F(all, 1, 1, 0), F(allFalse, 0, 0, 0),
-	F(allTrue, 0, 0, 0), F(anyFalse, 0, 0, 0), F(anyTrue, 0, 0, 0), F(as, 1, 1, FPF_TYPEARG),
+	F(allTrue, 0, 0, 0), F(anyFalse, 0, 0, 0), F(anyTrue, 0, 0, 0), F(as, 1, 1, FPF_TYPEARG), F(avg, 0, 0, 0),
 	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
@@ -2041,11 +2174,12 @@ static const fp_func FUNCS[] = {
 	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
 	F(join, 0, 1, 0), F(last, 0, 0, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
 	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 1, 0), F(matchesFull, 1, 1, 0),
-	F(memberOf, 1, 1, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
+	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(min, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
 	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(replace, 2, 2, 0),
 	F(replaceMatches, 2, 2, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(select, 1, 1, 0),
 	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
-	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(supersetOf, 1, 1, 0),
+	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(sum, 0, 0, 0),
+	F(supersetOf, 1, 1, 0),
 	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOfDay, 0, 0, 0), F(toBoolean, 0, 0, 0),
 	F(toChars, 0, 0, 0), F(toDate, 0, 0, 0), F(toDateTime, 0, 0, 0), F(toDecimal, 0, 0, 0),
 	F(toInteger, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),

@@ -834,11 +834,13 @@ static size_t format_dt(const mn_datetime *d, char *o, size_t sz)
 			o[n] = 0;
 			return n;
 		}
-		o[n++] = 'T';
+		/* a dateTime known only to the day (or coarser) is written like the
+		 * FHIR value, without the literal's trailing 'T' */
 		if (p < MN_DT_HOUR) {
 			o[n] = 0;
 			return n;
 		}
+		o[n++] = 'T';
 	}
 	if (p >= MN_DT_HOUR)
 		n += put_num(o + n, d->hour, 2);
