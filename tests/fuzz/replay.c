@@ -9,16 +9,21 @@
  * every file named directly is read and passed once to
  * LLVMFuzzerTestOneInput, in an exact-size heap block. A crash or sanitizer
  * report names the input being run (through the sanitizer death callback
- * when there is one, else MN_FUZZ_VERBOSE=1 prints each name first). Exit
- * status: 0 when every input ran, 1 when an input could not be read or no
- * input was found, 2 on usage errors.
+ * when there is one, else MN_FUZZ_VERBOSE=1 prints each name first). An
+ * input that runs longer than MN_FUZZ_TIMEOUT seconds (default 25, 0 = no
+ * limit) is a failure, as libFuzzer's -timeout makes it one: the driver
+ * names it and exits with status 3. Exit status otherwise: 0 when every
+ * input ran, 1 when an input could not be read or no input was found, 2 on
+ * usage errors.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -31,6 +36,21 @@ static void on_death(void)
 {
 	if (current)
 		fprintf(stderr, "replay: the failing input is %s\n", current);
+}
+
+static unsigned timeout_seconds;
+
+static void on_alarm(int sig)
+{
+	static const char head[] = "replay: timeout: ";
+	static const char tail[] = " ran longer than MN_FUZZ_TIMEOUT seconds\n";
+	(void)sig;
+	/* async-signal-safe output only */
+	if (write(2, head, sizeof head - 1) < 0 ||
+	    (current && write(2, current, strlen(current)) < 0) ||
+	    write(2, tail, sizeof tail - 1) < 0)
+		_exit(3);
+	_exit(3);
 }
 
 static int run_file(const char *path, int verbose, double *slowest, char **slowest_name)
@@ -77,7 +97,9 @@ static int run_file(const char *path, int verbose, double *slowest, char **slowe
 	current = path;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	alarm(timeout_seconds);
 	LLVMFuzzerTestOneInput(data, len);
+	alarm(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	current = NULL;
 	free(data);
@@ -153,6 +175,14 @@ int main(int argc, char **argv)
 		__sanitizer_set_death_callback(on_death);
 	const char *v = getenv("MN_FUZZ_VERBOSE");
 	int verbose = v && *v && strcmp(v, "0") != 0;
+	const char *t = getenv("MN_FUZZ_TIMEOUT");
+	timeout_seconds = t && *t ? (unsigned)strtoul(t, NULL, 10) : 25;
+	if (timeout_seconds) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_alarm;
+		sigaction(SIGALRM, &sa, NULL);
+	}
 	size_t count = 0;
 	double slowest = 0;
 	char *slowest_name = NULL;
