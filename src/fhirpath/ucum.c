@@ -12,7 +12,8 @@
  * [ft_i] = 12 [in_i], [lb_av] = 7000 [gr] = 453.59237 g, [oz_av] = [lb_av]/16,
  * mm[Hg] = 133.3220 Pa (13.5951 kPa/m water column per the table), cal =
  * 4.184 J, % = 10*-2, ...). Temperatures with offsets (Cel, [degF]) are only
- * comparable with the same unit.
+ * comparable with the same unit. Two spellings that are not UCUM but common
+ * in records are accepted: Eq (as eq, "mEq/L") and IU (as [IU]).
  */
 #include "fhirpath/fhirpath_int.h"
 
@@ -59,6 +60,7 @@ static const atom ATOMS[] = {
 	{"cal", 4184, {2, 1, -2, 0, 0, 0, 0, 0}, true},
 	{"[Cal]", 4184000, {2, 1, -2, 0, 0, 0, 0, 0}, false},
 	{"eq", 1, {0, 0, 0, 0, 0, 1, 0, 0}, true},
+	{"Eq", 1, {0, 0, 0, 0, 0, 1, 0, 0}, true},   /* common non-UCUM spelling (mEq/L) */
 	{"osm", 1, {0, 0, 0, 0, 0, 1, 0, 0}, true},
 	{"U", 1e-6 / 60, {0, 0, -1, 0, 0, 1, 0, 0}, true},
 	{"kat", 1, {0, 0, -1, 0, 0, 1, 0, 0}, true},
@@ -87,6 +89,7 @@ static const atom ATOMS[] = {
 	{"atm", 101325000, {-1, 1, -2, 0, 0, 0, 0, 0}, false},
 	{"[iU]", 1, {0, 0, 0, 0, 0, 0, 0, 1}, true},
 	{"[IU]", 1, {0, 0, 0, 0, 0, 0, 0, 1}, true},
+	{"IU", 1, {0, 0, 0, 0, 0, 0, 0, 1}, true},   /* common non-UCUM spelling of [IU] */
 	{"Cel", 1, {0, 0, 0, 0, 0, 0, 0, 2}, false},
 	{"[degF]", 1, {0, 0, 0, 0, 0, 0, 0, 3}, false},
 	{"[pH]", 1, {0, 0, 0, 0, 0, 0, 0, 4}, false},
