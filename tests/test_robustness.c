@@ -491,6 +491,27 @@ static void test_compile_limits(void)
 	EXPECT_SURVIVES("8000 chained calls", &sp);
 	free(s);
 
+	/* the deepest expressions the parser accepts must evaluate without
+	 * running out of stack: nested lambdas and nesting around a long chain */
+	s = nest("where(", MN_FP_MAX_DEPTH - 8, "true", ")");
+	char *w = malloc(strlen(s) + 32);
+	sprintf(w, "(1 | 2).%s.count()", s);
+	sp = expr_spec(w);
+	EXPECT_INT_OR_LIMIT("deepest where()", &sp, 2);
+	free(w);
+	free(s);
+	char *chain = repeat_join("1", "+", MN_FP_MAX_DEPTH * 2);
+	s = nest("(", MN_FP_MAX_DEPTH - 8, chain, ")");
+	sp = expr_spec(s);
+	EXPECT_INT_OR_LIMIT("deep parentheses around a long chain", &sp, MN_FP_MAX_DEPTH * 2);
+	free(s);
+	s = nest("(1 + ", MN_FP_MAX_DEPTH - 8, chain, ")");
+	sp = expr_spec(s);
+	EXPECT_INT_OR_LIMIT("deep sums around a long chain", &sp,
+	                    MN_FP_MAX_DEPTH * 2 + MN_FP_MAX_DEPTH - 8);
+	free(s);
+	free(chain);
+
 	/* string literals: exactly at the length limit (fine), over it, 20 MB */
 	size_t lit = MN_FP_MAX_EXPR_LEN - 2 - strlen(".length()");
 	char *body = fill('x', lit);
