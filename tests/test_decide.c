@@ -301,7 +301,7 @@ static void test_scores_binding(void)
 	CHECK_INT(mn_case_load_file(path, &c, &err), MN_OK);
 	mn_datetime as_of;
 	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
-	mn_determine_options opts = {cfg};
+	mn_determine_options opts = {cfg, NULL};
 	if (cfg && p && c && mn_determine_ex(p, c, &as_of, &opts, &d, &err) == MN_OK) {
 		CHECK(d->scores != NULL);
 		CHECK_MSG(d->results[0].status == MN_CRIT_MET, "budapest: %s", d->results[0].error ? d->results[0].error : "");
@@ -322,6 +322,54 @@ static void test_scores_binding(void)
 	mn_score_config_free(cfg);
 }
 
+/* Knowledge tables: YAML read as JSON trees and bound as %NAME. */
+static void test_tables(void)
+{
+	char dir[4200];
+	mn_error err;
+	mn_tables *t = NULL;
+	snprintf(dir, sizeof dir, "%s/tests/data/knowledge", mn_test_source_dir());
+	CHECK_INT(mn_tables_load(dir, &t, &err), MN_OK);
+	if (!t)
+		return;
+	CHECK_INT(t->ntables, 1);
+	CHECK_STR(t->tables[0].name, "demo");
+	const mn_json *levels = mn_json_get(t->tables[0].root, "levels");
+	CHECK(levels && levels->type == MN_JSON_ARRAY && levels->n == 3);
+	if (levels && levels->n == 3) {
+		CHECK_INT(mn_json_get(&levels->u.items[0], "order")->type, MN_JSON_NUMBER);
+		CHECK_INT(mn_json_get(&levels->u.items[0], "lumbar")->type, MN_JSON_TRUE);
+		CHECK_INT(mn_json_get(&levels->u.items[0], "code")->type, MN_JSON_STRING);  /* quoted stays text */
+		CHECK_INT(mn_json_get(&levels->u.items[2], "note")->type, MN_JSON_NULL);
+	}
+	/* bound as %demo for policy expressions */
+	mn_fp_expr *x = mn_fp_compile("%demo.levels.where(lumbar and order > 4).name", -1, &err);
+	mn_determine_options opts = {NULL, t};
+	mn_determination *d = decide(BUNDLE(PATIENT), "2026-02-01");
+	if (d) {
+		/* decide() binds no tables: bind them as the CLI does, through the options */
+		mn_determination *d2 = NULL;
+		CHECK_INT(mn_determine_ex(pol, d->kase, &d->as_of, &opts, &d2, &err), MN_OK);
+		mn_fp_result *r;
+		if (x && d2 && mn_fp_eval_case(x, d2->env, d2->kase, d2->arena, &r, &err) == MN_OK) {
+			CHECK_INT(mn_fp_result_count(r), 1);
+			if (mn_fp_result_count(r) == 1)
+				CHECK_STR(mn_fp_item_string(mn_fp_result_item(r, 0), NULL), "L5");
+		} else {
+			CHECK_MSG(0, "eval over %%demo: %s", err.message);
+		}
+		mn_determination_free(d2);
+	}
+	done(d);
+	mn_fp_expr_free(x);
+	mn_tables_free(t);
+
+	/* a folder without tables/ is an empty set */
+	CHECK_INT(mn_tables_load("/nonexistent", &t, &err), MN_OK);
+	CHECK(t && t->ntables == 0);
+	mn_tables_free(t);
+}
+
 int main(void)
 {
 	char dir[4200];
@@ -338,6 +386,7 @@ int main(void)
 		test_policy_check();
 		test_appeal();
 		test_scores_binding();
+		test_tables();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

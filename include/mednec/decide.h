@@ -67,6 +67,8 @@ typedef struct mn_determine_options {
 	/* When set, the clinical scores (mednec/clinical.h) are computed over the
 	 * case and bound as %scores for the policy's expressions. */
 	const mn_score_config *scores;
+	/* When set, each knowledge table is bound as %NAME. */
+	const mn_tables *tables;
 } mn_determine_options;
 
 /* Evaluate. as_of must be a full date. Fails only for usage errors or out of

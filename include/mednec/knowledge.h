@@ -210,6 +210,29 @@ void mn_policy_free(mn_policy *p);
  * arena memory. */
 mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char ***ids,
                          mn_error *err);
+/* ---- knowledge tables ---------------------------------------------------- */
+
+/* Reference tables that policies read as FHIRPath variables: every
+ * DIR/tables/NAME.yaml is one table, bound as %NAME (NAME: lowercase
+ * letters and digits). The YAML becomes a JSON-like tree: mappings are
+ * objects, sequences arrays, plain scalars that read as JSON numbers,
+ * true, false or null are those, everything else a string. */
+typedef struct mn_table {
+	const char *name;
+	const char *path;
+	const mn_json *root;
+} mn_table;
+
+typedef struct mn_tables {
+	size_t ntables;
+	mn_table *tables;
+	mn_arena *arena;
+} mn_tables;
+
+/* A folder without tables/ gives an empty set. */
+mn_status mn_tables_load(const char *dir, mn_tables **out, mn_error *err);
+void mn_tables_free(mn_tables *t);
+
 /* Load a case file relative to the knowledge folder home: a FHIR R4 JSON
  * file, or a variant: {"base": "examples/x.json", "remove": ["Type/id"...],
  * "replace": [resource...], "add": [resource...]} applied to its base (a

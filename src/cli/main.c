@@ -195,6 +195,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 	mn_library *lib = NULL;
 	mn_case *kase = NULL;
 	mn_score_config *scores = NULL;
+	mn_tables *tables = NULL;
 	mn_arena *arena = mn_arena_new();
 	const char **ids = NULL;
 	mn_buf out = MN_BUF_INIT, table = MN_BUF_INIT, details = MN_BUF_INIT;
@@ -206,7 +207,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 		goto done;
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_list(policies, arena, &ids, &err) != MN_OK ||
-	    load_scores(knowledge, &scores, &err) != MN_OK ||
+	    load_scores(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK ||
 	    mn_case_load_file(a->case_path, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
@@ -219,7 +220,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 			rc = report_error(&err);
 			break;
 		}
-		mn_determine_options opts = {scores};
+		mn_determine_options opts = {scores, tables};
 		if (mn_determine_ex(p, kase, as_of, &opts, &d, &err) != MN_OK) {
 			rc = report_error(&err);
 		} else if (!p->request || d->nrequests) {
@@ -259,6 +260,7 @@ done:
 	mn_buf_free(&details);
 	mn_case_free(kase);
 	mn_score_config_free(scores);
+	mn_tables_free(tables);
 	mn_library_free(lib);
 	mn_arena_free(arena);
 	free(evidence);
@@ -297,6 +299,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	mn_determination *det = NULL;
 	mn_denial *denial = NULL;
 	mn_score_config *scores = NULL;
+	mn_tables *tables = NULL;
 	mn_doc *doc = NULL;
 	mn_buf out = MN_BUF_INIT;
 	char *evidence = home_path("evidence"), *policies = home_path("policies"), *knowledge = home_path("knowledge");
@@ -320,11 +323,11 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (!knowledge || load_scores(knowledge, &scores, &err) != MN_OK) {
+	if (!knowledge || load_scores(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK) {
 		rc = knowledge ? report_error(&err) : EXIT_NOMEM;
 		goto done;
 	}
-	mn_determine_options opts = {scores};
+	mn_determine_options opts = {scores, tables};
 	if (mn_determine_ex(pol, kase, &as_of, &opts, &det, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
@@ -360,6 +363,7 @@ done:
 	mn_denial_free(denial);
 	mn_determination_free(det);
 	mn_score_config_free(scores);
+	mn_tables_free(tables);
 	mn_case_free(kase);
 	mn_policy_free(pol);
 	mn_library_free(lib);

@@ -340,23 +340,34 @@ static void evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_cr
 	}
 }
 
-/* Bind the scores' JSON tree as %scores: evaluating $this over the tree
- * gives a one-item result holding it. */
-static mn_status bind_scores(mn_determination *d, const mn_score_config *cfg, mn_error *err)
+/* Bind a JSON tree as %name: evaluating $this over the tree gives a
+ * one-item result holding it. */
+static mn_status bind_json(mn_determination *d, const char *name, const mn_json *tree, mn_error *err)
 {
-	mn_scores *sc;
-	mn_status rc = mn_scores_compute(cfg, d->kase, &d->as_of, d->arena, &sc, err);
-	if (rc != MN_OK)
-		return rc;
 	mn_fp_expr *self = mn_fp_compile("$this", -1, err);
 	if (!self)
 		return MN_EINTERNAL;
 	mn_fp_result *r;
-	rc = mn_fp_eval(self, d->env, sc->json, d->arena, &r, err);
+	mn_status rc = mn_fp_eval(self, d->env, tree, d->arena, &r, err);
 	if (rc == MN_OK)
-		rc = mn_fp_env_set_result(d->env, "scores", r);
+		rc = mn_fp_env_set_result(d->env, name, r);
 	mn_fp_expr_free(self);
-	d->scores = sc;
+	return rc;
+}
+
+/* The clinical scores as %scores, the knowledge tables as %NAME. */
+static mn_status bind_knowledge(mn_determination *d, const mn_determine_options *opts, mn_error *err)
+{
+	mn_status rc = MN_OK;
+	if (opts->scores) {
+		mn_scores *sc;
+		if ((rc = mn_scores_compute(opts->scores, d->kase, &d->as_of, d->arena, &sc, err)) != MN_OK)
+			return rc;
+		d->scores = sc;
+		rc = bind_json(d, "scores", sc->json, err);
+	}
+	for (size_t i = 0; rc == MN_OK && opts->tables && i < opts->tables->ntables; i++)
+		rc = bind_json(d, opts->tables->tables[i].name, opts->tables->tables[i].root, err);
 	return rc;
 }
 
@@ -394,7 +405,7 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	mn_fp_env_set_terminology(d->env, mn_policy_member_of, (void *)p);
 
 	mn_status rc = MN_OK;
-	if (opts && opts->scores && (rc = bind_scores(d, opts->scores, err)) != MN_OK) {
+	if (opts && (rc = bind_knowledge(d, opts, err)) != MN_OK) {
 		mn_determination_free(d);
 		return rc;
 	}
