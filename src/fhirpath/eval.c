@@ -51,14 +51,28 @@ static int nomem(fp_ctx *x)
 	return fp_fail(x, MN_ENOMEM, NULL, "out of memory");
 }
 
+int fp_check_memory(fp_ctx *x, const fp_node *at)
+{
+	if (mn_arena_used(x->a) - x->mem0 > FP_MEMORY_BUDGET)
+		return fp_fail(x, MN_ELIMIT, at, "evaluation needs more than %zu MB",
+		               FP_MEMORY_BUDGET >> 20);
+	return 0;
+}
+
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 {
 	if (c->n >= MN_FP_MAX_ITEMS)
 		return fp_fail(x, MN_ELIMIT, NULL, "more than %d items in a collection", MN_FP_MAX_ITEMS);
+	if (++x->work > FP_WORK_BUDGET)
+		return fp_fail(x, MN_ELIMIT, NULL, "evaluation takes more than %llu steps",
+		               (unsigned long long)FP_WORK_BUDGET);
 	if (c->n == c->cap) {
-		uint32_t cap = c->cap ? c->cap * 2 : 4;
+		/* most collections hold one item: start with one, then double */
+		uint32_t cap = c->cap ? c->cap * 2 : 1;
 		if (cap > MN_FP_MAX_ITEMS)
 			cap = MN_FP_MAX_ITEMS;
+		if (cap >= 1024 && fp_check_memory(x, NULL))
+			return -1;
 		mn_fp_item *v = mn_arena_alloc(x->a, cap * sizeof *v);
 		if (!v)
 			return nomem(x);
@@ -92,6 +106,7 @@ int fp_push_bool(fp_ctx *x, fp_coll *c, bool b)
 
 int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more)
 {
+	x->work += more->n / 8;
 	if (c->n == 0 && more->n) {
 		*c = *more;
 		c->cap = c->n;  /* shared storage: the next push copies */
@@ -717,6 +732,8 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 		if (ln + rn > MN_FP_MAX_STRING)
 			return fp_fail(x, MN_ELIMIT, n, "string longer than %u bytes", MN_FP_MAX_STRING);
 		x->work += (ln + rn) / 64;
+		if (ln + rn > 4096 && fp_check_memory(x, n))
+			return -1;
 		char *s = mn_arena_alloc(x->a, ln + rn + 1);
 		if (!s)
 			return nomem(x);
@@ -930,19 +947,17 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	for (size_t i = 0; env && i < env->nvars; i++)
 		if (strlen(env->vars[i].name) == n->name_len &&
 		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
-		{
-			/* copied: the result must not share the environment's storage */
-			for (uint32_t k = 0; k < env->vars[i].value.n; k++)
-				if (fp_push(x, out, &env->vars[i].value.v[k]))
-					return -1;
-			return 0;
-		}
+			return fp_append(x, out, &env->vars[i].value);  /* shared; run() copies results */
 	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
 }
 
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
-	if (++x->work > FP_WORK_BUDGET) {
+	if ((++x->work & 1023) == 0 && fp_check_memory(x, n)) {
+		x->depth--;
+		return -1;
+	}
+	if (x->work > FP_WORK_BUDGET) {
 		x->depth--;
 		return fp_fail(x, MN_ELIMIT, n, "evaluation takes more than %llu steps",
 		               (unsigned long long)FP_WORK_BUDGET);
@@ -1239,6 +1254,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	x.context = *context;
 	x.kase = kase ? kase : env ? env->kase : NULL;
 	x.case_context = case_ctx;
+	x.mem0 = mn_arena_used(arena);
 	fp_scope s;
 	memset(&s, 0, sizeof s);
 	s.self = x.context;

@@ -136,11 +136,16 @@ struct fp_ctx {
 	bool case_context;     /* context is a case's resources (type names filter) */
 	uint64_t work;         /* evaluation steps and comparisons so far */
 	bool nav_static;       /* items being made get FPI_STATIC */
+	size_t mem0;           /* arena bytes in use when the evaluation started */
 };
 
-/* An evaluation that does more than this many steps and item comparisons
- * stops with MN_ELIMIT (so that repeat($this + 1) cannot run forever). */
-#define FP_WORK_BUDGET 200000000ULL
+/* An evaluation that does more than this many steps (AST nodes evaluated,
+ * items added to collections, item comparisons) stops with MN_ELIMIT, so
+ * that repeat($this + 1) or nested select()s that multiply collections end
+ * in about a second. Real criteria over large records use well under 1%. */
+#define FP_WORK_BUDGET 50000000ULL
+/* Likewise for memory: arena bytes one evaluation may allocate. */
+#define FP_MEMORY_BUDGET ((size_t)256 << 20)
 
 struct fp_scope {
 	fp_coll self;          /* $this (one item inside iterations) */
@@ -191,6 +196,8 @@ const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
 /* eval.c */
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
+/* -1 with MN_ELIMIT when the evaluation is over its memory budget. */
+int fp_check_memory(fp_ctx *x, const fp_node *at);
 int fp_append(fp_ctx *x, fp_coll *c, const fp_coll *more);
 /* Push without copying into an empty collection (it must outlive c). */
 int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it);

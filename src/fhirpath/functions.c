@@ -137,6 +137,8 @@ static char *arena_buf(fp_ctx *x, size_t n)
 		fp_fail(x, MN_ELIMIT, NULL, "string longer than %u bytes", MN_FP_MAX_STRING);
 		return NULL;
 	}
+	if (fp_check_memory(x, NULL))
+		return NULL;
 	char *p = mn_arena_alloc(x->a, n + 1);
 	if (!p)
 		fp_fail(x, MN_ENOMEM, NULL, "out of memory");
@@ -366,6 +368,18 @@ FN(as)
 
 /* ---- subsetting ---------------------------------------------------------- */
 
+/* out = in[from, to) without copying (shared storage: cap == n, so a later
+ * push copies). */
+static int slice(fp_ctx *x, const fp_coll *in, uint32_t from, uint32_t to, fp_coll *out)
+{
+	if (to > in->n)
+		to = in->n;
+	if (from >= to)
+		return 0;
+	fp_coll part = {in->v + from, to - from, to - from};
+	return fp_append(x, out, &part);
+}
+
 FN(single)
 {
 	(void)s;
@@ -374,18 +388,9 @@ FN(single)
 	return fp_append(x, out, in);
 }
 
-FN(first) { (void)c; (void)s; return in->n ? fp_push(x, out, &in->v[0]) : 0; }
-FN(last) { (void)c; (void)s; return in->n ? fp_push(x, out, &in->v[in->n - 1]) : 0; }
-
-FN(tail)
-{
-	(void)c;
-	(void)s;
-	for (uint32_t k = 1; k < in->n; k++)
-		if (fp_push(x, out, &in->v[k]))
-			return -1;
-	return 0;
-}
+FN(first) { (void)c; (void)s; return slice(x, in, 0, 1, out); }
+FN(last) { (void)c; (void)s; return in->n ? slice(x, in, in->n - 1, in->n, out) : 0; }
+FN(tail) { (void)c; (void)s; return slice(x, in, 1, in->n, out); }
 
 FN(skip)
 {
@@ -393,10 +398,7 @@ FN(skip)
 	int r = int_arg(x, c, 0, s, &n);
 	if (r)
 		return r < 0 ? -1 : 0;
-	for (int64_t k = n < 0 ? 0 : n; k < in->n; k++)
-		if (fp_push(x, out, &in->v[k]))
-			return -1;
-	return 0;
+	return slice(x, in, n < 0 ? 0 : n > in->n ? in->n : (uint32_t)n, in->n, out);
 }
 
 FN(take)
@@ -405,10 +407,7 @@ FN(take)
 	int r = int_arg(x, c, 0, s, &n);
 	if (r)
 		return r < 0 ? -1 : 0;
-	for (int64_t k = 0; k < n && k < in->n; k++)
-		if (fp_push(x, out, &in->v[k]))
-			return -1;
-	return 0;
+	return slice(x, in, 0, n <= 0 ? 0 : n > in->n ? in->n : (uint32_t)n, out);
 }
 
 FN(intersect)
