@@ -138,6 +138,8 @@ static void test_semantic_errors(void)
 	CHECK_INT(compile_status("Observation.valueQuantity", &err), MN_ESEMANTIC);
 	CHECK(strstr(err.message, "use 'value'") != NULL);
 	CHECK_INT(compile_status("Observation.value.ofType(Quantity).unitt", &err), MN_ESEMANTIC);
+	CHECK_INT(compile_status("Patient.name.given.first", &err), MN_ESEMANTIC);
+	CHECK(strstr(err.message, "first()") != NULL);
 	CHECK_INT(compile_status("Observation.component.where(code.exists()).valueQuantity", &err),
 	          MN_ESEMANTIC);
 	CHECK_INT(compile_status("Observation.component.value.ofType(Quantity).value", &err), MN_OK);

@@ -636,6 +636,9 @@ static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, co
 				if (ce)
 					snprintf(msg, sizeof msg, "'%%.*s' is not an element of %s; use '%s'", lt->name,
 					         ce->name);
+				else if (fp_func_find(n->name, n->name_len))
+					snprintf(msg, sizeof msg, "'%%.*s' is not an element of %s (the function needs "
+					         "parentheses: %s())", lt->name, n->name);
 				else
 					snprintf(msg, sizeof msg, "'%%.*s' is not an element of %s", lt->name);
 				mn_error_set(p->err, MN_ESEMANTIC, msg, (int)n->name_len, n->name);
