@@ -13,8 +13,12 @@
  * element its type does not have is a semantic error (so that a misspelt
  * path in a policy is reported, not silently empty).
  *
- * Errors carry the column of the AST node that failed. Recursion depth and
- * collection sizes are capped (MN_ELIMIT).
+ * Errors carry the column of the AST node that failed. Recursion depth,
+ * collection sizes, the work of one evaluation (FP_WORK_BUDGET) and its
+ * memory (FP_MEMORY_BUDGET) are capped (MN_ELIMIT). Collections may share
+ * storage (a literal, a slice of another collection) as long as nothing
+ * writes into it: cap == n makes the next push copy. The final result is
+ * copied into the caller's arena so that it outlives the expression.
  */
 #include "fhirpath/fhirpath_int.h"
 
