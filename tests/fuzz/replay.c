@@ -12,7 +12,12 @@
  * when there is one, else MN_FUZZ_VERBOSE=1 prints each name first). An
  * input that runs longer than MN_FUZZ_TIMEOUT seconds (default 25, 0 = no
  * limit) is a failure, as libFuzzer's -timeout makes it one: the driver
- * names it and exits with status 3. Exit status otherwise: 0 when every
+ * names it and exits with status 3. Memory is bounded too, at
+ * MN_FUZZ_RSS_MB (default 2048, as libFuzzer's -rss_limit_mb): under
+ * AddressSanitizer through its hard_rss_limit_mb option (set by
+ * __asan_default_options below; ASAN_OPTIONS can override it), otherwise
+ * through RLIMIT_AS, so that a runaway input fails the test instead of
+ * exhausting the machine. Exit status otherwise: 0 when every
  * input ran, 1 when an input could not be read or no input was found, 2 on
  * usage errors.
  */
@@ -21,11 +26,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fuzz.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MN_REPLAY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MN_REPLAY_ASAN 1
+#endif
+#endif
+
+#define DEFAULT_RSS_MB 2048
+
+#ifdef MN_REPLAY_ASAN
+/* Read by AddressSanitizer at start-up, before main. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "hard_rss_limit_mb=2048";
+}
+#endif
 
 /* Provided by the sanitizer runtimes; NULL without them. */
 void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
@@ -175,6 +200,15 @@ int main(int argc, char **argv)
 		__sanitizer_set_death_callback(on_death);
 	const char *v = getenv("MN_FUZZ_VERBOSE");
 	int verbose = v && *v && strcmp(v, "0") != 0;
+#ifndef MN_REPLAY_ASAN
+	const char *m = getenv("MN_FUZZ_RSS_MB");
+	unsigned long mb = m && *m ? strtoul(m, NULL, 10) : DEFAULT_RSS_MB;
+	if (mb) {
+		/* address space, not resident size: leave room for code and stacks */
+		struct rlimit rl = {(rlim_t)(mb + 256) << 20, (rlim_t)(mb + 256) << 20};
+		setrlimit(RLIMIT_AS, &rl);
+	}
+#endif
 	const char *t = getenv("MN_FUZZ_TIMEOUT");
 	timeout_seconds = t && *t ? (unsigned)strtoul(t, NULL, 10) : 25;
 	if (timeout_seconds) {
