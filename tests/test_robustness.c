@@ -638,6 +638,19 @@ static void test_strings(void)
 	EXPECT_SURVIVES("split('') of 10 MB", &sp);
 	free(s);
 
+	/* patterns whose compiled form explodes (glibc regcomp copies the tree
+	 * for each stacked or counted repetition): an error or a result, within
+	 * the memory bound, whether the pattern is a literal (compiled with the
+	 * expression) or computed */
+	sp = expr_spec("'x'.matches('a++++++++++++++++++++++++++++++')");
+	EXPECT_SURVIVES("stacked quantifiers, literal", &sp);
+	sp = expr_spec("'x'.matches('a' & '++++++++++++++++++++++++++++++')");
+	EXPECT_SURVIVES("stacked quantifiers, computed", &sp);
+	sp = expr_spec("'x'.matches('((a{1000}){1000}){1000}')");
+	EXPECT_SURVIVES("nested counted repetition", &sp);
+	sp = expr_spec("'x'.replaceMatches('(a*)*{1000}', 'y')");
+	EXPECT_SURVIVES("counted repetition of a star", &sp);
+
 	/* a regular expression with backreferences over a long input */
 	sp = expr_spec("'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.matches('^(a*)*(b|\\\\1\\\\1)$')");
 	EXPECT_SURVIVES("backreference regex", &sp);
