@@ -719,8 +719,8 @@ static mn_status pain_scores(ctx *x, dated **out, size_t *nout)
 static mn_status do_relief(ctx *x)
 {
 	const mn_score_config *cfg = x->cfg;
-	dated *trials, *pain;
-	size_t ntrials, npain;
+	dated *trials = NULL, *pain = NULL;
+	size_t ntrials = 0, npain = 0;
 	mn_status rc = select_resources(x, cfg->relief.select, "relief.select", &trials, &ntrials);
 	if (rc == MN_OK)
 		rc = pain_scores(x, &pain, &npain);
@@ -960,7 +960,7 @@ static const char *dose_of(ctx *x, const mn_json *dosage, const mn_mme_product *
 		*amount = dose;  /* mcg/hr: the patch rate, independent of how often it is changed */
 		return NULL;
 	}
-	double per_day;
+	double per_day = 0;
 	const char *why = per_day_of(x, dosage, &per_day);
 	if (why)
 		return why;
@@ -1185,7 +1185,7 @@ static mn_status do_eq5d(ctx *x)
 		mn_error_clear(&e);
 		if (!why && mn_eq5d(&in, &res, &e) != MN_OK)
 			why = fmt(x, "%s", e.message);
-		double idx;
+		double idx = 0;
 		bool has_idx = one_number(ri, &idx);
 		const char *vs = one_string(rs, NULL);
 		jraw(x, i ? ",{" : "{");
