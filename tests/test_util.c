@@ -21,7 +21,15 @@ static void test_arena(void)
 	CHECK(mn_arena_used(a) >= 10 + (1 << 20));
 	for (int i = 0; i < 10000; i++)
 		CHECK(mn_arena_alloc(a, 100) != NULL);
+	mn_arena_reset(a);
+	CHECK_INT(mn_arena_used(a), 0);
+	char *again = mn_arena_alloc(a, 32);
+	CHECK(again != NULL);
+	memset(again, 'y', 32);
+	CHECK_STR(mn_arena_strdup(a, "after reset"), "after reset");
 	mn_arena_free(a);
+	mn_arena_free(NULL);
+	mn_arena_reset(NULL);
 }
 
 static void test_buf(void)

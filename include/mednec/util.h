@@ -76,6 +76,8 @@ typedef struct mn_arena mn_arena;
 
 mn_arena *mn_arena_new(void);
 void mn_arena_free(mn_arena *a);
+/* Free everything allocated so far and keep the arena for reuse. */
+void mn_arena_reset(mn_arena *a);
 /* Memory aligned for any object; NULL on out-of-memory or size overflow. */
 void *mn_arena_alloc(mn_arena *a, size_t n);
 void *mn_arena_calloc(mn_arena *a, size_t count, size_t size);

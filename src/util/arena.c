@@ -24,27 +24,66 @@ typedef struct block {
 
 struct mn_arena {
 	block *head;
+	block *first;   /* allocated with the arena itself; never freed alone */
 	size_t next_size;
 	size_t used;
 };
 
+/* The arena and a small first block come from one malloc small enough for
+ * the allocator's fast per-thread cache: a short evaluation costs one malloc
+ * and one free. */
+#define INLINE_BLOCK 768u
+
 mn_arena *mn_arena_new(void)
 {
-	mn_arena *a = calloc(1, sizeof *a);
-	if (a)
-		a->next_size = FIRST_BLOCK;
+	size_t head = (sizeof(mn_arena) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	mn_arena *a = malloc(head + sizeof(block) + INLINE_BLOCK);
+	if (!a)
+		return NULL;
+	a->next_size = FIRST_BLOCK;
+	a->used = 0;
+#if MN_ARENA_DEBUG
+	a->first = NULL;
+	a->head = NULL;
+#else
+	a->first = (block *)((unsigned char *)a + head);
+	a->first->next = NULL;
+	a->first->size = INLINE_BLOCK;
+	a->first->used = 0;
+	a->head = a->first;
+#endif
 	return a;
+}
+
+static void free_blocks(mn_arena *a)
+{
+	for (block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		if (b != a->first)
+			free(b);
+	}
 }
 
 void mn_arena_free(mn_arena *a)
 {
 	if (!a)
 		return;
-	for (block *b = a->head, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
+	free_blocks(a);
 	free(a);
+}
+
+void mn_arena_reset(mn_arena *a)
+{
+	if (!a)
+		return;
+	free_blocks(a);
+	a->head = a->first;
+	if (a->first) {
+		a->first->next = NULL;
+		a->first->used = 0;
+	}
+	a->next_size = FIRST_BLOCK;
+	a->used = 0;
 }
 
 size_t mn_arena_used(const mn_arena *a)

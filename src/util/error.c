@@ -35,10 +35,17 @@ const char *mn_status_name(mn_status code)
 	return "unknown";
 }
 
+/* Empties the fields that mean something (the buffers stay as they are:
+ * clearing 1.3 KB per call showed in evaluation profiles). */
 void mn_error_clear(mn_error *err)
 {
-	if (err)
-		memset(err, 0, sizeof *err);
+	if (!err)
+		return;
+	err->code = MN_OK;
+	err->source[0] = '\0';
+	err->line = err->column = 0;
+	err->path[0] = '\0';
+	err->message[0] = '\0';
 }
 
 mn_status mn_error_setv(mn_error *err, mn_status code, const char *fmt, va_list ap)
