@@ -572,16 +572,16 @@ static void test_example_case(mn_score_config *cfg)
 		CHECK(jis(j, "odi/2/reference", "Observation/odi-2026-11"));
 		CHECK(jis(j, "odi/2/from", "recorded-total"));
 
-		/* MME: the morphine statement has no structured dose: reported, not parsed from text */
+		/* MME: morphine ER 15 mg, one tablet twice daily (structured Dosage) = 30 mg/day x 1.0 */
 		const mn_score *m = find_score(s, "mme", 0);
-		CHECK(m && !m->computed);
+		CHECK(m && m->computed);
 		CHECK(has_source(m, "med-morphine-er", "statement"));
 		CHECK_INT(m ? m->nsources : 0, 1);  /* only the medication taken on the as-of date */
-		CHECK(has_detail(m, "dose not structured"));
-		CHECK(jis(j, "mme/complete", "false"));
-		CHECK(jpath(j, "mme/totalMmePerDay") == NULL);
+		CHECK(jis(j, "mme/complete", "true"));
+		CHECK(jis(j, "mme/totalMmePerDay", "30"));
 		CHECK(jis(j, "mme/drugs/0/drug", "morphine"));
-		CHECK(jis(j, "mme/drugs/0/status", "dose-not-structured"));
+		CHECK(jis(j, "mme/drugs/0/status", "computed"));
+		CHECK(jis(j, "mme/drugs/0/mgPerDay", "30"));
 
 		/* relief: the 2019 SCS trial has no pain scores around it */
 		const mn_score *r = find_score(s, "relief", 0);
@@ -807,8 +807,7 @@ static void test_cli(void)
 	CHECK(strstr(out, "Observation/budapest-sign-vasomotor  2026-11-05  sign:") != NULL);
 	CHECK(strstr(out, "68% (crippled)") != NULL);
 	CHECK(strstr(out, "Observation/odi-2026-09  2026-09-15  total:") != NULL);
-	CHECK(strstr(out, "not computed: no total") != NULL);
-	CHECK(strstr(out, "dose not structured") != NULL);
+	CHECK(strstr(out, "dose not structured") == NULL);
 	CHECK(strstr(out, "not computed: no EQ-5D response in the record") != NULL);
 	CHECK_INT(run_score(text_args, 5, again, sizeof again), 0);
 	CHECK(strcmp(out, again) == 0);  /* deterministic */
