@@ -14,6 +14,7 @@
 
 #include "test.h"
 #include "mednec/clinical.h"
+#include "mednec/knowledge.h"
 #include "cli/score.c"
 
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
@@ -608,6 +609,30 @@ static void test_example_case(mn_score_config *cfg)
 	mn_arena_free(a);
 }
 
+/* A dose given only as free text is reported, never parsed. */
+static void test_text_only_dose(mn_score_config *cfg)
+{
+	mn_case *kase = NULL;
+	mn_error err;
+	mn_arena *a = mn_arena_new();
+	mn_scores *s = NULL;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	CHECK_INT(mn_case_load_any(mn_test_source_dir(), "tests/data/clinical/morphine-text-only.json", &kase, &err), MN_OK);
+	if (kase && mn_scores_compute(cfg, kase, &as_of, a, &s, &err) == MN_OK) {
+		const mn_score *m = find_score(s, "mme", 0);
+		CHECK(m && !m->computed);
+		CHECK(has_detail(m, "dose not structured"));
+		CHECK(jis(s->json, "mme/complete", "false"));
+		CHECK(jpath(s->json, "mme/totalMmePerDay") == NULL);
+		CHECK(jis(s->json, "mme/drugs/0/status", "dose-not-structured"));
+	} else {
+		CHECK_MSG(0, "%s", err.message);
+	}
+	mn_case_free(kase);
+	mn_arena_free(a);
+}
+
 static void test_fixture(mn_score_config *cfg)
 {
 	mn_arena *a = mn_arena_new();
@@ -885,6 +910,7 @@ int main(void)
 		CHECK(mn_score_config_mme(cfg) != NULL);
 		test_example_case(cfg);
 		test_fixture(cfg);
+		test_text_only_dose(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}
