@@ -210,6 +210,12 @@ static void test_limits(void)
 	CHECK_STR(ev("(1).repeat($this + 1).count()", NULL), "ERR:limit-exceeded");
 	CHECK_STR(ev("'ab'.repeat($this & $this).count()", NULL), "ERR:limit-exceeded");
 	CHECK_STR(ev("'abcdefgh'.repeat($this + $this).count()", NULL), "ERR:limit-exceeded");
+	/* nested select()s that multiply collections (found by fuzzing): the
+	 * memory budget stops them in a fraction of a second */
+	CHECK_STR(ev("(1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10)"
+	             ".select((1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10)"
+	             ".select((1|2|3|4|5|6|7|8|9|10).select($this * 2))))))).count()", NULL),
+	          "ERR:limit-exceeded");
 }
 
 static void test_literals_and_operators(void)
