@@ -450,6 +450,13 @@ static void test_functions(void)
 	EV("'2024-01-05'.replaceMatches('(\\\\d+)-(\\\\d+)-(\\\\d+)', '$3/$2/$1')", "05/01/2024");
 	EV("'x'.matches('(')", "ERR:fhirpath-execution");
 	EV("'abc'.matches('a' + 'b')", "true");  /* computed pattern */
+	/* patterns that would make regcomp take gigabytes are refused */
+	EV("'x'.matches('a++++++++++++++++++++++++++++++')", "ERR:fhirpath-execution");
+	EV("'x'.matches('a' & '++++++++++++++++++++++++++++++')", "ERR:fhirpath-execution");
+	EV("'x'.matches('((a{1000}){1000}){1000}')", "ERR:fhirpath-execution");
+	EV("'aaa'.matches('^a{2,3}$')", "true");
+	EV("'a{b'.matches('a{b')", "true");
+	EV("'x]'.matches('[]x]+')", "true");
 	EV("('a1' | 'b2' | 'a3').where(matches('^a\\\\d')).count()", "2");  /* precompiled */
 	EV("('a1' | 'b2').select(replaceMatches('\\\\d', '#'))", "a#, b#");
 	EV("'abc'.toChars()", "a, b, c");

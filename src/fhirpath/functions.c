@@ -807,11 +807,118 @@ FN(replace)
 	return push_str(x, out, o, len);
 }
 
+/* The size of a pattern once its repetitions are expanded, roughly as
+ * glibc's regcomp builds it (a+ becomes aa*, {m,n} copies the operand n
+ * times, each stacked quantifier copies again). Patterns over the limit
+ * are refused before regcomp could take gigabytes:
+ *   alternation -> sequence ('|' sequence)*
+ *   sequence    -> (item quantifier*)*
+ *   item        -> '(' alternation ')' | '[' class ']' | '\\' char | char */
+#define REGEX_MAX_SIZE 20000.0
+
+typedef struct rx { const char *p; size_t n, i; int depth; } rx;
+
+static double rx_alternation(rx *r);
+
+static double rx_item(rx *r)
+{
+	char ch = r->p[r->i++];
+	if (ch == '\\') {
+		if (r->i < r->n)
+			r->i++;
+		return 1;
+	}
+	if (ch == '[') {
+		if (r->i < r->n && r->p[r->i] == '^')
+			r->i++;
+		if (r->i < r->n && r->p[r->i] == ']')
+			r->i++;
+		while (r->i < r->n && r->p[r->i] != ']')
+			r->i++;
+		if (r->i < r->n)
+			r->i++;
+		return 1;
+	}
+	if (ch == '(') {
+		if (++r->depth > 64)
+			return REGEX_MAX_SIZE * 2;
+		double v = rx_alternation(r);
+		r->depth--;
+		if (r->i < r->n && r->p[r->i] == ')')
+			r->i++;
+		return v;
+	}
+	return 1;
+}
+
+static double rx_sequence(rx *r)
+{
+	double total = 0;
+	while (r->i < r->n && r->p[r->i] != '|' && r->p[r->i] != ')') {
+		double v = rx_item(r);
+		for (;;) {
+			if (r->i >= r->n)
+				break;
+			char q = r->p[r->i];
+			if (q == '*' || q == '+' || q == '?') {
+				v = v * 2 + 1;
+				r->i++;
+			} else if (q == '{') {
+				size_t j = r->i + 1;
+				double m = 0, hi = 0;
+				while (j < r->n && isdigit((unsigned char)r->p[j]))
+					m = m * 10 + (r->p[j++] - '0');
+				hi = m;
+				if (j < r->n && r->p[j] == ',') {
+					j++;
+					hi = 0;
+					while (j < r->n && isdigit((unsigned char)r->p[j]))
+						hi = hi * 10 + (r->p[j++] - '0');
+					if (hi < m)
+						hi = m + 1;
+				}
+				if (j >= r->n || r->p[j] != '}')
+					break;  /* a literal '{' */
+				r->i = j + 1;
+				v = v * (hi + 1) + 1;
+			} else {
+				break;
+			}
+			if (v > REGEX_MAX_SIZE)
+				return v;
+		}
+		total += v;
+		if (total > REGEX_MAX_SIZE)
+			return total;
+	}
+	return total;
+}
+
+static double rx_alternation(rx *r)
+{
+	double total = rx_sequence(r);
+	while (r->i < r->n && r->p[r->i] == '|' && total <= REGEX_MAX_SIZE) {
+		r->i++;
+		total += rx_sequence(r);
+	}
+	return total;
+}
+
 /* FHIRPath regexes use the common PCRE-style escapes; POSIX ERE does not
- * know \d \w \s, so they are rewritten as bracket expressions. */
+ * know \d \w \s, so they are rewritten as bracket expressions. Returns 0,
+ * a regcomp error, or REG_ESPACE for a pattern too complex to compile. */
 int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 {
 	regex_t *re = rev;
+	rx r = {pat, n, 0, 0};
+	double size = 0;
+	while (r.i < n && size <= REGEX_MAX_SIZE) {
+		size += rx_alternation(&r);
+		if (r.i < n)
+			r.i++;  /* an unbalanced ')' */
+	}
+	if (size > REGEX_MAX_SIZE)
+		return REG_ESPACE;
 	mn_buf b = MN_BUF_INIT;
 	if (full)
 		mn_buf_puts(&b, "^(");
@@ -836,6 +943,19 @@ int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 			mn_buf_putc(&b, pat[i]);
 			mn_buf_putc(&b, pat[++i]);
 			continue;
+		}
+		if (pat[i] == '{') {
+			/* a '{' that does not start a bound is a literal (PCRE), not an error */
+			size_t j = i + 1;
+			while (j < n && isdigit((unsigned char)pat[j]))
+				j++;
+			if (j < n && pat[j] == ',' && j > i + 1)
+				for (j++; j < n && isdigit((unsigned char)pat[j]); j++)
+					;
+			if (j == i + 1 || j >= n || pat[j] != '}') {
+				mn_buf_puts(&b, "\\{");
+				continue;
+			}
 		}
 		mn_buf_putc(&b, pat[i]);
 	}
@@ -887,9 +1007,10 @@ static int get_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, boo
 		*re = c->re;
 		return 0;
 	}
-	if (fp_regex_prepare(pat, n, full, tmp) != 0)
-		return fp_fail(x, MN_EEVAL, c, "invalid regular expression '%.*s'", (int)(n > 60 ? 60 : n),
-		               pat);
+	int rc = fp_regex_prepare(pat, n, full, tmp);
+	if (rc != 0)
+		return fp_fail(x, MN_EEVAL, c, "%s regular expression '%.*s'",
+		               rc == REG_ESPACE ? "too complex a" : "invalid", (int)(n > 60 ? 60 : n), pat);
 	*re = tmp;
 	*owned = true;
 	return 0;
