@@ -144,7 +144,9 @@ E = {
     "decimal-to-integer": ("2222222222222222222222", None),
     "repeat-without-end": ("(1).repeat($this + 1).count()", None),
     "distinct-100000": ("(1).repeat(iif($this < 100000, $this + 1, {})).select($this mod 1000).distinct().count()", None),
-    "replacematches-1mb": ("'a'.repeat(iif($this.length() < 1000000, $this & $this, {})).last().replaceMatches('a', 'b').length()", None),
+    # 128 KiB, not more: AddressSanitizer's regexec interceptor takes strlen
+    # of the subject on every call (quadratic in sanitizer builds only)
+    "replacematches-128k": ("'a'.repeat(iif($this.length() < 100000, $this & $this, {})).last().replaceMatches('a', 'b').length()", None),
     "replace-1mb": ("'a'.repeat(iif($this.length() < 1000000, $this & $this, {})).last().replace('a', 'bb').length()", None),
     "int-overflow": ("9223372036854775807 + 1 | -9223372036854775807 - 2 | 9223372036854775807 * 2 | (-9223372036854775807 - 1) div -1", None),
     "power": ("2.power(1000000) | 0.power(-1) | (-8).power(0.5) | 10.0.power(400)", None),
