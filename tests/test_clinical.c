@@ -15,6 +15,7 @@
 #include "test.h"
 #include "mednec/clinical.h"
 #include "mednec/knowledge.h"
+#include "cli/common.c"
 #include "cli/score.c"
 
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)

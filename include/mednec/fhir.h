@@ -62,6 +62,16 @@ const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const cha
 bool mn_fhir_type_is_a(const mn_fhir_type *t, const mn_fhir_type *base);
 bool mn_fhir_is_resource_type(const char *name, size_t len);
 
+/* ---- readable text of common data types -------------------------------- */
+
+/* A CodeableConcept's text, else its first coding display, else its first
+ * code; NULL when it has none. */
+const char *mn_fhir_concept_text(const mn_json *cc);
+/* A HumanName (or the first of an array of them) as its text or "Given
+ * Family", in arena; a plain string (Organization.name) as it is; NULL when
+ * there is nothing to show. */
+const char *mn_fhir_name_text(mn_arena *a, const mn_json *name);
+
 /* ---- the case -------------------------------------------------------- */
 
 typedef struct mn_case mn_case;

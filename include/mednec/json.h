@@ -62,6 +62,9 @@ const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen);
 const char *mn_json_get_string(const mn_json *obj, const char *key);
 bool mn_json_is_string(const mn_json *v, const char *s);
 
+/* Whether s[0..n) is exactly one JSON number (RFC 8259 grammar). */
+bool mn_json_number_valid(const char *s, size_t n);
+
 /* 1-based line and column (in bytes) of a byte offset within text. */
 void mn_json_position(const char *text, size_t len, size_t offset, int *line, int *column);
 

@@ -4,6 +4,24 @@
 #ifndef MN_CLI_H
 #define MN_CLI_H
 
+#include "mednec/util.h"
+
+/* Exit codes (docs/CLI.md). */
+enum {
+	EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 64, EXIT_DATA = 65, EXIT_NOINPUT = 66, EXIT_INTERNAL = 70,
+	EXIT_NOMEM = 71, EXIT_IO = 74, EXIT_CONFIG = 78
+};
+
+/* The exit code for a library status. */
+int mn_cli_exit_for(mn_status code);
+/* Print "mednec: FILE:LINE:COL: PATH: message [code]" and return its exit code. */
+int mn_cli_report(const mn_error *err);
+/* The knowledge folder: the override (--home), else $MEDNEC_HOME, else the
+ * folder the program was built from. */
+const char *mn_cli_home(const char *override);
+/* Write the buffer to standard output; an exit code. */
+int mn_cli_write(mn_buf *b);
+
 /* mednec score CASE --as-of YYYY-MM-DD [--format text|json] [--home DIR]
  * argv[0] is "score". Returns the exit code (docs/CLI.md). */
 int mn_cli_score(int argc, char **argv);

@@ -23,14 +23,6 @@
 #include "mednec/render.h"
 #include "cli.h"
 
-enum {
-	EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 64, EXIT_DATA = 65, EXIT_NOINPUT = 66, EXIT_INTERNAL = 70,
-	EXIT_NOMEM = 71, EXIT_IO = 74, EXIT_CONFIG = 78
-};
-
-#ifndef MN_DEFAULT_HOME
-#define MN_DEFAULT_HOME "/usr/share/mednec"
-#endif
 
 static const char usage_text[] =
 	"usage: mednec COMMAND [OPTIONS]\n"
@@ -61,27 +53,9 @@ static const char usage_text[] =
 
 static const char *prog_home;
 
-static int exit_for(mn_status code)
-{
-	switch (code) {
-	case MN_OK: return EXIT_OK;
-	case MN_EUSAGE: case MN_ENOTFOUND: return EXIT_USAGE;
-	case MN_EIO: return EXIT_NOINPUT;
-	case MN_EJSON: case MN_EFHIR: case MN_EREF: case MN_ESYNTAX: case MN_ESEMANTIC: case MN_EEVAL: case MN_ELIMIT:
-		return EXIT_DATA;
-	case MN_EPOLICY: return EXIT_CONFIG;
-	case MN_ENOMEM: return EXIT_NOMEM;
-	case MN_EINTERNAL: return EXIT_INTERNAL;
-	}
-	return EXIT_INTERNAL;
-}
-
 static int report_error(const mn_error *err)
 {
-	char msg[2048];
-	mn_error_format(err, msg, sizeof msg);
-	fprintf(stderr, "mednec: %s [%s]\n", msg, mn_status_name(err->code));
-	return exit_for(err->code);
+	return mn_cli_report(err);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -94,23 +68,12 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int write_out(mn_buf *b)
 {
-	if (b->failed) {
-		fprintf(stderr, "mednec: out of memory while writing output\n");
-		return EXIT_NOMEM;
-	}
-	if (fwrite(mn_buf_cstr(b), 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
-		fprintf(stderr, "mednec: cannot write output\n");
-		return EXIT_IO;
-	}
-	return EXIT_OK;
+	return mn_cli_write(b);
 }
 
 static const char *home(void)
 {
-	if (prog_home)
-		return prog_home;
-	const char *env = getenv("MEDNEC_HOME");
-	return env && *env ? env : MN_DEFAULT_HOME;
+	return mn_cli_home(prog_home);
 }
 
 static char *home_path(const char *sub)
@@ -563,7 +526,7 @@ static int run_eval(int argc, char **argv)
 			fprintf(stderr, "mednec: expression %d: column %d: %s [%s]\n", i + 1, err.column, err.message,
 			        mn_status_name(err.code));
 			caret(exprs[i], err.column);
-			rc = exit_for(err.code);
+			rc = mn_cli_exit_for(err.code);
 			goto done;
 		}
 	}
@@ -592,7 +555,7 @@ static int run_eval(int argc, char **argv)
 				if (mn_fp_eval(compiled[e], env, resource, arena, &res, &err) != MN_OK) {
 					fprintf(stderr, "mednec: expression %d%s%s: %s [%s]\n", e + 1, nfiles ? " on " : "",
 					        nfiles ? files[f] : "", err.message, mn_status_name(err.code));
-					rc = exit_for(err.code);
+					rc = mn_cli_exit_for(err.code);
 				} else if (r == 0) {
 					mn_buf_putc(&out, '[');
 					for (size_t k = 0; k < mn_fp_result_count(res); k++) {

@@ -17,42 +17,12 @@
 #include "mednec/clinical.h"
 #include "mednec/decide.h"
 
-#ifndef MN_DEFAULT_HOME
-#define MN_DEFAULT_HOME "/usr/share/mednec"
-#endif
-
-enum { SC_OK = 0, SC_USAGE = 64, SC_DATA = 65, SC_NOINPUT = 66, SC_INTERNAL = 70, SC_NOMEM = 71, SC_IO = 74,
-       SC_CONFIG = 78 };
-
-static int sc_exit_for(mn_status code)
-{
-	switch (code) {
-	case MN_OK: return SC_OK;
-	case MN_EUSAGE: case MN_ENOTFOUND: return SC_USAGE;
-	case MN_EIO: return SC_NOINPUT;
-	case MN_EJSON: case MN_EFHIR: case MN_EREF: case MN_ESYNTAX: case MN_ESEMANTIC: case MN_EEVAL: case MN_ELIMIT:
-		return SC_DATA;
-	case MN_EPOLICY: return SC_CONFIG;
-	case MN_ENOMEM: return SC_NOMEM;
-	case MN_EINTERNAL: return SC_INTERNAL;
-	}
-	return SC_INTERNAL;
-}
-
-static int sc_report(const mn_error *err)
-{
-	char msg[2048];
-	mn_error_format(err, msg, sizeof msg);
-	fprintf(stderr, "mednec: %s [%s]\n", msg, mn_status_name(err->code));
-	return sc_exit_for(err->code);
-}
-
 static int sc_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "mednec: score: ");
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nusage: mednec score CASE --as-of YYYY-MM-DD [--format text|json] [--home DIR]\n");
-	return SC_USAGE;
+	return EXIT_USAGE;
 }
 
 /* ---- JSON, indented ------------------------------------------------------ */
@@ -178,27 +148,24 @@ int mn_cli_score(int argc, char **argv)
 	if (mn_datetime_parse(as_of_text, strlen(as_of_text), MN_DT_DATE, &as_of, &err) != MN_OK ||
 	    as_of.precision != MN_DT_DAY)
 		return sc_usage("--as-of: '%s' is not a valid date (YYYY-MM-DD)", as_of_text);
-	if (!home) {
-		const char *env = getenv("MEDNEC_HOME");
-		home = env && *env ? env : MN_DEFAULT_HOME;
-	}
+	home = mn_cli_home(home);
 	size_t kn = strlen(home) + sizeof "/knowledge";
 	char *kdir = malloc(kn);
 	mn_arena *arena = mn_arena_new();
 	mn_score_config *cfg = NULL;
 	mn_case *kase = NULL;
 	mn_buf out = MN_BUF_INIT;
-	int rc = SC_OK;
+	int rc = EXIT_OK;
 	if (!kdir || !arena) {
 		fprintf(stderr, "mednec: out of memory\n");
-		rc = SC_NOMEM;
+		rc = EXIT_NOMEM;
 		goto done;
 	}
 	snprintf(kdir, kn, "%s/knowledge", home);
 	mn_scores *s = NULL;
 	if (mn_score_config_load(kdir, &cfg, &err) != MN_OK || mn_case_load_file(case_path, &kase, &err) != MN_OK ||
 	    mn_scores_compute(cfg, kase, &as_of, arena, &s, &err) != MN_OK) {
-		rc = sc_report(&err);
+		rc = mn_cli_report(&err);
 		goto done;
 	}
 	if (strcmp(format, "json") == 0) {
@@ -217,13 +184,7 @@ int mn_cli_score(int argc, char **argv)
 	} else {
 		write_text(&out, kase, s, case_path, arena);
 	}
-	if (out.failed) {
-		fprintf(stderr, "mednec: out of memory while writing output\n");
-		rc = SC_NOMEM;
-	} else if (fwrite(mn_buf_cstr(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
-		fprintf(stderr, "mednec: cannot write output\n");
-		rc = SC_IO;
-	}
+	rc = mn_cli_write(&out);
 done:
 	mn_buf_free(&out);
 	mn_case_free(kase);

@@ -94,27 +94,6 @@ static const char *resource_date(mn_arena *a, const mn_json *r)
 	return NULL;
 }
 
-static const char *concept_text(const mn_json *cc)
-{
-	const char *t = mn_json_get_string(cc, "text");
-	if (t)
-		return t;
-	const mn_json *codings = mn_json_get(cc, "coding");
-	if (codings && codings->type == MN_JSON_ARRAY) {
-		for (uint32_t i = 0; i < codings->n; i++) {
-			const char *d = mn_json_get_string(&codings->u.items[i], "display");
-			if (d)
-				return d;
-		}
-		for (uint32_t i = 0; i < codings->n; i++) {
-			const char *c = mn_json_get_string(&codings->u.items[i], "code");
-			if (c)
-				return c;
-		}
-	}
-	return NULL;
-}
-
 static void put_quantity(mn_buf *b, const mn_json *q)
 {
 	const mn_json *v = mn_json_get(q, "value");
@@ -138,8 +117,8 @@ static int put_value(mn_buf *b, const mn_json *o)
 		const mn_json *v = &m->value;
 		if (strcmp(type, "Quantity") == 0)
 			put_quantity(b, v);
-		else if (strcmp(type, "CodeableConcept") == 0 && concept_text(v))
-			mn_buf_puts(b, concept_text(v));
+		else if (strcmp(type, "CodeableConcept") == 0 && mn_fhir_concept_text(v))
+			mn_buf_puts(b, mn_fhir_concept_text(v));
 		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start"))
 			mn_buf_printf(b, "from %s", mn_json_get_string(v, "start"));
 		else if (v->type == MN_JSON_STRING || v->type == MN_JSON_NUMBER)
@@ -155,52 +134,25 @@ static int put_value(mn_buf *b, const mn_json *o)
 	return 0;
 }
 
-/* First HumanName of a name array as "text" or "Given Family"; a plain
- * string name (Organization, Location) as it is. */
-static const char *person_name(mn_arena *a, const mn_json *names)
-{
-	if (names && names->type == MN_JSON_STRING)
-		return names->u.s;
-	if (!names || names->type != MN_JSON_ARRAY || !names->n)
-		return NULL;
-	const mn_json *n = &names->u.items[0];
-	const char *text = mn_json_get_string(n, "text");
-	if (text)
-		return text;
-	mn_buf b = MN_BUF_INIT;
-	const mn_json *given = mn_json_get(n, "given");
-	for (uint32_t i = 0; given && given->type == MN_JSON_ARRAY && i < given->n; i++)
-		if (given->u.items[i].type == MN_JSON_STRING)
-			mn_buf_printf(&b, "%s ", given->u.items[i].u.s);
-	const char *family = mn_json_get_string(n, "family");
-	if (family)
-		mn_buf_puts(&b, family);
-	while (b.len && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	const char *s = b.len && !b.failed ? mn_arena_strndup(a, b.data, b.len) : NULL;
-	mn_buf_free(&b);
-	return s;
-}
-
 static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a)
 {
 	static const char *const concepts[] = {"code", "medicationCodeableConcept", "vaccineCode", "type", NULL};
 	const mn_json *j = r->json;
 	const char *label = NULL;
 	for (const char *const *k = concepts; *k && !label; k++)
-		label = concept_text(mn_json_get(j, *k));
+		label = mn_fhir_concept_text(mn_json_get(j, *k));
 	if (!label) {
 		/* a medication by reference: the Medication's code */
 		const mn_json *mref = mn_json_get(j, "medicationReference");
 		const char *ref = mn_json_get_string(mref, "reference");
 		const mn_resource *med = ref ? mn_case_resolve(c, ref, strlen(ref), r) : NULL;
 		if (med)
-			label = concept_text(mn_json_get(med->json, "code"));
+			label = mn_fhir_concept_text(mn_json_get(med->json, "code"));
 		if (!label)
 			label = mn_json_get_string(mref, "display");
 	}
 	if (!label)
-		label = person_name(a, mn_json_get(j, "name"));
+		label = mn_fhir_name_text(a, mn_json_get(j, "name"));
 	mn_buf b = MN_BUF_INIT;
 	mn_buf_puts(&b, label ? label : r->type_name);
 	const char *born = mn_json_get_string(j, "birthDate");
@@ -213,7 +165,7 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 		int shown = 0;
 		for (uint32_t i = 0; comps && comps->type == MN_JSON_ARRAY && i < comps->n; i++) {
 			const mn_json *cmp = &comps->u.items[i];
-			const char *cl = concept_text(mn_json_get(cmp, "code"));
+			const char *cl = mn_fhir_concept_text(mn_json_get(cmp, "code"));
 			size_t mark = b.len;
 			if (shown)
 				mn_buf_puts(&b, "; ");

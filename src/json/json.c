@@ -218,15 +218,16 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 	return MN_OK;
 }
 
-/* number -> '-'? int frac? exp? */
-static mn_status parse_number(parser *p, mn_json *v)
+/* Length of the JSON number at s[0..n) (0 when there is none):
+ * number -> '-'? int frac? exp? ; *bad is the offset of a malformed part. */
+static size_t scan_number(const char *s, size_t n, size_t *bad)
 {
-	const char *s = p->s;
-	size_t i = p->i, n = p->n;
+	size_t i = 0;
+	*bad = 0;
 	if (i < n && s[i] == '-')
 		i++;
 	if (i >= n || s[i] < '0' || s[i] > '9')
-		return fail_at(p, p->i, MN_EJSON, "invalid number");
+		return 0;
 	if (s[i] == '0') {
 		i++;
 	} else {
@@ -236,7 +237,7 @@ static mn_status parse_number(parser *p, mn_json *v)
 	if (i < n && s[i] == '.') {
 		i++;
 		if (i >= n || s[i] < '0' || s[i] > '9')
-			return fail_at(p, i, MN_EJSON, "digit expected after decimal point");
+			return *bad = i, 0;
 		while (i < n && s[i] >= '0' && s[i] <= '9')
 			i++;
 	}
@@ -245,10 +246,26 @@ static mn_status parse_number(parser *p, mn_json *v)
 		if (i < n && (s[i] == '+' || s[i] == '-'))
 			i++;
 		if (i >= n || s[i] < '0' || s[i] > '9')
-			return fail_at(p, i, MN_EJSON, "digit expected in exponent");
+			return *bad = i, 0;
 		while (i < n && s[i] >= '0' && s[i] <= '9')
 			i++;
 	}
+	return i;
+}
+
+bool mn_json_number_valid(const char *s, size_t n)
+{
+	size_t bad;
+	return n && scan_number(s, n, &bad) == n;
+}
+
+static mn_status parse_number(parser *p, mn_json *v)
+{
+	const char *s = p->s;
+	size_t bad, len = scan_number(s + p->i, p->n - p->i, &bad);
+	if (!len)
+		return fail_at(p, p->i + bad, MN_EJSON, bad ? "digit expected in number" : "invalid number");
+	size_t i = p->i + len;
 	v->type = MN_JSON_NUMBER;
 	v->n = (uint32_t)(i - p->i);
 	v->u.s = mn_arena_strndup(p->arena, s + p->i, i - p->i);

@@ -10,37 +10,6 @@
 #include "mednec/knowledge.h"
 #include "yaml_int.h"
 
-static bool json_number(const char *s, size_t n)
-{
-	size_t i = 0;
-	if (i < n && s[i] == '-')
-		i++;
-	if (i >= n || s[i] < '0' || s[i] > '9')
-		return false;
-	if (s[i] == '0')
-		i++;
-	else
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	if (i < n && s[i] == '.') {
-		i++;
-		if (i >= n || s[i] < '0' || s[i] > '9')
-			return false;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i >= n || s[i] < '0' || s[i] > '9')
-			return false;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	return i == n;
-}
-
 /* YAML node -> JSON value; depth bounded like the JSON parser. */
 static mn_status convert(ydoc *y, const yaml_node_t *node, mn_json *out, int depth)
 {
@@ -60,7 +29,7 @@ static mn_status convert(ydoc *y, const yaml_node_t *node, mn_json *out, int dep
 		else if (plain && ((n == 4 && memcmp(s, "null", 4) == 0) || (n == 1 && s[0] == '~')))
 			out->type = MN_JSON_NULL;
 		else
-			out->type = plain && json_number(s, n) ? MN_JSON_NUMBER : MN_JSON_STRING;
+			out->type = plain && mn_json_number_valid(s, n) ? MN_JSON_NUMBER : MN_JSON_STRING;
 		if (out->type == MN_JSON_NUMBER || out->type == MN_JSON_STRING) {
 			if (!(out->u.s = mn_arena_strndup(y->arena, s, n)))
 				return mn_error_set(y->err, MN_ENOMEM, "out of memory");

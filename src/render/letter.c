@@ -175,15 +175,6 @@ static void set_cites(mn_block *b, const intset *refs, const intset *recs)
 
 /* ---- slot values as text ---------------------------------------------------- */
 
-static const char *concept_text(const mn_json *cc)
-{
-	const char *t = mn_json_get_string(cc, "text");
-	const mn_json *codings = mn_json_get(cc, "coding");
-	for (uint32_t i = 0; !t && codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++)
-		t = mn_json_get_string(&codings->u.items[i], "display");
-	return t;
-}
-
 static void put_number(mn_buf *b, double v)
 {
 	if (fabs(v) < 1e15 && v == floor(v)) {
@@ -250,7 +241,7 @@ static const char *item_text(builder *B, const mn_fp_item *it)
 		if (!n || !type)
 			break;
 		if (strcmp(type, "CodeableConcept") == 0) {
-			s = concept_text(n);
+			s = mn_fhir_concept_text(n);
 		} else if (strcmp(type, "Coding") == 0) {
 			s = mn_json_get_string(n, "display");
 			if (!s)
@@ -273,16 +264,7 @@ static const char *item_text(builder *B, const mn_fp_item *it)
 			if (!s)
 				s = mn_json_get_string(n, "reference");
 		} else if (strcmp(type, "HumanName") == 0) {
-			s = mn_json_get_string(n, "text");
-			if (!s) {
-				const mn_json *given = mn_json_get(n, "given");
-				for (uint32_t i = 0; given && given->type == MN_JSON_ARRAY && i < given->n; i++)
-					if (given->u.items[i].type == MN_JSON_STRING)
-						mn_buf_printf(&b, "%s ", given->u.items[i].u.s);
-				const char *family = mn_json_get_string(n, "family");
-				if (family)
-					mn_buf_puts(&b, family);
-			}
+			s = mn_fhir_name_text(A, n);
 		} else {
 			const mn_resource *r = mn_fp_item_resource(it);
 			if (r && r->json == n) {

@@ -1,0 +1,56 @@
+/*
+ * common.c: what every mednec command shares: exit codes for library
+ * statuses, error reports, the knowledge folder, and writing output.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+#ifndef MN_DEFAULT_HOME
+#define MN_DEFAULT_HOME "/usr/share/mednec"
+#endif
+
+int mn_cli_exit_for(mn_status code)
+{
+	switch (code) {
+	case MN_OK: return EXIT_OK;
+	case MN_EUSAGE: case MN_ENOTFOUND: return EXIT_USAGE;
+	case MN_EIO: return EXIT_NOINPUT;
+	case MN_EJSON: case MN_EFHIR: case MN_EREF: case MN_ESYNTAX: case MN_ESEMANTIC: case MN_EEVAL: case MN_ELIMIT:
+		return EXIT_DATA;
+	case MN_EPOLICY: return EXIT_CONFIG;
+	case MN_ENOMEM: return EXIT_NOMEM;
+	case MN_EINTERNAL: return EXIT_INTERNAL;
+	}
+	return EXIT_INTERNAL;
+}
+
+int mn_cli_report(const mn_error *err)
+{
+	char msg[2048];
+	mn_error_format(err, msg, sizeof msg);
+	fprintf(stderr, "mednec: %s [%s]\n", msg, mn_status_name(err->code));
+	return mn_cli_exit_for(err->code);
+}
+
+const char *mn_cli_home(const char *override)
+{
+	if (override)
+		return override;
+	const char *env = getenv("MEDNEC_HOME");
+	return env && *env ? env : MN_DEFAULT_HOME;
+}
+
+int mn_cli_write(mn_buf *b)
+{
+	if (b->failed) {
+		fprintf(stderr, "mednec: out of memory while writing output\n");
+		return EXIT_NOMEM;
+	}
+	if (fwrite(mn_buf_cstr(b), 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
+		fprintf(stderr, "mednec: cannot write output\n");
+		return EXIT_IO;
+	}
+	return EXIT_OK;
+}
