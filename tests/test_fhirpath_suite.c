@@ -607,12 +607,17 @@ static int run_cli_test(const char *mednec, const char *dir, const xnode *t, con
 	}
 	snprintf(outp, sizeof outp, "%s/out", tmpdir);
 	snprintf(errp, sizeof errp, "%s/err", tmpdir);
-	char *av[10];
+	char *av[12];
 	int ac = 0;
 	av[ac++] = (char *)mednec;
 	av[ac++] = "eval";
 	av[ac++] = "--as-of";
 	av[ac++] = (char *)NOW_TEXT;
+	const char *mode = xattr_get(t, "mode");
+	if (!mode)
+		mode = xattr_get(expr, "mode");
+	if (mode && strcmp(mode, "strict") == 0)
+		av[ac++] = "--strict";
 	av[ac++] = "-e";
 	av[ac++] = expr->text ? expr->text : "";
 	if (inputfile)

@@ -39,7 +39,7 @@ static const char usage_text[] =
 	"                 clinical scores (Budapest, ODI, MME, pain relief, EQ-5D) with the entries used\n"
 	"  policies       list the available policy ids\n"
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
-	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...\n"
+	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--strict] [--repeat N] [FILE]...\n"
 	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
 	"\n"
 	"options:\n"
@@ -446,6 +446,7 @@ static int run_eval(int argc, char **argv)
 	const char **vars = calloc((size_t)argc + 1, sizeof *vars);
 	int nexprs = 0, nfiles = 0, nvars = 0, rc = EXIT_OK;
 	long repeat = 1;
+	unsigned flags = 0;
 	const char *as_of_text = NULL;
 	if (!exprs || !files || !vars) {
 		rc = EXIT_NOMEM;
@@ -471,6 +472,8 @@ static int run_eval(int argc, char **argv)
 			}
 		} else if (strcmp(arg, "--as-of") == 0 && has_value) {
 			as_of_text = argv[++i];
+		} else if (strcmp(arg, "--strict") == 0) {
+			flags |= MN_FP_STRICT;
 		} else if (arg[0] == '-' && arg[1]) {
 			rc = usage_error("unknown option or missing value: '%s'", arg);
 			goto early;
@@ -522,7 +525,7 @@ static int run_eval(int argc, char **argv)
 		}
 	}
 	for (int i = 0; i < nexprs; i++) {
-		if (!(compiled[i] = mn_fp_compile(exprs[i], -1, &err))) {
+		if (!(compiled[i] = mn_fp_compile_ex(exprs[i], -1, flags, &err))) {
 			fprintf(stderr, "mednec: expression %d: column %d: %s [%s]\n", i + 1, err.column, err.message,
 			        mn_status_name(err.code));
 			caret(exprs[i], err.column);
