@@ -342,7 +342,7 @@ static void test_tables(void)
 		CHECK_INT(mn_json_get(&levels->u.items[0], "code")->type, MN_JSON_STRING);  /* quoted stays text */
 		CHECK_INT(mn_json_get(&levels->u.items[2], "note")->type, MN_JSON_NULL);
 	}
-	/* bound as %demo for policy expressions */
+	/* bound as %demo for policy expressions; nameNote is not a choice variant of name */
 	mn_fp_expr *x = mn_fp_compile("%demo.levels.where(lumbar and order > 4).name", -1, &err);
 	mn_determine_options opts = {NULL, t};
 	mn_determination *d = decide(BUNDLE(PATIENT), "2026-02-01");

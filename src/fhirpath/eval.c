@@ -391,9 +391,15 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 				if (!mn_fhir_element_for_json(T, m->key, m->key_len, &ct))
 					continue;
 			} else if (!T || !el) {
-				if (T)
+				/* untyped JSON (knowledge tables, scores): a longer name is a
+				 * choice only when its suffix names a FHIR type and the object
+				 * has no member of exactly this name ("drgPosition" is not a
+				 * variant of "drg") */
+				if (T || mn_json_getn(obj, name, len))
 					continue;
 				ct = guess_choice_type(m->key + len, m->key_len - len);
+				if (!ct)
+					continue;
 			} else {
 				continue;
 			}
