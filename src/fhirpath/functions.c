@@ -394,7 +394,7 @@ FN(tail) { (void)c; (void)s; return slice(x, in, 1, in->n, out); }
 
 FN(skip)
 {
-	int64_t n;
+	int64_t n = 0;
 	int r = int_arg(x, c, 0, s, &n);
 	if (r)
 		return r < 0 ? -1 : 0;
@@ -403,7 +403,7 @@ FN(skip)
 
 FN(take)
 {
-	int64_t n;
+	int64_t n = 0;
 	int r = int_arg(x, c, 0, s, &n);
 	if (r)
 		return r < 0 ? -1 : 0;
@@ -666,8 +666,8 @@ CONV(convertsToTime, MN_FP_TIME, true)
 
 FN(indexOf)
 {
-	const char *str, *sub;
-	size_t n, m;
+	const char *str = NULL, *sub = NULL;
+	size_t n = 0, m = 0;
 	if (str_in(x, c, in, &str, &n))
 		return -1;
 	int r = str_arg(x, c, 0, s, &sub, &m);
@@ -715,8 +715,8 @@ FN(substring)
 static int str_test(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
                     int mode)
 {
-	const char *str, *sub;
-	size_t n, m;
+	const char *str = NULL, *sub = NULL;
+	size_t n = 0, m = 0;
 	if (str_in(x, c, in, &str, &n))
 		return -1;
 	int r = str_arg(x, c, 0, s, &sub, &m);
@@ -2258,8 +2258,8 @@ FN(htmlChecks)
 
 FN(conformsTo)
 {
-	const char *url;
-	size_t n;
+	const char *url = NULL;
+	size_t n = 0;
 	const mn_fp_item *it = NULL;
 	int r = str_arg(x, c, 0, s, &url, &n);
 	if (r < 0 || single_in(x, c, in, &it))

@@ -666,11 +666,15 @@ static mn_status builder_start(builder *B, const mn_determination *d, mn_error *
 	memset(B, 0, sizeof *B);
 	B->d = d;
 	B->err = err;
-	B->doc = calloc(1, sizeof *B->doc);
-	if (!B->doc || !(B->doc->arena = mn_arena_new())) {
-		free(B->doc);
+	mn_doc *doc = calloc(1, sizeof *doc);
+	mn_arena *arena = mn_arena_new();
+	if (!doc || !arena) {
+		free(doc);
+		mn_arena_free(arena);
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
+	doc->arena = arena;
+	B->doc = doc;
 	return MN_OK;
 }
 
