@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build and run every test: a normal build, an AddressSanitizer +
-# UndefinedBehaviorSanitizer build, and the unit tests and the CLI under
-# valgrind. Shared data (FHIRPath suite, Synthea, JSONTestSuite) is read from
+# Build and run every test: a normal build, a Release build (compile only),
+# an AddressSanitizer + UndefinedBehaviorSanitizer build, and the unit tests
+# and the CLI under valgrind. Shared data (FHIRPath suite, Synthea, JSONTestSuite) is read from
 # MN_DATA_DIR (default ../shared/data); tests that need it say "skipped"
 # when it is absent.
 set -euo pipefail
@@ -14,6 +14,10 @@ echo "== build and test (RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMN_DATA_DIR="$data" >/dev/null
 cmake --build build -j$jobs >/dev/null
 ctest --test-dir build --output-on-failure -j$jobs
+
+echo "== Release build (-O3 warnings differ from -O2; all are errors)"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DMN_DATA_DIR="$data" >/dev/null
+cmake --build build-release -j$jobs >/dev/null
 
 echo "== build and test under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMN_SANITIZE=ON -DMN_DATA_DIR="$data" >/dev/null
