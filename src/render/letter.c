@@ -746,19 +746,27 @@ static int denial_ref(builder *B, const mn_denial *den)
 	return (int)++B->doc->nrefs;
 }
 
-static void criterion_answer(builder *B, const mn_appeal_rule *rule, const mn_criterion *c)
+/* A criterion a reason concerns: its status, and its record entries the
+ * first time it comes up (shown_in[i] = the reason that listed them). */
+static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, size_t *shown_in)
 {
 	const mn_criterion_result *r = NULL;
+	size_t idx = 0;
 	for (size_t i = 0; i < B->d->nresults; i++)
 		if (B->d->results[i].criterion == c)
-			r = &B->d->results[i];
+			r = &B->d->results[i], idx = i;
 	if (!r)
 		return;
 	intset refs = {0}, recs = {0};
 	cite_all(B, &refs, c->cites, c->ncites);
 	const char *text;
-	if (r->status == MN_CRIT_MET) {
+	bool list = r->status == MN_CRIT_MET && r->nentries && !shown_in[idx];
+	if (r->status == MN_CRIT_MET && r->nentries && shown_in[idx]) {
+		text = mn_arena_printf(A, "Met; the record entries are listed under reason %zu.", shown_in[idx]);
+	} else if (r->status == MN_CRIT_MET) {
 		text = r->nentries ? "Met. The record shows:" : "Met.";
+		if (r->nentries)
+			shown_in[idx] = reason;
 	} else {
 		text = mn_arena_printf(A, "%s This part of the denial is not disputed here. Needed: %s",
 		                       r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
@@ -766,9 +774,8 @@ static void criterion_answer(builder *B, const mn_appeal_rule *rule, const mn_cr
 	}
 	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, text);
 	set_cites(b, &refs, &recs);
-	if (r->status == MN_CRIT_MET)
+	if (list)
 		entry_items(B, r->entries, r->nentries);
-	(void)rule;
 }
 
 mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_doc **out, mn_error *err)
@@ -780,6 +787,9 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 	if (rc != MN_OK)
 		return rc;
 	const mn_policy *p = d->policy;
+	size_t *shown_in = mn_arena_calloc(A, d->nresults + 1, sizeof *shown_in);
+	if (!shown_in)
+		B->oom = true;
 	add_block(B, MN_BLOCK_TITLE, NULL, mn_arena_printf(A, "Appeal of the denial: %s", mid_sentence(B, p->service_display)));
 	section_determination(B);
 	{
@@ -822,8 +832,8 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		for (size_t k = 0; k < r->nrules; k++) {
 			const mn_appeal_rule *rule = r->rules[k];
 			add_block(B, MN_BLOCK_PARAGRAPH, "It concerns:", rule->title);
-			for (size_t c = 0; c < rule->ncriteria; c++)
-				criterion_answer(B, rule, rule->criteria[c]);
+			for (size_t c = 0; c < rule->ncriteria && shown_in; c++)
+				criterion_answer(B, rule->criteria[c], i + 1, shown_in);
 			mn_section answers = {0};
 			answers.id = rule->id;
 			answers.always = true;

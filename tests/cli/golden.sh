@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Golden test: the example's determination (text and JSON) and letter are
+# Golden test: the example's determination (text and JSON), letter and appeals are
 # byte-identical to tests/golden/, and two runs give identical output.
 # Regenerate after an intended change with: UPDATE_GOLDEN=1 ctest -R golden
 set -u
@@ -26,6 +26,8 @@ check() {  # name, command...
 check determination.txt "$mednec" determine "$case" "${args[@]}"
 check determination.json "$mednec" determine "$case" "${args[@]}" --format json
 check letter.md "$mednec" letter "$case" "${args[@]}"
+check appeal.md "$mednec" appeal "$case" "${args[@]}" --denial examples/denials/drg-trial-claimresponse.json
+check appeal-text.md "$mednec" appeal "$case" "${args[@]}" --denial examples/denials/drg-trial-denial.txt
 # the letter has no unresolved placeholder and every citation number resolves
 if grep -q '\[@' "$tmp/letter.md"; then echo "FAIL letter has a [@ placeholder"; fail=$((fail+1)); else pass=$((pass+1)); fi
 nrefs=$(sed -n '/^## References/,/^## /p' "$tmp/letter.md" | grep -cE '^[0-9]+\. ')
