@@ -204,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mn_fp_env_set_case(env, c);
 			eval_one("case root", e, env, c, mn_case_root(c), NULL);
 			eval_one("case", e, env, c, NULL, NULL);
-			/* the resources of the case as an earlier result */
+			/* up to 64 of the case's descendants as an earlier result */
 			mn_arena *a = mn_arena_new();
 			mn_fp_expr *all = mn_fp_compile("descendants()", -1, NULL);
 			mn_fp_result *r = NULL;
