@@ -987,12 +987,9 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
-	if ((++x->work & 1023) == 0 && fp_check_memory(x, n)) {
-		x->depth--;
+	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
 		return -1;
-	}
 	if (x->work > FP_WORK_BUDGET) {
-		x->depth--;
 		return fp_fail(x, MN_ELIMIT, n, "evaluation takes more than %llu steps",
 		               (unsigned long long)FP_WORK_BUDGET);
 	}

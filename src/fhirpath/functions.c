@@ -809,20 +809,24 @@ FN(replace)
 
 /* The size of a pattern once its repetitions are expanded, roughly as
  * glibc's regcomp builds it (a+ becomes aa*, {m,n} copies the operand n
- * times, each stacked quantifier copies again). Patterns over the limit
- * are refused before regcomp could take gigabytes:
+ * times, each stacked quantifier copies again). Repeating an operand that
+ * can match the empty string ((a*)*{500}) costs regcomp time quadratic in
+ * the operand, so it counts v x v. Patterns over the limit are refused
+ * before regcomp could take gigabytes or minutes (r->nullable tracks
+ * whether the last item, sequence or alternation can match empty):
  *   alternation -> sequence ('|' sequence)*
  *   sequence    -> (item quantifier*)*
  *   item        -> '(' alternation ')' | '[' class ']' | '\\' char | char */
 #define REGEX_MAX_SIZE 20000.0
 
-typedef struct rx { const char *p; size_t n, i; int depth; } rx;
+typedef struct rx { const char *p; size_t n, i; int depth; bool nullable; } rx;
 
 static double rx_alternation(rx *r);
 
 static double rx_item(rx *r)
 {
 	char ch = r->p[r->i++];
+	r->nullable = false;
 	if (ch == '\\') {
 		if (r->i < r->n)
 			r->i++;
@@ -854,14 +858,17 @@ static double rx_item(rx *r)
 static double rx_sequence(rx *r)
 {
 	double total = 0;
+	bool nullable = true;
 	while (r->i < r->n && r->p[r->i] != '|' && r->p[r->i] != ')') {
 		double v = rx_item(r);
 		for (;;) {
 			if (r->i >= r->n)
 				break;
 			char q = r->p[r->i];
+			double w = r->nullable ? v * v : v;  /* repeating what can match empty */
 			if (q == '*' || q == '+' || q == '?') {
-				v = v * 2 + 1;
+				v = w * 2 + 1;
+				r->nullable = r->nullable || q != '+';
 				r->i++;
 			} else if (q == '{') {
 				size_t j = r->i + 1;
@@ -880,27 +887,33 @@ static double rx_sequence(rx *r)
 				if (j >= r->n || r->p[j] != '}')
 					break;  /* a literal '{' */
 				r->i = j + 1;
-				v = v * (hi + 1) + 1;
+				v = w * (hi + 1) + 1;
+				r->nullable = r->nullable || m == 0;
 			} else {
 				break;
 			}
 			if (v > REGEX_MAX_SIZE)
 				return v;
 		}
+		nullable = nullable && r->nullable;
 		total += v;
 		if (total > REGEX_MAX_SIZE)
 			return total;
 	}
+	r->nullable = nullable;
 	return total;
 }
 
 static double rx_alternation(rx *r)
 {
 	double total = rx_sequence(r);
+	bool nullable = r->nullable;
 	while (r->i < r->n && r->p[r->i] == '|' && total <= REGEX_MAX_SIZE) {
 		r->i++;
 		total += rx_sequence(r);
+		nullable = nullable || r->nullable;
 	}
+	r->nullable = nullable;
 	return total;
 }
 
@@ -910,7 +923,7 @@ static double rx_alternation(rx *r)
 int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 {
 	regex_t *re = rev;
-	rx r = {pat, n, 0, 0};
+	rx r = {pat, n, 0, 0, false};
 	double size = 0;
 	while (r.i < n && size <= REGEX_MAX_SIZE) {
 		size += rx_alternation(&r);
