@@ -29,6 +29,11 @@ extern "C" {
 #define MN_FP_MAX_DEPTH      256       /* parser nesting and evaluation recursion */
 #define MN_FP_MAX_ITEMS      1000000   /* items in one collection */
 #define MN_FP_MAX_STRING     (16u << 20)  /* bytes in one computed string */
+#define MN_FP_MAX_CHAIN      (MN_FP_MAX_DEPTH * 3)  /* invocations in one path (a.b.c...) */
+#define MN_FP_WORK_BUDGET    50000000ULL  /* evaluation steps in one evaluation */
+#define MN_FP_MEMORY_BUDGET  ((size_t)256 << 20)  /* arena bytes one evaluation may add */
+/* Regular expressions whose estimated expansion exceeds 20000 (see
+ * fp_regex_prepare) are refused with an execution error. */
 
 typedef struct mn_fp_expr mn_fp_expr;
 typedef struct mn_fp_env mn_fp_env;

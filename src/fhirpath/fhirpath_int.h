@@ -143,9 +143,9 @@ struct fp_ctx {
  * items added to collections, item comparisons) stops with MN_ELIMIT, so
  * that repeat($this + 1) or nested select()s that multiply collections end
  * in about a second. Real criteria over large records use well under 1%. */
-#define FP_WORK_BUDGET 50000000ULL
+#define FP_WORK_BUDGET MN_FP_WORK_BUDGET
 /* Likewise for memory: arena bytes one evaluation may allocate. */
-#define FP_MEMORY_BUDGET ((size_t)256 << 20)
+#define FP_MEMORY_BUDGET MN_FP_MEMORY_BUDGET
 
 struct fp_scope {
 	fp_coll self;          /* $this (one item inside iterations) */

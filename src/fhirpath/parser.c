@@ -29,7 +29,7 @@ typedef struct parser {
 	int chain;   /* links of operator and path chains (left-deep AST depth) */
 } parser;
 
-#define MAX_CHAIN (MN_FP_MAX_DEPTH * 3)
+#define MAX_CHAIN MN_FP_MAX_CHAIN
 
 mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out);
 
