@@ -82,7 +82,8 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 void mn_determination_free(mn_determination *d);
 
 /* Run a policy's example cases (policy `tests`, case files relative to
- * home): each must give its expected determination and criterion statuses,
+ * home), with the clinical scores and knowledge tables of home/knowledge as
+ * the CLI gives them: each must give its expected determination and criterion statuses,
  * and across the cases every criterion must be met at least once and
  * unmet (not met or not documented) at least once. Writes one line per case
  * and per coverage gap to report; *failures counts the problems. Returns an

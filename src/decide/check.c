@@ -2,13 +2,14 @@
  * check.c: a policy tests itself: its example cases must decide as
  * expected, and together they must show every criterion both met and unmet.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mednec/decide.h"
 
-static void run_case(const mn_policy *p, const mn_policy_test *t, const char *home, mn_buf *r, size_t *failures,
-                     unsigned *met, unsigned *unmet)
+static void run_case(const mn_policy *p, const mn_policy_test *t, const char *home,
+                     const mn_determine_options *opts, mn_buf *r, size_t *failures, unsigned *met, unsigned *unmet)
 {
 	mn_error err;
 	mn_error_clear(&err);
@@ -24,7 +25,7 @@ static void run_case(const mn_policy *p, const mn_policy_test *t, const char *ho
 		return;
 	}
 	mn_datetime_parse(t->as_of, strlen(t->as_of), MN_DT_DATE, &as_of, NULL);
-	if (mn_determine(p, c, &as_of, &d, &err) != MN_OK) {
+	if (mn_determine_ex(p, c, &as_of, opts, &d, &err) != MN_OK) {
 		mn_buf_printf(r, "FAIL: %s\n", err.message);
 		++*failures;
 		mn_case_free(c);
@@ -71,9 +72,34 @@ mn_status mn_policy_check(const mn_policy *p, const char *home, mn_buf *report, 
 		free(unmet);
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
+	/* the cases see what the CLI gives a policy: clinical scores and knowledge tables */
+	char kdir[4096], scores_file[4200];
+	snprintf(kdir, sizeof kdir, "%s/knowledge", home);
+	snprintf(scores_file, sizeof scores_file, "%s/scores.yaml", kdir);
+	mn_determine_options opts = {NULL, NULL};
+	mn_score_config *cfg = NULL;
+	mn_tables *tables = NULL;
+	FILE *f = fopen(scores_file, "rb");
+	mn_status rc = MN_OK;
+	if (f) {
+		fclose(f);
+		rc = mn_score_config_load(kdir, &cfg, err);
+	}
+	if (rc == MN_OK)
+		rc = mn_tables_load(kdir, &tables, err);
+	if (rc != MN_OK) {
+		free(met);
+		free(unmet);
+		mn_score_config_free(cfg);
+		return rc;
+	}
+	opts.scores = cfg;
+	opts.tables = tables;
 	mn_buf_printf(report, "%s: %zu example case%s\n", p->id, p->ntests, p->ntests == 1 ? "" : "s");
 	for (size_t i = 0; i < p->ntests; i++)
-		run_case(p, &p->tests[i], home, report, failures, met, unmet);
+		run_case(p, &p->tests[i], home, &opts, report, failures, met, unmet);
+	mn_score_config_free(cfg);
+	mn_tables_free(tables);
 	for (size_t i = 0; i < p->ncriteria; i++) {
 		if (!met[i] || !unmet[i]) {
 			mn_buf_printf(report, "  FAIL: criterion %s has no example case where it is %s\n", p->criteria[i].id,
