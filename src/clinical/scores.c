@@ -346,6 +346,17 @@ static int cmp_dated(const void *pa, const void *pb)
 	return a->res->index < b->res->index ? -1 : a->res->index > b->res->index;
 }
 
+/* The entries an expression selects, each with its date, oldest first. */
+static mn_status select_dated(ctx *x, const mn_fp_expr *sel, const char *what, dated **d, size_t *n)
+{
+	mn_status rc = select_resources(x, sel, what, d, n);
+	if (rc == MN_OK)
+		rc = date_all(x, *d, n);
+	if (rc == MN_OK && *n)
+		qsort(*d, *n, sizeof **d, cmp_dated);
+	return rc;
+}
+
 /* ---- Budapest -------------------------------------------------------------- */
 
 /* The latest boolean answer among the entries a case-level expression selects. */
@@ -356,12 +367,9 @@ static mn_status latest_answer(ctx *x, const mn_fp_expr *sel, const char *what, 
 	size_t n;
 	*out = MN_UNKNOWN;
 	*used = NULL;
-	mn_status rc = select_resources(x, sel, what, &d, &n);
-	if (rc == MN_OK)
-		rc = date_all(x, d, &n);
+	mn_status rc = select_dated(x, sel, what, &d, &n);
 	if (rc != MN_OK)
 		return rc;
-	qsort(d, n, sizeof *d, cmp_dated);
 	for (size_t i = n; i-- > 0;) {
 		mn_fp_result *r;
 		if ((rc = eval_on(x, x->cfg->budapest.answer, "budapest.answer", d[i].res, &r)) != MN_OK)
@@ -587,12 +595,9 @@ static mn_status do_odi(ctx *x)
 	const mn_score_config *cfg = x->cfg;
 	dated *d;
 	size_t n;
-	mn_status rc = select_resources(x, cfg->odi.select, "odi.select", &d, &n);
-	if (rc == MN_OK)
-		rc = date_all(x, d, &n);
+	mn_status rc = select_dated(x, cfg->odi.select, "odi.select", &d, &n);
 	if (rc != MN_OK)
 		return rc;
-	qsort(d, n, sizeof *d, cmp_dated);
 	bool first = false;
 	jkey(x, &first, "odi");
 	jraw(x, "[");
@@ -1125,12 +1130,9 @@ static mn_status do_eq5d(ctx *x)
 	const mn_score_config *cfg = x->cfg;
 	dated *d;
 	size_t n;
-	mn_status rc = select_resources(x, cfg->eq5d.select, "eq5d.select", &d, &n);
-	if (rc == MN_OK)
-		rc = date_all(x, d, &n);
+	mn_status rc = select_dated(x, cfg->eq5d.select, "eq5d.select", &d, &n);
 	if (rc != MN_OK)
 		return rc;
-	qsort(d, n, sizeof *d, cmp_dated);
 	bool first = false;
 	jkey(x, &first, "eq5d");
 	jraw(x, "[");
