@@ -92,6 +92,17 @@ static void test_datetime(void)
 	CHECK_INT(mn_datetime_parse("2023-01-01T10", 13, MN_DT_DATETIME, &dt, NULL), MN_EUSAGE);
 	CHECK_INT(mn_datetime_parse("2023-01-01T10:00", 16, MN_DT_DATE, &dt, NULL), MN_EUSAGE);
 	CHECK_INT(mn_datetime_parse("24:00", 5, MN_DT_TIME, &dt, NULL), MN_EUSAGE);
+	/* FHIRPath forms only with MN_DT_LENIENT */
+	CHECK_INT(mn_datetime_parse("2015T", 5, MN_DT_DATETIME, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse_ex("2015T", 5, 0, MN_DT_LENIENT, &dt, NULL), MN_OK);
+	CHECK(dt.kind == MN_DT_DATETIME && dt.precision == MN_DT_YEAR);
+	CHECK_INT(mn_datetime_parse("14", 2, MN_DT_TIME, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse_ex("14", 2, MN_DT_TIME, MN_DT_LENIENT, &dt, NULL), MN_OK);
+	CHECK(dt.precision == MN_DT_HOUR && dt.hour == 14);
+	CHECK_INT(mn_datetime_parse_ex("2015-02-04T14+10:00", 19, 0, MN_DT_LENIENT, &dt, NULL), MN_OK);
+	CHECK(dt.precision == MN_DT_HOUR && dt.has_tz && dt.tz_minutes == 600);
+	CHECK_INT(mn_datetime_parse_ex("2015-02T14", 10, 0, MN_DT_LENIENT, &dt, NULL), MN_EUSAGE);
+	CHECK_INT(mn_datetime_parse_ex("2015-02-30T", 11, 0, MN_DT_LENIENT, &dt, NULL), MN_EUSAGE);
 	CHECK_INT(mn_datetime_parse_any("2020-05-06T01:02:03Z", 20, &dt, NULL), MN_OK);
 	CHECK_INT(dt.kind, MN_DT_DATETIME);
 	CHECK_INT(dt.precision, MN_DT_SECOND);

@@ -141,6 +141,13 @@ typedef struct mn_datetime {
  * Returns MN_OK or MN_EUSAGE with a message. */
 mn_status mn_datetime_parse(const char *s, size_t n, mn_dt_kind kind, mn_datetime *out,
                             mn_error *err);
+/* Flags for mn_datetime_parse_ex. MN_DT_LENIENT accepts the FHIRPath forms
+ * as well: a time known only to the hour ("T14"), a dateTime that ends with
+ * 'T' after any date precision ("2015T"), and a zone after a dateTime given
+ * only to the date. kind 0: a date without 'T', a dateTime with one. */
+#define MN_DT_LENIENT 0x1u
+mn_status mn_datetime_parse_ex(const char *s, size_t n, int kind, unsigned flags, mn_datetime *out,
+                               mn_error *err);
 /* Parse as date when it has no 'T', otherwise as dateTime. */
 mn_status mn_datetime_parse_any(const char *s, size_t n, mn_datetime *out, mn_error *err);
 /* Write in FHIR text form at the value's own precision; returns length. */

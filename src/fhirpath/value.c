@@ -108,172 +108,18 @@ double fp_round_scale(double d, int scale)
 
 /* ---- dates and times --------------------------------------------------- */
 
-static int dig(const char *s, size_t n, size_t i, int count, int *v)
-{
-	int x = 0;
-	for (int k = 0; k < count; k++) {
-		if (i + (size_t)k >= n || !isdigit((unsigned char)s[i + (size_t)k]))
-			return -1;
-		x = x * 10 + (s[i + (size_t)k] - '0');
-	}
-	*v = x;
-	return 0;
-}
-
-static int days_in(int y, int m)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return d[m - 1];
-}
-
-/* time part "hh[:mm[:ss[.fff]]]" at i; returns the offset after it or 0. */
-static size_t parse_time_part(const char *s, size_t n, size_t i, mn_datetime *dt)
-{
-	int v;
-	if (dig(s, n, i, 2, &v) || v > 23)
-		return 0;
-	dt->hour = (int8_t)v;
-	dt->precision = MN_DT_HOUR;
-	i += 2;
-	if (i < n && s[i] == ':') {
-		if (dig(s, n, i + 1, 2, &v) || v > 59)
-			return 0;
-		dt->minute = (int8_t)v;
-		dt->precision = MN_DT_MINUTE;
-		i += 3;
-		if (i < n && s[i] == ':') {
-			if (dig(s, n, i + 1, 2, &v) || v > 59)
-				return 0;
-			dt->second = (int8_t)v;
-			dt->precision = MN_DT_SECOND;
-			i += 3;
-			if (i < n && s[i] == '.') {
-				i++;
-				int ms = 0, k = 0;
-				while (i < n && isdigit((unsigned char)s[i])) {
-					if (k < 3)
-						ms = ms * 10 + (s[i] - '0');
-					k++;
-					i++;
-				}
-				if (k == 0)
-					return 0;
-				for (int j = k; j < 3; j++)
-					ms *= 10;
-				dt->millisecond = (int16_t)ms;
-				dt->precision = MN_DT_MILLISECOND;
-			}
-		}
-	}
-	return i;
-}
-
 /* want: MN_DT_DATE, MN_DT_DATETIME, MN_DT_TIME, or 0 (date without 'T',
- * dateTime with). A dateTime may stop after the date ("2015", "2015T"). */
+ * dateTime with). FHIRPath's forms are util's with MN_DT_LENIENT: a
+ * dateTime may stop after the date ("2015", "2015T"), a time at the hour. */
 mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out)
 {
-	mn_datetime dt;
-	memset(&dt, 0, sizeof dt);
-	size_t i = 0;
-	int v;
-	if (want == MN_DT_TIME) {
-		dt.kind = MN_DT_TIME;
-		i = parse_time_part(s, n, 0, &dt);
-		if (!i || i != n)
-			return MN_EUSAGE;
-		*out = dt;
-		return MN_OK;
-	}
-	if (dig(s, n, 0, 4, &v))
-		return MN_EUSAGE;
-	dt.year = (int16_t)v;
-	dt.month = dt.day = 1;
-	dt.precision = MN_DT_YEAR;
-	i = 4;
-	if (i < n && s[i] == '-') {
-		if (dig(s, n, i + 1, 2, &v) || v < 1 || v > 12)
-			return MN_EUSAGE;
-		dt.month = (int8_t)v;
-		dt.precision = MN_DT_MONTH;
-		i += 3;
-		if (i < n && s[i] == '-') {
-			if (dig(s, n, i + 1, 2, &v) || v < 1 || v > days_in(dt.year, dt.month))
-				return MN_EUSAGE;
-			dt.day = (int8_t)v;
-			dt.precision = MN_DT_DAY;
-			i += 3;
-		}
-	}
-	bool has_t = i < n && s[i] == 'T';
-	if (want == 0)
-		want = has_t ? MN_DT_DATETIME : MN_DT_DATE;
-	dt.kind = (uint8_t)want;
-	if (want == MN_DT_DATE) {
-		if (i != n)
-			return MN_EUSAGE;
-		*out = dt;
-		return MN_OK;
-	}
-	if (has_t) {
-		i++;
-		if (i < n && isdigit((unsigned char)s[i])) {
-			if (dt.precision != MN_DT_DAY)
-				return MN_EUSAGE;
-			size_t j = parse_time_part(s, n, i, &dt);
-			if (!j)
-				return MN_EUSAGE;
-			i = j;
-		}
-	}
-	if (i < n && s[i] == 'Z') {
-		dt.has_tz = true;
-		dt.tz_minutes = 0;
-		i++;
-	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
-		int hh, mm;
-		if (dig(s, n, i + 1, 2, &hh) || i + 3 >= n || s[i + 3] != ':' || dig(s, n, i + 4, 2, &mm) ||
-		    hh > 14 || mm > 59)
-			return MN_EUSAGE;
-		dt.has_tz = true;
-		dt.tz_minutes = (int16_t)((hh * 60 + mm) * (s[i] == '-' ? -1 : 1));
-		i += 6;
-	}
-	if (i != n)
-		return MN_EUSAGE;
-	*out = dt;
-	return MN_OK;
-}
-
-static int64_t civil_days(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t yy = yoe + era * 400;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yy + (*m <= 2));
+	return mn_datetime_parse_ex(s, n, want, MN_DT_LENIENT, out, NULL);
 }
 
 /* Milliseconds since the epoch of the local fields (zone not applied). */
 static int64_t local_ms(const mn_datetime *d)
 {
-	int64_t days = d->kind == MN_DT_TIME ? 0 : civil_days(d->year, d->month, d->day);
+	int64_t days = d->kind == MN_DT_TIME ? 0 : mn_days_from_civil(d->year, d->month, d->day);
 	return ((days * 24 + d->hour) * 60 + d->minute) * 60000LL + d->second * 1000LL + d->millisecond;
 }
 
@@ -283,7 +129,7 @@ static void set_local_ms(mn_datetime *d, int64_t ms)
 	int64_t rest = ms - days * 86400000LL;
 	if (d->kind != MN_DT_TIME) {
 		int y, m, dd;
-		from_days(days, &y, &m, &dd);
+		mn_civil_from_days(days, &y, &m, &dd);
 		d->year = (int16_t)y;
 		d->month = (int8_t)m;
 		d->day = (int8_t)dd;
@@ -303,8 +149,8 @@ int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount)
 		if (y < 1 || y > 9999)
 			return -1;
 		dt->year = (int16_t)y;
-		if (dt->precision >= MN_DT_DAY && dt->day > days_in(dt->year, dt->month))
-			dt->day = (int8_t)days_in(dt->year, dt->month);
+		if (dt->precision >= MN_DT_DAY && dt->day > mn_days_in_month(dt->year, dt->month))
+			dt->day = (int8_t)mn_days_in_month(dt->year, dt->month);
 		return 0;
 	}
 	if (prec == MN_DT_MONTH) {
@@ -313,8 +159,8 @@ int fp_datetime_add(mn_datetime *dt, int prec, int64_t amount)
 			return -1;
 		dt->year = (int16_t)(total / 12);
 		dt->month = (int8_t)(total % 12 + 1);
-		if (dt->day > days_in(dt->year, dt->month))
-			dt->day = (int8_t)days_in(dt->year, dt->month);
+		if (dt->day > mn_days_in_month(dt->year, dt->month))
+			dt->day = (int8_t)mn_days_in_month(dt->year, dt->month);
 		return 0;
 	}
 	int64_t unit = prec == MN_DT_DAY ? 86400000LL : prec == MN_DT_HOUR ? 3600000LL

@@ -37,16 +37,22 @@ int mn_days_in_month(int year, int month)
 	return dim[month - 1];
 }
 
-/* hh:mm[:ss[.fff]] starting at s[at]; sets fields and precision. */
-static int parse_time(const char *s, size_t n, size_t *at, mn_datetime *dt)
+/* hh:mm[:ss[.fff]] starting at s[at] (with MN_DT_LENIENT also hh alone);
+ * sets fields and precision. */
+static int parse_time(const char *s, size_t n, size_t *at, unsigned flags, mn_datetime *dt)
 {
 	int h, mi, sec;
 	size_t i = *at;
-	if (digits(s, n, i, 2, &h) || i + 2 >= n || s[i + 2] != ':' || digits(s, n, i + 3, 2, &mi))
-		return -1;
-	if (h > 23 || mi > 59)
+	if (digits(s, n, i, 2, &h) || h > 23)
 		return -1;
 	dt->hour = (int8_t)h;
+	if ((flags & MN_DT_LENIENT) && (i + 2 >= n || s[i + 2] != ':')) {
+		dt->precision = MN_DT_HOUR;
+		*at = i + 2;
+		return 0;
+	}
+	if (i + 2 >= n || s[i + 2] != ':' || digits(s, n, i + 3, 2, &mi) || mi > 59)
+		return -1;
 	dt->minute = (int8_t)mi;
 	dt->precision = MN_DT_MINUTE;
 	i += 5;
@@ -81,13 +87,21 @@ static int parse_time(const char *s, size_t n, size_t *at, mn_datetime *dt)
 mn_status mn_datetime_parse(const char *s, size_t n, mn_dt_kind kind, mn_datetime *out,
                             mn_error *err)
 {
+	return mn_datetime_parse_ex(s, n, kind, 0, out, err);
+}
+
+mn_status mn_datetime_parse_ex(const char *s, size_t n, int kind, unsigned flags, mn_datetime *out,
+                               mn_error *err)
+{
 	mn_datetime dt;
 	memset(&dt, 0, sizeof dt);
+	if (kind == 0)
+		kind = memchr(s, 'T', n) ? MN_DT_DATETIME : MN_DT_DATE;
 	dt.kind = (uint8_t)kind;
 	size_t i = 0;
 	int y, mo, d;
 	if (kind == MN_DT_TIME) {
-		if (parse_time(s, n, &i, &dt) || i != n)
+		if (parse_time(s, n, &i, flags, &dt) || i != n)
 			goto bad;
 		*out = dt;
 		return MN_OK;
@@ -112,16 +126,24 @@ mn_status mn_datetime_parse(const char *s, size_t n, mn_dt_kind kind, mn_datetim
 			i += 3;
 		}
 	}
+	bool lenient = flags & MN_DT_LENIENT, timed = false;
 	if (i < n && s[i] == 'T') {
-		if (kind != MN_DT_DATETIME || dt.precision != MN_DT_DAY)
+		if (kind != MN_DT_DATETIME)
 			goto bad;
 		i++;
-		if (parse_time(s, n, &i, &dt))
-			goto bad;
-		if (i < n && s[i] == 'Z') {
+		/* lenient: "2015T" is a dateTime known to the year */
+		if (!lenient || (i < n && s[i] >= '0' && s[i] <= '9')) {
+			if (dt.precision != MN_DT_DAY || parse_time(s, n, &i, flags, &dt))
+				goto bad;
+			timed = true;
+		}
+	}
+	/* a zone follows a time (lenient: also a dateTime given to the date) */
+	if ((timed || (lenient && kind == MN_DT_DATETIME)) && i < n) {
+		if (s[i] == 'Z') {
 			dt.has_tz = true;
 			i++;
-		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		} else if (s[i] == '+' || s[i] == '-') {
 			int th, tm;
 			if (digits(s, n, i + 1, 2, &th) || i + 3 >= n || s[i + 3] != ':' ||
 			    digits(s, n, i + 4, 2, &tm) || th > 14 || tm > 59)
