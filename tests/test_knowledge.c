@@ -22,7 +22,13 @@ static void test_library(void)
 	CHECK_INT(mn_library_load(dir, &lib, &err), MN_OK);
 	if (!lib)
 		return;
-	CHECK_INT(lib->nreferences, 2);
+	CHECK_INT(lib->nreferences, 3);
+	CHECK_INT(lib->nfindings, 3);
+	CHECK(mn_library_reference(lib, "ref-incomplete")->verification == MN_VERIFIED_INCOMPLETE);
+	CHECK(mn_library_finding(lib, "finding-incomplete")->verification == MN_VERIFIED_INCOMPLETE);
+	CHECK(mn_verification_citable(MN_VERIFIED_CONFIRMED) && mn_verification_citable(MN_VERIFIED_SECONDARY));
+	CHECK(!mn_verification_citable(MN_VERIFIED_NOT_CONFIRMED) && !mn_verification_citable(MN_VERIFIED_INCOMPLETE));
+	CHECK_STR(mn_verification_name(MN_VERIFIED_INCOMPLETE), "incomplete");
 	const mn_reference *r = mn_library_reference(lib, "ref-confirmed");
 	CHECK(r != NULL);
 	if (r)
@@ -223,6 +229,37 @@ static void test_empty_valueset(void)
 	rmdir(dir);
 }
 
+/* The evidence library: a citable finding on an incomplete reference is a
+ * load error (its citation cannot be printed whole). */
+static void test_broken_library(void)
+{
+	char dir[] = "/tmp/mn_lib_XXXXXX", src[4200], dst[200];
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(src, sizeof src, "%s/evidence/references.json", fixtures);
+	snprintf(dst, sizeof dst, "%s/references.json", dir);
+	bool ok = write_variant(src, "[", "[", dst);
+	snprintf(src, sizeof src, "%s/evidence/findings.yaml", fixtures);
+	snprintf(dst, sizeof dst, "%s/findings.yaml", dir);
+	ok = ok && write_variant(src, "  reference: ref-incomplete\n  verification: incomplete",
+	                         "  reference: ref-incomplete\n  verification: secondary", dst);
+	mn_library *l2 = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	if (ok) {
+		mn_status rc = mn_library_load(dir, &l2, &err);
+		expect_error(rc, &err, "secondary finding on an incomplete reference", dst,
+		             "a citable finding needs a citable reference ('ref-incomplete' is incomplete)", 15);
+	}
+	mn_library_free(l2);
+	unlink(dst);
+	snprintf(dst, sizeof dst, "%s/references.json", dir);
+	unlink(dst);
+	rmdir(dir);
+}
+
 static void test_valid_policy(void)
 {
 	char dir[4200];
@@ -334,6 +371,13 @@ static void test_broken_policies(void)
 	broken("expect: does-not-meet", "expect: rejected", "expect must be a determination name", 0);
 	broken("score-high: not-met, single", "score-hi: not-met, single", "no criterion 'score-hi'", 0);
 	broken("asOf: \"2026-02-01\"\n    expect: meets", "asOf: \"2026-02\"\n    expect: meets", "asOf must be a date", 0);
+	/* incomplete (facts.md §9) is never citable: reference, finding, policy source, evidence slot */
+	broken("cite: [src-a]\n  - id: score-high", "cite: [ref-incomplete]\n  - id: score-high",
+	       "citation 'ref-incomplete' is marked incomplete and may not be cited", 45);
+	broken("cite: [src-a]\n  - id: score-high", "cite: [src-a, finding-incomplete]\n  - id: score-high",
+	       "citation 'finding-incomplete' is marked incomplete and may not be cited", 45);
+	broken("    verification: secondary", "    verification: incomplete", "citation 'src-b' is marked incomplete", 52);
+	broken("text: \"{@finding-ok}\"", "text: \"{@finding-incomplete}\"", "'finding-incomplete' is incomplete and may not be quoted", 0);
 	/* value sets: a name both in the policy and shared; memberOf of an unknown set; policy-level shapes */
 	broken("  pain-dx:\n", "  test-sud:\n", "value set 'test-sud' is also a shared value set", 22);
 	broken("memberOf('pain-dx')", "memberOf('pain-dxx')", "no value set 'pain-dxx'", 35);
@@ -351,6 +395,7 @@ int main(void)
 		test_shared_valuesets();
 		test_broken_valuesets();
 		test_empty_valueset();
+		test_broken_library();
 		test_valid_policy();
 		test_broken_policies();
 	}
