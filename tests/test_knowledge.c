@@ -260,6 +260,46 @@ static void test_broken_library(void)
 	rmdir(dir);
 }
 
+/* authorRequirement: a criterion the policy's author requires with no
+ * payer source may have an empty cite; without it cite is required. */
+static void test_author_requirement(void)
+{
+	char src[4200], path[] = "/tmp/mn_policy_XXXXXX";
+	snprintf(src, sizeof src, "%s/policies/mini.yaml", fixtures);
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		CHECK(0);
+		return;
+	}
+	close(fd);
+	if (write_variant(src, "    cite: [src-a]\n  - id: score-high",
+	                  "    authorRequirement: \"The test author wants the diagnosis on file.\"\n"
+	                  "    cite: []\n  - id: score-high", path)) {
+		mn_policy *p = NULL;
+		mn_error err;
+		CHECK_INT(mn_policy_load_file(path, lib, &p, &err), MN_OK);
+		if (p) {
+			CHECK_STR(p->criteria[0].author_requirement, "The test author wants the diagnosis on file.");
+			CHECK_INT(p->criteria[0].ncites, 0);
+			CHECK(p->criteria[1].author_requirement == NULL);
+			CHECK_INT(p->criteria[1].ncites, 2);
+		}
+		mn_policy_free(p);
+	}
+	/* with a citation as well: both kept */
+	if (write_variant(src, "    cite: [src-a]\n  - id: score-high",
+	                  "    authorRequirement: \"Stricter than the payer.\"\n"
+	                  "    cite: [src-a]\n  - id: score-high", path)) {
+		mn_policy *p = NULL;
+		mn_error err;
+		CHECK_INT(mn_policy_load_file(path, lib, &p, &err), MN_OK);
+		if (p)
+			CHECK(p->criteria[0].ncites == 1 && strcmp(p->criteria[0].author_requirement, "Stricter than the payer.") == 0);
+		mn_policy_free(p);
+	}
+	unlink(path);
+}
+
 static void test_valid_policy(void)
 {
 	char dir[4200];
@@ -362,7 +402,7 @@ static void test_broken_policies(void)
 	broken("coverage: covered", "coverage: maybe", "coverage must be", 0);
 	broken("  - source: src-a", "  - source: src-z", "unknown source 'src-z'", 0);
 	broken("title: Minimal test policy\n", "", "missing required key 'title'", 0);
-	broken("    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "at least one source", 0);
+	broken("    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "must cite at least one source that states it, or be marked as the policy author's with authorRequirement", 39);
 	broken("version: \"1\"", "version: [1", "YAML", 0);
 	broken("criteria: [has-dx]", "criteria: [has-dxx]", "no criterion 'has-dxx'", 0);
 	broken("answers: [evidence-answer]", "answers: [nope]", "no letter statement with id 'nope'", 0);
@@ -371,6 +411,11 @@ static void test_broken_policies(void)
 	broken("expect: does-not-meet", "expect: rejected", "expect must be a determination name", 0);
 	broken("score-high: not-met, single", "score-hi: not-met, single", "no criterion 'score-hi'", 0);
 	broken("asOf: \"2026-02-01\"\n    expect: meets", "asOf: \"2026-02\"\n    expect: meets", "asOf must be a date", 0);
+	/* authorRequirement: empty text is refused */
+	broken("    cite: [src-a]\n  - id: score-high", "    authorRequirement: \"\"\n    cite: []\n  - id: score-high",
+	       "authorRequirement must say why", 45);
+	broken("    cite: [src-a]\n  - id: score-high", "    authorRequirement: [x]\n    cite: []\n  - id: score-high",
+	       "expected a text value", 45);
 	/* incomplete (facts.md §9) is never citable: reference, finding, policy source, evidence slot */
 	broken("cite: [src-a]\n  - id: score-high", "cite: [ref-incomplete]\n  - id: score-high",
 	       "citation 'ref-incomplete' is marked incomplete and may not be cited", 45);
@@ -396,6 +441,7 @@ int main(void)
 		test_broken_valuesets();
 		test_empty_valueset();
 		test_broken_library();
+		test_author_requirement();
 		test_valid_policy();
 		test_broken_policies();
 	}
