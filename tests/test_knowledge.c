@@ -260,44 +260,48 @@ static void test_broken_library(void)
 	rmdir(dir);
 }
 
-/* authorRequirement: a criterion the policy's author requires with no
- * payer source may have an empty cite; without it cite is required. */
-static void test_author_requirement(void)
+/* The mini policy with one replacement, loaded (NULL with a failed check
+ * when it does not load). */
+static mn_policy *load_mini_variant(const char *from, const char *to)
 {
 	char src[4200], path[] = "/tmp/mn_policy_XXXXXX";
+	mn_policy *p = NULL;
 	snprintf(src, sizeof src, "%s/policies/mini.yaml", fixtures);
 	int fd = mkstemp(path);
 	if (fd < 0) {
 		CHECK(0);
-		return;
+		return NULL;
 	}
 	close(fd);
-	if (write_variant(src, "    cite: [src-a]\n  - id: score-high",
-	                  "    authorRequirement: \"The test author wants the diagnosis on file.\"\n"
-	                  "    cite: []\n  - id: score-high", path)) {
-		mn_policy *p = NULL;
+	if (write_variant(src, from, to, path)) {
 		mn_error err;
-		CHECK_INT(mn_policy_load_file(path, lib, &p, &err), MN_OK);
-		if (p) {
-			CHECK_STR(p->criteria[0].author_requirement, "The test author wants the diagnosis on file.");
-			CHECK_INT(p->criteria[0].ncites, 0);
-			CHECK(p->criteria[1].author_requirement == NULL);
-			CHECK_INT(p->criteria[1].ncites, 2);
-		}
-		mn_policy_free(p);
-	}
-	/* with a citation as well: both kept */
-	if (write_variant(src, "    cite: [src-a]\n  - id: score-high",
-	                  "    authorRequirement: \"Stricter than the payer.\"\n"
-	                  "    cite: [src-a]\n  - id: score-high", path)) {
-		mn_policy *p = NULL;
-		mn_error err;
-		CHECK_INT(mn_policy_load_file(path, lib, &p, &err), MN_OK);
-		if (p)
-			CHECK(p->criteria[0].ncites == 1 && strcmp(p->criteria[0].author_requirement, "Stricter than the payer.") == 0);
-		mn_policy_free(p);
+		mn_error_clear(&err);
+		mn_status rc = mn_policy_load_file(path, lib, &p, &err);
+		CHECK_MSG(rc == MN_OK, "'%s' -> '%s': %s", from, to, err.message);
 	}
 	unlink(path);
+	return p;
+}
+
+/* authorRequirement: a criterion the policy's author requires with no
+ * payer source may have an empty cite; without it cite is required. */
+static void test_author_requirement(void)
+{
+	const char *from = "    cite: [src-a]\n  - id: score-high";
+	mn_policy *p = load_mini_variant(from, "    authorRequirement: \"The test author wants the diagnosis on file.\"\n"
+	                                       "    cite: []\n  - id: score-high");
+	if (p) {
+		CHECK_STR(p->criteria[0].author_requirement, "The test author wants the diagnosis on file.");
+		CHECK_INT(p->criteria[0].ncites, 0);
+		CHECK(p->criteria[1].author_requirement == NULL);
+		CHECK_INT(p->criteria[1].ncites, 2);
+	}
+	mn_policy_free(p);
+	/* with a citation as well: both kept */
+	p = load_mini_variant(from, "    authorRequirement: \"Stricter than the payer.\"\n    cite: [src-a]\n  - id: score-high");
+	if (p)
+		CHECK(p->criteria[0].ncites == 1 && strcmp(p->criteria[0].author_requirement, "Stricter than the payer.") == 0);
+	mn_policy_free(p);
 }
 
 static void test_valid_policy(void)
