@@ -460,11 +460,11 @@ static void test_versions(void)
 static void test_effective_days(void)
 {
 	static const struct { const char *effective, *start, *end; } cases[] = {
-		{"{start: \"2024-02\", end: \"2024-02\"}", "2024-02-01", "2024-02-29"},
-		{"{start: \"2023-02\", end: \"2023-02\"}", "2023-02-01", "2023-02-28"},
-		{"{start: \"2023-06-05\", end: \"2025\"}", "2023-06-05", "2025-12-31"},
-		{"{start: \"2020-12-31\", end: \"2020-12-31\"}", "2020-12-31", "2020-12-31"},
-		{"{start: \"2021\", end: \"2021-04\"}", "2021-01-01", "2021-04-30"},
+		{"{start: \"2024-02\", end: \"2026-02\"}", "2024-02-01", "2026-02-28"},
+		{"{start: \"2023-02\", end: \"2028-02\"}", "2023-02-01", "2028-02-29"},
+		{"{start: \"2023-06-05\", end: \"2026\"}", "2023-06-05", "2026-12-31"},
+		{"{start: \"2026-02-01\", end: \"2026-02-01\"}", "2026-02-01", "2026-02-01"},
+		{"{start: \"2021\", end: \"2026-04\"}", "2021-01-01", "2026-04-30"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char to[200];
@@ -605,6 +605,11 @@ static void test_broken_policies(void)
 		       "the period ends (2019-12-31) before it starts (2020-01-01)", 5},
 		{"{start: \"2020\", note", "{start: \"2020\", stop: \"2021\", note", "unknown key 'stop'", 5},
 		{"{start: \"2020\", note", "{start: [2020], note", "expected a text value", 5},
+		/* an example case must fall in the period: tests asOf 2026-02-01 */
+		{"{start: \"2020\", note", "{start: \"2020\", end: \"2026-01\", note",
+		 "asOf 2026-02-01 is outside the policy's effective period (2020-01-01 to 2026-01-31)", 0},
+		{"{start: \"2020\", note", "{start: \"2026-02-02\", note",
+		 "asOf 2026-02-01 is outside the policy's effective period (2026-02-02 to open)", 0},
 		/* authorRequirement: empty text is refused */
 		{"    cite: [src-a]\n  - id: score-high", "    authorRequirement: \"\"\n    cite: []\n  - id: score-high",
 		       "authorRequirement must say why", 46},

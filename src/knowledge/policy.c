@@ -732,6 +732,10 @@ static mn_status load_tests(loader *L, const yaml_node_t *seq)
 		mn_datetime d;
 		if (mn_datetime_parse(t->as_of, strlen(t->as_of), MN_DT_DATE, &d, NULL) != MN_OK || d.precision != MN_DT_DAY)
 			return y_fail(&L->y, y_get(&L->y, n, "asOf"), L->key, "asOf must be a date YYYY-MM-DD");
+		if (!mn_policy_in_force(p, &d))
+			return y_fail(&L->y, y_get(&L->y, n, "asOf"), L->key, "asOf %s is outside the policy's effective period "
+			              "(%s to %s): the case would test a version not in force", t->as_of, p->effective_start,
+			              p->effective_end ? p->effective_end : "open");
 		bool ok = false;
 		for (const char *const *dn = determinations; *dn; dn++)
 			ok |= strcmp(*dn, t->expect) == 0;
