@@ -1293,6 +1293,38 @@ static void test_cli(void)
 	const char *bad_home[] = {ex, "--as-of", "2026-11-20", "--home", src_path("tests/data/clinical")};
 	CHECK_INT(run_score(bad_home, 5, out, sizeof out), 66);
 
+	/* The record as of the date: an ODI of 2026-12-01 is left out of the view as of 2026-11-20 (1 entry);
+	 * a subject that does not resolve (Patient/missing) is a warning, not a refusal. */
+	char rec[] = "/tmp/mn-test-record-XXXXXX";
+	int fd = mkstemp(rec);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		static const char later[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+			"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"now\",\"status\":\"final\","
+			"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]},"
+			"\"subject\":{\"reference\":\"Patient/missing\"},\"effectiveDateTime\":\"2026-11-05\","
+			"\"valueQuantity\":{\"value\":30,\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}}},"
+			"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"later\",\"status\":\"final\","
+			"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]},"
+			"\"effectiveDateTime\":\"2026-12-01\","
+			"\"valueQuantity\":{\"value\":70,\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}}}]}";
+		CHECK((size_t)write(fd, later, sizeof later - 1) == sizeof later - 1);
+		close(fd);
+		const char *view_args[] = {rec, "--as-of", "2026-11-20", "--format", "json", "--home", home};
+		CHECK_INT(run_score(view_args, 7, out, sizeof out), 0);
+		mn_arena *va = mn_arena_new();
+		mn_json *vj = NULL;
+		CHECK_INT(mn_json_parse(va, "out", out, strlen(out), &vj, &err), MN_OK);
+		CHECK(vj && jis(vj, "leftOut", "1"));
+		CHECK(vj && jis(vj, "odi/0/reference", "Observation/now"));
+		CHECK(vj && jpath(vj, "odi/1") == NULL);
+		mn_arena_free(va);
+		const char *view_text[] = {rec, "--as-of", "2026-11-20", "--home", home};
+		CHECK_INT(run_score(view_text, 5, out, sizeof out), 0);
+		CHECK(strstr(out, "(1 record entry dated after 2026-11-20 left out)") != NULL);
+		unlink(rec);
+	}
+
 	/* an invalid knowledge file: 78 */
 	char dir[] = "/tmp/mn-test-home-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
