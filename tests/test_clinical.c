@@ -1103,6 +1103,19 @@ static void test_mme_records(mn_score_config *cfg)
 	}
 	mn_case_free(k);
 
+	/* A statement whose period ends "2026-11" may still be taken on 2026-11-20: kept (morphine 15 mg BID =
+	 * 30); one that ended 2026-11-19 is not. */
+#define STATEMENT(id, end) ",{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"" id "\"," \
+	"\"status\":\"active\"," MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-01-01\",\"end\":\"" end "\"}," \
+	"\"dosage\":[" DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")) "]}}"
+	static const char ends[] = BUNDLE(STATEMENT("month", "2026-11") STATEMENT("ended", "2026-11-19"));
+	if ((s = score_text(cfg, ends, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/totalMmePerDay", "30"));
+		CHECK(entries_have(s->json, "mme/entries", "MedicationStatement/month"));
+		CHECK(!entries_have(s->json, "mme/entries", "MedicationStatement/ended"));
+	}
+	mn_case_free(k);
+
 	/* Fails closed: a dispense with no days supply (taken on the date?), an administration with a dose but
 	 * no rate, a `when` meal code (how many meals?), a non-opioid not in the table: no total, each with a
 	 * reason; the one computed (oxycodone 10 mg BID = 30) only as a partial sum. */
