@@ -22,7 +22,13 @@ static void test_library(void)
 	CHECK_INT(mn_library_load(dir, &lib, &err), MN_OK);
 	if (!lib)
 		return;
-	CHECK_INT(lib->nreferences, 2);
+	CHECK_INT(lib->nreferences, 3);
+	CHECK_INT(lib->nfindings, 3);
+	CHECK(mn_library_reference(lib, "ref-incomplete")->verification == MN_VERIFIED_INCOMPLETE);
+	CHECK(mn_library_finding(lib, "finding-incomplete")->verification == MN_VERIFIED_INCOMPLETE);
+	CHECK(mn_verification_citable(MN_VERIFIED_CONFIRMED) && mn_verification_citable(MN_VERIFIED_SECONDARY));
+	CHECK(!mn_verification_citable(MN_VERIFIED_NOT_CONFIRMED) && !mn_verification_citable(MN_VERIFIED_INCOMPLETE));
+	CHECK_STR(mn_verification_name(MN_VERIFIED_INCOMPLETE), "incomplete");
 	const mn_reference *r = mn_library_reference(lib, "ref-confirmed");
 	CHECK(r != NULL);
 	if (r)
@@ -223,6 +229,81 @@ static void test_empty_valueset(void)
 	rmdir(dir);
 }
 
+/* The evidence library: a citable finding on an incomplete reference is a
+ * load error (its citation cannot be printed whole). */
+static void test_broken_library(void)
+{
+	char dir[] = "/tmp/mn_lib_XXXXXX", src[4200], dst[200];
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(src, sizeof src, "%s/evidence/references.json", fixtures);
+	snprintf(dst, sizeof dst, "%s/references.json", dir);
+	bool ok = write_variant(src, "[", "[", dst);
+	snprintf(src, sizeof src, "%s/evidence/findings.yaml", fixtures);
+	snprintf(dst, sizeof dst, "%s/findings.yaml", dir);
+	ok = ok && write_variant(src, "  reference: ref-incomplete\n  verification: incomplete",
+	                         "  reference: ref-incomplete\n  verification: secondary", dst);
+	mn_library *l2 = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	if (ok) {
+		mn_status rc = mn_library_load(dir, &l2, &err);
+		expect_error(rc, &err, "secondary finding on an incomplete reference", dst,
+		             "a citable finding needs a citable reference ('ref-incomplete' is incomplete)", 15);
+	}
+	mn_library_free(l2);
+	unlink(dst);
+	snprintf(dst, sizeof dst, "%s/references.json", dir);
+	unlink(dst);
+	rmdir(dir);
+}
+
+/* The mini policy with one replacement, loaded (NULL with a failed check
+ * when it does not load). */
+static mn_policy *load_mini_variant(const char *from, const char *to)
+{
+	char src[4200], path[] = "/tmp/mn_policy_XXXXXX";
+	mn_policy *p = NULL;
+	snprintf(src, sizeof src, "%s/policies/mini.yaml", fixtures);
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		CHECK(0);
+		return NULL;
+	}
+	close(fd);
+	if (write_variant(src, from, to, path)) {
+		mn_error err;
+		mn_error_clear(&err);
+		mn_status rc = mn_policy_load_file(path, lib, &p, &err);
+		CHECK_MSG(rc == MN_OK, "'%s' -> '%s': %s", from, to, err.message);
+	}
+	unlink(path);
+	return p;
+}
+
+/* authorRequirement: a criterion the policy's author requires with no
+ * payer source may have an empty cite; without it cite is required. */
+static void test_author_requirement(void)
+{
+	const char *from = "    cite: [src-a]\n  - id: score-high";
+	mn_policy *p = load_mini_variant(from, "    authorRequirement: \"The test author wants the diagnosis on file.\"\n"
+	                                       "    cite: []\n  - id: score-high");
+	if (p) {
+		CHECK_STR(p->criteria[0].author_requirement, "The test author wants the diagnosis on file.");
+		CHECK_INT(p->criteria[0].ncites, 0);
+		CHECK(p->criteria[1].author_requirement == NULL);
+		CHECK_INT(p->criteria[1].ncites, 2);
+	}
+	mn_policy_free(p);
+	/* with a citation as well: both kept */
+	p = load_mini_variant(from, "    authorRequirement: \"Stricter than the payer.\"\n    cite: [src-a]\n  - id: score-high");
+	if (p)
+		CHECK(p->criteria[0].ncites == 1 && strcmp(p->criteria[0].author_requirement, "Stricter than the payer.") == 0);
+	mn_policy_free(p);
+}
+
 static void test_valid_policy(void)
 {
 	char dir[4200];
@@ -325,7 +406,7 @@ static void test_broken_policies(void)
 	broken("coverage: covered", "coverage: maybe", "coverage must be", 0);
 	broken("  - source: src-a", "  - source: src-z", "unknown source 'src-z'", 0);
 	broken("title: Minimal test policy\n", "", "missing required key 'title'", 0);
-	broken("    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "at least one source", 0);
+	broken("    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "must cite at least one source that states it, or be marked as the policy author's with authorRequirement", 39);
 	broken("version: \"1\"", "version: [1", "YAML", 0);
 	broken("criteria: [has-dx]", "criteria: [has-dxx]", "no criterion 'has-dxx'", 0);
 	broken("answers: [evidence-answer]", "answers: [nope]", "no letter statement with id 'nope'", 0);
@@ -334,6 +415,18 @@ static void test_broken_policies(void)
 	broken("expect: does-not-meet", "expect: rejected", "expect must be a determination name", 0);
 	broken("score-high: not-met, single", "score-hi: not-met, single", "no criterion 'score-hi'", 0);
 	broken("asOf: \"2026-02-01\"\n    expect: meets", "asOf: \"2026-02\"\n    expect: meets", "asOf must be a date", 0);
+	/* authorRequirement: empty text is refused */
+	broken("    cite: [src-a]\n  - id: score-high", "    authorRequirement: \"\"\n    cite: []\n  - id: score-high",
+	       "authorRequirement must say why", 45);
+	broken("    cite: [src-a]\n  - id: score-high", "    authorRequirement: [x]\n    cite: []\n  - id: score-high",
+	       "expected a text value", 45);
+	/* incomplete (facts.md §9) is never citable: reference, finding, policy source, evidence slot */
+	broken("cite: [src-a]\n  - id: score-high", "cite: [ref-incomplete]\n  - id: score-high",
+	       "citation 'ref-incomplete' is marked incomplete and may not be cited", 45);
+	broken("cite: [src-a]\n  - id: score-high", "cite: [src-a, finding-incomplete]\n  - id: score-high",
+	       "citation 'finding-incomplete' is marked incomplete and may not be cited", 45);
+	broken("    verification: secondary", "    verification: incomplete", "citation 'src-b' is marked incomplete", 52);
+	broken("text: \"{@finding-ok}\"", "text: \"{@finding-incomplete}\"", "'finding-incomplete' is incomplete and may not be quoted", 0);
 	/* value sets: a name both in the policy and shared; memberOf of an unknown set; policy-level shapes */
 	broken("  pain-dx:\n", "  test-sud:\n", "value set 'test-sud' is also a shared value set", 22);
 	broken("memberOf('pain-dx')", "memberOf('pain-dxx')", "no value set 'pain-dxx'", 35);
@@ -351,6 +444,8 @@ int main(void)
 		test_shared_valuesets();
 		test_broken_valuesets();
 		test_empty_valueset();
+		test_broken_library();
+		test_author_requirement();
 		test_valid_policy();
 		test_broken_policies();
 	}

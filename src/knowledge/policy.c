@@ -440,7 +440,7 @@ static mn_status load_definitions(loader *L, const yaml_node_t *seq)
 static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 {
 	static const char *const keys[] = {"id", "title", "documented", "met", "evidence", "satisfiedBy",
-	                                   "cite", "note", NULL};
+	                                   "cite", "authorRequirement", "note", NULL};
 	mn_policy *p = L->p;
 	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
 		return y_fail(&L->y, seq, "criteria", "expected a non-empty list of criteria");
@@ -459,17 +459,23 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 		set_key(L, "criteria.%s", c->id);
 		if (!k_valid_id(c->id))
 			return y_fail(&L->y, n, L->key, "criterion id must be lowercase letters, digits and '-'");
+		bool bad = false;
 		c->title = y_req_str(&L->y, n, "title");
 		c->satisfied_by = y_req_str(&L->y, n, "satisfiedBy");
-		if (!c->title || !c->satisfied_by)
+		c->author_requirement = y_opt_str(&L->y, n, "authorRequirement", &bad);
+		if (!c->title || !c->satisfied_by || bad)
 			return MN_EPOLICY;
+		if (c->author_requirement && !*c->author_requirement)
+			return y_fail(&L->y, y_get(&L->y, n, "authorRequirement"), L->key,
+			              "authorRequirement must say why the policy's author requires this");
 		if ((rc = compile_key(L, n, "documented", false, &c->documented)) != MN_OK ||
 		    (rc = compile_key(L, n, "met", true, &c->met)) != MN_OK ||
 		    (rc = compile_key(L, n, "evidence", true, &c->evidence)) != MN_OK ||
 		    (rc = load_cites(L, n, &c->ncites, &c->cites)) != MN_OK)
 			return rc;
-		if (!c->ncites)
-			return y_fail(&L->y, n, L->key, "a criterion must cite at least one source");
+		if (!c->ncites && !c->author_requirement)
+			return y_fail(&L->y, n, L->key, "a criterion must cite at least one source that states it, "
+			              "or be marked as the policy author's with authorRequirement");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(p->criteria[j].id, c->id) == 0)
 				return y_fail(&L->y, n, L->key, "duplicate criterion id");

@@ -82,6 +82,9 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 	}
 	mn_buf_puts(b, "]},\n");
 	jkey(b, "  ", "request"); json_entries(b, "  ", d->requests, d->nrequests); mn_buf_puts(b, ",\n");
+	if (p->request) {
+		jkey(b, "  ", "requestFound"); mn_buf_puts(b, d->request_found ? "true" : "false"); mn_buf_puts(b, ",\n");
+	}
 	jkey(b, "  ", "determination"); jstr(b, mn_outcome_name(d->outcome)); mn_buf_puts(b, ",\n");
 	jkey(b, "  ", "action"); jstr(b, mn_outcome_action(d->outcome)); mn_buf_puts(b, ",\n");
 	jkey(b, "  ", "criteria");
@@ -135,6 +138,8 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 	for (size_t i = 0; i < d->nrequests; i++)
 		mn_buf_printf(b, "Request:       %s%s%s\n", d->requests[i].reference, d->requests[i].date ? ", " : "",
 		              d->requests[i].date ? d->requests[i].date : "");
+	if (p->request && !d->request_found)
+		mn_buf_puts(b, "Request:       none in the record (no approval without one)\n");
 	size_t met = 0;
 	for (size_t i = 0; i < d->nresults; i++)
 		met += d->results[i].status == MN_CRIT_MET;
