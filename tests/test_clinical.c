@@ -1040,9 +1040,9 @@ static void test_mme_records(mn_score_config *cfg)
 
 	/* Every source: an order (oxycodone 5 mg, 1 tablet every 6 h = 20 mg/day x 1.5 = 30), a statement
 	 * (morphine 15 mg BID = 30), a dispense handed over 2026-10-22 for 30 days (covers 10-22 to 11-20:
-	 * hydrocodone 5 mg TID = 15), an infusion in progress (morphine 2 mg/h = 48 mg/day = 48). Left out: a
-	 * dispense of 2026-10-21 for 30 days (covered to 11-19), a stopped order. Counted once: a dispense of
-	 * the oxycodone order. Total 30 + 30 + 15 + 48 = 123. */
+	 * hydrocodone 5 mg TID = 15), a fentanyl 75 mcg/h patch administration in progress (75 x 2.4 = 180).
+	 * Left out: a dispense of 2026-10-21 for 30 days (covered to 11-19), a stopped order. Counted once: a
+	 * dispense of the oxycodone order. Total 30 + 30 + 15 + 180 = 255. */
 	static const char sources[] = BUNDLE(
 		REQUEST("oxy", "1049621", DOSE("\"frequency\":1,\"period\":6,\"periodUnit\":\"h\"", TABLET("1")))
 		",{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"stopped\",\"status\":\"stopped\","
@@ -1058,26 +1058,26 @@ static void test_mme_records(mn_score_config *cfg)
 		DISPENSE("oxy-disp", "1049621", "2026-11-01", DAYS("30"),
 		         ",\"authorizingPrescription\":[{\"reference\":\"MedicationRequest/oxy\"}]",
 		         DOSE("\"frequency\":1,\"period\":6,\"periodUnit\":\"h\"", TABLET("1")))
-		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"pca\",\"status\":\"in-progress\","
-		MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-11-19\"},"
-		"\"dosage\":{\"rateQuantity\":{\"value\":2,\"unit\":\"mg/h\",\"system\":\"http://unitsofmeasure.org\","
-		"\"code\":\"mg/h\"}}}}");
+		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"patch\",\"status\":\"in-progress\","
+		MED("197696") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-11-19\"},"
+		"\"dosage\":{\"dose\":{\"value\":1,\"unit\":\"patch\"}}}}");
 	if ((s = score_text(cfg, sources, "2026-11-20", &k, a))) {
 		const mn_json *j = s->json;
 		CHECK(jis(j, "mme/complete", "true"));
-		CHECK(jis(j, "mme/totalMmePerDay", "123"));
+		CHECK(jis(j, "mme/totalMmePerDay", "255"));
 		CHECK_INT(jcount(j, "mme/drugs"), 4);
 		CHECK(jis(j, "mme/countedWith/0/reference", "MedicationDispense/oxy-disp"));
 		CHECK(jis(j, "mme/countedWith/0/countedWith", "MedicationRequest/oxy"));
 		CHECK(!entries_have(j, "mme/entries", "MedicationDispense/hc-old"));
 		CHECK(!entries_have(j, "mme/entries", "MedicationRequest/stopped"));
 		CHECK(entries_have(j, "mme/entries", "MedicationDispense/hc-disp"));
-		CHECK(entries_have(j, "mme/entries", "MedicationAdministration/pca"));
+		CHECK(entries_have(j, "mme/entries", "MedicationAdministration/patch"));
+		CHECK(jis(j, "mme/drugs/3/mcgPerHour", "75"));
 	}
 	mn_case_free(k);
-	/* as of 2026-11-21 the 10-22 dispense has run out too: 30 + 30 + 48 = 108 */
+	/* as of 2026-11-21 the 10-22 dispense has run out too: 30 + 30 + 180 = 240 */
 	if ((s = score_text(cfg, sources, "2026-11-21", &k, a))) {
-		CHECK(jis(s->json, "mme/totalMmePerDay", "108"));
+		CHECK(jis(s->json, "mme/totalMmePerDay", "240"));
 		CHECK(!entries_have(s->json, "mme/entries", "MedicationDispense/hc-disp"));
 	}
 	mn_case_free(k);
@@ -1103,6 +1103,52 @@ static void test_mme_records(mn_score_config *cfg)
 	}
 	mn_case_free(k);
 
+	/* An infusion in progress: morphine 2 mg/h = 48 mg/day x 1.0 = 48. */
+	static const char infusion[] = BUNDLE(
+		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"pca\",\"status\":\"in-progress\","
+		MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-11-19\"},"
+		"\"dosage\":{\"rateQuantity\":{\"value\":2,\"unit\":\"mg/h\",\"system\":\"http://unitsofmeasure.org\","
+		"\"code\":\"mg/h\"}}}}");
+	if ((s = score_text(cfg, infusion, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/drugs/0/mgPerDay", "48"));
+		CHECK(jis(s->json, "mme/totalMmePerDay", "48"));
+	}
+	mn_case_free(k);
+
+	/* One course recorded twice: an order and a statement of morphine 15 mg BID (30). Linked by basedOn:
+	 * counted once, 30. Not linked: possibly the same course, no total (30 as a partial sum). */
+#define MORPHINE_ORDER REQUEST("mo", "891881", DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
+#define MORPHINE_STATEMENT(link) ",{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"ms\"," \
+	"\"status\":\"active\"," MED("891881") "," SUBJ link ",\"dosage\":[" \
+	DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")) "]}}"
+	static const char linked[] = BUNDLE(MORPHINE_ORDER
+		MORPHINE_STATEMENT(",\"basedOn\":[{\"reference\":\"MedicationRequest/mo\"}]"));
+	static const char unlinked[] = BUNDLE(MORPHINE_ORDER MORPHINE_STATEMENT(""));
+	if ((s = score_text(cfg, linked, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/totalMmePerDay", "30"));
+		CHECK(jis(s->json, "mme/countedWith/0/reference", "MedicationStatement/ms"));
+	}
+	mn_case_free(k);
+	if ((s = score_text(cfg, unlinked, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/complete", "false"));
+		CHECK(jis(s->json, "mme/partialMmePerDay", "30"));
+		CHECK(jis(s->json, "mme/drugs/1/status", "possible-duplicate"));
+	}
+	mn_case_free(k);
+
+	/* A statement whose period ends "2026-11" may still be taken on 2026-11-20: kept (morphine 15 mg BID =
+	 * 30); one that ended 2026-11-19 is not. */
+#define STATEMENT(id, end) ",{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"" id "\"," \
+	"\"status\":\"active\"," MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-01-01\",\"end\":\"" end "\"}," \
+	"\"dosage\":[" DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")) "]}}"
+	static const char ends[] = BUNDLE(STATEMENT("month", "2026-11") STATEMENT("ended", "2026-11-19"));
+	if ((s = score_text(cfg, ends, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/totalMmePerDay", "30"));
+		CHECK(entries_have(s->json, "mme/entries", "MedicationStatement/month"));
+		CHECK(!entries_have(s->json, "mme/entries", "MedicationStatement/ended"));
+	}
+	mn_case_free(k);
+
 	/* Fails closed: a dispense with no days supply (taken on the date?), an administration with a dose but
 	 * no rate, a `when` meal code (how many meals?), a non-opioid not in the table: no total, each with a
 	 * reason; the one computed (oxycodone 10 mg BID = 30) only as a partial sum. */
@@ -1110,7 +1156,7 @@ static void test_mme_records(mn_score_config *cfg)
 		DISPENSE("nosupply", "891881", "2026-11-10", "", "",
 		         DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
 		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"shot\",\"status\":\"completed\","
-		MED("891881") "," SUBJ ",\"effectiveDateTime\":\"2026-11-20T09:00:00Z\",\"dosage\":{\"dose\":" MG("15") "}}}"
+		MED("1049593") "," SUBJ ",\"effectiveDateTime\":\"2026-11-20T09:00:00Z\",\"dosage\":{\"dose\":" MG("15") "}}}"
 		REQUEST("meal", "1049621", DOSE("\"when\":[\"C\"]", TABLET("1")))
 		REQUEST("gaba", "310431", DOSE("\"frequency\":3,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
 		REQUEST("oxy", "1049621", DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", MG("10"))));

@@ -607,6 +607,54 @@ static void test_unresolved_reference(void)
 	mn_case_free(c);
 }
 
+/* ---- the policy author's own requirements ------------------------------------ */
+
+static void test_author_requirement(void)
+{
+	/* the window policy with its criterion marked as the author's, citing nothing */
+	char text[sizeof WINDOW_POLICY + 200];
+	const char *cite = "    cite: [src-a]\n";
+	const char *at = strstr(WINDOW_POLICY, cite);
+	CHECK(at != NULL);
+	if (!at)
+		return;
+	snprintf(text, sizeof text, "%.*s    authorRequirement: \"a recent score shows the current state\"\n    cite: []\n%s",
+	         (int)(at - WINDOW_POLICY), WINDOW_POLICY, at + strlen(cite));
+	mn_policy *wp = load_text_policy(text);
+	CHECK(wp != NULL);
+	if (!wp)
+		return;
+	const char *json = BUNDLE(PATIENT);
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	CHECK_INT(mn_case_load("a.json", json, strlen(json), &c, NULL), MN_OK);
+	CHECK_INT(mn_determine(wp, c, &as_of, &d, NULL), MN_OK);
+	if (d) {
+		mn_buf b = MN_BUF_INIT;
+		CHECK_INT(mn_render_json(d, &b), MN_OK);
+		CHECK(strstr(mn_buf_cstr(&b), "\"authorRequirement\": \"a recent score shows the current state\",\n      \"cite\": []") != NULL);
+		mn_buf_reset(&b);
+		CHECK_INT(mn_render_text(d, &b), MN_OK);
+		CHECK(strstr(mn_buf_cstr(&b), "  [not-met] recent-score: A score within the last 3 months\n"
+		             "      requirement of this policy (not stated by a payer): a recent score shows the current state\n") != NULL);
+		mn_buf_free(&b);
+	}
+	mn_determination_free(d);
+	mn_case_free(c);
+	mn_policy_free(wp);
+	/* a criterion that names no payer source is not printed as one */
+	mn_buf b = MN_BUF_INIT;
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01") "," REQ), "2026-02-01");
+	if (d) {
+		mn_render_json(d, &b);
+		CHECK(strstr(mn_buf_cstr(&b), "authorRequirement") == NULL);
+	}
+	mn_buf_free(&b);
+	done(d);
+}
+
 int main(void)
 {
 	char dir[4200];
@@ -628,6 +676,7 @@ int main(void)
 		test_time_window();
 		test_no_request();
 		test_unresolved_reference();
+		test_author_requirement();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

@@ -156,7 +156,8 @@ typedef enum mn_mme_status {
 	MN_MME_UNKNOWN_DRUG,       /* not in the table */
 	MN_MME_WRONG_BASIS,        /* dose in mg/day for a mcg/hr factor or the reverse */
 	MN_MME_DOSE_NOT_STRUCTURED, /* binding only: no usable structured dose */
-	MN_MME_PERIOD_UNKNOWN      /* binding only: not known whether taken on the as-of date */
+	MN_MME_PERIOD_UNKNOWN,     /* binding only: not known whether taken on the as-of date */
+	MN_MME_POSSIBLE_DUPLICATE  /* binding only: the same product as another entry, not linked to it */
 } mn_mme_status;
 
 const char *mn_mme_status_name(mn_mme_status s);  /* "computed", "no-factor", ... */

@@ -1317,7 +1317,8 @@ static mn_status do_mme(ctx *x)
 		qsort(d, n, sizeof *d, cmp_dated);  /* record order */
 	mn_mme_item *items = mn_arena_calloc(x->a, n ? n : 1, sizeof *items);
 	const mn_resource **with = mn_arena_calloc(x->a, n ? n : 1, sizeof *with);
-	if (!items || !with)
+	const mn_mme_product **prod = mn_arena_calloc(x->a, n ? n : 1, sizeof *prod);  /* per entry read */
+	if (!items || !with || !prod)
 		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
 	if ((rc = same_course(x, d, n, with)) != MN_OK)
 		return rc;
@@ -1386,7 +1387,19 @@ static mn_status do_mme(ctx *x)
 		const char *why = NULL, *how = NULL;
 		bool prn = false, period_unknown = !cur_known;
 		double amount = 0;
-		if (period_unknown) {
+		/* An earlier entry of another kind (an order and a statement, a dispense or an administration) for
+		 * the same product, not linked to this one: possibly one course recorded twice. Two entries of one
+		 * kind (two orders) are two courses and are added. */
+		const mn_resource *twin = NULL;
+		for (size_t j = 0; j < i && !twin; j++)
+			if (prod[j] == p && strcmp(d[j].res->type_name, d[i].res->type_name) != 0)
+				twin = d[j].res;
+		prod[i] = p;
+		if (twin) {
+			why = fmt(x, "the same product as %s and not linked to it (basedOn, derivedFrom, "
+			          "authorizingPrescription, request): possibly one course recorded twice, not added",
+			          ref(x, twin));
+		} else if (period_unknown) {
 			why = "whether it is taken on the as-of date is not known (a dispense without a days supply in days)";
 		} else if (fac->has_factor) {
 			size_t nd = mn_fp_result_count(rd);
@@ -1407,7 +1420,8 @@ static mn_status do_mme(ctx *x)
 		if (why) {
 			memset(it, 0, sizeof *it);
 			it->drug = p->drug;
-			it->status = period_unknown ? MN_MME_PERIOD_UNKNOWN : MN_MME_DOSE_NOT_STRUCTURED;
+			it->status = twin ? MN_MME_POSSIBLE_DUPLICATE
+			             : period_unknown ? MN_MME_PERIOD_UNKNOWN : MN_MME_DOSE_NOT_STRUCTURED;
 			it->reason = why;
 		} else if ((rc = mn_mme_drug(t, p->drug, amount, basis, it, x->err)) != MN_OK) {
 			goto out;

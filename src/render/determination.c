@@ -103,6 +103,10 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 		if (r->error) {
 			jkey(b, "      ", "error"); jstr(b, r->error); mn_buf_puts(b, ",\n");
 		}
+		if (c->author_requirement) {
+			/* the policy author's requirement, not a payer's (POLICY-FORMAT.md) */
+			jkey(b, "      ", "authorRequirement"); jstr(b, c->author_requirement); mn_buf_puts(b, ",\n");
+		}
 		jkey(b, "      ", "cite"); json_cites(b, c->cites, c->ncites); mn_buf_puts(b, "\n");
 		mn_buf_printf(b, "    }%s\n", i + 1 < d->nresults ? "," : "");
 	}
@@ -152,6 +156,9 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
 		mn_buf_printf(b, "  [%s] %s: %s\n", mn_crit_status_name(r->status), r->criterion->id, r->criterion->title);
+		if (r->criterion->author_requirement)
+			mn_buf_printf(b, "      requirement of this policy (not stated by a payer): %s\n",
+			              r->criterion->author_requirement);
 		for (size_t j = 0; j < r->nentries; j++)
 			text_entry(b, &r->entries[j]);
 		if (r->status != MN_CRIT_MET)

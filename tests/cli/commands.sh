@@ -41,6 +41,16 @@ done
 # the request authored after the as-of date is not in the record on that date
 MEDNEC_HOME=tests/data "$mednec" letter tests/data/cases/mini-met.json --policy mini --as-of 2026-01-01 >/dev/null 2>&1; [ $? -eq 3 ] && ok || bad "letter before the request was authored"
 rm -f /tmp/mn_nr_err.$$
+# time: an ODI or a psychological clearance dated after --as-of is not in the record on that date; on its
+# own day it is (the positive control, so the negative one cannot pass vacuously)
+for pair in "2026-11-05 2026-11-04 Observation/odi-2026-11" "2026-03-12 2026-03-11 Observation/psych-clearance-2026-03"; do
+  set -- $pair
+  on=$("$mednec" determine $ex --policy drg-stimulation-trial --as-of "$1" --format json)
+  before=$("$mednec" determine $ex --policy drg-stimulation-trial --as-of "$2" --format json)
+  grep -q "\"$3\"" <<<"$on" && ! grep -q "\"$3\"" <<<"$before" \
+    && grep -q "record entries dated after $2 are left out" <<<"$before" && ! grep -q '"meets-criteria"' <<<"$before" \
+    && ok || bad "$3 as of $2 must not be in the record"
+done
 "$mednec" determine $ex --policy drg-stimulation-trial --as-of 2026-11-20 --denial x >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "--denial outside appeal"
 
 [ "$("$mednec" eval -e '1 + 1' -e "'a' & 'b'")" = $'[2]\n["ab"]' ] && ok || bad "eval literals"
