@@ -23,6 +23,7 @@
 
 typedef struct builder {
 	const mn_determination *d;
+	mn_fp_env *env;        /* the letter's own copy of d->env (it binds %item) */
 	mn_doc *doc;
 	size_t capblocks, caprefs, caprecords, capwarnings;
 	const void **refkeys;  /* identity of each numbered reference */
@@ -182,7 +183,10 @@ static void put_number(mn_buf *b, double v)
 		return;
 	}
 	char tmp[64];
-	snprintf(tmp, sizeof tmp, "%.6f", v);
+	if (mn_snprintf(tmp, sizeof tmp, "%.6f", v) < 0) {
+		b->failed = true;
+		return;
+	}
 	size_t n = strlen(tmp);
 	while (n > 1 && tmp[n - 1] == '0')
 		tmp[--n] = '\0';
@@ -269,8 +273,10 @@ static const char *item_text(builder *B, const mn_fp_item *it)
 			const mn_resource *r = mn_fp_item_resource(it);
 			if (r && r->json == n) {
 				mn_entry e;
-				if (mn_entry_make(B->d->kase, r, A, &e) == MN_OK)
+				mn_status st = mn_entry_make(B->d->kase, r, A, &e);
+				if (st == MN_OK)
 					s = e.summary;
+				B->oom |= st == MN_ENOMEM;
 			}
 		}
 		break;
@@ -278,6 +284,7 @@ static const char *item_text(builder *B, const mn_fp_item *it)
 	}
 	if (!s && b.len && !b.failed)
 		s = mn_arena_strndup(A, mn_buf_cstr(&b), b.len);
+	B->oom |= b.failed;
 	mn_buf_free(&b);
 	return s && *s ? s : NULL;
 }
@@ -324,7 +331,8 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 		mn_error e;
 		mn_error_clear(&e);
 		mn_fp_result *r;
-		if (mn_fp_eval_case(part->slot, d->env, d->kase, A, &r, &e) != MN_OK) {
+		if (mn_fp_eval_case(part->slot, B->env, d->kase, A, &r, &e) != MN_OK) {
+			B->oom |= e.code == MN_ENOMEM;
 			*why = mn_arena_printf(A, "slot {%s} failed: %s", mn_fp_expr_source(part->slot), e.message);
 			goto done;
 		}
@@ -389,7 +397,9 @@ static void section_determination(builder *B)
 	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
 	const mn_resource *pat = find_patient(d->kase);
 	mn_entry pe;
-	if (pat && mn_entry_make(d->kase, pat, A, &pe) == MN_OK) {
+	mn_status pst = pat ? mn_entry_make(d->kase, pat, A, &pe) : MN_ENOTFOUND;
+	B->oom |= pst == MN_ENOMEM;
+	if (pst == MN_OK) {
 		intset_add(B, &recs, record_number(B, pat));
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", pe.summary);
 		set_cites(b, NULL, &recs);
@@ -409,6 +419,7 @@ static void section_determination(builder *B)
 		}
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
 		set_cites(b, NULL, &rrecs);
+		B->oom |= t.failed;
 		mn_buf_free(&t);
 	}
 
@@ -590,7 +601,8 @@ static int eval_when(builder *B, const mn_fp_expr *x)
 	mn_error e;
 	mn_error_clear(&e);
 	mn_fp_result *r;
-	if (mn_fp_eval_case(x, B->d->env, B->d->kase, A, &r, &e) != MN_OK) {
+	if (mn_fp_eval_case(x, B->env, B->d->kase, A, &r, &e) != MN_OK) {
+		B->oom |= e.code == MN_ENOMEM;
 		warn(B, mn_arena_printf(A, "condition '%s' failed: %s", mn_fp_expr_source(x), e.message));
 		return 0;
 	}
@@ -609,7 +621,8 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 	if (st->each) {
 		mn_error e;
 		mn_error_clear(&e);
-		if (mn_fp_eval_case(st->each, d->env, d->kase, A, &items, &e) != MN_OK) {
+		if (mn_fp_eval_case(st->each, B->env, d->kase, A, &items, &e) != MN_OK) {
+			B->oom |= e.code == MN_ENOMEM;
 			warn(B, mn_arena_printf(A, "%s[%zu]: each failed: %s", s->id, index, e.message));
 			return;
 		}
@@ -619,7 +632,7 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 		intset refs = {0}, recs = {0};
 		if (items) {
 			mn_fp_result *one = mn_fp_result_slice(items, k, 1, A);
-			if (!one || mn_fp_env_set_result(d->env, "item", one) != MN_OK) {
+			if (!one || mn_fp_env_set_result(B->env, "item", one) != MN_OK) {
 				B->oom = true;
 				return;
 			}
@@ -636,8 +649,10 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 			mn_error e;
 			mn_error_clear(&e);
 			mn_fp_result *r;
-			if (mn_fp_eval_case(st->record, d->env, d->kase, A, &r, &e) == MN_OK)
+			if (mn_fp_eval_case(st->record, B->env, d->kase, A, &r, &e) == MN_OK)
 				note_records(B, r, &recs);
+			else
+				B->oom |= e.code == MN_ENOMEM;
 		}
 		cite_all(B, &refs, st->cites, st->ncites);
 		if (!refs.n && !recs.n) {
@@ -675,13 +690,27 @@ static mn_status builder_start(builder *B, const mn_determination *d, mn_error *
 	}
 	doc->arena = arena;
 	B->doc = doc;
+	/* The letter binds %item: in its own copy of the environment, never in
+	 * the determination it was given. */
+	B->env = mn_fp_env_clone(d->env);
+	if (!B->env) {
+		mn_doc_free(doc);
+		B->doc = NULL;
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
 	return MN_OK;
 }
 
+/* Any refused allocation (a flag set on the way, or the doc arena's sticky
+ * flag) fails the whole document: a letter with a paragraph silently missing
+ * is never returned as a success. */
 static mn_status builder_finish(builder *B, mn_doc **out, mn_error *err)
 {
-	if (B->oom) {
+	mn_fp_env_free(B->env);
+	B->env = NULL;
+	if (B->oom || mn_arena_failed(B->doc->arena)) {
 		mn_doc_free(B->doc);
+		B->doc = NULL;
 		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the document");
 	}
 	*out = B->doc;
