@@ -116,6 +116,21 @@ static const char *file_talk_in(const char *s)
 	return NULL;
 }
 
+static void check_no_file_talk(const mn_doc *doc, const char *what)
+{
+	for (size_t k = 0; k < doc->nblocks; k++) {
+		const mn_block *b = &doc->blocks[k];
+		const char *t1 = file_talk_in(b->text), *t2 = file_talk_in(b->lead);
+		ASSERT("no text about the project's files", !t1 && !t2, "%s: '%s' in: %s %s", what, t1 ? t1 : t2,
+		       b->lead ? b->lead : "", b->text ? b->text : "");
+	}
+	for (size_t k = 0; k < doc->nrefs; k++) {
+		const char *t = file_talk_in(doc->refs[k].text);
+		ASSERT("no text about the project's files", !t, "%s: '%s' in reference %zu: %s", what, t, k + 1,
+		       doc->refs[k].text);
+	}
+}
+
 static const char *const AUTHOR_LABEL __attribute__((unused)) = "requirement of this policy (not stated by a payer)";
 
 static void check_letter(const mn_policy *p, const mn_determination *d, const mn_doc *doc, const char *what)
@@ -136,17 +151,10 @@ static void check_letter(const mn_policy *p, const mn_determination *d, const mn
 		for (size_t c = 0; c < b->nrecords; c++)
 			ASSERT("record entry resolves", b->records[c] >= 1 && (size_t)b->records[c] <= doc->nrecords,
 			       "%s: record R%d of %zu", what, b->records[c], doc->nrecords);
-		const char *t1 = file_talk_in(b->text), *t2 = file_talk_in(b->lead);
-		ASSERT("no text about the project's files", !t1 && !t2, "%s: '%s' in: %s %s", what, t1 ? t1 : t2,
-		       b->lead ? b->lead : "", b->text ? b->text : "");
 		missing |= b->kind == MN_BLOCK_HEADING && strcmp(b->text, "What is missing") == 0;
 		argues |= b->text && strstr(b->text, "is medically necessary") != NULL;
 	}
-	for (size_t k = 0; k < doc->nrefs; k++) {
-		const char *t = file_talk_in(doc->refs[k].text);
-		ASSERT("no text about the project's files", !t, "%s: '%s' in reference %zu: %s", what, t, k + 1,
-		       doc->refs[k].text);
-	}
+	check_no_file_talk(doc, what);
 	ASSERT("'What is missing' exactly when not met", missing == (d->outcome != MN_MEETS_CRITERIA),
 	       "%s: 'What is missing' section %s", what, missing ? "in a letter that meets criteria" : "absent");
 	ASSERT("no necessity argued unless met", !argues || d->outcome == MN_MEETS_CRITERIA,
@@ -296,19 +304,33 @@ static void check_oom(const kit *kt, const mn_library *lib)
 	mn_policy *p = NULL;
 	mn_case *c = NULL;
 	mn_determination *d = NULL;
-	mn_denial *den = NULL;
-	char denial[4300];
+	mn_denial *den = NULL, *fhir = NULL;
+	char denial[4300], denial_fhir[4300];
 	snprintf(denial, sizeof denial, "%s/examples/denials/drg-trial-denial.txt", kt->home);
+	snprintf(denial_fhir, sizeof denial_fhir, "%s/examples/denials/drg-trial-claimresponse.json", kt->home);
 	if (mn_policy_load(dir, "drg-stimulation-trial", lib, &p, &err) != MN_OK ||
 	    mn_case_load_any(kt->home, "examples/crps-ii-drg-trial.json", &c, &err) != MN_OK ||
-	    determine(kt, p, c, "2026-11-20", &d, &err) != MN_OK || mn_denial_load_file(denial, &den, &err) != MN_OK) {
+	    determine(kt, p, c, "2026-11-20", &d, &err) != MN_OK || mn_denial_load_file(denial, &den, &err) != MN_OK ||
+	    mn_denial_load_file(denial_fhir, &fhir, &err) != MN_OK) {
 		ASSERT("oom: example loads", 0, "%s", err.message);
 	} else {
 		check_const(d);
 		oom_sweep("letter", build_letter, d, NULL);
 		if (mn_denial_match(den, p) == MN_OK)
 			oom_sweep("appeal", mn_appeal_build, d, den);
+		mn_denial *both[2] = {den, fhir};
+		for (size_t i = 0; i < 2; i++) {
+			mn_doc *doc = NULL;
+			mn_status st = mn_denial_match(both[i], p);
+			if (st == MN_OK)
+				st = mn_appeal_build(d, both[i], &doc, &err);
+			ASSERT("appeal built", st == MN_OK, "%s", both[i]->source);
+			if (doc)
+				check_no_file_talk(doc, both[i]->source);
+			mn_doc_free(doc);
+		}
 	}
+	mn_denial_free(fhir);
 	mn_denial_free(den);
 	mn_determination_free(d);
 	mn_case_free(c);

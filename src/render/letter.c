@@ -768,9 +768,9 @@ static int denial_ref(builder *B, const mn_denial *den)
 	B->doc->refs = refs;
 	B->refkeys = keys;
 	refs[B->doc->nrefs] = (mn_doc_ref){"denial",
-		mn_arena_printf(A, "The denial under appeal: %s%s%s%s%s", den->source, den->reference ? ", " : "",
-		                den->reference ? den->reference : "", den->created ? ", created " : "",
-		                den->created ? den->created : ""), NULL};
+		mn_arena_printf(A, "The denial under appeal: %s%s%s", den->reference ? den->reference : "the reasons "
+		                "quoted in this appeal", den->created ? ", created " : "", den->created ? den->created : ""),
+		NULL};
 	keys[B->doc->nrefs] = &key;
 	return (int)++B->doc->nrefs;
 }
@@ -827,7 +827,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Denial:",
 		                        mn_arena_printf(A, "%s%s%s. It gives %zu reason%s; each is answered below from "
 		                                        "the record and the policy, or named as unanswered.",
-		                                        den->reference ? den->reference : den->source,
+		                                        den->reference ? den->reference : "The denial under appeal",
 		                                        den->decision ? ", decision: " : "", den->decision ? den->decision : "",
 		                                        den->nreasons, den->nreasons == 1 ? "" : "s"));
 		set_cites(b, &refs, NULL);
@@ -853,7 +853,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		if (!r->nrules) {
 			b = add_block(B, MN_BLOCK_PARAGRAPH, "Not answered:",
 			              mn_arena_printf(A, "this reason matches no criterion and no known reason of the policy "
-			                                 "\"%s\". mednec does not argue around it; it needs the physician's own "
+			                                 "\"%s\". This appeal does not argue around it; it needs the physician's own "
 			                                 "response.", p->title));
 			set_cites(b, &refs, NULL);
 			continue;
