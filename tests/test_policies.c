@@ -17,6 +17,7 @@
  * At the end the test prints how many distinct assertions it has (each can
  * fail) and how many times they were evaluated over the loops.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -337,6 +338,116 @@ static void check_oom(const kit *kt, const mn_library *lib)
 	mn_policy_free(p);
 }
 
+/* ---- locale -------------------------------------------------------------------- */
+
+/* Everything the CLI writes for one case (determination as JSON and text,
+ * the clinical scores, the letter), decided afresh. */
+static mn_status case_outputs(const kit *kt, const mn_policy *p, const char *case_path, const char *as_of,
+                              mn_buf *out)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	mn_doc *doc = NULL;
+	mn_status st = mn_case_load_any(kt->home, case_path, &c, &err);
+	if (st == MN_OK)
+		st = determine(kt, p, c, as_of, &d, &err);
+	if (st == MN_OK)
+		st = mn_render_json(d, out);
+	if (st == MN_OK)
+		st = mn_render_text(d, out);
+	if (st == MN_OK && d->scores)
+		st = mn_json_write(out, d->scores->json) ? MN_ENOMEM : MN_OK;
+	if (st == MN_OK && (!p->request || d->nrequests))
+		st = mn_letter_build(d, &doc, &err);
+	if (st == MN_OK && doc)
+		st = mn_doc_write_markdown(doc, out);
+	if (st != MN_OK)
+		fprintf(stderr, "%s: %s: %s\n", p->id, case_path, err.message);
+	mn_doc_free(doc);
+	mn_determination_free(d);
+	mn_case_free(c);
+	return st;
+}
+
+/* The same for every example case of every policy, and a few FHIRPath
+ * decimals (the example cases need not hold a fraction where it matters). */
+static mn_status all_outputs(const kit *kt, const mn_library *lib, mn_buf *out)
+{
+	char dir[4200];
+	mn_error err;
+	mn_error_clear(&err);
+	snprintf(dir, sizeof dir, "%s/policies", kt->home);
+	mn_arena *a = mn_arena_new();
+	const char **ids = NULL;
+	mn_status st = a ? mn_policy_list(dir, a, &ids, &err) : MN_ENOMEM;
+	for (size_t i = 0; st == MN_OK && ids[i]; i++) {
+		mn_policy *p = NULL;
+		st = mn_policy_load(dir, ids[i], lib, &p, &err);
+		for (size_t k = 0; st == MN_OK && k < p->ntests; k++)
+			st = case_outputs(kt, p, p->tests[k].case_path, p->tests[k].as_of, out);
+		mn_policy_free(p);
+	}
+	static const char *const exprs[] = {"4.5 > 4.2", "4.5 = 4", "(4.5).toString()", "'2.5'.toDecimal()",
+	                                    "2.5 'mg' + 0.25 'mg'", "1.0 / 8", NULL};
+	mn_fp_env *env = mn_fp_env_new();
+	for (size_t i = 0; st == MN_OK && exprs[i]; i++) {
+		mn_fp_expr *x = mn_fp_compile(exprs[i], -1, &err);
+		mn_fp_result *r = NULL;
+		st = x && env ? mn_fp_eval(x, env, NULL, a, &r, &err) : MN_ENOMEM;
+		mn_buf_printf(out, "%s =", exprs[i]);
+		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+			mn_buf_putc(out, ' ');
+			mn_fp_item_write_json(mn_fp_result_item(r, k), out);
+		}
+		mn_buf_putc(out, '\n');
+		mn_fp_expr_free(x);
+	}
+	mn_fp_env_free(env);
+	mn_arena_free(a);
+	return st;
+}
+
+/* A host program that chose a comma-decimal locale (setlocale LC_ALL, as a
+ * GUI would) gets the same determination, scores and letter, byte for byte,
+ * as under the C locale: numbers in the case and policies are read with '.'
+ * and printed with '.'. Skipped loudly when no such locale is installed. */
+static void check_locale(const kit *kt, const mn_library *lib)
+{
+	mn_buf c_out = MN_BUF_INIT, de_out = MN_BUF_INIT;
+	ASSERT("locale: C-locale run succeeds", all_outputs(kt, lib, &c_out) == MN_OK, "C locale");
+	const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", NULL};
+	const char *got = NULL;
+	for (size_t i = 0; names[i] && !got; i++)
+		got = setlocale(LC_ALL, names[i]);
+	if (!got) {
+		fprintf(stderr, "SKIPPED (loudly): de_DE.UTF-8 is not installed, so the locale test did not run. "
+		                "Install: apt-get install -y locales; locale-gen de_DE.UTF-8\n");
+		printf("locale test SKIPPED: de_DE.UTF-8 not installed\n");
+		mn_buf_free(&c_out);
+		return;
+	}
+	char probe[16];
+	snprintf(probe, sizeof probe, "%.1f", 0.5);
+	ASSERT("locale: the comma locale is in force", strcmp(probe, "0,5") == 0, "got %s", probe);
+	char name[64];
+	snprintf(name, sizeof name, "%s", got);
+	mn_status st = all_outputs(kt, lib, &de_out);
+	setlocale(LC_ALL, "C");
+	ASSERT("locale: comma-locale run succeeds", st == MN_OK, "de_DE");
+	size_t i = 0;
+	while (i < c_out.len && i < de_out.len && c_out.data[i] == de_out.data[i])
+		i++;
+	ASSERT("locale: same bytes under de_DE as under C", i == c_out.len && i == de_out.len,
+	       "first difference at byte %zu: C \"%.60s\" vs de_DE \"%.60s\"", i, c_out.data ? c_out.data + i : "",
+	       de_out.data ? de_out.data + i : "");
+	printf("locale: %zu bytes of determinations, scores, letters and FHIRPath decimals compared under %s\n",
+	       c_out.len, name);
+	mn_buf_free(&c_out);
+	mn_buf_free(&de_out);
+}
+
 int main(void)
 {
 	const char *home = mn_test_source_dir();
@@ -381,6 +492,7 @@ int main(void)
 	}
 	ASSERT("policies found", n >= 1, "no policies in %s", dir);
 	check_oom(&kt, lib);
+	check_locale(&kt, lib);
 	mn_arena_free(a);
 	kit_free(&kt);
 	mn_library_free(lib);
