@@ -158,6 +158,10 @@ static void check_letter(const mn_policy *p, const mn_determination *d, const mn
 	check_no_file_talk(doc, what);
 	ASSERT("'What is missing' exactly when not met", missing == (d->outcome != MN_MEETS_CRITERIA),
 	       "%s: 'What is missing' section %s", what, missing ? "in a letter that meets criteria" : "absent");
+	bool titled = doc->nblocks && doc->blocks[0].kind == MN_BLOCK_TITLE && doc->blocks[0].text &&
+	              strstr(doc->blocks[0].text, "etter of medical necessity") != NULL;
+	ASSERT("titled a letter of medical necessity only when met", titled == (d->outcome == MN_MEETS_CRITERIA),
+	       "%s: %s: title '%s'", what, mn_outcome_name(d->outcome), doc->nblocks ? doc->blocks[0].text : "");
 	ASSERT("no necessity argued unless met", !argues || d->outcome == MN_MEETS_CRITERIA,
 	       "%s: a %s letter says 'is medically necessary'", what, mn_outcome_name(d->outcome));
 	/* author requirements: labeled, and without payer citations */
