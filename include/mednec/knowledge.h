@@ -19,10 +19,14 @@ extern "C" {
 typedef enum mn_verification {
 	MN_VERIFIED_CONFIRMED = 1,   /* seen in the source itself */
 	MN_VERIFIED_SECONDARY,       /* seen only in a third-party summary */
-	MN_VERIFIED_NOT_CONFIRMED    /* searched, not found: never cited */
+	MN_VERIFIED_NOT_CONFIRMED,   /* searched, not found: never cited */
+	MN_VERIFIED_INCOMPLETE       /* found, but parts of the citation were not (facts.md §9): never cited */
 } mn_verification;
 
 const char *mn_verification_name(mn_verification v);
+/* Whether an item with this verification may be cited or quoted
+ * (confirmed or secondary; never not-confirmed or incomplete). */
+bool mn_verification_citable(mn_verification v);
 
 /* ---- evidence library ------------------------------------------------ */
 
@@ -54,33 +58,86 @@ typedef struct mn_finding {
 	const char **services;
 } mn_finding;
 
-typedef struct mn_library {
-	size_t nreferences;
-	mn_reference *references;
-	size_t nfindings;
-	mn_finding *findings;
-	mn_arena *arena;
-} mn_library;
-
-/* Load evidence/references.json and evidence/findings.yaml under dir. */
-mn_status mn_library_load(const char *dir, mn_library **out, mn_error *err);
-void mn_library_free(mn_library *lib);
-const mn_reference *mn_library_reference(const mn_library *lib, const char *id);
-const mn_finding *mn_library_finding(const mn_library *lib, const char *id);
-
-/* ---- policies -------------------------------------------------------- */
-
-
 typedef struct mn_source {
 	const char *id, *title, *url, *checked, *note;
 	mn_verification verification;
 } mn_source;
 
+/* One entry of a value set: a code, a prefix or a range of codes of one
+ * system. */
+typedef enum mn_vs_match {
+	MN_VS_CODE = 1,   /* the code itself */
+	MN_VS_PREFIX,     /* every code that starts with `code` */
+	MN_VS_RANGE       /* every code of the same length as `code` and `to`, lexically between them inclusive */
+} mn_vs_match;
+
+typedef struct mn_vs_entry {
+	mn_vs_match match;
+	const char *system;
+	const char *code;          /* the code, the prefix, or the range's lower bound (`from`) */
+	const char *to;            /* MN_VS_RANGE: the upper bound; NULL otherwise */
+	const char *display;
+	const mn_source *source;   /* the source that backs the entry (NULL only in a policy-level set without one) */
+	int line;                  /* line in its file */
+} mn_vs_entry;
+
+/* Private lookup structure of a value set (built at load). */
+typedef struct mn_vs_index_ {
+	size_t nexact;
+	const mn_vs_entry **exact;  /* MN_VS_CODE entries sorted by code */
+	size_t nother;
+	const mn_vs_entry **other;  /* prefix and range entries */
+} mn_vs_index_;
+
+/* A named value set: a policy's own (policy.valueSets) or shared
+ * (knowledge/valuesets/NAME.yaml). A code is a member when it matches an
+ * entry of `codes` and no entry of `excludes`. */
 typedef struct mn_valueset {
 	const char *name, *title;
+	const char *path;          /* shared sets: the file; policy-level sets: NULL */
 	size_t ncodes;
-	mn_code *codes;
+	mn_vs_entry *codes;
+	size_t nexcludes;
+	mn_vs_entry *excludes;
+	size_t nsources;           /* shared sets: their own sources */
+	mn_source *sources;
+	mn_vs_index_ inc_, exc_;   /* private */
 } mn_valueset;
+
+/* 1 when system|code is a member of vs, 0 otherwise. system NULL matches an
+ * entry of any system (a bare FHIR code). */
+int mn_valueset_contains(const mn_valueset *vs, const char *system, const char *code);
+
+typedef struct mn_library {
+	size_t nreferences;
+	mn_reference *references;
+	size_t nfindings;
+	mn_finding *findings;
+	/* Shared value sets, sorted by name: every VSDIR/NAME.yaml (see
+	 * mn_library_load). Policies find them by memberOf('NAME'). */
+	size_t nvaluesets;
+	mn_valueset *valuesets;
+	const char *valuesets_dir;  /* the folder they were read from, or NULL */
+	mn_arena *arena;
+} mn_library;
+
+/* Load evidence/references.json and evidence/findings.yaml under dir, and
+ * the shared value sets of the knowledge folder beside it,
+ * dir/../knowledge/valuesets/NAME.yaml, when that folder exists (the home
+ * layout: home/evidence, home/knowledge/valuesets). Every value set file is
+ * checked like a policy: a mistake is an MN_EPOLICY error naming the file
+ * and line. */
+mn_status mn_library_load(const char *dir, mn_library **out, mn_error *err);
+/* Load the shared value sets of valuesets_dir into lib (replacing any it
+ * has); a missing folder gives none. mn_library_load calls it. */
+mn_status mn_library_load_valuesets(mn_library *lib, const char *valuesets_dir, mn_error *err);
+/* The shared value set NAME, or NULL. */
+const mn_valueset *mn_library_valueset(const mn_library *lib, const char *name);
+void mn_library_free(mn_library *lib);
+const mn_reference *mn_library_reference(const mn_library *lib, const char *id);
+const mn_finding *mn_library_finding(const mn_library *lib, const char *id);
+
+/* ---- policies -------------------------------------------------------- */
 
 typedef struct mn_definition {
 	const char *name;
@@ -116,6 +173,12 @@ typedef struct mn_criterion {
 	mn_fp_expr *met, *evidence;
 	size_t ncites;
 	mn_cite *cites;
+	/* authorRequirement: why the policy's author requires this although no
+	 * payer source states it, or NULL. With it the criterion is the policy
+	 * author's requirement (printed as "requirement of this policy (not
+	 * stated by a payer)") and cite may be empty; without it, cite names at
+	 * least one source that states the criterion. */
+	const char *author_requirement;
 } mn_criterion;
 
 typedef struct mn_statement {
@@ -164,6 +227,13 @@ typedef struct mn_policy_test {
 typedef struct mn_policy {
 	const char *path;
 	const char *id, *title, *version;
+	/* effective: the period the policy is in force, as full dates
+	 * YYYY-MM-DD (a partial date in the file is its first day for the start,
+	 * its last day for the end); effective_end NULL: open-ended. */
+	const char *effective_start, *effective_end;
+	const char *effective_note;  /* where the dates come from, or NULL */
+	/* The version tag of the file name ID@TAG.yaml, or NULL for ID.yaml. */
+	const char *file_version;
 	const char *service_display;
 	const char *service_kind;   /* e.g. "drg-stimulation": matches findings' appliesTo.services */
 	size_t nservice_codes;
@@ -195,6 +265,10 @@ typedef struct mn_policy {
 	/* private: every compiled expression, for mn_policy_free */
 	size_t nexprs_, capexprs_;
 	mn_fp_expr **exprs_;
+	/* private: the value sets memberOf() sees (the policy's and the shared
+	 * ones), sorted by name */
+	size_t nvsindex_;
+	const mn_valueset **vsindex_;
 } mn_policy;
 
 /* Load and compile a policy file; citations resolve against its own sources
@@ -202,14 +276,27 @@ typedef struct mn_policy {
 mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy **out,
                               mn_error *err);
 /* Load policies_dir/<id>.yaml, or the policy that lists id among its
- * aliases; MN_ENOTFOUND when there is none. */
+ * aliases; MN_ENOTFOUND when there is none. Only the file ID.yaml: use
+ * mn_policy_load_in_force to choose among the versions of a policy. */
 mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_library *lib,
                          mn_policy **out, mn_error *err);
+/* Load the version of policy id (or of the policy with alias id) in force
+ * on as_of: of the files ID.yaml and ID@TAG.yaml, the one whose effective
+ * period contains the day. MN_ENOTFOUND when no file has that id or alias;
+ * MN_EPOLICY (naming id and date) when none of them is in force on as_of
+ * or more than one is. */
+mn_status mn_policy_load_in_force(const char *policies_dir, const char *id, const mn_datetime *as_of,
+                                  const mn_library *lib, mn_policy **out, mn_error *err);
+/* Whether p is in force on day as_of (effective start <= as_of <= end). */
+bool mn_policy_in_force(const mn_policy *p, const mn_datetime *as_of);
 void mn_policy_free(mn_policy *p);
-/* Ids of the policies in a directory, sorted; a NULL-terminated array in
- * arena memory. */
+/* Policy files in a directory, sorted: each entry is a file name without
+ * ".yaml" ("ID" or "ID@TAG"); a NULL-terminated array in arena memory. */
 mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char ***ids,
                          mn_error *err);
+/* The policy ids in a directory, sorted, each once (the versions of a
+ * policy share one id). */
+mn_status mn_policy_ids(const char *policies_dir, mn_arena *arena, const char ***ids, mn_error *err);
 /* ---- knowledge tables ---------------------------------------------------- */
 
 /* Reference tables that policies read as FHIRPath variables: every
@@ -239,7 +326,9 @@ void mn_tables_free(mn_tables *t);
  * removal or replacement that matches no entry is an error). */
 mn_status mn_case_load_any(const char *home, const char *path, mn_case **out, mn_error *err);
 
-/* The terminology callback for mn_fp_env_set_terminology: payload = policy. */
+/* The terminology callback for mn_fp_env_set_terminology: payload = policy.
+ * memberOf('NAME') looks NAME up among the policy's valueSets, then the
+ * shared value sets of its library; 1 member, 0 not, -1 no such set. */
 int mn_policy_member_of(void *payload, const char *valueset, const char *system,
                         const char *code);
 

@@ -5,8 +5,23 @@
 #define MN_KNOWLEDGE_INT_H
 
 #include "mednec/knowledge.h"
+#include "yaml_int.h"
 
-/* "confirmed" | "secondary" | "not-confirmed" -> mn_verification, -1 otherwise. */
+/* "confirmed" | "secondary" | "not-confirmed" | "incomplete" ->
+ * mn_verification, -1 otherwise. */
 int mn_parse_verification(const char *s);
+/* [a-z0-9-]+: policy, criterion and value set ids. */
+bool k_valid_id(const char *s);
+
+/* Load a list of sources (id, title, url, verification, checked, note);
+ * key names the list in errors ("sources"). */
+mn_status k_load_sources(ydoc *y, const yaml_node_t *seq, const char *key, size_t *n, mn_source **out);
+const mn_source *k_find_source(const mn_source *sources, size_t n, const char *id);
+
+/* Load the codes and exclude lists of a value-set mapping into vs (name,
+ * title and path are the caller's) and build its lookup index. Entries name
+ * a source among sources; source_required: every entry must (shared sets). */
+mn_status k_load_valueset_entries(ydoc *y, const yaml_node_t *map, const char *key, const mn_source *sources,
+                                  size_t nsources, bool source_required, mn_valueset *vs);
 
 #endif

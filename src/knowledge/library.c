@@ -21,8 +21,14 @@ const char *mn_verification_name(mn_verification v)
 	case MN_VERIFIED_CONFIRMED: return "confirmed";
 	case MN_VERIFIED_SECONDARY: return "secondary";
 	case MN_VERIFIED_NOT_CONFIRMED: return "not-confirmed";
+	case MN_VERIFIED_INCOMPLETE: return "incomplete";
 	}
 	return "unknown";
+}
+
+bool mn_verification_citable(mn_verification v)
+{
+	return v == MN_VERIFIED_CONFIRMED || v == MN_VERIFIED_SECONDARY;
 }
 
 int mn_parse_verification(const char *s)
@@ -32,6 +38,7 @@ int mn_parse_verification(const char *s)
 	if (strcmp(s, "confirmed") == 0) return MN_VERIFIED_CONFIRMED;
 	if (strcmp(s, "secondary") == 0) return MN_VERIFIED_SECONDARY;
 	if (strcmp(s, "not-confirmed") == 0) return MN_VERIFIED_NOT_CONFIRMED;
+	if (strcmp(s, "incomplete") == 0) return MN_VERIFIED_INCOMPLETE;
 	return -1;
 }
 
@@ -144,7 +151,7 @@ static mn_status load_references(mn_library *lib, const char *path, mn_error *er
 			if (!r->id || v < 0) {
 				mn_error_locate(err, path, line, col);
 				rc = mn_error_set(err, MN_EPOLICY, "reference %u needs an \"id\" and "
-				                  "\"custom\": {\"verification\": confirmed|secondary|not-confirmed}", i);
+				                  "\"custom\": {\"verification\": confirmed|secondary|incomplete|not-confirmed}", i);
 				break;
 			}
 			for (uint32_t j = 0; j < i; j++) {
@@ -246,7 +253,7 @@ static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
 		}
 		int v = mn_parse_verification(ver);
 		if (v < 0) {
-			rc = y_fail(&y, y_get(&y, n, "verification"), f->id, "verification must be confirmed, secondary or not-confirmed");
+			rc = y_fail(&y, y_get(&y, n, "verification"), f->id, "verification must be confirmed, secondary, incomplete or not-confirmed");
 			goto out;
 		}
 		if ((rc = load_applies_to(&y, y_get(&y, n, "appliesTo"), f, lib->arena)) != MN_OK)
@@ -255,6 +262,12 @@ static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
 		f->reference = mn_library_reference(lib, ref);
 		if (!f->reference) {
 			rc = y_fail(&y, y_get(&y, n, "reference"), f->id, "unknown reference '%s'", ref);
+			goto out;
+		}
+		if (mn_verification_citable(f->verification) && !mn_verification_citable(f->reference->verification)) {
+			rc = y_fail(&y, n, f->id, "a citable finding needs a citable reference ('%s' is %s); mark the "
+			            "finding %s too", ref, mn_verification_name(f->reference->verification),
+			            mn_verification_name(f->reference->verification));
 			goto out;
 		}
 		if (f->verification == MN_VERIFIED_CONFIRMED && f->reference->verification != MN_VERIFIED_CONFIRMED) {
@@ -288,6 +301,17 @@ mn_status mn_library_load(const char *dir, mn_library **out, mn_error *err)
 	if (rc == MN_OK) {
 		snprintf(path, sizeof path, "%s/findings.yaml", dir);
 		rc = load_findings(lib, path, err);
+	}
+	if (rc == MN_OK) {
+		/* home/evidence -> home/knowledge/valuesets */
+		size_t n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		if (n >= 8 && strncmp(dir + n - 8, "evidence", 8) == 0 && (n == 8 || dir[n - 9] == '/'))
+			snprintf(path, sizeof path, "%.*sknowledge/valuesets", (int)(n - 8), dir);
+		else
+			snprintf(path, sizeof path, "%.*s/../knowledge/valuesets", (int)n, dir);
+		rc = mn_library_load_valuesets(lib, path, err);
 	}
 	if (rc != MN_OK) {
 		mn_library_free(lib);

@@ -25,7 +25,7 @@ typedef struct loader {
 
 #define ARENA (L->p->arena)
 
-static bool valid_id(const char *s)
+bool k_valid_id(const char *s)
 {
 	if (!s || !*s)
 		return false;
@@ -59,10 +59,57 @@ static int track_expr(loader *L, mn_fp_expr *e)
 	return 0;
 }
 
+static const mn_valueset *policy_valueset(const mn_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nvaluesets; i++)
+		if (strcmp(p->valuesets[i].name, name) == 0)
+			return &p->valuesets[i];
+	return NULL;
+}
+
+/* Every memberOf('NAME') of an expression names a value set of the policy
+ * or of the shared ones: a misspelt name is a load error, not a criterion
+ * that is silently never met. */
+static mn_status check_member_of(loader *L, const yaml_node_t *node, const char *src, size_t len)
+{
+	static const char fn[] = "memberOf";
+	for (size_t i = 0; i + sizeof fn - 1 < len; i++) {
+		if (memcmp(src + i, fn, sizeof fn - 1) != 0)
+			continue;
+		size_t j = i + sizeof fn - 1;
+		while (j < len && (src[j] == ' ' || src[j] == '\t'))
+			j++;
+		if (j >= len || src[j] != '(')
+			continue;
+		j++;
+		while (j < len && (src[j] == ' ' || src[j] == '\t'))
+			j++;
+		if (j >= len || src[j] != '\'')
+			continue;
+		size_t start = ++j;
+		while (j < len && src[j] != '\'' && src[j] != '\\')
+			j++;
+		if (j >= len || src[j] != '\'')
+			continue;
+		char name[128];
+		if (j - start >= sizeof name)
+			return y_fail(&L->y, node, L->key, "memberOf() names an over-long value set");
+		memcpy(name, src + start, j - start);
+		name[j - start] = '\0';
+		if (!policy_valueset(L->p, name) && !mn_library_valueset(L->lib, name))
+			return y_fail(&L->y, node, L->key, "memberOf('%s'): no value set '%s' in valueSets or in the shared "
+			              "value sets (knowledge/valuesets)", name, name);
+	}
+	return MN_OK;
+}
+
 /* Compile the expression text of a YAML scalar node. */
 static mn_status compile_text(loader *L, const yaml_node_t *node, const char *src, size_t len,
                               mn_fp_expr **out)
 {
+	mn_status mrc = check_member_of(L, node, src, len);
+	if (mrc != MN_OK)
+		return mrc;
 	mn_error e;
 	mn_error_clear(&e);
 	mn_fp_expr *x = mn_fp_compile(src, (long)len, &e);
@@ -115,8 +162,9 @@ static mn_status finding_slot(loader *L, const yaml_node_t *node, const char *s,
 	const mn_finding *f = mn_library_finding(L->lib, id);
 	if (!f)
 		return y_fail(&L->y, node, L->key, "evidence slot names unknown finding '%s'", id);
-	if (f->verification == MN_VERIFIED_NOT_CONFIRMED)
-		return y_fail(&L->y, node, L->key, "finding '%s' is not confirmed and may not be quoted", id);
+	if (!mn_verification_citable(f->verification))
+		return y_fail(&L->y, node, L->key, "finding '%s' is %s and may not be quoted", id,
+		              mn_verification_name(f->verification));
 	const char *v = NULL;
 	if (strcmp(field, "statement") == 0) v = f->statement;
 	else if (strcmp(field, "population") == 0) v = f->population;
@@ -231,10 +279,7 @@ static mn_status parse_template(loader *L, const yaml_node_t *node, mn_template 
 
 static const mn_source *find_source(const mn_policy *p, const char *id)
 {
-	for (size_t i = 0; i < p->nsources; i++)
-		if (strcmp(p->sources[i].id, id) == 0)
-			return &p->sources[i];
-	return NULL;
+	return k_find_source(p->sources, p->nsources, id);
 }
 
 /* cite: [id, ...] -> resolved citations; unverifiable ones are errors. */
@@ -267,8 +312,9 @@ static mn_status load_cites(loader *L, const yaml_node_t *map, size_t *n, mn_cit
 		else
 			return y_fail(&L->y, item, L->key, "citation '%s' does not resolve to a policy source, "
 			              "an evidence finding or a reference", id);
-		if (v == MN_VERIFIED_NOT_CONFIRMED)
-			return y_fail(&L->y, item, L->key, "citation '%s' is marked not-confirmed and may not be cited", id);
+		if (!mn_verification_citable(v))
+			return y_fail(&L->y, item, L->key, "citation '%s' is marked %s and may not be cited", id,
+			              mn_verification_name(v));
 	}
 	*n = count;
 	*out = c;
@@ -304,58 +350,40 @@ static mn_status load_codes(loader *L, const yaml_node_t *seq, size_t *n, mn_cod
 
 static mn_status load_sources(loader *L, const yaml_node_t *seq)
 {
-	static const char *const keys[] = {"id", "title", "url", "verification", "checked", "note", NULL};
-	mn_policy *p = L->p;
-	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
-		return y_fail(&L->y, seq, "sources", "expected a non-empty list of sources");
-	p->nsources = y_seq_len(seq);
-	p->sources = mn_arena_calloc(ARENA, p->nsources, sizeof *p->sources);
-	for (size_t i = 0; i < p->nsources; i++) {
-		yaml_node_t *n = y_seq_item(&L->y, seq, i);
-		mn_source *s = &p->sources[i];
-		bool bad = false;
-		set_key(L, "sources[%zu]", i);
-		mn_status rc = y_check_keys(&L->y, n, L->key, keys);
-		if (rc != MN_OK)
-			return rc;
-		s->id = y_req_str(&L->y, n, "id");
-		s->title = y_req_str(&L->y, n, "title");
-		const char *v = y_req_str(&L->y, n, "verification");
-		s->url = y_opt_str(&L->y, n, "url", &bad);
-		s->checked = y_opt_str(&L->y, n, "checked", &bad);
-		s->note = y_opt_str(&L->y, n, "note", &bad);
-		if (!s->id || !s->title || !v || bad)
-			return MN_EPOLICY;
-		int ver = mn_parse_verification(v);
-		if (ver < 0)
-			return y_fail(&L->y, y_get(&L->y, n, "verification"), L->key,
-			              "verification must be confirmed, secondary or not-confirmed");
-		s->verification = (mn_verification)ver;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(p->sources[j].id, s->id) == 0)
-				return y_fail(&L->y, n, L->key, "duplicate source id '%s'", s->id);
-	}
-	return MN_OK;
+	return k_load_sources(&L->y, seq, "sources", &L->p->nsources, &L->p->sources);
 }
 
+static int cmp_vs(const void *a, const void *b)
+{
+	return strcmp((*(const mn_valueset *const *)a)->name, (*(const mn_valueset *const *)b)->name);
+}
+
+/* valueSets: {NAME: {title, codes: [...], exclude: [...], note}}; a name
+ * may not also be a shared value set. Then the sorted lookup memberOf uses:
+ * the policy's sets and the shared ones. */
 static mn_status load_valuesets(loader *L, const yaml_node_t *map)
 {
-	static const char *const keys[] = {"title", "codes", NULL};
+	static const char *const keys[] = {"title", "codes", "exclude", "note", NULL};
 	mn_policy *p = L->p;
-	if (!map)
-		return MN_OK;
-	if (map->type != YAML_MAPPING_NODE)
+	if (map && map->type != YAML_MAPPING_NODE)
 		return y_fail(&L->y, map, "valueSets", "expected a mapping of name: value set");
 	p->nvaluesets = y_map_len(map);
 	p->valuesets = mn_arena_calloc(ARENA, p->nvaluesets ? p->nvaluesets : 1, sizeof *p->valuesets);
+	if (!p->valuesets)
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->nvaluesets; i++) {
 		yaml_node_pair_t *pair = y_map_pair(map, i);
 		mn_valueset *vs = &p->valuesets[i];
-		vs->name = y_str(&L->y, y_node(&L->y, pair->key), "valueSets");
+		yaml_node_t *kn = y_node(&L->y, pair->key);
+		vs->name = y_str(&L->y, kn, "valueSets");
 		if (!vs->name)
 			return MN_EPOLICY;
-		yaml_node_t *v = y_node(&L->y, pair->value);
 		set_key(L, "valueSets.%s", vs->name);
+		const mn_valueset *shared = mn_library_valueset(L->lib, vs->name);
+		if (shared)
+			return y_fail(&L->y, kn, L->key, "value set '%s' is also a shared value set (%s): rename one",
+			              vs->name, shared->path);
+		yaml_node_t *v = y_node(&L->y, pair->value);
 		mn_status rc = y_check_keys(&L->y, v, L->key, keys);
 		bool bad = false;
 		if (rc != MN_OK)
@@ -363,10 +391,19 @@ static mn_status load_valuesets(loader *L, const yaml_node_t *map)
 		vs->title = y_opt_str(&L->y, v, "title", &bad);
 		if (bad)
 			return MN_EPOLICY;
-		set_key(L, "valueSets.%s.codes", vs->name);
-		if ((rc = load_codes(L, y_get(&L->y, v, "codes"), &vs->ncodes, &vs->codes, true)) != MN_OK)
+		if ((rc = k_load_valueset_entries(&L->y, v, L->key, p->sources, p->nsources, false, vs)) != MN_OK)
 			return rc;
 	}
+	size_t nshared = L->lib ? L->lib->nvaluesets : 0;
+	p->nvsindex_ = p->nvaluesets + nshared;
+	p->vsindex_ = mn_arena_calloc(ARENA, p->nvsindex_ ? p->nvsindex_ : 1, sizeof *p->vsindex_);
+	if (!p->vsindex_)
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->nvaluesets; i++)
+		p->vsindex_[i] = &p->valuesets[i];
+	for (size_t i = 0; i < nshared; i++)
+		p->vsindex_[p->nvaluesets + i] = &L->lib->valuesets[i];
+	qsort(p->vsindex_, p->nvsindex_, sizeof *p->vsindex_, cmp_vs);
 	return MN_OK;
 }
 
@@ -403,7 +440,7 @@ static mn_status load_definitions(loader *L, const yaml_node_t *seq)
 static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 {
 	static const char *const keys[] = {"id", "title", "documented", "met", "evidence", "satisfiedBy",
-	                                   "cite", "note", NULL};
+	                                   "cite", "authorRequirement", "note", NULL};
 	mn_policy *p = L->p;
 	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
 		return y_fail(&L->y, seq, "criteria", "expected a non-empty list of criteria");
@@ -420,19 +457,25 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 		if (!c->id)
 			return MN_EPOLICY;
 		set_key(L, "criteria.%s", c->id);
-		if (!valid_id(c->id))
+		if (!k_valid_id(c->id))
 			return y_fail(&L->y, n, L->key, "criterion id must be lowercase letters, digits and '-'");
+		bool bad = false;
 		c->title = y_req_str(&L->y, n, "title");
 		c->satisfied_by = y_req_str(&L->y, n, "satisfiedBy");
-		if (!c->title || !c->satisfied_by)
+		c->author_requirement = y_opt_str(&L->y, n, "authorRequirement", &bad);
+		if (!c->title || !c->satisfied_by || bad)
 			return MN_EPOLICY;
+		if (c->author_requirement && !*c->author_requirement)
+			return y_fail(&L->y, y_get(&L->y, n, "authorRequirement"), L->key,
+			              "authorRequirement must say why the policy's author requires this");
 		if ((rc = compile_key(L, n, "documented", false, &c->documented)) != MN_OK ||
 		    (rc = compile_key(L, n, "met", true, &c->met)) != MN_OK ||
 		    (rc = compile_key(L, n, "evidence", true, &c->evidence)) != MN_OK ||
 		    (rc = load_cites(L, n, &c->ncites, &c->cites)) != MN_OK)
 			return rc;
-		if (!c->ncites)
-			return y_fail(&L->y, n, L->key, "a criterion must cite at least one source");
+		if (!c->ncites && !c->author_requirement)
+			return y_fail(&L->y, n, L->key, "a criterion must cite at least one source that states it, "
+			              "or be marked as the policy author's with authorRequirement");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(p->criteria[j].id, c->id) == 0)
 				return y_fail(&L->y, n, L->key, "duplicate criterion id");
@@ -451,7 +494,7 @@ static mn_status load_statement(loader *L, const yaml_node_t *n, mn_statement *s
 	if (rc != MN_OK)
 		return rc;
 	st->id = y_opt_str(&L->y, n, "id", &bad);
-	if (st->id && !valid_id(st->id))
+	if (st->id && !k_valid_id(st->id))
 		return y_fail(&L->y, y_get(&L->y, n, "id"), L->key, "a statement id must be lowercase letters, digits and '-'");
 	st->heading = y_opt_str(&L->y, n, "heading", &bad);
 	st->only_when = y_opt_str(&L->y, n, "onlyWhen", &bad);
@@ -650,7 +693,7 @@ static mn_status load_aliases(loader *L, const yaml_node_t *seq)
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		if (!(p->aliases[i] = y_str(&L->y, n, "aliases")))
 			return MN_EPOLICY;
-		if (!valid_id(p->aliases[i]))
+		if (!k_valid_id(p->aliases[i]))
 			return y_fail(&L->y, n, "aliases", "an alias must be lowercase letters, digits and '-'");
 	}
 	return MN_OK;
@@ -747,12 +790,16 @@ static mn_status load_policy(loader *L)
 	const char *coverage = y_req_str(&L->y, root, "coverage");
 	if (!p->id || !p->title || !p->version || !coverage)
 		return MN_EPOLICY;
-	if (!valid_id(p->id))
+	if (!k_valid_id(p->id))
 		return y_fail(&L->y, y_get(&L->y, root, "id"), "id", "policy id must be lowercase letters, digits and '-'");
 	if (strcmp(coverage, "covered") && strcmp(coverage, "not-covered"))
 		return y_fail(&L->y, y_get(&L->y, root, "coverage"), "coverage", "coverage must be covered or not-covered");
 	p->covered = strcmp(coverage, "covered") == 0;
 
+	/* sources and value sets first: expressions are checked against the value sets */
+	if ((rc = load_sources(L, y_get(&L->y, root, "sources"))) != MN_OK ||
+	    (rc = load_valuesets(L, y_get(&L->y, root, "valueSets"))) != MN_OK)
+		return rc;
 	yaml_node_t *svc = y_get(&L->y, root, "service");
 	if ((rc = y_check_keys(&L->y, svc, "service", svc_keys)) != MN_OK)
 		return rc;
@@ -768,8 +815,6 @@ static mn_status load_policy(loader *L)
 	if ((rc = compile_key(L, svc, "request", false, &p->request)) != MN_OK)
 		return rc;
 
-	if ((rc = load_sources(L, y_get(&L->y, root, "sources"))) != MN_OK)
-		return rc;
 	yaml_node_t *mod = y_get(&L->y, root, "modeledOn");
 	if (!mod || mod->type != YAML_SEQUENCE_NODE || !y_seq_len(mod))
 		return y_fail(&L->y, mod ? mod : root, "modeledOn", "say what the policy is modeled on (a non-empty list)");
@@ -789,8 +834,7 @@ static mn_status load_policy(loader *L)
 		if (!(p->modeled_on[i] = find_source(p, sid)))
 			return y_fail(&L->y, n, L->key, "unknown source '%s'", sid);
 	}
-	if ((rc = load_valuesets(L, y_get(&L->y, root, "valueSets"))) != MN_OK ||
-	    (rc = load_definitions(L, y_get(&L->y, root, "definitions"))) != MN_OK ||
+	if ((rc = load_definitions(L, y_get(&L->y, root, "definitions"))) != MN_OK ||
 	    (rc = load_criteria(L, y_get(&L->y, root, "criteria"))) != MN_OK)
 		return rc;
 	yaml_node_t *letter = y_get(&L->y, root, "letter");
@@ -864,7 +908,7 @@ mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_libr
                          mn_error *err)
 {
 	*out = NULL;
-	if (!valid_id(id))
+	if (!k_valid_id(id))
 		return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' (ids are lowercase letters, digits and '-')", id);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s.yaml", policies_dir, id);
@@ -935,14 +979,16 @@ mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char *
 int mn_policy_member_of(void *payload, const char *valueset, const char *system, const char *code)
 {
 	const mn_policy *p = payload;
-	for (size_t i = 0; i < p->nvaluesets; i++) {
-		const mn_valueset *vs = &p->valuesets[i];
-		if (strcmp(vs->name, valueset) != 0)
-			continue;
-		for (size_t j = 0; j < vs->ncodes; j++)
-			if (strcmp(vs->codes[j].code, code) == 0 && (!system || strcmp(vs->codes[j].system, system) == 0))
-				return 1;
-		return 0;
+	size_t lo = 0, hi = p->nvsindex_;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(p->vsindex_[mid]->name, valueset);
+		if (c == 0)
+			return mn_valueset_contains(p->vsindex_[mid], system, code);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return -1;
 }
