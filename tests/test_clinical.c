@@ -646,16 +646,20 @@ static void test_fixture(mn_score_config *cfg)
 	}
 	const mn_json *j = s->json;
 
-	/* Budapest: latest evaluation only; unknown category reported; criterion 4 missing -> undetermined */
+	/* Budapest: latest evaluation only; unknown category reported. Every finding's value is free text
+	 * only ({"text": "finding"}): none is counted as present. Symptoms that could be present in 3
+	 * categories and signs in 2 leave the clinical criteria undetermined (never met); the research
+	 * criteria need symptoms in all 4, so even the unreadable ones cannot meet them. */
 	const mn_score *b = find_score(s, "budapest", 0);
 	CHECK(b && b->computed);
 	CHECK(b && strstr(b->value, "clinical criteria not determined; research criteria not met"));
 	CHECK(has_detail(b, "unknown category 'olfactory'"));
-	CHECK(has_detail(b, "1 finding(s) from earlier evaluations not counted"));
+	CHECK(has_detail(b, "1 finding(s) from other evaluations not counted"));
+	CHECK(has_detail(b, "b-sx-2b: vasomotor symptom neither present nor absent"));
 	CHECK(!has_source(b, "b-old-1", "sign") && !has_source(b, "b-odd", "sign"));
-	CHECK(has_source(b, "b-sx-2b", "symptom"));
-	CHECK(jis(j, "budapest/symptomCategories", "3"));
-	CHECK(jis(j, "budapest/signCategories", "2"));
+	CHECK(!has_source(b, "b-sx-2b", "symptom") && !has_source(b, "b-sign-1", "sign"));
+	CHECK(jis(j, "budapest/symptomCategories", "0"));
+	CHECK(jis(j, "budapest/signCategories", "0"));
 	CHECK(jpath(j, "budapest/clinicalMet") == NULL);  /* undetermined: absent, not false */
 	CHECK(jis(j, "budapest/researchMet", "false"));
 	CHECK(jpath(j, "budapest/noBetterDiagnosis") == NULL);
@@ -713,6 +717,467 @@ static void test_fixture(mn_score_config *cfg)
 	CHECK(jis(j, "eq5d/0/recordedValueSet", "fixture value set"));
 	CHECK(jpath(j, "eq5d/0/index") == NULL);
 	mn_case_free(kase);
+	mn_arena_free(a);
+}
+
+/* ---- adversarial records, built inline (expected values worked by hand) ----- */
+
+static mn_scores *score_text(mn_score_config *cfg, const char *json, const char *as_of_text, mn_case **kase,
+                             mn_arena *a)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_datetime as_of;
+	*kase = NULL;
+	CHECK_INT(mn_datetime_parse(as_of_text, strlen(as_of_text), MN_DT_DATE, &as_of, &err), MN_OK);
+	if (mn_case_load("inline", json, strlen(json), kase, &err) != MN_OK) {
+		CHECK_MSG(0, "inline case: %s", err.message);
+		return NULL;
+	}
+	mn_scores *s = NULL;
+	if (mn_scores_compute(cfg, *kase, &as_of, a, &s, &err) != MN_OK)
+		CHECK_MSG(0, "scores: %s", err.message);
+	return s;
+}
+
+#define BUNDLE(...) "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" \
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}}" __VA_ARGS__ "]}"
+#define ENCOUNTER(e) ",{\"resource\":{\"resourceType\":\"Encounter\",\"id\":\"" e "\",\"status\":\"finished\"," \
+	"\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"AMB\"}}}"
+#define IN(e) "\"encounter\":{\"reference\":\"Encounter/" e "\"},"
+#define NO_ENC ""
+#define CODED(c) "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"urn:mednec:local:finding\",\"code\":\"" c "\"}]}"
+#define BOOLV(v) "\"valueBoolean\":" v
+/* A Budapest finding: kind symptom|sign, category, encounter, date, value. */
+#define FINDING(id, kind, cat, enc, date, value) \
+	",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"" kind "\"}]}," \
+	"\"category\":[{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\",\"code\":\"" cat "\"}]}]," \
+	"\"subject\":{\"reference\":\"Patient/p\"}," enc "\"effectiveDateTime\":\"" date "\"," value "}}"
+/* Criteria 1 (disproportionate-pain) and 4 (no-better-explanation). */
+#define CRITERION(id, code, enc, date, v) \
+	",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"" code "\"}]}," \
+	"\"subject\":{\"reference\":\"Patient/p\"}," enc "\"effectiveDateTime\":\"" date "\",\"valueBoolean\":" v "}}"
+/* Symptoms in all 4 categories, coded as present. */
+#define SYMPTOMS4(p, enc, date) \
+	FINDING(p "sx1", "symptom", "sensory", enc, date, CODED("allodynia")) \
+	FINDING(p "sx2", "symptom", "vasomotor", enc, date, CODED("skin-color-change")) \
+	FINDING(p "sx3", "symptom", "sudomotor-edema", enc, date, CODED("edema")) \
+	FINDING(p "sx4", "symptom", "motor-trophic", enc, date, CODED("decreased-rom"))
+#define CRITERIA(p, enc, date, v1, v4) \
+	CRITERION(p "c1", "disproportionate-pain", enc, date, v1) CRITERION(p "c4", "no-better-explanation", enc, date, v4)
+
+static bool entries_have(const mn_json *j, const char *path, const char *ref)
+{
+	const mn_json *arr = jpath(j, path);
+	for (uint32_t i = 0; arr && arr->type == MN_JSON_ARRAY && i < arr->n; i++)
+		if (arr->u.items[i].type == MN_JSON_STRING && strlen(ref) == arr->u.items[i].n &&
+		    memcmp(arr->u.items[i].u.s, ref, arr->u.items[i].n) == 0)
+			return true;
+	return false;
+}
+
+static size_t jcount(const mn_json *j, const char *path)
+{
+	const mn_json *v = jpath(j, path);
+	return v && v->type == MN_JSON_ARRAY ? v->n : (size_t)-1;
+}
+
+static void test_budapest_records(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *k;
+	mn_scores *s;
+
+	/* A sign recorded `false` is not a sign: symptoms in 4 categories, one sign present (sensory), the
+	 * vasomotor sign recorded valueBoolean false -> signs in 1 category, criteria not met (both need 2). */
+	static const char false_sign[] = BUNDLE(ENCOUNTER("e1") SYMPTOMS4("a", IN("e1"), "2026-11-05")
+		FINDING("asg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		FINDING("asg2", "sign", "vasomotor", IN("e1"), "2026-11-05", BOOLV("false"))
+		CRITERIA("a", IN("e1"), "2026-11-05", "true", "true"));
+	if ((s = score_text(cfg, false_sign, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/signCategories", "1"));
+		CHECK(jis(s->json, "budapest/symptomCategories", "4"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "false"));
+		CHECK(jis(s->json, "budapest/researchMet", "false"));
+		CHECK(!entries_have(s->json, "budapest/entries", "Observation/asg2"));
+		CHECK(entries_have(s->json, "budapest/entries", "Observation/asg1"));
+		CHECK_INT(jcount(s->json, "budapest/entries"), 7);  /* 4 symptoms, 1 sign, criteria 1 and 4 */
+		CHECK(has_detail(find_score(s, "budapest", 0), "asg2: vasomotor sign recorded as absent"));
+		CHECK(jis(s->json, "budapest/evaluationEncounter", "Encounter/e1"));
+	}
+	mn_case_free(k);
+
+	/* The same record with the vasomotor sign true: 2 sign categories, both variants met. */
+	static const char true_sign[] = BUNDLE(ENCOUNTER("e1") SYMPTOMS4("a", IN("e1"), "2026-11-05")
+		FINDING("asg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		FINDING("asg2", "sign", "vasomotor", IN("e1"), "2026-11-05", BOOLV("true"))
+		CRITERIA("a", IN("e1"), "2026-11-05", "true", "true"));
+	if ((s = score_text(cfg, true_sign, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/signCategories", "2"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "true"));
+		CHECK(jis(s->json, "budapest/researchMet", "true"));
+		CHECK_INT(jcount(s->json, "budapest/entries"), 8);
+	}
+	mn_case_free(k);
+
+	/* Signs years apart are never pooled: two signs in a 2023 encounter, one in the 2026 one -> the 2026
+	 * evaluation has signs in 1 category; its criteria are true, still not met. */
+	static const char years_apart[] = BUNDLE(ENCOUNTER("e0") ENCOUNTER("e1")
+		FINDING("old1", "sign", "vasomotor", IN("e0"), "2023-03-01", CODED("temperature-asymmetry"))
+		FINDING("old2", "sign", "sudomotor-edema", IN("e0"), "2023-03-01", CODED("edema"))
+		CRITERIA("old", IN("e0"), "2023-03-01", "true", "true")
+		SYMPTOMS4("b", IN("e1"), "2026-11-05")
+		FINDING("bsg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		CRITERIA("b", IN("e1"), "2026-11-05", "true", "true"));
+	if ((s = score_text(cfg, years_apart, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/evaluationEncounter", "Encounter/e1"));
+		CHECK(jis(s->json, "budapest/evaluationDate", "2026-11-05"));
+		CHECK(jis(s->json, "budapest/signCategories", "1"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "false"));
+		CHECK(!entries_have(s->json, "budapest/entries", "Observation/old1"));
+		CHECK(entries_have(s->json, "budapest/entries", "Observation/bc1"));
+		CHECK(!entries_have(s->json, "budapest/entries", "Observation/oldc1"));
+		CHECK(has_detail(find_score(s, "budapest", 0), "2 finding(s) from other evaluations not counted"));
+	}
+	mn_case_free(k);
+	/* ... and as of 2023-03-01 the 2023 evaluation is the latest: signs in 2, no symptoms -> not met */
+	if ((s = score_text(cfg, years_apart, "2023-03-01", &k, a))) {
+		CHECK(jis(s->json, "budapest/evaluationEncounter", "Encounter/e0"));
+		CHECK(jis(s->json, "budapest/signCategories", "2"));
+		CHECK(jis(s->json, "budapest/symptomCategories", "0"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "false"));
+	}
+	mn_case_free(k);
+
+	/* Without encounters, findings are grouped by day: signs on 2026-11-04, symptoms and one sign on
+	 * 2026-11-05 -> the 2026-11-05 evaluation has signs in 1 category. */
+	static const char by_day[] = BUNDLE(
+		FINDING("d1", "sign", "vasomotor", NO_ENC, "2026-11-04", CODED("temperature-asymmetry"))
+		FINDING("d2", "sign", "sudomotor-edema", NO_ENC, "2026-11-04", CODED("edema"))
+		SYMPTOMS4("c", NO_ENC, "2026-11-05")
+		FINDING("csg1", "sign", "sensory", NO_ENC, "2026-11-05", CODED("allodynia"))
+		CRITERIA("c", NO_ENC, "2026-11-05", "true", "true"));
+	if ((s = score_text(cfg, by_day, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/evaluationDate", "2026-11-05"));
+		CHECK(jpath(s->json, "budapest/evaluationEncounter") == NULL);
+		CHECK(jis(s->json, "budapest/signCategories", "1"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "false"));
+	}
+	mn_case_free(k);
+
+	/* One encounter over two days is one evaluation: symptoms on 11-04, signs on 11-05, criteria on 11-05. */
+	static const char one_encounter[] = BUNDLE(ENCOUNTER("e1") SYMPTOMS4("d", IN("e1"), "2026-11-04")
+		FINDING("dsg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("hyperalgesia"))
+		FINDING("dsg2", "sign", "motor-trophic", IN("e1"), "2026-11-05", CODED("dystonia"))
+		CRITERIA("d", IN("e1"), "2026-11-05", "true", "true"));
+	if ((s = score_text(cfg, one_encounter, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/evaluationDate", "2026-11-05"));
+		CHECK(jis(s->json, "budapest/symptomCategories", "4"));
+		CHECK(jis(s->json, "budapest/signCategories", "2"));
+		CHECK(jis(s->json, "budapest/signs/1", "motor-trophic"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "true"));
+	}
+	mn_case_free(k);
+
+	/* Criteria 1 and 4 come from the evaluation: recorded true only at the 2023 encounter -> not recorded for
+	 * the 2026 one (undetermined: absent); recorded false at the 2026 one -> not met. */
+	static const char criteria_elsewhere[] = BUNDLE(ENCOUNTER("e0") ENCOUNTER("e1")
+		CRITERIA("old", IN("e0"), "2023-03-01", "true", "true")
+		SYMPTOMS4("e", IN("e1"), "2026-11-05")
+		FINDING("esg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		FINDING("esg2", "sign", "vasomotor", IN("e1"), "2026-11-05", CODED("skin-color-asymmetry")));
+	if ((s = score_text(cfg, criteria_elsewhere, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/signCategories", "2"));
+		CHECK(jpath(s->json, "budapest/disproportionatePain") == NULL);
+		CHECK(jpath(s->json, "budapest/clinicalMet") == NULL);
+		CHECK(jpath(s->json, "budapest/researchMet") == NULL);
+		CHECK(!entries_have(s->json, "budapest/entries", "Observation/oldc1"));
+	}
+	mn_case_free(k);
+	static const char criterion_false[] = BUNDLE(ENCOUNTER("e0") ENCOUNTER("e1")
+		CRITERIA("old", IN("e0"), "2023-03-01", "true", "true")
+		SYMPTOMS4("e", IN("e1"), "2026-11-05")
+		FINDING("esg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		FINDING("esg2", "sign", "vasomotor", IN("e1"), "2026-11-05", CODED("skin-color-asymmetry"))
+		CRITERIA("e", IN("e1"), "2026-11-05", "true", "false"));
+	if ((s = score_text(cfg, criterion_false, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/noBetterDiagnosis", "false"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "false"));
+		CHECK(entries_have(s->json, "budapest/entries", "Observation/ec4"));
+	}
+	mn_case_free(k);
+
+	/* A later evaluation that looked for signs and found none ('absent') is the one used: not met, although
+	 * an earlier evaluation met the criteria. */
+	static const char later_absent[] = BUNDLE(ENCOUNTER("e0") ENCOUNTER("e1")
+		SYMPTOMS4("f", IN("e0"), "2026-01-10")
+		FINDING("fsg1", "sign", "sensory", IN("e0"), "2026-01-10", CODED("allodynia"))
+		FINDING("fsg2", "sign", "vasomotor", IN("e0"), "2026-01-10", CODED("temperature-asymmetry"))
+		CRITERIA("f", IN("e0"), "2026-01-10", "true", "true")
+		SYMPTOMS4("g", IN("e1"), "2026-11-05")
+		FINDING("gsg1", "sign", "sensory", IN("e1"), "2026-11-05", CODED("absent"))
+		FINDING("gsg2", "sign", "vasomotor", IN("e1"), "2026-11-05", CODED("absent"))
+		CRITERIA("g", IN("e1"), "2026-11-05", "true", "true"));
+	if ((s = score_text(cfg, later_absent, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "budapest/signCategories", "0"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "false"));
+	}
+	mn_case_free(k);
+	if ((s = score_text(cfg, later_absent, "2026-11-04", &k, a))) {  /* before the second evaluation */
+		CHECK(jis(s->json, "budapest/evaluationEncounter", "Encounter/e0"));
+		CHECK(jis(s->json, "budapest/clinicalMet", "true"));
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+}
+
+#define ODI(id, value, sections) \
+	",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]}," \
+	"\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"2026-11-05\"" value sections "}}"
+#define SEC(n, v) "{\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:odi-section\",\"code\":\"" n "\"}]}," \
+	"\"valueInteger\":" v "}"
+
+static void test_odi_records(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *k;
+	mn_scores *s;
+	/* 0: 18 of 50 as a raw score ({score}), no sections: not converted.
+	 * 1: the same with no unit (valueInteger 18): not converted.
+	 * 2: 18 {score} with ten sections 2,2,2,2,2,2,2,2,1,1 (sum 18 of 50): 18 / 50 x 100 = 36% (moderate).
+	 * 3: 36 '%' (UCUM): the recorded percent.
+	 * 4: 40 with unit text '%' but code {score}: the code says raw, not converted. */
+	static const char odi[] = BUNDLE(
+		ODI("raw", ",\"valueQuantity\":{\"value\":18,\"unit\":\"score\",\"system\":\"http://unitsofmeasure.org\","
+		    "\"code\":\"{score}\"}", "")
+		ODI("raw-int", ",\"valueInteger\":18", "")
+		ODI("raw-sections", ",\"valueQuantity\":{\"value\":18,\"code\":\"{score}\",\"system\":\"http://unitsofmeasure.org\"}",
+		    ",\"component\":[" SEC("1", "2") "," SEC("2", "2") "," SEC("3", "2") "," SEC("4", "2") "," SEC("5", "2")
+		    "," SEC("6", "2") "," SEC("7", "2") "," SEC("8", "2") "," SEC("9", "1") "," SEC("10", "1") "]")
+		ODI("percent", ",\"valueQuantity\":{\"value\":36,\"unit\":\"%\",\"system\":\"http://unitsofmeasure.org\","
+		    "\"code\":\"%\"}", "")
+		ODI("mislabeled", ",\"valueQuantity\":{\"value\":40,\"unit\":\"%\",\"code\":\"{score}\"}", ""));
+	if ((s = score_text(cfg, odi, "2026-11-20", &k, a))) {
+		const mn_json *j = s->json;
+		CHECK(jis(j, "odi/0/reference", "Observation/raw"));
+		CHECK(jis(j, "odi/0/computed", "false"));
+		CHECK(jpath(j, "odi/0/percent") == NULL);
+		const mn_json *why = jpath(j, "odi/0/reason");
+		CHECK(why && why->n >= 45 && memcmp(why->u.s, "raw score without sections: not converted", 41) == 0);
+		CHECK(jis(j, "odi/0/recordedRaw", "18"));
+		CHECK(jis(j, "odi/1/computed", "false"));
+		CHECK(jpath(j, "odi/1/percent") == NULL);
+		CHECK(jis(j, "odi/2/computed", "true"));
+		CHECK(jis(j, "odi/2/percent", "36"));
+		CHECK(jis(j, "odi/2/band", "moderate"));
+		CHECK(jis(j, "odi/2/from", "sections"));
+		CHECK(jis(j, "odi/2/total", "18"));
+		CHECK(jis(j, "odi/2/answered", "10"));
+		CHECK(jis(j, "odi/2/recordedRaw", "18"));
+		CHECK(jis(j, "odi/3/percent", "36"));
+		CHECK(jis(j, "odi/3/from", "recorded-total"));
+		CHECK(jis(j, "odi/4/computed", "false"));
+		CHECK(jpath(j, "odi/4/percent") == NULL);
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+}
+
+#define RX "\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\""
+#define MED(code) "\"medicationCodeableConcept\":{\"coding\":[{" RX ",\"code\":\"" code "\"}]}"
+#define SUBJ "\"subject\":{\"reference\":\"Patient/p\"}"
+#define REQUEST(id, code, dosage) ",{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"" id "\"," \
+	"\"status\":\"active\",\"intent\":\"order\"," MED(code) "," SUBJ ",\"authoredOn\":\"2026-10-01\"," \
+	"\"dosageInstruction\":[" dosage "]}}"
+#define DOSE(timing, dose) "{\"timing\":{\"repeat\":{" timing "}},\"doseAndRate\":[{\"doseQuantity\":" dose "}]}"
+#define TABLET(n) "{\"value\":" n ",\"unit\":\"tablet\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"{tablet}\"}"
+#define MG(n) "{\"value\":" n ",\"unit\":\"mg\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mg\"}"
+#define DISPENSE(id, code, handed, supply, extra, dosage) ",{\"resource\":{\"resourceType\":\"MedicationDispense\"," \
+	"\"id\":\"" id "\",\"status\":\"completed\"," MED(code) "," SUBJ ",\"whenHandedOver\":\"" handed "\"" supply extra \
+	",\"dosageInstruction\":[" dosage "]}}"
+#define DAYS(n) ",\"daysSupply\":{\"value\":" n ",\"unit\":\"day\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"d\"}"
+
+static void test_mme_records(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *k;
+	mn_scores *s;
+
+	/* The HL7/CDC opioid MME implementation guide's test (patient-mme-greater-than-fifty): a
+	 * MedicationRequest for 72 HR fentanyl 0.075 MG/HR, 1 patch every 3 days -> 75 mcg/hr x 2.4 = 180. */
+	static const char fentanyl[] = BUNDLE(REQUEST("fent", "197696",
+		"{\"timing\":{\"repeat\":{\"frequency\":1,\"period\":3.0,\"periodUnit\":\"d\"}},\"asNeededBoolean\":false,"
+		"\"doseAndRate\":[{\"doseQuantity\":{\"value\":1.0,\"unit\":\"patch\"}}]}"));
+	if ((s = score_text(cfg, fentanyl, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/complete", "true"));
+		CHECK(jis(s->json, "mme/totalMmePerDay", "180"));
+		CHECK(jis(s->json, "mme/drugs/0/reference", "MedicationRequest/fent"));
+		CHECK(jis(s->json, "mme/drugs/0/mcgPerHour", "75"));
+		CHECK(jis(s->json, "mme/drugs/0/factor", "2.4"));
+		CHECK(has_source(find_score(s, "mme", 0), "fent", "request"));
+	}
+	mn_case_free(k);
+
+	/* Doses given only as times of day: 10 mg oxycodone at 08:00 and 20:00 -> 20 mg/day x 1.5 = 30; the
+	 * guide's own timeOfDay test (1049593, 10 mg at 10:00 and 22:00) also gives 30: total 60. Hydrocodone
+	 * 5 mg (1 tablet of 857002) `when` MORN and HS -> 10 mg/day x 1.0 = 10. Total 70. */
+	static const char times[] = BUNDLE(
+		REQUEST("oxy-tod", "1049621", DOSE("\"timeOfDay\":[\"08:00:00\",\"20:00:00\"]", MG("10")))
+		REQUEST("oxy-ig", "1049593", DOSE("\"boundsPeriod\":{\"start\":\"2026-09-28\"},\"timeOfDay\":[\"10:00:00\",\"22:00:00\"]", MG("10")))
+		REQUEST("hc-when", "857002", DOSE("\"when\":[\"MORN\",\"HS\"]", TABLET("1"))));
+	if ((s = score_text(cfg, times, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/drugs/0/mgPerDay", "20"));
+		CHECK(jis(s->json, "mme/drugs/0/mmePerDay", "30"));
+		CHECK(jis(s->json, "mme/drugs/1/mmePerDay", "30"));
+		CHECK(jis(s->json, "mme/drugs/2/mmePerDay", "10"));
+		CHECK(jis(s->json, "mme/complete", "true"));
+		CHECK(jis(s->json, "mme/totalMmePerDay", "70"));
+	}
+	mn_case_free(k);
+
+	/* Every source: an order (oxycodone 5 mg, 1 tablet every 6 h = 20 mg/day x 1.5 = 30), a statement
+	 * (morphine 15 mg BID = 30), a dispense handed over 2026-10-22 for 30 days (covers 10-22 to 11-20:
+	 * hydrocodone 5 mg TID = 15), a fentanyl 75 mcg/h patch administration in progress (75 x 2.4 = 180).
+	 * Left out: a dispense of 2026-10-21 for 30 days (covered to 11-19), a stopped order. Counted once: a
+	 * dispense of the oxycodone order. Total 30 + 30 + 15 + 180 = 255. */
+	static const char sources[] = BUNDLE(
+		REQUEST("oxy", "1049621", DOSE("\"frequency\":1,\"period\":6,\"periodUnit\":\"h\"", TABLET("1")))
+		",{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"stopped\",\"status\":\"stopped\","
+		"\"intent\":\"order\"," MED("1049621") "," SUBJ ",\"dosageInstruction\":["
+		DOSE("\"frequency\":4,\"period\":1,\"periodUnit\":\"d\"", TABLET("2")) "]}}"
+		",{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"mst\",\"status\":\"active\","
+		MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-01-01\"},\"dosage\":["
+		DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")) "]}}"
+		DISPENSE("hc-disp", "857002", "2026-10-22", DAYS("30"), "",
+		         DOSE("\"frequency\":3,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
+		DISPENSE("hc-old", "857002", "2026-10-21", DAYS("30"), "",
+		         DOSE("\"frequency\":3,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
+		DISPENSE("oxy-disp", "1049621", "2026-11-01", DAYS("30"),
+		         ",\"authorizingPrescription\":[{\"reference\":\"MedicationRequest/oxy\"}]",
+		         DOSE("\"frequency\":1,\"period\":6,\"periodUnit\":\"h\"", TABLET("1")))
+		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"patch\",\"status\":\"in-progress\","
+		MED("197696") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-11-19\"},"
+		"\"dosage\":{\"dose\":{\"value\":1,\"unit\":\"patch\"}}}}");
+	if ((s = score_text(cfg, sources, "2026-11-20", &k, a))) {
+		const mn_json *j = s->json;
+		CHECK(jis(j, "mme/complete", "true"));
+		CHECK(jis(j, "mme/totalMmePerDay", "255"));
+		CHECK_INT(jcount(j, "mme/drugs"), 4);
+		CHECK(jis(j, "mme/countedWith/0/reference", "MedicationDispense/oxy-disp"));
+		CHECK(jis(j, "mme/countedWith/0/countedWith", "MedicationRequest/oxy"));
+		CHECK(!entries_have(j, "mme/entries", "MedicationDispense/hc-old"));
+		CHECK(!entries_have(j, "mme/entries", "MedicationRequest/stopped"));
+		CHECK(entries_have(j, "mme/entries", "MedicationDispense/hc-disp"));
+		CHECK(entries_have(j, "mme/entries", "MedicationAdministration/patch"));
+		CHECK(jis(j, "mme/drugs/3/mcgPerHour", "75"));
+	}
+	mn_case_free(k);
+	/* as of 2026-11-21 the 10-22 dispense has run out too: 30 + 30 + 180 = 240 */
+	if ((s = score_text(cfg, sources, "2026-11-21", &k, a))) {
+		CHECK(jis(s->json, "mme/totalMmePerDay", "240"));
+		CHECK(!entries_have(s->json, "mme/entries", "MedicationDispense/hc-disp"));
+	}
+	mn_case_free(k);
+
+	/* As needed: 1 tablet (5 mg oxycodone) every 6 h as needed, at most 6 tablets a day -> the maximum,
+	 * 30 mg/day x 1.5 = 45; without a maximum, the schedule: 4 a day = 20 mg x 1.5 = 30. Total 75. */
+	static const char prn[] = BUNDLE(
+		REQUEST("prn-max", "1049621", "{\"timing\":{\"repeat\":{\"frequency\":1,\"period\":6,\"periodUnit\":\"h\"}},"
+		        "\"asNeededBoolean\":true,\"doseAndRate\":[{\"doseQuantity\":" TABLET("1") "}],"
+		        "\"maxDosePerPeriod\":{\"numerator\":" TABLET("6") ",\"denominator\":{\"value\":1,"
+		        "\"system\":\"http://unitsofmeasure.org\",\"code\":\"d\"}}}")
+		REQUEST("prn-sched", "1049621", "{\"timing\":{\"repeat\":{\"frequency\":1,\"period\":6,\"periodUnit\":\"h\"}},"
+		        "\"asNeededBoolean\":true,\"doseAndRate\":[{\"doseQuantity\":" TABLET("1") "}]}"));
+	if ((s = score_text(cfg, prn, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/drugs/0/mmePerDay", "45"));
+		CHECK(jis(s->json, "mme/drugs/0/asNeeded", "true"));
+		const mn_json *h = jpath(s->json, "mme/drugs/0/dosesFrom");
+		CHECK(h && h->n > 20 && memcmp(h->u.s, "as needed: the maximum", 22) == 0);
+		CHECK(jis(s->json, "mme/drugs/1/mmePerDay", "30"));
+		h = jpath(s->json, "mme/drugs/1/dosesFrom");
+		CHECK(h && h->n > 33 && memcmp(h->u.s, "as needed: at the scheduled frequency", 37) == 0);
+		CHECK(jis(s->json, "mme/totalMmePerDay", "75"));
+	}
+	mn_case_free(k);
+
+	/* An infusion in progress: morphine 2 mg/h = 48 mg/day x 1.0 = 48. */
+	static const char infusion[] = BUNDLE(
+		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"pca\",\"status\":\"in-progress\","
+		MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-11-19\"},"
+		"\"dosage\":{\"rateQuantity\":{\"value\":2,\"unit\":\"mg/h\",\"system\":\"http://unitsofmeasure.org\","
+		"\"code\":\"mg/h\"}}}}");
+	if ((s = score_text(cfg, infusion, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/drugs/0/mgPerDay", "48"));
+		CHECK(jis(s->json, "mme/totalMmePerDay", "48"));
+	}
+	mn_case_free(k);
+
+	/* One course recorded twice: an order and a statement of morphine 15 mg BID (30). Linked by basedOn:
+	 * counted once, 30. Not linked: possibly the same course, no total (30 as a partial sum). */
+#define MORPHINE_ORDER REQUEST("mo", "891881", DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
+#define MORPHINE_STATEMENT(link) ",{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"ms\"," \
+	"\"status\":\"active\"," MED("891881") "," SUBJ link ",\"dosage\":[" \
+	DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")) "]}}"
+	static const char linked[] = BUNDLE(MORPHINE_ORDER
+		MORPHINE_STATEMENT(",\"basedOn\":[{\"reference\":\"MedicationRequest/mo\"}]"));
+	static const char unlinked[] = BUNDLE(MORPHINE_ORDER MORPHINE_STATEMENT(""));
+	if ((s = score_text(cfg, linked, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/totalMmePerDay", "30"));
+		CHECK(jis(s->json, "mme/countedWith/0/reference", "MedicationStatement/ms"));
+	}
+	mn_case_free(k);
+	if ((s = score_text(cfg, unlinked, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/complete", "false"));
+		CHECK(jis(s->json, "mme/partialMmePerDay", "30"));
+		CHECK(jis(s->json, "mme/drugs/1/status", "possible-duplicate"));
+	}
+	mn_case_free(k);
+
+	/* A statement whose period ends "2026-11" may still be taken on 2026-11-20: kept (morphine 15 mg BID =
+	 * 30); one that ended 2026-11-19 is not. */
+#define STATEMENT(id, end) ",{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"" id "\"," \
+	"\"status\":\"active\"," MED("891881") "," SUBJ ",\"effectivePeriod\":{\"start\":\"2026-01-01\",\"end\":\"" end "\"}," \
+	"\"dosage\":[" DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")) "]}}"
+	static const char ends[] = BUNDLE(STATEMENT("month", "2026-11") STATEMENT("ended", "2026-11-19"));
+	if ((s = score_text(cfg, ends, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/totalMmePerDay", "30"));
+		CHECK(entries_have(s->json, "mme/entries", "MedicationStatement/month"));
+		CHECK(!entries_have(s->json, "mme/entries", "MedicationStatement/ended"));
+	}
+	mn_case_free(k);
+
+	/* Fails closed: a dispense with no days supply (taken on the date?), an administration with a dose but
+	 * no rate, a `when` meal code (how many meals?), a non-opioid not in the table: no total, each with a
+	 * reason; the one computed (oxycodone 10 mg BID = 30) only as a partial sum. */
+	static const char closed[] = BUNDLE(
+		DISPENSE("nosupply", "891881", "2026-11-10", "", "",
+		         DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
+		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"shot\",\"status\":\"completed\","
+		MED("1049593") "," SUBJ ",\"effectiveDateTime\":\"2026-11-20T09:00:00Z\",\"dosage\":{\"dose\":" MG("15") "}}}"
+		REQUEST("meal", "1049621", DOSE("\"when\":[\"C\"]", TABLET("1")))
+		REQUEST("gaba", "310431", DOSE("\"frequency\":3,\"period\":1,\"periodUnit\":\"d\"", TABLET("1")))
+		REQUEST("oxy", "1049621", DOSE("\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"", MG("10"))));
+	if ((s = score_text(cfg, closed, "2026-11-20", &k, a))) {
+		const mn_json *j = s->json;
+		CHECK(jis(j, "mme/complete", "false"));
+		CHECK(jpath(j, "mme/totalMmePerDay") == NULL);
+		CHECK(jis(j, "mme/partialMmePerDay", "30"));
+		CHECK(jis(j, "mme/drugs/0/reference", "MedicationDispense/nosupply"));
+		CHECK(jis(j, "mme/drugs/0/status", "period-unknown"));
+		CHECK(jis(j, "mme/drugs/1/status", "dose-not-structured"));
+		CHECK(jis(j, "mme/drugs/2/status", "dose-not-structured"));
+		CHECK(jis(j, "mme/drugs/3/status", "computed"));
+		CHECK(jis(j, "mme/notInTable/0/reference", "MedicationRequest/gaba"));
+		for (size_t i = 0; i < 3; i++) {
+			char p[64];
+			snprintf(p, sizeof p, "mme/drugs/%zu/reason", i);
+			CHECK_MSG(jpath(j, p) != NULL, "%s missing", p);
+		}
+	}
+	mn_case_free(k);
 	mn_arena_free(a);
 }
 
@@ -779,8 +1244,10 @@ static void config_fails(const char *file, const char *from, const char *to, mn_
 static void test_config_errors(void)
 {
 	config_fails("scores.yaml", "  total: \"value", "  total: \"value..", MN_EPOLICY, "odi.total", "does not compile");
-	config_fails("scores.yaml", "  dosage: \"dosage\"", "  dosage: \"dosage\"\n  doses: \"x\"", MN_EPOLICY, "mme",
+	config_fails("scores.yaml", "  medication: \"", "  doses: \"x\"\n  medication: \"", MN_EPOLICY, "mme",
 	             "unknown key 'doses'");
+	config_fails("scores.yaml", "  positive: \"iif(", "  positive: \"iif((", MN_EPOLICY, "budapest.positive",
+	             "does not compile");
 	config_fails("scores.yaml", "    max: 10", "    max: ten", MN_EPOLICY, "pain.0.max", "not a number");
 	config_fails("scores.yaml", "mme-table: mme-cdc-2022.yaml", "mme-table: ../mme.yaml", MN_EPOLICY, "mme-table",
 	             "file name");
@@ -872,6 +1339,38 @@ static void test_cli(void)
 	const char *bad_home[] = {ex, "--as-of", "2026-11-20", "--home", src_path("tests/data/clinical")};
 	CHECK_INT(run_score(bad_home, 5, out, sizeof out), 66);
 
+	/* The record as of the date: an ODI of 2026-12-01 is left out of the view as of 2026-11-20 (1 entry);
+	 * a subject that does not resolve (Patient/missing) is a warning, not a refusal. */
+	char rec[] = "/tmp/mn-test-record-XXXXXX";
+	int fd = mkstemp(rec);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		static const char later[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+			"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"now\",\"status\":\"final\","
+			"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]},"
+			"\"subject\":{\"reference\":\"Patient/missing\"},\"effectiveDateTime\":\"2026-11-05\","
+			"\"valueQuantity\":{\"value\":30,\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}}},"
+			"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"later\",\"status\":\"final\","
+			"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]},"
+			"\"effectiveDateTime\":\"2026-12-01\","
+			"\"valueQuantity\":{\"value\":70,\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}}}]}";
+		CHECK((size_t)write(fd, later, sizeof later - 1) == sizeof later - 1);
+		close(fd);
+		const char *view_args[] = {rec, "--as-of", "2026-11-20", "--format", "json", "--home", home};
+		CHECK_INT(run_score(view_args, 7, out, sizeof out), 0);
+		mn_arena *va = mn_arena_new();
+		mn_json *vj = NULL;
+		CHECK_INT(mn_json_parse(va, "out", out, strlen(out), &vj, &err), MN_OK);
+		CHECK(vj && jis(vj, "leftOut", "1"));
+		CHECK(vj && jis(vj, "odi/0/reference", "Observation/now"));
+		CHECK(vj && jpath(vj, "odi/1") == NULL);
+		mn_arena_free(va);
+		const char *view_text[] = {rec, "--as-of", "2026-11-20", "--home", home};
+		CHECK_INT(run_score(view_text, 5, out, sizeof out), 0);
+		CHECK(strstr(out, "(1 record entry dated after 2026-11-20 left out)") != NULL);
+		unlink(rec);
+	}
+
 	/* an invalid knowledge file: 78 */
 	char dir[] = "/tmp/mn-test-home-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
@@ -912,6 +1411,9 @@ int main(void)
 		test_example_case(cfg);
 		test_fixture(cfg);
 		test_text_only_dose(cfg);
+		test_budapest_records(cfg);
+		test_odi_records(cfg);
+		test_mme_records(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mednec/decide.h"
 #include "mednec/render.h"
@@ -45,7 +46,7 @@ static void done(mn_determination *det)
 {
 	if (!det)
 		return;
-	const mn_case *c = det->kase;
+	const mn_case *c = det->record;
 	mn_determination_free(det);
 	mn_case_free((mn_case *)c);
 }
@@ -210,7 +211,7 @@ static void test_policy_check(void)
 	/* variants: a removal that matches nothing is an error, not a silent no-op */
 	mn_case *c;
 	CHECK_INT(mn_case_load_any(h, "cases/mini-low-score.json", &c, &err), MN_OK);
-	CHECK_INT(mn_case_count(c), 3);
+	CHECK_INT(mn_case_count(c), 4);  /* Patient, s1 replaced, s2 added, the request; Condition removed */
 	mn_case_free(c);
 	CHECK_INT(mn_case_load_any(h, "cases/nonexistent.json", &c, &err), MN_EIO);
 	CHECK_INT(mn_case_load_any(h, "cases/bad-remove.json", &c, &err), MN_EFHIR);
@@ -370,6 +371,290 @@ static void test_tables(void)
 	mn_tables_free(t);
 }
 
+/* ---- time: the record as it stood on the as-of date (POLICY-FORMAT.md "Time") ---- */
+
+/* Adversarial: a score dated after the as-of date must not count. By the
+ * rule, as of 2026-02-01 the only score (2026-03-01) is not in the record:
+ * score-high has nothing to read (not-documented), single-error has no
+ * Observation (not-documented); nothing is not-met, so the outcome is
+ * insufficient-documentation and the view leaves out exactly one entry. */
+static void test_time_future_entry(void)
+{
+	mn_determination *d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-03-01") "," REQ), "2026-02-01");
+	if (!d)
+		return;
+	CHECK_INT(d->results[0].status, MN_CRIT_MET);
+	CHECK_INT(d->results[1].status, MN_CRIT_NOT_DOCUMENTED);
+	CHECK_INT(d->results[1].nentries, 0);
+	CHECK_INT(d->results[2].status, MN_CRIT_NOT_DOCUMENTED);
+	CHECK_INT(d->outcome, MN_INSUFFICIENT_DOCUMENTATION);
+	CHECK_INT(mn_case_count(d->kase), 3);  /* Patient, Condition, ServiceRequest */
+	CHECK_INT(d->left_out, 1);
+	bool warned = false;
+	for (size_t i = 0; i < d->nwarnings; i++)
+		warned |= strstr(d->warnings[i], "1 record entry dated after 2026-02-01 is left out") != NULL;
+	CHECK_MSG(warned, "no left-out warning");
+	done(d);
+
+	/* the same score on the as-of day itself is in the record: all met */
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-02-01") "," REQ), "2026-02-01");
+	if (!d)
+		return;
+	CHECK_INT(d->results[1].status, MN_CRIT_MET);
+	CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+	CHECK_INT(d->left_out, 0);
+	CHECK_INT(d->nwarnings, 0);
+	done(d);
+
+	/* a time late on the as-of day is still that day; the next day is not */
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-02-01T23:30:00-05:00") "," REQ), "2026-02-01");
+	if (d)
+		CHECK_INT(d->results[1].status, MN_CRIT_MET);
+	done(d);
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-02-02T00:10:00+01:00") "," REQ), "2026-02-01");
+	if (d)
+		CHECK_INT(d->results[1].status, MN_CRIT_NOT_DOCUMENTED);
+	done(d);
+}
+
+/* A policy with a 3-month window written with its lower bound only:
+ * as of 2026-11-20, today() - 3 months is 2026-08-20. */
+static const char WINDOW_POLICY[] =
+	"mednec-policy: 1\n"
+	"id: window\n"
+	"title: Window test policy\n"
+	"version: \"1\"\n"
+	"service:\n"
+	"  display: Test service\n"
+	"  kind: test-svc\n"
+	"  codes:\n"
+	"    - {system: \"urn:test\", code: \"svc\"}\n"
+	"coverage: covered\n"
+	"sources:\n"
+	"  - id: src-a\n"
+	"    title: Test payer policy A\n"
+	"    verification: confirmed\n"
+	"modeledOn:\n"
+	"  - source: src-a\n"
+	"definitions:\n"
+	"  - name: recent\n"
+	"    expr: \"Observation.where(code.coding.code = 'score' and effective.toDate() >= today() - 3 months)\"\n"
+	"criteria:\n"
+	"  - id: recent-score\n"
+	"    title: A score within the last 3 months\n"
+	"    met: \"%recent.exists()\"\n"
+	"    evidence: \"%recent\"\n"
+	"    satisfiedBy: \"A score within 3 months.\"\n"
+	"    cite: [src-a]\n"
+	"letter:\n"
+	"  title: \"Letter\"\n"
+	"  sections:\n"
+	"    - builtin: determination\n"
+	"    - builtin: references\n"
+	"    - builtin: record\n";
+
+static mn_policy *load_text_policy(const char *text)
+{
+	char path[] = "/tmp/mednec-test-policy-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
+	fputs(text, f);
+	fclose(f);
+	mn_policy *p = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	if (mn_policy_load_file(path, lib, &p, &err) != MN_OK)
+		fprintf(stderr, "policy: %s\n", err.message);
+	unlink(path);
+	return p;
+}
+
+static mn_crit_status window_status(mn_policy *wp, const char *date, size_t *entries)
+{
+	char json[2048];
+	snprintf(json, sizeof json,
+	         "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" PATIENT ","
+	         "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"w\",\"status\":\"final\","
+	         "\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"%s\","
+	         "\"code\":{\"coding\":[{\"system\":\"urn:test\",\"code\":\"score\"}]},"
+	         "\"valueQuantity\":{\"value\":50,\"unit\":\"%%\"}}}]}", date);
+	mn_case *c = NULL;
+	mn_error err;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	if (mn_case_load("w.json", json, strlen(json), &c, &err) != MN_OK) {
+		CHECK_MSG(0, "case: %s", err.message);
+		return 0;
+	}
+	mn_determination *d = NULL;
+	mn_crit_status st = 0;
+	if (mn_determine(wp, c, &as_of, &d, &err) == MN_OK) {
+		st = d->results[0].status;
+		*entries = d->results[0].nentries;
+	}
+	mn_determination_free(d);
+	mn_case_free(c);
+	return st;
+}
+
+static void test_time_window(void)
+{
+	mn_policy *wp = load_text_policy(WINDOW_POLICY);
+	CHECK(wp != NULL);
+	if (!wp)
+		return;
+	size_t n = 0;
+	/* first day of the window: in */
+	CHECK_INT(window_status(wp, "2026-08-20", &n), MN_CRIT_MET);
+	CHECK_INT(n, 1);
+	/* the day before: out */
+	CHECK_INT(window_status(wp, "2026-08-19", &n), MN_CRIT_NOT_MET);
+	/* the as-of day: in; the day after: out, though >= today() - 3 months holds */
+	CHECK_INT(window_status(wp, "2026-11-20", &n), MN_CRIT_MET);
+	CHECK_INT(window_status(wp, "2026-11-21", &n), MN_CRIT_NOT_MET);
+	CHECK_INT(window_status(wp, "2027-01-05", &n), MN_CRIT_NOT_MET);
+	mn_policy_free(wp);
+}
+
+/* ---- no request, no approval ---------------------------------------------- */
+
+/* Every criterion met but no ServiceRequest: never meets-criteria. */
+static void test_no_request(void)
+{
+	mn_determination *d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01")), "2026-02-01");
+	if (!d)
+		return;
+	CHECK_INT(d->results[0].status, MN_CRIT_MET);
+	CHECK_INT(d->results[1].status, MN_CRIT_MET);
+	CHECK_INT(d->results[2].status, MN_CRIT_MET);
+	CHECK_INT(d->nrequests, 0);
+	CHECK(!d->request_found);
+	CHECK_INT(d->outcome, MN_INSUFFICIENT_DOCUMENTATION);
+	CHECK_STR(mn_outcome_action(d->outcome), "pend");
+	bool warned = false;
+	for (size_t i = 0; i < d->nwarnings; i++)
+		warned |= strcmp(d->warnings[i], "the record holds no active request for Test service") == 0;
+	CHECK_MSG(warned, "no no-request warning");
+	mn_buf b = MN_BUF_INIT;
+	CHECK_INT(mn_render_json(d, &b), MN_OK);
+	CHECK(strstr(mn_buf_cstr(&b), "\"requestFound\": false") != NULL);
+	CHECK(strstr(mn_buf_cstr(&b), "\"the record holds no active request for Test service\"") != NULL);
+	mn_buf_reset(&b);
+	CHECK_INT(mn_render_text(d, &b), MN_OK);
+	CHECK(strstr(mn_buf_cstr(&b), "Request:       none in the record") != NULL);
+	mn_buf_free(&b);
+	done(d);
+
+	/* the request dated after the as-of date is not in the record either */
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01") "," REQ), "2026-01-01");
+	if (d) {
+		CHECK(!d->request_found);
+		CHECK_INT(d->outcome, MN_INSUFFICIENT_DOCUMENTATION);
+	}
+	done(d);
+
+	/* with the request: found */
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01") "," REQ), "2026-02-01");
+	if (d) {
+		CHECK(d->request_found);
+		CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+		mn_buf b2 = MN_BUF_INIT;
+		mn_render_json(d, &b2);
+		CHECK(strstr(mn_buf_cstr(&b2), "\"requestFound\": true") != NULL);
+		mn_buf_free(&b2);
+	}
+	done(d);
+}
+
+/* ---- lenient references ----------------------------------------------------- */
+
+/* A performer that is not in the record: loads with MN_CASE_ALLOW_UNRESOLVED,
+ * the reference resolves to nothing, the determination says so. */
+static void test_unresolved_reference(void)
+{
+	const char *json = BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01") ","
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"req\",\"status\":\"active\",\"intent\":\"order\","
+		"\"subject\":{\"reference\":\"Patient/p\"},\"requester\":{\"reference\":\"Practitioner/gone\"},"
+		"\"authoredOn\":\"2026-01-02\",\"code\":{\"text\":\"Test service\"}}}");
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load("c.json", json, strlen(json), &c, &err), MN_EREF);
+	CHECK_INT(mn_case_load_ex("c.json", json, strlen(json), MN_CASE_ALLOW_UNRESOLVED, &c, &err), MN_OK);
+	if (!c)
+		return;
+	CHECK_INT(mn_case_unresolved(c), 1);
+	CHECK_STR(mn_case_unresolved_at(c, 0), "Practitioner/gone at /entry/3/resource/requester/reference");
+	CHECK(mn_case_unresolved_at(c, 1) == NULL);
+	mn_datetime as_of;
+	mn_datetime_parse("2026-02-01", 10, MN_DT_DATE, &as_of, NULL);
+	mn_determination *d = NULL;
+	CHECK_INT(mn_determine(pol, c, &as_of, &d, &err), MN_OK);
+	if (d) {
+		bool warned = false;
+		for (size_t i = 0; i < d->nwarnings; i++)
+			warned |= strstr(d->warnings[i], "1 reference does not resolve within the record") != NULL &&
+			          strstr(d->warnings[i], "Practitioner/gone at /entry/3/resource/requester/reference") != NULL;
+		CHECK_MSG(warned, "no unresolved-reference warning");
+		CHECK(d->request_found);
+	}
+	mn_determination_free(d);
+	mn_case_free(c);
+}
+
+/* ---- the policy author's own requirements ------------------------------------ */
+
+static void test_author_requirement(void)
+{
+	/* the window policy with its criterion marked as the author's, citing nothing */
+	char text[sizeof WINDOW_POLICY + 200];
+	const char *cite = "    cite: [src-a]\n";
+	const char *at = strstr(WINDOW_POLICY, cite);
+	CHECK(at != NULL);
+	if (!at)
+		return;
+	snprintf(text, sizeof text, "%.*s    authorRequirement: \"a recent score shows the current state\"\n    cite: []\n%s",
+	         (int)(at - WINDOW_POLICY), WINDOW_POLICY, at + strlen(cite));
+	mn_policy *wp = load_text_policy(text);
+	CHECK(wp != NULL);
+	if (!wp)
+		return;
+	const char *json = BUNDLE(PATIENT);
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	CHECK_INT(mn_case_load("a.json", json, strlen(json), &c, NULL), MN_OK);
+	CHECK_INT(mn_determine(wp, c, &as_of, &d, NULL), MN_OK);
+	if (d) {
+		mn_buf b = MN_BUF_INIT;
+		CHECK_INT(mn_render_json(d, &b), MN_OK);
+		CHECK(strstr(mn_buf_cstr(&b), "\"authorRequirement\": \"a recent score shows the current state\",\n      \"cite\": []") != NULL);
+		mn_buf_reset(&b);
+		CHECK_INT(mn_render_text(d, &b), MN_OK);
+		CHECK(strstr(mn_buf_cstr(&b), "  [not-met] recent-score: A score within the last 3 months\n"
+		             "      requirement of this policy (not stated by a payer): a recent score shows the current state\n") != NULL);
+		mn_buf_free(&b);
+	}
+	mn_determination_free(d);
+	mn_case_free(c);
+	mn_policy_free(wp);
+	/* a criterion that names no payer source is not printed as one */
+	mn_buf b = MN_BUF_INIT;
+	d = decide(BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-01-01") "," REQ), "2026-02-01");
+	if (d) {
+		mn_render_json(d, &b);
+		CHECK(strstr(mn_buf_cstr(&b), "authorRequirement") == NULL);
+	}
+	mn_buf_free(&b);
+	done(d);
+}
+
 int main(void)
 {
 	char dir[4200];
@@ -387,6 +672,11 @@ int main(void)
 		test_appeal();
 		test_scores_binding();
 		test_tables();
+		test_time_future_entry();
+		test_time_window();
+		test_no_request();
+		test_unresolved_reference();
+		test_author_requirement();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

@@ -694,6 +694,150 @@ static void test_shared_data(void)
 	}
 }
 
+/* ---- the record as of a date (docs/POLICY-FORMAT.md "Time") ------------ */
+
+#define OBS(id, date) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"code\":{\"text\":\"x\"},\"effectiveDateTime\":\"" date "\"}},\n"
+
+static const char AS_OF_CASE[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},\n"
+	OBS("day", "2026-11-20")
+	OBS("next", "2026-11-21")
+	OBS("late", "2026-11-20T23:00:00-05:00")
+	"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"rec\",\"subject\":{\"reference\":\"Patient/p\"},"
+	"\"onsetDateTime\":\"2019\",\"recordedDate\":\"2026-11-21\"}},\n"
+	"{\"resource\":{\"resourceType\":\"DiagnosticReport\",\"id\":\"iss\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	"\"effectiveDateTime\":\"2026-11-10\",\"issued\":\"2026-11-21T08:00:00Z\"}},\n"
+	OBS("month", "2026-11")
+	OBS("dec", "2026-12")
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"open\",\"status\":\"in-progress\",\"subject\":{\"reference\":\"Patient/p\"},"
+	"\"performedPeriod\":{\"start\":\"2026-11-01\",\"end\":\"2027-01-31\"}}},\n"
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"endonly\",\"status\":\"completed\",\"subject\":{\"reference\":\"Patient/p\"},"
+	"\"performedPeriod\":{\"end\":\"2026-12-01\"}}},\n"
+	"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"sr\",\"status\":\"active\",\"intent\":\"order\","
+	"\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-11-20\",\"occurrenceDateTime\":\"2026-12-15\"}},\n"
+	"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"yr\",\"subject\":{\"reference\":\"Patient/p\"},\"onsetDateTime\":\"2026\"}},\n"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"ref\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	"\"contained\":[{\"resourceType\":\"Practitioner\",\"id\":\"c1\"}],\"performer\":[{\"reference\":\"#c1\"}],"
+	"\"effectiveDateTime\":\"2026-11-01\",\"hasMember\":[{\"reference\":\"Observation/next\"},{\"reference\":\"Observation/day\"}]}}\n"
+	"]}";
+
+static const mn_resource *by_id(const mn_case *c, const char *id)
+{
+	for (size_t i = 0; i < mn_case_count(c); i++)
+		if (mn_case_get(c, i)->id && strcmp(mn_case_get(c, i)->id, id) == 0)
+			return mn_case_get(c, i);
+	return NULL;
+}
+
+static void test_as_of(void)
+{
+	mn_case *c = load(AS_OF_CASE, 0);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	/* the rule, entry by entry (expected by hand) */
+	static const struct { const char *id; bool after; } want[] = {
+		{"p", false},        /* no date */
+		{"day", false},      /* on the as-of day */
+		{"next", true},      /* the day after */
+		{"late", false},     /* late on the as-of day, as written */
+		{"rec", true},       /* recorded after, though its onset is earlier */
+		{"iss", true},       /* issued after, though effective earlier */
+		{"month", false},    /* 2026-11 begins on 2026-11-01 */
+		{"dec", true},       /* 2026-12 begins after */
+		{"open", false},     /* started before; its end after as-of is kept */
+		{"endonly", true},   /* no start: its end */
+		{"sr", false},       /* a request authored on the day, for later */
+		{"yr", false},       /* 2026 begins on 2026-01-01 */
+		{"ref", false},
+	};
+	CHECK_INT(mn_case_count(c), 13);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const mn_resource *r = by_id(c, want[i].id);
+		CHECK_MSG(r && mn_resource_after(r, &as_of) == want[i].after, "%s", want[i].id);
+	}
+	mn_case *v = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_as_of(c, &as_of, &v, &err), MN_OK);
+	if (!v) {
+		mn_case_free(c);
+		return;
+	}
+	CHECK_INT(mn_case_count(v), 8);
+	CHECK_INT(mn_case_left_out(v), 5);
+	CHECK_INT(mn_case_left_out(c), 0);
+	CHECK(by_id(v, "next") == NULL);
+	CHECK(by_id(v, "endonly") == NULL);
+	CHECK(by_id(v, "month") != NULL);
+	/* order kept, indices renumbered */
+	CHECK_STR(mn_case_get(v, 0)->id, "p");
+	CHECK_STR(mn_case_get(v, 1)->id, "day");
+	CHECK_STR(mn_case_get(v, 2)->id, "late");
+	CHECK_STR(mn_case_get(v, 7)->id, "ref");
+	CHECK_INT(mn_case_get(v, 7)->index, 7);
+	/* a reference to a left-out entry resolves in the record, not in the view */
+	const mn_resource *ref = by_id(v, "ref");
+	CHECK(mn_case_resolve(c, "Observation/next", 16, by_id(c, "ref")) != NULL);
+	CHECK(mn_case_resolve(v, "Observation/next", 16, ref) == NULL);
+	const mn_resource *day = mn_case_resolve(v, "Observation/day", 15, ref);
+	CHECK(day != NULL && day == by_id(v, "day"));
+	CHECK(day && day->json == by_id(c, "day")->json);
+	/* contained resources go with their container */
+	const mn_resource *c1 = mn_case_resolve(v, "#c1", 3, ref);
+	CHECK(c1 != NULL && c1 && c1->container == ref);
+	CHECK(c1 && mn_case_owner(v, mn_json_get(c1->json, "id")) == c1);
+	/* owners and lookups: left-out resources are not in the view */
+	CHECK(mn_case_find_json(v, by_id(c, "next")->json) == NULL);
+	CHECK(mn_case_owner(v, mn_json_get(by_id(c, "next")->json, "status")) == NULL);
+	CHECK(mn_case_owner(v, mn_json_get(by_id(c, "late")->json, "status")) == by_id(v, "late"));
+	/* a view of a view is the same view */
+	mn_case *v2 = NULL;
+	CHECK_INT(mn_case_as_of(v, &as_of, &v2, &err), MN_OK);
+	CHECK_INT(mn_case_count(v2), 8);
+	mn_case_free(v2);
+	/* the next day: "next" and "rec", "iss" come in (3 fewer left out) */
+	mn_datetime next;
+	mn_datetime_parse("2026-11-21", 10, MN_DT_DATE, &next, NULL);
+	CHECK_INT(mn_case_as_of(c, &next, &v2, &err), MN_OK);
+	CHECK_INT(mn_case_count(v2), 11);
+	CHECK(mn_case_resolve(v2, "Observation/next", 16, by_id(v2, "ref")) != NULL);
+	mn_case_free(v2);
+	/* a month is not an as-of date */
+	mn_datetime month;
+	mn_datetime_parse("2026-11", 7, MN_DT_DATE, &month, NULL);
+	CHECK_INT(mn_case_as_of(c, &month, &v2, &err), MN_EUSAGE);
+	CHECK(v2 == NULL);
+	mn_case_free(v);
+	mn_case_free(c);
+}
+
+/* A dangling reference is kept by MN_CASE_ALLOW_UNRESOLVED with its path. */
+static void test_unresolved_paths(void)
+{
+	static const char json[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"performer\":[{\"reference\":\"Practitioner/a\"},{\"reference\":\"Practitioner/b\"},{\"reference\":\"Practitioner/c\"},"
+		"{\"reference\":\"Practitioner/d\"},{\"reference\":\"Practitioner/e\"},{\"reference\":\"Practitioner/f\"}]}}]}";
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load("u.json", json, strlen(json), &c, &err), MN_EREF);
+	CHECK(strstr(err.message, "Practitioner/a") != NULL);
+	c = load(json, MN_CASE_ALLOW_UNRESOLVED);
+	if (!c)
+		return;
+	CHECK_INT(mn_case_unresolved(c), 6);
+	CHECK_STR(mn_case_unresolved_at(c, 0), "Practitioner/a at /entry/0/resource/performer/0/reference");
+	CHECK_STR(mn_case_unresolved_at(c, 4), "Practitioner/e at /entry/0/resource/performer/4/reference");
+	CHECK(mn_case_unresolved_at(c, 5) == NULL);  /* only the first 5 are kept */
+	CHECK(mn_case_resolve(c, "Practitioner/a", 14, mn_case_get(c, 0)) == NULL);
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -702,6 +846,8 @@ int main(void)
 	test_load_single();
 	test_bad_input();
 	test_shared_data();
+	test_as_of();
+	test_unresolved_paths();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

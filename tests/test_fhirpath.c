@@ -739,6 +739,78 @@ static void test_result_api(void)
 	mn_fp_expr_free(e);
 }
 
+/* coveredDays() (mednec extension, docs/FHIRPATH.md): distinct calendar days
+ * covered by the union of the input's periods and dates, up to today()
+ * (2026-11-20 here). Every expected value below is counted by hand. */
+#define PROC(id, performed) "{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"" id "\",\"status\":\"completed\"," \
+	"\"subject\":{\"reference\":\"Patient/p\"}," performed "}},"
+static const char *COVERED =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	PROC("a", "\"performedPeriod\":{\"start\":\"2026-01-01\",\"end\":\"2026-01-10\"}")
+	PROC("b", "\"performedPeriod\":{\"start\":\"2026-01-05T08:00:00Z\",\"end\":\"2026-01-20T17:00:00Z\"}")
+	PROC("c", "\"performedDateTime\":\"2026-02-01T10:00:00Z\"")
+	PROC("d", "\"performedDateTime\":\"2026-02-01\"")
+	PROC("e", "\"performedPeriod\":{\"start\":\"2026-11-01\"}")
+	PROC("f", "\"performedPeriod\":{\"start\":\"2026-11-15\",\"end\":\"2026-12-31\"}")
+	PROC("g", "\"performedPeriod\":{\"start\":\"2026-03\",\"end\":\"2026-03-31\"}")
+	PROC("h", "\"performedPeriod\":{\"end\":\"2026-04-01\"}")
+	PROC("i", "\"performedPeriod\":{\"start\":\"2026-12-01\",\"end\":\"2026-12-10\"}")
+	PROC("j", "\"performedPeriod\":{\"start\":\"2025-12-30\",\"end\":\"2026-01-02\"}")
+	PROC("k", "\"performedPeriod\":{\"start\":\"2026-05-10\",\"end\":\"2026-05-01\"}")
+	PROC("l", "\"performedPeriod\":{\"start\":\"2026-06-01\",\"end\":\"2026-06\"}")
+	PROC("m", "\"performedDateTime\":\"2026-11-20T23:00:00-05:00\"")
+	PROC("n", "\"performedDateTime\":\"2026-11-21T01:00:00+02:00\"")
+	PROC("o", "\"performedString\":\"last spring\"")
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}}]}";
+
+static void test_covered_days(void)
+{
+	const mn_json *b = parse_json(COVERED);
+	CHECK(b != NULL);
+	if (!b)
+		return;
+#define CD(ids, want) CHECK_STR(ev("entry.resource.where(id in (" ids ")).performed.coveredDays()", b), want)
+	CD("'a'", "10");                       /* Jan 1..10 */
+	CD("'a' | 'b'", "20");                 /* overlap counted once: Jan 1..20 */
+	CD("'c'", "1");                        /* a dateTime covers its day */
+	CD("'c' | 'd'", "1");                  /* the same day twice */
+	CD("'e'", "20");                       /* open: Nov 1..today (Nov 20) */
+	CD("'f'", "6");                        /* clipped at today: Nov 15..20 */
+	CD("'e' | 'f'", "20");
+	CD("'i'", "0");                        /* all after today */
+	CD("'a' | 'j'", "12");                 /* Dec 30, 31, Jan 1..10 */
+	CD("'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'i' | 'j'", "43");  /* 22 + 1 + 20 + 0 */
+	CD("'m'", "1");                        /* late on today, as written */
+	CD("'n'", "0");                        /* tomorrow as written */
+	CD("'g'", "");                         /* month precision: empty, never a guess */
+	CD("'a' | 'g'", "");                   /* one bad item empties the whole */
+	CD("'h'", "");                         /* no start */
+	CD("'k'", "");                         /* ends before it starts */
+	CD("'l'", "");                         /* end not day-precise */
+	CD("'o'", "");                         /* a string is not a date */
+	CD("'zzz'", "0");                      /* empty input */
+#undef CD
+	EV("{}.coveredDays()", "0");
+	EV("(@2026-01-01 | @2026-01-03).coveredDays()", "2");
+	EV("@2026-01-01.combine(@2026-01-01).coveredDays()", "1");
+	EV("@2026-01-01T10:00:00Z.coveredDays()", "1");
+	EV("@2026-12-25.coveredDays()", "0");
+	EV("@2026-11-20.coveredDays()", "1");
+	EV("@2026-01.coveredDays()", "");
+	EV("@2026-01-01T10:00:00Z.coveredDays()", "1");
+	EV("'2026-01-01'.coveredDays()", "");
+	EV("5.coveredDays()", "");
+	EV("coveredDays(1)", "ERR:fhirpath-semantic");
+	/* without a clock it cannot clip: an error, as today() */
+	mn_fp_env *bare = mn_fp_env_new();
+	mn_fp_expr *e = mn_fp_compile("@2026-01-01.coveredDays()", -1, NULL);
+	mn_fp_result *r;
+	mn_error err;
+	CHECK(e && mn_fp_eval(e, bare, NULL, A, &r, &err) == MN_EEVAL);
+	mn_fp_expr_free(e);
+	mn_fp_env_free(bare);
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -758,6 +830,7 @@ int main(void)
 	test_navigation();
 	test_case_api();
 	test_result_api();
+	test_covered_days();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

@@ -17,6 +17,7 @@
  * At the end the test prints how many distinct assertions it has (each can
  * fail) and how many times they were evaluated over the loops.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +117,21 @@ static const char *file_talk_in(const char *s)
 	return NULL;
 }
 
+static void check_no_file_talk(const mn_doc *doc, const char *what)
+{
+	for (size_t k = 0; k < doc->nblocks; k++) {
+		const mn_block *b = &doc->blocks[k];
+		const char *t1 = file_talk_in(b->text), *t2 = file_talk_in(b->lead);
+		ASSERT("no text about the project's files", !t1 && !t2, "%s: '%s' in: %s %s", what, t1 ? t1 : t2,
+		       b->lead ? b->lead : "", b->text ? b->text : "");
+	}
+	for (size_t k = 0; k < doc->nrefs; k++) {
+		const char *t = file_talk_in(doc->refs[k].text);
+		ASSERT("no text about the project's files", !t, "%s: '%s' in reference %zu: %s", what, t, k + 1,
+		       doc->refs[k].text);
+	}
+}
+
 static const char *const AUTHOR_LABEL __attribute__((unused)) = "requirement of this policy (not stated by a payer)";
 
 static void check_letter(const mn_policy *p, const mn_determination *d, const mn_doc *doc, const char *what)
@@ -136,19 +152,16 @@ static void check_letter(const mn_policy *p, const mn_determination *d, const mn
 		for (size_t c = 0; c < b->nrecords; c++)
 			ASSERT("record entry resolves", b->records[c] >= 1 && (size_t)b->records[c] <= doc->nrecords,
 			       "%s: record R%d of %zu", what, b->records[c], doc->nrecords);
-		const char *t1 = file_talk_in(b->text), *t2 = file_talk_in(b->lead);
-		ASSERT("no text about the project's files", !t1 && !t2, "%s: '%s' in: %s %s", what, t1 ? t1 : t2,
-		       b->lead ? b->lead : "", b->text ? b->text : "");
 		missing |= b->kind == MN_BLOCK_HEADING && strcmp(b->text, "What is missing") == 0;
 		argues |= b->text && strstr(b->text, "is medically necessary") != NULL;
 	}
-	for (size_t k = 0; k < doc->nrefs; k++) {
-		const char *t = file_talk_in(doc->refs[k].text);
-		ASSERT("no text about the project's files", !t, "%s: '%s' in reference %zu: %s", what, t, k + 1,
-		       doc->refs[k].text);
-	}
+	check_no_file_talk(doc, what);
 	ASSERT("'What is missing' exactly when not met", missing == (d->outcome != MN_MEETS_CRITERIA),
 	       "%s: 'What is missing' section %s", what, missing ? "in a letter that meets criteria" : "absent");
+	bool titled = doc->nblocks && doc->blocks[0].kind == MN_BLOCK_TITLE && doc->blocks[0].text &&
+	              strstr(doc->blocks[0].text, "etter of medical necessity") != NULL;
+	ASSERT("titled a letter of medical necessity only when met", titled == (d->outcome == MN_MEETS_CRITERIA),
+	       "%s: %s: title '%s'", what, mn_outcome_name(d->outcome), doc->nblocks ? doc->blocks[0].text : "");
 	ASSERT("no necessity argued unless met", !argues || d->outcome == MN_MEETS_CRITERIA,
 	       "%s: a %s letter says 'is medically necessary'", what, mn_outcome_name(d->outcome));
 	/* author requirements: labeled, and without payer citations */
@@ -296,23 +309,147 @@ static void check_oom(const kit *kt, const mn_library *lib)
 	mn_policy *p = NULL;
 	mn_case *c = NULL;
 	mn_determination *d = NULL;
-	mn_denial *den = NULL;
-	char denial[4300];
+	mn_denial *den = NULL, *fhir = NULL;
+	char denial[4300], denial_fhir[4300];
 	snprintf(denial, sizeof denial, "%s/examples/denials/drg-trial-denial.txt", kt->home);
+	snprintf(denial_fhir, sizeof denial_fhir, "%s/examples/denials/drg-trial-claimresponse.json", kt->home);
 	if (mn_policy_load(dir, "drg-stimulation-trial", lib, &p, &err) != MN_OK ||
 	    mn_case_load_any(kt->home, "examples/crps-ii-drg-trial.json", &c, &err) != MN_OK ||
-	    determine(kt, p, c, "2026-11-20", &d, &err) != MN_OK || mn_denial_load_file(denial, &den, &err) != MN_OK) {
+	    determine(kt, p, c, "2026-11-20", &d, &err) != MN_OK || mn_denial_load_file(denial, &den, &err) != MN_OK ||
+	    mn_denial_load_file(denial_fhir, &fhir, &err) != MN_OK) {
 		ASSERT("oom: example loads", 0, "%s", err.message);
 	} else {
 		check_const(d);
 		oom_sweep("letter", build_letter, d, NULL);
 		if (mn_denial_match(den, p) == MN_OK)
 			oom_sweep("appeal", mn_appeal_build, d, den);
+		mn_denial *both[2] = {den, fhir};
+		for (size_t i = 0; i < 2; i++) {
+			mn_doc *doc = NULL;
+			mn_status st = mn_denial_match(both[i], p);
+			if (st == MN_OK)
+				st = mn_appeal_build(d, both[i], &doc, &err);
+			ASSERT("appeal built", st == MN_OK, "%s", both[i]->source);
+			if (doc)
+				check_no_file_talk(doc, both[i]->source);
+			mn_doc_free(doc);
+		}
 	}
+	mn_denial_free(fhir);
 	mn_denial_free(den);
 	mn_determination_free(d);
 	mn_case_free(c);
 	mn_policy_free(p);
+}
+
+/* ---- locale -------------------------------------------------------------------- */
+
+/* Everything the CLI writes for one case (determination as JSON and text,
+ * the clinical scores, the letter), decided afresh. */
+static mn_status case_outputs(const kit *kt, const mn_policy *p, const char *case_path, const char *as_of,
+                              mn_buf *out)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	mn_doc *doc = NULL;
+	mn_status st = mn_case_load_any(kt->home, case_path, &c, &err);
+	if (st == MN_OK)
+		st = determine(kt, p, c, as_of, &d, &err);
+	if (st == MN_OK)
+		st = mn_render_json(d, out);
+	if (st == MN_OK)
+		st = mn_render_text(d, out);
+	if (st == MN_OK && d->scores)
+		st = mn_json_write(out, d->scores->json) ? MN_ENOMEM : MN_OK;
+	if (st == MN_OK && (!p->request || d->nrequests))
+		st = mn_letter_build(d, &doc, &err);
+	if (st == MN_OK && doc)
+		st = mn_doc_write_markdown(doc, out);
+	if (st != MN_OK)
+		fprintf(stderr, "%s: %s: %s\n", p->id, case_path, err.message);
+	mn_doc_free(doc);
+	mn_determination_free(d);
+	mn_case_free(c);
+	return st;
+}
+
+/* The same for every example case of every policy, and a few FHIRPath
+ * decimals (the example cases need not hold a fraction where it matters). */
+static mn_status all_outputs(const kit *kt, const mn_library *lib, mn_buf *out)
+{
+	char dir[4200];
+	mn_error err;
+	mn_error_clear(&err);
+	snprintf(dir, sizeof dir, "%s/policies", kt->home);
+	mn_arena *a = mn_arena_new();
+	const char **ids = NULL;
+	mn_status st = a ? mn_policy_list(dir, a, &ids, &err) : MN_ENOMEM;
+	for (size_t i = 0; st == MN_OK && ids[i]; i++) {
+		mn_policy *p = NULL;
+		st = mn_policy_load(dir, ids[i], lib, &p, &err);
+		for (size_t k = 0; st == MN_OK && k < p->ntests; k++)
+			st = case_outputs(kt, p, p->tests[k].case_path, p->tests[k].as_of, out);
+		mn_policy_free(p);
+	}
+	static const char *const exprs[] = {"4.5 > 4.2", "4.5 = 4", "(4.5).toString()", "'2.5'.toDecimal()",
+	                                    "2.5 'mg' + 0.25 'mg'", "1.0 / 8", NULL};
+	mn_fp_env *env = mn_fp_env_new();
+	for (size_t i = 0; st == MN_OK && exprs[i]; i++) {
+		mn_fp_expr *x = mn_fp_compile(exprs[i], -1, &err);
+		mn_fp_result *r = NULL;
+		st = x && env ? mn_fp_eval(x, env, NULL, a, &r, &err) : MN_ENOMEM;
+		mn_buf_printf(out, "%s =", exprs[i]);
+		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+			mn_buf_putc(out, ' ');
+			mn_fp_item_write_json(mn_fp_result_item(r, k), out);
+		}
+		mn_buf_putc(out, '\n');
+		mn_fp_expr_free(x);
+	}
+	mn_fp_env_free(env);
+	mn_arena_free(a);
+	return st;
+}
+
+/* A host program that chose a comma-decimal locale (setlocale LC_ALL, as a
+ * GUI would) gets the same determination, scores and letter, byte for byte,
+ * as under the C locale: numbers in the case and policies are read with '.'
+ * and printed with '.'. Skipped loudly when no such locale is installed. */
+static void check_locale(const kit *kt, const mn_library *lib)
+{
+	mn_buf c_out = MN_BUF_INIT, de_out = MN_BUF_INIT;
+	ASSERT("locale: C-locale run succeeds", all_outputs(kt, lib, &c_out) == MN_OK, "C locale");
+	const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", NULL};
+	const char *got = NULL;
+	for (size_t i = 0; names[i] && !got; i++)
+		got = setlocale(LC_ALL, names[i]);
+	if (!got) {
+		fprintf(stderr, "SKIPPED (loudly): de_DE.UTF-8 is not installed, so the locale test did not run. "
+		                "Install: apt-get install -y locales; locale-gen de_DE.UTF-8\n");
+		printf("locale test SKIPPED: de_DE.UTF-8 not installed\n");
+		mn_buf_free(&c_out);
+		return;
+	}
+	char probe[16];
+	snprintf(probe, sizeof probe, "%.1f", 0.5);
+	ASSERT("locale: the comma locale is in force", strcmp(probe, "0,5") == 0, "got %s", probe);
+	char name[64];
+	snprintf(name, sizeof name, "%s", got);
+	mn_status st = all_outputs(kt, lib, &de_out);
+	setlocale(LC_ALL, "C");
+	ASSERT("locale: comma-locale run succeeds", st == MN_OK, "de_DE");
+	size_t i = 0;
+	while (i < c_out.len && i < de_out.len && c_out.data[i] == de_out.data[i])
+		i++;
+	ASSERT("locale: same bytes under de_DE as under C", i == c_out.len && i == de_out.len,
+	       "first difference at byte %zu: C \"%.60s\" vs de_DE \"%.60s\"", i, c_out.data ? c_out.data + i : "",
+	       de_out.data ? de_out.data + i : "");
+	printf("locale: %zu bytes of determinations, scores, letters and FHIRPath decimals compared under %s\n",
+	       c_out.len, name);
+	mn_buf_free(&c_out);
+	mn_buf_free(&de_out);
 }
 
 int main(void)
@@ -359,6 +496,7 @@ int main(void)
 	}
 	ASSERT("policies found", n >= 1, "no policies in %s", dir);
 	check_oom(&kt, lib);
+	check_locale(&kt, lib);
 	mn_arena_free(a);
 	kit_free(&kt);
 	mn_library_free(lib);

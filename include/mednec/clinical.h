@@ -47,6 +47,12 @@ typedef enum mn_tristate { MN_UNKNOWN = -1, MN_NO = 0, MN_YES = 1 } mn_tristate;
 typedef struct mn_budapest_input {
 	unsigned symptoms[MN_BUDAPEST_NCATEGORIES];  /* symptoms reported, per category */
 	unsigned signs[MN_BUDAPEST_NCATEGORIES];     /* signs observed at the evaluation, per category */
+	/* Findings of the evaluation recorded neither as present nor as absent
+	 * (free text only, an uncoded or unknown value): never counted, but
+	 * when they could make the counts hold the result is MN_UNKNOWN, not
+	 * MN_NO. Zero when unused. */
+	unsigned symptoms_unreadable[MN_BUDAPEST_NCATEGORIES];
+	unsigned signs_unreadable[MN_BUDAPEST_NCATEGORIES];
 	mn_tristate disproportionate_pain;           /* criterion 1 */
 	mn_tristate no_better_diagnosis;             /* criterion 4 */
 } mn_budapest_input;
@@ -56,8 +62,10 @@ typedef struct mn_budapest_result {
 	int sign_categories;      /* categories with at least one sign (0-4) */
 	bool clinical_counts;     /* symptoms in >= 3 categories and signs in >= 2 */
 	bool research_counts;     /* symptoms in all 4 categories and signs in >= 2 */
-	/* Criteria 1-4 together: MN_YES, MN_NO, or MN_UNKNOWN when the counts
-	 * hold and no criterion is false but criterion 1 or 4 is not recorded. */
+	/* Criteria 1-4 together: MN_YES, MN_NO, or MN_UNKNOWN when no criterion
+	 * is false and either criterion 1 or 4 is not recorded (the counts
+	 * holding) or the counts fail but would hold with the unreadable
+	 * findings. */
 	mn_tristate clinical_met;
 	mn_tristate research_met;
 } mn_budapest_result;
@@ -147,7 +155,9 @@ typedef enum mn_mme_status {
 	MN_MME_NO_FACTOR,          /* listed without a factor (buprenorphine) */
 	MN_MME_UNKNOWN_DRUG,       /* not in the table */
 	MN_MME_WRONG_BASIS,        /* dose in mg/day for a mcg/hr factor or the reverse */
-	MN_MME_DOSE_NOT_STRUCTURED /* binding only: no usable structured dose */
+	MN_MME_DOSE_NOT_STRUCTURED, /* binding only: no usable structured dose */
+	MN_MME_PERIOD_UNKNOWN,     /* binding only: not known whether taken on the as-of date */
+	MN_MME_POSSIBLE_DUPLICATE  /* binding only: the same product as another entry, not linked to it */
 } mn_mme_status;
 
 const char *mn_mme_status_name(mn_mme_status s);  /* "computed", "no-factor", ... */

@@ -48,7 +48,12 @@ typedef struct mn_criterion_result {
 
 typedef struct mn_determination {
 	const mn_policy *policy;
+	/* The record as it stood on the as-of date (mn_case_as_of over record):
+	 * everything (definitions, criteria, the request, %scores, the letter)
+	 * is evaluated on it. Owned by the determination. */
 	const mn_case *kase;
+	const mn_case *record;   /* the case passed to mn_determine (not owned) */
+	size_t left_out;         /* top-level entries of record dated after as_of */
 	mn_datetime as_of;
 	char as_of_text[16];
 	mn_outcome outcome;
@@ -56,6 +61,9 @@ typedef struct mn_determination {
 	mn_criterion_result *results;
 	size_t nrequests;        /* the requested service in the record (policy service.request) */
 	mn_entry *requests;
+	/* false when the policy has service.request and it finds nothing in the
+	 * record: the outcome is then never meets-criteria (docs/POLICY-FORMAT.md) */
+	bool request_found;
 	const mn_scores *scores; /* clinical scores bound as %scores, or NULL */
 	size_t nwarnings;        /* definitions that failed on this record, and the like */
 	const char **warnings;

@@ -107,6 +107,12 @@ mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsign
 mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err);
 /* References that did not resolve (nonzero only with MN_CASE_ALLOW_UNRESOLVED). */
 size_t mn_case_unresolved(const mn_case *c);
+/* The first MN_CASE_UNRESOLVED_KEPT of them, in document order, each as
+ * "<reference> at <JSON pointer of its reference element>"
+ * ("Practitioner/x at /entry/3/resource/requester/reference"); NULL when i
+ * is out of range. */
+#define MN_CASE_UNRESOLVED_KEPT 5
+const char *mn_case_unresolved_at(const mn_case *c, size_t i);
 void mn_case_free(mn_case *c);
 
 const char *mn_case_name(const mn_case *c);
@@ -129,6 +135,31 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 void mn_case_position(const mn_case *c, const mn_json *node, int *line, int *column);
 /* Arena owned by the case (lives as long as the case). */
 mn_arena *mn_case_arena(const mn_case *c);
+
+/* ---- the record as of a date (docs/POLICY-FORMAT.md, section "Time") ---- */
+
+/* Is r dated after the day as_of (a full date)? True when one of its
+ * top-level dates is: the date it was recorded, issued, authored or
+ * asserted (recordedDate, issued, authoredOn, authored, dateAsserted, date,
+ * created) or the start of when it happened (effective[x], performed[x],
+ * onset[x], occurrence[x] as dateTime, instant or Period; a Period by its
+ * start, or by its end when it has no start). The occurrence[x] of a
+ * *Request resource is when the service is wanted and does not count.
+ * Dates compare at day precision as written (2026-11-20T23:00:00-05:00 is
+ * 2026-11-20); a partial date counts as its earliest day (2026-11 is
+ * 2026-11-01), so it is after as_of only when all of it is. Other types
+ * (Timing, Age, Range, string) and contained resources are not read. */
+bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of);
+/* The record as it stood on as_of (a full date): a view of c without the
+ * top-level resources dated after it (mn_resource_after) and their contained
+ * ones. The view is an mn_case like any other: counting, getting, owners and
+ * references (a reference to a left-out resource does not resolve in it)
+ * see only what it keeps; mn_case_unresolved* report c's load. It shares
+ * c's text and tree, so it must be freed (mn_case_free) before c. Period
+ * ends after as_of are kept as written: consumers clip them (coveredDays). */
+mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **out, mn_error *err);
+/* For a view: how many top-level resources of its source it leaves out. */
+size_t mn_case_left_out(const mn_case *c);
 
 #ifdef __cplusplus
 }

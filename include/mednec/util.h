@@ -138,6 +138,15 @@ double mn_strtod(const char *s, char **end);
 int mn_snprintf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int mn_vsnprintf(char *out, size_t n, const char *fmt, va_list ap);
 
+/* ---- phrases ---------------------------------------------------------- */
+
+/* Whether text contains phrase as words: ASCII case ignored; the phrase
+ * starts and ends at word boundaries (a word: ASCII letters, digits and
+ * non-ASCII bytes), so "odi" is not in "periodic"; a space in the phrase
+ * matches one or more spaces, tabs, line breaks or hyphens; a trailing '*'
+ * makes the last word a prefix ("psycholog*" finds "psychological"). */
+bool mn_text_has_phrase(const char *text, const char *phrase);
+
 /* Read a whole file into a malloc'd NUL-terminated buffer. */
 mn_status mn_read_file(const char *path, char **out, size_t *len, mn_error *err);
 

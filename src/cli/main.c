@@ -9,7 +9,8 @@
  *   mednec check     POLICY...
  *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
  *
- * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 64 usage; 65 bad case data or
+ * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 3 no letter (the record holds
+ * no request for the service); 64 usage; 65 bad case data or
  * expression; 66 input not readable; 70 internal; 71 out of memory; 74
  * output error; 78 invalid policy or evidence file.
  */
@@ -47,9 +48,13 @@ static const char usage_text[] =
 	"                 else " MN_DEFAULT_HOME ")\n"
 	"  -h, --help     this text;  --version  the version\n"
 	"\n"
-	"exit codes: 0 done, 1 check found failing example cases, 64 usage, 65 invalid case data or\n"
-	"            expression, 66 input not readable, 70 internal error, 71 out of memory,\n"
-	"            74 output error, 78 invalid policy or evidence\n";
+	"exit codes: 0 done, 1 check found failing example cases, 3 no letter: the record holds no\n"
+	"            request for the service, 64 usage, 65 invalid case data or expression, 66 input\n"
+	"            not readable, 70 internal error, 71 out of memory, 74 output error, 78 invalid\n"
+	"            policy or evidence\n";
+
+/* letter and appeal: a determination without a request for the service */
+enum { EXIT_NO_REQUEST = 3 };
 
 static const char *prog_home;
 
@@ -112,6 +117,23 @@ static int parse_as_of(const char *s, mn_datetime *out)
 
 /* ---- determine and letter ---------------------------------------------- */
 
+/* A patient record for a determination: strictly checked, except that a
+ * reference that does not resolve within it (a Practitioner left out of the
+ * export) is a warning and resolves to nothing (docs/CLI.md). */
+static mn_status load_record(const char *path, mn_case **out, mn_error *err)
+{
+	mn_status st = mn_case_load_file_ex(path, MN_CASE_ALLOW_UNRESOLVED, out, err);
+	size_t n = st == MN_OK ? mn_case_unresolved(*out) : 0;
+	if (!n)
+		return st;
+	fprintf(stderr, "mednec: warning: %s: %zu reference%s not resolve within the record and resolve%s to nothing",
+	        path, n, n == 1 ? " does" : "s do", n == 1 ? "s" : "");
+	for (size_t i = 0; mn_case_unresolved_at(*out, i); i++)
+		fprintf(stderr, "%s%s", i ? "; " : ": ", mn_case_unresolved_at(*out, i));
+	fprintf(stderr, "%s\n", n > MN_CASE_UNRESOLVED_KEPT ? "; ..." : "");
+	return st;
+}
+
 typedef struct decide_args {
 	const char *case_path, *policy, *as_of, *format, *denial;
 } decide_args;
@@ -171,7 +193,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_list(policies, arena, &ids, &err) != MN_OK ||
 	    load_scores(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK ||
-	    mn_case_load_file(a->case_path, &kase, &err) != MN_OK) {
+	    load_record(a->case_path, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
@@ -278,7 +300,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (mn_case_load_file(a.case_path, &kase, &err) != MN_OK) {
+	if (load_record(a.case_path, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
@@ -293,6 +315,14 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	mn_determine_options opts = {scores, tables};
 	if (mn_determine_ex(pol, kase, &as_of, &opts, &det, &err) != MN_OK) {
 		rc = report_error(&err);
+		goto done;
+	}
+	if (letter && !det->request_found) {
+		/* no request, no approval: and no letter that argues for one */
+		fprintf(stderr, "mednec: %s: no %s written: the record holds no active request for %s "
+		        "(policy %s, as of %s)\n", a.case_path, mode == MODE_APPEAL ? "appeal" : "letter",
+		        pol->service_display ? pol->service_display : pol->id, pol->id, det->as_of_text);
+		rc = EXIT_NO_REQUEST;
 		goto done;
 	}
 	mn_status st;

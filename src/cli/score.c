@@ -8,6 +8,11 @@
  * --home, else $MEDNEC_HOME, else the source tree the program was built
  * from). Exit codes as in docs/CLI.md: 64 usage, 65 invalid case, 66
  * unreadable file, 71 out of memory, 74 output error, 78 invalid knowledge file.
+ *
+ * The scores are computed on the record as it stood on the as-of date
+ * (mn_case_as_of: entries dated after it are left out, docs/POLICY-FORMAT.md
+ * "Time"), as the determination computes %scores. A reference that does not
+ * resolve within the record is a warning, as for `determine`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +92,9 @@ static void write_pretty(mn_buf *b, const mn_json *v, int depth)
 static void write_text(mn_buf *b, const mn_case *kase, const mn_scores *s, const char *case_path, mn_arena *a)
 {
 	mn_buf_printf(b, "Clinical scores for %s as of %s\n", case_path, s->as_of);
+	size_t left = mn_case_left_out(kase);
+	if (left)
+		mn_buf_printf(b, "(%zu record entr%s dated after %s left out)\n", left, left == 1 ? "y" : "ies", s->as_of);
 	for (size_t i = 0; i < s->nscores; i++) {
 		const mn_score *sc = &s->scores[i];
 		mn_buf_printf(b, "\n%s", sc->title);
@@ -153,7 +161,7 @@ int mn_cli_score(int argc, char **argv)
 	char *kdir = malloc(kn);
 	mn_arena *arena = mn_arena_new();
 	mn_score_config *cfg = NULL;
-	mn_case *kase = NULL;
+	mn_case *record = NULL, *kase = NULL;
 	mn_buf out = MN_BUF_INIT;
 	int rc = EXIT_OK;
 	if (!kdir || !arena) {
@@ -163,7 +171,20 @@ int mn_cli_score(int argc, char **argv)
 	}
 	snprintf(kdir, kn, "%s/knowledge", home);
 	mn_scores *s = NULL;
-	if (mn_score_config_load(kdir, &cfg, &err) != MN_OK || mn_case_load_file(case_path, &kase, &err) != MN_OK ||
+	if (mn_score_config_load(kdir, &cfg, &err) != MN_OK ||
+	    mn_case_load_file_ex(case_path, MN_CASE_ALLOW_UNRESOLVED, &record, &err) != MN_OK) {
+		rc = mn_cli_report(&err);
+		goto done;
+	}
+	size_t dangling = mn_case_unresolved(record);
+	if (dangling) {
+		fprintf(stderr, "mednec: warning: %s: %zu reference(s) do not resolve within the record and resolve to "
+		        "nothing", case_path, dangling);
+		for (size_t i = 0; mn_case_unresolved_at(record, i); i++)
+			fprintf(stderr, "%s%s", i ? "; " : ": ", mn_case_unresolved_at(record, i));
+		fprintf(stderr, "\n");
+	}
+	if (mn_case_as_of(record, &as_of, &kase, &err) != MN_OK ||
 	    mn_scores_compute(cfg, kase, &as_of, arena, &s, &err) != MN_OK) {
 		rc = mn_cli_report(&err);
 		goto done;
@@ -172,6 +193,7 @@ int mn_cli_score(int argc, char **argv)
 		/* {"case": ..., then the scores object's members} */
 		mn_buf_puts(&out, "{\n  \"case\": ");
 		mn_buf_put_json_string(&out, case_path, strlen(case_path));
+		mn_buf_printf(&out, ",\n  \"leftOut\": %zu", mn_case_left_out(kase));
 		const mn_json *j = s->json;
 		for (uint32_t i = 0; i < j->n; i++) {
 			mn_buf_puts(&out, ",");
@@ -187,7 +209,8 @@ int mn_cli_score(int argc, char **argv)
 	rc = mn_cli_write(&out);
 done:
 	mn_buf_free(&out);
-	mn_case_free(kase);
+	mn_case_free(kase);  /* the view before its record */
+	mn_case_free(record);
 	mn_score_config_free(cfg);
 	mn_arena_free(arena);
 	free(kdir);

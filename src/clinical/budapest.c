@@ -36,13 +36,15 @@ static bool valid_tristate(mn_tristate t)
 	return t == MN_UNKNOWN || t == MN_NO || t == MN_YES;
 }
 
-/* Criteria 1 and 4 combined with the counts: a false criterion or failed
- * counts give NO; counts that hold with a criterion not recorded give UNKNOWN. */
-static mn_tristate combine(bool counts, mn_tristate pain, mn_tristate no_better)
+/* Criteria 1 and 4 combined with the counts: a false criterion, or counts
+ * that fail even with the unreadable findings, give NO; counts that could
+ * hold only with unreadable findings, or a criterion not recorded, give
+ * UNKNOWN. */
+static mn_tristate combine(bool counts, bool possible, mn_tristate pain, mn_tristate no_better)
 {
-	if (!counts || pain == MN_NO || no_better == MN_NO)
+	if (!possible || pain == MN_NO || no_better == MN_NO)
 		return MN_NO;
-	if (pain == MN_UNKNOWN || no_better == MN_UNKNOWN)
+	if (!counts || pain == MN_UNKNOWN || no_better == MN_UNKNOWN)
 		return MN_UNKNOWN;
 	return MN_YES;
 }
@@ -54,13 +56,20 @@ mn_status mn_budapest(const mn_budapest_input *in, mn_budapest_result *out, mn_e
 	if (!valid_tristate(in->disproportionate_pain) || !valid_tristate(in->no_better_diagnosis))
 		return mn_error_set(err, MN_EUSAGE, "budapest: criteria 1 and 4 must be yes, no or unknown");
 	memset(out, 0, sizeof *out);
+	int sx_possible = 0, sg_possible = 0;
 	for (int i = 0; i < MN_BUDAPEST_NCATEGORIES; i++) {
 		out->symptom_categories += in->symptoms[i] > 0;
 		out->sign_categories += in->signs[i] > 0;
+		sx_possible += in->symptoms[i] > 0 || in->symptoms_unreadable[i] > 0;
+		sg_possible += in->signs[i] > 0 || in->signs_unreadable[i] > 0;
 	}
 	out->clinical_counts = out->symptom_categories >= 3 && out->sign_categories >= 2;
 	out->research_counts = out->symptom_categories == MN_BUDAPEST_NCATEGORIES && out->sign_categories >= 2;
-	out->clinical_met = combine(out->clinical_counts, in->disproportionate_pain, in->no_better_diagnosis);
-	out->research_met = combine(out->research_counts, in->disproportionate_pain, in->no_better_diagnosis);
+	bool clinical_possible = sx_possible >= 3 && sg_possible >= 2;
+	bool research_possible = sx_possible == MN_BUDAPEST_NCATEGORIES && sg_possible >= 2;
+	out->clinical_met = combine(out->clinical_counts, clinical_possible, in->disproportionate_pain,
+	                            in->no_better_diagnosis);
+	out->research_met = combine(out->research_counts, research_possible, in->disproportionate_pain,
+	                            in->no_better_diagnosis);
 	return MN_OK;
 }

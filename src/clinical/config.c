@@ -130,19 +130,22 @@ mn_status mn_score_config_load(const char *dir, mn_score_config **out, mn_error 
 		goto done;
 	static const char *const top[] = {"mme-table", "date", "budapest", "odi", "pain", "relief", "mme", "eq5d",
 	                                  NULL};
-	static const char *const kb[] = {"select", "kind", "category", "disproportionate-pain",
-	                                 "no-better-diagnosis", "answer", NULL};
-	static const char *const ko[] = {"select", "total", "sections", "section-number", "section-score", NULL};
+	static const char *const kb[] = {"select", "kind", "category", "encounter", "positive",
+	                                 "disproportionate-pain", "no-better-diagnosis", "answer", NULL};
+	static const char *const ko[] = {"select", "total", "value", "sections", "section-number", "section-score",
+	                                 NULL};
 	static const char *const kr[] = {"select", "start", "end", NULL};
-	static const char *const km[] = {"select", "medication", "dosage", NULL};
+	static const char *const km[] = {"select", "current", "same-as", "medication", "dosage", NULL};
 	static const char *const ke[] = {"select", "version", "dimensions", "dimension", "level", "index",
 	                                 "value-set", NULL};
 	mn_fp_expr **const sb[] = {&cfg->budapest.select, &cfg->budapest.kind, &cfg->budapest.category,
-	                           &cfg->budapest.pain, &cfg->budapest.no_better, &cfg->budapest.answer};
-	mn_fp_expr **const so[] = {&cfg->odi.select, &cfg->odi.total, &cfg->odi.sections, &cfg->odi.section_number,
-	                           &cfg->odi.section_score};
+	                           &cfg->budapest.encounter, &cfg->budapest.positive, &cfg->budapest.pain,
+	                           &cfg->budapest.no_better, &cfg->budapest.answer};
+	mn_fp_expr **const so[] = {&cfg->odi.select, &cfg->odi.total, &cfg->odi.value, &cfg->odi.sections,
+	                           &cfg->odi.section_number, &cfg->odi.section_score};
 	mn_fp_expr **const sr[] = {&cfg->relief.select, &cfg->relief.start, &cfg->relief.end};
-	mn_fp_expr **const sm[] = {&cfg->med.select, &cfg->med.medication, &cfg->med.dosage};
+	mn_fp_expr **const sm[] = {&cfg->med.select, &cfg->med.current, &cfg->med.same_as, &cfg->med.medication,
+	                           &cfg->med.dosage};
 	mn_fp_expr **const se[] = {&cfg->eq5d.select, &cfg->eq5d.version, &cfg->eq5d.dimensions,
 	                           &cfg->eq5d.dimension, &cfg->eq5d.level, &cfg->eq5d.index, &cfg->eq5d.value_set};
 	yaml_node_t *root = y_root(&y);

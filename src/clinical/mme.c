@@ -23,6 +23,8 @@ const char *mn_mme_status_name(mn_mme_status s)
 	case MN_MME_UNKNOWN_DRUG: return "not-in-table";
 	case MN_MME_WRONG_BASIS: return "wrong-unit";
 	case MN_MME_DOSE_NOT_STRUCTURED: return "dose-not-structured";
+	case MN_MME_PERIOD_UNKNOWN: return "period-unknown";
+	case MN_MME_POSSIBLE_DUPLICATE: return "possible-duplicate";
 	}
 	return "";
 }

@@ -64,6 +64,7 @@ typedef struct dated {
 	int64_t day;        /* days since 1970-01-01; valid when has_day */
 	bool has_day;
 	const char *date;   /* "2026-11-05" or NULL */
+	const char *enc;    /* Budapest: the encounter reference, or NULL */
 	double value;
 	const pain_scale *scale;
 } dated;
@@ -359,9 +360,28 @@ static mn_status select_dated(ctx *x, const mn_fp_expr *sel, const char *what, d
 
 /* ---- Budapest -------------------------------------------------------------- */
 
-/* The latest boolean answer among the entries a case-level expression selects. */
-static mn_status latest_answer(ctx *x, const mn_fp_expr *sel, const char *what, mn_tristate *out,
-                               const dated **used)
+/* The encounter an entry was recorded in (the scores.yaml key), or NULL. */
+static mn_status encounter_of(ctx *x, dated *d)
+{
+	mn_fp_result *r;
+	mn_status rc = eval_on(x, x->cfg->budapest.encounter, "budapest.encounter", d->res, &r);
+	if (rc == MN_OK)
+		d->enc = one_string(r, NULL);
+	return rc;
+}
+
+/* One evaluation: the same encounter; without an encounter, the same day. */
+static bool same_evaluation(const dated *a, const dated *b)
+{
+	if (a->enc || b->enc)
+		return a->enc && b->enc && strcmp(a->enc, b->enc) == 0;
+	return a->has_day && b->has_day && a->day == b->day;
+}
+
+/* The latest boolean answer among the entries a case-level expression
+ * selects that belong to the evaluation. */
+static mn_status latest_answer(ctx *x, const mn_fp_expr *sel, const char *what, const dated *eval,
+                               mn_tristate *out, const dated **used)
 {
 	dated *d;
 	size_t n;
@@ -371,6 +391,10 @@ static mn_status latest_answer(ctx *x, const mn_fp_expr *sel, const char *what, 
 	if (rc != MN_OK)
 		return rc;
 	for (size_t i = n; i-- > 0;) {
+		if ((rc = encounter_of(x, &d[i])) != MN_OK)
+			return rc;
+		if (!same_evaluation(eval, &d[i]))
+			continue;
 		mn_fp_result *r;
 		if ((rc = eval_on(x, x->cfg->budapest.answer, "budapest.answer", d[i].res, &r)) != MN_OK)
 			return rc;
@@ -420,39 +444,34 @@ static void jcategories(ctx *x, bool *first, const char *key, const unsigned cou
 	jraw(x, "]");
 }
 
-static mn_status do_budapest(ctx *x)
+/* Whether a finding was present: MN_YES, MN_NO (recorded as absent) or
+ * MN_UNKNOWN (the `positive` key gives no boolean). */
+static mn_status finding_present(ctx *x, const dated *d, mn_tristate *out)
+{
+	mn_fp_result *r;
+	mn_status rc = eval_on(x, x->cfg->budapest.positive, "budapest.positive", d->res, &r);
+	*out = MN_UNKNOWN;
+	if (rc == MN_OK && mn_fp_result_count(r) == 1 && mn_fp_item_kind(mn_fp_result_item(r, 0)) == MN_FP_BOOLEAN)
+		*out = mn_fp_item_boolean(mn_fp_result_item(r, 0)) ? MN_YES : MN_NO;
+	return rc;
+}
+
+/* The findings of one evaluation into the calculator's input; the others are
+ * reported. *readable counts the findings with a kind and a category. */
+static mn_status budapest_count(ctx *x, builder *b, dated *d, size_t n, const dated *eval, mn_budapest_input *in,
+                                size_t *readable)
 {
 	const mn_score_config *cfg = x->cfg;
-	builder b;
-	start(&b, "budapest", "Budapest criteria for CRPS", "clinical and research criteria");
-	dated *d;
-	size_t n;
-	mn_status rc = select_resources(x, cfg->budapest.select, "budapest.select", &d, &n);
-	if (rc == MN_OK)
-		rc = date_all(x, d, &n);
-	if (rc != MN_OK)
-		return rc;
-	/* Signs count only when observed at the evaluation: the evaluation is the
-	 * latest day with findings, and only that day's findings are counted. */
-	int64_t eval_day = 0;
-	bool have_day = false;
-	for (size_t i = 0; i < n; i++)
-		if (d[i].has_day && (!have_day || d[i].day > eval_day)) {
-			eval_day = d[i].day;
-			have_day = true;
-		}
-	qsort(d, n, sizeof *d, cmp_dated);
-	mn_budapest_input in;
-	memset(&in, 0, sizeof in);
-	size_t earlier = 0, undated = 0;
+	size_t other = 0;
+	mn_status rc;
+	*readable = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!d[i].has_day) {
-			undated++;
-			detail(x, &b, fmt(x, "%s: no day-precise date, not counted", ref(x, d[i].res)));
+		if (!d[i].enc && !d[i].has_day) {
+			detail(x, b, fmt(x, "%s: no encounter and no day-precise date, not counted", ref(x, d[i].res)));
 			continue;
 		}
-		if (d[i].day != eval_day) {
-			earlier++;
+		if (!same_evaluation(eval, &d[i])) {
+			other++;
 			continue;
 		}
 		mn_fp_result *rk, *rc2;
@@ -464,58 +483,115 @@ static mn_status do_budapest(ctx *x)
 		int ci = mn_budapest_category_parse(cat);
 		bool symptom = kind && strcmp(kind, "symptom") == 0, sign = kind && strcmp(kind, "sign") == 0;
 		if (!symptom && !sign) {
-			detail(x, &b, fmt(x, "%s: %s, not counted", ref(x, d[i].res),
-			                  many_k ? "both symptom and sign" : "neither symptom nor sign"));
+			detail(x, b, fmt(x, "%s: %s, not counted", ref(x, d[i].res),
+			                 many_k ? "both symptom and sign" : "neither symptom nor sign"));
 			continue;
 		}
 		if (ci < 0) {
-			detail(x, &b, fmt(x, "%s: %s, not counted", ref(x, d[i].res),
-			                  many_c ? "several Budapest categories" :
-			                  cat ? fmt(x, "unknown category '%s'", cat) : "no Budapest category"));
+			detail(x, b, fmt(x, "%s: %s, not counted", ref(x, d[i].res),
+			                 many_c ? "several Budapest categories" :
+			                 cat ? fmt(x, "unknown category '%s'", cat) : "no Budapest category"));
+			continue;
+		}
+		(*readable)++;
+		mn_tristate present;
+		if ((rc = finding_present(x, &d[i], &present)) != MN_OK)
+			return rc;
+		if (present == MN_NO) {
+			detail(x, b, fmt(x, "%s: %s %s recorded as absent, not counted", ref(x, d[i].res),
+			                 mn_budapest_category_name(ci), kind));
+			continue;
+		}
+		if (present == MN_UNKNOWN) {
+			detail(x, b, fmt(x, "%s: %s %s neither present nor absent in the record (free text only, or a "
+			                 "value that is not a known finding code), not counted", ref(x, d[i].res),
+			                 mn_budapest_category_name(ci), kind));
+			if (symptom)
+				in->symptoms_unreadable[ci]++;
+			else
+				in->signs_unreadable[ci]++;
 			continue;
 		}
 		if (symptom)
-			in.symptoms[ci]++;
+			in->symptoms[ci]++;
 		else
-			in.signs[ci]++;
-		source(x, &b, d[i].res, symptom ? "symptom" : "sign", d[i].date);
+			in->signs[ci]++;
+		source(x, b, d[i].res, symptom ? "symptom" : "sign", d[i].date);
 	}
-	if (earlier)
-		detail(x, &b, fmt(x, "%zu finding(s) from earlier evaluations not counted (signs count only when "
-		                  "observed at the evaluation; the latest evaluation is used)", earlier));
-	const dated *pain_used, *better_used;
-	if ((rc = latest_answer(x, cfg->budapest.pain, "budapest.disproportionate-pain", &in.disproportionate_pain,
-	                        &pain_used)) != MN_OK ||
-	    (rc = latest_answer(x, cfg->budapest.no_better, "budapest.no-better-diagnosis", &in.no_better_diagnosis,
-	                        &better_used)) != MN_OK)
-		return rc;
-	if (pain_used)
-		source(x, &b, pain_used->res, "disproportionate-pain", pain_used->date);
-	if (better_used)
-		source(x, &b, better_used->res, "no-better-diagnosis", better_used->date);
+	if (other)
+		detail(x, b, fmt(x, "%zu finding(s) from other evaluations not counted (symptoms and signs count only "
+		                 "from one evaluation, the latest)", other));
+	return MN_OK;
+}
 
+static mn_status do_budapest(ctx *x)
+{
+	const mn_score_config *cfg = x->cfg;
+	builder b;
+	start(&b, "budapest", "Budapest criteria for CRPS", "clinical and research criteria");
+	dated *d;
+	size_t n;
+	mn_status rc = select_dated(x, cfg->budapest.select, "budapest.select", &d, &n);
+	for (size_t i = 0; rc == MN_OK && i < n; i++)
+		rc = encounter_of(x, &d[i]);
+	if (rc != MN_OK)
+		return rc;
+	/* The evaluation: findings of one encounter, or of one day when they have
+	 * no encounter. Its date is the latest day of its findings; the latest
+	 * evaluation is used (oldest first, so that is the one holding the last
+	 * dated finding; on a tie, the one recorded last). */
+	dated eval;
+	memset(&eval, 0, sizeof eval);
+	bool have_eval = false;
+	for (size_t i = n; i-- > 0 && !have_eval;)
+		if (d[i].has_day) {
+			eval = d[i];
+			have_eval = true;
+		}
 	bool first = true;
 	jkey(x, &first, "budapest");
 	jraw(x, "{");
 	bool f = true;
-	if (!have_day || b.s.nsources == (size_t)(pain_used != NULL) + (size_t)(better_used != NULL)) {
+	mn_budapest_input in;
+	memset(&in, 0, sizeof in);
+	size_t readable = 0;
+	if (have_eval && (rc = budapest_count(x, &b, d, n, &eval, &in, &readable)) != MN_OK)
+		return rc;
+	if (!have_eval || !readable) {
 		b.s.computed = false;
-		b.s.why_not = n ? "no Budapest symptom or sign finding with a day-precise date and a known category"
-		                : "no Budapest symptom or sign findings in the record";
+		b.s.why_not = !n ? "no Budapest symptom or sign findings in the record"
+		              : !have_eval ? "no Budapest symptom or sign finding with a day-precise date"
+		                           : "no finding of the latest evaluation has a kind and a known category";
 		jkbool(x, &f, "computed", false);
 		jkstr(x, &f, "reason", b.s.why_not);
+		if (have_eval) {
+			jkstr(x, &f, "evaluationDate", day_text(x, eval.day));
+			if (eval.enc)
+				jkstr(x, &f, "evaluationEncounter", eval.enc);
+		}
 		jentries(x, &f, &b);
 		jraw(x, "}");
 		finish(x, &b);
 		return MN_OK;
 	}
+	const dated *pain_used, *better_used;
+	if ((rc = latest_answer(x, cfg->budapest.pain, "budapest.disproportionate-pain", &eval,
+	                        &in.disproportionate_pain, &pain_used)) != MN_OK ||
+	    (rc = latest_answer(x, cfg->budapest.no_better, "budapest.no-better-diagnosis", &eval,
+	                        &in.no_better_diagnosis, &better_used)) != MN_OK)
+		return rc;
+	if (pain_used)
+		source(x, &b, pain_used->res, "disproportionate-pain", pain_used->date);
+	if (better_used)
+		source(x, &b, better_used->res, "no-better-diagnosis", better_used->date);
 	mn_budapest_result res;
 	if ((rc = mn_budapest(&in, &res, x->err)) != MN_OK)
 		return rc;
 	b.s.computed = true;
 	b.s.value = fmt(x, "clinical criteria %s; research criteria %s", met_text(res.clinical_met),
 	                met_text(res.research_met));
-	detail(x, &b, fmt(x, "evaluation of %s", day_text(x, eval_day)));
+	detail(x, &b, eval.enc ? fmt(x, "evaluation of %s (%s)", day_text(x, eval.day), eval.enc)
+	                       : fmt(x, "evaluation of %s", day_text(x, eval.day)));
 	detail(x, &b, fmt(x, "symptoms in %d of 4 categories (%s); clinical needs 3, research all 4",
 	                  res.symptom_categories, category_list(x, in.symptoms)));
 	detail(x, &b, fmt(x, "signs in %d of 4 categories (%s); both variants need 2", res.sign_categories,
@@ -525,7 +601,9 @@ static mn_status do_budapest(ctx *x)
 	detail(x, &b, fmt(x, "no other diagnosis better explains the signs and symptoms: %s",
 	                  tri_text(in.no_better_diagnosis)));
 	jkbool(x, &f, "computed", true);
-	jkstr(x, &f, "evaluationDate", day_text(x, eval_day));
+	jkstr(x, &f, "evaluationDate", day_text(x, eval.day));
+	if (eval.enc)
+		jkstr(x, &f, "evaluationEncounter", eval.enc);
 	jknum(x, &f, "symptomCategories", res.symptom_categories);
 	jknum(x, &f, "signCategories", res.sign_categories);
 	jcategories(x, &f, "symptoms", in.symptoms);
@@ -540,7 +618,6 @@ static mn_status do_budapest(ctx *x)
 		jkbool(x, &f, "researchMet", res.research_met == MN_YES);
 	jentries(x, &f, &b);
 	jraw(x, "}");
-	(void)undated;
 	finish(x, &b);
 	return MN_OK;
 }
@@ -619,8 +696,12 @@ static mn_status do_odi(ctx *x)
 		mn_fp_result *rt;
 		if ((rc = eval_on(x, cfg->odi.total, "odi.total", d[i].res, &rt)) != MN_OK)
 			return rc;
-		double recorded = 0;
+		mn_fp_result *rv;
+		if ((rc = eval_on(x, cfg->odi.value, "odi.value", d[i].res, &rv)) != MN_OK)
+			return rc;
+		double recorded = 0, raw = 0;
 		bool has_total = one_number(rt, &recorded);
+		bool has_raw = !has_total && one_number(rv, &raw);  /* a value that is not a percent */
 		mn_odi_result res;
 		mn_error e;
 		mn_error_clear(&e);
@@ -639,6 +720,8 @@ static mn_status do_odi(ctx *x)
 			else
 				problem = fmt(x, "recorded total: %s", e.message);
 		}
+		if (!ok && !problem && !nsec && has_raw)
+			problem = fmt(x, "raw score without sections: not converted (%s recorded, not a percent)", num(x, raw));
 		if (!ok && !problem)
 			problem = "no total percent and no section responses";
 		if (!d[i].has_day)
@@ -668,12 +751,19 @@ static mn_status do_odi(ctx *x)
 					if (fabs(recorded - res.percent) >= 0.5)
 						detail(x, &b, fmt(x, "the recorded total %s%% differs from the sections' %s%%",
 						                  num(x, recorded), num(x, res.percent)));
+				} else if (has_raw) {
+					jknum(x, &f, "recordedRaw", raw);
+					if (raw != res.total)
+						detail(x, &b, fmt(x, "the recorded raw score %s differs from the sections' total %d",
+						                  num(x, raw), res.total));
 				}
 			}
 		} else {
 			b.s.why_not = problem;
 			jkbool(x, &f, "computed", false);
 			jkstr(x, &f, "reason", problem);
+			if (has_raw)
+				jknum(x, &f, "recordedRaw", raw);
 		}
 		jraw(x, "}");
 		finish(x, &b);
@@ -894,62 +984,149 @@ static bool unit_is(const char *u, const char *want)
 	return true;
 }
 
-/* Doses per day from Timing.repeat (frequency per period). NULL, or why not. */
-static const char *per_day_of(ctx *x, const mn_json *dosage, double *per_day)
+/* Days in one of a UCUM time unit (s, min, h, d, wk); 0 for any other unit
+ * (months and years have no fixed length). */
+static double unit_days(const char *u)
 {
-	const mn_json *rep = mn_json_get(mn_json_get(dosage, "timing"), "repeat");
-	if (!rep) {
-		if (mn_json_get(mn_json_get(dosage, "timing"), "code"))
-			return "timing given only as a code, no Timing.repeat";
-		return "no Timing.repeat";
+	if (!u)
+		return 0;
+	if (strcmp(u, "s") == 0) return 1.0 / 86400;
+	if (strcmp(u, "min") == 0) return 1.0 / 1440;
+	if (strcmp(u, "h") == 0) return 1.0 / 24;
+	if (strcmp(u, "d") == 0) return 1;
+	if (strcmp(u, "wk") == 0) return 7;
+	return 0;
+}
+
+/* The unit of a Quantity: its code, else its unit text. */
+static const char *q_unit(const mn_json *q)
+{
+	const char *code = mn_json_get_string(q, "code");
+	return code ? code : mn_json_get_string(q, "unit");
+}
+
+/* Timing.repeat.when codes (FHIR R4 event-timing) that occur once a day. The
+ * meal codes C, AC and PC ("at/before/after a meal") do not say how many
+ * meals, so they give no number. */
+static bool when_once_a_day(const char *code)
+{
+	static const char *const once[] = {"MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early",
+	                                   "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE",
+	                                   "CM", "CD", "CV", "ACM", "ACD", "ACV", "PCM", "PCD", "PCV", NULL};
+	for (size_t i = 0; once[i]; i++)
+		if (strcmp(code, once[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The distinct strings of a JSON array (timeOfDay, when) as "a, b"; the
+ * count in *n; NULL in *bad when an item is not a string or fails ok(). */
+static const char *distinct_list(ctx *x, const mn_json *arr, bool (*ok)(const char *), size_t *n, const char **bad)
+{
+	*n = 0;
+	*bad = NULL;
+	if (!arr || arr->type != MN_JSON_ARRAY)
+		return "";
+	char list[512] = "";
+	for (uint32_t i = 0; i < arr->n; i++) {
+		const mn_json *v = &arr->u.items[i];
+		if (v->type != MN_JSON_STRING) {
+			*bad = "?";
+			return "";
+		}
+		const char *s = fmt(x, "%.*s", (int)v->n, v->u.s);
+		if (ok && !ok(s)) {
+			*bad = s;
+			return "";
+		}
+		bool seen = false;
+		for (uint32_t j = 0; j < i && !seen; j++)
+			seen = arr->u.items[j].type == MN_JSON_STRING && arr->u.items[j].n == v->n &&
+			       memcmp(arr->u.items[j].u.s, v->u.s, v->n) == 0;
+		if (seen)
+			continue;
+		(*n)++;
+		size_t len = strlen(list);
+		snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", s);
 	}
+	return fmt(x, "%s", list);
+}
+
+/* Doses per day from Timing.repeat: frequency per period; else the number
+ * of distinct `when` event codes or `timeOfDay` times (each once a day).
+ * NULL, or why not; *how says which was used. */
+static const char *per_day_of(ctx *x, const mn_json *dosage, double *per_day, const char **how)
+{
+	const mn_json *timing = mn_json_get(dosage, "timing"), *rep = mn_json_get(timing, "repeat");
+	if (!rep)
+		return mn_json_get(timing, "code") ? "timing given only as a code, no Timing.repeat" : "no Timing.repeat";
 	if (mn_json_get(rep, "frequencyMax") || mn_json_get(rep, "periodMax"))
 		return "frequency or period given as a range";
-	double freq, period;
-	if (!jnum_of(mn_json_get(rep, "frequency"), &freq) || freq <= 0)
-		return "no Timing.repeat.frequency";
-	if (!jnum_of(mn_json_get(rep, "period"), &period) || period <= 0)
+	if (mn_json_get(rep, "dayOfWeek"))
+		return "given for some days of the week only (dayOfWeek): the amount differs from day to day";
+	size_t ntod, nwhen;
+	const char *bad_tod, *bad_when;
+	const char *tods = distinct_list(x, mn_json_get(rep, "timeOfDay"), NULL, &ntod, &bad_tod);
+	const char *whens = distinct_list(x, mn_json_get(rep, "when"), when_once_a_day, &nwhen, &bad_when);
+	if (bad_tod)
+		return "a Timing.repeat.timeOfDay that is not a time";
+	if (bad_when)
+		return fmt(x, "Timing.repeat.when '%s' does not say how many times a day", bad_when);
+	if (ntod && nwhen)
+		return "both timeOfDay and when given";
+	size_t times = ntod + nwhen;
+	const char *times_text = ntod ? fmt(x, "timeOfDay %s", tods) : fmt(x, "when %s", whens);
+	double freq = 0, period = 0;
+	bool has_f = jnum_of(mn_json_get(rep, "frequency"), &freq), has_p = jnum_of(mn_json_get(rep, "period"), &period);
+	if ((has_f && freq <= 0) || (has_p && period <= 0))
+		return "frequency or period not positive";
+	if (has_f && !has_p)
 		return "no Timing.repeat.period";
+	if (!has_p) {
+		if (!times)
+			return "no Timing.repeat.frequency, when or timeOfDay";
+		*per_day = (double)times;
+		*how = fmt(x, "%zu a day (%s)", times, times_text);
+		return NULL;
+	}
 	const char *u = mn_json_get_string(rep, "periodUnit");
-	double per;
 	if (!u)
 		return "no Timing.repeat.periodUnit";
-	if (strcmp(u, "s") == 0) per = 86400;
-	else if (strcmp(u, "min") == 0) per = 1440;
-	else if (strcmp(u, "h") == 0) per = 24;
-	else if (strcmp(u, "d") == 0) per = 1;
-	else if (strcmp(u, "wk") == 0) per = 1.0 / 7.0;
-	else return fmt(x, "period unit '%s' has no fixed length in days", u);
-	*per_day = freq * per / period;
+	double days = unit_days(u) * period;
+	if (days <= 0)
+		return fmt(x, "period unit '%s' has no fixed length in days", u);
+	if (!has_f) {
+		if (!times)
+			return "no Timing.repeat.frequency";
+		if (days != 1)
+			return fmt(x, "%s with a period of %s %s: how many times a day is not stated", times_text, num(x, period),
+			           u);
+		freq = (double)times;
+	} else if (times && days == 1 && (double)times != freq) {
+		return fmt(x, "frequency %s a day and %s disagree", num(x, freq), times_text);
+	}
+	*per_day = freq / days;
 	if (!isfinite(*per_day) || *per_day > 1e6)
 		return "frequency out of range";
+	*how = times ? fmt(x, "%s a day (%s)", num(x, *per_day), times_text)
+	             : fmt(x, "%s a day (%s per %s %s)", num(x, *per_day), num(x, freq), num(x, period), u);
 	return NULL;
 }
 
-/* amount in the factor's basis from one Dosage; NULL, or why not. */
-static const char *dose_of(ctx *x, const mn_json *dosage, const mn_mme_product *p, const mn_mme_factor *f,
-                           double *amount, bool *prn)
+/* A dose Quantity in the factor's unit: mg, or mcg/hr for a per-mcg/hr
+ * factor; a dose in the product's dose form is multiplied by its strength.
+ * NULL, or why not. */
+static const char *dose_in_basis(ctx *x, const mn_json *q, const mn_mme_product *p, const mn_mme_factor *f,
+                                 double *out)
 {
-	size_t nd;
-	const mn_json *dr = only_item(mn_json_get(dosage, "doseAndRate"), &nd);
-	*prn = mn_json_get(dosage, "asNeededBoolean") &&
-	       mn_json_get(dosage, "asNeededBoolean")->type == MN_JSON_TRUE;
-	*prn = *prn || mn_json_get(dosage, "asNeededCodeableConcept");
-	if (!dr)
-		return "no Dosage.doseAndRate";
-	if (nd > 1)
-		return "several doses in one dosage instruction";
-	if (mn_json_get(dr, "doseRange"))
-		return "dose given as a range";
-	const mn_json *q = mn_json_get(dr, "doseQuantity");
 	double v;
 	if (!q || !jnum_of(mn_json_get(q, "value"), &v) || v <= 0)
-		return "no Dosage.doseAndRate.doseQuantity value";
+		return "no dose quantity value";
 	const char *code = mn_json_get_string(q, "code"), *unit = mn_json_get_string(q, "unit");
 	const char *u = code ? code : unit;
 	bool mcg_hr = f->basis == MN_MME_MCG_PER_HOUR;
 	double per_unit;
-	if (u && (strcmp(u, "mg") == 0) && !mcg_hr) {
+	if (u && strcmp(u, "mg") == 0 && !mcg_hr) {
 		if (p->combination)
 			return "dose in mg for a combination product: which ingredient is meant is not stated";
 		per_unit = 1;
@@ -960,20 +1137,169 @@ static const char *dose_of(ctx *x, const mn_json *dosage, const mn_mme_product *
 	} else {
 		return fmt(x, "dose unit '%s' not understood", u);
 	}
-	double dose = v * per_unit;
+	*out = v * per_unit;
+	return NULL;
+}
+
+/* A rate (Quantity "mg/h", "ug/h", ...; or a Ratio of a mass to a time) in
+ * mg/day. NULL, or why not. */
+static const char *rate_mg_per_day(ctx *x, const mn_json *rq, const mn_json *ratio, double *out)
+{
+	double v, tv;
+	const char *mass, *time;
+	char mbuf[16];
+	if (rq) {
+		const char *u = q_unit(rq);
+		const char *slash = u ? strchr(u, '/') : NULL;
+		if (!jnum_of(mn_json_get(rq, "value"), &v) || v < 0 || !slash || (size_t)(slash - u) >= sizeof mbuf)
+			return fmt(x, "rate unit '%s' not understood", u ? u : "");
+		memcpy(mbuf, u, (size_t)(slash - u));
+		mbuf[slash - u] = '\0';
+		mass = mbuf;
+		time = slash + 1;
+		if (strcmp(time, "hr") == 0)
+			time = "h";
+		tv = 1;
+	} else {
+		const mn_json *nu = mn_json_get(ratio, "numerator"), *de = mn_json_get(ratio, "denominator");
+		if (!jnum_of(mn_json_get(nu, "value"), &v) || v < 0 || !jnum_of(mn_json_get(de, "value"), &tv) || tv <= 0)
+			return "rate ratio without numerator and denominator values";
+		mass = q_unit(nu);
+		time = q_unit(de);
+	}
+	double mg = mass && strcmp(mass, "mg") == 0 ? 1 : mass && (strcmp(mass, "ug") == 0 || strcmp(mass, "mcg") == 0)
+	            ? 0.001 : 0;
+	double days = unit_days(time) * tv;
+	if (mg == 0 || days <= 0)
+		return fmt(x, "rate in %s per %s not understood", mass ? mass : "?", time ? time : "?");
+	*out = v * mg / days;
+	return NULL;
+}
+
+/* The amount in the factor's basis from one Dosage (MedicationRequest,
+ * MedicationDispense, MedicationStatement). NULL, or why not; *how says how
+ * the daily amount was found. */
+static const char *dosage_amount(ctx *x, const mn_json *dosage, const mn_mme_product *p, const mn_mme_factor *f,
+                                 double *amount, const char **how, bool *prn)
+{
+	size_t nd;
+	const mn_json *dr = only_item(mn_json_get(dosage, "doseAndRate"), &nd);
+	const mn_json *pb = mn_json_get(dosage, "asNeededBoolean");
+	*prn = (pb && pb->type == MN_JSON_TRUE) || mn_json_get(dosage, "asNeededCodeableConcept");
+	*how = NULL;
+	bool mcg_hr = f->basis == MN_MME_MCG_PER_HOUR;
+	if (nd > 1)
+		return "several doses in one dosage instruction";
+	if (dr && mn_json_get(dr, "doseRange"))
+		return "dose given as a range";
+	if (dr && !mn_json_get(dr, "doseQuantity") && (mn_json_get(dr, "rateQuantity") || mn_json_get(dr, "rateRatio"))) {
+		double mg_day;
+		const char *w = rate_mg_per_day(x, mn_json_get(dr, "rateQuantity"), mn_json_get(dr, "rateRatio"), &mg_day);
+		if (w)
+			return w;
+		*amount = mcg_hr ? mg_day * 1000 / 24 : mg_day;
+		*how = "from the rate";
+		return NULL;
+	}
+	const mn_json *maxp = mn_json_get(dosage, "maxDosePerPeriod");
+	if (*prn && maxp && !mcg_hr) {
+		/* as needed: the most the order allows */
+		double mx, den;
+		const mn_json *de = mn_json_get(maxp, "denominator");
+		const char *w = dose_in_basis(x, mn_json_get(maxp, "numerator"), p, f, &mx);
+		if (w)
+			return fmt(x, "maxDosePerPeriod: %s", w);
+		double days = jnum_of(mn_json_get(de, "value"), &den) && den > 0 ? unit_days(q_unit(de)) * den : 0;
+		if (days <= 0)
+			return "maxDosePerPeriod: the period is not in s, min, h, d or wk";
+		*amount = mx / days;
+		*how = fmt(x, "as needed: the maximum the order allows (maxDosePerPeriod %s mg per %s d)", num(x, mx),
+		           num(x, days));
+		return NULL;
+	}
+	if (!dr)
+		return "no Dosage.doseAndRate";
+	double dose;
+	const char *w = dose_in_basis(x, mn_json_get(dr, "doseQuantity"), p, f, &dose);
+	if (w)
+		return w;
 	if (mcg_hr) {
 		*amount = dose;  /* mcg/hr: the patch rate, independent of how often it is changed */
+		*how = "the patch rate";
 		return NULL;
 	}
 	double per_day = 0;
-	const char *why = per_day_of(x, dosage, &per_day);
-	if (why)
-		return why;
+	const char *t = "";
+	if ((w = per_day_of(x, dosage, &per_day, &t)))
+		return *prn ? fmt(x, "as needed, no maxDosePerPeriod and no schedule: %s", w) : w;
 	mn_error e;
 	mn_error_clear(&e);
 	if (mn_mme_daily(dose, per_day, amount, &e) != MN_OK)
 		return fmt(x, "%s", e.message);
+	*how = *prn ? fmt(x, "as needed: at the scheduled frequency, %s (no maxDosePerPeriod)", t) : t;
 	return NULL;
+}
+
+/* The amount from MedicationAdministration.dosage (dose and rate). */
+static const char *admin_amount(ctx *x, const mn_json *dosage, const mn_mme_product *p, const mn_mme_factor *f,
+                                double *amount, const char **how)
+{
+	bool mcg_hr = f->basis == MN_MME_MCG_PER_HOUR;
+	const mn_json *rq = mn_json_get(dosage, "rateQuantity"), *rr = mn_json_get(dosage, "rateRatio");
+	if (rq || rr) {
+		double mg_day;
+		const char *w = rate_mg_per_day(x, rq, rr, &mg_day);
+		if (w)
+			return w;
+		*amount = mcg_hr ? mg_day * 1000 / 24 : mg_day;
+		*how = "from the administration rate";
+		return NULL;
+	}
+	if (mcg_hr && mn_json_get(dosage, "dose")) {
+		*how = "the patch rate";
+		return dose_in_basis(x, mn_json_get(dosage, "dose"), p, f, amount);
+	}
+	return mn_json_get(dosage, "dose") ? "one administration's dose and no rate: not a daily amount"
+	                                   : "no dose or rate";
+}
+
+static const char *med_role(const mn_resource *r)
+{
+	const char *t = r->type_name;
+	return strcmp(t, "MedicationRequest") == 0 ? "request" : strcmp(t, "MedicationDispense") == 0 ? "dispense"
+	       : strcmp(t, "MedicationAdministration") == 0 ? "administration" : "statement";
+}
+
+/* Entries that record the same course as another selected entry (a dispense
+ * of a selected order, a statement based on it): counted once, with it. */
+static mn_status same_course(ctx *x, dated *d, size_t n, const mn_resource **with)
+{
+	const mn_fp_result **links = mn_arena_calloc(x->a, n ? n : 1, sizeof *links);
+	if (!links)
+		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		mn_fp_result *r;
+		mn_status rc = eval_on(x, x->cfg->med.same_as, "mme.same-as", d[i].res, &r);
+		if (rc != MN_OK)
+			return rc;
+		links[i] = r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		with[i] = NULL;
+		for (size_t k = 0; k < mn_fp_result_count(links[i]) && !with[i]; k++) {
+			const mn_resource *to = mn_fp_item_resource(mn_fp_result_item(links[i], k));
+			for (size_t j = 0; j < n && !with[i]; j++) {
+				if (j == i || d[j].res != to)
+					continue;
+				bool back = false;  /* two entries naming each other: the first one counts */
+				for (size_t m = 0; m < mn_fp_result_count(links[j]) && !back; m++)
+					back = mn_fp_item_resource(mn_fp_result_item(links[j], m)) == d[i].res;
+				if (!back || j < i)
+					with[i] = to;
+			}
+		}
+	}
+	return MN_OK;
 }
 
 static mn_status do_mme(ctx *x)
@@ -987,21 +1313,45 @@ static mn_status do_mme(ctx *x)
 	mn_status rc = select_resources(x, cfg->med.select, "mme.select", &d, &n);
 	if (rc != MN_OK)
 		return rc;
+	if (n)
+		qsort(d, n, sizeof *d, cmp_dated);  /* record order */
 	mn_mme_item *items = mn_arena_calloc(x->a, n ? n : 1, sizeof *items);
-	if (!items)
+	const mn_resource **with = mn_arena_calloc(x->a, n ? n : 1, sizeof *with);
+	const mn_mme_product **prod = mn_arena_calloc(x->a, n ? n : 1, sizeof *prod);  /* per entry read */
+	if (!items || !with || !prod)
 		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
-	size_t nitems = 0, unknown = 0;
+	if ((rc = same_course(x, d, n, with)) != MN_OK)
+		return rc;
+	size_t nitems = 0, unknown = 0, used = 0;
 	bool first = false;
 	jkey(x, &first, "mme");
 	jraw(x, "{");
 	bool f = true;
 	jkstr(x, &f, "factorTable", t->id);
-	mn_buf drugs = MN_BUF_INIT, others = MN_BUF_INIT;
+	mn_buf drugs = MN_BUF_INIT, others = MN_BUF_INIT, once = MN_BUF_INIT;
 	mn_buf saved = x->json;
 	for (size_t i = 0; i < n; i++) {
 		const char *r = ref(x, d[i].res);
-		source(x, &b, d[i].res, "statement", NULL);
-		mn_fp_result *rm, *rd;
+		mn_fp_result *rm, *rd, *rcur;
+		if ((rc = eval_on(x, cfg->med.current, "mme.current", d[i].res, &rcur)) != MN_OK)
+			goto out;
+		bool cur_known = mn_fp_result_count(rcur) == 1 &&
+		                 mn_fp_item_kind(mn_fp_result_item(rcur, 0)) == MN_FP_BOOLEAN;
+		if (cur_known && !mn_fp_item_boolean(mn_fp_result_item(rcur, 0)))
+			continue;  /* not taken on the as-of date (a dispense whose supply has run out) */
+		used++;
+		source(x, &b, d[i].res, med_role(d[i].res), NULL);
+		if (with[i]) {
+			x->json = once;
+			jraw(x, once.len ? ",{" : "{");
+			bool g = true;
+			jkstr(x, &g, "reference", r);
+			jkstr(x, &g, "countedWith", ref(x, with[i]));
+			jraw(x, "}");
+			once = x->json;
+			detail(x, &b, fmt(x, "%s: the same course as %s, counted once with it", r, ref(x, with[i])));
+			continue;
+		}
 		if ((rc = eval_on(x, cfg->med.medication, "mme.medication", d[i].res, &rm)) != MN_OK ||
 		    (rc = eval_on(x, cfg->med.dosage, "mme.dosage", d[i].res, &rd)) != MN_OK)
 			goto out;
@@ -1034,17 +1384,34 @@ static mn_status do_mme(ctx *x)
 		}
 		const mn_mme_factor *fac = mn_mme_factor_find(t, p->drug);
 		mn_mme_item *it = &items[nitems++];
-		const char *why = NULL;
-		bool prn = false;
+		const char *why = NULL, *how = NULL;
+		bool prn = false, period_unknown = !cur_known;
 		double amount = 0;
-		if (fac->has_factor) {
+		/* An earlier entry of another kind (an order and a statement, a dispense or an administration) for
+		 * the same product, not linked to this one: possibly one course recorded twice. Two entries of one
+		 * kind (two orders) are two courses and are added. */
+		const mn_resource *twin = NULL;
+		for (size_t j = 0; j < i && !twin; j++)
+			if (prod[j] == p && strcmp(d[j].res->type_name, d[i].res->type_name) != 0)
+				twin = d[j].res;
+		prod[i] = p;
+		if (twin) {
+			why = fmt(x, "the same product as %s and not linked to it (basedOn, derivedFrom, "
+			          "authorizingPrescription, request): possibly one course recorded twice, not added",
+			          ref(x, twin));
+		} else if (period_unknown) {
+			why = "whether it is taken on the as-of date is not known (a dispense without a days supply in days)";
+		} else if (fac->has_factor) {
 			size_t nd = mn_fp_result_count(rd);
+			bool admin = strcmp(d[i].res->type_name, "MedicationAdministration") == 0;
 			if (nd == 0)
 				why = "dose not structured: no Dosage (free text only, or none)";
 			else if (nd > 1)
 				why = "dose not structured: several dosage instructions, not combined";
 			else {
-				const char *w = dose_of(x, mn_fp_item_node(mn_fp_result_item(rd, 0)), p, fac, &amount, &prn);
+				const mn_json *dn = mn_fp_item_node(mn_fp_result_item(rd, 0));
+				const char *w = admin ? admin_amount(x, dn, p, fac, &amount, &how)
+				                      : dosage_amount(x, dn, p, fac, &amount, &how, &prn);
 				if (w)
 					why = fmt(x, "dose not structured: %s", w);
 			}
@@ -1053,7 +1420,8 @@ static mn_status do_mme(ctx *x)
 		if (why) {
 			memset(it, 0, sizeof *it);
 			it->drug = p->drug;
-			it->status = MN_MME_DOSE_NOT_STRUCTURED;
+			it->status = twin ? MN_MME_POSSIBLE_DUPLICATE
+			             : period_unknown ? MN_MME_PERIOD_UNKNOWN : MN_MME_DOSE_NOT_STRUCTURED;
 			it->reason = why;
 		} else if ((rc = mn_mme_drug(t, p->drug, amount, basis, it, x->err)) != MN_OK) {
 			goto out;
@@ -1072,9 +1440,11 @@ static mn_status do_mme(ctx *x)
 			jknum(x, &g, "mmePerDay", it->mme_per_day);
 			if (prn)
 				jkbool(x, &g, "asNeeded", true);
-			detail(x, &b, fmt(x, "%s: %s %s %s x %s = %s MME/day%s", r, p->drug, num(x, it->amount), unit,
-			                  num(x, it->factor), num(x, it->mme_per_day),
-			                  prn ? " (as needed: at the scheduled frequency)" : ""));
+			if (how)
+				jkstr(x, &g, "dosesFrom", how);
+			detail(x, &b, fmt(x, "%s: %s %s %s x %s = %s MME/day%s%s%s", r, p->drug, num(x, it->amount), unit,
+			                  num(x, it->factor), num(x, it->mme_per_day), how ? " (" : "", how ? how : "",
+			                  how ? ")" : ""));
 		} else {
 			jkstr(x, &g, "reason", it->reason);
 			detail(x, &b, fmt(x, "%s: %s: %s", r, p->drug, it->reason));
@@ -1096,12 +1466,16 @@ static mn_status do_mme(ctx *x)
 	jraw(x, "[");
 	mn_buf_put(&x->json, others.data, others.len);
 	jraw(x, "]");
+	jkey(x, &f, "countedWith");
+	jraw(x, "[");
+	mn_buf_put(&x->json, once.data, once.len);
+	jraw(x, "]");
 	jentries(x, &f, &b);
 	jraw(x, "}");
 	if (complete) {
 		b.s.computed = true;
-		b.s.value = n ? fmt(x, "%s MME/day", num(x, total))
-		              : "0 MME/day: no medication recorded as taken on the as-of date";
+		b.s.value = used ? fmt(x, "%s MME/day", num(x, total))
+		                 : "0 MME/day: no medication recorded as taken on the as-of date";
 	} else {
 		size_t computed = 0;
 		for (size_t i = 0; i < nitems; i++)
@@ -1120,6 +1494,7 @@ out:
 		x->json = saved;
 	mn_buf_free(&drugs);
 	mn_buf_free(&others);
+	mn_buf_free(&once);
 	return rc;
 }
 

@@ -1,7 +1,9 @@
 /*
  * decide.c: evaluate a policy over a case on an as-of date.
  *
- * Order of work: bind the clock, the case and the policy's value sets;
+ * Order of work: take the record as it stood on the as-of date (an as-of
+ * view of the case, docs/POLICY-FORMAT.md "Time"); bind the clock, the view
+ * and the policy's value sets;
  * evaluate the definitions in file order, each bound as %name for what
  * follows; then each criterion's documented / met / evidence expressions.
  * Status rules are in docs/POLICY-FORMAT.md. An evaluation error never
@@ -293,6 +295,40 @@ static void evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_cr
 	}
 }
 
+/* Append a warning (allocated in the determination's arena). */
+static mn_status add_warning(mn_determination *d, const char *text)
+{
+	if (!text)
+		return MN_ENOMEM;
+	const char **w = mn_arena_calloc(d->arena, d->nwarnings + 1, sizeof *w);
+	if (!w)
+		return MN_ENOMEM;
+	if (d->nwarnings)
+		memcpy(w, d->warnings, d->nwarnings * sizeof *w);
+	w[d->nwarnings++] = text;
+	d->warnings = w;
+	return MN_OK;
+}
+
+/* The references of the record that resolve to nothing (a case loaded with
+ * MN_CASE_ALLOW_UNRESOLVED): how many, and the first few. */
+static mn_status warn_unresolved(mn_determination *d)
+{
+	size_t n = mn_case_unresolved(d->record);
+	if (!n)
+		return MN_OK;
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_printf(&b, "%zu reference%s not resolve within the record and resolve%s to nothing", n,
+	              n == 1 ? " does" : "s do", n == 1 ? "s" : "");
+	for (size_t i = 0; i < n && mn_case_unresolved_at(d->record, i); i++)
+		mn_buf_printf(&b, "%s%s", i ? "; " : ": ", mn_case_unresolved_at(d->record, i));
+	if (n > MN_CASE_UNRESOLVED_KEPT)
+		mn_buf_puts(&b, "; ...");
+	const char *text = b.failed ? NULL : mn_arena_strndup(d->arena, mn_buf_cstr(&b), b.len);
+	mn_buf_free(&b);
+	return add_warning(d, text);
+}
+
 /* Bind a JSON tree as %name: evaluating $this over the tree gives a
  * one-item result holding it. */
 static mn_status bind_json(mn_determination *d, const char *name, const mn_json *tree, mn_error *err)
@@ -314,6 +350,7 @@ static mn_status bind_knowledge(mn_determination *d, const mn_determine_options 
 	mn_status rc = MN_OK;
 	if (opts->scores) {
 		mn_scores *sc;
+		/* on the view: the calculators see what the policy sees */
 		if ((rc = mn_scores_compute(opts->scores, d->kase, &d->as_of, d->arena, &sc, err)) != MN_OK)
 			return rc;
 		d->scores = sc;
@@ -340,12 +377,30 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	if (!d)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	d->policy = p;
-	d->kase = c;
+	d->record = c;
 	d->as_of = *as_of;
 	mn_datetime_format(as_of, d->as_of_text, sizeof d->as_of_text);
 	d->arena = mn_arena_new();
 	d->env = mn_fp_env_new();
 	if (!d->arena || !d->env) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	/* the record as it stood on the as-of date: everything below reads it */
+	mn_case *view;
+	mn_status vrc = mn_case_as_of(c, as_of, &view, err);
+	if (vrc != MN_OK) {
+		mn_determination_free(d);
+		return vrc;
+	}
+	d->kase = view;
+	c = view;
+	d->left_out = mn_case_left_out(view);
+	if ((d->left_out &&
+	     add_warning(d, mn_arena_printf(d->arena, "%zu record entr%s dated after %s %s left out (the record as it "
+	                                    "stood on that date)", d->left_out, d->left_out == 1 ? "y" : "ies",
+	                                    d->as_of_text, d->left_out == 1 ? "is" : "are")) != MN_OK) ||
+	    warn_unresolved(d) != MN_OK) {
 		mn_determination_free(d);
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
@@ -369,15 +424,7 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 		mn_fp_result *r;
 		if (mn_fp_eval_case(def->expr, d->env, c, d->arena, &r, &e) != MN_OK) {
 			/* left unbound: expressions that use it fail and say so */
-			const char **w = mn_arena_calloc(d->arena, d->nwarnings + 1, sizeof *w);
-			if (!w) {
-				rc = MN_ENOMEM;
-				break;
-			}
-			if (d->nwarnings)
-				memcpy(w, d->warnings, d->nwarnings * sizeof *w);
-			w[d->nwarnings++] = error_text(d->arena, mn_arena_printf(d->arena, "definition %s", def->name), &e);
-			d->warnings = w;
+			rc = add_warning(d, error_text(d->arena, mn_arena_printf(d->arena, "definition %s", def->name), &e));
 			continue;
 		}
 		rc = mn_fp_env_set_result(d->env, def->name, r);
@@ -386,12 +433,24 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 		mn_determination_free(d);
 		return mn_error_set(err, rc, "out of memory");
 	}
+	d->request_found = true;
 	if (p->request) {
 		mn_error e;
 		mn_error_clear(&e);
 		mn_fp_result *r;
-		if (mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e) == MN_OK)
-			entries_of(c, r, d->arena, &d->requests, &d->nrequests);
+		if (mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e) == MN_OK &&
+		    entries_of(c, r, d->arena, &d->requests, &d->nrequests) != MN_OK) {
+			mn_determination_free(d);
+			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		}
+		/* no request, no approval: an evaluation error finds nothing either */
+		d->request_found = d->nrequests > 0;
+		if (!d->request_found &&
+		    add_warning(d, mn_arena_printf(d->arena, "the record holds no active request for %s",
+		                                   p->service_display ? p->service_display : p->id)) != MN_OK) {
+			mn_determination_free(d);
+			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		}
 	}
 	d->nresults = p->ncriteria;
 	d->results = mn_arena_calloc(d->arena, p->ncriteria, sizeof *d->results);
@@ -407,11 +466,11 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	}
 	if (!p->covered)
 		d->outcome = MN_NOT_COVERED;
-	else if (all_met)
+	else if (all_met && d->request_found)
 		d->outcome = MN_MEETS_CRITERIA;
 	else if (any_not_met)
 		d->outcome = MN_DOES_NOT_MEET;
-	else
+	else  /* something not documented, or all met without a request */
 		d->outcome = MN_INSUFFICIENT_DOCUMENTATION;
 	*out = d;
 	return MN_OK;
@@ -423,5 +482,6 @@ void mn_determination_free(mn_determination *d)
 		return;
 	mn_fp_env_free(d->env);
 	mn_arena_free(d->arena);
+	mn_case_free((mn_case *)d->kase);  /* the view; the record is the caller's */
 	free(d);
 }

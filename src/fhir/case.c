@@ -57,7 +57,9 @@ struct mn_case {
 	S_slot *slots;
 	size_t nslots, nused;   /* nslots is a power of two */
 	size_t unresolved;      /* dangling references accepted by MN_CASE_ALLOW_UNRESOLVED */
+	const char *unresolved_at[MN_CASE_UNRESOLVED_KEPT];  /* the first ones, for messages */
 	unsigned flags;
+	size_t left_out;        /* an as-of view: top-level resources of its source left out */
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -655,8 +657,20 @@ static void S_check_reference(S_ctx *x, const mn_json *obj)
 		return;
 	if (mn_case_resolve(x->c, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
 		return;
-	x->c->unresolved++;
-	if (x->have_ref_err || (x->c->flags & MN_CASE_ALLOW_UNRESOLVED))
+	size_t k = x->c->unresolved++;
+	if (x->c->flags & MN_CASE_ALLOW_UNRESOLVED) {
+		if (k < MN_CASE_UNRESOLVED_KEPT) {
+			char path[400];
+			size_t saved = S_push(x, "reference", 9);
+			S_path_string(x, path, sizeof path);
+			S_pop(x, saved);
+			/* NULL on out of memory: the count still says it */
+			x->c->unresolved_at[k] = mn_arena_printf(x->c->arena, "%.*s at %s",
+			                                         (int)(ref->n > 200 ? 200 : ref->n), ref->u.s, path);
+		}
+		return;
+	}
+	if (x->have_ref_err)
 		return;
 	x->have_ref_err = true;
 	mn_error_clear(&x->ref_err);
@@ -1112,6 +1126,11 @@ size_t mn_case_unresolved(const mn_case *c)
 	return c ? c->unresolved : 0;
 }
 
+const char *mn_case_unresolved_at(const mn_case *c, size_t i)
+{
+	return c && i < c->unresolved && i < MN_CASE_UNRESOLVED_KEPT ? c->unresolved_at[i] : NULL;
+}
+
 const mn_json *mn_case_root(const mn_case *c)
 {
 	return c ? c->root : NULL;
@@ -1170,4 +1189,164 @@ void mn_case_position(const mn_case *c, const mn_json *node, int *line, int *col
 mn_arena *mn_case_arena(const mn_case *c)
 {
 	return c ? c->arena : NULL;
+}
+
+
+/* ---- the record as of a date (docs/POLICY-FORMAT.md "Time") --------------- */
+
+/* Is the date text s (a FHIR date, dateTime or instant, already checked at
+ * load) after the day "YYYY-MM-DD"? Day precision: the date as written,
+ * before any time and zone, so 2026-11-20T23:00:00-05:00 is 2026-11-20. A
+ * partial date stands for its earliest day (2026-11 -> 2026-11-01). */
+static bool S_date_after(const char *s, size_t n, const char day[10])
+{
+	char first[10] = {'0', '0', '0', '0', '-', '0', '1', '-', '0', '1'};
+	if (n < 4)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	memcpy(first, s, n < 10 ? n : 10);
+	return memcmp(first, day, 10) > 0;
+}
+
+static bool S_string_after(const mn_json *v, const char day[10])
+{
+	return v && v->type == MN_JSON_STRING && S_date_after(v->u.s, v->n, day);
+}
+
+/* A Period by its start, or by its end when it has no start. */
+static bool S_period_after(const mn_json *p, const char day[10])
+{
+	if (!p || p->type != MN_JSON_OBJECT)
+		return false;
+	const mn_json *start = mn_json_get(p, "start");
+	return start ? S_string_after(start, day) : S_string_after(mn_json_get(p, "end"), day);
+}
+
+static bool S_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
+{
+	/* the dates a resource was recorded, issued, authored or asserted */
+	static const char *const recorded[] = {"recordedDate", "issued", "authoredOn", "authored", "dateAsserted",
+	                                       "date", "created", NULL};
+	/* the start of when it happened: [x] choices of these stems */
+	static const char *const clinical[] = {"effective", "performed", "onset", "occurrence", NULL};
+	char day[32];
+	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !as_of || as_of->precision < MN_DT_DAY ||
+	    as_of->year < 1 || as_of->year > 9999 || as_of->month < 1 || as_of->month > 12 || as_of->day < 1 ||
+	    as_of->day > 31)
+		return false;
+	snprintf(day, sizeof day, "%04d-%02d-%02d", (int)as_of->year, (int)as_of->month, (int)as_of->day);
+	const mn_json *j = r->json;
+	for (const char *const *k = recorded; *k; k++)
+		if (S_string_after(mn_json_get(j, *k), day))
+			return true;
+	/* a request's occurrence is when the service is wanted, not when
+	 * something happened: a request authored by the as-of date is part of
+	 * the record even when the service is planned for later */
+	bool request = r->type_name && S_ends_with(r->type_name, "Request");
+	for (uint32_t i = 0; i < j->n; i++) {
+		const mn_json_member *m = &j->u.members[i];
+		for (const char *const *k = clinical; *k; k++) {
+			size_t kl = strlen(*k);
+			if (m->key_len <= kl || memcmp(m->key, *k, kl) != 0)
+				continue;
+			if (request && strcmp(*k, "occurrence") == 0)
+				continue;
+			const char *type = m->key + kl;
+			size_t tl = m->key_len - kl;
+			if ((S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) && S_string_after(&m->value, day))
+				return true;
+			if (S_is(type, tl, "Period") && S_period_after(&m->value, day))
+				return true;
+		}
+	}
+	return false;
+}
+
+mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **out, mn_error *err)
+{
+	if (out)
+		*out = NULL;
+	if (!c || !as_of || !out || as_of->kind == MN_DT_TIME || as_of->precision < MN_DT_DAY)
+		return mn_error_set(err, MN_EUSAGE, "mn_case_as_of: a case and a full date are required");
+	mn_case *v = calloc(1, sizeof *v);
+	if (!v || !(v->arena = mn_arena_new())) {
+		free(v);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	/* the source's text and tree, shared: the view must not outlive it */
+	v->name = c->name;
+	v->text = c->text;
+	v->len = c->len;
+	v->root = c->root;
+	v->flags = c->flags;
+	v->unresolved = c->unresolved;
+	memcpy(v->unresolved_at, c->unresolved_at, sizeof v->unresolved_at);
+
+	bool *keep = c->ntop ? calloc(c->ntop, sizeof *keep) : NULL;
+	if (c->ntop && !keep)
+		goto nomem;
+	size_t ntop = 0, nres = 0;
+	for (size_t i = 0; i < c->ntop; i++) {
+		keep[i] = !mn_resource_after(&c->res[i].pub, as_of);
+		if (keep[i]) {
+			ntop++;
+			nres += 1 + c->res[i].nkids;
+		}
+	}
+	v->ntop = ntop;
+	v->nres = nres;
+	v->left_out = c->ntop - ntop;
+	if (nres && !(v->res = mn_arena_calloc(v->arena, nres, sizeof *v->res)))
+		goto nomem;
+	size_t want = 16;
+	while (want < (nres * 4 + 1) * 2)
+		want *= 2;
+	if (!(v->slots = calloc(want, sizeof *v->slots)))
+		goto nomem;
+	v->nslots = want;
+	/* the kept resources in the source's order (so spans stay sorted), their
+	 * contained ones after all top-level ones, as mn_case_load lays them out */
+	size_t top = 0, next = ntop;
+	for (size_t i = 0; i < c->ntop; i++) {
+		if (!keep[i])
+			continue;
+		const S_res *src = &c->res[i];
+		S_res *r = &v->res[top];
+		*r = *src;
+		r->pub.index = (int)top;
+		r->kids = src->nkids ? &v->res[next] : NULL;
+		for (uint32_t k = 0; k < src->nkids; k++) {
+			S_res *kid = &v->res[next];
+			*kid = src->kids[k];
+			kid->pub.index = (int)next;
+			kid->pub.container = &r->pub;
+			kid->kids = NULL;
+			kid->nkids = 0;
+			next++;
+		}
+		top++;
+	}
+	for (size_t i = 0; i < v->nres; i++)
+		if (S_index_key(v, &v->res[i]) != MN_OK)
+			goto nomem;
+	free(keep);
+	*out = v;
+	return MN_OK;
+nomem:
+	free(keep);
+	mn_case_free(v);
+	return mn_error_set(err, MN_ENOMEM, "out of memory");
+}
+
+size_t mn_case_left_out(const mn_case *c)
+{
+	return c ? c->left_out : 0;
 }

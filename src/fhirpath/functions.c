@@ -14,7 +14,7 @@
  * 2.1 string extras (trim, split, join, encode/decode, escape/unescape,
  * matchesFull), lowBoundary/highBoundary/precision/comparable, and the FHIR
  * R4 additions (extension, hasValue, getValue, resolve, memberOf, htmlChecks,
- * conformsTo).
+ * conformsTo), and one mednec extension, coveredDays().
  */
 #include "fhirpath/fhirpath_int.h"
 
@@ -1790,6 +1790,98 @@ FN(timeOfDay)
 	return fp_push(x, out, &it);
 }
 
+/* coveredDays() (mednec extension, docs/FHIRPATH.md): the number of
+ * distinct calendar days covered by the union of the input's Periods, dates
+ * and dateTimes, counting only days up to today(). A Period without end
+ * runs to today(); a date or dateTime covers its own day, as written (no
+ * time zone shift). Fails closed: an item that is not day-precise, a Period
+ * without start or ending before it starts, or an item of another type
+ * makes the result empty. Empty input gives 0. */
+typedef struct cd_span {
+	int64_t from, to;  /* days since 1970-01-01, inclusive */
+} cd_span;
+
+static int cd_cmp(const void *a, const void *b)
+{
+	const cd_span *p = a, *q = b;
+	return p->from < q->from ? -1 : p->from > q->from;
+}
+
+/* A day-precise date or dateTime text as a day number; false otherwise. */
+static bool cd_text_day(const mn_json *v, int64_t *day)
+{
+	mn_datetime dt;
+	if (!v || v->type != MN_JSON_STRING || mn_datetime_parse_any(v->u.s, v->n, &dt, NULL) != MN_OK ||
+	    dt.precision < MN_DT_DAY)
+		return false;
+	*day = mn_days_from_civil(dt.year, dt.month, dt.day);
+	return true;
+}
+
+/* One input item as a span; false when it cannot be one (fail closed). */
+static bool cd_span_of(const mn_fp_item *it, int64_t today, cd_span *sp)
+{
+	if (it->flags & FPI_NOVALUE)
+		return false;
+	if (it->kind == MN_FP_DATE || it->kind == MN_FP_DATETIME) {
+		if (it->v.dt.precision < MN_DT_DAY)
+			return false;
+		sp->from = sp->to = mn_days_from_civil(it->v.dt.year, it->v.dt.month, it->v.dt.day);
+		return true;
+	}
+	if (it->kind != MN_FP_NODE || !it->ftype || strcmp(it->ftype->name, "Period") != 0 || !it->node)
+		return false;
+	const mn_json *end = mn_json_get(it->node, "end");
+	if (!cd_text_day(mn_json_get(it->node, "start"), &sp->from))
+		return false;
+	if (!end)
+		sp->to = today;
+	else if (!cd_text_day(end, &sp->to) || sp->to < sp->from)
+		return false;
+	return true;
+}
+
+FN(coveredDays)
+{
+	mn_datetime now = {0};
+	(void)s;
+	if (now_value(x, c, &now))
+		return -1;
+	int64_t today = mn_days_from_civil(now.year, now.month, now.day), total = 0;
+	cd_span *sp = NULL;
+	uint32_t n = 0;
+	if (in->n) {
+		if (fp_check_memory(x, c))
+			return -1;
+		sp = mn_arena_alloc(x->a, in->n * sizeof *sp);
+		if (!sp)
+			return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	}
+	for (uint32_t k = 0; k < in->n; k++) {
+		cd_span one;
+		if (!cd_span_of(&in->v[k], today, &one))
+			return 0;  /* empty */
+		if (one.to > today)
+			one.to = today;
+		if (one.from <= one.to)
+			sp[n++] = one;
+	}
+	if (n)
+		qsort(sp, n, sizeof *sp, cd_cmp);
+	for (uint32_t k = 0; k < n;) {
+		/* merge the spans that overlap or touch this one */
+		int64_t from = sp[k].from, to = sp[k].to;
+		for (k++; k < n && sp[k].from <= to + 1; k++)
+			if (sp[k].to > to)
+				to = sp[k].to;
+		total += to - from + 1;
+	}
+	mn_fp_item it;
+	fp_item_init(&it, MN_FP_INTEGER);
+	it.v.i = total;
+	return fp_push(x, out, &it);
+}
+
 /* type(): a {namespace, name} object built in the arena. */
 static mn_json *typeinfo_json(fp_ctx *x, const char *ns, const char *name)
 {
@@ -2299,7 +2391,7 @@ static const fp_func FUNCS[] = {
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
 	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
-	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
+	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
 	F(distinct, 0, 0, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
 	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
 	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),

@@ -82,6 +82,9 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 	}
 	mn_buf_puts(b, "]},\n");
 	jkey(b, "  ", "request"); json_entries(b, "  ", d->requests, d->nrequests); mn_buf_puts(b, ",\n");
+	if (p->request) {
+		jkey(b, "  ", "requestFound"); mn_buf_puts(b, d->request_found ? "true" : "false"); mn_buf_puts(b, ",\n");
+	}
 	jkey(b, "  ", "determination"); jstr(b, mn_outcome_name(d->outcome)); mn_buf_puts(b, ",\n");
 	jkey(b, "  ", "action"); jstr(b, mn_outcome_action(d->outcome)); mn_buf_puts(b, ",\n");
 	jkey(b, "  ", "criteria");
@@ -99,6 +102,10 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 		}
 		if (r->error) {
 			jkey(b, "      ", "error"); jstr(b, r->error); mn_buf_puts(b, ",\n");
+		}
+		if (c->author_requirement) {
+			/* the policy author's requirement, not a payer's (POLICY-FORMAT.md) */
+			jkey(b, "      ", "authorRequirement"); jstr(b, c->author_requirement); mn_buf_puts(b, ",\n");
 		}
 		jkey(b, "      ", "cite"); json_cites(b, c->cites, c->ncites); mn_buf_puts(b, "\n");
 		mn_buf_printf(b, "    }%s\n", i + 1 < d->nresults ? "," : "");
@@ -135,6 +142,8 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 	for (size_t i = 0; i < d->nrequests; i++)
 		mn_buf_printf(b, "Request:       %s%s%s\n", d->requests[i].reference, d->requests[i].date ? ", " : "",
 		              d->requests[i].date ? d->requests[i].date : "");
+	if (p->request && !d->request_found)
+		mn_buf_puts(b, "Request:       none in the record (no approval without one)\n");
 	size_t met = 0;
 	for (size_t i = 0; i < d->nresults; i++)
 		met += d->results[i].status == MN_CRIT_MET;
@@ -147,6 +156,9 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
 		mn_buf_printf(b, "  [%s] %s: %s\n", mn_crit_status_name(r->status), r->criterion->id, r->criterion->title);
+		if (r->criterion->author_requirement)
+			mn_buf_printf(b, "      requirement of this policy (not stated by a payer): %s\n",
+			              r->criterion->author_requirement);
 		for (size_t j = 0; j < r->nentries; j++)
 			text_entry(b, &r->entries[j]);
 		if (r->status != MN_CRIT_MET)

@@ -28,6 +28,7 @@ typedef struct builder {
 	size_t capblocks, caprefs, caprecords, capwarnings;
 	const void **refkeys;  /* identity of each numbered reference */
 	mn_error *err;
+	bool facts_only;       /* a letter that does not meet criteria: record facts, no argument */
 	bool oom;
 } builder;
 
@@ -609,10 +610,27 @@ static int eval_when(builder *B, const mn_fp_expr *x)
 	return mn_fp_result_truth(r) == 1;
 }
 
+/* Whether a statement rests on literature or payer text (a citation or an
+ * inserted finding) rather than on the record alone. */
+static bool cites_sources(const mn_statement *st)
+{
+	if (st->ncites)
+		return true;
+	for (size_t i = 0; i < st->text.nparts; i++)
+		if (st->text.parts[i].finding)
+			return true;
+	return false;
+}
+
 static void statement(builder *B, const mn_section *s, const mn_statement *st, size_t index)
 {
 	const mn_determination *d = B->d;
 	if (st->only_when && strcmp(st->only_when, mn_outcome_name(d->outcome)) != 0)
+		return;
+	/* A letter that does not meet the criteria argues nothing: an `always`
+	 * section keeps its facts from the record and drops statements that cite
+	 * literature or payer text, unless written for this very outcome. */
+	if (B->facts_only && !st->only_when && cites_sources(st))
 		return;
 	if (st->when && !eval_when(B, st->when))
 		return;
@@ -728,8 +746,18 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 	const mn_policy *p = d->policy;
 	intset trefs = {0}, trecs = {0};
 	const char *why;
-	const char *title = fill(B, &p->letter_title, &trefs, &trecs, &why);
-	add_block(B, MN_BLOCK_TITLE, NULL, title ? title : mn_arena_printf(A, "Letter of medical necessity: %s", p->service_display));
+	const char *title;
+	B->facts_only = d->outcome != MN_MEETS_CRITERIA;
+	if (B->facts_only) {
+		/* not a letter of medical necessity: the policy's letter title is not used */
+		title = mn_arena_printf(A, "Review of the medical necessity criteria, pended for physician review: %s",
+		                        mid_sentence(B, p->service_display));
+	} else {
+		title = fill(B, &p->letter_title, &trefs, &trecs, &why);
+		if (!title)
+			title = mn_arena_printf(A, "Letter of medical necessity: %s", p->service_display);
+	}
+	add_block(B, MN_BLOCK_TITLE, NULL, title);
 	for (size_t i = 0; i < p->nsections && !B->oom; i++) {
 		const mn_section *s = &p->sections[i];
 		if (!s->builtin)
@@ -768,9 +796,9 @@ static int denial_ref(builder *B, const mn_denial *den)
 	B->doc->refs = refs;
 	B->refkeys = keys;
 	refs[B->doc->nrefs] = (mn_doc_ref){"denial",
-		mn_arena_printf(A, "The denial under appeal: %s%s%s%s%s", den->source, den->reference ? ", " : "",
-		                den->reference ? den->reference : "", den->created ? ", created " : "",
-		                den->created ? den->created : ""), NULL};
+		mn_arena_printf(A, "The denial under appeal: %s%s%s", den->reference ? den->reference : "the reasons "
+		                "quoted in this appeal", den->created ? ", created " : "", den->created ? den->created : ""),
+		NULL};
 	keys[B->doc->nrefs] = &key;
 	return (int)++B->doc->nrefs;
 }
@@ -827,7 +855,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Denial:",
 		                        mn_arena_printf(A, "%s%s%s. It gives %zu reason%s; each is answered below from "
 		                                        "the record and the policy, or named as unanswered.",
-		                                        den->reference ? den->reference : den->source,
+		                                        den->reference ? den->reference : "The denial under appeal",
 		                                        den->decision ? ", decision: " : "", den->decision ? den->decision : "",
 		                                        den->nreasons, den->nreasons == 1 ? "" : "s"));
 		set_cites(b, &refs, NULL);
@@ -853,7 +881,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		if (!r->nrules) {
 			b = add_block(B, MN_BLOCK_PARAGRAPH, "Not answered:",
 			              mn_arena_printf(A, "this reason matches no criterion and no known reason of the policy "
-			                                 "\"%s\". mednec does not argue around it; it needs the physician's own "
+			                                 "\"%s\". This appeal does not argue around it; it needs the physician's own "
 			                                 "response.", p->title));
 			set_cites(b, &refs, NULL);
 			continue;

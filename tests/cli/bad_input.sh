@@ -23,7 +23,14 @@ expect 65 'no-resource-type\.json.*resourceType' "$mednec" determine $d/no-resou
 expect 65 'unknown-resource-type\.json.*Patent' "$mednec" determine $d/unknown-resource-type.json "${ok[@]}"
 expect 65 'wrong-shape\.json:[0-9]+:[0-9]+: .*effective' "$mednec" determine $d/wrong-shape.json "${ok[@]}"
 expect 65 'bad-date\.json:[0-9]+:[0-9]+: .*2024-02-30' "$mednec" determine $d/bad-date.json "${ok[@]}"
-expect 65 'broken-reference\.json:[0-9]+:[0-9]+: .*Patient/nobody.*broken-reference' "$mednec" determine $d/broken-reference.json "${ok[@]}"
+# a reference that does not resolve is a warning, not a refusal; it resolves to nothing, and the
+# record (no request for the service) can never give meets-criteria
+expect 0 'warning: .*broken-reference\.json: 1 reference does not resolve .*Patient/nobody at /entry/1/resource/subject/reference' "$mednec" determine $d/broken-reference.json "${ok[@]}"
+out=$("$mednec" determine $d/broken-reference.json "${ok[@]}" --format json 2>/dev/null)
+if grep -q '"determination": "insufficient-documentation"' <<<"$out" && grep -q '"requestFound": false' <<<"$out" \
+   && grep -q '"1 reference does not resolve within the record and resolves to nothing: Patient/nobody at /entry/1/resource/subject/reference"' <<<"$out"; then
+  pass=$((pass+1)); else echo "FAIL: broken-reference determination: $out"; fail=$((fail+1)); fi
+expect 3 'no letter written: the record holds no active request' "$mednec" letter $d/broken-reference.json "${ok[@]}"
 expect 65 'not-fhir\.json.*resourceType' "$mednec" determine $d/not-fhir.json "${ok[@]}"
 expect 66 'does-not-exist\.json.*cannot open' "$mednec" determine $d/does-not-exist.json "${ok[@]}"
 expect 64 "no policy 'no-such-policy'" "$mednec" determine examples/crps-ii-drg-trial.json --policy no-such-policy --as-of 2026-11-20

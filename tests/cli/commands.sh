@@ -25,6 +25,32 @@ app=$(MEDNEC_HOME=tests/data "$mednec" appeal tests/data/cases/mini-met.json --p
   && grep -q '^# Appeal of the denial' <<<"$app" && grep -q 'Not answered' <<<"$app" && ok || bad "appeal: $app"
 MEDNEC_HOME=tests/data "$mednec" appeal tests/data/cases/mini-met.json --policy mini --as-of 2026-02-01 >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "appeal without --denial"
 MEDNEC_HOME=tests/data "$mednec" appeal tests/data/cases/mini-met.json --policy mini --as-of 2026-02-01 --denial /nonexistent >/dev/null 2>&1; [ $? -eq 66 ] && ok || bad "appeal with a missing denial file"
+# no request, no approval: every criterion of mini is met, but the record holds no ServiceRequest
+nr=tests/cli/data/mini-no-request.json
+json=$(MEDNEC_HOME=tests/data "$mednec" determine $nr --policy mini --as-of 2026-02-01 --format json) \
+  && grep -q '"determination": "insufficient-documentation"' <<<"$json" && grep -q '"requestFound": false' <<<"$json" \
+  && grep -q '"the record holds no active request for Test service"' <<<"$json" && ok || bad "no request: $json"
+json=$(MEDNEC_HOME=tests/data "$mednec" determine tests/data/cases/mini-met.json --policy mini --as-of 2026-02-01 --format json) \
+  && grep -q '"determination": "meets-criteria"' <<<"$json" && grep -q '"requestFound": true' <<<"$json" && ok || bad "with the request: $json"
+for cmd in letter appeal; do
+  extra=(); [ $cmd = appeal ] && extra=(--denial tests/data/cases/denial.txt)
+  out=$(MEDNEC_HOME=tests/data "$mednec" $cmd $nr --policy mini --as-of 2026-02-01 "${extra[@]}" 2>/tmp/mn_nr_err.$$); rc=$?
+  [ $rc -eq 3 ] && [ -z "$out" ] && grep -q "no $cmd written: the record holds no active request for Test service" /tmp/mn_nr_err.$$ \
+    && ok || bad "$cmd without a request: exit $rc, stdout '$out', stderr $(cat /tmp/mn_nr_err.$$)"
+done
+# the request authored after the as-of date is not in the record on that date
+MEDNEC_HOME=tests/data "$mednec" letter tests/data/cases/mini-met.json --policy mini --as-of 2026-01-01 >/dev/null 2>&1; [ $? -eq 3 ] && ok || bad "letter before the request was authored"
+rm -f /tmp/mn_nr_err.$$
+# time: an ODI or a psychological clearance dated after --as-of is not in the record on that date; on its
+# own day it is (the positive control, so the negative one cannot pass vacuously)
+for pair in "2026-11-05 2026-11-04 Observation/odi-2026-11" "2026-03-12 2026-03-11 Observation/psych-clearance-2026-03"; do
+  set -- $pair
+  on=$("$mednec" determine $ex --policy drg-stimulation-trial --as-of "$1" --format json)
+  before=$("$mednec" determine $ex --policy drg-stimulation-trial --as-of "$2" --format json)
+  grep -q "\"$3\"" <<<"$on" && ! grep -q "\"$3\"" <<<"$before" \
+    && grep -q "record entries dated after $2 are left out" <<<"$before" && ! grep -q '"meets-criteria"' <<<"$before" \
+    && ok || bad "$3 as of $2 must not be in the record"
+done
 "$mednec" determine $ex --policy drg-stimulation-trial --as-of 2026-11-20 --denial x >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "--denial outside appeal"
 
 [ "$("$mednec" eval -e '1 + 1' -e "'a' & 'b'")" = $'[2]\n["ab"]' ] && ok || bad "eval literals"
