@@ -229,35 +229,50 @@ static void test_empty_valueset(void)
 	rmdir(dir);
 }
 
+/* Write src_dir/name, with one replacement, as dir/name. */
+static bool variant_in(const char *dir, const char *src_dir, const char *name, const char *from, const char *to)
+{
+	char src[4400], dst[400];
+	snprintf(src, sizeof src, "%s/%s", src_dir, name);
+	snprintf(dst, sizeof dst, "%s/%s", dir, name);
+	return write_variant(src, from, to, dst);
+}
+
+/* Remove dir/name for each name, then dir. */
+static void remove_dir(const char *dir, const char *const *names)
+{
+	char path[400];
+	for (; *names; names++) {
+		snprintf(path, sizeof path, "%s/%s", dir, *names);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 /* The evidence library: a citable finding on an incomplete reference is a
  * load error (its citation cannot be printed whole). */
 static void test_broken_library(void)
 {
+	static const char *const files[] = {"references.json", "findings.yaml", NULL};
 	char dir[] = "/tmp/mn_lib_XXXXXX", src[4200], dst[200];
 	if (!mkdtemp(dir)) {
 		CHECK(0);
 		return;
 	}
-	snprintf(src, sizeof src, "%s/evidence/references.json", fixtures);
-	snprintf(dst, sizeof dst, "%s/references.json", dir);
-	bool ok = write_variant(src, "[", "[", dst);
-	snprintf(src, sizeof src, "%s/evidence/findings.yaml", fixtures);
+	snprintf(src, sizeof src, "%s/evidence", fixtures);
 	snprintf(dst, sizeof dst, "%s/findings.yaml", dir);
-	ok = ok && write_variant(src, "  reference: ref-incomplete\n  verification: incomplete",
-	                         "  reference: ref-incomplete\n  verification: secondary", dst);
 	mn_library *l2 = NULL;
 	mn_error err;
 	mn_error_clear(&err);
-	if (ok) {
+	if (variant_in(dir, src, "references.json", "[", "[") &&
+	    variant_in(dir, src, "findings.yaml", "  reference: ref-incomplete\n  verification: incomplete",
+	               "  reference: ref-incomplete\n  verification: secondary")) {
 		mn_status rc = mn_library_load(dir, &l2, &err);
 		expect_error(rc, &err, "secondary finding on an incomplete reference", dst,
 		             "a citable finding needs a citable reference ('ref-incomplete' is incomplete)", 15);
 	}
 	mn_library_free(l2);
-	unlink(dst);
-	snprintf(dst, sizeof dst, "%s/references.json", dir);
-	unlink(dst);
-	rmdir(dir);
+	remove_dir(dir, files);
 }
 
 /* The mini policy with one replacement, loaded (NULL with a failed check
@@ -304,6 +319,166 @@ static void test_author_requirement(void)
 	mn_policy_free(p);
 }
 
+static mn_datetime day(const char *s)
+{
+	mn_datetime d;
+	memset(&d, 0, sizeof d);
+	CHECK_INT(mn_datetime_parse(s, strlen(s), MN_DT_DATE, &d, NULL), MN_OK);
+	return d;
+}
+
+/* Load id in force on as_of from dir: want_version is the file's version
+ * tag ("" for ID.yaml), or NULL when the load must fail with want_error. */
+static void in_force(const char *dir, const char *id, const char *as_of, const char *want_version,
+                     const char *want_error)
+{
+	mn_datetime d = day(as_of);
+	mn_policy *p = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	mn_status rc = mn_policy_load_in_force(dir, id, &d, lib, &p, &err);
+	if (want_version) {
+		CHECK_MSG(rc == MN_OK && p, "%s on %s: %s", id, as_of, err.message);
+		if (p)
+			CHECK_MSG(strcmp(p->file_version ? p->file_version : "", want_version) == 0, "%s on %s: version %s, want %s",
+			          id, as_of, p->file_version ? p->file_version : "(none)", want_version);
+	} else {
+		CHECK_MSG(rc == MN_EPOLICY && !p, "%s on %s: got %s", id, as_of, mn_status_name(rc));
+		CHECK_MSG(strstr(err.message, want_error) != NULL, "%s on %s: '%s' lacks '%s'", id, as_of, err.message, want_error);
+	}
+	mn_policy_free(p);
+}
+
+/* Policy versions (tests/data/versions/policies): vpol.yaml 2025-01-01 to
+ * 2025-06-30, vpol@2025-07.yaml 2025-07-15 to 2026-02-28, vpol@2026.yaml
+ * from 2026-03-01 on; a gap from 2025-07-01 to 2025-07-14. */
+static void test_versions(void)
+{
+	char dir[4200];
+	mn_error err;
+	snprintf(dir, sizeof dir, "%s/versions/policies", fixtures);
+	mn_arena *a = mn_arena_new();
+	const char **list, **ids, **vers;
+	CHECK_INT(mn_policy_list(dir, a, &list, &err), MN_OK);
+	CHECK(list[0] && !strcmp(list[0], "vpol") && list[1] && !strcmp(list[1], "vpol@2025-07") && list[2] &&
+	      !strcmp(list[2], "vpol@2026") && !list[3]);
+	CHECK_INT(mn_policy_ids(dir, a, &ids, &err), MN_OK);
+	CHECK(ids[0] && !strcmp(ids[0], "vpol") && !ids[1]);
+	CHECK_INT(mn_policy_versions(dir, "vpol", lib, a, &vers, &err), MN_OK);
+	CHECK(vers[0] && vers[1] && vers[2] && !vers[3] && !strcmp(vers[1], "vpol@2025-07"));
+	CHECK_INT(mn_policy_versions(dir, "vpol-alias", lib, a, &vers, &err), MN_OK);
+	CHECK(vers[0] && vers[1] && vers[2] && !vers[3]);
+	CHECK_INT(mn_policy_versions(dir, "nope", lib, a, &vers, &err), MN_ENOTFOUND);
+	mn_arena_free(a);
+
+	/* the periods as loaded: partial dates widened to first and last days */
+	mn_policy *p = NULL;
+	CHECK_INT(mn_policy_load(dir, "vpol", lib, &p, &err), MN_OK);
+	if (p) {
+		CHECK_STR(p->effective_start, "2025-01-01");
+		CHECK_STR(p->effective_end, "2025-06-30");
+		CHECK_STR(p->effective_note, "a test fixture: 2025-01-01 to 2025-06-30");
+		CHECK(p->file_version == NULL);
+		CHECK_STR(p->version, "2025-a");
+		mn_datetime d = day("2025-06-30");
+		CHECK(mn_policy_in_force(p, &d));
+		d = day("2025-07-01");
+		CHECK(!mn_policy_in_force(p, &d));
+	}
+	mn_policy_free(p);
+	CHECK_INT(mn_policy_load(dir, "vpol@2025-07", lib, &p, &err), MN_OK);
+	if (p) {
+		CHECK_STR(p->effective_start, "2025-07-15");
+		CHECK_STR(p->effective_end, "2026-02-28");
+		CHECK_STR(p->file_version, "2025-07");
+	}
+	mn_policy_free(p);
+	CHECK_INT(mn_policy_load(dir, "vpol@2026", lib, &p, &err), MN_OK);
+	if (p)
+		CHECK(!strcmp(p->effective_start, "2026-03-01") && p->effective_end == NULL && !strcmp(p->file_version, "2026"));
+	mn_policy_free(p);
+	CHECK_INT(mn_policy_load(dir, "vpol@1999", lib, &p, &err), MN_ENOTFOUND);
+	CHECK_INT(mn_policy_load(dir, "vpol@../x", lib, &p, &err), MN_ENOTFOUND);
+
+	/* inside each period, at both boundary days, in the gap, before the first, after the last start */
+	in_force(dir, "vpol", "2025-03-10", "", NULL);
+	in_force(dir, "vpol", "2025-01-01", "", NULL);
+	in_force(dir, "vpol", "2025-06-30", "", NULL);
+	in_force(dir, "vpol", "2024-12-31", NULL, "no version of policy 'vpol' is in force on 2024-12-31");
+	in_force(dir, "vpol", "2025-07-01", NULL, "no version of policy 'vpol' is in force on 2025-07-01");
+	in_force(dir, "vpol", "2025-07-14", NULL, "vpol@2025-07.yaml (2025-07-15 to 2026-02-28)");
+	in_force(dir, "vpol", "2025-07-15", "2025-07", NULL);
+	in_force(dir, "vpol", "2025-12-01", "2025-07", NULL);
+	in_force(dir, "vpol", "2026-02-28", "2025-07", NULL);
+	in_force(dir, "vpol", "2026-03-01", "2026", NULL);
+	in_force(dir, "vpol", "2040-01-01", "2026", NULL);
+	in_force(dir, "vpol-alias", "2025-03-10", "", NULL);
+	in_force(dir, "vpol-alias", "2026-03-01", "2026", NULL);
+	in_force(dir, "vpol@2026", "2026-03-01", "2026", NULL);
+	in_force(dir, "vpol@2026", "2025-03-01", NULL, "vpol@2026.yaml (2026-03-01 to open)");
+	mn_datetime d = day("2025-07-01");
+	CHECK_INT(mn_policy_load_in_force(dir, "nope", &d, lib, &p, &err), MN_ENOTFOUND);
+	CHECK_INT(mn_policy_load_in_force(dir, "../vpol", &d, lib, &p, &err), MN_ENOTFOUND);
+	CHECK_INT(mn_policy_load_in_force_ex(dir, "vpol", &d, lib, MN_POLICY_NONE_IN_FORCE_OK, &p, &err), MN_OK);
+	CHECK(p == NULL);
+	d = day("2025-07-15");
+	CHECK_INT(mn_policy_load_in_force_ex(dir, "vpol", &d, lib, MN_POLICY_NONE_IN_FORCE_OK, &p, &err), MN_OK);
+	CHECK(p && !strcmp(p->file_version, "2025-07"));
+	mn_policy_free(p);
+	CHECK_INT(mn_policy_check_versions(dir, "vpol", lib, &err), MN_OK);
+
+	/* overlap: the first version extended to 2025-08-31 overlaps the second from 2025-07-15 */
+	static const char *const files[] = {"vpol.yaml", "vpol@2025-07.yaml", "other@1.yaml", NULL};
+	char tmp[] = "/tmp/mn_vers_XXXXXX";
+	if (!mkdtemp(tmp)) {
+		CHECK(0);
+		return;
+	}
+	if (variant_in(tmp, dir, "vpol.yaml", "  end: \"2025-06\"", "  end: \"2025-08\"") &&
+	    variant_in(tmp, dir, "vpol@2025-07.yaml", "id: vpol", "id: vpol")) {
+		in_force(tmp, "vpol", "2025-07-14", "", NULL);
+		in_force(tmp, "vpol", "2025-07-15", NULL, "two versions of policy 'vpol' are in force on 2025-07-15: "
+		         "vpol.yaml (2025-01-01 to 2025-08-31) and vpol@2025-07.yaml (2025-07-15 to 2026-02-28)");
+		in_force(tmp, "vpol", "2025-08-31", NULL, "two versions of policy 'vpol' are in force on 2025-08-31");
+		in_force(tmp, "vpol", "2025-09-01", "2025-07", NULL);
+		CHECK_INT(mn_policy_check_versions(tmp, "vpol", lib, &err), MN_EPOLICY);
+		CHECK(strstr(err.message, "versions of policy 'vpol' overlap: vpol.yaml (2025-01-01 to 2025-08-31) and "
+		                          "vpol@2025-07.yaml (2025-07-15 to 2026-02-28)") != NULL);
+	}
+	/* a version file must carry its file name's id */
+	char other[200], src[4300];
+	snprintf(other, sizeof other, "%s/other@1.yaml", tmp);
+	snprintf(src, sizeof src, "%s/vpol@2025-07.yaml", dir);
+	if (write_variant(src, "id: vpol", "id: vpol", other)) {
+		CHECK_INT(mn_policy_load_file(other, lib, &p, &err), MN_EPOLICY);
+		CHECK(strstr(err.message, "must start with the policy's id 'vpol'") != NULL);
+		CHECK_INT(mn_policy_load(tmp, "other@1", lib, &p, &err), MN_EPOLICY);
+	}
+	remove_dir(tmp, files);
+}
+
+static void test_effective_days(void)
+{
+	static const struct { const char *effective, *start, *end; } cases[] = {
+		{"{start: \"2024-02\", end: \"2026-02\"}", "2024-02-01", "2026-02-28"},
+		{"{start: \"2023-02\", end: \"2028-02\"}", "2023-02-01", "2028-02-29"},
+		{"{start: \"2023-06-05\", end: \"2026\"}", "2023-06-05", "2026-12-31"},
+		{"{start: \"2026-02-01\", end: \"2026-02-01\"}", "2026-02-01", "2026-02-01"},
+		{"{start: \"2021\", end: \"2026-04\"}", "2021-01-01", "2026-04-30"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char to[200];
+		snprintf(to, sizeof to, "effective: %s\n", cases[i].effective);
+		mn_policy *p = load_mini_variant("effective: {start: \"2020\", note: \"a test fixture, in force from 2020 on\"}\n", to);
+		if (p) {
+			CHECK_STR(p->effective_start, cases[i].start);
+			CHECK_STR(p->effective_end, cases[i].end);
+			CHECK(p->effective_note == NULL);
+		}
+		mn_policy_free(p);
+	}
+}
+
 static void test_valid_policy(void)
 {
 	char dir[4200];
@@ -314,6 +489,8 @@ static void test_valid_policy(void)
 	if (!p)
 		return;
 	CHECK_STR(p->id, "mini");
+	CHECK_STR(p->effective_start, "2020-01-01");
+	CHECK(p->effective_end == NULL && p->file_version == NULL);
 	CHECK(p->covered);
 	CHECK_INT(p->ncriteria, 3);
 	CHECK_INT(p->ndefinitions, 2);
@@ -384,56 +561,77 @@ static void broken(const char *from, const char *to, const char *want, int want_
 
 static void test_broken_policies(void)
 {
-	broken("coverage: covered", "coverage: covered\ncoverd: yes", "unknown key 'coverd'", 12);
-	broken("    satisfiedBy: \"A pain-one diagnosis.\"", "    satisfiedBy: \"x\"\n    sattisfied: 1",
-	       "unknown key 'sattisfied'", 0);
-	broken("met: \"%dx.exists()\"", "met: \"%dx.exists(\"", "FHIRPath syntax error", 0);
-	broken("cite: [src-a]\n  - id: score-high", "cite: [no-such]\n  - id: score-high", "citation 'no-such' does not resolve", 0);
-	broken("cite: [src-a]\n  - id: score-high", "cite: [finding-bad]\n  - id: score-high", "not-confirmed and may not be cited", 0);
-	broken("cite: [src-a]\n  - id: score-high", "cite: [ref-unverified]\n  - id: score-high", "not-confirmed", 0);
-	broken("      - {system: \"urn:test:dx\", code: \"P1\", display: \"Pain one\"}", "      []", "non-empty list of codes", 0);
-	broken("    codes:\n      - {system: \"urn:test:dx\"", "    codes: []\n    x:\n      - {system: \"urn:test:dx\"", "unknown key 'x'", 0);
-	broken("text: \"{@finding-ok}\"", "text: \"{@finding-bad}\"", "is not-confirmed and may not be quoted", 0);
-	broken("text: \"{@finding-ok}\"", "text: \"{@finding-ok.nonsense}\"", "unknown finding field", 0);
-	broken("text: \"{@finding-ok}\"", "text: \"{@finding-ok.comparator}\"", "has no comparator", 0);
-	broken("text: \"A score of {%item.value}.\"", "text: \"A score of {%item.value.\"", "unterminated '{'", 0);
-	broken("text: \"A score of {%item.value}.\"", "text: \"A score } of\"", "unmatched '}'", 0);
-	broken("    - builtin: record\n", "", "'references' and 'record'", 0);
-	broken("    - builtin: missing", "    - builtin: mising", "unknown builtin section 'mising'", 0);
-	broken("id: has-dx", "id: Has_DX", "criterion id must be", 0);
-	broken("  - id: single-error", "  - id: has-dx", "duplicate criterion id", 0);
-	broken("mednec-policy: 1", "mednec-policy: 2", "unsupported format version", 1);
-	broken("coverage: covered", "coverage: maybe", "coverage must be", 0);
-	broken("  - source: src-a", "  - source: src-z", "unknown source 'src-z'", 0);
-	broken("title: Minimal test policy\n", "", "missing required key 'title'", 0);
-	broken("    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "must cite at least one source that states it, or be marked as the policy author's with authorRequirement", 39);
-	broken("version: \"1\"", "version: [1", "YAML", 0);
-	broken("criteria: [has-dx]", "criteria: [has-dxx]", "no criterion 'has-dxx'", 0);
-	broken("answers: [evidence-answer]", "answers: [nope]", "no letter statement with id 'nope'", 0);
-	broken("      match: [\"score\"]\n", "", "needs match phrases or codes", 0);
-	broken("id: evidence-answer", "id: Evidence_Answer", "statement id must be", 0);
-	broken("expect: does-not-meet", "expect: rejected", "expect must be a determination name", 0);
-	broken("score-high: not-met, single", "score-hi: not-met, single", "no criterion 'score-hi'", 0);
-	broken("asOf: \"2026-02-01\"\n    expect: meets", "asOf: \"2026-02\"\n    expect: meets", "asOf must be a date", 0);
-	/* authorRequirement: empty text is refused */
-	broken("    cite: [src-a]\n  - id: score-high", "    authorRequirement: \"\"\n    cite: []\n  - id: score-high",
-	       "authorRequirement must say why", 45);
-	broken("    cite: [src-a]\n  - id: score-high", "    authorRequirement: [x]\n    cite: []\n  - id: score-high",
-	       "expected a text value", 45);
-	/* incomplete (facts.md §9) is never citable: reference, finding, policy source, evidence slot */
-	broken("cite: [src-a]\n  - id: score-high", "cite: [ref-incomplete]\n  - id: score-high",
-	       "citation 'ref-incomplete' is marked incomplete and may not be cited", 45);
-	broken("cite: [src-a]\n  - id: score-high", "cite: [src-a, finding-incomplete]\n  - id: score-high",
-	       "citation 'finding-incomplete' is marked incomplete and may not be cited", 45);
-	broken("    verification: secondary", "    verification: incomplete", "citation 'src-b' is marked incomplete", 52);
-	broken("text: \"{@finding-ok}\"", "text: \"{@finding-incomplete}\"", "'finding-incomplete' is incomplete and may not be quoted", 0);
-	/* value sets: a name both in the policy and shared; memberOf of an unknown set; policy-level shapes */
-	broken("  pain-dx:\n", "  test-sud:\n", "value set 'test-sud' is also a shared value set", 22);
-	broken("memberOf('pain-dx')", "memberOf('pain-dxx')", "no value set 'pain-dxx'", 35);
-	broken("to: \"63048\", source: src-a}", "to: \"6304\", source: src-a}", "must have the same length", 30);
-	broken("to: \"63048\", source: src-a}", "to: \"63048\", source: src-z}", "unknown source 'src-z'", 30);
-	broken("      - {system: \"urn:test:cpt\", code: \"22010\"}", "      - {system: \"urn:test:cpt\", code: \"22010\", x: 1}",
-	       "unknown key 'x'", 32);
+	/* each: text in mini.yaml, its replacement, the error expected and its line (0 = any) */
+	static const struct { const char *from, *to, *want; int line; } cases[] = {
+		{"coverage: covered", "coverage: covered\ncoverd: yes", "unknown key 'coverd'", 13},
+		{"    satisfiedBy: \"A pain-one diagnosis.\"", "    satisfiedBy: \"x\"\n    sattisfied: 1",
+		       "unknown key 'sattisfied'", 0},
+		{"met: \"%dx.exists()\"", "met: \"%dx.exists(\"", "FHIRPath syntax error", 0},
+		{"cite: [src-a]\n  - id: score-high", "cite: [no-such]\n  - id: score-high", "citation 'no-such' does not resolve", 0},
+		{"cite: [src-a]\n  - id: score-high", "cite: [finding-bad]\n  - id: score-high", "not-confirmed and may not be cited", 0},
+		{"cite: [src-a]\n  - id: score-high", "cite: [ref-unverified]\n  - id: score-high", "not-confirmed", 0},
+		{"      - {system: \"urn:test:dx\", code: \"P1\", display: \"Pain one\"}", "      []", "non-empty list of codes", 0},
+		{"    codes:\n      - {system: \"urn:test:dx\"", "    codes: []\n    x:\n      - {system: \"urn:test:dx\"", "unknown key 'x'", 0},
+		{"text: \"{@finding-ok}\"", "text: \"{@finding-bad}\"", "is not-confirmed and may not be quoted", 0},
+		{"text: \"{@finding-ok}\"", "text: \"{@finding-ok.nonsense}\"", "unknown finding field", 0},
+		{"text: \"{@finding-ok}\"", "text: \"{@finding-ok.comparator}\"", "has no comparator", 0},
+		{"text: \"A score of {%item.value}.\"", "text: \"A score of {%item.value.\"", "unterminated '{'", 0},
+		{"text: \"A score of {%item.value}.\"", "text: \"A score } of\"", "unmatched '}'", 0},
+		{"    - builtin: record\n", "", "'references' and 'record'", 0},
+		{"    - builtin: missing", "    - builtin: mising", "unknown builtin section 'mising'", 0},
+		{"id: has-dx", "id: Has_DX", "criterion id must be", 0},
+		{"  - id: single-error", "  - id: has-dx", "duplicate criterion id", 0},
+		{"mednec-policy: 1", "mednec-policy: 2", "unsupported format version", 1},
+		{"coverage: covered", "coverage: maybe", "coverage must be", 0},
+		{"  - source: src-a", "  - source: src-z", "unknown source 'src-z'", 0},
+		{"title: Minimal test policy\n", "", "missing required key 'title'", 0},
+		{"    cite: [src-a]\n  - id: score-high", "    cite: []\n  - id: score-high", "must cite at least one source that states it, or be marked as the policy author's with authorRequirement", 40},
+		{"version: \"1\"", "version: [1", "YAML", 0},
+		{"criteria: [has-dx]", "criteria: [has-dxx]", "no criterion 'has-dxx'", 0},
+		{"answers: [evidence-answer]", "answers: [nope]", "no letter statement with id 'nope'", 0},
+		{"      match: [\"score\"]\n", "", "needs match phrases or codes", 0},
+		{"id: evidence-answer", "id: Evidence_Answer", "statement id must be", 0},
+		{"expect: does-not-meet", "expect: rejected", "expect must be a determination name", 0},
+		{"score-high: not-met, single", "score-hi: not-met, single", "no criterion 'score-hi'", 0},
+		{"asOf: \"2026-02-01\"\n    expect: meets", "asOf: \"2026-02\"\n    expect: meets", "asOf must be a date", 0},
+		/* effective: required, start required, dates YYYY[-MM[-DD]], end not before start, known keys */
+		{"effective: {start: \"2020\", note: \"a test fixture, in force from 2020 on\"}\n", "",
+		       "missing required key 'effective'", 1},
+		{"{start: \"2020\", note", "{end: \"2021\", note", "missing required key 'start'", 5},
+		{"{start: \"2020\", note", "{start: \"2020-13\", note", "'2020-13' is not a date YYYY, YYYY-MM or YYYY-MM-DD", 5},
+		{"{start: \"2020\", note", "{start: \"2020-02-30\", note", "is not a date", 5},
+		{"{start: \"2020\", note", "{start: \"2020-01-01T00:00:00Z\", note", "is not a date", 5},
+		{"{start: \"2020\", note", "{start: \"2020\", end: \"2019\", note",
+		       "the period ends (2019-12-31) before it starts (2020-01-01)", 5},
+		{"{start: \"2020\", note", "{start: \"2020\", stop: \"2021\", note", "unknown key 'stop'", 5},
+		{"{start: \"2020\", note", "{start: [2020], note", "expected a text value", 5},
+		/* an example case must fall in the period: tests asOf 2026-02-01 */
+		{"{start: \"2020\", note", "{start: \"2020\", end: \"2026-01\", note",
+		 "asOf 2026-02-01 is outside the policy's effective period (2020-01-01 to 2026-01-31)", 0},
+		{"{start: \"2020\", note", "{start: \"2026-02-02\", note",
+		 "asOf 2026-02-01 is outside the policy's effective period (2026-02-02 to open)", 0},
+		/* authorRequirement: empty text is refused */
+		{"    cite: [src-a]\n  - id: score-high", "    authorRequirement: \"\"\n    cite: []\n  - id: score-high",
+		       "authorRequirement must say why", 46},
+		{"    cite: [src-a]\n  - id: score-high", "    authorRequirement: [x]\n    cite: []\n  - id: score-high",
+		       "expected a text value", 46},
+		/* incomplete (facts.md §9) is never citable: reference, finding, policy source, evidence slot */
+		{"cite: [src-a]\n  - id: score-high", "cite: [ref-incomplete]\n  - id: score-high",
+		       "citation 'ref-incomplete' is marked incomplete and may not be cited", 46},
+		{"cite: [src-a]\n  - id: score-high", "cite: [src-a, finding-incomplete]\n  - id: score-high",
+		       "citation 'finding-incomplete' is marked incomplete and may not be cited", 46},
+		{"    verification: secondary", "    verification: incomplete", "citation 'src-b' is marked incomplete", 53},
+		{"text: \"{@finding-ok}\"", "text: \"{@finding-incomplete}\"", "'finding-incomplete' is incomplete and may not be quoted", 0},
+		/* value sets: a name both in the policy and shared; memberOf of an unknown set; policy-level shapes */
+		{"  pain-dx:\n", "  test-sud:\n", "value set 'test-sud' is also a shared value set", 23},
+		{"memberOf('pain-dx')", "memberOf('pain-dxx')", "no value set 'pain-dxx'", 36},
+		{"to: \"63048\", source: src-a}", "to: \"6304\", source: src-a}", "must have the same length", 31},
+		{"to: \"63048\", source: src-a}", "to: \"63048\", source: src-z}", "unknown source 'src-z'", 31},
+		{"      - {system: \"urn:test:cpt\", code: \"22010\"}", "      - {system: \"urn:test:cpt\", code: \"22010\", x: 1}",
+		       "unknown key 'x'", 33},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		broken(cases[i].from, cases[i].to, cases[i].want, cases[i].line);
 }
 
 int main(void)
@@ -446,6 +644,8 @@ int main(void)
 		test_empty_valueset();
 		test_broken_library();
 		test_author_requirement();
+		test_versions();
+		test_effective_days();
 		test_valid_policy();
 		test_broken_policies();
 	}

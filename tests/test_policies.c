@@ -19,7 +19,9 @@
  */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mednec/decide.h"
 #include "mednec/render.h"
@@ -29,23 +31,29 @@
 
 #define MAX_KINDS 64
 static const char *kinds[MAX_KINDS];
-static size_t kind_runs[MAX_KINDS], nkinds;
+static size_t kind_runs[MAX_KINDS], kind_fails[MAX_KINDS], nkinds;
+
+static void count_result(const char *kind, bool ok)
+{
+	size_t i = 0;
+	while (i < nkinds && strcmp(kinds[i], kind) != 0)
+		i++;
+	if (i == nkinds) {
+		if (nkinds == MAX_KINDS)
+			return;
+		kinds[nkinds++] = kind;
+	}
+	kind_runs[i]++;
+	kind_fails[i] += !ok;
+}
 
 static void count(const char *kind)
 {
-	for (size_t i = 0; i < nkinds; i++)
-		if (strcmp(kinds[i], kind) == 0) {
-			kind_runs[i]++;
-			return;
-		}
-	if (nkinds < MAX_KINDS) {
-		kinds[nkinds] = kind;
-		kind_runs[nkinds++] = 1;
-	}
+	count_result(kind, true);
 }
 
 /* ASSERT(kind, cond, fmt, ...): a named assertion that can fail. */
-#define ASSERT(kind, cond, ...) do { count(kind); CHECK_MSG(cond, __VA_ARGS__); } while (0)
+#define ASSERT(kind, cond, ...) do { bool ok_ = (cond); count_result(kind, ok_); CHECK_MSG(ok_, __VA_ARGS__); } while (0)
 
 /* ---- loading as the CLI does -------------------------------------------------- */
 
@@ -132,7 +140,7 @@ static void check_no_file_talk(const mn_doc *doc, const char *what)
 	}
 }
 
-static const char *const AUTHOR_LABEL __attribute__((unused)) = "requirement of this policy (not stated by a payer)";
+static const char *const AUTHOR_LABEL = "Requirement of this policy (not stated by a payer)";
 
 static void check_letter(const mn_policy *p, const mn_determination *d, const mn_doc *doc, const char *what)
 {
@@ -164,23 +172,27 @@ static void check_letter(const mn_policy *p, const mn_determination *d, const mn
 	       "%s: %s: title '%s'", what, mn_outcome_name(d->outcome), doc->nblocks ? doc->blocks[0].text : "");
 	ASSERT("no necessity argued unless met", !argues || d->outcome == MN_MEETS_CRITERIA,
 	       "%s: a %s letter says 'is medically necessary'", what, mn_outcome_name(d->outcome));
-	/* author requirements: labeled, and without payer citations */
-#if 0 /* AUTHOR */
+	/* author requirements: labeled, and never with a payer's citation */
 	for (size_t i = 0; i < p->ncriteria; i++) {
 		const mn_criterion *c = &p->criteria[i];
-		if (!c->author_requirement)
-			continue;
 		for (size_t k = 0; k < doc->nblocks; k++) {
 			const mn_block *b = &doc->blocks[k];
-			if (b->kind != MN_BLOCK_ITEM || !b->lead || strncmp(b->lead, c->title, strlen(c->title)) != 0)
+			if (b->kind != MN_BLOCK_ITEM || !b->lead || strcmp(b->lead, c->title) != 0)
 				continue;
-			ASSERT("author requirement labeled", strstr(b->lead, AUTHOR_LABEL) != NULL, "%s: %s: lead '%s'", what,
-			       c->id, b->lead);
-			ASSERT("author requirement without payer citation", b->ncites == 0, "%s: %s cited [%d]", what, c->id,
-			       b->ncites ? b->cites[0] : 0);
+			bool labeled = b->text && strstr(b->text, AUTHOR_LABEL) != NULL;
+			ASSERT("author requirement labeled, and only it", labeled == (c->author_requirement != NULL),
+			       "%s: %s: '%s'", what, c->id, b->text);
+			if (!c->author_requirement)
+				continue;
+			for (size_t m = 0; m < b->ncites; m++) {
+				const char *id = doc->refs[b->cites[m] - 1].id;
+				bool payer = false;
+				for (size_t q = 0; q < c->ncites; q++)
+					payer |= c->cites[q].source && strcmp(c->cites[q].id, id) == 0;
+				ASSERT("author requirement without payer citation", !payer, "%s: %s cites %s", what, c->id, id);
+			}
 		}
 	}
-#endif
 }
 
 static void check_letters(const kit *kt, const mn_policy *p)
@@ -342,6 +354,82 @@ static void check_oom(const kit *kt, const mn_library *lib)
 	mn_policy_free(p);
 }
 
+/* ---- author requirements (C7) ------------------------------------------------------ */
+
+/* The test fixture policy (tests/data/policies/mini.yaml) with its first
+ * criterion turned into the author's requirement while still citing the
+ * payer source src-a: the letter must label it and must not cite src-a for
+ * it, in the criteria and in "What is missing". */
+static void check_author_requirement(const char *home)
+{
+	char src[4200], dir[4200], path[] = "/tmp/mn_author_XXXXXX";
+	snprintf(src, sizeof src, "%s/tests/data/policies/mini.yaml", home);
+	char *text = NULL;
+	size_t len = 0;
+	mn_error err;
+	mn_error_clear(&err);
+	if (mn_read_file(src, &text, &len, &err) != MN_OK) {
+		ASSERT("author: fixture loads", 0, "%s", err.message);
+		return;
+	}
+	const char *from = "    cite: [src-a]\n  - id: score-high";
+	const char *to = "    authorRequirement: \"The fixture's author wants the diagnosis on file.\"\n"
+	                 "    cite: [src-a]\n  - id: score-high";
+	char *at = strstr(text, from);
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (at && f) {
+		fwrite(text, 1, (size_t)(at - text), f);
+		fputs(to, f);
+		fputs(at + strlen(from), f);
+	}
+	if (f)
+		fclose(f);
+	free(text);
+	ASSERT("author: fixture rewritten", at && f, "mini.yaml no longer has '%s'", from);
+	snprintf(dir, sizeof dir, "%s/tests/data/evidence", home);
+	mn_library *lib = NULL;
+	mn_policy *p = NULL;
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	mn_doc *doc = NULL;
+	char fixtures[4200];
+	snprintf(fixtures, sizeof fixtures, "%s/tests/data", home);
+	const char *cases[] = {"cases/mini-met.json", "cases/mini-low-score.json"};
+	mn_status st = at && f ? mn_library_load(dir, &lib, &err) : MN_EIO;
+	if (st == MN_OK)
+		st = mn_policy_load_file(path, lib, &p, &err);
+	unlink(path);
+	ASSERT("author: variant policy loads", st == MN_OK, "%s", err.message);
+	for (size_t i = 0; st == MN_OK && i < 2; i++) {
+		kit none = {home, NULL, NULL};
+		bool labeled = false, payer = false;
+		if ((st = mn_case_load_any(fixtures, cases[i], &c, &err)) == MN_OK &&
+		    (st = determine(&none, p, c, "2026-02-01", &d, &err)) == MN_OK &&
+		    (st = mn_letter_build(d, &doc, &err)) == MN_OK) {
+			for (size_t k = 0; k < doc->nblocks; k++) {
+				const mn_block *b = &doc->blocks[k];
+				if (b->kind != MN_BLOCK_ITEM || !b->lead || strcmp(b->lead, p->criteria[0].title) != 0)
+					continue;
+				char want[256];
+				snprintf(want, sizeof want, "%s: The fixture's author wants the diagnosis on file. ", AUTHOR_LABEL);
+				labeled |= b->text && strncmp(b->text, want, strlen(want)) == 0;
+				for (size_t m = 0; m < b->ncites; m++)
+					payer |= strcmp(doc->refs[b->cites[m] - 1].id, "src-a") == 0;
+			}
+		}
+		ASSERT("author: letter built", st == MN_OK, "%s: %s", cases[i], err.message);
+		ASSERT("author: labeled with the author's reason", labeled, "%s", cases[i]);
+		ASSERT("author: no payer citation for it", !payer, "%s", cases[i]);
+		mn_doc_free(doc);
+		mn_determination_free(d);
+		mn_case_free(c);
+		doc = NULL, d = NULL, c = NULL;
+	}
+	mn_policy_free(p);
+	mn_library_free(lib);
+}
+
 /* ---- locale -------------------------------------------------------------------- */
 
 /* Everything the CLI writes for one case (determination as JSON and text,
@@ -495,6 +583,7 @@ int main(void)
 		mn_policy_free(p);
 	}
 	ASSERT("policies found", n >= 1, "no policies in %s", dir);
+	check_author_requirement(home);
 	check_oom(&kt, lib);
 	check_locale(&kt, lib);
 	mn_arena_free(a);
@@ -505,7 +594,11 @@ int main(void)
 		runs += kind_runs[i];
 	printf("%zu distinct assertions (each can fail), evaluated %zu times over %zu policies and %zu example "
 	       "cases:\n", nkinds, runs, n, ncases);
-	for (size_t i = 0; i < nkinds; i++)
-		printf("  %6zu x %s\n", kind_runs[i], kinds[i]);
+	for (size_t i = 0; i < nkinds; i++) {
+		printf("  %6zu x %s", kind_runs[i], kinds[i]);
+		if (kind_fails[i])
+			printf(": FAILED %zu times", kind_fails[i]);
+		putchar('\n');
+	}
 	TEST_END();
 }

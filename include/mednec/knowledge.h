@@ -276,7 +276,8 @@ typedef struct mn_policy {
 mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy **out,
                               mn_error *err);
 /* Load policies_dir/<id>.yaml, or the policy that lists id among its
- * aliases; MN_ENOTFOUND when there is none. Only the file ID.yaml: use
+ * aliases; MN_ENOTFOUND when there is none. id may name one version file,
+ * ID@VERSION. This loads one file whatever its effective period: use
  * mn_policy_load_in_force to choose among the versions of a policy. */
 mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_library *lib,
                          mn_policy **out, mn_error *err);
@@ -287,6 +288,19 @@ mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_libr
  * or more than one is. */
 mn_status mn_policy_load_in_force(const char *policies_dir, const char *id, const mn_datetime *as_of,
                                   const mn_library *lib, mn_policy **out, mn_error *err);
+/* The same; with MN_POLICY_NONE_IN_FORCE_OK, no version in force is MN_OK
+ * with *out NULL (--policy all leaves such a policy out). */
+#define MN_POLICY_NONE_IN_FORCE_OK 0x1u
+mn_status mn_policy_load_in_force_ex(const char *policies_dir, const char *id, const mn_datetime *as_of,
+                                     const mn_library *lib, unsigned flags, mn_policy **out, mn_error *err);
+/* The files of every version of policy id (or of the policies with alias
+ * id): names without ".yaml", sorted, NULL-terminated, in arena memory. */
+mn_status mn_policy_versions(const char *policies_dir, const char *id, const mn_library *lib, mn_arena *arena,
+                             const char ***stems, mn_error *err);
+/* Every version of policy id loads and no two effective periods overlap
+ * (MN_EPOLICY naming both files otherwise). */
+mn_status mn_policy_check_versions(const char *policies_dir, const char *id, const mn_library *lib,
+                                   mn_error *err);
 /* Whether p is in force on day as_of (effective start <= as_of <= end). */
 bool mn_policy_in_force(const mn_policy *p, const mn_datetime *as_of);
 void mn_policy_free(mn_policy *p);

@@ -38,7 +38,7 @@ static const char usage_text[] =
 	"                 answer each reason of a denial (FHIR ClaimResponse or a text list)\n"
 	"  score CASE --as-of YYYY-MM-DD [--format text|json]\n"
 	"                 clinical scores (Budapest, ODI, MME, pain relief, EQ-5D) with the entries used\n"
-	"  policies       list the available policy ids\n"
+	"  policies       list the policy files: id, effective period, file\n"
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
 	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--strict] [--repeat N] [FILE]...\n"
 	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
@@ -191,7 +191,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 		rc = EXIT_NOMEM;
 		goto done;
 	}
-	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_list(policies, arena, &ids, &err) != MN_OK ||
+	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_ids(policies, arena, &ids, &err) != MN_OK ||
 	    load_scores(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK ||
 	    load_record(a->case_path, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
@@ -201,10 +201,12 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 	for (size_t i = 0; ids[i] && rc == EXIT_OK; i++) {
 		mn_policy *p = NULL;
 		mn_determination *d = NULL;
-		if (mn_policy_load(policies, ids[i], lib, &p, &err) != MN_OK) {
+		if (mn_policy_load_in_force_ex(policies, ids[i], as_of, lib, MN_POLICY_NONE_IN_FORCE_OK, &p, &err) != MN_OK) {
 			rc = report_error(&err);
 			break;
 		}
+		if (!p)
+			continue;  /* no version of this policy is in force on the as-of date */
 		mn_determine_options opts = {scores, tables};
 		if (mn_determine_ex(p, kase, as_of, &opts, &d, &err) != MN_OK) {
 			rc = report_error(&err);
@@ -296,7 +298,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (mn_policy_load(policies, a.policy, lib, &pol, &err) != MN_OK) {
+	if (mn_policy_load_in_force(policies, a.policy, &as_of, lib, &pol, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
@@ -376,24 +378,37 @@ static int run_policies(int argc, char **argv)
 		else
 			return usage_error("unexpected argument '%s'", argv[i]);
 	}
-	char *dir = home_path("policies");
+	char *dir = home_path("policies"), *evidence = home_path("evidence");
 	mn_arena *arena = mn_arena_new();
+	mn_library *lib = NULL;
 	const char **ids;
 	mn_error err;
 	mn_error_clear(&err);
 	int rc = EXIT_OK;
-	if (!dir || !arena) {
+	if (!dir || !evidence || !arena) {
 		rc = EXIT_NOMEM;
-	} else if (mn_policy_list(dir, arena, &ids, &err) != MN_OK) {
+	} else if (mn_policy_list(dir, arena, &ids, &err) != MN_OK || mn_library_load(evidence, &lib, &err) != MN_OK) {
 		rc = report_error(&err);
 	} else {
+		/* one line per policy file (each version): id, effective period, file */
 		mn_buf out = MN_BUF_INIT;
-		for (size_t i = 0; ids[i]; i++)
-			mn_buf_printf(&out, "%s\n", ids[i]);
-		rc = write_out(&out);
+		for (size_t i = 0; ids[i] && rc == EXIT_OK; i++) {
+			mn_policy *p;
+			if (mn_policy_load(dir, ids[i], lib, &p, &err) != MN_OK) {
+				rc = report_error(&err);
+				break;
+			}
+			mn_buf_printf(&out, "%s\t%s to %s\t%s.yaml\n", p->id, p->effective_start,
+			              p->effective_end ? p->effective_end : "open", ids[i]);
+			mn_policy_free(p);
+		}
+		if (rc == EXIT_OK)
+			rc = write_out(&out);
 		mn_buf_free(&out);
 	}
+	mn_library_free(lib);
 	mn_arena_free(arena);
+	free(evidence);
 	free(dir);
 	return rc;
 }
@@ -416,8 +431,9 @@ static int run_check(int argc, char **argv)
 	mn_error_clear(&err);
 	char *evidence = home_path("evidence"), *policies = home_path("policies");
 	mn_library *lib = NULL;
+	mn_arena *arena = mn_arena_new();
 	int rc = EXIT_OK;
-	if (!evidence || !policies) {
+	if (!evidence || !policies || !arena) {
 		rc = EXIT_NOMEM;
 		goto done;
 	}
@@ -426,37 +442,54 @@ static int run_check(int argc, char **argv)
 		goto done;
 	}
 	for (int i = 0; i < n; i++) {
-		mn_policy *p = NULL;
 		size_t len = strlen(names[i]);
-		mn_status st = len > 5 && strcmp(names[i] + len - 5, ".yaml") == 0
-		                   ? mn_policy_load_file(names[i], lib, &p, &err)
-		                   : mn_policy_load(policies, names[i], lib, &p, &err);
-		if (st != MN_OK) {
+		bool file = len > 5 && strcmp(names[i] + len - 5, ".yaml") == 0;
+		const char *one[2] = {names[i], NULL};
+		const char **targets = one;
+		/* an id: every version of the policy, whose effective periods must not overlap */
+		if (!file && (mn_policy_check_versions(policies, names[i], lib, &err) != MN_OK ||
+		              mn_policy_versions(policies, names[i], lib, arena, &targets, &err) != MN_OK)) {
 			int r = report_error(&err);
 			if (!rc)
 				rc = r;
 			mn_error_clear(&err);
 			continue;
 		}
-		printf("%s: loads (%zu criteria, %zu definitions, %zu value sets, %zu letter sections)\n", p->id,
-		       p->ncriteria, p->ndefinitions, p->nvaluesets, p->nsections);
-		mn_buf report = MN_BUF_INIT;
-		size_t failures = 0;
-		if (mn_policy_check(p, home(), &report, &failures, &err) != MN_OK) {
-			int r = report_error(&err);
-			if (!rc)
-				rc = r;
-		} else {
-			fputs(mn_buf_cstr(&report), stdout);
-			printf("%s: %s (%zu problem%s)\n", p->id, failures ? "FAILED" : "ok", failures, failures == 1 ? "" : "s");
-			if (failures && !rc)
-				rc = EXIT_CHECK;
+		for (size_t t = 0; targets[t]; t++) {
+			mn_policy *p = NULL;
+			mn_status st = file ? mn_policy_load_file(names[i], lib, &p, &err)
+			                    : mn_policy_load(policies, targets[t], lib, &p, &err);
+			if (st != MN_OK) {
+				int r = report_error(&err);
+				if (!rc)
+					rc = r;
+				mn_error_clear(&err);
+				continue;
+			}
+			const char *base = strrchr(p->path, '/');
+			printf("%s: loads (%s, in force %s to %s; %zu criteria, %zu definitions, %zu value sets, "
+			       "%zu letter sections)\n", p->id, base ? base + 1 : p->path, p->effective_start,
+			       p->effective_end ? p->effective_end : "open", p->ncriteria, p->ndefinitions, p->nvaluesets,
+			       p->nsections);
+			mn_buf report = MN_BUF_INIT;
+			size_t failures = 0;
+			if (mn_policy_check(p, home(), &report, &failures, &err) != MN_OK) {
+				int r = report_error(&err);
+				if (!rc)
+					rc = r;
+			} else {
+				fputs(mn_buf_cstr(&report), stdout);
+				printf("%s: %s (%zu problem%s)\n", p->id, failures ? "FAILED" : "ok", failures, failures == 1 ? "" : "s");
+				if (failures && !rc)
+					rc = EXIT_CHECK;
+			}
+			mn_buf_free(&report);
+			mn_policy_free(p);
 		}
-		mn_buf_free(&report);
-		mn_policy_free(p);
 	}
 done:
 	mn_library_free(lib);
+	mn_arena_free(arena);
 	free(evidence);
 	free(policies);
 	return rc;

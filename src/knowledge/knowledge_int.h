@@ -12,6 +12,9 @@
 int mn_parse_verification(const char *s);
 /* [a-z0-9-]+: policy, criterion and value set ids. */
 bool k_valid_id(const char *s);
+/* A policy file's name without .yaml: ID or ID@VERSION (VERSION: letters,
+ * digits, '.', '_' and '-'). */
+bool k_valid_stem(const char *s);
 
 /* Load a list of sources (id, title, url, verification, checked, note);
  * key names the list in errors ("sources"). */

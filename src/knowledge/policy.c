@@ -732,6 +732,10 @@ static mn_status load_tests(loader *L, const yaml_node_t *seq)
 		mn_datetime d;
 		if (mn_datetime_parse(t->as_of, strlen(t->as_of), MN_DT_DATE, &d, NULL) != MN_OK || d.precision != MN_DT_DAY)
 			return y_fail(&L->y, y_get(&L->y, n, "asOf"), L->key, "asOf must be a date YYYY-MM-DD");
+		if (!mn_policy_in_force(p, &d))
+			return y_fail(&L->y, y_get(&L->y, n, "asOf"), L->key, "asOf %s is outside the policy's effective period "
+			              "(%s to %s): the case would test a version not in force", t->as_of, p->effective_start,
+			              p->effective_end ? p->effective_end : "open");
 		bool ok = false;
 		for (const char *const *dn = determinations; *dn; dn++)
 			ok |= strcmp(*dn, t->expect) == 0;
@@ -767,9 +771,58 @@ static mn_status load_tests(loader *L, const yaml_node_t *seq)
 	return MN_OK;
 }
 
+/* effective.start or .end: YYYY, YYYY-MM or YYYY-MM-DD as one day, the
+ * first day of the period for a start, the last for an end. */
+static mn_status effective_day(loader *L, const yaml_node_t *map, const char *key, bool end, const char **out)
+{
+	yaml_node_t *v = y_get(&L->y, map, key);
+	*out = NULL;
+	set_key(L, "effective.%s", key);
+	if (!v)
+		return end ? MN_OK : y_fail(&L->y, map, L->key, "missing required key 'start' (the first day the policy is in force)");
+	const char *s = y_str(&L->y, v, L->key);
+	if (!s)
+		return MN_EPOLICY;
+	mn_datetime d;
+	if (mn_datetime_parse(s, strlen(s), MN_DT_DATE, &d, NULL) != MN_OK || d.kind != MN_DT_DATE || d.precision > MN_DT_DAY)
+		return y_fail(&L->y, v, L->key, "'%s' is not a date YYYY, YYYY-MM or YYYY-MM-DD", s);
+	int month = d.precision >= MN_DT_MONTH ? d.month : end ? 12 : 1;
+	int day = d.precision >= MN_DT_DAY ? d.day : end ? mn_days_in_month(d.year, month) : 1;
+	char buf[32];
+	snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, month, day);
+	if (!(*out = mn_arena_strdup(ARENA, buf)))
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	return MN_OK;
+}
+
+/* effective: {start, end, note}: the period the policy is in force. */
+static mn_status load_effective(loader *L, const yaml_node_t *root)
+{
+	static const char *const keys[] = {"start", "end", "note", NULL};
+	mn_policy *p = L->p;
+	yaml_node_t *eff = y_get(&L->y, root, "effective");
+	if (!eff)
+		return y_fail(&L->y, root, "effective", "missing required key 'effective' ({start, end, note}: the period "
+		              "the policy is in force)");
+	mn_status rc = y_check_keys(&L->y, eff, "effective", keys);
+	bool bad = false;
+	if (rc == MN_OK)
+		p->effective_note = y_opt_str(&L->y, eff, "note", &bad);
+	if (rc == MN_OK && bad)
+		rc = MN_EPOLICY;
+	if (rc == MN_OK)
+		rc = effective_day(L, eff, "start", false, &p->effective_start);
+	if (rc == MN_OK)
+		rc = effective_day(L, eff, "end", true, &p->effective_end);
+	if (rc == MN_OK && p->effective_end && strcmp(p->effective_end, p->effective_start) < 0)
+		rc = y_fail(&L->y, y_get(&L->y, eff, "end"), "effective.end", "the period ends (%s) before it starts (%s)",
+		            p->effective_end, p->effective_start);
+	return rc;
+}
+
 static mn_status load_policy(loader *L)
 {
-	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "service", "coverage",
+	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "effective", "service", "coverage",
 	                                   "modeledOn", "sources", "valueSets", "definitions", "criteria",
 	                                   "letter", "aliases", "tests", "appeal", "note", NULL};
 	static const char *const svc_keys[] = {"display", "kind", "codes", "request", NULL};
@@ -795,6 +848,8 @@ static mn_status load_policy(loader *L)
 	if (strcmp(coverage, "covered") && strcmp(coverage, "not-covered"))
 		return y_fail(&L->y, y_get(&L->y, root, "coverage"), "coverage", "coverage must be covered or not-covered");
 	p->covered = strcmp(coverage, "covered") == 0;
+	if ((rc = load_effective(L, root)) != MN_OK)
+		return rc;
 
 	/* sources and value sets first: expressions are checked against the value sets */
 	if ((rc = load_sources(L, y_get(&L->y, root, "sources"))) != MN_OK ||
@@ -846,6 +901,25 @@ static mn_status load_policy(loader *L)
 	return load_tests(L, y_get(&L->y, root, "tests"));
 }
 
+/* A file named ID@TAG.yaml is version TAG of policy ID: the id must be the
+ * policy's. */
+static mn_status file_version(mn_policy *p, mn_error *err)
+{
+	const char *base = strrchr(p->path, '/');
+	base = base ? base + 1 : p->path;
+	const char *at = strchr(base, '@');
+	size_t len = strlen(base);
+	if (!at || len < 5 || strcmp(base + len - 5, ".yaml") != 0)
+		return MN_OK;
+	if ((size_t)(at - base) != strlen(p->id) || strncmp(base, p->id, strlen(p->id)) != 0) {
+		mn_error_locate(err, p->path, 0, 0);
+		return mn_error_set(err, MN_EPOLICY, "a file named ID@VERSION.yaml must start with the policy's id '%s'",
+		                    p->id);
+	}
+	p->file_version = mn_arena_strndup(p->arena, at + 1, (size_t)(base + len - 5 - at - 1));
+	return p->file_version ? MN_OK : mn_error_set(err, MN_ENOMEM, "out of memory");
+}
+
 mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy **out, mn_error *err)
 {
 	*out = NULL;
@@ -864,6 +938,8 @@ mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy
 	if (rc == MN_OK)
 		rc = load_policy(&L);
 	y_free(&L.y);
+	if (rc == MN_OK)
+		rc = file_version(L.p, err);
 	if (rc != MN_OK) {
 		if (err && !err->source[0])
 			mn_error_locate(err, path, 0, 0);
@@ -908,18 +984,23 @@ mn_status mn_policy_load(const char *policies_dir, const char *id, const mn_libr
                          mn_error *err)
 {
 	*out = NULL;
-	if (!k_valid_id(id))
-		return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' (ids are lowercase letters, digits and '-')", id);
+	const char *at = strchr(id, '@');
+	size_t idlen = at ? (size_t)(at - id) : strlen(id);
+	if (!k_valid_stem(id))
+		return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' (ids are lowercase letters, digits and '-'; "
+		                    "a version file ID@VERSION)", id);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s.yaml", policies_dir, id);
 	FILE *f = fopen(path, "rb");
+	if (!f && at)
+		return mn_error_set(err, MN_ENOTFOUND, "no policy file %s", path);
 	if (!f)
 		return load_alias(policies_dir, id, lib, out, err);
 	fclose(f);
 	mn_status rc = mn_policy_load_file(path, lib, out, err);
-	if (rc == MN_OK && strcmp((*out)->id, id) != 0) {
+	if (rc == MN_OK && (strlen((*out)->id) != idlen || strncmp((*out)->id, id, idlen) != 0)) {
 		mn_error_locate(err, path, 0, 0);
-		rc = mn_error_set(err, MN_EPOLICY, "file declares id '%s', expected '%s'", (*out)->id, id);
+		rc = mn_error_set(err, MN_EPOLICY, "file declares id '%s', expected '%.*s'", (*out)->id, (int)idlen, id);
 		mn_policy_free(*out);
 		*out = NULL;
 	}

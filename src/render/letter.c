@@ -377,6 +377,28 @@ static void cite_all(builder *B, intset *refs, const mn_cite *c, size_t n)
 		intset_add(B, refs, ref_number(B, &c[i]));
 }
 
+#define AUTHOR_LABEL "Requirement of this policy (not stated by a payer)"
+
+/* A criterion's citations. An author requirement (C7) is the policy
+ * author's, not a payer's: its payer sources are never cited for it; only
+ * literature it names (findings, references) is. */
+static void cite_criterion(builder *B, intset *refs, const mn_criterion *c)
+{
+	for (size_t i = 0; i < c->ncites; i++)
+		if (!c->author_requirement || !c->cites[i].source)
+			intset_add(B, refs, ref_number(B, &c->cites[i]));
+}
+
+/* "Met." or "Requirement of this policy (not stated by a payer): why. Met." */
+static const char *with_label(builder *B, const mn_criterion *c, const char *text)
+{
+	if (!c->author_requirement)
+		return text;
+	size_t n = strlen(c->author_requirement);
+	bool stop = n && strchr(".!?", c->author_requirement[n - 1]);
+	return mn_arena_printf(A, AUTHOR_LABEL ": %s%s %s", c->author_requirement, stop ? "" : ".", text);
+}
+
 /* "Dorsal root ganglion stimulation" -> "dorsal root ganglion stimulation"
  * inside a sentence; words in capitals ("DRG", "SCS trial") stay. */
 static const char *mid_sentence(builder *B, const char *s)
@@ -490,9 +512,9 @@ static void section_criteria(builder *B, const mn_section *s)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
 		intset refs = {0};
-		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
+		cite_criterion(B, &refs, r->criterion);
 		const char *status = r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, status);
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, with_label(B, r->criterion, status));
 		set_cites(b, &refs, NULL);
 		entry_items(B, r->entries, r->nentries);
 	}
@@ -519,12 +541,12 @@ static void section_missing(builder *B, const mn_section *s)
 		if (r->status == MN_CRIT_MET)
 			continue;
 		intset refs = {0};
-		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
+		cite_criterion(B, &refs, r->criterion);
 		const char *text = mn_arena_printf(A, "%s Needed: %s%s%s%s",
 		                                   r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
 		                                   r->criterion->satisfied_by, r->error ? " Evaluation note: " : "",
 		                                   r->error ? r->error : "", r->nentries ? " The record shows:" : "");
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, text);
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, with_label(B, r->criterion, text));
 		set_cites(b, &refs, NULL);
 		entry_items(B, r->entries, r->nentries);
 	}
@@ -815,7 +837,7 @@ static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, s
 	if (!r)
 		return;
 	intset refs = {0}, recs = {0};
-	cite_all(B, &refs, c->cites, c->ncites);
+	cite_criterion(B, &refs, c);
 	const char *text;
 	bool list = r->status == MN_CRIT_MET && r->nentries && !shown_in[idx];
 	if (r->status == MN_CRIT_MET && r->nentries && shown_in[idx]) {
@@ -829,7 +851,7 @@ static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, s
 		                       r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
 		                       c->satisfied_by);
 	}
-	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, text);
+	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, with_label(B, c, text));
 	set_cites(b, &refs, &recs);
 	if (list)
 		entry_items(B, r->entries, r->nentries);
