@@ -1,6 +1,9 @@
 /*
  * test_util.c: arena, buffers, errors and FHIR date/time values.
  */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mednec/util.h"
@@ -123,11 +126,123 @@ static void test_datetime(void)
 	CHECK(y == 2022 && m == 12 && d == 15);
 }
 
+/* Phrases match as words (appeal reasons): the adversarial cases first. */
+static void test_phrase(void)
+{
+	/* substrings inside a word never match */
+	CHECK(!mn_text_has_phrase("Periodic review of the records", "odi"));
+	CHECK(!mn_text_has_phrase("the neuropsychological battery", "psycholog*"));
+	CHECK(!mn_text_has_phrase("relief was 150% of baseline", "50%"));
+	CHECK(!mn_text_has_phrase("misusers", "misuse"));
+	CHECK(!mn_text_has_phrase("trialled", "trial"));
+	CHECK(!mn_text_has_phrase("CRPSII", "crps"));
+	CHECK(!mn_text_has_phrase("drugscreen", "drug screen"));
+	CHECK(!mn_text_has_phrase("psycholog", "psychology*"));
+	CHECK(!mn_text_has_phrase("", "odi"));
+	CHECK(!mn_text_has_phrase(NULL, "odi"));
+	CHECK(!mn_text_has_phrase("odi", ""));
+	CHECK(!mn_text_has_phrase("odi", "*"));
+	/* non-ASCII letters are part of a word: "odi" is not in "odié" */
+	CHECK(!mn_text_has_phrase("odi\xc3\xa9", "odi"));
+	/* words and phrases, any ASCII case, at the text's ends too */
+	CHECK(mn_text_has_phrase("ODI", "odi"));
+	CHECK(mn_text_has_phrase("No recent ODI score.", "odi"));
+	CHECK(mn_text_has_phrase("(odi)", "odi"));
+	CHECK(mn_text_has_phrase("Relief under 50%.", "50%"));
+	CHECK(mn_text_has_phrase("relief 50%-", "50%"));
+	CHECK(mn_text_has_phrase("Urine Drug  Screen missing", "urine drug screen"));
+	CHECK(mn_text_has_phrase("urine drug-screen missing", "urine drug screen"));
+	CHECK(mn_text_has_phrase("drug\n screen", "drug screen"));
+	CHECK(mn_text_has_phrase("Psychological evaluation absent", "psycholog*"));
+	CHECK(mn_text_has_phrase("psychology", "psycholog*"));
+	CHECK(mn_text_has_phrase("psycholog", "psycholog*"));
+	CHECK(mn_text_has_phrase("facility not named", " facilit* "));
+	CHECK(!mn_text_has_phrase("facility not named", "facilit"));
+}
+
+/* Numbers are read and written with '.' whatever the locale; the test is
+ * meaningful only under a comma locale, so it says loudly when it cannot
+ * run. */
+static void test_locale(void)
+{
+	const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8", "fr_FR.utf8", NULL};
+	const char *got = NULL;
+	for (size_t i = 0; names[i] && !got; i++)
+		got = setlocale(LC_ALL, names[i]);
+	if (!got) {
+		fprintf(stderr, "SKIPPED (loudly): no comma-decimal locale installed (de_DE.UTF-8); the locale "
+		                "tests did not run. Install: apt-get install -y locales; locale-gen de_DE.UTF-8\n");
+		printf("locale test SKIPPED: de_DE.UTF-8 not installed\n");
+		return;
+	}
+	char plain[32], ours[32];
+	snprintf(plain, sizeof plain, "%.1f", 2.5);
+	CHECK_STR(plain, "2,5");  /* the locale is in force for the C library */
+	CHECK_INT(mn_snprintf(ours, sizeof ours, "%.1f|%g|%.17g", 2.5, 0.25, 1.5), 12);
+	CHECK_STR(ours, "2.5|0.25|1.5");
+	char *end;
+	CHECK(strtod("2.5", &end) == 2.0 && *end == '.');  /* what the C library does here */
+	double v = mn_strtod("2.5", &end);
+	CHECK(v == 2.5 && *end == '\0');
+	v = mn_strtod("-1.25e2x", &end);
+	CHECK(v == -125.0 && *end == 'x');
+	v = mn_strtod("2,5", &end);
+	CHECK(v == 2.0 && *end == ',');  /* a comma is never a decimal point */
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_printf(&b, "%.2f %g", 64.5, 0.1);
+	CHECK_STR(mn_buf_cstr(&b), "64.50 0.1");
+	mn_buf_free(&b);
+	mn_arena *a = mn_arena_new();
+	CHECK_STR(mn_arena_printf(a, "%.3f", 1.0 / 8), "0.125");
+	mn_arena_free(a);
+	mn_error e;
+	mn_error_set(&e, MN_EUSAGE, "dose %g", 7.5);
+	CHECK_STR(e.message, "dose 7.5");
+	setlocale(LC_ALL, "C");
+}
+
+/* Allocation failure injection: the n-th request fails once. */
+static void test_alloc_fail(void)
+{
+	mn_arena *a = mn_arena_new();
+	CHECK(!mn_arena_failed(a));
+	mn_alloc_fail_at(3);
+	CHECK(mn_arena_alloc(a, 8) != NULL);
+	CHECK(mn_alloc_fail_pending());
+	CHECK(mn_arena_alloc(a, 8) != NULL);
+	CHECK(mn_arena_alloc(a, 8) == NULL);  /* the third */
+	CHECK(!mn_alloc_fail_pending());
+	CHECK(mn_arena_failed(a));            /* sticky */
+	CHECK(mn_arena_alloc(a, 8) != NULL);  /* once only */
+	CHECK(mn_arena_failed(a));
+	mn_arena_reset(a);
+	CHECK(!mn_arena_failed(a));
+	mn_alloc_fail_at(1);
+	CHECK(mn_arena_printf(a, "%d", 42) == NULL);
+	CHECK(mn_arena_failed(a));
+	mn_buf b = MN_BUF_INIT;
+	mn_alloc_fail_at(1);
+	CHECK_INT(mn_buf_puts(&b, "x"), -1);
+	CHECK(b.failed);
+	CHECK_INT(mn_buf_puts(&b, "y"), -1);  /* sticky */
+	mn_buf_free(&b);
+	mn_alloc_fail_at(1);
+	CHECK(mn_arena_new() == NULL);
+	mn_alloc_fail_at(0);
+	CHECK(!mn_alloc_fail_pending());
+	CHECK(mn_arena_calloc(a, SIZE_MAX / 2, 4) == NULL);
+	CHECK(mn_arena_failed(a));
+	mn_arena_free(a);
+}
+
 int main(void)
 {
 	test_arena();
 	test_buf();
 	test_error();
 	test_datetime();
+	test_phrase();
+	test_locale();
+	test_alloc_fail();
 	TEST_END();
 }

@@ -69,6 +69,11 @@ const char *mn_fp_expr_source(const mn_fp_expr *e);
 
 mn_fp_env *mn_fp_env_new(void);
 void mn_fp_env_free(mn_fp_env *env);
+/* A new environment with src's clock, case, terminology, trace and
+ * variables; binding a variable in the copy leaves src unchanged. The values
+ * are shared with src, which must outlive the copy and not change while the
+ * copy is used. NULL when out of memory. */
+mn_fp_env *mn_fp_env_clone(const mn_fp_env *src);
 /* The clock for now(), today() and timeOfDay(). Required before any
  * evaluation that calls them (an execution error otherwise). */
 void mn_fp_env_set_now(mn_fp_env *env, const mn_datetime *now);

@@ -9,6 +9,7 @@
  *   separate malloc so that AddressSanitizer sees overruns.
  * - mn_buf: a growable byte buffer with a size cap and a sticky OOM flag.
  * - mn_datetime: FHIR date, dateTime and time values with their precision.
+ * - mn_strtod / mn_snprintf: numbers in the C locale whatever the host's.
  */
 #ifndef MEDNEC_UTIL_H
 #define MEDNEC_UTIL_H
@@ -87,6 +88,21 @@ char *mn_arena_printf(mn_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Bytes handed out so far (for limits and tests). */
 size_t mn_arena_used(const mn_arena *a);
+/* Whether an allocation from the arena was ever refused (out of memory or
+ * size overflow) since it was made or reset: writers that allocate in many
+ * places check this once instead of after every call. */
+bool mn_arena_failed(const mn_arena *a);
+
+/* Allocation failure injection, for tests (compiled in, off by default).
+ * mn_alloc_fail_at(n), n >= 1: the n-th allocation request from now on this
+ * thread fails once, as out-of-memory would; the requests counted are arena
+ * creation, every mn_arena_alloc (and what calls it) and every mn_buf growth
+ * that needs memory. 0 turns it off. mn_alloc_fail_pending() is true while
+ * the failure is still ahead (the code ran fewer than n requests).
+ * mn_alloc_inject_failure() is the check util's allocators make. */
+void mn_alloc_fail_at(long n);
+bool mn_alloc_fail_pending(void);
+bool mn_alloc_inject_failure(void);
 
 /* ---- growable buffer ------------------------------------------------- */
 
@@ -110,6 +126,26 @@ int mn_buf_put_json_string(mn_buf *b, const char *s, size_t n);
 const char *mn_buf_cstr(mn_buf *b);  /* "" for an empty buffer */
 /* Take ownership of the malloc'd string; the buffer is emptied. */
 char *mn_buf_detach(mn_buf *b, size_t *len);
+
+/* ---- numbers in the C locale ------------------------------------------ */
+
+/* strtod, snprintf and vsnprintf that always use the C locale ('.' as the
+ * decimal point, no grouping) whatever setlocale/uselocale the host chose.
+ * mn_buf_printf, mn_arena_printf and mn_error_set format through these.
+ * When the C locale object cannot be made: mn_strtod converts nothing (*end
+ * = s, errno ENOMEM) and the printf forms return -1. */
+double mn_strtod(const char *s, char **end);
+int mn_snprintf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int mn_vsnprintf(char *out, size_t n, const char *fmt, va_list ap);
+
+/* ---- phrases ---------------------------------------------------------- */
+
+/* Whether text contains phrase as words: ASCII case ignored; the phrase
+ * starts and ends at word boundaries (a word: ASCII letters, digits and
+ * non-ASCII bytes), so "odi" is not in "periodic"; a space in the phrase
+ * matches one or more spaces, tabs, line breaks or hyphens; a trailing '*'
+ * makes the last word a prefix ("psycholog*" finds "psychological"). */
+bool mn_text_has_phrase(const char *text, const char *phrase);
 
 /* Read a whole file into a malloc'd NUL-terminated buffer. */
 mn_status mn_read_file(const char *path, char **out, size_t *len, mn_error *err);

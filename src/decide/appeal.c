@@ -3,7 +3,8 @@
  *
  * A denial is a FHIR ClaimResponse (Da Vinci PAS style) or a plain list of
  * reasons. Each reason is matched against the policy's appeal rules by
- * phrase (case-insensitive) or by code; a reason that matches nothing stays
+ * phrase (as words, case-insensitive: mn_text_has_phrase, so "odi" does not
+ * match "periodic"; "psycholog*" is a word prefix) or by code; a reason that matches nothing stays
  * unmatched, so the appeal names it instead of arguing around it.
  */
 #include <stdio.h>
@@ -213,26 +214,6 @@ void mn_denial_free(mn_denial *d)
 	free(d);
 }
 
-/* Case-insensitive substring test; phrase is already lowercase. */
-static bool contains(const char *text, const char *phrase)
-{
-	size_t n = strlen(phrase);
-	for (const char *t = text; *t; t++) {
-		size_t k = 0;
-		while (k < n && t[k]) {
-			char c = t[k];
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c != phrase[k])
-				break;
-			k++;
-		}
-		if (k == n)
-			return true;
-	}
-	return false;
-}
-
 mn_status mn_denial_match(mn_denial *d, const mn_policy *p)
 {
 	for (size_t i = 0; i < d->nreasons; i++) {
@@ -245,7 +226,7 @@ mn_status mn_denial_match(mn_denial *d, const mn_policy *p)
 			const mn_appeal_rule *rule = &p->appeal_rules[k];
 			bool hit = false;
 			for (size_t m = 0; m < rule->nmatch && !hit; m++)
-				hit = r->text && contains(r->text, rule->match[m]);
+				hit = mn_text_has_phrase(r->text, rule->match[m]);
 			for (size_t m = 0; m < rule->ncodes && !hit; m++)
 				hit = r->code && strcmp(r->code, rule->codes[m].code) == 0 &&
 				      (!r->system || strcmp(r->system, rule->codes[m].system) == 0);

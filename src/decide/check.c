@@ -24,7 +24,14 @@ static void run_case(const mn_policy *p, const mn_policy_test *t, const char *ho
 		++*failures;
 		return;
 	}
-	mn_datetime_parse(t->as_of, strlen(t->as_of), MN_DT_DATE, &as_of, NULL);
+	/* as `mednec determine --as-of` does: a full date or nothing */
+	if (mn_datetime_parse(t->as_of, strlen(t->as_of), MN_DT_DATE, &as_of, &err) != MN_OK ||
+	    as_of.precision != MN_DT_DAY) {
+		mn_buf_printf(r, "FAIL: asOf '%s' is not a full date (YYYY-MM-DD)\n", t->as_of);
+		++*failures;
+		mn_case_free(c);
+		return;
+	}
 	if (mn_determine_ex(p, c, &as_of, opts, &d, &err) != MN_OK) {
 		mn_buf_printf(r, "FAIL: %s\n", err.message);
 		++*failures;
@@ -59,6 +66,8 @@ static void run_case(const mn_policy *p, const mn_policy_test *t, const char *ho
 		mn_buf_printf(r, "ok, %s\n", mn_outcome_name(d->outcome));
 	else
 		mn_buf_putc(r, '\n');
+	for (size_t i = 0; i < d->nwarnings; i++)
+		mn_buf_printf(r, "    warning: %s\n", d->warnings[i]);
 	mn_determination_free(d);
 	mn_case_free(c);
 }

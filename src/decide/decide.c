@@ -176,14 +176,15 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 			if (put_value(&b, cmp))
 				shown++;
 			else
-				b.len = mark, b.data[mark] = '\0';
+				b.len = mark, b.data ? b.data[mark] = '\0' : 0;
 		}
 		const char *conclusion = mn_json_get_string(j, "conclusion");
 		if (!shown && conclusion)
 			mn_buf_puts(&b, conclusion), shown = 1;
 		if (!shown) {
 			b.len = before;
-			b.data[before] = '\0';
+			if (b.data)
+				b.data[before] = '\0';
 		}
 	}
 	const char *s = b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b), b.len);

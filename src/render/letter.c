@@ -23,10 +23,12 @@
 
 typedef struct builder {
 	const mn_determination *d;
+	mn_fp_env *env;        /* the letter's own copy of d->env (it binds %item) */
 	mn_doc *doc;
 	size_t capblocks, caprefs, caprecords, capwarnings;
 	const void **refkeys;  /* identity of each numbered reference */
 	mn_error *err;
+	bool facts_only;       /* a letter that does not meet criteria: record facts, no argument */
 	bool oom;
 } builder;
 
@@ -182,7 +184,10 @@ static void put_number(mn_buf *b, double v)
 		return;
 	}
 	char tmp[64];
-	snprintf(tmp, sizeof tmp, "%.6f", v);
+	if (mn_snprintf(tmp, sizeof tmp, "%.6f", v) < 0) {
+		b->failed = true;
+		return;
+	}
 	size_t n = strlen(tmp);
 	while (n > 1 && tmp[n - 1] == '0')
 		tmp[--n] = '\0';
@@ -269,8 +274,10 @@ static const char *item_text(builder *B, const mn_fp_item *it)
 			const mn_resource *r = mn_fp_item_resource(it);
 			if (r && r->json == n) {
 				mn_entry e;
-				if (mn_entry_make(B->d->kase, r, A, &e) == MN_OK)
+				mn_status st = mn_entry_make(B->d->kase, r, A, &e);
+				if (st == MN_OK)
 					s = e.summary;
+				B->oom |= st == MN_ENOMEM;
 			}
 		}
 		break;
@@ -278,6 +285,7 @@ static const char *item_text(builder *B, const mn_fp_item *it)
 	}
 	if (!s && b.len && !b.failed)
 		s = mn_arena_strndup(A, mn_buf_cstr(&b), b.len);
+	B->oom |= b.failed;
 	mn_buf_free(&b);
 	return s && *s ? s : NULL;
 }
@@ -324,7 +332,8 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 		mn_error e;
 		mn_error_clear(&e);
 		mn_fp_result *r;
-		if (mn_fp_eval_case(part->slot, d->env, d->kase, A, &r, &e) != MN_OK) {
+		if (mn_fp_eval_case(part->slot, B->env, d->kase, A, &r, &e) != MN_OK) {
+			B->oom |= e.code == MN_ENOMEM;
 			*why = mn_arena_printf(A, "slot {%s} failed: %s", mn_fp_expr_source(part->slot), e.message);
 			goto done;
 		}
@@ -368,6 +377,28 @@ static void cite_all(builder *B, intset *refs, const mn_cite *c, size_t n)
 		intset_add(B, refs, ref_number(B, &c[i]));
 }
 
+#define AUTHOR_LABEL "Requirement of this policy (not stated by a payer)"
+
+/* A criterion's citations. An author requirement (C7) is the policy
+ * author's, not a payer's: its payer sources are never cited for it; only
+ * literature it names (findings, references) is. */
+static void cite_criterion(builder *B, intset *refs, const mn_criterion *c)
+{
+	for (size_t i = 0; i < c->ncites; i++)
+		if (!c->author_requirement || !c->cites[i].source)
+			intset_add(B, refs, ref_number(B, &c->cites[i]));
+}
+
+/* "Met." or "Requirement of this policy (not stated by a payer): why. Met." */
+static const char *with_label(builder *B, const mn_criterion *c, const char *text)
+{
+	if (!c->author_requirement)
+		return text;
+	size_t n = strlen(c->author_requirement);
+	bool stop = n && strchr(".!?", c->author_requirement[n - 1]);
+	return mn_arena_printf(A, AUTHOR_LABEL ": %s%s %s", c->author_requirement, stop ? "" : ".", text);
+}
+
 /* "Dorsal root ganglion stimulation" -> "dorsal root ganglion stimulation"
  * inside a sentence; words in capitals ("DRG", "SCS trial") stay. */
 static const char *mid_sentence(builder *B, const char *s)
@@ -389,7 +420,9 @@ static void section_determination(builder *B)
 	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
 	const mn_resource *pat = find_patient(d->kase);
 	mn_entry pe;
-	if (pat && mn_entry_make(d->kase, pat, A, &pe) == MN_OK) {
+	mn_status pst = pat ? mn_entry_make(d->kase, pat, A, &pe) : MN_ENOTFOUND;
+	B->oom |= pst == MN_ENOMEM;
+	if (pst == MN_OK) {
 		intset_add(B, &recs, record_number(B, pat));
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", pe.summary);
 		set_cites(b, NULL, &recs);
@@ -409,6 +442,7 @@ static void section_determination(builder *B)
 		}
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
 		set_cites(b, NULL, &rrecs);
+		B->oom |= t.failed;
 		mn_buf_free(&t);
 	}
 
@@ -478,9 +512,9 @@ static void section_criteria(builder *B, const mn_section *s)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
 		intset refs = {0};
-		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
+		cite_criterion(B, &refs, r->criterion);
 		const char *status = r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, status);
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, with_label(B, r->criterion, status));
 		set_cites(b, &refs, NULL);
 		entry_items(B, r->entries, r->nentries);
 	}
@@ -507,12 +541,12 @@ static void section_missing(builder *B, const mn_section *s)
 		if (r->status == MN_CRIT_MET)
 			continue;
 		intset refs = {0};
-		cite_all(B, &refs, r->criterion->cites, r->criterion->ncites);
+		cite_criterion(B, &refs, r->criterion);
 		const char *text = mn_arena_printf(A, "%s Needed: %s%s%s%s",
 		                                   r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
 		                                   r->criterion->satisfied_by, r->error ? " Evaluation note: " : "",
 		                                   r->error ? r->error : "", r->nentries ? " The record shows:" : "");
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, text);
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, with_label(B, r->criterion, text));
 		set_cites(b, &refs, NULL);
 		entry_items(B, r->entries, r->nentries);
 	}
@@ -590,17 +624,35 @@ static int eval_when(builder *B, const mn_fp_expr *x)
 	mn_error e;
 	mn_error_clear(&e);
 	mn_fp_result *r;
-	if (mn_fp_eval_case(x, B->d->env, B->d->kase, A, &r, &e) != MN_OK) {
+	if (mn_fp_eval_case(x, B->env, B->d->kase, A, &r, &e) != MN_OK) {
+		B->oom |= e.code == MN_ENOMEM;
 		warn(B, mn_arena_printf(A, "condition '%s' failed: %s", mn_fp_expr_source(x), e.message));
 		return 0;
 	}
 	return mn_fp_result_truth(r) == 1;
 }
 
+/* Whether a statement rests on literature or payer text (a citation or an
+ * inserted finding) rather than on the record alone. */
+static bool cites_sources(const mn_statement *st)
+{
+	if (st->ncites)
+		return true;
+	for (size_t i = 0; i < st->text.nparts; i++)
+		if (st->text.parts[i].finding)
+			return true;
+	return false;
+}
+
 static void statement(builder *B, const mn_section *s, const mn_statement *st, size_t index)
 {
 	const mn_determination *d = B->d;
 	if (st->only_when && strcmp(st->only_when, mn_outcome_name(d->outcome)) != 0)
+		return;
+	/* A letter that does not meet the criteria argues nothing: an `always`
+	 * section keeps its facts from the record and drops statements that cite
+	 * literature or payer text, unless written for this very outcome. */
+	if (B->facts_only && !st->only_when && cites_sources(st))
 		return;
 	if (st->when && !eval_when(B, st->when))
 		return;
@@ -609,7 +661,8 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 	if (st->each) {
 		mn_error e;
 		mn_error_clear(&e);
-		if (mn_fp_eval_case(st->each, d->env, d->kase, A, &items, &e) != MN_OK) {
+		if (mn_fp_eval_case(st->each, B->env, d->kase, A, &items, &e) != MN_OK) {
+			B->oom |= e.code == MN_ENOMEM;
 			warn(B, mn_arena_printf(A, "%s[%zu]: each failed: %s", s->id, index, e.message));
 			return;
 		}
@@ -619,7 +672,7 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 		intset refs = {0}, recs = {0};
 		if (items) {
 			mn_fp_result *one = mn_fp_result_slice(items, k, 1, A);
-			if (!one || mn_fp_env_set_result(d->env, "item", one) != MN_OK) {
+			if (!one || mn_fp_env_set_result(B->env, "item", one) != MN_OK) {
 				B->oom = true;
 				return;
 			}
@@ -636,8 +689,10 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 			mn_error e;
 			mn_error_clear(&e);
 			mn_fp_result *r;
-			if (mn_fp_eval_case(st->record, d->env, d->kase, A, &r, &e) == MN_OK)
+			if (mn_fp_eval_case(st->record, B->env, d->kase, A, &r, &e) == MN_OK)
 				note_records(B, r, &recs);
+			else
+				B->oom |= e.code == MN_ENOMEM;
 		}
 		cite_all(B, &refs, st->cites, st->ncites);
 		if (!refs.n && !recs.n) {
@@ -675,13 +730,27 @@ static mn_status builder_start(builder *B, const mn_determination *d, mn_error *
 	}
 	doc->arena = arena;
 	B->doc = doc;
+	/* The letter binds %item: in its own copy of the environment, never in
+	 * the determination it was given. */
+	B->env = mn_fp_env_clone(d->env);
+	if (!B->env) {
+		mn_doc_free(doc);
+		B->doc = NULL;
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
 	return MN_OK;
 }
 
+/* Any refused allocation (a flag set on the way, or the doc arena's sticky
+ * flag) fails the whole document: a letter with a paragraph silently missing
+ * is never returned as a success. */
 static mn_status builder_finish(builder *B, mn_doc **out, mn_error *err)
 {
-	if (B->oom) {
+	mn_fp_env_free(B->env);
+	B->env = NULL;
+	if (B->oom || mn_arena_failed(B->doc->arena)) {
 		mn_doc_free(B->doc);
+		B->doc = NULL;
 		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the document");
 	}
 	*out = B->doc;
@@ -699,8 +768,18 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 	const mn_policy *p = d->policy;
 	intset trefs = {0}, trecs = {0};
 	const char *why;
-	const char *title = fill(B, &p->letter_title, &trefs, &trecs, &why);
-	add_block(B, MN_BLOCK_TITLE, NULL, title ? title : mn_arena_printf(A, "Letter of medical necessity: %s", p->service_display));
+	const char *title;
+	B->facts_only = d->outcome != MN_MEETS_CRITERIA;
+	if (B->facts_only) {
+		/* not a letter of medical necessity: the policy's letter title is not used */
+		title = mn_arena_printf(A, "Review of the medical necessity criteria, pended for physician review: %s",
+		                        mid_sentence(B, p->service_display));
+	} else {
+		title = fill(B, &p->letter_title, &trefs, &trecs, &why);
+		if (!title)
+			title = mn_arena_printf(A, "Letter of medical necessity: %s", p->service_display);
+	}
+	add_block(B, MN_BLOCK_TITLE, NULL, title);
 	for (size_t i = 0; i < p->nsections && !B->oom; i++) {
 		const mn_section *s = &p->sections[i];
 		if (!s->builtin)
@@ -739,9 +818,9 @@ static int denial_ref(builder *B, const mn_denial *den)
 	B->doc->refs = refs;
 	B->refkeys = keys;
 	refs[B->doc->nrefs] = (mn_doc_ref){"denial",
-		mn_arena_printf(A, "The denial under appeal: %s%s%s%s%s", den->source, den->reference ? ", " : "",
-		                den->reference ? den->reference : "", den->created ? ", created " : "",
-		                den->created ? den->created : ""), NULL};
+		mn_arena_printf(A, "The denial under appeal: %s%s%s", den->reference ? den->reference : "the reasons "
+		                "quoted in this appeal", den->created ? ", created " : "", den->created ? den->created : ""),
+		NULL};
 	keys[B->doc->nrefs] = &key;
 	return (int)++B->doc->nrefs;
 }
@@ -758,7 +837,7 @@ static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, s
 	if (!r)
 		return;
 	intset refs = {0}, recs = {0};
-	cite_all(B, &refs, c->cites, c->ncites);
+	cite_criterion(B, &refs, c);
 	const char *text;
 	bool list = r->status == MN_CRIT_MET && r->nentries && !shown_in[idx];
 	if (r->status == MN_CRIT_MET && r->nentries && shown_in[idx]) {
@@ -772,7 +851,7 @@ static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, s
 		                       r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
 		                       c->satisfied_by);
 	}
-	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, text);
+	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, with_label(B, c, text));
 	set_cites(b, &refs, &recs);
 	if (list)
 		entry_items(B, r->entries, r->nentries);
@@ -798,7 +877,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Denial:",
 		                        mn_arena_printf(A, "%s%s%s. It gives %zu reason%s; each is answered below from "
 		                                        "the record and the policy, or named as unanswered.",
-		                                        den->reference ? den->reference : den->source,
+		                                        den->reference ? den->reference : "The denial under appeal",
 		                                        den->decision ? ", decision: " : "", den->decision ? den->decision : "",
 		                                        den->nreasons, den->nreasons == 1 ? "" : "s"));
 		set_cites(b, &refs, NULL);
@@ -824,7 +903,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 		if (!r->nrules) {
 			b = add_block(B, MN_BLOCK_PARAGRAPH, "Not answered:",
 			              mn_arena_printf(A, "this reason matches no criterion and no known reason of the policy "
-			                                 "\"%s\". mednec does not argue around it; it needs the physician's own "
+			                                 "\"%s\". This appeal does not argue around it; it needs the physician's own "
 			                                 "response.", p->title));
 			set_cites(b, &refs, NULL);
 			continue;

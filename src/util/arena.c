@@ -5,6 +5,11 @@
  * larger than a quarter block gets a block of its own. With MN_ARENA_DEBUG
  * every allocation is its own malloc, chained for mn_arena_free, so that
  * AddressSanitizer and valgrind see each object's bounds.
+ *
+ * A refused allocation sets the arena's sticky `failed` flag, so a builder
+ * that allocates in many places can check once at the end. For tests,
+ * mn_alloc_fail_at(n) makes the n-th allocation request from now fail once
+ * (arena requests, arena creation and mn_buf growth count; off by default).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +32,7 @@ struct mn_arena {
 	block *first;   /* allocated with the arena itself; never freed alone */
 	size_t next_size;
 	size_t used;
+	bool failed;    /* sticky: an allocation was refused */
 };
 
 /* The arena and a small first block come from one malloc small enough for
@@ -34,14 +40,36 @@ struct mn_arena {
  * and one free. */
 #define INLINE_BLOCK 768u
 
+/* ---- allocation failure injection (tests) ---- */
+
+static _Thread_local long fail_countdown;
+
+void mn_alloc_fail_at(long n)
+{
+	fail_countdown = n > 0 ? n : 0;
+}
+
+bool mn_alloc_fail_pending(void)
+{
+	return fail_countdown > 0;
+}
+
+bool mn_alloc_inject_failure(void)
+{
+	return fail_countdown > 0 && --fail_countdown == 0;
+}
+
 mn_arena *mn_arena_new(void)
 {
+	if (mn_alloc_inject_failure())
+		return NULL;
 	size_t head = (sizeof(mn_arena) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	mn_arena *a = malloc(head + sizeof(block) + INLINE_BLOCK);
 	if (!a)
 		return NULL;
 	a->next_size = FIRST_BLOCK;
 	a->used = 0;
+	a->failed = false;
 #if MN_ARENA_DEBUG
 	a->first = NULL;
 	a->head = NULL;
@@ -84,11 +112,17 @@ void mn_arena_reset(mn_arena *a)
 	}
 	a->next_size = FIRST_BLOCK;
 	a->used = 0;
+	a->failed = false;
 }
 
 size_t mn_arena_used(const mn_arena *a)
 {
 	return a ? a->used : 0;
+}
+
+bool mn_arena_failed(const mn_arena *a)
+{
+	return a && a->failed;
 }
 
 static block *new_block(size_t size)
@@ -103,10 +137,8 @@ static block *new_block(size_t size)
 	return b;
 }
 
-void *mn_arena_alloc(mn_arena *a, size_t n)
+static void *alloc_inner(mn_arena *a, size_t n)
 {
-	if (!a)
-		return NULL;
 	if (n == 0)
 		n = 1;
 	if (n > SIZE_MAX - ALIGN)
@@ -156,10 +188,23 @@ void *mn_arena_alloc(mn_arena *a, size_t n)
 #endif
 }
 
+void *mn_arena_alloc(mn_arena *a, size_t n)
+{
+	if (!a)
+		return NULL;
+	void *p = mn_alloc_inject_failure() ? NULL : alloc_inner(a, n);
+	if (!p)
+		a->failed = true;
+	return p;
+}
+
 void *mn_arena_calloc(mn_arena *a, size_t count, size_t size)
 {
-	if (size && count > SIZE_MAX / size)
+	if (size && count > SIZE_MAX / size) {
+		if (a)
+			a->failed = true;
 		return NULL;
+	}
 	void *p = mn_arena_alloc(a, count * size);
 	if (p)
 		memset(p, 0, count * size);
@@ -168,8 +213,11 @@ void *mn_arena_calloc(mn_arena *a, size_t count, size_t size)
 
 char *mn_arena_strndup(mn_arena *a, const char *s, size_t n)
 {
-	if (n == SIZE_MAX)
+	if (n == SIZE_MAX) {
+		if (a)
+			a->failed = true;
 		return NULL;
+	}
 	char *p = mn_arena_alloc(a, n + 1);
 	if (!p)
 		return NULL;
@@ -189,11 +237,13 @@ char *mn_arena_printf(mn_arena *a, const char *fmt, ...)
 	va_list ap, ap2;
 	va_start(ap, fmt);
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = mn_vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	char *p = NULL;
-	if (n >= 0 && (p = mn_arena_alloc(a, (size_t)n + 1)) != NULL)
-		vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	if (n >= 0 && (p = mn_arena_alloc(a, (size_t)n + 1)) != NULL && mn_vsnprintf(p, (size_t)n + 1, fmt, ap2) != n)
+		p = NULL;
+	if (!p && a)
+		a->failed = true;
 	va_end(ap2);
 	return p;
 }

@@ -3,7 +3,7 @@
  *
  * A failed append (out of memory or over the cap) sets the sticky `failed`
  * flag and leaves the content unchanged, so writers can append freely and
- * check once at the end.
+ * check once at the end. Formatting is done in the C locale (number.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +43,7 @@ static int grow(mn_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	char *p = realloc(b->data, cap);
+	char *p = mn_alloc_inject_failure() ? NULL : realloc(b->data, cap);
 	if (!p) {
 		b->failed = true;
 		return -1;
@@ -81,7 +81,7 @@ int mn_buf_printf(mn_buf *b, const char *fmt, ...)
 	char small[256];
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
+	int n = mn_vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
 	int rc;
 	if (n < 0) {
@@ -91,8 +91,11 @@ int mn_buf_printf(mn_buf *b, const char *fmt, ...)
 		rc = mn_buf_put(b, small, (size_t)n);
 	} else if (grow(b, (size_t)n)) {
 		rc = -1;
+	} else if (mn_vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2) != n) {
+		b->data[b->len] = '\0';
+		b->failed = true;
+		rc = -1;
 	} else {
-		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
 		b->len += (size_t)n;
 		rc = 0;
 	}

@@ -53,7 +53,8 @@ mn_status mn_error_setv(mn_error *err, mn_status code, const char *fmt, va_list 
 	if (!err)
 		return code;
 	err->code = code;
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	if (mn_vsnprintf(err->message, sizeof err->message, fmt, ap) < 0)
+		snprintf(err->message, sizeof err->message, "%s", fmt);
 	return code;
 }
 

@@ -36,5 +36,9 @@ if [ -n "$maxcite" ] && [ "$maxcite" -le "$nrefs" ]; then pass=$((pass+1)); else
 nrec=$(grep -cE '^- R[0-9]+\. ' "$tmp/letter.md")
 maxrec=$(grep -oE '\[R[0-9]+(, R[0-9]+)*\]' "$tmp/letter.md" | grep -oE '[0-9]+' | sort -n | tail -1)
 if [ -n "$maxrec" ] && [ "$maxrec" -le "$nrec" ]; then pass=$((pass+1)); else echo "FAIL record citation R$maxrec but $nrec entries"; fail=$((fail+1)); fi
+# no letter talks about the program or the project's files (the denial is cited by its reference, not its path)
+for f in letter.md appeal.md appeal-text.md; do
+  if grep -nE 'mednec|examples/|\.json|\.yaml' "$tmp/$f"; then echo "FAIL $f names the program or a project file"; fail=$((fail+1)); else pass=$((pass+1)); fi
+done
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
