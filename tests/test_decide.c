@@ -424,6 +424,7 @@ static const char WINDOW_POLICY[] =
 	"id: window\n"
 	"title: Window test policy\n"
 	"version: \"1\"\n"
+	"effective: {start: \"2020-01-01\"}\n"
 	"service:\n"
 	"  display: Test service\n"
 	"  kind: test-svc\n"

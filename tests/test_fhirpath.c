@@ -811,6 +811,38 @@ static void test_covered_days(void)
 	mn_fp_env_free(bare);
 }
 
+/* A terminology callback that would accept the code in any system: the
+ * engine must still not ask it about a Coding that has no system. */
+static int member_any_system(void *payload, const char *vs, const char *system, const char *code)
+{
+	(void)payload;
+	(void)vs;
+	(void)system;
+	return code && strcmp(code, "G90.522") == 0;
+}
+
+static void test_member_of_needs_system(void)
+{
+	static const char CC[] = "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/p\"},"
+	                         "\"code\":{\"coding\":[{\"code\":\"G90.522\"}]}}";
+	mn_error err;
+	mn_json *j = NULL;
+	mn_fp_env *env = mn_fp_env_new();
+	CHECK(env != NULL);
+	if (!env || mn_json_parse(A, "cc.json", CC, strlen(CC), &j, &err) != MN_OK) {
+		CHECK(0);
+		mn_fp_env_free(env);
+		return;
+	}
+	mn_fp_env_set_terminology(env, member_any_system, NULL);
+	mn_fp_expr *e = mn_fp_compile("Condition.code.memberOf('vs')", -1, &err);
+	mn_fp_result *r = NULL;
+	CHECK(e && mn_fp_eval(e, env, j, A, &r, &err) == MN_OK);
+	CHECK(r && mn_fp_result_truth(r) == 0);  /* no system: not a member, although the code matches */
+	mn_fp_expr_free(e);
+	mn_fp_env_free(env);
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -829,6 +861,7 @@ int main(void)
 	test_functions();
 	test_navigation();
 	test_case_api();
+	test_member_of_needs_system();
 	test_result_api();
 	test_covered_days();
 	mn_fp_env_free(ENV);

@@ -337,7 +337,9 @@ void mn_tables_free(mn_tables *t);
 /* Load a case file relative to the knowledge folder home: a FHIR R4 JSON
  * file, or a variant: {"base": "examples/x.json", "remove": ["Type/id"...],
  * "replace": [resource...], "add": [resource...]} applied to its base (a
- * removal or replacement that matches no entry is an error). */
+ * removal or replacement that matches no entry is an error). References
+ * that do not resolve within the case are accepted as the CLI accepts them
+ * (MN_CASE_ALLOW_UNRESOLVED: counted, and they resolve to nothing). */
 mn_status mn_case_load_any(const char *home, const char *path, mn_case **out, mn_error *err);
 
 /* The terminology callback for mn_fp_env_set_terminology: payload = policy.

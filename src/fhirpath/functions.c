@@ -2304,8 +2304,8 @@ static int member_codes(fp_ctx *x, const fp_node *c, const char *vs, const mn_js
 {
 	const char *system = mn_json_get_string(coding, "system");
 	const char *code = mn_json_get_string(coding, "code");
-	if (!code)
-		return 0;
+	if (!code || !system)
+		return 0;  /* a Coding without a system names no code of any value set: fail closed */
 	int r = x->env->member(x->env->member_payload, vs, system, code);
 	if (r < 0)
 		return fp_fail(x, MN_EEVAL, c, "unknown value set '%s'", vs);

@@ -122,7 +122,7 @@ mn_status mn_case_load_any(const char *home, const char *path, mn_case **out, mn
 		goto done;
 	const char *base_name = mn_json_get_string(spec, "base");
 	if (!base_name || mn_json_get(spec, "resourceType")) {
-		rc = mn_case_load(path, text, len, out, err);
+		rc = mn_case_load_ex(path, text, len, MN_CASE_ALLOW_UNRESOLVED, out, err);
 		goto done;
 	}
 	if (!(bpath = join(home, base_name))) {
@@ -133,7 +133,7 @@ mn_status mn_case_load_any(const char *home, const char *path, mn_case **out, mn
 	    (rc = mn_json_parse(a, bpath, btext, blen, &base, err)) != MN_OK ||
 	    (rc = build(full, spec, base, &b, err)) != MN_OK)
 		goto done;
-	rc = mn_case_load(path, b.data, b.len, out, err);
+	rc = mn_case_load_ex(path, b.data, b.len, MN_CASE_ALLOW_UNRESOLVED, out, err);
 done:
 	mn_buf_free(&b);
 	mn_arena_free(a);
