@@ -468,8 +468,6 @@ static mn_status case_outputs(const kit *kt, const mn_policy *p, const char *cas
 		st = mn_letter_build(d, &doc, &err);
 	if (st == MN_OK && doc)
 		st = mn_doc_write_markdown(doc, out);
-	if (st != MN_OK)
-		fprintf(stderr, "%s: %s: %s\n", p->id, case_path, err.message);
 	mn_doc_free(doc);
 	mn_determination_free(d);
 	mn_case_free(c);
@@ -490,8 +488,14 @@ static mn_status all_outputs(const kit *kt, const mn_library *lib, mn_buf *out)
 	for (size_t i = 0; st == MN_OK && ids[i]; i++) {
 		mn_policy *p = NULL;
 		st = mn_policy_load(dir, ids[i], lib, &p, &err);
-		for (size_t k = 0; st == MN_OK && k < p->ntests; k++)
-			st = case_outputs(kt, p, p->tests[k].case_path, p->tests[k].as_of, out);
+		for (size_t k = 0; st == MN_OK && k < p->ntests; k++) {
+			/* a case that fails (reported by the other checks) is compared by its error */
+			mn_status cs = case_outputs(kt, p, p->tests[k].case_path, p->tests[k].as_of, out);
+			if (cs != MN_OK)
+				mn_buf_printf(out, "%s: %s: %s\n", p->id, p->tests[k].case_path, mn_status_name(cs));
+			if (cs == MN_ENOMEM)
+				st = cs;
+		}
 		mn_policy_free(p);
 	}
 	static const char *const exprs[] = {"4.5 > 4.2", "4.5 = 4", "(4.5).toString()", "'2.5'.toDecimal()",
