@@ -37,7 +37,7 @@ mn_status mn_clin_y_number(ydoc *y, const yaml_node_t *map, const char *key, con
 		return MN_EPOLICY;
 	char *end = NULL;
 	errno = 0;
-	double v = strtod(s, &end);
+	double v = mn_strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v))
 		return y_fail(y, n, path, "'%s' is not a number", s);
 	*out = v;

@@ -25,7 +25,7 @@ size_t mn_score_number(double v, char *out, size_t outsz)
 		snprintf(out, outsz, "0");
 		return strlen(out);
 	}
-	int n = snprintf(out, outsz, "%.2f", v);
+	int n = mn_snprintf(out, outsz, "%.2f", v);
 	if (n < 0 || (size_t)n >= outsz) {
 		out[0] = '\0';
 		return 0;
@@ -861,7 +861,7 @@ static bool jnum_of(const mn_json *v, double *out)
 	memcpy(b, v->u.s, n);
 	b[n] = '\0';
 	char *end;
-	*out = strtod(b, &end);
+	*out = mn_strtod(b, &end);
 	return *end == '\0' && isfinite(*out);
 }
 

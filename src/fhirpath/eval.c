@@ -259,7 +259,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 			size_t n = v->n < 63 ? v->n : 63;
 			memcpy(buf, v->u.s, n);
 			buf[n] = 0;
-			d = strtod(buf, NULL);
+			d = mn_strtod(buf, NULL);
 			scale = fp_decimal_scale(v->u.s, v->n);
 			is_int = false;
 		}

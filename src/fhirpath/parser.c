@@ -154,7 +154,7 @@ static mn_status number_literal(parser *p, const fp_token *t, mn_fp_item *it)
 		size_t n = t->len < sizeof buf - 1 ? t->len : sizeof buf - 1;
 		memcpy(buf, t->text, n);
 		buf[n] = 0;
-		*it = fp_make_dec(strtod(buf, NULL), fp_decimal_scale(t->text, t->len));
+		*it = fp_make_dec(mn_strtod(buf, NULL), fp_decimal_scale(t->text, t->len));
 		return MN_OK;
 	}
 	int64_t v = 0;
@@ -165,7 +165,7 @@ static mn_status number_literal(parser *p, const fp_token *t, mn_fp_item *it)
 			size_t n = t->len < sizeof buf - 1 ? t->len : sizeof buf - 1;
 			memcpy(buf, t->text, n);
 			buf[n] = 0;
-			*it = fp_make_dec(strtod(buf, NULL), 0);
+			*it = fp_make_dec(mn_strtod(buf, NULL), 0);
 			return MN_OK;
 		}
 		v = v * 10 + d;

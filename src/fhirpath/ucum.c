@@ -176,7 +176,7 @@ static bool parse_component(uparser *p, fp_unit *u, int sign)
 		size_t st = p->i;
 		while (p->i < n && isdigit((unsigned char)s[p->i]))
 			p->i++;
-		double v = strtod(s + st, NULL);
+		double v = mn_strtod(s + st, NULL);
 		if (p->i < n && (s[p->i] == '*' || s[p->i] == '^')) {
 			p->i++;
 			int es = 1;

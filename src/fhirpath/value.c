@@ -266,7 +266,7 @@ bool fp_parse_decimal(const char *s, size_t n, double *d, int *scale, bool *is_i
 	char buf[128];
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	*d = strtod(buf, NULL);
+	*d = mn_strtod(buf, NULL);
 	*scale = fp_decimal_scale(s, n);
 	*is_int = integer;
 	if (integer && iv) {
@@ -399,7 +399,7 @@ bool fp_as_quantity(const mn_fp_item *it, mn_fp_item *q)
 	size_t n = v->n < sizeof buf - 1 ? v->n : sizeof buf - 1;
 	memcpy(buf, v->u.s, n);
 	buf[n] = 0;
-	*q = fp_make_quantity(strtod(buf, NULL), fp_decimal_scale(v->u.s, v->n), u, cal);
+	*q = fp_make_quantity(mn_strtod(buf, NULL), fp_decimal_scale(v->u.s, v->n), u, cal);
 	q->node = it->node;
 	q->res = it->res;
 	return true;
@@ -467,7 +467,7 @@ static bool json_equal(const mn_json *a, const mn_json *b)
 		x[n] = 0;
 		memcpy(y, b->u.s, m);
 		y[m] = 0;
-		return strtod(x, NULL) == strtod(y, NULL);
+		return mn_strtod(x, NULL) == mn_strtod(y, NULL);
 	}
 	case MN_JSON_STRING:
 		return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
@@ -833,7 +833,7 @@ static uint64_t hash_json_scalar(const mn_json *v)
 		size_t n = v->n < 63 ? v->n : 63;
 		memcpy(buf, v->u.s, n);
 		buf[n] = 0;
-		double d = strtod(buf, NULL);
+		double d = mn_strtod(buf, NULL);
 		if (d == 0)
 			d = 0;  /* -0 */
 		uint64_t bits;
