@@ -144,8 +144,21 @@ static const char *const AUTHOR_LABEL = "Requirement of this policy (not stated 
 
 static void check_letter(const mn_policy *p, const mn_determination *d, const mn_doc *doc, const char *what)
 {
-	ASSERT("no determination warning", d->nwarnings == 0, "%s: %zu determination warnings, first: %s", what,
-	       d->nwarnings, d->nwarnings ? d->warnings[0] : "");
+	/* The one informational warning: entries dated after the as-of date left out of the view (C1); an
+	 * example case may hold them on purpose (boundary days). Any other warning fails. */
+	size_t other = 0;
+	const char *first = "";
+	for (size_t k = 0; k < d->nwarnings; k++) {
+		const char *w = d->warnings[k];
+		size_t n = strlen(w);
+		static const char asof_tail[] = "left out (the record as it stood on that date)";
+		if (n >= sizeof asof_tail - 1 && strcmp(w + n - (sizeof asof_tail - 1), asof_tail) == 0)
+			continue;
+		if (!other++)
+			first = w;
+	}
+	ASSERT("no determination warning (but entries after the as-of date)", other == 0,
+	       "%s: %zu determination warnings, first: %s", what, other, first);
 	ASSERT("no letter warning", doc->nwarnings == 0, "%s: %zu letter warnings, first: %s", what, doc->nwarnings,
 	       doc->nwarnings ? doc->warnings[0] : "");
 	bool missing = false, argues = false;
@@ -455,8 +468,6 @@ static mn_status case_outputs(const kit *kt, const mn_policy *p, const char *cas
 		st = mn_letter_build(d, &doc, &err);
 	if (st == MN_OK && doc)
 		st = mn_doc_write_markdown(doc, out);
-	if (st != MN_OK)
-		fprintf(stderr, "%s: %s: %s\n", p->id, case_path, err.message);
 	mn_doc_free(doc);
 	mn_determination_free(d);
 	mn_case_free(c);
@@ -477,8 +488,14 @@ static mn_status all_outputs(const kit *kt, const mn_library *lib, mn_buf *out)
 	for (size_t i = 0; st == MN_OK && ids[i]; i++) {
 		mn_policy *p = NULL;
 		st = mn_policy_load(dir, ids[i], lib, &p, &err);
-		for (size_t k = 0; st == MN_OK && k < p->ntests; k++)
-			st = case_outputs(kt, p, p->tests[k].case_path, p->tests[k].as_of, out);
+		for (size_t k = 0; st == MN_OK && k < p->ntests; k++) {
+			/* a case that fails (reported by the other checks) is compared by its error */
+			mn_status cs = case_outputs(kt, p, p->tests[k].case_path, p->tests[k].as_of, out);
+			if (cs != MN_OK)
+				mn_buf_printf(out, "%s: %s: %s\n", p->id, p->tests[k].case_path, mn_status_name(cs));
+			if (cs == MN_ENOMEM)
+				st = cs;
+		}
 		mn_policy_free(p);
 	}
 	static const char *const exprs[] = {"4.5 > 4.2", "4.5 = 4", "(4.5).toString()", "'2.5'.toDecimal()",

@@ -97,7 +97,10 @@ bool mn_arena_failed(const mn_arena *a);
  * mn_alloc_fail_at(n), n >= 1: the n-th allocation request from now on this
  * thread fails once, as out-of-memory would; the requests counted are arena
  * creation, every mn_arena_alloc (and what calls it) and every mn_buf growth
- * that needs memory. 0 turns it off. mn_alloc_fail_pending() is true while
+ * that needs memory. 0 turns it off. Until a thread calls mn_alloc_fail_at,
+ * its first request takes n from the environment variable
+ * MN_TEST_FAIL_ALLOCATION (for the CLI tests; unset = off).
+ * mn_alloc_fail_pending() is true while
  * the failure is still ahead (the code ran fewer than n requests).
  * mn_alloc_inject_failure() is the check util's allocators make. */
 void mn_alloc_fail_at(long n);

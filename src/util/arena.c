@@ -9,7 +9,9 @@
  * A refused allocation sets the arena's sticky `failed` flag, so a builder
  * that allocates in many places can check once at the end. For tests,
  * mn_alloc_fail_at(n) makes the n-th allocation request from now fail once
- * (arena requests, arena creation and mn_buf growth count; off by default).
+ * (arena requests, arena creation and mn_buf growth count; off by default);
+ * a program's first request reads MN_TEST_FAIL_ALLOCATION=n from the
+ * environment the same way, so the CLI tests can fail its n-th allocation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +45,11 @@ struct mn_arena {
 /* ---- allocation failure injection (tests) ---- */
 
 static _Thread_local long fail_countdown;
+static _Thread_local bool fail_configured;
 
 void mn_alloc_fail_at(long n)
 {
+	fail_configured = true;
 	fail_countdown = n > 0 ? n : 0;
 }
 
@@ -56,6 +60,13 @@ bool mn_alloc_fail_pending(void)
 
 bool mn_alloc_inject_failure(void)
 {
+	if (!fail_configured) {
+		/* the CLI tests set it from outside: MN_TEST_FAIL_ALLOCATION=n */
+		fail_configured = true;
+		const char *e = getenv("MN_TEST_FAIL_ALLOCATION");
+		long n = e && *e ? strtol(e, NULL, 10) : 0;
+		fail_countdown = n > 0 ? n : 0;
+	}
 	return fail_countdown > 0 && --fail_countdown == 0;
 }
 
