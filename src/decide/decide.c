@@ -242,13 +242,16 @@ static const char *error_text(mn_arena *a, const char *what, const mn_error *e)
 	return mn_arena_printf(a, "%s: %s (%s)", what, e->message, mn_status_name(e->code));
 }
 
-/* Evaluate a boolean-valued expression: 1 true, 0 false, -1 empty, -2 error. */
+/* Evaluate a boolean-valued expression: 1 true, 0 false, -1 empty, -2 error,
+ * -3 out of memory (which fails the whole determination, never a criterion). */
 static int eval_truth(const mn_determination *d, const mn_fp_expr *x, const char **error, const char *what)
 {
 	mn_error e;
 	mn_error_clear(&e);
 	mn_fp_result *r;
 	if (mn_fp_eval_case(x, d->env, d->kase, d->arena, &r, &e) != MN_OK) {
+		if (e.code == MN_ENOMEM)
+			return -3;
 		*error = error_text(d->arena, what, &e);
 		return -2;
 	}
@@ -261,15 +264,20 @@ static int eval_truth(const mn_determination *d, const mn_fp_expr *x, const char
 	return t;
 }
 
-static void evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_criterion_result *res)
+/* MN_ENOMEM when memory ran out: the determination then fails as a whole. */
+static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_criterion_result *res)
 {
 	res->criterion = c;
 	res->status = MN_CRIT_NOT_DOCUMENTED;
 	int documented = 1;
 	if (c->documented)
 		documented = eval_truth(d, c->documented, &res->error, "documented");
+	if (documented == -3)
+		return MN_ENOMEM;
 	if (documented == 1) {
 		int met = eval_truth(d, c->met, &res->error, "met");
+		if (met == -3)
+			return MN_ENOMEM;
 		if (met == 1)
 			res->status = MN_CRIT_MET;
 		else if (met == 0)
@@ -279,20 +287,23 @@ static void evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_cr
 	mn_error_clear(&e);
 	mn_fp_result *ev;
 	if (mn_fp_eval_case(c->evidence, d->env, d->kase, d->arena, &ev, &e) != MN_OK) {
+		if (e.code == MN_ENOMEM)
+			return MN_ENOMEM;
 		if (!res->error)
 			res->error = error_text(d->arena, "evidence", &e);
 		/* entries unknown: a met criterion without its evidence is not shown as met */
 		if (res->status == MN_CRIT_MET)
 			res->status = MN_CRIT_NOT_DOCUMENTED;
-		return;
+		return MN_OK;
 	}
 	if (entries_of(d->kase, ev, d->arena, &res->entries, &res->nentries) != MN_OK)
-		res->error = "out of memory while collecting evidence";
+		return MN_ENOMEM;
 	if (res->status == MN_CRIT_MET && res->nentries == 0) {
 		/* met with nothing in the record to show for it cannot be audited */
 		res->status = MN_CRIT_NOT_DOCUMENTED;
 		res->error = "met, but the evidence expression found no record entries";
 	}
+	return MN_OK;
 }
 
 /* Append a warning (allocated in the determination's arena). */
@@ -423,6 +434,10 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 		mn_error_clear(&e);
 		mn_fp_result *r;
 		if (mn_fp_eval_case(def->expr, d->env, c, d->arena, &r, &e) != MN_OK) {
+			if (e.code == MN_ENOMEM) {
+				rc = MN_ENOMEM;
+				break;
+			}
 			/* left unbound: expressions that use it fail and say so */
 			rc = add_warning(d, error_text(d->arena, mn_arena_printf(d->arena, "definition %s", def->name), &e));
 			continue;
@@ -438,8 +453,9 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 		mn_error e;
 		mn_error_clear(&e);
 		mn_fp_result *r;
-		if (mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e) == MN_OK &&
-		    entries_of(c, r, d->arena, &d->requests, &d->nrequests) != MN_OK) {
+		mn_status q = mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e);
+		if ((q != MN_OK && e.code == MN_ENOMEM) ||
+		    (q == MN_OK && entries_of(c, r, d->arena, &d->requests, &d->nrequests) != MN_OK)) {
 			mn_determination_free(d);
 			return mn_error_set(err, MN_ENOMEM, "out of memory");
 		}
@@ -460,7 +476,10 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	}
 	bool all_met = true, any_not_met = false;
 	for (size_t i = 0; i < p->ncriteria; i++) {
-		evaluate_criterion(d, &p->criteria[i], &d->results[i]);
+		if (evaluate_criterion(d, &p->criteria[i], &d->results[i]) != MN_OK) {
+			mn_determination_free(d);
+			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		}
 		all_met &= d->results[i].status == MN_CRIT_MET;
 		any_not_met |= d->results[i].status == MN_CRIT_NOT_MET;
 	}

@@ -113,6 +113,8 @@ static mn_status compile_text(loader *L, const yaml_node_t *node, const char *sr
 	mn_error e;
 	mn_error_clear(&e);
 	mn_fp_expr *x = mn_fp_compile(src, (long)len, &e);
+	if (!x && e.code == MN_ENOMEM)
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
 	if (!x)
 		return y_fail(&L->y, node, L->key, "FHIRPath %s at column %d of \"%.*s\": %s",
 		              e.code == MN_ESYNTAX ? "syntax error" : "error", e.column,
@@ -1046,7 +1048,10 @@ mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char *
 			if (!list)
 				break;
 		}
-		list[n++] = mn_arena_strndup(arena, e->d_name, len - 5);
+		if (!(list[n++] = mn_arena_strndup(arena, e->d_name, len - 5))) {
+			list = NULL;
+			break;
+		}
 	}
 	closedir(d);
 	if (!list)

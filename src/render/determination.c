@@ -57,6 +57,16 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 	jkey(b, "  ", "policy"); jstr(b, p->id); mn_buf_puts(b, ",\n");
 	jkey(b, "  ", "policyTitle"); jstr(b, p->title); mn_buf_puts(b, ",\n");
 	jkey(b, "  ", "policyVersion"); jstr(b, p->version); mn_buf_puts(b, ",\n");
+	/* the version in force on the as-of date: its effective period and, for ID@TAG.yaml, its tag */
+	jkey(b, "  ", "policyEffective");
+	mn_buf_puts(b, "{\"start\": "); jstr(b, p->effective_start);
+	if (p->effective_end) {
+		mn_buf_puts(b, ", \"end\": "); jstr(b, p->effective_end);
+	}
+	if (p->file_version) {
+		mn_buf_puts(b, ", \"file\": "); jstr(b, p->file_version);
+	}
+	mn_buf_puts(b, "},\n");
 	jkey(b, "  ", "modeledOn");
 	mn_buf_puts(b, "[");
 	for (size_t i = 0; i < p->nmodeled_on; i++) {
@@ -133,6 +143,8 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 {
 	const mn_policy *p = d->policy;
 	mn_buf_printf(b, "Policy:        %s (%s), version %s\n", p->id, p->title, p->version);
+	mn_buf_printf(b, "In force:      from %s %s%s\n", p->effective_start, p->effective_end ? "to " : "(open-ended)",
+	              p->effective_end ? p->effective_end : "");
 	for (size_t i = 0; i < p->nmodeled_on; i++)
 		mn_buf_printf(b, "Modeled on:    %s [%s]\n", p->modeled_on[i]->title,
 		              mn_verification_name(p->modeled_on[i]->verification));

@@ -9,12 +9,20 @@ ok() { pass=$((pass+1)); }
 bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 ex=examples/crps-ii-drg-trial.json
 
-out=$("$mednec" policies) && [ -n "$out" ] && ! grep -qvE '^[a-z0-9-]+$' <<<"$out" && ok || bad "policies: $out"
+# one line per policy file: id, effective period, file name (tab-separated)
+lines=$("$mednec" policies) && [ -n "$lines" ] &&
+  ! grep -qvP '^[a-z0-9-]+\t[0-9]{4}-[0-9]{2}-[0-9]{2} to ([0-9]{4}-[0-9]{2}-[0-9]{2}|open)\t[a-z0-9@-]+\.yaml$' <<<"$lines" && ok || bad "policies: $lines"
+out=$(cut -f1 <<<"$lines" | uniq)
 for id in $out; do
   "$mednec" check "$id" >/tmp/mn_check.$$ 2>&1 && tail -1 /tmp/mn_check.$$ | grep -q "^$id: ok" && ok || { bad "check $id"; cat /tmp/mn_check.$$; }
 done
 rm -f /tmp/mn_check.$$
 "$mednec" check drg-stimulation-trial >/dev/null && ok || bad "check by the drg-stimulation-trial id"
+# no version in force: the Florida Blue file starts in May 2024
+"$mednec" determine $ex --policy drg-trial-florida-blue --as-of 2024-04-30 >/dev/null 2>/tmp/mn_err.$$; rc=$?
+[ $rc -eq 78 ] && grep -q "in force" /tmp/mn_err.$$ && ok || bad "no version in force: exit $rc, $(cat /tmp/mn_err.$$)"
+"$mednec" determine $ex --policy drg-trial-florida-blue --as-of 2024-05-01 >/dev/null 2>&1 && ok || bad "first day in force"
+rm -f /tmp/mn_err.$$
 MEDNEC_HOME=tests/data "$mednec" check mini | grep -q "mini: ok (0 problems)" && ok || bad "check mini"
 
 json=$("$mednec" determine $ex --policy all --as-of 2026-11-20 --format json) && [ "${json:0:1}" = "[" ] && grep -q '"policy": "' <<<"$json" && ok || bad "--policy all json"
