@@ -32,7 +32,8 @@ static void test_library(void)
 	const mn_reference *r = mn_library_reference(lib, "ref-confirmed");
 	CHECK(r != NULL);
 	if (r)
-		CHECK_STR(r->citation, "Alpha AB, Beta C. A confirmed study. Journal of Tests. 2020;10(2):1-9. doi:10.0000/test.1");
+		/* initials: "Ann B" -> AB; "RSGM" kept whole; a non-ASCII first letter copied whole ("Ärni-Kai" -> ÄK) */
+		CHECK_STR(r->citation, "Alpha AB, Beta C, Gamma RSGM, Delta \xc3\x84K. A confirmed study. Journal of Tests. 2020;10(2):1-9. doi:10.0000/test.1");
 	const mn_finding *f = mn_library_finding(lib, "finding-ok");
 	CHECK(f && f->reference == r && f->verification == MN_VERIFIED_CONFIRMED);
 	CHECK(mn_library_finding(lib, "finding-bad")->verification == MN_VERIFIED_NOT_CONFIRMED);

@@ -48,6 +48,34 @@ static const char *jstr(const mn_json *o, const char *key)
 }
 
 /* "Deer TR, Levy RM, Kramer J, et al." from CSL author objects. */
+/* Initials of a given name, Vancouver style: "Robert N" -> "RN", "Timothy R"
+ * -> "TR"; a word written as initials already ("RN", "RSGM") is kept whole.
+ * A word's first letter is copied as a whole UTF-8 character. */
+static void put_initials(mn_buf *b, const char *given)
+{
+	const unsigned char *g = (const unsigned char *)given;
+	while (*g) {
+		while (*g == ' ' || *g == '-' || *g == '.')
+			g++;
+		const unsigned char *w = g;
+		bool upper = true;
+		while (*g && *g != ' ' && *g != '-' && *g != '.') {
+			upper &= *g >= 'A' && *g <= 'Z';
+			g++;
+		}
+		if (g == w)
+			break;
+		if (upper) {  /* already initials */
+			mn_buf_put(b, (const char *)w, (size_t)(g - w));
+			continue;
+		}
+		size_t n = 1;
+		while (w + n < g && (w[n] & 0xC0) == 0x80)  /* UTF-8 continuation bytes */
+			n++;
+		mn_buf_put(b, (const char *)w, n);
+	}
+}
+
 static void put_authors(mn_buf *b, const mn_json *authors)
 {
 	if (!authors || authors->type != MN_JSON_ARRAY || authors->n == 0)
@@ -65,11 +93,7 @@ static void put_authors(mn_buf *b, const mn_json *authors)
 		mn_buf_puts(b, family ? family : "?");
 		if (given && *given) {
 			mn_buf_putc(b, ' ');
-			/* initials: first letter of each given-name word, letters already initials kept */
-			for (const char *g = given; *g; g++) {
-				if ((g == given || g[-1] == ' ' || g[-1] == '-') && *g != ' ' && *g != '.' && *g != '-')
-					mn_buf_putc(b, *g);
-			}
+			put_initials(b, given);
 		}
 	}
 	if (shown < authors->n)
