@@ -2,14 +2,20 @@
 # Install the Debian 12 packages mednec needs to build and test, when missing.
 # Runs apt-get as root (directly, or through sudo when not root).
 set -euo pipefail
-pkgs=(gcc make cmake pkg-config libyaml-dev valgrind)
+pkgs=(gcc make cmake pkg-config libyaml-dev valgrind locales)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}" >&2
 sudo_cmd=()
 [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# A comma-decimal locale, for the tests that check numbers do not depend on the process locale
+# (test_util, test_policies; they report "skipped" loudly without it).
+if ! locale -a 2>/dev/null | grep -qiE '^de_DE\.utf-?8$'; then
+  "${sudo_cmd[@]}" localedef -i de_DE -f UTF-8 de_DE.UTF-8 || echo "deps: could not generate de_DE.UTF-8" >&2
+fi
