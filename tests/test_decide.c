@@ -91,7 +91,7 @@ static void test_all_met(void)
 	CHECK(strstr(md, "Never written") == NULL);
 	CHECK(strstr(md, "**Evidence:** In 40 test patients, success was 50% vs 20%. [3]") != NULL);
 	CHECK(strstr(md, "- A score of 64. [R4]") != NULL);
-	CHECK(strstr(md, "3. Alpha AB, Beta C. A confirmed study.") != NULL);
+	CHECK(strstr(md, "3. Alpha AB, Beta C, Gamma RSGM, Delta \xc3\x84K. A confirmed study.") != NULL);
 	CHECK(strstr(md, "- R1. `Patient/p`, 1970-02-03: Jo Doe, born 1970-02-03") != NULL);
 	CHECK(strstr(md, "## What is missing") == NULL);
 	/* the finding's population matches the patient's diagnosis and the service kind */
