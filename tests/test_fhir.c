@@ -731,6 +731,29 @@ static const mn_resource *by_id(const mn_case *c, const char *id)
 	return NULL;
 }
 
+/* A dispense handed over after the as-of day is not yet in the record. */
+static void test_as_of_dispense(void)
+{
+	static const char B[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"on\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"x\"},\"whenHandedOver\":\"2026-11-20T18:00:00Z\"}},"
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"after\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"x\"},\"whenHandedOver\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"prep\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"x\"},\"whenPrepared\":\"2026-12-01\"}}]}";
+	mn_case *c = load(B, 0);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	CHECK(!mn_resource_after(by_id(c, "on"), &as_of));
+	CHECK(mn_resource_after(by_id(c, "after"), &as_of));
+	CHECK(mn_resource_after(by_id(c, "prep"), &as_of));
+	mn_case_free(c);
+}
+
 static void test_as_of(void)
 {
 	mn_case *c = load(AS_OF_CASE, 0);
@@ -847,6 +870,7 @@ int main(void)
 	test_bad_input();
 	test_shared_data();
 	test_as_of();
+	test_as_of_dispense();
 	test_unresolved_paths();
 	{
 		mn_case *c = (mn_case *)1;

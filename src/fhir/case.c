@@ -1234,7 +1234,7 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 {
 	/* the dates a resource was recorded, issued, authored or asserted */
 	static const char *const recorded[] = {"recordedDate", "issued", "authoredOn", "authored", "dateAsserted",
-	                                       "date", "created", NULL};
+	                                       "date", "created", "whenPrepared", "whenHandedOver", NULL};
 	/* the start of when it happened: [x] choices of these stems */
 	static const char *const clinical[] = {"effective", "performed", "onset", "occurrence", NULL};
 	char day[32];
