@@ -102,6 +102,16 @@ static void test_all_met(void)
 		CHECK(strstr(doc->warnings[0], "no citation and no record entry") != NULL);
 	mn_doc_free(doc);
 	mn_buf_free(&b);
+
+	/* a template part with neither text, finding nor expression (the loader never makes one): an internal
+	 * error, never a letter with "The diagnosis ... was recorded." left out */
+	mn_template_part *part = &pol->sections[2].statements[0].text.parts[1];
+	mn_fp_expr *slot = part->slot;
+	mn_error err;
+	part->slot = NULL;
+	CHECK_INT(mn_letter_build(d, &doc, &err), MN_EINTERNAL);
+	CHECK(doc == NULL && err.code == MN_EINTERNAL);
+	part->slot = slot;
 	done(d);
 }
 

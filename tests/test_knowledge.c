@@ -1,7 +1,8 @@
 /*
  * test_knowledge.c: the evidence library and the policy loader: a valid
  * policy loads with everything compiled; each kind of mistake in a policy
- * file is an MN_EPOLICY error that names the file, line and key.
+ * file is an MN_EPOLICY error that names the file, line and key; out of
+ * memory while loading is MN_ENOMEM, never another error or a crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -635,6 +636,81 @@ static void test_broken_policies(void)
 		broken(cases[i].from, cases[i].to, cases[i].want, cases[i].line);
 }
 
+/* Out of memory while loading is MN_ENOMEM, whatever it cut short: with
+ * each allocation of a load failing in turn (every step-th) the load gives
+ * MN_ENOMEM, its error saying so and no result; once the failure is no
+ * longer reached, the load itself. Never a crash, a policy error, or a
+ * result with a part left NULL. The project's own evidence, policy and
+ * tables: the largest files there are. */
+enum load_kind { LOAD_LIBRARY, LOAD_POLICY, LOAD_TABLES };
+static const char *const load_names[] = {"evidence library", "policy drg-stimulation-trial", "knowledge tables"};
+
+static mn_status load_and_free(enum load_kind what, const mn_library *l, bool *got, mn_error *err)
+{
+	static const char *const dirs[] = {"evidence", "policies", "knowledge"};
+	char dir[4200];
+	mn_status rc;
+	snprintf(dir, sizeof dir, "%s/%s", mn_test_source_dir(), dirs[what]);
+	if (what == LOAD_LIBRARY) {
+		mn_library *x;
+		rc = mn_library_load(dir, &x, err);
+		*got = x != NULL;
+		mn_library_free(x);
+	} else if (what == LOAD_POLICY) {
+		mn_policy *x;
+		rc = mn_policy_load(dir, "drg-stimulation-trial", l, &x, err);
+		*got = x != NULL;
+		mn_policy_free(x);
+	} else {
+		mn_tables *x;
+		rc = mn_tables_load(dir, &x, err);
+		*got = x != NULL;
+		mn_tables_free(x);
+	}
+	return rc;
+}
+
+static void oom_sweep(enum load_kind what, const mn_library *l, long step)
+{
+	long n, bad = 0, first_bad = 0;
+	mn_status bad_rc = MN_OK;
+	for (n = 1;; n += step) {
+		mn_error err;
+		mn_error_clear(&err);
+		bool got;
+		mn_alloc_fail_at(n);
+		mn_status rc = load_and_free(what, l, &got, &err);
+		bool reached = !mn_alloc_fail_pending();
+		mn_alloc_fail_at(0);
+		if (!reached) {
+			CHECK_MSG(rc == MN_OK, "%s: %s", load_names[what], err.message);
+			break;
+		}
+		if ((rc != MN_ENOMEM || err.code != MN_ENOMEM || got) && !bad++) {
+			first_bad = n;
+			bad_rc = rc;
+		}
+	}
+	CHECK_MSG(bad == 0, "%s: %ld allocation failure(s) gave another result than out of memory (first n=%ld: %s)",
+	          load_names[what], bad, first_bad, mn_status_name(bad_rc));
+	CHECK_MSG(n > 100, "%s: only %ld allocations", load_names[what], n);
+}
+
+static void test_out_of_memory(void)
+{
+	char dir[4200];
+	mn_error err;
+	mn_library *real;
+	snprintf(dir, sizeof dir, "%s/evidence", mn_test_source_dir());
+	CHECK_INT(mn_library_load(dir, &real, &err), MN_OK);
+	if (!real)
+		return;
+	oom_sweep(LOAD_LIBRARY, NULL, 29);
+	oom_sweep(LOAD_POLICY, real, 11);
+	oom_sweep(LOAD_TABLES, NULL, 1);
+	mn_library_free(real);
+}
+
 int main(void)
 {
 	snprintf(fixtures, sizeof fixtures, "%s/tests/data", mn_test_source_dir());
@@ -649,6 +725,7 @@ int main(void)
 		test_effective_days();
 		test_valid_policy();
 		test_broken_policies();
+		test_out_of_memory();
 	}
 	mn_library_free(lib);
 	TEST_END();

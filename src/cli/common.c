@@ -28,6 +28,12 @@ int mn_cli_exit_for(mn_status code)
 
 int mn_cli_report(const mn_error *err)
 {
+	if (err->code == MN_OK) {
+		/* a step failed without filling its error: a bug, never "mednec: ok" and exit 0 */
+		fprintf(stderr, "mednec: internal error: a step failed without saying why [%s]\n",
+		        mn_status_name(MN_EINTERNAL));
+		return EXIT_INTERNAL;
+	}
 	char msg[2048];
 	mn_error_format(err, msg, sizeof msg);
 	fprintf(stderr, "mednec: %s [%s]\n", msg, mn_status_name(err->code));

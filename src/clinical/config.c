@@ -172,6 +172,8 @@ mn_status mn_score_config_load(const char *dir, mn_score_config **out, mn_error 
 	rc = mn_mme_table_load(mme_path, &cfg->mme, err);
 done:
 	y_free(&y);
+	/* whatever an out-of-memory on the way looked like, it is one */
+	rc = y_arena_outcome(a, path, rc, err);
 	free(path);
 	free(mme_path);
 	if (rc != MN_OK) {

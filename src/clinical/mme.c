@@ -202,13 +202,17 @@ mn_status mn_mme_table_load(const char *path, mn_mme_table **out, mn_error *err)
 				goto fail;
 			}
 	}
-	y_free(&y);
-	*out = t;
-	return MN_OK;
+	rc = MN_OK;
 fail:
 	y_free(&y);
-	mn_arena_free(a);
-	return rc;
+	/* whatever an out-of-memory on the way looked like, it is one */
+	rc = y_arena_outcome(a, path, rc, err);
+	if (rc != MN_OK) {
+		mn_arena_free(a);
+		return rc;
+	}
+	*out = t;
+	return MN_OK;
 }
 
 const mn_mme_factor *mn_mme_factor_find(const mn_mme_table *t, const char *drug)

@@ -1453,6 +1453,8 @@ static mn_status do_mme(ctx *x)
 		drugs = x->json;
 	}
 	x->json = saved;
+	/* the lists were written into buffers of their own: a write that failed there is out of memory too */
+	x->oom |= drugs.failed || others.failed || once.failed;
 	bool complete;
 	double total = mn_mme_total(items, nitems, &complete);
 	complete = complete && !unknown;

@@ -196,6 +196,8 @@ mn_status mn_denial_load_file(const char *path, mn_denial **out, mn_error *err)
 		rc = from_text(&R, text, len);
 	}
 	free(text);
+	if (rc == MN_OK && mn_arena_failed(d->arena))
+		rc = MN_ENOMEM;  /* a reason's text or the source lost to a refused copy: never a shorter list */
 	if (rc != MN_OK) {
 		if (rc == MN_ENOMEM)
 			mn_error_set(err, rc, "out of memory");

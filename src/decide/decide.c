@@ -344,13 +344,16 @@ static mn_status warn_unresolved(mn_determination *d)
  * one-item result holding it. */
 static mn_status bind_json(mn_determination *d, const char *name, const mn_json *tree, mn_error *err)
 {
-	mn_fp_expr *self = mn_fp_compile("$this", -1, err);
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_expr *self = mn_fp_compile("$this", -1, &e);
 	if (!self)
-		return MN_EINTERNAL;
+		return mn_error_set(err, e.code == MN_ENOMEM ? MN_ENOMEM : MN_EINTERNAL, "binding %%%s: %s", name, e.message);
 	mn_fp_result *r;
 	mn_status rc = mn_fp_eval(self, d->env, tree, d->arena, &r, err);
-	if (rc == MN_OK)
-		rc = mn_fp_env_set_result(d->env, name, r);
+	/* the binding fails only for want of memory; say so (it fills no error itself) */
+	if (rc == MN_OK && (rc = mn_fp_env_set_result(d->env, name, r)) != MN_OK)
+		mn_error_set(err, rc, rc == MN_ENOMEM ? "out of memory" : "cannot bind %%%s", name);
 	mn_fp_expr_free(self);
 	return rc;
 }
@@ -491,6 +494,12 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 		d->outcome = MN_DOES_NOT_MEET;
 	else  /* something not documented, or all met without a request */
 		d->outcome = MN_INSUFFICIENT_DOCUMENTATION;
+	/* a date, summary or message lost to a refused allocation on the way
+	 * fails the determination: never one with a part silently missing */
+	if (mn_arena_failed(d->arena)) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
 	*out = d;
 	return MN_OK;
 }

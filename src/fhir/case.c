@@ -664,7 +664,7 @@ static void S_check_reference(S_ctx *x, const mn_json *obj)
 			size_t saved = S_push(x, "reference", 9);
 			S_path_string(x, path, sizeof path);
 			S_pop(x, saved);
-			/* NULL on out of memory: the count still says it */
+			/* NULL on out of memory: mn_case_load_ex then fails (a warning never lists fewer) */
 			x->c->unresolved_at[k] = mn_arena_printf(x->c->arena, "%.*s at %s",
 			                                         (int)(ref->n > 200 ? 200 : ref->n), ref->u.s, path);
 		}
@@ -1058,6 +1058,10 @@ mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsign
 		if (err)
 			*err = x->ref_err;
 		st = MN_EREF;
+		goto fail;
+	}
+	if (mn_arena_failed(c->arena)) {
+		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
 	free(x);

@@ -919,7 +919,8 @@ static double rx_alternation(rx *r)
 
 /* FHIRPath regexes use the common PCRE-style escapes; POSIX ERE does not
  * know \d \w \s, so they are rewritten as bracket expressions. Returns 0,
- * a regcomp error, or REG_ESPACE for a pattern too complex to compile. */
+ * a regcomp error, REG_ESPACE for a pattern too complex to compile, or -1
+ * when memory ran out writing it. */
 int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 {
 	regex_t *re = rev;
@@ -974,7 +975,7 @@ int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 	}
 	if (full)
 		mn_buf_puts(&b, ")$");
-	int rc = b.failed ? REG_ESPACE : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
+	int rc = b.failed ? -1 : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
 	mn_buf_free(&b);
 	return rc;
 }
@@ -995,7 +996,10 @@ mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
 	fp_regex *r = mn_arena_alloc(e->arena, sizeof *r);
 	if (!r)
 		return MN_ENOMEM;
-	if (fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, &r->re) != 0)
+	int rc = fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, &r->re);
+	if (rc == -1)
+		return MN_ENOMEM;
+	if (rc != 0)
 		return MN_OK;  /* reported when evaluated, as for a computed pattern */
 	r->next = e->regexes;
 	e->regexes = r;
@@ -1021,6 +1025,8 @@ static int get_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, boo
 		return 0;
 	}
 	int rc = fp_regex_prepare(pat, n, full, tmp);
+	if (rc == -1)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");  /* not "too complex": the criterion must not say so */
 	if (rc != 0)
 		return fp_fail(x, MN_EEVAL, c, "%s regular expression '%.*s'",
 		               rc == REG_ESPACE ? "too complex a" : "invalid", (int)(n > 60 ? 60 : n), pat);

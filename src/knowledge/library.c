@@ -164,6 +164,8 @@ static mn_status load_references(mn_library *lib, const char *path, mn_error *er
 	if (rc == MN_OK) {
 		lib->nreferences = root->n;
 		lib->references = mn_arena_calloc(lib->arena, root->n ? root->n : 1, sizeof(mn_reference));
+		if (!lib->references)
+			rc = mn_error_set(err, MN_ENOMEM, "out of memory");
 		for (uint32_t i = 0; rc == MN_OK && i < root->n; i++) {
 			const mn_json *it = &root->u.items[i];
 			mn_reference *r = &lib->references[i];
@@ -213,6 +215,8 @@ static mn_status load_applies_to(ydoc *y, const yaml_node_t *map, mn_finding *f,
 		return y_fail(y, map, f->id, "appliesTo.conditions and appliesTo.services must be lists");
 	f->nconditions = y_seq_len(conds);
 	f->conditions = mn_arena_calloc(a, f->nconditions ? f->nconditions : 1, sizeof *f->conditions);
+	if (!f->conditions)
+		return mn_error_set(y->err, MN_ENOMEM, "out of memory");
 	for (size_t i = 0; i < f->nconditions; i++) {
 		yaml_node_t *c = y_seq_item(y, conds, i);
 		bool bad = false;
@@ -226,6 +230,8 @@ static mn_status load_applies_to(ydoc *y, const yaml_node_t *map, mn_finding *f,
 	}
 	f->nservices = y_seq_len(svcs);
 	f->services = mn_arena_calloc(a, f->nservices ? f->nservices : 1, sizeof *f->services);
+	if (!f->services)
+		return mn_error_set(y->err, MN_ENOMEM, "out of memory");
 	for (size_t i = 0; i < f->nservices; i++)
 		if (!(f->services[i] = y_str(y, y_seq_item(y, svcs, i), f->id)))
 			return MN_EPOLICY;
@@ -250,6 +256,10 @@ static mn_status load_findings(mn_library *lib, const char *path, mn_error *err)
 	}
 	lib->nfindings = y_seq_len(root);
 	lib->findings = mn_arena_calloc(lib->arena, lib->nfindings ? lib->nfindings : 1, sizeof(mn_finding));
+	if (!lib->findings) {
+		rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < lib->nfindings; i++) {
 		yaml_node_t *n = y_seq_item(&y, root, i);
 		mn_finding *f = &lib->findings[i];
@@ -337,6 +347,8 @@ mn_status mn_library_load(const char *dir, mn_library **out, mn_error *err)
 			snprintf(path, sizeof path, "%.*s/../knowledge/valuesets", (int)n, dir);
 		rc = mn_library_load_valuesets(lib, path, err);
 	}
+	/* whatever an out-of-memory on the way looked like, it is one */
+	rc = y_arena_outcome(lib->arena, dir, rc, err);
 	if (rc != MN_OK) {
 		mn_library_free(lib);
 		return rc;

@@ -35,6 +35,11 @@ bool k_valid_id(const char *s)
 	return true;
 }
 
+static mn_status nomem(loader *L)
+{
+	return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+}
+
 static void set_key(loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_key(loader *L, const char *fmt, ...)
 {
@@ -195,6 +200,8 @@ static mn_status parse_template(loader *L, const yaml_node_t *node, mn_template 
 	size_t cap = 8;
 	t->nparts = 0;
 	t->parts = mn_arena_calloc(ARENA, cap, sizeof *t->parts);
+	if (!t->parts)
+		return nomem(L);
 	mn_buf lit = MN_BUF_INIT;
 	mn_status rc = MN_OK;
 	for (size_t i = 0; i <= n && rc == MN_OK; i++) {
@@ -229,7 +236,11 @@ static mn_status parse_template(loader *L, const yaml_node_t *node, mn_template 
 			cap *= 2;
 		}
 		if (lit.len) {
-			t->parts[t->nparts].text = mn_arena_strndup(ARENA, mn_buf_cstr(&lit), lit.len);
+			/* a literal lost to out-of-memory would be a part with neither text nor slot */
+			if (lit.failed || !(t->parts[t->nparts].text = mn_arena_strndup(ARENA, mn_buf_cstr(&lit), lit.len))) {
+				rc = nomem(L);
+				break;
+			}
 			t->parts[t->nparts++].slot = NULL;
 			mn_buf_reset(&lit);
 		}
@@ -341,7 +352,8 @@ static mn_status load_codes(loader *L, const yaml_node_t *seq, size_t *n, mn_cod
 	if (!seq || seq->type != YAML_SEQUENCE_NODE || (nonempty && y_seq_len(seq) == 0))
 		return y_fail(&L->y, seq, L->key, nonempty ? "expected a non-empty list of codes" : "expected a list of codes");
 	*n = y_seq_len(seq);
-	*out = mn_arena_calloc(ARENA, *n ? *n : 1, sizeof **out);
+	if (!(*out = mn_arena_calloc(ARENA, *n ? *n : 1, sizeof **out)))
+		return nomem(L);
 	for (size_t i = 0; i < *n; i++) {
 		mn_status rc = load_code(L, y_seq_item(&L->y, seq, i), &(*out)[i]);
 		if (rc != MN_OK)
@@ -419,6 +431,8 @@ static mn_status load_definitions(loader *L, const yaml_node_t *seq)
 		return y_fail(&L->y, seq, "definitions", "expected a list");
 	p->ndefinitions = y_seq_len(seq);
 	p->definitions = mn_arena_calloc(ARENA, p->ndefinitions ? p->ndefinitions : 1, sizeof *p->definitions);
+	if (!p->definitions)
+		return nomem(L);
 	for (size_t i = 0; i < p->ndefinitions; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		mn_definition *d = &p->definitions[i];
@@ -448,6 +462,8 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 		return y_fail(&L->y, seq, "criteria", "expected a non-empty list of criteria");
 	p->ncriteria = y_seq_len(seq);
 	p->criteria = mn_arena_calloc(ARENA, p->ncriteria, sizeof *p->criteria);
+	if (!p->criteria)
+		return nomem(L);
 	for (size_t i = 0; i < p->ncriteria; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		mn_criterion *c = &p->criteria[i];
@@ -538,6 +554,8 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 		return y_fail(&L->y, seq ? seq : map, "letter.sections", "expected a non-empty list of sections");
 	p->nsections = y_seq_len(seq);
 	p->sections = mn_arena_calloc(ARENA, p->nsections, sizeof *p->sections);
+	if (!p->sections)
+		return nomem(L);
 	for (size_t i = 0; i < p->nsections; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		mn_section *s = &p->sections[i];
@@ -571,6 +589,8 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 			return y_fail(&L->y, n, L->key, "a section needs a non-empty list of statements");
 		s->nstatements = y_seq_len(sts);
 		s->statements = mn_arena_calloc(ARENA, s->nstatements, sizeof *s->statements);
+		if (!s->statements)
+			return nomem(L);
 		for (size_t j = 0; j < s->nstatements; j++) {
 			set_key(L, "letter.%s[%zu]", s->id, j);
 			if ((rc = load_statement(L, y_seq_item(&L->y, sts, j), &s->statements[j])) != MN_OK)
@@ -615,7 +635,8 @@ static mn_status str_list(loader *L, const yaml_node_t *seq, size_t *n, const ch
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return y_fail(&L->y, seq, L->key, "expected a list");
 	*n = y_seq_len(seq);
-	*out = mn_arena_calloc(ARENA, *n ? *n : 1, sizeof **out);
+	if (!(*out = mn_arena_calloc(ARENA, *n ? *n : 1, sizeof **out)))
+		return nomem(L);
 	for (size_t i = 0; i < *n; i++)
 		if (!((*out)[i] = y_str(&L->y, y_seq_item(&L->y, seq, i), L->key)))
 			return MN_EPOLICY;
@@ -638,6 +659,8 @@ static mn_status load_appeal(loader *L, const yaml_node_t *map)
 		return y_fail(&L->y, seq ? seq : map, "appeal.reasons", "expected a list of denial reasons");
 	p->nappeal_rules = y_seq_len(seq);
 	p->appeal_rules = mn_arena_calloc(ARENA, p->nappeal_rules ? p->nappeal_rules : 1, sizeof *p->appeal_rules);
+	if (!p->appeal_rules)
+		return nomem(L);
 	for (size_t i = 0; i < p->nappeal_rules; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		mn_appeal_rule *r = &p->appeal_rules[i];
@@ -670,11 +693,15 @@ static mn_status load_appeal(loader *L, const yaml_node_t *map)
 		}
 		r->ncriteria = ncrit;
 		r->criteria = mn_arena_calloc(ARENA, ncrit ? ncrit : 1, sizeof *r->criteria);
+		if (!r->criteria)
+			return nomem(L);
 		for (size_t k = 0; k < ncrit; k++)
 			if (!(r->criteria[k] = find_criterion(p, crit[k])))
 				return y_fail(&L->y, n, L->key, "no criterion '%s' in this policy", crit[k]);
 		r->nanswers = nans;
 		r->answers = mn_arena_calloc(ARENA, nans ? nans : 1, sizeof *r->answers);
+		if (!r->answers)
+			return nomem(L);
 		for (size_t k = 0; k < nans; k++)
 			if (!(r->answers[k] = find_statement(p, ans[k])))
 				return y_fail(&L->y, n, L->key, "no letter statement with id '%s'", ans[k]);
@@ -691,6 +718,8 @@ static mn_status load_aliases(loader *L, const yaml_node_t *seq)
 		return y_fail(&L->y, seq, "aliases", "expected a list of ids");
 	p->naliases = y_seq_len(seq);
 	p->aliases = mn_arena_calloc(ARENA, p->naliases ? p->naliases : 1, sizeof *p->aliases);
+	if (!p->aliases)
+		return nomem(L);
 	for (size_t i = 0; i < p->naliases; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		if (!(p->aliases[i] = y_str(&L->y, n, "aliases")))
@@ -717,6 +746,8 @@ static mn_status load_tests(loader *L, const yaml_node_t *seq)
 		return y_fail(&L->y, seq, "tests", "expected a list of example cases");
 	p->ntests = y_seq_len(seq);
 	p->tests = mn_arena_calloc(ARENA, p->ntests ? p->ntests : 1, sizeof *p->tests);
+	if (!p->tests)
+		return nomem(L);
 	for (size_t i = 0; i < p->ntests; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, seq, i);
 		mn_policy_test *t = &p->tests[i];
@@ -751,6 +782,8 @@ static mn_status load_tests(loader *L, const yaml_node_t *seq)
 		t->ncriteria = y_map_len(crit);
 		t->criterion_ids = mn_arena_calloc(ARENA, t->ncriteria ? t->ncriteria : 1, sizeof *t->criterion_ids);
 		t->statuses = mn_arena_calloc(ARENA, t->ncriteria ? t->ncriteria : 1, sizeof *t->statuses);
+		if (!t->criterion_ids || !t->statuses)
+			return nomem(L);
 		for (size_t j = 0; j < t->ncriteria; j++) {
 			yaml_node_pair_t *pair = y_map_pair(crit, j);
 			yaml_node_t *kn = y_node(&L->y, pair->key);
@@ -878,6 +911,8 @@ static mn_status load_policy(loader *L)
 	p->nmodeled_on = y_seq_len(mod);
 	p->modeled_on = mn_arena_calloc(ARENA, p->nmodeled_on, sizeof *p->modeled_on);
 	p->modeled_on_notes = mn_arena_calloc(ARENA, p->nmodeled_on, sizeof *p->modeled_on_notes);
+	if (!p->modeled_on || !p->modeled_on_notes)
+		return nomem(L);
 	for (size_t i = 0; i < p->nmodeled_on; i++) {
 		yaml_node_t *n = y_seq_item(&L->y, mod, i);
 		bool bad = false;
@@ -936,12 +971,14 @@ mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy
 	}
 	L.p->path = mn_arena_strdup(L.p->arena, path);
 	L.p->library = lib;
-	mn_status rc = y_load(&L.y, path, L.p->arena, err);
+	mn_status rc = L.p->path ? y_load(&L.y, path, L.p->arena, err) : nomem(&L);
 	if (rc == MN_OK)
 		rc = load_policy(&L);
 	y_free(&L.y);
 	if (rc == MN_OK)
 		rc = file_version(L.p, err);
+	/* whatever an out-of-memory on the way looked like, it is one */
+	rc = y_arena_outcome(L.p->arena, path, rc, err);
 	if (rc != MN_OK) {
 		if (err && !err->source[0])
 			mn_error_locate(err, path, 0, 0);
@@ -959,6 +996,7 @@ static mn_status load_alias(const char *policies_dir, const char *id, const mn_l
 	mn_arena *a = mn_arena_new();
 	const char **ids;
 	mn_error e;
+	mn_error_clear(&e);
 	if (!a)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	if (mn_policy_list(policies_dir, a, &ids, &e) == MN_OK) {
@@ -966,8 +1004,11 @@ static mn_status load_alias(const char *policies_dir, const char *id, const mn_l
 			char path[4096];
 			mn_policy *p;
 			snprintf(path, sizeof path, "%s/%s.yaml", policies_dir, ids[i]);
-			if (mn_policy_load_file(path, lib, &p, &e) != MN_OK)
+			if (mn_policy_load_file(path, lib, &p, &e) != MN_OK) {
+				if (e.code == MN_ENOMEM)
+					break;  /* not "no such policy": the search could not be made */
 				continue;
+			}
 			for (size_t k = 0; k < p->naliases; k++) {
 				if (strcmp(p->aliases[k], id) == 0) {
 					*out = p;
@@ -979,6 +1020,8 @@ static mn_status load_alias(const char *policies_dir, const char *id, const mn_l
 		}
 	}
 	mn_arena_free(a);
+	if (e.code == MN_ENOMEM)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	return mn_error_set(err, MN_ENOTFOUND, "no policy '%s' in %s (mednec policies lists them)", id, policies_dir);
 }
 

@@ -133,9 +133,13 @@ mn_status mn_tables_load(const char *dir, mn_tables **out, mn_error *err)
 		mn_table *tb = &t->tables[t->ntables];
 		tb->name = mn_arena_strndup(t->arena, e->d_name, len - 5);
 		tb->path = mn_arena_strdup(t->arena, path);
-		ydoc y;
 		mn_json *root = mn_arena_alloc(t->arena, sizeof *root);
-		if ((rc = y_load(&y, tb->path, t->arena, err)) == MN_OK && root)
+		if (!tb->name || !tb->path || !root) {
+			rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+			break;
+		}
+		ydoc y;
+		if ((rc = y_load(&y, tb->path, t->arena, err)) == MN_OK)
 			rc = convert(&y, y_root(&y), root, 0);
 		y_free(&y);
 		tb->root = root;
@@ -143,6 +147,8 @@ mn_status mn_tables_load(const char *dir, mn_tables **out, mn_error *err)
 	}
 	if (d)
 		closedir(d);
+	/* whatever an out-of-memory on the way looked like, it is one */
+	rc = y_arena_outcome(t->arena, tdir, rc, err);
 	if (rc != MN_OK) {
 		mn_tables_free(t);
 		return rc;

@@ -312,12 +312,16 @@ mn_status mn_library_load_valuesets(mn_library *lib, const char *dir, mn_error *
 		rc = load_shared(lib, path, names[i], &lib->valuesets[i], err);
 	}
 	free(names);
+	if (rc == MN_OK && !(lib->valuesets_dir = mn_arena_strdup(lib->arena, dir)))
+		rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+	/* whatever an out-of-memory on the way looked like, it is one */
+	rc = y_arena_outcome(lib->arena, dir, rc, err);
 	if (rc != MN_OK) {
 		lib->valuesets = NULL;
+		lib->valuesets_dir = NULL;
 		return rc;
 	}
 	lib->nvaluesets = n;  /* sorted: file names are ids */
-	lib->valuesets_dir = mn_arena_strdup(lib->arena, dir);
 	return MN_OK;
 }
 

@@ -98,8 +98,12 @@ static mn_status versions(const char *dir, const char *id, const mn_library *lib
 		for (size_t i = 0; stems[i]; i++) {
 			mn_policy *p;
 			mn_error e;
-			if (mn_policy_load(dir, stems[i], lib, &p, &e) != MN_OK)
+			mn_error_clear(&e);
+			if (mn_policy_load(dir, stems[i], lib, &p, &e) != MN_OK) {
+				if (e.code == MN_ENOMEM)  /* not "no such policy": the search could not be made */
+					return mn_error_set(err, MN_ENOMEM, "out of memory");
 				continue;
+			}
 			for (size_t a = 0; a < p->naliases; a++) {
 				if (strcmp(p->aliases[a], id) == 0) {
 					stems[k++] = stems[i];

@@ -25,7 +25,10 @@ mn_status y_load(ydoc *y, const char *path, mn_arena *arena, mn_error *err)
 	yaml_parser_set_input_file(&parser, f);
 	int ok = yaml_parser_load(&parser, &y->doc);
 	mn_status rc = MN_OK;
-	if (!ok) {
+	if (!ok && parser.error == YAML_MEMORY_ERROR) {
+		mn_error_locate(err, path, 0, 0);
+		rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+	} else if (!ok) {
 		mn_error_locate(err, path, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1);
 		rc = mn_error_set(err, MN_EPOLICY, "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error",
 		                  parser.context ? " " : "", parser.context ? parser.context : "");
@@ -56,6 +59,15 @@ yaml_node_t *y_root(ydoc *y)
 yaml_node_t *y_node(ydoc *y, int index)
 {
 	return yaml_document_get_node(&y->doc, index);
+}
+
+mn_status y_arena_outcome(mn_arena *arena, const char *path, mn_status rc, mn_error *err)
+{
+	if (!mn_arena_failed(arena) || rc == MN_ENOMEM)
+		return rc;
+	mn_error_clear(err);
+	mn_error_locate(err, path, 0, 0);
+	return mn_error_set(err, MN_ENOMEM, "out of memory");
 }
 
 mn_status y_fail(ydoc *y, const yaml_node_t *node, const char *key, const char *fmt, ...)

@@ -37,5 +37,10 @@ yaml_node_t *y_seq_item(ydoc *y, const yaml_node_t *seq, size_t i);
 size_t y_map_len(const yaml_node_t *map);
 yaml_node_pair_t *y_map_pair(const yaml_node_t *map, size_t i);
 yaml_node_t *y_node(ydoc *y, int index);
+/* What a loader returns when done with the arena it loaded into: MN_ENOMEM,
+ * with err saying so for path, when an allocation from it was ever refused
+ * (a value lost to out-of-memory reads like an absent or invalid one, or is
+ * a NULL left in the result); rc otherwise. */
+mn_status y_arena_outcome(mn_arena *arena, const char *path, mn_status rc, mn_error *err);
 
 #endif

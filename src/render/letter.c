@@ -30,6 +30,7 @@ typedef struct builder {
 	mn_error *err;
 	bool facts_only;       /* a letter that does not meet criteria: record facts, no argument */
 	bool oom;
+	bool broken;           /* a template part with no text, finding or expression (a policy not loaded whole) */
 } builder;
 
 #define A (B->doc->arena)
@@ -328,6 +329,11 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 			mn_cite c = {part->finding->id, NULL, part->finding, NULL};
 			intset_add(B, refs, ref_number(B, &c));
 			continue;
+		}
+		if (!part->slot) {
+			/* the loader never makes one: not a statement to leave out, a letter not to write */
+			B->broken = true;
+			goto done;
 		}
 		mn_error e;
 		mn_error_clear(&e);
@@ -752,6 +758,12 @@ static mn_status builder_finish(builder *B, mn_doc **out, mn_error *err)
 		mn_doc_free(B->doc);
 		B->doc = NULL;
 		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the document");
+	}
+	if (B->broken) {
+		mn_doc_free(B->doc);
+		B->doc = NULL;
+		return mn_error_set(err, MN_EINTERNAL, "a letter template part has neither text nor an expression "
+		                    "(the policy was not loaded whole)");
 	}
 	*out = B->doc;
 	return MN_OK;
