@@ -558,7 +558,9 @@ static void test_no_request(void)
 	CHECK(strstr(mn_buf_cstr(&b), "\"the record holds no active request for Test service\"") != NULL);
 	mn_buf_reset(&b);
 	CHECK_INT(mn_render_text(d, &b), MN_OK);
-	CHECK(strstr(mn_buf_cstr(&b), "Request:       none in the record") != NULL);
+	/* the pre-check line comes right after the Service line */
+	CHECK(strstr(mn_buf_cstr(&b), "Service:       Test service\nPre-check:     the record holds no request for Test "
+	             "service") != NULL);
 	mn_buf_free(&b);
 	done(d);
 
@@ -618,6 +620,19 @@ static void test_unresolved_reference(void)
 	mn_case_free(c);
 }
 
+/* The JSON output of d holds in_json and its text output holds in_text. */
+static void check_rendered(const mn_determination *d, const char *in_json, const char *in_text)
+{
+	mn_buf b = MN_BUF_INIT;
+	CHECK_INT(mn_render_json(d, &b), MN_OK);
+	CHECK_MSG(strstr(mn_buf_cstr(&b), in_json) != NULL, "JSON lacks %s", in_json);
+	mn_buf_reset(&b);
+	CHECK_INT(mn_render_text(d, &b), MN_OK);
+	CHECK_MSG(strstr(mn_buf_cstr(&b), in_text) != NULL, "text lacks %s", in_text);
+	CHECK(strstr(mn_buf_cstr(&b), "error:") == NULL);
+	mn_buf_free(&b);
+}
+
 /* ---- the policy author's own requirements ------------------------------------ */
 
 static void test_author_requirement(void)
@@ -643,14 +658,9 @@ static void test_author_requirement(void)
 	CHECK_INT(mn_case_load("a.json", json, strlen(json), &c, NULL), MN_OK);
 	CHECK_INT(mn_determine(wp, c, &as_of, &d, NULL), MN_OK);
 	if (d) {
-		mn_buf b = MN_BUF_INIT;
-		CHECK_INT(mn_render_json(d, &b), MN_OK);
-		CHECK(strstr(mn_buf_cstr(&b), "\"authorRequirement\": \"a recent score shows the current state\",\n      \"cite\": []") != NULL);
-		mn_buf_reset(&b);
-		CHECK_INT(mn_render_text(d, &b), MN_OK);
-		CHECK(strstr(mn_buf_cstr(&b), "  [not-met] recent-score: A score within the last 3 months\n"
-		             "      requirement of this policy (not stated by a payer): a recent score shows the current state\n") != NULL);
-		mn_buf_free(&b);
+		check_rendered(d, "\"authorRequirement\": \"a recent score shows the current state\",\n      \"cite\": []",
+		               "  [not-met] recent-score: A score within the last 3 months\n"
+		               "      requirement of this policy (not stated by a payer): a recent score shows the current state\n");
 	}
 	mn_determination_free(d);
 	mn_case_free(c);
@@ -664,6 +674,134 @@ static void test_author_requirement(void)
 	}
 	mn_buf_free(&b);
 	done(d);
+}
+
+/* ---- notApplicable: met because the situation does not arise --------------- */
+
+/* The window policy with notApplicable NA (and its text) on its criterion and
+ * a criteria section in the letter. */
+static mn_policy *na_policy(const char *na)
+{
+	char text[sizeof WINDOW_POLICY + 400];
+	const char *met = "    met: ";
+	const char *at = strstr(WINDOW_POLICY, met);
+	const char *sec = "    - builtin: determination\n";
+	if (!at || !strstr(at, sec))
+		return NULL;
+	const char *at2 = strstr(at, sec) + strlen(sec);
+	snprintf(text, sizeof text, "%.*s    notApplicable: \"%s\"\n    notApplicableText: \"no surgery on record\"\n"
+	         "%.*s    - builtin: criteria\n%s", (int)(at - WINDOW_POLICY), WINDOW_POLICY, na,
+	         (int)(at2 - at), at, at2);
+	return load_text_policy(text);
+}
+
+#define OBS(id, code, date) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"" date "\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:test\",\"code\":\"" code "\"}]},\"valueQuantity\":{\"value\":50,\"unit\":\"%\"}}}"
+
+static mn_determination *na_decide(mn_policy *wp, const char *json)
+{
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	CHECK_INT(mn_case_load("na.json", json, strlen(json), &c, NULL), MN_OK);
+	if (c)
+		CHECK_INT(mn_determine(wp, c, &as_of, &d, NULL), MN_OK);
+	if (!d)
+		mn_case_free(c);
+	return d;
+}
+
+/* NA on a case where the criterion is not met when evaluated as usual: it must
+ * stay not met (fail closed). Whether a notApplicable warning was given. */
+static bool na_fails_closed(const char *na, const char *json)
+{
+	mn_policy *wp = na_policy(na);
+	CHECK(wp != NULL);
+	if (!wp)
+		return false;
+	bool warned = false;
+	mn_determination *d = na_decide(wp, json);
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_NOT_MET);
+		CHECK(d->results[0].met_because == NULL);
+		for (size_t i = 0; i < d->nwarnings; i++)
+			warned |= strstr(d->warnings[i], "criterion recent-score: notApplicable:") != NULL;
+		done(d);
+	}
+	mn_policy_free(wp);
+	return warned;
+}
+
+static void test_not_applicable(void)
+{
+	/* true: met with no record entries, and said so in JSON, text and letter */
+	mn_policy *wp = na_policy("Observation.where(code.coding.code = 'surgery').empty()");
+	CHECK(wp != NULL);
+	if (!wp)
+		return;
+	mn_determination *d = na_decide(wp, BUNDLE(PATIENT));
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_MET);
+		CHECK_INT(d->results[0].nentries, 0);
+		CHECK(d->results[0].error == NULL);
+		CHECK_STR(d->results[0].met_because, "no surgery on record");
+		CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+		check_rendered(d, "\"metBecause\": \"no surgery on record\"",
+		               "  [met] recent-score: A score within the last 3 months\n"
+		               "      met because: no surgery on record (not applicable)\n");
+		mn_buf b = MN_BUF_INIT;
+		mn_doc *doc = NULL;
+		CHECK_INT(mn_letter_build(d, &doc, NULL), MN_OK);
+		if (doc) {
+			CHECK_INT(mn_doc_write_markdown(doc, &b), MN_OK);
+			CHECK(strstr(mn_buf_cstr(&b), "Met (not applicable): no surgery on record.") != NULL);
+		}
+		mn_doc_free(doc);
+		mn_buf_free(&b);
+		done(d);
+	}
+	/* false (a surgery on record): evaluated as usual, not met without a recent score */
+	d = na_decide(wp, BUNDLE(PATIENT "," OBS("s", "surgery", "2026-01-01")));
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_NOT_MET);
+		CHECK(d->results[0].met_because == NULL);
+		done(d);
+	}
+	/* false, and the usual rule holds: met with its entries */
+	d = na_decide(wp, BUNDLE(PATIENT "," OBS("s", "surgery", "2026-01-01") "," OBS("w", "score", "2026-10-01")));
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_MET);
+		CHECK_INT(d->results[0].nentries, 1);
+		CHECK(d->results[0].met_because == NULL);
+		done(d);
+	}
+	/* an entry dated after the as-of date is not on the view: the surgery of 2027 does not count */
+	d = na_decide(wp, BUNDLE(PATIENT "," OBS("s", "surgery", "2027-01-01")));
+	if (d) {
+		CHECK_INT(d->results[0].status, MN_CRIT_MET);
+		CHECK(d->results[0].met_because != NULL);
+		done(d);
+	}
+	mn_policy_free(wp);
+
+	/* empty: never not-applicable; evaluated as usual (not met: no recent score) */
+	CHECK(!na_fails_closed("Observation.where(code.coding.code = 'surgery').exists().where($this = false)",
+	                       BUNDLE(PATIENT)));
+	/* an evaluation error: fail closed, evaluated as usual, and a warning says why */
+	const char *two = BUNDLE(PATIENT "," OBS("a", "other", "2020-01-01") "," OBS("b", "other", "2020-02-01"));
+	CHECK_MSG(na_fails_closed("Observation.single().empty()", two), "no warning for the notApplicable error");
+	/* not a boolean (two items): an error as well, never met */
+	CHECK(na_fails_closed("Observation.id", two));
+	/* notApplicable without its text (or the text alone) does not load */
+	char text[sizeof WINDOW_POLICY + 200];
+	const char *at = strstr(WINDOW_POLICY, "    met: ");
+	snprintf(text, sizeof text, "%.*s    notApplicable: \"true\"\n%s", (int)(at - WINDOW_POLICY), WINDOW_POLICY, at);
+	CHECK(load_text_policy(text) == NULL);
+	snprintf(text, sizeof text, "%.*s    notApplicableText: \"no surgery\"\n%s", (int)(at - WINDOW_POLICY),
+	         WINDOW_POLICY, at);
+	CHECK(load_text_policy(text) == NULL);
 }
 
 int main(void)
@@ -688,6 +826,7 @@ int main(void)
 		test_no_request();
 		test_unresolved_reference();
 		test_author_requirement();
+		test_not_applicable();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

@@ -44,6 +44,10 @@ typedef struct mn_criterion_result {
 	size_t nentries;
 	mn_entry *entries;
 	const char *error;       /* evaluation error that made it not-documented, or NULL */
+	/* met because the situation does not arise (the criterion's notApplicable
+	 * was true): its notApplicableText, else NULL. Such a criterion is met
+	 * with no record entries. */
+	const char *met_because;
 } mn_criterion_result;
 
 typedef struct mn_determination {

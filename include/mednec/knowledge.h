@@ -179,6 +179,14 @@ typedef struct mn_criterion {
 	 * stated by a payer)") and cite may be empty; without it, cite names at
 	 * least one source that states the criterion. */
 	const char *author_requirement;
+	/* notApplicable: a boolean expression, or NULL. When it is true on the
+	 * record (as-of view) the criterion is met because the situation it
+	 * guards against does not arise, with no record entries needed, and the
+	 * determination says so with not_applicable_text ("no spine surgery on
+	 * record"). False, empty or an evaluation error: the criterion is
+	 * evaluated as usual (fail closed). Both are set or neither. */
+	mn_fp_expr *not_applicable;
+	const char *not_applicable_text;
 } mn_criterion;
 
 typedef struct mn_statement {

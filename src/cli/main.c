@@ -9,6 +9,8 @@
  *   mednec check     POLICY...
  *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
  *
+ * Every long option may be given as --name=value (split_long_options).
+ *
  * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 3 no letter (the record holds
  * no request for the service); 64 usage; 65 bad case data or
  * expression; 66 input not readable; 70 internal; 71 out of memory; 74
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mednec/fhirpath.h"
 #include "mednec/knowledge.h"
@@ -47,6 +50,7 @@ static const char usage_text[] =
 	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
 	"                 else " MN_DEFAULT_HOME ")\n"
 	"  -h, --help     this text;  --version  the version\n"
+	"  every long option may be given as --name=value or --name value\n"
 	"\n"
 	"exit codes: 0 done, 1 check found failing example cases, 3 no letter: the record holds no\n"
 	"            request for the service, 64 usage, 65 invalid case data or expression, 66 input\n"
@@ -502,6 +506,31 @@ static void caret(const char *expr, int column)
 	fprintf(stderr, "  %s\n  %*s^\n", expr, column > 1 ? column - 1 : 0, "");
 }
 
+/* The system clock as a dateTime in local time with its UTC offset (for
+ * eval only: determinations take their date as an input, never the clock). */
+static void system_now(mn_datetime *out)
+{
+	time_t t = time(NULL);
+	const struct tm *lp = localtime(&t);
+	struct tm local = lp ? *lp : (struct tm){0};
+	const struct tm *up = gmtime(&t);
+	struct tm utc = up ? *up : local;
+	utc.tm_isdst = local.tm_isdst;
+	struct tm copy = local;
+	double offset = difftime(mktime(&copy), mktime(&utc));  /* seconds east of UTC */
+	memset(out, 0, sizeof *out);
+	out->kind = MN_DT_DATETIME;
+	out->precision = MN_DT_SECOND;
+	out->has_tz = true;
+	out->tz_minutes = (int16_t)(offset / 60);
+	out->year = (int16_t)(local.tm_year + 1900);
+	out->month = (int8_t)(local.tm_mon + 1);
+	out->day = (int8_t)local.tm_mday;
+	out->hour = (int8_t)local.tm_hour;
+	out->minute = (int8_t)local.tm_min;
+	out->second = (int8_t)(local.tm_sec > 59 ? 59 : local.tm_sec);
+}
+
 static int run_eval(int argc, char **argv)
 {
 	const char **exprs = calloc((size_t)argc + 1, sizeof *exprs);
@@ -570,6 +599,10 @@ static int run_eval(int argc, char **argv)
 			now.precision = MN_DT_SECOND;
 			now.has_tz = true;
 		}
+		mn_fp_env_set_now(env, &now);
+	} else {
+		/* eval is interactive: without --as-of the clock is the system's (local time) */
+		system_now(&now);
 		mn_fp_env_set_now(env, &now);
 	}
 	for (int i = 0; i < nvars; i++) {
@@ -653,7 +686,55 @@ early:
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* ---- --name=value --------------------------------------------------------- */
+
+/* Long options that take no value: "--strict=x" is a usage error. */
+static const char *const value_less[] = {"--strict", "--help", "--version", NULL};
+
+/* Every long option may be given as "--name=value" (the GNU form) as well
+ * as "--name value": split the first form into the second, for every
+ * command, before any command reads its options. The argument after an
+ * option that takes a value is that value and is left alone (an expression
+ * "-e --x=1" stays whole), as is everything after "--". The strings of argv
+ * are the program's to modify (C11 5.1.2.2.1): the '=' becomes the end of
+ * the name. A new vector in *out (free it), or an exit code. */
+static int split_long_options(int argc, char **argv, int *out_argc, char ***out)
+{
+	char **v = calloc((size_t)argc * 2 + 1, sizeof *v);
+	if (!v)
+		return EXIT_NOMEM;
+	int n = 0;
+	bool rest = false;
+	for (int i = 0; i < argc; i++) {
+		char *arg = argv[i];
+		bool option = i >= 2 && !rest && arg[0] == '-' && arg[1];
+		char *eq = option && arg[1] == '-' ? strchr(arg, '=') : NULL;
+		if (option && strcmp(arg, "--") == 0)
+			rest = true, option = false;
+		if (!eq) {
+			v[n++] = arg;
+			/* the separate value of a value-taking option is not an option itself */
+			for (const char *const *f = value_less; *f && option; f++)
+				option = strcmp(arg, *f) != 0;
+			if (option && i + 1 < argc)
+				v[n++] = argv[++i];
+			continue;
+		}
+		*eq = '\0';
+		for (const char *const *f = value_less; *f; f++)
+			if (strcmp(arg, *f) == 0) {
+				free(v);
+				return usage_error("option '%s' takes no value", arg);
+			}
+		v[n++] = arg;
+		v[n++] = eq + 1;
+	}
+	*out_argc = n;
+	*out = v;
+	return EXIT_OK;
+}
+
+static int run(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage_text, stderr);
@@ -683,4 +764,15 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "eval") == 0)
 		return run_eval(argc - 2, argv + 2);
 	return usage_error("unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	char **v = NULL;
+	int n = 0, rc = split_long_options(argc, argv, &n, &v);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = run(n, v);
+	free(v);
+	return rc;
 }

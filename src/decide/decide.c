@@ -264,11 +264,29 @@ static int eval_truth(const mn_determination *d, const mn_fp_expr *x, const char
 	return t;
 }
 
+static mn_status add_warning(mn_determination *d, const char *text);
+
 /* MN_ENOMEM when memory ran out: the determination then fails as a whole. */
 static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_criterion_result *res)
 {
 	res->criterion = c;
 	res->status = MN_CRIT_NOT_DOCUMENTED;
+	if (c->not_applicable) {
+		/* fail closed: only a true result makes it not applicable; false, empty
+		 * or an error leaves the criterion to be evaluated as usual */
+		const char *na_error = NULL;
+		int na = eval_truth(d, c->not_applicable, &na_error, "notApplicable");
+		if (na == -3)
+			return MN_ENOMEM;
+		if (na == -2 && add_warning(d, mn_arena_printf(d->arena, "criterion %s: %s; evaluated as applicable",
+		                                               c->id, na_error)) != MN_OK)
+			return MN_ENOMEM;
+		if (na == 1) {
+			res->status = MN_CRIT_MET;
+			res->met_because = c->not_applicable_text;
+			return MN_OK;
+		}
+	}
 	int documented = 1;
 	if (c->documented)
 		documented = eval_truth(d, c->documented, &res->error, "documented");

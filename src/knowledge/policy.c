@@ -456,7 +456,8 @@ static mn_status load_definitions(loader *L, const yaml_node_t *seq)
 static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 {
 	static const char *const keys[] = {"id", "title", "documented", "met", "evidence", "satisfiedBy",
-	                                   "cite", "authorRequirement", "note", NULL};
+	                                   "cite", "authorRequirement", "notApplicable", "notApplicableText", "note",
+	                                   NULL};
 	mn_policy *p = L->p;
 	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
 		return y_fail(&L->y, seq, "criteria", "expected a non-empty list of criteria");
@@ -486,7 +487,16 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 		if (c->author_requirement && !*c->author_requirement)
 			return y_fail(&L->y, y_get(&L->y, n, "authorRequirement"), L->key,
 			              "authorRequirement must say why the policy's author requires this");
+		/* notApplicable and notApplicableText come together: the text is what the
+		 * determination and the letter say when the situation does not arise */
+		c->not_applicable_text = y_opt_str(&L->y, n, "notApplicableText", &bad);
+		if (bad)
+			return MN_EPOLICY;
+		if ((c->not_applicable_text != NULL) != (y_get(&L->y, n, "notApplicable") != NULL) ||
+		    (c->not_applicable_text && !*c->not_applicable_text))
+			return y_fail(&L->y, n, L->key, "notApplicable and a non-empty notApplicableText come together");
 		if ((rc = compile_key(L, n, "documented", false, &c->documented)) != MN_OK ||
+		    (rc = compile_key(L, n, "notApplicable", false, &c->not_applicable)) != MN_OK ||
 		    (rc = compile_key(L, n, "met", true, &c->met)) != MN_OK ||
 		    (rc = compile_key(L, n, "evidence", true, &c->evidence)) != MN_OK ||
 		    (rc = load_cites(L, n, &c->ncites, &c->cites)) != MN_OK)

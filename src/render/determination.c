@@ -107,6 +107,10 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 		jkey(b, "      ", "title"); jstr(b, c->title); mn_buf_puts(b, ",\n");
 		jkey(b, "      ", "status"); jstr(b, mn_crit_status_name(r->status)); mn_buf_puts(b, ",\n");
 		jkey(b, "      ", "evidence"); json_entries(b, "      ", r->entries, r->nentries); mn_buf_puts(b, ",\n");
+		if (r->met_because) {
+			/* met because the situation does not arise (notApplicable) */
+			jkey(b, "      ", "metBecause"); jstr(b, r->met_because); mn_buf_puts(b, ",\n");
+		}
 		if (r->status != MN_CRIT_MET) {
 			jkey(b, "      ", "satisfiedBy"); jstr(b, c->satisfied_by); mn_buf_puts(b, ",\n");
 		}
@@ -151,11 +155,12 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 	mn_buf_printf(b, "Case:          %s\n", mn_case_name(d->kase));
 	mn_buf_printf(b, "As of:         %s\n", d->as_of_text);
 	mn_buf_printf(b, "Service:       %s\n", p->service_display);
+	if (p->request && !d->request_found)
+		mn_buf_printf(b, "Pre-check:     the record holds no request for %s: the criteria below are a pre-check, "
+		              "no approval without a request\n", p->service_display ? p->service_display : p->id);
 	for (size_t i = 0; i < d->nrequests; i++)
 		mn_buf_printf(b, "Request:       %s%s%s\n", d->requests[i].reference, d->requests[i].date ? ", " : "",
 		              d->requests[i].date ? d->requests[i].date : "");
-	if (p->request && !d->request_found)
-		mn_buf_puts(b, "Request:       none in the record (no approval without one)\n");
 	size_t met = 0;
 	for (size_t i = 0; i < d->nresults; i++)
 		met += d->results[i].status == MN_CRIT_MET;
@@ -171,6 +176,8 @@ mn_status mn_render_text(const mn_determination *d, mn_buf *b)
 		if (r->criterion->author_requirement)
 			mn_buf_printf(b, "      requirement of this policy (not stated by a payer): %s\n",
 			              r->criterion->author_requirement);
+		if (r->met_because)
+			mn_buf_printf(b, "      met because: %s (not applicable)\n", r->met_because);
 		for (size_t j = 0; j < r->nentries; j++)
 			text_entry(b, &r->entries[j]);
 		if (r->status != MN_CRIT_MET)

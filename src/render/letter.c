@@ -519,7 +519,8 @@ static void section_criteria(builder *B, const mn_section *s)
 		const mn_criterion_result *r = &d->results[i];
 		intset refs = {0};
 		cite_criterion(B, &refs, r->criterion);
-		const char *status = r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
+		const char *status = r->met_because ? mn_arena_printf(A, "Met (not applicable): %s.", r->met_because)
+		                   : r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
 		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, with_label(B, r->criterion, status));
 		set_cites(b, &refs, NULL);
 		entry_items(B, r->entries, r->nentries);
@@ -854,6 +855,8 @@ static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, s
 	bool list = r->status == MN_CRIT_MET && r->nentries && !shown_in[idx];
 	if (r->status == MN_CRIT_MET && r->nentries && shown_in[idx]) {
 		text = mn_arena_printf(A, "Met; the record entries are listed under reason %zu.", shown_in[idx]);
+	} else if (r->met_because) {
+		text = mn_arena_printf(A, "Met (not applicable): %s.", r->met_because);
 	} else if (r->status == MN_CRIT_MET) {
 		text = r->nentries ? "Met. The record shows:" : "Met.";
 		if (r->nentries)

@@ -63,7 +63,54 @@ done
 
 [ "$("$mednec" eval -e '1 + 1' -e "'a' & 'b'")" = $'[2]\n["ab"]' ] && ok || bad "eval literals"
 [ "$("$mednec" eval -e 'today()' --as-of 2026-11-20)" = '["@2026-11-20"]' ] && ok || bad "eval today()"
-"$mednec" eval -e 'today()' >/dev/null 2>&1; [ $? -eq 65 ] && ok || bad "today() without a clock must fail"
+# eval is interactive: without --as-of, today() and now() read the system clock
+[ "$("$mednec" eval -e 'today().exists()')" = '[true]' ] && ok || bad "eval today() without --as-of uses the clock"
+[ "$("$mednec" eval -e 'today()')" = "[\"@$(date +%Y-%m-%d)\"]" ] && ok || bad "eval today() is the system date"
+# determine and score still need the date: never the clock
+"$mednec" determine $ex --policy drg-stimulation-trial >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "determine without --as-of"
+"$mednec" score $ex >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "score without --as-of"
+
+# --name=value is --name value, for every long option of every command
+a=$("$mednec" determine $ex --policy drg-stimulation-trial --as-of 2026-11-20)
+b=$("$mednec" determine $ex --policy=drg-stimulation-trial --as-of=2026-11-20)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "determine --as-of=DATE differs from --as-of DATE"
+a=$("$mednec" determine $ex --policy drg-stimulation-trial --as-of 2026-11-20 --format json)
+b=$("$mednec" determine $ex --policy=drg-stimulation-trial --as-of=2026-11-20 --format=json)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "determine --format=json differs"
+a=$("$mednec" letter $ex --policy drg-stimulation-trial --as-of 2026-11-20)
+b=$("$mednec" letter $ex --policy=drg-stimulation-trial --as-of=2026-11-20 --format=md)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "letter --name=value differs"
+a=$("$mednec" score $ex --as-of 2026-11-20 --format json)
+b=$("$mednec" score $ex --as-of=2026-11-20 --format=json)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "score --name=value differs"
+[ "$("$mednec" policies --home=tests/data)" = "$("$mednec" policies --home tests/data)" ] && ok || bad "policies --home=DIR"
+MEDNEC_HOME=/nonexistent "$mednec" check mini --home=tests/data | grep -q "mini: ok" && ok || bad "check --home=DIR"
+[ "$("$mednec" eval --var=name=a=b -e '%name' --as-of=2026-11-20 -e 'today()' --repeat=2)" = $'["a=b"]\n["@2026-11-20"]' ] \
+  && ok || bad "eval --var=NAME=VALUE, --as-of=, --repeat="
+[ "$("$mednec" eval --expression='1 + 1')" = '[2]' ] && ok || bad "eval --expression=EXPR"
+# the value after an option is never split: an expression may hold '--' and '='
+[ "$("$mednec" eval -e "'--x=1'")" = '["--x=1"]' ] && ok || bad "eval -e with '--x=1' in the expression"
+# an '=' on an option that takes no value is a usage error
+"$mednec" eval -e 1 --strict=x >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "--strict=x must be a usage error"
+"$mednec" eval -e 1 --strict= >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "--strict= must be a usage error"
+"$mednec" determine $ex --policy=drg-stimulation-trial --as-of= >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "--as-of= (empty) must be a usage error"
+"$mednec" determine $ex --policy=drg-stimulation-trial --as-of=2026-11-20 --bogus=1 >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "--bogus=1 must be a usage error"
+
+# criteria that hold because the situation does not arise say so (notApplicable), not as an error;
+# a record without a request says so right after the Service line
+syn=$(ls "${MN_DATA_DIR:-/nonexistent}"/synthea/*.json 2>/dev/null | head -1)
+if [ -n "$syn" ]; then
+  out=$("$mednec" determine "$syn" --policy drg-stimulation-trial --as-of 2026-11-20 2>/dev/null)
+  ! grep -q "met, but the evidence expression found no record entries" <<<"$out" \
+    && grep -q "^  \[met\] spine-surgery-6mo" <<<"$out" && grep -q "met because: no spine surgery on record" <<<"$out" \
+    && grep -A1 '^Service:' <<<"$out" | grep -q '^Pre-check:     the record holds no request for' \
+    && ok || bad "synthea: spine-surgery-6mo must be met because not applicable: $(grep -A3 spine-surgery-6mo <<<"$out")"
+  json=$("$mednec" determine "$syn" --policy drg-stimulation-trial --as-of 2026-11-20 --format json 2>/dev/null)
+  grep -q '"metBecause": "no spine surgery on record"' <<<"$json" && grep -q '"requestFound": false' <<<"$json" \
+    && ok || bad "synthea json: metBecause"
+else
+  echo "skip: no Synthea bundle under \$MN_DATA_DIR/synthea"
+fi
 "$mednec" --help | grep -q '^usage: mednec' && ok || bad "help"
 "$mednec" --version | grep -qE '^mednec [0-9]+\.[0-9]+\.[0-9]+$' && ok || bad "version"
 "$mednec" >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "no command"
