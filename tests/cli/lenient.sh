@@ -65,5 +65,15 @@ grep -q '"determination": "meets-criteria"' <<<"$out" && ok || bad "unrelated va
 "$mednec" letter "$tmp/other.json" --policy drg-stimulation-trial --as-of 2026-11-20 --strict >/dev/null 2>&1; rc=$?
 [ $rc -eq 65 ] && ok || bad "unrelated variant letter --strict: exit $rc, want 65"
 
+# appeal loads the same way
+sed 's/"id": "p"/"id": "p", "favouriteColour": "teal"/' tests/data/cases/mini-met.json >"$tmp/mini.json"
+grep -q favouriteColour "$tmp/mini.json" && ok || bad "mini variant not made"
+MEDNEC_HOME=tests/data "$mednec" appeal "$tmp/mini.json" --policy mini --as-of 2026-02-01 --denial tests/data/cases/denial.txt \
+  >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && grep -q 'warning: .*1 data-quality problem.*unknown element "favouriteColour"' "$tmp/err" && ok || bad "appeal: exit $rc, $(cat "$tmp/err")"
+MEDNEC_HOME=tests/data "$mednec" appeal "$tmp/mini.json" --policy mini --as-of 2026-02-01 --denial tests/data/cases/denial.txt --strict \
+  >/dev/null 2>&1; rc=$?
+[ $rc -eq 65 ] && ok || bad "appeal --strict: exit $rc, want 65"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
