@@ -633,6 +633,63 @@ static void check_rendered(const mn_determination *d, const char *in_json, const
 	mn_buf_free(&b);
 }
 
+/* A record loaded with MN_CASE_LENIENT: what was dropped as a data-quality
+ * problem is absent, so it never makes a criterion met, and the
+ * determination lists it as one warning. */
+static void test_lenient_record(void)
+{
+	static const char *const variants[] = {
+		/* the score's date is invalid: its Observation has no effective date, which
+		 * score-high does not read (it stays met, as with the valid date; a criterion
+		 * that wants a recent date is not documented: tests/cli/lenient.sh) */
+		BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-13-45") "," REQ),
+		/* the score's value is under an unknown element */
+		BUNDLE(PATIENT "," DX("P1") ","
+		       "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"s1\",\"status\":\"final\","
+		       "\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"2026-01-01\","
+		       "\"code\":{\"coding\":[{\"system\":\"urn:test\",\"code\":\"score\"}],\"text\":\"Test score\"},"
+		       "\"valueScore\":{\"value\":64,\"unit\":\"%\"}}}," REQ),
+		/* an unknown element on the Patient only: the determination is unchanged */
+		BUNDLE("{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"hairColour\":\"red\"}},"
+		       DX("P1") "," SCORE("s1", "64", "2026-01-01") "," REQ),
+	};
+	static const char *const want[] = {
+		"1 data-quality problem in the record, treated as absent: /entry/2/resource/effectiveDateTime: "
+		"Observation.effective[x] (dateTime): invalid dateTime \"2026-13-45\"",
+		"1 data-quality problem in the record, treated as absent: /entry/2/resource/valueScore: "
+		"Observation: unknown element \"valueScore\"",
+		"1 data-quality problem in the record, treated as absent: /entry/0/resource/hairColour: "
+		"Patient: unknown element \"hairColour\"",
+	};
+	mn_datetime as_of;
+	mn_datetime_parse("2026-02-01", 10, MN_DT_DATE, &as_of, NULL);
+	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("c.json", variants[i], strlen(variants[i]), &c, &err), MN_EFHIR);
+		CHECK_INT(mn_case_load_ex("c.json", variants[i], strlen(variants[i]), MN_CASE_LENIENT, &c, &err), MN_OK);
+		if (!c)
+			continue;
+		mn_determination *d = NULL;
+		CHECK_INT(mn_determine(pol, c, &as_of, &d, &err), MN_OK);
+		if (d) {
+			if (i == 1) {
+				CHECK_MSG(d->results[1].status != MN_CRIT_MET, "variant %zu: the score criterion is met", i);
+				CHECK_MSG(d->outcome != MN_MEETS_CRITERIA, "variant %zu meets criteria", i);
+			} else {
+				CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+				CHECK_INT(d->results[1].status, MN_CRIT_MET);
+			}
+			size_t found = 0;
+			for (size_t w = 0; w < d->nwarnings; w++)
+				found += strcmp(d->warnings[w], want[i]) == 0;
+			CHECK_MSG(found == 1, "variant %zu: warning '%s' not listed once", i, want[i]);
+		}
+		mn_determination_free(d);
+		mn_case_free(c);
+	}
+}
+
 /* ---- the policy author's own requirements ------------------------------------ */
 
 static void test_author_requirement(void)
@@ -825,6 +882,7 @@ int main(void)
 		test_time_window();
 		test_no_request();
 		test_unresolved_reference();
+		test_lenient_record();
 		test_author_requirement();
 		test_not_applicable();
 	}

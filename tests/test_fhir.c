@@ -861,6 +861,98 @@ static void test_unresolved_paths(void)
 	mn_case_free(c);
 }
 
+/* MN_CASE_LENIENT: unknown elements and invalid primitive values inside a
+ * resource are counted with their JSON pointer and removed from the tree;
+ * everything else still fails. */
+static void test_lenient(void)
+{
+	mn_case *c = load("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
+	                  "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"foo\":1,\"bar\":[2],\"_baz\":{}}},\n"
+	                  "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\",\n"
+	                  "  \"code\":{\"coding\":[{\"system\":\"s\",\"code\":\"c\",\"bogus\":true}]},\n"
+	                  "  \"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"2026-13-45\",\n"
+	                  "  \"valueInteger\":1.5,\"contained\":[{\"resourceType\":\"Device\",\"id\":\"d\",\"x\":0}],\n"
+	                  "  \"device\":{\"reference\":\"#d\"},\"issued\":\"2026-01-01T00:00:00Z\"}}]}",
+	                  MN_CASE_LENIENT);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_INT(mn_case_problems(c), 7);
+	CHECK_STR(mn_case_problem_at(c, 0), "/entry/0/resource/foo: Patient: unknown element \"foo\"");
+	CHECK_STR(mn_case_problem_at(c, 1), "/entry/0/resource/bar: Patient: unknown element \"bar\"");
+	CHECK_STR(mn_case_problem_at(c, 2), "/entry/0/resource/_baz: Patient: unknown element \"_baz\"");
+	CHECK_STR(mn_case_problem_at(c, 3), "/entry/1/resource/code/coding/0/bogus: Coding: unknown element \"bogus\"");
+	CHECK_STR(mn_case_problem_at(c, 4),
+	          "/entry/1/resource/effectiveDateTime: Observation.effective[x] (dateTime): invalid dateTime \"2026-13-45\"");
+	CHECK(mn_case_problem_at(c, 5) == NULL); /* the first MN_CASE_PROBLEMS_KEPT only */
+	const mn_resource *p = mn_case_get(c, 0), *o = mn_case_get(c, 1);
+	CHECK(p && o);
+	if (p && o) {
+		/* dropped members are gone; the others stay, in order */
+		CHECK_INT(p->json->n, 2);
+		CHECK(!mn_json_get(p->json, "foo") && !mn_json_get(p->json, "bar") && !mn_json_get(p->json, "_baz"));
+		CHECK(mn_json_is_string(mn_json_get(p->json, "id"), "p"));
+		const mn_json *coding = mn_json_get(o->json, "code");
+		coding = coding ? mn_json_get(coding, "coding") : NULL;
+		CHECK(coding && coding->n == 1 && coding->u.items[0].n == 2 && !mn_json_get(&coding->u.items[0], "bogus"));
+		CHECK(!mn_json_get(o->json, "effectiveDateTime") && !mn_json_get(o->json, "valueInteger"));
+		CHECK(mn_json_get(o->json, "status") && mn_json_get(o->json, "issued") && mn_json_get(o->json, "device"));
+		/* the index and owners still hold: the contained Device (its "x" dropped) resolves */
+		const mn_resource *d = mn_case_resolve(c, "#d", 2, o);
+		CHECK(d && mn_json_get(d->json, "x") == NULL && d->container == o);
+		CHECK(mn_case_find_json(c, o->json) == o);
+		CHECK(mn_case_owner(c, mn_json_get(o->json, "issued")) == o);
+		/* an as-of view reports the load's problems */
+		mn_datetime day;
+		mn_case *v = NULL;
+		mn_datetime_parse("2026-06-01", 10, MN_DT_DATE, &day, NULL);
+		CHECK_INT(mn_case_as_of(c, &day, &v, NULL), MN_OK);
+		CHECK(v && mn_case_problems(v) == 7 && mn_case_problem_at(v, 0) != NULL);
+		mn_case_free(v);
+	}
+	mn_case_free(c);
+
+	/* an invalid item drops the whole array of primitives; two dropped members are no duplicate */
+	c = load("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{},\n"
+	         "  \"effectiveTiming\":{\"event\":[\"2020-01-01\",\"2020-02-30\"],\"_event\":[null,{\"id\":\"e\"}],\"code\":{}},\n"
+	         "  \"a\":1,\"a\":2}",
+	         MN_CASE_LENIENT);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(mn_case_problems(c), 3);
+		CHECK_STR(mn_case_problem_at(c, 0),
+		          "/effectiveTiming/event/1: Timing.event (dateTime): invalid dateTime \"2020-02-30\"");
+		const mn_json *t = mn_json_get(mn_case_get(c, 0)->json, "effectiveTiming");
+		CHECK(t && t->n == 1 && mn_json_get(t, "event") == NULL && mn_json_get(t, "_event") == NULL);
+		mn_case_free(c);
+	}
+	/* still errors: the same input without the flag, wrong shapes, a duplicate element,
+	 * resourceType, and anything at Bundle level */
+	static const struct { const char *json; mn_status want; } still[] = {
+		{"{\"resourceType\":\"Patient\",\"foo\":1}", MN_EFHIR},
+		{"{\"resourceType\":\"Patient\",\"gender\":7}", MN_EFHIR},
+		{"{\"resourceType\":\"Patient\",\"birthDate\":[\"2020-01-01\"]}", MN_EFHIR},
+		{"{\"resourceType\":\"Patient\",\"gender\":\"male\",\"gender\":\"female\"}", MN_EFHIR},
+		{"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{},\"valueString\":\"a\",\"valueBoolean\":true}", MN_EFHIR},
+		{"{\"resourceType\":\"Patent\"}", MN_EFHIR},
+		{"{\"id\":\"x\"}", MN_EFHIR},
+		{"[1]", MN_EFHIR},
+		{"{\"resourceType\":\"Patient\",", MN_EJSON},
+		{"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"foo\":1}", MN_EFHIR},
+		{"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"2020-13-01T00:00:00Z\"}", MN_EFHIR},
+		{"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"foo\":1,\"resource\":{\"resourceType\":\"Patient\"}}]}", MN_EFHIR},
+		{"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{\"resourceType\":\"Patient\",\"contained\":[7]}}]}", MN_EFHIR},
+	};
+	for (size_t i = 0; i < sizeof still / sizeof still[0]; i++) {
+		mn_error err;
+		mn_case *x = NULL;
+		unsigned flags = i == 0 ? 0 : MN_CASE_LENIENT;
+		mn_status st = mn_case_load_ex("t.json", still[i].json, strlen(still[i].json), flags, &x, &err);
+		CHECK_MSG(st == still[i].want && !x, "case %zu: status %d", i, (int)st);
+		mn_case_free(x);
+	}
+}
+
 int main(void)
 {
 	test_model_types();
@@ -872,6 +964,7 @@ int main(void)
 	test_as_of();
 	test_as_of_dispense();
 	test_unresolved_paths();
+	test_lenient();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

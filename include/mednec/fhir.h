@@ -113,6 +113,24 @@ size_t mn_case_unresolved(const mn_case *c);
  * is out of range. */
 #define MN_CASE_UNRESOLVED_KEPT 5
 const char *mn_case_unresolved_at(const mn_case *c, size_t i);
+/* With MN_CASE_LENIENT, inside a resource of the case, an unknown element
+ * and an invalid primitive value (a bad date, a non-integer integer, an
+ * out-of-range positiveInt) are data-quality problems instead of failing
+ * the load: each is counted and its member removed from the parsed JSON
+ * (for an array of primitives, the whole array), so that FHIRPath and
+ * everything else see the element as absent, never as valid. Bad JSON, a
+ * missing or unknown resourceType, a non-object resource, wrong JSON
+ * shapes, an element given twice, and anything at Bundle level (outside
+ * the entries' resources) still fail. */
+#define MN_CASE_LENIENT 0x2u
+/* Problems dropped under MN_CASE_LENIENT (0 without it). */
+size_t mn_case_problems(const mn_case *c);
+/* The first MN_CASE_PROBLEMS_KEPT of them, in document order, each as
+ * "<JSON pointer>: <message>" ("/entry/3/resource/effectiveDateTime:
+ * Observation.effective[x] (dateTime): invalid dateTime \"2026-13-45\"");
+ * NULL when i is out of range. */
+#define MN_CASE_PROBLEMS_KEPT 5
+const char *mn_case_problem_at(const mn_case *c, size_t i);
 void mn_case_free(mn_case *c);
 
 const char *mn_case_name(const mn_case *c);
@@ -154,7 +172,7 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of);
  * top-level resources dated after it (mn_resource_after) and their contained
  * ones. The view is an mn_case like any other: counting, getting, owners and
  * references (a reference to a left-out resource does not resolve in it)
- * see only what it keeps; mn_case_unresolved* report c's load. It shares
+ * see only what it keeps; mn_case_unresolved* and mn_case_problem* report c's load. It shares
  * c's text and tree, so it must be freed (mn_case_free) before c. Period
  * ends after as_of are kept as written: consumers clip them (coveredDays). */
 mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **out, mn_error *err);

@@ -4,6 +4,7 @@
 #ifndef MN_CLI_H
 #define MN_CLI_H
 
+#include "mednec/fhir.h"
 #include "mednec/util.h"
 
 /* Exit codes (docs/CLI.md). */
@@ -19,6 +20,13 @@ int mn_cli_report(const mn_error *err);
 /* The knowledge folder: the override (--home), else $MEDNEC_HOME, else the
  * folder the program was built from. */
 const char *mn_cli_home(const char *override);
+/* The load flags of a patient record for a determination or scores:
+ * dangling references and (unless strict) unknown elements and invalid
+ * primitive values are warnings (docs/CLI.md). */
+unsigned mn_cli_record_flags(bool strict);
+/* On stderr, "mednec: warning: PATH: N data-quality problem(s) ...": the
+ * elements of a record loaded with MN_CASE_LENIENT that were dropped. */
+void mn_cli_warn_problems(const char *path, const mn_case *c);
 /* Write the buffer to standard output; an exit code. */
 int mn_cli_write(mn_buf *b);
 

@@ -60,3 +60,20 @@ int mn_cli_write(mn_buf *b)
 	}
 	return EXIT_OK;
 }
+
+unsigned mn_cli_record_flags(bool strict)
+{
+	return MN_CASE_ALLOW_UNRESOLVED | (strict ? 0u : MN_CASE_LENIENT);
+}
+
+void mn_cli_warn_problems(const char *path, const mn_case *c)
+{
+	size_t n = mn_case_problems(c);
+	if (!n)
+		return;
+	fprintf(stderr, "mednec: warning: %s: %zu data-quality problem%s in the record, treated as absent", path, n,
+	        n == 1 ? "" : "s");
+	for (size_t i = 0; mn_case_problem_at(c, i); i++)
+		fprintf(stderr, "%s%s", i ? "; " : ": ", mn_case_problem_at(c, i));
+	fprintf(stderr, "%s\n", n > MN_CASE_PROBLEMS_KEPT ? "; ..." : "");
+}

@@ -121,12 +121,15 @@ static int parse_as_of(const char *s, mn_datetime *out)
 
 /* ---- determine and letter ---------------------------------------------- */
 
-/* A patient record for a determination: strictly checked, except that a
- * reference that does not resolve within it (a Practitioner left out of the
- * export) is a warning and resolves to nothing (docs/CLI.md). */
-static mn_status load_record(const char *path, mn_case **out, mn_error *err)
+/* A patient record for a determination: a reference that does not resolve
+ * within it (a Practitioner left out of the export) is a warning and
+ * resolves to nothing; unless strict, so are an unknown element and an
+ * invalid primitive value, dropped as absent (docs/CLI.md). */
+static mn_status load_record(const char *path, bool strict, mn_case **out, mn_error *err)
 {
-	mn_status st = mn_case_load_file_ex(path, MN_CASE_ALLOW_UNRESOLVED, out, err);
+	mn_status st = mn_case_load_file_ex(path, mn_cli_record_flags(strict), out, err);
+	if (st == MN_OK)
+		mn_cli_warn_problems(path, *out);
 	size_t n = st == MN_OK ? mn_case_unresolved(*out) : 0;
 	if (!n)
 		return st;
@@ -140,6 +143,7 @@ static mn_status load_record(const char *path, mn_case **out, mn_error *err)
 
 typedef struct decide_args {
 	const char *case_path, *policy, *as_of, *format, *denial;
+	bool strict;
 } decide_args;
 
 enum decide_mode { MODE_DETERMINE, MODE_LETTER, MODE_APPEAL };
@@ -155,6 +159,7 @@ static int parse_decide_args(int argc, char **argv, decide_args *a)
 		else if (strcmp(arg, "--format") == 0) slot = &a->format;
 		else if (strcmp(arg, "--home") == 0) slot = &prog_home;
 		else if (strcmp(arg, "--denial") == 0) slot = &a->denial;
+		else if (strcmp(arg, "--strict") == 0) { a->strict = true; continue; }
 		else if (arg[0] == '-' && arg[1])
 			return usage_error("unknown option '%s'", arg);
 		else if (a->case_path)
@@ -197,7 +202,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 	}
 	if (mn_library_load(evidence, &lib, &err) != MN_OK || mn_policy_ids(policies, arena, &ids, &err) != MN_OK ||
 	    load_scores(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK ||
-	    load_record(a->case_path, &kase, &err) != MN_OK) {
+	    load_record(a->case_path, a->strict, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
@@ -306,7 +311,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (load_record(a.case_path, &kase, &err) != MN_OK) {
+	if (load_record(a.case_path, a.strict, &kase, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}

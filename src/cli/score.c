@@ -126,9 +126,14 @@ static void write_text(mn_buf *b, const mn_case *kase, const mn_scores *s, const
 int mn_cli_score(int argc, char **argv)
 {
 	const char *case_path = NULL, *as_of_text = NULL, *format = "text", *home = NULL;
+	bool strict = false;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		const char **slot = NULL;
+		if (strcmp(arg, "--strict") == 0) {
+			strict = true;
+			continue;
+		}
 		if (strcmp(arg, "--as-of") == 0) slot = &as_of_text;
 		else if (strcmp(arg, "--format") == 0) slot = &format;
 		else if (strcmp(arg, "--home") == 0) slot = &home;
@@ -172,10 +177,11 @@ int mn_cli_score(int argc, char **argv)
 	snprintf(kdir, kn, "%s/knowledge", home);
 	mn_scores *s = NULL;
 	if (mn_score_config_load(kdir, &cfg, &err) != MN_OK ||
-	    mn_case_load_file_ex(case_path, MN_CASE_ALLOW_UNRESOLVED, &record, &err) != MN_OK) {
+	    mn_case_load_file_ex(case_path, mn_cli_record_flags(strict), &record, &err) != MN_OK) {
 		rc = mn_cli_report(&err);
 		goto done;
 	}
+	mn_cli_warn_problems(case_path, record);
 	size_t dangling = mn_case_unresolved(record);
 	if (dangling) {
 		fprintf(stderr, "mednec: warning: %s: %zu reference(s) do not resolve within the record and resolve to "

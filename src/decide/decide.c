@@ -339,23 +339,40 @@ static mn_status add_warning(mn_determination *d, const char *text)
 	return MN_OK;
 }
 
-/* The references of the record that resolve to nothing (a case loaded with
- * MN_CASE_ALLOW_UNRESOLVED): how many, and the first few. */
-static mn_status warn_unresolved(mn_determination *d)
+/* One warning for n things of the record: head, then the first ones
+ * at(record, i) gives (at most kept), "; ..." when there are more. */
+static mn_status warn_list(mn_determination *d, const char *head, size_t n,
+                           const char *(*at)(const mn_case *, size_t), size_t kept)
 {
-	size_t n = mn_case_unresolved(d->record);
-	if (!n)
-		return MN_OK;
 	mn_buf b = MN_BUF_INIT;
-	mn_buf_printf(&b, "%zu reference%s not resolve within the record and resolve%s to nothing", n,
-	              n == 1 ? " does" : "s do", n == 1 ? "s" : "");
-	for (size_t i = 0; i < n && mn_case_unresolved_at(d->record, i); i++)
-		mn_buf_printf(&b, "%s%s", i ? "; " : ": ", mn_case_unresolved_at(d->record, i));
-	if (n > MN_CASE_UNRESOLVED_KEPT)
+	mn_buf_puts(&b, head);
+	for (size_t i = 0; i < n && at(d->record, i); i++)
+		mn_buf_printf(&b, "%s%s", i ? "; " : ": ", at(d->record, i));
+	if (n > kept)
 		mn_buf_puts(&b, "; ...");
 	const char *text = b.failed ? NULL : mn_arena_strndup(d->arena, mn_buf_cstr(&b), b.len);
 	mn_buf_free(&b);
 	return add_warning(d, text);
+}
+
+/* The references of the record that resolve to nothing (a case loaded with
+ * MN_CASE_ALLOW_UNRESOLVED), and the elements dropped as data-quality
+ * problems (MN_CASE_LENIENT): how many, and the first few. */
+static mn_status warn_unresolved(mn_determination *d)
+{
+	char head[160];
+	size_t n = mn_case_unresolved(d->record);
+	if (n) {
+		snprintf(head, sizeof head, "%zu reference%s not resolve within the record and resolve%s to nothing", n,
+		         n == 1 ? " does" : "s do", n == 1 ? "s" : "");
+		if (warn_list(d, head, n, mn_case_unresolved_at, MN_CASE_UNRESOLVED_KEPT) != MN_OK)
+			return MN_ENOMEM;
+	}
+	n = mn_case_problems(d->record);
+	if (!n)
+		return MN_OK;
+	snprintf(head, sizeof head, "%zu data-quality problem%s in the record, treated as absent", n, n == 1 ? "" : "s");
+	return warn_list(d, head, n, mn_case_problem_at, MN_CASE_PROBLEMS_KEPT);
 }
 
 /* Bind a JSON tree as %name: evaluating $this over the tree gives a

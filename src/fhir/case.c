@@ -58,6 +58,8 @@ struct mn_case {
 	size_t nslots, nused;   /* nslots is a power of two */
 	size_t unresolved;      /* dangling references accepted by MN_CASE_ALLOW_UNRESOLVED */
 	const char *unresolved_at[MN_CASE_UNRESOLVED_KEPT];  /* the first ones, for messages */
+	size_t problems;        /* elements dropped by MN_CASE_LENIENT */
+	const char *problem_at[MN_CASE_PROBLEMS_KEPT];       /* the first ones, for messages */
 	unsigned flags;
 	size_t left_out;        /* an as-of view: top-level resources of its source left out */
 };
@@ -438,6 +440,7 @@ typedef struct S_ctx {
 	uint32_t last;          /* largest node offset seen */
 	size_t depth;           /* segments on the path (may exceed S_DEPTH_MAX: not stored) */
 	int in_contained;       /* walking inside a "contained" array */
+	bool drop;              /* MN_CASE_LENIENT: the member being checked is to be removed */
 	bool have_ref_err;
 	mn_error ref_err;
 	S_seg path[S_DEPTH_MAX];
@@ -528,21 +531,60 @@ static const char *S_label(char *buf, size_t sz, const mn_fhir_type *t, const mn
 	return buf;
 }
 
-/* S_fail with the element's label first: "Patient.gender (code): ...". */
-static mn_status S_efail(S_ctx *x, const mn_json *at, const mn_fhir_type *t,
-                         const mn_fhir_element *e, const mn_fhir_type *et, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static mn_status S_efail(S_ctx *x, const mn_json *at, const mn_fhir_type *t,
-                         const mn_fhir_element *e, const mn_fhir_type *et, const char *fmt, ...)
+/* A problem at the node at. Unless droppable, or without MN_CASE_LENIENT,
+ * or at Bundle level (where removing members could move an indexed
+ * resource object), it is S_fail. Otherwise it is a data-quality problem
+ * inside a case resource: counted, the first ones kept with their JSON
+ * pointer, and the member being checked is dropped from its object
+ * (S_object), so nothing downstream reads it. */
+static mn_status S_problem(S_ctx *x, bool droppable, const mn_json *at, const char *msg)
 {
-	char lb[200], msg[600];
+	if (!droppable || !(x->c->flags & MN_CASE_LENIENT) || !x->cur)
+		return S_fail(x, at, "%s", msg);
+	size_t k = x->c->problems++;
+	if (k < MN_CASE_PROBLEMS_KEPT) {
+		char path[400];
+		S_path_string(x, path, sizeof path);
+		/* NULL on out of memory: mn_case_load_ex then fails (a warning never lists fewer) */
+		x->c->problem_at[k] = mn_arena_printf(x->c->arena, "%s: %s", path, msg);
+	}
+	x->drop = true;
+	return MN_OK;
+}
+
+/* S_problem, droppable. */
+static mn_status S_warn(S_ctx *x, const mn_json *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static mn_status S_warn(S_ctx *x, const mn_json *at, const char *fmt, ...)
+{
+	char msg[800];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return S_fail(x, at, "%s: %s", S_label(lb, sizeof lb, t, e, et), msg);
+	return S_problem(x, true, at, msg);
 }
+
+/* S_problem with the element's label first: "Patient.gender (code): ...".
+ * S_efail always fails; S_ewarn is droppable. */
+static mn_status S_eproblem(S_ctx *x, bool droppable, const mn_json *at, const mn_fhir_type *t,
+                            const mn_fhir_element *e, const mn_fhir_type *et, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static mn_status S_eproblem(S_ctx *x, bool droppable, const mn_json *at, const mn_fhir_type *t,
+                            const mn_fhir_element *e, const mn_fhir_type *et, const char *fmt, ...)
+{
+	char lb[200], msg[600], all[820];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(all, sizeof all, "%s: %s", S_label(lb, sizeof lb, t, e, et), msg);
+	return S_problem(x, droppable, at, all);
+}
+#define S_efail(x, at, t, e, et, ...) S_eproblem(x, false, at, t, e, et, __VA_ARGS__)
+#define S_ewarn(x, at, t, e, et, ...) S_eproblem(x, true, at, t, e, et, __VA_ARGS__)
 
 static inline void S_seen(S_ctx *x, const mn_json *v)
 {
@@ -601,7 +643,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 		if (v->type != MN_JSON_NUMBER)
 			return S_efail(x, v, t, e, et, "expected a number, found %s", S_json_kind(v));
 		if (!S_is_integer_text(v->u.s, v->n))
-			return S_efail(x, v, t, e, et, "expected an integer, found %.*s", (int)v->n, v->u.s);
+			return S_ewarn(x, v, t, e, et, "expected an integer, found %.*s", (int)v->n, v->u.s);
 		{
 			long long lo = -2147483648LL;
 			if (et == x->t_positive)
@@ -609,7 +651,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 			else if (et == x->t_unsigned)
 				lo = 0;
 			if (!S_int_in(v->u.s, v->n, lo, 2147483647LL))
-				return S_efail(x, v, t, e, et, "%.*s is out of range (%lld to 2147483647)", (int)v->n, v->u.s, lo);
+				return S_ewarn(x, v, t, e, et, "%.*s is out of range (%lld to 2147483647)", (int)v->n, v->u.s, lo);
 		}
 		return MN_OK;
 	case 'D':
@@ -644,7 +686,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	else if (instant && dt.precision < MN_DT_SECOND)
 		why = ": an instant needs a date and a time with seconds and zone";
 	if (why)
-		return S_efail(x, v, t, e, et, "invalid %s \"%.*s\"%s", et->name,
+		return S_ewarn(x, v, t, e, et, "invalid %s \"%.*s\"%s", et->name,
 		              (int)(v->n > 64 ? 64 : v->n), v->u.s, why);
 	return MN_OK;
 }
@@ -774,7 +816,8 @@ static mn_status S_primitive_ext(S_ctx *x, const mn_json *obj, const mn_json_mem
 {
 	const mn_json *v = &m->value;
 	if (!e)
-		return S_fail(x, v, "%s: unknown element \"%.*s\"", t->name, (int)m->key_len, m->key);
+		return S_warn(x, v, "%s: unknown element \"%.*s\"", t->name,
+		              (int)(m->key_len > 100 ? 100 : m->key_len), m->key);
 	if (et->kind != MN_FHIR_PRIMITIVE)
 		return S_efail(x, v, t, e, et, "\"%.*s\" is only allowed for a primitive element", (int)m->key_len, m->key);
 	S_seen(x, v);
@@ -811,6 +854,11 @@ static int S_cmp_key(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Marks a member that S_warn dropped in S_object's keys; the duplicate
+ * check skips it, as it skips 0. */
+#define S_DROPPED ((uintptr_t)2)
+#define S_KEYED(k) ((k) && (k) != S_DROPPED)
+
 /* Two members of obj naming the same element (a repeated key, or two
  * choices such as valueString and valueQuantity)? Returns the index of the
  * later one, or -1. keys[i] identifies member i's element (0: skip). Small
@@ -820,7 +868,7 @@ static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
 	if (n <= 24) {
 		for (uint32_t i = 1; i < n; i++)
 			for (uint32_t k = 0; k < i; k++)
-				if (keys[i] && keys[i] == keys[k])
+				if (S_KEYED(keys[i]) && keys[i] == keys[k])
 					return (long)i;
 		return -1;
 	}
@@ -831,7 +879,7 @@ static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
 	memcpy(sorted, keys, n * sizeof *sorted);
 	qsort(sorted, n, sizeof *sorted, S_cmp_key);
 	for (uint32_t i = 1; i < n && found < 0; i++)
-		if (sorted[i] && sorted[i] == sorted[i - 1])
+		if (S_KEYED(sorted[i]) && sorted[i] == sorted[i - 1])
 			for (uint32_t k = 0, seen = 0; k < n; k++) /* the later of the two */
 				if (keys[k] == sorted[i] && seen++ == 1)
 					found = (long)k;
@@ -886,7 +934,7 @@ static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_memb
 			return S_fail(x, &m->value, "%s.%s[x]: the property name needs a type suffix "
 			              "(e.g. \"%s%c%s\")", t->name, ce->name, ce->name, c0, tn + 1);
 		}
-		return S_fail(x, &m->value, "%s: unknown element \"%.*s\"", t->name,
+		return S_warn(x, &m->value, "%s: unknown element \"%.*s\"", t->name,
 		              (int)(m->key_len > 100 ? 100 : m->key_len), m->key);
 	}
 	if (resource && S_is(m->key, m->key_len, "contained")) {
@@ -900,6 +948,31 @@ static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_memb
 	return S_value(x, obj, m, t, e, et);
 }
 
+/* Removes the members marked S_DROPPED from obj, in place, keeping the
+ * order of the others. obj is in the case's arena: S_warn only drops inside
+ * a case resource, whose members hold no indexed resource object by value
+ * (contained resources are array items, which do not move). */
+static void S_remove_members(mn_json *obj, uintptr_t *keys)
+{
+	/* a dropped primitive's "_name" (its id and extensions) goes with it */
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		if (keys[i] != S_DROPPED || (m->key_len && m->key[0] == '_'))
+			continue;
+		for (uint32_t k = 0; k < obj->n; k++) {
+			const mn_json_member *o = &obj->u.members[k];
+			if (o->key_len == m->key_len + 1 && o->key[0] == '_' &&
+			    memcmp(o->key + 1, m->key, m->key_len) == 0)
+				keys[k] = S_DROPPED;
+		}
+	}
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < obj->n; i++)
+		if (keys[i] != S_DROPPED)
+			obj->u.members[k++] = obj->u.members[i];
+	obj->n = k;
+}
+
 /* The members of obj as an instance of t (a complex, backbone or resource
  * type), then no element twice (a repeated key, or two choices such as
  * valueString and valueQuantity). */
@@ -909,14 +982,24 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 	mn_status st = MN_OK;
 	if (obj->n > 24 && !(keys = malloc(obj->n * sizeof *keys)))
 		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+	uint32_t dropped = 0;
 	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
 		size_t saved = S_push(x, m->key, m->key_len);
+		x->drop = false;
 		st = S_member_check(x, obj, m, t, resource, &keys[i]);
 		S_pop(x, saved);
+		if (x->drop) {
+			/* MN_CASE_LENIENT: the member goes; its value is not read as valid */
+			keys[i] = S_DROPPED;
+			dropped++;
+			x->drop = false;
+		}
 	}
 	if (st == MN_OK)
 		st = S_report_duplicate(x, obj, t, keys);
+	if (st == MN_OK && dropped)
+		S_remove_members((mn_json *)obj, keys);
 	if (keys != small)
 		free(keys);
 	return st;
@@ -1135,6 +1218,16 @@ const char *mn_case_unresolved_at(const mn_case *c, size_t i)
 	return c && i < c->unresolved && i < MN_CASE_UNRESOLVED_KEPT ? c->unresolved_at[i] : NULL;
 }
 
+size_t mn_case_problems(const mn_case *c)
+{
+	return c ? c->problems : 0;
+}
+
+const char *mn_case_problem_at(const mn_case *c, size_t i)
+{
+	return c && i < c->problems && i < MN_CASE_PROBLEMS_KEPT ? c->problem_at[i] : NULL;
+}
+
 const mn_json *mn_case_root(const mn_case *c)
 {
 	return c ? c->root : NULL;
@@ -1293,6 +1386,8 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 	v->flags = c->flags;
 	v->unresolved = c->unresolved;
 	memcpy(v->unresolved_at, c->unresolved_at, sizeof v->unresolved_at);
+	v->problems = c->problems;
+	memcpy(v->problem_at, c->problem_at, sizeof v->problem_at);
 
 	bool *keep = c->ntop ? calloc(c->ntop, sizeof *keep) : NULL;
 	if (c->ntop && !keep)

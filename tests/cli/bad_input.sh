@@ -22,7 +22,16 @@ expect 65 'malformed\.json:4:[0-9]+: .*json-syntax' "$mednec" determine $d/malfo
 expect 65 'no-resource-type\.json.*resourceType' "$mednec" determine $d/no-resource-type.json "${ok[@]}"
 expect 65 'unknown-resource-type\.json.*Patent' "$mednec" determine $d/unknown-resource-type.json "${ok[@]}"
 expect 65 'wrong-shape\.json:[0-9]+:[0-9]+: .*effective' "$mednec" determine $d/wrong-shape.json "${ok[@]}"
-expect 65 'bad-date\.json:[0-9]+:[0-9]+: .*2024-02-30' "$mednec" determine $d/bad-date.json "${ok[@]}"
+# an unknown element or an invalid primitive value inside a resource is a data-quality warning (the
+# element is treated as absent); --strict refuses the record as before
+expect 0 'warning: .*bad-date\.json: 1 data-quality problem in the record, treated as absent: /entry/1/resource/performedDateTime: .*2024-02-30' "$mednec" determine $d/bad-date.json "${ok[@]}"
+expect 65 'bad-date\.json:[0-9]+:[0-9]+: .*2024-02-30' "$mednec" determine $d/bad-date.json "${ok[@]}" --strict
+expect 0 'warning: .*unknown-element\.json: 1 data-quality problem .*/entry/0/resource/favouriteColour: Patient: unknown element "favouriteColour"' "$mednec" determine $d/unknown-element.json "${ok[@]}"
+expect 65 'unknown-element\.json:[0-9]+:[0-9]+: .*unknown element "favouriteColour"' "$mednec" determine $d/unknown-element.json "${ok[@]}" --strict
+expect 65 'unknown-element\.json:[0-9]+:[0-9]+: .*unknown element "favouriteColour"' "$mednec" letter $d/unknown-element.json "${ok[@]}" --strict
+expect 65 'unknown-element\.json:[0-9]+:[0-9]+: .*unknown element "favouriteColour"' "$mednec" score $d/unknown-element.json --as-of 2026-11-20 --strict
+expect 0 'warning: .*unknown-element\.json: 1 data-quality problem' "$mednec" score $d/unknown-element.json --as-of 2026-11-20
+expect 65 'wrong-shape\.json:[0-9]+:[0-9]+: .*effective' "$mednec" determine $d/wrong-shape.json "${ok[@]}" --strict
 # a reference that does not resolve is a warning, not a refusal; it resolves to nothing, and the
 # record (no request for the service) can never give meets-criteria
 expect 0 'warning: .*broken-reference\.json: 1 reference does not resolve .*Patient/nobody at /entry/1/resource/subject/reference' "$mednec" determine $d/broken-reference.json "${ok[@]}"
