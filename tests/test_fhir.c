@@ -864,6 +864,29 @@ static void test_unresolved_paths(void)
 /* MN_CASE_LENIENT: unknown elements and invalid primitive values inside a
  * resource are counted with their JSON pointer and removed from the tree;
  * everything else still fails. */
+/* A date dropped as unreadable leaves the entry out of every as-of view: it
+ * cannot be placed in time. A dropped element that is not a date does not. */
+static void test_lenient_undated(void)
+{
+	static const char B[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"bad\",\"status\":\"final\","
+		"\"code\":{\"text\":\"x\"},\"effectiveDateTime\":\"2026-13-45\",\"valueInteger\":3}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"odd\",\"status\":\"final\","
+		"\"code\":{\"text\":\"x\"},\"effectiveDateTime\":\"2026-01-02\",\"oddity\":1,\"valueInteger\":3}}]}";
+	mn_case *c = load(B, MN_CASE_LENIENT);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	mn_datetime early, late;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &early, NULL);
+	mn_datetime_parse("2099-12-31", 10, MN_DT_DATE, &late, NULL);
+	CHECK(mn_resource_after(by_id(c, "bad"), &early));
+	CHECK(mn_resource_after(by_id(c, "bad"), &late));
+	CHECK(!mn_resource_after(by_id(c, "odd"), &early));
+	mn_case_free(c);
+}
+
 static void test_lenient(void)
 {
 	mn_case *c = load("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
@@ -965,6 +988,7 @@ int main(void)
 	test_as_of_dispense();
 	test_unresolved_paths();
 	test_lenient();
+	test_lenient_undated();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -49,6 +49,8 @@ static const char usage_text[] =
 	"options:\n"
 	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
 	"                 else " MN_DEFAULT_HOME ")\n"
+	"  --strict       determine, letter, appeal, score: refuse a record with an unknown element or an\n"
+	"                 invalid value (default: warn and treat the element as absent)\n"
 	"  -h, --help     this text;  --version  the version\n"
 	"  every long option may be given as --name=value or --name value\n"
 	"\n"

@@ -31,7 +31,26 @@ typedef struct S_res {
 	uint32_t start, end;    /* offsets of the object's '{' and of its last node */
 	struct S_res *kids;     /* contained resources, in document order */
 	uint32_t nkids;
+	bool date_unreadable;   /* MN_CASE_LENIENT dropped one of its dates (see mn_resource_after) */
 } S_res;
+
+/* The dates that place a resource in time (mn_resource_after): when it was
+ * recorded, issued, authored, asserted, prepared or handed over, and the
+ * stems of the [x] choices of when it happened. */
+static const char *const S_recorded_dates[] = {"recordedDate", "issued", "authoredOn", "authored", "dateAsserted",
+                                               "date", "created", "whenPrepared", "whenHandedOver", NULL};
+static const char *const S_clinical_dates[] = {"effective", "performed", "onset", "occurrence", NULL};
+
+static bool S_is_date_key(const char *key, size_t n)
+{
+	for (const char *const *k = S_recorded_dates; *k; k++)
+		if (strlen(*k) == n && memcmp(*k, key, n) == 0)
+			return true;
+	for (const char *const *k = S_clinical_dates; *k; k++)
+		if (n > strlen(*k) && memcmp(*k, key, strlen(*k)) == 0)
+			return true;
+	return false;
+}
 
 /* One hash table holds every key; the scope tells the kinds apart. */
 typedef struct S_slot {
@@ -990,7 +1009,11 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 		st = S_member_check(x, obj, m, t, resource, &keys[i]);
 		S_pop(x, saved);
 		if (x->drop) {
-			/* MN_CASE_LENIENT: the member goes; its value is not read as valid */
+			/* MN_CASE_LENIENT: the member goes; its value is not read as valid.
+			 * A resource whose date goes cannot be placed in time: the
+			 * as-of view leaves it out (fail closed). */
+			if (resource && x->cur && S_is_date_key(m->key, m->key_len))
+				x->cur->date_unreadable = true;
 			keys[i] = S_DROPPED;
 			dropped++;
 			x->drop = false;
@@ -1329,16 +1352,16 @@ static bool S_ends_with(const char *s, const char *suffix)
 
 bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 {
-	/* the dates a resource was recorded, issued, authored or asserted */
-	static const char *const recorded[] = {"recordedDate", "issued", "authoredOn", "authored", "dateAsserted",
-	                                       "date", "created", "whenPrepared", "whenHandedOver", NULL};
-	/* the start of when it happened: [x] choices of these stems */
-	static const char *const clinical[] = {"effective", "performed", "onset", "occurrence", NULL};
+	const char *const *recorded = S_recorded_dates, *const *clinical = S_clinical_dates;
 	char day[32];
 	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !as_of || as_of->precision < MN_DT_DAY ||
 	    as_of->year < 1 || as_of->year > 9999 || as_of->month < 1 || as_of->month > 12 || as_of->day < 1 ||
 	    as_of->day > 31)
 		return false;
+	/* a date dropped as unreadable (MN_CASE_LENIENT): the entry cannot be placed in time, so it is
+	 * not taken as part of the record on any date (it could be after it) */
+	if (((const S_res *)r)->date_unreadable)
+		return true;
 	snprintf(day, sizeof day, "%04d-%02d-%02d", (int)as_of->year, (int)as_of->month, (int)as_of->day);
 	const mn_json *j = r->json;
 	for (const char *const *k = recorded; *k; k++)
