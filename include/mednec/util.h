@@ -42,7 +42,8 @@ typedef enum mn_status {
 	MN_ENOMEM = -10,    /* out of memory */
 	MN_ELIMIT = -11,    /* a configured limit (depth, size, length) exceeded */
 	MN_ENOTFOUND = -12, /* named thing (policy, evidence) does not exist */
-	MN_EINTERNAL = -13  /* a bug: an invariant did not hold */
+	MN_EINTERNAL = -13, /* a bug: an invariant did not hold */
+	MN_EINTEGRITY = -14 /* stored data fails its integrity check (a broken audit hash chain) */
 } mn_status;
 
 typedef struct mn_error {

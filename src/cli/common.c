@@ -18,6 +18,7 @@ int mn_cli_exit_for(mn_status code)
 	case MN_EUSAGE: case MN_ENOTFOUND: return EXIT_USAGE;
 	case MN_EIO: return EXIT_NOINPUT;
 	case MN_EJSON: case MN_EFHIR: case MN_EREF: case MN_ESYNTAX: case MN_ESEMANTIC: case MN_EEVAL: case MN_ELIMIT:
+	case MN_EINTEGRITY:
 		return EXIT_DATA;
 	case MN_EPOLICY: return EXIT_CONFIG;
 	case MN_ENOMEM: return EXIT_NOMEM;

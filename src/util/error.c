@@ -31,6 +31,7 @@ const char *mn_status_name(mn_status code)
 	case MN_ELIMIT: return "limit-exceeded";
 	case MN_ENOTFOUND: return "not-found";
 	case MN_EINTERNAL: return "internal";
+	case MN_EINTEGRITY: return "integrity";
 	}
 	return "unknown";
 }
