@@ -604,6 +604,15 @@ bool mn_mme_dose_amount(const mn_mme_product *p, const mn_mme_factor *f, double 
 			         : p->note ? p->note : "no strength per unit for this product");
 			return false;
 		}
+		bool pack = p->level && (strcmp(p->level, "GPCK") == 0 || strcmp(p->level, "BPCK") == 0);
+		bool spray = strcmp(p->unit, "mg/{actuat}") == 0;
+		if ((pack || spray) && !(form && strcmp(form, "spray") == 0 && spray)) {
+			snprintf(why, whylen, "%s", spray ? "a dose of a spray is counted in actuations ({actuat}), not "
+			                                    "as a plain number"
+			                                  : "a number of units of a pack: which unit of the pack is meant "
+			                                    "is not stated");
+			return false;
+		}
 		if (form && p->dose_form && !has_word(p->dose_form, form) &&
 		    !(strcmp(form, "patch") == 0 && has_word(p->dose_form, "transdermal")) &&
 		    !(strcmp(form, "spray") == 0 && strcmp(p->unit, "mg/{actuat}") == 0)) {
