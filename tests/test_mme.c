@@ -158,6 +158,23 @@ static void test_doses(const mn_mme_table *t)
 	dose_fails(t, "197696", 1, "tablet", "not the same form");
 }
 
+static void test_rates(void)
+{
+	double v = -1;
+	char why[256] = "";
+	/* 2 mg/h = 48 mg/day; 100 ug per 1 h = 2.4 mg/day; 12 mg per 12 h = 24 mg/day; 1 mg/min = 1440 mg/day */
+	CHECK(mn_mme_rate_mg_per_day(2, "mg/h", 1, NULL, &v, why, sizeof why) && CLOSE(v, 48));
+	CHECK(mn_mme_rate_mg_per_day(100, "ug", 1, "h", &v, why, sizeof why) && CLOSE(v, 2.4));
+	CHECK(mn_mme_rate_mg_per_day(12, "mg", 12, "h", &v, why, sizeof why) && CLOSE(v, 24));
+	CHECK(mn_mme_rate_mg_per_day(1, "mg/min", 1, NULL, &v, why, sizeof why) && CLOSE(v, 1440));
+	CHECK(mn_mme_rate_mg_per_day(75, "mcg/hr", 1, NULL, &v, why, sizeof why) && CLOSE(v, 1.8));
+	v = -1;
+	CHECK(!mn_mme_rate_mg_per_day(1, "mg", 1, "{tablet}", &v, why, sizeof why) && strstr(why, "not a mass per time"));
+	CHECK(!mn_mme_rate_mg_per_day(1, "mL/h", 1, NULL, &v, why, sizeof why) && strstr(why, "not a mass per time"));
+	CHECK(!mn_mme_rate_mg_per_day(1, "drops", 1, "h", &v, why, sizeof why) && strstr(why, "not UCUM"));
+	CHECK(v == -1);
+}
+
 /* ---- records: the worked examples at each level ----------------------------- */
 
 #define REC(...) "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" \
@@ -279,6 +296,18 @@ static void test_records(const mn_score_config *cfg)
 	}
 	mn_case_free(c);
 
+	/* an infusion of the morphine ingredient (7052) at 1 mg per 1 h (a rate Ratio, UCUM): 24 mg/day x 1.0 */
+	static const char infusion[] = REC(
+		",{\"resource\":{\"resourceType\":\"MedicationAdministration\",\"id\":\"iv\",\"status\":\"in-progress\","
+		"\"subject\":{\"reference\":\"Patient/p\"},\"medicationCodeableConcept\":{\"coding\":[{\"system\":\""
+		RXNORM "\",\"code\":\"7052\"}]},\"effectivePeriod\":{\"start\":\"2026-11-19\"},\"dosage\":{\"rateRatio\":"
+		"{\"numerator\":" Q("1", "mg") ",\"denominator\":" Q("1", "h") "}}}}");
+	if ((s = scores_of(cfg, infusion, a, &c))) {
+		each_computed(s, 1, "morphine", "24", "1", "24");
+		CHECK_STR(mme_value(s, NULL, 0, "totalMmePerDay"), "24");
+	}
+	mn_case_free(c);
+
 	/* packs (GPCK, BPCK): mapped to fentanyl 0.6 MG/ACTUAT, no factor for that form: reported, not counted */
 	static const char packs[] = REC(
 		ORDER("gpck", "1740007", PER_DAY("1", Q("1", "{actuat}")))
@@ -391,6 +420,7 @@ int main(void)
 	} else {
 		fprintf(stderr, "%s\n", err.message);
 	}
+	test_rates();
 	mn_mme_table_free(t);
 	mn_score_config *cfg = NULL;
 	snprintf(path, sizeof path, "%s/knowledge", mn_test_source_dir());

@@ -171,6 +171,11 @@ const mn_mme_product *mn_mme_lookup(const mn_mme_table *t, const char *system, c
  * computed (a count for an ingredient code, a volume for a tablet, ...). */
 bool mn_mme_dose_amount(const mn_mme_product *p, const mn_mme_factor *f, double value, const char *unit,
                         double *out, char *why, size_t whylen);
+/* A rate as mg/day, converted with UCUM: num num_unit per den den_unit
+ * (den_unit NULL: num_unit is already a mass per time, "mg/h"). false with
+ * the reason when it is not a mass per time. */
+bool mn_mme_rate_mg_per_day(double num, const char *num_unit, double den, const char *den_unit, double *out,
+                            char *why, size_t whylen);
 
 typedef enum mn_mme_status {
 	MN_MME_COMPUTED = 1,

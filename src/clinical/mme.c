@@ -735,3 +735,42 @@ double mn_mme_total(const mn_mme_item *items, size_t n, bool *complete)
 		*complete = all;
 	return total;
 }
+
+bool mn_mme_rate_mg_per_day(double num, const char *num_unit, double den, const char *den_unit, double *out,
+                            char *why, size_t whylen)
+{
+	fp_unit n, d = {0}, mgd;
+	if (!isfinite(num) || num < 0 || !isfinite(den) || den <= 0) {
+		snprintf(why, whylen, "rate %g per %g out of range", num, den);
+		return false;
+	}
+	if (!num_unit || !ucum_of(num_unit, &n)) {
+		snprintf(why, whylen, "rate unit '%s' is not UCUM", num_unit ? num_unit : "");
+		return false;
+	}
+	if (den_unit && !ucum_of(den_unit, &d)) {
+		snprintf(why, whylen, "rate denominator unit '%s' is not UCUM", den_unit);
+		return false;
+	}
+	if (!den_unit) {
+		d.factor = 1;
+		memset(d.dim, 0, sizeof d.dim);
+	}
+	fp_unit r = n;
+	for (size_t i = 0; i < sizeof r.dim; i++)
+		r.dim[i] = (int8_t)(n.dim[i] - d.dim[i]);
+	if (!dim_is(&r, 0, 1, -1)) {
+		snprintf(why, whylen, "rate in %s%s%s is not a mass per time", num_unit, den_unit ? " per " : "",
+		         den_unit ? den_unit : "");
+		return false;
+	}
+	if (!fp_ucum_parse("mg/d", 4, &mgd))
+		return false;
+	double v = num * n.factor / (den * d.factor) / mgd.factor;
+	if (!amount_ok(v)) {
+		snprintf(why, whylen, "rate %g mg/day out of range", v);
+		return false;
+	}
+	*out = v;
+	return true;
+}

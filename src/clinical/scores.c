@@ -1110,37 +1110,27 @@ static const char *dose_in_basis(ctx *x, const mn_json *q, const mn_mme_product 
 }
 
 /* A rate (Quantity "mg/h", "ug/h", ...; or a Ratio of a mass to a time) in
- * mg/day. NULL, or why not. */
+ * mg/day, converted with UCUM (mme.c). NULL, or why not. */
 static const char *rate_mg_per_day(ctx *x, const mn_json *rq, const mn_json *ratio, double *out)
 {
-	double v, tv;
-	const char *mass, *time;
-	char mbuf[16];
+	double v, tv = 1;
+	const char *num_unit, *den_unit = NULL;
+	char why[256];
 	if (rq) {
-		const char *u = q_unit(rq);
-		const char *slash = u ? strchr(u, '/') : NULL;
-		if (!jnum_of(mn_json_get(rq, "value"), &v) || v < 0 || !slash || (size_t)(slash - u) >= sizeof mbuf)
-			return fmt(x, "rate unit '%s' not understood", u ? u : "");
-		memcpy(mbuf, u, (size_t)(slash - u));
-		mbuf[slash - u] = '\0';
-		mass = mbuf;
-		time = slash + 1;
-		if (strcmp(time, "hr") == 0)
-			time = "h";
-		tv = 1;
+		num_unit = q_unit(rq);
+		if (!jnum_of(mn_json_get(rq, "value"), &v) || v < 0)
+			return "rate without a value";
 	} else {
 		const mn_json *nu = mn_json_get(ratio, "numerator"), *de = mn_json_get(ratio, "denominator");
 		if (!jnum_of(mn_json_get(nu, "value"), &v) || v < 0 || !jnum_of(mn_json_get(de, "value"), &tv) || tv <= 0)
 			return "rate ratio without numerator and denominator values";
-		mass = q_unit(nu);
-		time = q_unit(de);
+		num_unit = q_unit(nu);
+		den_unit = q_unit(de);
+		if (!den_unit)
+			return "rate ratio without a denominator unit";
 	}
-	double mg = mass && strcmp(mass, "mg") == 0 ? 1 : mass && (strcmp(mass, "ug") == 0 || strcmp(mass, "mcg") == 0)
-	            ? 0.001 : 0;
-	double days = unit_days(time) * tv;
-	if (mg == 0 || days <= 0)
-		return fmt(x, "rate in %s per %s not understood", mass ? mass : "?", time ? time : "?");
-	*out = v * mg / days;
+	if (!mn_mme_rate_mg_per_day(v, num_unit, tv, den_unit, out, why, sizeof why))
+		return fmt(x, "%s", why);
 	return NULL;
 }
 
