@@ -209,20 +209,18 @@ static const char *rx_row(mn_mme_table *t, mn_arena *a, char **col, mn_mme_produ
 		return "combination is not 0 or 1";
 	if (!*col[3] || !*col[7] || !*col[9])
 		return "an empty ingredient, dose form or drug name";
+	/* the columns point into the table's text, kept in the arena */
 	p->system = RXNORM_SYSTEM;
-	p->code = mn_arena_strdup(a, col[0]);
-	p->level = mn_arena_strdup(a, col[1]);
-	p->ingredient = mn_arena_strdup(a, col[2]);
-	p->ingredient_name = mn_arena_strdup(a, col[3]);
-	p->dose_form_code = mn_arena_strdup(a, col[6]);
-	p->dose_form = mn_arena_strdup(a, col[7]);
+	p->code = col[0];
+	p->level = col[1];
+	p->ingredient = col[2];
+	p->ingredient_name = col[3];
+	p->dose_form_code = col[6];
+	p->dose_form = col[7];
 	p->combination = col[8][0] == '1';
-	p->display = mn_arena_strdup(a, col[9]);
-	p->note = *col[10] ? mn_arena_strdup(a, col[10]) : NULL;
-	p->unit = mn_arena_strdup(a, col[5]);
-	if (!p->code || !p->level || !p->ingredient || !p->ingredient_name || !p->dose_form_code || !p->dose_form ||
-	    !p->display || !p->unit || (col[10][0] && !p->note))
-		return "out of memory";
+	p->display = col[9];
+	p->note = *col[10] ? col[10] : NULL;
+	p->unit = col[5];
 	if (*col[4]) {
 		char *end = NULL;
 		errno = 0;
@@ -274,11 +272,15 @@ static mn_status load_rxnorm(mn_mme_table *t, mn_arena *a, const char *yaml_path
 	if (!path)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	t->rxnorm_table = mn_arena_strdup(a, name);
-	char *text = NULL;
+	char *raw = NULL;
 	size_t len = 0;
-	mn_status rc = mn_read_file(path, &text, &len, err);
+	mn_status rc = mn_read_file(path, &raw, &len, err);
 	if (rc != MN_OK)
 		return rc;
+	char *text = mn_arena_strndup(a, raw, len);
+	free(raw);
+	if (!text)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	size_t rows = 0;
 	for (size_t i = 0; i < len; i++)
 		rows += text[i] == '\n';
@@ -286,10 +288,8 @@ static mn_status load_rxnorm(mn_mme_table *t, mn_arena *a, const char *yaml_path
 	for (size_t i = 0; i < t->nfactors; i++)
 		nin += t->factors[i].rxnorm && !t->factors[i].dose_form;
 	mn_mme_product *ps = mn_arena_calloc(a, t->nproducts + nin + rows + 1, sizeof *ps);
-	if (!ps) {
-		free(text);
+	if (!ps)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	}
 	if (t->nproducts)
 		memcpy(ps, t->products, t->nproducts * sizeof *ps);
 	size_t n = t->nproducts;
@@ -316,9 +316,8 @@ static mn_status load_rxnorm(mn_mme_table *t, mn_arena *a, const char *yaml_path
 		if (next)
 			*next++ = '\0';
 		if (line[0] == '#') {
-			if (!t->rxnorm_source && strncmp(line, "# Source: ", 10) == 0 &&
-			    !(t->rxnorm_source = mn_arena_strdup(a, line + 10)))
-				rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+			if (!t->rxnorm_source && strncmp(line, "# Source: ", 10) == 0)
+				t->rxnorm_source = line + 10;
 			continue;
 		}
 		char *col[RX_NCOL];
@@ -350,7 +349,6 @@ static mn_status load_rxnorm(mn_mme_table *t, mn_arena *a, const char *yaml_path
 				                  p->code, ps[j].level ? "an ingredient code" : "a product");
 		n++;
 	}
-	free(text);
 	if (rc == MN_OK && (!header || n == first_rx))
 		rc = mn_error_set(err, MN_EPOLICY, "%s: no header or no rows", path);
 	if (rc == MN_OK && !t->rxnorm_source)
