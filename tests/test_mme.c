@@ -92,6 +92,32 @@ static void test_levels(const mn_mme_table *t)
 	CHECK(p && p->strength == 0 && p->note && strstr(p->note, "not added up"));
 }
 
+/* Every strength of the RxNorm table is the one its RxNorm name states ("hydrocodone bitartrate 5 MG",
+ * "0.075 MG/HR"): the generated column checked against the name, row by row. */
+static void test_strengths_in_names(const mn_mme_table *t)
+{
+	size_t rows = 0, checked = 0;
+	for (size_t i = 0; i < t->nproducts; i++) {
+		const mn_mme_product *p = &t->products[i];
+		if (!p->level || strcmp(p->level, "IN") == 0)
+			continue;
+		rows++;
+		if (p->strength <= 0)
+			continue;
+		char want[64];
+		if (strcmp(p->unit, "ug/h") == 0)
+			snprintf(want, sizeof want, "%g MG/HR", p->strength / 1000);
+		else
+			snprintf(want, sizeof want, "%g %s", p->strength, strcmp(p->unit, "mg") == 0 ? "MG"
+			         : strcmp(p->unit, "mg/mL") == 0 ? "MG/ML" : "MG/ACTUAT");
+		checked++;
+		CHECK_MSG(strstr(p->display, want) != NULL, "RxNorm %s: '%s' not in '%s'", p->code, want, p->display);
+	}
+	/* 910 drug codes, 2 of them with two strengths of one ingredient (no strength) */
+	CHECK_INT(rows, 910);
+	CHECK_INT(checked, 908);
+}
+
 /* ---- one dose in the factor's basis, UCUM --------------------------------- */
 
 static double dose_ok(const mn_mme_table *t, const char *code, double v, const char *unit)
@@ -416,6 +442,7 @@ int main(void)
 	CHECK_INT(mn_mme_table_load(path, &t, &err), MN_OK);
 	if (t) {
 		test_levels(t);
+		test_strengths_in_names(t);
 		test_doses(t);
 	} else {
 		fprintf(stderr, "%s\n", err.message);
