@@ -123,15 +123,21 @@ typedef struct mn_mme_factor {
 	double factor;
 	mn_mme_basis basis;
 	const char *note;          /* caution from the source, or the reason there is no factor */
+	const char *dose_form;     /* RxNorm dose form code the factor is limited to (fentanyl: transdermal), or NULL */
 } mn_mme_factor;
 
 typedef struct mn_mme_product {
-	const char *system, *code, *display;  /* the product code (RxNorm SCD) */
-	const char *drug;          /* factor key */
-	double strength;           /* opioid per unit: mg, or mcg/hr for patches */
-	const char *unit;          /* "mg" or "ug/h" */
-	const char *dose_form;     /* "tablet", "patch", ... (the counted unit) */
+	const char *system, *code, *display;  /* the product code (RxNorm SCD, SBD, GPCK, BPCK or IN) */
+	const char *drug;          /* factor key; NULL when the ingredient has no factor entry in this form */
+	double strength;           /* opioid per unit: mg, mg/mL, ug/h, mg/{actuat}; 0 when not known (IN) */
+	const char *unit;          /* UCUM: "mg", "mg/mL", "ug/h", "mg/{actuat}" ("mg" for IN) */
+	const char *dose_form;     /* the dose form (RxNorm name, or "tablet"/"patch" in the factor file); NULL for IN */
 	bool combination;          /* more than one active ingredient */
+	const char *level;         /* RxNorm level: "IN", "SCD", "SBD", "GPCK", "BPCK"; NULL for a factor-file product */
+	const char *ingredient;    /* the opioid ingredient's RxNorm code (IN), or NULL */
+	const char *ingredient_name;
+	const char *dose_form_code; /* RxNorm dose form code, or NULL */
+	const char *note;          /* why no strength is given (several strengths of one ingredient), or NULL */
 } mn_mme_product;
 
 typedef struct mn_mme_table {
@@ -139,7 +145,9 @@ typedef struct mn_mme_table {
 	size_t nfactors;
 	mn_mme_factor *factors;
 	size_t nproducts;
-	mn_mme_product *products;
+	mn_mme_product *products;  /* the factor file's own products (none shipped), then IN entries, then RxNorm */
+	const char *rxnorm_table;  /* the RxNorm-derived table's file name (knowledge/rxnorm-opioids.tsv), or NULL */
+	const char *rxnorm_source; /* its provenance line ("Source: ...") */
 	mn_arena *arena;
 } mn_mme_table;
 
@@ -149,6 +157,25 @@ mn_status mn_mme_table_load(const char *path, mn_mme_table **out, mn_error *err)
 void mn_mme_table_free(mn_mme_table *t);
 const mn_mme_factor *mn_mme_factor_find(const mn_mme_table *t, const char *drug);
 const mn_mme_product *mn_mme_product_find(const mn_mme_table *t, const char *system, const char *code);
+/* A medication code (RxNorm drug, pack or ingredient) as a product whose
+ * ingredient has a factor entry (p->drug set). NULL when it has none: *why
+ * (if given) then says why for a code the table knows (an opioid without a
+ * CDC 2022 factor, fentanyl in a form other than transdermal), or is NULL
+ * for a code it does not know. */
+const mn_mme_product *mn_mme_lookup(const mn_mme_table *t, const char *system, const char *code,
+                                    const char **why);
+/* One dose (value in the UCUM unit `unit`; a count such as "1", "{tablet}"
+ * or "tablet" is a number of the product's units) as an amount in the
+ * factor's basis: mg, or mcg/hr for a per-mcg/hr factor. Units are
+ * converted with UCUM. false with the reason in why[] when it cannot be
+ * computed (a count for an ingredient code, a volume for a tablet, ...). */
+bool mn_mme_dose_amount(const mn_mme_product *p, const mn_mme_factor *f, double value, const char *unit,
+                        double *out, char *why, size_t whylen);
+/* A rate as mg/day, converted with UCUM: num num_unit per den den_unit
+ * (den_unit NULL: num_unit is already a mass per time, "mg/h"). false with
+ * the reason when it is not a mass per time. */
+bool mn_mme_rate_mg_per_day(double num, const char *num_unit, double den, const char *den_unit, double *out,
+                            char *why, size_t whylen);
 
 typedef enum mn_mme_status {
 	MN_MME_COMPUTED = 1,

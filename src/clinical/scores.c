@@ -961,29 +961,6 @@ static const mn_json *only_item(const mn_json *arr, size_t *count)
 	return *count ? &arr->u.items[0] : NULL;
 }
 
-static bool unit_is(const char *u, const char *want)
-{
-	if (!u)
-		return false;
-	size_t n = strlen(u), w = strlen(want);
-	if (n >= 2 && u[0] == '{' && u[n - 1] == '}') {
-		u++;
-		n -= 2;
-	}
-	if (n == w + 1 && (u[w] == 's' || u[w] == 'S'))
-		n = w;
-	if (n != w)
-		return false;
-	for (size_t i = 0; i < w; i++) {
-		char c = u[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != want[i])
-			return false;
-	}
-	return true;
-}
-
 /* Days in one of a UCUM time unit (s, min, h, d, wk); 0 for any other unit
  * (months and years have no fixed length). */
 static double unit_days(const char *u)
@@ -1114,8 +1091,9 @@ static const char *per_day_of(ctx *x, const mn_json *dosage, double *per_day, co
 }
 
 /* A dose Quantity in the factor's unit: mg, or mcg/hr for a per-mcg/hr
- * factor; a dose in the product's dose form is multiplied by its strength.
- * NULL, or why not. */
+ * factor, converted with UCUM; a count of the product's units is multiplied
+ * by its strength (mme.c, mn_mme_dose_amount). The code is tried first, then
+ * the unit text. NULL, or why not. */
 static const char *dose_in_basis(ctx *x, const mn_json *q, const mn_mme_product *p, const mn_mme_factor *f,
                                  double *out)
 {
@@ -1123,56 +1101,36 @@ static const char *dose_in_basis(ctx *x, const mn_json *q, const mn_mme_product 
 	if (!q || !jnum_of(mn_json_get(q, "value"), &v) || v <= 0)
 		return "no dose quantity value";
 	const char *code = mn_json_get_string(q, "code"), *unit = mn_json_get_string(q, "unit");
-	const char *u = code ? code : unit;
-	bool mcg_hr = f->basis == MN_MME_MCG_PER_HOUR;
-	double per_unit;
-	if (u && strcmp(u, "mg") == 0 && !mcg_hr) {
-		if (p->combination)
-			return "dose in mg for a combination product: which ingredient is meant is not stated";
-		per_unit = 1;
-	} else if (u && (strcmp(u, "ug/h") == 0 || strcmp(u, "mcg/h") == 0 || strcmp(u, "mcg/hr") == 0) && mcg_hr) {
-		per_unit = 1;
-	} else if (!u || strcmp(u, "1") == 0 || unit_is(code, p->dose_form) || unit_is(unit, p->dose_form)) {
-		per_unit = p->strength;
-	} else {
-		return fmt(x, "dose unit '%s' not understood", u);
-	}
-	*out = v * per_unit;
-	return NULL;
+	char why[256], why2[256];
+	if (mn_mme_dose_amount(p, f, v, code ? code : unit, out, why, sizeof why))
+		return NULL;
+	if (code && unit && strcmp(code, unit) != 0 && mn_mme_dose_amount(p, f, v, unit, out, why2, sizeof why2))
+		return NULL;
+	return fmt(x, "%s", why);
 }
 
 /* A rate (Quantity "mg/h", "ug/h", ...; or a Ratio of a mass to a time) in
- * mg/day. NULL, or why not. */
+ * mg/day, converted with UCUM (mme.c). NULL, or why not. */
 static const char *rate_mg_per_day(ctx *x, const mn_json *rq, const mn_json *ratio, double *out)
 {
-	double v, tv;
-	const char *mass, *time;
-	char mbuf[16];
+	double v, tv = 1;
+	const char *num_unit, *den_unit = NULL;
+	char why[256];
 	if (rq) {
-		const char *u = q_unit(rq);
-		const char *slash = u ? strchr(u, '/') : NULL;
-		if (!jnum_of(mn_json_get(rq, "value"), &v) || v < 0 || !slash || (size_t)(slash - u) >= sizeof mbuf)
-			return fmt(x, "rate unit '%s' not understood", u ? u : "");
-		memcpy(mbuf, u, (size_t)(slash - u));
-		mbuf[slash - u] = '\0';
-		mass = mbuf;
-		time = slash + 1;
-		if (strcmp(time, "hr") == 0)
-			time = "h";
-		tv = 1;
+		num_unit = q_unit(rq);
+		if (!jnum_of(mn_json_get(rq, "value"), &v) || v < 0)
+			return "rate without a value";
 	} else {
 		const mn_json *nu = mn_json_get(ratio, "numerator"), *de = mn_json_get(ratio, "denominator");
 		if (!jnum_of(mn_json_get(nu, "value"), &v) || v < 0 || !jnum_of(mn_json_get(de, "value"), &tv) || tv <= 0)
 			return "rate ratio without numerator and denominator values";
-		mass = q_unit(nu);
-		time = q_unit(de);
+		num_unit = q_unit(nu);
+		den_unit = q_unit(de);
+		if (!den_unit)
+			return "rate ratio without a denominator unit";
 	}
-	double mg = mass && strcmp(mass, "mg") == 0 ? 1 : mass && (strcmp(mass, "ug") == 0 || strcmp(mass, "mcg") == 0)
-	            ? 0.001 : 0;
-	double days = unit_days(time) * tv;
-	if (mg == 0 || days <= 0)
-		return fmt(x, "rate in %s per %s not understood", mass ? mass : "?", time ? time : "?");
-	*out = v * mg / days;
+	if (!mn_mme_rate_mg_per_day(v, num_unit, tv, den_unit, out, why, sizeof why))
+		return fmt(x, "%s", why);
 	return NULL;
 }
 
@@ -1356,15 +1314,20 @@ static mn_status do_mme(ctx *x)
 		    (rc = eval_on(x, cfg->med.dosage, "mme.dosage", d[i].res, &rd)) != MN_OK)
 			goto out;
 		const mn_mme_product *p = NULL;
-		const char *code = NULL, *display = NULL;
+		const char *code = NULL, *display = NULL, *nofactor = NULL;
 		for (size_t k = 0; k < mn_fp_result_count(rm) && !p; k++) {
 			const mn_json *cn = mn_fp_item_node(mn_fp_result_item(rm, k));
-			const char *sys = mn_json_get_string(cn, "system"), *cd = mn_json_get_string(cn, "code");
+			const char *sys = mn_json_get_string(cn, "system"), *cd = mn_json_get_string(cn, "code"), *w;
 			if (!code) {
 				code = cd;
 				display = mn_json_get_string(cn, "display");
 			}
-			p = mn_mme_product_find(t, sys, cd);
+			p = mn_mme_lookup(t, sys, cd, &w);  /* any RxNorm level: drug, pack or ingredient */
+			if (!p && w && !nofactor) {
+				nofactor = w;
+				code = cd;
+				display = mn_json_get_string(cn, "display");
+			}
 		}
 		if (!p) {
 			unknown++;
@@ -1376,10 +1339,15 @@ static mn_status do_mme(ctx *x)
 				jkstr(x, &g, "code", code);
 			if (display)
 				jkstr(x, &g, "display", display);
+			if (nofactor)
+				jkstr(x, &g, "reason", nofactor);
 			jraw(x, "}");
 			others = x->json;
-			detail(x, &b, fmt(x, "%s: %s%s%s not in the factor table: not counted, no factor guessed", r,
-			                  code ? code : "no medication code", display ? " " : "", display ? display : ""));
+			detail(x, &b, nofactor ? fmt(x, "%s: %s%s%s: %s: not counted", r, code, display ? " " : "",
+			                             display ? display : "", nofactor)
+			                       : fmt(x, "%s: %s%s%s not in the factor table: not counted, no factor guessed", r,
+			                             code ? code : "no medication code", display ? " " : "",
+			                             display ? display : ""));
 			continue;
 		}
 		const mn_mme_factor *fac = mn_mme_factor_find(t, p->drug);
