@@ -36,8 +36,7 @@ typedef struct brief {
 	const mn_denial *den;
 	mn_doc *doc;
 	mn_arena *a;
-	size_t capblocks, caprefs, caprecords;
-	const void **refkeys;
+	mn_buf blocks, refs, keys, recs;  /* mn_block, mn_doc_ref, const void *, mn_entry */
 	bool *point;           /* per criterion result: shown under Strongest points */
 	const mn_resource *said[POINTS_MAX];  /* the record entries the points quote */
 	bool oom;
@@ -60,43 +59,24 @@ static void mark(marks *m, int x)
 		m->v[m->n++] = x;
 }
 
-/* Make room for one more element of an arena array. */
-static void *room(brief *B, void *arr, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	char *p = mn_arena_calloc(B->a, ncap, size);
-	if (!p) {
-		B->oom = true;
-		return NULL;
-	}
-	if (n)
-		memcpy(p, arr, n * size);
-	*cap = ncap;
-	return p;
-}
-
-/* ---- numbering: references [n] and record entries [Rn] ------------------- */
+/* The document's lists grow in buffers (blocks, refs with their identity
+ * keys, record entries) and are copied into the document's arena at the end. */
+#define COUNT(buf, type) ((buf).len / sizeof(type))
+#define AT(buf, type) ((type *)(void *)(buf).data)
 
 /* The number of the reference identified by key, added with its text on first use. */
 static int ref_add(brief *B, const void *key, const char *id, const char *text, const char *note)
 {
-	mn_doc *doc = B->doc;
-	for (size_t i = 0; i < doc->nrefs; i++)
-		if (B->refkeys[i] == key)
+	size_t n = COUNT(B->keys, const void *);
+	for (size_t i = 0; i < n; i++)
+		if (AT(B->keys, const void *)[i] == key)
 			return (int)i + 1;
-	size_t cap = B->caprefs, cap2 = B->caprefs;
-	mn_doc_ref *refs = room(B, doc->refs, doc->nrefs, &cap, sizeof *refs);
-	const void **keys = room(B, (void *)B->refkeys, doc->nrefs, &cap2, sizeof *keys);
-	if (!refs || !keys || !text)
+	mn_doc_ref ref = {id, text, note};
+	if (!text || mn_buf_put(&B->keys, &key, sizeof key) || mn_buf_put(&B->refs, &ref, sizeof ref)) {
+		B->oom = true;
 		return 0;
-	B->caprefs = cap;
-	doc->refs = refs;
-	B->refkeys = keys;
-	refs[doc->nrefs] = (mn_doc_ref){id, text, note};
-	keys[doc->nrefs] = key;
-	return (int)++doc->nrefs;
+	}
+	return (int)n + 1;
 }
 
 static int cite_number(brief *B, const mn_cite *c)
@@ -129,21 +109,16 @@ static int entry_number(brief *B, const mn_resource *r)
 {
 	while (r->container)
 		r = r->container;
-	mn_doc *doc = B->doc;
-	for (size_t i = 0; i < doc->nrecords; i++)
-		if (doc->records[i].resource == r)
+	size_t n = COUNT(B->recs, mn_entry);
+	for (size_t i = 0; i < n; i++)
+		if (AT(B->recs, mn_entry)[i].resource == r)
 			return (int)i + 1;
-	size_t cap = B->caprecords;
-	mn_entry *recs = room(B, doc->records, doc->nrecords, &cap, sizeof *recs);
-	if (!recs)
-		return 0;
-	B->caprecords = cap;
-	doc->records = recs;
-	if (mn_entry_make(B->d->kase, r, B->a, &recs[doc->nrecords]) != MN_OK) {
+	mn_entry e;
+	if (mn_entry_make(B->d->kase, r, B->a, &e) != MN_OK || mn_buf_put(&B->recs, &e, sizeof e)) {
 		B->oom = true;
 		return 0;
 	}
-	return (int)++doc->nrecords;
+	return (int)n + 1;
 }
 
 /* A criterion's sources. A requirement of the policy's author is never
@@ -164,17 +139,12 @@ static int ascending(const void *x, const void *y)
 static mn_block *block(brief *B, mn_block_kind kind, const char *lead, const char *text, const marks *refs,
                        const marks *recs)
 {
-	mn_doc *doc = B->doc;
-	size_t cap = B->capblocks;
-	mn_block *blocks = room(B, doc->blocks, doc->nblocks, &cap, sizeof *blocks);
-	if (!blocks || !text) {
+	mn_block nb = {0}, *b = &nb;
+	if (!text || mn_buf_put(&B->blocks, &nb, sizeof nb)) {
 		B->oom = true;
 		return NULL;
 	}
-	B->capblocks = cap;
-	doc->blocks = blocks;
-	mn_block *b = &blocks[doc->nblocks++];
-	memset(b, 0, sizeof *b);
+	b = &AT(B->blocks, mn_block)[COUNT(B->blocks, mn_block) - 1];
 	b->kind = kind;
 	b->lead = lead;
 	b->text = text;
@@ -281,7 +251,7 @@ static void header(brief *B)
 		int n = entry_number(B, res);
 		mark(&recs, n);
 		if (n)
-			block(B, MN_BLOCK_PARAGRAPH, "Patient:", B->doc->records[n - 1].summary, NULL, &recs);
+			block(B, MN_BLOCK_PARAGRAPH, "Patient:", AT(B->recs, mn_entry)[n - 1].summary, NULL, &recs);
 		break;
 	}
 	mn_buf t = MN_BUF_INIT;
@@ -548,7 +518,7 @@ static void objections(brief *B)
 {
 	const mn_determination *d = B->d;
 	const mn_policy *p = d->policy;
-	size_t heading = B->doc->nblocks;
+	size_t heading = B->blocks.len;
 	block(B, MN_BLOCK_HEADING, NULL, "Anticipated objections", NULL, NULL);
 	bool *raised = mn_arena_calloc(B->a, p->nappeal_rules + 1, sizeof *raised);
 	if (!raised) {
@@ -593,8 +563,8 @@ static void objections(brief *B)
 		if (answer)
 			block(B, MN_BLOCK_ITEM, rule->title, answer, &refs, &recs);
 	}
-	if (B->doc->nblocks == heading + 1)
-		B->doc->nblocks = heading;
+	if (B->blocks.len == heading + sizeof(mn_block))
+		B->blocks.len = heading;  /* nothing to say: no empty heading */
 }
 
 /* ---- what would settle the open criteria ------------------------------------------ */
@@ -657,10 +627,29 @@ mn_status mn_brief_build(const mn_determination *d, const mn_denial *denial, mn_
 		block(B, MN_BLOCK_REFERENCES, NULL, "References", NULL, NULL);
 		block(B, MN_BLOCK_RECORDS, NULL, "Record entries cited", NULL, NULL);
 	}
-	if (B->oom || mn_arena_failed(B->a)) {
-		mn_doc_free(B->doc);
+	mn_doc *doc = B->doc;
+	doc->nblocks = COUNT(B->blocks, mn_block);
+	doc->nrefs = COUNT(B->refs, mn_doc_ref);
+	doc->nrecords = COUNT(B->recs, mn_entry);
+	doc->blocks = mn_arena_calloc(B->a, doc->nblocks + 1, sizeof *doc->blocks);
+	doc->refs = mn_arena_calloc(B->a, doc->nrefs + 1, sizeof *doc->refs);
+	doc->records = mn_arena_calloc(B->a, doc->nrecords + 1, sizeof *doc->records);
+	if (doc->blocks && doc->nblocks)
+		memcpy(doc->blocks, B->blocks.data, B->blocks.len);
+	if (doc->refs && doc->nrefs)
+		memcpy(doc->refs, B->refs.data, B->refs.len);
+	if (doc->records && doc->nrecords)
+		memcpy(doc->records, B->recs.data, B->recs.len);
+	bool failed = B->oom || B->blocks.failed || B->refs.failed || B->keys.failed || B->recs.failed ||
+	              mn_arena_failed(B->a);
+	mn_buf_free(&B->blocks);
+	mn_buf_free(&B->refs);
+	mn_buf_free(&B->keys);
+	mn_buf_free(&B->recs);
+	if (failed) {
+		mn_doc_free(doc);
 		return mn_error_set(err, MN_ENOMEM, "out of memory while writing the brief");
 	}
-	*out = B->doc;
+	*out = doc;
 	return MN_OK;
 }
