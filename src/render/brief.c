@@ -299,8 +299,12 @@ static void decision(brief *B)
 	size_t undocumented = n - met - notmet;
 	block(B, MN_BLOCK_HEADING, NULL, "Decision at stake", NULL, NULL);
 	const char *text;
+	char outcome[40];  /* "does not meet": the determination's name as words */
+	mn_snprintf(outcome, sizeof outcome, "%s", mn_outcome_name(d->outcome));
+	for (char *c = outcome; *c; c++)
+		*c = *c == '-' ? ' ' : *c;
 	if (d->outcome == MN_MEETS_CRITERIA)
-		text = mn_arena_printf(B->a, "The record meets all %zu criteria of the policy; no criterion is open.", n);
+		text = mn_arena_printf(B->a, "The record meets all %zu criteria (determination: %s); none is open.", n, outcome);
 	else if (d->outcome == MN_NOT_COVERED)
 		text = mn_arena_printf(B->a, "The policy does not cover %s; the request is pended for physician review.",
 		                       lower_first(B, d->policy->service_display));
@@ -312,7 +316,7 @@ static void decision(brief *B)
 		if (undocumented)
 			mn_buf_printf(&t, "%s %zu %s not documented", notmet ? " and" : ";", undocumented,
 			              undocumented == 1 ? "is" : "are");
-		mn_buf_puts(&t, ". The request is pended for physician review. Open:");
+		mn_buf_printf(&t, " (determination: %s). The request is pended for physician review. Open:", outcome);
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++)
 			if (d->results[i].status != MN_CRIT_MET)

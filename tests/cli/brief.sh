@@ -72,7 +72,7 @@ f=$tmp/brief.md
 words=$(body "$f" | wc -w)
 [ "$words" -le 450 ] && ok || bad "brief.md: $words words before the references (at most 450)"
 echo "brief.md: $words words before the references; $(wc -w <"$f") in all"
-has "$f" "The record meets all 16 criteria of the policy; no criterion is open." && ok || bad "brief.md: all 16 met"
+has "$f" "The record meets all 16 criteria (determination: meets criteria); none is open." && ok || bad "brief.md: all 16 met"
 grep -q '^## What would settle' "$f" && bad "brief.md: nothing is open, nothing to settle" || ok
 grep -qE 'Conceded|pended' "$f" && bad "brief.md: concedes or pends although all is met" || ok
 points=$(section "$f" "Strongest points" | grep -oE '^- \*\*[^*]+\*\*' | sed 's/^- \*\*//; s/\*\*$//')
@@ -106,7 +106,7 @@ f=$tmp/brief-open.md
 words=$(body "$f" | wc -w)
 [ "$words" -le 620 ] && ok || bad "brief-open.md: $words words (at most 620)"
 echo "brief-open.md (untreated SUD): $words words before the references"
-has "$f" "The record meets 14 of the 16 criteria; 1 is not met and 1 is not documented. The request is pended for physician review." && ok || bad "14 of 16"
+has "$f" "The record meets 14 of the 16 criteria; 1 is not met and 1 is not documented (determination: does not meet). The request is pended for physician review." && ok || bad "14 of 16"
 section "$f" "Decision at stake" | grep -q 'Open: No untreated substance use disorder: .* (not met); No implanted cardiac pacemaker or defibrillator .* (not documented)\.' && ok || bad "open criteria named"
 [ "$(section "$f" "Strongest points" | grep -c '^- ')" -eq 3 ] && ok || bad "three points when a criterion is open"
 section "$f" "Strongest points" | grep -q 'No untreated substance use' && bad "an open criterion is a point" || ok
@@ -119,7 +119,7 @@ grep -q '^- \*\*No implanted cardiac pacemaker.*Not documented. Needed: A docume
 grep -q '^- R[0-9]*\. `Condition/oud-2024`, 2024-05: Opioid use disorder$' "$f" && ok || bad "the untreated disorder is cited"
 
 f=$tmp/brief-lcc.md
-has "$f" "The record meets 13 of the 16 criteria; 2 are not met and 1 is not documented." && ok || bad "13 of 16"
+has "$f" "The record meets 13 of the 16 criteria; 2 are not met and 1 is not documented (determination: does not meet)." && ok || bad "13 of 16"
 settle=$(section "$f" "What would settle the open criteria")
 grep -q '^- \*\*Last resort, refractory to other modalities.*Not met. Needed: A medication and a non-drug treatment' <<<"$settle" && ok || bad "refractory: what settles it"
 grep -q '^- \*\*At least 6 months of failed conservative therapy for the CRPS:\*\* Not met. Needed: .*covering at least 183 days together' <<<"$settle" && ok || bad "6 months: what settles it"
