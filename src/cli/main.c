@@ -12,7 +12,7 @@
  *
  * Every long option may be given as --name=value (split_long_options).
  *
- * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 3 no letter (the record holds
+ * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 3 no letter, appeal or brief (the record holds
  * no request for the service); 64 usage; 65 bad case data or
  * expression; 66 input not readable; 70 internal; 71 out of memory; 74
  * output error; 78 invalid policy or evidence file.
@@ -53,17 +53,17 @@ static const char usage_text[] =
 	"options:\n"
 	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
 	"                 else " MN_DEFAULT_HOME ")\n"
-	"  --strict       determine, letter, appeal, score: refuse a record with an unknown element or an\n"
+	"  --strict       determine, letter, appeal, brief, score: refuse a record with an unknown element or an\n"
 	"                 invalid value (default: warn and treat the element as absent)\n"
 	"  -h, --help     this text;  --version  the version\n"
 	"  every long option may be given as --name=value or --name value\n"
 	"\n"
 	"exit codes: 0 done, 1 check found failing example cases, 3 no letter, appeal or brief: the\n"
-	"            record holds no request for the service, 64 usage, 65 invalid case data or expression, 66 input\n"
-	"            not readable, 70 internal error, 71 out of memory, 74 output error, 78 invalid\n"
-	"            policy or evidence\n";
+	"            record holds no request for the service, 64 usage, 65 invalid case data or\n"
+	"            expression, 66 input not readable, 70 internal error, 71 out of memory, 74 output\n"
+	"            error, 78 invalid policy or evidence\n";
 
-/* letter and appeal: a determination without a request for the service */
+/* letter, appeal and brief: a determination without a request for the service */
 enum { EXIT_NO_REQUEST = 3 };
 
 static const char *prog_home;
