@@ -7,11 +7,11 @@
  *
  *   - the decision at stake: the service with its codes, the policy, the
  *     determination and the criteria still open;
- *   - up to five strongest points (three when a criterion is open): met criteria with record entries, those
- *     stated by the most payer sources first (a requirement the policy's
- *     author added, or one met only because it does not apply, is not a
- *     point), each with the record entry that speaks for it (its latest);
- *     printed in policy order;
+ *   - up to five strongest points (three when a criterion is open): met
+ *     criteria with record entries, those stated by the most payer sources
+ *     first (a requirement the policy's author added, or one met only
+ *     because it does not apply, is not a point), each with the record entry
+ *     that speaks for it (its latest); printed in policy order;
  *   - the anticipated objections, each with a one-sentence answer: the
  *     denial's reasons (with a denial), then the policy's appeal rules that
  *     are live on this record (a criterion they concern is open, or one of
@@ -473,15 +473,23 @@ static bool rule_live(brief *B, const mn_appeal_rule *rule)
  * evidence statement. */
 static const char *rule_answer(brief *B, const mn_appeal_rule *rule, marks *refs, marks *recs)
 {
+	const mn_criterion_result *first = NULL;
+	size_t open = 0;
 	for (size_t i = 0; i < rule->ncriteria; i++) {
 		const mn_criterion_result *r = result_of(B->d, rule->criteria[i], NULL);
-		if (r && r->status != MN_CRIT_MET) {
-			cite_criterion(B, refs, r->criterion);
-			for (size_t k = 0; k < r->nentries; k++)
-				mark(recs, entry_number(B, r->entries[k].resource));
-			return mn_arena_printf(B->a, "Conceded: %s on the record; what would settle it is below.", open_word(r));
-		}
+		if (!r || r->status == MN_CRIT_MET)
+			continue;
+		first = first ? first : r;
+		open++;
+		cite_criterion(B, refs, r->criterion);
+		for (size_t k = 0; k < r->nentries; k++)
+			mark(recs, entry_number(B, r->entries[k].resource));
 	}
+	if (open == 1)
+		return mn_arena_printf(B->a, "Conceded: %s on the record; what would settle it is below.", open_word(first));
+	if (open > 1)
+		return mn_arena_printf(B->a, "Conceded: %zu of its criteria are open on the record; what would settle them is "
+		                       "below.", open);
 	bool shown = false;
 	for (size_t i = 0; i < rule->ncriteria; i++) {
 		size_t idx = 0;
