@@ -61,6 +61,18 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
  * that matches nothing is named as unanswered. The denial must have been
  * matched against d's policy (mn_denial_match). */
 mn_status mn_appeal_build(const mn_determination *d, const mn_denial *denial, mn_doc **out, mn_error *err);
+/* A one-page brief for the peer-to-peer conversation with the payer's
+ * medical director: the decision at stake (service and codes, policy,
+ * determination, open criteria); up to five strongest points (met criteria
+ * with record entries, those stated by the most payer sources first, each
+ * with its latest entry); the anticipated objections with a one-sentence
+ * answer each (the denial's reasons when denial is not NULL, then the
+ * policy's appeal rules live on this record: a criterion they concern is
+ * open, or an answer statement applies); what documentation would settle
+ * each open criterion; references and record entries. An open criterion is
+ * conceded, never argued. A denial must have been matched against d's
+ * policy (mn_denial_match). Out of memory anywhere: MN_ENOMEM, no document. */
+mn_status mn_brief_build(const mn_determination *d, const mn_denial *denial, mn_doc **out, mn_error *err);
 void mn_doc_free(mn_doc *doc);
 mn_status mn_doc_write_markdown(const mn_doc *doc, mn_buf *out);
 

@@ -4,6 +4,7 @@
  *   mednec determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]
  *   mednec letter    CASE --policy ID --as-of YYYY-MM-DD [--format md]
  *   mednec appeal    CASE --policy ID --as-of YYYY-MM-DD --denial FILE
+ *   mednec brief     CASE --policy ID --as-of YYYY-MM-DD [--denial FILE]
  *   mednec score     CASE --as-of YYYY-MM-DD [--format text|json]
  *   mednec policies
  *   mednec check     POLICY...
@@ -11,7 +12,7 @@
  *
  * Every long option may be given as --name=value (split_long_options).
  *
- * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 3 no letter (the record holds
+ * Exit codes (docs/CLI.md): 0 done; 1 check found failing cases; 3 no letter, appeal or brief (the record holds
  * no request for the service); 64 usage; 65 bad case data or
  * expression; 66 input not readable; 70 internal; 71 out of memory; 74
  * output error; 78 invalid policy or evidence file.
@@ -39,6 +40,9 @@ static const char usage_text[] =
 	"                 write the letter of medical necessity (Markdown)\n"
 	"  appeal CASE --policy ID --as-of YYYY-MM-DD --denial FILE\n"
 	"                 answer each reason of a denial (FHIR ClaimResponse or a text list)\n"
+	"  brief CASE --policy ID --as-of YYYY-MM-DD [--denial FILE]\n"
+	"                 one-page brief for the peer-to-peer call (Markdown): decision, strongest\n"
+	"                 points, objections with answers, what would settle open criteria\n"
 	"  score CASE --as-of YYYY-MM-DD [--format text|json]\n"
 	"                 clinical scores (Budapest, ODI, MME, pain relief, EQ-5D) with the entries used\n"
 	"  policies       list the policy files: id, effective period, file\n"
@@ -49,17 +53,17 @@ static const char usage_text[] =
 	"options:\n"
 	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
 	"                 else " MN_DEFAULT_HOME ")\n"
-	"  --strict       determine, letter, appeal, score: refuse a record with an unknown element or an\n"
+	"  --strict       determine, letter, appeal, brief, score: refuse a record with an unknown element or an\n"
 	"                 invalid value (default: warn and treat the element as absent)\n"
 	"  -h, --help     this text;  --version  the version\n"
 	"  every long option may be given as --name=value or --name value\n"
 	"\n"
-	"exit codes: 0 done, 1 check found failing example cases, 3 no letter: the record holds no\n"
-	"            request for the service, 64 usage, 65 invalid case data or expression, 66 input\n"
-	"            not readable, 70 internal error, 71 out of memory, 74 output error, 78 invalid\n"
-	"            policy or evidence\n";
+	"exit codes: 0 done, 1 check found failing example cases, 3 no letter, appeal or brief: the\n"
+	"            record holds no request for the service, 64 usage, 65 invalid case data or\n"
+	"            expression, 66 input not readable, 70 internal error, 71 out of memory, 74 output\n"
+	"            error, 78 invalid policy or evidence\n";
 
-/* letter and appeal: a determination without a request for the service */
+/* letter, appeal and brief: a determination without a request for the service */
 enum { EXIT_NO_REQUEST = 3 };
 
 static const char *prog_home;
@@ -148,7 +152,7 @@ typedef struct decide_args {
 	bool strict;
 } decide_args;
 
-enum decide_mode { MODE_DETERMINE, MODE_LETTER, MODE_APPEAL };
+enum decide_mode { MODE_DETERMINE, MODE_LETTER, MODE_APPEAL, MODE_BRIEF };
 
 static int parse_decide_args(int argc, char **argv, decide_args *a)
 {
@@ -274,9 +278,9 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	int rc = parse_decide_args(argc, argv, &a);
 	if (rc)
 		return rc;
-	if ((mode == MODE_APPEAL) != (a.denial != NULL))
+	if (mode != MODE_BRIEF && (mode == MODE_APPEAL) != (a.denial != NULL))
 		return usage_error("%s", mode == MODE_APPEAL ? "appeal needs --denial FILE (a ClaimResponse or a text list of reasons)"
-		                                             : "--denial belongs to the appeal command");
+		                                             : "--denial belongs to the appeal and brief commands");
 	const char *fmt = a.format ? a.format : letter ? "md" : "text";
 	if (letter ? strcmp(fmt, "md") != 0 : (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0))
 		return usage_error(letter ? "--format: '%s' is not supported (md)" : "--format: '%s' is not text or json", fmt);
@@ -317,7 +321,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
-	if (mode == MODE_APPEAL && mn_denial_load_file(a.denial, &denial, &err) != MN_OK) {
+	if (a.denial && mn_denial_load_file(a.denial, &denial, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}
@@ -333,7 +337,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	if (letter && !det->request_found) {
 		/* no request, no approval: and no letter that argues for one */
 		fprintf(stderr, "mednec: %s: no %s written: the record holds no active request for %s "
-		        "(policy %s, as of %s)\n", a.case_path, mode == MODE_APPEAL ? "appeal" : "letter",
+		        "(policy %s, as of %s)\n", a.case_path, mode == MODE_APPEAL ? "appeal" : mode == MODE_BRIEF ? "brief" : "letter",
 		        pol->service_display ? pol->service_display : pol->id, pol->id, det->as_of_text);
 		rc = EXIT_NO_REQUEST;
 		goto done;
@@ -347,6 +351,12 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 			st = mn_doc_write_markdown(doc, &out);
 		for (size_t i = 0; doc && i < doc->nwarnings; i++)
 			fprintf(stderr, "mednec: appeal: %s\n", doc->warnings[i]);
+	} else if (mode == MODE_BRIEF) {
+		st = denial ? mn_denial_match(denial, pol) : MN_OK;
+		if (st == MN_OK)
+			st = mn_brief_build(det, denial, &doc, &err);
+		if (st == MN_OK)
+			st = mn_doc_write_markdown(doc, &out);
 	} else if (letter) {
 		st = mn_letter_build(det, &doc, &err);
 		if (st == MN_OK)
@@ -762,6 +772,8 @@ static int run(int argc, char **argv)
 		return run_decide(argc - 2, argv + 2, MODE_LETTER);
 	if (strcmp(cmd, "appeal") == 0)
 		return run_decide(argc - 2, argv + 2, MODE_APPEAL);
+	if (strcmp(cmd, "brief") == 0)
+		return run_decide(argc - 2, argv + 2, MODE_BRIEF);
 	if (strcmp(cmd, "policies") == 0)
 		return run_policies(argc - 2, argv + 2);
 	if (strcmp(cmd, "score") == 0)
