@@ -223,20 +223,10 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		it.node = NULL;
 		return fp_push(x, out, &it);
 	}
-	if (v->type == MN_JSON_OBJECT && x->plain) {
-		it.ext = NULL;  /* model none: an object is just navigable, never typed */
-		return fp_push(x, out, &it);
-	}
-	if (v->type == MN_JSON_ARRAY && x->plain) {
-		/* model none: nested arrays flatten */
-		for (uint32_t i = 0; i < v->n; i++)
-			if (make_item(x, &v->u.items[i], NULL, NULL, res, out))
-				return -1;
-		return 0;
-	}
 	if (v->type == MN_JSON_OBJECT) {
-		/* only Resource-typed (or untyped) elements can hold a resource */
-		it.ftype = !type || type->kind == MN_FHIR_RESOURCE ? fp_node_type(v, type) : type;
+		/* only Resource-typed (or untyped) elements can hold a resource;
+		 * without a model (x->plain, where type is always NULL) none is typed */
+		it.ftype = type && type->kind != MN_FHIR_RESOURCE ? type : x->plain ? NULL : fp_node_type(v, type);
 		if (it.ftype != type)
 			it.flags &= (uint8_t)~FPI_STATIC;  /* the type came from the data (resourceType) */
 		if (it.ftype != type && x->kase) {
@@ -308,6 +298,29 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	return fp_push(x, out, &it);
 }
 
+/* Model none: the items of array v, nested arrays flattened (make_item
+ * itself never recurses, so that it stays inlinable in typed navigation). */
+static int plain_array(fp_ctx *x, const mn_json *v, const mn_resource *res, fp_coll *out)
+{
+	if (++x->depth > MN_JSON_MAX_DEPTH) {
+		x->depth--;
+		return fp_fail(x, MN_ELIMIT, NULL, "arrays nested deeper than %d", MN_JSON_MAX_DEPTH);
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < v->n && rc == 0; i++) {
+		const mn_json *e = &v->u.items[i];
+		rc = e->type == MN_JSON_ARRAY ? plain_array(x, e, res, out) : make_item(x, e, NULL, NULL, res, out);
+	}
+	x->depth--;
+	return rc;
+}
+
+/* Model none: the items of JSON value v (an array flattened). */
+static int plain_value(fp_ctx *x, const mn_json *v, const mn_resource *res, fp_coll *out)
+{
+	return v->type == MN_JSON_ARRAY ? plain_array(x, v, res, out) : make_item(x, v, NULL, NULL, res, out);
+}
+
 /* Items of member value v (an array or a single value) with sibling ext. */
 static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_fhir_type *type,
                       const mn_resource *res, fp_coll *out)
@@ -370,7 +383,7 @@ static int plain_member(fp_ctx *x, const mn_json *obj, const char *name, size_t 
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
 		if (m->key_len == len && memcmp(m->key, name, len) == 0 &&
-		    add_member(x, &m->value, NULL, NULL, res, out))
+		    plain_value(x, &m->value, res, out))
 			return -1;
 	}
 	return 0;
@@ -411,15 +424,19 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 	const mn_json *obj = it->node;
 	if (!obj || obj->type != MN_JSON_OBJECT)
 		return 0;
-	if (x->plain)
-		return plain_member(x, obj, name, len, it->res, out);
 	const mn_fhir_type *T = it->ftype;
-	const mn_fhir_element *el = !T ? NULL : at && at->st_type == T ? at->st_el
-	                                          : mn_fhir_element_find(T, name, len);
-	if (T && !el && x->lenient) {
-		int rc = lenient_choice(x, it, T, name, len, out);
-		if (rc <= 0)
-			return rc;
+	const mn_fhir_element *el;
+	if (!T) {
+		if (x->plain)  /* without a model every item is untyped */
+			return plain_member(x, obj, name, len, it->res, out);
+		el = NULL;
+	} else {
+		el = at && at->st_type == T ? at->st_el : mn_fhir_element_find(T, name, len);
+		if (!el && x->lenient) {
+			int rc = lenient_choice(x, it, T, name, len, out);
+			if (rc <= 0)
+				return rc;
+		}
 	}
 	bool found = false;
 	bool under = has_underscore(obj);
@@ -504,7 +521,7 @@ int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
 	if (x->plain) {
 		/* model none: every member's value, as plain JSON */
 		for (uint32_t i = 0; i < obj->n; i++)
-			if (add_member(x, &obj->u.members[i].value, NULL, NULL, it->res, out))
+			if (plain_value(x, &obj->u.members[i].value, it->res, out))
 				return -1;
 		return 0;
 	}
@@ -1007,12 +1024,7 @@ static int eval_first_member(fp_ctx *x, const fp_node *n, const fp_coll *in, fp_
 		const mn_fp_item *it = &in->v[i];
 		bool match = false;
 		if (it->kind == MN_FP_NODE) {
-			if (x->plain) {
-				/* model none: the resourceType member names the object's type */
-				const mn_json *rt = it->node ? mn_json_get(it->node, "resourceType") : NULL;
-				match = rt && rt->type == MN_JSON_STRING && rt->n == n->name_len &&
-				        memcmp(rt->u.s, n->name, n->name_len) == 0;
-			} else if (it->ftype && n->first_type)
+			if (it->ftype && n->first_type)
 				match = it->ftype == n->first_type || mn_fhir_type_is_a(it->ftype, n->first_type);
 			else if (it->node && it->node->type == MN_JSON_OBJECT) {
 				const char *rt = mn_json_get_string(it->node, "resourceType");
@@ -1419,7 +1431,7 @@ static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, con
 	x.plain = true;
 	x.mem0 = mn_arena_used(arena);
 	fp_coll ctx = {0};
-	if (make_item(&x, value, NULL, NULL, NULL, &ctx)) {
+	if (plain_value(&x, value, NULL, &ctx)) {
 		*out = NULL;
 		return mn_error_set(err, local.code ? local.code : MN_ENOMEM, "%s", local.message);
 	}
@@ -1475,6 +1487,10 @@ mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_ca
 			it->ext = NULL;
 			it->res = r;
 			it->unit = NULL;
+			if (e && (e->flags & MN_FP_MODEL_NONE)) {
+				it->ftype = NULL;  /* no model: plain objects */
+				it->flags = 0;
+			}
 		}
 		ctx.n = ctx.cap = (uint32_t)n;
 	}
@@ -1487,6 +1503,19 @@ mn_status mn_fp_eval_items(const mn_fp_expr *e, const mn_fp_env *env, const mn_f
 	fp_coll ctx = {0};
 	if (in)
 		ctx = in->c;
+	if (e && (e->flags & MN_FP_MODEL_NONE) && ctx.n) {
+		/* no model: the items' nodes as plain objects */
+		mn_fp_item *v = arena ? mn_arena_alloc(arena, ctx.n * sizeof *v) : NULL;
+		if (!v)
+			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		memcpy(v, ctx.v, ctx.n * sizeof *v);
+		for (uint32_t i = 0; i < ctx.n; i++) {
+			v[i].ftype = NULL;
+			v[i].flags &= (uint8_t)~FPI_STATIC;
+		}
+		ctx.v = v;
+		ctx.cap = ctx.n;
+	}
 	return run(e, env, &ctx, true, NULL, arena, out, err);
 }
 
