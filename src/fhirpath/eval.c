@@ -1432,7 +1432,8 @@ static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, con
 	x.mem0 = mn_arena_used(arena);
 	fp_coll ctx = {0};
 	if (plain_value(&x, value, NULL, &ctx)) {
-		*out = NULL;
+		if (out)
+			*out = NULL;
 		return mn_error_set(err, local.code ? local.code : MN_ENOMEM, "%s", local.message);
 	}
 	return run(e, env, &ctx, false, NULL, arena, out, err);
