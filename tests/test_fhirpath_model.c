@@ -132,6 +132,37 @@ static void test_model_none_children(void)
 	CHECK_STR(ev("descendants().count()", J, NONE), "6");
 }
 
+/* Without a model, the contexts of mn_fp_eval_case and mn_fp_eval_items are
+ * plain objects too (their FHIR types are not used). */
+static void test_model_none_contexts(void)
+{
+	const char *O = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	                "\"valueQuantity\":{\"value\":2,\"unit\":\"mg\"}}";
+	mn_error err;
+	mn_error_clear(&err);
+	mn_case *c = NULL;
+	CHECK(mn_case_load("o.json", O, strlen(O), &c, &err) == MN_OK);
+	if (!c)
+		return;
+	mn_fp_expr *typed = mn_fp_compile("Observation", -1, &err);
+	mn_fp_expr *plain_value = mn_fp_compile_ex("value", -1, MN_FP_MODEL_NONE, &err);
+	mn_fp_expr *plain_vq = mn_fp_compile_ex("Observation.valueQuantity.value", -1, MN_FP_MODEL_NONE, &err);
+	mn_fp_result *r = NULL, *items = NULL;
+	CHECK(typed && plain_value && plain_vq);
+	if (typed && plain_value && plain_vq) {
+		/* the case's resources: Observation matches by resourceType, valueQuantity is a plain name */
+		CHECK(mn_fp_eval_case(plain_vq, ENV, c, A, &r, &err) == MN_OK && mn_fp_result_count(r) == 1 &&
+		      mn_fp_item_integer(mn_fp_result_item(r, 0)) == 2);
+		/* typed items handed over: "value" is no member name of the JSON, so empty */
+		CHECK(mn_fp_eval_case(typed, ENV, c, A, &items, &err) == MN_OK && mn_fp_result_count(items) == 1);
+		CHECK(mn_fp_eval_items(plain_value, ENV, items, A, &r, &err) == MN_OK && mn_fp_result_count(r) == 0);
+	}
+	mn_fp_expr_free(typed);
+	mn_fp_expr_free(plain_value);
+	mn_fp_expr_free(plain_vq);
+	mn_case_free(c);
+}
+
 /* ---- lenient names ------------------------------------------------------------ */
 
 static void test_lenient(void)
@@ -319,6 +350,7 @@ int main(void)
 		return 1;
 	test_model_none();
 	test_model_none_children();
+	test_model_none_contexts();
 	test_lenient();
 	test_unknown_elements();
 	test_terminologies();
