@@ -59,7 +59,25 @@ enum {
 	 * always run: order-dependent functions (first, last, tail, skip, take,
 	 * single, [n]) applied to children() or descendants(), whose order is
 	 * undefined, are semantic errors. */
-	MN_FP_STRICT = 1
+	MN_FP_STRICT = 1,
+	/* No FHIR model (docs/FHIRPATH.md, "Without a model"): FHIRPath over any
+	 * JSON, as fhirpath.js evaluates without a model. A name selects the
+	 * members of exactly that name (no choice suffixes, no "_name" primitive
+	 * extension siblings), arrays flatten (nested ones too), null is empty;
+	 * JSON strings are String, numbers Integer when written without a
+	 * fraction or exponent (and in the 64-bit range) else Decimal, true/false
+	 * Boolean, objects are navigable nodes of no FHIR type. A path's first
+	 * name selects the context itself when the context's "resourceType"
+	 * member is that name (Patient.name), else it is a plain member name. No
+	 * compile-time element checks. The context given to mn_fp_eval may be
+	 * any JSON value (an array is its items). */
+	MN_FP_MODEL_NONE = 2,
+	/* Lenient names (docs/FHIRPATH.md, "Lenient mode"): the JSON name of a
+	 * choice element ("Observation.valueQuantity") selects that element of
+	 * that type (value[x] as a Quantity), as most engines accept, instead of
+	 * the semantic error the specification asks for. Nothing else changes;
+	 * policies are always compiled without it. */
+	MN_FP_LENIENT = 4
 };
 mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error *err);
 void mn_fp_expr_free(mn_fp_expr *e);
@@ -90,6 +108,28 @@ mn_status mn_fp_env_set_result(mn_fp_env *env, const char *name, const mn_fp_res
 typedef int (*mn_fp_member_fn)(void *payload, const char *valueset, const char *system,
                                const char *code);
 void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload);
+/* %terminologies (docs/FHIRPATH.md, "%terminologies"): the FHIR
+ * terminology service API (expand, lookup, validateVS, validateCS,
+ * subsumes, translate) answered from the value sets the caller holds. The
+ * caller lists them through this hook (mednec's CLI: the library's shared
+ * value sets, knowledge/valuesets); membership, with exclusions, comes from
+ * the memberOf callback above. fn fills *out with entry i (0, 1, ...) of
+ * the included codes of value set `valueset` and returns 1, 0 past the last
+ * entry, -1 when no such value set is held. valueset NULL: the included
+ * entries of every held value set in turn (lookup and validateCS read
+ * codes and displays from them). Without the hook every %terminologies
+ * call is an execution error. */
+typedef struct mn_fp_vs_entry {
+	int match;            /* 1 the code itself, 2 a prefix (every code starting with code),
+	                         3 a range (code..to, codes of the same length) */
+	const char *system;   /* may be NULL */
+	const char *code;
+	const char *to;       /* match 3: the upper bound */
+	const char *display;  /* may be NULL */
+} mn_fp_vs_entry;
+typedef int (*mn_fp_valueset_fn)(void *payload, const char *valueset, size_t i,
+                                 mn_fp_vs_entry *out);
+void mn_fp_env_set_valuesets(mn_fp_env *env, mn_fp_valueset_fn fn, void *payload);
 /* trace(name [, projection]) output; default: standard error. */
 typedef void (*mn_fp_trace_fn)(void *payload, const char *name, const mn_fp_result *value);
 void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload);

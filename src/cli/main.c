@@ -8,7 +8,8 @@
  *   mednec score     CASE --as-of YYYY-MM-DD [--format text|json]
  *   mednec policies
  *   mednec check     POLICY...
- *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--repeat N] [FILE]...
+ *   mednec eval      [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--model r4|none] [--lenient]
+ *                    [--strict] [--repeat N] [FILE]...
  *
  * Every long option may be given as --name=value (split_long_options).
  *
@@ -47,8 +48,12 @@ static const char usage_text[] =
 	"                 clinical scores (Budapest, ODI, MME, pain relief, EQ-5D) with the entries used\n"
 	"  policies       list the policy files: id, effective period, file\n"
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
-	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--strict] [--repeat N] [FILE]...\n"
-	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
+	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--model r4|none] [--lenient]\n"
+	"       [--strict] [--repeat N] [FILE]...\n"
+	"                 evaluate FHIRPath expressions; one JSON array per evaluation;\n"
+	"                 --model none: any JSON, plain navigation, System types only;\n"
+	"                 --lenient: valueQuantity-style names select the typed choice element;\n"
+	"                 --strict: FHIRPath strict mode and refuse a record with an unknown element\n"
 	"\n"
 	"options:\n"
 	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
@@ -548,6 +553,58 @@ static void system_now(mn_datetime *out)
 	out->second = (int8_t)(local.tm_sec > 59 ? 59 : local.tm_sec);
 }
 
+/* %terminologies and memberOf() in eval: the library's shared value sets
+ * (knowledge/valuesets), loaded only when an expression uses them. */
+static int eval_member_of(void *payload, const char *valueset, const char *system, const char *code)
+{
+	const mn_valueset *vs = mn_library_valueset(payload, valueset);
+	return vs ? mn_valueset_contains(vs, system, code) : -1;
+}
+
+static void eval_vs_entry(const mn_vs_entry *e, mn_fp_vs_entry *out)
+{
+	out->match = e->match == MN_VS_PREFIX ? 2 : e->match == MN_VS_RANGE ? 3 : 1;
+	out->system = e->system;
+	out->code = e->code;
+	out->to = e->to;
+	out->display = e->display;
+}
+
+static int eval_valuesets(void *payload, const char *valueset, size_t i, mn_fp_vs_entry *out)
+{
+	const mn_library *lib = payload;
+	if (valueset) {
+		const mn_valueset *vs = mn_library_valueset(lib, valueset);
+		if (!vs)
+			return -1;
+		if (i >= vs->ncodes)
+			return 0;
+		eval_vs_entry(&vs->codes[i], out);
+		return 1;
+	}
+	for (size_t k = 0; k < lib->nvaluesets; k++) {
+		if (i < lib->valuesets[k].ncodes) {
+			eval_vs_entry(&lib->valuesets[k].codes[i], out);
+			return 1;
+		}
+		i -= lib->valuesets[k].ncodes;
+	}
+	return 0;
+}
+
+/* Model none: the file as plain JSON (any value), parsed into arena. */
+static mn_status eval_load_json(const char *path, mn_arena *arena, mn_json **out, mn_error *err)
+{
+	char *text;
+	size_t len;
+	mn_status st = mn_read_file(path, &text, &len, err);
+	if (st != MN_OK)
+		return st;
+	st = mn_json_parse(arena, path, text, len, out, err);
+	free(text);
+	return st;
+}
+
 static int run_eval(int argc, char **argv)
 {
 	const char **exprs = calloc((size_t)argc + 1, sizeof *exprs);
@@ -556,6 +613,7 @@ static int run_eval(int argc, char **argv)
 	int nexprs = 0, nfiles = 0, nvars = 0, rc = EXIT_OK;
 	long repeat = 1;
 	unsigned flags = 0;
+	bool strict = false;
 	const char *as_of_text = NULL;
 	if (!exprs || !files || !vars) {
 		rc = EXIT_NOMEM;
@@ -583,6 +641,21 @@ static int run_eval(int argc, char **argv)
 			as_of_text = argv[++i];
 		} else if (strcmp(arg, "--strict") == 0) {
 			flags |= MN_FP_STRICT;
+			strict = true;
+		} else if (strcmp(arg, "--lenient") == 0) {
+			flags |= MN_FP_LENIENT;
+		} else if (strcmp(arg, "--model") == 0 && has_value) {
+			const char *m = argv[++i];
+			if (strcmp(m, "none") == 0) {
+				flags |= MN_FP_MODEL_NONE;
+			} else if (strcmp(m, "r4") == 0) {
+				flags &= ~(unsigned)MN_FP_MODEL_NONE;
+			} else {
+				rc = usage_error("--model: '%s' is not r4 or none", m);
+				goto early;
+			}
+		} else if (strcmp(arg, "--home") == 0 && has_value) {
+			prog_home = argv[++i];
 		} else if (arg[0] == '-' && arg[1]) {
 			rc = usage_error("unknown option or missing value: '%s'", arg);
 			goto early;
@@ -599,9 +672,14 @@ static int run_eval(int argc, char **argv)
 	mn_error_clear(&err);
 	mn_fp_expr **compiled = calloc((size_t)nexprs, sizeof *compiled);
 	mn_case **cases = calloc((size_t)nfiles + 1, sizeof *cases);
+	mn_json **plain = calloc((size_t)nfiles + 1, sizeof *plain);
+	mn_arena *plain_arena = mn_arena_new();
+	mn_library *lib = NULL;
+	char *evidence = NULL;
 	mn_fp_env *env = mn_fp_env_new();
 	mn_buf out = MN_BUF_INIT;
-	if (!compiled || !cases || !env) {
+	bool model_none = (flags & MN_FP_MODEL_NONE) != 0;
+	if (!compiled || !cases || !plain || !plain_arena || !env) {
 		rc = EXIT_NOMEM;
 		goto done;
 	}
@@ -646,8 +724,28 @@ static int run_eval(int argc, char **argv)
 			goto done;
 		}
 	}
+	for (int i = 0; i < nexprs; i++) {
+		if (strstr(exprs[i], "%terminologies") || strstr(exprs[i], "memberOf")) {
+			/* the value sets of the knowledge folder (docs/FHIRPATH.md, "%terminologies") */
+			if (!(evidence = home_path("evidence"))) {
+				rc = EXIT_NOMEM;
+				goto done;
+			}
+			if (mn_library_load(evidence, &lib, &err) != MN_OK) {
+				rc = report_error(&err);
+				goto done;
+			}
+			mn_fp_env_set_terminology(env, eval_member_of, lib);
+			mn_fp_env_set_valuesets(env, eval_valuesets, lib);
+			break;
+		}
+	}
 	for (int i = 0; i < nfiles; i++) {
-		if (mn_case_load_file_ex(files[i], MN_CASE_ALLOW_UNRESOLVED, &cases[i], &err) != MN_OK) {
+		/* a record loads as determine loads it: unknown elements and invalid values
+		 * are warnings and absent, unless --strict */
+		mn_status st = model_none ? eval_load_json(files[i], plain_arena, &plain[i], &err)
+		                          : load_record(files[i], strict, &cases[i], &err);
+		if (st != MN_OK) {
 			rc = report_error(&err);
 			goto done;
 		}
@@ -656,7 +754,9 @@ static int run_eval(int argc, char **argv)
 	for (long r = 0; r < repeat && rc == EXIT_OK; r++) {
 		for (int f = 0; f < ninputs && rc == EXIT_OK; f++) {
 			const mn_json *resource = NULL;
-			if (nfiles) {
+			if (nfiles && model_none) {
+				resource = plain[f];  /* any JSON value; an array is its items */
+			} else if (nfiles) {
 				/* a single resource is the context; a Bundle file is the Bundle itself */
 				mn_fp_env_set_case(env, cases[f]);
 				resource = mn_case_root(cases[f]);
@@ -695,7 +795,11 @@ done:
 		mn_case_free(cases[i]);
 	free(compiled);
 	free(cases);
+	free(plain);
+	mn_arena_free(plain_arena);
 	mn_fp_env_free(env);
+	mn_library_free(lib);
+	free(evidence);
 early:
 	free(exprs);
 	free(files);

@@ -22,6 +22,8 @@ mn_fp_env *mn_fp_env_clone(const mn_fp_env *src)
 	env->member_payload = src->member_payload;
 	env->trace = src->trace;
 	env->trace_payload = src->trace_payload;
+	env->valuesets = src->valuesets;
+	env->valuesets_payload = src->valuesets_payload;
 	if (src->nvars) {
 		/* names and values stay in src's arena: shared, read-only here */
 		env->vars = malloc(src->nvars * sizeof *env->vars);

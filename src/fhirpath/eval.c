@@ -224,8 +224,9 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		return fp_push(x, out, &it);
 	}
 	if (v->type == MN_JSON_OBJECT) {
-		/* only Resource-typed (or untyped) elements can hold a resource */
-		it.ftype = !type || type->kind == MN_FHIR_RESOURCE ? fp_node_type(v, type) : type;
+		/* only Resource-typed (or untyped) elements can hold a resource;
+		 * without a model (x->plain, where type is always NULL) none is typed */
+		it.ftype = type && type->kind != MN_FHIR_RESOURCE ? type : x->plain ? NULL : fp_node_type(v, type);
 		if (it.ftype != type)
 			it.flags &= (uint8_t)~FPI_STATIC;  /* the type came from the data (resourceType) */
 		if (it.ftype != type && x->kase) {
@@ -297,6 +298,29 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	return fp_push(x, out, &it);
 }
 
+/* Model none: the items of array v, nested arrays flattened (make_item
+ * itself never recurses, so that it stays inlinable in typed navigation). */
+static int plain_array(fp_ctx *x, const mn_json *v, const mn_resource *res, fp_coll *out)
+{
+	if (++x->depth > MN_JSON_MAX_DEPTH) {
+		x->depth--;
+		return fp_fail(x, MN_ELIMIT, NULL, "arrays nested deeper than %d", MN_JSON_MAX_DEPTH);
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < v->n && rc == 0; i++) {
+		const mn_json *e = &v->u.items[i];
+		rc = e->type == MN_JSON_ARRAY ? plain_array(x, e, res, out) : make_item(x, e, NULL, NULL, res, out);
+	}
+	x->depth--;
+	return rc;
+}
+
+/* Model none: the items of JSON value v (an array flattened). */
+static int plain_value(fp_ctx *x, const mn_json *v, const mn_resource *res, fp_coll *out)
+{
+	return v->type == MN_JSON_ARRAY ? plain_array(x, v, res, out) : make_item(x, v, NULL, NULL, res, out);
+}
+
 /* Items of member value v (an array or a single value) with sibling ext. */
 static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_fhir_type *type,
                       const mn_resource *res, fp_coll *out)
@@ -351,6 +375,38 @@ static const mn_fhir_type *guess_choice_type(const char *suffix, size_t n)
 	return mn_fhir_type_find(buf, n);
 }
 
+/* Model none (MN_FP_MODEL_NONE): the members named exactly name, as plain
+ * JSON; no choice suffixes, no "_name" siblings, no types. */
+static int plain_member(fp_ctx *x, const mn_json *obj, const char *name, size_t len,
+                        const mn_resource *res, fp_coll *out)
+{
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		if (m->key_len == len && memcmp(m->key, name, len) == 0 &&
+		    plain_value(x, &m->value, res, out))
+			return -1;
+	}
+	return 0;
+}
+
+/* Lenient mode (MN_FP_LENIENT): name is the JSON name of a choice element of
+ * T ("valueQuantity" of Observation.value[x]): the member of that exact name,
+ * typed by its suffix. 0 done, -1 error, 1 not such a name (go on as usual). */
+static int lenient_choice(fp_ctx *x, const mn_fp_item *it, const mn_fhir_type *T, const char *name,
+                          size_t len, fp_coll *out)
+{
+	const mn_fhir_type *ct = NULL;
+	const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
+	if (!ce || !ce->choice || !ct)
+		return 1;
+	const mn_json *obj = it->node;
+	const mn_json *v = mn_json_getn(obj, name, len);
+	const mn_json *ext = has_underscore(obj) ? sibling(obj, name, len) : NULL;
+	if (!v && !ext)
+		return 0;
+	return add_member(x, v, ext, ct->kind == MN_FHIR_RESOURCE ? NULL : ct, it->res, out);
+}
+
 int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name, size_t len,
               fp_coll *out)
 {
@@ -369,8 +425,19 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 	if (!obj || obj->type != MN_JSON_OBJECT)
 		return 0;
 	const mn_fhir_type *T = it->ftype;
-	const mn_fhir_element *el = !T ? NULL : at && at->st_type == T ? at->st_el
-	                                          : mn_fhir_element_find(T, name, len);
+	const mn_fhir_element *el;
+	if (!T) {
+		if (x->plain)  /* without a model every item is untyped */
+			return plain_member(x, obj, name, len, it->res, out);
+		el = NULL;
+	} else {
+		el = at && at->st_type == T ? at->st_el : mn_fhir_element_find(T, name, len);
+		if (!el && x->lenient) {
+			int rc = lenient_choice(x, it, T, name, len, out);
+			if (rc <= 0)
+				return rc;
+		}
+	}
 	bool found = false;
 	bool under = has_underscore(obj);
 	bool choice_ok = !T || !el || el->choice;  /* can a longer JSON name match? */
@@ -451,6 +518,13 @@ int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
 	const mn_json *obj = it->node;
 	if (!obj || obj->type != MN_JSON_OBJECT)
 		return 0;
+	if (x->plain) {
+		/* model none: every member's value, as plain JSON */
+		for (uint32_t i = 0; i < obj->n; i++)
+			if (plain_value(x, &obj->u.members[i].value, it->res, out))
+				return -1;
+		return 0;
+	}
 	bool under = has_underscore(obj);
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
@@ -473,6 +547,8 @@ int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
 		const mn_fhir_type *ct = NULL;
 		if (it->ftype) {
 			const mn_fhir_element *e = mn_fhir_element_for_json(it->ftype, key, klen, &ct);
+			if (!e)
+				continue;  /* an element the model does not know is absent from typed navigation */
 			if (e && !e->choice && e->ntypes != 1)
 				ct = NULL;
 			if (ct && ct->kind == MN_FHIR_RESOURCE)
@@ -961,7 +1037,7 @@ static int eval_first_member(fp_ctx *x, const fp_node *n, const fp_coll *in, fp_
 				return -1;
 		}
 	}
-	if (any_match || (n->first_type && (n->first_type->kind == MN_FHIR_RESOURCE))) {
+	if (any_match || (!x->plain && n->first_type && (n->first_type->kind == MN_FHIR_RESOURCE))) {
 		*handled = true;
 		if (!any_match && !x->case_context && in == &x->context && in->n == 1 &&
 		    in->v[0].ftype && in->v[0].ftype->kind == MN_FHIR_RESOURCE)
@@ -982,6 +1058,8 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 		if (strlen(env->vars[i].name) == n->name_len &&
 		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
 			return fp_append(x, out, &env->vars[i].value);  /* shared; run() copies results */
+	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
+		return fp_push_shared(x, out, &fp_terminologies_item);
 	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
 }
 
@@ -1255,6 +1333,14 @@ void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload
 	env->member_payload = payload;
 }
 
+void mn_fp_env_set_valuesets(mn_fp_env *env, mn_fp_valueset_fn fn, void *payload)
+{
+	if (!env)
+		return;
+	env->valuesets = fn;
+	env->valuesets_payload = payload;
+}
+
 void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload)
 {
 	if (!env)
@@ -1288,6 +1374,8 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	x.context = *context;
 	x.kase = kase ? kase : env ? env->kase : NULL;
 	x.case_context = case_ctx;
+	x.plain = (e->flags & MN_FP_MODEL_NONE) != 0;
+	x.lenient = (e->flags & MN_FP_LENIENT) != 0;
 	x.mem0 = mn_arena_used(arena);
 	fp_scope s;
 	memset(&s, 0, sizeof s);
@@ -1329,6 +1417,28 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	return MN_OK;
 }
 
+/* Model none over a JSON value that is not an object: the context is the
+ * value as System items (an array flattened, null empty). */
+static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *value,
+                                  mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	fp_ctx x;
+	mn_error local;
+	memset(&x, 0, sizeof x);
+	mn_error_clear(&local);
+	x.a = arena;
+	x.err = &local;
+	x.plain = true;
+	x.mem0 = mn_arena_used(arena);
+	fp_coll ctx = {0};
+	if (plain_value(&x, value, NULL, &ctx)) {
+		if (out)
+			*out = NULL;
+		return mn_error_set(err, local.code ? local.code : MN_ENOMEM, "%s", local.message);
+	}
+	return run(e, env, &ctx, false, NULL, arena, out, err);
+}
+
 mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
                      mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
@@ -1346,6 +1456,12 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
 		it->res = kase ? mn_case_find_json(kase, resource) : NULL;
 		ctx.v = it;
 		ctx.n = ctx.cap = 1;
+		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)
+			return eval_plain_value(e, env, resource, arena, out, err);
+		if (e && (e->flags & MN_FP_MODEL_NONE)) {
+			it->ftype = NULL;
+			it->flags = 0;
+		}
 	}
 	return run(e, env, &ctx, false, kase, arena, out, err);
 }
@@ -1372,6 +1488,10 @@ mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_ca
 			it->ext = NULL;
 			it->res = r;
 			it->unit = NULL;
+			if (e && (e->flags & MN_FP_MODEL_NONE)) {
+				it->ftype = NULL;  /* no model: plain objects */
+				it->flags = 0;
+			}
 		}
 		ctx.n = ctx.cap = (uint32_t)n;
 	}
@@ -1384,6 +1504,19 @@ mn_status mn_fp_eval_items(const mn_fp_expr *e, const mn_fp_env *env, const mn_f
 	fp_coll ctx = {0};
 	if (in)
 		ctx = in->c;
+	if (e && (e->flags & MN_FP_MODEL_NONE) && ctx.n) {
+		/* no model: the items' nodes as plain objects */
+		mn_fp_item *v = arena ? mn_arena_alloc(arena, ctx.n * sizeof *v) : NULL;
+		if (!v)
+			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		memcpy(v, ctx.v, ctx.n * sizeof *v);
+		for (uint32_t i = 0; i < ctx.n; i++) {
+			v[i].ftype = NULL;
+			v[i].flags &= (uint8_t)~FPI_STATIC;
+		}
+		ctx.v = v;
+		ctx.cap = ctx.n;
+	}
 	return run(e, env, &ctx, true, NULL, arena, out, err);
 }
 

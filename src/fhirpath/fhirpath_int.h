@@ -23,6 +23,7 @@ enum {
 	FPI_NOVALUE = 1,   /* a primitive from the record with only an extension (no value) */
 	FPI_CALENDAR = 2,  /* QUANTITY whose unit is a calendar duration word (year, day, ...) */
 	FPI_TYPEINFO = 4,  /* NODE made by type(): a synthetic {namespace, name} object */
+	FPI_TERMINOLOGIES = 16,  /* the %terminologies object (terminologies.c) */
 	FPI_STATIC = 8     /* its type follows from the context's type by plain element
 	                      navigation (no choice, resolve(), children()): asking it for
 	                      an element its type lacks is an error, not just empty */
@@ -136,6 +137,8 @@ struct fp_ctx {
 	bool case_context;     /* context is a case's resources (type names filter) */
 	uint64_t work;         /* evaluation steps and comparisons so far */
 	bool nav_static;       /* items being made get FPI_STATIC */
+	bool plain;            /* MN_FP_MODEL_NONE: plain JSON navigation, System types only */
+	bool lenient;          /* MN_FP_LENIENT: "valueQuantity" names the typed choice element */
 	size_t mem0;           /* arena bytes in use when the evaluation started */
 };
 
@@ -178,6 +181,8 @@ struct mn_fp_env {
 	void *member_payload;
 	mn_fp_trace_fn trace;
 	void *trace_payload;
+	mn_fp_valueset_fn valuesets;  /* %terminologies (terminologies.c) */
+	void *valuesets_payload;
 };
 
 /* lexer.c / parser.c */
@@ -192,6 +197,12 @@ mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call);
 void fp_regex_free_all(mn_fp_expr *e);
 const fp_func *fp_func_find(const char *name, size_t len);
 const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
+
+/* terminologies.c: the %terminologies object and its functions (expand,
+ * lookup, validateVS, validateCS, subsumes, translate), found by name when
+ * fp_func_find knows no such function. */
+extern const mn_fp_item fp_terminologies_item;
+const fp_func *fp_term_func_find(const char *name, size_t len);
 
 /* eval.c */
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);

@@ -200,6 +200,8 @@ static mn_status parse_call(parser *p, fp_node *call, const fp_token *name)
 	int nargs = 0;
 	const fp_func *fn = fp_func_find(name->text, name->len);
 	if (!fn)
+		fn = fp_term_func_find(name->text, name->len);  /* %terminologies.expand(...) */
+	if (!fn)
 		return semantic(p, name->start, "unknown function '%.*s'", name->text, name->len);
 	call->fn = fn;
 	call->name = fn->name;
@@ -620,6 +622,8 @@ static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, co
 		*out = self;
 		return MN_OK;
 	case FN_MEMBER:
+		if (p->e->flags & MN_FP_MODEL_NONE)
+			return MN_OK;  /* no model: no element to check, no static type */
 		if (!n->left) {
 			if (n->type_first && n->first_type && n->first_type->kind == MN_FHIR_RESOURCE) {
 				*out = n->first_type;
@@ -632,6 +636,14 @@ static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, co
 			if (!el) {
 				const mn_fhir_type *ct;
 				const mn_fhir_element *ce = mn_fhir_element_for_json(lt, n->name, n->name_len, &ct);
+				if (ce && ce->choice && ct && (p->e->flags & MN_FP_LENIENT)) {
+					/* lenient: "valueQuantity" is value[x] as a Quantity */
+					n->st_type = lt;
+					n->st_el = NULL;
+					if (ct->kind != MN_FHIR_RESOURCE)
+						*out = ct;
+					return MN_OK;
+				}
 				char msg[300];
 				if (ce)
 					snprintf(msg, sizeof msg, "'%%.*s' is not an element of %s; use '%s'", lt->name,
