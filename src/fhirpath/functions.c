@@ -1741,6 +1741,20 @@ static int now_value(fp_ctx *x, const fp_node *c, mn_datetime *dt)
 	if (!x->env || !x->env->has_now)
 		return fp_fail(x, MN_EEVAL, c, "%s() needs the evaluation date (set the clock)", c->name);
 	*dt = x->env->now;
+	/* now() and timeOfDay() are given to the millisecond (the spec's examples:
+	 * @2026-02-25T14:31:39.096+11:00, @T14:34:17.923); a clock set to a day or
+	 * a second (--as-of 2026-11-20) supplies zeros for the finer fields */
+	if (dt->precision >= MN_DT_DAY && dt->precision < MN_DT_MILLISECOND) {
+		if (dt->precision < MN_DT_SECOND) {
+			dt->second = 0;
+			if (dt->precision < MN_DT_MINUTE)
+				dt->minute = 0;
+			if (dt->precision < MN_DT_HOUR)
+				dt->hour = 0;
+		}
+		dt->millisecond = 0;
+		dt->precision = MN_DT_MILLISECOND;
+	}
 	return 0;
 }
 
@@ -2166,6 +2180,81 @@ FN(precision)
 	return 0;
 }
 
+/* ---- date/time components (FHIRPath 3.0.0 STU, "Extract Date/DateTime/Time
+ * components"): yearOf() ... timeOf(). A component the value does not hold
+ * (@2012.monthOf(), a dateTime without a zone for timezoneOffsetOf()) and a
+ * value of another type give empty; several input items are an error. */
+
+enum { DTC_YEAR = 1, DTC_MONTH, DTC_DAY, DTC_HOUR, DTC_MINUTE, DTC_SECOND, DTC_MS, DTC_TZ,
+       DTC_DATE, DTC_TIME };
+
+static int dt_component(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *out, int which)
+{
+	const mn_fp_item *it = NULL;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (!it || (it->kind != MN_FP_DATE && it->kind != MN_FP_DATETIME && it->kind != MN_FP_TIME))
+		return 0;
+	const mn_datetime *d = &it->v.dt;
+	int p = d->precision;
+	bool date_part = it->kind != MN_FP_TIME, time_part = it->kind != MN_FP_DATE;
+	switch (which) {
+	case DTC_YEAR: return date_part ? push(x, out, fp_make_int(d->year)) : 0;
+	case DTC_MONTH: return date_part && p >= MN_DT_MONTH ? push(x, out, fp_make_int(d->month)) : 0;
+	case DTC_DAY: return date_part && p >= MN_DT_DAY ? push(x, out, fp_make_int(d->day)) : 0;
+	case DTC_HOUR: return time_part && p >= MN_DT_HOUR ? push(x, out, fp_make_int(d->hour)) : 0;
+	case DTC_MINUTE: return time_part && p >= MN_DT_MINUTE ? push(x, out, fp_make_int(d->minute)) : 0;
+	case DTC_SECOND: return time_part && p >= MN_DT_SECOND ? push(x, out, fp_make_int(d->second)) : 0;
+	case DTC_MS:
+		return time_part && p >= MN_DT_MILLISECOND ? push(x, out, fp_make_int(d->millisecond)) : 0;
+	case DTC_TZ: {
+		if (it->kind != MN_FP_DATETIME || !d->has_tz)
+			return 0;
+		/* hours east of UTC; -7.0, 8.75 (one decimal at least, as the spec's examples) */
+		int sc = d->tz_minutes % 60 == 0 ? 1 : d->tz_minutes % 30 == 0 ? 1 : 2;
+		return push(x, out, fp_make_dec(d->tz_minutes / 60.0, sc));
+	}
+	case DTC_DATE: {
+		if (!date_part)
+			return 0;
+		mn_fp_item r;
+		fp_item_init(&r, MN_FP_DATE);
+		r.v.dt = *d;
+		r.v.dt.kind = MN_DT_DATE;
+		r.v.dt.precision = (uint8_t)(p > MN_DT_DAY ? MN_DT_DAY : p);
+		r.v.dt.has_tz = false;
+		r.v.dt.tz_minutes = 0;
+		r.v.dt.hour = r.v.dt.minute = r.v.dt.second = 0;
+		r.v.dt.millisecond = 0;
+		return fp_push(x, out, &r);
+	}
+	default: {  /* DTC_TIME: the time of a DateTime that has one */
+		if (it->kind != MN_FP_DATETIME || p < MN_DT_HOUR)
+			return 0;
+		mn_fp_item r;
+		fp_item_init(&r, MN_FP_TIME);
+		r.v.dt = *d;
+		r.v.dt.kind = MN_DT_TIME;
+		r.v.dt.has_tz = false;
+		r.v.dt.tz_minutes = 0;
+		r.v.dt.year = 0;
+		r.v.dt.month = r.v.dt.day = 0;
+		return fp_push(x, out, &r);
+	}
+	}
+}
+
+FN(yearOf) { (void)s; return dt_component(x, c, in, out, DTC_YEAR); }
+FN(monthOf) { (void)s; return dt_component(x, c, in, out, DTC_MONTH); }
+FN(dayOf) { (void)s; return dt_component(x, c, in, out, DTC_DAY); }
+FN(hourOf) { (void)s; return dt_component(x, c, in, out, DTC_HOUR); }
+FN(minuteOf) { (void)s; return dt_component(x, c, in, out, DTC_MINUTE); }
+FN(secondOf) { (void)s; return dt_component(x, c, in, out, DTC_SECOND); }
+FN(millisecondOf) { (void)s; return dt_component(x, c, in, out, DTC_MS); }
+FN(timezoneOffsetOf) { (void)s; return dt_component(x, c, in, out, DTC_TZ); }
+FN(dateOf) { (void)s; return dt_component(x, c, in, out, DTC_DATE); }
+FN(timeOf) { (void)s; return dt_component(x, c, in, out, DTC_TIME); }
+
 FN(comparable)
 {
 	const mn_fp_item *it = NULL, *o = NULL;
@@ -2397,26 +2486,27 @@ static const fp_func FUNCS[] = {
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
 	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
-	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
+	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
 	F(distinct, 0, 0, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
 	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
 	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
-	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
+	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
 	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
 	F(join, 0, 1, 0), F(last, 0, 0, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
 	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 1, 0), F(matchesFull, 1, 1, 0),
-	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(min, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
+	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(millisecondOf, 0, 0, 0), F(min, 0, 0, 0),
+	F(minuteOf, 0, 0, 0), F(monthOf, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
 	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(replace, 2, 2, 0),
-	F(replaceMatches, 2, 2, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(select, 1, 1, 0),
+	F(replaceMatches, 2, 2, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(secondOf, 0, 0, 0), F(select, 1, 1, 0),
 	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
 	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(sum, 0, 0, 0),
 	F(supersetOf, 1, 1, 0),
-	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOfDay, 0, 0, 0), F(toBoolean, 0, 0, 0),
+	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOf, 0, 0, 0), F(timeOfDay, 0, 0, 0), F(timezoneOffsetOf, 0, 0, 0), F(toBoolean, 0, 0, 0),
 	F(toChars, 0, 0, 0), F(toDate, 0, 0, 0), F(toDateTime, 0, 0, 0), F(toDecimal, 0, 0, 0),
 	F(toInteger, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),
 	F(today, 0, 0, 0), F(trace, 1, 2, 0), F(trim, 0, 0, 0), F(truncate, 0, 0, 0),
 	F(type, 0, 0, 0), F(unescape, 1, 1, 0), F(union, 1, 1, 0), F(upper, 0, 0, 0),
-	F(where, 1, 1, 0),
+	F(where, 1, 1, 0), F(yearOf, 0, 0, 0),
 };
 #undef F
 
