@@ -109,7 +109,7 @@ struct fp_node {
 	const mn_fhir_type *st_type;     /* FN_MEMBER: the input's static type, if known */
 	const mn_fhir_element *st_el;    /* FN_MEMBER: the element of st_type (lookup cache) */
 	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
-	                                    compiled (a regex_t), or NULL */
+	                                    compiled (a pcre2_code), or NULL */
 };
 
 typedef struct fp_regex fp_regex;
@@ -184,9 +184,10 @@ struct mn_fp_env {
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);
 
 /* functions.c */
-/* Compile a FHIRPath regex (PCRE-style \d \w \s rewritten for POSIX ERE;
- * full: anchored at both ends). 0 or a regcomp error. re is a regex_t. */
-int fp_regex_prepare(const char *pat, size_t n, bool full, void *re);
+/* Compile a FHIRPath regex with PCRE2 (full: anchored at both ends; flags:
+ * PCRE2 option bits). 0 with *re a pcre2_code, 1 invalid, 2 too complex,
+ * -1 out of memory. */
+int fp_regex_prepare(const char *pat, size_t n, bool full, unsigned flags, void **re);
 /* At compile time: precompile a literal pattern argument of call. */
 mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call);
 void fp_regex_free_all(mn_fp_expr *e);

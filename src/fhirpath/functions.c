@@ -18,9 +18,11 @@
  */
 #include "fhirpath/fhirpath_int.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <ctype.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -807,8 +809,8 @@ FN(replace)
 	return push_str(x, out, o, len);
 }
 
-/* The size of a pattern once its repetitions are expanded, roughly as
- * glibc's regcomp builds it (a+ becomes aa*, {m,n} copies the operand n
+/* The size of a pattern once its repetitions are expanded, roughly as a
+ * backtracking or automaton compiler builds it (a+ becomes aa*, {m,n} copies the operand n
  * times, each stacked quantifier copies again). Repeating an operand that
  * can match the empty string ((a*)*{500}) costs regcomp time quadratic in
  * the operand, so it counts v x v. Patterns over the limit are refused
@@ -917,13 +919,37 @@ static double rx_alternation(rx *r)
 	return total;
 }
 
-/* FHIRPath regexes use the common PCRE-style escapes; POSIX ERE does not
- * know \d \w \s, so they are rewritten as bracket expressions. Returns 0,
- * a regcomp error, REG_ESPACE for a pattern too complex to compile, or -1
- * when memory ran out writing it. */
-int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
+/* Regular expressions are PCRE2 (Debian's libpcre2-8), the dialect the
+ * FHIRPath specification recommends: UTF-8 with Unicode property classes
+ * (\p{L}), case-sensitive, 'single line' mode (. matches a newline), $ only
+ * at the very end, and \uXXXX as in JavaScript and Java. \d \w \s stay ASCII,
+ * as in fhirpath.js and HAPI. The optional flags argument (FHIRPath 3.0.0
+ * STU) takes 'i' (case-insensitive) and 'm' (^ and $ at every line); any
+ * other letter is an error. matchesFull() anchors the pattern at both ends.
+ * Patterns over the size estimate above are refused before compiling, and a
+ * match is bounded by PCRE2's match, depth and heap limits, so catastrophic
+ * backtracking ends in an error rather than minutes. */
+#define REGEX_MATCH_LIMIT 1000000u
+#define REGEX_DEPTH_LIMIT 5000u
+#define REGEX_HEAP_LIMIT 16384u  /* KiB */
+
+/* The PCRE2 options of a flags string; -1 when it holds anything but i and m. */
+static int regex_flag_options(const char *f, size_t n, uint32_t *opts)
 {
-	regex_t *re = rev;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i] == 'i')
+			*opts |= PCRE2_CASELESS;
+		else if (f[i] == 'm')
+			*opts |= PCRE2_MULTILINE;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int fp_regex_prepare(const char *pat, size_t n, bool full, unsigned flags, void **out)
+{
+	*out = NULL;
 	rx r = {pat, n, 0, 0, false};
 	double size = 0;
 	while (r.i < n && size <= REGEX_MAX_SIZE) {
@@ -932,107 +958,137 @@ int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 			r.i++;  /* an unbalanced ')' */
 	}
 	if (size > REGEX_MAX_SIZE)
-		return REG_ESPACE;
-	mn_buf b = MN_BUF_INIT;
+		return 2;
+	uint32_t opts = PCRE2_UTF | PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX |
+	                PCRE2_NEVER_BACKSLASH_C | (uint32_t)flags;
 	if (full)
-		mn_buf_puts(&b, "^(");
-	for (size_t i = 0; i < n; i++) {
-		if (pat[i] == '\\' && i + 1 < n) {
-			char e = pat[i + 1];
-			const char *rep = NULL;
-			switch (e) {
-			case 'd': rep = "[0-9]"; break;
-			case 'D': rep = "[^0-9]"; break;
-			case 'w': rep = "[A-Za-z0-9_]"; break;
-			case 'W': rep = "[^A-Za-z0-9_]"; break;
-			case 's': rep = "[ \t\r\n\f\v]"; break;
-			case 'S': rep = "[^ \t\r\n\f\v]"; break;
-			default: break;
-			}
-			if (rep) {
-				mn_buf_puts(&b, rep);
-				i++;
-				continue;
-			}
-			mn_buf_putc(&b, pat[i]);
-			mn_buf_putc(&b, pat[++i]);
-			continue;
-		}
-		if (pat[i] == '{') {
-			/* a '{' that does not start a bound is a literal (PCRE), not an error */
-			size_t j = i + 1;
-			while (j < n && isdigit((unsigned char)pat[j]))
-				j++;
-			if (j < n && pat[j] == ',' && j > i + 1)
-				for (j++; j < n && isdigit((unsigned char)pat[j]); j++)
-					;
-			if (j == i + 1 || j >= n || pat[j] != '}') {
-				mn_buf_puts(&b, "\\{");
-				continue;
-			}
-		}
-		mn_buf_putc(&b, pat[i]);
-	}
-	if (full)
-		mn_buf_puts(&b, ")$");
-	int rc = b.failed ? -1 : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
-	mn_buf_free(&b);
-	return rc;
+		opts |= PCRE2_ANCHORED | PCRE2_ENDANCHORED;
+	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+	if (!cc)
+		return -1;
+	pcre2_set_compile_extra_options(cc, PCRE2_EXTRA_ALT_BSUX);
+	int ec = 0;
+	PCRE2_SIZE eo = 0;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, n, opts, &ec, &eo, cc);
+	pcre2_compile_context_free(cc);
+	if (!code)
+		return ec == PCRE2_ERROR_HEAP_FAILED || ec == PCRE2_ERROR_NOMEMORY ? -1
+		       : ec == PCRE2_ERROR_PATTERN_TOO_LARGE || ec == PCRE2_ERROR_PATTERN_TOO_COMPLICATED ? 2
+		       : 1;
+	*out = code;
+	return 0;
 }
 
 struct fp_regex {
-	regex_t re;
+	pcre2_code *code;
 	struct fp_regex *next;
 };
 
+/* Which argument holds a regex function's flags (-1: not a regex function). */
+static int regex_flags_arg(const char *name)
+{
+	if (strcmp(name, "matches") == 0 || strcmp(name, "matchesFull") == 0)
+		return 1;
+	return strcmp(name, "replaceMatches") == 0 ? 2 : -1;
+}
+
 mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
 {
-	bool full = strcmp(call->name, "matchesFull") == 0;
-	if (!full && strcmp(call->name, "matches") != 0 && strcmp(call->name, "replaceMatches") != 0)
+	int fa = regex_flags_arg(call->name);
+	if (fa < 0)
 		return MN_OK;
+	bool full = strcmp(call->name, "matchesFull") == 0;
 	const fp_node *a = call->nargs ? call->args[0] : NULL;
 	if (!a || a->kind != FN_LITERAL || a->lit.kind != MN_FP_STRING || a->lit.v.str.n == 0)
 		return MN_OK;
+	uint32_t opts = 0;
+	if (call->nargs > fa) {
+		const fp_node *f = call->args[fa];
+		if (f->kind != FN_LITERAL || f->lit.kind != MN_FP_STRING ||
+		    regex_flag_options(f->lit.v.str.s, f->lit.v.str.n, &opts))
+			return MN_OK;  /* computed or bad flags: compiled or reported when evaluated */
+	}
 	fp_regex *r = mn_arena_alloc(e->arena, sizeof *r);
 	if (!r)
 		return MN_ENOMEM;
-	int rc = fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, &r->re);
+	void *code = NULL;
+	int rc = fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, opts, &code);
 	if (rc == -1)
 		return MN_ENOMEM;
 	if (rc != 0)
 		return MN_OK;  /* reported when evaluated, as for a computed pattern */
+	r->code = code;
 	r->next = e->regexes;
 	e->regexes = r;
-	call->re = &r->re;
+	call->re = code;
 	return MN_OK;
 }
 
 void fp_regex_free_all(mn_fp_expr *e)
 {
 	for (fp_regex *r = e->regexes; r; r = r->next)
-		regfree(&r->re);
+		pcre2_code_free(r->code);
 	e->regexes = NULL;
 }
 
-/* The compiled pattern of call: the precompiled literal, or *tmp compiled
- * now (then *owned is set and the caller frees it). */
-static int get_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, bool full,
-                     regex_t *tmp, const regex_t **re, bool *owned)
+/* The compiled pattern of call: the precompiled literal, or one compiled
+ * now (then *owned is set and the caller frees it). flags: argument
+ * fa of call when present. */
+static int get_regex(fp_ctx *x, const fp_node *c, const fp_scope *s, const char *pat, size_t n,
+                     bool full, const pcre2_code **re, bool *owned)
 {
 	*owned = false;
+	int fa = regex_flags_arg(c->name);
+	uint32_t opts = 0;
+	if (fa >= 0 && c->nargs > fa) {
+		const char *f;
+		size_t fn;
+		int r = str_arg(x, c, fa, s, &f, &fn);
+		if (r < 0)
+			return -1;
+		if (r == 0 && regex_flag_options(f, fn, &opts))
+			return fp_fail(x, MN_EEVAL, c, "%s(): invalid flags '%.*s' (only i and m)", c->name,
+			               (int)(fn > 20 ? 20 : fn), f);
+	}
 	if (c->re) {
 		*re = c->re;
 		return 0;
 	}
-	int rc = fp_regex_prepare(pat, n, full, tmp);
+	void *code = NULL;
+	int rc = fp_regex_prepare(pat, n, full, opts, &code);
 	if (rc == -1)
 		return fp_fail(x, MN_ENOMEM, c, "out of memory");  /* not "too complex": the criterion must not say so */
 	if (rc != 0)
 		return fp_fail(x, MN_EEVAL, c, "%s regular expression '%.*s'",
-		               rc == REG_ESPACE ? "too complex a" : "invalid", (int)(n > 60 ? 60 : n), pat);
-	*re = tmp;
+		               rc == 2 ? "too complex a" : "invalid", (int)(n > 60 ? 60 : n), pat);
+	*re = code;
 	*owned = true;
 	return 0;
+}
+
+static pcre2_match_context *match_context(void)
+{
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	if (mc) {
+		pcre2_set_match_limit(mc, REGEX_MATCH_LIMIT);
+		pcre2_set_depth_limit(mc, REGEX_DEPTH_LIMIT);
+		pcre2_set_heap_limit(mc, REGEX_HEAP_LIMIT);
+	}
+	return mc;
+}
+
+/* An execution error for a failed pcre2_match/pcre2_substitute code. */
+static int regex_error(fp_ctx *x, const fp_node *c, int rc)
+{
+	if (rc == PCRE2_ERROR_NOMEMORY || rc == PCRE2_ERROR_HEAP_FAILED)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+		return fp_fail(x, MN_EEVAL, c, "%s(): too complex a regular expression for this input "
+		               "(match limit)", c->name);
+	PCRE2_UCHAR msg[120];
+	if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+		msg[0] = 0;
+	return fp_fail(x, MN_EEVAL, c, "%s(): %s", c->name, (const char *)msg);
 }
 
 static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s,
@@ -1047,23 +1103,29 @@ static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_s
 		return -1;
 	if (!str || r)
 		return 0;
-	regex_t tmp;
-	const regex_t *re = NULL;
+	const pcre2_code *re = NULL;
 	bool owned = false;
-	if (get_regex(x, c, pat, pn, full, &tmp, &re, &owned))
+	if (get_regex(x, c, s, pat, pn, full, &re, &owned))
 		return -1;
-	char *z = mn_arena_strndup(x->a, str, n);
-	int m = z ? regexec(re, z, 0, NULL, 0) : REG_ESPACE;
+	pcre2_match_context *mc = match_context();
+	pcre2_match_data *md = mc ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+	int m = md ? pcre2_match(re, (PCRE2_SPTR)(str ? str : ""), n, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;
+	pcre2_match_data_free(md);
+	pcre2_match_context_free(mc);
 	if (owned)
-		regfree(&tmp);
-	if (!z)
-		return fp_fail(x, MN_ENOMEM, c, "out of memory");
-	return push_bool(x, out, m == 0);
+		pcre2_code_free((pcre2_code *)re);
+	if (m < 0 && m != PCRE2_ERROR_NOMATCH)
+		return regex_error(x, c, m);
+	return push_bool(x, out, m >= 0);
 }
 
 FN(matches) { return do_matches(x, c, in, s, out, false); }
 FN(matchesFull) { return do_matches(x, c, in, s, out, true); }
 
+/* replaceMatches(): every match replaced (PCRE2's global substitution, as
+ * Perl's s///g); the substitution refers to groups as $1 or ${1} and to
+ * named groups as ${name}; a group that did not take part, or that the
+ * pattern lacks, gives the empty string. */
 FN(replaceMatches)
 {
 	const char *str, *pat, *rep;
@@ -1080,61 +1142,43 @@ FN(replaceMatches)
 		return 0;
 	if (pn == 0)
 		return push_str(x, out, str, n);
-	regex_t tmp;
-	const regex_t *re = NULL;
+	const pcre2_code *re = NULL;
 	bool owned = false;
-	if (get_regex(x, c, pat, pn, false, &tmp, &re, &owned))
+	if (get_regex(x, c, s, pat, pn, false, &re, &owned))
 		return -1;
-	char *z = mn_arena_strndup(x->a, str, n);
-	if (!z) {
-		if (owned)
-			regfree(&tmp);
-		return fp_fail(x, MN_ENOMEM, c, "out of memory");
-	}
-	mn_buf b = MN_BUF_INIT;
-	b.max = MN_FP_MAX_STRING;
-	const char *p = z;
-	regmatch_t m[10];
-	int flags = 0;
-	const char *end = z + n;
-	while (p < end && !b.failed) {
-		m[0].rm_so = 0;
-		m[0].rm_eo = (regoff_t)(end - p);
-		if (regexec(re, p, 10, m, flags | REG_STARTEND) != 0)
+	pcre2_match_context *mc = match_context();
+	uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
+	                PCRE2_SUBSTITUTE_UNKNOWN_UNSET | PCRE2_SUBSTITUTE_UNSET_EMPTY;
+	PCRE2_SIZE len = n + rn + 64;
+	char *o = NULL;
+	int rc = PCRE2_ERROR_NOMEMORY;
+	bool too_long = false;
+	for (int attempt = 0; attempt < 2 && mc; attempt++) {
+		if (len >= MN_FP_MAX_STRING) {
+			too_long = true;
 			break;
-		mn_buf_put(&b, p, (size_t)m[0].rm_so);
-		for (size_t i = 0; i < rn; i++) {
-			if (rep[i] == '$' && i + 1 < rn && isdigit((unsigned char)rep[i + 1])) {
-				int g = rep[++i] - '0';
-				if (m[g].rm_so >= 0)
-					mn_buf_put(&b, p + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
-			} else {
-				mn_buf_putc(&b, rep[i]);
-			}
 		}
-		if (m[0].rm_eo == m[0].rm_so) {
-			if (!p[m[0].rm_eo])
-				break;
-			mn_buf_putc(&b, p[m[0].rm_eo]);
-			p += m[0].rm_eo + 1;
-		} else {
-			p += m[0].rm_eo;
+		o = mn_arena_alloc(x->a, len + 1);
+		if (!o) {
+			rc = PCRE2_ERROR_NOMEMORY;
+			break;
 		}
-		flags = REG_NOTBOL;
+		PCRE2_SIZE olen = len + 1;
+		rc = pcre2_substitute(re, (PCRE2_SPTR)str, n, 0, opts, NULL, mc, (PCRE2_SPTR)rep, rn,
+		                      (PCRE2_UCHAR *)o, &olen);
+		if (rc != PCRE2_ERROR_NOMEMORY) {
+			len = olen;
+			break;
+		}
+		len = olen;  /* the length needed (with the terminating zero) */
 	}
-	if (p < end)
-		mn_buf_put(&b, p, (size_t)(end - p));
+	pcre2_match_context_free(mc);
 	if (owned)
-		regfree(&tmp);
-	if (b.failed) {
-		mn_buf_free(&b);
+		pcre2_code_free((pcre2_code *)re);
+	if (too_long)
 		return fp_fail(x, MN_ELIMIT, c, "replaceMatches() result too long");
-	}
-	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
-	size_t len = b.len;
-	mn_buf_free(&b);
-	if (!o)
-		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	if (rc < 0)
+		return regex_error(x, c, rc);
 	return push_str(x, out, o, len);
 }
 
@@ -2493,11 +2537,11 @@ static const fp_func FUNCS[] = {
 	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
 	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
 	F(join, 0, 1, 0), F(last, 0, 0, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
-	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 1, 0), F(matchesFull, 1, 1, 0),
+	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 2, 0), F(matchesFull, 1, 2, 0),
 	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(millisecondOf, 0, 0, 0), F(min, 0, 0, 0),
 	F(minuteOf, 0, 0, 0), F(monthOf, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
 	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(replace, 2, 2, 0),
-	F(replaceMatches, 2, 2, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(secondOf, 0, 0, 0), F(select, 1, 1, 0),
+	F(replaceMatches, 2, 3, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(secondOf, 0, 0, 0), F(select, 1, 1, 0),
 	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
 	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(sum, 0, 0, 0),
 	F(supersetOf, 1, 1, 0),
