@@ -181,6 +181,27 @@ static mn_fp_item dec_result(double d)
 	return fp_make_dec(fp_round_scale(d, 8), sc);
 }
 
+/* A computed Decimal (exp, ln, log, sqrt, power) at full double precision:
+ * the shortest digits that read back as the same double, as fhirpath.js
+ * prints a JavaScript number (2.sqrt() is 1.4142135623730951); the scale is
+ * the number of digits after the point in that form (0 for a whole number). */
+static mn_fp_item dec_full(double d)
+{
+	char b[40];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(b, sizeof b, "%.*e", p - 1, d);
+		if (strtod(b, NULL) == d)
+			break;
+	}
+	/* b is d.ddde[+-]xx: digits after the point less the exponent */
+	const char *e = strchr(b, 'e'), *dot = strchr(b, '.');
+	int frac = dot && e ? (int)(e - dot - 1) : 0;
+	int sc = e ? frac - atoi(e + 1) : 0;
+	if (sc < 0)
+		sc = 0;
+	return fp_make_dec(d, sc > 17 ? 17 : sc);
+}
+
 /* ---- existence -------------------------------------------------------------- */
 
 FN(empty) { return push_bool(x, out, in->n == 0); }
@@ -1518,7 +1539,7 @@ static int unary_math(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *o
 	}
 	if (!isfinite(r))
 		return 0;
-	return push(x, out, dec_result(r));
+	return push(x, out, dec_full(r));
 }
 
 FN(ceiling) { (void)s; return unary_math(x, c, in, out, 0); }
@@ -1549,7 +1570,7 @@ FN(log)
 	double v = nv(it), base = nv(b);
 	if (v <= 0 || base <= 0 || base == 1)
 		return 0;
-	return push(x, out, dec_result(log(v) / log(base)));
+	return push(x, out, dec_full(log(v) / log(base)));
 }
 
 FN(power)
@@ -1565,7 +1586,7 @@ FN(power)
 		return 0;
 	if (it->kind == MN_FP_INTEGER && e->kind == MN_FP_INTEGER && e->v.i >= 0 && fabs(r) < 9e15)
 		return push(x, out, fp_make_int((int64_t)r));
-	return push(x, out, dec_result(r));
+	return push(x, out, dec_full(r));
 }
 
 FN(round)
