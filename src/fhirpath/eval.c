@@ -992,6 +992,9 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	    (n->name_len == 7 && memcmp(n->name, "context", 7) == 0) ||
 	    (n->name_len == 12 && memcmp(n->name, "rootResource", 12) == 0))
 		return fp_append(x, out, &x->context);
+	int dv = fp_defvar_get(x, n->name, n->name_len, out);
+	if (dv)
+		return dv < 0 ? -1 : 0;
 	const mn_fp_env *env = x->env;
 	for (size_t i = 0; env && i < env->nvars; i++)
 		if (strlen(env->vars[i].name) == n->name_len &&
@@ -1014,6 +1017,7 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	}
 	int rc = 0;
 	fp_coll in = {0};
+	const fp_defvar *defvars = x->defvars;
 	switch (n->kind) {
 	case FN_LITERAL:
 		rc = fp_push_shared(x, out, &n->lit);
@@ -1139,6 +1143,8 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	default:
 		rc = fp_fail(x, MN_EINTERNAL, n, "bad AST node %d", n->kind);
 	}
+	if (!n->chain_left)
+		x->defvars = defvars;  /* defineVariable(): the end of the path that defined them */
 	x->depth--;
 	return rc;
 }

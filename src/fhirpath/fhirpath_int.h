@@ -108,6 +108,9 @@ struct fp_node {
 	const mn_fhir_type *first_type;  /* FN_MEMBER with type_first: the type named */
 	const mn_fhir_type *st_type;     /* FN_MEMBER: the input's static type, if known */
 	const mn_fhir_element *st_el;    /* FN_MEMBER: the element of st_type (lookup cache) */
+	bool chain_left;                 /* the left of a path step (x in x.f, x.f(), x[i]):
+	                                    variables defineVariable() makes while evaluating
+	                                    it stay defined for the rest of the path */
 	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
 	                                    compiled (a pcre2_code), or NULL */
 };
@@ -137,7 +140,18 @@ struct fp_ctx {
 	uint64_t work;         /* evaluation steps and comparisons so far */
 	bool nav_static;       /* items being made get FPI_STATIC */
 	size_t mem0;           /* arena bytes in use when the evaluation started */
+	const struct fp_defvar *defvars;  /* defineVariable()s in scope, innermost first */
 };
+
+/* A variable made by defineVariable(): visible to the rest of the path that
+ * defined it (fp_eval drops it when it leaves a node that is not a
+ * chain_left), never to the other operand of an operator or argument. */
+typedef struct fp_defvar {
+	const char *name;
+	size_t len;
+	fp_coll value;
+	const struct fp_defvar *next;
+} fp_defvar;
 
 /* An evaluation that does more than this many steps (AST nodes evaluated,
  * items added to collections, item comparisons) stops with MN_ELIMIT, so
@@ -192,6 +206,8 @@ int fp_regex_prepare(const char *pat, size_t n, bool full, unsigned flags, void 
 mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call);
 void fp_regex_free_all(mn_fp_expr *e);
 const fp_func *fp_func_find(const char *name, size_t len);
+/* %name from defineVariable(): 1 appended to out, 0 not defined, -1 error. */
+int fp_defvar_get(fp_ctx *x, const char *name, size_t len, fp_coll *out);
 const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
 
 /* eval.c */

@@ -2245,6 +2245,67 @@ FN(precision)
 	return 0;
 }
 
+/* defineVariable(name [, projection]) (FHIRPath 3.0.0 STU): %name is the
+ * projection, evaluated on the input collection, or else the input itself,
+ * for the rest of the path (fp_defvar in fhirpath_int.h); the output is the
+ * input. A name already defined in scope, one of the environment's
+ * variables or a name the language reserves (%context, %resource, %ucum ...)
+ * is an error (the official R5 tests dvRedefiningVariableThrowsError and
+ * dvCantOverwriteSystemVar). */
+static bool reserved_var(const char *name, size_t n)
+{
+	static const char *const R[] = {"context", "resource", "rootResource", "ucum", "sct", "loinc",
+	                                "terminologies", "factory", "server"};
+	for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
+		if (strlen(R[i]) == n && memcmp(R[i], name, n) == 0)
+			return true;
+	return (n > 3 && (memcmp(name, "vs-", 3) == 0)) || (n > 4 && memcmp(name, "ext-", 4) == 0);
+}
+
+int fp_defvar_get(fp_ctx *x, const char *name, size_t len, fp_coll *out)
+{
+	for (const fp_defvar *v = x->defvars; v; v = v->next)
+		if (v->len == len && memcmp(v->name, name, len) == 0)
+			return fp_append(x, out, &v->value) ? -1 : 1;
+	return 0;
+}
+
+FN(defineVariable)
+{
+	const char *name;
+	size_t n;
+	int r = str_arg(x, c, 0, s, &name, &n);
+	if (r < 0)
+		return -1;
+	if (r || n == 0)
+		return fp_fail(x, MN_EEVAL, c, "defineVariable() needs a name");
+	bool taken = reserved_var(name, n);
+	for (const fp_defvar *v = x->defvars; v && !taken; v = v->next)
+		taken = v->len == n && memcmp(v->name, name, n) == 0;
+	for (size_t i = 0; x->env && i < x->env->nvars && !taken; i++)
+		taken = strlen(x->env->vars[i].name) == n && memcmp(x->env->vars[i].name, name, n) == 0;
+	if (taken)
+		return fp_fail(x, MN_EEVAL, c, "variable %%%.*s already defined", (int)(n > 60 ? 60 : n), name);
+	fp_defvar *v = mn_arena_alloc(x->a, sizeof *v);
+	char *nm = v ? mn_arena_strndup(x->a, name, n) : NULL;
+	if (!nm)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	v->name = nm;
+	v->len = n;
+	v->value = *in;
+	if (c->nargs > 1) {
+		fp_scope ps = *s;
+		ps.self = *in;
+		ps.index = -1;
+		memset(&v->value, 0, sizeof v->value);
+		if (fp_eval(x, c->args[1], &ps, &v->value))
+			return -1;
+	}
+	v->next = x->defvars;
+	x->defvars = v;
+	return fp_append(x, out, in);
+}
+
 /* ---- date/time components (FHIRPath 3.0.0 STU, "Extract Date/DateTime/Time
  * components"): yearOf() ... timeOf(). A component the value does not hold
  * (@2012.monthOf(), a dateTime without a zone for timezoneOffsetOf()) and a
@@ -2551,7 +2612,7 @@ static const fp_func FUNCS[] = {
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
 	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
-	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
+	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0),
 	F(distinct, 0, 0, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
 	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
 	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
