@@ -356,6 +356,27 @@ FN(repeat)
 	return 0;
 }
 
+/* repeatAll(projection) (FHIRPath 3.0.0 STU): repeat() without removing
+ * duplicates; a projection that never runs dry ('abc'.repeatAll('x')) ends
+ * at the evaluation's work or item limit with an error. */
+FN(repeatAll)
+{
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		if (lambda(x, c, 0, in, k, s, NULL, &r) || fp_append(x, out, &r))
+			return -1;
+	}
+	uint32_t done = 0;
+	while (done < out->n) {
+		mn_fp_item cur = out->v[done++];  /* a copy: out may move while items are added */
+		fp_coll one = {&cur, 1, 1};
+		fp_coll r;
+		if (lambda(x, c, 0, &one, 0, s, NULL, &r) || fp_append(x, out, &r))
+			return -1;
+	}
+	return 0;
+}
+
 FN(ofType)
 {
 	(void)s;
@@ -493,6 +514,25 @@ FN(iif)
 		return arg(x, c, 1, &sc, &r) || fp_append(x, out, &r) ? -1 : 0;
 	if (c->nargs > 2)
 		return arg(x, c, 2, &sc, &r) || fp_append(x, out, &r) ? -1 : 0;
+	return 0;
+}
+
+/* coalesce(value, ...) (FHIRPath 3.0.0 STU): the first argument that is not
+ * empty; the later ones are not evaluated. As for iif(), the arguments of a
+ * call on an input (Patient.coalesce(name.where(...), ...)) see the input as
+ * $this. */
+FN(coalesce)
+{
+	fp_scope sc = *s;
+	if (c->left)
+		sc.self = *in;
+	for (int i = 0; i < c->nargs; i++) {
+		fp_coll r;
+		if (arg(x, c, i, &sc, &r))
+			return -1;
+		if (r.n)
+			return fp_append(x, out, &r);
+	}
 	return 0;
 }
 
@@ -701,6 +741,25 @@ FN(indexOf)
 	if (m == 0)
 		return push(x, out, fp_make_int(0));
 	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(str + i, sub, m) == 0)
+			return push(x, out, fp_make_int((int64_t)utf8_len(str, i)));
+	return push(x, out, fp_make_int(-1));
+}
+
+/* lastIndexOf(substring) (FHIRPath 3.0.0 STU): in characters; '' gives the
+ * length of the string. */
+FN(lastIndexOf)
+{
+	const char *str = NULL, *sub = NULL;
+	size_t n = 0, m = 0;
+	if (str_in(x, c, in, &str, &n))
+		return -1;
+	int r = str_arg(x, c, 0, s, &sub, &m);
+	if (r < 0)
+		return -1;
+	if (!str || r)
+		return 0;
+	for (size_t i = n - (m <= n ? m : n) + 1; m <= n && i-- > 0;)
 		if (memcmp(str + i, sub, m) == 0)
 			return push(x, out, fp_make_int((int64_t)utf8_len(str, i)));
 	return push(x, out, fp_make_int(-1));
@@ -2608,7 +2667,7 @@ FN(conformsTo)
 static const fp_func FUNCS[] = {
 	F(abs, 0, 0, 0), F(aggregate, 1, 2, 0), F(all, 1, 1, 0), F(allFalse, 0, 0, 0),
 	F(allTrue, 0, 0, 0), F(anyFalse, 0, 0, 0), F(anyTrue, 0, 0, 0), F(as, 1, 1, FPF_TYPEARG), F(avg, 0, 0, 0),
-	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
+	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(coalesce, 1, 16, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
 	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
@@ -2618,11 +2677,11 @@ static const fp_func FUNCS[] = {
 	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
 	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
 	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
-	F(join, 0, 1, 0), F(last, 0, 0, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
+	F(join, 0, 1, 0), F(last, 0, 0, 0), F(lastIndexOf, 1, 1, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
 	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 2, 0), F(matchesFull, 1, 2, 0),
 	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(millisecondOf, 0, 0, 0), F(min, 0, 0, 0),
 	F(minuteOf, 0, 0, 0), F(monthOf, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
-	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(replace, 2, 2, 0),
+	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(repeatAll, 1, 1, 0), F(replace, 2, 2, 0),
 	F(replaceMatches, 2, 3, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(secondOf, 0, 0, 0), F(select, 1, 1, 0),
 	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
 	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(sum, 0, 0, 0),

@@ -594,10 +594,11 @@ static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, co
 		return st;
 	if (n->kind == FN_CALL) {
 		const mn_fhir_type *inner = n->left ? (is_lambda(n) ? lt : NULL) : (is_lambda(n) ? self : NULL);
-		if (strcmp(n->name, "iif") == 0)
+		bool iif_like = strcmp(n->name, "iif") == 0 || strcmp(n->name, "coalesce") == 0;
+		if (iif_like)
 			inner = n->left ? NULL : self;
 		for (int i = 0; i < n->nargs; i++) {
-			const mn_fhir_type *arg_self = is_lambda(n) || strcmp(n->name, "iif") == 0 ? inner : self;
+			const mn_fhir_type *arg_self = is_lambda(n) || iif_like ? inner : self;
 			if ((strcmp(n->name, "trace") == 0 || strcmp(n->name, "defineVariable") == 0) && i == 0)
 				arg_self = self;
 			if (n->args[i] && (st = static_type(p, n->args[i], arg_self, &ignore)) != MN_OK)
