@@ -727,7 +727,10 @@ CONV(convertsToTime, MN_FP_TIME, true)
 
 /* ---- strings ------------------------------------------------------------- */
 
-FN(indexOf)
+/* indexOf() and lastIndexOf() (FHIRPath 3.0.0 STU): positions in
+ * characters; '' is found at 0 (indexOf) or at the end (lastIndexOf). */
+static int index_of(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                    bool last)
 {
 	const char *str = NULL, *sub = NULL;
 	size_t n = 0, m = 0;
@@ -738,32 +741,16 @@ FN(indexOf)
 		return -1;
 	if (!str || r)
 		return 0;
-	if (m == 0)
-		return push(x, out, fp_make_int(0));
-	for (size_t i = 0; i + m <= n; i++)
+	for (size_t k = 0; m <= n && k <= n - m; k++) {
+		size_t i = last ? n - m - k : k;
 		if (memcmp(str + i, sub, m) == 0)
 			return push(x, out, fp_make_int((int64_t)utf8_len(str, i)));
+	}
 	return push(x, out, fp_make_int(-1));
 }
 
-/* lastIndexOf(substring) (FHIRPath 3.0.0 STU): in characters; '' gives the
- * length of the string. */
-FN(lastIndexOf)
-{
-	const char *str = NULL, *sub = NULL;
-	size_t n = 0, m = 0;
-	if (str_in(x, c, in, &str, &n))
-		return -1;
-	int r = str_arg(x, c, 0, s, &sub, &m);
-	if (r < 0)
-		return -1;
-	if (!str || r)
-		return 0;
-	for (size_t i = n - (m <= n ? m : n) + 1; m <= n && i-- > 0;)
-		if (memcmp(str + i, sub, m) == 0)
-			return push(x, out, fp_make_int((int64_t)utf8_len(str, i)));
-	return push(x, out, fp_make_int(-1));
-}
+FN(indexOf) { return index_of(x, c, in, s, out, false); }
+FN(lastIndexOf) { return index_of(x, c, in, s, out, true); }
 
 FN(substring)
 {
