@@ -5,7 +5,7 @@
  * regular expressions with flags and Unicode classes (PCRE2), math at full
  * precision, now()/timeOfDay() to the millisecond, date/time arithmetic with
  * calendar and UCUM durations, defineVariable(), coalesce(), repeatAll(),
- * lastIndexOf().
+ * lastIndexOf(), duration(), difference().
  *
  * Every expected value is the specification's own example (the section is
  * named next to it), a test of the official FHIRPath R5 test suite (named),
@@ -316,6 +316,41 @@ static void test_other_additions(void)
 	EV("{}.lastIndexOf('a')", "");
 }
 
+/* "Date and Time Interval Functions": duration() and difference() */
+static void test_intervals(void)
+{
+	/* duration(): the spec's examples */
+	EV("@2025-01-02.duration(@2025-01-07, 'week')", "0");
+	EV("@2025-01-01.duration(@2025-09-01, 'year')", "0");
+	EV("@2024-12-01.duration(@2025-09-01, 'year')", "0");
+	/* difference(): the spec's examples (weeks start on Sunday) */
+	EV("@2025-01-02.difference(@2025-01-07, 'week')", "1");
+	EV("@2025-01-01.difference(@2025-09-01, 'year')", "0");
+	EV("@2024-12-01.difference(@2025-09-01, 'year')", "1");
+	/* "If the input value is after the value argument, the result is
+	 * negative" (hand: 2024-12-01 to 2025-09-01 is 9 whole months) */
+	EV("@2025-09-01.duration(@2024-12-01, 'month')", "-9");
+	EV("@2024-12-01.duration(@2025-09-01, 'month')", "9");
+	/* hand: 2025-01-01 to 2025-01-31 is 30 days, 4 whole weeks */
+	EV("@2025-01-01.duration(@2025-01-31, 'day')", "30");
+	EV("@2025-01-01.duration(@2025-01-31, 'week')", "4");
+	/* "normalize the timezone" for hour and finer (hand: 10:00Z and
+	 * 12:30+02:00 = 10:30Z are 30 minutes apart) */
+	EV("@2024-01-01T10:00:00Z.duration(@2024-01-01T12:30:00+02:00, 'minute')", "30");
+	/* whole periods versus boundaries (hand: 10:59 to 11:01) */
+	EV("@T10:59.duration(@T11:01, 'hour')", "0");
+	EV("@T10:59.difference(@T11:01, 'hour')", "1");
+	/* "of less precision than the specified precision, the result is empty" */
+	EV("@2024.duration(@2025-01-01, 'month')", "");
+	/* precisions the type does not have are errors */
+	EV("@T10:00.duration(@T12:59, 'day')", "ERR:fhirpath-execution");
+	EV("@2024-01-01.duration(@2024-03-01, 'hour')", "ERR:fhirpath-execution");
+	EV("@2024-01-01.duration(@2024-03-01, 'fortnight')", "ERR:fhirpath-execution");
+	/* "If either the input or value argument is empty, the result is empty" */
+	EV("{}.duration(@2024-03-01, 'day')", "");
+	EV("@2024-01-01.difference({}, 'day')", "");
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -336,6 +371,7 @@ int main(void)
 	test_datetime_arithmetic();
 	test_define_variable();
 	test_other_additions();
+	test_intervals();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

@@ -2427,6 +2427,111 @@ FN(timezoneOffsetOf) { (void)s; return dt_component(x, c, in, out, DTC_TZ); }
 FN(dateOf) { (void)s; return dt_component(x, c, in, out, DTC_DATE); }
 FN(timeOf) { (void)s; return dt_component(x, c, in, out, DTC_TIME); }
 
+/* duration(value, precision) and difference(value, precision) (FHIRPath
+ * 3.0.0 STU, "Date and Time Interval Functions"): whole calendar periods
+ * from the input to value, and period boundaries crossed (weeks start on
+ * Sunday); negative when the input is later. Year, month, week and day use
+ * the values' own fields; hour and finer compare instants, normalised to UTC
+ * when both values have a zone. A value less precise than the precision
+ * asked gives empty; a precision the type does not have (day for a Time),
+ * an unknown precision word or a value of another type is an error. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+static int64_t dt_time_ms(const mn_datetime *d)
+{
+	return ((int64_t)d->hour * 3600 + d->minute * 60 + d->second) * 1000 + d->millisecond;
+}
+
+static int64_t dt_instant_ms(const mn_datetime *d, bool zoned)
+{
+	int64_t ms = dt_time_ms(d);
+	if (d->kind != MN_DT_TIME)
+		ms += mn_days_from_civil(d->year, d->month, d->day) * 86400000LL;
+	return zoned ? ms - (int64_t)d->tz_minutes * 60000 : ms;
+}
+
+static int interval(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                    bool whole)
+{
+	static const struct { const char *w; int p; } P[] = {
+		{"year", MN_DT_YEAR}, {"month", MN_DT_MONTH}, {"week", 8}, {"day", MN_DT_DAY},
+		{"hour", MN_DT_HOUR}, {"minute", MN_DT_MINUTE}, {"second", MN_DT_SECOND},
+		{"millisecond", MN_DT_MILLISECOND}};
+	const mn_fp_item *a = NULL, *b = NULL;
+	fp_coll buf;
+	const char *pw;
+	size_t pn;
+	if (single_in(x, c, in, &a) || arg(x, c, 0, s, &buf) || fp_singleton(x, c, &buf, &b))
+		return -1;
+	int r = str_arg(x, c, 1, s, &pw, &pn);
+	if (r < 0)
+		return -1;
+	if (!a || !b || r)
+		return 0;
+	bool at = a->kind == MN_FP_TIME, bt = b->kind == MN_FP_TIME;
+	if (!mn_fp_item_datetime(a) || !mn_fp_item_datetime(b) || at != bt)
+		return fp_fail(x, MN_EEVAL, c, "%s() needs two dates, dateTimes or times, not %s and %s",
+		               c->name, mn_fp_item_type(a), mn_fp_item_type(b));
+	int prec = 0;
+	for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+		if (strlen(P[i].w) == pn && memcmp(P[i].w, pw, pn) == 0)
+			prec = P[i].p;
+	int need = prec == 8 ? MN_DT_DAY : prec;
+	bool dates = a->kind == MN_FP_DATE && b->kind == MN_FP_DATE;
+	if (!prec || (at && need < MN_DT_HOUR) || (dates && need > MN_DT_DAY))
+		return fp_fail(x, MN_EEVAL, c, "%s(): '%.*s' is not a precision for %s", c->name,
+		               (int)(pn > 20 ? 20 : pn), pw, mn_fp_item_type(a));
+	const mn_datetime *da = &a->v.dt, *db = &b->v.dt;
+	if (da->precision < need || db->precision < need)
+		return 0;
+	bool swap = false;
+	if (whole) {  /* count from the earlier value; the sign comes back at the end */
+		bool zoned = da->has_tz && db->has_tz && need >= MN_DT_HOUR;
+		if (dt_instant_ms(da, zoned) > dt_instant_ms(db, zoned)) {
+			const mn_datetime *t = da;
+			da = db;
+			db = t;
+			swap = true;
+		}
+	}
+	int64_t v;
+	int64_t tod_a = dt_time_ms(da), tod_b = dt_time_ms(db);
+	if (need >= MN_DT_HOUR) {
+		bool zoned = da->has_tz && db->has_tz;
+		int64_t unit = need == MN_DT_HOUR ? 3600000 : need == MN_DT_MINUTE ? 60000
+		               : need == MN_DT_SECOND ? 1000 : 1;
+		int64_t ma = dt_instant_ms(da, zoned), mb = dt_instant_ms(db, zoned);
+		v = whole ? (mb - ma) / unit : floor_div(mb, unit) - floor_div(ma, unit);
+	} else if (need == MN_DT_DAY) {
+		int64_t fa = mn_days_from_civil(da->year, da->month, da->day);
+		int64_t fb = mn_days_from_civil(db->year, db->month, db->day);
+		if (prec == 8 && !whole) {  /* weeks start on Sunday (1970-01-04 was one) */
+			v = floor_div(fb - 3, 7) - floor_div(fa - 3, 7);
+		} else {
+			v = fb - fa - (whole && tod_b < tod_a);
+			if (prec == 8)
+				v /= 7;
+		}
+	} else {
+		int64_t months = ((int64_t)db->year - da->year) * 12 + (db->month - da->month);
+		if (whole && (db->day < da->day || (db->day == da->day && tod_b < tod_a)))
+			months--;
+		if (need == MN_DT_MONTH)
+			v = months;
+		else if (whole)
+			v = months >= 0 ? months / 12 : -((-months) / 12);
+		else
+			v = (int64_t)db->year - da->year;
+	}
+	return push(x, out, fp_make_int(swap ? -v : v));
+}
+
+FN(duration) { return interval(x, c, in, s, out, true); }
+FN(difference) { return interval(x, c, in, s, out, false); }
+
 FN(comparable)
 {
 	const mn_fp_item *it = NULL, *o = NULL;
@@ -2658,8 +2763,8 @@ static const fp_func FUNCS[] = {
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
 	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
-	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0),
-	F(distinct, 0, 0, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
+	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0), F(difference, 2, 2, 0),
+	F(distinct, 0, 0, 0), F(duration, 2, 2, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
 	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
 	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
 	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
