@@ -1133,15 +1133,29 @@ static int get_regex(fp_ctx *x, const fp_node *c, const fp_scope *s, const char 
 	return 0;
 }
 
+/* The match context (the limits) and the match block are made once per
+ * thread and reused: a fresh match block per call costs a malloc and free of
+ * PCRE2's 20 KB backtracking frames, which doubled the cost of a typical
+ * where(matches(...)) over a record. A block that ran into a limit is
+ * dropped, so a pathological pattern does not leave its frames behind. */
+static _Thread_local pcre2_match_context *tl_mc;
+static _Thread_local pcre2_match_data *tl_md;
+
 static pcre2_match_context *match_context(void)
 {
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	if (mc) {
-		pcre2_set_match_limit(mc, REGEX_MATCH_LIMIT);
-		pcre2_set_depth_limit(mc, REGEX_DEPTH_LIMIT);
-		pcre2_set_heap_limit(mc, REGEX_HEAP_LIMIT);
+	if (!tl_mc && (tl_mc = pcre2_match_context_create(NULL)) != NULL) {
+		pcre2_set_match_limit(tl_mc, REGEX_MATCH_LIMIT);
+		pcre2_set_depth_limit(tl_mc, REGEX_DEPTH_LIMIT);
+		pcre2_set_heap_limit(tl_mc, REGEX_HEAP_LIMIT);
 	}
-	return mc;
+	return tl_mc;
+}
+
+static pcre2_match_data *match_data(void)
+{
+	if (!tl_md)
+		tl_md = pcre2_match_data_create(1, NULL);  /* matches() needs no groups */
+	return tl_md;
 }
 
 /* An execution error for a failed pcre2_match/pcre2_substitute code. */
@@ -1175,10 +1189,12 @@ static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_s
 	if (get_regex(x, c, s, pat, pn, full, &re, &owned))
 		return -1;
 	pcre2_match_context *mc = match_context();
-	pcre2_match_data *md = mc ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
-	int m = md ? pcre2_match(re, (PCRE2_SPTR)(str ? str : ""), n, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;
-	pcre2_match_data_free(md);
-	pcre2_match_context_free(mc);
+	pcre2_match_data *md = mc ? match_data() : NULL;
+	int m = md ? pcre2_match(re, (PCRE2_SPTR)str, n, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;
+	if (m < 0 && m != PCRE2_ERROR_NOMATCH && md) {
+		pcre2_match_data_free(md);
+		tl_md = NULL;
+	}
 	if (owned)
 		pcre2_code_free((pcre2_code *)re);
 	if (m < 0 && m != PCRE2_ERROR_NOMATCH)
@@ -1239,7 +1255,6 @@ FN(replaceMatches)
 		}
 		len = olen;  /* the length needed (with the terminating zero) */
 	}
-	pcre2_match_context_free(mc);
 	if (owned)
 		pcre2_code_free((pcre2_code *)re);
 	if (too_long)
