@@ -230,6 +230,12 @@ static void test_datetime_arithmetic(void)
 	EV("@2014-01-01T10:00:00.000 + 1500 'ms'", "@2014-01-01T10:00:01.500");
 	/* "This includes attempting to add date components to a Time" */
 	EV("@T10:00 + 1 day", "ERR:fhirpath-execution");
+	/* "an unsupported unit for the type": the table gives a Date years to days */
+	EV("@2014-01-01 + 25 hours", "ERR:fhirpath-execution");
+	EV("@2014-01-01 + 1 'h'", "ERR:fhirpath-execution");
+	/* a dateTime given to the day is a partial value: hours convert to days,
+	 * truncated (hand: 25 h is 1 day and 1 h) */
+	EV("@2014-01-01T + 25 hours", "@2014-01-02");
 	/* fractions of a second keep milliseconds (issue 10 item 3; the rule
 	 * "The decimal portion ... is only applied for second or millisecond") */
 	EV("@2026-01-01T13:00:00 + 1.5 seconds", "@2026-01-01T13:00:01.500");

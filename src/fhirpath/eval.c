@@ -740,6 +740,10 @@ static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, cons
 	int vp = r.v.dt.precision;
 	if (d->kind == MN_FP_TIME && prec < MN_DT_HOUR)
 		return fp_fail(x, MN_EEVAL, n, "cannot add %s to a time", q->unit);
+	/* the spec's table: a Date takes years, months, weeks and days only
+	 * (a dateTime given to the day is a partial value and converts) */
+	if (d->kind == MN_FP_DATE && prec > MN_DT_DAY)
+		return fp_fail(x, MN_EEVAL, n, "cannot add %s to a date (a Date takes years to days)", q->unit);
 	/* finer than the value: convert to the value's precision, truncating
 	 * (months to years by 12, days to months by 30 and to years by 365);
 	 * seconds and milliseconds are one precision, as in comparisons */
