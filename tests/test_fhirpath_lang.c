@@ -137,6 +137,14 @@ static void test_regex(void)
 	/* the official R4 suite's forms keep working */
 	EV("'abc123'.replaceMatches('[0-9]', '-')", "abc---");
 	EV("'2024-01-05'.replaceMatches('(\\\\d+)-(\\\\d+)-(\\\\d+)', '$3/$2/$1')", "05/01/2024");
+	/* the substitution as JavaScript (fhirpath.js) reads it: a $ that names
+	 * no group is itself; $$ is one dollar; $12 with one group is group 1
+	 * and '2' (hand); $0 is the whole match (Java, HAPI) */
+	EV("'a1'.replaceMatches('1', '$USD')", "a$USD");
+	EV("'a1'.replaceMatches('1', 'x$')", "ax$");
+	EV("'a1'.replaceMatches('1', '$$')", "a$");
+	EV("'a1'.replaceMatches('(1)', '$12')", "a12");
+	EV("'ab'.replaceMatches('b', '[$0]')", "a[b]");
 	/* empty pattern or argument: the spec's emptiness rules */
 	EV("{}.matches('a')", "");
 	EV("'a'.matches({})", "");

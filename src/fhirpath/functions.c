@@ -1205,10 +1205,59 @@ static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_s
 FN(matches) { return do_matches(x, c, in, s, out, false); }
 FN(matchesFull) { return do_matches(x, c, in, s, out, true); }
 
+/* The substitution of replaceMatches() in PCRE2's syntax, read as
+ * JavaScript reads it (fhirpath.js): $n and $nn name a group when the
+ * pattern has that many (two digits first, then one; $0 is the whole match,
+ * as in Java, where JavaScript keeps it literally), ${name} and ${n} name
+ * a group, $$ is a dollar, and any other $ is itself ('$USD' stays '$USD',
+ * where PCRE2 would take a group named USD). Into an arena string. */
+static const char *js_substitution(fp_ctx *x, const pcre2_code *re, const char *rep, size_t rn,
+                                   size_t *outn)
+{
+	uint32_t groups = 0;
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	mn_buf b = MN_BUF_INIT;
+	b.max = MN_FP_MAX_STRING;
+	for (size_t i = 0; i < rn; i++) {
+		if (rep[i] != '$') {
+			mn_buf_putc(&b, rep[i]);
+			continue;
+		}
+		const char *p = rep + i + 1;
+		size_t left = rn - i - 1;
+		if (left && *p == '{' && memchr(p, '}', left)) {
+			size_t k = (size_t)((const char *)memchr(p, '}', left) - p);
+			mn_buf_put(&b, rep + i, k + 2);  /* ${...} as PCRE2 reads it */
+			i += k + 1;
+		} else if (left && isdigit((unsigned char)p[0])) {
+			unsigned g1 = (unsigned)(p[0] - '0');
+			unsigned g2 = left > 1 && isdigit((unsigned char)p[1]) ? g1 * 10 + (unsigned)(p[1] - '0') : 0;
+			if (g2 && g2 <= groups) {
+				mn_buf_printf(&b, "${%u}", g2);
+				i += 2;
+			} else if (g1 <= groups) {  /* $0: the whole match, as Java (HAPI) and before */
+				mn_buf_printf(&b, "${%u}", g1);
+				i += 1;
+			} else {
+				mn_buf_puts(&b, "$$");  /* no such group: a literal dollar */
+			}
+		} else if (left && *p == '$') {
+			mn_buf_puts(&b, "$$");
+			i++;
+		} else {
+			mn_buf_puts(&b, "$$");
+		}
+	}
+	char *o = b.failed ? NULL : mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
+	*outn = b.len;
+	mn_buf_free(&b);
+	return o;
+}
+
 /* replaceMatches(): every match replaced (PCRE2's global substitution, as
- * Perl's s///g); the substitution refers to groups as $1 or ${1} and to
- * named groups as ${name}; a group that did not take part, or that the
- * pattern lacks, gives the empty string. */
+ * Perl's s///g and JavaScript's replace with /g); groups in the
+ * substitution as js_substitution() reads them; a group that did not take
+ * part gives the empty string. */
 FN(replaceMatches)
 {
 	const char *str, *pat, *rep;
@@ -1230,6 +1279,12 @@ FN(replaceMatches)
 	if (get_regex(x, c, s, pat, pn, false, &re, &owned))
 		return -1;
 	pcre2_match_context *mc = match_context();
+	rep = js_substitution(x, re, rep, rn, &rn);
+	if (!rep) {
+		if (owned)
+			pcre2_code_free((pcre2_code *)re);
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	}
 	uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
 	                PCRE2_SUBSTITUTE_UNKNOWN_UNSET | PCRE2_SUBSTITUTE_UNSET_EMPTY;
 	PCRE2_SIZE len = n + rn + 64;
