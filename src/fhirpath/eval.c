@@ -787,15 +787,26 @@ static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, cons
 			               "cannot add '%s' to a date; use a calendar duration (year, month, ...)",
 			               q->unit);
 	}
+	/* Only seconds and milliseconds keep a fraction (FHIRPath 3.0.0 "Date/Time
+	 * Arithmetic": the decimal portion is ignored for the other units);
+	 * a fraction of a second is added in milliseconds: 42.53 seconds is
+	 * 42530 ms. The UCUM 's' keeps the FHIR R4 rule instead (the official R4
+	 * suite, testPlusDate19: + 0.1 's' adds nothing; the R5 suite expects
+	 * .100, and HAPI's R4 and R5 engines differ the same way), see
+	 * docs/FHIRPATH.md. A week is 7 days. */
 	double amount = q->v.d * sign;
+	if (prec == 8) {
+		prec = MN_DT_DAY;
+		amount *= 7;
+	}
+	if (prec == MN_DT_SECOND && amount != trunc(amount) && (q->flags & FPI_CALENDAR)) {
+		prec = MN_DT_MILLISECOND;
+		amount = round(amount * 1000);
+	}
 	int64_t whole;
 	if (!fp_double_to_int(trunc(amount), &whole) || whole > 1000000000000LL ||
 	    whole < -1000000000000LL)
 		return fp_fail(x, MN_EEVAL, n, "date out of range");
-	if (prec == 8) {
-		prec = MN_DT_DAY;
-		whole *= 7;  /* |whole| <= 1e12 above: no overflow */
-	}
 	mn_fp_item r = *d;
 	r.node = NULL;
 	r.ftype = NULL;
@@ -805,21 +816,29 @@ static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, cons
 	int vp = r.v.dt.precision;
 	if (d->kind == MN_FP_TIME && prec < MN_DT_HOUR)
 		return fp_fail(x, MN_EEVAL, n, "cannot add %s to a time", q->unit);
-	if (prec > vp && vp < MN_DT_MILLISECOND) {
-		/* finer than the value: convert to the value's precision, truncating */
+	/* the spec's table: a Date takes years, months, weeks and days only
+	 * (a dateTime given to the day is a partial value and converts) */
+	if (d->kind == MN_FP_DATE && prec > MN_DT_DAY)
+		return fp_fail(x, MN_EEVAL, n, "cannot add %s to a date (a Date takes years to days)", q->unit);
+	/* finer than the value: convert to the value's precision, truncating
+	 * (months to years by 12, days to months by 30 and to years by 365);
+	 * seconds and milliseconds are one precision, as in comparisons */
+	if (prec > vp && vp < MN_DT_SECOND) {
 		static const double ms[] = {0, 0, 0, 86400000.0, 3600000.0, 60000.0, 1000.0, 1.0};
-		if (prec >= MN_DT_DAY && vp >= MN_DT_DAY) {
-			double v = amount * ms[prec] / ms[vp];
-			if (!fp_double_to_int(trunc(v), &whole))
-				return fp_fail(x, MN_EEVAL, n, "date out of range");
+		double v = amount;
+		if (prec == MN_DT_MONTH) {
+			v = amount / 12;
+			prec = MN_DT_YEAR;
+		} else if (prec >= MN_DT_DAY && vp >= MN_DT_DAY) {
+			v = amount * ms[prec] / ms[vp];
 			prec = vp;
-		} else if (prec >= MN_DT_DAY && vp < MN_DT_DAY) {
+		} else if (prec >= MN_DT_DAY) {
 			double days = amount * ms[prec] / ms[MN_DT_DAY];
-			double v = vp == MN_DT_MONTH ? days / 30 : days / 365;
-			if (!fp_double_to_int(trunc(v), &whole))
-				return fp_fail(x, MN_EEVAL, n, "date out of range");
+			v = vp == MN_DT_MONTH ? days / 30 : days / 365;
 			prec = vp == MN_DT_MONTH ? MN_DT_MONTH : MN_DT_YEAR;
 		}
+		if (!fp_double_to_int(trunc(v), &whole))
+			return fp_fail(x, MN_EEVAL, n, "date out of range");
 	}
 	if (prec == MN_DT_MILLISECOND && vp == MN_DT_SECOND)
 		r.v.dt.precision = MN_DT_MILLISECOND;
@@ -1053,6 +1072,9 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	    (n->name_len == 7 && memcmp(n->name, "context", 7) == 0) ||
 	    (n->name_len == 12 && memcmp(n->name, "rootResource", 12) == 0))
 		return fp_append(x, out, &x->context);
+	int dv = fp_defvar_get(x, n->name, n->name_len, out);
+	if (dv)
+		return dv < 0 ? -1 : 0;
 	const mn_fp_env *env = x->env;
 	for (size_t i = 0; env && i < env->nvars; i++)
 		if (strlen(env->vars[i].name) == n->name_len &&
@@ -1077,6 +1099,7 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	}
 	int rc = 0;
 	fp_coll in = {0};
+	const fp_defvar *defvars = x->defvars;
 	switch (n->kind) {
 	case FN_LITERAL:
 		rc = fp_push_shared(x, out, &n->lit);
@@ -1202,6 +1225,8 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	default:
 		rc = fp_fail(x, MN_EINTERNAL, n, "bad AST node %d", n->kind);
 	}
+	if (!n->chain_left)
+		x->defvars = defvars;  /* defineVariable(): the end of the path that defined them */
 	x->depth--;
 	return rc;
 }

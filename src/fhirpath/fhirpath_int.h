@@ -109,8 +109,11 @@ struct fp_node {
 	const mn_fhir_type *first_type;  /* FN_MEMBER with type_first: the type named */
 	const mn_fhir_type *st_type;     /* FN_MEMBER: the input's static type, if known */
 	const mn_fhir_element *st_el;    /* FN_MEMBER: the element of st_type (lookup cache) */
+	bool chain_left;                 /* the left of a path step (x in x.f, x.f(), x[i]):
+	                                    variables defineVariable() makes while evaluating
+	                                    it stay defined for the rest of the path */
 	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
-	                                    compiled (a regex_t), or NULL */
+	                                    compiled (a pcre2_code), or NULL */
 };
 
 typedef struct fp_regex fp_regex;
@@ -140,7 +143,18 @@ struct fp_ctx {
 	bool plain;            /* MN_FP_MODEL_NONE: plain JSON navigation, System types only */
 	bool lenient;          /* MN_FP_LENIENT: "valueQuantity" names the typed choice element */
 	size_t mem0;           /* arena bytes in use when the evaluation started */
+	const struct fp_defvar *defvars;  /* defineVariable()s in scope, innermost first */
 };
+
+/* A variable made by defineVariable(): visible to the rest of the path that
+ * defined it (fp_eval drops it when it leaves a node that is not a
+ * chain_left), never to the other operand of an operator or argument. */
+typedef struct fp_defvar {
+	const char *name;
+	size_t len;
+	fp_coll value;
+	const struct fp_defvar *next;
+} fp_defvar;
 
 /* An evaluation that does more than this many steps (AST nodes evaluated,
  * items added to collections, item comparisons) stops with MN_ELIMIT, so
@@ -189,13 +203,16 @@ struct mn_fp_env {
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);
 
 /* functions.c */
-/* Compile a FHIRPath regex (PCRE-style \d \w \s rewritten for POSIX ERE;
- * full: anchored at both ends). 0 or a regcomp error. re is a regex_t. */
-int fp_regex_prepare(const char *pat, size_t n, bool full, void *re);
+/* Compile a FHIRPath regex with PCRE2 (full: anchored at both ends; flags:
+ * PCRE2 option bits). 0 with *re a pcre2_code, 1 invalid, 2 too complex,
+ * -1 out of memory. */
+int fp_regex_prepare(const char *pat, size_t n, bool full, unsigned flags, void **re);
 /* At compile time: precompile a literal pattern argument of call. */
 mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call);
 void fp_regex_free_all(mn_fp_expr *e);
 const fp_func *fp_func_find(const char *name, size_t len);
+/* %name from defineVariable(): 1 appended to out, 0 not defined, -1 error. */
+int fp_defvar_get(fp_ctx *x, const char *name, size_t len, fp_coll *out);
 const fp_func *fp_func_table(size_t *n);  /* for tests: sorted by name */
 
 /* terminologies.c: the %terminologies object and its functions (expand,

@@ -18,9 +18,11 @@
  */
 #include "fhirpath/fhirpath_int.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <ctype.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +181,27 @@ static mn_fp_item dec_result(double d)
 	return fp_make_dec(fp_round_scale(d, 8), sc);
 }
 
+/* A computed Decimal (exp, ln, log, sqrt, power) at full double precision:
+ * the shortest digits that read back as the same double, as fhirpath.js
+ * prints a JavaScript number (2.sqrt() is 1.4142135623730951); the scale is
+ * the number of digits after the point in that form (0 for a whole number). */
+static mn_fp_item dec_full(double d)
+{
+	char b[40];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(b, sizeof b, "%.*e", p - 1, d);
+		if (strtod(b, NULL) == d)
+			break;
+	}
+	/* b is d.ddde[+-]xx: digits after the point less the exponent */
+	const char *e = strchr(b, 'e'), *dot = strchr(b, '.');
+	int frac = dot && e ? (int)(e - dot - 1) : 0;
+	int sc = e ? frac - atoi(e + 1) : 0;
+	if (sc < 0)
+		sc = 0;
+	return fp_make_dec(d, sc > 17 ? 17 : sc);
+}
+
 /* ---- existence -------------------------------------------------------------- */
 
 FN(empty) { return push_bool(x, out, in->n == 0); }
@@ -333,6 +356,27 @@ FN(repeat)
 	return 0;
 }
 
+/* repeatAll(projection) (FHIRPath 3.0.0 STU): repeat() without removing
+ * duplicates; a projection that never runs dry ('abc'.repeatAll('x')) ends
+ * at the evaluation's work or item limit with an error. */
+FN(repeatAll)
+{
+	for (uint32_t k = 0; k < in->n; k++) {
+		fp_coll r;
+		if (lambda(x, c, 0, in, k, s, NULL, &r) || fp_append(x, out, &r))
+			return -1;
+	}
+	uint32_t done = 0;
+	while (done < out->n) {
+		mn_fp_item cur = out->v[done++];  /* a copy: out may move while items are added */
+		fp_coll one = {&cur, 1, 1};
+		fp_coll r;
+		if (lambda(x, c, 0, &one, 0, s, NULL, &r) || fp_append(x, out, &r))
+			return -1;
+	}
+	return 0;
+}
+
 FN(ofType)
 {
 	(void)s;
@@ -470,6 +514,25 @@ FN(iif)
 		return arg(x, c, 1, &sc, &r) || fp_append(x, out, &r) ? -1 : 0;
 	if (c->nargs > 2)
 		return arg(x, c, 2, &sc, &r) || fp_append(x, out, &r) ? -1 : 0;
+	return 0;
+}
+
+/* coalesce(value, ...) (FHIRPath 3.0.0 STU): the first argument that is not
+ * empty; the later ones are not evaluated. As for iif(), the arguments of a
+ * call on an input (Patient.coalesce(name.where(...), ...)) see the input as
+ * $this. */
+FN(coalesce)
+{
+	fp_scope sc = *s;
+	if (c->left)
+		sc.self = *in;
+	for (int i = 0; i < c->nargs; i++) {
+		fp_coll r;
+		if (arg(x, c, i, &sc, &r))
+			return -1;
+		if (r.n)
+			return fp_append(x, out, &r);
+	}
 	return 0;
 }
 
@@ -664,7 +727,10 @@ CONV(convertsToTime, MN_FP_TIME, true)
 
 /* ---- strings ------------------------------------------------------------- */
 
-FN(indexOf)
+/* indexOf() and lastIndexOf() (FHIRPath 3.0.0 STU): positions in
+ * characters; '' is found at 0 (indexOf) or at the end (lastIndexOf). */
+static int index_of(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                    bool last)
 {
 	const char *str = NULL, *sub = NULL;
 	size_t n = 0, m = 0;
@@ -675,13 +741,16 @@ FN(indexOf)
 		return -1;
 	if (!str || r)
 		return 0;
-	if (m == 0)
-		return push(x, out, fp_make_int(0));
-	for (size_t i = 0; i + m <= n; i++)
+	for (size_t k = 0; m <= n && k <= n - m; k++) {
+		size_t i = last ? n - m - k : k;
 		if (memcmp(str + i, sub, m) == 0)
 			return push(x, out, fp_make_int((int64_t)utf8_len(str, i)));
+	}
 	return push(x, out, fp_make_int(-1));
 }
+
+FN(indexOf) { return index_of(x, c, in, s, out, false); }
+FN(lastIndexOf) { return index_of(x, c, in, s, out, true); }
 
 FN(substring)
 {
@@ -807,8 +876,8 @@ FN(replace)
 	return push_str(x, out, o, len);
 }
 
-/* The size of a pattern once its repetitions are expanded, roughly as
- * glibc's regcomp builds it (a+ becomes aa*, {m,n} copies the operand n
+/* The size of a pattern once its repetitions are expanded, roughly as a
+ * backtracking or automaton compiler builds it (a+ becomes aa*, {m,n} copies the operand n
  * times, each stacked quantifier copies again). Repeating an operand that
  * can match the empty string ((a*)*{500}) costs regcomp time quadratic in
  * the operand, so it counts v x v. Patterns over the limit are refused
@@ -917,13 +986,37 @@ static double rx_alternation(rx *r)
 	return total;
 }
 
-/* FHIRPath regexes use the common PCRE-style escapes; POSIX ERE does not
- * know \d \w \s, so they are rewritten as bracket expressions. Returns 0,
- * a regcomp error, REG_ESPACE for a pattern too complex to compile, or -1
- * when memory ran out writing it. */
-int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
+/* Regular expressions are PCRE2 (Debian's libpcre2-8), the dialect the
+ * FHIRPath specification recommends: UTF-8 with Unicode property classes
+ * (\p{L}), case-sensitive, 'single line' mode (. matches a newline), $ only
+ * at the very end, and \uXXXX as in JavaScript and Java. \d \w \s stay ASCII,
+ * as in fhirpath.js and HAPI. The optional flags argument (FHIRPath 3.0.0
+ * STU) takes 'i' (case-insensitive) and 'm' (^ and $ at every line); any
+ * other letter is an error. matchesFull() anchors the pattern at both ends.
+ * Patterns over the size estimate above are refused before compiling, and a
+ * match is bounded by PCRE2's match, depth and heap limits, so catastrophic
+ * backtracking ends in an error rather than minutes. */
+#define REGEX_MATCH_LIMIT 1000000u
+#define REGEX_DEPTH_LIMIT 5000u
+#define REGEX_HEAP_LIMIT 16384u  /* KiB */
+
+/* The PCRE2 options of a flags string; -1 when it holds anything but i and m. */
+static int regex_flag_options(const char *f, size_t n, uint32_t *opts)
 {
-	regex_t *re = rev;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i] == 'i')
+			*opts |= PCRE2_CASELESS;
+		else if (f[i] == 'm')
+			*opts |= PCRE2_MULTILINE;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int fp_regex_prepare(const char *pat, size_t n, bool full, unsigned flags, void **out)
+{
+	*out = NULL;
 	rx r = {pat, n, 0, 0, false};
 	double size = 0;
 	while (r.i < n && size <= REGEX_MAX_SIZE) {
@@ -932,107 +1025,151 @@ int fp_regex_prepare(const char *pat, size_t n, bool full, void *rev)
 			r.i++;  /* an unbalanced ')' */
 	}
 	if (size > REGEX_MAX_SIZE)
-		return REG_ESPACE;
-	mn_buf b = MN_BUF_INIT;
+		return 2;
+	uint32_t opts = PCRE2_UTF | PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX |
+	                PCRE2_NEVER_BACKSLASH_C | (uint32_t)flags;
 	if (full)
-		mn_buf_puts(&b, "^(");
-	for (size_t i = 0; i < n; i++) {
-		if (pat[i] == '\\' && i + 1 < n) {
-			char e = pat[i + 1];
-			const char *rep = NULL;
-			switch (e) {
-			case 'd': rep = "[0-9]"; break;
-			case 'D': rep = "[^0-9]"; break;
-			case 'w': rep = "[A-Za-z0-9_]"; break;
-			case 'W': rep = "[^A-Za-z0-9_]"; break;
-			case 's': rep = "[ \t\r\n\f\v]"; break;
-			case 'S': rep = "[^ \t\r\n\f\v]"; break;
-			default: break;
-			}
-			if (rep) {
-				mn_buf_puts(&b, rep);
-				i++;
-				continue;
-			}
-			mn_buf_putc(&b, pat[i]);
-			mn_buf_putc(&b, pat[++i]);
-			continue;
-		}
-		if (pat[i] == '{') {
-			/* a '{' that does not start a bound is a literal (PCRE), not an error */
-			size_t j = i + 1;
-			while (j < n && isdigit((unsigned char)pat[j]))
-				j++;
-			if (j < n && pat[j] == ',' && j > i + 1)
-				for (j++; j < n && isdigit((unsigned char)pat[j]); j++)
-					;
-			if (j == i + 1 || j >= n || pat[j] != '}') {
-				mn_buf_puts(&b, "\\{");
-				continue;
-			}
-		}
-		mn_buf_putc(&b, pat[i]);
-	}
-	if (full)
-		mn_buf_puts(&b, ")$");
-	int rc = b.failed ? -1 : regcomp(re, mn_buf_cstr(&b), REG_EXTENDED);
-	mn_buf_free(&b);
-	return rc;
+		opts |= PCRE2_ANCHORED | PCRE2_ENDANCHORED;
+	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+	if (!cc)
+		return -1;
+	pcre2_set_compile_extra_options(cc, PCRE2_EXTRA_ALT_BSUX);
+	int ec = 0;
+	PCRE2_SIZE eo = 0;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, n, opts, &ec, &eo, cc);
+	pcre2_compile_context_free(cc);
+	if (!code)
+		return ec == PCRE2_ERROR_HEAP_FAILED || ec == PCRE2_ERROR_NOMEMORY ? -1
+		       : ec == PCRE2_ERROR_PATTERN_TOO_LARGE || ec == PCRE2_ERROR_PATTERN_TOO_COMPLICATED ? 2
+		       : 1;
+	*out = code;
+	return 0;
 }
 
 struct fp_regex {
-	regex_t re;
+	pcre2_code *code;
 	struct fp_regex *next;
 };
 
+/* Which argument holds a regex function's flags (-1: not a regex function). */
+static int regex_flags_arg(const char *name)
+{
+	if (strcmp(name, "matches") == 0 || strcmp(name, "matchesFull") == 0)
+		return 1;
+	return strcmp(name, "replaceMatches") == 0 ? 2 : -1;
+}
+
 mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
 {
-	bool full = strcmp(call->name, "matchesFull") == 0;
-	if (!full && strcmp(call->name, "matches") != 0 && strcmp(call->name, "replaceMatches") != 0)
+	int fa = regex_flags_arg(call->name);
+	if (fa < 0)
 		return MN_OK;
+	bool full = strcmp(call->name, "matchesFull") == 0;
 	const fp_node *a = call->nargs ? call->args[0] : NULL;
 	if (!a || a->kind != FN_LITERAL || a->lit.kind != MN_FP_STRING || a->lit.v.str.n == 0)
 		return MN_OK;
+	uint32_t opts = 0;
+	if (call->nargs > fa) {
+		const fp_node *f = call->args[fa];
+		if (f->kind != FN_LITERAL || f->lit.kind != MN_FP_STRING ||
+		    regex_flag_options(f->lit.v.str.s, f->lit.v.str.n, &opts))
+			return MN_OK;  /* computed or bad flags: compiled or reported when evaluated */
+	}
 	fp_regex *r = mn_arena_alloc(e->arena, sizeof *r);
 	if (!r)
 		return MN_ENOMEM;
-	int rc = fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, &r->re);
+	void *code = NULL;
+	int rc = fp_regex_prepare(a->lit.v.str.s, a->lit.v.str.n, full, opts, &code);
 	if (rc == -1)
 		return MN_ENOMEM;
 	if (rc != 0)
 		return MN_OK;  /* reported when evaluated, as for a computed pattern */
+	r->code = code;
 	r->next = e->regexes;
 	e->regexes = r;
-	call->re = &r->re;
+	call->re = code;
 	return MN_OK;
 }
 
 void fp_regex_free_all(mn_fp_expr *e)
 {
 	for (fp_regex *r = e->regexes; r; r = r->next)
-		regfree(&r->re);
+		pcre2_code_free(r->code);
 	e->regexes = NULL;
 }
 
-/* The compiled pattern of call: the precompiled literal, or *tmp compiled
- * now (then *owned is set and the caller frees it). */
-static int get_regex(fp_ctx *x, const fp_node *c, const char *pat, size_t n, bool full,
-                     regex_t *tmp, const regex_t **re, bool *owned)
+/* The compiled pattern of call: the precompiled literal, or one compiled
+ * now (then *owned is set and the caller frees it). flags: argument
+ * fa of call when present. */
+static int get_regex(fp_ctx *x, const fp_node *c, const fp_scope *s, const char *pat, size_t n,
+                     bool full, const pcre2_code **re, bool *owned)
 {
 	*owned = false;
+	int fa = regex_flags_arg(c->name);
+	uint32_t opts = 0;
+	if (fa >= 0 && c->nargs > fa) {
+		const char *f;
+		size_t fn;
+		int r = str_arg(x, c, fa, s, &f, &fn);
+		if (r < 0)
+			return -1;
+		if (r == 0 && regex_flag_options(f, fn, &opts))
+			return fp_fail(x, MN_EEVAL, c, "%s(): invalid flags '%.*s' (only i and m)", c->name,
+			               (int)(fn > 20 ? 20 : fn), f);
+	}
 	if (c->re) {
 		*re = c->re;
 		return 0;
 	}
-	int rc = fp_regex_prepare(pat, n, full, tmp);
+	void *code = NULL;
+	int rc = fp_regex_prepare(pat, n, full, opts, &code);
 	if (rc == -1)
 		return fp_fail(x, MN_ENOMEM, c, "out of memory");  /* not "too complex": the criterion must not say so */
 	if (rc != 0)
 		return fp_fail(x, MN_EEVAL, c, "%s regular expression '%.*s'",
-		               rc == REG_ESPACE ? "too complex a" : "invalid", (int)(n > 60 ? 60 : n), pat);
-	*re = tmp;
+		               rc == 2 ? "too complex a" : "invalid", (int)(n > 60 ? 60 : n), pat);
+	*re = code;
 	*owned = true;
 	return 0;
+}
+
+/* The match context (the limits) and the match block are made once per
+ * thread and reused: a fresh match block per call costs a malloc and free of
+ * PCRE2's 20 KB backtracking frames, which doubled the cost of a typical
+ * where(matches(...)) over a record. A block that ran into a limit is
+ * dropped, so a pathological pattern does not leave its frames behind. */
+static _Thread_local pcre2_match_context *tl_mc;
+static _Thread_local pcre2_match_data *tl_md;
+
+static pcre2_match_context *match_context(void)
+{
+	if (!tl_mc && (tl_mc = pcre2_match_context_create(NULL)) != NULL) {
+		pcre2_set_match_limit(tl_mc, REGEX_MATCH_LIMIT);
+		pcre2_set_depth_limit(tl_mc, REGEX_DEPTH_LIMIT);
+		pcre2_set_heap_limit(tl_mc, REGEX_HEAP_LIMIT);
+	}
+	return tl_mc;
+}
+
+static pcre2_match_data *match_data(void)
+{
+	if (!tl_md)
+		tl_md = pcre2_match_data_create(1, NULL);  /* matches() needs no groups */
+	return tl_md;
+}
+
+/* An execution error for a failed pcre2_match/pcre2_substitute code. */
+static int regex_error(fp_ctx *x, const fp_node *c, int rc)
+{
+	if (rc == PCRE2_ERROR_NOMEMORY || rc == PCRE2_ERROR_HEAP_FAILED)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+		return fp_fail(x, MN_EEVAL, c, "%s(): too complex a regular expression for this input "
+		               "(match limit)", c->name);
+	PCRE2_UCHAR msg[120];
+	if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+		msg[0] = 0;
+	return fp_fail(x, MN_EEVAL, c, "%s(): %s", c->name, (const char *)msg);
 }
 
 static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s,
@@ -1047,23 +1184,80 @@ static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_s
 		return -1;
 	if (!str || r)
 		return 0;
-	regex_t tmp;
-	const regex_t *re = NULL;
+	const pcre2_code *re = NULL;
 	bool owned = false;
-	if (get_regex(x, c, pat, pn, full, &tmp, &re, &owned))
+	if (get_regex(x, c, s, pat, pn, full, &re, &owned))
 		return -1;
-	char *z = mn_arena_strndup(x->a, str, n);
-	int m = z ? regexec(re, z, 0, NULL, 0) : REG_ESPACE;
+	pcre2_match_context *mc = match_context();
+	pcre2_match_data *md = mc ? match_data() : NULL;
+	int m = md ? pcre2_match(re, (PCRE2_SPTR)str, n, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;
+	if (m < 0 && m != PCRE2_ERROR_NOMATCH && md) {
+		pcre2_match_data_free(md);
+		tl_md = NULL;
+	}
 	if (owned)
-		regfree(&tmp);
-	if (!z)
-		return fp_fail(x, MN_ENOMEM, c, "out of memory");
-	return push_bool(x, out, m == 0);
+		pcre2_code_free((pcre2_code *)re);
+	if (m < 0 && m != PCRE2_ERROR_NOMATCH)
+		return regex_error(x, c, m);
+	return push_bool(x, out, m >= 0);
 }
 
 FN(matches) { return do_matches(x, c, in, s, out, false); }
 FN(matchesFull) { return do_matches(x, c, in, s, out, true); }
 
+/* The substitution of replaceMatches() in PCRE2's syntax, read as
+ * JavaScript reads it (fhirpath.js): $n and $nn name a group when the
+ * pattern has that many (two digits first, then one; $0 is the whole match,
+ * as in Java, where JavaScript keeps it literally), ${name} and ${n} name
+ * a group, $$ is a dollar, and any other $ is itself ('$USD' stays '$USD',
+ * where PCRE2 would take a group named USD). Into an arena string. */
+static const char *js_substitution(fp_ctx *x, const pcre2_code *re, const char *rep, size_t rn,
+                                   size_t *outn)
+{
+	uint32_t groups = 0;
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	mn_buf b = MN_BUF_INIT;
+	b.max = MN_FP_MAX_STRING;
+	for (size_t i = 0; i < rn; i++) {
+		if (rep[i] != '$') {
+			mn_buf_putc(&b, rep[i]);
+			continue;
+		}
+		const char *p = rep + i + 1;
+		size_t left = rn - i - 1;
+		if (left && *p == '{' && memchr(p, '}', left)) {
+			size_t k = (size_t)((const char *)memchr(p, '}', left) - p);
+			mn_buf_put(&b, rep + i, k + 2);  /* ${...} as PCRE2 reads it */
+			i += k + 1;
+		} else if (left && isdigit((unsigned char)p[0])) {
+			unsigned g1 = (unsigned)(p[0] - '0');
+			unsigned g2 = left > 1 && isdigit((unsigned char)p[1]) ? g1 * 10 + (unsigned)(p[1] - '0') : 0;
+			if (g2 && g2 <= groups) {
+				mn_buf_printf(&b, "${%u}", g2);
+				i += 2;
+			} else if (g1 <= groups) {  /* $0: the whole match, as Java (HAPI) and before */
+				mn_buf_printf(&b, "${%u}", g1);
+				i += 1;
+			} else {
+				mn_buf_puts(&b, "$$");  /* no such group: a literal dollar */
+			}
+		} else if (left && *p == '$') {
+			mn_buf_puts(&b, "$$");
+			i++;
+		} else {
+			mn_buf_puts(&b, "$$");
+		}
+	}
+	char *o = b.failed ? NULL : mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
+	*outn = b.len;
+	mn_buf_free(&b);
+	return o;
+}
+
+/* replaceMatches(): every match replaced (PCRE2's global substitution, as
+ * Perl's s///g and JavaScript's replace with /g); groups in the
+ * substitution as js_substitution() reads them; a group that did not take
+ * part gives the empty string. */
 FN(replaceMatches)
 {
 	const char *str, *pat, *rep;
@@ -1080,61 +1274,48 @@ FN(replaceMatches)
 		return 0;
 	if (pn == 0)
 		return push_str(x, out, str, n);
-	regex_t tmp;
-	const regex_t *re = NULL;
+	const pcre2_code *re = NULL;
 	bool owned = false;
-	if (get_regex(x, c, pat, pn, false, &tmp, &re, &owned))
+	if (get_regex(x, c, s, pat, pn, false, &re, &owned))
 		return -1;
-	char *z = mn_arena_strndup(x->a, str, n);
-	if (!z) {
+	pcre2_match_context *mc = match_context();
+	rep = js_substitution(x, re, rep, rn, &rn);
+	if (!rep) {
 		if (owned)
-			regfree(&tmp);
+			pcre2_code_free((pcre2_code *)re);
 		return fp_fail(x, MN_ENOMEM, c, "out of memory");
 	}
-	mn_buf b = MN_BUF_INIT;
-	b.max = MN_FP_MAX_STRING;
-	const char *p = z;
-	regmatch_t m[10];
-	int flags = 0;
-	const char *end = z + n;
-	while (p < end && !b.failed) {
-		m[0].rm_so = 0;
-		m[0].rm_eo = (regoff_t)(end - p);
-		if (regexec(re, p, 10, m, flags | REG_STARTEND) != 0)
+	uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
+	                PCRE2_SUBSTITUTE_UNKNOWN_UNSET | PCRE2_SUBSTITUTE_UNSET_EMPTY;
+	PCRE2_SIZE len = n + rn + 64;
+	char *o = NULL;
+	int rc = PCRE2_ERROR_NOMEMORY;
+	bool too_long = false;
+	for (int attempt = 0; attempt < 2 && mc; attempt++) {
+		if (len >= MN_FP_MAX_STRING) {
+			too_long = true;
 			break;
-		mn_buf_put(&b, p, (size_t)m[0].rm_so);
-		for (size_t i = 0; i < rn; i++) {
-			if (rep[i] == '$' && i + 1 < rn && isdigit((unsigned char)rep[i + 1])) {
-				int g = rep[++i] - '0';
-				if (m[g].rm_so >= 0)
-					mn_buf_put(&b, p + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
-			} else {
-				mn_buf_putc(&b, rep[i]);
-			}
 		}
-		if (m[0].rm_eo == m[0].rm_so) {
-			if (!p[m[0].rm_eo])
-				break;
-			mn_buf_putc(&b, p[m[0].rm_eo]);
-			p += m[0].rm_eo + 1;
-		} else {
-			p += m[0].rm_eo;
+		o = mn_arena_alloc(x->a, len + 1);
+		if (!o) {
+			rc = PCRE2_ERROR_NOMEMORY;
+			break;
 		}
-		flags = REG_NOTBOL;
+		PCRE2_SIZE olen = len + 1;
+		rc = pcre2_substitute(re, (PCRE2_SPTR)str, n, 0, opts, NULL, mc, (PCRE2_SPTR)rep, rn,
+		                      (PCRE2_UCHAR *)o, &olen);
+		if (rc != PCRE2_ERROR_NOMEMORY) {
+			len = olen;
+			break;
+		}
+		len = olen;  /* the length needed (with the terminating zero) */
 	}
-	if (p < end)
-		mn_buf_put(&b, p, (size_t)(end - p));
 	if (owned)
-		regfree(&tmp);
-	if (b.failed) {
-		mn_buf_free(&b);
+		pcre2_code_free((pcre2_code *)re);
+	if (too_long)
 		return fp_fail(x, MN_ELIMIT, c, "replaceMatches() result too long");
-	}
-	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
-	size_t len = b.len;
-	mn_buf_free(&b);
-	if (!o)
-		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	if (rc < 0)
+		return regex_error(x, c, rc);
 	return push_str(x, out, o, len);
 }
 
@@ -1474,7 +1655,7 @@ static int unary_math(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *o
 	}
 	if (!isfinite(r))
 		return 0;
-	return push(x, out, dec_result(r));
+	return push(x, out, dec_full(r));
 }
 
 FN(ceiling) { (void)s; return unary_math(x, c, in, out, 0); }
@@ -1505,7 +1686,7 @@ FN(log)
 	double v = nv(it), base = nv(b);
 	if (v <= 0 || base <= 0 || base == 1)
 		return 0;
-	return push(x, out, dec_result(log(v) / log(base)));
+	return push(x, out, dec_full(log(v) / log(base)));
 }
 
 FN(power)
@@ -1521,7 +1702,7 @@ FN(power)
 		return 0;
 	if (it->kind == MN_FP_INTEGER && e->kind == MN_FP_INTEGER && e->v.i >= 0 && fabs(r) < 9e15)
 		return push(x, out, fp_make_int((int64_t)r));
-	return push(x, out, dec_result(r));
+	return push(x, out, dec_full(r));
 }
 
 FN(round)
@@ -1741,6 +1922,20 @@ static int now_value(fp_ctx *x, const fp_node *c, mn_datetime *dt)
 	if (!x->env || !x->env->has_now)
 		return fp_fail(x, MN_EEVAL, c, "%s() needs the evaluation date (set the clock)", c->name);
 	*dt = x->env->now;
+	/* now() and timeOfDay() are given to the millisecond (the spec's examples:
+	 * @2026-02-25T14:31:39.096+11:00, @T14:34:17.923); a clock set to a day or
+	 * a second (--as-of 2026-11-20) supplies zeros for the finer fields */
+	if (dt->precision >= MN_DT_DAY && dt->precision < MN_DT_MILLISECOND) {
+		if (dt->precision < MN_DT_SECOND) {
+			dt->second = 0;
+			if (dt->precision < MN_DT_MINUTE)
+				dt->minute = 0;
+			if (dt->precision < MN_DT_HOUR)
+				dt->hour = 0;
+		}
+		dt->millisecond = 0;
+		dt->precision = MN_DT_MILLISECOND;
+	}
 	return 0;
 }
 
@@ -2166,6 +2361,247 @@ FN(precision)
 	return 0;
 }
 
+/* defineVariable(name [, projection]) (FHIRPath 3.0.0 STU): %name is the
+ * projection, evaluated on the input collection, or else the input itself,
+ * for the rest of the path (fp_defvar in fhirpath_int.h); the output is the
+ * input. A name already defined in scope, one of the environment's
+ * variables or a name the language reserves (%context, %resource, %ucum ...)
+ * is an error (the official R5 tests dvRedefiningVariableThrowsError and
+ * dvCantOverwriteSystemVar). */
+static bool reserved_var(const char *name, size_t n)
+{
+	static const char *const R[] = {"context", "resource", "rootResource", "ucum", "sct", "loinc",
+	                                "terminologies", "factory", "server"};
+	for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
+		if (strlen(R[i]) == n && memcmp(R[i], name, n) == 0)
+			return true;
+	return (n > 3 && (memcmp(name, "vs-", 3) == 0)) || (n > 4 && memcmp(name, "ext-", 4) == 0);
+}
+
+int fp_defvar_get(fp_ctx *x, const char *name, size_t len, fp_coll *out)
+{
+	for (const fp_defvar *v = x->defvars; v; v = v->next)
+		if (v->len == len && memcmp(v->name, name, len) == 0)
+			return fp_append(x, out, &v->value) ? -1 : 1;
+	return 0;
+}
+
+FN(defineVariable)
+{
+	const char *name;
+	size_t n;
+	int r = str_arg(x, c, 0, s, &name, &n);
+	if (r < 0)
+		return -1;
+	if (r || n == 0)
+		return fp_fail(x, MN_EEVAL, c, "defineVariable() needs a name");
+	bool taken = reserved_var(name, n);
+	for (const fp_defvar *v = x->defvars; v && !taken; v = v->next)
+		taken = v->len == n && memcmp(v->name, name, n) == 0;
+	for (size_t i = 0; x->env && i < x->env->nvars && !taken; i++)
+		taken = strlen(x->env->vars[i].name) == n && memcmp(x->env->vars[i].name, name, n) == 0;
+	if (taken)
+		return fp_fail(x, MN_EEVAL, c, "variable %%%.*s already defined", (int)(n > 60 ? 60 : n), name);
+	fp_defvar *v = mn_arena_alloc(x->a, sizeof *v);
+	char *nm = v ? mn_arena_strndup(x->a, name, n) : NULL;
+	if (!nm)
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
+	v->name = nm;
+	v->len = n;
+	v->value = *in;
+	if (c->nargs > 1) {
+		fp_scope ps = *s;
+		ps.self = *in;
+		ps.index = -1;
+		memset(&v->value, 0, sizeof v->value);
+		if (fp_eval(x, c->args[1], &ps, &v->value))
+			return -1;
+	}
+	v->next = x->defvars;
+	x->defvars = v;
+	return fp_append(x, out, in);
+}
+
+/* ---- date/time components (FHIRPath 3.0.0 STU, "Extract Date/DateTime/Time
+ * components"): yearOf() ... timeOf(). A component the value does not hold
+ * (@2012.monthOf(), a dateTime without a zone for timezoneOffsetOf()) and a
+ * value of another type give empty; several input items are an error. */
+
+enum { DTC_YEAR = 1, DTC_MONTH, DTC_DAY, DTC_HOUR, DTC_MINUTE, DTC_SECOND, DTC_MS, DTC_TZ,
+       DTC_DATE, DTC_TIME };
+
+static int dt_component(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *out, int which)
+{
+	const mn_fp_item *it = NULL;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (!it || (it->kind != MN_FP_DATE && it->kind != MN_FP_DATETIME && it->kind != MN_FP_TIME))
+		return 0;
+	const mn_datetime *d = &it->v.dt;
+	int p = d->precision;
+	bool date_part = it->kind != MN_FP_TIME, time_part = it->kind != MN_FP_DATE;
+	switch (which) {
+	case DTC_YEAR: return date_part ? push(x, out, fp_make_int(d->year)) : 0;
+	case DTC_MONTH: return date_part && p >= MN_DT_MONTH ? push(x, out, fp_make_int(d->month)) : 0;
+	case DTC_DAY: return date_part && p >= MN_DT_DAY ? push(x, out, fp_make_int(d->day)) : 0;
+	case DTC_HOUR: return time_part && p >= MN_DT_HOUR ? push(x, out, fp_make_int(d->hour)) : 0;
+	case DTC_MINUTE: return time_part && p >= MN_DT_MINUTE ? push(x, out, fp_make_int(d->minute)) : 0;
+	case DTC_SECOND: return time_part && p >= MN_DT_SECOND ? push(x, out, fp_make_int(d->second)) : 0;
+	case DTC_MS:
+		return time_part && p >= MN_DT_MILLISECOND ? push(x, out, fp_make_int(d->millisecond)) : 0;
+	case DTC_TZ: {
+		if (it->kind != MN_FP_DATETIME || !d->has_tz)
+			return 0;
+		/* hours east of UTC; -7.0, 8.75 (one decimal at least, as the spec's examples) */
+		int sc = d->tz_minutes % 60 == 0 ? 1 : d->tz_minutes % 30 == 0 ? 1 : 2;
+		return push(x, out, fp_make_dec(d->tz_minutes / 60.0, sc));
+	}
+	case DTC_DATE: {
+		if (!date_part)
+			return 0;
+		mn_fp_item r;
+		fp_item_init(&r, MN_FP_DATE);
+		r.v.dt = *d;
+		r.v.dt.kind = MN_DT_DATE;
+		r.v.dt.precision = (uint8_t)(p > MN_DT_DAY ? MN_DT_DAY : p);
+		r.v.dt.has_tz = false;
+		r.v.dt.tz_minutes = 0;
+		r.v.dt.hour = r.v.dt.minute = r.v.dt.second = 0;
+		r.v.dt.millisecond = 0;
+		return fp_push(x, out, &r);
+	}
+	default: {  /* DTC_TIME: the time of a DateTime that has one */
+		if (it->kind != MN_FP_DATETIME || p < MN_DT_HOUR)
+			return 0;
+		mn_fp_item r;
+		fp_item_init(&r, MN_FP_TIME);
+		r.v.dt = *d;
+		r.v.dt.kind = MN_DT_TIME;
+		r.v.dt.has_tz = false;
+		r.v.dt.tz_minutes = 0;
+		r.v.dt.year = 0;
+		r.v.dt.month = r.v.dt.day = 0;
+		return fp_push(x, out, &r);
+	}
+	}
+}
+
+FN(yearOf) { (void)s; return dt_component(x, c, in, out, DTC_YEAR); }
+FN(monthOf) { (void)s; return dt_component(x, c, in, out, DTC_MONTH); }
+FN(dayOf) { (void)s; return dt_component(x, c, in, out, DTC_DAY); }
+FN(hourOf) { (void)s; return dt_component(x, c, in, out, DTC_HOUR); }
+FN(minuteOf) { (void)s; return dt_component(x, c, in, out, DTC_MINUTE); }
+FN(secondOf) { (void)s; return dt_component(x, c, in, out, DTC_SECOND); }
+FN(millisecondOf) { (void)s; return dt_component(x, c, in, out, DTC_MS); }
+FN(timezoneOffsetOf) { (void)s; return dt_component(x, c, in, out, DTC_TZ); }
+FN(dateOf) { (void)s; return dt_component(x, c, in, out, DTC_DATE); }
+FN(timeOf) { (void)s; return dt_component(x, c, in, out, DTC_TIME); }
+
+/* duration(value, precision) and difference(value, precision) (FHIRPath
+ * 3.0.0 STU, "Date and Time Interval Functions"): whole calendar periods
+ * from the input to value, and period boundaries crossed (weeks start on
+ * Sunday); negative when the input is later. Year, month, week and day use
+ * the values' own fields; hour and finer compare instants, normalised to UTC
+ * when both values have a zone. A value less precise than the precision
+ * asked gives empty; a precision the type does not have (day for a Time),
+ * an unknown precision word or a value of another type is an error. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+static int64_t dt_time_ms(const mn_datetime *d)
+{
+	return ((int64_t)d->hour * 3600 + d->minute * 60 + d->second) * 1000 + d->millisecond;
+}
+
+static int64_t dt_instant_ms(const mn_datetime *d, bool zoned)
+{
+	int64_t ms = dt_time_ms(d);
+	if (d->kind != MN_DT_TIME)
+		ms += mn_days_from_civil(d->year, d->month, d->day) * 86400000LL;
+	return zoned ? ms - (int64_t)d->tz_minutes * 60000 : ms;
+}
+
+static int interval(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out,
+                    bool whole)
+{
+	static const struct { const char *w; int p; } P[] = {
+		{"year", MN_DT_YEAR}, {"month", MN_DT_MONTH}, {"week", 8}, {"day", MN_DT_DAY},
+		{"hour", MN_DT_HOUR}, {"minute", MN_DT_MINUTE}, {"second", MN_DT_SECOND},
+		{"millisecond", MN_DT_MILLISECOND}};
+	const mn_fp_item *a = NULL, *b = NULL;
+	fp_coll buf;
+	const char *pw;
+	size_t pn;
+	if (single_in(x, c, in, &a) || arg(x, c, 0, s, &buf) || fp_singleton(x, c, &buf, &b))
+		return -1;
+	int r = str_arg(x, c, 1, s, &pw, &pn);
+	if (r < 0)
+		return -1;
+	if (!a || !b || r)
+		return 0;
+	bool at = a->kind == MN_FP_TIME, bt = b->kind == MN_FP_TIME;
+	if (!mn_fp_item_datetime(a) || !mn_fp_item_datetime(b) || at != bt)
+		return fp_fail(x, MN_EEVAL, c, "%s() needs two dates, dateTimes or times, not %s and %s",
+		               c->name, mn_fp_item_type(a), mn_fp_item_type(b));
+	int prec = 0;
+	for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+		if (strlen(P[i].w) == pn && memcmp(P[i].w, pw, pn) == 0)
+			prec = P[i].p;
+	int need = prec == 8 ? MN_DT_DAY : prec;
+	bool dates = a->kind == MN_FP_DATE && b->kind == MN_FP_DATE;
+	if (!prec || (at && need < MN_DT_HOUR) || (dates && need > MN_DT_DAY))
+		return fp_fail(x, MN_EEVAL, c, "%s(): '%.*s' is not a precision for %s", c->name,
+		               (int)(pn > 20 ? 20 : pn), pw, mn_fp_item_type(a));
+	const mn_datetime *da = &a->v.dt, *db = &b->v.dt;
+	if (da->precision < need || db->precision < need)
+		return 0;
+	bool swap = false;
+	if (whole) {  /* count from the earlier value; the sign comes back at the end */
+		bool zoned = da->has_tz && db->has_tz && need >= MN_DT_HOUR;
+		if (dt_instant_ms(da, zoned) > dt_instant_ms(db, zoned)) {
+			const mn_datetime *t = da;
+			da = db;
+			db = t;
+			swap = true;
+		}
+	}
+	int64_t v;
+	int64_t tod_a = dt_time_ms(da), tod_b = dt_time_ms(db);
+	if (need >= MN_DT_HOUR) {
+		bool zoned = da->has_tz && db->has_tz;
+		int64_t unit = need == MN_DT_HOUR ? 3600000 : need == MN_DT_MINUTE ? 60000
+		               : need == MN_DT_SECOND ? 1000 : 1;
+		int64_t ma = dt_instant_ms(da, zoned), mb = dt_instant_ms(db, zoned);
+		v = whole ? (mb - ma) / unit : floor_div(mb, unit) - floor_div(ma, unit);
+	} else if (need == MN_DT_DAY) {
+		int64_t fa = mn_days_from_civil(da->year, da->month, da->day);
+		int64_t fb = mn_days_from_civil(db->year, db->month, db->day);
+		if (prec == 8 && !whole) {  /* weeks start on Sunday (1970-01-04 was one) */
+			v = floor_div(fb - 3, 7) - floor_div(fa - 3, 7);
+		} else {
+			v = fb - fa - (whole && tod_b < tod_a);
+			if (prec == 8)
+				v /= 7;
+		}
+	} else {
+		int64_t months = ((int64_t)db->year - da->year) * 12 + (db->month - da->month);
+		if (whole && (db->day < da->day || (db->day == da->day && tod_b < tod_a)))
+			months--;
+		if (need == MN_DT_MONTH)
+			v = months;
+		else if (whole)
+			v = months >= 0 ? months / 12 : -((-months) / 12);
+		else
+			v = (int64_t)db->year - da->year;
+	}
+	return push(x, out, fp_make_int(swap ? -v : v));
+}
+
+FN(duration) { return interval(x, c, in, s, out, true); }
+FN(difference) { return interval(x, c, in, s, out, false); }
+
 FN(comparable)
 {
 	const mn_fp_item *it = NULL, *o = NULL;
@@ -2393,30 +2829,31 @@ FN(conformsTo)
 static const fp_func FUNCS[] = {
 	F(abs, 0, 0, 0), F(aggregate, 1, 2, 0), F(all, 1, 1, 0), F(allFalse, 0, 0, 0),
 	F(allTrue, 0, 0, 0), F(anyFalse, 0, 0, 0), F(anyTrue, 0, 0, 0), F(as, 1, 1, FPF_TYPEARG), F(avg, 0, 0, 0),
-	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
+	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(coalesce, 1, 16, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
 	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
-	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(decode, 1, 1, 0), F(descendants, 0, 0, 0),
-	F(distinct, 0, 0, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
+	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0), F(difference, 2, 2, 0),
+	F(distinct, 0, 0, 0), F(duration, 2, 2, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
 	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
 	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
-	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
+	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
 	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
-	F(join, 0, 1, 0), F(last, 0, 0, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
-	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 1, 0), F(matchesFull, 1, 1, 0),
-	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(min, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
-	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(replace, 2, 2, 0),
-	F(replaceMatches, 2, 2, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(select, 1, 1, 0),
+	F(join, 0, 1, 0), F(last, 0, 0, 0), F(lastIndexOf, 1, 1, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
+	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 2, 0), F(matchesFull, 1, 2, 0),
+	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(millisecondOf, 0, 0, 0), F(min, 0, 0, 0),
+	F(minuteOf, 0, 0, 0), F(monthOf, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
+	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(repeatAll, 1, 1, 0), F(replace, 2, 2, 0),
+	F(replaceMatches, 2, 3, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(secondOf, 0, 0, 0), F(select, 1, 1, 0),
 	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
 	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(sum, 0, 0, 0),
 	F(supersetOf, 1, 1, 0),
-	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOfDay, 0, 0, 0), F(toBoolean, 0, 0, 0),
+	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOf, 0, 0, 0), F(timeOfDay, 0, 0, 0), F(timezoneOffsetOf, 0, 0, 0), F(toBoolean, 0, 0, 0),
 	F(toChars, 0, 0, 0), F(toDate, 0, 0, 0), F(toDateTime, 0, 0, 0), F(toDecimal, 0, 0, 0),
 	F(toInteger, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),
 	F(today, 0, 0, 0), F(trace, 1, 2, 0), F(trim, 0, 0, 0), F(truncate, 0, 0, 0),
 	F(type, 0, 0, 0), F(unescape, 1, 1, 0), F(union, 1, 1, 0), F(upper, 0, 0, 0),
-	F(where, 1, 1, 0),
+	F(where, 1, 1, 0), F(yearOf, 0, 0, 0),
 };
 #undef F
 

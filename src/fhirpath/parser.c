@@ -567,7 +567,8 @@ static const mn_fhir_type *spec_type(const fp_typespec *t)
 
 static bool is_lambda(const fp_node *call)
 {
-	static const char *const L[] = {"where", "select", "exists", "all", "sort", "trace"};
+	static const char *const L[] = {"where", "select", "exists", "all", "sort", "trace",
+	                                "defineVariable"};
 	for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
 		if (strcmp(call->name, L[i]) == 0)
 			return true;
@@ -587,17 +588,20 @@ static mn_status static_type(parser *p, fp_node *n, const mn_fhir_type *self, co
 	*out = NULL;
 	if (!n)
 		return MN_OK;
+	if (n->left && (n->kind == FN_MEMBER || n->kind == FN_CALL || n->kind == FN_INDEXER))
+		n->left->chain_left = true;
 	if (n->left && (st = static_type(p, n->left, self, &lt)) != MN_OK)
 		return st;
 	if (n->right && (st = static_type(p, n->right, self, &ignore)) != MN_OK)
 		return st;
 	if (n->kind == FN_CALL) {
 		const mn_fhir_type *inner = n->left ? (is_lambda(n) ? lt : NULL) : (is_lambda(n) ? self : NULL);
-		if (strcmp(n->name, "iif") == 0)
+		bool iif_like = strcmp(n->name, "iif") == 0 || strcmp(n->name, "coalesce") == 0;
+		if (iif_like)
 			inner = n->left ? NULL : self;
 		for (int i = 0; i < n->nargs; i++) {
-			const mn_fhir_type *arg_self = is_lambda(n) || strcmp(n->name, "iif") == 0 ? inner : self;
-			if (strcmp(n->name, "trace") == 0 && i == 0)
+			const mn_fhir_type *arg_self = is_lambda(n) || iif_like ? inner : self;
+			if ((strcmp(n->name, "trace") == 0 || strcmp(n->name, "defineVariable") == 0) && i == 0)
 				arg_self = self;
 			if (n->args[i] && (st = static_type(p, n->args[i], arg_self, &ignore)) != MN_OK)
 				return st;
