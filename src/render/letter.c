@@ -29,6 +29,17 @@ typedef struct builder {
 	const void **refkeys;  /* identity of each numbered reference */
 	mn_error *err;
 	bool facts_only;       /* a letter that does not meet criteria: record facts, no argument */
+	bool appendix;         /* past the builtin signature: the appendix for the reviewer */
+	/* The body (before the signature) states each finding and each record
+	 * entry once: the findings it has inserted, the record numbers it has
+	 * cited, and the findings of the template being filled (kept only if
+	 * its block is written). */
+	const void **body_findings;
+	size_t nbody_findings, capbody_findings;
+	const void **pending;
+	size_t npending, cappending;
+	int *body_records;
+	size_t nbody_records, capbody_records;
 	bool oom;
 	bool broken;           /* a template part with no text, finding or expression (a policy not loaded whole) */
 } builder;
@@ -310,14 +321,57 @@ static void note_records(builder *B, const mn_fp_result *r, intset *recs)
 	}
 }
 
+static bool body_has_finding(const builder *B, const void *f)
+{
+	for (size_t i = 0; i < B->nbody_findings; i++)
+		if (B->body_findings[i] == f)
+			return true;
+	return false;
+}
+
+static bool body_has_record(const builder *B, int n)
+{
+	for (size_t i = 0; i < B->nbody_records; i++)
+		if (B->body_records[i] == n)
+			return true;
+	return false;
+}
+
+/* A block written in the body: its findings (those of the template just
+ * filled) and its record entries count as stated there. */
+static void body_commit(builder *B, const mn_block *b, bool findings)
+{
+	if (B->appendix || !b)
+		return;
+	for (size_t i = 0; findings && i < B->npending; i++) {
+		const void **v = grow(B, (void *)B->body_findings, &B->capbody_findings, B->nbody_findings, sizeof *v);
+		if (!v)
+			return;
+		B->body_findings = v;
+		v[B->nbody_findings++] = B->pending[i];
+	}
+	B->npending = 0;
+	for (size_t i = 0; i < b->nrecords; i++) {
+		if (body_has_record(B, b->records[i]))
+			continue;
+		int *v = grow(B, B->body_records, &B->capbody_records, B->nbody_records, sizeof *v);
+		if (!v)
+			return;
+		B->body_records = v;
+		v[B->nbody_records++] = b->records[i];
+	}
+}
+
 /* Fill a template; returns NULL (and says why in *why) when a slot is empty
- * or fails. */
+ * or fails. A slot whose value is one empty string writes nothing and keeps
+ * the statement (iif(cond, ' text', '') makes a part optional). */
 static const char *fill(builder *B, const mn_template *t, intset *refs, intset *recs, const char **why)
 {
 	const mn_determination *d = B->d;
 	mn_buf out = MN_BUF_INIT;
 	const char *result = NULL;
 	*why = NULL;
+	B->npending = 0;
 	for (size_t i = 0; i < t->nparts; i++) {
 		const mn_template_part *part = &t->parts[i];
 		if (part->text) {
@@ -325,9 +379,19 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 			continue;
 		}
 		if (part->finding) {
-			mn_buf_puts(&out, part->field);
 			mn_cite c = {part->finding->id, NULL, part->finding, NULL};
 			intset_add(B, refs, ref_number(B, &c));
+			if (!B->appendix && body_has_finding(B, part->finding)) {
+				/* stated once in the body; a later mention refers back to it */
+				mn_buf_puts(&out, "(See the finding cited above.)");
+				continue;
+			}
+			mn_buf_puts(&out, part->field);
+			const void **pv = grow(B, (void *)B->pending, &B->cappending, B->npending, sizeof *pv);
+			if (pv) {
+				B->pending = pv;
+				pv[B->npending++] = part->finding;
+			}
 			continue;
 		}
 		if (!part->slot) {
@@ -344,6 +408,11 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 			goto done;
 		}
 		size_t n = mn_fp_result_count(r), k = 0;
+		if (n == 1 && mn_fp_item_kind(mn_fp_result_item(r, 0)) == MN_FP_STRING) {
+			const char *only = mn_fp_item_string(mn_fp_result_item(r, 0), NULL);
+			if (only && !*only)
+				continue;
+		}
 		const char **texts = mn_arena_calloc(A, n ? n : 1, sizeof *texts);
 		for (size_t j = 0; texts && j < n; j++) {
 			const char *s = item_text(B, mn_fp_result_item(r, j));
@@ -417,11 +486,19 @@ static const char *mid_sentence(builder *B, const char *s)
 	return c ? c : s;
 }
 
-static void section_determination(builder *B)
+/* A code of the policy's own making (urn:mednec:local:...) is an internal
+ * identifier: the letter names the service, not that code. */
+static bool local_code(const mn_code *c)
+{
+	return c->system && strncmp(c->system, "urn:mednec:local:", 17) == 0;
+}
+
+/* Date, patient and requested service. */
+static void section_header(builder *B)
 {
 	const mn_determination *d = B->d;
 	const mn_policy *p = d->policy;
-	intset recs = {0}, refs = {0};
+	intset recs = {0};
 
 	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
 	const mn_resource *pat = find_patient(d->kase);
@@ -437,9 +514,11 @@ static void section_determination(builder *B)
 		mn_buf t = MN_BUF_INIT;
 		intset rrecs = {0};
 		mn_buf_puts(&t, p->service_display);
+		size_t shown = 0;
 		for (size_t i = 0; i < p->nservice_codes; i++)
-			mn_buf_printf(&t, "%s%s", i ? ", " : " (", p->service_codes[i].code);
-		if (p->nservice_codes)
+			if (!local_code(&p->service_codes[i]))
+				mn_buf_printf(&t, "%s%s", shown++ ? ", " : " (", p->service_codes[i].code);
+		if (shown)
 			mn_buf_puts(&t, ")");
 		for (size_t i = 0; i < d->nrequests; i++) {
 			if (d->requests[i].date)
@@ -451,8 +530,17 @@ static void section_determination(builder *B)
 		B->oom |= t.failed;
 		mn_buf_free(&t);
 	}
+}
 
-	add_block(B, MN_BLOCK_HEADING, NULL, "Determination");
+/* The outcome under the named policy, cited to the payer texts it rests on. */
+static void section_conclusion(builder *B, const char *heading)
+{
+	const mn_determination *d = B->d;
+	const mn_policy *p = d->policy;
+	intset refs = {0};
+	mn_block *b;
+	if (heading)
+		add_block(B, MN_BLOCK_HEADING, NULL, heading);
 	size_t n = d->nresults, met = 0, notmet = 0;
 	for (size_t i = 0; i < n; i++) {
 		met += d->results[i].status == MN_CRIT_MET;
@@ -489,6 +577,15 @@ static void section_determination(builder *B)
 	}
 	b = add_block(B, MN_BLOCK_PARAGRAPH, NULL, text);
 	set_cites(b, &refs, NULL);
+}
+
+/* The payer texts the policy is modeled on, each with what it states. */
+static void section_basis(builder *B, const char *heading)
+{
+	const mn_policy *p = B->d->policy;
+	mn_block *b;
+	if (heading && p->nmodeled_on)
+		add_block(B, MN_BLOCK_HEADING, NULL, heading);
 	for (size_t i = 0; i < p->nmodeled_on; i++) {
 		intset r1 = {0};
 		mn_cite c = {p->modeled_on[i]->id, p->modeled_on[i], NULL, NULL};
@@ -498,6 +595,13 @@ static void section_determination(builder *B)
 		              mn_arena_printf(A, "%s%s%s", p->modeled_on[i]->title, note ? ". " : "", note ? note : ""));
 		set_cites(b, &r1, NULL);
 	}
+}
+
+static void section_determination(builder *B)
+{
+	section_header(B);
+	section_conclusion(B, "Determination");
+	section_basis(B, NULL);
 }
 
 static void entry_items(builder *B, const mn_entry *e, size_t n)
@@ -511,9 +615,65 @@ static void entry_items(builder *B, const mn_entry *e, size_t n)
 	}
 }
 
+/* The date an entry is placed at for "most recent": the end of a period,
+ * the as-of date for one still running ("from ..."), else its date. */
+static const char *entry_when(const builder *B, const mn_entry *e)
+{
+	if (!e->date)
+		return "";
+	if (strncmp(e->date, "from ", 5) == 0)
+		return B->d->as_of_text;
+	const char *to = strstr(e->date, " to ");
+	return to ? to + 4 : e->date;
+}
+
+/* `entries: strongest`: one line per criterion with the most recent of its
+ * record entries that the body has not stated yet (ties: the first listed);
+ * when the body has stated them all, the line refers back to them. Every
+ * entry stays in the appendix's full criteria. */
+static void section_criteria_brief(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Medical necessity criteria");
+	for (size_t i = 0; i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		intset refs = {0}, recs = {0};
+		cite_criterion(B, &refs, r->criterion);
+		const char *status = r->met_because ? mn_arena_printf(A, "Met (not applicable): %s.", r->met_because)
+		                   : r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
+		if (r->criterion->author_requirement)
+			status = mn_arena_printf(A, "%s (A requirement of this policy, not stated by a payer.)", status);
+		const mn_entry *best = NULL;
+		for (size_t j = 0; j < r->nentries; j++) {
+			const mn_entry *e = &r->entries[j];
+			int n = record_number(B, e->resource);
+			if (n <= 0 || body_has_record(B, n))
+				continue;
+			if (!best || strcmp(entry_when(B, e), entry_when(B, best)) > 0)
+				best = e;
+		}
+		const char *text = status;
+		if (best) {
+			intset_add(B, &recs, record_number(B, best->resource));
+			text = best->date ? mn_arena_printf(A, "%s %s: %s.", status, best->date, best->summary)
+			                  : mn_arena_printf(A, "%s %s.", status, best->summary);
+		} else {
+			for (size_t j = 0; j < r->nentries; j++)
+				intset_add(B, &recs, record_number(B, r->entries[j].resource));
+		}
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, text);
+		set_cites(b, &refs, &recs);
+		body_commit(B, b, false);
+	}
+}
+
 static void section_criteria(builder *B, const mn_section *s)
 {
 	const mn_determination *d = B->d;
+	if (s->strongest) {
+		section_criteria_brief(B, s);
+		return;
+	}
 	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Medical necessity criteria");
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
@@ -626,6 +786,73 @@ static void section_outcomes(builder *B, const mn_section *s)
 		B->doc->nblocks = heading;
 }
 
+/* The end of the body: the closing, the requesting physician named from the
+ * request's requester when it resolves to a Practitioner or
+ * PractitionerRole of the record (else a line to sign), then the title of
+ * the appendix. Nothing is invented: no credentials, no identifiers. */
+static void section_signature(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	const mn_resource *who = NULL;
+	for (size_t i = 0; i < d->nrequests && !who; i++) {
+		const mn_resource *req = d->requests[i].resource;
+		const char *ref = mn_json_get_string(mn_json_get(req->json, "requester"), "reference");
+		const mn_resource *r = ref ? mn_case_resolve(d->kase, ref, strlen(ref), req) : NULL;
+		if (r && (strcmp(r->type_name, "Practitioner") == 0 || strcmp(r->type_name, "PractitionerRole") == 0))
+			who = r;
+	}
+	add_block(B, MN_BLOCK_PARAGRAPH, NULL, "Sincerely,");
+	mn_entry e;
+	mn_status st = who ? mn_entry_make(d->kase, who, A, &e) : MN_ENOTFOUND;
+	B->oom |= st == MN_ENOMEM;
+	if (st == MN_OK && e.summary && *e.summary) {
+		intset recs = {0};
+		intset_add(B, &recs, record_number(B, who));
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:", e.summary);
+		set_cites(b, NULL, &recs);
+		add_block(B, MN_BLOCK_PARAGRAPH, "Signature:", "........................................ Date: ..................");
+	} else {
+		add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician (name and signature; not named in the record's request):",
+		          "........................................ Date: ..................");
+	}
+	add_block(B, MN_BLOCK_TITLE, NULL, s->title ? s->title : "Appendix for the reviewer");
+	B->appendix = true;
+}
+
+/* Data-quality notes for the reviewer: what the record held that could not
+ * be read (left out, so it counted for nothing), references that did not
+ * resolve, evaluation notes, and entries after the as-of date. */
+static void section_warnings(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Data quality");
+	size_t np = mn_case_problems(d->record), nu = mn_case_unresolved(d->record), any = 0;
+	for (size_t i = 0; i < np; i++) {
+		const char *w = mn_case_problem_at(d->record, i);
+		if (w && ++any)
+			add_block(B, MN_BLOCK_ITEM, "Left out as unreadable", w);
+	}
+	if (np > MN_CASE_PROBLEMS_KEPT && ++any)
+		add_block(B, MN_BLOCK_ITEM, NULL, mn_arena_printf(A, "%zu unreadable elements in all were left out.", np));
+	for (size_t i = 0; i < nu; i++) {
+		const char *w = mn_case_unresolved_at(d->record, i);
+		if (w && ++any)
+			add_block(B, MN_BLOCK_ITEM, "Reference that does not resolve (treated as absent)", w);
+	}
+	if (nu > MN_CASE_UNRESOLVED_KEPT && ++any)
+		add_block(B, MN_BLOCK_ITEM, NULL, mn_arena_printf(A, "%zu references in all do not resolve.", nu));
+	for (size_t i = 0; i < d->nwarnings; i++)
+		if (++any)
+			add_block(B, MN_BLOCK_ITEM, "Evaluation note", d->warnings[i]);
+	if (d->left_out && ++any)
+		add_block(B, MN_BLOCK_ITEM, NULL,
+		          mn_arena_printf(A, "%zu record %s dated after %s %s not considered.", d->left_out,
+		                          d->left_out == 1 ? "entry" : "entries", d->as_of_text, d->left_out == 1 ? "was" : "were"));
+	if (!any)
+		add_block(B, MN_BLOCK_PARAGRAPH, NULL, "None: every element of the record was read, every reference resolves, "
+		          "and no record entry is dated after the date of this letter.");
+}
+
 static int eval_when(builder *B, const mn_fp_expr *x)
 {
 	mn_error e;
@@ -708,6 +935,7 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 		}
 		mn_block *b = add_block(B, st->each ? MN_BLOCK_ITEM : MN_BLOCK_PARAGRAPH, st->heading, text);
 		set_cites(b, &refs, &recs);
+		body_commit(B, b, true);
 	}
 }
 
@@ -799,6 +1027,16 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 			section_statements(B, s);
 		else if (strcmp(s->builtin, "determination") == 0)
 			section_determination(B);
+		else if (strcmp(s->builtin, "header") == 0)
+			section_header(B);
+		else if (strcmp(s->builtin, "conclusion") == 0)
+			section_conclusion(B, s->title);
+		else if (strcmp(s->builtin, "basis") == 0)
+			section_basis(B, s->title ? s->title : "Policy basis");
+		else if (strcmp(s->builtin, "signature") == 0)
+			section_signature(B, s);
+		else if (strcmp(s->builtin, "warnings") == 0)
+			section_warnings(B, s);
 		else if (strcmp(s->builtin, "criteria") == 0)
 			section_criteria(B, s);
 		else if (strcmp(s->builtin, "missing") == 0)
@@ -935,7 +1173,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 				statement(B, &answers, rule->answers[a], a);
 		}
 	}
-	static const mn_section missing = {"missing", NULL, "missing", false, 0, NULL};
+	static const mn_section missing = {.id = "missing", .builtin = "missing"};
 	section_missing(B, &missing);
 	add_block(B, MN_BLOCK_REFERENCES, NULL, "References");
 	add_block(B, MN_BLOCK_RECORDS, NULL, "Record entries cited");
