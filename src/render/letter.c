@@ -509,6 +509,7 @@ static void section_header(builder *B)
 		intset_add(B, &recs, record_number(B, pat));
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", pe.summary);
 		set_cites(b, NULL, &recs);
+		body_commit(B, b, false);
 	}
 	{
 		mn_buf t = MN_BUF_INIT;
@@ -527,6 +528,7 @@ static void section_header(builder *B)
 		}
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
 		set_cites(b, NULL, &rrecs);
+		body_commit(B, b, false);
 		B->oom |= t.failed;
 		mn_buf_free(&t);
 	}
@@ -615,22 +617,53 @@ static void entry_items(builder *B, const mn_entry *e, size_t n)
 	}
 }
 
-/* The date an entry is placed at for "most recent": the end of a period,
- * the as-of date for one still running ("from ..."), else its date. */
-static const char *entry_when(const builder *B, const mn_entry *e)
+/* The date an entry starts at ("2016-06-01 to 2016-12-31", "from
+ * 2020-01-15" and "2026-11-05" start with it; ISO dates compare as text);
+ * "" for an undated entry. */
+static const char *entry_start(const mn_entry *e)
 {
 	if (!e->date)
 		return "";
-	if (strncmp(e->date, "from ", 5) == 0)
-		return B->d->as_of_text;
-	const char *to = strstr(e->date, " to ");
-	return to ? to + 4 : e->date;
+	return strncmp(e->date, "from ", 5) == 0 ? e->date + 5 : e->date;
 }
 
-/* `entries: strongest`: one line per criterion with the most recent of its
- * record entries that the body has not stated yet (ties: the first listed);
- * when the body has stated them all, the line refers back to them. Every
- * entry stays in the appendix's full criteria. */
+/* A criterion's title for its one-line form: without a closing
+ * parenthetical remark ("... (window: policy parameter)"), which the
+ * appendix's full criteria keep. */
+static const char *short_title(builder *B, const char *t)
+{
+	size_t n = strlen(t);
+	if (n < 2 || t[n - 1] != ')')
+		return t;
+	int depth = 0;
+	for (size_t i = n; i-- > 0;) {
+		depth += t[i] == ')' ? 1 : t[i] == '(' ? -1 : 0;
+		if (depth == 0)
+			return i > 1 && t[i - 1] == ' ' ? mn_arena_strndup(A, t, i - 1) : t;
+	}
+	return t;
+}
+
+/* An entry for a one-line mention: its summary's first sentence (marked as
+ * an excerpt when more follows; the appendix lists it whole) and its date:
+ * "Summary (2026-11-05)." */
+static const char *entry_line(builder *B, const mn_entry *e)
+{
+	const char *s = e->summary ? e->summary : "";
+	const char *dot = strstr(s, ". ");
+	size_t len = dot ? (size_t)(dot - s) : strlen(s);
+	while (len && strchr(".!?", s[len - 1]))
+		len--;  /* the date in parentheses closes the sentence */
+	const char *note = dot ? (e->date ? "; excerpt" : " (excerpt)") : "";
+	return e->date ? mn_arena_printf(A, "%.*s (%s%s).", (int)len, s, e->date, note)
+	               : mn_arena_printf(A, "%.*s%s.", (int)len, s, note);
+}
+
+/* `entries: strongest`: one line per criterion with its strongest record
+ * entry, the one that starts last (ties: the first the criterion's evidence
+ * lists). When the body has already stated it, the line refers back to it
+ * by its number instead of repeating it. Every entry stays in the
+ * appendix's full criteria. */
 static void section_criteria_brief(builder *B, const mn_section *s)
 {
 	const mn_determination *d = B->d;
@@ -642,26 +675,19 @@ static void section_criteria_brief(builder *B, const mn_section *s)
 		const char *status = r->met_because ? mn_arena_printf(A, "Met (not applicable): %s.", r->met_because)
 		                   : r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
 		if (r->criterion->author_requirement)
-			status = mn_arena_printf(A, "%s (A requirement of this policy, not stated by a payer.)", status);
+			status = mn_arena_printf(A, AUTHOR_LABEL ". %s", status);
 		const mn_entry *best = NULL;
-		for (size_t j = 0; j < r->nentries; j++) {
-			const mn_entry *e = &r->entries[j];
-			int n = record_number(B, e->resource);
-			if (n <= 0 || body_has_record(B, n))
-				continue;
-			if (!best || strcmp(entry_when(B, e), entry_when(B, best)) > 0)
-				best = e;
-		}
+		for (size_t j = 0; j < r->nentries; j++)
+			if (!best || strcmp(entry_start(&r->entries[j]), entry_start(best)) > 0)
+				best = &r->entries[j];
 		const char *text = status;
 		if (best) {
-			intset_add(B, &recs, record_number(B, best->resource));
-			text = best->date ? mn_arena_printf(A, "%s %s: %s.", status, best->date, best->summary)
-			                  : mn_arena_printf(A, "%s %s.", status, best->summary);
-		} else {
-			for (size_t j = 0; j < r->nentries; j++)
-				intset_add(B, &recs, record_number(B, r->entries[j].resource));
+			int n = record_number(B, best->resource);
+			intset_add(B, &recs, n);
+			if (n > 0 && !body_has_record(B, n))
+				text = mn_arena_printf(A, "%s %s", status, entry_line(B, best));
 		}
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, text);
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, short_title(B, r->criterion->title), text);
 		set_cites(b, &refs, &recs);
 		body_commit(B, b, false);
 	}
@@ -801,7 +827,6 @@ static void section_signature(builder *B, const mn_section *s)
 		if (r && (strcmp(r->type_name, "Practitioner") == 0 || strcmp(r->type_name, "PractitionerRole") == 0))
 			who = r;
 	}
-	add_block(B, MN_BLOCK_PARAGRAPH, NULL, "Sincerely,");
 	mn_entry e;
 	mn_status st = who ? mn_entry_make(d->kase, who, A, &e) : MN_ENOTFOUND;
 	B->oom |= st == MN_ENOMEM;
@@ -810,11 +835,11 @@ static void section_signature(builder *B, const mn_section *s)
 		intset_add(B, &recs, record_number(B, who));
 		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:", e.summary);
 		set_cites(b, NULL, &recs);
-		add_block(B, MN_BLOCK_PARAGRAPH, "Signature:", "........................................ Date: ..................");
 	} else {
-		add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician (name and signature; not named in the record's request):",
-		          "........................................ Date: ..................");
+		add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:",
+		          "to be named by the signer (the record's request names no practitioner as its requester)");
 	}
+	add_block(B, MN_BLOCK_PARAGRAPH, "Signature and date:", "........................................");
 	add_block(B, MN_BLOCK_TITLE, NULL, s->title ? s->title : "Appendix for the reviewer");
 	B->appendix = true;
 }
@@ -849,8 +874,8 @@ static void section_warnings(builder *B, const mn_section *s)
 		          mn_arena_printf(A, "%zu record %s dated after %s %s not considered.", d->left_out,
 		                          d->left_out == 1 ? "entry" : "entries", d->as_of_text, d->left_out == 1 ? "was" : "were"));
 	if (!any)
-		add_block(B, MN_BLOCK_PARAGRAPH, NULL, "None: every element of the record was read, every reference resolves, "
-		          "and no record entry is dated after the date of this letter.");
+		add_block(B, MN_BLOCK_PARAGRAPH, "None found:", "every element of the record was read, every reference "
+		          "resolves, and no record entry is dated after the date of this letter.");
 }
 
 static int eval_when(builder *B, const mn_fp_expr *x)
