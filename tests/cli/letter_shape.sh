@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The example letter's shape (issue 11): a body a medical director reads in two minutes, then the signature,
+# then the appendix for the reviewer.
+#   - the body (everything before the appendix title that follows the signature) is at most 900 words;
+#   - it opens with the summary: age and sex, the diagnosis with its ICD-10-CM code and since when, what failed
+#     with the total duration, and the conclusion under the named policy, before the criteria;
+#   - it ends with the signature block naming the requester of the record's ServiceRequest;
+#   - each evidence finding (statements read from evidence/findings.yaml) and each record entry (summaries read
+#     from the letter's own record list) is stated at most once in the body, and the numbers the issue found
+#     repeated (81.2%, 152 patients, the 2020 salvage review) appear at most once;
+#   - no policy id or criterion id (read from the policy file) in the body, dates in one style (ISO);
+#   - every citation and record number in the whole letter resolves to its list in the appendix.
+# Usage: letter_shape.sh MEDNEC [LETTER.md]  (with a file, that letter is checked instead of a new one: run on
+# the letter before issue 11, tests/golden/letter.md of commit 6fbe8fa, it fails.)
+set -u
+mednec="$1"
+src="${MN_SOURCE_DIR:?}"
+cd "$src"
+policy=policies/drg-stimulation-trial.yaml
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL $*"; fail=$((fail+1)); }
+
+if [ $# -ge 2 ]; then
+  cp "$2" "$tmp/letter.md"
+elif ! "$mednec" letter examples/crps-ii-drg-trial.json --policy drg-stimulation-trial --as-of 2026-11-20 \
+     >"$tmp/letter.md" 2>"$tmp/err"; then
+  echo "FAIL mednec letter exited nonzero"; cat "$tmp/err"; exit 1
+fi
+letter="$tmp/letter.md"
+
+# the body: up to (not including) the appendix title, a level-1 heading after the first line
+awk 'NR > 1 && /^# / { exit } { print }' "$letter" >"$tmp/body.md"
+# the same text without Markdown escapes, for matching plain statements
+sed 's/\\\(.\)/\1/g' "$tmp/body.md" >"$tmp/body.txt"
+
+words=$(wc -w <"$tmp/body.md")
+echo "body: $words words"
+if [ "$words" -le 900 ]; then ok; else bad "the body has $words words (at most 900)"; fi
+if [ "$(grep -c '^# ' "$letter")" -ge 2 ]; then ok; else bad "no appendix title after the body"; fi
+
+# the signature closes the body and names the requesting physician of the request (the example's requester
+# is Practitioner/prac-pain-001, "Dr. Morgan Lee (fictional), pain medicine")
+if tail -n 5 "$tmp/body.md" | grep -q '^\*\*Requesting physician:\*\* Dr. Morgan Lee (fictional), pain medicine \[R[0-9]*\]$'; then ok
+else bad "the body does not end with the requesting physician's signature block"; fi
+if tail -n 3 "$tmp/body.md" | grep -q '^\*\*Signature and date:\*\*'; then ok; else bad "no line to sign"; fi
+
+# the summary comes first and holds the facts the issue lists (values from examples/crps-ii-drg-trial.json:
+# born 1971-04-12, so 55 on 2026-11-20; female; G57.72 since 2016-05; the conclusion)
+first_heading=$(grep -m1 '^## ' "$tmp/body.md")
+if [ "$first_heading" = "## Summary" ]; then ok; else bad "the first section is '$first_heading', not the summary"; fi
+summary=$(awk '/^## Summary/ { on = 1; next } /^## / { on = 0 } on' "$tmp/body.txt")
+for want in "55-year-old woman" "(ICD-10-CM G57.72)" "since 2016-05" "1391 days" "years" \
+            "is medically necessary under this policy" \
+            "against the policy \"Dorsal root ganglion stimulation, trial (CRPS of the lower extremity)\""; do
+  if grep -qF -- "$want" <<<"$summary"; then ok; else bad "the summary lacks '$want'"; fi
+done
+
+# each finding statement of the evidence library at most once in the body
+grep -E '^  statement: "' evidence/findings.yaml | sed -E 's/^  statement: "(.*)"$/\1/' >"$tmp/findings"
+nf=0
+while IFS= read -r st; do
+  [ -n "$st" ] || continue
+  n=$(grep -oF -- "$st" "$tmp/body.txt" | wc -l)
+  nf=$((nf + n))
+  if [ "$n" -gt 1 ]; then bad "finding stated $n times in the body: ${st:0:80}..."; fi
+done <"$tmp/findings"
+if [ "$nf" -ge 1 ]; then ok; else bad "no finding of the evidence library in the body at all"; fi
+for want in "81.2%" "152 patients" "2020 review of salvage"; do
+  n=$(grep -oF -- "$want" "$tmp/body.txt" | wc -l)
+  if [ "$n" -le 1 ]; then ok; else bad "'$want' $n times in the body"; fi
+done
+
+# each record entry's summary (from the letter's record list) at most once in the body
+sed -n 's/^- R[0-9]*\. `[^`]*`\(, [^:]*\)\{0,1\}: //p' "$letter" | sed 's/\\\(.\)/\1/g' >"$tmp/entries"
+if [ -s "$tmp/entries" ]; then ok; else bad "no record list"; fi
+while IFS= read -r e; do
+  [ -n "$e" ] || continue
+  n=$(grep -oF -- "$e" "$tmp/body.txt" | wc -l)
+  if [ "$n" -gt 1 ]; then bad "record entry stated $n times in the body: ${e:0:80}"; fi
+done <"$tmp/entries"
+
+# no internal identifiers: the policy id and its criterion ids
+ids=$( { echo drg-stimulation-trial; awk '/^criteria:/ { on = 1 } /^letter:/ { on = 0 } on && /^  - id: / { print $3 }' "$policy"; } )
+if [ "$(wc -w <<<"$ids")" -ge 10 ]; then ok; else bad "could not read the criterion ids"; fi
+for id in $ids; do
+  if grep -qwF -- "$id" "$tmp/body.txt"; then bad "internal identifier '$id' in the body"; fi
+done
+ok
+# dates in one style: ISO only (no 11/20/2026, no month names)
+if grep -qE '\b[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}\b' "$tmp/body.txt"; then bad "a date with slashes in the body"; else ok; fi
+if grep -qwE '(January|February|March|April|June|July|August|September|October|November|December)' "$tmp/body.txt"
+then bad "a date with a month name in the body"; else ok; fi
+
+# every number resolves: citations to the references, R-numbers to the record list, in the whole letter
+nrefs=$(sed -n '/^## References/,/^## /p' "$letter" | grep -cE '^[0-9]+\. ')
+nrec=$(grep -cE '^- R[0-9]+\. ' "$letter")
+for c in $(grep -oE '\[[0-9]+(, [0-9]+)*\]' "$letter" | grep -oE '[0-9]+' | sort -un); do
+  if [ "$c" -gt "$nrefs" ]; then bad "citation [$c] but $nrefs references"; fi
+done
+for c in $(grep -oE '\[R[0-9]+(, R[0-9]+)*\]' "$letter" | grep -oE '[0-9]+' | sort -un); do
+  if [ "$c" -gt "$nrec" ]; then bad "record R$c but $nrec entries"; fi
+done
+# and every listed reference and record entry is cited somewhere
+used_refs=$(grep -oE '\[[0-9]+(, [0-9]+)*\]' "$letter" | grep -oE '[0-9]+' | sort -un | wc -l)
+used_recs=$(grep -oE '\[R[0-9]+(, R[0-9]+)*\]' "$letter" | grep -oE '[0-9]+' | sort -un | wc -l)
+if [ "$used_refs" -eq "$nrefs" ] && [ "$nrefs" -gt 0 ]; then ok; else bad "$nrefs references, $used_refs cited"; fi
+if [ "$used_recs" -eq "$nrec" ] && [ "$nrec" -gt 0 ]; then ok; else bad "$nrec record entries, $used_recs cited"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
