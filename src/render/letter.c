@@ -844,38 +844,24 @@ static void section_signature(builder *B, const mn_section *s)
 	B->appendix = true;
 }
 
-/* Data-quality notes for the reviewer: what the record held that could not
- * be read (left out, so it counted for nothing), references that did not
- * resolve, evaluation notes, and entries after the as-of date. */
+/* Data-quality notes for the reviewer: the determination's warnings, as
+ * `mednec determine` prints them (elements left out as unreadable, with
+ * their JSON locations; references that resolve to nothing; entries dated
+ * after the as-of date; definitions that failed on this record). What they
+ * name was treated as absent. */
 static void section_warnings(builder *B, const mn_section *s)
 {
 	const mn_determination *d = B->d;
 	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Data quality");
-	size_t np = mn_case_problems(d->record), nu = mn_case_unresolved(d->record), any = 0;
-	for (size_t i = 0; i < np; i++) {
-		const char *w = mn_case_problem_at(d->record, i);
-		if (w && ++any)
-			add_block(B, MN_BLOCK_ITEM, "Left out as unreadable", w);
-	}
-	if (np > MN_CASE_PROBLEMS_KEPT && ++any)
-		add_block(B, MN_BLOCK_ITEM, NULL, mn_arena_printf(A, "%zu unreadable elements in all were left out.", np));
-	for (size_t i = 0; i < nu; i++) {
-		const char *w = mn_case_unresolved_at(d->record, i);
-		if (w && ++any)
-			add_block(B, MN_BLOCK_ITEM, "Reference that does not resolve (treated as absent)", w);
-	}
-	if (nu > MN_CASE_UNRESOLVED_KEPT && ++any)
-		add_block(B, MN_BLOCK_ITEM, NULL, mn_arena_printf(A, "%zu references in all do not resolve.", nu));
 	for (size_t i = 0; i < d->nwarnings; i++)
-		if (++any)
-			add_block(B, MN_BLOCK_ITEM, "Evaluation note", d->warnings[i]);
-	if (d->left_out && ++any)
-		add_block(B, MN_BLOCK_ITEM, NULL,
-		          mn_arena_printf(A, "%zu record %s dated after %s %s not considered.", d->left_out,
-		                          d->left_out == 1 ? "entry" : "entries", d->as_of_text, d->left_out == 1 ? "was" : "were"));
-	if (!any)
+		add_block(B, MN_BLOCK_ITEM, NULL, d->warnings[i]);
+	if (!d->nwarnings)
 		add_block(B, MN_BLOCK_PARAGRAPH, "None found:", "every element of the record was read, every reference "
-		          "resolves, and no record entry is dated after the date of this letter.");
+		          "resolves, no record entry is dated after the date of this letter, and every definition of the "
+		          "policy evaluated.");
+	else
+		add_block(B, MN_BLOCK_PARAGRAPH, "How these were treated:", "what they name was treated as absent when the "
+		          "criteria were evaluated.");
 }
 
 static int eval_when(builder *B, const mn_fp_expr *x)

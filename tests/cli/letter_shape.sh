@@ -109,5 +109,23 @@ used_recs=$(grep -oE '\[R[0-9]+(, R[0-9]+)*\]' "$letter" | grep -oE '[0-9]+' | s
 if [ "$used_refs" -eq "$nrefs" ] && [ "$nrefs" -gt 0 ]; then ok; else bad "$nrefs references, $used_refs cited"; fi
 if [ "$used_recs" -eq "$nrec" ] && [ "$nrec" -gt 0 ]; then ok; else bad "$nrec record entries, $used_recs cited"; fi
 
+# data quality in the appendix (issue 10): the example has none; a record with an unknown element and a dangling
+# reference lists both, with their JSON locations, after the signature and not in the body
+if [ $# -lt 2 ]; then
+  if sed -n '/^## Data quality/,/^## /p' "$letter" | grep -q '^\*\*None found:\*\*'; then ok
+  else bad "the example's data-quality section does not say none were found"; fi
+  awk '/"resourceType": "Patient"/ && !d { print; print "        \"favouriteColour\": \"blue\","; d = 1; next }
+       /"reference": "Practitioner\/prac-pt-001"/ && !r { sub(/prac-pt-001/, "nobody"); r = 1 } { print }' \
+    examples/crps-ii-drg-trial.json >"$tmp/dq.json"
+  "$mednec" letter "$tmp/dq.json" --policy drg-stimulation-trial --as-of 2026-11-20 >"$tmp/dq.md" 2>/dev/null
+  sed -n '/^## Data quality/,/^## /p' "$tmp/dq.md" >"$tmp/dq-section"
+  if grep -q '^- 1 data-quality problem in the record, treated as absent: /entry/0/resource/favouriteColour: Patient: unknown element "favouriteColour"$' "$tmp/dq-section"
+  then ok; else bad "the unknown element is not in the data-quality appendix: $(cat "$tmp/dq-section")"; fi
+  if grep -q '^- 1 reference does not resolve within the record and resolves to nothing: Practitioner/nobody at /entry/' "$tmp/dq-section"
+  then ok; else bad "the dangling reference is not in the data-quality appendix"; fi
+  if awk 'NR > 1 && /^# / { exit } { print }' "$tmp/dq.md" | grep -q 'favouriteColour\|Practitioner/nobody'; then
+    bad "data-quality warnings in the body"; else ok; fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
