@@ -127,5 +127,31 @@ if [ $# -lt 2 ]; then
     bad "data-quality warnings in the body"; else ok; fi
 fi
 
+# every policy's first example letter has the same shape: the summary first, the signature closing the body, no
+# finding stated twice in the body, no policy or criterion id in it (a policy whose first example is not written
+# as a letter, no request or not covered, is skipped by name)
+if [ $# -lt 2 ]; then
+  for pf in policies/*.yaml; do
+    pid=$(sed -n 's/^id: //p' "$pf")
+    c=$(grep -m1 '^  - case: ' "$pf" | sed 's/^  - case: //')
+    d=$(grep -m1 '^    asOf: ' "$pf" | sed 's/^    asOf: "\{0,1\}\([0-9-]*\)"\{0,1\}$/\1/')
+    if ! "$mednec" letter "$c" --policy "$pid" --as-of "$d" >"$tmp/p.md" 2>/dev/null; then
+      echo "skip $pid: no letter for $c"; continue
+    fi
+    awk 'NR > 1 && /^# / { exit } { print }' "$tmp/p.md" | sed 's/\\\(.\)/\1/g' >"$tmp/p-body"
+    [ "$(grep -m1 '^## ' "$tmp/p-body")" = "## Summary" ] && ok || bad "$pid: the body does not open with the summary"
+    grep -q '^\*\*Signature and date:\*\*' "$tmp/p-body" && ok || bad "$pid: no signature closing the body"
+    while IFS= read -r st; do
+      [ -n "$st" ] || continue
+      n=$(grep -oF -- "$st" "$tmp/p-body" | wc -l)
+      [ "$n" -le 1 ] || bad "$pid: finding stated $n times in the body: ${st:0:60}..."
+    done <"$tmp/findings"
+    for id in $pid $(awk '/^criteria:/ { on = 1 } /^letter:/ { on = 0 } on && /^  - id: / { print $3 }' "$pf"); do
+      grep -qwF -- "$id" "$tmp/p-body" && bad "$pid: internal identifier '$id' in the body"
+    done
+    ok
+  done
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
