@@ -153,5 +153,30 @@ if [ $# -lt 2 ]; then
   done
 fi
 
+# the mechanism, not only the example's wording: a policy whose body quotes ACCURATE's 3-month result twice
+# (a copy of the default policy under MEDNEC_HOME) states it once and refers back the second time, with the
+# citation kept; and a request without a requester gets a marked line for the signer, not an invented name
+if [ $# -lt 2 ]; then
+  home="$tmp/home"; mkdir -p "$home/policies"
+  for d in evidence knowledge examples cases; do ln -s "$src/$d" "$home/$d"; done
+  awk '{ print } /^    - id: why-not-deny$/ { w = 1 } w && /^      statements:$/ {
+         print "        - when: \"%crps.exists()\""; print "          text: \"{@accurate-3mo-success}\""; w = 0 }' \
+    "$policy" >"$home/policies/drg-stimulation-trial.yaml"
+  MEDNEC_HOME="$home" "$mednec" letter examples/crps-ii-drg-trial.json --policy drg-stimulation-trial \
+    --as-of 2026-11-20 >"$tmp/twice.md" 2>"$tmp/twice.err" || bad "the policy with a repeated finding: $(cat "$tmp/twice.err")"
+  awk 'NR > 1 && /^# / { exit } { print }' "$tmp/twice.md" >"$tmp/twice-body"
+  n=$(grep -oF '81.2% with DRG stimulation' "$tmp/twice-body" | wc -l)
+  [ "$n" -eq 1 ] && ok || bad "the repeated finding is stated $n times in the body"
+  grep -qxF '(See the finding cited above.) [4]' "$tmp/twice-body" && ok || bad "the second mention does not refer back with its citation"
+  # the request's "requester": { "reference": ... }, (three lines) left out
+  awk '/"requester": \{/ { skip = 3 } skip { skip--; next } { print }' examples/crps-ii-drg-trial.json >"$tmp/norequester.json"
+  if grep -q '"requester"' "$tmp/norequester.json"; then bad "requester not removed"; fi
+  "$mednec" letter "$tmp/norequester.json" --policy drg-stimulation-trial --as-of 2026-11-20 >"$tmp/nr.md" 2>"$tmp/nr.err" \
+    || bad "the letter without a requester: $(cat "$tmp/nr.err")"
+  grep -qxF '**Requesting physician:** to be named by the signer (the record'"'"'s request names no practitioner as its requester)' "$tmp/nr.md" \
+    && ok || bad "no marked line for the signer: $(grep -i 'requesting' "$tmp/nr.md")"
+  grep -q 'Morgan Lee' <(awk 'NR > 1 && /^# / { exit } { print }' "$tmp/nr.md") && bad "a name in the signature without a requester" || ok
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
