@@ -337,20 +337,30 @@ static bool body_has_record(const builder *B, int n)
 	return false;
 }
 
-/* A block written in the body: its findings (those of the template just
- * filled) and its record entries count as stated there. */
+static void note_finding(builder *B, const void *f)
+{
+	if (body_has_finding(B, f))
+		return;
+	const void **v = grow(B, (void *)B->body_findings, &B->capbody_findings, B->nbody_findings, sizeof *v);
+	if (!v)
+		return;
+	B->body_findings = v;
+	v[B->nbody_findings++] = f;
+}
+
+/* A block written: the findings of the template just filled count as
+ * stated (in the body or the appendix: a finding's statement is written
+ * once in the letter); in the body, its record entries count as stated too
+ * (the appendix lists every entry again, for checking). */
 static void body_commit(builder *B, const mn_block *b, bool findings)
 {
-	if (B->appendix || !b)
+	if (!b)
 		return;
-	for (size_t i = 0; findings && i < B->npending; i++) {
-		const void **v = grow(B, (void *)B->body_findings, &B->capbody_findings, B->nbody_findings, sizeof *v);
-		if (!v)
-			return;
-		B->body_findings = v;
-		v[B->nbody_findings++] = B->pending[i];
-	}
+	for (size_t i = 0; findings && i < B->npending; i++)
+		note_finding(B, B->pending[i]);
 	B->npending = 0;
+	if (B->appendix)
+		return;
 	for (size_t i = 0; i < b->nrecords; i++) {
 		if (body_has_record(B, b->records[i]))
 			continue;
@@ -381,8 +391,11 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 		if (part->finding) {
 			mn_cite c = {part->finding->id, NULL, part->finding, NULL};
 			intset_add(B, refs, ref_number(B, &c));
-			if (!B->appendix && body_has_finding(B, part->finding)) {
-				/* stated once in the body; a later mention refers back to it */
+			if (body_has_finding(B, part->finding)) {
+				/* stated once; a later mention refers back to it. In the appendix a
+				 * statement that would be only that reference is left out. */
+				if (B->appendix && t->nparts == 1)
+					goto done;
 				mn_buf_puts(&out, "(See the finding cited above.)");
 				continue;
 			}
@@ -782,8 +795,8 @@ static void section_outcomes(builder *B, const mn_section *s)
 		bool service = false;
 		for (size_t k = 0; k < f->nservices; k++)
 			service |= strcmp(f->services[k], p->service_kind) == 0;
-		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED)
-			continue;
+		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED || body_has_finding(B, f))
+			continue;  /* not for this service, not citable, or already stated in this letter */
 		intset refs = {0}, recs = {0};
 		for (size_t r = 0; r < mn_case_count(d->kase); r++) {
 			const mn_resource *res = mn_case_get(d->kase, r);
@@ -807,6 +820,8 @@ static void section_outcomes(builder *B, const mn_section *s)
 		B->oom |= t.failed;
 		mn_buf_free(&t);
 		set_cites(b, &refs, &recs);
+		if (b)
+			note_finding(B, f);
 	}
 	if (B->doc->nblocks == heading + 1)
 		B->doc->nblocks = heading;
