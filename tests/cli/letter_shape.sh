@@ -7,7 +7,8 @@
 #   - it ends with the signature block naming the requester of the record's ServiceRequest;
 #   - each evidence finding (statements read from evidence/findings.yaml) and each record entry (summaries read
 #     from the letter's own record list) is stated at most once in the body, and the numbers the issue found
-#     repeated (81.2%, 152 patients, the 2020 salvage review) appear at most once;
+#     repeated (81.2%, 152 patients, the 2020 salvage review) appear at most once; each finding at most once in
+#     the whole letter;
 #   - no policy id or criterion id (read from the policy file) in the body, dates in one style (ISO);
 #   - every citation and record number in the whole letter resolves to its list in the appendix.
 # Usage: letter_shape.sh MEDNEC [LETTER.md]  (with a file, that letter is checked instead of a new one: run on
@@ -72,6 +73,14 @@ for want in "81.2%" "152 patients" "2020 review of salvage"; do
   n=$(grep -oF -- "$want" "$tmp/body.txt" | wc -l)
   if [ "$n" -le 1 ]; then ok; else bad "'$want' $n times in the body"; fi
 done
+# and in the whole letter, appendix included, each finding's statement at most once
+sed 's/\\\(.\)/\1/g' "$letter" >"$tmp/letter.txt"
+while IFS= read -r st; do
+  [ -n "$st" ] || continue
+  n=$(grep -oF -- "$st" "$tmp/letter.txt" | wc -l)
+  if [ "$n" -gt 1 ]; then bad "finding stated $n times in the letter: ${st:0:80}..."; fi
+done <"$tmp/findings"
+ok
 
 # each record entry's summary (from the letter's record list) at most once in the body
 sed -n 's/^- R[0-9]*\. `[^`]*`\(, [^:]*\)\{0,1\}: //p' "$letter" | sed 's/\\\(.\)/\1/g' >"$tmp/entries"
