@@ -795,8 +795,8 @@ static void section_outcomes(builder *B, const mn_section *s)
 		bool service = false;
 		for (size_t k = 0; k < f->nservices; k++)
 			service |= strcmp(f->services[k], p->service_kind) == 0;
-		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED || body_has_finding(B, f))
-			continue;  /* not for this service, not citable, or already stated in this letter */
+		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED || (B->appendix && body_has_finding(B, f)))
+			continue;  /* not for this service, not citable, or (in the appendix) already written */
 		intset refs = {0}, recs = {0};
 		for (size_t r = 0; r < mn_case_count(d->kase); r++) {
 			const mn_resource *res = mn_case_get(d->kase, r);
