@@ -187,5 +187,25 @@ if [ $# -lt 2 ]; then
   grep -q 'Morgan Lee' <(awk 'NR > 1 && /^# / { exit } { print }' "$tmp/nr.md") && bad "a name in the signature without a requester" || ok
 fi
 
+# the new letter keys are checked at load (exit 78, located): entries only on the criteria builtin, one signature,
+# and the numbered lists after it
+if [ $# -lt 2 ]; then
+  home2="$tmp/home2"; mkdir -p "$home2/policies"
+  for d in evidence knowledge examples cases; do ln -s "$src/$d" "$home2/$d"; done
+  load_error() {  # name, expected message, awk program that alters the default policy
+    awk "$3" "$policy" >"$home2/policies/drg-stimulation-trial.yaml"
+    MEDNEC_HOME="$home2" "$mednec" check drg-stimulation-trial >/dev/null 2>"$tmp/le.err"; local rc=$?
+    if [ $rc -eq 78 ] && grep -q -- "$2" "$tmp/le.err"; then ok; else bad "$1: exit $rc: $(cat "$tmp/le.err")"; fi
+  }
+  load_error "entries on basis" "entries applies to the builtin section 'criteria' only" \
+    '{ print } /^    - builtin: basis$/ { print "      entries: strongest" }'
+  load_error "entries value" "entries must be 'all' or 'strongest'" \
+    '{ sub(/entries: strongest/, "entries: best"); print }'
+  load_error "two signatures" "at most one builtin section 'signature'" \
+    '{ print } /^    - builtin: warnings$/ { print "    - builtin: signature" }'
+  load_error "record before the signature" "come after the builtin 'signature'" \
+    '/^    - builtin: signature$/ { print "    - builtin: record" } { print }'
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
