@@ -187,6 +187,22 @@ if [ $# -lt 2 ]; then
   grep -q 'Morgan Lee' <(awk 'NR > 1 && /^# / { exit } { print }' "$tmp/nr.md") && bad "a name in the signature without a requester" || ok
 fi
 
+# age and sex in the summary, computed to the letter's date 2026-11-20 (by hand: born 1945-01-01 is 81, "an";
+# born 2008-11-20 turns 18 that day; born 2015-11-21 is still 10 the day before; a year alone gives no age; no
+# recorded sex gives "patient")
+if [ $# -lt 2 ]; then
+  age_is() {  # sed program on the example, expected phrase
+    sed "$1" examples/crps-ii-drg-trial.json >"$tmp/age.json"
+    "$mednec" letter "$tmp/age.json" --policy drg-stimulation-trial --as-of 2026-11-20 2>/dev/null \
+      | grep -qF "for Dana Example (fictional), $2 with complex regional pain syndrome" && ok || bad "summary lacks '$2'"
+  }
+  age_is 's/"birthDate": "1971-04-12"/"birthDate": "1945-01-01"/' "an 81-year-old woman"
+  age_is 's/"birthDate": "1971-04-12"/"birthDate": "2008-11-20"/' "an 18-year-old woman"
+  age_is 's/"birthDate": "1971-04-12"/"birthDate": "2015-11-21"/' "a 10-year-old girl"
+  age_is 's/"birthDate": "1971-04-12"/"birthDate": "1971"/' "a female patient"
+  age_is 's/"gender": "female",//' "a 55-year-old patient"
+fi
+
 # the new letter keys are checked at load (exit 78, located): entries only on the criteria builtin, one signature,
 # and the numbered lists after it
 if [ $# -lt 2 ]; then
