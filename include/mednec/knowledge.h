@@ -201,8 +201,12 @@ typedef struct mn_statement {
 
 typedef struct mn_section {
 	const char *id, *title;
-	const char *builtin;     /* "determination", "criteria", "outcomes", "missing", "references", "record" or NULL */
+	/* "determination" (header, conclusion and basis together), "header", "conclusion", "basis", "criteria",
+	 * "outcomes", "missing", "signature" (ends the body; what follows is the appendix), "warnings" (data
+	 * quality), "references", "record" or NULL (docs/POLICY-FORMAT.md, "Letter") */
+	const char *builtin;
 	bool always;             /* argument sections are written only when criteria are met, unless always */
+	bool strongest;          /* builtin criteria, `entries: strongest`: one record entry per criterion */
 	size_t nstatements;
 	mn_statement *statements;
 } mn_section;

@@ -546,12 +546,13 @@ static mn_status load_statement(loader *L, const yaml_node_t *n, mn_statement *s
 	return parse_template(L, text, &st->text);
 }
 
-static const char *const builtins[] = {"determination", "criteria", "outcomes", "missing", "references", "record", NULL};
+static const char *const builtins[] = {"determination", "header", "conclusion", "basis", "criteria", "outcomes",
+                                       "missing", "signature", "warnings", "references", "record", NULL};
 
 static mn_status load_letter(loader *L, const yaml_node_t *map)
 {
 	static const char *const keys[] = {"title", "sections", NULL};
-	static const char *const skeys[] = {"id", "title", "builtin", "statements", "always", "note", NULL};
+	static const char *const skeys[] = {"id", "title", "builtin", "statements", "always", "entries", "note", NULL};
 	mn_policy *p = L->p;
 	mn_status rc = y_check_keys(&L->y, map, "letter", keys);
 	if (rc != MN_OK)
@@ -577,9 +578,17 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 		s->id = y_opt_str(&L->y, n, "id", &bad);
 		s->title = y_opt_str(&L->y, n, "title", &bad);
 		const char *always = y_opt_str(&L->y, n, "always", &bad);
+		const char *entries = y_opt_str(&L->y, n, "entries", &bad);
 		if (bad)
 			return MN_EPOLICY;
 		s->always = always && strcmp(always, "true") == 0;
+		if (entries) {
+			if (!s->builtin || strcmp(s->builtin, "criteria") != 0)
+				return y_fail(&L->y, n, L->key, "entries applies to the builtin section 'criteria' only");
+			if (strcmp(entries, "all") != 0 && strcmp(entries, "strongest") != 0)
+				return y_fail(&L->y, y_get(&L->y, n, "entries"), L->key, "entries must be 'all' or 'strongest'");
+			s->strongest = strcmp(entries, "strongest") == 0;
+		}
 		if (s->builtin) {
 			bool ok = false;
 			for (const char *const *b = builtins; *b; b++)
@@ -615,6 +624,18 @@ static mn_status load_letter(loader *L, const yaml_node_t *map)
 	}
 	if (!refs || !recs)
 		return y_fail(&L->y, seq, "letter.sections", "a letter needs the builtin sections 'references' and 'record'");
+	/* the references and the record list follow the signature: the body's numbers resolve in the appendix */
+	for (size_t i = 0, sig = 0; i < p->nsections; i++) {
+		const char *b = p->sections[i].builtin;
+		if (b && strcmp(b, "signature") == 0 && sig++)
+			return y_fail(&L->y, seq, "letter.sections", "a letter has at most one builtin section 'signature'");
+		if (b && (strcmp(b, "references") == 0 || strcmp(b, "record") == 0) && !sig) {
+			for (size_t j = i + 1; j < p->nsections; j++)
+				if (p->sections[j].builtin && strcmp(p->sections[j].builtin, "signature") == 0)
+					return y_fail(&L->y, seq, "letter.sections", "the builtin sections 'references' and "
+					              "'record' come after the builtin 'signature'");
+		}
+	}
 	return MN_OK;
 }
 

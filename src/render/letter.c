@@ -29,6 +29,17 @@ typedef struct builder {
 	const void **refkeys;  /* identity of each numbered reference */
 	mn_error *err;
 	bool facts_only;       /* a letter that does not meet criteria: record facts, no argument */
+	bool appendix;         /* past the builtin signature: the appendix for the reviewer */
+	/* The body (before the signature) states each finding and each record
+	 * entry once: the findings it has inserted, the record numbers it has
+	 * cited, and the findings of the template being filled (kept only if
+	 * its block is written). */
+	const void **body_findings;
+	size_t nbody_findings, capbody_findings;
+	const void **pending;
+	size_t npending, cappending;
+	int *body_records;
+	size_t nbody_records, capbody_records;
 	bool oom;
 	bool broken;           /* a template part with no text, finding or expression (a policy not loaded whole) */
 } builder;
@@ -310,14 +321,67 @@ static void note_records(builder *B, const mn_fp_result *r, intset *recs)
 	}
 }
 
+static bool body_has_finding(const builder *B, const void *f)
+{
+	for (size_t i = 0; i < B->nbody_findings; i++)
+		if (B->body_findings[i] == f)
+			return true;
+	return false;
+}
+
+static bool body_has_record(const builder *B, int n)
+{
+	for (size_t i = 0; i < B->nbody_records; i++)
+		if (B->body_records[i] == n)
+			return true;
+	return false;
+}
+
+static void note_finding(builder *B, const void *f)
+{
+	if (body_has_finding(B, f))
+		return;
+	const void **v = grow(B, (void *)B->body_findings, &B->capbody_findings, B->nbody_findings, sizeof *v);
+	if (!v)
+		return;
+	B->body_findings = v;
+	v[B->nbody_findings++] = f;
+}
+
+/* A block written: the findings of the template just filled count as
+ * stated (in the body or the appendix: a finding's statement is written
+ * once in the letter); in the body, its record entries count as stated too
+ * (the appendix lists every entry again, for checking). */
+static void body_commit(builder *B, const mn_block *b, bool findings)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; findings && i < B->npending; i++)
+		note_finding(B, B->pending[i]);
+	B->npending = 0;
+	if (B->appendix)
+		return;
+	for (size_t i = 0; i < b->nrecords; i++) {
+		if (body_has_record(B, b->records[i]))
+			continue;
+		int *v = grow(B, B->body_records, &B->capbody_records, B->nbody_records, sizeof *v);
+		if (!v)
+			return;
+		B->body_records = v;
+		v[B->nbody_records++] = b->records[i];
+	}
+}
+
 /* Fill a template; returns NULL (and says why in *why) when a slot is empty
- * or fails. */
+ * or fails. A slot whose value is one empty string writes nothing and keeps
+ * the statement (iif(cond, ' text', '') makes a part optional). */
 static const char *fill(builder *B, const mn_template *t, intset *refs, intset *recs, const char **why)
 {
 	const mn_determination *d = B->d;
 	mn_buf out = MN_BUF_INIT;
 	const char *result = NULL;
 	*why = NULL;
+	B->npending = 0;
 	for (size_t i = 0; i < t->nparts; i++) {
 		const mn_template_part *part = &t->parts[i];
 		if (part->text) {
@@ -325,9 +389,22 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 			continue;
 		}
 		if (part->finding) {
-			mn_buf_puts(&out, part->field);
 			mn_cite c = {part->finding->id, NULL, part->finding, NULL};
 			intset_add(B, refs, ref_number(B, &c));
+			if (body_has_finding(B, part->finding)) {
+				/* stated once; a later mention refers back to it. In the appendix a
+				 * statement that would be only that reference is left out. */
+				if (B->appendix && t->nparts == 1)
+					goto done;
+				mn_buf_puts(&out, "(See the finding cited above.)");
+				continue;
+			}
+			mn_buf_puts(&out, part->field);
+			const void **pv = grow(B, (void *)B->pending, &B->cappending, B->npending, sizeof *pv);
+			if (pv) {
+				B->pending = pv;
+				pv[B->npending++] = part->finding;
+			}
 			continue;
 		}
 		if (!part->slot) {
@@ -344,6 +421,11 @@ static const char *fill(builder *B, const mn_template *t, intset *refs, intset *
 			goto done;
 		}
 		size_t n = mn_fp_result_count(r), k = 0;
+		if (n == 1 && mn_fp_item_kind(mn_fp_result_item(r, 0)) == MN_FP_STRING) {
+			const char *only = mn_fp_item_string(mn_fp_result_item(r, 0), NULL);
+			if (only && !*only)
+				continue;
+		}
 		const char **texts = mn_arena_calloc(A, n ? n : 1, sizeof *texts);
 		for (size_t j = 0; texts && j < n; j++) {
 			const char *s = item_text(B, mn_fp_result_item(r, j));
@@ -417,11 +499,19 @@ static const char *mid_sentence(builder *B, const char *s)
 	return c ? c : s;
 }
 
-static void section_determination(builder *B)
+/* A code of the policy's own making (urn:mednec:local:...) is an internal
+ * identifier: the letter names the service, not that code. */
+static bool local_code(const mn_code *c)
+{
+	return c->system && strncmp(c->system, "urn:mednec:local:", 17) == 0;
+}
+
+/* Date, patient and requested service. */
+static void section_header(builder *B)
 {
 	const mn_determination *d = B->d;
 	const mn_policy *p = d->policy;
-	intset recs = {0}, refs = {0};
+	intset recs = {0};
 
 	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
 	const mn_resource *pat = find_patient(d->kase);
@@ -432,14 +522,17 @@ static void section_determination(builder *B)
 		intset_add(B, &recs, record_number(B, pat));
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", pe.summary);
 		set_cites(b, NULL, &recs);
+		body_commit(B, b, false);
 	}
 	{
 		mn_buf t = MN_BUF_INIT;
 		intset rrecs = {0};
 		mn_buf_puts(&t, p->service_display);
+		size_t shown = 0;
 		for (size_t i = 0; i < p->nservice_codes; i++)
-			mn_buf_printf(&t, "%s%s", i ? ", " : " (", p->service_codes[i].code);
-		if (p->nservice_codes)
+			if (!local_code(&p->service_codes[i]))
+				mn_buf_printf(&t, "%s%s", shown++ ? ", " : " (", p->service_codes[i].code);
+		if (shown)
 			mn_buf_puts(&t, ")");
 		for (size_t i = 0; i < d->nrequests; i++) {
 			if (d->requests[i].date)
@@ -448,11 +541,21 @@ static void section_determination(builder *B)
 		}
 		b = add_block(B, MN_BLOCK_PARAGRAPH, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
 		set_cites(b, NULL, &rrecs);
+		body_commit(B, b, false);
 		B->oom |= t.failed;
 		mn_buf_free(&t);
 	}
+}
 
-	add_block(B, MN_BLOCK_HEADING, NULL, "Determination");
+/* The outcome under the named policy, cited to the payer texts it rests on. */
+static void section_conclusion(builder *B, const char *heading)
+{
+	const mn_determination *d = B->d;
+	const mn_policy *p = d->policy;
+	intset refs = {0};
+	mn_block *b;
+	if (heading)
+		add_block(B, MN_BLOCK_HEADING, NULL, heading);
 	size_t n = d->nresults, met = 0, notmet = 0;
 	for (size_t i = 0; i < n; i++) {
 		met += d->results[i].status == MN_CRIT_MET;
@@ -489,6 +592,15 @@ static void section_determination(builder *B)
 	}
 	b = add_block(B, MN_BLOCK_PARAGRAPH, NULL, text);
 	set_cites(b, &refs, NULL);
+}
+
+/* The payer texts the policy is modeled on, each with what it states. */
+static void section_basis(builder *B, const char *heading)
+{
+	const mn_policy *p = B->d->policy;
+	mn_block *b;
+	if (heading && p->nmodeled_on)
+		add_block(B, MN_BLOCK_HEADING, NULL, heading);
 	for (size_t i = 0; i < p->nmodeled_on; i++) {
 		intset r1 = {0};
 		mn_cite c = {p->modeled_on[i]->id, p->modeled_on[i], NULL, NULL};
@@ -498,6 +610,13 @@ static void section_determination(builder *B)
 		              mn_arena_printf(A, "%s%s%s", p->modeled_on[i]->title, note ? ". " : "", note ? note : ""));
 		set_cites(b, &r1, NULL);
 	}
+}
+
+static void section_determination(builder *B)
+{
+	section_header(B);
+	section_conclusion(B, "Determination");
+	section_basis(B, NULL);
 }
 
 static void entry_items(builder *B, const mn_entry *e, size_t n)
@@ -511,9 +630,89 @@ static void entry_items(builder *B, const mn_entry *e, size_t n)
 	}
 }
 
+/* The date an entry starts at ("2016-06-01 to 2016-12-31", "from
+ * 2020-01-15" and "2026-11-05" start with it; ISO dates compare as text);
+ * "" for an undated entry. */
+static const char *entry_start(const mn_entry *e)
+{
+	if (!e->date)
+		return "";
+	return strncmp(e->date, "from ", 5) == 0 ? e->date + 5 : e->date;
+}
+
+/* A criterion's title for its one-line form: without a closing
+ * parenthetical remark ("... (window: policy parameter)"), which the
+ * appendix's full criteria keep. */
+static const char *short_title(builder *B, const char *t)
+{
+	size_t n = strlen(t);
+	if (n < 2 || t[n - 1] != ')')
+		return t;
+	int depth = 0;
+	for (size_t i = n; i-- > 0;) {
+		depth += t[i] == ')' ? 1 : t[i] == '(' ? -1 : 0;
+		if (depth == 0)
+			return i > 1 && t[i - 1] == ' ' ? mn_arena_strndup(A, t, i - 1) : t;
+	}
+	return t;
+}
+
+/* An entry for a one-line mention: its summary's first sentence (marked as
+ * an excerpt when more follows; the appendix lists it whole) and its date:
+ * "Summary (2026-11-05)." */
+static const char *entry_line(builder *B, const mn_entry *e)
+{
+	const char *s = e->summary ? e->summary : "";
+	const char *dot = strstr(s, ". ");
+	size_t len = dot ? (size_t)(dot - s) : strlen(s);
+	while (len && strchr(".!?", s[len - 1]))
+		len--;  /* the date in parentheses closes the sentence */
+	const char *note = dot ? (e->date ? "; excerpt" : " (excerpt)") : "";
+	return e->date ? mn_arena_printf(A, "%.*s (%s%s).", (int)len, s, e->date, note)
+	               : mn_arena_printf(A, "%.*s%s.", (int)len, s, note);
+}
+
+/* `entries: strongest`: one line per criterion with its strongest record
+ * entry, the one that starts last (ties: the first the criterion's evidence
+ * lists). When the body has already stated it, the line refers back to it
+ * by its number instead of repeating it. Every entry stays in the
+ * appendix's full criteria. */
+static void section_criteria_brief(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Medical necessity criteria");
+	for (size_t i = 0; i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		intset refs = {0}, recs = {0};
+		cite_criterion(B, &refs, r->criterion);
+		const char *status = r->met_because ? mn_arena_printf(A, "Met (not applicable): %s.", r->met_because)
+		                   : r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
+		if (r->criterion->author_requirement)
+			status = mn_arena_printf(A, AUTHOR_LABEL ". %s", status);
+		const mn_entry *best = NULL;
+		for (size_t j = 0; j < r->nentries; j++)
+			if (!best || strcmp(entry_start(&r->entries[j]), entry_start(best)) > 0)
+				best = &r->entries[j];
+		const char *text = status;
+		if (best) {
+			int n = record_number(B, best->resource);
+			intset_add(B, &recs, n);
+			if (n > 0 && !body_has_record(B, n))
+				text = mn_arena_printf(A, "%s %s", status, entry_line(B, best));
+		}
+		mn_block *b = add_block(B, MN_BLOCK_ITEM, short_title(B, r->criterion->title), text);
+		set_cites(b, &refs, &recs);
+		body_commit(B, b, false);
+	}
+}
+
 static void section_criteria(builder *B, const mn_section *s)
 {
 	const mn_determination *d = B->d;
+	if (s->strongest) {
+		section_criteria_brief(B, s);
+		return;
+	}
 	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Medical necessity criteria");
 	for (size_t i = 0; i < d->nresults; i++) {
 		const mn_criterion_result *r = &d->results[i];
@@ -596,8 +795,8 @@ static void section_outcomes(builder *B, const mn_section *s)
 		bool service = false;
 		for (size_t k = 0; k < f->nservices; k++)
 			service |= strcmp(f->services[k], p->service_kind) == 0;
-		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED)
-			continue;
+		if (!service || f->verification == MN_VERIFIED_NOT_CONFIRMED || (B->appendix && body_has_finding(B, f)))
+			continue;  /* not for this service, not citable, or (in the appendix) already written */
 		intset refs = {0}, recs = {0};
 		for (size_t r = 0; r < mn_case_count(d->kase); r++) {
 			const mn_resource *res = mn_case_get(d->kase, r);
@@ -621,9 +820,63 @@ static void section_outcomes(builder *B, const mn_section *s)
 		B->oom |= t.failed;
 		mn_buf_free(&t);
 		set_cites(b, &refs, &recs);
+		if (b)
+			note_finding(B, f);
 	}
 	if (B->doc->nblocks == heading + 1)
 		B->doc->nblocks = heading;
+}
+
+/* The end of the body: the closing, the requesting physician named from the
+ * request's requester when it resolves to a Practitioner or
+ * PractitionerRole of the record (else a line to sign), then the title of
+ * the appendix. Nothing is invented: no credentials, no identifiers. */
+static void section_signature(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	const mn_resource *who = NULL;
+	for (size_t i = 0; i < d->nrequests && !who; i++) {
+		const mn_resource *req = d->requests[i].resource;
+		const char *ref = mn_json_get_string(mn_json_get(req->json, "requester"), "reference");
+		const mn_resource *r = ref ? mn_case_resolve(d->kase, ref, strlen(ref), req) : NULL;
+		if (r && (strcmp(r->type_name, "Practitioner") == 0 || strcmp(r->type_name, "PractitionerRole") == 0))
+			who = r;
+	}
+	mn_entry e;
+	mn_status st = who ? mn_entry_make(d->kase, who, A, &e) : MN_ENOTFOUND;
+	B->oom |= st == MN_ENOMEM;
+	if (st == MN_OK && e.summary && *e.summary) {
+		intset recs = {0};
+		intset_add(B, &recs, record_number(B, who));
+		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:", e.summary);
+		set_cites(b, NULL, &recs);
+	} else {
+		add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:",
+		          "to be named by the signer (the record's request names no practitioner as its requester)");
+	}
+	add_block(B, MN_BLOCK_PARAGRAPH, "Signature and date:", "........................................");
+	add_block(B, MN_BLOCK_TITLE, NULL, s->title ? s->title : "Appendix for the reviewer");
+	B->appendix = true;
+}
+
+/* Data-quality notes for the reviewer: the determination's warnings, as
+ * `mednec determine` prints them (elements left out as unreadable, with
+ * their JSON locations; references that resolve to nothing; entries dated
+ * after the as-of date; definitions that failed on this record). What they
+ * name was treated as absent. */
+static void section_warnings(builder *B, const mn_section *s)
+{
+	const mn_determination *d = B->d;
+	add_block(B, MN_BLOCK_HEADING, NULL, s->title ? s->title : "Data quality");
+	for (size_t i = 0; i < d->nwarnings; i++)
+		add_block(B, MN_BLOCK_ITEM, NULL, d->warnings[i]);
+	if (!d->nwarnings)
+		add_block(B, MN_BLOCK_PARAGRAPH, "None found:", "every element of the record was read, every reference "
+		          "resolves, no record entry is dated after the date of this letter, and every definition of the "
+		          "policy evaluated.");
+	else
+		add_block(B, MN_BLOCK_PARAGRAPH, "How these were treated:", "what they name was treated as absent when the "
+		          "criteria were evaluated.");
 }
 
 static int eval_when(builder *B, const mn_fp_expr *x)
@@ -708,6 +961,7 @@ static void statement(builder *B, const mn_section *s, const mn_statement *st, s
 		}
 		mn_block *b = add_block(B, st->each ? MN_BLOCK_ITEM : MN_BLOCK_PARAGRAPH, st->heading, text);
 		set_cites(b, &refs, &recs);
+		body_commit(B, b, true);
 	}
 }
 
@@ -799,6 +1053,16 @@ mn_status mn_letter_build(const mn_determination *d, mn_doc **out, mn_error *err
 			section_statements(B, s);
 		else if (strcmp(s->builtin, "determination") == 0)
 			section_determination(B);
+		else if (strcmp(s->builtin, "header") == 0)
+			section_header(B);
+		else if (strcmp(s->builtin, "conclusion") == 0)
+			section_conclusion(B, s->title);
+		else if (strcmp(s->builtin, "basis") == 0)
+			section_basis(B, s->title ? s->title : "Policy basis");
+		else if (strcmp(s->builtin, "signature") == 0)
+			section_signature(B, s);
+		else if (strcmp(s->builtin, "warnings") == 0)
+			section_warnings(B, s);
 		else if (strcmp(s->builtin, "criteria") == 0)
 			section_criteria(B, s);
 		else if (strcmp(s->builtin, "missing") == 0)
@@ -935,7 +1199,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 				statement(B, &answers, rule->answers[a], a);
 		}
 	}
-	static const mn_section missing = {"missing", NULL, "missing", false, 0, NULL};
+	static const mn_section missing = {.id = "missing", .builtin = "missing"};
 	section_missing(B, &missing);
 	add_block(B, MN_BLOCK_REFERENCES, NULL, "References");
 	add_block(B, MN_BLOCK_RECORDS, NULL, "Record entries cited");
