@@ -9,6 +9,7 @@
  */
 #include "fhirpath/fhirpath_int.h"
 #include "mednec/fhirpath.h"
+#include "fhirpath_text.h"
 #include "test.h"
 
 static mn_fp_env *ENV;
@@ -57,30 +58,7 @@ static mn_json *parse_json(const char *text)
 /* Evaluate on a resource; the result rendered as "a, b, c" or "ERR:<status>". */
 static const char *ev(const char *expr, const mn_json *res)
 {
-	static char out[4096];
-	mn_error err;
-	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
-	if (!e) {
-		snprintf(out, sizeof out, "ERR:%s", mn_status_name(err.code));
-		return out;
-	}
-	mn_fp_result *r;
-	mn_status st = mn_fp_eval(e, ENV, res, A, &r, &err);
-	if (st != MN_OK) {
-		snprintf(out, sizeof out, "ERR:%s", mn_status_name(st));
-		mn_fp_expr_free(e);
-		return out;
-	}
-	mn_buf b = MN_BUF_INIT;
-	for (size_t i = 0; i < mn_fp_result_count(r); i++) {
-		if (i)
-			mn_buf_puts(&b, ", ");
-		mn_fp_item_write_text(mn_fp_result_item(r, i), &b);
-	}
-	snprintf(out, sizeof out, "%s", mn_buf_cstr(&b));
-	mn_buf_free(&b);
-	mn_fp_expr_free(e);
-	return out;
+	return mn_test_fp_text(ENV, A, expr, res);
 }
 
 #define EV(expr, want) CHECK_STR(ev(expr, NULL), want)

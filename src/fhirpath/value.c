@@ -493,16 +493,24 @@ static bool q_conv(const qinfo *a, const qinfo *b, bool equiv, double *f, double
 	return true;
 }
 
+/* Digits after the point of v's shortest decimal form, where v carries
+ * rounding error up to a few units in the last place of mag (the largest
+ * term that made it: an offset conversion of 32 [degF] to Cel cancels
+ * 273.15 against 273.15). */
+static int snap_scale(double v, double mag)
+{
+	if (!isfinite(v))
+		return 0;
+	double tol = fabs(mag) * 4e-15;
+	for (int s = 0; s < 16; s++)
+		if (fabs(fp_round_scale(v, s) - v) <= tol)
+			return s;
+	return 16;
+}
+
 int fp_natural_scale(double d)
 {
-	if (!isfinite(d))
-		return 0;
-	for (int s = 0; s < 15; s++) {
-		double r = fp_round_scale(d, s);
-		if (fabs(r - d) <= fabs(d) * 1e-14)
-			return s;
-	}
-	return 15;
+	return snap_scale(d, d);
 }
 
 /* Digits after the point that matter: trailing zeros ignored (1.10 -> 1). */
@@ -534,7 +542,8 @@ static int quantity_cmp(const mn_fp_item *a, const mn_fp_item *b, int *cmp, bool
 			int s = eff_scale(a->v.d, a->scale), t = eff_scale(b->v.d, b->scale);
 			*cmp = dec_cmp_at(a->v.d, b->v.d, s < t ? s : t);
 		} else {
-			*cmp = dec_cmp_at(a->v.d, b->v.d, a->scale > b->scale ? a->scale : b->scale);
+			int s = a->scale > b->scale ? a->scale : b->scale;
+			*cmp = cmp_close(fp_round_scale(a->v.d, s), fp_round_scale(b->v.d, s));
 		}
 		return 0;
 	}
@@ -606,7 +615,10 @@ bool fp_quantity_convert(const mn_fp_item *q, const mn_fp_item *target, mn_fp_it
 	double v = q->v.d * f + g;
 	if (!isfinite(v))
 		return false;
-	*out = fp_make_quantity(v, fp_natural_scale(v), target->unit,
+	int sc = snap_scale(v, fabs(q->v.d * f) + fabs(g));
+	if (sc < 16)
+		v = fp_round_scale(v, sc);
+	*out = fp_make_quantity(v, sc, target->unit,
 	                        (target->flags & FPI_CALENDAR) != 0);
 	return true;
 }
