@@ -11,8 +11,10 @@
  * wk = 7 d, a = 365.25 d (a_j), mo = a/12; L = dm3; [in_i] = 2.54 cm,
  * [ft_i] = 12 [in_i], [lb_av] = 7000 [gr] = 453.59237 g, [oz_av] = [lb_av]/16,
  * mm[Hg] = 133.3220 Pa (13.5951 kPa/m water column per the table), cal =
- * 4.184 J, % = 10*-2, ...). Temperatures with offsets (Cel, [degF]) are only
- * comparable with the same unit. Two spellings that are not UCUM but common
+ * 4.184 J, % = 10*-2, ...). The units with offsets (Cel, [degF]) parse as
+ * arbitrary units of their own; fp_ucum_special gives their scale and offset
+ * to kelvin for conversion. fp_ucum_product builds the unit of a product or
+ * quotient ("cm2" / "cm" = "cm"). Two spellings that are not UCUM but common
  * in records are accepted: Eq (as eq, "mEq/L") and IU (as [IU]).
  */
 #include "fhirpath/fhirpath_int.h"

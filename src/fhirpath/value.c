@@ -3,16 +3,22 @@
  *
  * - Decimals are doubles with a scale (digits after the point) that comes
  *   from the literal or the record's text and follows arithmetic; equality
- *   compares at the finer scale, equivalence at the coarser one, so that
- *   1.10 = 1.1 and 1.2 / 1.8 ~ 0.67 behave as the specification says.
+ *   compares at the finer scale, equivalence at the precision of the least
+ *   precise operand with trailing zeros ignored (1.1 ~ 1.0).
+ * - A Long is an INTEGER item with FPI_LONG; it compares as an Integer.
  * - Dates, dateTimes and times compare field by field down to the coarser
  *   precision; equal so far with different precisions is "empty" (unknown).
  *   Seconds and milliseconds are one precision level (10:30:00 = 10:30:00.0).
  *   Values with zones are normalised to UTC; a value with a zone against one
  *   without is unknown when the time of day matters.
- * - Quantities compare through ucum.c (4 'g' = 4000 'mg'); calendar
- *   durations (1 week) equal their UCUM counterparts from week down;
- *   year and month are not comparable with 'a' and 'mo'.
+ * - Quantities convert through ucum.c (4 'g' = 4000 'mg', 23 'Cel' =
+ *   73.4 '[degF]') and the calendar factors (1 year = 12 months = 365 days,
+ *   1 month = 30 days); calendar durations equal their UCUM counterparts from
+ *   week down; year and month against UCUM durations are not comparable for
+ *   = and <, and equivalent to 'a' and 'mo' for ~. An Integer or Decimal
+ *   meets a Quantity as a Quantity with unit '1'. Sums and differences are
+ *   in the most granular unit (fp_quantity_add), explicit conversions in
+ *   fp_quantity_convert.
  * - Text forms: toString(), literal text and JSON output.
  */
 #include "fhirpath/fhirpath_int.h"
