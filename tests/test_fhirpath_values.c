@@ -206,6 +206,30 @@ static void test_equality(void)
 
 /* ---- ~ (Equivalent) -------------------------------------------------------- */
 
+static const char *PATIENT =
+	"{\"resourceType\":\"Patient\",\"id\":\"p\","
+	"\"name\":[{\"family\":\"Doe\",\"given\":[\"Jane\",\"Q\"]}],"
+	"\"contact\":[{\"name\":{\"family\":\"DOE\",\"given\":[\"q\",\"jane\"]}},"
+	"{\"name\":{\"family\":\"Doe\",\"given\":[\"Jane\",\"Q\"]}}]}";
+
+static void test_complex(void)
+{
+	mn_json *pat = NULL;
+	mn_error err;
+	CHECK(mn_json_parse(A, "p.json", PATIENT, strlen(PATIENT), &pat, &err) == MN_OK);
+	/* = : "For complex types, equality requires all child elements to be
+	 * equal, recursively" */
+	CHECK_STR(mn_test_fp_text(ENV, A, "Patient.name = Patient.contact[1].name", pat), "true");
+	CHECK_STR(mn_test_fp_text(ENV, A, "Patient.name = Patient.contact[0].name", pat), "false");
+	/* ~ : "For complex types, equivalence requires all child elements to be
+	 * equivalent, recursively" (strings ignore case; repeated elements: "Comparison
+	 * is not order dependent") */
+	CHECK_STR(mn_test_fp_text(ENV, A, "Patient.name ~ Patient.contact[0].name", pat), "true");
+	CHECK_STR(mn_test_fp_text(ENV, A, "Patient.name ~ Patient.contact.name", pat), "false");
+	CHECK_STR(mn_test_fp_text(ENV, A, "Patient.contact.name ~ Patient.contact.name", pat), "true");
+	CHECK_STR(mn_test_fp_text(ENV, A, "name = name", pat), "true");
+}
+
 static void test_equivalence(void)
 {
 	/* "Decimal: values must be equal, comparison is done on values rounded to
@@ -349,6 +373,10 @@ static void test_long(void)
 	/* toInteger(): "42L.toInteger() // 42 ; as an integer" */
 	EV("42L.toInteger()", "42");
 	EV("42L.toInteger() is Integer", "true");
+	/* "sum() : Integer | Long | Decimal | Quantity", "abs() : Integer | Long | ..." */
+	EV("(1L | 2L).sum()", "3");
+	EV("(1L | 2L).sum() is Long", "true");
+	EV("(-5L).abs() is Long", "true");
 	/* Long to Quantity is implicit, with unit '1' */
 	EV("2L.toQuantity()", "2 '1'");
 }
@@ -366,6 +394,7 @@ int main(void)
 	test_to_quantity();
 	test_equality();
 	test_equivalence();
+	test_complex();
 	test_comparison();
 	test_comparable();
 	test_long();

@@ -1580,7 +1580,7 @@ FN(round)
 /* Sum of numbers or quantities; *n_out the number of items added. */
 static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *acc)
 {
-	bool is_int = true, is_q = false;
+	bool is_int = true, is_q = false, is_long = false;
 	int64_t isum = 0;
 	double dsum = 0;
 	int scale = 0;
@@ -1595,6 +1595,7 @@ static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *a
 		if (it->kind == MN_FP_INTEGER && !is_q) {
 			if (is_int && __builtin_add_overflow(isum, it->v.i, &isum))
 				return fp_fail(x, MN_EEVAL, c, "integer overflow in %s()", c->name);
+			is_long |= (it->flags & FPI_LONG) != 0;
 			dsum += (double)it->v.i;
 		} else if (it->kind == MN_FP_DECIMAL && !is_q) {
 			is_int = false;
@@ -1639,7 +1640,7 @@ static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *a
 		                        (q0.flags & FPI_CALENDAR) != 0);
 	}
 	else if (is_int)
-		*acc = fp_make_int(isum);
+		*acc = is_long ? fp_make_long(isum) : fp_make_int(isum);
 	else
 		*acc = fp_make_dec(fp_round_scale(dsum, scale), scale);
 	return 0;

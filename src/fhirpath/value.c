@@ -864,6 +864,62 @@ static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb)
 	return i >= na && j >= nb;
 }
 
+/* "For complex types, equivalence requires all child elements to be
+ * equivalent, recursively": strings as String equivalence, numbers as
+ * Decimal equivalence, repeated elements in any order. */
+static bool json_equivalent(const mn_json *a, const mn_json *b, int depth)
+{
+	if (a->type != b->type || depth > MN_FP_MAX_DEPTH)
+		return false;
+	switch (a->type) {
+	case MN_JSON_NUMBER: {
+		mn_fp_item x, y;
+		double dx, dy;
+		int sx, sy;
+		bool ix, iy;
+		if (!fp_parse_decimal(a->u.s, a->n, &dx, &sx, &ix, NULL) ||
+		    !fp_parse_decimal(b->u.s, b->n, &dy, &sy, &iy, NULL))
+			return json_equal(a, b);
+		x = fp_make_dec(dx, sx);
+		y = fp_make_dec(dy, sy);
+		return fp_equivalent(&x, &y);
+	}
+	case MN_JSON_STRING:
+		return str_equivalent(a->u.s, a->n, b->u.s, b->n);
+	case MN_JSON_ARRAY: {
+		if (a->n != b->n)
+			return false;
+		uint32_t i = 0;
+		while (i < a->n && json_equivalent(&a->u.items[i], &b->u.items[i], depth + 1))
+			i++;
+		if (i == a->n)
+			return true;
+		if (a->n > 256)
+			return false;  /* in another order: matched pairwise only up to 256 items */
+		for (i = 0; i < a->n; i++) {
+			bool any = false;
+			for (uint32_t j = 0; j < b->n && !any; j++)
+				any = json_equivalent(&a->u.items[i], &b->u.items[j], depth + 1);
+			if (!any)
+				return false;
+		}
+		return true;
+	}
+	case MN_JSON_OBJECT:
+		if (a->n != b->n)
+			return false;
+		for (uint32_t i = 0; i < a->n; i++) {
+			const mn_json_member *m = &a->u.members[i];
+			const mn_json *o = mn_json_getn(b, m->key, m->key_len);
+			if (!o || !json_equivalent(&m->value, o, depth + 1))
+				return false;
+		}
+		return true;
+	default:
+		return json_equal(a, b);
+	}
+}
+
 bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
 {
 	if ((a->flags | b->flags) & FPI_NOVALUE)
@@ -893,6 +949,10 @@ bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
 		int cmp;
 		return fp_datetime_compare(&a->v.dt, &b->v.dt, &cmp) == 0 && cmp == 0;
 	}
+	case MN_FP_NODE:
+		if (a->node == b->node)
+			return true;
+		return a->node && b->node && json_equivalent(a->node, b->node, 0);
 	default:
 		return fp_equal(a, b) == 1;
 	}
