@@ -703,12 +703,26 @@ static bool as_quantity_or_number(const mn_fp_item *it, mn_fp_item *q)
 	return fp_as_quantity(it, q);
 }
 
-static bool json_equal(const mn_json *a, const mn_json *b)
+static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb);
+
+/* Complex values, "recursively": equality (equiv false) needs every child
+ * element equal, in order; equivalence (equiv true) every child equivalent
+ * (strings as String equivalence, numbers as Decimal equivalence, repeated
+ * elements in any order: matched pairwise up to 256 items). */
+static bool json_same(const mn_json *a, const mn_json *b, bool equiv, int depth)
 {
-	if (a->type != b->type)
+	if (a->type != b->type || depth > MN_FP_MAX_DEPTH)
 		return false;
 	switch (a->type) {
 	case MN_JSON_NUMBER: {
+		double dx, dy;
+		int sx, sy;
+		bool ix, iy;
+		if (equiv && fp_parse_decimal(a->u.s, a->n, &dx, &sx, &ix, NULL) &&
+		    fp_parse_decimal(b->u.s, b->n, &dy, &sy, &iy, NULL)) {
+			mn_fp_item x = fp_make_dec(dx, sx), y = fp_make_dec(dy, sy);
+			return fp_equivalent(&x, &y);
+		}
 		char x[64], y[64];
 		size_t n = a->n < 63 ? a->n : 63, m = b->n < 63 ? b->n : 63;
 		memcpy(x, a->u.s, n);
@@ -718,21 +732,35 @@ static bool json_equal(const mn_json *a, const mn_json *b)
 		return mn_strtod(x, NULL) == mn_strtod(y, NULL);
 	}
 	case MN_JSON_STRING:
+		if (equiv)
+			return str_equivalent(a->u.s, a->n, b->u.s, b->n);
 		return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
-	case MN_JSON_ARRAY:
+	case MN_JSON_ARRAY: {
 		if (a->n != b->n)
 			return false;
-		for (uint32_t i = 0; i < a->n; i++)
-			if (!json_equal(&a->u.items[i], &b->u.items[i]))
+		uint32_t i = 0;
+		while (i < a->n && json_same(&a->u.items[i], &b->u.items[i], equiv, depth + 1))
+			i++;
+		if (i == a->n)
+			return true;
+		if (!equiv || a->n > 256)
+			return false;
+		for (i = 0; i < a->n; i++) {
+			bool any = false;
+			for (uint32_t j = 0; j < b->n && !any; j++)
+				any = json_same(&a->u.items[i], &b->u.items[j], equiv, depth + 1);
+			if (!any)
 				return false;
+		}
 		return true;
+	}
 	case MN_JSON_OBJECT:
 		if (a->n != b->n)
 			return false;
 		for (uint32_t i = 0; i < a->n; i++) {
 			const mn_json_member *m = &a->u.members[i];
 			const mn_json *o = mn_json_getn(b, m->key, m->key_len);
-			if (!o || !json_equal(&m->value, o))
+			if (!o || !json_same(&m->value, o, equiv, depth + 1))
 				return false;
 		}
 		return true;
@@ -783,7 +811,7 @@ int fp_equal(const mn_fp_item *a, const mn_fp_item *b)
 			return 1;
 		if (!a->node || !b->node)
 			return 0;
-		return json_equal(a->node, b->node);
+		return json_same(a->node, b->node, false, 0);
 	default:
 		return 0;
 	}
@@ -864,62 +892,6 @@ static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb)
 	return i >= na && j >= nb;
 }
 
-/* "For complex types, equivalence requires all child elements to be
- * equivalent, recursively": strings as String equivalence, numbers as
- * Decimal equivalence, repeated elements in any order. */
-static bool json_equivalent(const mn_json *a, const mn_json *b, int depth)
-{
-	if (a->type != b->type || depth > MN_FP_MAX_DEPTH)
-		return false;
-	switch (a->type) {
-	case MN_JSON_NUMBER: {
-		mn_fp_item x, y;
-		double dx, dy;
-		int sx, sy;
-		bool ix, iy;
-		if (!fp_parse_decimal(a->u.s, a->n, &dx, &sx, &ix, NULL) ||
-		    !fp_parse_decimal(b->u.s, b->n, &dy, &sy, &iy, NULL))
-			return json_equal(a, b);
-		x = fp_make_dec(dx, sx);
-		y = fp_make_dec(dy, sy);
-		return fp_equivalent(&x, &y);
-	}
-	case MN_JSON_STRING:
-		return str_equivalent(a->u.s, a->n, b->u.s, b->n);
-	case MN_JSON_ARRAY: {
-		if (a->n != b->n)
-			return false;
-		uint32_t i = 0;
-		while (i < a->n && json_equivalent(&a->u.items[i], &b->u.items[i], depth + 1))
-			i++;
-		if (i == a->n)
-			return true;
-		if (a->n > 256)
-			return false;  /* in another order: matched pairwise only up to 256 items */
-		for (i = 0; i < a->n; i++) {
-			bool any = false;
-			for (uint32_t j = 0; j < b->n && !any; j++)
-				any = json_equivalent(&a->u.items[i], &b->u.items[j], depth + 1);
-			if (!any)
-				return false;
-		}
-		return true;
-	}
-	case MN_JSON_OBJECT:
-		if (a->n != b->n)
-			return false;
-		for (uint32_t i = 0; i < a->n; i++) {
-			const mn_json_member *m = &a->u.members[i];
-			const mn_json *o = mn_json_getn(b, m->key, m->key_len);
-			if (!o || !json_equivalent(&m->value, o, depth + 1))
-				return false;
-		}
-		return true;
-	default:
-		return json_equal(a, b);
-	}
-}
-
 bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
 {
 	if ((a->flags | b->flags) & FPI_NOVALUE)
@@ -952,7 +924,7 @@ bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
 	case MN_FP_NODE:
 		if (a->node == b->node)
 			return true;
-		return a->node && b->node && json_equivalent(a->node, b->node, 0);
+		return a->node && b->node && json_same(a->node, b->node, true, 0);
 	default:
 		return fp_equal(a, b) == 1;
 	}
