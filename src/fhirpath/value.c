@@ -112,9 +112,12 @@ bool fp_double_to_int(double d, int64_t *out)
 
 double fp_round_scale(double d, int scale)
 {
+	/* powers of ten are exact doubles up to 1e22: no pow() on this hot path */
+	static const double P10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	                             1e11, 1e12, 1e13, 1e14, 1e15};
 	if (scale > 15)
 		return d;
-	double f = pow(10.0, scale);
+	double f = P10[scale < 0 ? 0 : scale];
 	double r = round(d * f) / f;
 	return isfinite(r) ? r : d;
 }
@@ -644,10 +647,19 @@ static const char *calendar_word(const char *ucum)
 int fp_quantity_add(const mn_fp_item *a, const mn_fp_item *b, int sign, mn_fp_item *out)
 {
 	qinfo qa, qb;
-	if (!qinfo_of(a, &qa) || !qinfo_of(b, &qb) || qa.special || qb.special)
-		return 1;
 	bool same = a->unit && b->unit && strcmp(a->unit, b->unit) == 0 &&
 	            ((a->flags ^ b->flags) & FPI_CALENDAR) == 0;
+	if (same) {
+		/* the same unit, even one this UCUM table does not know, adds as is;
+		 * not Cel or [degF] (no arithmetic on a non-ratio scale) */
+		memset(&qa, 0, sizeof qa);
+		memset(&qb, 0, sizeof qb);
+		if (!(a->flags & FPI_CALENDAR) &&
+		    fp_ucum_special(a->unit, strlen(a->unit), &qa.u, &qa.offset))
+			return 1;
+	} else if (!qinfo_of(a, &qa) || !qinfo_of(b, &qb) || qa.special || qb.special) {
+		return 1;
+	}
 	const mn_fp_item *to = a;
 	double x = a->v.d, y = b->v.d;
 	if (!same) {
@@ -679,13 +691,9 @@ int fp_quantity_add(const mn_fp_item *a, const mn_fp_item *b, int sign, mn_fp_it
 			return 1;
 		cal = true;
 	}
-	int sc = fp_natural_scale(w);
-	if (same) {
-		int s2 = a->scale > b->scale ? a->scale : b->scale;
-		if (s2 > sc)
-			sc = s2;
-	}
-	*out = fp_make_quantity(w, sc, unit, cal);
+	/* same unit: the larger scale is exact; converted: the shortest exact form */
+	int sc = same ? (a->scale > b->scale ? a->scale : b->scale) : fp_natural_scale(w);
+	*out = fp_make_quantity(same ? fp_round_scale(w, sc) : w, sc, unit, cal);
 	return 0;
 }
 
@@ -881,6 +889,15 @@ static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb)
 {
 	size_t i = 0, j = 0;
 	while (i < na && j < nb) {
+		unsigned char p = (unsigned char)a[i], q = (unsigned char)b[j];
+		if (p < 0x80 && q < 0x80) {  /* ASCII: no decoding */
+			i++, j++;
+			if (p == q || ((p | 0x20) == (q | 0x20) && (p | 0x20) >= 'a' && (p | 0x20) <= 'z'))
+				continue;
+			if ((p == ' ' || (p >= 0x09 && p <= 0x0D)) && (q == ' ' || (q >= 0x09 && q <= 0x0D)))
+				continue;
+			return false;
+		}
 		uint32_t x = utf8_next(a, na, &i), y = utf8_next(b, nb, &j);
 		if (x == y)
 			continue;
