@@ -130,6 +130,11 @@ static void test_to_quantity(void)
 	EV("1 'wk'.toQuantity('d')", "7 'd'");
 	EV("42.toQuantity()", "42 '1'");
 	EV("'1 \\'cm\\''.toQuantity('mm')", "10 'mm'");
+	/* the string pattern: "(?'value'(\+|-)?\d+(\.\d+)?)\s*('(?'unit'[^']+)'|(?'time'[a-zA-Z]+))?" */
+	EV("'4days'.toQuantity() = 4 days", "true");
+	EV("'4\\t\\'mg\\''.toQuantity()", "4 'mg'");
+	EV("'-1.5'.toQuantity()", "-1.5 '1'");
+	EV("'4 lightyears'.convertsToQuantity()", "false");
 	/* "Time-valued unit conversions": "7 days.toQuantity('wk') // 7 days → 1
 	 * week → 1 'wk'"; "182.5 days.toQuantity('a') // 0.5 'a'" */
 	EV("7 days.toQuantity('wk')", "1 'wk'");

@@ -328,15 +328,14 @@ bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *ou
 	bool is_int;
 	if (!fp_parse_decimal(s, i, &d, &scale, &is_int, NULL))
 		return false;
+	/* toQuantity()'s pattern: value \s* ('unit' | calendar word)? */
 	size_t j = i;
-	while (j < n && s[j] == ' ')
+	while (j < n && isspace((unsigned char)s[j]))
 		j++;
 	if (j == n) {
 		*out = fp_make_quantity(d, scale, "1", false);
 		return true;
 	}
-	if (j == i)
-		return false;
 	if (s[j] == '\'') {
 		if (n - j < 2 || s[n - 1] != '\'')
 			return false;
