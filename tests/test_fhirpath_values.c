@@ -82,6 +82,9 @@ static void test_quantity_addition(void)
 	/* Math: "Attempting to operate on quantities with invalid or "special"
 	 * units will result in empty" */
 	EV("1 'Cel' + 1 'Cel'", "");
+	EV("1 'B' + 1 'B'", "");    /* bel: logarithmic (fhirpath.js also empty) */
+	EV("3 'dB' * 2", "");
+	EV("7.0 '[pH]' - 1 '[pH]'", "");
 	/* no rounding to an operand's precision: 1.5 'g' + 1.25 'g' */
 	EV("1.5 'g' + 1.25 'g'", "2.75 'g'");
 	EV("1 'g' + 1 'mg'", "1001 'mg'");

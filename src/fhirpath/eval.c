@@ -888,13 +888,11 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 			return 0;
 		const char *unit;
 		bool cal = false;
-		fp_unit su;
-		double off;
 		if ((lc || rc) && !((lc && r1) || (rc && l1 && op == OP_MUL)))
 			return 0;
-		if (fp_ucum_special(ql.unit, strlen(ql.unit), &su, &off) ||
-		    fp_ucum_special(qr.unit, strlen(qr.unit), &su, &off))
-			return 0;  /* no algebra on units with an offset */
+		if ((!lc && fp_ucum_nonratio(ql.unit, strlen(ql.unit))) ||
+		    (!rc && fp_ucum_nonratio(qr.unit, strlen(qr.unit))))
+			return 0;  /* no algebra on units of a non-ratio scale */
 		if (lc || rc) {
 			unit = lc ? ql.unit : qr.unit;
 			cal = true;

@@ -289,6 +289,8 @@ bool fp_ucum_parse(const char *s, size_t n, fp_unit *u);
 bool fp_ucum_same_dim(const fp_unit *a, const fp_unit *b);
 /* Cel and [degF]: kelvin = value * u->factor + *offset. */
 bool fp_ucum_special(const char *s, size_t n, fp_unit *u, double *offset);
+/* A UCUM special unit (non-ratio scale: Cel, [pH], B, dB, ...): no algebra. */
+bool fp_ucum_nonratio(const char *s, size_t n);
 /* Unit of a * b (div false) or a / b as a UCUM string; NULL if not splittable. */
 const char *fp_ucum_product(mn_arena *arena, const char *a, const char *b, bool div);
 /* Convert value in unit `from` to unit `to`; false if not commensurable. */

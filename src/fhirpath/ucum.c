@@ -359,6 +359,31 @@ bool fp_ucum_special(const char *s, size_t n, fp_unit *u, double *offset)
 	return true;
 }
 
+/* UCUM's special units (ucum.html: the units on non-ratio scales, marked
+ * "special" in ucum-essence.xml: temperatures, pH, logarithmic units such
+ * as bel and neper, homeopathic potencies, prism diopter, slope): no sums,
+ * products or quotients. Bel and neper may take a prefix (dB). */
+bool fp_ucum_nonratio(const char *s, size_t n)
+{
+	static const char *const NAMES[] = {
+		"Cel", "[degF]", "[degRe]", "[pH]", "Np", "B", "B[SPL]", "B[V]", "B[mV]", "B[uV]",
+		"B[10.nV]", "B[W]", "B[kW]", "bit_s", "[p'diop]", "%[slope]", "[hp'_X]", "[hp'_C]",
+		"[hp'_M]", "[hp'_Q]", "[hp_X]", "[hp_C]", "[hp_M]", "[hp_Q]", "[kp_X]", "[kp_C]",
+		"[kp_M]", "[kp_Q]"};
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+			if (strlen(NAMES[i]) == n && memcmp(NAMES[i], s, n) == 0)
+				return pass == 0 || NAMES[i][0] == 'B' || NAMES[i][0] == 'N';
+		/* one metric prefix before a bel or neper: dB, mNp, daB */
+		size_t k = n > 2 && s[0] == 'd' && s[1] == 'a' ? 2 : 1;
+		if (n <= k || !strchr("YZEPTGMkhdcmunpfazy", s[0]) || (s[k] != 'B' && s[k] != 'N'))
+			return false;
+		s += k;
+		n -= k;
+	}
+	return false;
+}
+
 /* ---- unit algebra for * and / -------------------------------------------- */
 
 /* A unit as a product of symbols (with their prefix, as written) raised to

@@ -653,10 +653,11 @@ int fp_quantity_add(const mn_fp_item *a, const mn_fp_item *b, int sign, mn_fp_it
 		 * not Cel or [degF] (no arithmetic on a non-ratio scale) */
 		memset(&qa, 0, sizeof qa);
 		memset(&qb, 0, sizeof qb);
-		if (!(a->flags & FPI_CALENDAR) &&
-		    fp_ucum_special(a->unit, strlen(a->unit), &qa.u, &qa.offset))
+		if (!(a->flags & FPI_CALENDAR) && fp_ucum_nonratio(a->unit, strlen(a->unit)))
 			return 1;
-	} else if (!qinfo_of(a, &qa) || !qinfo_of(b, &qb) || qa.special || qb.special) {
+	} else if (!qinfo_of(a, &qa) || !qinfo_of(b, &qb) || qa.special || qb.special ||
+	           (!qa.cal && fp_ucum_nonratio(a->unit, strlen(a->unit))) ||
+	           (!qb.cal && fp_ucum_nonratio(b->unit, strlen(b->unit)))) {
 		return 1;
 	}
 	const mn_fp_item *to = a;
