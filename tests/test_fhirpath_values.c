@@ -121,6 +121,25 @@ static void test_quantity_multiplication(void)
 	EV("4 'mg' / 2 'mg'", "2 '1'");
 }
 
+/* ---- Math functions on quantities ---------------------------------------- */
+
+static void test_quantity_functions(void)
+{
+	/* "ceiling() : Integer | Quantity", "floor() : Integer | Quantity",
+	 * "truncate() : Integer | Quantity", "round([precision]) : Decimal | Quantity",
+	 * "abs() : Integer | Long | Decimal | Quantity": a Quantity keeps its unit */
+	EV("1.1 'kg'.ceiling()", "2 'kg'");
+	EV("2.5 's'.floor()", "2 's'");
+	EV("(-1.56 's').truncate()", "-1 's'");
+	EV("2.315 's'.round(2) = 2.32 's'", "true");
+	EV("(-5.5 'mg').abs()", "5.5 'mg'");
+	/* decimal rounding on the decimal value, not its binary approximation */
+	EV("1.005.round(2)", "1.01");
+	EV("1.005 ~ 1.01", "true");   /* least precise: 2 places; 1.005 rounds to 1.01 */
+	EV("1.5 days.floor() = 1 day", "true");
+	EV("5L.ceiling() is Long", "true");
+}
+
 /* ---- Quantity conversion (toQuantity) ------------------------------------- */
 
 static void test_to_quantity(void)
@@ -399,6 +418,7 @@ int main(void)
 	mn_fp_env_set_now(ENV, &now);
 	test_quantity_addition();
 	test_quantity_multiplication();
+	test_quantity_functions();
 	test_to_quantity();
 	test_equality();
 	test_equivalence();

@@ -1492,8 +1492,11 @@ static int unary_math(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *o
 	int64_t iv;
 	if (which <= 2) {
 		if (it->kind == MN_FP_INTEGER)
-			return push(x, out, fp_make_int(it->v.i));
+			return push(x, out, it->flags & FPI_LONG ? fp_make_long(it->v.i) : fp_make_int(it->v.i));
 		r = which == 0 ? ceil(v) : which == 1 ? floor(v) : trunc(v);
+		mn_fp_item q;
+		if (fp_as_quantity(it, &q))  /* "ceiling() : Integer | Quantity": the unit stays */
+			return push(x, out, fp_make_quantity(r, 0, q.unit, (q.flags & FPI_CALENDAR) != 0));
 		if (!fp_double_to_int(r, &iv))
 			return fp_fail(x, MN_EEVAL, c, "%s(): the result does not fit an Integer", c->name);
 		return push(x, out, fp_make_int(iv));
@@ -1572,6 +1575,10 @@ FN(round)
 		return 0;
 	if (p > 15)
 		p = 15;
+	mn_fp_item q;
+	if (fp_as_quantity(it, &q))  /* "round() : Decimal | Quantity": the unit stays */
+		return push(x, out, fp_make_quantity(fp_round_scale(q.v.d, (int)p), (int)p, q.unit,
+		                                     (q.flags & FPI_CALENDAR) != 0));
 	return push(x, out, fp_make_dec(fp_round_scale(nv(it), (int)p), (int)p));
 }
 
