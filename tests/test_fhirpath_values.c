@@ -205,6 +205,17 @@ static void test_equality(void)
 	EV("@2012-01-01T10:30:31.0 = @2012-01-01T10:30:31", "true");
 	EV("@2012-01-01T10:30:31.1 = @2012-01-01T10:30:31", "false");
 	EV("@2017-11-05T01:30:00.0-04:00 = @2017-11-05T00:30:00.0-05:00", "true");
+	/* "DateTime: must be exactly the same, respecting the timezone offset
+	 * (though +00:00 = -00:00 = Z)" */
+	EV("@2012-01-01T10:30:00Z = @2012-01-01T10:30:00+00:00", "true");
+	EV("@2012-01-01T10:30:00-00:00 = @2012-01-01T10:30:00Z", "true");
+	/* "Time: must be exactly the same" (Date/Time Equality: a precision in one
+	 * and not the other is empty) */
+	EV("@T10:30 = @T10:30", "true");
+	EV("@T10:30 = @T10:30:00", "");
+	/* "Boolean: values must be the same" */
+	EV("true = true", "true");
+	EV("true = false", "false");
 	/* "Quantity Equality" examples: */
 	EV("1 'cm' = 10.0 'mm'", "true");
 	EV("1 'cm' = 1 'm'", "false");
@@ -299,6 +310,10 @@ static void test_equivalence(void)
 	EV("@2012-01-01T10:30:31 ~ @2012-01-01T10:30", "false");
 	EV("@2012-01-01T10:30:31.0 ~ @2012-01-01T10:30:31", "true");
 	EV("@2012-01-01T10:30:31.1 ~ @2012-01-01T10:30:31", "false");
+	EV("@T10:30 ~ @T10:30:00", "false");
+	/* "Boolean: the values must be the same" */
+	EV("true ~ true", "true");
+	EV("true ~ false", "false");
 	/* "Quantity Equivalence" examples: */
 	EV("2.1 'cm' ~ 21 'mm'", "true");
 	EV("21 'mm' ~ 2 'cm'", "true");
