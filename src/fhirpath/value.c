@@ -120,10 +120,10 @@ double fp_round_scale(double d, int scale)
 	double f = P10[scale < 0 ? 0 : scale];
 	/* half away from zero on the decimal the double stands for: 1.005 is
 	 * 1.00499999999999989... in binary, 1.005 * 100 is 100.49999999999999;
-	 * a nudge of 1e-15 relative (a few units in the last place) restores
+	 * a nudge of 4e-16 relative (two or three units in the last place) restores
 	 * the decimal's half, and moves no value of 15 significant digits */
 	double x = d * f;
-	double r = round(x + copysign(fabs(x) * 1e-15, x)) / f;
+	double r = round(x + copysign(fabs(x) * 4e-16, x)) / f;
 	return isfinite(r) ? r : d;
 }
 
