@@ -370,6 +370,10 @@ bool fp_ucum_nonratio(const char *s, size_t n)
 		"B[10.nV]", "B[W]", "B[kW]", "bit_s", "[p'diop]", "%[slope]", "[hp'_X]", "[hp'_C]",
 		"[hp'_M]", "[hp'_Q]", "[hp_X]", "[hp_C]", "[hp_M]", "[hp_Q]", "[kp_X]", "[kp_C]",
 		"[kp_M]", "[kp_Q]"};
+	/* every name starts with C [ N B b % or is a prefix before B or N */
+	if (n == 0 || (!strchr("C[NBb%", s[0]) && !(n > 1 && (s[1] == 'B' || s[1] == 'N')) &&
+	               !(n > 2 && (s[2] == 'B' || s[2] == 'N'))))
+		return false;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
 			if (strlen(NAMES[i]) == n && memcmp(NAMES[i], s, n) == 0)

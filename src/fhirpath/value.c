@@ -379,6 +379,8 @@ static int num_scale(const mn_fp_item *it)
 
 static int dec_cmp_at(double a, double b, int scale)
 {
+	if (a == b)
+		return 0;
 	double x = fp_round_scale(a, scale), y = fp_round_scale(b, scale);
 	return x < y ? -1 : x > y ? 1 : 0;
 }
@@ -554,6 +556,8 @@ static int quantity_cmp(const mn_fp_item *a, const mn_fp_item *b, int *cmp, bool
 		if (equiv) {
 			int s = eff_scale(a->v.d, a->scale), t = eff_scale(b->v.d, b->scale);
 			*cmp = dec_cmp_at(a->v.d, b->v.d, s < t ? s : t);
+		} else if (a->v.d == b->v.d) {
+			*cmp = 0;
 		} else {
 			int s = a->scale > b->scale ? a->scale : b->scale;
 			*cmp = cmp_close(fp_round_scale(a->v.d, s), fp_round_scale(b->v.d, s));
