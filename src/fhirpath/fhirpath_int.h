@@ -232,7 +232,7 @@ mn_fp_item fp_make_dec(double d, int scale);
 mn_fp_item fp_make_str(const char *s, size_t n);
 mn_fp_item fp_make_quantity(double d, int scale, const char *unit, bool calendar);
 mn_fp_item fp_make_long(int64_t i);
-/* Digits after the point of d's shortest decimal form (at most 15). */
+/* Digits after the point of d's shortest decimal form (at most 16). */
 int fp_natural_scale(double d);
 /* q in target's unit (UCUM, calendar words, Cel/[degF] offsets); false when
  * not commensurable. Calendar year/month convert to 'a'/'mo' here. */

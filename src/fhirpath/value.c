@@ -442,8 +442,6 @@ typedef struct qinfo {
 	fp_unit u;
 } qinfo;
 
-#define CAL_WEEK 8
-
 static bool qinfo_of(const mn_fp_item *q, qinfo *qi)
 {
 	memset(qi, 0, sizeof *qi);
