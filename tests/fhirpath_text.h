@@ -39,4 +39,10 @@ static const char *fp_eval_text(const char *expr, const mn_fp_env *env, mn_arena
 	return out;
 }
 
+/* The same with the arguments in environment-first order (tests/test_fhirpath_values.c). */
+static inline const char *mn_test_fp_text(const mn_fp_env *env, mn_arena *a, const char *expr, const mn_json *res)
+{
+	return fp_eval_text(expr, env, a, res);
+}
+
 #endif

@@ -158,8 +158,9 @@ int mn_fp_result_truth(const mn_fp_result *r);
 
 mn_fp_kind mn_fp_item_kind(const mn_fp_item *it);
 /* FHIR type name ("Observation", "CodeableConcept", "dateTime") when read
- * from the record, else the System type ("Boolean", "Integer", "Decimal",
- * "String", "Date", "DateTime", "Time", "Quantity"). */
+ * from the record, else the System type ("Boolean", "Integer", "Long",
+ * "Decimal", "String", "Date", "DateTime", "Time", "Quantity"). A Long
+ * (2L, toLong()) has kind MN_FP_INTEGER; read it with mn_fp_item_integer. */
 const char *mn_fp_item_type(const mn_fp_item *it);
 bool mn_fp_item_boolean(const mn_fp_item *it);
 int64_t mn_fp_item_integer(const mn_fp_item *it);

@@ -570,7 +570,7 @@ static uint8_t sys_kind_of_name(const char *n)
 	for (int k = MN_FP_BOOLEAN; k <= MN_FP_QUANTITY; k++)
 		if (strcmp(SYS_NAMES[k], n) == 0)
 			return (uint8_t)k;
-	return 0;
+	return strcmp(n, "Long") == 0 ? FP_SYS_LONG : 0;
 }
 
 void fp_typespec_resolve(fp_typespec *t)
@@ -607,6 +607,9 @@ bool fp_type_matches(const mn_fp_item *it, const fp_typespec *t, bool exact)
 		}
 		return false;
 	}
+	if (t->syskind == FP_SYS_LONG || (t->syskind == MN_FP_INTEGER && it->kind == MN_FP_INTEGER))
+		return it->kind == MN_FP_INTEGER &&
+		       ((it->flags & FPI_LONG) != 0) == (t->syskind == FP_SYS_LONG);
 	return t->syskind && t->syskind == it->kind;
 }
 
@@ -902,7 +905,8 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 			}
 			if (ovf)
 				return fp_fail(x, MN_EEVAL, n, "integer overflow");
-			mn_fp_item it = fp_make_int(w);
+			/* Integer op Long: the Integer converts to Long */
+			mn_fp_item it = (l->flags | r->flags) & FPI_LONG ? fp_make_long(w) : fp_make_int(w);
 			return fp_push(x, out, &it);
 		}
 		double u = numv(l), v = numv(r), w;
@@ -952,12 +956,14 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 	if (ldt && is_num(r))
 		return fp_fail(x, MN_ESEMANTIC, n, "cannot add a number to a date; use a quantity such as 7 days");
 	bool lq = fp_as_quantity(l, &ql), rq = fp_as_quantity(r, &qr);
-	if (lq || rq) {
-		if (!lq && is_num(l) && op == OP_MUL) {
+	if ((lq || rq) && op != OP_IDIV && op != OP_MOD) {
+		/* implicit conversion of Integer, Long and Decimal to Quantity with
+		 * the UCUM default unit '1' */
+		if (!lq && is_num(l)) {
 			ql = fp_make_quantity(numv(l), nscale(l), "1", false);
 			lq = true;
 		}
-		if (!rq && is_num(r) && (op == OP_MUL || op == OP_DIV)) {
+		if (!rq && is_num(r)) {
 			qr = fp_make_quantity(numv(r), nscale(r), "1", false);
 			rq = true;
 		}
@@ -965,41 +971,37 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 			return fp_fail(x, MN_EEVAL, n, "cannot combine %s and %s", mn_fp_item_type(l),
 			               mn_fp_item_type(r));
 		if (op == OP_ADD || op == OP_SUB) {
-			double v = qr.v.d;
-			if (!(ql.unit && qr.unit && strcmp(ql.unit, qr.unit) == 0)) {
-				fp_unit ul, ur;
-				double bl, br;
-				if (!fp_quantity_normalize(&ql, &ul, &bl) || !fp_quantity_normalize(&qr, &ur, &br) ||
-				    !fp_ucum_same_dim(&ul, &ur))
-					return 0;
-				v = br / ul.factor;
-			}
-			double w = op == OP_ADD ? ql.v.d + v : ql.v.d - v;
-			int sc = ql.scale > qr.scale ? ql.scale : qr.scale;
-			mn_fp_item it = fp_make_quantity(fp_round_scale(w, sc), sc, ql.unit,
-			                                 (ql.flags & FPI_CALENDAR) != 0);
+			mn_fp_item it;
+			if (fp_quantity_add(&ql, &qr, op == OP_ADD ? 1 : -1, &it))
+				return 0;  /* not commensurable, special units, or overflow: empty */
 			return fp_push(x, out, &it);
 		}
-		if (op == OP_MUL || op == OP_DIV) {
-			if (op == OP_DIV && qr.v.d == 0)
-				return 0;
-			const char *ul = ql.flags & FPI_CALENDAR ? "1" : ql.unit;
-			const char *ur = qr.flags & FPI_CALENDAR ? "1" : qr.unit;
-			const char *unit;
-			bool l1 = strcmp(ul, "1") == 0, r1 = strcmp(ur, "1") == 0;
-			if (op == OP_MUL)
-				unit = l1 ? ur : r1 ? ul : mn_arena_printf(x->a, "(%s).(%s)", ul, ur);
-			else if (strcmp(ul, ur) == 0)
-				unit = "1";
-			else
-				unit = r1 ? ul : mn_arena_printf(x->a, "(%s)/(%s)", ul, ur);
+		/* * and /: calendar units only with the default unit '1' */
+		bool lc = (ql.flags & FPI_CALENDAR) != 0, rc = (qr.flags & FPI_CALENDAR) != 0;
+		bool l1 = !lc && strcmp(ql.unit, "1") == 0, r1 = !rc && strcmp(qr.unit, "1") == 0;
+		if (op == OP_DIV && qr.v.d == 0)
+			return 0;
+		const char *unit;
+		bool cal = false;
+		if ((lc || rc) && !((lc && r1) || (rc && l1 && op == OP_MUL)))
+			return 0;
+		if ((!lc && fp_ucum_nonratio(ql.unit, strlen(ql.unit))) ||
+		    (!rc && fp_ucum_nonratio(qr.unit, strlen(qr.unit))))
+			return 0;  /* no algebra on units of a non-ratio scale */
+		if (lc || rc) {
+			unit = lc ? ql.unit : qr.unit;
+			cal = true;
+		} else {
+			unit = fp_ucum_product(x->a, ql.unit, qr.unit, op == OP_DIV);
 			if (!unit)
-				return nomem(x);
-			double w = op == OP_MUL ? ql.v.d * qr.v.d : ql.v.d / qr.v.d;
-			int sc = op == OP_MUL ? ql.scale + qr.scale : div_scale(w);
-			mn_fp_item it = fp_make_quantity(w, sc, unit, false);
-			return fp_push(x, out, &it);
+				return mn_arena_failed(x->a) ? nomem(x) : 0;
 		}
+		double w = op == OP_MUL ? ql.v.d * qr.v.d : ql.v.d / qr.v.d;
+		if (!isfinite(w))
+			return 0;
+		int sc = op == OP_MUL ? ql.scale + qr.scale : div_scale(w);
+		mn_fp_item it = fp_make_quantity(w, sc, unit, cal);
+		return fp_push(x, out, &it);
 	}
 	return fp_fail(x, MN_EEVAL, n, "operator cannot be applied to %s and %s", mn_fp_item_type(l),
 	               mn_fp_item_type(r));
@@ -1585,6 +1587,8 @@ const char *mn_fp_item_type(const mn_fp_item *it)
 		}
 		return it->flags & FPI_TYPEINFO ? "TypeInfo" : "Element";
 	}
+	if (it->kind == MN_FP_INTEGER && (it->flags & FPI_LONG))
+		return "Long";
 	return it->kind <= MN_FP_QUANTITY ? SYS_NAMES[it->kind] : "";
 }
 

@@ -23,11 +23,15 @@ enum {
 	FPI_NOVALUE = 1,   /* a primitive from the record with only an extension (no value) */
 	FPI_CALENDAR = 2,  /* QUANTITY whose unit is a calendar duration word (year, day, ...) */
 	FPI_TYPEINFO = 4,  /* NODE made by type(): a synthetic {namespace, name} object */
-	FPI_TERMINOLOGIES = 16,  /* the %terminologies object (terminologies.c) */
-	FPI_STATIC = 8     /* its type follows from the context's type by plain element
+	FPI_STATIC = 8,    /* its type follows from the context's type by plain element
 	                      navigation (no choice, resolve(), children()): asking it for
 	                      an element its type lacks is an error, not just empty */
+	FPI_TERMINOLOGIES = 16,  /* the %terminologies object (terminologies.c) */
+	FPI_LONG = 32      /* INTEGER that is a System.Long (2L, toLong()) */
 };
+/* fp_typespec.syskind of System.Long (not an mn_fp_kind: a Long is an
+ * INTEGER item with FPI_LONG). */
+#define FP_SYS_LONG 16
 
 struct mn_fp_item {
 	uint8_t kind;     /* mn_fp_kind */
@@ -255,6 +259,15 @@ mn_fp_item fp_make_int(int64_t i);
 mn_fp_item fp_make_dec(double d, int scale);
 mn_fp_item fp_make_str(const char *s, size_t n);
 mn_fp_item fp_make_quantity(double d, int scale, const char *unit, bool calendar);
+mn_fp_item fp_make_long(int64_t i);
+/* Digits after the point of d's shortest decimal form (at most 16). */
+int fp_natural_scale(double d);
+/* q in target's unit (UCUM, calendar words, Cel/[degF] offsets); false when
+ * not commensurable. Calendar year/month convert to 'a'/'mo' here. */
+bool fp_quantity_convert(const mn_fp_item *q, const mn_fp_item *target, mn_fp_item *out);
+/* a + b (sign 1) or a - b (sign -1) in the most granular unit: 0 ok, 1 empty
+ * (units not commensurable, special, calendar year/month mixed), -1 overflow. */
+int fp_quantity_add(const mn_fp_item *a, const mn_fp_item *b, int sign, mn_fp_item *out);
 int fp_decimal_scale(const char *s, size_t n);
 /* A Quantity element from the record as a System Quantity; false if not one. */
 bool fp_as_quantity(const mn_fp_item *it, mn_fp_item *q);
@@ -302,6 +315,12 @@ typedef struct fp_unit {
 } fp_unit;
 bool fp_ucum_parse(const char *s, size_t n, fp_unit *u);
 bool fp_ucum_same_dim(const fp_unit *a, const fp_unit *b);
+/* Cel and [degF]: kelvin = value * u->factor + *offset. */
+bool fp_ucum_special(const char *s, size_t n, fp_unit *u, double *offset);
+/* A UCUM special unit (non-ratio scale: Cel, [pH], B, dB, ...): no algebra. */
+bool fp_ucum_nonratio(const char *s, size_t n);
+/* Unit of a * b (div false) or a / b as a UCUM string; NULL if not splittable. */
+const char *fp_ucum_product(mn_arena *arena, const char *a, const char *b, bool div);
 /* Convert value in unit `from` to unit `to`; false if not commensurable. */
 bool fp_quantity_normalize(const mn_fp_item *q, fp_unit *u, double *base_value);
 

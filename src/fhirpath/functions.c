@@ -668,20 +668,23 @@ static int convert(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scop
 	case MN_FP_QUANTITY:
 		ok = to_quantity(x, it, &r);
 		if (ok && c->nargs) {
+			/* toQuantity(unit): converted where UCUM (or the calendar
+			 * factors) allow, else empty */
 			const char *u;
 			size_t n;
 			int st = str_arg(x, c, 0, s, &u, &n);
 			if (st < 0)
 				return -1;
-			if (st == 0 && !(r.unit && strlen(r.unit) == n && memcmp(r.unit, u, n) == 0)) {
-				mn_fp_item target = fp_make_quantity(1, 0, mn_arena_strndup(x->a, u, n), false);
-				fp_unit uf, ut;
-				double base, tb;
-				if (!target.unit || !fp_quantity_normalize(&r, &uf, &base) ||
-				    !fp_quantity_normalize(&target, &ut, &tb) || !fp_ucum_same_dim(&uf, &ut))
-					ok = false;
-				else
-					r = fp_make_quantity(base / ut.factor, r.scale + 3, target.unit, false);
+			if (st == 0 && !(r.unit && strlen(r.unit) == n && memcmp(r.unit, u, n) == 0 &&
+			                 ((r.flags & FPI_CALENDAR) != 0) == (fp_calendar_unit(u, n) != 0))) {
+				const char *tu = mn_arena_strndup(x->a, u, n);
+				if (!tu)
+					return fp_fail(x, MN_ENOMEM, c, "out of memory");
+				mn_fp_item target = fp_make_quantity(1, 0, tu, fp_calendar_unit(u, n) != 0);
+				mn_fp_item cq;
+				ok = fp_quantity_convert(&r, &target, &cq);
+				if (ok)
+					r = cq;
 			}
 		}
 		break;
@@ -704,6 +707,34 @@ static int convert(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scop
 	if (conv)
 		return push_bool(x, out, ok);
 	return ok ? fp_push(x, out, &r) : 0;
+}
+
+/* toLong() and convertsToLong(): Integer, Long, Boolean, or a String of
+ * digits within 64 bits. */
+static int convert_long(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *out, bool conv)
+{
+	const mn_fp_item *it = NULL;
+	if (single_in(x, c, in, &it))
+		return -1;
+	if (!it)
+		return 0;
+	int64_t v = 0;
+	bool ok = to_int(it, &v);
+	if (conv)
+		return push_bool(x, out, ok);
+	return ok ? push(x, out, fp_make_long(v)) : 0;
+}
+
+FN(toLong)
+{
+	(void)s;
+	return convert_long(x, c, in, out, false);
+}
+
+FN(convertsToLong)
+{
+	(void)s;
+	return convert_long(x, c, in, out, true);
 }
 
 #define CONV(fname, kind, conv) \
@@ -1642,8 +1673,11 @@ static int unary_math(fp_ctx *x, const fp_node *c, const fp_coll *in, fp_coll *o
 	int64_t iv;
 	if (which <= 2) {
 		if (it->kind == MN_FP_INTEGER)
-			return push(x, out, fp_make_int(it->v.i));
+			return push(x, out, it->flags & FPI_LONG ? fp_make_long(it->v.i) : fp_make_int(it->v.i));
 		r = which == 0 ? ceil(v) : which == 1 ? floor(v) : trunc(v);
+		mn_fp_item q;
+		if (fp_as_quantity(it, &q))  /* "ceiling() : Integer | Quantity": the unit stays */
+			return push(x, out, fp_make_quantity(r, 0, q.unit, (q.flags & FPI_CALENDAR) != 0));
 		if (!fp_double_to_int(r, &iv))
 			return fp_fail(x, MN_EEVAL, c, "%s(): the result does not fit an Integer", c->name);
 		return push(x, out, fp_make_int(iv));
@@ -1722,6 +1756,10 @@ FN(round)
 		return 0;
 	if (p > 15)
 		p = 15;
+	mn_fp_item q;
+	if (fp_as_quantity(it, &q))  /* "round() : Decimal | Quantity": the unit stays */
+		return push(x, out, fp_make_quantity(fp_round_scale(q.v.d, (int)p), (int)p, q.unit,
+		                                     (q.flags & FPI_CALENDAR) != 0));
 	return push(x, out, fp_make_dec(fp_round_scale(nv(it), (int)p), (int)p));
 }
 
@@ -1730,7 +1768,7 @@ FN(round)
 /* Sum of numbers or quantities; *n_out the number of items added. */
 static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *acc)
 {
-	bool is_int = true, is_q = false;
+	bool is_int = true, is_q = false, is_long = false;
 	int64_t isum = 0;
 	double dsum = 0;
 	int scale = 0;
@@ -1745,6 +1783,7 @@ static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *a
 		if (it->kind == MN_FP_INTEGER && !is_q) {
 			if (is_int && __builtin_add_overflow(isum, it->v.i, &isum))
 				return fp_fail(x, MN_EEVAL, c, "integer overflow in %s()", c->name);
+			is_long |= (it->flags & FPI_LONG) != 0;
 			dsum += (double)it->v.i;
 		} else if (it->kind == MN_FP_DECIMAL && !is_q) {
 			is_int = false;
@@ -1789,7 +1828,7 @@ static int add_all(fp_ctx *x, const fp_node *c, const fp_coll *in, mn_fp_item *a
 		                        (q0.flags & FPI_CALENDAR) != 0);
 	}
 	else if (is_int)
-		*acc = fp_make_int(isum);
+		*acc = is_long ? fp_make_long(isum) : fp_make_int(isum);
 	else
 		*acc = fp_make_dec(fp_round_scale(dsum, scale), scale);
 	return 0;
@@ -2611,13 +2650,14 @@ FN(comparable)
 		return -1;
 	if (!it || !o)
 		return 0;
-	if (!fp_as_quantity(it, &a) || !fp_as_quantity(o, &b))
-		return fp_fail(x, MN_EEVAL, c, "comparable() needs quantities");
-	fp_unit ua, ub;
-	double va, vb;
-	bool ok = fp_quantity_normalize(&a, &ua, &va) && fp_quantity_normalize(&b, &ub, &vb) &&
-	          fp_ucum_same_dim(&ua, &ub);
-	return push_bool(x, out, ok);
+	/* Integer, Long and Decimal convert to Quantity with unit '1'; anything
+	 * else is "not a single Quantity value": empty */
+	bool na = it->kind == MN_FP_INTEGER || it->kind == MN_FP_DECIMAL;
+	bool nb = o->kind == MN_FP_INTEGER || o->kind == MN_FP_DECIMAL;
+	if ((!na && !fp_as_quantity(it, &a)) || (!nb && !fp_as_quantity(o, &b)))
+		return 0;
+	int cmp;
+	return push_bool(x, out, fp_compare(it, o, &cmp) == 0);
 }
 
 /* ---- FHIR additions ------------------------------------------------------- */
@@ -2832,7 +2872,7 @@ static const fp_func FUNCS[] = {
 	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(coalesce, 1, 16, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
 	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
 	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
-	F(convertsToInteger, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
+	F(convertsToInteger, 0, 0, 0), F(convertsToLong, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
 	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0), F(difference, 2, 2, 0),
 	F(distinct, 0, 0, 0), F(duration, 2, 2, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
 	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
@@ -2850,7 +2890,7 @@ static const fp_func FUNCS[] = {
 	F(supersetOf, 1, 1, 0),
 	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOf, 0, 0, 0), F(timeOfDay, 0, 0, 0), F(timezoneOffsetOf, 0, 0, 0), F(toBoolean, 0, 0, 0),
 	F(toChars, 0, 0, 0), F(toDate, 0, 0, 0), F(toDateTime, 0, 0, 0), F(toDecimal, 0, 0, 0),
-	F(toInteger, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),
+	F(toInteger, 0, 0, 0), F(toLong, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),
 	F(today, 0, 0, 0), F(trace, 1, 2, 0), F(trim, 0, 0, 0), F(truncate, 0, 0, 0),
 	F(type, 0, 0, 0), F(unescape, 1, 1, 0), F(union, 1, 1, 0), F(upper, 0, 0, 0),
 	F(where, 1, 1, 0), F(yearOf, 0, 0, 0),

@@ -302,6 +302,8 @@ mn_status fp_lex(fp_lexer *lx, fp_token *t)
 		size_t i = start + digits(s, start, len, -1);
 		if (i + 1 < len && s[i] == '.' && isdigit((unsigned char)s[i + 1]))
 			i += 1 + digits(s, i + 1, len, -1);
+		else if (i < len && s[i] == 'L' && !(i + 1 < len && is_ident_char((unsigned char)s[i + 1])))
+			i++;  /* a Long literal: 2L */
 		t->kind = T_NUMBER;
 		t->text = s + start;
 		t->len = i - start;

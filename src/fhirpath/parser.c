@@ -158,8 +158,11 @@ static mn_status number_literal(parser *p, const fp_token *t, mn_fp_item *it)
 		return MN_OK;
 	}
 	int64_t v = 0;
-	for (size_t i = 0; i < t->len; i++) {
+	bool is_long = t->len > 1 && t->text[t->len - 1] == 'L';
+	for (size_t i = 0; i < t->len - is_long; i++) {
 		int d = t->text[i] - '0';
+		if (is_long && v > (INT64_MAX - d) / 10)
+			return syntax(p, t, "Long literal out of range");
 		if (v > (INT64_MAX - d) / 10) {
 			char buf[128];
 			size_t n = t->len < sizeof buf - 1 ? t->len : sizeof buf - 1;
@@ -170,8 +173,7 @@ static mn_status number_literal(parser *p, const fp_token *t, mn_fp_item *it)
 		}
 		v = v * 10 + d;
 	}
-	*it = fp_make_int(v);
-	(void)p;
+	*it = is_long ? fp_make_long(v) : fp_make_int(v);
 	return MN_OK;
 }
 

@@ -11,14 +11,17 @@
  * wk = 7 d, a = 365.25 d (a_j), mo = a/12; L = dm3; [in_i] = 2.54 cm,
  * [ft_i] = 12 [in_i], [lb_av] = 7000 [gr] = 453.59237 g, [oz_av] = [lb_av]/16,
  * mm[Hg] = 133.3220 Pa (13.5951 kPa/m water column per the table), cal =
- * 4.184 J, % = 10*-2, ...). Temperatures with offsets (Cel, [degF]) are only
- * comparable with the same unit. Two spellings that are not UCUM but common
+ * 4.184 J, % = 10*-2, ...). The units with offsets (Cel, [degF]) parse as
+ * arbitrary units of their own; fp_ucum_special gives their scale and offset
+ * to kelvin for conversion. fp_ucum_product builds the unit of a product or
+ * quotient ("cm2" / "cm" = "cm"). Two spellings that are not UCUM but common
  * in records are accepted: Eq (as eq, "mEq/L") and IU (as [IU]).
  */
 #include "fhirpath/fhirpath_int.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,4 +335,182 @@ bool fp_quantity_normalize(const mn_fp_item *q, fp_unit *u, double *base_value)
 		return false;
 	*base_value = q->v.d * u->factor;
 	return true;
+}
+
+/* ---- units on a non-ratio scale ------------------------------------------ */
+
+/* UCUM's special units Cel and [degF] (ucum.html table 19): the value in
+ * kelvin is value * factor + offset. Only the unit alone is recognized (no
+ * prefix, no product): UCUM allows no algebra on special units. */
+bool fp_ucum_special(const char *s, size_t n, fp_unit *u, double *offset)
+{
+	memset(u, 0, sizeof *u);
+	if (n == 3 && memcmp(s, "Cel", 3) == 0) {
+		u->factor = 1;
+		*offset = 273.15;
+	} else if (n == 6 && memcmp(s, "[degF]", 6) == 0) {
+		u->factor = 5.0 / 9.0;
+		*offset = 459.67 * 5.0 / 9.0;
+	} else {
+		return false;
+	}
+	u->dim[D_K] = 1;
+	u->ok = true;
+	return true;
+}
+
+/* UCUM's special units (ucum.html: the units on non-ratio scales, marked
+ * "special" in ucum-essence.xml: temperatures, pH, logarithmic units such
+ * as bel and neper, homeopathic potencies, prism diopter, slope): no sums,
+ * products or quotients. Bel and neper may take a prefix (dB). */
+bool fp_ucum_nonratio(const char *s, size_t n)
+{
+	static const char *const NAMES[] = {
+		"Cel", "[degF]", "[degRe]", "[pH]", "Np", "B", "B[SPL]", "B[V]", "B[mV]", "B[uV]",
+		"B[10.nV]", "B[W]", "B[kW]", "bit_s", "[p'diop]", "%[slope]", "[hp'_X]", "[hp'_C]",
+		"[hp'_M]", "[hp'_Q]", "[hp_X]", "[hp_C]", "[hp_M]", "[hp_Q]", "[kp_X]", "[kp_C]",
+		"[kp_M]", "[kp_Q]"};
+	/* every name starts with C [ N B b % or is a prefix before B or N */
+	if (n == 0 || (!strchr("C[NBb%", s[0]) && !(n > 1 && (s[1] == 'B' || s[1] == 'N')) &&
+	               !(n > 2 && (s[2] == 'B' || s[2] == 'N'))))
+		return false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+			if (strlen(NAMES[i]) == n && memcmp(NAMES[i], s, n) == 0)
+				return pass == 0 || NAMES[i][0] == 'B' || NAMES[i][0] == 'N';
+		/* one metric prefix before a bel or neper: dB, mNp, daB */
+		size_t k = n > 2 && s[0] == 'd' && s[1] == 'a' ? 2 : 1;
+		if (n <= k || !strchr("YZEPTGMkhdcmunpfazy", s[0]) || (s[k] != 'B' && s[k] != 'N'))
+			return false;
+		s += k;
+		n -= k;
+	}
+	return false;
+}
+
+/* ---- unit algebra for * and / -------------------------------------------- */
+
+/* A unit as a product of symbols (with their prefix, as written) raised to
+ * exponents: "kg.m/s2" is kg^1 m^1 s^-2. Numeric factors (10*3) and
+ * annotations stay symbols of their own. */
+#define UTERMS 16
+typedef struct uterms {
+	struct { const char *s; uint8_t n; int8_t e; } t[UTERMS];
+	int n;
+} uterms;
+
+static bool terms_add(uterms *u, const char *s, size_t n, int e)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (int i = 0; i < u->n; i++)
+		if (u->t[i].n == n && memcmp(u->t[i].s, s, n) == 0) {
+			int v = u->t[i].e + e;
+			if (v > 99 || v < -99)
+				return false;
+			u->t[i].e = (int8_t)v;
+			return true;
+		}
+	if (u->n >= UTERMS)
+		return false;
+	u->t[u->n].s = s;
+	u->t[u->n].n = (uint8_t)n;
+	u->t[u->n].e = (int8_t)e;
+	u->n++;
+	return true;
+}
+
+/* Split a unit without parentheses into its symbols; false when it has
+ * parentheses or does not parse (the caller then gives up). */
+static bool terms_parse(const char *s, size_t n, int sign, uterms *u)
+{
+	if (n == 1 && s[0] == '1')
+		return true;
+	fp_unit check;
+	if (!fp_ucum_parse(s, n, &check) || memchr(s, '(', n))
+		return false;
+	size_t i = 0;
+	int op = 1;
+	if (i < n && s[i] == '/') {
+		op = -1;
+		i++;
+	}
+	while (i < n) {
+		size_t st = i;
+		while (i < n && s[i] != '.' && s[i] != '/') {
+			if (s[i] == '[' || s[i] == '{') {
+				char close = s[i] == '[' ? ']' : '}';
+				while (i < n && s[i] != close)
+					i++;
+			}
+			if (i < n)
+				i++;
+		}
+		/* component s[st, i): symbol then optional signed exponent */
+		size_t end = i, k = i;
+		while (k > st && isdigit((unsigned char)s[k - 1]))
+			k--;
+		int e = 1;
+		bool numeric = true;
+		for (size_t q = st; q < k; q++)
+			if (!isdigit((unsigned char)s[q]) && s[q] != '*' && s[q] != '^')
+				numeric = false;
+		if (k < end && k > st && !numeric && s[k - 1] != '*' && s[k - 1] != '^' && s[k - 1] != '}' ) {
+			size_t sym_end = k;
+			int es = 1;
+			if (s[k - 1] == '-' || s[k - 1] == '+') {
+				es = s[k - 1] == '-' ? -1 : 1;
+				sym_end = k - 1;
+			}
+			e = es * atoi(s + k);
+			if (!terms_add(u, s + st, sym_end - st, e * op * sign))
+				return false;
+		} else if (!terms_add(u, s + st, end - st, op * sign)) {
+			return false;
+		}
+		if (i < n) {
+			op = s[i] == '/' ? -1 : 1;
+			i++;
+		}
+	}
+	return true;
+}
+
+/* The unit of a product (div false) or quotient (div true) of quantities in
+ * units a and b, as a UCUM string in arena: symbols that appear in both
+ * combine their exponents ("cm" * "cm" = "cm2", "cm2" / "cm" = "cm",
+ * "m/s" * "s" = "m"); the rest is written as numerator "/" each denominator
+ * symbol. NULL when a unit cannot be split (parentheses, unknown). */
+const char *fp_ucum_product(mn_arena *arena, const char *a, const char *b, bool div)
+{
+	uterms u;
+	u.n = 0;
+	if (!terms_parse(a, strlen(a), 1, &u) || !terms_parse(b, strlen(b), div ? -1 : 1, &u))
+		return NULL;
+	char buf[512];
+	size_t o = 0;
+	bool any_pos = false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < u.n; i++) {
+			int e = u.t[i].e;
+			if (e == 0 || (pass == 0) != (e > 0))
+				continue;
+			if (pass == 0 && any_pos)
+				buf[o++] = '.';
+			if (pass == 1)
+				buf[o++] = '/';
+			memcpy(buf + o, u.t[i].s, u.t[i].n);
+			o += u.t[i].n;
+			int ae = e < 0 ? -e : e;
+			if (ae != 1)
+				o += (size_t)snprintf(buf + o, sizeof buf - o, "%d", ae);
+			if (pass == 0)
+				any_pos = true;
+			if (o > sizeof buf - 80)
+				return NULL;
+		}
+	}
+	if (o == 0)
+		return "1";
+	return mn_arena_strndup(arena, buf, o);
 }

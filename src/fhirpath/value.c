@@ -3,16 +3,22 @@
  *
  * - Decimals are doubles with a scale (digits after the point) that comes
  *   from the literal or the record's text and follows arithmetic; equality
- *   compares at the finer scale, equivalence at the coarser one, so that
- *   1.10 = 1.1 and 1.2 / 1.8 ~ 0.67 behave as the specification says.
+ *   compares at the finer scale, equivalence at the precision of the least
+ *   precise operand with trailing zeros ignored (1.1 ~ 1.0).
+ * - A Long is an INTEGER item with FPI_LONG; it compares as an Integer.
  * - Dates, dateTimes and times compare field by field down to the coarser
  *   precision; equal so far with different precisions is "empty" (unknown).
  *   Seconds and milliseconds are one precision level (10:30:00 = 10:30:00.0).
  *   Values with zones are normalised to UTC; a value with a zone against one
  *   without is unknown when the time of day matters.
- * - Quantities compare through ucum.c (4 'g' = 4000 'mg'); calendar
- *   durations (1 week) equal their UCUM counterparts from week down;
- *   year and month are not comparable with 'a' and 'mo'.
+ * - Quantities convert through ucum.c (4 'g' = 4000 'mg', 23 'Cel' =
+ *   73.4 '[degF]') and the calendar factors (1 year = 12 months = 365 days,
+ *   1 month = 30 days); calendar durations equal their UCUM counterparts from
+ *   week down; year and month against UCUM durations are not comparable for
+ *   = and <, and equivalent to 'a' and 'mo' for ~. An Integer or Decimal
+ *   meets a Quantity as a Quantity with unit '1'. Sums and differences are
+ *   in the most granular unit (fp_quantity_add), explicit conversions in
+ *   fp_quantity_convert.
  * - Text forms: toString(), literal text and JSON output.
  */
 #include "fhirpath/fhirpath_int.h"
@@ -45,6 +51,13 @@ mn_fp_item fp_make_int(int64_t i)
 	mn_fp_item it;
 	fp_item_init(&it, MN_FP_INTEGER);
 	it.v.i = i;
+	return it;
+}
+
+mn_fp_item fp_make_long(int64_t i)
+{
+	mn_fp_item it = fp_make_int(i);
+	it.flags |= FPI_LONG;
 	return it;
 }
 
@@ -99,10 +112,18 @@ bool fp_double_to_int(double d, int64_t *out)
 
 double fp_round_scale(double d, int scale)
 {
+	/* powers of ten are exact doubles up to 1e22: no pow() on this hot path */
+	static const double P10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	                             1e11, 1e12, 1e13, 1e14, 1e15};
 	if (scale > 15)
 		return d;
-	double f = pow(10.0, scale);
-	double r = round(d * f) / f;
+	double f = P10[scale < 0 ? 0 : scale];
+	/* half away from zero on the decimal the double stands for: 1.005 is
+	 * 1.00499999999999989... in binary, 1.005 * 100 is 100.49999999999999;
+	 * a nudge of 4e-16 relative (two or three units in the last place) restores
+	 * the decimal's half, and moves no value of 15 significant digits */
+	double x = d * f;
+	double r = round(x + copysign(fabs(x) * 4e-16, x)) / f;
 	return isfinite(r) ? r : d;
 }
 
@@ -312,15 +333,14 @@ bool fp_parse_quantity_text(mn_arena *a, const char *s, size_t n, mn_fp_item *ou
 	bool is_int;
 	if (!fp_parse_decimal(s, i, &d, &scale, &is_int, NULL))
 		return false;
+	/* toQuantity()'s pattern: value \s* ('unit' | calendar word)? */
 	size_t j = i;
-	while (j < n && s[j] == ' ')
+	while (j < n && isspace((unsigned char)s[j]))
 		j++;
 	if (j == n) {
 		*out = fp_make_quantity(d, scale, "1", false);
 		return true;
 	}
-	if (j == i)
-		return false;
 	if (s[j] == '\'') {
 		if (n - j < 2 || s[n - 1] != '\'')
 			return false;
@@ -359,6 +379,8 @@ static int num_scale(const mn_fp_item *it)
 
 static int dec_cmp_at(double a, double b, int scale)
 {
+	if (a == b)
+		return 0;
 	double x = fp_round_scale(a, scale), y = fp_round_scale(b, scale);
 	return x < y ? -1 : x > y ? 1 : 0;
 }
@@ -405,62 +427,317 @@ bool fp_as_quantity(const mn_fp_item *it, mn_fp_item *q)
 	return true;
 }
 
-/* Value of a quantity in a common comparison base: *group 1 for calendar
- * year/month (in months), 2 otherwise (via UCUM). Returns false when the
- * unit is unknown. */
-static bool quantity_base(const mn_fp_item *q, int *group, fp_unit *u, double *v)
+/* ---- quantity units ------------------------------------------------------ */
+
+/* A quantity's unit resolved for conversion. Calendar words are measured in
+ * seconds with the FHIRPath calendar factors (year = 365 days, month = 30
+ * days; year to month is 12, see fp_quantity_factor); UCUM units through
+ * ucum.c; the UCUM units on a non-ratio scale (Cel, [degF]) with an offset. */
+typedef struct qinfo {
+	int cal;        /* calendar word: MN_DT_YEAR..MN_DT_MILLISECOND, 8 week; 0 UCUM */
+	bool ym;        /* a year or month: calendar year/month or UCUM 'a'/'mo' */
+	bool special;   /* non-ratio scale: base = value * factor + offset */
+	bool dimless;   /* UCUM unit without dimension ('1', '%', '10*3', {annotation}) */
+	double offset;
+	fp_unit u;
+} qinfo;
+
+static bool qinfo_of(const mn_fp_item *q, qinfo *qi)
 {
+	memset(qi, 0, sizeof *qi);
+	const char *unit = q->unit ? q->unit : "1";
+	size_t n = strlen(unit);
 	if (q->flags & FPI_CALENDAR) {
-		int p = fp_calendar_unit(q->unit, strlen(q->unit));
-		if (p == MN_DT_YEAR || p == MN_DT_MONTH) {
-			*group = 1;
-			*v = q->v.d * (p == MN_DT_YEAR ? 12 : 1);
-			memset(u, 0, sizeof *u);
-			u->ok = true;
-			u->factor = 1;
-			return true;
-		}
+		static const double SEC[] = {0, 365 * 86400.0, 30 * 86400.0, 86400.0, 3600.0, 60.0,
+		                             1.0, 0.001, 7 * 86400.0};
+		int p = fp_calendar_unit(unit, n);
+		if (!p)
+			return false;
+		qi->cal = p;
+		qi->ym = p == MN_DT_YEAR || p == MN_DT_MONTH;
+		qi->u.factor = SEC[p];
+		qi->u.dim[2] = 1;  /* s */
+		qi->u.ok = true;
+		return true;
 	}
-	*group = 2;
-	return fp_quantity_normalize(q, u, v);
+	if (fp_ucum_special(unit, n, &qi->u, &qi->offset)) {
+		qi->special = true;
+		return true;
+	}
+	if (!fp_ucum_parse(unit, n, &qi->u))
+		return false;
+	qi->ym = (n == 1 && unit[0] == 'a') || (n == 2 && memcmp(unit, "mo", 2) == 0);
+	static const int8_t none[8];
+	qi->dimless = memcmp(qi->u.dim, none, sizeof none) == 0;
+	return true;
 }
 
-/* 0 ok (cmp set), 1 not comparable. scale >= 0: compare at that scale
- * (equivalence); scale < 0: exactly, -1 - scale being the finer scale for
- * values in the same unit (equality, order). */
-static int quantity_cmp(const mn_fp_item *a, const mn_fp_item *b, int *cmp, int scale)
+/* The UCUM definite duration a calendar year or month is equivalent (~) to:
+ * 'a' and 'mo' (FHIRPath, Time-valued Quantities). */
+static double ym_ucum_factor(const qinfo *q)
+{
+	return q->cal == MN_DT_YEAR ? 31557600.0 : q->cal == MN_DT_MONTH ? 2629800.0 : q->u.factor;
+}
+
+/* a's value in b's unit is va * *f + *g. false when the units are not
+ * commensurable. equiv: calendar year/month against UCUM time units convert
+ * ('a' ~ year); otherwise (equality, order, arithmetic) they do not. */
+static bool q_conv(const qinfo *a, const qinfo *b, bool equiv, double *f, double *g)
+{
+	*g = 0;
+	if (a->cal && b->cal) {
+		if (a->ym && b->ym)
+			*f = a->cal == b->cal ? 1 : a->cal == MN_DT_YEAR ? 12 : 1.0 / 12;
+		else
+			*f = a->u.factor / b->u.factor;
+		return true;
+	}
+	if (!fp_ucum_same_dim(&a->u, &b->u))
+		return false;
+	if (!a->cal != !b->cal && (a->ym || b->ym)) {
+		if (!equiv)
+			return false;
+		*f = ym_ucum_factor(a) / ym_ucum_factor(b);
+		return true;
+	}
+	*f = a->u.factor / b->u.factor;
+	if (a->special || b->special)
+		*g = (a->offset - b->offset) / b->u.factor;
+	return true;
+}
+
+/* Digits after the point of v's shortest decimal form, where v carries
+ * rounding error up to a few units in the last place of mag (the largest
+ * term that made it: an offset conversion of 32 [degF] to Cel cancels
+ * 273.15 against 273.15). */
+static int snap_scale(double v, double mag)
+{
+	if (!isfinite(v))
+		return 0;
+	double tol = fabs(mag) * 4e-15;
+	for (int s = 0; s < 16; s++)
+		if (fabs(fp_round_scale(v, s) - v) <= tol)
+			return s;
+	return 16;
+}
+
+int fp_natural_scale(double d)
+{
+	return snap_scale(d, d);
+}
+
+/* Digits after the point that matter: trailing zeros ignored (1.10 -> 1). */
+static int eff_scale(double d, int scale)
+{
+	for (int s = 0; s < scale && s <= 15; s++)
+		if (fp_round_scale(d, s) == fp_round_scale(d, scale))
+			return s;
+	return scale;
+}
+
+static int cmp_close(double x, double y)
+{
+	double diff = fabs(x - y), mag = fmax(fabs(x), fabs(y));
+	if (diff <= mag * 1e-12)
+		return 0;
+	return x < y ? -1 : 1;
+}
+
+/* 0 ok (cmp set), 1 not comparable (the result is empty). Equality and
+ * order (equiv false) compare exactly after converting b to a's unit;
+ * equivalence converts to the least granular unit and compares at the
+ * precision of the least precise operand. */
+static int quantity_cmp(const mn_fp_item *a, const mn_fp_item *b, int *cmp, bool equiv)
 {
 	if (a->unit && b->unit && strcmp(a->unit, b->unit) == 0 &&
 	    ((a->flags ^ b->flags) & FPI_CALENDAR) == 0) {
-		*cmp = dec_cmp_at(a->v.d, b->v.d, scale >= 0 ? scale : -1 - scale);
+		if (equiv) {
+			int s = eff_scale(a->v.d, a->scale), t = eff_scale(b->v.d, b->scale);
+			*cmp = dec_cmp_at(a->v.d, b->v.d, s < t ? s : t);
+		} else if (a->v.d == b->v.d) {
+			*cmp = 0;
+		} else {
+			int s = a->scale > b->scale ? a->scale : b->scale;
+			*cmp = cmp_close(fp_round_scale(a->v.d, s), fp_round_scale(b->v.d, s));
+		}
 		return 0;
 	}
-	int ga, gb;
-	fp_unit ua, ub;
-	double va, vb;
-	if (!quantity_base(a, &ga, &ua, &va) || !quantity_base(b, &gb, &ub, &vb) || ga != gb)
+	qinfo qa, qb;
+	double f, g;
+	if (!qinfo_of(a, &qa) || !qinfo_of(b, &qb) || !q_conv(&qb, &qa, equiv, &f, &g))
 		return 1;
-	if (ga == 2 && !fp_ucum_same_dim(&ua, &ub))
-		return 1;
-	/* compare in a's unit: exactly (up to binary rounding of the unit
-	 * factors) for equality and order, at the coarser scale for equivalence */
-	double f = ga == 2 ? ua.factor : 1;
-	double x = va / f, y = vb / f;
-	double diff = fabs(x - y), mag = fmax(fabs(x), fabs(y));
-	if (diff <= mag * 1e-12) {
-		*cmp = 0;
+	if (!equiv) {
+		*cmp = cmp_close(a->v.d, b->v.d * f + g);
 		return 0;
 	}
-	*cmp = scale >= 0 ? dec_cmp_at(x, y, scale) : (x < y ? -1 : 1);
+	/* f: one unit of b in units of a; f > 1: b is the least granular */
+	double x, y;
+	int sx, sy;
+	if (f > 1) {
+		double f2, g2;
+		if (!q_conv(&qa, &qb, equiv, &f2, &g2))
+			return 1;
+		x = a->v.d * f2 + g2;
+		sx = fp_natural_scale(x);
+		y = b->v.d;
+		sy = eff_scale(b->v.d, b->scale);
+	} else {
+		x = a->v.d;
+		sx = eff_scale(a->v.d, a->scale);
+		y = b->v.d * f + g;
+		sy = fp_natural_scale(y);
+	}
+	int s = sx < sy ? sx : sy;
+	*cmp = cmp_close(fp_round_scale(x, s), fp_round_scale(y, s));
 	return 0;
 }
 
-static bool json_equal(const mn_json *a, const mn_json *b)
+/* UCUM definite durations and the calendar words they correspond to. */
+static const struct { const char *ucum, *word; } DURATIONS[] = {
+	{"a", "year"}, {"mo", "month"}, {"wk", "week"}, {"d", "day"}, {"h", "hour"},
+	{"min", "minute"}, {"s", "second"}, {"ms", "millisecond"}};
+
+/* Explicit conversion (toQuantity(unit)). Between calendar and UCUM time
+ * units the conversion is done "within the unit system of the source, then
+ * change the unit to the corresponding target unit" (FHIRPath, Time-valued
+ * unit conversions): 182.5 days -> 0.5 year -> 0.5 'a'. */
+bool fp_quantity_convert(const mn_fp_item *q, const mn_fp_item *target, mn_fp_item *out)
 {
-	if (a->type != b->type)
+	qinfo qa, qb;
+	double f, g;
+	if (!qinfo_of(q, &qa) || !qinfo_of(target, &qb))
+		return false;
+	if (!qa.cal != !qb.cal) {
+		/* the target's counterpart in the source's system */
+		int tp = qb.cal;
+		const char *tu = target->unit;
+		mn_fp_item alt;
+		bool found = false;
+		for (size_t i = 0; i < sizeof DURATIONS / sizeof DURATIONS[0] && !found; i++) {
+			if (qa.cal && strcmp(tu, DURATIONS[i].ucum) == 0) {
+				alt = fp_make_quantity(1, 0, DURATIONS[i].word, true);
+				found = true;
+			} else if (!qa.cal && fp_calendar_unit(DURATIONS[i].word, strlen(DURATIONS[i].word)) == tp) {
+				alt = fp_make_quantity(1, 0, DURATIONS[i].ucum, false);
+				found = true;
+			}
+		}
+		if (!found || !qinfo_of(&alt, &qb))
+			return false;
+	}
+	if (!q_conv(&qa, &qb, false, &f, &g))
+		return false;
+	double v = q->v.d * f + g;
+	if (!isfinite(v))
+		return false;
+	int sc = snap_scale(v, fabs(q->v.d * f) + fabs(g));
+	if (sc < 16)
+		v = fp_round_scale(v, sc);
+	*out = fp_make_quantity(v, sc, target->unit,
+	                        (target->flags & FPI_CALENDAR) != 0);
+	return true;
+}
+
+/* The calendar word for a UCUM time unit that has one ('s' -> seconds). */
+static const char *calendar_word(const char *ucum)
+{
+	static const struct { const char *u, *w; } W[] = {
+		{"wk", "weeks"}, {"d", "days"}, {"h", "hours"}, {"min", "minutes"},
+		{"s", "seconds"}, {"ms", "milliseconds"}};
+	for (size_t i = 0; i < sizeof W / sizeof W[0]; i++)
+		if (strcmp(ucum, W[i].u) == 0)
+			return W[i].w;
+	return NULL;
+}
+
+int fp_quantity_add(const mn_fp_item *a, const mn_fp_item *b, int sign, mn_fp_item *out)
+{
+	qinfo qa, qb;
+	bool same = a->unit && b->unit && strcmp(a->unit, b->unit) == 0 &&
+	            ((a->flags ^ b->flags) & FPI_CALENDAR) == 0;
+	if (same) {
+		/* the same unit, even one this UCUM table does not know, adds as is;
+		 * not Cel or [degF] (no arithmetic on a non-ratio scale) */
+		memset(&qa, 0, sizeof qa);
+		memset(&qb, 0, sizeof qb);
+		if (!(a->flags & FPI_CALENDAR) && fp_ucum_nonratio(a->unit, strlen(a->unit)))
+			return 1;
+	} else if (!qinfo_of(a, &qa) || !qinfo_of(b, &qb) || qa.special || qb.special ||
+	           (!qa.cal && fp_ucum_nonratio(a->unit, strlen(a->unit))) ||
+	           (!qb.cal && fp_ucum_nonratio(b->unit, strlen(b->unit)))) {
+		return 1;
+	}
+	const mn_fp_item *to = a;
+	double x = a->v.d, y = b->v.d;
+	if (!same) {
+		/* calendar years and months are added only to the same unit */
+		if ((qa.cal && qa.ym) || (qb.cal && qb.ym))
+			if (!(qa.cal == qb.cal))
+				return 1;
+		double f, g;
+		if (!q_conv(&qb, &qa, false, &f, &g))
+			return 1;
+		if (f > 1) {  /* b's unit is larger: a's is the most granular */
+			y = b->v.d * f;
+		} else if (f < 1) {
+			to = b;
+			x = a->v.d / f;
+		} else {
+			y = b->v.d;
+		}
+	}
+	double w = sign > 0 ? x + y : x - y;
+	if (!isfinite(w))
+		return -1;
+	const char *unit = to->unit;
+	bool cal = (to->flags & FPI_CALENDAR) != 0;
+	if (!same && !cal && (qa.cal || qb.cal)) {
+		/* across calendar and UCUM durations the result is in calendar units */
+		unit = calendar_word(to->unit);
+		if (!unit)
+			return 1;
+		cal = true;
+	}
+	/* same unit: the larger scale is exact; converted: the shortest exact form */
+	int sc = same ? (a->scale > b->scale ? a->scale : b->scale) : fp_natural_scale(w);
+	*out = fp_make_quantity(same ? fp_round_scale(w, sc) : w, sc, unit, cal);
+	return 0;
+}
+
+/* Number to Quantity with the UCUM default unit '1' (implicit conversion). */
+static bool as_quantity_or_number(const mn_fp_item *it, mn_fp_item *q)
+{
+	if (it->kind == MN_FP_INTEGER) {
+		*q = fp_make_quantity((double)it->v.i, 0, "1", false);
+		return true;
+	}
+	if (it->kind == MN_FP_DECIMAL) {
+		*q = fp_make_quantity(it->v.d, it->scale, "1", false);
+		return true;
+	}
+	return fp_as_quantity(it, q);
+}
+
+static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb);
+
+/* Complex values, "recursively": equality (equiv false) needs every child
+ * element equal, in order; equivalence (equiv true) every child equivalent
+ * (strings as String equivalence, numbers as Decimal equivalence, repeated
+ * elements in any order: matched pairwise up to 256 items). */
+static bool json_same(const mn_json *a, const mn_json *b, bool equiv, int depth)
+{
+	if (a->type != b->type || depth > MN_FP_MAX_DEPTH)
 		return false;
 	switch (a->type) {
 	case MN_JSON_NUMBER: {
+		double dx, dy;
+		int sx, sy;
+		bool ix, iy;
+		if (equiv && fp_parse_decimal(a->u.s, a->n, &dx, &sx, &ix, NULL) &&
+		    fp_parse_decimal(b->u.s, b->n, &dy, &sy, &iy, NULL)) {
+			mn_fp_item x = fp_make_dec(dx, sx), y = fp_make_dec(dy, sy);
+			return fp_equivalent(&x, &y);
+		}
 		char x[64], y[64];
 		size_t n = a->n < 63 ? a->n : 63, m = b->n < 63 ? b->n : 63;
 		memcpy(x, a->u.s, n);
@@ -470,21 +747,35 @@ static bool json_equal(const mn_json *a, const mn_json *b)
 		return mn_strtod(x, NULL) == mn_strtod(y, NULL);
 	}
 	case MN_JSON_STRING:
+		if (equiv)
+			return str_equivalent(a->u.s, a->n, b->u.s, b->n);
 		return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
-	case MN_JSON_ARRAY:
+	case MN_JSON_ARRAY: {
 		if (a->n != b->n)
 			return false;
-		for (uint32_t i = 0; i < a->n; i++)
-			if (!json_equal(&a->u.items[i], &b->u.items[i]))
+		uint32_t i = 0;
+		while (i < a->n && json_same(&a->u.items[i], &b->u.items[i], equiv, depth + 1))
+			i++;
+		if (i == a->n)
+			return true;
+		if (!equiv || a->n > 256)
+			return false;
+		for (i = 0; i < a->n; i++) {
+			bool any = false;
+			for (uint32_t j = 0; j < b->n && !any; j++)
+				any = json_same(&a->u.items[i], &b->u.items[j], equiv, depth + 1);
+			if (!any)
 				return false;
+		}
 		return true;
+	}
 	case MN_JSON_OBJECT:
 		if (a->n != b->n)
 			return false;
 		for (uint32_t i = 0; i < a->n; i++) {
 			const mn_json_member *m = &a->u.members[i];
 			const mn_json *o = mn_json_getn(b, m->key, m->key_len);
-			if (!o || !json_equal(&m->value, o))
+			if (!o || !json_same(&m->value, o, equiv, depth + 1))
 				return false;
 		}
 		return true;
@@ -504,10 +795,10 @@ int fp_equal(const mn_fp_item *a, const mn_fp_item *b)
 		return dec_cmp_at(num(a), num(b), s) == 0;
 	}
 	mn_fp_item qa, qb;
-	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && fp_as_quantity(a, &qa) &&
-	    fp_as_quantity(b, &qb)) {
-		int cmp, s = qa.scale > qb.scale ? qa.scale : qb.scale;
-		if (quantity_cmp(&qa, &qb, &cmp, -1 - s))
+	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && as_quantity_or_number(a, &qa) &&
+	    as_quantity_or_number(b, &qb)) {
+		int cmp;
+		if (quantity_cmp(&qa, &qb, &cmp, false))
 			return -1;
 		return cmp == 0;
 	}
@@ -535,36 +826,93 @@ int fp_equal(const mn_fp_item *a, const mn_fp_item *b)
 			return 1;
 		if (!a->node || !b->node)
 			return 0;
-		return json_equal(a->node, b->node);
+		return json_same(a->node, b->node, false, 0);
 	default:
 		return 0;
 	}
 }
 
+/* One UTF-8 character at s[*i] (invalid bytes as themselves). */
+static uint32_t utf8_next(const char *s, size_t n, size_t *i)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t c = u[*i];
+	int k = c >= 0xF0 && c < 0xF8 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+	if (k == 0 || *i + (size_t)k >= n) {
+		(*i)++;
+		return c;
+	}
+	uint32_t v = c & (0x3F >> k);
+	for (int j = 1; j <= k; j++) {
+		if ((u[*i + (size_t)j] & 0xC0) != 0x80) {
+			(*i)++;
+			return c;
+		}
+		v = v << 6 | (u[*i + (size_t)j] & 0x3F);
+	}
+	*i += (size_t)k + 1;
+	return v;
+}
+
+/* Unicode White_Space (PropList.txt). */
+static bool is_white_space(uint32_t c)
+{
+	return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+	       c == 0x205F || c == 0x3000;
+}
+
+/* Simple lower-case mapping: ASCII, Latin-1, Latin Extended-A, Greek and
+ * Cyrillic capitals (the ranges where the mapping is a fixed offset). */
+static uint32_t fold_case(uint32_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c < 0xC0)
+		return c;
+	if ((c >= 0xC0 && c <= 0xDE && c != 0xD7))
+		return c + 32;
+	if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 &&
+	    c != 0x178 && c != 0x17F) {
+		bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+		if (odd_upper ? (c & 1) : !(c & 1))
+			return c + 1;
+		return c;
+	}
+	if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
+		return c + 32;
+	if (c >= 0x410 && c <= 0x42F)
+		return c + 32;
+	if (c >= 0x400 && c <= 0x40F)
+		return c + 80;
+	return c;
+}
+
+/* String equivalence: "the strings are the same value while ignoring case
+ * and locale, and normalizing whitespace", where normalizing means "treating
+ * as equivalent all characters in the Unicode White_Space character class";
+ * runs of whitespace are not collapsed and nothing is trimmed. */
 static bool str_equivalent(const char *a, size_t na, const char *b, size_t nb)
 {
 	size_t i = 0, j = 0;
-	for (;;) {
-		while (i < na && isspace((unsigned char)a[i]) && (i == 0 || isspace((unsigned char)a[i - 1])))
-			i++;
-		while (j < nb && isspace((unsigned char)b[j]) && (j == 0 || isspace((unsigned char)b[j - 1])))
-			j++;
-		if (i >= na || j >= nb)
-			break;
-		int x = tolower((unsigned char)a[i]), y = tolower((unsigned char)b[j]);
-		if (isspace(x))
-			x = ' ';
-		if (isspace(y))
-			y = ' ';
-		if (x != y)
+	while (i < na && j < nb) {
+		unsigned char p = (unsigned char)a[i], q = (unsigned char)b[j];
+		if (p < 0x80 && q < 0x80) {  /* ASCII: no decoding */
+			i++, j++;
+			if (p == q || ((p | 0x20) == (q | 0x20) && (p | 0x20) >= 'a' && (p | 0x20) <= 'z'))
+				continue;
+			if ((p == ' ' || (p >= 0x09 && p <= 0x0D)) && (q == ' ' || (q >= 0x09 && q <= 0x0D)))
+				continue;
 			return false;
-		i++;
-		j++;
+		}
+		uint32_t x = utf8_next(a, na, &i), y = utf8_next(b, nb, &j);
+		if (x == y)
+			continue;
+		if (is_white_space(x) && is_white_space(y))
+			continue;
+		if (fold_case(x) != fold_case(y))
+			return false;
 	}
-	while (i < na && isspace((unsigned char)a[i]))
-		i++;
-	while (j < nb && isspace((unsigned char)b[j]))
-		j++;
 	return i >= na && j >= nb;
 }
 
@@ -573,14 +921,16 @@ bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
 	if ((a->flags | b->flags) & FPI_NOVALUE)
 		return (a->flags & b->flags & FPI_NOVALUE) != 0;
 	if (is_number(a) && is_number(b)) {
-		int s = num_scale(a) < num_scale(b) ? num_scale(a) : num_scale(b);
-		return dec_cmp_at(num(a), num(b), s) == 0;
+		if (a->kind == MN_FP_INTEGER && b->kind == MN_FP_INTEGER)
+			return a->v.i == b->v.i;
+		int sa = eff_scale(num(a), num_scale(a)), sb = eff_scale(num(b), num_scale(b));
+		return dec_cmp_at(num(a), num(b), sa < sb ? sa : sb) == 0;
 	}
 	mn_fp_item qa, qb;
-	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && fp_as_quantity(a, &qa) &&
-	    fp_as_quantity(b, &qb)) {
-		int cmp, s = qa.scale < qb.scale ? qa.scale : qb.scale;
-		if (quantity_cmp(&qa, &qb, &cmp, s))
+	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && as_quantity_or_number(a, &qa) &&
+	    as_quantity_or_number(b, &qb)) {
+		int cmp;
+		if (quantity_cmp(&qa, &qb, &cmp, true))
 			return false;
 		return cmp == 0;
 	}
@@ -595,6 +945,10 @@ bool fp_equivalent(const mn_fp_item *a, const mn_fp_item *b)
 		int cmp;
 		return fp_datetime_compare(&a->v.dt, &b->v.dt, &cmp) == 0 && cmp == 0;
 	}
+	case MN_FP_NODE:
+		if (a->node == b->node)
+			return true;
+		return a->node && b->node && json_same(a->node, b->node, true, 0);
 	default:
 		return fp_equal(a, b) == 1;
 	}
@@ -614,11 +968,9 @@ int fp_compare(const mn_fp_item *a, const mn_fp_item *b, int *cmp)
 		return 0;
 	}
 	mn_fp_item qa, qb;
-	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && fp_as_quantity(a, &qa) &&
-	    fp_as_quantity(b, &qb)) {
-		int s = qa.scale > qb.scale ? qa.scale : qb.scale;
-		return quantity_cmp(&qa, &qb, cmp, -1 - s) ? 1 : 0;
-	}
+	if ((a->kind == MN_FP_QUANTITY || b->kind == MN_FP_QUANTITY) && as_quantity_or_number(a, &qa) &&
+	    as_quantity_or_number(b, &qb))
+		return quantity_cmp(&qa, &qb, cmp, false) ? 1 : 0;
 	if (a->kind == MN_FP_STRING && b->kind == MN_FP_STRING) {
 		size_t n = a->v.str.n < b->v.str.n ? a->v.str.n : b->v.str.n;
 		int c = memcmp(a->v.str.s, b->v.str.s, n);
@@ -845,6 +1197,22 @@ static uint64_t hash_json_scalar(const mn_json *v)
 	}
 }
 
+/* Quantities equal across units share one bucket, except dimensionless ones,
+ * which equal numbers (9 = 9 '1'): those hash as the number in unit '1'. */
+static uint64_t quantity_hash(const mn_fp_item *q)
+{
+	if (!(q->flags & FPI_CALENDAR) && q->unit) {
+		if (q->unit[0] == '1' && q->unit[1] == 0)
+			return hash_number(q->v.d, q->scale);
+		qinfo qi;
+		if (qinfo_of(q, &qi) && qi.dimless && !qi.special) {
+			int extra = qi.u.factor < 1 ? (int)ceil(-log10(qi.u.factor) - 1e-9) : 0;
+			return hash_number(q->v.d * qi.u.factor, q->scale + extra);
+		}
+	}
+	return 17;
+}
+
 uint64_t fp_item_hash(const mn_fp_item *it)
 {
 	if (it->flags & FPI_NOVALUE)
@@ -873,11 +1241,11 @@ uint64_t fp_item_hash(const mn_fp_item *it)
 		return h;
 	}
 	case MN_FP_QUANTITY:
-		return 17;  /* equal across units: one bucket */
+		return quantity_hash(it);
 	case MN_FP_NODE: {
 		mn_fp_item q;
 		if (fp_as_quantity(it, &q))
-			return 17;
+			return quantity_hash(&q);
 		const mn_json *o = it->node;
 		if (!o || o->type != MN_JSON_OBJECT)
 			return 19;
