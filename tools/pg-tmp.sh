@@ -11,7 +11,7 @@
 # PostgreSQL refuses to run as root: as root, the server runs as the user nobody (runuser, else setpriv).
 set -uo pipefail
 bin=${MN_PG_BIN:-/usr/lib/postgresql/15/bin}
-skip() { echo "pg-tmp: cannot start PostgreSQL: $*" >&2; exit 77; }
+skip() { echo "SKIPPED: pg-tmp: cannot start PostgreSQL: $*"; exit 77; }
 [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] || skip "no $bin/initdb or $bin/pg_ctl (Debian package postgresql-15)"
 
 as_user=()
