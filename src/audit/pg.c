@@ -2,8 +2,8 @@
  * pg.c: the audit trail in PostgreSQL (libpq), for deployments where several servers share one chain.
  * Same table as the SQLite store. Each append (or batch of appends, audit.c) is one transaction that first
  * takes a transaction-level advisory lock (pg_advisory_xact_lock, key MN_PG_LOCK_KEY), so appenders on every
- * connection and server are serialised: the last row read is the last row committed. synchronous_commit is set on for the
- * session: COMMIT returns after the WAL record is flushed to disk.
+ * connection and server are serialised: the last row read is the last row committed. synchronous_commit is
+ * set on for the session: COMMIT returns after the WAL record is flushed to disk.
  */
 #include "audit_int.h"
 
