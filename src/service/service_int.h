@@ -92,6 +92,8 @@ void mn_svc_make_id(char buf[32], const char *const *parts, size_t nparts);
 void mn_svc_make_uuid(char buf[40], const char *const *parts, size_t nparts);
 /* The record's data-quality warnings (references that did not resolve, dropped elements), one per line. */
 void mn_svc_case_warnings(const mn_case *c, mn_buf *b);
-/* Strings for the audit fields: set out->policy_id/version/outcome/lookup_key; MN_ENOMEM on failure. */
+/* A decision for the audit trail: decided = 1, policy_id/version, outcome, lookup_key, and determination =
+ * {"response": BODY, "determinations": [DETS]} (body: the response JSON ending in '\n'; dets: the determinations'
+ * JSON, comma-separated). MN_ENOMEM on failure. */
 mn_status mn_svc_audit_fields(mn_service_response *out, const char *policy_id, const char *policy_version,
-                              const char *outcome, const char *lookup_key);
+                              const char *outcome, const char *lookup_key, const mn_buf *body, const mn_buf *dets);
