@@ -667,6 +667,54 @@ static void test_pas_bad(mn_service *s)
 	mn_service_response_free(&r);
 }
 
+/* ---- threads: one service, several threads, the same answers ---- */
+
+#include <pthread.h>
+
+typedef struct thread_arg {
+	mn_service *s;
+	const char *path, *body, *want;
+	int mismatches;
+} thread_arg;
+
+static void *worker(void *p)
+{
+	thread_arg *t = p;
+	for (int i = 0; i < 4; i++) {
+		mn_service_response r;
+		mn_service_request req = {"POST", t->path, t->body, strlen(t->body), "req-thread"};
+		if (mn_service_handle(t->s, &req, &r, NULL) != MN_OK || !r.body || strcmp(r.body, t->want) != 0)
+			t->mismatches++;
+		mn_service_response_free(&r);
+	}
+	return NULL;
+}
+
+static void test_threads(mn_service *s)
+{
+	char *crd = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true);
+	char *pas = pas_request("cases/crps-ii-drg-trial/time-psych-clearance-after-as-of.json", NULL);
+	mn_service_response r1, r2;
+	mn_service_request q1 = {"POST", "/cds-services/mednec-order-sign", crd, strlen(crd), "req-thread"};
+	mn_service_request q2 = {"POST", "/Claim/$submit", pas, strlen(pas), "req-thread"};
+	CHECK(mn_service_handle(s, &q1, &r1, NULL) == MN_OK && mn_service_handle(s, &q2, &r2, NULL) == MN_OK);
+	thread_arg args[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		args[i] = (thread_arg){s, i % 2 ? "/Claim/$submit" : "/cds-services/mednec-order-sign", i % 2 ? pas : crd,
+		                       i % 2 ? r2.body : r1.body, 0};
+		CHECK(pthread_create(&th[i], NULL, worker, &args[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_INT(args[i].mismatches, 0);
+	}
+	mn_service_response_free(&r1);
+	mn_service_response_free(&r2);
+	free(crd);
+	free(pas);
+}
+
 int main(void)
 {
 	arena = mn_arena_new();
@@ -705,6 +753,7 @@ int main(void)
 		test_pas_drg(one, audit);
 		test_crd_then_inquire(one, audit);
 		test_pas_bad(one);
+		test_threads(one);
 	}
 	mn_audit_close(audit);
 	unlink(store_path);
