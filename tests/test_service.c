@@ -715,6 +715,62 @@ static void test_threads(mn_service *s)
 	free(pas);
 }
 
+/* The CRD IG's example requests: order-sign ones are answered (no mednec policy covers mammography, oxygen or a
+ * records request: no systemAction, one info card per order); the order-dispatch one is refused by the
+ * order-sign service (400: not its hook). */
+static void test_crd_examples(mn_service *s)
+{
+	static const struct { const char *file; int status; int cards; } ex[] = {
+		{"CRDServiceRequest.json", 200, 2}, {"CRDServiceRequest2.json", 400, -1}, {"CRDServiceRequest3.json", 200, 1}};
+	for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+		char path[4300], *text = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof path, "%s/davinci/crd/%s", mn_test_data_dir(), ex[i].file);
+		if (mn_read_file(path, &text, &len, NULL) != MN_OK) {
+			printf("CRD example %s: skipped, absent\n", ex[i].file);
+			continue;
+		}
+		mn_service_response r;
+		CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", text, &r), ex[i].status);
+		if (ex[i].cards >= 0) {
+			const mn_json *j = parse(&r);
+			const mn_json *cards = mn_json_get(j, "cards"), *actions = mn_json_get(j, "systemActions");
+			CHECK(cards && (int)cards->n == ex[i].cards);
+			for (uint32_t k = 0; cards && k < cards->n; k++)
+				CHECK_STR(mn_json_get_string(&cards->u.items[k], "indicator"), "info");
+			CHECK(actions && actions->n == 0);
+			CHECK_INT(r.decided, 0);
+		}
+		mn_service_response_free(&r);
+		free(text);
+	}
+}
+
+/* The body is body_len bytes, not a C string: what follows is never read. */
+static void test_body_length(mn_service *s)
+{
+	const char *text = "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}GARBAGE";
+	mn_service_request req = {"POST", "/Claim/$submit", text, strlen(text) - 7, "req-len"};
+	mn_service_response r;
+	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
+	CHECK_INT(r.status, 422);  /* a Bundle without a Claim: the garbage after it was not read */
+	mn_service_response_free(&r);
+	/* a Claim without patient, and a Claim without items: 422 naming what is missing */
+	const char *no_patient = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+	                         "{\"resourceType\":\"Claim\",\"status\":\"active\",\"type\":{\"text\":\"x\"},\"use\":"
+	                         "\"preauthorization\",\"insurer\":{\"display\":\"p\"},\"provider\":{\"display\":\"d\"}}}]}";
+	CHECK_INT(call(s, "POST", "/Claim/$submit", no_patient, &r), 422);
+	CHECK(r.body && strstr(r.body, "Claim.patient"));
+	mn_service_response_free(&r);
+	const char *no_items = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+	                       "{\"resourceType\":\"Claim\",\"status\":\"active\",\"type\":{\"text\":\"x\"},\"use\":"
+	                       "\"preauthorization\",\"patient\":{\"display\":\"x\"},\"insurer\":{\"display\":\"p\"},"
+	                       "\"provider\":{\"display\":\"d\"}}}]}";
+	CHECK_INT(call(s, "POST", "/Claim/$submit", no_items, &r), 422);
+	CHECK(r.body && strstr(r.body, "Claim.item"));
+	mn_service_response_free(&r);
+}
+
 int main(void)
 {
 	arena = mn_arena_new();
@@ -754,6 +810,8 @@ int main(void)
 		test_crd_then_inquire(one, audit);
 		test_pas_bad(one);
 		test_threads(one);
+		test_crd_examples(one);
+		test_body_length(one);
 	}
 	mn_audit_close(audit);
 	unlink(store_path);
