@@ -241,21 +241,14 @@ static const mn_json *only_card(const mn_json *resp)
 	return c;
 }
 
-static char *tmp_policies;
+/* A policies folder with only the DRG trial policy (a payer's deployment: one policy per service):
+ * tests/data/service-policies/ links to policies/drg-stimulation-trial.yaml. */
+static char policy_dir[4200];
 
-/* A policies folder with only the DRG trial policy (a payer's deployment: one policy per service). */
 static const char *one_policy_dir(void)
 {
-	static char dir[] = "/tmp/mednec-svc-XXXXXX";
-	if (!mkdtemp(dir))
-		return NULL;
-	char src[4096], dst[4200];
-	snprintf(src, sizeof src, "%s/policies/drg-stimulation-trial.yaml", mn_test_source_dir());
-	snprintf(dst, sizeof dst, "%s/drg-stimulation-trial.yaml", dir);
-	if (symlink(src, dst) != 0)
-		return NULL;
-	tmp_policies = dir;
-	return dir;
+	snprintf(policy_dir, sizeof policy_dir, "%s/tests/data/service-policies", mn_test_source_dir());
+	return policy_dir;
 }
 
 static void test_crd_met(mn_service *s, const char *hook, const char *service)
@@ -824,12 +817,6 @@ int main(void)
 	}
 	mn_service_close(one);
 	mn_service_close(s);
-	if (tmp_policies) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/drg-stimulation-trial.yaml", tmp_policies);
-		unlink(path);
-		rmdir(tmp_policies);
-	}
 	mn_arena_free(arena);
 	TEST_END();
 }
