@@ -111,7 +111,8 @@ static void write_draft(mn_buf *b, const mn_json *order)
 
 /* An order-sign (or order-select) request: the case's ServiceRequest `order_id` as the draft order, every other
  * resource in prefetch (the Patient under "patient", the rest as searchset Bundles by type), plus a Coverage. */
-static char *cds_request(const char *case_path, const char *hook, const char *order_id, bool with_coverage)
+static char *cds_request_ex(const char *case_path, const char *hook, const char *order_id, bool with_coverage,
+                            size_t ntypes)
 {
 	mn_case *kase = NULL;
 	mn_error err;
@@ -149,7 +150,7 @@ static char *cds_request(const char *case_path, const char *hook, const char *or
 	if (with_coverage)
 		mn_buf_printf(&b, ",\"coverage\":{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{\"resource\":%s}]}",
 		              coverage_json);
-	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+	for (size_t t = 0; t < ntypes && t < sizeof types / sizeof types[0]; t++) {
 		mn_buf_printf(&b, ",\"%s\":{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[", types[t]);
 		size_t n = 0;
 		for (size_t i = 0; i < mn_case_count(kase); i++) {
@@ -165,6 +166,11 @@ static char *cds_request(const char *case_path, const char *hook, const char *or
 	mn_buf_puts(&b, "}}");
 	mn_case_free(kase);
 	return b.failed ? NULL : mn_buf_detach(&b, NULL);
+}
+
+static char *cds_request(const char *case_path, const char *hook, const char *order_id, bool with_coverage)
+{
+	return cds_request_ex(case_path, hook, order_id, with_coverage, 10);
 }
 
 /* The sub-extension url's value (valueCode, valueString, valueDate or valueReference.reference), or NULL. */
@@ -275,6 +281,26 @@ static void test_crd_met(mn_service *s, const char *hook, const char *service)
 	CHECK_STR(r.outcome, "meets-criteria");
 	CHECK_STR(r.lookup_key, pa_id);
 	CHECK(r.determination && strstr(r.determination, "\"determinations\""));
+	mn_service_response_free(&r);
+	free(body);
+}
+
+/* Item 6: references that do not resolve are warnings, never failures. Without the Encounters and
+ * Practitioners (the last two prefetch types) the order's requester, performer and encounter point nowhere; no
+ * criterion of the policy reads them (facilities-available reads only that ServiceRequest.performer exists), so
+ * the decision stands and the card lists the unresolved references. */
+static void test_crd_unresolved(mn_service *s)
+{
+	char *body = cds_request_ex("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true, 8);
+	mn_service_response r;
+	CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	const mn_json *j = parse(&r);
+	const mn_json *ext = coverage_info(j, "drg-trial-request", "draft");
+	CHECK_STR(sub(ext, "pa-needed"), "satisfied");
+	const mn_json *c = only_card(j);
+	const char *detail = c ? mn_json_get_string(c, "detail") : NULL;
+	CHECK(detail && strstr(detail, "Data quality") && strstr(detail, "do not resolve") &&
+	      strstr(detail, "Practitioner/prac-pain-001"));
 	mn_service_response_free(&r);
 	free(body);
 }
@@ -796,6 +822,7 @@ int main(void)
 		test_crd_met(one, "order-sign", "/cds-services/mednec-order-sign");
 		test_crd_met(one, "order-select", "/cds-services/mednec-order-select");
 		test_crd_missing(one);
+		test_crd_unresolved(one);
 		test_crd_no_coverage_and_ambiguous(one, s);
 		test_crd_bad(one);
 		test_pas_examples(one);
