@@ -790,6 +790,205 @@ static void test_body_length(mn_service *s)
 	mn_service_response_free(&r);
 }
 
+/* ---- fetching what prefetch lacks from fhirServer (a fixture server on 127.0.0.1) ---- */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
+
+static const char *const fetched_types[] = {"Coverage", "Condition", "Procedure", "MedicationStatement",
+                                            "MedicationRequest", "Observation", "DiagnosticReport", "Device",
+                                            "ServiceRequest", "Encounter"};
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return false;
+	bool ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* The fixture: DIR/Patient/pat-crps-001 and one searchset Bundle file per type, named by the type (Python's
+ * http.server ignores the query string, so "Condition?patient=..." is served from DIR/Condition). */
+static bool write_fixture(const char *dir, const char *case_path)
+{
+	mn_case *kase = NULL;
+	if (mn_case_load_any(mn_test_source_dir(), case_path, &kase, NULL) != MN_OK)
+		return false;
+	char path[4400];
+	bool ok = true;
+	snprintf(path, sizeof path, "%s/Patient", dir);
+	ok &= mkdir(path, 0700) == 0;
+	for (size_t t = 0; t < sizeof fetched_types / sizeof fetched_types[0]; t++) {
+		mn_buf b = MN_BUF_INIT;
+		mn_buf_puts(&b, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[");
+		size_t n = 0;
+		if (strcmp(fetched_types[t], "Coverage") == 0) {
+			mn_buf_printf(&b, "{\"resource\":%s}", coverage_json);
+			n++;
+		}
+		for (size_t i = 0; i < mn_case_count(kase); i++) {
+			const mn_resource *r = mn_case_get(kase, i);
+			if (strcmp(r->type_name, "Patient") == 0 && t == 0) {
+				mn_buf pb = MN_BUF_INIT;
+				mn_json_write(&pb, r->json);
+				snprintf(path, sizeof path, "%s/Patient/%s", dir, r->id);
+				ok &= write_file(path, mn_buf_cstr(&pb));
+				mn_buf_free(&pb);
+			}
+			if (strcmp(r->type_name, fetched_types[t]) != 0)
+				continue;
+			mn_buf_puts(&b, n++ ? ",{\"resource\":" : "{\"resource\":");
+			mn_json_write(&b, r->json);
+			mn_buf_putc(&b, '}');
+		}
+		mn_buf_puts(&b, "]}");
+		snprintf(path, sizeof path, "%s/%s", dir, fetched_types[t]);
+		ok &= write_file(path, mn_buf_cstr(&b));
+		mn_buf_free(&b);
+	}
+	mn_case_free(kase);
+	return ok;
+}
+
+static void remove_fixture(const char *dir)
+{
+	char path[4400];
+	snprintf(path, sizeof path, "%s/Patient/pat-crps-001", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/Patient", dir);
+	rmdir(path);
+	for (size_t t = 0; t < sizeof fetched_types / sizeof fetched_types[0]; t++) {
+		snprintf(path, sizeof path, "%s/%s", dir, fetched_types[t]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof a;
+	int port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static bool port_open(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* A request whose prefetch is empty, with fhirServer and fhirAuthorization. */
+static char *fetch_request(const char *server)
+{
+	char *full = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", false);
+	if (!full)
+		return NULL;
+	/* keep the context (up to "prefetch"), replace the prefetch */
+	char *p = strstr(full, ",\"prefetch\":");
+	if (!p) {
+		free(full);
+		return NULL;
+	}
+	*p = '\0';
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, full);
+	mn_buf_printf(&b, ",\"prefetch\":{},\"fhirServer\":\"%s\",\"fhirAuthorization\":{\"access_token\":\"test-token\","
+	                  "\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"user/*.read\",\"subject\":\"mednec\"}}",
+	              server);
+	free(full);
+	return b.failed ? NULL : mn_buf_detach(&b, NULL);
+}
+
+static void test_crd_fetch(mn_service *s)
+{
+	char dir[] = "/tmp/mednec-fhir-XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(false);
+		return;
+	}
+	CHECK(write_fixture(dir, "examples/crps-ii-drg-trial.json"));
+	int port = free_port();
+	char portstr[16];
+	snprintf(portstr, sizeof portstr, "%d", port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("python3", "python3", "-m", "http.server", portstr, "--bind", "127.0.0.1", "--directory", dir,
+		       (char *)NULL);
+		_exit(127);
+	}
+	bool up = false;
+	for (int i = 0; i < 200 && pid > 0 && !up; i++) {
+		up = port_open(port);
+		if (!up) {
+			int status;
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				pid = -1;  /* python3 missing or failed */
+				break;
+			}
+			nanosleep(&(struct timespec){0, 50000000L}, NULL);
+		}
+	}
+	if (!up) {
+		printf("fetch from fhirServer: skipped, no fixture HTTP server (python3 -m http.server) could start\n");
+	} else {
+		/* the whole record fetched from the fixture server: the same decision as with prefetch */
+		char server[64];
+		snprintf(server, sizeof server, "http://127.0.0.1:%d", port);
+		char *body = fetch_request(server);
+		mn_service_response r;
+		CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+		const mn_json *j = parse(&r);
+		const mn_json *ext = coverage_info(j, "drg-trial-request", "draft");
+		CHECK_STR(sub(ext, "pa-needed"), "satisfied");
+		CHECK_STR(sub(ext, "coverage"), "Coverage/cov-1");
+		mn_service_response_free(&r);
+		free(body);
+	}
+	/* a plain-http fhirServer that is not loopback is never contacted: nothing is fetched, the card says why,
+	 * and without the record (nor a Coverage) nothing is satisfied */
+	char *body = fetch_request("http://fhir.example.org/r4");
+	mn_service_response r;
+	CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	const mn_json *j = parse(&r);
+	const mn_json *actions = mn_json_get(j, "systemActions");
+	CHECK(actions && actions->n == 0);
+	const mn_json *c = only_card(j);
+	const char *detail = c ? mn_json_get_string(c, "detail") : NULL;
+	CHECK(detail && strstr(detail, "could not be fetched from fhirServer") && strstr(detail, "https"));
+	CHECK(detail && strstr(detail, "Missing"));
+	mn_service_response_free(&r);
+	free(body);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	remove_fixture(dir);
+}
+
 int main(void)
 {
 	arena = mn_arena_new();
@@ -832,6 +1031,7 @@ int main(void)
 		test_threads(one);
 		test_crd_examples(one);
 		test_body_length(one);
+		test_crd_fetch(one);
 	}
 	mn_audit_close(audit);
 	unlink(store_path);

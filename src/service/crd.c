@@ -261,6 +261,89 @@ static const char *display_of(const mn_policy *p)
 	return p->service_display ? p->service_display : p->id;
 }
 
+/* Percent-encode what is not unreserved (RFC 3986) in a query value. */
+static void put_escaped(mn_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+			mn_buf_putc(b, (char)c);
+		else
+			mn_buf_printf(b, "%%%02X", c);
+	}
+}
+
+/* A prefetch template with its tokens replaced: {{context.patientId}} and {{context.draftOrders.TYPE.id}} (the
+ * ids of the draft orders of that type, comma-separated). False when a token has no value (no such orders) or
+ * is not one of these. */
+static bool expand(mn_buf *b, const char *tmpl, const char *patient, const assembled *a)
+{
+	static const char orders_tok[] = "{{context.draftOrders.";
+	mn_buf_reset(b);
+	for (const char *p = tmpl; *p;) {
+		if (strncmp(p, "{{context.patientId}}", 21) == 0) {
+			put_escaped(b, patient);
+			p += 21;
+		} else if (strncmp(p, orders_tok, sizeof orders_tok - 1) == 0) {
+			const char *type = p + sizeof orders_tok - 1, *end = strstr(type, ".id}}");
+			if (!end)
+				return false;
+			size_t n = 0;
+			for (size_t i = 0; i < a->norders; i++) {
+				const char *t = mn_json_get_string(a->orders[i], "resourceType"), *id = mn_json_get_string(a->orders[i], "id");
+				if (t && id && strlen(t) == (size_t)(end - type) && strncmp(t, type, (size_t)(end - type)) == 0) {
+					if (n++)
+						mn_buf_putc(b, ',');
+					put_escaped(b, id);
+				}
+			}
+			if (!n)
+				return false;
+			p = end + 5;
+		} else if (p[0] == '{' && p[1] == '{') {
+			return false;
+		} else {
+			mn_buf_putc(b, *p++);
+		}
+	}
+	return !b->failed;
+}
+
+/* What prefetch lacks (a discovery key absent from it), fetched from fhirServer with the request's
+ * fhirAuthorization. A query that cannot be made or fails is a note (data quality), never a failure. */
+static mn_status fetch_missing(assembled *a, const mn_json *root, const char *patient, mn_buf *notes)
+{
+	const char *server = mn_json_get_string(root, "fhirServer");
+	const char *token = mn_json_get_string(mn_json_get(root, "fhirAuthorization"), "access_token");
+	const mn_json *prefetch = mn_json_get(root, "prefetch");
+	if (!server || !token)
+		return MN_OK;
+	mn_buf query = MN_BUF_INIT, body = MN_BUF_INIT;
+	mn_status st = MN_OK;
+	for (size_t k = 0; k < mn_svc_nprefetch && st == MN_OK; k++) {
+		const char *key = mn_svc_prefetch[k][0];
+		if (prefetch && prefetch->type == MN_JSON_OBJECT && mn_json_get(prefetch, key))
+			continue;  /* given (null included: the EHR had nothing or could not) */
+		if (!expand(&query, mn_svc_prefetch[k][1], patient, a))
+			continue;
+		char why[300];
+		mn_status fst = mn_svc_fetch(server, mn_buf_cstr(&query), token, &body, why, sizeof why);
+		mn_json *got = NULL;
+		if (fst == MN_ENOMEM) {
+			st = fst;
+		} else if (fst != MN_OK) {
+			mn_buf_printf(notes, "prefetch %s was not given and could not be fetched from fhirServer (%s)\n", key, why);
+		} else if (mn_json_parse(a->arena, key, body.data ? body.data : "", body.len, &got, NULL) != MN_OK) {
+			mn_buf_printf(notes, "prefetch %s fetched from fhirServer is not JSON; left out\n", key);
+		} else {
+			add_prefetch(a, got);
+		}
+	}
+	mn_buf_free(&query);
+	mn_buf_free(&body);
+	return st;
+}
+
 mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_request *req,
                      mn_service_response *out, mn_error *err)
 {
@@ -279,6 +362,7 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 	a.arena = mn_arena_new();
 	mn_case *kase = NULL;
 	mn_buf cards = MN_BUF_INIT, actions = MN_BUF_INIT, body = MN_BUF_INIT, dets = MN_BUF_INIT, tmp = MN_BUF_INIT;
+	mn_buf fetched = MN_BUF_INIT;  /* notes on what could not be fetched from fhirServer */
 	mn_svc_decision decs[MAX_ORDERS];
 	size_t ndecs = 0, ncards = 0, nactions = 0, ndets = 0;
 	const mn_svc_decision *first = NULL;
@@ -345,6 +429,8 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 	const mn_json *prefetch = mn_json_get(root, "prefetch");
 	for (uint32_t i = 0; prefetch && prefetch->type == MN_JSON_OBJECT && i < prefetch->n; i++)
 		add_prefetch(&a, &prefetch->u.members[i].value);
+	if ((st = fetch_missing(&a, root, mn_json_get_string(context, "patientId"), &fetched)) != MN_OK)
+		goto done;
 	mn_buf_puts(&a.text, "]}");
 	if (a.text.failed || a.failed || mn_arena_failed(a.arena)) {
 		st = MN_ENOMEM;
@@ -371,6 +457,7 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 		goto done;
 	mn_buf_reset(&tmp);
 	mn_svc_case_warnings(kase, &tmp);
+	mn_buf_put(&tmp, fetched.data, fetched.len);
 	char *warnings = mn_arena_strdup(a.arena, mn_buf_cstr(&tmp));
 
 	/* order-select: only the selected orders (context.selections) are decided */
@@ -542,6 +629,7 @@ done:
 	mn_buf_free(&body);
 	mn_buf_free(&dets);
 	mn_buf_free(&tmp);
+	mn_buf_free(&fetched);
 	mn_arena_free(a.arena);
 	return st;
 }

@@ -19,7 +19,7 @@ const size_t mn_svc_nhooks = sizeof mn_svc_hooks / sizeof mn_svc_hooks[0];
 /* Prefetch keys and FHIR queries (CDS Hooks prefetch tokens; CRD asks for the patient, the coverages and the
  * clinical resources the coverage rules read). The record is searched by patient: the policies read history
  * (conservative care, trials, drug screens), not only what the order references. */
-static const char *const prefetch[][2] = {
+const char *const mn_svc_prefetch[][2] = {
 	{"patient", "Patient/{{context.patientId}}"},
 	{"coverage", "Coverage?patient={{context.patientId}}&status=active"},
 	{"conditions", "Condition?patient={{context.patientId}}"},
@@ -39,6 +39,7 @@ static const char *const prefetch[][2] = {
 	{"medicationRequestBundle", "MedicationRequest?_id={{context.draftOrders.MedicationRequest.id}}"
 	                            "&_include=MedicationRequest:medication&_include=MedicationRequest:requester"},
 };
+const size_t mn_svc_nprefetch = sizeof mn_svc_prefetch / sizeof mn_svc_prefetch[0];
 
 mn_status mn_svc_discovery(mn_service *s, const mn_service_request *req, mn_service_response *out, mn_error *err)
 {
@@ -55,12 +56,12 @@ mn_status mn_svc_discovery(mn_service *s, const mn_service_request *req, mn_serv
 		mn_buf_puts(&b, ",\"description\":");
 		mn_buf_put_json_string(&b, h->description, strlen(h->description));
 		mn_buf_puts(&b, ",\"prefetch\":{");
-		for (size_t k = 0; k < sizeof prefetch / sizeof prefetch[0]; k++) {
+		for (size_t k = 0; k < mn_svc_nprefetch; k++) {
 			if (k)
 				mn_buf_putc(&b, ',');
-			mn_buf_put_json_string(&b, prefetch[k][0], strlen(prefetch[k][0]));
+			mn_buf_put_json_string(&b, mn_svc_prefetch[k][0], strlen(mn_svc_prefetch[k][0]));
 			mn_buf_putc(&b, ':');
-			mn_buf_put_json_string(&b, prefetch[k][1], strlen(prefetch[k][1]));
+			mn_buf_put_json_string(&b, mn_svc_prefetch[k][1], strlen(mn_svc_prefetch[k][1]));
 		}
 		mn_buf_puts(&b, "}}");
 	}

@@ -57,9 +57,13 @@ mn_status mn_service_open(const mn_service_options *opt, mn_service **out, mn_er
 	if (opt->as_of && (mn_datetime_parse(opt->as_of, strlen(opt->as_of), MN_DT_DATE, &check, NULL) != MN_OK ||
 	                   check.precision != MN_DT_DAY))
 		return mn_error_set(err, MN_EUSAGE, "as-of '%s' is not a full date (YYYY-MM-DD)", opt->as_of);
+	if (mn_svc_fetch_init() != MN_OK)
+		return mn_error_set(err, MN_EINTERNAL, "libcurl cannot be initialised");
 	mn_service *s = calloc(1, sizeof *s);
-	if (!s)
+	if (!s) {
+		mn_svc_fetch_cleanup();
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
 	bool failed = false;
 	s->home = mn_svc_strdup(opt->home, &failed);
 	s->policies_dir = opt->policies ? mn_svc_strdup(opt->policies, &failed) : join(opt->home, "policies");
@@ -118,6 +122,7 @@ void mn_service_close(mn_service *s)
 	free(s->as_of);
 	free(s->base_url);
 	free(s);
+	mn_svc_fetch_cleanup();
 }
 
 mn_status mn_svc_as_of(const mn_service *s, mn_datetime *out, char text[32])

@@ -24,7 +24,9 @@
  *   for numbers is created once through an atomic compare-and-swap (number.c); allocation failure injection is
  *   _Thread_local (arena.c);
  * - the clock: as_of fixed at open, or the UTC date read per request (gmtime_r);
- * - the audit store (opt->audit): mn_audit_show serialises itself (audit.h).
+ * - the audit store (opt->audit): mn_audit_show serialises itself (audit.h);
+ * - libcurl (fetch.c): curl_global_init runs in mn_service_open, before any thread; each fetch has its own easy
+ *   handle with CURLOPT_NOSIGNAL.
  * tests/test_service.c runs CRD and PAS requests on four threads and compares each answer with the
  * single-threaded one. */
 struct mn_service {
@@ -74,6 +76,19 @@ typedef struct mn_svc_hook {
 } mn_svc_hook;
 extern const mn_svc_hook mn_svc_hooks[];
 extern const size_t mn_svc_nhooks;
+/* The prefetch templates of discovery: key and FHIR query with CDS Hooks tokens. */
+extern const char *const mn_svc_prefetch[][2];
+extern const size_t mn_svc_nprefetch;
+
+/* ---- fetching what prefetch lacks (fetch.c, libcurl) ---- */
+
+/* Call once before any thread uses the service (mn_service_open does). MN_OK or MN_EINTERNAL. */
+mn_status mn_svc_fetch_init(void);
+void mn_svc_fetch_cleanup(void);
+/* GET base/query with "Authorization: Bearer token" and Accept application/fhir+json into out. Only https, or
+ * http to a loopback host (127.0.0.1, localhost, [::1]); no redirects; 5 s; at most 16 MiB. Returns MN_OK for
+ * HTTP 200, MN_ENOMEM, or MN_EIO with why filled (refused URL, transport error, other HTTP status). */
+mn_status mn_svc_fetch(const char *base, const char *query, const char *token, mn_buf *out, char *why, size_t whyn);
 
 #endif
 
