@@ -3,6 +3,7 @@
 # Runs apt-get as root (directly, or through sudo when not root).
 set -euo pipefail
 pkgs=(gcc make cmake pkg-config libyaml-dev valgrind locales)
+pkgs+=(libmicrohttpd-dev libssl-dev curl wrk)  # mednec serve: HTTP server, JWT, its tests and bench
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
