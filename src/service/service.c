@@ -1,0 +1,309 @@
+/*
+ * service.c: mednec as a service, transport-free (include/mednec/service.h): loading once, routing a request to
+ * its endpoint, and the response helpers the endpoints share. Endpoints: discovery.c (GET /cds-services),
+ * crd.c (POST /cds-services/{id}), pas.c (POST /Claim/$submit, /Claim/$inquire). docs/SERVICE.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service_int.h"
+
+char *mn_svc_strdup(const char *s, bool *failed)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (!p) {
+		*failed = true;
+		return NULL;
+	}
+	memcpy(p, s, n);
+	return p;
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+/* The clinical score configuration, as the CLI loads it: none when the knowledge folder has no scores.yaml. */
+static mn_status load_scores(const char *dir, mn_score_config **out, mn_error *err)
+{
+	*out = NULL;
+	char *path = join(dir, "scores.yaml");
+	if (!path)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	FILE *f = fopen(path, "rb");
+	free(path);
+	if (!f)
+		return MN_OK;
+	fclose(f);
+	return mn_score_config_load(dir, out, err);
+}
+
+mn_status mn_service_open(const mn_service_options *opt, mn_service **out, mn_error *err)
+{
+	*out = NULL;
+	if (!opt || !opt->home)
+		return mn_error_set(err, MN_EUSAGE, "the service needs its home folder (policies/, knowledge/, evidence/)");
+	mn_datetime check;
+	if (opt->as_of && (mn_datetime_parse(opt->as_of, strlen(opt->as_of), MN_DT_DATE, &check, NULL) != MN_OK ||
+	                   check.precision != MN_DT_DAY))
+		return mn_error_set(err, MN_EUSAGE, "as-of '%s' is not a full date (YYYY-MM-DD)", opt->as_of);
+	mn_service *s = calloc(1, sizeof *s);
+	if (!s)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	bool failed = false;
+	s->home = mn_svc_strdup(opt->home, &failed);
+	s->policies_dir = opt->policies ? mn_svc_strdup(opt->policies, &failed) : join(opt->home, "policies");
+	s->as_of = mn_svc_strdup(opt->as_of, &failed);
+	s->base_url = mn_svc_strdup(opt->base_url, &failed);
+	s->audit = opt->audit;
+	char *evidence = join(opt->home, "evidence"), *knowledge = join(opt->home, "knowledge");
+	mn_arena *arena = mn_arena_new();
+	const char **stems = NULL;
+	mn_status st = MN_OK;
+	if (failed || !s->policies_dir || !evidence || !knowledge || !arena) {
+		st = mn_error_set(err, MN_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((st = mn_library_load(evidence, &s->lib, err)) != MN_OK || (st = load_scores(knowledge, &s->scores, err)) != MN_OK ||
+	    (st = mn_tables_load(knowledge, &s->tables, err)) != MN_OK ||
+	    (st = mn_policy_list(s->policies_dir, arena, &stems, err)) != MN_OK)
+		goto done;
+	size_t n = 0;
+	while (stems[n])
+		n++;
+	s->policies = calloc(n ? n : 1, sizeof *s->policies);
+	if (!s->policies) {
+		st = mn_error_set(err, MN_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((st = mn_policy_load(s->policies_dir, stems[i], s->lib, &s->policies[i], err)) != MN_OK)
+			goto done;
+		s->npolicies++;
+	}
+done:
+	free(evidence);
+	free(knowledge);
+	mn_arena_free(arena);
+	if (st != MN_OK) {
+		mn_service_close(s);
+		return st;
+	}
+	*out = s;
+	return MN_OK;
+}
+
+void mn_service_close(mn_service *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->npolicies; i++)
+		mn_policy_free(s->policies[i]);
+	free(s->policies);
+	mn_tables_free(s->tables);
+	mn_score_config_free(s->scores);
+	mn_library_free(s->lib);
+	free(s->home);
+	free(s->policies_dir);
+	free(s->as_of);
+	free(s->base_url);
+	free(s);
+}
+
+mn_status mn_svc_as_of(const mn_service *s, mn_datetime *out, char text[32])
+{
+	if (s->as_of) {
+		snprintf(text, 32, "%s", s->as_of);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		if (!gmtime_r(&now, &tm))
+			return MN_EINTERNAL;
+		snprintf(text, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	}
+	return mn_datetime_parse(text, strlen(text), MN_DT_DATE, out, NULL) == MN_OK ? MN_OK : MN_EINTERNAL;
+}
+
+mn_status mn_svc_respond(mn_service_response *out, int status, const char *content_type, mn_buf *b)
+{
+	if (b->failed) {
+		mn_buf_free(b);
+		return MN_ENOMEM;
+	}
+	if (!b->len && mn_buf_puts(b, "") != 0)
+		return MN_ENOMEM;
+	size_t len = 0;
+	char *body = mn_buf_detach(b, &len);
+	if (!body) {
+		body = malloc(1);
+		if (!body)
+			return MN_ENOMEM;
+		body[0] = '\0';
+		len = 0;
+	}
+	free(out->body);
+	out->status = status;
+	out->content_type = content_type;
+	out->body = body;
+	out->body_len = len;
+	return MN_OK;
+}
+
+static void put_str(mn_buf *b, const char *s)
+{
+	mn_buf_put_json_string(b, s, strlen(s));
+}
+
+mn_status mn_svc_outcome(mn_service_response *out, int status, const char *code, const char *diagnostics,
+                         const char *expression)
+{
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":");
+	put_str(&b, code);
+	mn_buf_puts(&b, ",\"diagnostics\":");
+	put_str(&b, diagnostics);
+	if (expression) {
+		mn_buf_puts(&b, ",\"expression\":[");
+		put_str(&b, expression);
+		mn_buf_puts(&b, "]");
+	}
+	mn_buf_puts(&b, "}]}\n");
+	return mn_svc_respond(out, status, "application/fhir+json", &b);
+}
+
+mn_status mn_svc_cds_error(mn_service_response *out, int status, const char *error, const char *message)
+{
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, "{\"error\":");
+	put_str(&b, error);
+	mn_buf_puts(&b, ",\"message\":");
+	put_str(&b, message);
+	mn_buf_puts(&b, "}\n");
+	return mn_svc_respond(out, status, "application/json", &b);
+}
+
+void mn_svc_json_error_text(const mn_error *err, char *msg, size_t n)
+{
+	snprintf(msg, n, "malformed JSON at line %d, column %d: %s", err->line, err->column, err->message);
+}
+
+static bool coding_matches(const mn_policy *p, const char *system, const char *code)
+{
+	for (size_t k = 0; k < p->nservice_codes; k++) {
+		const mn_code *c = &p->service_codes[k];
+		if (c->code && strcmp(c->code, code) == 0 && (!c->system || (system && strcmp(c->system, system) == 0)))
+			return true;
+	}
+	return false;
+}
+
+size_t mn_svc_match_code(const mn_service *s, const char *system, const char *code, const mn_datetime *as_of,
+                         const mn_policy **found, size_t max)
+{
+	size_t n = 0;
+	if (!code)
+		return 0;
+	for (size_t i = 0; i < s->npolicies && n < max; i++) {
+		const mn_policy *p = s->policies[i];
+		if (!mn_policy_in_force(p, as_of) || !coding_matches(p, system, code))
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < n; j++)
+			dup |= found[j] == p;
+		if (!dup)
+			found[n++] = p;
+	}
+	return n;
+}
+
+size_t mn_svc_match_concept(const mn_service *s, const mn_json *concept, const mn_datetime *as_of,
+                            const mn_policy **found, size_t max)
+{
+	size_t n = 0;
+	if (!concept || concept->type != MN_JSON_OBJECT)
+		return 0;
+	const mn_json *codings = mn_json_get(concept, "coding");
+	for (uint32_t i = 0; codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++) {
+		const mn_json *c = &codings->u.items[i];
+		const mn_policy *one[16];
+		size_t k = mn_svc_match_code(s, mn_json_get_string(c, "system"), mn_json_get_string(c, "code"), as_of, one,
+		                             16);
+		for (size_t j = 0; j < k && n < max; j++) {
+			bool dup = false;
+			for (size_t m = 0; m < n; m++)
+				dup |= found[m] == one[j];
+			if (!dup)
+				found[n++] = one[j];
+		}
+	}
+	return n;
+}
+
+static bool path_is(const char *path, const char *want)
+{
+	return strcmp(path, want) == 0;
+}
+
+mn_status mn_service_handle(mn_service *s, const mn_service_request *req, mn_service_response *out, mn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!s || !req || !req->method || !req->path)
+		return mn_error_set(err, MN_EUSAGE, "mn_service_handle: no service or request");
+	bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
+	const char *path = req->path;
+	static const char prefix[] = "/cds-services";
+	mn_status st;
+	if (path_is(path, prefix) || path_is(path, "/cds-services/")) {
+		st = get ? mn_svc_discovery(s, req, out, err)
+		         : mn_svc_cds_error(out, 405, "method-not-allowed", "GET /cds-services lists the services");
+	} else if (strncmp(path, "/cds-services/", sizeof prefix) == 0) {
+		const char *id = path + sizeof prefix;
+		st = post ? mn_svc_crd(s, id, req, out, err)
+		          : mn_svc_cds_error(out, 405, "method-not-allowed", "a CDS service is called with POST");
+	} else if (path_is(path, "/Claim/$submit")) {
+		st = post ? mn_svc_pas_submit(s, req, out, err)
+		          : mn_svc_outcome(out, 405, "not-supported", "Claim/$submit is called with POST", NULL);
+	} else if (path_is(path, "/Claim/$inquire")) {
+		st = post ? mn_svc_pas_inquire(s, req, out, err)
+		          : mn_svc_outcome(out, 405, "not-supported", "Claim/$inquire is called with POST", NULL);
+	} else {
+		st = mn_svc_outcome(out, 404, "not-found", "no such endpoint (see GET /cds-services, POST /Claim/$submit)",
+		                    NULL);
+	}
+	if (st == MN_OK && !out->endpoint) {
+		bool failed = false;
+		out->endpoint = mn_svc_strdup(path[0] == '/' ? path + 1 : path, &failed);
+		if (failed)
+			st = MN_ENOMEM;
+	}
+	if (st != MN_OK) {
+		mn_service_response_free(out);
+		if (!err || !err->code)
+			mn_error_set(err, st, "%s", st == MN_ENOMEM ? "out of memory" : "internal error");
+	}
+	return st;
+}
+
+void mn_service_response_free(mn_service_response *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	free(r->endpoint);
+	free(r->policy_id);
+	free(r->policy_version);
+	free(r->outcome);
+	free(r->lookup_key);
+	free(r->determination);
+	memset(r, 0, sizeof *r);
+}

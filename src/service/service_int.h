@@ -1,0 +1,67 @@
+/*
+ * service_int.h: private parts of the protocol layer (src/service/): the loaded service and the helpers its
+ * endpoint files share. See include/mednec/service.h and docs/SERVICE.md.
+ */
+#ifndef MN_SERVICE_INT_H
+#define MN_SERVICE_INT_H
+
+#include "mednec/clinical.h"
+#include "mednec/decide.h"
+#include "mednec/json.h"
+#include "mednec/knowledge.h"
+#include "mednec/service.h"
+
+/* Everything is loaded by mn_service_open and only read afterwards, so that mn_service_handle can run on
+ * several threads at once (include/mednec/service.h). */
+struct mn_service {
+	char *home, *policies_dir;
+	char *as_of;               /* fixed "YYYY-MM-DD" or NULL (the UTC date at each request) */
+	char *base_url;
+	mn_audit *audit;
+	mn_library *lib;
+	mn_score_config *scores;   /* NULL when the knowledge folder has no scores.yaml */
+	mn_tables *tables;
+	size_t npolicies;          /* every version of every policy, in file-name order */
+	mn_policy **policies;
+};
+
+/* The as-of date of one request: the fixed date, else today's UTC date. text holds 32 bytes. */
+mn_status mn_svc_as_of(const mn_service *s, mn_datetime *out, char text[32]);
+
+/* Fill a response: status, content type (static), body taken from b (b is emptied). MN_ENOMEM if b failed. */
+mn_status mn_svc_respond(mn_service_response *out, int status, const char *content_type, mn_buf *b);
+/* A FHIR OperationOutcome with one issue (severity "error"), as the response. */
+mn_status mn_svc_outcome(mn_service_response *out, int status, const char *code, const char *diagnostics,
+                         const char *expression);
+/* A CDS Hooks error body {"error": ..., "message": ...} (CDS Hooks 2.0 leaves the body free; this is ours). */
+mn_status mn_svc_cds_error(mn_service_response *out, int status, const char *error, const char *message);
+/* Malformed JSON: the message names line and column. */
+void mn_svc_json_error_text(const mn_error *err, char *msg, size_t n);
+/* A malloc'd copy (NULL stays NULL); sets *failed on out-of-memory. */
+char *mn_svc_strdup(const char *s, bool *failed);
+
+/* Policies (every version in force on as_of) whose service codes include one of the codings of a
+ * CodeableConcept (or Coding list). Fills up to max pointers, returns the number found. */
+size_t mn_svc_match_concept(const mn_service *s, const mn_json *concept, const mn_datetime *as_of,
+                            const mn_policy **found, size_t max);
+/* The same for one system|code. */
+size_t mn_svc_match_code(const mn_service *s, const char *system, const char *code, const mn_datetime *as_of,
+                         const mn_policy **found, size_t max);
+
+/* Endpoints. */
+mn_status mn_svc_discovery(mn_service *s, const mn_service_request *req, mn_service_response *out, mn_error *err);
+mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_request *req,
+                     mn_service_response *out, mn_error *err);
+mn_status mn_svc_pas_submit(mn_service *s, const mn_service_request *req, mn_service_response *out,
+                            mn_error *err);
+mn_status mn_svc_pas_inquire(mn_service *s, const mn_service_request *req, mn_service_response *out,
+                             mn_error *err);
+
+/* The CDS services mednec offers (discovery.c): id and hook. */
+typedef struct mn_svc_hook {
+	const char *id, *hook, *title, *description;
+} mn_svc_hook;
+extern const mn_svc_hook mn_svc_hooks[];
+extern const size_t mn_svc_nhooks;
+
+#endif
