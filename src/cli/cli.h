@@ -34,4 +34,8 @@ int mn_cli_write(mn_buf *b);
  * argv[0] is "score". Returns the exit code (docs/CLI.md). */
 int mn_cli_score(int argc, char **argv);
 
+/* mednec serve --listen HOST:PORT [...]: the HTTP service (docs/SERVICE.md); argv[0] is "serve". Returns
+ * the exit code: 0 after SIGTERM/SIGINT, 64 usage (including a non-loopback address without --jwks). */
+int mn_cli_serve(int argc, char **argv);
+
 #endif

@@ -45,6 +45,9 @@ static const char usage_text[] =
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
 	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--strict] [--repeat N] [FILE]...\n"
 	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
+	"  serve --listen HOST:PORT [--store URL] [--policies DIR] [--threads N] [--jwks FILE] [--as-of DATE]\n"
+	"                 HTTP service: CDS Hooks/CRD, PAS, /healthz, /metrics; decisions stored in the audit\n"
+	"                 trail (default sqlite:mednec-audit.db); without --jwks loopback only (docs/SERVICE.md)\n"
 	"\n"
 	"options:\n"
 	"  --home DIR     knowledge folder with policies/ and evidence/ (default: $MEDNEC_HOME,\n"
@@ -770,6 +773,8 @@ static int run(int argc, char **argv)
 		return run_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "eval") == 0)
 		return run_eval(argc - 2, argv + 2);
+	if (strcmp(cmd, "serve") == 0)
+		return mn_cli_serve(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }
 
