@@ -2,8 +2,9 @@
 # Install the Debian 12 packages mednec needs to build and test, when missing.
 # Runs apt-get as root (directly, or through sudo when not root).
 set -euo pipefail
-pkgs=(gcc make cmake pkg-config libyaml-dev valgrind locales)
-pkgs+=(libmicrohttpd-dev libssl-dev curl wrk)  # mednec serve: HTTP server, JWT, its tests and bench
+pkgs=(gcc make cmake pkg-config libyaml-dev valgrind locales
+      libsqlite3-dev sqlite3 libpq-dev libssl-dev postgresql)  # the audit trail (docs/SERVICE.md)
+pkgs+=(libmicrohttpd-dev curl wrk)  # mednec serve: HTTP server, its tests and bench
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

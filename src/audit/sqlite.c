@@ -1,0 +1,197 @@
+/*
+ * sqlite.c: the audit trail in an SQLite file (libsqlite3): WAL journal, synchronous=FULL (a commit is on
+ * disk before mn_audit_append returns), one BEGIN IMMEDIATE transaction per append so that several
+ * processes sharing the file extend one chain (the last row is read and the next inserted under the
+ * database's write lock).
+ */
+#include "audit_int.h"
+
+#include <sqlite3.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 10000
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS " MN_AUDIT_TABLE " ("
+	"seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, received TEXT NOT NULL, endpoint TEXT NOT NULL, "
+	"policy_id TEXT NOT NULL, policy_version TEXT NOT NULL, input_sha256 TEXT NOT NULL, outcome TEXT NOT NULL, "
+	"lookup_key TEXT NOT NULL, determination TEXT NOT NULL, prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS " MN_AUDIT_TABLE "_lookup ON " MN_AUDIT_TABLE " (lookup_key, seq);";
+
+typedef struct sq {
+	sqlite3 *db;
+	sqlite3_stmt *last, *insert, *scan, *by_id, *by_key;
+} sq;
+
+static mn_status fail(sq *s, mn_error *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+	mn_status st = (code & 0xff) == SQLITE_NOMEM ? MN_ENOMEM : MN_EIO;
+	if ((code & 0xff) == SQLITE_CONSTRAINT)
+		st = MN_EUSAGE;
+	return mn_error_set(err, st, "audit (sqlite): %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static void sq_close(void *h)
+{
+	sq *s = h;
+	if (!s)
+		return;
+	sqlite3_finalize(s->last);
+	sqlite3_finalize(s->insert);
+	sqlite3_finalize(s->scan);
+	sqlite3_finalize(s->by_id);
+	sqlite3_finalize(s->by_key);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int prep(sq *s, const char *sql, sqlite3_stmt **out)
+{
+	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+}
+
+static mn_status sq_open(const char *path, void **out, mn_error *err)
+{
+	sq *s = calloc(1, sizeof *s);
+	if (!s)
+		return mn_error_set(err, MN_ENOMEM, "audit: out of memory");
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	                         NULL);
+	if (rc != SQLITE_OK) {
+		mn_status st = s->db ? fail(s, err, "cannot open the store")
+		                     : mn_error_set(err, MN_ENOMEM, "audit (sqlite): out of memory");
+		if (st == MN_EIO)
+			mn_error_locate(err, path, 0, 0);
+		sq_close(s);
+		return st;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_stmt *wal = NULL;
+	bool is_wal = false;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &wal, NULL) == SQLITE_OK &&
+	    sqlite3_step(wal) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(wal, 0);
+		is_wal = mode && strcmp((const char *)mode, "wal") == 0;
+	}
+	sqlite3_finalize(wal);
+	mn_status st = MN_OK;
+	if (!is_wal)
+		st = sqlite3_errcode(s->db) != SQLITE_OK ? fail(s, err, "cannot select the WAL journal")
+		                                         : mn_error_set(err, MN_EIO, "audit (sqlite): the store refused "
+		                                                        "the WAL journal mode");
+	else if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
+		st = fail(s, err, "cannot set synchronous=FULL");
+	else if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		st = fail(s, err, "cannot lock the store to create its table");
+	else if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		st = fail(s, err, "cannot create the audit table");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	} else if (prep(s, "SELECT seq, row_hash FROM " MN_AUDIT_TABLE " ORDER BY seq DESC LIMIT 1", &s->last) ||
+	           prep(s, "INSERT INTO " MN_AUDIT_TABLE " (" MN_AUDIT_COLUMNS ") VALUES "
+	                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s->insert) ||
+	           prep(s, "SELECT " MN_AUDIT_COLUMNS " FROM " MN_AUDIT_TABLE " ORDER BY seq", &s->scan) ||
+	           prep(s, "SELECT " MN_AUDIT_COLUMNS " FROM " MN_AUDIT_TABLE " WHERE id = ?1", &s->by_id) ||
+	           prep(s, "SELECT " MN_AUDIT_COLUMNS " FROM " MN_AUDIT_TABLE " WHERE lookup_key = ?1 AND "
+	                "lookup_key <> '' ORDER BY seq DESC LIMIT 1", &s->by_key)) {
+		st = fail(s, err, "cannot prepare the audit statements (is this a mednec audit store?)");
+	}
+	if (st != MN_OK) {
+		if (st == MN_EIO && !err->source[0])
+			mn_error_locate(err, path, 0, 0);
+		sq_close(s);
+		return st;
+	}
+	*out = s;
+	return MN_OK;
+}
+
+static mn_status sq_append(void *h, const mn_audit_record *rec, mn_error *err)
+{
+	sq *s = h;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, err, "cannot lock the store");
+	mn_status st = MN_OK;
+	long long seq = 1;
+	char prev[65] = "", hash[65];
+	int rc = sqlite3_step(s->last);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_text(s->last, 1);
+		seq = sqlite3_column_int64(s->last, 0) + 1;
+		snprintf(prev, sizeof prev, "%s", p ? (const char *)p : "");
+	} else if (rc != SQLITE_DONE) {
+		st = fail(s, err, "cannot read the last row");
+	}
+	sqlite3_reset(s->last);
+	mn_audit_fields f;
+	mn_audit_fields_of(rec, &f);
+	if (st == MN_OK)
+		st = mn_audit_row_hash(seq, &f, prev, hash, err);
+	if (st == MN_OK) {
+		sqlite3_bind_int64(s->insert, 1, seq);
+		for (int i = 0; i < 9; i++)
+			sqlite3_bind_text(s->insert, i + 2, f.f[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->insert, 11, prev, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->insert, 12, hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(s->insert) != SQLITE_DONE)
+			st = fail(s, err, (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT
+			                  ? "cannot store the row (is its id already stored?)" : "cannot store the row");
+		sqlite3_reset(s->insert);
+		sqlite3_clear_bindings(s->insert);
+	}
+	if (st == MN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		st = fail(s, err, "cannot commit the row");
+	if (st != MN_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	return t ? (const char *)t : "";
+}
+
+static mn_status run_rows(sq *s, sqlite3_stmt *q, mn_audit_row_fn fn, void *ctx, int *nrows, mn_error *err)
+{
+	mn_status st = MN_OK;
+	int rc;
+	*nrows = 0;
+	while (st == MN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		mn_audit_row r = {sqlite3_column_int64(q, 0), col(q, 1), col(q, 2), col(q, 3), col(q, 4), col(q, 5),
+		                  col(q, 6), col(q, 7), col(q, 8), col(q, 9), col(q, 10), col(q, 11)};
+		(*nrows)++;
+		st = fn(ctx, &r, err);
+	}
+	if (st == MN_OK && rc != SQLITE_DONE)
+		st = fail(s, err, "cannot read the rows");
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return st;
+}
+
+static mn_status sq_scan(void *h, mn_audit_row_fn fn, void *ctx, mn_error *err)
+{
+	int n;
+	return run_rows(h, ((sq *)h)->scan, fn, ctx, &n, err);
+}
+
+static mn_status sq_find(void *h, const char *id_or_key, mn_audit_row_fn fn, void *ctx, mn_error *err)
+{
+	sq *s = h;
+	int n = 0;
+	sqlite3_stmt *qs[2] = {s->by_id, s->by_key};
+	for (int i = 0; i < 2 && n == 0; i++) {
+		sqlite3_bind_text(qs[i], 1, id_or_key, -1, SQLITE_STATIC);
+		mn_status st = run_rows(s, qs[i], fn, ctx, &n, err);
+		if (st != MN_OK)
+			return st;
+	}
+	return n ? MN_OK : mn_error_set(err, MN_ENOTFOUND, "audit: no row has the id or lookup key '%.200s'", id_or_key);
+}
+
+const mn_audit_backend mn_audit_sqlite_backend = {"sqlite", sq_open, sq_close, sq_append, sq_scan, sq_find};

@@ -1,0 +1,352 @@
+/*
+ * test_audit.c: the audit trail (src/audit/) on SQLite: SHA-256 against the FIPS 180-2 test vectors, the row
+ * hash against its canonical form (docs/SERVICE.md, hashed independently with sha256sum), append and verify,
+ * tampering (a changed field, a changed row with its hash recomputed, a removed row, an inserted row) detected
+ * and named, show by id and by lookup key, and appends from several threads and several connections.
+ * The PostgreSQL backend is tested against a real server by tests/cli/audit.sh.
+ */
+#include "audit/audit_int.h"
+#include "test.h"
+
+#include <sqlite3.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void make_url(char *url, size_t n, const char *name)
+{
+	snprintf(url, n, "sqlite:%s/%s.db", dir, name);
+}
+
+static mn_status append_n(mn_audit *a, const char *prefix, int from, int to, mn_error *err)
+{
+	for (int i = from; i <= to; i++) {
+		char id[64], key[64], det[96];
+		snprintf(id, sizeof id, "%s-%d", prefix, i);
+		snprintf(key, sizeof key, "key-%d", i % 3);
+		snprintf(det, sizeof det, "{\"outcome\":\"meets-criteria\",\"n\":%d}", i);
+		mn_audit_record r = {id, "2026-11-30T18:00:00Z", "cli/determine", "drg-trial", "3",
+		                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		                     i % 2 ? "meets-criteria" : "insufficient-documentation", key, det};
+		mn_status st = mn_audit_append(a, &r, err);
+		if (st != MN_OK)
+			return st;
+	}
+	return MN_OK;
+}
+
+/* A store at name with n rows (ids req-1..req-n). */
+static void make_store(const char *name, int n)
+{
+	char url[512];
+	make_url(url, sizeof url, name);
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	CHECK(a && append_n(a, "req", 1, n, &err) == MN_OK);
+	mn_audit_close(a);
+}
+
+static void sql(const char *name, const char *stmt)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s.db", dir, name);
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, stmt, NULL, NULL, &msg);
+	CHECK_MSG(rc == SQLITE_OK, "%s: %s", stmt, msg ? msg : "");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+}
+
+/* verify the store; returns the status, rows and the message */
+static mn_status verify(const char *name, long *rows, char *msg, size_t n)
+{
+	char url[512];
+	make_url(url, sizeof url, name);
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	mn_status st = mn_audit_open(url, &a, &err);
+	if (st == MN_OK)
+		st = mn_audit_verify(a, rows, &err);
+	snprintf(msg, n, "%s", err.message);
+	mn_audit_close(a);
+	return st;
+}
+
+static void test_sha256(void)
+{
+	char h[65];
+	/* FIPS 180-2, Appendix B.1 and the empty message */
+	mn_sha256_hex("abc", 3, h);
+	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	mn_sha256_hex("", 0, h);
+	CHECK_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	/* FIPS 180-2, Appendix B.2 */
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	mn_sha256_hex(two, strlen(two), h);
+	CHECK_STR(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void test_row_hash(void)
+{
+	/* The canonical form written out by hand and hashed with sha256sum:
+	 * printf 'mednec-audit-v1\n1:1\n5:req-1\n20:2026-11-30T18:00:00Z\n13:cli/determine\n9:drg-trial\n1:3\n'\
+	 * '64:ba78...15ad\n14:meets-criteria\n0:\n2:{}\n0:\n' | sha256sum */
+	mn_audit_record r = {"req-1", "2026-11-30T18:00:00Z", "cli/determine", "drg-trial", "3",
+	                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "meets-criteria",
+	                     NULL, "{}"};
+	mn_audit_fields f;
+	mn_audit_fields_of(&r, &f);
+	char h[65];
+	mn_error err;
+	CHECK(mn_audit_row_hash(1, &f, "", h, &err) == MN_OK);
+	CHECK_STR(h, "c5a86a0525035ed3ddeb73868e485808ebce55a4152d182a0c66fc9c8cea7d2f");
+}
+
+static void test_append_verify_show(void)
+{
+	char url[512], msg[768];
+	make_url(url, sizeof url, "basic");
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	long rows = -1;
+	CHECK(mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, 0);
+	CHECK(append_n(a, "req", 1, 20, &err) == MN_OK);
+	CHECK(mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, 20);
+
+	/* the same id twice is refused, and the chain is unchanged */
+	mn_audit_record dup = {"req-3", "2026-11-30T18:00:01Z", "cli/determine", "", "", "", "error", "", "{}"};
+	CHECK(mn_audit_append(a, &dup, &err) == MN_EUSAGE);
+	mn_audit_record noid = {"", "2026-11-30T18:00:01Z", "cli/determine", "", "", "", "error", "", "{}"};
+	CHECK(mn_audit_append(a, &noid, &err) == MN_EUSAGE);
+	mn_audit_record badhash = {"x-1", "2026-11-30T18:00:01Z", "cli/determine", "", "", "ABC", "error", "", "{}"};
+	CHECK(mn_audit_append(a, &badhash, &err) == MN_EUSAGE);
+	CHECK(mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, 20);
+
+	/* show by id */
+	mn_buf out = MN_BUF_INIT;
+	CHECK(mn_audit_show(a, "req-4", &out, &err) == MN_OK);
+	const char *s = mn_buf_cstr(&out);
+	const char *head = "{\"seq\":4,\"id\":\"req-4\",\"received\":\"2026-11-30T18:00:00Z\",\"endpoint\":\"cli/determine\","
+	                   "\"policy_id\":\"drg-trial\",\"policy_version\":\"3\",";
+	CHECK_MSG(strncmp(s, head, strlen(head)) == 0, "%s", s);
+	CHECK_MSG(strstr(s, "\"outcome\":\"insufficient-documentation\",\"lookup_key\":\"key-1\","
+	                    "\"determination\":\"{\\\"outcome\\\":\\\"meets-criteria\\\",\\\"n\\\":4}\"") != NULL, "%s", s);
+	/* by lookup key: the newest row with key-2 is seq 20 (20 % 3 == 2) */
+	mn_buf_reset(&out);
+	CHECK(mn_audit_show(a, "key-2", &out, &err) == MN_OK);
+	CHECK_MSG(strncmp(mn_buf_cstr(&out), "{\"seq\":20,\"id\":\"req-20\",", 24) == 0, "%s", mn_buf_cstr(&out));
+	mn_buf_reset(&out);
+	CHECK(mn_audit_show(a, "req-99", &out, &err) == MN_ENOTFOUND);
+	CHECK(mn_audit_show(a, "", &out, &err) == MN_EUSAGE);
+	/* the first row's prev_hash is "" and the second's is the first's row_hash */
+	mn_buf_reset(&out);
+	CHECK(mn_audit_show(a, "req-1", &out, &err) == MN_OK);
+	CHECK(strstr(mn_buf_cstr(&out), "\"prev_hash\":\"\",") != NULL);
+	const char *rh = strstr(mn_buf_cstr(&out), "\"row_hash\":\"");
+	char first[65] = "";
+	if (rh)
+		snprintf(first, sizeof first, "%s", rh + 12);
+	mn_buf_reset(&out);
+	CHECK(mn_audit_show(a, "req-2", &out, &err) == MN_OK);
+	char want[128];
+	snprintf(want, sizeof want, "\"prev_hash\":\"%s\"", first);
+	CHECK(strlen(first) == 64 && strstr(mn_buf_cstr(&out), want) != NULL);
+	mn_buf_free(&out);
+	mn_audit_close(a);
+
+	/* reopening keeps the chain and extends it */
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	CHECK(append_n(a, "more", 1, 2, &err) == MN_OK);
+	CHECK(mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, 22);
+	mn_audit_close(a);
+	CHECK(verify("basic", &rows, msg, sizeof msg) == MN_OK);
+
+	/* store URLs */
+	CHECK(mn_audit_open("mysql://x", &a, &err) == MN_EUSAGE);
+	CHECK(mn_audit_open("sqlite:", &a, &err) == MN_EUSAGE);
+	CHECK(mn_audit_open("/tmp/x.db", &a, &err) == MN_EUSAGE);
+	char bad[512];
+	snprintf(bad, sizeof bad, "sqlite:%s/no/such/dir/x.db", dir);
+	CHECK(mn_audit_open(bad, &a, &err) == MN_EIO);
+	CHECK(a == NULL);
+}
+
+/* A hash field ("prev_hash" or "row_hash") of the row with this id, as mn_audit_show writes it. */
+static void hash_of(const char *name, const char *id, const char *field, char out[65])
+{
+	char url[512], pat[32];
+	make_url(url, sizeof url, name);
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_buf buf = MN_BUF_INIT;
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	CHECK(a && mn_audit_show(a, id, &buf, &err) == MN_OK);
+	mn_audit_close(a);
+	snprintf(pat, sizeof pat, "\"%s\":\"", field);
+	const char *p = strstr(mn_buf_cstr(&buf), pat);
+	snprintf(out, 65, "%s", p ? p + strlen(pat) : "");
+	CHECK(strlen(out) == 64);
+	mn_buf_free(&buf);
+}
+
+/* Make a store of n rows, run stmt on it, and check that verify fails naming want (and want2, if given) after
+ * checking good rows (-1: any number). */
+static void tamper(const char *name, int n, const char *stmt, const char *want, const char *want2, long good)
+{
+	long rows = -1;
+	char msg[768];
+	if (n)
+		make_store(name, n);
+	sql(name, stmt);
+	CHECK_MSG(verify(name, &rows, msg, sizeof msg) == MN_EINTEGRITY, "%s", name);
+	CHECK_MSG(strstr(msg, want) && (!want2 || strstr(msg, want2)), "%s: %s", name, msg);
+	if (good >= 0)
+		CHECK_INT(rows, good);
+}
+
+static void test_tamper(void)
+{
+	/* a field changed (the outcome of seq 7) */
+	tamper("changed", 12, "UPDATE mednec_audit SET outcome = 'approved' WHERE seq = 7", "seq 7 (id req-7)",
+	       "changed", 6);
+	/* the determination text changed by one byte */
+	tamper("changed2", 5, "UPDATE mednec_audit SET determination = replace(determination, '3', '4') WHERE seq = 3",
+	       "seq 3 (id req-3)", NULL, 2);
+
+	/* a row changed with its row_hash recomputed: the next row's link names both */
+	make_store("rehashed", 8);
+	{
+		mn_audit_record r = {"req-5", "2026-11-30T18:00:00Z", "cli/determine", "drg-trial", "3",
+		                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		                     "meets-criteria", "key-2", "{\"outcome\":\"meets-criteria\",\"n\":5}"};
+		/* the prev_hash of seq 5 is kept; take it from the store */
+		mn_error err;
+		char prev[65];
+		hash_of("rehashed", "req-5", "prev_hash", prev);
+		/* seq 5 had outcome meets-criteria already (odd); change its lookup key instead */
+		r.lookup_key = "key-9";
+		mn_audit_fields f;
+		mn_audit_fields_of(&r, &f);
+		char h[65], stmt[512];
+		CHECK(mn_audit_row_hash(5, &f, prev, h, &err) == MN_OK);
+		snprintf(stmt, sizeof stmt, "UPDATE mednec_audit SET lookup_key = 'key-9', row_hash = '%s' WHERE seq = 5", h);
+		tamper("rehashed", 0, stmt, "seq 6 (id req-6)", "seq 5 (id req-5)", 5);
+	}
+	/* a middle row removed */
+	tamper("removed", 10, "DELETE FROM mednec_audit WHERE seq = 4", "seq 5 (id req-5)", "seq 4 to 4 before it are "
+	       "missing", 3);
+	/* the first row removed */
+	tamper("first", 3, "DELETE FROM mednec_audit WHERE seq = 1", "seq 2 (id req-2)", "missing", 0);
+	/* a row removed and the later ones renumbered: their seq is in their hash */
+	tamper("renumbered", 6, "DELETE FROM mednec_audit WHERE seq = 3; UPDATE mednec_audit SET seq = seq - 1 WHERE seq > 3",
+	       "seq 3 (id req-4)", "changed", 2);
+
+	/* a row inserted in the middle with a correct hash and link: the rows after it were renumbered */
+	make_store("inserted", 6);
+	{
+		mn_error err;
+		char prev[65];
+		hash_of("inserted", "req-3", "row_hash", prev);
+		mn_audit_record r = {"forged", "2026-11-30T18:00:00Z", "cli/determine", "", "", "", "meets-criteria", "",
+		                     "{}"};
+		mn_audit_fields f;
+		mn_audit_fields_of(&r, &f);
+		char h[65], stmt[1024];
+		CHECK(mn_audit_row_hash(4, &f, prev, h, &err) == MN_OK);
+		snprintf(stmt, sizeof stmt,
+		         "UPDATE mednec_audit SET seq = seq + 1000 WHERE seq >= 4; UPDATE mednec_audit SET seq = seq - 999 "
+		         "WHERE seq > 1000; INSERT INTO mednec_audit VALUES (4, 'forged', '2026-11-30T18:00:00Z', "
+		         "'cli/determine', '', '', '', 'meets-criteria', '', '{}', '%s', '%s')", prev, h);
+		tamper("inserted", 0, stmt, "seq 5 (id req-4)", "changed", 4);
+	}
+}
+
+typedef struct worker {
+	mn_audit *a;  /* shared, or NULL: open a connection of its own */
+	char url[512], prefix[16];
+	int n;
+	mn_status st;
+} worker;
+
+static void *work(void *p)
+{
+	worker *w = p;
+	mn_error err;
+	mn_error_clear(&err);
+	mn_audit *a = w->a;
+	w->st = a ? MN_OK : mn_audit_open(w->url, &a, &err);
+	if (w->st == MN_OK)
+		w->st = append_n(a, w->prefix, 1, w->n, &err);
+	if (w->st != MN_OK)
+		fprintf(stderr, "worker %s: %s\n", w->prefix, err.message);
+	if (!w->a)
+		mn_audit_close(a);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	enum { T = 4, N = 25 };
+	char url[512], msg[768];
+	make_url(url, sizeof url, "threads");
+	mn_audit *a = NULL;
+	mn_error err;
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	/* T threads sharing one mn_audit, and T more each with its own connection (as separate processes) */
+	worker w[2 * T];
+	pthread_t t[2 * T];
+	for (int i = 0; i < 2 * T; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].a = i < T ? a : NULL;
+		snprintf(w[i].url, sizeof w[i].url, "%s", url);
+		snprintf(w[i].prefix, sizeof w[i].prefix, "t%d", i);
+		w[i].n = N;
+		CHECK(pthread_create(&t[i], NULL, work, &w[i]) == 0);
+	}
+	for (int i = 0; i < 2 * T; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(w[i].st, MN_OK);
+	}
+	long rows = -1;
+	CHECK(mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, 2 * T * N);
+	mn_audit_close(a);
+	CHECK(verify("threads", &rows, msg, sizeof msg) == MN_OK);
+	CHECK_INT(rows, 2 * T * N);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/mednec-audit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_sha256();
+	test_row_hash();
+	test_append_verify_show();
+	test_tamper();
+	test_threads();
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	TEST_END();
+}
