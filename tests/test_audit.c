@@ -3,11 +3,13 @@
  * hash against its canonical form (docs/SERVICE.md, hashed independently with sha256sum), append and verify,
  * tampering (a changed field, a changed row with its hash recomputed, a removed row, an inserted row) detected
  * and named, show by id and by lookup key, and appends from several threads and several connections.
- * The PostgreSQL backend is tested against a real server by tests/cli/audit.sh.
+ * With --pg the same tests (but the SQLite-only URL checks) run against the PostgreSQL server at $MN_PG_URL, one
+ * database per store (ctest test_audit_pg starts a throwaway server with tools/pg-tmp.sh).
  */
 #include "audit/audit_int.h"
 #include "test.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <pthread.h>
@@ -17,10 +19,41 @@
 #include <unistd.h>
 
 static char dir[256];
+static const char *pg_url;  /* --pg: the server's URL (database postgres) */
+
+/* A command on the PostgreSQL server, in database db */
+static void pg_sql(const char *db, const char *stmt)
+{
+	char url[512];
+	const char *slash = strrchr(pg_url, '/');
+	snprintf(url, sizeof url, "%.*s/%s", (int)(slash - pg_url), pg_url, db);
+	PGconn *c = PQconnectdb(url);
+	PGresult *r = PQexec(c, stmt);
+	CHECK_MSG(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", stmt, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
 
 static void make_url(char *url, size_t n, const char *name)
 {
-	snprintf(url, n, "sqlite:%s/%s.db", dir, name);
+	if (!pg_url) {
+		snprintf(url, n, "sqlite:%s/%s.db", dir, name);
+		return;
+	}
+	/* the first use of a name makes its database (a fresh store) */
+	char stmt[128];
+	snprintf(stmt, sizeof stmt, "SELECT 1 FROM pg_database WHERE datname = '%s'", name);
+	PGconn *c = PQconnectdb(pg_url);
+	PGresult *r = PQexec(c, stmt);
+	bool exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	PQclear(r);
+	PQfinish(c);
+	if (!exists) {
+		snprintf(stmt, sizeof stmt, "CREATE DATABASE %s", name);
+		pg_sql("postgres", stmt);
+	}
+	const char *slash = strrchr(pg_url, '/');
+	snprintf(url, n, "%.*s/%s", (int)(slash - pg_url), pg_url, name);
 }
 
 static mn_status append_n(mn_audit *a, const char *prefix, int from, int to, mn_error *err)
@@ -55,6 +88,10 @@ static void make_store(const char *name, int n)
 
 static void sql(const char *name, const char *stmt)
 {
+	if (pg_url) {
+		pg_sql(name, stmt);
+		return;
+	}
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s.db", dir, name);
 	sqlite3 *db = NULL;
@@ -178,6 +215,8 @@ static void test_append_verify_show(void)
 	CHECK(verify("basic", &rows, msg, sizeof msg) == MN_OK);
 
 	/* store URLs */
+	if (pg_url)
+		return;
 	CHECK(mn_audit_open("mysql://x", &a, &err) == MN_EUSAGE);
 	CHECK(mn_audit_open("sqlite:", &a, &err) == MN_EUSAGE);
 	CHECK(mn_audit_open("/tmp/x.db", &a, &err) == MN_EUSAGE);
@@ -254,7 +293,8 @@ static void test_tamper(void)
 	/* the first row removed */
 	tamper("first", 3, "DELETE FROM mednec_audit WHERE seq = 1", "seq 2 (id req-2)", "missing", 0);
 	/* a row removed and the later ones renumbered: their seq is in their hash */
-	tamper("renumbered", 6, "DELETE FROM mednec_audit WHERE seq = 3; UPDATE mednec_audit SET seq = seq - 1 WHERE seq > 3",
+	tamper("renumbered", 6, "DELETE FROM mednec_audit WHERE seq = 3; UPDATE mednec_audit SET seq = seq + 1000 WHERE seq > 3; "
+	       "UPDATE mednec_audit SET seq = seq - 1001 WHERE seq > 1000",
 	       "seq 3 (id req-4)", "changed", 2);
 
 	/* a row inserted in the middle with a correct hash and link: the rows after it were renumbered */
@@ -331,8 +371,15 @@ static void test_threads(void)
 	CHECK_INT(rows, 2 * T * N);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--pg") == 0) {
+		pg_url = getenv("MN_PG_URL");
+		if (!pg_url || !strrchr(pg_url, '/')) {
+			printf("SKIPPED: test_audit --pg: no PostgreSQL server (MN_PG_URL unset; tools/pg-tmp.sh starts one)\n");
+			return 77;
+		}
+	}
 	const char *tmp = getenv("TMPDIR");
 	snprintf(dir, sizeof dir, "%s/mednec-audit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {

@@ -34,6 +34,12 @@ int mn_cli_write(mn_buf *b);
  * argv[0] is "score". Returns the exit code (docs/CLI.md). */
 int mn_cli_score(int argc, char **argv);
 
+/* mednec audit verify|show ... (argv[0] is "audit"); docs/CLI.md. Returns the exit code. */
+int mn_cli_audit(int argc, char **argv);
+/* Store a CLI determination in the audit trail at url (endpoint "cli/determine", the SHA-256 of the case
+ * file's bytes, the determination as JSON); says the row's id on stderr. Returns the exit code. */
+struct mn_determination;
+int mn_cli_audit_store(const char *url, const char *case_path, const struct mn_determination *det);
 /* mednec serve --listen HOST:PORT [...]: the HTTP service (docs/SERVICE.md); argv[0] is "serve". Returns
  * the exit code: 0 after SIGTERM/SIGINT, 64 usage (including a non-loopback address without --jwks). */
 int mn_cli_serve(int argc, char **argv);

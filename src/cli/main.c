@@ -45,6 +45,9 @@ static const char usage_text[] =
 	"  check POLICY... load and check policies (ids or files) and run their example cases\n"
 	"  eval [-e EXPR]... [--var NAME=VALUE]... [--as-of DATE] [--strict] [--repeat N] [FILE]...\n"
 	"                 evaluate FHIRPath expressions; one JSON array per evaluation\n"
+	"  audit verify --store URL | audit show ID --store URL\n"
+	"                 check the audit trail's hash chain, or print one stored decision (JSON);\n"
+	"                 determine --store URL stores its determination there first\n"
 	"  serve --listen HOST:PORT [--store URL] [--policies DIR] [--threads N] [--jwks FILE] [--as-of DATE]\n"
 	"                 HTTP service: CDS Hooks/CRD, PAS, /healthz, /metrics; decisions stored in the audit\n"
 	"                 trail (default sqlite:mednec-audit.db); without --jwks loopback only (docs/SERVICE.md)\n"
@@ -147,7 +150,7 @@ static mn_status load_record(const char *path, bool strict, mn_case **out, mn_er
 }
 
 typedef struct decide_args {
-	const char *case_path, *policy, *as_of, *format, *denial;
+	const char *case_path, *policy, *as_of, *format, *denial, *store;
 	bool strict;
 } decide_args;
 
@@ -164,6 +167,7 @@ static int parse_decide_args(int argc, char **argv, decide_args *a)
 		else if (strcmp(arg, "--format") == 0) slot = &a->format;
 		else if (strcmp(arg, "--home") == 0) slot = &prog_home;
 		else if (strcmp(arg, "--denial") == 0) slot = &a->denial;
+		else if (strcmp(arg, "--store") == 0) slot = &a->store;
 		else if (strcmp(arg, "--strict") == 0) { a->strict = true; continue; }
 		else if (arg[0] == '-' && arg[1])
 			return usage_error("unknown option '%s'", arg);
@@ -283,6 +287,8 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	const char *fmt = a.format ? a.format : letter ? "md" : "text";
 	if (letter ? strcmp(fmt, "md") != 0 : (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0))
 		return usage_error(letter ? "--format: '%s' is not supported (md)" : "--format: '%s' is not text or json", fmt);
+	if (a.store && (letter || strcmp(a.policy, "all") == 0))
+		return usage_error("%s", "--store belongs to determine with one --policy ID");
 	mn_datetime as_of;
 	if ((rc = parse_as_of(a.as_of, &as_of)) != EXIT_OK)
 		return rc;
@@ -365,6 +371,8 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		rc = report_error(&err);
 		goto done;
 	}
+	if (a.store && (rc = mn_cli_audit_store(a.store, a.case_path, det)) != EXIT_OK)
+		goto done;  /* stored before it is printed: nothing printed that the trail does not hold */
 	rc = write_out(&out);
 done:
 	mn_buf_free(&out);
@@ -773,6 +781,8 @@ static int run(int argc, char **argv)
 		return run_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "eval") == 0)
 		return run_eval(argc - 2, argv + 2);
+	if (strcmp(cmd, "audit") == 0)
+		return mn_cli_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return mn_cli_serve(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
