@@ -30,6 +30,14 @@ static const char *const prefetch[][2] = {
 	{"diagnosticReports", "DiagnosticReport?patient={{context.patientId}}"},
 	{"devices", "Device?patient={{context.patientId}}"},
 	{"serviceRequests", "ServiceRequest?patient={{context.patientId}}"},
+	{"encounters", "Encounter?patient={{context.patientId}}"},
+	/* the orders with what they point at (CDS Hooks 2.0 context resource tokens) */
+	{"serviceRequestBundle", "ServiceRequest?_id={{context.draftOrders.ServiceRequest.id}}"
+	                         "&_include=ServiceRequest:performer&_include=ServiceRequest:requester"},
+	{"deviceRequestBundle", "DeviceRequest?_id={{context.draftOrders.DeviceRequest.id}}"
+	                        "&_include=DeviceRequest:performer&_include=DeviceRequest:requester"},
+	{"medicationRequestBundle", "MedicationRequest?_id={{context.draftOrders.MedicationRequest.id}}"
+	                            "&_include=MedicationRequest:medication&_include=MedicationRequest:requester"},
 };
 
 mn_status mn_svc_discovery(mn_service *s, const mn_service_request *req, mn_service_response *out, mn_error *err)

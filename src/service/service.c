@@ -226,29 +226,6 @@ size_t mn_svc_match_code(const mn_service *s, const char *system, const char *co
 	return n;
 }
 
-size_t mn_svc_match_concept(const mn_service *s, const mn_json *concept, const mn_datetime *as_of,
-                            const mn_policy **found, size_t max)
-{
-	size_t n = 0;
-	if (!concept || concept->type != MN_JSON_OBJECT)
-		return 0;
-	const mn_json *codings = mn_json_get(concept, "coding");
-	for (uint32_t i = 0; codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++) {
-		const mn_json *c = &codings->u.items[i];
-		const mn_policy *one[16];
-		size_t k = mn_svc_match_code(s, mn_json_get_string(c, "system"), mn_json_get_string(c, "code"), as_of, one,
-		                             16);
-		for (size_t j = 0; j < k && n < max; j++) {
-			bool dup = false;
-			for (size_t m = 0; m < n; m++)
-				dup |= found[m] == one[j];
-			if (!dup)
-				found[n++] = one[j];
-		}
-	}
-	return n;
-}
-
 static bool path_is(const char *path, const char *want)
 {
 	return strcmp(path, want) == 0;
@@ -306,4 +283,141 @@ void mn_service_response_free(mn_service_response *r)
 	free(r->lookup_key);
 	free(r->determination);
 	memset(r, 0, sizeof *r);
+}
+
+/* ---- deciding one order or claim item ---------------------------------- */
+
+static void add_codes(const mn_service *s, const mn_json *concept, const mn_datetime *as_of, mn_svc_decision *out)
+{
+	if (!concept || concept->type != MN_JSON_OBJECT)
+		return;
+	const mn_json *codings = mn_json_get(concept, "coding");
+	for (uint32_t i = 0; codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++) {
+		const mn_json *c = &codings->u.items[i];
+		const char *system = mn_json_get_string(c, "system"), *code = mn_json_get_string(c, "code");
+		if (!code)
+			continue;
+		size_t len = strlen(out->codes);
+		if (len + 4 < sizeof out->codes)
+			snprintf(out->codes + len, sizeof out->codes - len, "%s%s|%s", len ? ", " : "", system ? system : "",
+			         code);
+		const mn_policy *one[MN_SVC_MAX_MATCH];
+		size_t k = mn_svc_match_code(s, system, code, as_of, one, MN_SVC_MAX_MATCH);
+		for (size_t j = 0; j < k && out->nmatched < MN_SVC_MAX_MATCH; j++) {
+			bool dup = false;
+			for (size_t m = 0; m < out->nmatched; m++)
+				dup |= out->matched[m] == one[j];
+			if (!dup)
+				out->matched[out->nmatched++] = one[j];
+		}
+	}
+}
+
+mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
+                        const mn_datetime *as_of, mn_svc_decision *out, mn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < nconcepts; i++)
+		add_codes(s, concepts[i], as_of, out);
+	if (out->nmatched != 1)
+		return MN_OK;
+	out->policy = out->matched[0];
+	mn_determine_options opts = {s->scores, s->tables};
+	return mn_determine_ex(out->policy, kase, as_of, &opts, &out->d, err);
+}
+
+void mn_svc_decision_free(mn_svc_decision *dec)
+{
+	if (dec) {
+		mn_determination_free(dec->d);
+		dec->d = NULL;
+	}
+}
+
+static void criteria_lines(const mn_determination *d, mn_buf *b, bool met)
+{
+	for (size_t i = 0; i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		if ((r->status == MN_CRIT_MET) != met)
+			continue;
+		const char *title = r->criterion->title ? r->criterion->title : r->criterion->id;
+		if (met)
+			mn_buf_printf(b, "%s%s%s\n", title, r->met_because ? ": " : "", r->met_because ? r->met_because : "");
+		else
+			mn_buf_printf(b, "%s: %s\n", title, r->status == MN_CRIT_NOT_MET ? "not met on the record" : "not documented");
+	}
+}
+
+void mn_svc_missing(const mn_determination *d, mn_buf *b)
+{
+	if (!d->request_found)
+		mn_buf_printf(b, "The record holds no active order for %s that the policy recognizes\n",
+		              d->policy->service_display ? d->policy->service_display : d->policy->id);
+	criteria_lines(d, b, false);
+}
+
+void mn_svc_met(const mn_determination *d, mn_buf *b)
+{
+	criteria_lines(d, b, true);
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	h ^= 0xff;  /* separator: ("ab","c") and ("a","bc") differ */
+	return h * 1099511628211ull;
+}
+
+static uint64_t hash_parts(uint64_t h, const char *const *parts, size_t nparts)
+{
+	for (size_t i = 0; i < nparts; i++)
+		h = fnv(h, parts[i] ? parts[i] : "");
+	return h;
+}
+
+void mn_svc_make_id(char buf[32], const char *const *parts, size_t nparts)
+{
+	snprintf(buf, 32, "mednec-%016llx", (unsigned long long)hash_parts(14695981039346656037ull, parts, nparts));
+}
+
+void mn_svc_make_uuid(char buf[40], const char *const *parts, size_t nparts)
+{
+	uint64_t a = hash_parts(14695981039346656037ull, parts, nparts), b = hash_parts(0x6a09e667f3bcc909ull, parts, nparts);
+	/* version 8 (RFC 9562: custom), variant 10 */
+	snprintf(buf, 40, "%08llx-%04llx-8%03llx-%04llx-%012llx", (unsigned long long)(a >> 32),
+	         (unsigned long long)((a >> 16) & 0xffff), (unsigned long long)(a & 0xfff),
+	         (unsigned long long)(0x8000 | ((b >> 48) & 0x3fff)), (unsigned long long)(b & 0xffffffffffffull));
+}
+
+void mn_svc_case_warnings(const mn_case *c, mn_buf *b)
+{
+	size_t n = mn_case_unresolved(c);
+	if (n) {
+		mn_buf_printf(b, "%zu reference%s not resolve within the record and resolve%s to nothing", n,
+		              n == 1 ? " does" : "s do", n == 1 ? "s" : "");
+		for (size_t i = 0; mn_case_unresolved_at(c, i); i++)
+			mn_buf_printf(b, "%s%s", i ? "; " : ": ", mn_case_unresolved_at(c, i));
+		mn_buf_puts(b, n > MN_CASE_UNRESOLVED_KEPT ? "; ...\n" : "\n");
+	}
+	n = mn_case_problems(c);
+	if (n) {
+		mn_buf_printf(b, "%zu data-quality problem%s in the record, treated as absent", n, n == 1 ? "" : "s");
+		for (size_t i = 0; mn_case_problem_at(c, i); i++)
+			mn_buf_printf(b, "%s%s", i ? "; " : ": ", mn_case_problem_at(c, i));
+		mn_buf_puts(b, n > MN_CASE_PROBLEMS_KEPT ? "; ...\n" : "\n");
+	}
+}
+
+mn_status mn_svc_audit_fields(mn_service_response *out, const char *policy_id, const char *policy_version,
+                              const char *outcome, const char *lookup_key)
+{
+	bool failed = false;
+	out->policy_id = mn_svc_strdup(policy_id ? policy_id : "", &failed);
+	out->policy_version = mn_svc_strdup(policy_version ? policy_version : "", &failed);
+	out->outcome = mn_svc_strdup(outcome ? outcome : "", &failed);
+	out->lookup_key = mn_svc_strdup(lookup_key ? lookup_key : "", &failed);
+	return failed ? MN_ENOMEM : MN_OK;
 }

@@ -9,6 +9,7 @@
 #include "mednec/decide.h"
 #include "mednec/json.h"
 #include "mednec/knowledge.h"
+#include "mednec/render.h"
 #include "mednec/service.h"
 
 /* Everything is loaded by mn_service_open and only read afterwards, so that mn_service_handle can run on
@@ -40,11 +41,8 @@ void mn_svc_json_error_text(const mn_error *err, char *msg, size_t n);
 /* A malloc'd copy (NULL stays NULL); sets *failed on out-of-memory. */
 char *mn_svc_strdup(const char *s, bool *failed);
 
-/* Policies (every version in force on as_of) whose service codes include one of the codings of a
- * CodeableConcept (or Coding list). Fills up to max pointers, returns the number found. */
-size_t mn_svc_match_concept(const mn_service *s, const mn_json *concept, const mn_datetime *as_of,
-                            const mn_policy **found, size_t max);
-/* The same for one system|code. */
+/* Policies (every version in force on as_of) whose service codes include system|code. Fills up to max pointers,
+ * returns the number found. */
 size_t mn_svc_match_code(const mn_service *s, const char *system, const char *code, const mn_datetime *as_of,
                          const mn_policy **found, size_t max);
 
@@ -65,3 +63,35 @@ extern const mn_svc_hook mn_svc_hooks[];
 extern const size_t mn_svc_nhooks;
 
 #endif
+
+/* ---- deciding one order or claim item (service.c) ---- */
+
+#define MN_SVC_MAX_MATCH 8
+
+/* One requested service: the policies its codes match and, when exactly one does, its determination. */
+typedef struct mn_svc_decision {
+	size_t nmatched;                     /* policies in force whose service codes match (capped) */
+	const mn_policy *matched[MN_SVC_MAX_MATCH];
+	const mn_policy *policy;             /* the one policy decided under (nmatched == 1), else NULL */
+	mn_determination *d;                 /* its determination, or NULL */
+	char codes[512];                     /* the codes looked at, "system|code, ..." (for messages) */
+} mn_svc_decision;
+
+/* Match the codings of CodeableConcepts (NULLs skipped) to policies and, when exactly one policy matches,
+ * decide under it on kase. MN_OK unless the engine failed (out of memory). */
+mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
+                        const mn_datetime *as_of, mn_svc_decision *out, mn_error *err);
+void mn_svc_decision_free(mn_svc_decision *dec);
+/* What is missing: one line per criterion not met ("title: not documented"), each ended by '\n'. */
+void mn_svc_missing(const mn_determination *d, mn_buf *b);
+/* What is met: one line per criterion met. */
+void mn_svc_met(const mn_determination *d, mn_buf *b);
+/* A deterministic id from the parts (NULLs skipped): "mednec-" + 16 hex digits; buf holds 32 bytes. */
+void mn_svc_make_id(char buf[32], const char *const *parts, size_t nparts);
+/* The same parts as a UUID (for urn:uuid: fullUrls); buf holds 40 bytes. */
+void mn_svc_make_uuid(char buf[40], const char *const *parts, size_t nparts);
+/* The record's data-quality warnings (references that did not resolve, dropped elements), one per line. */
+void mn_svc_case_warnings(const mn_case *c, mn_buf *b);
+/* Strings for the audit fields: set out->policy_id/version/outcome/lookup_key; MN_ENOMEM on failure. */
+mn_status mn_svc_audit_fields(mn_service_response *out, const char *policy_id, const char *policy_version,
+                              const char *outcome, const char *lookup_key);
