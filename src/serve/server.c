@@ -475,6 +475,9 @@ mn_status mn_server_prepare(const mn_serve_options *opt, mn_server **out, mn_err
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		s->opt.threads = n > 0 && n < 256 ? (unsigned)n : 2;
 	}
+	unsigned char warm[16];
+	if (RAND_bytes(warm, sizeof warm) != 1)   /* seeds the generator now, not in the first request */
+		fprintf(stderr, "mednec: warning: OpenSSL's random generator is not ready; request ids use a fallback\n");
 	mn_status st = opt->jwks ? mn_jwks_load(opt->jwks, &s->jwks, err) : MN_OK;
 	if (st == MN_OK)
 		st = bind_listen(s, err);
