@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #define MN_SERVE_BODY_MAX_DEFAULT (4u << 20)  /* bytes of request body; more gets 413 */
-#define MN_SERVE_CONNECTIONS_DEFAULT 256      /* open connections; more are refused at accept */
+#define MN_SERVE_CONNECTIONS_DEFAULT 256      /* open connections; more wait in the accept backlog */
 #define MN_SERVE_TIMEOUT_DEFAULT 15           /* seconds a connection may stay idle (slow clients) */
 #define MN_SERVE_GRACE 20                     /* seconds in-flight requests get to finish after SIGTERM */
 

@@ -475,6 +475,11 @@ mn_status mn_server_prepare(const mn_serve_options *opt, mn_server **out, mn_err
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		s->opt.threads = n > 0 && n < 256 ? (unsigned)n : 2;
 	}
+	if (s->opt.connections < s->opt.threads) {
+		mn_server_free(s);
+		return mn_error_set(err, MN_EUSAGE, "--max-connections (%u) must be at least the number of threads (%u): "
+		                    "each thread takes its share", opt->connections, opt->threads ? opt->threads : 0);
+	}
 	unsigned char warm[16];
 	if (RAND_bytes(warm, sizeof warm) != 1)   /* seeds the generator now, not in the first request */
 		fprintf(stderr, "mednec: warning: OpenSSL's random generator is not ready; request ids use a fallback\n");

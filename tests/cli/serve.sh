@@ -187,6 +187,29 @@ ok "JWT: a token signed by another key is 401" [ "$(auth "$(token "$hook" 300 jt
 ok "JWT: /healthz needs no token" [ "$(req "$base/healthz")" = 200 ]
 kill -TERM "$pid"; wait "$pid"
 
+# ---- limits: idle timeout (slow clients), connection count, a smaller body cap -------------------------------------
+start limits --timeout 2 --max-connections 2 --max-body 1000
+port=${base##*:}
+exec 3<>/dev/tcp/127.0.0.1/"$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3          # headers never finished
+exec 4<>/dev/tcp/127.0.0.1/"$port"                               # an idle second connection
+sleep 0.5
+ok "a third connection over --max-connections 2 is not served while two are open" \
+  bash -c "! curl -s -m 1 -o /dev/null '$base/healthz'"
+t0=$(date +%s)
+got=$(timeout 10 cat <&3); rc=$?
+ok "a client that stalls mid-request is disconnected after the idle timeout (rc $rc, $(( $(date +%s) - t0 )) s)" \
+  [ $rc -eq 0 ] && [ $(( $(date +%s) - t0 )) -le 6 ] && [ -z "$got" ]
+exec 3<&- 4<&-
+sleep 2.5
+ok "after the idle connections are gone, a new request is answered" [ "$(req "$base/healthz")" = 200 ]
+head -c 1001 /dev/zero | tr '\0' ' ' >"$tmp/1001.json"
+ok "--max-body 1000: 1001 bytes is 413" [ "$(post "$tmp/1001.json" /cds-services/mednec-order-sign)" = 413 ]
+ok "--max-body 1000: 413 says the cap" grep -q 'larger than 1000 bytes' "$tmp/body"
+ok "--max-body 1000: 1000 bytes is read (400: not a CDS Hooks request)" \
+  [ "$(head -c 1000 "$tmp/1001.json" | req -X POST --data-binary @- "$base/cds-services/mednec-order-sign")" = 400 ]
+kill -TERM "$pid"; wait "$pid"
+
 # ---- kill -9 in the middle of a stream of requests; restart; every acknowledged decision is stored ----------------
 start crash
 client() {  # n: posts until told to stop; records "STATUS ID" of each answer
