@@ -476,9 +476,10 @@ mn_status mn_server_prepare(const mn_serve_options *opt, mn_server **out, mn_err
 		s->opt.threads = n > 0 && n < 256 ? (unsigned)n : 2;
 	}
 	if (s->opt.connections < s->opt.threads) {
+		unsigned c = s->opt.connections, t = s->opt.threads;
 		mn_server_free(s);
 		return mn_error_set(err, MN_EUSAGE, "--max-connections (%u) must be at least the number of threads (%u): "
-		                    "each thread takes its share", opt->connections, opt->threads ? opt->threads : 0);
+		                    "each thread takes its share", c, t);
 	}
 	unsigned char warm[16];
 	if (RAND_bytes(warm, sizeof warm) != 1)   /* seeds the generator now, not in the first request */
