@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mednec/audit.h"
 #include "mednec/json.h"
 #include "mednec/service.h"
 #include "test.h"
@@ -379,6 +380,397 @@ static void test_crd_bad(mn_service *s)
 	mn_service_response_free(&r);
 }
 
+/* ---- PAS ---- */
+
+#include <dirent.h>
+
+/* The reviewAction code of a ClaimResponse item, or NULL. */
+static const char *review_action(const mn_json *item)
+{
+	const mn_json *adj = mn_json_get(item, "adjudication");
+	for (uint32_t i = 0; adj && i < adj->n; i++) {
+		const mn_json *exts = mn_json_get(&adj->u.items[i], "extension");
+		for (uint32_t k = 0; exts && k < exts->n; k++) {
+			if (!mn_json_is_string(mn_json_get(&exts->u.items[k], "url"),
+			                       "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"))
+				continue;
+			const mn_json *subs = mn_json_get(&exts->u.items[k], "extension");
+			for (uint32_t m = 0; subs && m < subs->n; m++) {
+				if (!mn_json_is_string(mn_json_get(&subs->u.items[m], "url"),
+				                       "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewActionCode"))
+					continue;
+				const mn_json *coding = mn_json_get(mn_json_get(&subs->u.items[m], "valueCodeableConcept"), "coding");
+				if (coding && coding->n && mn_json_is_string(mn_json_get(&coding->u.items[0], "system"),
+				                                             "https://codesystem.x12.org/005010/306"))
+					return mn_json_get_string(&coding->u.items[0], "code");
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A PAS response to a request whose Claim is `claim`: a FHIR R4 Bundle (the model accepts it) of type
+ * collection, the ClaimResponse first (use preauthorization, the Claim's patient, a preAuthRef), one item per
+ * Claim item with a review action A1 or A4 (never A3) and, for A4, a processNote the item points at. Returns the
+ * ClaimResponse. */
+static const mn_json *check_pas_response(const mn_service_response *r, const mn_json *claim)
+{
+	CHECK_INT(r->status, 200);
+	CHECK_STR(r->content_type, "application/fhir+json");
+	mn_case *c = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_MSG(mn_case_load_ex("response", r->body, r->body_len, MN_CASE_ALLOW_UNRESOLVED, &c, &err) == MN_OK,
+	          "the response is not FHIR R4: %s %s", err.path, err.message);
+	mn_case_free(c);
+	const mn_json *j = parse(r);
+	CHECK_STR(mn_json_get_string(j, "resourceType"), "Bundle");
+	CHECK_STR(mn_json_get_string(j, "type"), "collection");
+	const mn_json *entries = mn_json_get(j, "entry");
+	const mn_json *cr = entries && entries->n ? mn_json_get(&entries->u.items[0], "resource") : NULL;
+	CHECK_STR(mn_json_get_string(cr, "resourceType"), "ClaimResponse");
+	CHECK_STR(mn_json_get_string(cr, "use"), "preauthorization");
+	CHECK_STR(mn_json_get_string(mn_json_get(cr, "patient"), "reference"),
+	          mn_json_get_string(mn_json_get(claim, "patient"), "reference"));
+	const char *ref = mn_json_get_string(cr, "preAuthRef");
+	CHECK(ref && *ref);
+	const mn_json *items = mn_json_get(cr, "item"), *claim_items = mn_json_get(claim, "item");
+	CHECK(items && claim_items && items->n == claim_items->n);
+	const mn_json *notes = mn_json_get(cr, "processNote");
+	for (uint32_t i = 0; items && claim_items && i < items->n && i < claim_items->n; i++) {
+		const mn_json *it = &items->u.items[i];
+		CHECK_STR(mn_json_get(it, "itemSequence")->u.s, mn_json_get(&claim_items->u.items[i], "sequence")->u.s);
+		const char *code = review_action(it);
+		CHECK(code && (strcmp(code, "A1") == 0 || strcmp(code, "A4") == 0));
+		if (code && strcmp(code, "A4") == 0) {
+			const mn_json *nn = mn_json_get(it, "noteNumber");
+			CHECK(nn && nn->n == 1 && notes);
+			bool found = false;
+			for (uint32_t k = 0; nn && notes && k < notes->n; k++)
+				found |= strcmp(mn_json_get(&notes->u.items[k], "number")->u.s, nn->u.items[0].u.s) == 0 &&
+				         mn_json_get_string(&notes->u.items[k], "text") &&
+				         *mn_json_get_string(&notes->u.items[k], "text");
+			CHECK(found);
+		}
+	}
+	return cr;
+}
+
+static const mn_json *first_resource(const mn_json *bundle)
+{
+	const mn_json *entries = mn_json_get(bundle, "entry");
+	return entries && entries->n ? mn_json_get(&entries->u.items[0], "resource") : NULL;
+}
+
+/* Every shared PAS example: a request Bundle (Claim first) gets a well-formed response (pended: mednec has no
+ * policy for these services), a response Bundle a 400 OperationOutcome, a lone resource a 400. */
+static void test_pas_examples(mn_service *s)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/davinci/pas", mn_test_data_dir());
+	DIR *d = opendir(dir);
+	if (!d) {
+		printf("PAS examples: skipped, %s is absent\n", dir);
+		return;
+	}
+	struct dirent *e;
+	int requests = 0, responses = 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+			continue;
+		char path[8400], *text = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (mn_read_file(path, &text, &len, NULL) != MN_OK)
+			continue;
+		mn_json *in = NULL;
+		CHECK(mn_json_parse(arena, path, text, len, &in, NULL) == MN_OK);
+		const mn_json *first = first_resource(in);
+		bool bundle = mn_json_is_string(mn_json_get(in, "resourceType"), "Bundle");
+		mn_service_response r;
+		int status = call(s, "POST", "/Claim/$submit", text, &r);
+		if (bundle && mn_json_is_string(mn_json_get(first, "resourceType"), "Claim")) {
+			const mn_json *cr = check_pas_response(&r, first);
+			/* no mednec policy covers these services: every item pended, the reason given */
+			const mn_json *items = mn_json_get(cr, "item");
+			for (uint32_t i = 0; items && i < items->n; i++)
+				CHECK_STR(review_action(&items->u.items[i]), "A4");
+			CHECK(r.body && strstr(r.body, "no mednec policy"));
+			CHECK_INT(r.decided, 1);
+			CHECK_STR(r.lookup_key, mn_json_get_string(cr, "preAuthRef"));
+			requests++;
+		} else {
+			/* a response Bundle, or a lone resource: 400 with an OperationOutcome */
+			CHECK_MSG(status == 400, "%s: %d", e->d_name, status);
+			CHECK(r.body && strstr(r.body, "\"OperationOutcome\""));
+			CHECK_INT(r.decided, 0);
+			responses += bundle;
+		}
+		mn_service_response_free(&r);
+		free(text);
+	}
+	closedir(d);
+	CHECK(requests >= 4);   /* Homecare, MedicalServices, Referral, Surgical */
+	CHECK(responses >= 3);  /* the three response Bundles */
+}
+
+/* A PAS request Bundle built from an example case: the Claim first (item: the policy's local service code),
+ * an insurer Organization and a Coverage, then every resource of the case. */
+static char *pas_request(const char *case_path, const char *pre_auth_ref)
+{
+	mn_case *kase = NULL;
+	if (mn_case_load_any(mn_test_source_dir(), case_path, &kase, NULL) != MN_OK)
+		return NULL;
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"identifier\":{\"system\":\"urn:test\","
+	                "\"value\":\"T1\"},\"entry\":[{\"fullUrl\":\"http://example.org/fhir/Claim/pa-1\",\"resource\":"
+	                "{\"resourceType\":\"Claim\",\"id\":\"pa-1\",\"status\":\"active\",\"type\":{\"coding\":[{\"system\":"
+	                "\"http://terminology.hl7.org/CodeSystem/claim-type\",\"code\":\"professional\"}]},\"use\":"
+	                "\"preauthorization\",\"patient\":{\"reference\":\"Patient/pat-crps-001\"},\"created\":\"2026-11-19\","
+	                "\"insurer\":{\"reference\":\"Organization/payer-1\"},\"provider\":{\"reference\":"
+	                "\"Practitioner/prac-pain-001\"},\"priority\":{\"coding\":[{\"system\":"
+	                "\"http://terminology.hl7.org/CodeSystem/processpriority\",\"code\":\"normal\"}]},\"insurance\":"
+	                "[{\"sequence\":1,\"focal\":true,\"coverage\":{\"reference\":\"Coverage/cov-1\"}");
+	if (pre_auth_ref)
+		mn_buf_printf(&b, ",\"preAuthRef\":[\"%s\"]", pre_auth_ref);
+	mn_buf_puts(&b, "}],\"item\":[{\"sequence\":1,\"productOrService\":{\"coding\":[{\"system\":"
+	                "\"urn:mednec:local:service\",\"code\":\"drg-stimulation-trial\"}]}}]}},"
+	                "{\"resource\":{\"resourceType\":\"Organization\",\"id\":\"payer-1\",\"name\":\"Example payer\"}},"
+	                "{\"resource\":");
+	mn_buf_puts(&b, coverage_json);
+	mn_buf_putc(&b, '}');
+	for (size_t i = 0; i < mn_case_count(kase); i++) {
+		mn_buf_puts(&b, ",{\"resource\":");
+		mn_json_write(&b, mn_case_get(kase, i)->json);
+		mn_buf_putc(&b, '}');
+	}
+	mn_buf_puts(&b, "]}");
+	mn_case_free(kase);
+	return b.failed ? NULL : mn_buf_detach(&b, NULL);
+}
+
+/* What the HTTP layer does with a decided response: store it before sending. */
+static void store(mn_audit *a, const char *id, const mn_service_response *r, const char *body)
+{
+	char sha[65];
+	mn_sha256_hex(body, strlen(body), sha);
+	mn_audit_record rec = {id, "2026-11-20T00:00:00Z", r->endpoint, r->policy_id, r->policy_version, sha,
+	                       r->outcome, r->lookup_key, r->determination};
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_MSG(mn_audit_append(a, &rec, &err) == MN_OK, "append: %s", err.message);
+}
+
+static void test_pas_drg(mn_service *s, mn_audit *a)
+{
+	char *body = pas_request("examples/crps-ii-drg-trial.json", NULL);
+	CHECK(body != NULL);
+	mn_json *in = NULL;
+	CHECK(mn_json_parse(arena, "request", body, strlen(body), &in, NULL) == MN_OK);
+	mn_service_response r;
+	mn_service_request req = {"POST", "/Claim/$submit", body, strlen(body), "req-pas-1"};
+	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
+	const mn_json *cr = check_pas_response(&r, first_resource(in));
+	const mn_json *items = mn_json_get(cr, "item");
+	/* the policy's own test: every criterion met on 2026-11-20: certified in total */
+	CHECK_STR(items && items->n ? review_action(&items->u.items[0]) : NULL, "A1");
+	CHECK(mn_json_get(cr, "processNote") == NULL);
+	char ref[64];
+	snprintf(ref, sizeof ref, "%s", mn_json_get_string(cr, "preAuthRef"));
+	CHECK_STR(r.endpoint, "Claim/$submit");
+	CHECK_STR(r.outcome, "meets-criteria");
+	CHECK_STR(r.policy_id, "drg-stimulation-trial");
+	store(a, "req-pas-1", &r, body);
+	mn_service_response_free(&r);
+	free(body);
+
+	/* $inquire by Claim.insurance.preAuthRef: the stored response */
+	body = pas_request("examples/crps-ii-drg-trial.json", ref);
+	CHECK(mn_json_parse(arena, "request", body, strlen(body), &in, NULL) == MN_OK);
+	CHECK_INT(call(s, "POST", "/Claim/$inquire", body, &r), 200);
+	cr = check_pas_response(&r, first_resource(in));
+	CHECK_STR(mn_json_get_string(cr, "preAuthRef"), ref);
+	items = mn_json_get(cr, "item");
+	CHECK_STR(items && items->n ? review_action(&items->u.items[0]) : NULL, "A1");
+	CHECK_INT(r.decided, 0);
+	mn_service_response_free(&r);
+	free(body);
+	/* an inquiry for something never submitted: 404 with an OperationOutcome */
+	body = pas_request("examples/crps-ii-drg-trial.json", "mednec-0000000000000000");
+	CHECK_INT(call(s, "POST", "/Claim/$inquire", body, &r), 404);
+	CHECK(r.body && strstr(r.body, "OperationOutcome") && strstr(r.body, "not-found"));
+	mn_service_response_free(&r);
+	free(body);
+
+	/* the policy's test case with the psychological clearance after the as-of date: pended (A4), the missing
+	 * criterion in processNote; never A3 */
+	body = pas_request("cases/crps-ii-drg-trial/time-psych-clearance-after-as-of.json", NULL);
+	CHECK(mn_json_parse(arena, "request", body, strlen(body), &in, NULL) == MN_OK);
+	CHECK_INT(call(s, "POST", "/Claim/$submit", body, &r), 200);
+	cr = check_pas_response(&r, first_resource(in));
+	items = mn_json_get(cr, "item");
+	CHECK_STR(items && items->n ? review_action(&items->u.items[0]) : NULL, "A4");
+	const mn_json *notes = mn_json_get(cr, "processNote");
+	const char *note = notes && notes->n ? mn_json_get_string(&notes->u.items[0], "text") : NULL;
+	CHECK(note && strstr(note, "Psychological evaluation with clearance for neuromodulation") &&
+	      strstr(note, "not documented"));
+	CHECK_STR(r.outcome, "insufficient-documentation");
+	mn_service_response_free(&r);
+	free(body);
+}
+
+/* A CRD satisfied-pa-id is recognized by $inquire. */
+static void test_crd_then_inquire(mn_service *s, mn_audit *a)
+{
+	char *body = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true);
+	mn_service_response r;
+	mn_service_request req = {"POST", "/cds-services/mednec-order-sign", body, strlen(body), "req-crd-1"};
+	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
+	CHECK_INT(r.decided, 1);
+	char key[64];
+	snprintf(key, sizeof key, "%s", r.lookup_key ? r.lookup_key : "");
+	store(a, "req-crd-1", &r, body);
+	mn_service_response_free(&r);
+	free(body);
+	body = pas_request("examples/crps-ii-drg-trial.json", key);
+	mn_json *in = NULL;
+	CHECK(mn_json_parse(arena, "request", body, strlen(body), &in, NULL) == MN_OK);
+	CHECK_INT(call(s, "POST", "/Claim/$inquire", body, &r), 200);
+	const mn_json *cr = check_pas_response(&r, first_resource(in));
+	CHECK_STR(mn_json_get_string(cr, "preAuthRef"), key);
+	const mn_json *items = mn_json_get(cr, "item");
+	CHECK_STR(items && items->n ? review_action(&items->u.items[0]) : NULL, "A1");
+	mn_service_response_free(&r);
+	free(body);
+}
+
+static void test_pas_bad(mn_service *s)
+{
+	mn_service_response r;
+	/* malformed JSON: 400 OperationOutcome naming line and column */
+	CHECK_INT(call(s, "POST", "/Claim/$submit", "{\"resourceType\": \"Bundle\",\n\n  \"entry\": [,]}", &r), 400);
+	CHECK(r.body && strstr(r.body, "OperationOutcome") && strstr(r.body, "line 3, column 13"));
+	mn_service_response_free(&r);
+	/* a Bundle without a Claim: 422 (FHIR: the content violates the PAS request Bundle profile) */
+	char bundle[600];
+	snprintf(bundle, sizeof bundle, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":%s}]}",
+	         coverage_json);
+	CHECK_INT(call(s, "POST", "/Claim/$submit", bundle, &r), 422);
+	CHECK(r.body && strstr(r.body, "OperationOutcome") && strstr(r.body, "no Claim"));
+	CHECK_INT(r.decided, 0);
+	mn_service_response_free(&r);
+	/* no body; GET */
+	CHECK_INT(call(s, "POST", "/Claim/$submit", NULL, &r), 400);
+	mn_service_response_free(&r);
+	CHECK_INT(call(s, "GET", "/Claim/$submit", NULL, &r), 405);
+	mn_service_response_free(&r);
+}
+
+/* ---- threads: one service, several threads, the same answers ---- */
+
+#include <pthread.h>
+
+typedef struct thread_arg {
+	mn_service *s;
+	const char *path, *body, *want;
+	int mismatches;
+} thread_arg;
+
+static void *worker(void *p)
+{
+	thread_arg *t = p;
+	for (int i = 0; i < 4; i++) {
+		mn_service_response r;
+		mn_service_request req = {"POST", t->path, t->body, strlen(t->body), "req-thread"};
+		if (mn_service_handle(t->s, &req, &r, NULL) != MN_OK || !r.body || strcmp(r.body, t->want) != 0)
+			t->mismatches++;
+		mn_service_response_free(&r);
+	}
+	return NULL;
+}
+
+static void test_threads(mn_service *s)
+{
+	char *crd = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true);
+	char *pas = pas_request("cases/crps-ii-drg-trial/time-psych-clearance-after-as-of.json", NULL);
+	mn_service_response r1, r2;
+	mn_service_request q1 = {"POST", "/cds-services/mednec-order-sign", crd, strlen(crd), "req-thread"};
+	mn_service_request q2 = {"POST", "/Claim/$submit", pas, strlen(pas), "req-thread"};
+	CHECK(mn_service_handle(s, &q1, &r1, NULL) == MN_OK && mn_service_handle(s, &q2, &r2, NULL) == MN_OK);
+	thread_arg args[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		args[i] = (thread_arg){s, i % 2 ? "/Claim/$submit" : "/cds-services/mednec-order-sign", i % 2 ? pas : crd,
+		                       i % 2 ? r2.body : r1.body, 0};
+		CHECK(pthread_create(&th[i], NULL, worker, &args[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_INT(args[i].mismatches, 0);
+	}
+	mn_service_response_free(&r1);
+	mn_service_response_free(&r2);
+	free(crd);
+	free(pas);
+}
+
+/* The CRD IG's example requests: order-sign ones are answered (no mednec policy covers mammography, oxygen or a
+ * records request: no systemAction, one info card per order); the order-dispatch one is refused by the
+ * order-sign service (400: not its hook). */
+static void test_crd_examples(mn_service *s)
+{
+	static const struct { const char *file; int status; int cards; } ex[] = {
+		{"CRDServiceRequest.json", 200, 2}, {"CRDServiceRequest2.json", 400, -1}, {"CRDServiceRequest3.json", 200, 1}};
+	for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+		char path[4300], *text = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof path, "%s/davinci/crd/%s", mn_test_data_dir(), ex[i].file);
+		if (mn_read_file(path, &text, &len, NULL) != MN_OK) {
+			printf("CRD example %s: skipped, absent\n", ex[i].file);
+			continue;
+		}
+		mn_service_response r;
+		CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", text, &r), ex[i].status);
+		if (ex[i].cards >= 0) {
+			const mn_json *j = parse(&r);
+			const mn_json *cards = mn_json_get(j, "cards"), *actions = mn_json_get(j, "systemActions");
+			CHECK(cards && (int)cards->n == ex[i].cards);
+			for (uint32_t k = 0; cards && k < cards->n; k++)
+				CHECK_STR(mn_json_get_string(&cards->u.items[k], "indicator"), "info");
+			CHECK(actions && actions->n == 0);
+			CHECK_INT(r.decided, 0);
+		}
+		mn_service_response_free(&r);
+		free(text);
+	}
+}
+
+/* The body is body_len bytes, not a C string: what follows is never read. */
+static void test_body_length(mn_service *s)
+{
+	const char *text = "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}GARBAGE";
+	mn_service_request req = {"POST", "/Claim/$submit", text, strlen(text) - 7, "req-len"};
+	mn_service_response r;
+	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
+	CHECK_INT(r.status, 422);  /* a Bundle without a Claim: the garbage after it was not read */
+	mn_service_response_free(&r);
+	/* a Claim without patient, and a Claim without items: 422 naming what is missing */
+	const char *no_patient = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+	                         "{\"resourceType\":\"Claim\",\"status\":\"active\",\"type\":{\"text\":\"x\"},\"use\":"
+	                         "\"preauthorization\",\"insurer\":{\"display\":\"p\"},\"provider\":{\"display\":\"d\"}}}]}";
+	CHECK_INT(call(s, "POST", "/Claim/$submit", no_patient, &r), 422);
+	CHECK(r.body && strstr(r.body, "Claim.patient"));
+	mn_service_response_free(&r);
+	const char *no_items = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+	                       "{\"resourceType\":\"Claim\",\"status\":\"active\",\"type\":{\"text\":\"x\"},\"use\":"
+	                       "\"preauthorization\",\"patient\":{\"display\":\"x\"},\"insurer\":{\"display\":\"p\"},"
+	                       "\"provider\":{\"display\":\"d\"}}}]}";
+	CHECK_INT(call(s, "POST", "/Claim/$submit", no_items, &r), 422);
+	CHECK(r.body && strstr(r.body, "Claim.item"));
+	mn_service_response_free(&r);
+}
+
 int main(void)
 {
 	arena = mn_arena_new();
@@ -393,7 +785,17 @@ int main(void)
 	test_discovery(s);
 	const char *dir = one_policy_dir();
 	CHECK(dir != NULL);
-	mn_service_options one_opt = {mn_test_source_dir(), dir, "2026-11-20", NULL, NULL};
+	char store_path[] = "/tmp/mednec-svc-audit-XXXXXX";
+	int fd = mkstemp(store_path);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	char url[200];
+	snprintf(url, sizeof url, "sqlite:%s", store_path);
+	unlink(store_path);
+	mn_audit *audit = NULL;
+	CHECK_MSG(mn_audit_open(url, &audit, &err) == MN_OK, "audit: %s", err.message);
+	mn_service_options one_opt = {mn_test_source_dir(), dir, "2026-11-20", NULL, audit};
 	mn_service *one = NULL;
 	st = mn_service_open(&one_opt, &one, &err);
 	CHECK_MSG(st == MN_OK, "open: %s", err.message);
@@ -403,6 +805,22 @@ int main(void)
 		test_crd_missing(one);
 		test_crd_no_coverage_and_ambiguous(one, s);
 		test_crd_bad(one);
+		test_pas_examples(one);
+		test_pas_drg(one, audit);
+		test_crd_then_inquire(one, audit);
+		test_pas_bad(one);
+		test_threads(one);
+		test_crd_examples(one);
+		test_body_length(one);
+	}
+	mn_audit_close(audit);
+	unlink(store_path);
+	{
+		char side[300];
+		snprintf(side, sizeof side, "%s-wal", store_path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", store_path);
+		unlink(side);
 	}
 	mn_service_close(one);
 	mn_service_close(s);

@@ -499,24 +499,9 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 		st = MN_ENOMEM;
 		goto done;
 	}
-	if (first) {
-		out->decided = 1;
-		if ((st = mn_svc_audit_fields(out, first->policy->id, first->policy->version,
-		                              mn_outcome_name(first->d->outcome), first_id)) != MN_OK)
-			goto done;
-		mn_buf rec = MN_BUF_INIT;
-		mn_buf_puts(&rec, "{\"response\":");
-		mn_buf_put(&rec, body.data, body.len - 1);
-		mn_buf_puts(&rec, ",\"determinations\":[");
-		mn_buf_put(&rec, dets.data, dets.len);
-		mn_buf_puts(&rec, "]}");
-		out->determination = rec.failed ? NULL : mn_buf_detach(&rec, NULL);
-		mn_buf_free(&rec);
-		if (!out->determination) {
-			st = MN_ENOMEM;
-			goto done;
-		}
-	}
+	if (first && (st = mn_svc_audit_fields(out, first->policy->id, first->policy->version,
+	                                       mn_outcome_name(first->d->outcome), first_id, &body, &dets)) != MN_OK)
+		goto done;
 	st = mn_svc_respond(out, 200, "application/json", &body);
 done:
 	for (size_t i = 0; i < ndecs; i++)

@@ -412,9 +412,19 @@ void mn_svc_case_warnings(const mn_case *c, mn_buf *b)
 }
 
 mn_status mn_svc_audit_fields(mn_service_response *out, const char *policy_id, const char *policy_version,
-                              const char *outcome, const char *lookup_key)
+                              const char *outcome, const char *lookup_key, const mn_buf *body, const mn_buf *dets)
 {
 	bool failed = false;
+	mn_buf rec = MN_BUF_INIT;
+	mn_buf_puts(&rec, "{\"response\":");
+	mn_buf_put(&rec, body->data, body->len && body->data[body->len - 1] == '\n' ? body->len - 1 : body->len);
+	mn_buf_puts(&rec, ",\"determinations\":[");
+	mn_buf_put(&rec, dets->data, dets->len);
+	mn_buf_puts(&rec, "]}");
+	out->decided = 1;
+	out->determination = rec.failed ? NULL : mn_buf_detach(&rec, NULL);
+	mn_buf_free(&rec);
+	failed |= out->determination == NULL;
 	out->policy_id = mn_svc_strdup(policy_id ? policy_id : "", &failed);
 	out->policy_version = mn_svc_strdup(policy_version ? policy_version : "", &failed);
 	out->outcome = mn_svc_strdup(outcome ? outcome : "", &failed);

@@ -13,7 +13,20 @@
 #include "mednec/service.h"
 
 /* Everything is loaded by mn_service_open and only read afterwards, so that mn_service_handle can run on
- * several threads at once (include/mednec/service.h). */
+ * several threads at once (include/mednec/service.h). Each request has its own arena, case, determinations and
+ * buffers. What the engine shares between threads, checked for this (session 15):
+ * - policies, library, value sets, tables, score configuration: read-only after loading; mn_determine binds
+ *   definitions in its own mn_fp_env, and memberOf() reads the policy's sorted value-set index;
+ * - compiled FHIRPath: the AST's lookup cache (fp_node st_type/st_el) and the precompiled literal regexes are
+ *   written only while compiling; evaluation reads them (glibc regexec locks a shared regex_t itself; a PCRE2
+ *   replacement would need per-thread match data);
+ * - hidden state: the UCUM unit cache (ucum.c) and the type lookup memo (eval.c) are _Thread_local; the C locale
+ *   for numbers is created once through an atomic compare-and-swap (number.c); allocation failure injection is
+ *   _Thread_local (arena.c);
+ * - the clock: as_of fixed at open, or the UTC date read per request (gmtime_r);
+ * - the audit store (opt->audit): mn_audit_show serialises itself (audit.h).
+ * tests/test_service.c runs CRD and PAS requests on four threads and compares each answer with the
+ * single-threaded one. */
 struct mn_service {
 	char *home, *policies_dir;
 	char *as_of;               /* fixed "YYYY-MM-DD" or NULL (the UTC date at each request) */
@@ -92,6 +105,8 @@ void mn_svc_make_id(char buf[32], const char *const *parts, size_t nparts);
 void mn_svc_make_uuid(char buf[40], const char *const *parts, size_t nparts);
 /* The record's data-quality warnings (references that did not resolve, dropped elements), one per line. */
 void mn_svc_case_warnings(const mn_case *c, mn_buf *b);
-/* Strings for the audit fields: set out->policy_id/version/outcome/lookup_key; MN_ENOMEM on failure. */
+/* A decision for the audit trail: decided = 1, policy_id/version, outcome, lookup_key, and determination =
+ * {"response": BODY, "determinations": [DETS]} (body: the response JSON ending in '\n'; dets: the determinations'
+ * JSON, comma-separated). MN_ENOMEM on failure. */
 mn_status mn_svc_audit_fields(mn_service_response *out, const char *policy_id, const char *policy_version,
-                              const char *outcome, const char *lookup_key);
+                              const char *outcome, const char *lookup_key, const mn_buf *body, const mn_buf *dets);
