@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Appends per second to the audit trail (docs/SERVICE.md "Audit trail"), not a test: an SQLite file in a
 # temporary directory on the disk of $TMPDIR (default /tmp), and a throwaway PostgreSQL 15 (tools/pg-tmp.sh),
-# each with 1 and 4 threads sharing one store handle. Usage: bench/audit.sh [N]  (default 2000 appends)
+# each with 1, 4, 16 and 64 threads sharing one store handle. Usage: bench/audit.sh [N]  (default 2000 appends)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -11,10 +11,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mn-bench-audit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/bench_audit.c build/libmednec.a \
   $(pkg-config --libs sqlite3 libpq libcrypto yaml-0.1) -lpthread -lm -o "$tmp/bench_audit"
-for t in 1 4; do
+for t in 1 4 16 64; do
   echo "sqlite ($t thread(s)): $("$tmp/bench_audit" "sqlite:$tmp/a$t.db" "$n" "$t" | tr '\n' ' ')"
 done
 cat >"$tmp/pg.sh" <<PG
-for t in 1 4; do echo "postgresql (\$t thread(s)): \$("$tmp/bench_audit" "\$MN_PG_URL" "$n" "\$t" | tr '\n' ' ')"; done
+for t in 1 4 16 64; do echo "postgresql (\$t thread(s)): \$("$tmp/bench_audit" "\$MN_PG_URL" "$n" "\$t" | tr '\n' ' ')"; done
 PG
 tools/pg-tmp.sh bash "$tmp/pg.sh" || echo "postgresql: not measured (tools/pg-tmp.sh could not start a server)"

@@ -1,7 +1,7 @@
 /*
  * audit.c: the audit trail's common part: store URLs, the hash chain (canonical form and SHA-256 with
- * OpenSSL's EVP interface), verification of a whole chain, a row as JSON, and the lock that serialises
- * the threads sharing one mn_audit. The backends (sqlite.c, pg.c) store and read rows.
+ * OpenSSL's EVP interface), verification of a whole chain, a row as JSON, and the group commit that
+ * serialises the threads sharing one mn_audit. The backends (sqlite.c, pg.c) store and read rows.
  */
 #include "audit_int.h"
 
@@ -11,10 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Group commit: a durable commit costs a disk flush, so the appends that arrive while one commit is under way
+ * are committed together by the next one. An appender queues its record; if no commit is under way it becomes
+ * the leader: it takes the queue (up to MAX_BATCH records), commits them in one transaction, hands each
+ * appender its status and wakes them. Every append still returns only once its row is committed. A batch that
+ * fails is retried one record at a time, so one bad record (an id already stored) fails alone.
+ */
+#define MAX_BATCH 256
+
+typedef struct pending {
+	const mn_audit_record *rec;
+	struct pending *next;
+	bool done;
+	mn_status st;
+	mn_error err;
+} pending;
+
 struct mn_audit {
 	const mn_audit_backend *be;
 	void *h;
-	pthread_mutex_t mu;  /* one operation at a time on the backend's connection */
+	pthread_mutex_t conn;   /* one operation at a time on the backend's connection */
+	pthread_mutex_t queue;  /* guards head, tail and committing */
+	pthread_cond_t wake;
+	pending *head, *tail;
+	bool committing;
 };
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -93,17 +114,20 @@ mn_status mn_audit_open(const char *url, mn_audit **out, mn_error *err)
 	mn_audit *a = calloc(1, sizeof *a);
 	if (!a)
 		return mn_error_set(err, MN_ENOMEM, "audit: out of memory");
-	if (pthread_mutex_init(&a->mu, NULL) != 0) {
-		free(a);
-		return mn_error_set(err, MN_ENOMEM, "audit: cannot create a mutex");
-	}
-	a->be = be;
-	mn_status st = be->open(arg, &a->h, err);
+	bool conn = pthread_mutex_init(&a->conn, NULL) == 0, queue = conn && pthread_mutex_init(&a->queue, NULL) == 0,
+	     wake = queue && pthread_cond_init(&a->wake, NULL) == 0;
+	mn_status st = wake ? be->open(arg, &a->h, err) : mn_error_set(err, MN_ENOMEM, "audit: cannot create a mutex");
 	if (st != MN_OK) {
-		pthread_mutex_destroy(&a->mu);
+		if (wake)
+			pthread_cond_destroy(&a->wake);
+		if (queue)
+			pthread_mutex_destroy(&a->queue);
+		if (conn)
+			pthread_mutex_destroy(&a->conn);
 		free(a);
 		return st;
 	}
+	a->be = be;
 	*out = a;
 	return MN_OK;
 }
@@ -113,7 +137,9 @@ void mn_audit_close(mn_audit *a)
 	if (!a)
 		return;
 	a->be->close(a->h);
-	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->wake);
+	pthread_mutex_destroy(&a->queue);
+	pthread_mutex_destroy(&a->conn);
 	free(a);
 }
 
@@ -133,10 +159,58 @@ mn_status mn_audit_append(mn_audit *a, const mn_audit_record *rec, mn_error *err
 		return mn_error_set(err, MN_EUSAGE, "audit: a record needs an id, a received time and an endpoint");
 	if (rec->input_sha256 && *rec->input_sha256 && !is_hex64(rec->input_sha256))
 		return mn_error_set(err, MN_EUSAGE, "audit: input_sha256 is not 64 lowercase hex digits");
-	pthread_mutex_lock(&a->mu);
-	mn_status st = a->be->append(a->h, rec, err);
-	pthread_mutex_unlock(&a->mu);
-	return st;
+	pending me = {rec, NULL, false, MN_OK, {0}};
+	pthread_mutex_lock(&a->queue);
+	if (a->tail)
+		a->tail->next = &me;
+	else
+		a->head = &me;
+	a->tail = &me;
+	while (!me.done) {
+		if (a->committing) {
+			pthread_cond_wait(&a->wake, &a->queue);
+			continue;
+		}
+		/* lead: take up to MAX_BATCH records from the queue (this one among them) and commit them */
+		const mn_audit_record *recs[MAX_BATCH];
+		pending *batch = a->head, *last = NULL;
+		size_t n = 0;
+		for (pending *p = batch; p && n < MAX_BATCH; p = p->next)
+			recs[n++] = p->rec, last = p;
+		a->head = last->next;
+		if (!a->head)
+			a->tail = NULL;
+		last->next = NULL;
+		a->committing = true;
+		pthread_mutex_unlock(&a->queue);
+
+		pthread_mutex_lock(&a->conn);
+		mn_error berr;
+		mn_error_clear(&berr);
+		mn_status st = a->be->append(a->h, recs, n, &berr);
+		for (pending *p = batch; p; p = p->next) {
+			if (n == 1 || st == MN_OK) {
+				p->st = st;
+				p->err = berr;
+			} else {
+				mn_error_clear(&p->err);
+				p->st = a->be->append(a->h, &p->rec, 1, &p->err);
+			}
+		}
+		pthread_mutex_unlock(&a->conn);
+
+		pthread_mutex_lock(&a->queue);
+		for (pending *p = batch, *next; p; p = next) {
+			next = p->next;  /* p may return (and its memory go) once done is set and the lock released */
+			p->done = true;
+		}
+		a->committing = false;
+		pthread_cond_broadcast(&a->wake);
+	}
+	pthread_mutex_unlock(&a->queue);
+	if (me.st != MN_OK && err)
+		*err = me.err;
+	return me.st;
 }
 
 /* ---- verify ----------------------------------------------------------------- */
@@ -187,9 +261,9 @@ static mn_status verify_row(void *p, const mn_audit_row *r, mn_error *err)
 mn_status mn_audit_verify(mn_audit *a, long *rows, mn_error *err)
 {
 	verify_ctx v = {1, "", "", 0};
-	pthread_mutex_lock(&a->mu);
+	pthread_mutex_lock(&a->conn);
 	mn_status st = a->be->scan(a->h, verify_row, &v, err);
-	pthread_mutex_unlock(&a->mu);
+	pthread_mutex_unlock(&a->conn);
 	if (rows)
 		*rows = v.rows;
 	return st;
@@ -218,8 +292,8 @@ mn_status mn_audit_show(mn_audit *a, const char *id_or_key, mn_buf *out, mn_erro
 {
 	if (!id_or_key || !*id_or_key)
 		return mn_error_set(err, MN_EUSAGE, "audit: show needs an id or a lookup key");
-	pthread_mutex_lock(&a->mu);
+	pthread_mutex_lock(&a->conn);
 	mn_status st = a->be->find(a->h, id_or_key, show_row, out, err);
-	pthread_mutex_unlock(&a->mu);
+	pthread_mutex_unlock(&a->conn);
 	return st;
 }

@@ -30,10 +30,10 @@ typedef struct mn_audit_backend {
 	const char *name;  /* "sqlite", "postgresql" */
 	mn_status (*open)(const char *url, void **out, mn_error *err);
 	void (*close)(void *h);
-	/* Within one transaction that excludes every other appender (other threads, processes, servers):
-	 * read the last row's seq and row_hash, call mn_audit_seal to fill seq, prev_hash and row_hash,
-	 * insert, commit durably. */
-	mn_status (*append)(void *h, const mn_audit_record *rec, mn_error *err);
+	/* Append n records (n >= 1) in one transaction that excludes every other appender (other threads,
+	 * processes, servers): read the last row's seq and row_hash, insert the records in order, each hashed
+	 * with mn_audit_row_hash over the previous one, commit durably. All or none. */
+	mn_status (*append)(void *h, const mn_audit_record *const *recs, size_t n, mn_error *err);
 	/* Every row in seq order, in one consistent snapshot. */
 	mn_status (*scan)(void *h, mn_audit_row_fn fn, void *ctx, mn_error *err);
 	/* The row with this id, else the newest row whose lookup_key is key: fn called once, or MN_ENOTFOUND. */

@@ -1,8 +1,8 @@
 /*
  * pg.c: the audit trail in PostgreSQL (libpq), for deployments where several servers share one chain.
- * Same table as the SQLite store. Each append is one transaction that first takes a transaction-level
- * advisory lock (pg_advisory_xact_lock, key MN_PG_LOCK_KEY), so appenders on every connection and server
- * are serialised: the last row read is the last row committed. synchronous_commit is set on for the
+ * Same table as the SQLite store. Each append (or batch of appends, audit.c) is one transaction that first
+ * takes a transaction-level advisory lock (pg_advisory_xact_lock, key MN_PG_LOCK_KEY), so appenders on every
+ * connection and server are serialised: the last row read is the last row committed. synchronous_commit is set on for the
  * session: COMMIT returns after the WAL record is flushed to disk.
  */
 #include "audit_int.h"
@@ -101,7 +101,7 @@ static mn_status pg_open(const char *url, void **out, mn_error *err)
 	return MN_OK;
 }
 
-static mn_status pg_append(void *h, const mn_audit_record *rec, mn_error *err)
+static mn_status pg_append(void *h, const mn_audit_record *const *recs, size_t n, mn_error *err)
 {
 	pg *p = h;
 	mn_status st = ready(p, err);
@@ -120,11 +120,11 @@ static mn_status pg_append(void *h, const mn_audit_record *rec, mn_error *err)
 		}
 		PQclear(r);
 	}
-	mn_audit_fields f;
-	mn_audit_fields_of(rec, &f);
-	if (st == MN_OK)
-		st = mn_audit_row_hash(seq, &f, prev, hash, err);
-	if (st == MN_OK) {
+	for (size_t k = 0; k < n && st == MN_OK; k++, seq++) {
+		mn_audit_fields f;
+		mn_audit_fields_of(recs[k], &f);
+		if ((st = mn_audit_row_hash(seq, &f, prev, hash, err)) != MN_OK)
+			break;
 		snprintf(seqtext, sizeof seqtext, "%lld", seq);
 		const char *params[12] = {seqtext, f.f[0], f.f[1], f.f[2], f.f[3], f.f[4], f.f[5], f.f[6], f.f[7], f.f[8],
 		                          prev, hash};
@@ -134,6 +134,7 @@ static mn_status pg_append(void *h, const mn_audit_record *rec, mn_error *err)
 		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
 			st = fail(p, r, err, "cannot store the row");
 		PQclear(r);
+		memcpy(prev, hash, sizeof hash);
 	}
 	if (st == MN_OK)
 		st = exec(p, "COMMIT", err, "cannot commit the row");

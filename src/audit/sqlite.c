@@ -1,6 +1,6 @@
 /*
  * sqlite.c: the audit trail in an SQLite file (libsqlite3): WAL journal, synchronous=FULL (a commit is on
- * disk before mn_audit_append returns), one BEGIN IMMEDIATE transaction per append so that several
+ * disk before mn_audit_append returns), one BEGIN IMMEDIATE transaction per batch of appends so that several
  * processes sharing the file extend one chain (the last row is read and the next inserted under the
  * database's write lock).
  */
@@ -110,7 +110,7 @@ static mn_status sq_open(const char *path, void **out, mn_error *err)
 	return MN_OK;
 }
 
-static mn_status sq_append(void *h, const mn_audit_record *rec, mn_error *err)
+static mn_status sq_append(void *h, const mn_audit_record *const *recs, size_t n, mn_error *err)
 {
 	sq *s = h;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -127,11 +127,11 @@ static mn_status sq_append(void *h, const mn_audit_record *rec, mn_error *err)
 		st = fail(s, err, "cannot read the last row");
 	}
 	sqlite3_reset(s->last);
-	mn_audit_fields f;
-	mn_audit_fields_of(rec, &f);
-	if (st == MN_OK)
-		st = mn_audit_row_hash(seq, &f, prev, hash, err);
-	if (st == MN_OK) {
+	for (size_t k = 0; k < n && st == MN_OK; k++, seq++) {
+		mn_audit_fields f;
+		mn_audit_fields_of(recs[k], &f);
+		if ((st = mn_audit_row_hash(seq, &f, prev, hash, err)) != MN_OK)
+			break;
 		sqlite3_bind_int64(s->insert, 1, seq);
 		for (int i = 0; i < 9; i++)
 			sqlite3_bind_text(s->insert, i + 2, f.f[i], -1, SQLITE_STATIC);
@@ -142,6 +142,7 @@ static mn_status sq_append(void *h, const mn_audit_record *rec, mn_error *err)
 			                  ? "cannot store the row (is its id already stored?)" : "cannot store the row");
 		sqlite3_reset(s->insert);
 		sqlite3_clear_bindings(s->insert);
+		memcpy(prev, hash, sizeof hash);
 	}
 	if (st == MN_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		st = fail(s, err, "cannot commit the row");
