@@ -95,7 +95,16 @@ if [ -f "$pas" ]; then
   ok "PAS \$submit of the shared surgical example is 200 ($st)" [ "$st" = 200 ]
   ok "PAS response is a Bundle with a ClaimResponse" grep -q '"resourceType":"ClaimResponse"' <(flat)
   ok "PAS response never certifies adversely (no A3)" bash -c "! grep -q '\"code\":\"A3\"' <(tr -d ' \n' <'$tmp/body')"
+  ok "PAS: no mednec policy for the item's code (HCPCS 33510): pended, A4" \
+    grep -q '"system":"https://codesystem.x12.org/005010/306","code":"A4"' <(flat)
   [ "$st" = 200 ] && decided=$((decided+1))
+  ref=$(flat | grep -o '"preAuthRef":"[^"]*"' | head -1 | cut -d'"' -f4)
+  ok "PAS: a preAuthRef is given ($ref)" [ -n "$ref" ]
+  sed "s/PREAUTHREF/$ref/" $d/pas-inquire.json >"$tmp/inquire.json"
+  ok "PAS \$inquire by that preAuthRef is 200" [ "$(post "$tmp/inquire.json" '/Claim/$inquire')" = 200 ]
+  ok "PAS \$inquire answers with the stored ClaimResponse (same preAuthRef)" grep -q "\"preAuthRef\":\"$ref\"" <(flat)
+  sed "s/PREAUTHREF/mednec-0000000000000000/" $d/pas-inquire.json >"$tmp/inquire.json"
+  ok "PAS \$inquire for an unknown preAuthRef is 404" [ "$(post "$tmp/inquire.json" '/Claim/$inquire')" = 404 ]
 else
   echo "SKIPPED (loudly): no shared PAS example at $pas; the PAS case is not tested here"
 fi
