@@ -75,29 +75,55 @@ typedef struct assembled {
 	const mn_json *orders[MAX_ORDERS];  /* the draft orders as sent, in order */
 	const char *order_urls[MAX_ORDERS];
 	size_t norders;
-	char **keys;                 /* "Type/id" of every entry written (duplicates are left out) */
-	size_t nkeys;
+	char **keys;                 /* open addressing: "Type/id" of every entry written (duplicates are left out) */
+	size_t nkeys, capkeys;       /* capkeys: 0 or a power of two */
+	bool failed;
 	mn_arena *arena;
 } assembled;
 
+static size_t key_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull & SIZE_MAX;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (1099511628211ull & SIZE_MAX);
+	return h;
+}
+
+/* Whether a resource with the same type and id was written already (then it is left out); records it
+ * otherwise. Resources without an id are always written. */
 static bool seen(assembled *a, const mn_json *res)
 {
 	const char *type = mn_json_get_string(res, "resourceType"), *id = mn_json_get_string(res, "id");
 	if (!type || !id)
 		return false;
 	char *key = mn_arena_printf(a->arena, "%s/%s", type, id);
-	if (!key)
+	if (!key) {
+		a->failed = true;
 		return false;
-	for (size_t i = 0; i < a->nkeys; i++)
-		if (strcmp(a->keys[i], key) == 0)
+	}
+	if (2 * (a->nkeys + 1) > a->capkeys) {  /* keep the table at most half full */
+		size_t cap = a->capkeys ? 2 * a->capkeys : 64;
+		char **t = mn_arena_calloc(a->arena, cap, sizeof *t);
+		if (!t) {
+			a->failed = true;
+			return false;
+		}
+		for (size_t i = 0; i < a->capkeys; i++)
+			if (a->keys[i]) {
+				size_t j = key_hash(a->keys[i]) & (cap - 1);
+				while (t[j])
+					j = (j + 1) & (cap - 1);
+				t[j] = a->keys[i];
+			}
+		a->keys = t;
+		a->capkeys = cap;
+	}
+	size_t j = key_hash(key) & (a->capkeys - 1);
+	for (; a->keys[j]; j = (j + 1) & (a->capkeys - 1))
+		if (strcmp(a->keys[j], key) == 0)
 			return true;
-	char **grown = mn_arena_alloc(a->arena, (a->nkeys + 1) * sizeof *grown);
-	if (!grown)
-		return false;
-	if (a->nkeys)
-		memcpy(grown, a->keys, a->nkeys * sizeof *grown);
-	grown[a->nkeys++] = key;
-	a->keys = grown;
+	a->keys[j] = key;
+	a->nkeys++;
 	return false;
 }
 
@@ -209,7 +235,10 @@ static void card(mn_buf *cards, size_t *ncards, const char *uuid, const char *su
 	put_key(cards, "summary");
 	/* CDS Hooks: summary under 140 characters */
 	size_t n = strlen(summary);
-	mn_buf_put_json_string(cards, summary, n < 139 ? n : 139);
+	if (n > 139)
+		for (n = 139; n && ((unsigned char)summary[n] & 0xC0) == 0x80; n--)
+			;  /* cut before a UTF-8 continuation byte, never inside a character */
+	mn_buf_put_json_string(cards, summary, n);
 	mn_buf_putc(cards, ',');
 	put_key(cards, "indicator");
 	put_str(cards, indicator);
@@ -317,7 +346,7 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 	for (uint32_t i = 0; prefetch && prefetch->type == MN_JSON_OBJECT && i < prefetch->n; i++)
 		add_prefetch(&a, &prefetch->u.members[i].value);
 	mn_buf_puts(&a.text, "]}");
-	if (a.text.failed || mn_arena_failed(a.arena)) {
+	if (a.text.failed || a.failed || mn_arena_failed(a.arena)) {
 		st = MN_ENOMEM;
 		goto done;
 	}
