@@ -412,6 +412,26 @@ static void test_threads_same_ids(void)
 	mn_audit_close(a);
 }
 
+/* PostgreSQL: a session terminated by the server (a restart, an administrator) is reconnected for the next
+ * append, which succeeds. */
+static void test_pg_reconnect(void)
+{
+	char url[512];
+	make_url(url, sizeof url, "reconnect");
+	mn_audit *a = NULL;
+	mn_error err;
+	long rows = -1;
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	CHECK(a && append_n(a, "r", 1, 1, &err) == MN_OK);
+	pg_sql("postgres", "DO $$ BEGIN PERFORM pg_terminate_backend(pid) FROM pg_stat_activity "
+	       "WHERE datname = 'reconnect' AND pid <> pg_backend_pid(); END $$");
+	mn_status st = a ? append_n(a, "r", 2, 2, &err) : MN_EINTERNAL;
+	CHECK_MSG(st == MN_OK, "%s", err.message);
+	CHECK(a && mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, 2);
+	mn_audit_close(a);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--pg") == 0) {
@@ -433,6 +453,8 @@ int main(int argc, char **argv)
 	test_tamper();
 	test_threads();
 	test_threads_same_ids();
+	if (pg_url)
+		test_pg_reconnect();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -61,6 +61,13 @@ static void pg_close(void *h)
 	free(p);
 }
 
+/* The session's settings: durable commits, and no NOTICE ("relation already exists") on stderr. */
+static mn_status session(pg *p, mn_error *err)
+{
+	mn_status st = exec(p, "SET synchronous_commit = on", err, "cannot set synchronous_commit");
+	return st == MN_OK ? exec(p, "SET client_min_messages = warning", err, "cannot set client_min_messages") : st;
+}
+
 /* A connection that broke (server restarted) is reset once before the next operation. */
 static mn_status ready(pg *p, mn_error *err)
 {
@@ -68,7 +75,7 @@ static mn_status ready(pg *p, mn_error *err)
 		PQreset(p->conn);
 		if (PQstatus(p->conn) != CONNECTION_OK)
 			return fail(p, NULL, err, "the connection to the server is lost");
-		return exec(p, "SET synchronous_commit = on", err, "cannot set synchronous_commit");
+		return session(p, err);
 	}
 	return MN_OK;
 }
@@ -84,9 +91,7 @@ static mn_status pg_open(const char *url, void **out, mn_error *err)
 		st = mn_error_set(err, MN_ENOMEM, "audit (postgresql): out of memory");
 	else if (PQstatus(p->conn) != CONNECTION_OK)
 		st = fail(p, NULL, err, "cannot connect");
-	else if ((st = exec(p, "SET synchronous_commit = on", err, "cannot set synchronous_commit")) == MN_OK &&
-	         (st = exec(p, "SET client_min_messages = warning", err, "cannot set client_min_messages")) == MN_OK &&
-	         (st = exec(p, "BEGIN", err, "cannot begin")) == MN_OK) {
+	else if ((st = session(p, err)) == MN_OK && (st = exec(p, "BEGIN", err, "cannot begin")) == MN_OK) {
 		if ((st = exec(p, "SELECT pg_advisory_xact_lock(" MN_PG_LOCK_KEY ")", err, "cannot lock")) == MN_OK &&
 		    (st = exec(p, schema, err, "cannot create the audit table")) == MN_OK)
 			st = exec(p, "COMMIT", err, "cannot commit the audit table");
@@ -101,9 +106,8 @@ static mn_status pg_open(const char *url, void **out, mn_error *err)
 	return MN_OK;
 }
 
-static mn_status pg_append(void *h, const mn_audit_record *const *recs, size_t n, mn_error *err)
+static mn_status append_once(pg *p, const mn_audit_record *const *recs, size_t n, mn_error *err)
 {
-	pg *p = h;
 	mn_status st = ready(p, err);
 	if (st != MN_OK || (st = exec(p, "BEGIN", err, "cannot begin")) != MN_OK)
 		return st;
@@ -140,6 +144,20 @@ static mn_status pg_append(void *h, const mn_audit_record *const *recs, size_t n
 		st = exec(p, "COMMIT", err, "cannot commit the row");
 	else
 		exec(p, "ROLLBACK", NULL, "rollback");
+	return st;
+}
+
+/* A connection found broken during the append (the server restarted, the session was terminated) is reset and
+ * the append tried once more. Should the first COMMIT have gone through unseen, the retry is refused as a
+ * duplicate id (the row is stored once; the caller is told it failed). */
+static mn_status pg_append(void *h, const mn_audit_record *const *recs, size_t n, mn_error *err)
+{
+	pg *p = h;
+	mn_status st = append_once(p, recs, n, err);
+	if (st != MN_OK && PQstatus(p->conn) == CONNECTION_BAD) {
+		mn_error_clear(err);
+		st = append_once(p, recs, n, err);
+	}
 	return st;
 }
 
