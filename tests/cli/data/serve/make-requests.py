@@ -5,10 +5,10 @@ checked in):
 
   order-sign-crps.json          the example as a CRD order-sign request: the ServiceRequest as a draft order in
                                 context.draftOrders, the rest of the record in the prefetch keys mednec's discovery
-                                names; the Practitioners and Encounters, which have no key of their own, go into
-                                "serviceRequests" as _include'd entries (search mode "include"), the way CRD's
-                                ServiceRequest prefetch with _include=ServiceRequest:performer brings them; plus a
-                                fictional Coverage
+                                names; the Practitioners, which have no key of their own, go into
+                                "serviceRequestBundle" as _include'd entries (search mode "include"), the way its
+                                query (_include=ServiceRequest:performer, ...) brings them; plus a fictional
+                                Coverage
   order-sign-crps-no-psych.json the same without the psychological evaluation (Procedure psych-eval-2026-03 and
                                 Observation psych-clearance-2026-03): one criterion is no longer documented
 """
@@ -18,7 +18,7 @@ import json
 KEYS = {"Patient": "patient", "Coverage": "coverage", "Condition": "conditions", "Procedure": "procedures",
         "MedicationStatement": "medicationStatements", "MedicationRequest": "medicationRequests",
         "Observation": "observations", "DiagnosticReport": "diagnosticReports", "Device": "devices",
-        "ServiceRequest": "serviceRequests"}
+        "ServiceRequest": "serviceRequests", "Encounter": "encounters"}
 
 COVERAGE = {"resourceType": "Coverage", "id": "cov-crps-001", "status": "active",
             "beneficiary": {"reference": "Patient/pat-crps-001"},
@@ -38,7 +38,7 @@ def request(bundle, drop=()):
             order["intent"] = "original-order"
             order["insurance"] = [{"reference": "Coverage/cov-crps-001"}]
             continue
-        key = KEYS.get(r["resourceType"], "serviceRequests")
+        key = KEYS.get(r["resourceType"], "serviceRequestBundle")
         if key == "patient":
             prefetch[key] = r
         else:
