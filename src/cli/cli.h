@@ -40,5 +40,8 @@ int mn_cli_audit(int argc, char **argv);
  * file's bytes, the determination as JSON); says the row's id on stderr. Returns the exit code. */
 struct mn_determination;
 int mn_cli_audit_store(const char *url, const char *case_path, const struct mn_determination *det);
+/* mednec serve --listen HOST:PORT [...]: the HTTP service (docs/SERVICE.md); argv[0] is "serve". Returns
+ * the exit code: 0 after SIGTERM/SIGINT, 64 usage (including a non-loopback address without --jwks). */
+int mn_cli_serve(int argc, char **argv);
 
 #endif
