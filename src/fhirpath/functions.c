@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1168,13 +1169,41 @@ static int get_regex(fp_ctx *x, const fp_node *c, const fp_scope *s, const char 
  * thread and reused: a fresh match block per call costs a malloc and free of
  * PCRE2's 20 KB backtracking frames, which doubled the cost of a typical
  * where(matches(...)) over a record. A block that ran into a limit is
- * dropped, so a pathological pattern does not leave its frames behind. */
+ * dropped, so a pathological pattern does not leave its frames behind. A
+ * thread-specific key frees both when a thread ends (the service's worker
+ * threads come and go; without it each would leak its pair). */
 static _Thread_local pcre2_match_context *tl_mc;
 static _Thread_local pcre2_match_data *tl_md;
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+static bool tl_key_ok;
+
+static void tl_free(void *unused)
+{
+	(void)unused;
+	pcre2_match_data_free(tl_md);
+	pcre2_match_context_free(tl_mc);
+	tl_md = NULL;
+	tl_mc = NULL;
+}
+
+static void tl_key_init(void)
+{
+	tl_key_ok = pthread_key_create(&tl_key, tl_free) == 0;
+}
+
+/* Arrange for tl_free at this thread's end (the value only needs to be non-NULL). */
+static void tl_register(void)
+{
+	pthread_once(&tl_once, tl_key_init);
+	if (tl_key_ok && !pthread_getspecific(tl_key))
+		pthread_setspecific(tl_key, &tl_key);
+}
 
 static pcre2_match_context *match_context(void)
 {
 	if (!tl_mc && (tl_mc = pcre2_match_context_create(NULL)) != NULL) {
+		tl_register();
 		pcre2_set_match_limit(tl_mc, REGEX_MATCH_LIMIT);
 		pcre2_set_depth_limit(tl_mc, REGEX_DEPTH_LIMIT);
 		pcre2_set_heap_limit(tl_mc, REGEX_HEAP_LIMIT);
@@ -1184,8 +1213,8 @@ static pcre2_match_context *match_context(void)
 
 static pcre2_match_data *match_data(void)
 {
-	if (!tl_md)
-		tl_md = pcre2_match_data_create(1, NULL);  /* matches() needs no groups */
+	if (!tl_md && (tl_md = pcre2_match_data_create(1, NULL)) != NULL)  /* matches() needs no groups */
+		tl_register();
 	return tl_md;
 }
 
