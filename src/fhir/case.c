@@ -1398,7 +1398,12 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 	 * not taken as part of the record on any date (it could be after it) */
 	if (((const S_res *)r)->date_unreadable)
 		return true;
-	snprintf(day, sizeof day, "%04d-%02d-%02d", (int)as_of->year, (int)as_of->month, (int)as_of->day);
+	/* "%04d-%02d-%02d" (the fields are in range, checked above) */
+	int y = as_of->year, mo = as_of->month, d = as_of->day;
+	const char digits[] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+	                       (char)('0' + y % 10), '-', (char)('0' + mo / 10), (char)('0' + mo % 10), '-',
+	                       (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
+	memcpy(day, digits, sizeof digits);
 	const mn_json *j = r->json;
 	for (const char *const *k = recorded; *k; k++)
 		if (S_string_after(mn_json_get(j, *k), day))

@@ -104,7 +104,7 @@ static bool seen(assembled *a, const mn_json *res)
 	const char *type = mn_json_get_string(res, "resourceType"), *id = mn_json_get_string(res, "id");
 	if (!type || !id)
 		return false;
-	char *key = mn_arena_printf(a->arena, "%s/%s", type, id);
+	char *key = mn_arena_join(a->arena, type, '/', id);
 	if (!key) {
 		a->failed = true;
 		return false;
