@@ -285,6 +285,65 @@ static void test_crd_met(mn_service *s, const char *hook, const char *service)
 	free(body);
 }
 
+/* The answer does not depend on the order of the request's members (RFC 8259: an object is an unordered
+ * collection), nor on whether the draft order carries an element FHIR R4 does not define: the record is read
+ * leniently (the element is a data-quality note, absent to the policy), and systemActions returns the order as
+ * the EHR sent it, that element included (CRD: the update is the order plus the coverage extension). */
+static void test_crd_member_order(mn_service *s)
+{
+	char *body = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true);
+	CHECK(body != NULL);
+	if (!body)
+		return;
+	/* the same object with its members in reverse order: prefetch before context */
+	mn_json *req = NULL;
+	CHECK(mn_json_parse(arena, "request", body, strlen(body), &req, NULL) == MN_OK);
+	mn_buf rev = MN_BUF_INIT;
+	mn_buf_putc(&rev, '{');
+	for (uint32_t i = req ? req->n : 0; i-- > 0;) {
+		mn_buf_put_json_string(&rev, req->u.members[i].key, req->u.members[i].key_len);
+		mn_buf_putc(&rev, ':');
+		mn_json_write(&rev, &req->u.members[i].value);
+		mn_buf_puts(&rev, i ? "," : "");
+	}
+	mn_buf_putc(&rev, '}');
+	mn_service_response a, b;
+	CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", body, &a), 200);
+	CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", mn_buf_cstr(&rev), &b), 200);
+	CHECK(a.body && b.body && a.body_len == b.body_len && memcmp(a.body, b.body, a.body_len) == 0);
+	CHECK(a.determination && b.determination && strcmp(a.determination, b.determination) == 0);
+	mn_service_response_free(&a);
+	mn_service_response_free(&b);
+	mn_buf_free(&rev);
+
+	/* an element R4 does not define, in the draft order */
+	static const char order_start[] = "\"resource\":{\"resourceType\":\"ServiceRequest\",";
+	char *at = strstr(body, order_start);
+	CHECK(at != NULL);
+	if (at) {
+		mn_buf odd = MN_BUF_INIT;
+		size_t head = (size_t)(at - body) + strlen(order_start);
+		mn_buf_put(&odd, body, head);
+		mn_buf_puts(&odd, "\"mednecUnknownElement\":\"kept\",");
+		mn_buf_puts(&odd, body + head);
+		CHECK_INT(call(s, "POST", "/cds-services/mednec-order-sign", mn_buf_cstr(&odd), &a), 200);
+		const mn_json *j = parse(&a);
+		const mn_json *actions = j ? mn_json_get(j, "systemActions") : NULL;
+		CHECK(actions && actions->type == MN_JSON_ARRAY && actions->n == 1);
+		const mn_json *order = actions && actions->n ? mn_json_get(&actions->u.items[0], "resource") : NULL;
+		CHECK_STR(mn_json_get_string(order, "mednecUnknownElement"), "kept");
+		CHECK_STR(mn_json_get_string(order, "status"), "draft");
+		const mn_json *ext = coverage_info(j, "drg-trial-request", "draft");
+		CHECK_STR(sub(ext, "pa-needed"), "satisfied");
+		const mn_json *c = only_card(j);
+		const char *detail = mn_json_get_string(c, "detail");
+		CHECK(detail && strstr(detail, "mednecUnknownElement"));
+		mn_service_response_free(&a);
+		mn_buf_free(&odd);
+	}
+	free(body);
+}
+
 /* Item 6: references that do not resolve are warnings, never failures. Without the Encounters and
  * Practitioners (the last two prefetch types) the order's requester, performer and encounter point nowhere; no
  * criterion of the policy reads them (facilities-available reads only that ServiceRequest.performer exists), so
@@ -1020,6 +1079,7 @@ int main(void)
 	if (one) {
 		test_crd_met(one, "order-sign", "/cds-services/mednec-order-sign");
 		test_crd_met(one, "order-select", "/cds-services/mednec-order-select");
+		test_crd_member_order(one);
 		test_crd_missing(one);
 		test_crd_unresolved(one);
 		test_crd_no_coverage_and_ambiguous(one, s);

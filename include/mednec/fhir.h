@@ -105,6 +105,13 @@ mn_status mn_case_load_file(const char *path, mn_case **out, mn_error *err);
 mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
                           mn_case **out, mn_error *err);
 mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err);
+/* mn_case_load_ex on a tree already parsed (mn_json_parse) from text[0..len) and perhaps rearranged: every
+ * node's offset must lie in text, and the top-level resources (root's entries) must come in increasing offset
+ * order, each once. Neither is copied: the text and the tree (which MN_CASE_LENIENT may prune) must outlive the
+ * case. Positions in errors are those of text. For callers that assemble a record from a parsed document (the
+ * CDS Hooks service) without writing it out and parsing it again. */
+mn_status mn_case_load_tree(const char *name, const char *text, size_t len, mn_json *root, unsigned flags,
+                            mn_case **out, mn_error *err);
 /* References that did not resolve (nonzero only with MN_CASE_ALLOW_UNRESOLVED). */
 size_t mn_case_unresolved(const mn_case *c);
 /* The first MN_CASE_UNRESOLVED_KEPT of them, in document order, each as

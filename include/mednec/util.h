@@ -84,6 +84,8 @@ void mn_arena_reset(mn_arena *a);
 void *mn_arena_alloc(mn_arena *a, size_t n);
 void *mn_arena_calloc(mn_arena *a, size_t count, size_t size);
 char *mn_arena_strndup(mn_arena *a, const char *s, size_t n);
+/* "a" sep "b" (mn_arena_printf(a, "%s/%s", x, y) without the formatting: for hot paths). */
+char *mn_arena_join(mn_arena *a, const char *x, char sep, const char *y);
 char *mn_arena_strdup(mn_arena *a, const char *s);
 char *mn_arena_printf(mn_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

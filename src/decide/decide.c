@@ -196,7 +196,7 @@ mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *a, mn_
 {
 	out->resource = r;
 	if (r->id)
-		out->reference = mn_arena_printf(a, "%s/%s", r->type_name, r->id);
+		out->reference = mn_arena_join(a, r->type_name, '/', r->id);
 	else
 		out->reference = r->full_url ? r->full_url : r->type_name;
 	out->date = resource_date(a, r->json);

@@ -1104,39 +1104,11 @@ static mn_status S_check_root(S_ctx *x)
 	return S_resource(x, root, NULL, NULL, NULL);
 }
 
-mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
-                          mn_case **out, mn_error *err)
+/* Index and check c->root (parsed from c->text); frees c on failure. */
+static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 {
-	mn_case *c;
-	mn_status st;
+	mn_status st = S_build_index(c);
 	S_ctx *x = NULL;
-
-	if (out)
-		*out = NULL;
-	if (!out || (!text && len))
-		return mn_error_set(err, MN_EUSAGE, "mn_case_load: no output or no text");
-	if (len > UINT32_MAX - 1)
-		return mn_error_set(err, MN_ELIMIT, "case too large (%zu bytes)", len);
-	c = calloc(1, sizeof *c);
-	if (!c || !(c->arena = mn_arena_new())) {
-		free(c);
-		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	}
-	c->flags = flags;
-	c->name = mn_arena_strdup(c->arena, name ? name : "");
-	c->text = mn_arena_alloc(c->arena, len + 1);
-	if (!c->name || !c->text) {
-		st = mn_error_set(err, MN_ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (len)
-		memcpy(c->text, text, len);
-	c->text[len] = 0;
-	c->len = len;
-	st = mn_json_parse(c->arena, c->name, c->text, len, &c->root, err);
-	if (st)
-		goto fail;
-	st = S_build_index(c);
 	if (st) {
 		st = mn_error_set(err, st, "out of memory");
 		goto fail;
@@ -1177,6 +1149,70 @@ fail:
 	free(x);
 	mn_case_free(c);
 	return st;
+}
+
+/* A case with its arena and name; NULL on out of memory. */
+static mn_case *S_new_case(const char *name, unsigned flags)
+{
+	mn_case *c = calloc(1, sizeof *c);
+	if (!c || !(c->arena = mn_arena_new())) {
+		free(c);
+		return NULL;
+	}
+	c->flags = flags;
+	c->name = mn_arena_strdup(c->arena, name ? name : "");
+	if (!c->name) {
+		mn_case_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
+                          mn_case **out, mn_error *err)
+{
+	mn_case *c;
+	mn_status st;
+
+	if (out)
+		*out = NULL;
+	if (!out || (!text && len))
+		return mn_error_set(err, MN_EUSAGE, "mn_case_load: no output or no text");
+	if (len > UINT32_MAX - 1)
+		return mn_error_set(err, MN_ELIMIT, "case too large (%zu bytes)", len);
+	if (!(c = S_new_case(name, flags)) || !(c->text = mn_arena_alloc(c->arena, len + 1))) {
+		mn_case_free(c);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	if (len)
+		memcpy(c->text, text, len);
+	c->text[len] = 0;
+	c->len = len;
+	st = mn_json_parse(c->arena, c->name, c->text, len, &c->root, err);
+	if (st) {
+		mn_case_free(c);
+		return st;
+	}
+	return S_finish(c, out, err);
+}
+
+mn_status mn_case_load_tree(const char *name, const char *text, size_t len, mn_json *root, unsigned flags,
+                            mn_case **out, mn_error *err)
+{
+	if (out)
+		*out = NULL;
+	if (!out || !root || (!text && len))
+		return mn_error_set(err, MN_EUSAGE, "mn_case_load_tree: no output, tree or text");
+	if (len > UINT32_MAX - 1)
+		return mn_error_set(err, MN_ELIMIT, "case too large (%zu bytes)", len);
+	mn_case *c = S_new_case(name, flags);
+	if (!c)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	/* the caller's text and tree, not copied (like an as-of view's): they outlive the case */
+	c->text = (char *)(text ? text : "");
+	c->len = len;
+	c->root = root;
+	return S_finish(c, out, err);
 }
 
 mn_status mn_case_load(const char *name, const char *text, size_t len, mn_case **out,
@@ -1362,7 +1398,12 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 	 * not taken as part of the record on any date (it could be after it) */
 	if (((const S_res *)r)->date_unreadable)
 		return true;
-	snprintf(day, sizeof day, "%04d-%02d-%02d", (int)as_of->year, (int)as_of->month, (int)as_of->day);
+	/* "%04d-%02d-%02d" (the fields are in range, checked above) */
+	int y = as_of->year, mo = as_of->month, d = as_of->day;
+	const char digits[] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+	                       (char)('0' + y % 10), '-', (char)('0' + mo / 10), (char)('0' + mo % 10), '-',
+	                       (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
+	memcpy(day, digits, sizeof digits);
 	const mn_json *j = r->json;
 	for (const char *const *k = recorded; *k; k++)
 		if (S_string_after(mn_json_get(j, *k), day))

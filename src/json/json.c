@@ -46,12 +46,11 @@ static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
 
 static void skip_ws(parser *p)
 {
-	while (p->i < p->n) {
-		char c = p->s[p->i];
-		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-			break;
-		p->i++;
-	}
+	size_t i = p->i, n = p->n;  /* locals: p->s is char data, which could alias p->i */
+	const char *s = p->s;
+	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+		i++;
+	p->i = i;
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
@@ -114,13 +113,25 @@ static void put_utf8(mn_buf *b, unsigned cp)
 	mn_buf_put(b, u, k);
 }
 
+/* Bytes a string can hold as they are: ASCII from ' ' to DEL but '"' and '\\'. */
+#define S_P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char S_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, S_P16,  /* 0x20-0x3f: not '"' */
+	S_P16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x40-0x5f: not '\\' */
+	S_P16, S_P16,                                           /* 0x60-0x7f */
+};
+#undef S_P16
+
 /* string -> '"' chars '"' ; p->i at the opening quote. */
 static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)p->s;
 	size_t i = p->i + 1, start = i;
-	/* fast path: no escapes */
+	/* fast path: no escapes; runs of plain ASCII are skipped with one table look-up per byte */
 	for (;;) {
+		while (i < p->n && S_plain[s[i]])
+			i++;
 		if (i >= p->n)
 			return fail_at(p, p->i, MN_EJSON, "unterminated string");
 		unsigned c = s[i];

@@ -69,9 +69,17 @@ static void write_order(mn_buf *b, const mn_json *order, bool as_signed, const c
 	mn_buf_putc(b, '}');
 }
 
+/* One entry of the record: a resource of the request (or fetched), its fullUrl, whether it is a draft order. */
+typedef struct record_entry {
+	const mn_json *res;
+	const mn_json *full_url;     /* a string, or NULL */
+	bool is_order;
+} record_entry;
+
 typedef struct assembled {
-	mn_buf text;                 /* the record as a collection Bundle */
-	size_t nentries;
+	record_entry *entries;       /* the record's entries, in order (arena) */
+	size_t nentries, capentries;
+	bool foreign;                /* an entry was fetched (its offsets are not in the request's text) */
 	const mn_json *orders[MAX_ORDERS];  /* the draft orders as sent, in order */
 	const char *order_urls[MAX_ORDERS];
 	size_t norders;
@@ -96,7 +104,7 @@ static bool seen(assembled *a, const mn_json *res)
 	const char *type = mn_json_get_string(res, "resourceType"), *id = mn_json_get_string(res, "id");
 	if (!type || !id)
 		return false;
-	char *key = mn_arena_printf(a->arena, "%s/%s", type, id);
+	char *key = mn_arena_join(a->arena, type, '/', id);
 	if (!key) {
 		a->failed = true;
 		return false;
@@ -127,26 +135,156 @@ static bool seen(assembled *a, const mn_json *res)
 	return false;
 }
 
-static void add_entry(assembled *a, const mn_json *res, const char *full_url, bool is_order)
+static void add_entry(assembled *a, const mn_json *res, const mn_json *full_url, bool is_order)
 {
 	if (!res || res->type != MN_JSON_OBJECT || seen(a, res))
 		return;
 	const char *type = mn_json_get_string(res, "resourceType");
 	if (type && strcmp(type, "OperationOutcome") == 0)
 		return;  /* a prefetch the EHR could not run */
-	mn_buf_puts(&a->text, a->nentries ? ",{" : "{");
-	if (full_url) {
-		put_key(&a->text, "fullUrl");
-		put_str(&a->text, full_url);
-		mn_buf_putc(&a->text, ',');
+	if (a->nentries == a->capentries) {
+		size_t cap = a->capentries ? 2 * a->capentries : 32;
+		record_entry *t = mn_arena_calloc(a->arena, cap, sizeof *t);
+		if (!t) {
+			a->failed = true;
+			return;
+		}
+		if (a->nentries)
+			memcpy(t, a->entries, a->nentries * sizeof *t);
+		a->entries = t;
+		a->capentries = cap;
 	}
-	put_key(&a->text, "resource");
-	if (is_order)
-		write_order(&a->text, res, true, NULL);
-	else
-		mn_json_write(&a->text, res);
-	mn_buf_putc(&a->text, '}');
-	a->nentries++;
+	a->entries[a->nentries++] = (record_entry){res, full_url && full_url->type == MN_JSON_STRING ? full_url : NULL,
+	                                           is_order};
+}
+
+/* The record as the text of a collection Bundle (draft orders as signed). */
+static void write_record(const assembled *a, mn_buf *b)
+{
+	mn_buf_puts(b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
+	for (size_t i = 0; i < a->nentries; i++) {
+		const record_entry *e = &a->entries[i];
+		mn_buf_puts(b, i ? ",{" : "{");
+		if (e->full_url) {
+			put_key(b, "fullUrl");
+			put_str(b, e->full_url->u.s);
+			mn_buf_putc(b, ',');
+		}
+		put_key(b, "resource");
+		if (e->is_order)
+			write_order(b, e->res, true, NULL);
+		else
+			mn_json_write(b, e->res);
+		mn_buf_putc(b, '}');
+	}
+	mn_buf_puts(b, "]}");
+}
+
+/* A deep copy of v (arena); strings and numbers share their bytes. NULL on out of memory. */
+static bool copy_json(mn_arena *arena, mn_json *dst, const mn_json *v)
+{
+	*dst = *v;
+	if (v->type == MN_JSON_ARRAY && v->n) {
+		mn_json *items = mn_arena_alloc(arena, v->n * sizeof *items);
+		if (!items)
+			return false;
+		for (uint32_t i = 0; i < v->n; i++)
+			if (!copy_json(arena, &items[i], &v->u.items[i]))
+				return false;
+		dst->u.items = items;
+	} else if (v->type == MN_JSON_OBJECT && v->n) {
+		mn_json_member *ms = mn_arena_alloc(arena, v->n * sizeof *ms);
+		if (!ms)
+			return false;
+		for (uint32_t i = 0; i < v->n; i++) {
+			ms[i] = v->u.members[i];
+			if (!copy_json(arena, &ms[i].value, &v->u.members[i].value))
+				return false;
+		}
+		dst->u.members = ms;
+	}
+	return true;
+}
+
+static void set_string(mn_json *v, const char *s)
+{
+	v->type = MN_JSON_STRING;
+	v->u.s = s;
+	v->n = (uint32_t)strlen(s);
+}
+
+/* The record as a tree over the request's own nodes, without writing it out and parsing it again
+ * (mn_case_load_tree): the same Bundle write_record writes, node for node. The draft orders are deep copies
+ * (as signed), so that the systemActions write them as the EHR sent them even when MN_CASE_LENIENT prunes the
+ * record. NULL when that cannot be (an entry fetched from elsewhere, or the entries not in increasing offset
+ * order in the request) or on out of memory (a->failed): then the record is written out and parsed. */
+static mn_json *record_tree(assembled *a)
+{
+	if (a->foreign)
+		return NULL;
+	for (size_t i = 1; i < a->nentries; i++)
+		if (a->entries[i].res->offset <= a->entries[i - 1].res->offset)
+			return NULL;
+	mn_json *root = mn_arena_calloc(a->arena, 1, sizeof *root);
+	mn_json_member *top = mn_arena_calloc(a->arena, 3, sizeof *top);
+	mn_json *items = a->nentries ? mn_arena_calloc(a->arena, a->nentries, sizeof *items) : NULL;
+	if (!root || !top || (a->nentries && !items)) {
+		a->failed = true;
+		return NULL;
+	}
+	root->type = MN_JSON_OBJECT;
+	root->n = 3;
+	root->u.members = top;
+	top[0].key = "resourceType";
+	set_string(&top[0].value, "Bundle");
+	top[1].key = "type";
+	set_string(&top[1].value, "collection");
+	top[2].key = "entry";
+	top[2].value.type = MN_JSON_ARRAY;
+	top[2].value.n = (uint32_t)a->nentries;
+	top[2].value.u.items = items;
+	for (int k = 0; k < 3; k++)
+		top[k].key_len = (uint32_t)strlen(top[k].key);
+	for (size_t i = 0; i < a->nentries; i++) {
+		const record_entry *e = &a->entries[i];
+		mn_json_member *ms = mn_arena_calloc(a->arena, 2, sizeof *ms);
+		if (!ms) {
+			a->failed = true;
+			return NULL;
+		}
+		uint32_t n = 0;
+		if (e->full_url) {
+			ms[n].key = "fullUrl";
+			ms[n].key_len = 7;
+			ms[n].key_offset = e->res->offset;
+			ms[n].value = *e->full_url;
+			ms[n++].value.n = (uint32_t)strlen(e->full_url->u.s);  /* as write_record writes it */
+		}
+		ms[n].key = "resource";
+		ms[n].key_len = 8;
+		ms[n].key_offset = e->res->offset;
+		if (!e->is_order) {
+			ms[n++].value = *e->res;
+		} else {
+			mn_json *o = &ms[n++].value;
+			if (!copy_json(a->arena, o, e->res)) {
+				a->failed = true;
+				return NULL;
+			}
+			for (uint32_t k = 0; k < o->n; k++) {  /* as write_order(as_signed) */
+				mn_json_member *m = &o->u.members[k];
+				if (member_is(m, "status") && mn_json_is_string(&m->value, "draft"))
+					set_string(&m->value, "active");
+				else if (member_is(m, "intent") && mn_json_is_string(&m->value, "original-order"))
+					set_string(&m->value, "order");
+			}
+		}
+		items[i].type = MN_JSON_OBJECT;
+		items[i].offset = e->res->offset;
+		items[i].n = n;
+		items[i].u.members = ms;
+	}
+	return root;
 }
 
 /* A prefetch value: a resource, or a Bundle (searchset) whose entries are the resources; null is allowed (the
@@ -159,7 +297,7 @@ static void add_prefetch(assembled *a, const mn_json *v)
 		const mn_json *entries = mn_json_get(v, "entry");
 		for (uint32_t i = 0; entries && entries->type == MN_JSON_ARRAY && i < entries->n; i++) {
 			const mn_json *e = &entries->u.items[i];
-			add_entry(a, mn_json_get(e, "resource"), mn_json_get_string(e, "fullUrl"), false);
+			add_entry(a, mn_json_get(e, "resource"), mn_json_get(e, "fullUrl"), false);
 		}
 		return;
 	}
@@ -336,6 +474,7 @@ static mn_status fetch_missing(assembled *a, const mn_json *root, const char *pa
 		} else if (mn_json_parse(a->arena, key, body.data ? body.data : "", body.len, &got, NULL) != MN_OK) {
 			mn_buf_printf(notes, "prefetch %s fetched from fhirServer is not JSON; left out\n", key);
 		} else {
+			a->foreign = true;
 			add_prefetch(a, got);
 		}
 	}
@@ -363,6 +502,7 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 	mn_case *kase = NULL;
 	mn_buf cards = MN_BUF_INIT, actions = MN_BUF_INIT, body = MN_BUF_INIT, dets = MN_BUF_INIT, tmp = MN_BUF_INIT;
 	mn_buf fetched = MN_BUF_INIT;  /* notes on what could not be fetched from fhirServer */
+	mn_buf record = MN_BUF_INIT;   /* the record as text, when it is not given as a tree */
 	mn_svc_decision decs[MAX_ORDERS];
 	size_t ndecs = 0, ncards = 0, nactions = 0, ndets = 0;
 	const mn_svc_decision *first = NULL;
@@ -412,7 +552,6 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 	const char *hook_instance = mn_json_get_string(root, "hookInstance");
 
 	/* the record: the draft orders first, then the prefetch */
-	mn_buf_puts(&a.text, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
 	const mn_json *entries = mn_json_get(drafts, "entry");
 	for (uint32_t i = 0; entries && entries->type == MN_JSON_ARRAY && i < entries->n; i++) {
 		const mn_json *e = &entries->u.items[i], *res = mn_json_get(e, "resource");
@@ -424,22 +563,29 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 		}
 		a.orders[a.norders] = res;
 		a.order_urls[a.norders++] = mn_json_get_string(e, "fullUrl");
-		add_entry(&a, res, mn_json_get_string(e, "fullUrl"), true);
+		add_entry(&a, res, mn_json_get(e, "fullUrl"), true);
 	}
 	const mn_json *prefetch = mn_json_get(root, "prefetch");
 	for (uint32_t i = 0; prefetch && prefetch->type == MN_JSON_OBJECT && i < prefetch->n; i++)
 		add_prefetch(&a, &prefetch->u.members[i].value);
 	if ((st = fetch_missing(&a, root, mn_json_get_string(context, "patientId"), &fetched)) != MN_OK)
 		goto done;
-	mn_buf_puts(&a.text, "]}");
-	if (a.text.failed || a.failed || mn_arena_failed(a.arena)) {
+	/* the record as a tree over the request's nodes; written out and parsed again only when it cannot be */
+	mn_json *tree = record_tree(&a);
+	if (!tree && !a.failed)
+		write_record(&a, &record);
+	if (record.failed || a.failed || mn_arena_failed(a.arena)) {
 		st = MN_ENOMEM;
 		goto done;
 	}
 	mn_error cerr;
 	mn_error_clear(&cerr);
-	st = mn_case_load_ex("cds-request", a.text.data, a.text.len, MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT, &kase,
-	                     &cerr);
+	if (tree)
+		st = mn_case_load_tree("cds-request", req->body, req->body_len, tree,
+		                       MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT, &kase, &cerr);
+	else
+		st = mn_case_load_ex("cds-request", record.data, record.len, MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT,
+		                     &kase, &cerr);
 	if (st == MN_ENOMEM)
 		goto done;
 	if (st != MN_OK) {
@@ -623,7 +769,7 @@ done:
 	for (size_t i = 0; i < ndecs; i++)
 		mn_svc_decision_free(&decs[i]);
 	mn_case_free(kase);
-	mn_buf_free(&a.text);
+	mn_buf_free(&record);
 	mn_buf_free(&cards);
 	mn_buf_free(&actions);
 	mn_buf_free(&body);

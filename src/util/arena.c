@@ -238,6 +238,18 @@ char *mn_arena_strndup(mn_arena *a, const char *s, size_t n)
 	return p;
 }
 
+char *mn_arena_join(mn_arena *a, const char *x, char sep, const char *y)
+{
+	size_t xl = strlen(x), yl = strlen(y);
+	char *p = mn_arena_alloc(a, xl + yl + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, x, xl);
+	p[xl] = sep;
+	memcpy(p + xl + 1, y, yl + 1);
+	return p;
+}
+
 char *mn_arena_strdup(mn_arena *a, const char *s)
 {
 	return mn_arena_strndup(a, s, strlen(s));

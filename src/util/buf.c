@@ -103,13 +103,36 @@ int mn_buf_printf(mn_buf *b, const char *fmt, ...)
 	return rc;
 }
 
+/* Bytes mn_buf_put_json_string escapes: '"', '\\' and the control characters. */
+static const unsigned char S_json_escaped[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
 int mn_buf_put_json_string(mn_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t plain = 0;
+	while (plain < n && !S_json_escaped[(unsigned char)s[plain]])
+		plain++;
+	if (plain == n) {  /* the common case: nothing to escape, one copy */
+		if (n > SIZE_MAX - 2 || grow(b, n + 2))
+			return -1;
+		char *d = b->data + b->len;
+		d[0] = '"';
+		if (n)
+			memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		b->len += n + 2;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	int rc = mn_buf_putc(b, '"');
 	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = plain; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (!S_json_escaped[c])
+			continue;
 		const char *esc = NULL;
 		char u[7];
 		switch (c) {
@@ -121,19 +144,15 @@ int mn_buf_put_json_string(mn_buf *b, const char *s, size_t n)
 		case '\b': esc = "\\b"; break;
 		case '\f': esc = "\\f"; break;
 		default:
-			if (c < 0x20) {
-				memcpy(u, "\\u00", 4);
-				u[4] = hex[c >> 4];
-				u[5] = hex[c & 15];
-				u[6] = '\0';
-				esc = u;
-			}
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+			esc = u;
 		}
-		if (esc) {
-			rc |= mn_buf_put(b, s + start, i - start);
-			rc |= mn_buf_puts(b, esc);
-			start = i + 1;
-		}
+		rc |= mn_buf_put(b, s + start, i - start);
+		rc |= mn_buf_puts(b, esc);
+		start = i + 1;
 	}
 	rc |= mn_buf_put(b, s + start, n - start);
 	rc |= mn_buf_putc(b, '"');
