@@ -1200,30 +1200,8 @@ static void tl_register(void)
 		pthread_setspecific(tl_key, &tl_key);
 }
 
-/* Freed when the thread ends (a server's worker threads): a thread-specific value whose destructor frees this
- * thread's blocks. The main thread's stay until the process exits. */
-static pthread_key_t tl_key;
-static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
-static bool tl_key_ok;
-
-static void tl_free(void *unused)
-{
-	(void)unused;
-	pcre2_match_data_free(tl_md);
-	tl_md = NULL;
-	pcre2_match_context_free(tl_mc);
-	tl_mc = NULL;
-}
-
-static void tl_make_key(void)
-{
-	tl_key_ok = pthread_key_create(&tl_key, tl_free) == 0;
-}
-
 static pcre2_match_context *match_context(void)
 {
-	if (!tl_mc && pthread_once(&tl_once, tl_make_key) == 0 && tl_key_ok)
-		(void)pthread_setspecific(tl_key, &tl_key);  /* any non-NULL value: tl_free runs at thread exit */
 	if (!tl_mc && (tl_mc = pcre2_match_context_create(NULL)) != NULL) {
 		tl_register();
 		pcre2_set_match_limit(tl_mc, REGEX_MATCH_LIMIT);
