@@ -595,14 +595,14 @@ static bool request_found(const char *policy_id, const char *json)
 {
 	char dir[4200];
 	mn_error err;
-	mn_error_clear(&err);
 	mn_library *rl = NULL;
+	mn_error_clear(&err);
+	snprintf(dir, sizeof dir, "%s/evidence", mn_test_source_dir());
+	CHECK_MSG(mn_library_load(dir, &rl, &err) == MN_OK, "library: %s", err.message);
 	mn_policy *p = NULL;
 	mn_case *c = NULL;
 	mn_determination *d = NULL;
 	bool found = false;
-	snprintf(dir, sizeof dir, "%s/evidence", mn_test_source_dir());
-	CHECK_MSG(mn_library_load(dir, &rl, &err) == MN_OK, "library: %s", err.message);
 	snprintf(dir, sizeof dir, "%s/policies", mn_test_source_dir());
 	if (rl)
 		CHECK_MSG(mn_policy_load(dir, policy_id, rl, &p, &err) == MN_OK, "%s: %s", policy_id, err.message);
@@ -638,17 +638,11 @@ static void test_request_codes(void)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/examples/crps-ii-drg-trial.json", mn_test_source_dir());
-	FILE *f = fopen(path, "rb");
-	CHECK(f != NULL);
-	if (!f)
+	char *json = NULL;
+	size_t len = 0;
+	CHECK_INT(mn_read_file(path, &json, &len, NULL), MN_OK);
+	if (!json)
 		return;
-	mn_buf b = MN_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		mn_buf_put(&b, chunk, n);
-	fclose(f);
-	char *json = mn_buf_detach(&b, NULL);
 	CHECK(request_found("drg-trial-florida-blue", json));
 	CHECK(!request_found("scs-trial-florida-blue", json));
 	char *cpt = replace_text(json, "{\n              \"system\": \"urn:mednec:local:service\",\n              \"code\": "
