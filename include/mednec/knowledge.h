@@ -255,7 +255,7 @@ typedef struct mn_policy {
 	size_t nservice_shared_codes;
 	mn_code *service_shared_codes;
 	size_t nservice_terms;
-	const char **service_terms;  /* lowercase words, e.g. "dorsal root ganglion" */
+	const char **service_terms;  /* phrases (mn_text_has_phrase), e.g. "dorsal root gangli*" */
 	mn_fp_expr *request;     /* may be NULL */
 	bool covered;
 	size_t nmodeled_on;

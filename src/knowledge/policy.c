@@ -943,11 +943,6 @@ static mn_status load_policy(loader *L)
 		return rc;
 	if (p->nservice_shared_codes && !p->nservice_terms)
 		return y_fail(&L->y, svc, "service", "sharedCodes need terms: the words that tell this service apart");
-	for (size_t i = 0; i < p->nservice_terms; i++)
-		for (const char *c = p->service_terms[i]; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				return y_fail(&L->y, svc, "service.terms", "terms are written in lowercase ('%s')",
-				              p->service_terms[i]);
 	set_key(L, "service");
 	if ((rc = compile_key(L, svc, "request", false, &p->request)) != MN_OK)
 		return rc;

@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -332,22 +331,13 @@ static void add_codes(const mn_service *s, const mn_json *concept, const mn_date
 
 /* ---- shared codes: one code, several services (docs/CODING.md) ---- */
 
-/* Does text contain one of the policy's terms (lowercase), ASCII case-insensitively? */
+/* Does text contain one of the policy's terms as words (mn_text_has_phrase: ASCII case ignored, "gangli*" a
+ * prefix)? */
 static bool text_names(const mn_policy *p, const char *text)
 {
-	if (!text)
-		return false;
-	for (size_t t = 0; t < p->nservice_terms; t++) {
-		const char *term = p->service_terms[t];
-		size_t n = strlen(term);
-		for (const char *h = text; n && *h; h++) {
-			size_t i = 0;
-			while (i < n && h[i] && tolower((unsigned char)h[i]) == (unsigned char)term[i])
-				i++;
-			if (i == n)
-				return true;
-		}
-	}
+	for (size_t t = 0; text && t < p->nservice_terms; t++)
+		if (mn_text_has_phrase(text, p->service_terms[t]))
+			return true;
 	return false;
 }
 
