@@ -585,6 +585,83 @@ static void test_no_request(void)
 	done(d);
 }
 
+
+/* ---- the request by its codes (docs/CODING.md) ------------------------------- */
+
+/* The repository's SCS and DRG trial policies on the DRG example, whose order carries the local code and CPT
+ * 63650 with text naming the dorsal root ganglion: the DRG policy finds it, the SCS policy does not; without the
+ * local code (CPT 63650 and the words only) the DRG policy still finds it; without the words, neither does. */
+static bool request_found(const char *policy_id, const char *json)
+{
+	char dir[4200];
+	mn_error err;
+	mn_library *rl = NULL;
+	mn_error_clear(&err);
+	snprintf(dir, sizeof dir, "%s/evidence", mn_test_source_dir());
+	CHECK_MSG(mn_library_load(dir, &rl, &err) == MN_OK, "library: %s", err.message);
+	mn_policy *p = NULL;
+	mn_case *c = NULL;
+	mn_determination *d = NULL;
+	bool found = false;
+	snprintf(dir, sizeof dir, "%s/policies", mn_test_source_dir());
+	if (rl)
+		CHECK_MSG(mn_policy_load(dir, policy_id, rl, &p, &err) == MN_OK, "%s: %s", policy_id, err.message);
+	CHECK_MSG(mn_case_load("drg.json", json, strlen(json), &c, &err) == MN_OK, "case: %s", err.message);
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	if (p && c && mn_determine(p, c, &as_of, &d, &err) == MN_OK)
+		found = d->request_found;
+	mn_determination_free(d);
+	mn_case_free(c);
+	mn_policy_free(p);
+	mn_library_free(rl);
+	return found;
+}
+
+static char *replace_text(const char *s, const char *from, const char *to)
+{
+	mn_buf b = MN_BUF_INIT;
+	const char *q;
+	size_t hits = 0;
+	while ((q = strstr(s, from)) != NULL) {
+		mn_buf_put(&b, s, (size_t)(q - s));
+		mn_buf_puts(&b, to);
+		s = q + strlen(from);
+		hits++;
+	}
+	mn_buf_puts(&b, s);
+	CHECK_MSG(hits > 0, "not in the example: %s", from);
+	return mn_buf_detach(&b, NULL);
+}
+
+static void test_request_codes(void)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/examples/crps-ii-drg-trial.json", mn_test_source_dir());
+	char *json = NULL;
+	size_t len = 0;
+	CHECK_INT(mn_read_file(path, &json, &len, NULL), MN_OK);
+	if (!json)
+		return;
+	CHECK(request_found("drg-trial-florida-blue", json));
+	CHECK(!request_found("scs-trial-florida-blue", json));
+	char *cpt = replace_text(json, "{\n              \"system\": \"urn:mednec:local:service\",\n              \"code\": "
+	                         "\"drg-stimulation-trial\",\n              \"display\": \"Dorsal root ganglion stimulation trial\"\n"
+	                         "            },\n", "");
+	CHECK(request_found("drg-trial-florida-blue", cpt));
+	CHECK(!request_found("scs-trial-florida-blue", cpt));
+	char *t1 = replace_text(cpt, "Dorsal root ganglion (DRG) stimulation trial, percutaneous temporary leads",
+	                        "Neurostimulator trial, percutaneous temporary leads");
+	char *t2 = replace_text(t1, "Left L4 dorsal root ganglion", "Left L4");
+	char *none = replace_text(t2, "Left S1 dorsal root ganglion", "Left S1");
+	CHECK(!request_found("drg-trial-florida-blue", none));
+	free(json);
+	free(cpt);
+	free(t1);
+	free(t2);
+	free(none);
+}
+
 /* ---- lenient references ----------------------------------------------------- */
 
 /* A performer that is not in the record: loads with MN_CASE_ALLOW_UNRESOLVED,
@@ -880,6 +957,7 @@ int main(void)
 		test_time_future_entry();
 		test_time_window();
 		test_no_request();
+		test_request_codes();
 		test_unresolved_reference();
 		test_lenient_record();
 		test_author_requirement();

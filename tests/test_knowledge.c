@@ -573,6 +573,11 @@ static void test_broken_policies(void)
 		{"cite: [src-a]\n  - id: score-high", "cite: [finding-bad]\n  - id: score-high", "not-confirmed and may not be cited", 0},
 		{"cite: [src-a]\n  - id: score-high", "cite: [ref-unverified]\n  - id: score-high", "not-confirmed", 0},
 		{"      - {system: \"urn:test:dx\", code: \"P1\", display: \"Pain one\"}", "      []", "non-empty list of codes", 0},
+		/* service.sharedCodes need service.terms (docs/CODING.md) */
+		{"  request: \"ServiceRequest\"", "  sharedCodes: [{system: \"urn:test\", code: \"shared\"}]\n  request: \"ServiceRequest\"",
+		       "sharedCodes need terms", 0},
+		{"  request: \"ServiceRequest\"", "  sharedCodes: []\n  terms: [\"x\"]\n  request: \"ServiceRequest\"",
+		       "non-empty list of codes", 0},
 		{"    codes:\n      - {system: \"urn:test:dx\"", "    codes: []\n    x:\n      - {system: \"urn:test:dx\"", "unknown key 'x'", 0},
 		{"text: \"{@finding-ok}\"", "text: \"{@finding-bad}\"", "is not-confirmed and may not be quoted", 0},
 		{"text: \"{@finding-ok}\"", "text: \"{@finding-ok.nonsense}\"", "unknown finding field", 0},

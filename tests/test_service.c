@@ -698,6 +698,151 @@ static void test_pas_drg(mn_service *s, mn_audit *a)
 	free(body);
 }
 
+
+/* ---- issue 7 item 5: matching by the codes EHRs send (docs/CODING.md) ---- */
+
+/* body with every `from` replaced by `to` (malloc'd; body freed); CHECKs that `from` occurs. */
+static char *replace_all(char *body, const char *from, const char *to)
+{
+	if (!body)
+		return NULL;
+	mn_buf b = MN_BUF_INIT;
+	size_t nf = strlen(from), hits = 0;
+	const char *p = body, *q;
+	while ((q = strstr(p, from)) != NULL) {
+		mn_buf_put(&b, p, (size_t)(q - p));
+		mn_buf_puts(&b, to);
+		p = q + nf;
+		hits++;
+	}
+	mn_buf_puts(&b, p);
+	CHECK_MSG(hits > 0, "not in the request: %s", from);
+	free(body);
+	return b.failed ? NULL : mn_buf_detach(&b, NULL);
+}
+
+#define LOCAL_TRIAL "{\"system\":\"urn:mednec:local:service\",\"code\":\"drg-stimulation-trial\"," \
+	"\"display\":\"Dorsal root ganglion stimulation trial\"},"
+#define CPT_63650 "{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\"63650\""
+
+/* The example's order without its local code: only CPT 63650 (facts.md §1d) and the order's own words. */
+static char *cpt_only(char *body)
+{
+	return replace_all(body, LOCAL_TRIAL, "");
+}
+
+/* ... and without any words naming the target: text and body sites say only "neurostimulator" and the level. */
+static char *undistinguished(char *body)
+{
+	body = replace_all(cpt_only(body), "Dorsal root ganglion (DRG) stimulation trial, percutaneous temporary leads",
+	                   "Neurostimulator trial, percutaneous temporary leads");
+	body = replace_all(body, "Left L4 dorsal root ganglion", "Left L4");
+	return replace_all(body, "Left S1 dorsal root ganglion", "Left S1");
+}
+
+static void test_coding_crd(mn_service *one, mn_service *all)
+{
+	mn_service_response r;
+	/* CPT 63650 with the order's text naming the dorsal root ganglion: the DRG trial policy, decided as the
+	 * example (the policy's own test: every criterion met on 2026-11-20) */
+	char *body = cpt_only(cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true));
+	CHECK(body && !strstr(body, "drg-stimulation-trial\""));
+	CHECK_INT(call(one, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	const mn_json *j = parse(&r);
+	CHECK_STR(sub(coverage_info(j, "drg-trial-request", "draft"), "pa-needed"), "satisfied");
+	CHECK_INT(r.decided, 1);
+	CHECK_STR(r.policy_id, "drg-stimulation-trial");
+	CHECK_STR(r.outcome, "meets-criteria");
+	mn_service_response_free(&r);
+	free(body);
+
+	/* the local code alone (no CPT coding): still the DRG trial policy */
+	body = replace_all(cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true),
+	                   "," CPT_63650 ",\"display\":\"Percutaneous implantation of neurostimulator electrode array, "
+	                   "epidural\"}", "");
+	CHECK_INT(call(one, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	CHECK_INT(r.decided, 1);
+	CHECK_STR(r.policy_id, "drg-stimulation-trial");
+	mn_service_response_free(&r);
+	free(body);
+
+	/* CPT 63650 and nothing saying SCS or DRG: no coverage statement, a card saying what is needed */
+	body = undistinguished(cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true));
+	CHECK(body && !strstr(body, "dorsal root ganglion") && !strstr(body, "Dorsal root ganglion ("));
+	CHECK_INT(call(one, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	j = parse(&r);
+	const mn_json *actions = mn_json_get(j, "systemActions");
+	CHECK(actions && actions->n == 0);
+	const mn_json *c = only_card(j);
+	const char *detail = c ? mn_json_get_string(c, "detail") : NULL;
+	CHECK(detail && strstr(detail, "info needed") && strstr(detail, "drg-stimulation-trial"));
+	CHECK_INT(r.decided, 0);
+	mn_service_response_free(&r);
+	/* the repository's folder (SCS and DRG policies of several payers): the same, never a decision */
+	CHECK_INT(call(all, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	j = parse(&r);
+	c = only_card(j);
+	detail = c ? mn_json_get_string(c, "detail") : NULL;
+	CHECK_MSG(detail && strstr(detail, "info needed") && strstr(detail, "scs-") &&
+	      strstr(detail, "drg-trial-florida-blue"), "%s", detail ? detail : "-");
+	CHECK_INT(r.decided, 0);
+	mn_service_response_free(&r);
+	free(body);
+
+	/* a wrong code: CPT 63655 (paddle leads by laminectomy, facts.md §1d) is no code of any policy here */
+	body = replace_all(cpt_only(cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request",
+	                                        true)),
+	                   "\"code\":\"63650\"", "\"code\":\"63655\"");
+	CHECK_INT(call(one, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	j = parse(&r);
+	c = only_card(j);
+	detail = c ? mn_json_get_string(c, "detail") : NULL;
+	CHECK(detail && strstr(detail, "No mednec policy") && strstr(detail, "63655"));
+	CHECK_INT(r.decided, 0);
+	mn_service_response_free(&r);
+	free(body);
+
+	/* the SCS example (CPT 63650, "Spinal cord stimulator trial") in the repository's folder: SCS trial policies
+	 * only, never a DRG policy (several payers: no statement, but the DRG policies are not among them) */
+	body = cds_request("examples/crps-ii-scs-trial.json", "order-sign", "scs-trial-request", true);
+	CHECK_INT(call(all, "POST", "/cds-services/mednec-order-sign", body, &r), 200);
+	j = parse(&r);
+	c = only_card(j);
+	detail = c ? mn_json_get_string(c, "detail") : NULL;
+	CHECK(detail && strstr(detail, "scs-trial-florida-blue") && !strstr(detail, "drg-"));
+	mn_service_response_free(&r);
+	free(body);
+}
+
+static void test_coding_pas(mn_service *one)
+{
+	mn_service_response r;
+	static const char local_item[] = "{\"system\":\"urn:mednec:local:service\",\"code\":\"drg-stimulation-trial\"}]}}]";
+	static const char cpt_item[] = CPT_63650 "}]}}]";
+	/* the Claim item carries CPT 63650; the record's order names the dorsal root ganglion: decided, A1 */
+	char *body = replace_all(pas_request("examples/crps-ii-drg-trial.json", NULL), local_item, cpt_item);
+	CHECK_INT(call(one, "POST", "/Claim/$submit", body, &r), 200);
+	CHECK_INT(r.decided, 1);
+	CHECK_STR(r.policy_id, "drg-stimulation-trial");
+	CHECK_STR(r.outcome, "meets-criteria");
+	mn_service_response_free(&r);
+	free(body);
+	/* ... and nothing in the item or the record says which service: pended (A4), the reason in processNote */
+	body = undistinguished(replace_all(pas_request("examples/crps-ii-drg-trial.json", NULL), local_item, cpt_item));
+	mn_json *in = NULL;
+	CHECK(body && mn_json_parse(arena, "request", body, strlen(body), &in, NULL) == MN_OK);
+	CHECK_INT(call(one, "POST", "/Claim/$submit", body, &r), 200);
+	const mn_json *cr = check_pas_response(&r, first_resource(in));
+	const mn_json *items = mn_json_get(cr, "item");
+	CHECK_STR(items && items->n ? review_action(&items->u.items[0]) : NULL, "A4");
+	const mn_json *notes = mn_json_get(cr, "processNote");
+	const char *note = notes && notes->n ? mn_json_get_string(&notes->u.items[0], "text") : NULL;
+	CHECK_MSG(note && strstr(note, "info needed") && strstr(note, "63650"), "%s", r.body ? r.body : "-");
+	CHECK_STR(r.outcome, "no-policy");   /* stored (a pended answer is an answer), under no policy */
+	mn_service_response_free(&r);
+	free(body);
+}
+
 /* A CRD satisfied-pa-id is recognized by $inquire. */
 static void test_crd_then_inquire(mn_service *s, mn_audit *a)
 {
@@ -1092,6 +1237,8 @@ int main(void)
 		test_crd_examples(one);
 		test_body_length(one);
 		test_crd_fetch(one);
+		test_coding_crd(one, s);
+		test_coding_pas(one);
 	}
 	mn_audit_close(audit);
 	unlink(store_path);

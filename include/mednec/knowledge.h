@@ -250,6 +250,12 @@ typedef struct mn_policy {
 	const char *service_kind;   /* e.g. "drg-stimulation": matches findings' appliesTo.services */
 	size_t nservice_codes;
 	mn_code *service_codes;
+	/* service.sharedCodes: codes that also stand for other services (CPT 63650 for SCS and DRG leads); one
+	 * identifies this service only with one of service.terms in the order or the record (docs/CODING.md). */
+	size_t nservice_shared_codes;
+	mn_code *service_shared_codes;
+	size_t nservice_terms;
+	const char **service_terms;  /* phrases (mn_text_has_phrase), e.g. "dorsal root gangli*" */
 	mn_fp_expr *request;     /* may be NULL */
 	bool covered;
 	size_t nmodeled_on;

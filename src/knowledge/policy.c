@@ -891,7 +891,7 @@ static mn_status load_policy(loader *L)
 	static const char *const keys[] = {"mednec-policy", "id", "title", "version", "effective", "service", "coverage",
 	                                   "modeledOn", "sources", "valueSets", "definitions", "criteria",
 	                                   "letter", "aliases", "tests", "appeal", "note", NULL};
-	static const char *const svc_keys[] = {"display", "kind", "codes", "request", NULL};
+	static const char *const svc_keys[] = {"display", "kind", "codes", "sharedCodes", "terms", "request", NULL};
 	static const char *const mod_keys[] = {"source", "note", NULL};
 	mn_policy *p = L->p;
 	yaml_node_t *root = y_root(&L->y);
@@ -932,6 +932,17 @@ static mn_status load_policy(loader *L)
 	set_key(L, "service.codes");
 	if ((rc = load_codes(L, y_get(&L->y, svc, "codes"), &p->nservice_codes, &p->service_codes, true)) != MN_OK)
 		return rc;
+	if (y_get(&L->y, svc, "sharedCodes")) {
+		set_key(L, "service.sharedCodes");
+		if ((rc = load_codes(L, y_get(&L->y, svc, "sharedCodes"), &p->nservice_shared_codes,
+		                     &p->service_shared_codes, true)) != MN_OK)
+			return rc;
+	}
+	set_key(L, "service.terms");
+	if ((rc = str_list(L, y_get(&L->y, svc, "terms"), &p->nservice_terms, &p->service_terms)) != MN_OK)
+		return rc;
+	if (p->nservice_shared_codes && !p->nservice_terms)
+		return y_fail(&L->y, svc, "service", "sharedCodes need terms: the words that tell this service apart");
 	set_key(L, "service");
 	if ((rc = compile_key(L, svc, "request", false, &p->request)) != MN_OK)
 		return rc;

@@ -202,14 +202,21 @@ void mn_svc_json_error_text(const mn_error *err, char *msg, size_t n)
 	snprintf(msg, n, "malformed JSON at line %d, column %d: %s", err->line, err->column, err->message);
 }
 
-static bool coding_matches(const mn_policy *p, const char *system, const char *code)
+static bool code_in(const mn_code *codes, size_t n, const char *system, const char *code)
 {
-	for (size_t k = 0; k < p->nservice_codes; k++) {
-		const mn_code *c = &p->service_codes[k];
+	for (size_t k = 0; k < n; k++) {
+		const mn_code *c = &codes[k];
 		if (c->code && strcmp(c->code, code) == 0 && (!c->system || (system && strcmp(c->system, system) == 0)))
 			return true;
 	}
 	return false;
+}
+
+/* A code of service.codes identifies the service on its own unless it is also one of service.sharedCodes. */
+static bool coding_matches(const mn_policy *p, const char *system, const char *code)
+{
+	return code_in(p->service_codes, p->nservice_codes, system, code) &&
+	       !code_in(p->service_shared_codes, p->nservice_shared_codes, system, code);
 }
 
 size_t mn_svc_match_code(const mn_service *s, const char *system, const char *code, const mn_datetime *as_of,
@@ -292,6 +299,15 @@ void mn_service_response_free(mn_service_response *r)
 
 /* ---- deciding one order or claim item ---------------------------------- */
 
+static void add_match(mn_svc_decision *out, const mn_policy *p)
+{
+	for (size_t m = 0; m < out->nmatched; m++)
+		if (out->matched[m] == p)
+			return;
+	if (out->nmatched < MN_SVC_MAX_MATCH)
+		out->matched[out->nmatched++] = p;
+}
+
 static void add_codes(const mn_service *s, const mn_json *concept, const mn_datetime *as_of, mn_svc_decision *out)
 {
 	if (!concept || concept->type != MN_JSON_OBJECT)
@@ -308,14 +324,108 @@ static void add_codes(const mn_service *s, const mn_json *concept, const mn_date
 			         code);
 		const mn_policy *one[MN_SVC_MAX_MATCH];
 		size_t k = mn_svc_match_code(s, system, code, as_of, one, MN_SVC_MAX_MATCH);
-		for (size_t j = 0; j < k && out->nmatched < MN_SVC_MAX_MATCH; j++) {
-			bool dup = false;
-			for (size_t m = 0; m < out->nmatched; m++)
-				dup |= out->matched[m] == one[j];
-			if (!dup)
-				out->matched[out->nmatched++] = one[j];
-		}
+		for (size_t j = 0; j < k; j++)
+			add_match(out, one[j]);
 	}
+}
+
+/* ---- shared codes: one code, several services (docs/CODING.md) ---- */
+
+/* Does text contain one of the policy's terms as words (mn_text_has_phrase: ASCII case ignored, "gangli*" a
+ * prefix)? */
+static bool text_names(const mn_policy *p, const char *text)
+{
+	for (size_t t = 0; text && t < p->nservice_terms; t++)
+		if (mn_text_has_phrase(text, p->service_terms[t]))
+			return true;
+	return false;
+}
+
+/* The concept's text or one of its codings' displays names one of the policy's terms. */
+static bool concept_names(const mn_policy *p, const mn_json *concept)
+{
+	if (!concept || concept->type != MN_JSON_OBJECT)
+		return false;
+	if (text_names(p, mn_json_get_string(concept, "text")))
+		return true;
+	const mn_json *codings = mn_json_get(concept, "coding");
+	for (uint32_t i = 0; codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++)
+		if (text_names(p, mn_json_get_string(&codings->u.items[i], "display")))
+			return true;
+	return false;
+}
+
+/* The concept carries one of the policy's shared codes. */
+static bool concept_shares(const mn_policy *p, const mn_json *concept)
+{
+	if (!concept || concept->type != MN_JSON_OBJECT)
+		return false;
+	const mn_json *codings = mn_json_get(concept, "coding");
+	for (uint32_t i = 0; codings && codings->type == MN_JSON_ARRAY && i < codings->n; i++) {
+		const mn_json *c = &codings->u.items[i];
+		const char *code = mn_json_get_string(c, "code");
+		if (code && code_in(p->service_shared_codes, p->nservice_shared_codes, mn_json_get_string(c, "system"), code))
+			return true;
+	}
+	return false;
+}
+
+/* A request of the record (ServiceRequest, DeviceRequest, ...: the order itself in CRD, the ordered service
+ * behind a PAS Claim) carries one of the policy's shared codes and names one of its terms in its code or in a
+ * bodySite. */
+static bool record_names(const mn_policy *p, const mn_case *kase)
+{
+	for (size_t i = 0; kase && i < mn_case_count(kase); i++) {
+		const mn_resource *r = mn_case_get(kase, i);
+		size_t n = r && r->type_name ? strlen(r->type_name) : 0;
+		if (n < 7 || strcmp(r->type_name + n - 7, "Request") != 0)
+			continue;
+		const mn_json *code = mn_json_get(r->json, "code");
+		if (!concept_shares(p, code))
+			continue;
+		if (concept_names(p, code))
+			return true;
+		const mn_json *sites = mn_json_get(r->json, "bodySite");
+		for (uint32_t k = 0; sites && sites->type == MN_JSON_ARRAY && k < sites->n; k++)
+			if (concept_names(p, &sites->u.items[k]))
+				return true;
+	}
+	return false;
+}
+
+static void add_shared(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
+                       const mn_datetime *as_of, mn_svc_decision *out)
+{
+	const mn_policy *untold[MN_SVC_MAX_MATCH];
+	size_t nuntold = 0;
+	for (size_t i = 0; i < s->npolicies; i++) {
+		const mn_policy *p = s->policies[i];
+		if (!p->nservice_shared_codes || !mn_policy_in_force(p, as_of))
+			continue;
+		bool shares = false, told = false;
+		for (size_t c = 0; c < nconcepts; c++) {
+			if (!concept_shares(p, concepts[c]))
+				continue;
+			shares = true;
+			told |= concept_names(p, concepts[c]);
+		}
+		if (!shares)
+			continue;
+		if (told || record_names(p, kase))
+			add_match(out, p);
+		else if (nuntold < MN_SVC_MAX_MATCH)
+			untold[nuntold++] = p;
+	}
+	if (out->nmatched || !nuntold)
+		return;
+	/* only shared codes, and nothing says which service: no decision, the candidates and the reason */
+	out->undistinguished = true;
+	for (size_t j = 0; j < nuntold; j++)
+		add_match(out, untold[j]);
+	size_t len = strlen(out->codes);
+	snprintf(out->codes + len, sizeof out->codes - len, "%s",
+	         "; info needed: these codes are shared by the policies of more than one service, and neither the "
+	         "order nor the record names which service (say it in the order's text or body site)");
 }
 
 mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
@@ -324,7 +434,8 @@ mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json 
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < nconcepts; i++)
 		add_codes(s, concepts[i], as_of, out);
-	if (out->nmatched != 1)
+	add_shared(s, kase, concepts, nconcepts, as_of, out);
+	if (out->nmatched != 1 || out->undistinguished)
 		return MN_OK;
 	out->policy = out->matched[0];
 	mn_determine_options opts = {s->scores, s->tables};

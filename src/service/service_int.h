@@ -103,10 +103,16 @@ typedef struct mn_svc_decision {
 	const mn_policy *policy;             /* the one policy decided under (nmatched == 1), else NULL */
 	mn_determination *d;                 /* its determination, or NULL */
 	char codes[512];                     /* the codes looked at, "system|code, ..." (for messages) */
+	/* Only shared codes (service.sharedCodes, e.g. CPT 63650 for SCS and DRG leads) matched, and neither the order
+	 * nor the record names which service (service.terms): matched lists the candidates, policy is NULL, and codes
+	 * ends with the reason. CRD: no coverage statement, a card; PAS: pended (A4) with the reason. */
+	bool undistinguished;
 } mn_svc_decision;
 
 /* Match the codings of CodeableConcepts (NULLs skipped) to policies and, when exactly one policy matches,
- * decide under it on kase. MN_OK unless the engine failed (out of memory). */
+ * decide under it on kase. A policy matches by one of its service.codes, or by one of its service.sharedCodes when
+ * the concept's text or displays, or a request in kase carrying that code (its code or bodySite), names one of its
+ * service.terms (docs/CODING.md). MN_OK unless the engine failed (out of memory). */
 mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
                         const mn_datetime *as_of, mn_svc_decision *out, mn_error *err);
 void mn_svc_decision_free(mn_svc_decision *dec);
