@@ -117,9 +117,10 @@ typedef struct mn_buf {
 	size_t len, cap;
 	size_t max;     /* 0 = default cap (256 MiB) */
 	bool failed;    /* sticky: an append failed (OOM or over max) */
+	bool over;      /* sticky: an append failed because it would pass max (not OOM) */
 } mn_buf;
 
-#define MN_BUF_INIT {NULL, 0, 0, 0, false}
+#define MN_BUF_INIT {NULL, 0, 0, 0, false, false}
 
 void mn_buf_free(mn_buf *b);
 void mn_buf_reset(mn_buf *b);  /* len = 0, keeps memory and the failed flag */

@@ -705,6 +705,9 @@ static int convert(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scop
 		break;
 	}
 	}
+	/* a conversion that failed for want of memory is an error, never "does not convert" */
+	if (!ok && mn_arena_failed(x->a))
+		return fp_fail(x, MN_ENOMEM, c, "out of memory");
 	if (conv)
 		return push_bool(x, out, ok);
 	return ok ? fp_push(x, out, &r) : 0;
@@ -897,7 +900,10 @@ FN(replace)
 		}
 	}
 	if (b.failed) {
+		bool over = b.over;
 		mn_buf_free(&b);
+		if (!over)
+			return fp_fail(x, MN_ENOMEM, c, "out of memory");
 		return fp_fail(x, MN_ELIMIT, c, "replace() result too long");
 	}
 	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);
@@ -1475,7 +1481,10 @@ FN(join)
 		mn_buf_put(&b, in->v[k].v.str.s, in->v[k].v.str.n);
 	}
 	if (b.failed) {
+		bool over = b.over;
 		mn_buf_free(&b);
+		if (!over)
+			return fp_fail(x, MN_ENOMEM, c, "out of memory");
 		return fp_fail(x, MN_ELIMIT, c, "join() result too long");
 	}
 	char *o = mn_arena_strndup(x->a, b.data ? b.data : "", b.len);

@@ -35,6 +35,7 @@ static int grow(mn_buf *b, size_t extra)
 		return -1;
 	if (extra > max || b->len > max - extra) {
 		b->failed = true;
+		b->over = true;
 		return -1;
 	}
 	size_t need = b->len + extra + 1;
