@@ -49,11 +49,12 @@ else bad "the body does not end with the requesting physician's signature block"
 if tail -n 3 "$tmp/body.md" | grep -q '^\*\*Signature and date:\*\*'; then ok; else bad "no line to sign"; fi
 
 # the summary comes first and holds the facts the issue lists (values from examples/crps-ii-drg-trial.json:
-# born 1971-04-12, so 55 on 2026-11-20; female; G57.72 since 2016-05; the conclusion)
+# born 1971-04-12, so 55 on 2026-11-20; female; G57.72 since 2016-05; the request's CPT code 63650 on its
+# ServiceRequest; the conclusion)
 first_heading=$(grep -m1 '^## ' "$tmp/body.md")
 if [ "$first_heading" = "## Summary" ]; then ok; else bad "the first section is '$first_heading', not the summary"; fi
 summary=$(awk '/^## Summary/ { on = 1; next } /^## / { on = 0 } on' "$tmp/body.txt")
-for want in "55-year-old woman" "(ICD-10-CM G57.72)" "since 2016-05" "1391 days" "years" \
+for want in "55-year-old woman" "(CPT 63650 on the order)" "(ICD-10-CM G57.72)" "since 2016-05" "1391 days" "years" \
             "is medically necessary under this policy" \
             "against the policy \"Dorsal root ganglion stimulation, trial (CRPS of the lower extremity)\""; do
   if grep -qF -- "$want" <<<"$summary"; then ok; else bad "the summary lacks '$want'"; fi
