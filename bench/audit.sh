@@ -10,7 +10,7 @@ cmake --build build -j2 --target mednec_lib >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mn-bench-audit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/bench_audit.c build/libmednec.a \
-  $(pkg-config --libs sqlite3 libpq libcrypto yaml-0.1) -lpthread -lm -o "$tmp/bench_audit"
+  $(pkg-config --libs yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libcurl) -lpthread -lm -o "$tmp/bench_audit"
 for t in 1 4 16 64; do
   echo "sqlite ($t thread(s)): $("$tmp/bench_audit" "sqlite:$tmp/a$t.db" "$n" "$t" | tr '\n' ' ')"
 done

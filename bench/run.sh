@@ -83,9 +83,10 @@ if ! cmake --build "$obj" -j2 --target mednec_lib mednec >"$out/build.log" 2>&1;
     { tail -20 "$out/build.log" >&2; exit 70; }
 fi
 cc=${CC:-cc}
-yaml_libs=$(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+# every library libmednec.a needs (the regex engine, the audit stores, libcurl for the service)
+lib_deps=$(pkg-config --libs yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libcurl)
 "$cc" -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I"$src/include" \
-  "$here/bench_fhirpath.c" "$obj/libmednec.a" -ljansson $yaml_libs -lm -o "$out/bench_fhirpath"
+  "$here/bench_fhirpath.c" "$obj/libmednec.a" -ljansson $lib_deps -lpthread -lm -o "$out/bench_fhirpath"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load_before=$(loadavg)
 
