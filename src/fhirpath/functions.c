@@ -1027,7 +1027,7 @@ static double rx_alternation(rx *r)
 /* Regular expressions are PCRE2 (Debian's libpcre2-8), the dialect the
  * FHIRPath specification recommends: UTF-8 with Unicode property classes
  * (\p{L}), case-sensitive, 'single line' mode (. matches a newline), $ only
- * at the very end, and \uXXXX as in JavaScript and Java. \d \w \s stay ASCII,
+ * at the very end, and \u followed by four hex digits (a code point), as in JavaScript and Java. \d \w \s stay ASCII,
  * as in fhirpath.js and HAPI. The optional flags argument (FHIRPath 3.0.0
  * STU) takes 'i' (case-insensitive) and 'm' (^ and $ at every line); any
  * other letter is an error. matchesFull() anchors the pattern at both ends.
