@@ -72,8 +72,8 @@ mn_status mn_doc_write_markdown(const mn_doc *doc, mn_buf *b)
 	mn_block_kind prev = 0;
 	for (size_t i = 0; i < doc->nblocks; i++) {
 		const mn_block *bl = &doc->blocks[i];
-		bool list = bl->kind == MN_BLOCK_ITEM || bl->kind == MN_BLOCK_SUBITEM;
-		bool prev_list = prev == MN_BLOCK_ITEM || prev == MN_BLOCK_SUBITEM;
+		bool list = bl->kind == MN_BLOCK_ITEM || bl->kind == MN_BLOCK_SUBITEM || bl->kind == MN_BLOCK_CRITERION;
+		bool prev_list = prev == MN_BLOCK_ITEM || prev == MN_BLOCK_SUBITEM || prev == MN_BLOCK_CRITERION;
 		if (i && !(list && prev_list))
 			mn_buf_putc(b, '\n');
 		switch (bl->kind) {
@@ -88,9 +88,11 @@ mn_status mn_doc_write_markdown(const mn_doc *doc, mn_buf *b)
 			mn_buf_putc(b, '\n');
 			break;
 		case MN_BLOCK_PARAGRAPH:
+		case MN_BLOCK_FIELD:
 			put_inline(b, bl);
 			break;
 		case MN_BLOCK_ITEM:
+		case MN_BLOCK_CRITERION:
 			mn_buf_puts(b, "- ");
 			put_inline(b, bl);
 			break;
