@@ -36,7 +36,12 @@ typedef struct mn_code {
 
 typedef struct mn_reference {
 	const char *id;
-	const char *citation;      /* formatted: "Deer TR, Levy RM, ... Title. Journal. 2017;158(4):669-681." */
+	/* Formatted once at load, in one style (AMA/NLM-like; docs/POLICY-FORMAT.md,
+	 * "Citations"): "Deer TR, Levy RM, Kramer J, et al. Title. Pain.
+	 * 2017;158(4):669-681. doi:10.1097/... PMID: 28030470". A reference
+	 * marked confirmed or secondary is a full citation: the loader rejects one
+	 * that lacks a required part. */
+	const char *citation;
 	const char *doi, *url, *pmid;
 	mn_verification verification;
 	const char *checked;       /* where the check is recorded */
@@ -59,9 +64,31 @@ typedef struct mn_finding {
 } mn_finding;
 
 typedef struct mn_source {
-	const char *id, *title, *url, *checked, *note;
+	const char *id;
+	const char *title;         /* how the letter's prose names the source */
+	const char *url, *checked, *note;
 	mn_verification verification;
+	/* Citation parts (docs/POLICY-FORMAT.md, "Citations"): the publisher
+	 * (the payer), the document's own title (documentTitle; title when
+	 * absent), its number ("Medical Policy MP-328"), its effective or review
+	 * date and the date the URL was accessed (ISO dates: 2024, 2024-05,
+	 * 2026-01-01), and, for a third-party copy, the site that holds it. */
+	const char *publisher, *document_title, *number, *effective, *reviewed, *accessed, *via;
+	/* Why a part is missing where the publisher gives none (a flag the
+	 * completeness test lists; never printed). */
+	const char *undated, *unnumbered;
+	/* Formatted once at load: "Florida Blue. Spinal Cord and Dorsal Root
+	 * Ganglion Stimulation. Medical Policy MP-328. Reviewed May 2024.
+	 * Accessed November 30, 2026. https://...". In a policy, a confirmed or
+	 * secondary source must be a full citation (the loader rejects it
+	 * otherwise). */
+	const char *citation;
 } mn_source;
+
+/* The first phrase about how the project keeps its files ("facts.md", "not
+ * recorded", "see evidence file", ...) found in text, or NULL. Citations
+ * and letters must contain none. */
+const char *mn_housekeeping_phrase(const char *text);
 
 /* One entry of a value set: a code, a prefix or a range of codes of one
  * system. */

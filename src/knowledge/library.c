@@ -3,9 +3,9 @@
  * (evidence/references.json) and structured findings
  * (evidence/findings.yaml), each with a verification status.
  *
- * References are formatted once at load in a Vancouver-like style
- * ("Deer TR, Levy RM, Kramer J, et al. Title. Pain. 2017;158(4):669-681.
- * doi:..."), so renderers only print strings.
+ * References are formatted once at load (cite.c: one style, AMA with
+ * NLM's PMID), so renderers only print strings; a citable reference that is
+ * not a full citation is a load error naming the file, line and column.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,107 +45,6 @@ int mn_parse_verification(const char *s)
 static const char *jstr(const mn_json *o, const char *key)
 {
 	return mn_json_get_string(o, key);
-}
-
-/* "Deer TR, Levy RM, Kramer J, et al." from CSL author objects. */
-/* Initials of a given name, Vancouver style: "Robert N" -> "RN", "Timothy R"
- * -> "TR"; a word written as initials already ("RN", "RSGM") is kept whole.
- * A word's first letter is copied as a whole UTF-8 character. */
-static void put_initials(mn_buf *b, const char *given)
-{
-	const unsigned char *g = (const unsigned char *)given;
-	while (*g) {
-		while (*g == ' ' || *g == '-' || *g == '.')
-			g++;
-		const unsigned char *w = g;
-		bool upper = true;
-		while (*g && *g != ' ' && *g != '-' && *g != '.') {
-			upper &= *g >= 'A' && *g <= 'Z';
-			g++;
-		}
-		if (g == w)
-			break;
-		if (upper) {  /* already initials */
-			mn_buf_put(b, (const char *)w, (size_t)(g - w));
-			continue;
-		}
-		size_t n = 1;
-		while (w + n < g && (w[n] & 0xC0) == 0x80)  /* UTF-8 continuation bytes */
-			n++;
-		mn_buf_put(b, (const char *)w, n);
-	}
-}
-
-static void put_authors(mn_buf *b, const mn_json *authors)
-{
-	if (!authors || authors->type != MN_JSON_ARRAY || authors->n == 0)
-		return;
-	uint32_t shown = authors->n > 6 ? 3 : authors->n;
-	for (uint32_t i = 0; i < shown; i++) {
-		const mn_json *a = &authors->u.items[i];
-		const char *family = jstr(a, "family"), *given = jstr(a, "given"), *lit = jstr(a, "literal");
-		if (i)
-			mn_buf_puts(b, ", ");
-		if (lit) {
-			mn_buf_puts(b, lit);
-			continue;
-		}
-		mn_buf_puts(b, family ? family : "?");
-		if (given && *given) {
-			mn_buf_putc(b, ' ');
-			put_initials(b, given);
-		}
-	}
-	if (shown < authors->n)
-		mn_buf_puts(b, ", et al");
-	mn_buf_puts(b, ". ");
-}
-
-static const char *format_reference(mn_arena *a, const mn_json *item)
-{
-	mn_buf b = MN_BUF_INIT;
-	put_authors(&b, mn_json_get(item, "author"));
-	const char *title = jstr(item, "title");
-	if (title) {
-		mn_buf_puts(&b, title);
-		size_t n = strlen(title);
-		if (n && title[n - 1] != '.' && title[n - 1] != '?')
-			mn_buf_putc(&b, '.');
-		mn_buf_putc(&b, ' ');
-	}
-	const char *container = jstr(item, "container-title");
-	if (container)
-		mn_buf_printf(&b, "%s. ", container);
-	const mn_json *issued = mn_json_get(item, "issued");
-	const mn_json *parts = mn_json_get(issued, "date-parts");
-	if (parts && parts->type == MN_JSON_ARRAY && parts->n && parts->u.items[0].type == MN_JSON_ARRAY &&
-	    parts->u.items[0].n && parts->u.items[0].u.items[0].type == MN_JSON_NUMBER)
-		mn_buf_put(&b, parts->u.items[0].u.items[0].u.s, parts->u.items[0].u.items[0].n);
-	const char *vol = jstr(item, "volume"), *iss = jstr(item, "issue"), *page = jstr(item, "page");
-	if (vol)
-		mn_buf_printf(&b, ";%s", vol);
-	if (iss)
-		mn_buf_printf(&b, "(%s)", iss);
-	if (page)
-		mn_buf_printf(&b, ":%s", page);
-	if (b.len && b.data[b.len - 1] != ' ')
-		mn_buf_puts(&b, ".");
-	while (b.len && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	const char *doi = jstr(item, "DOI");
-	if (doi)
-		mn_buf_printf(&b, " doi:%s", doi);
-	const char *pmid = jstr(item, "PMID");
-	if (pmid)
-		mn_buf_printf(&b, " PMID %s", pmid);
-	if (!doi && jstr(item, "URL"))
-		mn_buf_printf(&b, " %s", jstr(item, "URL"));
-	/* trim trailing space */
-	while (b.len && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	char *s = b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
-	mn_buf_free(&b);
-	return s;
 }
 
 static mn_status load_references(mn_library *lib, const char *path, mn_error *err)
@@ -191,8 +90,19 @@ static mn_status load_references(mn_library *lib, const char *path, mn_error *er
 			r->doi = jstr(it, "DOI");
 			r->url = jstr(it, "URL");
 			r->pmid = jstr(it, "PMID");
-			r->citation = format_reference(lib->arena, it);
-			if (!r->citation)
+			if (rc == MN_OK && mn_verification_citable(r->verification)) {
+				mn_buf miss = MN_BUF_INIT;
+				if (k_reference_missing(it, &miss)) {
+					mn_error_locate(err, path, line, col);
+					rc = mn_error_set(err, MN_EPOLICY, "reference '%s' is marked %s but is not a full "
+					                  "citation: missing %s (docs/POLICY-FORMAT.md, Citations); complete it "
+					                  "or mark it incomplete", r->id, mn_verification_name(r->verification),
+					                  miss.failed ? "?" : mn_buf_cstr(&miss));
+				}
+				mn_buf_free(&miss);
+			}
+			r->citation = k_format_reference(lib->arena, it);
+			if (!r->citation && rc == MN_OK)
 				rc = mn_error_set(err, MN_ENOMEM, "out of memory");
 		}
 	}

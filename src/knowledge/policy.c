@@ -364,7 +364,7 @@ static mn_status load_codes(loader *L, const yaml_node_t *seq, size_t *n, mn_cod
 
 static mn_status load_sources(loader *L, const yaml_node_t *seq)
 {
-	return k_load_sources(&L->y, seq, "sources", &L->p->nsources, &L->p->sources);
+	return k_load_sources(&L->y, seq, "sources", true, &L->p->nsources, &L->p->sources);
 }
 
 static int cmp_vs(const void *a, const void *b)

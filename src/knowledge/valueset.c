@@ -23,9 +23,12 @@ const mn_source *k_find_source(const mn_source *sources, size_t n, const char *i
 	return NULL;
 }
 
-mn_status k_load_sources(ydoc *y, const yaml_node_t *seq, const char *key, size_t *n, mn_source **out)
+mn_status k_load_sources(ydoc *y, const yaml_node_t *seq, const char *key, bool full_citations, size_t *n,
+                         mn_source **out)
 {
-	static const char *const keys[] = {"id", "title", "url", "verification", "checked", "note", NULL};
+	static const char *const keys[] = {"id", "title", "url", "verification", "checked", "note", "publisher",
+	                                   "documentTitle", "number", "effective", "reviewed", "accessed", "via",
+	                                   "undated", "unnumbered", NULL};
 	char where[160];
 	if (!seq || seq->type != YAML_SEQUENCE_NODE || !y_seq_len(seq))
 		return y_fail(y, seq, key, "expected a non-empty list of sources");
@@ -47,6 +50,15 @@ mn_status k_load_sources(ydoc *y, const yaml_node_t *seq, const char *key, size_
 		s->url = y_opt_str(y, node, "url", &bad);
 		s->checked = y_opt_str(y, node, "checked", &bad);
 		s->note = y_opt_str(y, node, "note", &bad);
+		s->publisher = y_opt_str(y, node, "publisher", &bad);
+		s->document_title = y_opt_str(y, node, "documentTitle", &bad);
+		s->number = y_opt_str(y, node, "number", &bad);
+		s->effective = y_opt_str(y, node, "effective", &bad);
+		s->reviewed = y_opt_str(y, node, "reviewed", &bad);
+		s->accessed = y_opt_str(y, node, "accessed", &bad);
+		s->via = y_opt_str(y, node, "via", &bad);
+		s->undated = y_opt_str(y, node, "undated", &bad);
+		s->unnumbered = y_opt_str(y, node, "unnumbered", &bad);
 		if (!s->id || !s->title || !v || bad)
 			return MN_EPOLICY;
 		int ver = mn_parse_verification(v);
@@ -54,9 +66,31 @@ mn_status k_load_sources(ydoc *y, const yaml_node_t *seq, const char *key, size_
 			return y_fail(y, y_get(y, node, "verification"), where,
 			              "verification must be confirmed, secondary, incomplete or not-confirmed");
 		s->verification = (mn_verification)ver;
+		static const char *const dates[] = {"effective", "reviewed", "accessed", NULL};
+		for (size_t k = 0; dates[k]; k++) {
+			const char *d = y_opt_str(y, node, dates[k], &bad);
+			if (d && !k_valid_date(d))
+				return y_fail(y, y_get(y, node, dates[k]), where, "%s must be a date: YYYY, YYYY-MM or "
+				              "YYYY-MM-DD (got '%s')", dates[k], d);
+		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp((*out)[j].id, s->id) == 0)
 				return y_fail(y, node, where, "duplicate source id '%s'", s->id);
+		if (full_citations && mn_verification_citable(s->verification)) {
+			mn_buf miss = MN_BUF_INIT;
+			size_t nmiss = k_source_missing(s, &miss);
+			if (nmiss) {
+				rc = y_fail(y, node, where, "source '%s' is marked %s but is not a full citation: missing %s "
+				            "(docs/POLICY-FORMAT.md, Citations); complete it or mark it incomplete", s->id,
+				            mn_verification_name(s->verification), miss.failed ? "?" : mn_buf_cstr(&miss));
+				mn_buf_free(&miss);
+				return rc;
+			}
+			mn_buf_free(&miss);
+		}
+		s->citation = k_format_source(y->arena, s);
+		if (!s->citation)
+			return mn_error_set(y->err, MN_ENOMEM, "out of memory");
 	}
 	return MN_OK;
 }
@@ -246,7 +280,7 @@ static mn_status load_shared(mn_library *lib, const char *path, const char *stem
 				rc = y_fail(&y, y_get(&y, root, "id"), "id", "id '%s' must equal the file name '%s'", vs->name, stem);
 		}
 		if (rc == MN_OK)
-			rc = k_load_sources(&y, y_get(&y, root, "sources"), "sources", &vs->nsources, &vs->sources);
+			rc = k_load_sources(&y, y_get(&y, root, "sources"), "sources", false, &vs->nsources, &vs->sources);
 		if (rc == MN_OK)
 			rc = k_load_valueset_entries(&y, root, vs->name, vs->sources, vs->nsources, true, vs);
 	}

@@ -83,7 +83,7 @@ static int cite_number(brief *B, const mn_cite *c)
 {
 	if (c->source) {
 		const mn_source *s = c->source;
-		return ref_add(B, s, s->id, s->url ? mn_arena_printf(B->a, "%s. %s", s->title, s->url) : s->title,
+		return ref_add(B, s, s->id, s->citation,
 		               s->verification == MN_VERIFIED_SECONDARY
 		                   ? "seen only in a third-party summary; not the payer's own words" : NULL);
 	}

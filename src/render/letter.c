@@ -82,7 +82,7 @@ static int ref_number(builder *B, const mn_cite *c)
 	if (c->source) {
 		key = c->source;
 		id = c->source->id;
-		text = c->source->url ? mn_arena_printf(A, "%s. %s", c->source->title, c->source->url) : c->source->title;
+		text = c->source->citation;  /* formatted by the loader (knowledge/cite.c) */
 		if (c->source->verification == MN_VERIFIED_SECONDARY)
 			note = "seen only in a third-party summary; not the payer's own words";
 	} else {
