@@ -76,15 +76,19 @@ has "$f" "The record meets all 16 criteria (determination: meets criteria); none
 grep -q '^## What would settle' "$f" && bad "brief.md: nothing is open, nothing to settle" || ok
 grep -qE 'Conceded|pended' "$f" && bad "brief.md: concedes or pends although all is met" || ok
 points=$(section "$f" "Strongest points" | grep -oE '^- \*\*[^*]+\*\*' | sed 's/^- \*\*//; s/\*\*$//')
+# By hand from policies/drg-stimulation-trial.yaml (payer sources cited per criterion): no-untreated-sud 3;
+# refractory-last-resort and facilities-available 2; then, in policy order, the first two of those with 1
+# (crps-budapest, indication-neuropathic-pain). psych-clearance has 1 since the unnumbered CMS LCD text is no
+# longer cited (not a full citation), so it is answered from the record below instead.
 expected="CRPS type I or II meeting the Budapest clinical criteria at one evaluation:
+Severe chronic neuropathic pain of the trunk or a limb (record: a confirmed, active CRPS diagnosis):
 Last resort, refractory to other modalities: a medication and a non-drug treatment given for the CRPS both failed:
-Psychological evaluation with clearance for neuromodulation, within the last 12 months (window: policy parameter):
 No untreated substance use disorder: substance use assessed within the last 12 months (window: policy parameter), no active untreated use disorder, no unexpected drug screen result:
 Facilities available for proper patient selection, treatment and follow-up (record: the request names who will perform it):"
 [ "$points" = "$expected" ] && ok || bad "brief.md: points are
 $points"
-# the psychological point quotes the clearance (2026-03-12; of the two entries that day, the one that says more)
-section "$f" "Strongest points" | grep -q '2026-03-12: Psychological clearance for neuromodulation: Cleared' && ok || bad "psych point"
+# the psychological clearance is not a point (see above)
+section "$f" "Strongest points" | grep -q 'Psychological clearance' && bad "psych point" || ok
 # the substance-use point quotes the reviewed report, not one of its analytes
 section "$f" "Strongest points" | grep -q '2026-09-15: Urine drug screen (immunoassay): Reviewed' && ok || bad "drug screen point"
 objections=$(section "$f" "Anticipated objections" | grep -oE '^- \*\*[^*]+\*\*' | sed 's/^- \*\*//; s/:\*\*$//')
@@ -143,7 +147,11 @@ for reason in 'The member already has an implanted spinal cord stimulator.' \
 done
 grep -F 'implanted spinal cord stimulator.' <<<"$obj" | grep -q 'Inadequate relief despite reprogramming' && ok || bad "stimulator reason answered from the record"
 grep -F 'investigational"' <<<"$obj" | grep -q '81.2%' && ok || bad "investigational answered from ACCURATE"
-grep -F 'psychological evaluation was submitted' <<<"$obj" | grep -q 'Met on the record: see the strongest points' && ok || bad "psychological reason refers to its point"
+# not a strongest point: answered from the record with the clearance (2026-03-12; of the two entries that day,
+# the one that says more)
+grep -F 'psychological evaluation was submitted' <<<"$obj" |
+  grep -q 'Met on the record, 2026-03-12: Psychological clearance for neuromodulation: Cleared' && ok ||
+  bad "psychological reason answered from the record"
 section "$f" References | grep -q '^[0-9]*\. The denial: ClaimResponse/drg-trial-denial, created 2026-11-12T14:30:00-05:00$' && ok || bad "the denial is a reference"
 # a rule the denial raised is not anticipated again; the ones it did not raise still are
 grep -q '^- \*\*An existing spinal cord stimulator is given as a reason' <<<"$obj" && bad "raised rule repeated" || ok
