@@ -14,6 +14,11 @@ Organization) is every Patient's managingOrganization, so the loader must pull a
                 - a blank line in Procedure.ndjson (no record).
   bundles.ndjson  the same four patients as Bundles, one a line (no bad records).
   bundles/      two of them as pretty-printed Bundle files.
+  policies/     two versions of drg-trial-bcbsa for tests/cli/impact.sh: old.yaml (the shipped file as it
+                was when this ran, its version renamed "test-old") and next.yaml, a HYPOTHETICAL version made
+                for the test only (not a payer's policy): criterion no-untreated-sud removed, and an added
+                criterion lower-limb-only (the CRPS's body site names a lower limb), labeled as this test's own
+                requirement.
 """
 import json, os, shutil
 
@@ -135,6 +140,39 @@ def main():
         with open(os.path.join(bd, tag + ".json"), "w") as f:
             json.dump(as_bundle(own), f, indent=1, ensure_ascii=False)
             f.write("\n")
+
+    make_policies()
+
+
+NEW_CRITERION = """  - id: lower-limb-only
+    title: "The CRPS is of a lower limb (HYPOTHETICAL criterion of a test fixture: not a payer's rule)"
+    authorRequirement: "Test fixture for mednec impact only: a made-up criterion so that the test has a criterion present in one version only. No payer states it."
+    documented: "%crps.exists()"
+    met: "%crps.where(bodySite.text.lower().contains('lower limb')).exists()"
+    evidence: "%crps"
+    satisfiedBy: "A CRPS diagnosis whose body site names a lower limb."
+    cite: []
+
+"""
+
+
+def make_policies():
+    text = open("policies/drg-trial-bcbsa.yaml").read()
+    head, rest = text.split("\ntests:\n", 1)
+    tail = rest[rest.index("\nappeal:\n"):] if "\nappeal:\n" in rest else ""
+    text = head + tail
+    old = text.replace('version: "2026-11-25"', 'version: "test-old"', 1)
+    start = text.index("  - id: no-untreated-sud\n")
+    end = text.index("  - id: drug-screen-consistent\n")
+    new = text[:start] + NEW_CRITERION + text[end:]
+    new = new.replace("criteria: [no-untreated-sud, drug-screen-consistent]", "criteria: [drug-screen-consistent]")
+    new = new.replace('version: "2026-11-25"', 'version: "test-next"', 1)
+    new = new.replace('title: "Dorsal root ganglion stimulation, trial (BCBSA 7.01.25 family)"',
+                      'title: "HYPOTHETICAL next version of drg-trial-bcbsa (test fixture for mednec impact)"', 1)
+    pd = os.path.join(ROOT, "policies")
+    os.makedirs(pd, exist_ok=True)
+    open(os.path.join(pd, "old.yaml"), "w").write(old)
+    open(os.path.join(pd, "next.yaml"), "w").write(new)
 
 
 main()
