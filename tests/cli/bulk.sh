@@ -10,6 +10,7 @@
 set -u
 mednec="$1"
 cd "${MN_SOURCE_DIR:?}"
+command -v jq >/dev/null || { echo "SKIPPED: jq is not installed (tools/deps.sh)"; exit 77; }
 pass=0 fail=0
 ok() { pass=$((pass+1)); }
 bad() { echo "FAIL: $*"; fail=$((fail+1)); }
