@@ -436,7 +436,7 @@ static int add_input(mn_bulk *b, const char *path, mn_error *err)
 		n++;
 	}
 	closedir(d);
-	if (rc == 0)
+	if (rc == 0 && n)
 		qsort(names, n, sizeof *names, cmp_cstr);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = add_file(b, names[i], true, err);
@@ -597,7 +597,7 @@ static int finish(mn_bulk *b)
 		rc = -1;
 	for (size_t i = 0; i < np && rc == 0; i++)
 		b->patients[i].id = b->pids[order[i]];
-	if (rc == 0)
+	if (rc == 0 && b->nunits)
 		qsort(b->units, b->nunits, sizeof *b->units, cmp_unit);
 	/* a patient's first record must be its only Patient or Bundle; a Bundle stands alone */
 	for (size_t i = 0, first = 0; i < b->nunits && rc == 0; i++) {
@@ -617,7 +617,7 @@ static int finish(mn_bulk *b)
 	}
 	if (rc == 0)
 		b->start[np] = b->nunits;
-	if (rc == 0)
+	if (rc == 0 && b->nprobs)
 		qsort(b->probs, b->nprobs, sizeof *b->probs, cmp_prob);
 	for (size_t i = 0; i < b->nprobs && rc == 0; i++) {
 		bulk_prob *p = &b->probs[i];
@@ -860,7 +860,8 @@ mn_status mn_bulk_load(const mn_bulk *b, size_t i, unsigned flags, mn_arena *are
 				list[x.n++] = s->refs[r];
 			}
 	}
-	qsort(list, x.n, sizeof *list, cmp_u32);
+	if (x.n)
+		qsort(list, x.n, sizeof *list, cmp_u32);
 	/* load; a resource the loader refuses is left out and the load tried again */
 	for (size_t attempt = 0; attempt <= nu + x.n; attempt++) {
 		mn_buf_reset(&doc);
