@@ -259,8 +259,36 @@ mn_status mn_impact_write_text(const mn_impact *im, mn_buf *out)
 	if (!nt)
 		mn_buf_puts(out, "    (none: every patient's outcome is the same under both)\n");
 
-	/* criteria */
-	mn_buf_puts(out, "\nCRITERIA (matched by id; patients by status, old -> new)\n");
+	/* criteria: an overview table, then each criterion's status pairs */
+	size_t w = 9;
+	for (size_t c = 0; c < im->ncriteria; c++)
+		if (strlen(im->criteria[c].id) > w)
+			w = strlen(im->criteria[c].id);
+	mn_buf_puts(out, "\nCRITERIA (matched by id; patients by status under each version)\n\n");
+	mn_buf_printf(out, "  %-*s  %-4s %7s  %-23s  %s\n", (int)w, "", "", "", "old policy", "new policy");
+	mn_buf_printf(out, "  %-*s  %-4s %7s  %7s %7s %7s  %7s %7s %7s\n", (int)w, "criterion", "in", "changed", "met",
+	              "not-met", "no-doc", "met", "not-met", "no-doc");
+	for (size_t c = 0; c < im->ncriteria; c++) {
+		const mn_impact_criterion *cr = &im->criteria[c];
+		size_t oldn[4] = {0}, newn[4] = {0}, changed = 0;
+		for (int a = 0; a < 4; a++)
+			for (int b2 = 0; b2 < 4; b2++) {
+				oldn[a] += cr->transition[a][b2];
+				newn[b2] += cr->transition[a][b2];
+				changed += a != b2 && a && b2 ? cr->transition[a][b2] : 0;
+			}
+		bool both = cr->in_old && cr->in_new;
+		char cell[7][24];
+		mn_snprintf(cell[0], sizeof cell[0], both ? "%zu" : "-", changed);
+		for (int s = 1; s < 4; s++) {
+			mn_snprintf(cell[s], sizeof cell[s], cr->in_old ? "%zu" : "-", oldn[s]);
+			mn_snprintf(cell[3 + s], sizeof cell[3 + s], cr->in_new ? "%zu" : "-", newn[s]);
+		}
+		mn_buf_printf(out, "  %-*s  %-4s %7s  %7s %7s %7s  %7s %7s %7s\n", (int)w, cr->id,
+		              both ? "both" : cr->in_old ? "old" : "new", cell[0], cell[1], cell[2], cell[3], cell[4], cell[5],
+		              cell[6]);
+	}
+	mn_buf_puts(out, "\nCRITERION DETAILS (patients by status, old -> new; * a change)\n");
 	for (size_t c = 0; c < im->ncriteria; c++) {
 		const mn_impact_criterion *cr = &im->criteria[c];
 		mn_buf_printf(out, "\n  %s  [%s]\n    %s\n", cr->id,

@@ -60,6 +60,8 @@ grep -q "^    does-not-meet -> meets-criteria: 1$" "$tmp/b.txt" && ok || bad "te
 grep -q "^  Patient/p-delta: meets-criteria -> does-not-meet$" "$tmp/b.txt" && ok || bad "text: delta"
 grep -q "^  lower-limb-only  \[added: new only\]$" "$tmp/b.txt" && ok || bad "text: added criterion"
 grep -q "^  no-untreated-sud  \[removed: old only\]$" "$tmp/b.txt" && ok || bad "text: removed criterion"
+grep -Eq "^  lower-limb-only +new +- +- +- +- +3 +1 +0$" "$tmp/b.txt" && ok || bad "text: overview row of the added criterion"
+grep -Eq "^  no-untreated-sud +old +- +3 +1 +0 +- +- +-$" "$tmp/b.txt" && ok || bad "text: overview row of the removed criterion"
 
 # ---- the export: beta held under both, never meets ----
 "$mednec" impact "${args[@]}" --format json $d/export >"$tmp/e.json" 2>"$tmp/e.err"; rc=$?
