@@ -52,8 +52,9 @@ grep -Eq "^  does-not-meet +1$" "$tmp/e1.err" && ok || bad "summary: does-not-me
 grep -Eq "^  insufficient-documentation +1 +\(1 held" "$tmp/e1.err" && ok || bad "summary: insufficient 1 (1 held)"
 grep -Eq "^  refractory-last-resort +3 +1 +0$" "$tmp/e1.err" && ok || bad "summary: refractory-last-resort 3 1 0"
 grep -q "ETA" "$tmp/e1.err" && bad "progress line on a non-terminal" || ok
-# the shared Organization chain reached every patient (Patient -> org-pain-clinic -> org-health-system): the
-# loader resolved them, so no unresolved-reference problem makes a criterion differ from the Bundle form below
+# every reference resolves: Practitioners and the Organization chain (Patient -> org-pain-clinic ->
+# org-health-system) were pulled in from the shared data (a determination warns of an unresolved one)
+[ "$(jq -r '.warnings[]' "$tmp/e1.ndjson" | grep -c 'resolve')" -eq 0 ] && ok || bad "export: unresolved references: $(jq -r '.warnings[]' "$tmp/e1.ndjson")"
 
 # ---- threads: byte-identical; --out ----
 "$mednec" bulk "${args[@]}" --threads 2 $d/export >"$tmp/e2.ndjson" 2>/dev/null
@@ -108,6 +109,42 @@ echo '{"resourceType": "Observation", "id": "x", "status": "fin' >>"$tmp/x/Obser
 [ "$(jq -r .determination "$tmp/x2.ndjson" | grep -c meets-criteria)" -eq 0 ] && ok || bad "no patient: a line meets criteria"
 [ "$(jq -r .dataQuality.heldFrom "$tmp/x2.ndjson" | grep -c meets-criteria)" -eq 3 ] && ok || bad "no patient: alpha, beta and delta not held from meets-criteria"
 grep -q "Observation.ndjson:94: not valid JSON .*(it names no patient: every patient's decisions are held)" "$tmp/x2.err" && ok || bad "no patient: report"
+
+# ---- patient assignment and shared data, on a tiny export under a one-criterion test policy (has-dx:
+# Condition.exists(), evidence: the Conditions) ----
+mkdir "$tmp/m"
+cat >"$tmp/m/Patient.ndjson" <<'NDJSON'
+{"resourceType":"Patient","id":"q1","managingOrganization":{"reference":"Organization/o1"}}
+{"resourceType":"Patient","id":"q2"}
+NDJSON
+cat >"$tmp/m/Condition.ndjson" <<'NDJSON'
+{"resourceType":"Condition","id":"c1","subject":{"reference":"http://example.org/fhir/Patient/q1/_history/3"},"asserter":{"reference":"Practitioner/pr1"},"code":{"text":"one"}}
+{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/q2"},"code":{"text":"two"}}
+NDJSON
+printf '%s\n' '{"resourceType":"Practitioner","id":"pr1"}' >"$tmp/m/Practitioner.ndjson"
+printf '%s\n' '{"resourceType":"Organization","id":"o1","partOf":{"reference":"Organization/o2"}}' \
+  '{"resourceType":"Organization","id":"o2"}' >"$tmp/m/Organization.ndjson"
+vp=(--policy tests/data/versions/policies/vpol.yaml --as-of 2026-11-20)
+"$mednec" bulk "${vp[@]}" "$tmp/m" >"$tmp/m1.ndjson" 2>/dev/null; rc=$?
+[ $rc -eq 0 ] && ok || bad "tiny export: exit $rc"
+# an absolute reference with _history assigns c1 to q1; c2 goes to q2 only
+[ "$(field "$tmp/m1.ndjson" '[.criteria[].evidence[].reference] | join(",")' q1)" = "Condition/c1" ] && ok || bad "q1's evidence"
+[ "$(field "$tmp/m1.ndjson" '[.criteria[].evidence[].reference] | join(",")' q2)" = "Condition/c2" ] && ok || bad "q2's evidence"
+# Practitioner/pr1 and the Organization chain o1 -> o2 resolve (pulled in from the shared data); only the
+# absolute Patient URL does not resolve within the record
+[ "$(field "$tmp/m1.ndjson" '.warnings | length' q1)" = 1 ] && ok || bad "q1 warnings: $(field "$tmp/m1.ndjson" .warnings q1)"
+field "$tmp/m1.ndjson" '.warnings[0]' q1 | grep -q "1 reference does not resolve .*: http://example.org/fhir/Patient/q1/_history/3 at" && ok || bad "q1: the unresolved reference"
+# without o2 the chain breaks and the determination says so
+sed -i '/"id":"o2"/d' "$tmp/m/Organization.ndjson"
+"$mednec" bulk "${vp[@]}" "$tmp/m" 2>/dev/null | jq -r 'select(.patient == "Patient/q1") | .warnings[0]' | grep -q "Organization/o2" \
+  && ok || bad "without o2: no unresolved-reference warning"
+# a compartment resource whose subject is no Patient: may belong to anyone, so every patient is held
+echo '{"resourceType":"Condition","id":"c3","subject":{"reference":"Group/g1"}}' >>"$tmp/m/Condition.ndjson"
+"$mednec" bulk "${vp[@]}" "$tmp/m" >"$tmp/m2.ndjson" 2>"$tmp/m2.err"; rc=$?
+[ $rc -eq 2 ] && ok || bad "Group subject: exit $rc"
+[ "$(jq -r .determination "$tmp/m2.ndjson" | sort -u)" = insufficient-documentation ] && ok || bad "Group subject: not everyone held"
+grep -q "Condition.ndjson:3: Condition/c3 belongs to the patient compartment but its subject/patient reference names no Patient" "$tmp/m2.err" \
+  && ok || bad "Group subject: report"
 
 # ---- --policy all: the drg-trial-bcbsa lines are those of --policy drg-trial-bcbsa; no implant policy applies ----
 "$mednec" bulk --policy all --as-of 2026-11-20 $d/bundles.ndjson >"$tmp/all.ndjson" 2>/dev/null
