@@ -82,7 +82,7 @@ struct mn_bulk {
 	bulk_patient *patients;
 	size_t npatients;
 	size_t *start;
-	bool hold_all;
+	size_t hold_all;            /* bad records that name no patient: every patient is held */
 	const char *hold_all_at;
 };
 

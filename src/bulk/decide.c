@@ -124,7 +124,7 @@ static mn_status decide_work(void *p, const mn_bulk_record *r, void *slot)
 			st = mn_bulk_line(r, d, arena, &lines, &w);
 			s->outcome[k] = (uint8_t)w;
 			s->held[k] = w != d->outcome;
-			if (st == MN_OK && !(s->status[k] = calloc(d->nresults + 1, 1)))
+			if (st == MN_OK && !(s->status[k] = calloc(pol->ncriteria + 1, 1)))
 				st = MN_ENOMEM;
 			for (size_t c = 0; st == MN_OK && c < d->nresults && c < pol->ncriteria; c++)
 				s->status[k][c] = (uint8_t)d->results[c].status;
@@ -159,7 +159,8 @@ static mn_status decide_emit(void *p, const mn_bulk_record *r, void *slot)
 		sum->held_patients++;
 	if (!r->kase && !s->outcome) {
 		sum->not_loaded++;
-		if (o->problem && r->error.code) {
+		sum->problems += r->nproblems == 0;  /* a record that does not load is a bad record */
+		if (o->problem && r->error.code && !r->nproblems) {
 			char msg[1200];
 			mn_error_format(&r->error, msg, sizeof msg);
 			mn_bulk_problem pr = {r->id, 0, msg, r->id, false};

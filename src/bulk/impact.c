@@ -75,7 +75,8 @@ static mn_status impact_emit(void *p, const mn_bulk_record *r, void *slot)
 	im->held_patients += r->held != 0;
 	if (!s->status) {
 		im->not_loaded++;
-		if (o->problem && r->error.code) {
+		im->problems += r->nproblems == 0;  /* a record that does not load is a bad record */
+		if (o->problem && r->error.code && !r->nproblems) {
 			char msg[1200];
 			mn_error_format(&r->error, msg, sizeof msg);
 			mn_bulk_problem pr = {r->id, 0, msg, r->id, false};

@@ -623,7 +623,7 @@ static int finish(mn_bulk *b)
 		bulk_prob *p = &b->probs[i];
 		if (p->any) {
 			p->pub.held_all = true;
-			b->hold_all = true;
+			b->hold_all++;
 			if (!b->hold_all_at)
 				b->hold_all_at = mn_arena_printf(b->arena, "%s:%ld", p->pub.file, p->pub.line);
 			continue;
@@ -709,7 +709,7 @@ const char *mn_bulk_patient_id(const mn_bulk *b, size_t i) { return i < b->npati
 size_t mn_bulk_resource_count(const mn_bulk *b) { return b->nunits; }
 size_t mn_bulk_shared_count(const mn_bulk *b) { return b->nshared; }
 size_t mn_bulk_problem_count(const mn_bulk *b) { return b->nprobs; }
-bool mn_bulk_holds_all(const mn_bulk *b) { return b->hold_all; }
+bool mn_bulk_holds_all(const mn_bulk *b) { return b->hold_all != 0; }
 
 const mn_bulk_problem *mn_bulk_problem_at(const mn_bulk *b, size_t i)
 {
@@ -795,7 +795,7 @@ mn_status mn_bulk_load(const mn_bulk *b, size_t i, unsigned flags, mn_arena *are
 	const bulk_patient *pt = &b->patients[i];
 	out->index = i;
 	out->id = pt->id;
-	out->held = pt->held + (b->hold_all ? 1 : 0);
+	out->held = pt->held + b->hold_all;
 	out->held_at = pt->held_at ? pt->held_at : b->hold_all ? b->hold_all_at : NULL;
 	char *name = mn_arena_printf(arena, "Patient/%s", pt->id);
 	if (!name)

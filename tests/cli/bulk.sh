@@ -146,6 +146,23 @@ echo '{"resourceType":"Condition","id":"c3","subject":{"reference":"Group/g1"}}'
 grep -q "Condition.ndjson:3: Condition/c3 belongs to the patient compartment but its subject/patient reference names no Patient" "$tmp/m2.err" \
   && ok || bad "Group subject: report"
 
+# a resource the case loader refuses (a wrong JSON shape: code as a string) is left out, reported with its file
+# and line, and its patient held; a Bundle that does not load at all gives no line
+sed -i '/"id":"c3"/d' "$tmp/m/Condition.ndjson"
+echo '{"resourceType":"Condition","id":"c4","subject":{"reference":"Patient/q2"},"code":"not an object"}' >>"$tmp/m/Condition.ndjson"
+"$mednec" bulk "${vp[@]}" "$tmp/m" >"$tmp/m3.ndjson" 2>"$tmp/m3.err"; rc=$?
+[ $rc -eq 2 ] && ok || bad "refused resource: exit $rc"
+grep -q "Condition.ndjson:3: /entry/[0-9]*/resource/code: .*left out of Patient/q2's record" "$tmp/m3.err" && ok || bad "refused resource: report $(cat "$tmp/m3.err")"
+[ "$(field "$tmp/m3.ndjson" .dataQuality.heldFrom q2)" = meets-criteria ] && ok || bad "refused resource: q2 not held"
+[ "$(field "$tmp/m3.ndjson" '[.criteria[].evidence[].reference] | join(",")' q2)" = "Condition/c2" ] && ok || bad "refused resource: q2's evidence"
+[ "$(field "$tmp/m3.ndjson" .determination q1)" = meets-criteria ] && ok || bad "refused resource: q1 held"
+printf '%s\n' '{"resourceType":"Bundle","type":5,"entry":[{"resource":{"resourceType":"Patient","id":"z"}}]}' >"$tmp/z.ndjson"
+"$mednec" bulk "${vp[@]}" "$tmp/z.ndjson" $d/bundles/alpha.json >"$tmp/z.out" 2>"$tmp/z.err"; rc=$?
+[ $rc -eq 2 ] && ok || bad "Bundle that does not load: exit $rc"
+[ "$(jq -r .patient "$tmp/z.out")" = "Patient/p-alpha" ] && ok || bad "Bundle that does not load: lines $(cat "$tmp/z.out")"
+grep -q "z.ndjson:1: /type: " "$tmp/z.err" && ok || bad "Bundle that does not load: report $(cat "$tmp/z.err")"
+grep -q "2 patients, 1 decided, 1 not loaded; 1 line written; 1 bad record skipped" "$tmp/z.err" && ok || bad "Bundle that does not load: summary"
+
 # ---- --policy all: the drg-trial-bcbsa lines are those of --policy drg-trial-bcbsa; no implant policy applies ----
 "$mednec" bulk --policy all --as-of 2026-11-20 $d/bundles.ndjson >"$tmp/all.ndjson" 2>/dev/null
 jq -c 'select(.policy == "drg-trial-bcbsa")' "$tmp/all.ndjson" | cmp -s - <(jq -c . "$tmp/b1.ndjson") && ok || bad "--policy all: drg-trial-bcbsa lines differ"
