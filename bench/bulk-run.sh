@@ -11,8 +11,9 @@ mednec="${2:-$here/build/mednec}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$here"
-[ -x tools/make-population ] || { echo "bench/bulk-run.sh: tools/make-population is missing" >&2; exit 1; }
-tools/make-population -n "$n" --examples examples -o "$tmp/pop" >/dev/null
+gen="${MAKE_POPULATION:-tools/make-population}"  # the generator (pgext's; another path for a branch without it)
+[ -f "$gen" ] || { echo "bench/bulk-run.sh: $gen is missing" >&2; exit 1; }
+python3 "$gen" -n "$n" --examples examples -o "$tmp/pop" >/dev/null
 echo "population: $n patients, $(cat "$tmp"/pop/*.ndjson | wc -l) lines, $(du -sh "$tmp/pop" | cut -f1); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in 1 2; do
   /usr/bin/time -f "threads=$t wall %e s, user %U s, sys %S s, max RSS %M KB" \

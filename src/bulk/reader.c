@@ -836,17 +836,29 @@ mn_status mn_bulk_load(const mn_bulk *b, size_t i, unsigned flags, mn_arena *are
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (size_t k = 0, pos = 0; k < nu; k++) {
+	/* lines that follow each other in one file (a patient's lines usually do) are read with one pread:
+	 * each line and its '\n' land where the layout below puts them (line, one byte, next line) */
+	for (size_t k = 0, pos = 0; k < nu;) {
 		at[k] = text + pos;
 		if (units[k].kind == UNIT_DROPPED) {
-			skip[k] = 1;
+			skip[k++] = 1;
 			continue;
 		}
-		if (read_at(b->files[units[k].file].fd, units[k].off, units[k].len, at[k]) != 0) {
+		size_t end = k + 1, run = units[k].len;
+		while (end < nu && units[end].kind != UNIT_DROPPED && units[end].file == units[k].file &&
+		       units[end].off == units[end - 1].off + units[end - 1].len + 1) {
+			run += 1 + units[end].len;
+			end++;
+		}
+		if (read_at(b->files[units[k].file].fd, units[k].off, run, at[k]) != 0) {
 			st = mn_error_set(err, MN_EIO, "cannot read %s", b->files[units[k].file].name);
 			goto done;
 		}
-		pos += units[k].len + 1;
+		for (size_t j = k; j < end; j++) {
+			at[j] = text + pos;
+			pos += units[j].len + 1;
+		}
+		k = end;
 	}
 	struct closure x = {b, seen, list, 0};
 	for (size_t k = 0; k < nu; k++)
