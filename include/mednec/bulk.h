@@ -100,8 +100,10 @@ mn_status mn_bulk_load(const mn_bulk *b, size_t i, unsigned flags, mn_arena *are
 /* work runs on a worker thread with the loaded record (kase may be NULL)
  * and a zeroed slot of slot_size bytes; emit runs on the calling thread,
  * in patient order, with the same slot and the record without its case.
- * A non-OK status from either stops the run and is returned. progress, when
- * set, is called on the calling thread after each emitted patient. */
+ * A non-OK status from either stops the run and is returned; the slots
+ * that work filled but that are not emitted are then passed to emit with
+ * ctx NULL, to release what work allocated. progress, when set, is called
+ * on the calling thread after each emitted patient. */
 typedef mn_status (*mn_bulk_work_fn)(void *ctx, const mn_bulk_record *r, void *slot);
 typedef mn_status (*mn_bulk_emit_fn)(void *ctx, const mn_bulk_record *r, void *slot);
 typedef struct mn_bulk_run_options {

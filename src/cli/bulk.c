@@ -194,9 +194,10 @@ int mn_cli_bulk(int argc, char **argv)
 		mn_cli_bulk_opts_free(&a);
 		return rc;
 	}
-	if (a.npolicies != 1) {
+	if (a.npolicies != 1 || strcmp(a.format, "text") != 0) {
 		mn_cli_bulk_opts_free(&a);
-		return usage("bulk", "%s", "give one --policy ID, or --policy all");
+		return usage("bulk", "%s", a.npolicies != 1 ? "give one --policy ID, or --policy all"
+		                                            : "bulk writes NDJSON; --format belongs to impact");
 	}
 	mn_cli_knowledge k;
 	mn_bulk *b = NULL;

@@ -178,5 +178,8 @@ grep -q '"policy":"drg-implant' "$tmp/all.ndjson" && bad "--policy all: an impla
 "$mednec" bulk --policy no-such-policy --as-of 2026-11-20 $d/export >/dev/null 2>&1; rc=$?
 [ $rc -eq 64 ] && ok || bad "unknown policy: exit $rc"
 
+"$mednec" bulk "${args[@]}" --format json $d/export >/dev/null 2>&1; rc=$?
+[ $rc -eq 64 ] && ok || bad "bulk --format json: exit $rc (bulk writes NDJSON only)"
+
 echo "bulk: $pass passed, $fail failed"
 [ $fail -eq 0 ]
