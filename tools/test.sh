@@ -40,6 +40,12 @@ for cmd in determine letter; do
 done
 "${vg[@]}" build/mednec determine tests/cli/data/malformed.json --policy drg-stimulation-trial \
   --as-of 2026-11-20 >/dev/null 2>&1 && { echo "valgrind: malformed input was accepted"; fail=1; }
+# bulk and impact on two threads (exit 2: the test export has bad records, skipped by design)
+for cmd in bulk impact; do
+  pol=(--policy drg-trial-bcbsa); [ $cmd = impact ] && pol+=(--policy tests/data/bulk/policies/next.yaml)
+  "${vg[@]}" build/mednec $cmd "${pol[@]}" --as-of 2026-11-20 --threads 2 tests/data/bulk/export >/dev/null 2>&1
+  [ $? -eq 2 ] || { echo "valgrind: mednec $cmd failed"; fail=1; }
+done
 [ $fail -eq 0 ] || exit 1
 echo "valgrind: clean"
 echo "all tests passed"

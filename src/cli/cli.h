@@ -44,4 +44,46 @@ int mn_cli_audit_store(const char *url, const char *case_path, const struct mn_d
  * the exit code: 0 after SIGTERM/SIGINT, 64 usage (including a non-loopback address without --jwks). */
 int mn_cli_serve(int argc, char **argv);
 
+/* ---- mednec bulk and mednec impact (bulk.c, impact.c; docs/BULK.md) ---- */
+#include "mednec/bulk.h"
+
+/* bulk and impact: done, but bad records were skipped (reported with file and line) */
+enum { EXIT_SKIPPED = 2 };
+
+typedef struct mn_cli_bulk_opts {
+	const char *policies[2];
+	size_t npolicies;
+	const char *as_of_text, *threads_text, *out, *home, *format;
+	mn_datetime as_of;
+	unsigned threads;
+	bool strict;
+	const char **inputs;
+	size_t ninputs;
+} mn_cli_bulk_opts;
+
+/* The knowledge folder's library, tables and scores, loaded once and shared read-only by the threads. */
+typedef struct mn_cli_knowledge {
+	char *policies_dir;
+	mn_library *lib;
+	mn_tables *tables;
+	mn_score_config *scores;
+	mn_determine_options opts;
+} mn_cli_knowledge;
+
+int mn_cli_bulk_args(const char *cmd, int argc, char **argv, mn_cli_bulk_opts *a);
+void mn_cli_bulk_opts_free(mn_cli_bulk_opts *a);
+int mn_cli_knowledge_open(const char *home_override, mn_cli_knowledge *k);
+void mn_cli_knowledge_close(mn_cli_knowledge *k);
+/* A policy by file (NAME.yaml, whatever its effective period), by version (ID@TAG) or by id (the version in
+ * force on as_of). */
+int mn_cli_policy_load(const mn_cli_knowledge *k, const char *name, const mn_datetime *as_of, mn_policy **out);
+int mn_cli_bulk_open(const mn_cli_bulk_opts *a, mn_bulk **out);
+void mn_cli_bulk_problem(void *ctx, const mn_bulk_problem *p);
+/* ctx: a double holding the start time (mn_cli_seconds) */
+void mn_cli_bulk_progress(void *ctx, size_t done, size_t total);
+double mn_cli_seconds(void);
+/* mednec bulk / mednec impact; argv[0] is the command. Return the exit code. */
+int mn_cli_bulk(int argc, char **argv);
+int mn_cli_impact(int argc, char **argv);
+
 #endif

@@ -57,6 +57,12 @@ static const char usage_text[] =
 	"  audit verify --store URL | audit show ID --store URL\n"
 	"                 check the audit trail's hash chain, or print one stored decision (JSON);\n"
 	"                 determine --store URL stores its determination there first\n"
+	"  bulk --policy ID|all --as-of YYYY-MM-DD [--threads N] [--out FILE] INPUT...\n"
+	"                 decide a population (Bulk Data NDJSON directory, NDJSON of Bundles, Bundle files):\n"
+	"                 one NDJSON line per patient and policy, summary on stderr (docs/BULK.md)\n"
+	"  impact --policy OLD --policy NEW --as-of YYYY-MM-DD [--format text|json] [--threads N] INPUT...\n"
+	"                 a population under two policies (ids, ID@TAG versions or files): outcome\n"
+	"                 transitions, criterion changes, the patients whose outcome changes\n"
 	"  serve --listen HOST:PORT [--store URL] [--policies DIR] [--threads N] [--jwks FILE] [--as-of DATE]\n"
 	"                 HTTP service: CDS Hooks/CRD, PAS, /healthz, /metrics; decisions stored in the audit\n"
 	"                 trail (default sqlite:mednec-audit.db); without --jwks loopback only (docs/SERVICE.md)\n"
@@ -69,7 +75,8 @@ static const char usage_text[] =
 	"  -h, --help     this text;  --version  the version\n"
 	"  every long option may be given as --name=value or --name value\n"
 	"\n"
-	"exit codes: 0 done, 1 check found failing example cases, 3 no letter, appeal or brief: the\n"
+	"exit codes: 0 done, 1 check found failing example cases, 2 bulk/impact done but bad records\n"
+	"            were skipped, 3 no letter, appeal or brief: the\n"
 	"            record holds no request for the service, 64 usage, 65 invalid case data or\n"
 	"            expression, 66 input not readable, 70 internal error, 71 out of memory, 74 output\n"
 	"            error, 78 invalid policy or evidence\n";
@@ -901,6 +908,10 @@ static int run(int argc, char **argv)
 		return mn_cli_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return mn_cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "bulk") == 0)
+		return mn_cli_bulk(argc - 1, argv + 1);
+	if (strcmp(cmd, "impact") == 0)
+		return mn_cli_impact(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }
 
