@@ -4,7 +4,7 @@
 # at the Bundle root as users and policies write them. Each run is a whole process: start, read and parse
 # the 9 bundles (11.9 MB), compile, N passes of the expression over every bundle, print the first pass.
 #
-#   bench/whole.sh [MEDNEC]        MEDNEC: the binary (default build/mednec; build it first)
+#   bench/whole.sh [MEDNEC...]     MEDNEC: binaries to measure (default build/mednec; build it first)
 #
 # Environment:
 #   MN_BENCH_REPEAT   N, passes over the bundles per process (default 20)
@@ -24,18 +24,26 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 export MN_DATA_DIR=${MN_DATA_DIR:-$repo/../shared/data}
 out=${MN_BENCH_OUT:-$here/out}
-mednec=$(realpath "${1:-$repo/build/mednec}")
+[ $# -eq 0 ] && set -- "$repo/build/mednec"
 repeat=${MN_BENCH_REPEAT:-20}
 rounds=${MN_BENCH_ROUNDS:-3}
 mkdir -p "$out"
-[ -x "$mednec" ] || { echo "whole.sh: $mednec is not built" >&2; exit 66; }
+for m in "$@"; do
+  [ -x "$m" ] || { echo "whole.sh: $m is not built" >&2; exit 66; }
+done
 if [ ! -f "$here/node_modules/.package-lock.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 mapfile -t bundles < <(ls "$MN_DATA_DIR"/synthea/*.json "$MN_DATA_DIR"/synthea/large/*.json)
 
-engines=(mednec)
-bins=("$mednec")
+engines=()
+bins=()
+for m in "$@"; do
+  bins+=("$(realpath "$m")")
+  # named by the commit of the tree it was built in, when it is a git work tree
+  rev=$(git -C "$(dirname "$(realpath "$m")")" rev-parse --short HEAD 2>/dev/null || echo "$m")
+  engines+=("mednec-$rev")
+done
 if [ -n "${MN_BENCH_BASE:-}" ]; then
   base=$(git -C "$repo" rev-parse --short "$MN_BENCH_BASE^{commit}")
   bdir=$repo/build-bench-base
