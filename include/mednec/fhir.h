@@ -61,6 +61,9 @@ const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const cha
 /* t is sub or equal to base (walking base links). */
 bool mn_fhir_type_is_a(const mn_fhir_type *t, const mn_fhir_type *base);
 bool mn_fhir_is_resource_type(const char *name, size_t len);
+/* Whether some other type of the model has t as its base (Resource,
+ * DomainResource, Quantity, ...): is-a t is then more than type == t. */
+bool mn_fhir_type_has_subtypes(const mn_fhir_type *t);
 
 /* ---- readable text of common data types -------------------------------- */
 
@@ -158,6 +161,16 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
                                    const mn_resource *from);
 /* 1-based line/column of a node in the case's source text. */
 void mn_case_position(const mn_case *c, const mn_json *node, int *line, int *column);
+/* The positions (for mn_case_get) of the top-level resources whose type is
+ * exactly t (not a subtype), in case order; *n of them (NULL and 0 when
+ * none). Built at load, so a lookup costs no search (FHIRPath's
+ * "Observation.where(...)" over a case and "Bundle.entry.resource.ofType(X)"
+ * use it). */
+const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t *n);
+/* Whether the root is a Bundle whose entries' resources are exactly the
+ * top-level resources, in order (not an as-of view that leaves some out):
+ * then "Bundle.entry.resource" over the root is mn_case_get(c, 0..count). */
+bool mn_case_bundle_exact(const mn_case *c);
 /* Arena owned by the case (lives as long as the case). */
 mn_arena *mn_case_arena(const mn_case *c);
 

@@ -81,6 +81,10 @@ struct mn_case {
 	const char *problem_at[MN_CASE_PROBLEMS_KEPT];       /* the first ones, for messages */
 	unsigned flags;
 	size_t left_out;        /* an as-of view: top-level resources of its source left out */
+	/* the top-level resources by exact type (mn_case_of_type): by_type[type_start[k] ..
+	 * type_start[k + 1]) are the positions of those of type mn_fhir__types[k], in case order */
+	uint32_t *type_start, *by_type;
+	bool bundle_exact;      /* mn_case_bundle_exact */
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -1104,6 +1108,64 @@ static mn_status S_check_root(S_ctx *x)
 	return S_resource(x, root, NULL, NULL, NULL);
 }
 
+/* ---- step 3: the index by resource type ---------------------------------- */
+
+/* Counting sort of the top-level resources by type (their position in the
+ * model's table); MN_ENOMEM or MN_OK. */
+static mn_status S_type_index(mn_case *c)
+{
+	size_t nt = mn_fhir__ntypes;
+	if (!(c->type_start = calloc(nt + 2, sizeof *c->type_start)) ||
+	    (c->ntop && !(c->by_type = malloc(c->ntop * sizeof *c->by_type))))
+		return MN_ENOMEM;
+	for (size_t i = 0; i < c->ntop; i++)
+		if (c->res[i].pub.type)
+			c->type_start[(size_t)(c->res[i].pub.type - mn_fhir__types) + 2]++;
+	for (size_t k = 2; k < nt + 2; k++)
+		c->type_start[k] += c->type_start[k - 1];
+	/* type_start[k + 1] is now where type k starts; filling moves it to where it ends */
+	for (size_t i = 0; i < c->ntop; i++)
+		if (c->res[i].pub.type)
+			c->by_type[c->type_start[(size_t)(c->res[i].pub.type - mn_fhir__types) + 1]++] = (uint32_t)i;
+	return MN_OK;
+}
+
+/* Whether the root is a Bundle whose one "entry" array's items' "resource"
+ * members are, in order, exactly the top-level resources: then
+ * Bundle.entry.resource over the root is the case's resource list. */
+static bool S_bundle_exact(const mn_case *c)
+{
+	const mn_json *root = c->root;
+	if (!root || root->type != MN_JSON_OBJECT || !mn_json_is_string(S_member(root, "resourceType"), "Bundle"))
+		return false;
+	const mn_json *entries = NULL;
+	for (uint32_t i = 0; i < root->n; i++)
+		if (S_is(root->u.members[i].key, root->u.members[i].key_len, "entry")) {
+			if (entries)
+				return false;
+			entries = &root->u.members[i].value;
+		}
+	if (!entries)
+		return c->ntop == 0;
+	if (entries->type != MN_JSON_ARRAY)
+		return false;
+	size_t top = 0;
+	for (uint32_t i = 0; i < entries->n; i++) {
+		const mn_json *e = &entries->u.items[i];
+		if (e->type != MN_JSON_OBJECT)
+			continue;
+		for (uint32_t k = 0; k < e->n; k++) {
+			const mn_json_member *m = &e->u.members[k];
+			if (!S_is(m->key, m->key_len, "resource"))
+				continue;
+			if (top >= c->ntop || &m->value != c->res[top].pub.json || !c->res[top].pub.type)
+				return false;
+			top++;
+		}
+	}
+	return top == c->ntop;
+}
+
 /* Index and check c->root (parsed from c->text); frees c on failure. */
 static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 {
@@ -1138,10 +1200,11 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 		st = MN_EREF;
 		goto fail;
 	}
-	if (mn_arena_failed(c->arena)) {
+	if (mn_arena_failed(c->arena) || S_type_index(c) != MN_OK) {
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
+	c->bundle_exact = S_bundle_exact(c);
 	free(x);
 	*out = c;
 	return MN_OK;
@@ -1246,6 +1309,8 @@ void mn_case_free(mn_case *c)
 	if (!c)
 		return;
 	free(c->slots);
+	free(c->type_start);
+	free(c->by_type);
 	mn_arena_free(c->arena);
 	free(c);
 }
@@ -1500,6 +1565,10 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 	for (size_t i = 0; i < v->nres; i++)
 		if (S_index_key(v, &v->res[i]) != MN_OK)
 			goto nomem;
+	if (S_type_index(v) != MN_OK)
+		goto nomem;
+	/* the same tree: Bundle.entry.resource is the view's list only when nothing is left out */
+	v->bundle_exact = c->bundle_exact && v->left_out == 0;
 	free(keep);
 	*out = v;
 	return MN_OK;
@@ -1507,6 +1576,21 @@ nomem:
 	free(keep);
 	mn_case_free(v);
 	return mn_error_set(err, MN_ENOMEM, "out of memory");
+}
+
+const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t *n)
+{
+	*n = 0;
+	if (!c || !c->type_start || !t || t < mn_fhir__types || t >= mn_fhir__types + mn_fhir__ntypes)
+		return NULL;
+	size_t k = (size_t)(t - mn_fhir__types);
+	*n = c->type_start[k + 1] - c->type_start[k];
+	return *n ? c->by_type + c->type_start[k] : NULL;
+}
+
+bool mn_case_bundle_exact(const mn_case *c)
+{
+	return c && c->bundle_exact;
 }
 
 size_t mn_case_left_out(const mn_case *c)

@@ -62,14 +62,38 @@ static const mn_fhir_element *S_own_element(const mn_fhir_type *t, const char *n
 	return NULL;
 }
 
+/* Evaluations ask for the same few (type, name) pairs again and again, with
+ * the name at the same address (the compiled expression's): the last answers
+ * are kept per thread in a small direct-mapped table. A hit is checked by
+ * the element's own name, so a stale entry (the name's memory reused) is a
+ * miss, never a wrong answer; only found elements are kept. */
+#define S_CACHE 256
+static _Thread_local struct {
+	const mn_fhir_type *t;
+	const char *name;
+	const mn_fhir_element *e;
+} S_cache[S_CACHE];
+
 const mn_fhir_element *mn_fhir_element_find(const mn_fhir_type *t, const char *name, size_t len)
 {
-	if (!name)
+	if (!name || !t)
 		return NULL;
-	for (; t; t = t->base) {
-		const mn_fhir_element *e = S_own_element(t, name, len);
-		if (e)
+	uintptr_t h = ((uintptr_t)t >> 4) ^ ((uintptr_t)name >> 1) ^ len;
+	h ^= h >> 9;
+	size_t slot = (size_t)(h & (S_CACHE - 1));
+	if (S_cache[slot].t == t && S_cache[slot].name == name) {
+		const mn_fhir_element *e = S_cache[slot].e;
+		if (S_cmpn(name, len, e->name) == 0)
 			return e;
+	}
+	for (const mn_fhir_type *b = t; b; b = b->base) {
+		const mn_fhir_element *e = S_own_element(b, name, len);
+		if (e) {
+			S_cache[slot].t = t;
+			S_cache[slot].name = name;
+			S_cache[slot].e = e;
+			return e;
+		}
 	}
 	return NULL;
 }
@@ -131,6 +155,14 @@ bool mn_fhir_type_is_a(const mn_fhir_type *t, const mn_fhir_type *base)
 		return false;
 	for (; t; t = t->base)
 		if (t == base)
+			return true;
+	return false;
+}
+
+bool mn_fhir_type_has_subtypes(const mn_fhir_type *t)
+{
+	for (size_t i = 0; t && i < mn_fhir__ntypes; i++)
+		if (mn_fhir__types[i].base == t)
 			return true;
 	return false;
 }

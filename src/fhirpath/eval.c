@@ -89,6 +89,27 @@ int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 	return 0;
 }
 
+/* Room for `more` items after c's: one allocation instead of doubling
+ * (the pushes still count against the limits). */
+static int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
+{
+	if (c->cap - c->n >= more || more <= 4)
+		return 0;
+	uint64_t want = (uint64_t)c->n + more;
+	if (want > MN_FP_MAX_ITEMS)
+		return 0;  /* fp_push reports it */
+	if (want >= 1024 && fp_check_memory(x, NULL))
+		return -1;
+	mn_fp_item *v = mn_arena_alloc(x->a, (size_t)want * sizeof *v);
+	if (!v)
+		return nomem(x);
+	if (c->n)
+		memcpy(v, c->v, c->n * sizeof *v);
+	c->v = v;
+	c->cap = (uint32_t)want;
+	return 0;
+}
+
 int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 {
 	if (c->n == 0) {
@@ -226,14 +247,20 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	if (v->type == MN_JSON_OBJECT) {
 		/* only Resource-typed (or untyped) elements can hold a resource;
 		 * without a model (x->plain, where type is always NULL) none is typed */
-		it.ftype = type && type->kind != MN_FHIR_RESOURCE ? type : x->plain ? NULL : fp_node_type(v, type);
+		const mn_resource *r = NULL;
+		if (type && type->kind != MN_FHIR_RESOURCE) {
+			it.ftype = type;
+		} else if (x->plain) {
+			it.ftype = NULL;
+		} else {
+			/* a resource of the case: its type was resolved at load */
+			r = x->kase ? mn_case_find_json(x->kase, v) : NULL;
+			it.ftype = r && r->type ? r->type : fp_node_type(v, type);
+		}
 		if (it.ftype != type)
 			it.flags &= (uint8_t)~FPI_STATIC;  /* the type came from the data (resourceType) */
-		if (it.ftype != type && x->kase) {
-			const mn_resource *r = mn_case_find_json(x->kase, v);
-			if (r)
-				it.res = r;
-		}
+		if (it.ftype != type && r)
+			it.res = r;
 		it.ext = NULL;
 		return fp_push(x, out, &it);
 	}
@@ -326,6 +353,8 @@ static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_
                       const mn_resource *res, fp_coll *out)
 {
 	if (v && v->type == MN_JSON_ARRAY) {
+		if (reserve(x, out, v->n))
+			return -1;
 		for (uint32_t i = 0; i < v->n; i++) {
 			const mn_json *e = ext && ext->type == MN_JSON_ARRAY && i < ext->n ? &ext->u.items[i] : NULL;
 			if (make_item(x, &v->u.items[i], e, type, res, out))
@@ -491,7 +520,10 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 				return -1;
 		}
 	}
-	if (T && !el && at && !(it->flags & FPI_TYPEINFO)) {
+	/* "resourceType" is no element, and no choice element's name either (no
+	 * type has a resource[x]; test_fhir checks it): skip the search */
+	bool resource_type = len == 12 && T && T->kind == MN_FHIR_RESOURCE && memcmp(name, "resourceType", 12) == 0;
+	if (T && !el && at && !(it->flags & FPI_TYPEINFO) && !resource_type) {
 		const mn_fhir_type *ct;
 		const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
 		if (ce && ce->choice)
@@ -1040,6 +1072,20 @@ static int eval_first_member(fp_ctx *x, const fp_node *n, const fp_coll *in, fp_
                              bool *handled)
 {
 	*handled = false;
+	if (n->fast == FP_FAST_TYPE && in == &x->context && x->case_list && !x->plain && x->kase &&
+	    in->n == mn_case_count(x->kase)) {
+		/* the context is the case's resources in order (mn_fp_eval_case): those of
+		 * the type are listed by the case */
+		size_t k;
+		const uint32_t *idx = mn_case_of_type(x->kase, n->first_type, &k);
+		*handled = true;
+		if (reserve(x, out, (uint32_t)k))
+			return -1;
+		for (size_t i = 0; i < k; i++)
+			if (fp_push(x, out, &in->v[idx[i]]))
+				return -1;
+		return 0;
+	}
 	bool any_match = false;
 	for (uint32_t i = 0; i < in->n; i++) {
 		const mn_fp_item *it = &in->v[i];
@@ -1087,6 +1133,126 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
 }
 
+/* A path step: the members named n->name of the items of src (or, for a
+ * type name at the start of a path, the items of that type). */
+static int eval_member(fp_ctx *x, const fp_node *n, const fp_coll *src, fp_coll *out)
+{
+	int rc = 0;
+	if (n->type_first) {
+		bool handled;
+		const fp_coll *tsrc = src->v == x->context.v && src->n == x->context.n ? &x->context : src;
+		if ((rc = eval_first_member(x, n, tsrc, out, &handled)) || handled)
+			return rc;
+	}
+	/* most steps give at least one item per input item */
+	if (src->n > 1 && reserve(x, out, src->n))
+		return -1;
+	uint32_t unknown = 0;
+	for (uint32_t i = 0; i < src->n && rc == 0; i++) {
+		int r = fp_member(x, n, &src->v[i], n->name, n->name_len, out);
+		if (r < 0)
+			rc = r;
+		else
+			unknown += (uint32_t)r;
+	}
+	if (rc == 0 && unknown && unknown == src->n)
+		rc = fp_fail(x, MN_ESEMANTIC, n, "'%.*s' is not an element of %s", (int)n->name_len,
+		             n->name, mn_fp_item_type(&src->v[0]));
+	return rc;
+}
+
+/* The items of the case's top-level resources idx[0..k) (all k of them, in
+ * order, when idx is NULL) as Bundle.entry.resource makes them (make_item: the
+ * type from the resource, not static, the resource as provenance). */
+static int push_case_resources(fp_ctx *x, const uint32_t *idx, size_t k, fp_coll *out)
+{
+	if (reserve(x, out, (uint32_t)k))
+		return -1;
+	x->work += k;  /* the entries the general path would have stepped through */
+	for (size_t i = 0; i < k; i++) {
+		const mn_resource *r = mn_case_get(x->kase, idx ? idx[i] : i);
+		mn_fp_item it;
+		fp_item_init(&it, MN_FP_NODE);
+		it.ftype = r->type;
+		it.node = r->json;
+		it.res = r;
+		if (fp_push(x, out, &it))
+			return -1;
+	}
+	return 0;
+}
+
+/* rn is "Bundle.entry.resource" (FP_FAST_BUNDLE_RES). Evaluates "Bundle";
+ * when that is the root Bundle of the case, whose entries' resources are the
+ * case's top-level resources (mn_case_bundle_exact), sets *exact and leaves
+ * out alone: the caller reads the case's lists. Otherwise evaluates the rest
+ * of the path into out as usual and clears *exact. */
+static int bundle_resources(fp_ctx *x, const fp_node *rn, const fp_scope *s, fp_coll *out, bool *exact)
+{
+	const fp_node *entry = rn->left, *bundle = entry->left;
+	fp_coll b = {0}, e = {0};
+	*exact = false;
+	x->work += 2;
+	if (fp_eval(x, bundle, s, &b))
+		return -1;
+	if (!x->plain && x->kase && b.n == 1 && b.v[0].kind == MN_FP_NODE && b.v[0].ftype == bundle->first_type &&
+	    b.v[0].node && b.v[0].node == mn_case_root(x->kase) && mn_case_bundle_exact(x->kase)) {
+		*exact = true;
+		return 0;
+	}
+	if (eval_member(x, entry, &b, &e))
+		return -1;
+	return eval_member(x, rn, &e, out);
+}
+
+static bool name_is(const fp_node *n, const char *name)
+{
+	size_t l = strlen(name);
+	return n && n->kind == FN_MEMBER && n->name_len == l && memcmp(n->name, name, l) == 0;
+}
+
+/* An exact resource type: is-a it is the same as being it. */
+static bool exact_resource_type(const mn_fhir_type *t)
+{
+	return t && t->kind == MN_FHIR_RESOURCE && !mn_fhir_type_has_subtypes(t);
+}
+
+void fp_mark_fast(fp_node *n)
+{
+	if (!n)
+		return;
+	fp_mark_fast(n->left);
+	fp_mark_fast(n->right);
+	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
+		fp_mark_fast(n->args[i]);
+	if (n->kind == FN_MEMBER && n->type_first && !n->left && exact_resource_type(n->first_type)) {
+		n->fast = FP_FAST_TYPE;
+		n->fast_type = n->first_type;
+	}
+	if (name_is(n, "resource") && n->left && name_is(n->left, "entry") && !n->left->type_first &&
+	    n->left->left && name_is(n->left->left, "Bundle") && n->left->left->type_first &&
+	    !n->left->left->left && n->left->left->first_type && n->left->left->first_type->kind == MN_FHIR_RESOURCE)
+		n->fast = FP_FAST_BUNDLE_RES;
+	if (n->kind != FN_CALL || !n->left || n->left->fast != FP_FAST_BUNDLE_RES || !n->fn)
+		return;
+	if (strcmp(n->fn->name, "ofType") == 0 && n->nargs == 1 && n->type && !n->type->unknown &&
+	    exact_resource_type(n->type->ftype)) {
+		n->fast = FP_FAST_OFTYPE;
+		n->fast_type = n->type->ftype;
+	} else if (strcmp(n->fn->name, "where") == 0 && n->nargs == 1 && n->args[0]->kind == FN_BINOP &&
+	           n->args[0]->op == OP_EQ) {
+		const fp_node *l = n->args[0]->left, *r = n->args[0]->right;
+		if (l && l->kind == FN_LITERAL)
+			l = n->args[0]->right, r = n->args[0]->left;
+		if (name_is(l, "resourceType") && !l->left && r && r->kind == FN_LITERAL &&
+		    r->lit.kind == MN_FP_STRING) {
+			n->fast = FP_FAST_WHERE_RT;
+			/* NULL when no type has that name: no resource matches */
+			n->fast_type = mn_fhir_type_find(r->lit.v.str.s, r->lit.v.str.n);
+		}
+	}
+}
+
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
@@ -1128,6 +1294,12 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		rc = eval_var(x, n, out);
 		break;
 	case FN_MEMBER: {
+		if (n->fast == FP_FAST_BUNDLE_RES) {
+			bool exact;
+			if (!(rc = bundle_resources(x, n, s, out, &exact)) && exact)
+				rc = push_case_resources(x, NULL, mn_case_count(x->kase), out);
+			break;
+		}
 		const fp_coll *src;
 		if (n->left) {
 			if ((rc = fp_eval(x, n->left, s, &in)))
@@ -1136,27 +1308,22 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		} else {
 			src = &s->self;
 		}
-		if (n->type_first) {
-			bool handled;
-			const fp_coll *tsrc = src->v == x->context.v && src->n == x->context.n ? &x->context : src;
-			if ((rc = eval_first_member(x, n, tsrc, out, &handled)) || handled)
-				break;
-		}
-		uint32_t unknown = 0;
-		for (uint32_t i = 0; i < src->n && rc == 0; i++) {
-			int r = fp_member(x, n, &src->v[i], n->name, n->name_len, out);
-			if (r < 0)
-				rc = r;
-			else
-				unknown += (uint32_t)r;
-		}
-		if (rc == 0 && unknown && unknown == src->n)
-			rc = fp_fail(x, MN_ESEMANTIC, n, "'%.*s' is not an element of %s", (int)n->name_len,
-			             n->name, mn_fp_item_type(&src->v[0]));
+		rc = eval_member(x, n, src, out);
 		break;
 	}
 	case FN_CALL:
-		if (n->left) {
+		if (n->fast == FP_FAST_OFTYPE || n->fast == FP_FAST_WHERE_RT) {
+			/* Bundle.entry.resource.ofType(X) / .where(resourceType = 'X') */
+			bool exact;
+			if ((rc = bundle_resources(x, n->left, s, &in, &exact)))
+				break;
+			if (exact) {
+				size_t k;
+				const uint32_t *idx = mn_case_of_type(x->kase, n->fast_type, &k);
+				rc = push_case_resources(x, idx, k, out);
+				break;
+			}
+		} else if (n->left) {
 			if ((rc = fp_eval(x, n->left, s, &in)))
 				break;
 		} else {
@@ -1401,6 +1568,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	x.context = *context;
 	x.kase = kase ? kase : env ? env->kase : NULL;
 	x.case_context = case_ctx;
+	x.case_list = case_ctx && kase;  /* mn_fp_eval_case; eval_items passes no case */
 	x.plain = (e->flags & MN_FP_MODEL_NONE) != 0;
 	x.lenient = (e->flags & MN_FP_LENIENT) != 0;
 	x.mem0 = mn_arena_used(arena);

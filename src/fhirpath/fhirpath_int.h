@@ -118,6 +118,20 @@ struct fp_node {
 	                                    it stay defined for the rest of the path */
 	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
 	                                    compiled (a pcre2_code), or NULL */
+	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
+	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
+};
+
+/* Patterns recognized at compile time (fp_mark_fast) and answered from the
+ * case's indexes at evaluation when the input is what the index describes;
+ * otherwise evaluated as usual. Results are the same either way. */
+enum {
+	FP_FAST_TYPE = 1,   /* FN_MEMBER "X" at the start of a path, X a resource type without
+	                       subtypes: over a case's resources, mn_case_of_type */
+	FP_FAST_BUNDLE_RES, /* FN_MEMBER "resource" of "Bundle.entry.resource": over the case's
+	                       root Bundle (mn_case_bundle_exact), the case's resources */
+	FP_FAST_OFTYPE,     /* FN_CALL ofType(X) on FP_FAST_BUNDLE_RES, X without subtypes */
+	FP_FAST_WHERE_RT    /* FN_CALL where(resourceType = 'X') on FP_FAST_BUNDLE_RES */
 };
 
 typedef struct fp_regex fp_regex;
@@ -142,6 +156,8 @@ struct fp_ctx {
 	const mn_case *kase;
 	int depth;
 	bool case_context;     /* context is a case's resources (type names filter) */
+	bool case_list;        /* context is exactly kase's top-level resources, in order
+	                          (mn_fp_eval_case): its index by type answers type names */
 	uint64_t work;         /* evaluation steps and comparisons so far */
 	bool nav_static;       /* items being made get FPI_STATIC */
 	bool plain;            /* MN_FP_MODEL_NONE: plain JSON navigation, System types only */
@@ -226,6 +242,8 @@ extern const mn_fp_item fp_terminologies_item;
 const fp_func *fp_term_func_find(const char *name, size_t len);
 
 /* eval.c */
+/* Mark the patterns of the tree at root that the case's indexes answer. */
+void fp_mark_fast(fp_node *root);
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 /* -1 with MN_ELIMIT when the evaluation is over its memory budget. */

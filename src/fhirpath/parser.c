@@ -760,6 +760,7 @@ mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error
 		mn_fp_expr_free(e);
 		return NULL;
 	}
+	fp_mark_fast(e->root);
 	return e;
 }
 
