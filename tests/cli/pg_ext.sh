@@ -126,7 +126,7 @@ tools/make-population -n 200 --seed 3 --bundles -o "$tmp/pop.ndjson" || bad "mak
 sql -c "CREATE TABLE patients (bundle jsonb)" &&
   sql -c "\\copy patients (bundle) FROM '$tmp/pop.ndjson' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')" ||
   bad "loading the population"
-sql -c "ANALYZE patients"
+sql -c "ANALYZE patients" -c "ALTER TABLE patients SET (parallel_workers = 2)"
 parallel="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
           SET max_parallel_workers_per_gather = 2;"
 query="SELECT bundle->>'id', mednec.determine(bundle, 'scs-trial-aetna-summary', '2027-03-01')->>'determination' FROM patients"
