@@ -10,7 +10,8 @@
 #     and the backend survives them (same pg_backend_pid() after);
 #   - 200 generated patients (tools/make-population --bundles) in a table, decided in one query with parallel
 #     workers (EXPLAIN ANALYZE: Workers Launched >= 1): each patient's outcome equals `mednec determine` on it.
-# The extension is installed into the server's directories (pg_config --pkglibdir, --sharedir): root only; it is
+# The extension is installed into the server's directories (pg_config --pkglibdir, --sharedir; this tree's
+# policies/, evidence/, knowledge/ into SHAREDIR/mednec, mednec.home's default): root only; it is
 # built only where MN_PG is on (not in the sanitizer build: the server is not ASan-built). Otherwise SKIPPED.
 # Usage: pg_ext.sh MEDNEC
 set -u
@@ -22,8 +23,12 @@ if [ "${1:-}" != "--inner" ]; then
   command -v pg_config >/dev/null && command -v psql >/dev/null || { echo "SKIPPED: pg_ext: no pg_config or psql"; exit 77; }
   command -v python3 >/dev/null || { echo "SKIPPED: pg_ext: no python3"; exit 77; }
   [ "$(id -u)" -eq 0 ] || { echo "SKIPPED: pg_ext: installing the extension into $(pg_config --pkglibdir) needs root"; exit 77; }
+  # as `make -C pg install` does: the module, the extension files, and the knowledge at mednec.home's default
+  home="$(pg_config --sharedir)/mednec"
   install -m 755 "$so" "$(pg_config --pkglibdir)/mednec.so" &&
-    install -m 644 "$src/pg/mednec.control" "$src/pg/mednec--0.1.sql" "$(pg_config --sharedir)/extension/" ||
+    install -m 644 "$src/pg/mednec.control" "$src/pg/mednec--0.1.sql" "$(pg_config --sharedir)/extension/" &&
+    rm -rf "$home" && mkdir -p "$home" && cp -R "$src/policies" "$src/evidence" "$src/knowledge" "$home/" &&
+    chmod -R a+rX "$home" ||
     { echo "SKIPPED: pg_ext: cannot install the extension"; exit 77; }
   exec "$src/tools/pg-tmp.sh" bash "$0" --inner "$mednec"
 fi
@@ -36,8 +41,7 @@ fail=0
 bad() { echo "FAIL $*"; fail=1; }
 export PGCONNECT_TIMEOUT=10
 sql() { psql "$MN_PG_URL" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-# every session reads the knowledge of this tree
-export PGOPTIONS="-c mednec.home=$src"
+# every session reads the knowledge installed at mednec.home's default, SHAREDIR/mednec (a copy of this tree's)
 same_json() {  # same_json A B: parsed JSON equal
   python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]) == json.loads(sys.argv[2]) else 1)' "$1" "$2"
 }
