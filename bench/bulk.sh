@@ -7,8 +7,8 @@
 #
 #   -n N        patients (default 100000), from tools/make-population --seed 1 (Bulk Data layout, one NDJSON
 #               file per resource type; about 38 MB per 1,000 patients, so 3.8 GB for the default)
-#   --policy    default scs-trial-aetna-summary; --as-of default 2027-12-20 (after every shifted date: the
-#               generator moves each patient's dates forward by up to 365 days from examples dated up to
+#   --policy    default scs-trial-aetna-summary; --as-of default 2034-12-20 (after every shifted date: the
+#               generator moves each patient's dates forward by 0, 4 or 8 years from examples dated up to
 #               2026-12-18, so the whole record is in view)
 #   --sample S  patients whose Bundles the parse baselines read (default 2000, see below)
 #   --keep DIR  generate into DIR and keep it (a second run reuses it when it holds N patients)
@@ -32,7 +32,7 @@
 # branch), step 1 fails with mednec's usage error and the script stops there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-n=100000 policy=scs-trial-aetna-summary as_of=2027-12-20 sample=2000 mednec=$here/build/mednec keep=
+n=100000 policy=scs-trial-aetna-summary as_of=2034-12-20 sample=2000 mednec=$here/build/mednec keep=
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) n=$2; shift 2 ;;

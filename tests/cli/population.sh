@@ -4,7 +4,7 @@
 #   - the layout is one NDJSON file per resource type, every line one resource, every id unique per type, every
 #     reference resolves within the patient's compartment or to a shared resource (Practitioner);
 #   - one patient of every example, its resources regrouped into a Bundle with the shared resources it
-#     references, decided by `mednec determine` as of the example's as-of date plus the patient's date shift,
+#     references, decided by `mednec determine` as of the example's as-of date plus the patient's date shift (years),
 #     has the outcome and every criterion status of its source example decided as of the example's date (the
 #     policy and date from the first line of tests/golden/cases.txt naming the example);
 #   - --bundles writes the same patients (same resources) one Bundle per line.
@@ -88,7 +88,8 @@ for m in manifest:
     if ex not in policies:
         print("no policy test lists " + ex); ok = False; continue
     policy, as_of = policies[ex]
-    shifted = datetime.date.fromisoformat(as_of) + datetime.timedelta(days=m["shift"])
+    d = datetime.date.fromisoformat(as_of)
+    shifted = d.replace(year=d.year + m["shift"])  # the shift is in whole years (multiples of 4)
     jobs.write("%s %s %s %s %s\n" % (out, ex, policy, as_of, shifted))
 # --bundles: the same resources per patient
 for line, m in zip(open(tmp + "/a.bundles"), manifest):
