@@ -133,7 +133,7 @@ sql -c "CREATE TABLE patients (bundle jsonb)" &&
 sql -c "ANALYZE patients" -c "ALTER TABLE patients SET (parallel_workers = 2)"
 parallel="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
           SET max_parallel_workers_per_gather = 2;"
-query="SELECT bundle->>'id', mednec.determine(bundle, 'scs-trial-aetna-summary', '2027-03-01')->>'determination' FROM patients"
+query="SELECT bundle->>'id', mednec.determine(bundle, 'scs-trial-aetna-summary', '2026-11-20')->>'determination' FROM patients"
 plan=$(sql -c "$parallel EXPLAIN (ANALYZE, COSTS OFF) $query")
 workers=$(sed -n 's/.*Workers Launched: \([0-9]*\).*/\1/p' <<<"$plan" | head -1)
 [ "${workers:-0}" -ge 1 ] || { bad "no parallel workers launched"; echo "$plan"; }
@@ -146,7 +146,7 @@ for line in open(sys.argv[1]):
 EOF
 mkdir "$tmp/cli"
 ls "$tmp"/p*.json | xargs -P 2 -I{} sh -c \
-  '"$0" determine "$1" --policy scs-trial-aetna-summary --as-of 2027-03-01 --format json >"$2/cli/$(basename "$1")" 2>/dev/null' \
+  '"$0" determine "$1" --policy scs-trial-aetna-summary --as-of 2026-11-20 --format json >"$2/cli/$(basename "$1")" 2>/dev/null' \
   "$mednec" {} "$tmp"
 python3 - "$tmp/cli" >"$tmp/cli.txt" <<'EOF'
 import glob, json, os, sys
