@@ -7,7 +7,8 @@ pkgs=(gcc make cmake pkg-config libyaml-dev libpcre2-dev valgrind locales
       libcurl4-openssl-dev)  # the service fetches what CDS Hooks prefetch lacks (docs/SERVICE.md)
 pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tests (python3: a fixture FHIR server) and bench
 pkgs+=(jq)  # tests/cli/bulk.sh and impact.sh read the NDJSON and JSON output
-pkgs+=(time)  # bench/whole.sh: CPU time of whole processes (GNU time)
+pkgs+=(time)  # bench/whole.sh and bench/bulk.sh: CPU time of whole processes (GNU time)
+pkgs+=(postgresql-server-dev-15)  # the PostgreSQL extension pg/ (PGXS, docs/POSTGRESQL.md)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

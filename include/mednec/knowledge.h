@@ -160,6 +160,9 @@ mn_status mn_library_load(const char *dir, mn_library **out, mn_error *err);
 mn_status mn_library_load_valuesets(mn_library *lib, const char *valuesets_dir, mn_error *err);
 /* The shared value set NAME, or NULL. */
 const mn_valueset *mn_library_valueset(const mn_library *lib, const char *name);
+/* memberOf() and %terminologies in env answered from lib's shared value sets (`mednec eval`, the PostgreSQL
+ * extension); lib must outlive env's evaluations. */
+void mn_library_bind_terminology(const mn_library *lib, mn_fp_env *env);
 void mn_library_free(mn_library *lib);
 const mn_reference *mn_library_reference(const mn_library *lib, const char *id);
 const mn_finding *mn_library_finding(const mn_library *lib, const char *id);

@@ -571,45 +571,6 @@ static void system_now(mn_datetime *out)
 	out->second = (int8_t)(local.tm_sec > 59 ? 59 : local.tm_sec);
 }
 
-/* %terminologies and memberOf() in eval: the library's shared value sets
- * (knowledge/valuesets), loaded only when an expression uses them. */
-static int eval_member_of(void *payload, const char *valueset, const char *system, const char *code)
-{
-	const mn_valueset *vs = mn_library_valueset(payload, valueset);
-	return vs ? mn_valueset_contains(vs, system, code) : -1;
-}
-
-static void eval_vs_entry(const mn_vs_entry *e, mn_fp_vs_entry *out)
-{
-	out->match = e->match == MN_VS_PREFIX ? 2 : e->match == MN_VS_RANGE ? 3 : 1;
-	out->system = e->system;
-	out->code = e->code;
-	out->to = e->to;
-	out->display = e->display;
-}
-
-static int eval_valuesets(void *payload, const char *valueset, size_t i, mn_fp_vs_entry *out)
-{
-	const mn_library *lib = payload;
-	if (valueset) {
-		const mn_valueset *vs = mn_library_valueset(lib, valueset);
-		if (!vs)
-			return -1;
-		if (i >= vs->ncodes)
-			return 0;
-		eval_vs_entry(&vs->codes[i], out);
-		return 1;
-	}
-	for (size_t k = 0; k < lib->nvaluesets; k++) {
-		if (i < lib->valuesets[k].ncodes) {
-			eval_vs_entry(&lib->valuesets[k].codes[i], out);
-			return 1;
-		}
-		i -= lib->valuesets[k].ncodes;
-	}
-	return 0;
-}
-
 /* Model none: the file as plain JSON (any value), parsed into arena. */
 static mn_status eval_load_json(const char *path, mn_arena *arena, mn_json **out, mn_error *err)
 {
@@ -753,8 +714,7 @@ static int run_eval(int argc, char **argv)
 				rc = report_error(&err);
 				goto done;
 			}
-			mn_fp_env_set_terminology(env, eval_member_of, lib);
-			mn_fp_env_set_valuesets(env, eval_valuesets, lib);
+			mn_library_bind_terminology(lib, env);
 			break;
 		}
 	}

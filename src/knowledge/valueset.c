@@ -376,3 +376,49 @@ const mn_valueset *mn_library_valueset(const mn_library *lib, const char *name)
 	}
 	return NULL;
 }
+
+/* ---- the shared value sets as a FHIRPath terminology ---------------------- */
+
+static int lib_member_of(void *payload, const char *valueset, const char *system, const char *code)
+{
+	const mn_valueset *vs = mn_library_valueset(payload, valueset);
+	return vs ? mn_valueset_contains(vs, system, code) : -1;
+}
+
+static void lib_vs_entry(const mn_vs_entry *e, mn_fp_vs_entry *out)
+{
+	out->match = e->match == MN_VS_PREFIX ? 2 : e->match == MN_VS_RANGE ? 3 : 1;
+	out->system = e->system;
+	out->code = e->code;
+	out->to = e->to;
+	out->display = e->display;
+}
+
+/* Entry i of value set `valueset`, or of all of them in turn when NULL (mn_fp_valueset_fn). */
+static int lib_valuesets(void *payload, const char *valueset, size_t i, mn_fp_vs_entry *out)
+{
+	const mn_library *lib = payload;
+	if (valueset) {
+		const mn_valueset *vs = mn_library_valueset(lib, valueset);
+		if (!vs)
+			return -1;
+		if (i >= vs->ncodes)
+			return 0;
+		lib_vs_entry(&vs->codes[i], out);
+		return 1;
+	}
+	for (size_t k = 0; k < lib->nvaluesets; k++) {
+		if (i < lib->valuesets[k].ncodes) {
+			lib_vs_entry(&lib->valuesets[k].codes[i], out);
+			return 1;
+		}
+		i -= lib->valuesets[k].ncodes;
+	}
+	return 0;
+}
+
+void mn_library_bind_terminology(const mn_library *lib, mn_fp_env *env)
+{
+	mn_fp_env_set_terminology(env, lib_member_of, (void *)lib);
+	mn_fp_env_set_valuesets(env, lib_valuesets, (void *)lib);
+}
