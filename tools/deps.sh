@@ -6,6 +6,7 @@ pkgs=(gcc make cmake pkg-config libyaml-dev libpcre2-dev valgrind locales
       libsqlite3-dev sqlite3 libpq-dev libssl-dev postgresql  # the audit trail (docs/SERVICE.md)
       libcurl4-openssl-dev)  # the service fetches what CDS Hooks prefetch lacks (docs/SERVICE.md)
 pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tests (python3: a fixture FHIR server) and bench
+pkgs+=(libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils)  # letters as PDF (pango on cairo) and its tests (pdftotext, pdftoppm, pdffonts, pdfinfo)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
