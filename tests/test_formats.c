@@ -203,9 +203,68 @@ static void test_pdf(void)
 	mn_buf_free(&small);
 }
 
+/* A criteria table longer than a page: each page it runs onto starts with the header row again. */
+static void test_pdf_long_table(void)
+{
+	enum { ROWS = 90 };
+	mn_block bl[ROWS + 1];
+	char titles[ROWS][48];
+	bl[0] = (mn_block){MN_BLOCK_TITLE, NULL, "Long table", NULL, 0, NULL, 0, NULL};
+	for (int i = 0; i < ROWS; i++) {
+		snprintf(titles[i], sizeof titles[i], "Criterion %d", i + 1);
+		bl[i + 1] = (mn_block){MN_BLOCK_CRITERION, titles[i], "A finding that takes a line or two in its cell.",
+		                       "Met", 0, NULL, 0, NULL};
+	}
+	mn_doc d = {ROWS + 1, bl, 0, NULL, 0, NULL, 0, NULL, NULL};
+	mn_buf pdf = MN_BUF_INIT;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_INT(mn_doc_write_pdf(&d, MN_PAPER_LETTER, &pdf, &err), MN_OK);
+	char *text = pdf_text(&pdf);
+	if (text) {
+		/* 90 rows of at least two table lines do not fit on one page */
+		CHECK(strstr(text, "Page 1 of 1") == NULL);
+		CHECK(strstr(text, "Criterion 90") != NULL);
+		int pages = 0;
+		for (char *p = strstr(text, "Page "); p; p = strstr(p + 1, "Page "))
+			pages++;
+		CHECK(pages >= 2);
+		CHECK_INT(count(text, "Finding and sources"), pages);  /* the header row on every page */
+		free(text);
+	}
+	mn_buf_free(&pdf);
+}
+
+/* The hand-built document's HTML through the parser check of tests/cli/html_check.py. */
+static void test_html_parser_check(void)
+{
+	if (system("python3 -c '' 2>/dev/null") != 0) {
+		fprintf(stderr, "test_formats: python3 not available; html_check.py not run\n");
+		return;
+	}
+	mn_doc d = make_doc();
+	mn_buf b = MN_BUF_INIT;
+	CHECK_INT(mn_doc_write_html(&d, &b), MN_OK);
+	char path[] = "/tmp/mn-test-formats-html-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	FILE *f = fdopen(fd, "wb");
+	fwrite(b.data, 1, b.len, f);
+	fclose(f);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "python3 %s/tests/cli/html_check.py %s --table", MN_SOURCE_DIR, path);
+	CHECK_INT(system(cmd), 0);
+	remove(path);
+	mn_buf_free(&b);
+}
+
 int main(void)
 {
 	test_html();
 	test_pdf();
+	test_pdf_long_table();
+	test_html_parser_check();
 	TEST_END();
 }

@@ -164,6 +164,12 @@ static PangoLayout *make_layout(pdf_ctx *c, const PangoFontDescription *font, do
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_justify(l, justify);
 	pango_layout_set_markup(l, markup, -1);
+	/* a word broken because it is longer than the line (a URL, a DOI) gets no hyphen that is not in it */
+	PangoAttrList *attrs = pango_layout_get_attributes(l);
+	attrs = attrs ? pango_attr_list_copy(attrs) : pango_attr_list_new();
+	pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
+	pango_layout_set_attributes(l, attrs);
+	pango_attr_list_unref(attrs);
 	c->layouts[c->nlayouts++] = l;
 	return l;
 }
@@ -278,7 +284,7 @@ static void place_hanging(pdf_ctx *c, const PangoFontDescription *label_font, co
                           const char *markup, double indent, double hang, double gap)
 {
 	PangoLayout *text = make_layout(c, c->serif, c->width - indent - hang, markup, false);
-	PangoLayout *label = make_layout(c, label_font, hang > 4 ? hang - 4 : hang, label_markup, false);
+	PangoLayout *label = make_layout(c, label_font, -1, label_markup, false);
 	if (!text || !label)
 		return;
 	need_space(c, lines_height(text, 2));
@@ -491,7 +497,7 @@ static void place_records(pdf_ctx *c, const mn_doc *doc)
 		}
 		g_string_append(m, ": ");
 		markup_text(m, e->summary);
-		place_hanging(c, c->serif, num, m->str, 0, 30.0, 2.0);
+		place_hanging(c, c->serif, num, m->str, 0, 34.0, 2.0);
 		g_string_free(m, TRUE);
 	}
 	c->y += PDF_PARA_GAP;
