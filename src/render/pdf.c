@@ -14,8 +14,9 @@
  *
  * Fonts: DejaVu Serif for text, DejaVu Sans for headings, tables and page
  * numbers, DejaVu Sans Mono for record references (Debian fonts-dejavu-core);
- * cairo embeds a subset of each. A fresh font map per document, so nothing
- * is shared between threads and nothing is kept after the call.
+ * cairo embeds a subset of each. The font map is pango's default for the
+ * calling thread (one per thread, so nothing is shared between threads),
+ * kept for the thread's next document.
  *
  * Deterministic bytes: cairo 1.16 writes no creation date unless one is
  * set, and the title is the document's; no time or address goes into the
@@ -28,6 +29,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
 
@@ -623,7 +625,9 @@ mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_er
 
 	cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(write_to_buf, out, c.paper_w, c.paper_h);
 	cairo_t *cr = cairo_create(surface);
-	PangoFontMap *fm = pango_cairo_font_map_new();
+	/* the calling thread's font map (pango makes one per thread: font maps are not thread-safe),
+	 * kept for the thread's next document: fontconfig is loaded once, not per document */
+	PangoFontMap *fm = pango_cairo_font_map_get_default();
 	c.pc = pango_font_map_create_context(fm);
 	cairo_font_options_t *fo = cairo_font_options_create();
 	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
@@ -674,7 +678,6 @@ mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_er
 	for (size_t k = 0; k < sizeof fonts / sizeof fonts[0]; k++)
 		pango_font_description_free(fonts[k]);
 	g_object_unref(c.pc);
-	g_object_unref(fm);
 
 	if (out->over) {
 		out->len = start;
@@ -689,4 +692,15 @@ mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_er
 		return mn_error_set(err, MN_EIO, "cannot write the PDF: %s", cairo_status_to_string(cst));
 	}
 	return MN_OK;
+}
+
+void mn_doc_pdf_release(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+}
+
+void mn_doc_pdf_shutdown(void)
+{
+	mn_doc_pdf_release();
+	FcFini();
 }
