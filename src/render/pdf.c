@@ -211,27 +211,38 @@ static double lines_height(PangoLayout *l, int n)
  * the first line go to *page0 and *base0 (for a bullet or number). */
 static void place_lines(pdf_ctx *c, PangoLayout *l, double x, int *page0, double *base0)
 {
+	int n = pango_layout_get_line_count(l);
 	PangoLayoutIter *it = pango_layout_get_iter(l);
-	double off = 0, start = c->y, end = c->y;
-	bool first = true;
-	do {
+	double off = 0, start = c->y, end = c->y, prev_top = 0, prev_base = 0;
+	size_t prev_item = (size_t)-1;  /* the item of the line before, on the current page */
+	for (int i = 0; i < n; i++, pango_layout_iter_next_line(it)) {
 		PangoRectangle r;
 		pango_layout_iter_get_line_extents(it, NULL, &r);
 		double top = (double)r.y / PANGO_SCALE, bottom = (double)(r.y + r.height) / PANGO_SCALE;
 		double base = (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
 		if (start + (bottom - off) > c->bottom && c->page_used) {
+			/* no widow: the last line does not go to a page alone when the line before it can go along
+			 * and leave two lines behind */
+			bool widow = i == n - 1 && i >= 3 && prev_item == c->nitems - 1;
 			new_page(c);
 			start = c->y;
-			off = top;
+			off = widow ? prev_top : top;
+			if (widow) {
+				pdf_item *p = &c->items[prev_item];
+				p->page = c->page;
+				p->y = start + (prev_base - off);
+				c->page_used = true;
+			}
 		}
 		pdf_item item = {ITEM_LINE, c->page, x, start + (base - off), 0, 0,
 		                 pango_layout_line_ref(pango_layout_iter_get_line_readonly(it))};
-		if (first && page0)
+		if (i == 0 && page0)
 			*page0 = c->page, *base0 = item.y;
-		first = false;
-		push_item(c, item);
+		prev_item = push_item(c, item) ? c->nitems - 1 : (size_t)-1;
+		prev_top = top;
+		prev_base = base;
 		end = start + (bottom - off);
-	} while (pango_layout_iter_next_line(it));
+	}
 	pango_layout_iter_free(it);
 	c->y = end;
 }
