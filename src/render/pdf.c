@@ -145,7 +145,7 @@ static bool push_item(pdf_ctx *c, pdf_item it)
 	return true;
 }
 
-/* A layout of markup in font, width points wide (wrapping at words, or
+/* A layout of markup in font, width points wide (-1: one line; wrapping at words, or
  * inside a word too long for the line), justified or left. */
 static PangoLayout *make_layout(pdf_ctx *c, const PangoFontDescription *font, double width, const char *markup,
                                 bool justify)
@@ -162,7 +162,7 @@ static PangoLayout *make_layout(pdf_ctx *c, const PangoFontDescription *font, do
 	}
 	PangoLayout *l = pango_layout_new(c->pc);
 	pango_layout_set_font_description(l, font);
-	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+	pango_layout_set_width(l, width < 0 ? -1 : (int)(width * PANGO_SCALE));  /* -1: one line, no wrapping */
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_justify(l, justify);
 	pango_layout_set_markup(l, markup, -1);
