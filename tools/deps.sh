@@ -9,6 +9,7 @@ pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tes
 pkgs+=(jq)  # tests/cli/bulk.sh and impact.sh read the NDJSON and JSON output
 pkgs+=(time)  # bench/whole.sh and bench/bulk.sh: CPU time of whole processes (GNU time)
 pkgs+=(postgresql-server-dev-15)  # the PostgreSQL extension pg/ (PGXS, docs/POSTGRESQL.md)
+pkgs+=(libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils)  # letters as PDF (pango on cairo) and its tests (pdftotext, pdftoppm, pdffonts, pdfinfo)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
