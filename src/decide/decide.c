@@ -393,7 +393,7 @@ static mn_status warn_letter_parts(mn_determination *d)
 	if (!lp.coverage)
 		w[n++] = mn_arena_printf(a, "letter: the payer, member id and plan are not in the record: no active Coverage "
 		                         "has the patient as its beneficiary%s", lp.coverages_skipped ? mn_arena_printf(a,
-		                         " (%zu Coverage%s of another beneficiary, not active or ended not used)",
+		                         " (%zu Coverage%s not used: another beneficiary, not active or ended)",
 		                         lp.coverages_skipped, lp.coverages_skipped == 1 ? "" : "s") : "");
 	else {
 		if (!lp.payer)
