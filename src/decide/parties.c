@@ -73,8 +73,19 @@ static bool concept_has(const mn_json *cc, const char *system, const char *code)
 	return false;
 }
 
+/* The buffer's text in a (NULL when empty), freed; a refused allocation
+ * sets *oom: a part lost to it is an error, never a part "not in the record". */
+static const char *buf_text(mn_arena *a, mn_buf *b, bool *oom)
+{
+	const char *s = NULL;
+	if (b->failed || (b->len && !(s = mn_arena_strndup(a, b->data, b->len))))
+		*oom = true;
+	mn_buf_free(b);
+	return s;
+}
+
 /* "1 Example Plaza, Suite 100, Anytown, XX 00000" from the first Address. */
-static const char *address_text(mn_arena *a, const mn_json *addrs)
+static const char *address_text(mn_arena *a, const mn_json *addrs, bool *oom)
 {
 	const mn_json *ad = addrs && addrs->type == MN_JSON_ARRAY && addrs->n ? &addrs->u.items[0] : NULL;
 	if (!ad)
@@ -95,9 +106,7 @@ static const char *address_text(mn_arena *a, const mn_json *addrs)
 		mn_buf_printf(&b, "%s%s", b.len ? ", " : "", state);
 	if (zip)
 		mn_buf_printf(&b, "%s%s", b.len ? (state ? " " : ", ") : "", zip);
-	const char *s = b.len && !b.failed ? mn_arena_strndup(a, b.data, b.len) : NULL;
-	mn_buf_free(&b);
-	return s;
+	return buf_text(a, &b, oom);
 }
 
 static const mn_resource *find_patient(const mn_case *c, const mn_resource *request)
@@ -123,7 +132,7 @@ static bool coverage_usable(const mn_determination *d, const mn_resource *cov, c
 	return patient && same(resolve(d->kase, mn_json_get(cov->json, "beneficiary"), cov), patient);
 }
 
-static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_parts *o)
+static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool *oom)
 {
 	const mn_case *c = d->kase;
 	for (size_t i = 0; i < mn_case_count(c); i++) {
@@ -145,7 +154,7 @@ static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_part
 		if (name && *name) {
 			o->payer = org;
 			o->payer_name = name;
-			o->payer_address = address_text(a, mn_json_get(org->json, "address"));
+			o->payer_address = address_text(a, mn_json_get(org->json, "address"), oom);
 		}
 	}
 	const mn_json *ids = mn_json_get(cov, "identifier");
@@ -167,11 +176,10 @@ static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_part
 				continue;
 			mn_buf_printf(&b, "%s%s %s%s%s", b.len ? "; " : "", kinds[k], value, name ? ", " : "", name ? name : "");
 		}
-	o->plan = b.len && !b.failed ? mn_arena_strndup(a, b.data, b.len) : NULL;
-	mn_buf_free(&b);
+	o->plan = buf_text(a, &b, oom);
 }
 
-static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_parts *o)
+static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool *oom)
 {
 	const mn_case *c = d->kase;
 	const mn_resource *r = resolve(c, mn_json_get(o->request->json, "requester"), o->request);
@@ -188,12 +196,19 @@ static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_par
 	if (is(org, "Organization") && mn_json_get_string(org->json, "name")) {
 		o->organization = org;
 		o->organization_name = mn_json_get_string(org->json, "name");
-		o->organization_address = address_text(a, mn_json_get(org->json, "address"));
+		o->organization_address = address_text(a, mn_json_get(org->json, "address"), oom);
 	}
 	const mn_json *p = o->practitioner ? o->practitioner->json : NULL;
 	if (!p)
 		return;
-	o->physician_name = mn_fhir_name_text(a, mn_json_get(p, "name"));
+	const mn_json *names = mn_json_get(p, "name");
+	o->physician_name = mn_fhir_name_text(a, names);
+	if (!o->physician_name && names && names->type == MN_JSON_ARRAY && names->n) {
+		/* NULL from a name with given or family parts: its copy was refused */
+		const mn_json *given = mn_json_get(&names->u.items[0], "given");
+		*oom |= mn_json_get_string(&names->u.items[0], "family") ||
+		        (given && given->type == MN_JSON_ARRAY && given->n);
+	}
 	const mn_json *ids = mn_json_get(p, "identifier");
 	for (uint32_t i = 0; ids && ids->type == MN_JSON_ARRAY && i < ids->n && !o->npi; i++) {
 		const char *sys = mn_json_get_string(&ids->u.items[i], "system");
@@ -208,8 +223,7 @@ static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_par
 		if (t)
 			mn_buf_printf(&b, "%s%s", b.len ? ", " : "", t);
 	}
-	o->credentials = b.len && !b.failed ? mn_arena_strndup(a, b.data, b.len) : NULL;
-	mn_buf_free(&b);
+	o->credentials = buf_text(a, &b, oom);
 }
 
 /* Append the codings of cc in system (named name) to *list. */
@@ -242,13 +256,14 @@ static void add_codes(mn_arena *a, const mn_json *cc, const mn_resource *from, c
 mn_status mn_letter_parts_read(const mn_determination *d, mn_arena *a, mn_letter_parts *o)
 {
 	memset(o, 0, sizeof *o);
+	bool oom = false;
 	const mn_case *c = d->kase;
 	o->request = d->nrequests ? d->requests[0].resource : NULL;
 	o->patient = find_patient(c, o->request);
-	read_coverage(d, a, o);
+	read_coverage(d, a, o, &oom);
 	if (o->request) {
 		const mn_json *req = o->request->json;
-		read_requester(d, a, o);
+		read_requester(d, a, o, &oom);
 		add_codes(a, mn_json_get(req, "code"), o->request, CPT_SYSTEM, "CPT", &o->codes, &o->ncodes);
 		add_codes(a, mn_json_get(req, "code"), o->request, HCPCS_SYSTEM, "HCPCS", &o->codes, &o->ncodes);
 		const mn_json *rc = mn_json_get(req, "reasonCode");
@@ -265,5 +280,5 @@ mn_status mn_letter_parts_read(const mn_determination *d, mn_arena *a, mn_letter
 				          &o->diagnoses, &o->ndiagnoses);
 		}
 	}
-	return mn_arena_failed(a) ? MN_ENOMEM : MN_OK;
+	return oom || mn_arena_failed(a) ? MN_ENOMEM : MN_OK;
 }
