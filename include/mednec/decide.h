@@ -150,7 +150,7 @@ typedef struct mn_letter_parts {
 	const mn_resource *patient;      /* the request's subject, else the first Patient */
 	const mn_resource *request;      /* the first request, or NULL */
 	/* the first Coverage with status active, not ended before the as-of
-	 * date, whose beneficiary resolves to the patient; others_skipped counts
+	 * date, whose beneficiary resolves to the patient; coverages_skipped counts
 	 * the Coverages not used (another beneficiary, not active or ended) */
 	const mn_resource *coverage;
 	size_t coverages_skipped;
