@@ -142,6 +142,31 @@ static void check_no_file_talk(const mn_doc *doc, const char *what)
 
 static const char *const AUTHOR_LABEL = "Requirement of this policy (not stated by a payer)";
 
+/* A warning about a part of the letter the record lacks (issue 8), only when the record lacks it indeed. */
+static bool letter_part_missing(const mn_determination *d, const char *w)
+{
+	if (strncmp(w, "letter: ", 8) != 0)
+		return false;
+	mn_arena *a = mn_arena_new();
+	mn_letter_parts lp;
+	if (!a || mn_letter_parts_read(d, a, &lp) != MN_OK) {
+		mn_arena_free(a);
+		return false;
+	}
+	bool missing = strstr(w, "payer, member id and plan") ? !lp.coverage
+	             : strstr(w, "the payer is not") ? lp.coverage && !lp.payer
+	             : strstr(w, "member id is not") ? lp.coverage && !lp.member_id
+	             : strstr(w, "plan is not") ? lp.coverage && !lp.plan
+	             : strstr(w, "physician is not") ? lp.request && !lp.practitioner
+	             : strstr(w, "NPI is not in") ? lp.practitioner && !lp.npi
+	             : strstr(w, "is not a valid NPI") ? lp.npi && !lp.npi_valid
+	             : strstr(w, "organization is not") ? lp.request && !lp.organization
+	             : strstr(w, "CPT or HCPCS") ? lp.request && !lp.ncodes
+	             : strstr(w, "ICD-10-CM") ? lp.request && !lp.ndiagnoses : false;
+	mn_arena_free(a);
+	return missing;
+}
+
 static void check_letter(const mn_policy *p, const mn_determination *d, const mn_doc *doc, const char *what)
 {
 	/* The one informational warning: entries dated after the as-of date left out of the view (C1); an
@@ -156,6 +181,8 @@ static void check_letter(const mn_policy *p, const mn_determination *d, const mn
 		if (d->left_out && n >= sizeof asof_tail - 1 && strcmp(w + n - (sizeof asof_tail - 1), asof_tail) == 0)
 			continue;
 		if (mn_case_unresolved(d->record) && strstr(w, "not resolve within the record"))
+			continue;
+		if (letter_part_missing(d, w))
 			continue;
 		if (!other++)
 			first = w;
@@ -425,7 +452,7 @@ static void check_author_requirement(const char *home)
 		    (st = mn_letter_build(d, &doc, &err)) == MN_OK) {
 			for (size_t k = 0; k < doc->nblocks; k++) {
 				const mn_block *b = &doc->blocks[k];
-				if (b->kind != MN_BLOCK_ITEM || !b->lead || strcmp(b->lead, p->criteria[0].title) != 0)
+				if (b->kind != MN_BLOCK_CRITERION || !b->lead || strcmp(b->lead, p->criteria[0].title) != 0)
 					continue;
 				char want[256];
 				snprintf(want, sizeof want, "%s: The fixture's author wants the diagnosis on file. ", AUTHOR_LABEL);

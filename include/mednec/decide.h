@@ -133,6 +133,50 @@ void mn_denial_free(mn_denial *d);
 /* Match each reason against the policy's appeal rules (phrases, codes). */
 mn_status mn_denial_match(mn_denial *d, const mn_policy *p);
 
+/* ---- the parties of a letter -------------------------------------------- */
+
+/* A code the letter names, with the record entry that carries it. */
+typedef struct mn_letter_code {
+	const char *system_name;     /* "CPT", "HCPCS" or "ICD-10-CM" */
+	const char *code;
+	const char *display;         /* the coding's display (else the concept's text), or NULL */
+	const mn_resource *resource; /* the ServiceRequest (codes, reasonCode) or the Condition */
+} mn_letter_code;
+
+/* Who and what a letter names, read from the record as of the as-of date
+ * (docs/EXAMPLE-CASE.md, "Who the letter names"), for the first request.
+ * A part the record lacks is NULL (count 0); nothing is invented. */
+typedef struct mn_letter_parts {
+	const mn_resource *patient;      /* the request's subject, else the first Patient */
+	const mn_resource *request;      /* the first request, or NULL */
+	/* the first Coverage with status active, not ended before the as-of
+	 * date, whose beneficiary resolves to the patient; coverages_skipped counts
+	 * the Coverages not used (another beneficiary, not active or ended) */
+	const mn_resource *coverage;
+	size_t coverages_skipped;
+	const mn_resource *payer;        /* the first Coverage.payor resolving to an Organization with a name */
+	const char *payer_name, *payer_address;
+	const char *member_id;           /* identifier of type MB, else subscriberId */
+	const char *plan;                /* classes of type plan and group: "plan VALUE, NAME; group VALUE, NAME" */
+	/* the request's requester: a Practitioner, or a PractitionerRole with
+	 * its practitioner and organization */
+	const mn_resource *requester;
+	const mn_resource *practitioner;
+	const char *physician_name, *credentials, *npi;
+	bool npi_valid;
+	const mn_resource *organization;
+	const char *organization_name, *organization_address;
+	size_t ncodes, ndiagnoses;
+	mn_letter_code *codes;           /* CPT and HCPCS codings of the request's code */
+	mn_letter_code *diagnoses;       /* ICD-10-CM codings of reasonCode and reasonReference Conditions */
+} mn_letter_parts;
+
+/* Fill *out from d's record; strings in a. MN_ENOMEM only. */
+mn_status mn_letter_parts_read(const mn_determination *d, mn_arena *a, mn_letter_parts *out);
+/* A 10-digit NPI whose check digit is right: the Luhn (mod 10
+ * double-add-double) check digit over "80840" and its first 9 digits. */
+bool mn_npi_valid(const char *npi);
+
 /* The entry for a resource (reference, date, summary), allocated in arena. */
 mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *arena, mn_entry *out);
 

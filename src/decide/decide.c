@@ -377,6 +377,57 @@ static mn_status warn_unresolved(mn_determination *d)
 
 /* Bind a JSON tree as %name: evaluating $this over the tree gives a
  * one-item result holding it. */
+/* The parts of a letter the record lacks (a letter shows them as missing,
+ * never invents them): payer, member id and plan from the patient's
+ * Coverage; for a request, the requesting physician with NPI (and a
+ * failing check digit) and organization, the codes on the order and the
+ * coded diagnoses. */
+static mn_status warn_letter_parts(mn_determination *d)
+{
+	mn_letter_parts lp;
+	if (mn_letter_parts_read(d, d->arena, &lp) != MN_OK)
+		return MN_ENOMEM;
+	mn_arena *a = d->arena;
+	const char *w[8];
+	size_t n = 0;
+	if (!lp.coverage)
+		w[n++] = mn_arena_printf(a, "letter: the payer, member id and plan are not in the record: no active Coverage "
+		                         "has the patient as its beneficiary%s", lp.coverages_skipped ? mn_arena_printf(a,
+		                         " (%zu Coverage%s not used: another beneficiary, not active or ended)",
+		                         lp.coverages_skipped, lp.coverages_skipped == 1 ? "" : "s") : "");
+	else {
+		if (!lp.payer)
+			w[n++] = "letter: the payer is not in the record: the Coverage's payor is no Organization of the record "
+			         "with a name";
+		if (!lp.member_id)
+			w[n++] = "letter: the member id is not in the record (Coverage identifier of type MB or subscriberId)";
+		if (!lp.plan)
+			w[n++] = "letter: the plan is not in the record (Coverage class of type plan or group)";
+	}
+	if (lp.request) {
+		if (!lp.practitioner)
+			w[n++] = "letter: the requesting physician is not in the record: the request's requester is no "
+			         "Practitioner (or PractitionerRole with one) of the record";
+		else if (!lp.npi)
+			w[n++] = "letter: the requesting physician's NPI is not in the record (identifier system "
+			         "http://hl7.org/fhir/sid/us-npi)";
+		else if (!lp.npi_valid)
+			w[n++] = mn_arena_printf(a, "letter: the requesting physician's NPI %s is not a valid NPI (10 digits "
+			                         "with the Luhn check digit over 80840 and the first 9)", lp.npi);
+		if (!lp.organization)
+			w[n++] = "letter: the requesting physician's organization is not in the record (the request's "
+			         "requester is no PractitionerRole with an Organization)";
+		if (!lp.ncodes)
+			w[n++] = "letter: the request carries no CPT or HCPCS code";
+		if (!lp.ndiagnoses)
+			w[n++] = "letter: the request names no diagnosis with an ICD-10-CM code (reasonCode or reasonReference)";
+	}
+	for (size_t i = 0; i < n; i++)
+		if (add_warning(d, w[i]) != MN_OK)
+			return MN_ENOMEM;
+	return mn_arena_failed(a) ? MN_ENOMEM : MN_OK;
+}
+
 static mn_status bind_json(mn_determination *d, const char *name, const mn_json *tree, mn_error *err)
 {
 	mn_error e;
@@ -505,6 +556,10 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 			mn_determination_free(d);
 			return mn_error_set(err, MN_ENOMEM, "out of memory");
 		}
+	}
+	if (warn_letter_parts(d) != MN_OK) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
 	d->nresults = p->ncriteria;
 	d->results = mn_arena_calloc(d->arena, p->ncriteria, sizeof *d->results);

@@ -451,14 +451,6 @@ done:
 
 /* ---- sections ------------------------------------------------------------------ */
 
-static const mn_resource *find_patient(const mn_case *c)
-{
-	for (size_t i = 0; i < mn_case_count(c); i++)
-		if (strcmp(mn_case_get(c, i)->type_name, "Patient") == 0)
-			return mn_case_get(c, i);
-	return NULL;
-}
-
 static void cite_all(builder *B, intset *refs, const mn_cite *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -506,24 +498,72 @@ static bool local_code(const mn_code *c)
 	return c->system && strncmp(c->system, "urn:mednec:local:", 17) == 0;
 }
 
-/* Date, patient and requested service. */
+/* A field of the header or signature block: the value with its record
+ * entries, or "not in the record" (with why) when the record lacks it. */
+static void field(builder *B, const char *label, const char *value, const mn_resource *r1, const mn_resource *r2,
+                  const char *missing)
+{
+	intset recs = {0};
+	if (value && *value) {
+		if (r1)
+			intset_add(B, &recs, record_number(B, r1));
+		if (r2)
+			intset_add(B, &recs, record_number(B, r2));
+	}
+	mn_block *b = add_block(B, MN_BLOCK_FIELD, label, value && *value ? value
+	                        : mn_arena_printf(A, "not in the record%s%s", missing ? " " : "", missing ? missing : ""));
+	set_cites(b, NULL, &recs);
+	body_commit(B, b, false);
+}
+
+/* "CPT 63650" or "ICD-10-CM G57.72 (display)", cited to their entries. */
+static void code_field(builder *B, const char *label, const mn_letter_code *codes, size_t n, bool display,
+                       const char *missing)
+{
+	if (!n) {
+		field(B, label, NULL, NULL, NULL, missing);
+		return;
+	}
+	mn_buf t = MN_BUF_INIT;
+	intset recs = {0};
+	for (size_t i = 0; i < n; i++) {
+		mn_buf_printf(&t, "%s%s %s", i ? "; " : "", codes[i].system_name, codes[i].code);
+		if (display && codes[i].display)
+			mn_buf_printf(&t, ", %s", codes[i].display);
+		intset_add(B, &recs, record_number(B, codes[i].resource));
+	}
+	mn_block *b = add_block(B, MN_BLOCK_FIELD, label, t.failed ? NULL : mn_arena_strndup(A, t.data, t.len));
+	B->oom |= t.failed;
+	mn_buf_free(&t);
+	set_cites(b, NULL, &recs);
+	body_commit(B, b, false);
+}
+
+static const char *joined(builder *B, const char *a, const char *b)
+{
+	return a && b ? mn_arena_printf(A, "%s, %s", a, b) : a;
+}
+
+/* Date, addressee (the payer of the patient's Coverage), patient and
+ * member id and plan, requested service with the codes on the order, and
+ * the diagnoses the order gives with their ICD-10-CM codes. */
 static void section_header(builder *B)
 {
 	const mn_determination *d = B->d;
 	const mn_policy *p = d->policy;
-	intset recs = {0};
+	mn_letter_parts lp;
+	B->oom |= mn_letter_parts_read(d, A, &lp) != MN_OK;
 
-	mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Date:", d->as_of_text);
-	const mn_resource *pat = find_patient(d->kase);
+	add_block(B, MN_BLOCK_FIELD, "Date:", d->as_of_text);
+	field(B, "To:", joined(B, lp.payer_name, lp.payer_address), lp.payer, lp.coverage,
+	      lp.coverage ? "(the Coverage names no payer organization)" : "(no Coverage of the patient)");
 	mn_entry pe;
-	mn_status pst = pat ? mn_entry_make(d->kase, pat, A, &pe) : MN_ENOTFOUND;
+	mn_status pst = lp.patient ? mn_entry_make(d->kase, lp.patient, A, &pe) : MN_ENOTFOUND;
 	B->oom |= pst == MN_ENOMEM;
-	if (pst == MN_OK) {
-		intset_add(B, &recs, record_number(B, pat));
-		b = add_block(B, MN_BLOCK_PARAGRAPH, "Patient:", pe.summary);
-		set_cites(b, NULL, &recs);
-		body_commit(B, b, false);
-	}
+	if (pst == MN_OK)
+		field(B, "Patient:", pe.summary, lp.patient, NULL, NULL);
+	field(B, "Member id:", lp.member_id, lp.coverage, NULL, lp.coverage ? NULL : "(no Coverage of the patient)");
+	field(B, "Plan:", lp.plan, lp.coverage, NULL, lp.coverage ? NULL : "(no Coverage of the patient)");
 	{
 		mn_buf t = MN_BUF_INIT;
 		intset rrecs = {0};
@@ -539,11 +579,16 @@ static void section_header(builder *B)
 				mn_buf_printf(&t, "%s %s", i ? ";" : ", requested", d->requests[i].date);
 			intset_add(B, &rrecs, record_number(B, d->requests[i].resource));
 		}
-		b = add_block(B, MN_BLOCK_PARAGRAPH, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
+		mn_block *b = add_block(B, MN_BLOCK_FIELD, "Requested service:", mn_arena_strndup(A, mn_buf_cstr(&t), t.len));
 		set_cites(b, NULL, &rrecs);
 		body_commit(B, b, false);
 		B->oom |= t.failed;
 		mn_buf_free(&t);
+	}
+	if (lp.request) {
+		code_field(B, "Codes on the order:", lp.codes, lp.ncodes, false, "(no CPT or HCPCS code on the request)");
+		code_field(B, "Diagnoses:", lp.diagnoses, lp.ndiagnoses, true,
+		           "(the request names no diagnosis with an ICD-10-CM code)");
 	}
 }
 
@@ -657,6 +702,14 @@ static const char *short_title(builder *B, const char *t)
 	return t;
 }
 
+/* A criterion's status in words, for the criteria table. */
+static const char *status_words(const mn_criterion_result *r)
+{
+	if (r->met_because)
+		return "Met (not applicable)";
+	return r->status == MN_CRIT_MET ? "Met" : r->status == MN_CRIT_NOT_MET ? "Not met" : "Not documented";
+}
+
 /* An entry for a one-line mention: its summary's first sentence (marked as
  * an excerpt when more follows; the appendix lists it whole) and its date:
  * "Summary (2026-11-05)." */
@@ -700,7 +753,9 @@ static void section_criteria_brief(builder *B, const mn_section *s)
 			if (n > 0 && !body_has_record(B, n))
 				text = mn_arena_printf(A, "%s %s", status, entry_line(B, best));
 		}
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, short_title(B, r->criterion->title), text);
+		mn_block *b = add_block(B, MN_BLOCK_CRITERION, short_title(B, r->criterion->title), text);
+		if (b)
+			b->status = status_words(r);
 		set_cites(b, &refs, &recs);
 		body_commit(B, b, false);
 	}
@@ -720,7 +775,9 @@ static void section_criteria(builder *B, const mn_section *s)
 		cite_criterion(B, &refs, r->criterion);
 		const char *status = r->met_because ? mn_arena_printf(A, "Met (not applicable): %s.", r->met_because)
 		                   : r->status == MN_CRIT_MET ? "Met." : r->status == MN_CRIT_NOT_MET ? "Not met." : "Not documented.";
-		mn_block *b = add_block(B, MN_BLOCK_ITEM, r->criterion->title, with_label(B, r->criterion, status));
+		mn_block *b = add_block(B, MN_BLOCK_CRITERION, r->criterion->title, with_label(B, r->criterion, status));
+		if (b)
+			b->status = status_words(r);
 		set_cites(b, &refs, NULL);
 		entry_items(B, r->entries, r->nentries);
 	}
@@ -827,34 +884,42 @@ static void section_outcomes(builder *B, const mn_section *s)
 		B->doc->nblocks = heading;
 }
 
-/* The end of the body: the closing, the requesting physician named from the
- * request's requester when it resolves to a Practitioner or
- * PractitionerRole of the record (else a line to sign), then the title of
- * the appendix. Nothing is invented: no credentials, no identifiers. */
+/* The attestation and the signature block of the requesting physician:
+ * name (from the request's requester, a Practitioner or the practitioner
+ * of a PractitionerRole, else a line for the signer to fill), credentials
+ * when recorded, NPI, organization, and the lines to sign and date. The
+ * attestation is the physician's statement, made by signing; nothing is
+ * invented: a part the record lacks is shown as not in the record. */
+static void signature_block(builder *B, const char *what)
+{
+	mn_letter_parts lp;
+	B->oom |= mn_letter_parts_read(B->d, A, &lp) != MN_OK;
+	add_block(B, MN_BLOCK_PARAGRAPH, "Attestation:",
+	          mn_arena_printf(A, "By signing below, I, the requesting physician, attest that the information in "
+	                          "this %s is accurate to the best of my knowledge and is taken from the patient's "
+	                          "medical record.", what));
+	if (lp.physician_name)
+		field(B, "Requesting physician:", lp.physician_name, lp.practitioner, NULL, NULL);
+	else
+		add_block(B, MN_BLOCK_FIELD, "Requesting physician:",
+		          "to be named by the signer (the record's request names no practitioner as its requester)");
+	if (lp.credentials)
+		field(B, "Credentials:", lp.credentials, lp.practitioner, NULL, NULL);
+	if (lp.npi && !lp.npi_valid)
+		field(B, "NPI:", mn_arena_printf(A, "%s (not a valid NPI: its check digit does not match)", lp.npi),
+		      lp.practitioner, NULL, NULL);
+	else
+		field(B, "NPI:", lp.npi, lp.practitioner, NULL, NULL);
+	field(B, "Organization:", joined(B, lp.organization_name, lp.organization_address), lp.organization, NULL, NULL);
+	add_block(B, MN_BLOCK_FIELD, "Signature:", "........................................");
+	add_block(B, MN_BLOCK_FIELD, "Date signed:", "........................................");
+}
+
+/* The end of the body: attestation and signature block, then the title of
+ * the appendix. */
 static void section_signature(builder *B, const mn_section *s)
 {
-	const mn_determination *d = B->d;
-	const mn_resource *who = NULL;
-	for (size_t i = 0; i < d->nrequests && !who; i++) {
-		const mn_resource *req = d->requests[i].resource;
-		const char *ref = mn_json_get_string(mn_json_get(req->json, "requester"), "reference");
-		const mn_resource *r = ref ? mn_case_resolve(d->kase, ref, strlen(ref), req) : NULL;
-		if (r && (strcmp(r->type_name, "Practitioner") == 0 || strcmp(r->type_name, "PractitionerRole") == 0))
-			who = r;
-	}
-	mn_entry e;
-	mn_status st = who ? mn_entry_make(d->kase, who, A, &e) : MN_ENOTFOUND;
-	B->oom |= st == MN_ENOMEM;
-	if (st == MN_OK && e.summary && *e.summary) {
-		intset recs = {0};
-		intset_add(B, &recs, record_number(B, who));
-		mn_block *b = add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:", e.summary);
-		set_cites(b, NULL, &recs);
-	} else {
-		add_block(B, MN_BLOCK_PARAGRAPH, "Requesting physician:",
-		          "to be named by the signer (the record's request names no practitioner as its requester)");
-	}
-	add_block(B, MN_BLOCK_PARAGRAPH, "Signature and date:", "........................................");
+	signature_block(B, "letter");
 	add_block(B, MN_BLOCK_TITLE, NULL, s->title ? s->title : "Appendix for the reviewer");
 	B->appendix = true;
 }
@@ -1130,7 +1195,9 @@ static void criterion_answer(builder *B, const mn_criterion *c, size_t reason, s
 		                       r->status == MN_CRIT_NOT_MET ? "Not met by the record." : "Not documented in the record.",
 		                       c->satisfied_by);
 	}
-	mn_block *b = add_block(B, MN_BLOCK_ITEM, c->title, with_label(B, c, text));
+	mn_block *b = add_block(B, MN_BLOCK_CRITERION, c->title, with_label(B, c, text));
+	if (b)
+		b->status = status_words(r);
 	set_cites(b, &refs, &recs);
 	if (list)
 		entry_items(B, r->entries, r->nentries);
@@ -1201,6 +1268,7 @@ mn_status mn_appeal_build(const mn_determination *d, const mn_denial *den, mn_do
 	}
 	static const mn_section missing = {.id = "missing", .builtin = "missing"};
 	section_missing(B, &missing);
+	signature_block(B, "appeal");
 	add_block(B, MN_BLOCK_REFERENCES, NULL, "References");
 	add_block(B, MN_BLOCK_RECORDS, NULL, "Record entries cited");
 	return builder_finish(B, out, err);

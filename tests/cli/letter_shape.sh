@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # The example letter's shape (issue 11): a body a medical director reads in two minutes, then the signature,
 # then the appendix for the reviewer.
-#   - the body (everything before the appendix title that follows the signature) is at most 900 words;
+#   - the body (everything before the appendix title that follows the signature) is at most 900 words of prose
+#     (from the first section to the attestation) and at most 160 words of letterhead and signature fields
+#     (issue 8: the fields a payer checks first are counted apart from the prose a medical director reads);
+#   - the letterhead names the payer, member id, plan, codes on the order and diagnoses, and the signature block
+#     the requesting physician with credentials, NPI and organization, each cited to its record entry (issue 8);
+#     a record without them shows them as missing and warns, a Coverage of another patient is not used, and an
+#     NPI with a wrong check digit is flagged;
 #   - it opens with the summary: age and sex, the diagnosis with its ICD-10-CM code and since when, what failed
 #     with the total duration, and the conclusion under the named policy, before the criteria;
 #   - it ends with the signature block naming the requester of the record's ServiceRequest;
@@ -37,16 +43,52 @@ awk 'NR > 1 && /^# / { exit } { print }' "$letter" >"$tmp/body.md"
 # the same text without Markdown escapes, for matching plain statements
 sed 's/\\\(.\)/\1/g' "$tmp/body.md" >"$tmp/body.txt"
 
-words=$(wc -w <"$tmp/body.md")
-echo "body: $words words"
-if [ "$words" -le 900 ]; then ok; else bad "the body has $words words (at most 900)"; fi
+# the prose: from the first section heading to the attestation; the fields: the letterhead before it and the
+# attestation and signature block after it
+awk '/^## / { p = 1 } /^\*\*Attestation:\*\*/ { p = 0 } p' "$tmp/body.md" >"$tmp/prose.md"
+words=$(wc -w <"$tmp/prose.md")
+fwords=$(( $(wc -w <"$tmp/body.md") - words ))
+echo "body: $words words of prose, $fwords of letterhead and signature"
+if [ "$words" -le 900 ]; then ok; else bad "the body's prose has $words words (at most 900)"; fi
+if [ "$fwords" -le 160 ]; then ok; else bad "the letterhead and signature have $fwords words (at most 160)"; fi
 if [ "$(grep -c '^# ' "$letter")" -ge 2 ]; then ok; else bad "no appendix title after the body"; fi
 
-# the signature closes the body and names the requesting physician of the request (the example's requester
-# is Practitioner/prac-pain-001, "Dr. Morgan Lee (fictional), pain medicine")
-if tail -n 5 "$tmp/body.md" | grep -q '^\*\*Requesting physician:\*\* Dr. Morgan Lee (fictional), pain medicine \[R[0-9]*\]$'; then ok
-else bad "the body does not end with the requesting physician's signature block"; fi
-if tail -n 3 "$tmp/body.md" | grep -q '^\*\*Signature and date:\*\*'; then ok; else bad "no line to sign"; fi
+# the letterhead and the signature block (values by hand from examples/crps-ii-drg-trial.json): each field with
+# the record entries it is cited to, by their Type/id in the letter's record list
+cited() {  # file, field label -> "value | Type/id Type/id" of the first such field line
+  local line num refs=""
+  line=$(grep -m1 "^\*\*$2:\*\* " "$1") || { echo "(no field $2)"; return; }
+  for num in $(grep -oE '\[R[0-9]+(, R[0-9]+)*\]$' <<<"$line" | grep -oE '[0-9]+'); do
+    refs="$refs $(sed -n "s/^- R$num\. \`\([^\`]*\)\`.*/\1/p" "$1")"
+  done
+  echo "$(sed -E 's/^\*\*[^*]*:\*\* //; s/ \[R[0-9]+(, R[0-9]+)*\]$//' <<<"$line") |$refs"
+}
+field_is() {  # file, label, expected "value | refs"
+  local got; got=$(cited "$1" "$2")
+  if [ "$got" = "$3" ]; then ok; else bad "$2: '$got', expected '$3'"; fi
+}
+field_is "$letter" "To" "Example Health Plan (fictional), Utilization Management, PO Box 0000, Anytown, ZZ 00000 | Organization/org-payer Coverage/cov-001"
+field_is "$letter" "Patient" "Dana Example (fictional), born 1971-04-12 | Patient/pat-crps-001"
+field_is "$letter" "Member id" "FICTIONAL-MB-0042 | Coverage/cov-001"
+field_is "$letter" "Plan" "plan FICT-PPO-01, Example PPO (fictional); group FICT-GRP-100, Example Employer Group (fictional) | Coverage/cov-001"
+field_is "$letter" "Codes on the order" "CPT 63650 | ServiceRequest/drg-trial-request"
+field_is "$letter" "Diagnoses" "ICD-10-CM G57.72, Causalgia of left lower limb | Condition/crps-ii-left-lower-limb"
+field_is "$letter" "Requesting physician" "Dr. Morgan Lee (fictional), pain medicine | Practitioner/prac-pain-001"
+field_is "$letter" "Credentials" "MD | Practitioner/prac-pain-001"
+field_is "$letter" "NPI" "1234567893 | Practitioner/prac-pain-001"
+field_is "$letter" "Organization" "Example Pain Medicine Clinic (fictional), 100 Example Street, Anytown, ZZ 00000 | Organization/org-pain-clinic"
+# the letterhead comes before the summary, the signature block closes the body: attestation, physician, lines to sign
+head_end=$(grep -n -m1 '^## ' "$tmp/body.md" | cut -d: -f1)
+if head -n "$head_end" "$tmp/body.md" | grep -q '^\*\*Member id:\*\*'; then ok; else bad "the member id is not in the letterhead"; fi
+if [ "$(grep -c '^\*\*Attestation:\*\* By signing below, I, the requesting physician, attest that the information in this letter is accurate to the best of my knowledge and is taken from the patient'"'"'s medical record\.$' "$tmp/body.md")" -eq 1 ]
+then ok; else bad "no attestation for the physician to sign in the body"; fi
+grep -v '^$' "$tmp/body.md" | tail -n 7 >"$tmp/sigblock"
+if head -n 1 "$tmp/sigblock" | grep -q '^\*\*Attestation:\*\*' &&
+   sed -n 2p "$tmp/sigblock" | grep -q '^\*\*Requesting physician:\*\* Dr. Morgan Lee (fictional), pain medicine \[R[0-9]*\]$'; then ok
+else bad "the body does not end with the attestation and the requesting physician's signature block: $(cat "$tmp/sigblock")"; fi
+if sed -n 6p "$tmp/sigblock" | grep -q '^\*\*Signature:\*\*' && sed -n 7p "$tmp/sigblock" | grep -q '^\*\*Date signed:\*\*'
+then ok; else bad "no lines to sign and date"; fi
+if grep -q '^letter: ' <(sed -n '/^## Data quality/,/^## /p' "$letter"); then bad "the example warns of a missing letter part"; else ok; fi
 
 # the summary comes first and holds the facts the issue lists (values from examples/crps-ii-drg-trial.json:
 # born 1971-04-12, so 55 on 2026-11-20; female; G57.72 since 2016-05; the request's CPT code 63650 on its
@@ -150,7 +192,7 @@ if [ $# -lt 2 ]; then
     fi
     awk 'NR > 1 && /^# / { exit } { print }' "$tmp/p.md" | sed 's/\\\(.\)/\1/g' >"$tmp/p-body"
     [ "$(grep -m1 '^## ' "$tmp/p-body")" = "## Summary" ] && ok || bad "$pid: the body does not open with the summary"
-    grep -q '^\*\*Signature and date:\*\*' "$tmp/p-body" && ok || bad "$pid: no signature closing the body"
+    grep -q '^\*\*Signature:\*\*' "$tmp/p-body" && ok || bad "$pid: no signature closing the body"
     while IFS= read -r st; do
       [ -n "$st" ] || continue
       n=$(grep -oF -- "$st" "$tmp/p-body" | wc -l)
@@ -186,6 +228,67 @@ if [ $# -lt 2 ]; then
   grep -qxF '**Requesting physician:** to be named by the signer (the record'"'"'s request names no practitioner as its requester)' "$tmp/nr.md" \
     && ok || bad "no marked line for the signer: $(grep -i 'requesting' "$tmp/nr.md")"
   grep -q 'Morgan Lee' <(awk 'NR > 1 && /^# / { exit } { print }' "$tmp/nr.md") && bad "a name in the signature without a requester" || ok
+fi
+
+# the parts a payer checks first, adversarially (issue 8): a record without its Coverage shows the payer, member id
+# and plan as not in the record and warns, and invents none of them; a Coverage whose beneficiary is another
+# patient is not used; an NPI whose check digit is wrong is flagged (by hand: for 123456789 the Luhn sum over
+# 80840123456789 is 67, so the check digit is 3 and 1234567890 is invalid; for 155859879 the sum is 73, so
+# 1558598797 is valid)
+if [ $# -lt 2 ]; then
+  ex=examples/crps-ii-drg-trial.json
+  args=(--policy drg-stimulation-trial --as-of 2026-11-20)
+  # the entry holding the Coverage left out (entries are "    {" ... "    }," in the example)
+  awk '/^    \{$/ { buf = $0; inb = 1; next }
+       inb { buf = buf "\n" $0; if ($0 ~ /^    \},?$/) { inb = 0; if (buf !~ /"resourceType": "Coverage"/) print buf } next }
+       { print }' "$ex" >"$tmp/nocov.json"
+  # another patient, and the Coverage's beneficiary pointed at them
+  awk '/"beneficiary": \{/ { b = 1 } b && /Patient\/pat-crps-001/ { sub(/pat-crps-001/, "pat-other"); b = 0 }
+       { print } /^    \},$/ && !done { print "    {\"resource\": {\"resourceType\": \"Patient\", \"id\": \"pat-other\", \"name\": [{\"text\": \"Other Person (fictional)\"}]}},"; done = 1 }' \
+    "$ex" >"$tmp/othercov.json"
+  grep -q '"pat-other"' "$tmp/othercov.json" && ok || bad "the other patient was not added"
+  for v in nocov othercov; do
+    "$mednec" letter "$tmp/$v.json" "${args[@]}" >"$tmp/$v.md" 2>"$tmp/$v.err" || bad "$v: letter failed: $(cat "$tmp/$v.err")"
+    "$mednec" determine "$tmp/$v.json" "${args[@]}" --format json >"$tmp/$v.det" 2>>"$tmp/$v.err" || bad "$v: determine failed"
+    for f in "To" "Member id" "Plan"; do
+      grep -qxF "**$f:** not in the record (no Coverage of the patient)" "$tmp/$v.md" && ok || bad "$v: $f not shown as missing"
+    done
+    for invented in FICTIONAL-MB-0042 "Example Health Plan" FICT-PPO-01 FICT-GRP-100; do
+      grep -qF -- "$invented" "$tmp/$v.md" && bad "$v: '$invented' in the letter without the patient's Coverage" || ok
+    done
+    grep -qF '"letter: the payer, member id and plan are not in the record: no active Coverage has the patient as its beneficiary' "$tmp/$v.det" \
+      && ok || bad "$v: no data-quality warning for the missing Coverage"
+    grep -qF -- '- letter: the payer, member id and plan are not in the record' "$tmp/$v.md" && ok || bad "$v: the letter's data-quality appendix lacks it"
+  done
+  grep -qF 'beneficiary (1 Coverage not used: another beneficiary, not active or ended)' "$tmp/othercov.det" && ok \
+    || bad "the other patient's Coverage is not named as not used"
+  grep -qF 'Coverage not used' "$tmp/nocov.det" && bad "a Coverage counted as not used where there is none" || ok
+  # the outcome does not depend on the letter's parts: still meets the criteria
+  grep -q '"determination": "meets-criteria"' "$tmp/nocov.det" && ok || bad "the missing Coverage changed the outcome"
+  # NPI check digit
+  npi_case() {  # NPI, expected: valid|invalid
+    sed 's/"value": "1234567893"/"value": "'"$1"'"/' "$ex" >"$tmp/npi.json"
+    "$mednec" letter "$tmp/npi.json" "${args[@]}" >"$tmp/npi.md" 2>/dev/null
+    "$mednec" determine "$tmp/npi.json" "${args[@]}" --format json >"$tmp/npi.det" 2>/dev/null
+    if [ "$2" = invalid ]; then
+      grep -q "^\*\*NPI:\*\* $1 (not a valid NPI: its check digit does not match) \[R[0-9]*\]$" "$tmp/npi.md" && ok || bad "NPI $1 not flagged in the letter"
+      grep -qF "\"letter: the requesting physician's NPI $1 is not a valid NPI" "$tmp/npi.det" && ok || bad "NPI $1 not warned"
+    else
+      grep -q "^\*\*NPI:\*\* $1 \[R[0-9]*\]$" "$tmp/npi.md" && ok || bad "valid NPI $1 not shown plainly"
+      grep -qF "NPI $1 is not a valid" "$tmp/npi.det" && bad "valid NPI $1 warned" || ok
+    fi
+  }
+  npi_case 1234567890 invalid
+  npi_case 1558598797 valid
+  npi_case 123456789 invalid
+  npi_case 12345A7893 invalid
+  # a record whose requester has no NPI and no organization (a Practitioner, not a PractitionerRole) shows both missing
+  sed 's#"reference": "PractitionerRole/role-pain-001"#"reference": "Practitioner/prac-pain-001"#; s/"system": "http:\/\/hl7.org\/fhir\/sid\/us-npi"/"system": "urn:other"/' \
+    "$ex" >"$tmp/nonpi.json"
+  "$mednec" letter "$tmp/nonpi.json" "${args[@]}" >"$tmp/nonpi.md" 2>/dev/null
+  grep -qxF '**NPI:** not in the record' "$tmp/nonpi.md" && ok || bad "a missing NPI is not shown as missing"
+  grep -qxF '**Organization:** not in the record' "$tmp/nonpi.md" && ok || bad "a missing organization is not shown as missing"
+  grep -qF 'Example Pain Medicine Clinic' "$tmp/nonpi.md" && bad "an organization not linked to the requester is named" || ok
 fi
 
 # age and sex in the summary, computed to the letter's date 2026-11-20 (by hand: born 1945-01-01 is 81, "an";
