@@ -6,6 +6,8 @@ pkgs=(gcc make cmake pkg-config libyaml-dev libpcre2-dev valgrind locales
       libsqlite3-dev sqlite3 libpq-dev libssl-dev postgresql  # the audit trail (docs/SERVICE.md)
       libcurl4-openssl-dev)  # the service fetches what CDS Hooks prefetch lacks (docs/SERVICE.md)
 pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tests (python3: a fixture FHIR server) and bench
+pkgs+=(chromium)  # the reviewer page's browser test (tests/browser: headless Chromium driven by playwright-core)
+command -v npm >/dev/null || pkgs+=(nodejs npm)  # tests/browser installs playwright-core with npm (a node that has its own npm needs neither)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

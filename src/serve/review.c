@@ -92,7 +92,7 @@ static const char style[] =
 	"padding:.5rem}fieldset{margin:.5rem 0}label{display:block;margin-top:.5rem}.inline{display:inline}"
 	"textarea,input[type=text]{width:100%;max-width:40rem;font:inherit}iframe{width:100%;height:40rem;"
 	"border:1px solid #bbb}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}"
-	"dl.facts dt{font-weight:600}button{font:inherit;padding:.4rem 1rem}";
+	"dl.facts dt{font-weight:600}main:focus{outline:none}pre{white-space:pre-wrap}button{font:inherit;padding:.4rem 1rem}";
 
 static void page_begin(mn_buf *b, const char *title)
 {
@@ -773,24 +773,11 @@ static mn_status case_page(mn_review *rv, const char *id, const form *f, const c
 			              now);
 	}
 	if (d) {
-		mn_buf_puts(&b, "<section aria-labelledby=\"h-criteria\">\n<h2 id=\"h-criteria\">Criteria</h2>\n"
-		                "<ol class=\"checklist\">\n");
-		for (size_t i = 0; i < d->nresults; i++) {
-			const mn_criterion_result *r = &d->results[i];
-			mn_buf_printf(&b, "<li class=\"%s\"><h3><span class=\"status\">%s:</span> ", status_class(r->status),
-			              status_text(r->status));
-			esc(&b, r->criterion->title);
-			mn_buf_puts(&b, "</h3>\n");
-			if (r->criterion->satisfied_by) {
-				mn_buf_puts(&b, "<p><strong>Documentation that satisfies it:</strong> ");
-				esc(&b, r->criterion->satisfied_by);
-				mn_buf_puts(&b, "</p>\n");
-			}
-			put_entries(&b, r);
-			put_clause(&b, r->criterion);
-			mn_buf_puts(&b, "</li>\n");
-		}
-		mn_buf_puts(&b, "</ol>\n</section>\n<section aria-labelledby=\"h-missing\">\n"
+		mn_buf_puts(&b, "<nav aria-label=\"On this page\"><p>On this page: <a href=\"#h-missing\">Missing "
+		                "documentation</a> &middot; <a href=\"#h-criteria\">Criteria</a> &middot; <a href=\"#h-timeline\">Timeline</a> &middot; "
+		                "<a href=\"#h-scores\">Scores</a> &middot; <a href=\"#h-letter\">Letter</a> &middot; "
+		                "<a href=\"#h-decision\">Decision</a></p></nav>\n");
+		mn_buf_puts(&b, "<section aria-labelledby=\"h-missing\">\n"
 		                "<h2 id=\"h-missing\">Missing documentation</h2>\n<ul>\n");
 		size_t nmissing = 0;
 		for (size_t i = 0; i < d->nresults; i++) {
@@ -813,7 +800,25 @@ static mn_status case_page(mn_review *rv, const char *id, const form *f, const c
 		}
 		if (!nmissing)
 			mn_buf_puts(&b, "<li>Nothing: every criterion is met.</li>\n");
-		mn_buf_puts(&b, "</ul>\n</section>\n<section aria-labelledby=\"h-timeline\">\n"
+		mn_buf_puts(&b, "</ul>\n</section>\n");
+		mn_buf_puts(&b, "<section aria-labelledby=\"h-criteria\">\n<h2 id=\"h-criteria\">Criteria</h2>\n"
+		                "<ol class=\"checklist\">\n");
+		for (size_t i = 0; i < d->nresults; i++) {
+			const mn_criterion_result *r = &d->results[i];
+			mn_buf_printf(&b, "<li class=\"%s\"><h3><span class=\"status\">%s:</span> ", status_class(r->status),
+			              status_text(r->status));
+			esc(&b, r->criterion->title);
+			mn_buf_puts(&b, "</h3>\n");
+			if (r->criterion->satisfied_by) {
+				mn_buf_puts(&b, "<p><strong>Documentation that satisfies it:</strong> ");
+				esc(&b, r->criterion->satisfied_by);
+				mn_buf_puts(&b, "</p>\n");
+			}
+			put_entries(&b, r);
+			put_clause(&b, r->criterion);
+			mn_buf_puts(&b, "</li>\n");
+		}
+		mn_buf_puts(&b, "</ol>\n</section>\n<section aria-labelledby=\"h-timeline\">\n"
 		                "<h2 id=\"h-timeline\">Timeline</h2>\n");
 		if (put_timeline(&b, d) != MN_OK)
 			b.failed = true;
@@ -822,7 +827,7 @@ static mn_status case_page(mn_review *rv, const char *id, const form *f, const c
 		mn_buf_puts(&b, "</section>\n<section aria-labelledby=\"h-letter\">\n<h2 id=\"h-letter\">Letter</h2>\n"
 		                "<p><a id=\"letter-pdf\" href=\"/review/case/");
 		esc(&b, c->id);
-		mn_buf_puts(&b, "/letter.pdf\" download>Download the letter as PDF</a> · <a href=\"/review/case/");
+		mn_buf_puts(&b, "/letter.pdf\" download>Download the letter as PDF</a> &middot; <a href=\"/review/case/");
 		esc(&b, c->id);
 		mn_buf_puts(&b, "/letter\">Open the letter on its own page</a></p>\n<iframe title=\"The letter\" "
 		                "src=\"/review/case/");

@@ -103,23 +103,23 @@ ok "the certified case shows no decision form" \
 rows() { "$mednec" audit verify --store "$store" 2>&1 | grep -o '[0-9]* rows' | cut -d' ' -f1; }
 before=$(rows)
 post() { req -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data "$1" "$base/review/case/$2/decision"; }
-good="decision=deny&reviewer=Ada+Example&credentials=MD&criterion=psych-clearance&reason=No+psychological+evaluation+with+clearance+within+12+months+is+in+the+record"
+good="decision=deny&reviewer=Ada+Quill&credentials=MD&criterion=psych-clearance&reason=No+psychological+evaluation+with+clearance+within+12+months+is+in+the+record"
 ok "POST without the CSRF token is 403" [ "$(post "$good" "$pend_id")" = 403 ]
 ok "POST with a wrong CSRF token is 403" [ "$(post "csrf=$(printf '0%.0s' $(seq 64))&$good" "$pend_id")" = 403 ]
 ok "POST with the token of another case's page is 403" [ "$(post "csrf=$token&$good" "$full_id")" = 403 ]
 ok "POST as JSON (not the form) is 400" \
   [ "$(req -X POST -H 'Content-Type: application/json' --data '{}' "$base/review/case/$pend_id/decision")" = 400 ]
 ok "deny without a reason is 422" \
-  [ "$(post "csrf=$token&decision=deny&reviewer=Ada+Example&credentials=MD&criterion=psych-clearance&reason=+" "$pend_id")" = 422 ]
+  [ "$(post "csrf=$token&decision=deny&reviewer=Ada+Quill&credentials=MD&criterion=psych-clearance&reason=+" "$pend_id")" = 422 ]
 ok "... saying a reason is needed" grep -q 'A denial needs a specific reason' "$tmp/body"
 ok "deny without a criterion is 422" \
-  [ "$(post "csrf=$token&decision=deny&reviewer=Ada+Example&credentials=MD&reason=Not+documented" "$pend_id")" = 422 ]
+  [ "$(post "csrf=$token&decision=deny&reviewer=Ada+Quill&credentials=MD&reason=Not+documented" "$pend_id")" = 422 ]
 ok "... saying a criterion is needed" grep -q 'at least one criterion' "$tmp/body"
 ok "deny by a non-physician (RN) is 422" \
   [ "$(post "csrf=$token&decision=deny&reviewer=Bo+Nurse&credentials=RN%2C+BSN&criterion=psych-clearance&reason=x" "$pend_id")" = 422 ]
 ok "... citing 42 CFR 422.566(d)" grep -q '422.566(d)' "$tmp/body"
 ok "deny naming a criterion the policy lacks is 422" \
-  [ "$(post "csrf=$token&decision=deny&reviewer=Ada+Example&credentials=MD&criterion=made-up&reason=x" "$pend_id")" = 422 ]
+  [ "$(post "csrf=$token&decision=deny&reviewer=Ada+Quill&credentials=MD&criterion=made-up&reason=x" "$pend_id")" = 422 ]
 ok "a refused form keeps the reason as typed, escaped" \
   bash -c "[ \"\$(curl -s -o '$tmp/b2' -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' \
     --data 'csrf=$token&decision=deny&reviewer=Ada&credentials=MD&reason=%3Cscript%3E' '$base/review/case/$pend_id/decision')\" = 422 ] \
@@ -132,13 +132,13 @@ ok "a physician's denial is 303" [ "$(post "csrf=$token&$good" "$pend_id")" = 30
 ok "... back to the case page" [ "$(header Location)" = "/review/case/$pend_id" ]
 ok "one row more in the chain" [ "$(rows)" = $((before + 1)) ]
 ok "the chain verifies" bash -c "\"$mednec\" audit verify --store \"$store\" >/dev/null"
-ok "the case page shows the denial" bash -c "curl -s '$base/review/case/$pend_id' | grep -q '<strong>Denied</strong> by Ada Example, MD'"
-ok "a second decision is refused (409)" [ "$(post "csrf=$token&decision=approve&reviewer=Ada+Example&credentials=MD" "$pend_id")" = 409 ]
+ok "the case page shows the denial" bash -c "curl -s '$base/review/case/$pend_id' | grep -q '<strong>Denied</strong> by Ada Quill, MD'"
+ok "a second decision is refused (409)" [ "$(post "csrf=$token&decision=approve&reviewer=Ada+Quill&credentials=MD" "$pend_id")" = 409 ]
 "$mednec" audit show "$pend_ref" --store "$store" >"$tmp/row"
 ok "audit show KEY shows the decision row" grep -q '"endpoint":"review/decision"' "$tmp/row"
 ok "... denied" grep -q '"outcome":"denied"' "$tmp/row"
 ok "... with the reviewer, credentials, criterion and reason" \
-  grep -q 'Ada Example.*MD.*psych-clearance\|psych-clearance.*Ada Example' "$tmp/row"
+  grep -q 'Ada Quill.*MD.*psych-clearance\|psych-clearance.*Ada Quill' "$tmp/row"
 ok "... naming the case row" grep -q "\\\\\"case\\\\\":\\\\\"$pend_id\\\\\"" "$tmp/row"
 ok "\$inquire after the denial is 200" [ "$(inquire "$pend_ref")" = 200 ]
 ok "\$inquire answers A3" [ "$(action)" = A3 ]
@@ -152,8 +152,8 @@ ok "a second pended case is 200" [ "$(submit "$tmp/pended.json")" = 200 ]
 p2_id=$(header X-Request-Id) p2_ref=$(ref_of)
 req "$base/review/case/$p2_id" >/dev/null
 t2=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$tmp/body" | sed 's/.*value="//; s/"$//')
-ok "approval without credentials is 422" [ "$(post "csrf=$t2&decision=approve&reviewer=Ada+Example" "$p2_id")" = 422 ]
-ok "approval is 303" [ "$(post "csrf=$t2&decision=approve&reviewer=Ada+Example&credentials=DO" "$p2_id")" = 303 ]
+ok "approval without credentials is 422" [ "$(post "csrf=$t2&decision=approve&reviewer=Ada+Quill" "$p2_id")" = 422 ]
+ok "approval is 303" [ "$(post "csrf=$t2&decision=approve&reviewer=Ada+Quill&credentials=DO" "$p2_id")" = 303 ]
 ok "\$inquire after the approval answers A1" [ "$(inquire "$p2_ref")" = 200 ] && [ "$(action)" = A1 ]
 ok "... with the preAuthRef as the authorization number" grep -q "\"url\":\"number\",\"valueString\":\"$p2_ref\"" "$tmp/body"
 ok "the chain verifies after both decisions" bash -c "\"$mednec\" audit verify --store \"$store\" >/dev/null"
@@ -161,7 +161,7 @@ ok "the chain verifies after both decisions" bash -c "\"$mednec\" audit verify -
 # ---- the access log ---------------------------------------------------------------------------------------------
 ok "review requests are logged as the endpoint class /review" grep -q 'endpoint=/review status=303 outcome=denied' "$tmp/log"
 family=$(python3 -c 'import json; b=json.load(open("examples/crps-ii-drg-trial.json")); print(b["entry"][0]["resource"]["name"][0]["family"])')
-for phi in pat-crps-001 "$family" Ada Example psych-clearance "$pend_ref" csrf reason; do
+for phi in pat-crps-001 "$family" Ada Quill psych-clearance "$pend_ref" csrf reason; do
   ok "no '$phi' in the log" bash -c "! grep -qF -- '$phi' '$tmp/log'"
 done
 ok "no /review log line names the case it showed" bash -c "! grep 'endpoint=/review' '$tmp/log' | grep -qF '$pend_id'"
