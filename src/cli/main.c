@@ -2,9 +2,9 @@
  * main.c: the mednec command-line program, on the public API only.
  *
  *   mednec determine CASE --policy ID --as-of YYYY-MM-DD [--format text|json]
- *   mednec letter    CASE --policy ID --as-of YYYY-MM-DD [--format md]
- *   mednec appeal    CASE --policy ID --as-of YYYY-MM-DD --denial FILE
- *   mednec brief     CASE --policy ID --as-of YYYY-MM-DD [--denial FILE]
+ *   mednec letter    CASE --policy ID --as-of YYYY-MM-DD [--format md|html|pdf] [--paper a4|letter] [-o FILE]
+ *   mednec appeal    CASE --policy ID --as-of YYYY-MM-DD --denial FILE [same format options]
+ *   mednec brief     CASE --policy ID --as-of YYYY-MM-DD [--denial FILE] [same format options]
  *   mednec score     CASE --as-of YYYY-MM-DD [--format text|json]
  *   mednec policies
  *   mednec check     POLICY...
@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mednec/fhirpath.h"
 #include "mednec/knowledge.h"
@@ -37,12 +39,12 @@ static const char usage_text[] =
 	"  determine CASE --policy ID|all --as-of YYYY-MM-DD [--format text|json]\n"
 	"                 decide a request: criteria met / not met / not documented, with evidence;\n"
 	"                 with --policy all, under every policy that applies to the request\n"
-	"  letter CASE --policy ID --as-of YYYY-MM-DD [--format md]\n"
-	"                 write the letter of medical necessity (Markdown)\n"
-	"  appeal CASE --policy ID --as-of YYYY-MM-DD --denial FILE\n"
+	"  letter CASE --policy ID --as-of YYYY-MM-DD [--format md|html|pdf] [--paper a4|letter] [-o FILE]\n"
+	"                 write the letter of medical necessity (Markdown, one HTML page, or a PDF)\n"
+	"  appeal CASE --policy ID --as-of YYYY-MM-DD --denial FILE [--format ...] [--paper ...] [-o FILE]\n"
 	"                 answer each reason of a denial (FHIR ClaimResponse or a text list)\n"
-	"  brief CASE --policy ID --as-of YYYY-MM-DD [--denial FILE]\n"
-	"                 one-page brief for the peer-to-peer call (Markdown): decision, strongest\n"
+	"  brief CASE --policy ID --as-of YYYY-MM-DD [--denial FILE] [--format ...] [--paper ...] [-o FILE]\n"
+	"                 one-page brief for the peer-to-peer call: decision, strongest\n"
 	"                 points, objections with answers, what would settle open criteria\n"
 	"  score CASE --as-of YYYY-MM-DD [--format text|json]\n"
 	"                 clinical scores (Budapest, ODI, MME, pain relief, EQ-5D) with the entries used\n"
@@ -66,6 +68,10 @@ static const char usage_text[] =
 	"                 else " MN_DEFAULT_HOME ")\n"
 	"  --strict       determine, letter, appeal, brief, score: refuse a record with an unknown element or an\n"
 	"                 invalid value (default: warn and treat the element as absent)\n"
+	"  --format md|html|pdf, --paper a4|letter, -o FILE\n"
+	"                 letter, appeal, brief: the format (default md), the PDF's paper (default\n"
+	"                 letter, US Letter) and the output file (default standard output; a PDF\n"
+	"                 is not written to a terminal: give -o FILE or redirect, else exit 64)\n"
 	"  -h, --help     this text;  --version  the version\n"
 	"  every long option may be given as --name=value or --name value\n"
 	"\n"
@@ -159,11 +165,59 @@ static mn_status load_record(const char *path, bool strict, mn_case **out, mn_er
 }
 
 typedef struct decide_args {
-	const char *case_path, *policy, *as_of, *format, *denial, *store;
+	const char *case_path, *policy, *as_of, *format, *denial, *store, *paper, *output;
 	bool strict;
 } decide_args;
 
 enum decide_mode { MODE_DETERMINE, MODE_LETTER, MODE_APPEAL, MODE_BRIEF };
+
+/* The formats of letter, appeal and brief (docs/LETTERS.md). */
+enum doc_format { DOC_MD, DOC_HTML, DOC_PDF };
+
+static int doc_format(const char *name)
+{
+	return strcmp(name, "md") == 0 ? DOC_MD : strcmp(name, "html") == 0 ? DOC_HTML : strcmp(name, "pdf") == 0 ? DOC_PDF : -1;
+}
+
+static mn_status write_doc(const mn_doc *doc, int format, mn_paper paper, mn_buf *out, mn_error *err)
+{
+	if (format == DOC_PDF)
+		return mn_doc_write_pdf(doc, paper, out, err);
+	return format == DOC_HTML ? mn_doc_write_html(doc, out) : mn_doc_write_markdown(doc, out);
+}
+
+/* -o FILE: the bytes go to a temporary file beside it, renamed over FILE
+ * once complete, so a failed write never leaves half a document. */
+static int write_file(const char *path, mn_buf *b)
+{
+	if (b->failed) {
+		fprintf(stderr, "mednec: out of memory while writing output\n");
+		return EXIT_NOMEM;
+	}
+	size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
+	char *tmp = malloc(n);
+	if (!tmp)
+		return EXIT_NOMEM;
+	snprintf(tmp, n, "%s.tmp-XXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	bool ok = f && fwrite(mn_buf_cstr(b), 1, b->len, f) == b->len;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	else if (fd >= 0)
+		close(fd);
+	/* mkstemp creates the file 0600: a document is an ordinary file (umask applies) */
+	mode_t mask = umask(0);
+	umask(mask);
+	ok = ok && chmod(tmp, 0666 & ~mask) == 0 && rename(tmp, path) == 0;
+	if (!ok) {
+		fprintf(stderr, "mednec: cannot write %s\n", path);
+		if (fd >= 0)
+			remove(tmp);
+	}
+	free(tmp);
+	return ok ? EXIT_OK : EXIT_IO;
+}
 
 static int parse_decide_args(int argc, char **argv, decide_args *a)
 {
@@ -177,6 +231,8 @@ static int parse_decide_args(int argc, char **argv, decide_args *a)
 		else if (strcmp(arg, "--home") == 0) slot = &prog_home;
 		else if (strcmp(arg, "--denial") == 0) slot = &a->denial;
 		else if (strcmp(arg, "--store") == 0) slot = &a->store;
+		else if (strcmp(arg, "--paper") == 0) slot = &a->paper;
+		else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) slot = &a->output;
 		else if (strcmp(arg, "--strict") == 0) { a->strict = true; continue; }
 		else if (arg[0] == '-' && arg[1])
 			return usage_error("unknown option '%s'", arg);
@@ -294,8 +350,18 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		return usage_error("%s", mode == MODE_APPEAL ? "appeal needs --denial FILE (a ClaimResponse or a text list of reasons)"
 		                                             : "--denial belongs to the appeal and brief commands");
 	const char *fmt = a.format ? a.format : letter ? "md" : "text";
-	if (letter ? strcmp(fmt, "md") != 0 : (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0))
-		return usage_error(letter ? "--format: '%s' is not supported (md)" : "--format: '%s' is not text or json", fmt);
+	if (letter ? doc_format(fmt) < 0 : (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0))
+		return usage_error(letter ? "--format: '%s' is not md, html or pdf" : "--format: '%s' is not text or json", fmt);
+	mn_paper paper = MN_PAPER_LETTER;
+	if ((a.paper || a.output) && !letter)
+		return usage_error("%s", a.paper ? "--paper belongs to letter, appeal and brief"
+		                                 : "-o FILE belongs to letter, appeal and brief");
+	if (a.paper && strcmp(a.paper, "a4") == 0)
+		paper = MN_PAPER_A4;
+	else if (a.paper && strcmp(a.paper, "letter") != 0)
+		return usage_error("--paper: '%s' is not a4 or letter", a.paper);
+	if (letter && doc_format(fmt) == DOC_PDF && !a.output && isatty(STDOUT_FILENO))
+		return usage_error("%s", "a PDF is not written to a terminal: give -o FILE or redirect standard output");
 	if (a.store && (letter || strcmp(a.policy, "all") == 0))
 		return usage_error("%s", "--store belongs to determine with one --policy ID");
 	mn_datetime as_of;
@@ -362,7 +428,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		if (st == MN_OK)
 			st = mn_appeal_build(det, denial, &doc, &err);
 		if (st == MN_OK)
-			st = mn_doc_write_markdown(doc, &out);
+			st = write_doc(doc, doc_format(fmt), paper, &out, &err);
 		for (size_t i = 0; doc && i < doc->nwarnings; i++)
 			fprintf(stderr, "mednec: appeal: %s\n", doc->warnings[i]);
 	} else if (mode == MODE_BRIEF) {
@@ -370,11 +436,11 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		if (st == MN_OK)
 			st = mn_brief_build(det, denial, &doc, &err);
 		if (st == MN_OK)
-			st = mn_doc_write_markdown(doc, &out);
+			st = write_doc(doc, doc_format(fmt), paper, &out, &err);
 	} else if (letter) {
 		st = mn_letter_build(det, &doc, &err);
 		if (st == MN_OK)
-			st = mn_doc_write_markdown(doc, &out);
+			st = write_doc(doc, doc_format(fmt), paper, &out, &err);
 		for (size_t i = 0; doc && i < doc->nwarnings; i++)
 			fprintf(stderr, "mednec: letter: %s\n", doc->warnings[i]);
 	} else {
@@ -388,7 +454,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	}
 	if (a.store && (rc = mn_cli_audit_store(a.store, a.case_path, det)) != EXIT_OK)
 		goto done;  /* stored before it is printed: nothing printed that the trail does not hold */
-	rc = write_out(&out);
+	rc = a.output ? write_file(a.output, &out) : write_out(&out);
 done:
 	mn_buf_free(&out);
 	mn_doc_free(doc);
