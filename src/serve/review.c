@@ -873,25 +873,28 @@ static mn_status letter(mn_review *rv, const char *id, bool pdf, mn_review_respo
 	}
 	mn_buf b = MN_BUF_INIT;
 	if (pdf) {
-		mn_doc_free(doc);
-		case_view_free(&v);
-		return message_page(out, 404, "No PDF", "This build has no PDF writer yet.");
+		st = mn_doc_write_pdf(doc, MN_PAPER_A4, &b, &e);
+		if (st == MN_OK) {
+			out->header_name = "Content-Disposition";
+			snprintf(out->header_value, sizeof out->header_value, "attachment; filename=\"letter-%.64s.pdf\"",
+			         v.c.lookup_key && *v.c.lookup_key ? v.c.lookup_key : "case");
+		}
+	} else {
+		st = mn_doc_write_html(doc, &b);
 	}
-	mn_buf md = MN_BUF_INIT;
-	st = mn_doc_write_markdown(doc, &md);
-	page_begin(&b, "Letter");
-	mn_buf_puts(&b, "<h1>Letter (Markdown)</h1>\n<pre>");
-	esc_n(&b, md.data, md.len);
-	mn_buf_puts(&b, "</pre>\n");
-	page_end(&b);
-	mn_buf_free(&md);
 	mn_doc_free(doc);
 	case_view_free(&v);
-	if (st != MN_OK) {
+	if (st == MN_ENOMEM) {
 		mn_buf_free(&b);
 		return st;
 	}
-	return respond(out, 200, "text/html; charset=utf-8", &b);
+	if (st != MN_OK) {
+		mn_buf_free(&b);
+		out->header_name = NULL;
+		return message_page(out, 501, "Letter not available", pdf ? "The PDF writer of this build could not "
+		                    "write the letter." : "The HTML writer could not write the letter.");
+	}
+	return respond(out, 200, pdf ? "application/pdf" : "text/html; charset=utf-8", &b);
 }
 
 /* ---- the decision ------------------------------------------------------------- */

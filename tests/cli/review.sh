@@ -96,6 +96,17 @@ token=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$tmp/case.html" | sed 's/.*valu
 ok "the form carries a 64-hex CSRF token" grep -qE '^[0-9a-f]{64}$' <<<"$token"
 ok "GET the letter is 200" [ "$(req "$base/review/case/$pend_id/letter")" = 200 ]
 ok "the letter names the policy's service" grep -qi 'dorsal root ganglion' "$tmp/body"
+ok "the letter is the HTML writer's page (mn_doc_write_html)" grep -qi '<!DOCTYPE html>' "$tmp/body"
+ok "the letter page has its own h1" grep -q '<h1' "$tmp/body"
+st=$(req "$base/review/case/$pend_id/letter.pdf")
+if [ "$st" = 501 ] && grep -q 'PDF writer' "$tmp/body"; then
+  echo "NOTE: this build's PDF writer is a stub (src/render/pdf.c): the PDF download answers 501, not checked"
+else
+  ok "the letter PDF is 200 ($st)" [ "$st" = 200 ]
+  ok "the letter PDF is a PDF" [ "$(head -c 5 "$tmp/body")" = "%PDF-" ]
+  ok "the letter PDF is a download" grep -q "^attachment; filename=\"letter-$pend_ref.pdf\"" <<<"$(header Content-Disposition)"
+  ok "the letter PDF is application/pdf" [ "$(header Content-Type)" = application/pdf ]
+fi
 ok "the certified case shows no decision form" \
   bash -c "[ \"\$(curl -s -o '$tmp/full.html' -w '%{http_code}' '$base/review/case/$full_id')\" = 200 ] && ! grep -q '/decision\"' '$tmp/full.html'"
 
