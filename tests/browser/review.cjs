@@ -191,6 +191,8 @@ async function main() {
 		child.kill('SIGTERM');
 		await new Promise(r => child.exitCode !== null ? r() : child.on('exit', r));
 		ok('the server stopped cleanly (exit 0)', child.exitCode === 0);
+		ok('no sanitizer report in the server log', !/AddressSanitizer|LeakSanitizer|runtime error:/.test(
+			fs.readFileSync(path.join(tmp, 'server.log'), 'utf8')));
 		fs.rmSync(tmp, {recursive: true, force: true});
 	}
 	console.log(`${pass} passed, ${fail} failed`);

@@ -177,5 +177,9 @@ for phi in pat-crps-001 "$family" Ada Quill psych-clearance "$pend_ref" csrf rea
 done
 ok "no /review log line names the case it showed" bash -c "! grep 'endpoint=/review' '$tmp/log' | grep -qF '$pend_id'"
 
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+ok "the server stops cleanly on SIGTERM (exit $rc)" [ $rc -eq 0 ]
+ok "no sanitizer report in the server's log" bash -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' '$tmp/log'"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
