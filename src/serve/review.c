@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@ struct mn_review {
 	mn_service *service;
 	mn_audit *audit;
 	unsigned char key[32];
+	/* Serialises "no decision yet" and the append of a decision, so two reviewers posting at once store one
+	 * decision (within one server; servers sharing a PostgreSQL store do not see each other's lock). */
+	pthread_mutex_t deciding;
 };
 
 mn_status mn_review_new(mn_service *service, mn_audit *audit, mn_review **out, mn_error *err)
@@ -43,6 +47,10 @@ mn_status mn_review_new(mn_service *service, mn_audit *audit, mn_review **out, m
 		free(rv);
 		return mn_error_set(err, MN_EINTERNAL, "review: OpenSSL's random generator gave no key for CSRF tokens");
 	}
+	if (pthread_mutex_init(&rv->deciding, NULL) != 0) {
+		free(rv);
+		return mn_error_set(err, MN_ENOMEM, "review: cannot create a mutex");
+	}
 	rv->service = service;
 	rv->audit = audit;
 	*out = rv;
@@ -51,8 +59,10 @@ mn_status mn_review_new(mn_service *service, mn_audit *audit, mn_review **out, m
 
 void mn_review_free(mn_review *rv)
 {
-	if (rv)
-		OPENSSL_cleanse(rv->key, sizeof rv->key);
+	if (!rv)
+		return;
+	OPENSSL_cleanse(rv->key, sizeof rv->key);
+	pthread_mutex_destroy(&rv->deciding);
 	free(rv);
 }
 
@@ -1095,7 +1105,20 @@ static mn_status decide(mn_review *rv, const char *id, const mn_review_request *
 	                       sha, deny ? "denied" : "approved", c->lookup_key, mn_buf_cstr(&det)};
 	mn_error aerr;
 	mn_error_clear(&aerr);
-	st = det.failed || crits.failed ? MN_ENOMEM : mn_audit_append(rv->audit, &rec, &aerr);
+	pthread_mutex_lock(&rv->deciding);
+	bool taken = false;
+	if (!det.failed && !crits.failed) {
+		/* a decision stored since the case was read (another reviewer) wins; this one is refused */
+		stored_case again;
+		mn_error e;
+		mn_error_clear(&e);
+		st = load_case(rv, c->id, &again, &e);
+		taken = st == MN_OK && again.decision;
+		mn_arena_free(again.arena);
+	}
+	st = det.failed || crits.failed ? MN_ENOMEM : taken ? MN_OK : st != MN_OK ? st
+	                                                     : mn_audit_append(rv->audit, &rec, &aerr);
+	pthread_mutex_unlock(&rv->deciding);
 	char location[200];
 	snprintf(location, sizeof location, "/review/case/%s", c->id);
 	mn_buf_free(&det);
@@ -1105,6 +1128,9 @@ static mn_status decide(mn_review *rv, const char *id, const mn_review_request *
 	mn_arena_free(arena);
 	if (st == MN_ENOMEM)
 		return st;
+	if (taken)
+		return message_page(out, 409, "Already decided", "Another decision on this case was stored first; this "
+		                    "one was not stored.");
 	if (st != MN_OK)
 		return message_page(out, 503, "Not recorded", "The decision could not be stored in the audit trail; "
 		                    "nothing was decided. Try again.");

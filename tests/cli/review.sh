@@ -167,6 +167,20 @@ ok "approval without credentials is 422" [ "$(post "csrf=$t2&decision=approve&re
 ok "approval is 303" [ "$(post "csrf=$t2&decision=approve&reviewer=Ada+Quill&credentials=DO" "$p2_id")" = 303 ]
 ok "\$inquire after the approval answers A1" [ "$(inquire "$p2_ref")" = 200 ] && [ "$(action)" = A1 ]
 ok "... with the preAuthRef as the authorization number" grep -q "\"url\":\"number\",\"valueString\":\"$p2_ref\"" "$tmp/body"
+# two reviewers posting at once: one decision is stored, the other is refused
+ok "a third pended case is 200" [ "$(submit "$tmp/pended.json")" = 200 ]
+p3_id=$(header X-Request-Id)
+req "$base/review/case/$p3_id" >/dev/null
+t3=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$tmp/body" | sed 's/.*value="//; s/"$//')
+n3=$(rows)
+for k in 1 2 3 4; do
+  curl -s -o /dev/null -w '%{http_code}\n' --data "csrf=$t3&decision=approve&reviewer=Rev+$k&credentials=MD" \
+    "$base/review/case/$p3_id/decision" >"$tmp/race$k" &
+done
+wait $(jobs -p | grep -v "^$pid\$")
+ok "four concurrent decisions: one 303, three 409 ($(cat "$tmp"/race* | sort | tr '\n' ' '))" \
+  [ "$(cat "$tmp"/race* | sort | tr '\n' ' ')" = "303 409 409 409 " ]
+ok "... and one row stored" [ "$(rows)" = $((n3 + 1)) ]
 ok "the chain verifies after both decisions" bash -c "\"$mednec\" audit verify --store \"$store\" >/dev/null"
 
 # ---- the access log ---------------------------------------------------------------------------------------------
