@@ -615,8 +615,8 @@ static void put_decision(mn_buf *b, const stored_case *c)
 	mn_buf_puts(b, "</code>.</p>\n</div>\n");
 }
 
-static void put_form(mn_buf *b, const mn_review *rv, const stored_case *c, const mn_policy *pol, const form *f,
-                     const char *problems)
+static void put_form(mn_buf *b, const mn_review *rv, const stored_case *c, const mn_policy *pol,
+                     const mn_determination *d, const form *f, const char *problems)
 {
 	char token[65];
 	csrf_token(rv, c->id, token);
@@ -632,13 +632,13 @@ static void put_form(mn_buf *b, const mn_review *rv, const stored_case *c, const
 	mn_buf_printf(b, "<p id=\"form-help\">Approve, or deny with a specific reason linked to the criteria it concerns. "
 	                 "Only a physician may deny (42 CFR 422.566(d)): a denial needs credentials MD or DO.</p>\n"
 	                 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", token);
-	const char *d = form_get(f, "decision");
+	const char *chosen = form_get(f, "decision");
 	mn_buf_printf(b, "<fieldset>\n<legend>Decision</legend>\n"
 	                 "<input type=\"radio\" id=\"decision-approve\" name=\"decision\" value=\"approve\"%s>"
 	                 "<label class=\"inline\" for=\"decision-approve\">Approve</label>\n"
 	                 "<input type=\"radio\" id=\"decision-deny\" name=\"decision\" value=\"deny\"%s>"
 	                 "<label class=\"inline\" for=\"decision-deny\">Deny</label>\n</fieldset>\n",
-	              d && !strcmp(d, "approve") ? " checked" : "", d && !strcmp(d, "deny") ? " checked" : "");
+	              chosen && !strcmp(chosen, "approve") ? " checked" : "", chosen && !strcmp(chosen, "deny") ? " checked" : "");
 	mn_buf_puts(b, "<fieldset>\n<legend>Criteria a denial concerns</legend>\n");
 	for (size_t i = 0; pol && i < pol->ncriteria; i++) {
 		const mn_criterion *cr = &pol->criteria[i];
@@ -647,6 +647,9 @@ static void put_form(mn_buf *b, const mn_review *rv, const stored_case *c, const
 		mn_buf_printf(b, "\"%s><label class=\"inline\" for=\"criterion-%zu\">", form_has(f, "criterion", cr->id)
 		                                                                        ? " checked" : "", i + 1);
 		esc(b, cr->title);
+		for (size_t k = 0; d && d->policy == pol && k < d->nresults; k++)
+			if (d->results[k].criterion == cr)
+				mn_buf_printf(b, " <em>(%s)</em>", status_text(d->results[k].status));
 		mn_buf_puts(b, "</label></div>\n");
 	}
 	mn_buf_puts(b, "</fieldset>\n<label for=\"reason\">Reason for a denial: what is missing or not met, specifically"
@@ -850,7 +853,7 @@ static mn_status case_page(mn_review *rv, const char *id, const form *f, const c
 	else if (c->outcome && strcmp(c->outcome, "meets-criteria") == 0)
 		mn_buf_puts(&b, "<p>Certified by the engine: every criterion is met. No reviewer decision is needed.</p>\n");
 	else
-		put_form(&b, rv, c, pol, f, problems);
+		put_form(&b, rv, c, pol, d, f, problems);
 	mn_buf_puts(&b, "</section>\n");
 	page_end(&b);
 	case_view_free(&v);
@@ -883,7 +886,7 @@ static mn_status letter(mn_review *rv, const char *id, bool pdf, mn_review_respo
 	}
 	mn_buf b = MN_BUF_INIT;
 	if (pdf) {
-		st = mn_doc_write_pdf(doc, MN_PAPER_A4, &b, &e);
+		st = mn_doc_write_pdf(doc, MN_PAPER_LETTER, &b, &e);
 		if (st == MN_OK) {
 			out->header_name = "Content-Disposition";
 			snprintf(out->header_value, sizeof out->header_value, "attachment; filename=\"letter-%.64s.pdf\"",
