@@ -8,6 +8,7 @@ pkgs=(gcc make cmake pkg-config libyaml-dev libpcre2-dev valgrind locales
 pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tests (python3: a fixture FHIR server) and bench
 pkgs+=(chromium)  # the reviewer page's browser test (tests/browser: headless Chromium driven by playwright-core)
 command -v npm >/dev/null || pkgs+=(nodejs npm)  # tests/browser installs playwright-core with npm (a node that has its own npm needs neither)
+pkgs+=(libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils)  # letters as PDF (pango on cairo) and its tests (pdftotext, pdftoppm, pdffonts, pdfinfo)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
