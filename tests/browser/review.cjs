@@ -126,6 +126,12 @@ async function main() {
 		ok('the letter is shown in the page', /dorsal root ganglion/i.test(await frame.locator('body').textContent()));
 		ok('the letter has a PDF link', await page.locator('#letter-pdf').getAttribute('href') ===
 		                                `/review/case/${pended.id}/letter.pdf`);
+		const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#letter-pdf').click()]);
+		const pdfPath = path.join(out, 'letter.pdf');
+		await download.saveAs(pdfPath);
+		ok('the PDF download is a PDF named by the preAuthRef',
+		   fs.readFileSync(pdfPath).subarray(0, 5).toString() === '%PDF-' &&
+		   download.suggestedFilename() === `letter-${pended.ref}.pdf`);
 		// every form control has a label
 		const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]), textarea')]
 			.filter(e => !e.labels || e.labels.length === 0).length);

@@ -106,6 +106,9 @@ else
   ok "the letter PDF is a PDF" [ "$(head -c 5 "$tmp/body")" = "%PDF-" ]
   ok "the letter PDF is a download" grep -q "^attachment; filename=\"letter-$pend_ref.pdf\"" <<<"$(header Content-Disposition)"
   ok "the letter PDF is application/pdf" [ "$(header Content-Type)" = application/pdf ]
+  if command -v pdftotext >/dev/null; then
+    ok "the letter PDF's text names the service" bash -c "pdftotext '$tmp/body' - | grep -qi 'dorsal root ganglion'"
+  fi
 fi
 ok "the certified case shows no decision form" \
   bash -c "[ \"\$(curl -s -o '$tmp/full.html' -w '%{http_code}' '$base/review/case/$full_id')\" = 200 ] && ! grep -q '/decision\"' '$tmp/full.html'"
