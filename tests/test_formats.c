@@ -266,5 +266,7 @@ int main(void)
 	test_pdf();
 	test_pdf_long_table();
 	test_html_parser_check();
+	/* the thread's font map and fontconfig's configuration: freed, so valgrind shows only real leaks */
+	mn_doc_pdf_shutdown();
 	TEST_END();
 }

@@ -105,6 +105,14 @@ typedef enum mn_paper { MN_PAPER_A4 = 0, MN_PAPER_LETTER } mn_paper;
  * indents, page numbers, fonts embedded. The bytes go to out.
  * Deterministic: same document, same bytes (no creation date). */
 mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_error *err);
+/* The PDF writer keeps the calling thread's font map (pango's, one per
+ * thread, freed when the thread ends) for the thread's next document.
+ * mn_doc_pdf_release frees it now; mn_doc_pdf_shutdown also frees
+ * fontconfig's configuration: call it once, at the end of a program, when
+ * no other thread typesets. Neither is needed; both let a leak checker see
+ * only real leaks. */
+void mn_doc_pdf_release(void);
+void mn_doc_pdf_shutdown(void);
 
 #ifdef __cplusplus
 }

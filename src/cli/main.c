@@ -455,6 +455,8 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	if (a.store && (rc = mn_cli_audit_store(a.store, a.case_path, det)) != EXIT_OK)
 		goto done;  /* stored before it is printed: nothing printed that the trail does not hold */
 	rc = a.output ? write_file(a.output, &out) : write_out(&out);
+	if (letter && doc_format(fmt) == DOC_PDF)
+		mn_doc_pdf_shutdown();  /* fonts freed: the program typesets nothing more */
 done:
 	mn_buf_free(&out);
 	mn_doc_free(doc);

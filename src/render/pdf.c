@@ -14,8 +14,9 @@
  *
  * Fonts: DejaVu Serif for text, DejaVu Sans for headings, tables and page
  * numbers, DejaVu Sans Mono for record references (Debian fonts-dejavu-core);
- * cairo embeds a subset of each. A fresh font map per document, so nothing
- * is shared between threads and nothing is kept after the call.
+ * cairo embeds a subset of each. The font map is pango's default for the
+ * calling thread (one per thread, so nothing is shared between threads),
+ * kept for the thread's next document.
  *
  * Deterministic bytes: cairo 1.16 writes no creation date unless one is
  * set, and the title is the document's; no time or address goes into the
@@ -28,6 +29,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
 
@@ -143,7 +145,7 @@ static bool push_item(pdf_ctx *c, pdf_item it)
 	return true;
 }
 
-/* A layout of markup in font, width points wide (wrapping at words, or
+/* A layout of markup in font, width points wide (-1: one line; wrapping at words, or
  * inside a word too long for the line), justified or left. */
 static PangoLayout *make_layout(pdf_ctx *c, const PangoFontDescription *font, double width, const char *markup,
                                 bool justify)
@@ -160,7 +162,7 @@ static PangoLayout *make_layout(pdf_ctx *c, const PangoFontDescription *font, do
 	}
 	PangoLayout *l = pango_layout_new(c->pc);
 	pango_layout_set_font_description(l, font);
-	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+	pango_layout_set_width(l, width < 0 ? -1 : (int)(width * PANGO_SCALE));  /* -1: one line, no wrapping */
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_justify(l, justify);
 	pango_layout_set_markup(l, markup, -1);
@@ -209,27 +211,38 @@ static double lines_height(PangoLayout *l, int n)
  * the first line go to *page0 and *base0 (for a bullet or number). */
 static void place_lines(pdf_ctx *c, PangoLayout *l, double x, int *page0, double *base0)
 {
+	int n = pango_layout_get_line_count(l);
 	PangoLayoutIter *it = pango_layout_get_iter(l);
-	double off = 0, start = c->y, end = c->y;
-	bool first = true;
-	do {
+	double off = 0, start = c->y, end = c->y, prev_top = 0, prev_base = 0;
+	size_t prev_item = (size_t)-1;  /* the item of the line before, on the current page */
+	for (int i = 0; i < n; i++, pango_layout_iter_next_line(it)) {
 		PangoRectangle r;
 		pango_layout_iter_get_line_extents(it, NULL, &r);
 		double top = (double)r.y / PANGO_SCALE, bottom = (double)(r.y + r.height) / PANGO_SCALE;
 		double base = (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
 		if (start + (bottom - off) > c->bottom && c->page_used) {
+			/* no widow: the last line does not go to a page alone when the line before it can go along
+			 * and leave two lines behind */
+			bool widow = i == n - 1 && i >= 3 && prev_item == c->nitems - 1;
 			new_page(c);
 			start = c->y;
-			off = top;
+			off = widow ? prev_top : top;
+			if (widow) {
+				pdf_item *p = &c->items[prev_item];
+				p->page = c->page;
+				p->y = start + (prev_base - off);
+				c->page_used = true;
+			}
 		}
 		pdf_item item = {ITEM_LINE, c->page, x, start + (base - off), 0, 0,
 		                 pango_layout_line_ref(pango_layout_iter_get_line_readonly(it))};
-		if (first && page0)
+		if (i == 0 && page0)
 			*page0 = c->page, *base0 = item.y;
-		first = false;
-		push_item(c, item);
+		prev_item = push_item(c, item) ? c->nitems - 1 : (size_t)-1;
+		prev_top = top;
+		prev_base = base;
 		end = start + (bottom - off);
-	} while (pango_layout_iter_next_line(it));
+	}
 	pango_layout_iter_free(it);
 	c->y = end;
 }
@@ -623,7 +636,9 @@ mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_er
 
 	cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(write_to_buf, out, c.paper_w, c.paper_h);
 	cairo_t *cr = cairo_create(surface);
-	PangoFontMap *fm = pango_cairo_font_map_new();
+	/* the calling thread's font map (pango makes one per thread: font maps are not thread-safe),
+	 * kept for the thread's next document: fontconfig is loaded once, not per document */
+	PangoFontMap *fm = pango_cairo_font_map_get_default();
 	c.pc = pango_font_map_create_context(fm);
 	cairo_font_options_t *fo = cairo_font_options_create();
 	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
@@ -674,7 +689,6 @@ mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_er
 	for (size_t k = 0; k < sizeof fonts / sizeof fonts[0]; k++)
 		pango_font_description_free(fonts[k]);
 	g_object_unref(c.pc);
-	g_object_unref(fm);
 
 	if (out->over) {
 		out->len = start;
@@ -689,4 +703,15 @@ mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_er
 		return mn_error_set(err, MN_EIO, "cannot write the PDF: %s", cairo_status_to_string(cst));
 	}
 	return MN_OK;
+}
+
+void mn_doc_pdf_release(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+}
+
+void mn_doc_pdf_shutdown(void)
+{
+	mn_doc_pdf_release();
+	FcFini();
 }
