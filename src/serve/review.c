@@ -21,6 +21,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct mn_review {
 	/* Serialises "no decision yet" and the append of a decision, so two reviewers posting at once store one
 	 * decision (within one server; servers sharing a PostgreSQL store do not see each other's lock). */
 	pthread_mutex_t deciding;
+	atomic_bool typeset;     /* a PDF was written: fontconfig is to be shut down at the end */
 };
 
 mn_status mn_review_new(mn_service *service, mn_audit *audit, mn_review **out, mn_error *err)
@@ -63,6 +65,8 @@ void mn_review_free(mn_review *rv)
 		return;
 	OPENSSL_cleanse(rv->key, sizeof rv->key);
 	pthread_mutex_destroy(&rv->deciding);
+	if (atomic_load(&rv->typeset))
+		mn_doc_pdf_shutdown();   /* the server's threads, and their font maps, are gone (render.h) */
 	free(rv);
 }
 
@@ -886,6 +890,7 @@ static mn_status letter(mn_review *rv, const char *id, bool pdf, mn_review_respo
 	}
 	mn_buf b = MN_BUF_INIT;
 	if (pdf) {
+		atomic_store(&rv->typeset, true);
 		st = mn_doc_write_pdf(doc, MN_PAPER_LETTER, &b, &e);
 		if (st == MN_OK) {
 			out->header_name = "Content-Disposition";

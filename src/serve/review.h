@@ -15,6 +15,8 @@ typedef struct mn_review mn_review;
 
 /* Make the page's state: a random key for the CSRF tokens (valid until the server stops). */
 mn_status mn_review_new(mn_service *service, mn_audit *audit, mn_review **out, mn_error *err);
+/* Call when no thread uses the page any more (after the HTTP daemon stopped): it also shuts the PDF writer's
+ * fontconfig down when a PDF was written (render.h). */
 void mn_review_free(mn_review *rv);
 
 typedef struct mn_review_request {
