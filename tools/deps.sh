@@ -9,6 +9,8 @@ pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tes
 pkgs+=(jq)  # tests/cli/bulk.sh and impact.sh read the NDJSON and JSON output
 pkgs+=(time)  # bench/whole.sh and bench/bulk.sh: CPU time of whole processes (GNU time)
 pkgs+=(postgresql-server-dev-15)  # the PostgreSQL extension pg/ (PGXS, docs/POSTGRESQL.md)
+pkgs+=(chromium)  # the reviewer page's browser test (tests/browser: headless Chromium driven by playwright-core)
+command -v npm >/dev/null || pkgs+=(nodejs npm)  # tests/browser installs playwright-core with npm (a node that has its own npm needs neither)
 pkgs+=(libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils)  # letters as PDF (pango on cairo) and its tests (pdftotext, pdftoppm, pdffonts, pdfinfo)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,6 +17,22 @@
  *   prev_hash      row_hash of the previous row ("" for the first)
  *   row_hash       hex SHA-256 over prev_hash and every field above, in a documented canonical form
  *
+ * Record kinds. A row's endpoint names its kind; every kind is one row of the same chain, hashed alike:
+ *   "cds-services/..."  a CRD decision; "Claim/$submit" a PAS decision: its determination is
+ *                       {"response": ..., "determinations": [...], "asOf": "YYYY-MM-DD", "request": <the PAS request
+ *                       Bundle as received, whose SHA-256 is input_sha256>} (asOf and request since session 16: the
+ *                       reviewer's page re-decides the stored case to show its evidence and letter);
+ *   "cli/determine"     `mednec determine --store`;
+ *   MN_AUDIT_KIND_REVIEW ("review/decision") a physician reviewer's decision on a stored case (the reviewer page,
+ *                       docs/REVIEWER.md): outcome "approved" or "denied", lookup_key the case's lookup_key (its
+ *                       preAuthRef, so $inquire and `audit show KEY` find the decision, the newest row of that
+ *                       key), input_sha256 the SHA-256 of the submitted form, policy_id/version the case's, and
+ *                       determination {"kind": "reviewer-decision", "case": CASE ROW ID, "preAuthRef": KEY,
+ *                       "decision": "approve"|"deny", "reason": TEXT, "criteria": [{"id":..., "title":...}],
+ *                       "reviewer": {"name":..., "credentials":...}, "physician": true|false}.
+ *                       A denial is stored only with a reason, at least one criterion and physician credentials
+ *                       (42 CFR 422.566(d)).
+ *
  * Thread safety: one mn_audit may be shared by threads; mn_audit_append serialises appends itself.
  */
 #ifndef MEDNEC_AUDIT_H
@@ -54,6 +70,13 @@ mn_status mn_audit_verify(mn_audit *a, long *rows, mn_error *err);
 /* Write the row with this id (or, if none, the newest row whose lookup_key equals key) as a JSON object to out.
  * MN_ENOTFOUND when there is none. */
 mn_status mn_audit_show(mn_audit *a, const char *id_or_key, mn_buf *out, mn_error *err);
+
+/* Call fn for every row in seq order (one consistent snapshot); rec's strings are valid during the call only.
+ * A non-MN_OK return from fn stops the scan and is returned. */
+typedef mn_status (*mn_audit_visit_fn)(void *ctx, long long seq, const mn_audit_record *rec, mn_error *err);
+mn_status mn_audit_scan(mn_audit *a, mn_audit_visit_fn fn, void *ctx, mn_error *err);
+
+#define MN_AUDIT_KIND_REVIEW "review/decision"
 
 /* Hex SHA-256 (65 bytes with the NUL) of a buffer. */
 void mn_sha256_hex(const void *data, size_t len, char out[65]);

@@ -269,6 +269,33 @@ mn_status mn_audit_verify(mn_audit *a, long *rows, mn_error *err)
 	return st;
 }
 
+/* ---- scan ------------------------------------------------------------------- */
+
+typedef struct scan_ctx {
+	mn_audit_visit_fn fn;
+	void *ctx;
+} scan_ctx;
+
+static mn_status scan_row(void *p, const mn_audit_row *r, mn_error *err)
+{
+	scan_ctx *c = p;
+	mn_audit_record rec = {r->id, r->received, r->endpoint, r->policy_id, r->policy_version, r->input_sha256,
+	                       r->outcome, r->lookup_key, r->determination};
+	mn_audit_fields f;
+	mn_audit_fields_of(&rec, &f);
+	mn_audit_record clean = {f.f[0], f.f[1], f.f[2], f.f[3], f.f[4], f.f[5], f.f[6], f.f[7], f.f[8]};
+	return c->fn(c->ctx, r->seq, &clean, err);
+}
+
+mn_status mn_audit_scan(mn_audit *a, mn_audit_visit_fn fn, void *ctx, mn_error *err)
+{
+	scan_ctx c = {fn, ctx};
+	pthread_mutex_lock(&a->conn);
+	mn_status st = a->be->scan(a->h, scan_row, &c, err);
+	pthread_mutex_unlock(&a->conn);
+	return st;
+}
+
 /* ---- show ------------------------------------------------------------------- */
 
 static mn_status show_row(void *p, const mn_audit_row *r, mn_error *err)

@@ -8,6 +8,7 @@
 
 #include "jwt.h"
 #include "metrics.h"
+#include "review.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +34,7 @@ struct mn_server {
 	mn_metrics metrics;
 	mn_service *service;
 	mn_audit *audit;
+	mn_review *review;       /* the reviewer's page (review.h) */
 	atomic_int inflight;     /* requests begun and not yet completed */
 	atomic_bool stopping;
 };
@@ -97,6 +99,8 @@ static int endpoint_of(const char *url)
 		return MN_EP_SUBMIT;
 	if (strcmp(url, "/Claim/$inquire") == 0)
 		return MN_EP_INQUIRE;
+	if (strcmp(url, "/review") == 0 || strncmp(url, "/review/", 8) == 0)
+		return MN_EP_REVIEW;
 	return MN_EP_OTHER;
 }
 
@@ -174,6 +178,8 @@ static const char *allowed_methods(int ep, const char *method)
 		return get ? NULL : "GET, HEAD";
 	case MN_EP_HOOK: case MN_EP_SUBMIT: case MN_EP_INQUIRE:
 		return post ? NULL : "POST";
+	case MN_EP_REVIEW:
+		return get || post ? NULL : "GET, HEAD, POST";
 	default:
 		return NULL;
 	}
@@ -213,6 +219,27 @@ static enum MHD_Result metrics(mn_server *s, struct MHD_Connection *c, request *
 	size_t len = 0;
 	char *body = mn_buf_detach(&b, &len);
 	return answer(s, c, r, 200, "text/plain; version=0.0.4; charset=utf-8", body, len, true, "-", NULL, NULL);
+}
+
+/* The reviewer's page (review.c); a decision is stored there before its answer. */
+static enum MHD_Result review(mn_server *s, struct MHD_Connection *c, request *r, const char *url, const char *method)
+{
+	mn_review_request q = {method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+	                       r->body.len ? r->body.data : NULL, r->body.len, r->id, r->received};
+	mn_review_response resp;
+	mn_error err;
+	mn_error_clear(&err);
+	mn_status st = s->review ? mn_review_handle(s->review, &q, &resp, &err) : MN_EINTERNAL;
+	if (st != MN_OK) {
+		free(s->review ? resp.body : NULL);
+		fprintf(stderr, "mednec: request id=%s: internal error: %s\n", r->id, mn_status_name(st));
+		return answer_error(s, c, r, st == MN_ENOMEM ? 503 : 500, "exception",
+		                    "internal error; the request id names it in the server log", NULL, NULL);
+	}
+	if (resp.outcome)
+		mn_metrics_outcome(&s->metrics, resp.outcome);
+	return answer(s, c, r, resp.status, resp.content_type, resp.body, resp.body_len, true,
+	              resp.outcome ? resp.outcome : "-", resp.header_name, resp.header_value);
 }
 
 /* Hand the request to the protocol layer; store a decision before answering. */
@@ -338,6 +365,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return healthz(s, c, r);
 	if (r->endpoint == MN_EP_METRICS)
 		return metrics(s, c, r);
+	if (r->endpoint == MN_EP_REVIEW)
+		return review(s, c, r, url, strcmp(method, "HEAD") == 0 ? "GET" : method);
 	return dispatch(s, c, r, url, strcmp(method, "HEAD") == 0 ? "GET" : method);
 }
 
@@ -517,6 +546,9 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 {
 	s->service = service;
 	s->audit = audit;
+	mn_status rst = mn_review_new(service, audit, &s->review, err);
+	if (rst != MN_OK)
+		return rst;
 	/* Block the stop signals here, so the daemon's threads inherit the mask and sigwait below takes them. */
 	sigset_t stop;
 	sigemptyset(&stop);
@@ -534,8 +566,11 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opt.timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
-	if (!d)
+	if (!d) {
+		mn_review_free(s->review);
+		s->review = NULL;
 		return mn_error_set(err, MN_EIO, "the HTTP daemon did not start on %s", s->opt.listen);
+	}
 	fprintf(stderr, "mednec: listening on %s (%u threads, body cap %zu bytes, %u connections, %u s timeout, %s)\n",
 	        s->base_url, s->opt.threads, s->opt.body_max, s->opt.connections, s->opt.timeout,
 	        s->jwks ? "JWT required" : "no authentication: loopback only");
@@ -560,6 +595,8 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 		s->fd = lfd;   /* closed by mn_server_free */
 	else
 		s->fd = -1;    /* the daemon closed it */
+	mn_review_free(s->review);
+	s->review = NULL;
 	fprintf(stderr, "mednec: stopped%s\n", left ? " (grace period over with requests unfinished)" : "");
 	return MN_OK;
 }

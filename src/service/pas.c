@@ -26,6 +26,7 @@ static void put_str(mn_buf *b, const char *s)
 typedef struct item_result {
 	long sequence;
 	bool certified;       /* A1; otherwise A4 */
+	bool denied;          /* A3: a physician reviewer denied it (never the engine) */
 	char *notes;          /* lines: what is missing or why it is pended */
 } item_result;
 
@@ -211,7 +212,8 @@ static void write_response(mn_buf *b, const mn_service *s, const pas_request *r,
 		                 "{\"system\":\"https://codesystem.x12.org/005010/306\",\"code\":\"%s\",\"display\":\"%s\"}]}}]}],"
 		                 "\"category\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/adjudication\","
 		                 "\"code\":\"submitted\"}]}}]}",
-		              it->certified ? "A1" : "A4", it->certified ? "Certified in total" : "Pended");
+		              it->certified ? "A1" : it->denied ? "A3" : "A4",
+		              it->certified ? "Certified in total" : it->denied ? "Not Certified" : "Pended");
 	}
 	mn_buf_puts(b, "]");
 	if (note) {
@@ -250,6 +252,31 @@ static void make_ref(char out[32], const mn_service_request *req, const pas_requ
 	mn_svc_make_id(out, parts, 5);
 }
 
+/* The stored decision also keeps the as-of date and the request Bundle as received (its SHA-256 is the row's
+ * input_sha256), so that the reviewer's page can decide the stored case again and show its evidence and letter:
+ * {"response": ..., "determinations": [...], "asOf": DATE, "request": BUNDLE}. docs/SERVICE.md "Audit trail". */
+static mn_status keep_request(mn_service_response *out, const mn_service_request *req, const char *as_of)
+{
+	size_t n = out->determination ? strlen(out->determination) : 0;
+	if (n < 2 || out->determination[n - 1] != '}')
+		return MN_EINTERNAL;
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_put(&b, out->determination, n - 1);
+	mn_buf_puts(&b, ",\"asOf\":");
+	put_str(&b, as_of);
+	mn_buf_puts(&b, ",\"request\":");
+	size_t skip = req->body_len >= 3 && memcmp(req->body, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;  /* a BOM is not JSON */
+	mn_buf_put(&b, req->body + skip, req->body_len - skip);
+	mn_buf_putc(&b, '}');
+	if (b.failed) {
+		mn_buf_free(&b);
+		return MN_ENOMEM;
+	}
+	free(out->determination);
+	out->determination = mn_buf_detach(&b, NULL);
+	return MN_OK;
+}
+
 mn_status mn_svc_pas_submit(mn_service *s, const mn_service_request *req, mn_service_response *out,
                             mn_error *err)
 {
@@ -262,7 +289,7 @@ mn_status mn_svc_pas_submit(mn_service *s, const mn_service_request *req, mn_ser
 	}
 	mn_datetime as_of;
 	char as_of_text[32], ref[32];
-	item_result items[MAX_ITEMS] = {{0, false, NULL}};
+	item_result items[MAX_ITEMS] = {{0, false, false, NULL}};
 	mn_svc_decision decs[MAX_ITEMS];
 	size_t nitems = 0;
 	mn_buf body = MN_BUF_INIT, dets = MN_BUF_INIT, tmp = MN_BUF_INIT;
@@ -342,7 +369,8 @@ mn_status mn_svc_pas_submit(mn_service *s, const mn_service_request *req, mn_ser
 	}
 	if ((st = mn_svc_audit_fields(out, first ? first->policy->id : "", first ? first->policy->version : "",
 	                              all_certified ? "meets-criteria" : outcome ? outcome : "pended", ref, &body,
-	                              &dets)) != MN_OK)
+	                              &dets)) != MN_OK ||
+	    (st = keep_request(out, req, as_of_text)) != MN_OK)
 		goto done;
 	st = mn_svc_respond(out, 200, "application/fhir+json", &body);
 done:
@@ -380,6 +408,79 @@ static size_t inquiry_keys(const mn_json *claim, const char **keys, size_t max)
 		if (mn_json_get_string(&ids->u.items[i], "value"))
 			keys[n++] = mn_json_get_string(&ids->u.items[i], "value");
 	return n;
+}
+
+/* The item sequences of a Claim (its JSON), up to max. */
+static size_t claim_sequences(const mn_json *claim, item_result *items, size_t max)
+{
+	const mn_json *claim_items = mn_json_get(claim, "item");
+	size_t n = 0;
+	for (uint32_t i = 0; claim_items && claim_items->type == MN_JSON_ARRAY && i < claim_items->n && n < max; i++) {
+		const mn_json *seq = mn_json_get(&claim_items->u.items[i], "sequence");
+		items[n].sequence = seq && seq->type == MN_JSON_NUMBER ? strtol(seq->u.s, NULL, 10) : (long)i + 1;
+		n++;
+	}
+	return n;
+}
+
+/* The answer to an inquiry whose newest stored row is a reviewer's decision (MN_AUDIT_KIND_REVIEW, audit.h):
+ * every item of the inquiry (or, when it names none, of the stored submission) certified (A1) when the physician
+ * approved, not certified (A3) with the reviewer's reason and the criteria it concerns when they denied. */
+static mn_status reviewed_response(mn_service *s, pas_request *r, const char *key, const mn_json *stored,
+                                   const char *text, mn_buf *body, mn_error *err)
+{
+	mn_json *dec = NULL;
+	if (mn_json_parse(r->arena, "reviewer decision", text, strlen(text), &dec, NULL) != MN_OK)
+		return mn_error_set(err, MN_EINTERNAL, "audit store: the reviewer decision for %s cannot be read", key);
+	const char *decision = mn_json_get_string(dec, "decision");
+	bool approved = decision && strcmp(decision, "approve") == 0;
+	const mn_json *who = mn_json_get(dec, "reviewer");
+	const char *name = mn_json_get_string(who, "name"), *cred = mn_json_get_string(who, "credentials");
+	mn_buf note = MN_BUF_INIT;
+	mn_buf_printf(&note, "%s by physician reviewer %s, %s, on %s", approved ? "Approved" : "Denied",
+	              name ? name : "?", cred ? cred : "?", mn_json_get_string(stored, "received"));
+	if (!approved) {
+		const char *reason = mn_json_get_string(dec, "reason");
+		mn_buf_printf(&note, ". Reason: %s", reason ? reason : "?");
+		const mn_json *crits = mn_json_get(dec, "criteria");
+		for (uint32_t i = 0; crits && crits->type == MN_JSON_ARRAY && i < crits->n; i++) {
+			const char *t = mn_json_get_string(&crits->u.items[i], "title");
+			mn_buf_printf(&note, "%s%s", i ? "; " : ". Criteria concerned: ", t ? t : "?");
+		}
+	}
+	mn_buf_puts(&note, ".\n");
+	char *notes = note.failed ? NULL : mn_arena_strdup(r->arena, mn_buf_cstr(&note));
+	mn_buf_free(&note);
+	if (!notes)
+		return MN_ENOMEM;
+	item_result items[MAX_ITEMS];
+	memset(items, 0, sizeof items);
+	size_t n = claim_sequences(r->claim->json, items, MAX_ITEMS);
+	const char *case_id = mn_json_get_string(dec, "case");
+	if (!n && case_id && s->audit) {
+		/* the inquiry names no item: those of the stored submission */
+		mn_buf row = MN_BUF_INIT;
+		mn_json *crow = NULL, *cdet = NULL;
+		const char *ctext = NULL;
+		if (mn_audit_show(s->audit, case_id, &row, NULL) == MN_OK && !row.failed &&
+		    mn_json_parse(r->arena, "audit row", row.data, row.len, &crow, NULL) == MN_OK &&
+		    (ctext = mn_json_get_string(crow, "determination")) &&
+		    mn_json_parse(r->arena, "stored case", ctext, strlen(ctext), &cdet, NULL) == MN_OK) {
+			const mn_json *entries = mn_json_get(mn_json_get(cdet, "request"), "entry");
+			if (entries && entries->type == MN_JSON_ARRAY && entries->n)
+				n = claim_sequences(mn_json_get(&entries->u.items[0], "resource"), items, MAX_ITEMS);
+		}
+		mn_buf_free(&row);
+	}
+	if (!n)
+		items[n++].sequence = 1;
+	for (size_t i = 0; i < n; i++) {
+		items[i].certified = approved;
+		items[i].denied = !approved;
+		items[i].notes = notes;
+	}
+	write_response(body, s, r, key, items, n);
+	return MN_OK;
 }
 
 mn_status mn_svc_pas_inquire(mn_service *s, const mn_service_request *req, mn_service_response *out,
@@ -428,7 +529,11 @@ mn_status mn_svc_pas_inquire(mn_service *s, const mn_service_request *req, mn_se
 		goto done;
 	}
 	const char *endpoint = mn_json_get_string(stored, "endpoint");
-	if (endpoint && strcmp(endpoint, "Claim/$submit") == 0 && *text &&
+	if (endpoint && strcmp(endpoint, MN_AUDIT_KIND_REVIEW) == 0) {
+		/* a physician reviewer's decision on the stored case: A1, or A3 with the reason */
+		if ((st = reviewed_response(s, &r, key, stored, text, &body, err)) != MN_OK)
+			goto done;
+	} else if (endpoint && strcmp(endpoint, "Claim/$submit") == 0 && *text &&
 	    mn_json_parse(r.arena, "stored determination", text, strlen(text), &det, NULL) == MN_OK &&
 	    mn_json_get(det, "response")) {
 		mn_json_write(&body, mn_json_get(det, "response"));
@@ -438,7 +543,7 @@ mn_status mn_svc_pas_inquire(mn_service *s, const mn_service_request *req, mn_se
 		const char *outcome = mn_json_get_string(stored, "outcome");
 		bool certified = outcome && strcmp(outcome, "meets-criteria") == 0;
 		const mn_json *claim_items = mn_json_get(r.claim->json, "item");
-		item_result items[MAX_ITEMS] = {{0, false, NULL}};
+		item_result items[MAX_ITEMS] = {{0, false, false, NULL}};
 		size_t nitems = 0;
 		char *note = mn_arena_printf(r.arena, "Stored decision %s (%s, received %s): %s.\n", key,
 		                             endpoint ? endpoint : "?", mn_json_get_string(stored, "received"),
@@ -462,4 +567,30 @@ done:
 	mn_buf_free(&body);
 	pas_request_free(&r);
 	return st;
+}
+
+mn_status mn_svc_pas_redecide(const mn_service *s, const char *request, size_t len, const char *as_of, mn_case **kase,
+                              mn_svc_decision *dec, mn_error *err)
+{
+	*kase = NULL;
+	memset(dec, 0, sizeof *dec);
+	mn_datetime when;
+	mn_status st = mn_datetime_parse(as_of, strlen(as_of), MN_DT_DATE, &when, err);
+	if (st != MN_OK)
+		return st;
+	st = mn_case_load_ex("stored request", request, len, MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT, kase, err);
+	if (st != MN_OK)
+		return st;
+	const mn_resource *claim = mn_case_get(*kase, 0);
+	const mn_json *items = claim && claim->type_name && strcmp(claim->type_name, "Claim") == 0
+	                           ? mn_json_get(claim->json, "item") : NULL;
+	for (uint32_t i = 0; items && items->type == MN_JSON_ARRAY && i < items->n; i++) {
+		const mn_json *concepts[1] = {mn_json_get(&items->u.items[i], "productOrService")};
+		if ((st = mn_svc_decide(s, *kase, concepts, 1, &when, dec, err)) != MN_OK)
+			return st;
+		if (dec->policy && dec->d)
+			return MN_OK;
+		mn_svc_decision_free(dec);
+	}
+	return mn_error_set(err, MN_ENOTFOUND, "no item of the stored Claim is decided under one policy");
 }

@@ -131,3 +131,10 @@ void mn_svc_case_warnings(const mn_case *c, mn_buf *b);
  * JSON, comma-separated). MN_ENOMEM on failure. */
 mn_status mn_svc_audit_fields(mn_service_response *out, const char *policy_id, const char *policy_version,
                               const char *outcome, const char *lookup_key, const mn_buf *body, const mn_buf *dets);
+
+/* Decide a stored PAS request again (the reviewer's page, src/serve/review.c): load the request Bundle as stored in
+ * the audit trail (Claim first) and decide its first item that exactly one policy in force on as_of ("YYYY-MM-DD")
+ * matches. On MN_OK dec->policy and dec->d are set; free dec (mn_svc_decision_free), then *kase. MN_ENOTFOUND when
+ * no item is decided under one policy; the case loader's error when the request does not load. */
+mn_status mn_svc_pas_redecide(const mn_service *s, const char *request, size_t len, const char *as_of, mn_case **kase,
+                              mn_svc_decision *dec, mn_error *err);
