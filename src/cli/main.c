@@ -57,6 +57,7 @@ static const char usage_text[] =
 	"  audit verify --store URL | audit show ID --store URL\n"
 	"                 check the audit trail's hash chain, or print one stored decision (JSON);\n"
 	"                 determine --store URL stores its determination there first\n"
+	"  questionnaire --policy ID [CASE --as-of DATE]   DTR Questionnaire, or a response prefilled from CASE\n"
 	"  serve --listen HOST:PORT [--store URL] [--policies DIR] [--threads N] [--jwks FILE] [--as-of DATE]\n"
 	"                 HTTP service: CDS Hooks/CRD, PAS, /healthz, /metrics; decisions stored in the audit\n"
 	"                 trail (default sqlite:mednec-audit.db); without --jwks loopback only (docs/SERVICE.md)\n"
@@ -901,6 +902,8 @@ static int run(int argc, char **argv)
 		return mn_cli_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return mn_cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "questionnaire") == 0)
+		return mn_cli_questionnaire(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }
 
