@@ -66,17 +66,25 @@ void mn_dtr_items_free(mn_dtr_items *items);
 
 /* The policy's Questionnaire (JSON, ends with a newline). items may be NULL. */
 mn_status mn_dtr_questionnaire(const mn_policy *p, const mn_dtr_items *items, mn_buf *out, mn_error *err);
-/* The value sets the Questionnaire names in answerValueSet, as a JSON array
- * of ValueSet resources (with compose and expansion), appended to out
- * without brackets, each preceded by ",\n" when first is false. */
-mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, bool first, mn_buf *out, mn_error *err);
+/* The value sets the Questionnaire names in answerValueSet, each a ValueSet
+ * resource (compose and expansion) written to out between before and after. */
+mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const char *before, const char *after,
+                           mn_buf *out, mn_error *err);
+/* What a response says about its context (DTR qr-coverage and qr-context extensions). */
+typedef struct mn_dtr_response_options {
+	const char *subject;       /* "Patient/id", or NULL: the record's Patient */
+	const char *coverage;      /* reference to the Coverage, or NULL */
+	size_t ncontexts;
+	const char *const *contexts;  /* references to the orders */
+	const char *authored;      /* or NULL: d's as-of date, else none */
+} mn_dtr_response_options;
+
 /* A QuestionnaireResponse (status in-progress) for the policy's
  * questionnaire, prefilled by evaluating each item's initial expression on
  * the record of d (with d's definitions, scores and tables bound). d may be
- * NULL: an empty response. subject: the subject reference, or NULL (d's
- * Patient). */
+ * NULL: a response without answers. opt may be NULL. */
 mn_status mn_dtr_response(const mn_policy *p, const mn_dtr_items *items, const mn_determination *d,
-                          const char *subject, mn_buf *out, mn_error *err);
+                          const mn_dtr_response_options *opt, mn_buf *out, mn_error *err);
 
 /* The hook of mn_determine (docs/DTR.md "A completed response as
  * documentation"): for each QuestionnaireResponse in view that answers p's

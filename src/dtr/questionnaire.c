@@ -197,7 +197,8 @@ mn_status mn_dtr_questionnaire(const mn_policy *p, const mn_dtr_items *items, mn
 
 /* ---- value sets ------------------------------------------------------------ */
 
-mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, bool first, mn_buf *out, mn_error *err)
+mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const char *before, const char *after,
+                           mn_buf *out, mn_error *err)
 {
 	const char *done[MN_DTR_MAX_ITEMS * 4];
 	size_t ndone = 0;
@@ -260,14 +261,12 @@ mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, bool f
 				mn_buf_putc(&b, '}');
 			}
 			mn_buf_puts(&b, "]}}");
-			if (!first)
-				mn_buf_puts(out, ",\n");
-			first = false;
+			mn_buf_puts(out, before);
 			mn_status rc = mn_dtr_pretty(&b, out, err);
 			mn_buf_free(&b);
 			if (rc != MN_OK)
 				return rc;
-			out->len--;  /* drop the newline: the caller separates */
+			mn_buf_puts(out, after);
 		}
 	}
 	return MN_OK;
@@ -346,9 +345,16 @@ static const char *patient_of(const mn_case *c, mn_arena *a)
 	return NULL;
 }
 
+#define EXT_QR_COVERAGE "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/qr-coverage"
+#define EXT_QR_CONTEXT "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/qr-context"
+
 mn_status mn_dtr_response(const mn_policy *p, const mn_dtr_items *items, const mn_determination *d,
-                          const char *subject, mn_buf *out, mn_error *err)
+                          const mn_dtr_response_options *opt, mn_buf *out, mn_error *err)
 {
+	static const mn_dtr_response_options none;
+	if (!opt)
+		opt = &none;
+	const char *subject = opt->subject;
 	mn_arena *a = mn_arena_new();
 	mn_buf b = MN_BUF_INIT, group = MN_BUF_INIT;
 	if (!a)
@@ -357,7 +363,23 @@ mn_status mn_dtr_response(const mn_policy *p, const mn_dtr_items *items, const m
 		subject = patient_of(d->kase, a);
 	mn_buf_puts(&b, "{\"resourceType\":\"QuestionnaireResponse\",\"id\":");
 	mn_dtr_jstr(&b, mn_arena_printf(a, "%s-prefill", p->id));
-	mn_buf_puts(&b, ",\"meta\":{\"profile\":[\"" PROFILE_QR "\"]},\"questionnaire\":");
+	mn_buf_puts(&b, ",\"meta\":{\"profile\":[\"" PROFILE_QR "\"]}");
+	if (opt->coverage || opt->ncontexts) {
+		mn_buf_puts(&b, ",\"extension\":[");
+		if (opt->coverage) {
+			mn_buf_puts(&b, "{\"url\":\"" EXT_QR_COVERAGE "\",\"valueReference\":{\"reference\":");
+			mn_dtr_jstr(&b, opt->coverage);
+			mn_buf_puts(&b, "}}");
+		}
+		for (size_t i = 0; i < opt->ncontexts; i++) {
+			mn_buf_puts(&b, i || opt->coverage ? ",{" : "{");
+			mn_buf_puts(&b, "\"url\":\"" EXT_QR_CONTEXT "\",\"valueReference\":{\"reference\":");
+			mn_dtr_jstr(&b, opt->contexts[i]);
+			mn_buf_puts(&b, "}}");
+		}
+		mn_buf_putc(&b, ']');
+	}
+	mn_buf_puts(&b, ",\"questionnaire\":");
 	mn_dtr_jstr(&b, mn_dtr_canonical(p, a));
 	mn_buf_puts(&b, ",\"status\":\"in-progress\"");
 	if (subject) {
@@ -365,10 +387,11 @@ mn_status mn_dtr_response(const mn_policy *p, const mn_dtr_items *items, const m
 		mn_dtr_jstr(&b, subject);
 		mn_buf_putc(&b, '}');
 	}
-	if (d) {
+	if (opt->authored || d) {
 		mn_buf_puts(&b, ",\"authored\":");
-		mn_dtr_jstr(&b, d->as_of_text);
+		mn_dtr_jstr(&b, opt->authored ? opt->authored : d->as_of_text);
 	}
+	size_t items_mark = b.len;
 	mn_buf_puts(&b, ",\"item\":[");
 	const char *origin = ",\"extension\":[{\"url\":\"" EXT_ORIGIN "\",\"extension\":[{\"url\":\"source\","
 	                     "\"valueCode\":\"auto-server\"}]}]";
@@ -425,7 +448,9 @@ mn_status mn_dtr_response(const mn_policy *p, const mn_dtr_items *items, const m
 		mn_buf_put(&b, group.data, group.len);
 		mn_buf_puts(&b, "]}");
 	}
-	mn_buf_puts(&b, "]}");
+	if (!ngroups)
+		b.len = items_mark;  /* no answers: no item (FHIR has no empty arrays) */
+	mn_buf_puts(&b, ngroups ? "]}" : "}");
 	mn_status rc = mn_arena_failed(a) || group.failed ? mn_error_set(err, MN_ENOMEM, "out of memory")
 	                                                  : mn_dtr_pretty(&b, out, err);
 	mn_buf_free(&b);
