@@ -93,6 +93,9 @@ static void test_generation(void)
 			CHECK(cl && strstr(b.data, "sdc-questionnaire-observationExtract"));
 			const mn_json *dt = g ? child_of(g, "psych-clearance.evaluation-date") : NULL;
 			CHECK(dt && mn_json_is_string(get(dt, "type"), "date"));
+			const mn_json *dx = child_of(child_of(q, "crps-lower-limb"), "crps-lower-limb.diagnosis");
+			CHECK(dx && mn_json_is_string(get(dx, "answerValueSet"), "urn:mednec:valueset:crps-diagnosis|2026-11-30"));
+			CHECK(dx && !get(dx, "code"));  /* not extracted: a diagnosis counts only as a Condition */
 			const mn_json *pain = child_of(child_of(q, "pain-moderate-severe"), "pain-moderate-severe.rating");
 			CHECK(pain && mn_json_is_string(get(pain, "type"), "integer"));
 		}
@@ -166,6 +169,9 @@ static void test_prefill(void)
 	CHECK(date && mn_json_is_string(get(&get(date, "answer")->u.items[0], "valueDate"), "2026-03-12"));
 	const mn_json *cl = child_of(g, "psych-clearance.clearance");
 	CHECK(cl && mn_json_is_string(get(get(&get(cl, "answer")->u.items[0], "valueCoding"), "code"), "cleared"));
+	/* the CRPS diagnosis: Condition code G57.72 (causalgia of left lower limb) in the example */
+	const mn_json *dx = child_of(child_of(qr, "crps-lower-limb"), "crps-lower-limb.diagnosis");
+	CHECK(dx && mn_json_is_string(get(get(&get(dx, "answer")->u.items[0], "valueCoding"), "code"), "G57.72"));
 	const mn_json *rec = child_of(g, "psych-clearance.in-record");
 	CHECK(rec && get(&get(rec, "answer")->u.items[0], "valueBoolean")->type == MN_JSON_TRUE);
 	mn_buf_free(&b);

@@ -16,8 +16,10 @@ mn_status mn_dtr_pretty(const mn_buf *src, mn_buf *out, mn_error *err);
 void mn_dtr_jstr(mn_buf *b, const char *s);
 /* The Questionnaire's canonical "url|version". */
 const char *mn_dtr_canonical(const mn_policy *p, mn_arena *a);
-/* The answer items of items that belong to criterion id, in file order: fills up to max, returns the count. */
-size_t mn_dtr_items_for(const mn_dtr_items *items, const char *criterion, const mn_dtr_item **out, size_t max);
+/* The answer items of items that belong to criterion id, in file order, leaving out an item whose
+ * answerValueSet policy p does not have: fills up to max, returns the count. */
+size_t mn_dtr_items_for(const mn_policy *p, const mn_dtr_items *items, const char *criterion, const mn_dtr_item **out,
+                        size_t max);
 /* The value set an item's answerValueSet names (the policy's, then the library's), or NULL. */
 const mn_valueset *mn_dtr_valueset(const mn_policy *p, const char *name);
 

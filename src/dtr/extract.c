@@ -23,6 +23,7 @@ typedef struct ctx {
 	const char ***warnings;
 	size_t *nwarnings;
 	size_t cap;
+	size_t serial;   /* extracted Observations so far (their ids) */
 } ctx;
 
 static mn_status warn(ctx *x, const char *msg)
@@ -41,6 +42,13 @@ static mn_status warn(ctx *x, const char *msg)
 	}
 	(*x->warnings)[(*x->nwarnings)++] = msg;
 	return MN_OK;
+}
+
+/* msg, or the fallback when it could not be made (out of memory: a reason is never lost, so a refused
+ * response or answer is never read as accepted; the determination then fails on its arena) */
+static const char *or_else(const char *msg, const char *fallback)
+{
+	return msg ? msg : fallback;
 }
 
 /* The item with linkId id among the items (array) of a QR item or response; NULL when absent. */
@@ -147,18 +155,21 @@ static mn_status read_response(ctx *x, const mn_resource *qr, const char *subjec
 {
 	const mn_policy *p = x->p;
 	const char *ref = mn_arena_printf(x->arena, "QuestionnaireResponse/%s", qr->id);
+	if (!ref)
+		return MN_ENOMEM;
 	int64_t authored = day_of(mn_json_get_string(qr->json, "authored"));
-	size_t serial = 0;
 	for (size_t ci = 0; ci < p->ncriteria; ci++) {
 		const mn_criterion *c = &p->criteria[ci];
 		const mn_json *group = child(qr->json, c->id);
 		const mn_dtr_item *its[MN_DTR_MAX_ITEMS];
-		size_t n = group ? mn_dtr_items_for(items, c->id, its, MN_DTR_MAX_ITEMS) : 0;
+		size_t n = group ? mn_dtr_items_for(p, items, c->id, its, MN_DTR_MAX_ITEMS) : 0;
 		for (size_t i = 0; i < n; i++) {
 			const mn_dtr_item *it = its[i];
 			if (!it->has_code)
 				continue;
 			const char *link = mn_arena_printf(x->arena, "%s.%s", c->id, it->link_id);
+			if (!link)
+				return MN_ENOMEM;
 			const mn_json *item = child(group, link);
 			if (!item)
 				continue;
@@ -169,16 +180,16 @@ static mn_status read_response(ctx *x, const mn_resource *qr, const char *subjec
 			if (!ans)
 				why = "it has no answer or several";
 			if (!why) {
-				const mn_json *dans = one_answer(child(group, mn_arena_printf(x->arena, "%s.%s", c->id,
-				                                                              it->effective)));
+				const char *dlink = mn_arena_printf(x->arena, "%s.%s", c->id, it->effective);
+				const mn_json *dans = dlink ? one_answer(child(group, dlink)) : NULL;
 				date = dans ? mn_json_get_string(dans, "valueDate") : NULL;
 				day = day_of(date);
 				if (day == INT64_MIN)
-					why = mn_arena_printf(x->arena, "item %s.%s (the date it is from) has no full date", c->id,
-					                      it->effective);
+					why = or_else(mn_arena_printf(x->arena, "item %s.%s (the date it is from) has no full date",
+					                              c->id, it->effective), "its date item has no full date");
 				else if (day > authored || day > as_of_day)
-					why = mn_arena_printf(x->arena, "its date %s is after the response was authored or after "
-					                      "the as-of date", date);
+					why = or_else(mn_arena_printf(x->arena, "its date %s is after the response was authored or "
+					                              "after the as-of date", date), "its date is too late");
 			}
 			mn_buf val = MN_BUF_INIT;
 			if (!why)
@@ -190,9 +201,16 @@ static mn_status read_response(ctx *x, const mn_resource *qr, const char *subjec
 					return MN_ENOMEM;
 				continue;
 			}
-			serial++;
+			/* an id no resource of the record has */
+			const char *id, *oref;
+			do {
+				id = mn_arena_printf(x->arena, "dtr-%.40s-%zu", qr->id, ++x->serial);
+				oref = id ? mn_arena_printf(x->arena, "Observation/%s", id) : NULL;
+			} while (oref && mn_case_resolve(x->view, oref, strlen(oref), NULL));
+			if (!oref)
+				return MN_ENOMEM;
 			mn_buf_puts(obs, ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":");
-			mn_dtr_jstr(obs, mn_arena_printf(x->arena, "dtr-%.40s-%zu", qr->id, serial));
+			mn_dtr_jstr(obs, id);
 			mn_buf_puts(obs, ",\"meta\":{\"tag\":[{\"system\":\"" MN_DTR_TAG_SYSTEM "\",\"code\":\"" MN_DTR_TAG_CODE
 			                 "\",\"display\":\"Answer of a QuestionnaireResponse (attested)\"}]},\"status\":\"final\","
 			                 "\"code\":{\"coding\":[{\"system\":");
@@ -227,15 +245,17 @@ static const char *refuse(ctx *x, const mn_resource *qr, const mn_resource *pati
 	const mn_policy *p = x->p;
 	const char *q = mn_json_get_string(qr->json, "questionnaire");
 	const char *url = mn_arena_printf(x->arena, "%s%s", MN_DTR_CANONICAL_BASE, p->id);
+	const char *versioned = mn_dtr_canonical(p, x->arena);
 	if (!qr->id)
 		return "it has no id";
-	if (!q || !url || !(strcmp(q, url) == 0 || strcmp(q, mn_dtr_canonical(p, x->arena)) == 0))
-		return mn_arena_printf(x->arena, "it answers %s, not this policy's questionnaire %s", q ? q : "no questionnaire",
-		                       mn_dtr_canonical(p, x->arena));
+	if (!q || !url || !versioned || !(strcmp(q, url) == 0 || strcmp(q, versioned) == 0))
+		return or_else(mn_arena_printf(x->arena, "it answers %s, not this policy's questionnaire %s",
+		                               q ? q : "no questionnaire", versioned ? versioned : ""),
+		               "it answers another questionnaire");
 	const char *status = mn_json_get_string(qr->json, "status");
 	if (!status || !(strcmp(status, "completed") == 0 || strcmp(status, "amended") == 0))
-		return mn_arena_printf(x->arena, "its status is %s (only completed or amended responses count)",
-		                       status ? status : "missing");
+		return or_else(mn_arena_printf(x->arena, "its status is %s (only completed or amended responses count)",
+		                               status ? status : "missing"), "its status is not completed or amended");
 	if (!patient)
 		return "the record does not hold exactly one Patient";
 	const char *subj = mn_json_get_string(mn_json_get(qr->json, "subject"), "reference");
@@ -277,7 +297,7 @@ mn_status mn_dtr_extract(const mn_policy *p, const mn_case *view, const mn_datet
 		return MN_OK;
 	if (npatients != 1)
 		patient = NULL;
-	ctx x = {p, view, arena, warnings, nwarnings, *nwarnings};
+	ctx x = {p, view, arena, warnings, nwarnings, *nwarnings, 0};
 	if (!knowledge_dir)
 		knowledge_dir = knowledge_of(p, arena);
 	mn_dtr_items *items = NULL;
@@ -330,6 +350,16 @@ mn_status mn_dtr_extract(const mn_policy *p, const mn_case *view, const mn_datet
 		else
 			rc = mn_case_load_ex(mn_case_name(view), b.data, b.len, MN_CASE_ALLOW_UNRESOLVED, out, err);
 		mn_buf_free(&b);
+		if (rc != MN_OK && rc != MN_ENOMEM) {
+			/* fail closed: the record is decided without the answers, and says so */
+			if (err)
+				mn_error_clear(err);
+			*out = NULL;
+			rc = warn(&x, mn_arena_printf(arena, "the answers of the QuestionnaireResponses are not read: the "
+			                              "record with them does not load"));
+			if (rc != MN_OK)
+				rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+		}
 	} else if (rc != MN_OK) {
 		rc = mn_error_set(err, MN_ENOMEM, "out of memory");
 	}

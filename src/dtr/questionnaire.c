@@ -22,24 +22,29 @@ const char *mn_dtr_canonical(const mn_policy *p, mn_arena *a)
 	return mn_arena_printf(a, "%s%s|%s", MN_DTR_CANONICAL_BASE, p->id, p->version ? p->version : "");
 }
 
-size_t mn_dtr_items_for(const mn_dtr_items *items, const char *criterion, const mn_dtr_item **out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; items && i < items->nitems && n < max; i++)
-		for (size_t k = 0; k < items->items[i].ncriteria; k++)
-			if (strcmp(items->items[i].criteria[k], criterion) == 0) {
-				out[n++] = &items->items[i];
-				break;
-			}
-	return n;
-}
-
 const mn_valueset *mn_dtr_valueset(const mn_policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->nvaluesets; i++)
 		if (strcmp(p->valuesets[i].name, name) == 0)
 			return &p->valuesets[i];
 	return p->library ? mn_library_valueset(p->library, name) : NULL;
+}
+
+size_t mn_dtr_items_for(const mn_policy *p, const mn_dtr_items *items, const char *criterion, const mn_dtr_item **out,
+                        size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; items && i < items->nitems && n < max; i++) {
+		const mn_dtr_item *it = &items->items[i];
+		if (it->answer_valueset && !mn_dtr_valueset(p, it->answer_valueset))
+			continue;
+		for (size_t k = 0; k < it->ncriteria; k++)
+			if (strcmp(it->criteria[k], criterion) == 0) {
+				out[n++] = it;
+				break;
+			}
+	}
+	return n;
 }
 
 static void coding(mn_buf *b, const mn_code *c)
@@ -143,7 +148,7 @@ static void criterion_group(mn_buf *b, const mn_policy *p, const mn_dtr_items *i
 	mn_buf_puts(b, "],\"text\":\"Met by the record as the payer's rules read it (filled in from the record; "
 	               "read-only)\",\"type\":\"boolean\",\"readOnly\":true}");
 	const mn_dtr_item *its[MN_DTR_MAX_ITEMS];
-	size_t n = mn_dtr_items_for(items, c->id, its, MN_DTR_MAX_ITEMS);
+	size_t n = mn_dtr_items_for(p, items, c->id, its, MN_DTR_MAX_ITEMS);
 	for (size_t i = 0; i < n; i++)
 		answer_item(b, p, c, its[i], a);
 	mn_buf_puts(b, ",{\"linkId\":");
@@ -204,7 +209,7 @@ mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const 
 	size_t ndone = 0;
 	for (size_t ci = 0; ci < p->ncriteria; ci++) {
 		const mn_dtr_item *its[MN_DTR_MAX_ITEMS];
-		size_t n = mn_dtr_items_for(items, p->criteria[ci].id, its, MN_DTR_MAX_ITEMS);
+		size_t n = mn_dtr_items_for(p, items, p->criteria[ci].id, its, MN_DTR_MAX_ITEMS);
 		for (size_t i = 0; i < n; i++) {
 			const char *name = its[i]->answer_valueset;
 			bool seen = false;
@@ -214,9 +219,13 @@ mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const 
 				continue;
 			done[ndone++] = name;
 			const mn_valueset *vs = mn_dtr_valueset(p, name);
-			if (!vs)
-				return mn_error_set(err, MN_EPOLICY, "%s: item %s names value set '%s', which policy %s does not "
-				                    "have", items->path, its[i]->link_id, name, p->id);
+			bool listable = vs && vs->nexcludes == 0;
+			for (size_t k = 0; listable && k < vs->ncodes; k++)
+				listable = vs->codes[k].match == MN_VS_CODE;
+			if (!listable)
+				return mn_error_set(err, MN_EPOLICY, "%s: item %s: value set '%s' has prefixes, ranges or "
+				                    "exclusions, so its codes cannot be listed as answers", items->path,
+				                    its[i]->link_id, name);
 			mn_buf b = MN_BUF_INIT;
 			mn_buf_puts(&b, "{\"resourceType\":\"ValueSet\",\"id\":");
 			mn_dtr_jstr(&b, name);
@@ -225,7 +234,7 @@ mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const 
 			mn_buf_puts(&b, ",\"title\":");
 			mn_dtr_jstr(&b, vs->title ? vs->title : name);
 			mn_buf_puts(&b, ",\"status\":\"active\",\"compose\":{\"include\":[");
-			/* one include per code (code entries only; prefixes and ranges are not expressible as concepts) */
+			/* one include per code (the set has code entries only, checked above) */
 			size_t nc = 0;
 			for (size_t k = 0; k < vs->ncodes; k++) {
 				const mn_vs_entry *e = &vs->codes[k];
@@ -409,7 +418,7 @@ mn_status mn_dtr_response(const mn_policy *p, const mn_dtr_items *items, const m
 			nanswers++;
 		}
 		const mn_dtr_item *its[MN_DTR_MAX_ITEMS];
-		size_t n = mn_dtr_items_for(items, c->id, its, MN_DTR_MAX_ITEMS);
+		size_t n = mn_dtr_items_for(p, items, c->id, its, MN_DTR_MAX_ITEMS);
 		for (size_t i = 0; i < n; i++) {
 			if (!its[i]->initial_expr)
 				continue;

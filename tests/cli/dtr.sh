@@ -38,6 +38,7 @@ ok "prefilled response" py "j['resourceType'] == 'QuestionnaireResponse' and j['
 ans() { echo "[i['answer'][0] for g in j['item'] for i in g['item'] if i['linkId'] == '$1'][0]"; }
 ok "pain rating 9" py "$(ans pain-moderate-severe.rating)['valueInteger'] == 9" "$tmp/qr.json"
 ok "evaluation 2026-03-12" py "$(ans psych-clearance.evaluation-date)['valueDate'] == '2026-03-12'" "$tmp/qr.json"
+ok "diagnosis G57.72" py "$(ans crps-lower-limb.diagnosis)['valueCoding']['code'] == 'G57.72'" "$tmp/qr.json"
 ok "cleared" py "$(ans psych-clearance.clearance)['valueCoding']['code'] == 'cleared'" "$tmp/qr.json"
 "$mednec" questionnaire --policy drg-stimulation-trial examples/crps-ii-drg-trial.json 2>"$tmp/err"; rc=$?
 ok "a CASE without --as-of is a usage error ($rc)" [ $rc -eq 64 ]
@@ -90,6 +91,7 @@ ok "the Questionnaire first, then the draft response" py "[e['resource']['resour
 ok "the same Questionnaire as the CLI's" python3 -c "
 import json,sys; j=json.load(open(sys.argv[1])); q=json.load(open(sys.argv[2]))
 sys.exit(0 if j['parameter'][0]['resource']['entry'][0]['resource'] == q else 1)" "$tmp/pkg.json" "$tmp/q.json"
+ok "the ValueSet the diagnosis item names, expanded" py "[e['resource']['url'] + '|' + e['resource']['version'] for e in j['parameter'][0]['resource']['entry'][2:]] == ['urn:mednec:valueset:crps-diagnosis|2026-11-30'] and 'G57.72' in [c['code'] for c in j['parameter'][0]['resource']['entry'][2]['resource']['expansion']['contains']]" "$tmp/pkg.json"
 ok "the response names questionnaire (versioned), subject, coverage and order" py "(lambda r: r['questionnaire'] == 'urn:mednec:questionnaire:drg-stimulation-trial|2026-11-30' and r['subject']['reference'] == 'Patient/pat-crps-001' and {e['url'].rsplit('/',1)[1]: e['valueReference']['reference'] for e in r['extension']} == {'qr-coverage': 'Coverage/cov-1', 'qr-context': 'ServiceRequest/drg-trial-request'} and 'item' not in r)(j['parameter'][0]['resource']['entry'][1]['resource'])" "$tmp/pkg.json"
 ok "named questionnaire: 200" [ "$(post "{\"resourceType\":\"Parameters\",\"parameter\":[$cov,{\"name\":\"questionnaire\",\"valueCanonical\":\"urn:mednec:questionnaire:drg-stimulation-trial|2026-11-30\"},{\"name\":\"questionnaire\",\"valueCanonical\":\"urn:mednec:questionnaire:nope\"}]}")" = 200 ]
 ok "a package and a warning for the unknown one" py "[p['name'] for p in j['parameter']] == ['packagebundle', 'outcome'] and 'urn:mednec:questionnaire:nope' in j['parameter'][1]['resource']['issue'][0]['diagnostics']" "$tmp/body"
