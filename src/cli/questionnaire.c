@@ -19,15 +19,6 @@ static int q_usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *s = malloc(n);
-	if (s)
-		snprintf(s, n, "%s/%s", a, b);
-	return s;
-}
-
 int mn_cli_questionnaire(int argc, char **argv)
 {
 	const char *policy = NULL, *case_path = NULL, *as_of_text = NULL, *home = NULL;
@@ -63,7 +54,10 @@ int mn_cli_questionnaire(int argc, char **argv)
 		return q_usage("--as-of: '%s' is not a valid date (YYYY-MM-DD)", as_of_text);
 	home = mn_cli_home(home);
 	int rc = EXIT_OK;
-	char *evidence = join(home, "evidence"), *policies = join(home, "policies"), *knowledge = join(home, "knowledge");
+	mn_arena *arena = mn_arena_new();
+	const char *evidence = arena ? mn_arena_join(arena, home, '/', "evidence") : NULL;
+	const char *policies = arena ? mn_arena_join(arena, home, '/', "policies") : NULL;
+	const char *knowledge = arena ? mn_arena_join(arena, home, '/', "knowledge") : NULL;
 	mn_library *lib = NULL;
 	mn_policy *pol = NULL;
 	mn_dtr_items *items = NULL;
@@ -83,9 +77,8 @@ int mn_cli_questionnaire(int argc, char **argv)
 	if (st == MN_OK)
 		st = mn_dtr_items_load(knowledge, &items, &err);
 	if (st == MN_OK && case_path) {
-		char *scores_file = join(knowledge, "scores.yaml");
+		const char *scores_file = mn_arena_join(arena, knowledge, '/', "scores.yaml");
 		FILE *f = scores_file ? fopen(scores_file, "rb") : NULL;
-		free(scores_file);
 		if (f) {
 			fclose(f);
 			st = mn_score_config_load(knowledge, &scores, &err);
@@ -112,8 +105,6 @@ done:
 	mn_dtr_items_free(items);
 	mn_policy_free(pol);
 	mn_library_free(lib);
-	free(evidence);
-	free(policies);
-	free(knowledge);
+	mn_arena_free(arena);
 	return rc;
 }

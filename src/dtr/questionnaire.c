@@ -202,6 +202,27 @@ mn_status mn_dtr_questionnaire(const mn_policy *p, const mn_dtr_items *items, mn
 
 /* ---- value sets ------------------------------------------------------------ */
 
+/* The code entries of vs, comma-separated: as compose includes ({system, concept: [{code, display}]}) or as
+ * expansion entries ({system, code, display}). */
+static void vs_codes(mn_buf *b, const mn_valueset *vs, bool include)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < vs->ncodes; k++) {
+		const mn_vs_entry *e = &vs->codes[k];
+		if (e->match != MN_VS_CODE)
+			continue;
+		mn_buf_puts(b, n++ ? ",{\"system\":" : "{\"system\":");
+		mn_dtr_jstr(b, e->system);
+		mn_buf_puts(b, include ? ",\"concept\":[{\"code\":" : ",\"code\":");
+		mn_dtr_jstr(b, e->code);
+		if (e->display) {
+			mn_buf_puts(b, ",\"display\":");
+			mn_dtr_jstr(b, e->display);
+		}
+		mn_buf_puts(b, include ? "}]}" : "}");
+	}
+}
+
 mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const char *before, const char *after,
                            mn_buf *out, mn_error *err)
 {
@@ -234,41 +255,12 @@ mn_status mn_dtr_valuesets(const mn_policy *p, const mn_dtr_items *items, const 
 			mn_buf_puts(&b, ",\"title\":");
 			mn_dtr_jstr(&b, vs->title ? vs->title : name);
 			mn_buf_puts(&b, ",\"status\":\"active\",\"compose\":{\"include\":[");
-			/* one include per code (the set has code entries only, checked above) */
-			size_t nc = 0;
-			for (size_t k = 0; k < vs->ncodes; k++) {
-				const mn_vs_entry *e = &vs->codes[k];
-				if (e->match != MN_VS_CODE)
-					continue;
-				mn_buf_puts(&b, nc++ ? ",{\"system\":" : "{\"system\":");
-				mn_dtr_jstr(&b, e->system);
-				mn_buf_puts(&b, ",\"concept\":[{\"code\":");
-				mn_dtr_jstr(&b, e->code);
-				if (e->display) {
-					mn_buf_puts(&b, ",\"display\":");
-					mn_dtr_jstr(&b, e->display);
-				}
-				mn_buf_puts(&b, "}]}");
-			}
+			vs_codes(&b, vs, true);  /* one include per code (the set has code entries only, checked above) */
 			mn_buf_puts(&b, "]},\"expansion\":{\"timestamp\":");
 			/* deterministic: the policy version date stands for the expansion time */
 			mn_dtr_jstr(&b, p->effective_start ? p->effective_start : "1970-01-01");
 			mn_buf_puts(&b, ",\"contains\":[");
-			nc = 0;
-			for (size_t k = 0; k < vs->ncodes; k++) {
-				const mn_vs_entry *e = &vs->codes[k];
-				if (e->match != MN_VS_CODE)
-					continue;
-				mn_buf_puts(&b, nc++ ? ",{\"system\":" : "{\"system\":");
-				mn_dtr_jstr(&b, e->system);
-				mn_buf_puts(&b, ",\"code\":");
-				mn_dtr_jstr(&b, e->code);
-				if (e->display) {
-					mn_buf_puts(&b, ",\"display\":");
-					mn_dtr_jstr(&b, e->display);
-				}
-				mn_buf_putc(&b, '}');
-			}
+			vs_codes(&b, vs, false);
 			mn_buf_puts(&b, "]}}");
 			mn_buf_puts(out, before);
 			mn_status rc = mn_dtr_pretty(&b, out, err);
