@@ -243,6 +243,7 @@ static void test_adversarial(void)
 		{"qr-no-date", "behavioral-health", "has no full date", MN_CRIT_NOT_DOCUMENTED},
 		{"qr-old-evaluation", "behavioral-health", NULL, MN_CRIT_NOT_DOCUMENTED},
 		{"qr-contradicts-record", "behavioral-health", NULL, MN_CRIT_NOT_MET},
+		{"qr-in-record-true", "behavioral-health", NULL, MN_CRIT_NOT_DOCUMENTED},
 		{"qr-contradicts-drug-screen", "no-unexpected-drug-screen", NULL, MN_CRIT_NOT_MET},
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
