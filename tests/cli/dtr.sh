@@ -101,6 +101,11 @@ ok "malformed JSON: 400" [ "$(post '{"resourceType":')" = 400 ]
 ok "with line and column" py "'line 1' in j['issue'][0]['diagnostics']" "$tmp/body"
 ok "a Bundle instead of Parameters: 400" [ "$(post '{"resourceType":"Bundle","type":"collection"}')" = 400 ]
 ok "GET: 405" [ "$(curl -s -o /dev/null -w '%{http_code}' "$op")" = 405 ]
+# CRD: an order that needs documentation names the policy's questionnaire in ext-coverage-information
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data-binary @tests/cli/data/serve/order-sign-crps-no-psych.json "$base/cds-services/mednec-order-sign")
+ok "CRD order-sign without the psychological evaluation: 200 ($code)" [ "$code" = 200 ]
+ok "doc-needed with the questionnaire canonical" py "any({e['url']: e.get('valueCode', e.get('valueCanonical')) for e in x['extension']}.get('questionnaire') == 'urn:mednec:questionnaire:drg-stimulation-trial|2026-11-30' and any(e['url'] == 'doc-needed' for e in x['extension']) for a in j['systemActions'] for x in a['resource'].get('extension', []) if x['url'].endswith('ext-coverage-information'))" "$tmp/body"
 ok "metrics count the endpoint" grep -q 'endpoint="/Questionnaire/\$questionnaire-package"' <(curl -s "$base/metrics")
 
 echo "$pass passed, $fail failed"
