@@ -23,12 +23,16 @@ ok() {
 # py EXPR FILE: a Python expression over the JSON in FILE (as j) must be true
 py() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$2"; }
 
+# the policy's version (policies/drg-stimulation-trial.yaml `version:`), part of every canonical
+ver=$(sed -n 's/^version: *"\(.*\)"$/\1/p' policies/drg-stimulation-trial.yaml)
+[ -n "$ver" ] || { echo "FAIL: no version in policies/drg-stimulation-trial.yaml"; exit 1; }
+
 # ---- the Questionnaire: one group per criterion of the policy (16 criteria in drg-stimulation-trial.yaml) ----
 "$mednec" questionnaire --policy drg-stimulation-trial >"$tmp/q.json"; rc=$?
 ok "questionnaire exits 0 ($rc)" [ $rc -eq 0 ]
 n=$(grep -c '^  - id:' <(sed -n '/^criteria:/,/^[a-z]/p' policies/drg-stimulation-trial.yaml))
 ok "one group per criterion ($n)" py "len(j['item']) == $n and all(g['type'] == 'group' for g in j['item'])" "$tmp/q.json"
-ok "url and version" py "j['url'] == 'urn:mednec:questionnaire:drg-stimulation-trial' and j['version'] == '2026-11-30'" "$tmp/q.json"
+ok "url and version" py "j['url'] == 'urn:mednec:questionnaire:drg-stimulation-trial' and j['version'] == '$ver'" "$tmp/q.json"
 "$mednec" questionnaire --policy drg-stimulation-trial >"$tmp/q2.json"
 ok "deterministic" cmp -s "$tmp/q.json" "$tmp/q2.json"
 
@@ -91,9 +95,9 @@ ok "the Questionnaire first, then the draft response" py "[e['resource']['resour
 ok "the same Questionnaire as the CLI's" python3 -c "
 import json,sys; j=json.load(open(sys.argv[1])); q=json.load(open(sys.argv[2]))
 sys.exit(0 if j['parameter'][0]['resource']['entry'][0]['resource'] == q else 1)" "$tmp/pkg.json" "$tmp/q.json"
-ok "the ValueSet the diagnosis item names, expanded" py "[e['resource']['url'] + '|' + e['resource']['version'] for e in j['parameter'][0]['resource']['entry'][2:]] == ['urn:mednec:valueset:crps-diagnosis|2026-11-30'] and 'G57.72' in [c['code'] for c in j['parameter'][0]['resource']['entry'][2]['resource']['expansion']['contains']]" "$tmp/pkg.json"
-ok "the response names questionnaire (versioned), subject, coverage and order" py "(lambda r: r['questionnaire'] == 'urn:mednec:questionnaire:drg-stimulation-trial|2026-11-30' and r['subject']['reference'] == 'Patient/pat-crps-001' and {e['url'].rsplit('/',1)[1]: e['valueReference']['reference'] for e in r['extension']} == {'qr-coverage': 'Coverage/cov-1', 'qr-context': 'ServiceRequest/drg-trial-request'} and 'item' not in r)(j['parameter'][0]['resource']['entry'][1]['resource'])" "$tmp/pkg.json"
-ok "named questionnaire: 200" [ "$(post "{\"resourceType\":\"Parameters\",\"parameter\":[$cov,{\"name\":\"questionnaire\",\"valueCanonical\":\"urn:mednec:questionnaire:drg-stimulation-trial|2026-11-30\"},{\"name\":\"questionnaire\",\"valueCanonical\":\"urn:mednec:questionnaire:nope\"}]}")" = 200 ]
+ok "the ValueSet the diagnosis item names, expanded" py "[e['resource']['url'] + '|' + e['resource']['version'] for e in j['parameter'][0]['resource']['entry'][2:]] == ['urn:mednec:valueset:crps-diagnosis|$ver'] and 'G57.72' in [c['code'] for c in j['parameter'][0]['resource']['entry'][2]['resource']['expansion']['contains']]" "$tmp/pkg.json"
+ok "the response names questionnaire (versioned), subject, coverage and order" py "(lambda r: r['questionnaire'] == 'urn:mednec:questionnaire:drg-stimulation-trial|$ver' and r['subject']['reference'] == 'Patient/pat-crps-001' and {e['url'].rsplit('/',1)[1]: e['valueReference']['reference'] for e in r['extension']} == {'qr-coverage': 'Coverage/cov-1', 'qr-context': 'ServiceRequest/drg-trial-request'} and 'item' not in r)(j['parameter'][0]['resource']['entry'][1]['resource'])" "$tmp/pkg.json"
+ok "named questionnaire: 200" [ "$(post "{\"resourceType\":\"Parameters\",\"parameter\":[$cov,{\"name\":\"questionnaire\",\"valueCanonical\":\"urn:mednec:questionnaire:drg-stimulation-trial|$ver\"},{\"name\":\"questionnaire\",\"valueCanonical\":\"urn:mednec:questionnaire:nope\"}]}")" = 200 ]
 ok "a package and a warning for the unknown one" py "[p['name'] for p in j['parameter']] == ['packagebundle', 'outcome'] and 'urn:mednec:questionnaire:nope' in j['parameter'][1]['resource']['issue'][0]['diagnostics']" "$tmp/body"
 ok "no coverage: 400" [ "$(post "{\"resourceType\":\"Parameters\",\"parameter\":[$order]}")" = 400 ]
 ok "an OperationOutcome naming coverage" py "j['resourceType'] == 'OperationOutcome' and 'coverage' in j['issue'][0]['diagnostics']" "$tmp/body"
@@ -105,7 +109,7 @@ ok "GET: 405" [ "$(curl -s -o /dev/null -w '%{http_code}' "$op")" = 405 ]
 code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   --data-binary @tests/cli/data/serve/order-sign-crps-no-psych.json "$base/cds-services/mednec-order-sign")
 ok "CRD order-sign without the psychological evaluation: 200 ($code)" [ "$code" = 200 ]
-ok "doc-needed with the questionnaire canonical" py "any({e['url']: e.get('valueCode', e.get('valueCanonical')) for e in x['extension']}.get('questionnaire') == 'urn:mednec:questionnaire:drg-stimulation-trial|2026-11-30' and any(e['url'] == 'doc-needed' for e in x['extension']) for a in j['systemActions'] for x in a['resource'].get('extension', []) if x['url'].endswith('ext-coverage-information'))" "$tmp/body"
+ok "doc-needed with the questionnaire canonical" py "any({e['url']: e.get('valueCode', e.get('valueCanonical')) for e in x['extension']}.get('questionnaire') == 'urn:mednec:questionnaire:drg-stimulation-trial|$ver' and any(e['url'] == 'doc-needed' for e in x['extension']) for a in j['systemActions'] for x in a['resource'].get('extension', []) if x['url'].endswith('ext-coverage-information'))" "$tmp/body"
 ok "metrics count the endpoint" grep -q 'endpoint="/Questionnaire/\$questionnaire-package"' <(curl -s "$base/metrics")
 
 echo "$pass passed, $fail failed"
