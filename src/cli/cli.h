@@ -43,6 +43,9 @@ int mn_cli_audit_store(const char *url, const char *case_path, const struct mn_d
 /* mednec serve --listen HOST:PORT [...]: the HTTP service (docs/SERVICE.md); argv[0] is "serve". Returns
  * the exit code: 0 after SIGTERM/SIGINT, 64 usage (including a non-loopback address without --jwks). */
 int mn_cli_serve(int argc, char **argv);
+/* mednec questionnaire --policy ID [CASE --as-of DATE]: the policy's DTR Questionnaire, or a
+ * QuestionnaireResponse prefilled from CASE (docs/DTR.md); argv[0] is "questionnaire". */
+int mn_cli_questionnaire(int argc, char **argv);
 
 /* ---- mednec bulk and mednec impact (bulk.c, impact.c; docs/BULK.md) ---- */
 #include "mednec/bulk.h"

@@ -65,6 +65,7 @@ static const char usage_text[] =
 	"  impact --policy OLD --policy NEW --as-of YYYY-MM-DD [--format text|json] [--threads N] INPUT...\n"
 	"                 a population under two policies (ids, ID@TAG versions or files): outcome\n"
 	"                 transitions, criterion changes, the patients whose outcome changes\n"
+	"  questionnaire --policy ID [CASE --as-of DATE]   DTR Questionnaire, or a response prefilled from CASE\n"
 	"  serve --listen HOST:PORT [--store URL] [--policies DIR] [--threads N] [--jwks FILE] [--as-of DATE]\n"
 	"                 HTTP service: CDS Hooks/CRD, PAS, /healthz, /metrics; decisions stored in the audit\n"
 	"                 trail (default sqlite:mednec-audit.db); without --jwks loopback only (docs/SERVICE.md)\n"
@@ -940,6 +941,8 @@ static int run(int argc, char **argv)
 		return mn_cli_bulk(argc - 1, argv + 1);
 	if (strcmp(cmd, "impact") == 0)
 		return mn_cli_impact(argc - 1, argv + 1);
+	if (strcmp(cmd, "questionnaire") == 0)
+		return mn_cli_questionnaire(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mednec/decide.h"
+#include "mednec/dtr.h"
 
 const char *mn_crit_status_name(mn_crit_status s)
 {
@@ -503,6 +504,25 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	    warn_unresolved(d) != MN_OK) {
 		mn_determination_free(d);
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	/* the dtr hook: a completed QuestionnaireResponse in the record is documentation; its coded answers are
+	 * added as Observations to a copy of the record, which replaces the view (src/dtr/extract.c, docs/DTR.md) */
+	mn_case *attested = NULL;
+	const char **dtr_warnings = NULL;
+	size_t ndtr_warnings = 0;
+	if ((vrc = mn_dtr_extract(p, view, as_of, NULL, d->arena, &attested, &dtr_warnings, &ndtr_warnings, err)) != MN_OK) {
+		mn_determination_free(d);
+		return vrc;
+	}
+	for (size_t i = 0; i < ndtr_warnings; i++)
+		if (add_warning(d, dtr_warnings[i]) != MN_OK) {
+			mn_case_free(attested);
+			mn_determination_free(d);
+			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		}
+	if (attested) {
+		mn_case_free(view);
+		d->kase = c = view = attested;
 	}
 	mn_datetime now = *as_of;
 	now.kind = MN_DT_DATETIME;

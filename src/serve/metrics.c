@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char *const ep_names[MN_EP_N] = {
-	"/healthz", "/metrics", "/cds-services", "/cds-services/{id}", "/Claim/$submit", "/Claim/$inquire", "/review", "other",
+	"/healthz", "/metrics", "/cds-services", "/cds-services/{id}", "/Claim/$submit", "/Claim/$inquire", "/review", "/Questionnaire/$questionnaire-package", "other",
 };
 
 /* Upper bounds in seconds; the last bucket is +Inf. */

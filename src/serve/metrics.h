@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 
 /* Endpoint classes: the label values (never a raw path, which could carry anything). */
-enum { MN_EP_HEALTHZ, MN_EP_METRICS, MN_EP_DISCOVERY, MN_EP_HOOK, MN_EP_SUBMIT, MN_EP_INQUIRE, MN_EP_REVIEW, MN_EP_OTHER,
+enum { MN_EP_HEALTHZ, MN_EP_METRICS, MN_EP_DISCOVERY, MN_EP_HOOK, MN_EP_SUBMIT, MN_EP_INQUIRE, MN_EP_REVIEW, MN_EP_QPACKAGE, MN_EP_OTHER,
        MN_EP_N };
 
 #define MN_METRICS_BUCKETS 14   /* latency bucket upper bounds, seconds; the last is +Inf */

@@ -101,12 +101,14 @@ static int endpoint_of(const char *url)
 		return MN_EP_INQUIRE;
 	if (strcmp(url, "/review") == 0 || strncmp(url, "/review/", 8) == 0)
 		return MN_EP_REVIEW;
+	if (strcmp(url, "/Questionnaire/$questionnaire-package") == 0)
+		return MN_EP_QPACKAGE;
 	return MN_EP_OTHER;
 }
 
 static bool is_fhir_endpoint(int ep)
 {
-	return ep == MN_EP_SUBMIT || ep == MN_EP_INQUIRE;
+	return ep == MN_EP_SUBMIT || ep == MN_EP_INQUIRE || ep == MN_EP_QPACKAGE;
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -176,7 +178,7 @@ static const char *allowed_methods(int ep, const char *method)
 	switch (ep) {
 	case MN_EP_HEALTHZ: case MN_EP_METRICS: case MN_EP_DISCOVERY:
 		return get ? NULL : "GET, HEAD";
-	case MN_EP_HOOK: case MN_EP_SUBMIT: case MN_EP_INQUIRE:
+	case MN_EP_HOOK: case MN_EP_SUBMIT: case MN_EP_INQUIRE: case MN_EP_QPACKAGE:
 		return post ? NULL : "POST";
 	case MN_EP_REVIEW:
 		return get || post ? NULL : "GET, HEAD, POST";

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mednec/dtr.h"
 #include "service_int.h"
 
 #define EXT_COVERAGE_INFO "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
@@ -677,8 +678,19 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 			put_ext_code(&tmp, "covered", excluded ? "not-covered" : "covered");
 			if (!excluded) {
 				put_ext_code(&tmp, "pa-needed", met ? "satisfied" : "auth-needed");
-				if (!met)
+				if (!met) {
 					put_ext_code(&tmp, "doc-needed", "clinical");
+					/* the policy's DTR questionnaire (crd-ci-q1: only with doc-needed; docs/DTR.md) */
+					const char *q = mn_arena_printf(a.arena, MN_DTR_CANONICAL_BASE "%s|%s", p->id,
+					                                p->version ? p->version : "");
+					if (!q) {
+						st = MN_ENOMEM;
+						goto done;
+					}
+					mn_buf_puts(&tmp, ",{\"url\":\"questionnaire\",\"valueCanonical\":");
+					put_str(&tmp, q);
+					mn_buf_putc(&tmp, '}');
+				}
 			}
 			mn_buf_puts(&tmp, ",{\"url\":\"date\",\"valueDate\":");
 			put_str(&tmp, as_of_text);

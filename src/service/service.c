@@ -265,6 +265,10 @@ mn_status mn_service_handle(mn_service *s, const mn_service_request *req, mn_ser
 	} else if (path_is(path, "/Claim/$inquire")) {
 		st = post ? mn_svc_pas_inquire(s, req, out, err)
 		          : mn_svc_outcome(out, 405, "not-supported", "Claim/$inquire is called with POST", NULL);
+	} else if (path_is(path, "/Questionnaire/$questionnaire-package")) {
+		st = post ? mn_svc_dtr_package(s, req, out, err)
+		          : mn_svc_outcome(out, 405, "not-supported", "Questionnaire/$questionnaire-package is called with POST",
+		                           NULL);
 	} else {
 		st = mn_svc_outcome(out, 404, "not-found", "no such endpoint (see GET /cds-services, POST /Claim/$submit)",
 		                    NULL);

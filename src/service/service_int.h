@@ -69,6 +69,9 @@ mn_status mn_svc_pas_submit(mn_service *s, const mn_service_request *req, mn_ser
                             mn_error *err);
 mn_status mn_svc_pas_inquire(mn_service *s, const mn_service_request *req, mn_service_response *out,
                              mn_error *err);
+/* POST /Questionnaire/$questionnaire-package (Da Vinci DTR; dtr.c). */
+mn_status mn_svc_dtr_package(mn_service *s, const mn_service_request *req, mn_service_response *out,
+                             mn_error *err);
 
 /* The CDS services mednec offers (discovery.c): id and hook. */
 typedef struct mn_svc_hook {
