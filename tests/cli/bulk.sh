@@ -131,8 +131,9 @@ vp=(--policy tests/data/versions/policies/vpol.yaml --as-of 2026-11-20)
 [ "$(field "$tmp/m1.ndjson" '[.criteria[].evidence[].reference] | join(",")' q1)" = "Condition/c1" ] && ok || bad "q1's evidence"
 [ "$(field "$tmp/m1.ndjson" '[.criteria[].evidence[].reference] | join(",")' q2)" = "Condition/c2" ] && ok || bad "q2's evidence"
 # Practitioner/pr1 and the Organization chain o1 -> o2 resolve (pulled in from the shared data); only the
-# absolute Patient URL does not resolve within the record
-[ "$(field "$tmp/m1.ndjson" '.warnings | length' q1)" = 1 ] && ok || bad "q1 warnings: $(field "$tmp/m1.ndjson" .warnings q1)"
+# absolute Patient URL does not resolve within the record (the letter's own warnings, "letter: ...", for parts
+# such as a Coverage this tiny record lacks, are not about references and are left out of the count)
+[ "$(field "$tmp/m1.ndjson" '[.warnings[] | select(startswith("letter:") | not)] | length' q1)" = 1 ] && ok || bad "q1 warnings: $(field "$tmp/m1.ndjson" .warnings q1)"
 field "$tmp/m1.ndjson" '.warnings[0]' q1 | grep -q "1 reference does not resolve .*: http://example.org/fhir/Patient/q1/_history/3 at" && ok || bad "q1: the unresolved reference"
 # without o2 the chain breaks and the determination says so
 sed -i '/"id":"o2"/d' "$tmp/m/Organization.ndjson"

@@ -43,7 +43,7 @@ for path in sorted(glob.glob(tmp + "/a/*.ndjson")):
         key = "%s/%s" % (rtype, r["id"])
         if key in res or key in shared:
             print("duplicate id " + key); ok = False
-        (shared if rtype == "Practitioner" else res)[key] = r
+        (shared if rtype in ("Practitioner", "PractitionerRole", "Organization") else res)[key] = r
 def refs(x):
     if isinstance(x, dict):
         for k, v in x.items():
@@ -74,10 +74,14 @@ for m in manifest:
     pid = m["patient"]
     entries = sorted(groups.get(pid, []), key=lambda r: (r["resourceType"] != "Patient", r["id"]))
     needed = set()
-    for r in entries:
+    todo = list(entries)  # the patient's resources, then the shared ones they reach (PractitionerRole -> Organization)
+    while todo:
+        r = todo.pop()
         for ref in refs(r):
             if ref in shared:
-                needed.add(ref)
+                if ref not in needed:
+                    needed.add(ref)
+                    todo.append(shared[ref])
             elif ref not in res or (ref != pid and res[ref] not in entries):
                 print("%s: reference %s does not resolve in the compartment" % (pid, ref)); ok = False
     bundle = {"resourceType": "Bundle", "type": "collection",
