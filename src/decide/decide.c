@@ -376,8 +376,6 @@ static mn_status warn_unresolved(mn_determination *d)
 	return warn_list(d, head, n, mn_case_problem_at, MN_CASE_PROBLEMS_KEPT);
 }
 
-/* Bind a JSON tree as %name: evaluating $this over the tree gives a
- * one-item result holding it. */
 /* The parts of a letter the record lacks (a letter shows them as missing,
  * never invents them): payer, member id and plan from the patient's
  * Coverage; for a request, the requesting physician with NPI (and a
@@ -429,6 +427,8 @@ static mn_status warn_letter_parts(mn_determination *d)
 	return mn_arena_failed(a) ? MN_ENOMEM : MN_OK;
 }
 
+/* Bind a JSON tree as %name: evaluating $this over the tree gives a
+ * one-item result holding it. */
 static mn_status bind_json(mn_determination *d, const char *name, const mn_json *tree, mn_error *err)
 {
 	mn_error e;
