@@ -43,8 +43,9 @@ done
 # bulk and impact on two threads (exit 2: the test export has bad records, skipped by design)
 for cmd in bulk impact; do
   pol=(--policy drg-trial-bcbsa); [ $cmd = impact ] && pol+=(--policy tests/data/bulk/policies/next.yaml)
-  "${vg[@]}" build/mednec $cmd "${pol[@]}" --as-of 2026-11-20 --threads 2 tests/data/bulk/export >/dev/null 2>&1
-  [ $? -eq 2 ] || { echo "valgrind: mednec $cmd failed"; fail=1; }
+  rc=0
+  "${vg[@]}" build/mednec $cmd "${pol[@]}" --as-of 2026-11-20 --threads 2 tests/data/bulk/export >/dev/null 2>&1 || rc=$?
+  [ $rc -eq 2 ] || { echo "valgrind: mednec $cmd failed ($rc)"; fail=1; }
 done
 [ $fail -eq 0 ] || exit 1
 echo "valgrind: clean"
