@@ -494,6 +494,14 @@ static void test_navigation(void)
 	EVP("birthDate.toString()", "1980-02-29");
 	EVP("birthDate.extension('http://hl7.org/fhir/StructureDefinition/patient-birthTime')"
 	    ".value", "@1980-02-29T10:00:00Z");
+	{
+		/* a tree built outside the parser carries no flags: the "_name" sibling is still found */
+		mn_json *root = (mn_json *)pat;
+		uint8_t saved = root->flags;
+		root->flags = 0;
+		EVP("birthDate.extension.value", "@1980-02-29T10:00:00Z");
+		root->flags = saved;
+	}
 	EVP("Patient.deceased", "false");
 	EVP("deceased is boolean", "true");
 	EVP("deceased.ofType(boolean)", "false");

@@ -36,6 +36,14 @@ static void test_basics(void)
 	CHECK_STR(mn_buf_cstr(&b), "{\"a\":[1,2.50,-3e2],\"b\":\"x\xc3\xa9\\n\",\"c\":null,\"a\":true}");
 	mn_buf_free(&b);
 
+	/* the parser records whether an object has "_name" members (FHIR primitive extensions) */
+	CHECK_INT(v->flags, MN_JSON_F_KNOWN);
+	CHECK_INT(parse(a, "{\"birthDate\": \"1970\", \"_birthDate\": {\"id\": \"x\"}, \"o\": {\"_\": 1}}", &v, &err), MN_OK);
+	CHECK_INT(v->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE);
+	CHECK_INT(mn_json_get(v, "_birthDate")->flags, MN_JSON_F_KNOWN);
+	CHECK_INT(mn_json_get(v, "o")->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE);
+	CHECK_INT(mn_json_get(v, "birthDate")->flags, 0);  /* only objects carry flags */
+
 	/* errors carry line and column */
 	CHECK_INT(parse(a, "{\n  \"a\": [1,\n  2,,]\n}", &v, &err), MN_EJSON);
 	CHECK_INT(err.line, 3);

@@ -32,8 +32,15 @@ typedef enum mn_json_type {
 typedef struct mn_json mn_json;
 typedef struct mn_json_member mn_json_member;
 
+/* mn_json.flags: facts about a value that the parser records while it reads it. A value built or
+ * copied elsewhere may leave them 0, which means "not known": readers then look for themselves. */
+#define MN_JSON_F_KNOWN      0x01  /* the flags below were set by the parser */
+#define MN_JSON_F_UNDERSCORE 0x02  /* OBJECT: at least one member key starts with '_' (FHIR's primitive
+                                    * extension siblings); may stay set after members are removed */
+
 struct mn_json {
 	uint8_t type;     /* mn_json_type */
+	uint8_t flags;    /* MN_JSON_F_* */
 	uint32_t offset;  /* byte offset of the value's first character */
 	uint32_t n;       /* STRING/NUMBER: byte length; ARRAY: items; OBJECT: members */
 	union {

@@ -375,6 +375,8 @@ static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_
  * most objects skip the sibling lookups). */
 static bool has_underscore(const mn_json *obj)
 {
+	if (obj->flags & MN_JSON_F_KNOWN)
+		return (obj->flags & MN_JSON_F_UNDERSCORE) != 0;
 	for (uint32_t i = 0; i < obj->n; i++)
 		if (obj->u.members[i].key_len && obj->u.members[i].key[0] == '_')
 			return true;

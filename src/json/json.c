@@ -398,6 +398,12 @@ static mn_status parse_object(parser *p, mn_json *v)
 	}
 	size_t count = p->nmems - base;
 	v->type = MN_JSON_OBJECT;
+	v->flags = MN_JSON_F_KNOWN;
+	for (size_t k = base; k < p->nmems; k++)
+		if (p->mems[k].key_len && p->mems[k].key[0] == '_') {
+			v->flags |= MN_JSON_F_UNDERSCORE;
+			break;
+		}
 	v->n = (uint32_t)count;
 	v->u.members = NULL;
 	if (count) {
@@ -430,6 +436,7 @@ static mn_status parse_value(parser *p, mn_json *v)
 	if (p->i >= p->n)
 		return fail_at(p, p->i, MN_EJSON, "value expected");
 	v->offset = (uint32_t)p->i;
+	v->flags = 0;
 	switch (p->s[p->i]) {
 	case '{':
 	case '[':
