@@ -573,6 +573,47 @@ static void tracer(void *payload, const char *name, const mn_fp_result *value)
 	t->n = mn_fp_result_count(value);
 }
 
+/* mn_fp_expr_var_members: which members of a variable an expression reads (expected lists by hand) */
+static void collect_member(void *payload, const char *name, size_t len)
+{
+	char *out = payload;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%.*s", n ? "," : "", (int)len, name);
+}
+
+static void test_var_members(void)
+{
+	static const struct {
+		const char *expr;
+		bool only_members;
+		const char *names;
+	} cases[] = {
+		{"%scores.budapest.clinicalMet and %scores.odi.exists()", true, "budapest,odi"},
+		{"Observation.where(('Observation/' & id) in %scores.budapest.entries)", true, "budapest"},
+		{"%`scores`.relief", true, "relief"},
+		{"iif(%scores.mme.exists(), %scores.mme.total, 0)", true, "mme,mme"},
+		{"%other.budapest", true, ""},
+		{"Patient.name", true, ""},
+		{"%scores", false, ""},
+		{"%scores.select(budapest)", false, ""},
+		{"%scores.budapest | %scores", false, "budapest"},
+		{"%scores[0].odi", false, ""},
+		{"(%scores).odi", true, "odi"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mn_error err;
+		mn_fp_expr *e = mn_fp_compile(cases[i].expr, -1, &err);
+		CHECK_MSG(e != NULL, "%s: %s", cases[i].expr, err.message);
+		if (!e)
+			continue;
+		char names[256] = "";
+		bool ok = mn_fp_expr_var_members(e, "scores", collect_member, names);
+		CHECK_MSG(ok == cases[i].only_members, "%s", cases[i].expr);
+		CHECK_STR(names, cases[i].names);
+		mn_fp_expr_free(e);
+	}
+}
+
 static void test_case_api(void)
 {
 	mn_case *c = NULL;
@@ -847,6 +888,7 @@ int main(void)
 	test_functions();
 	test_navigation();
 	test_case_api();
+	test_var_members();
 	test_member_of_needs_system();
 	test_result_api();
 	test_covered_days();

@@ -82,6 +82,12 @@ enum {
 mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error *err);
 void mn_fp_expr_free(mn_fp_expr *e);
 const char *mn_fp_expr_source(const mn_fp_expr *e);
+/* Which members of the variable %var the expression reads: cb is called for each step `%var.name` (name
+ * and its length, in source order, repeats included). Returns false when the expression uses %var in any
+ * other way (alone, as the input of a function or an indexer, as an operand), where a caller must assume
+ * that every member may be read; true otherwise (also when %var does not occur). cb may be NULL. */
+typedef void (*mn_fp_use_fn)(void *payload, const char *name, size_t len);
+bool mn_fp_expr_var_members(const mn_fp_expr *e, const char *var, mn_fp_use_fn cb, void *payload);
 
 /* ---- environment ----------------------------------------------------- */
 

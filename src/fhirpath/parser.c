@@ -777,3 +777,30 @@ const char *mn_fp_expr_source(const mn_fp_expr *e)
 {
 	return e ? e->src : NULL;
 }
+
+/* mn_fp_expr_var_members: a walk over the AST; parent is the node whose left, right or argument n is. */
+static bool var_members(const fp_node *n, const fp_node *parent, const char *var, size_t vlen, mn_fp_use_fn cb,
+                        void *payload)
+{
+	if (!n)
+		return true;
+	bool ok = true;
+	if (n->kind == FN_VAR && n->name_len == vlen && memcmp(n->name, var, vlen) == 0) {
+		if (parent && parent->kind == FN_MEMBER && parent->left == n) {
+			if (cb)
+				cb(payload, parent->name, parent->name_len);
+		} else {
+			ok = false;
+		}
+	}
+	ok = var_members(n->left, n, var, vlen, cb, payload) && ok;
+	ok = var_members(n->right, n, var, vlen, cb, payload) && ok;
+	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
+		ok = var_members(n->args[i], n, var, vlen, cb, payload) && ok;
+	return ok;
+}
+
+bool mn_fp_expr_var_members(const mn_fp_expr *e, const char *var, mn_fp_use_fn cb, void *payload)
+{
+	return !e || var_members(e->root, NULL, var, strlen(var), cb, payload);
+}
