@@ -548,7 +548,7 @@ static mn_status do_budapest(ctx *x)
 			eval = d[i];
 			have_eval = true;
 		}
-	bool first = true;
+	bool first = false;  /* after asOf */
 	jkey(x, &first, "budapest");
 	jraw(x, "{");
 	bool f = true;
@@ -1572,8 +1572,34 @@ static mn_status do_eq5d(ctx *x)
 
 /* ---- entry point ----------------------------------------------------------- */
 
+static const struct {
+	const char *name;
+	unsigned bit;
+	mn_status (*run)(ctx *x);
+} calculators[] = {
+	{"budapest", MN_SCORE_BUDAPEST, do_budapest},
+	{"odi", MN_SCORE_ODI, do_odi},
+	{"mme", MN_SCORE_MME, do_mme},
+	{"relief", MN_SCORE_RELIEF, do_relief},
+	{"eq5d", MN_SCORE_EQ5D, do_eq5d},
+};
+
+unsigned mn_score_bit(const char *name, size_t len)
+{
+	for (size_t i = 0; name && i < sizeof calculators / sizeof calculators[0]; i++)
+		if (strlen(calculators[i].name) == len && memcmp(calculators[i].name, name, len) == 0)
+			return calculators[i].bit;
+	return 0;
+}
+
 mn_status mn_scores_compute(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
                             mn_arena *arena, mn_scores **out, mn_error *err)
+{
+	return mn_scores_compute_some(cfg, c, as_of, MN_SCORES_ALL, arena, out, err);
+}
+
+mn_status mn_scores_compute_some(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
+                                 unsigned want, mn_arena *arena, mn_scores **out, mn_error *err)
 {
 	*out = NULL;
 	if (!cfg || !c || !as_of || !arena)
@@ -1600,16 +1626,10 @@ mn_status mn_scores_compute(const mn_score_config *cfg, const mn_case *c, const 
 	mn_buf_puts(&x.json, "{");
 	bool first = true;
 	jkstr(&x, &first, "asOf", s->as_of);
-	mn_buf_puts(&x.json, ",");
-	mn_status rc = do_budapest(&x);
-	if (rc == MN_OK)
-		rc = do_odi(&x);
-	if (rc == MN_OK)
-		rc = do_mme(&x);
-	if (rc == MN_OK)
-		rc = do_relief(&x);
-	if (rc == MN_OK)
-		rc = do_eq5d(&x);
+	mn_status rc = MN_OK;
+	for (size_t i = 0; rc == MN_OK && i < sizeof calculators / sizeof calculators[0]; i++)
+		if (want & calculators[i].bit)
+			rc = calculators[i].run(&x);  /* each writes ,"name":value */
 	jraw(&x, "}");
 	mn_fp_env_free(x.env);
 	if (rc == MN_OK && (x.oom || x.json.failed))

@@ -445,14 +445,28 @@ static mn_status bind_json(mn_determination *d, const char *name, const mn_json 
 	return rc;
 }
 
+/* The scores the policy's expressions read (found when it was loaded): all
+ * of them when one uses %scores whole. */
+static unsigned policy_scores(const mn_policy *p)
+{
+	if (p->scores_whole)
+		return MN_SCORES_ALL;
+	unsigned want = 0;
+	for (size_t i = 0; i < p->nscores_read; i++)
+		want |= mn_score_bit(p->scores_read[i], strlen(p->scores_read[i]));
+	return want;
+}
+
 /* The clinical scores as %scores, the knowledge tables as %NAME. */
-static mn_status bind_knowledge(mn_determination *d, const mn_determine_options *opts, mn_error *err)
+static mn_status bind_knowledge(mn_determination *d, const mn_determine_options *opts, unsigned flags,
+                                mn_error *err)
 {
 	mn_status rc = MN_OK;
 	if (opts->scores) {
 		mn_scores *sc;
+		unsigned want = flags & MN_DETERMINE_POLICY_SCORES ? policy_scores(d->policy) : MN_SCORES_ALL;
 		/* on the view: the calculators see what the policy sees */
-		if ((rc = mn_scores_compute(opts->scores, d->kase, &d->as_of, d->arena, &sc, err)) != MN_OK)
+		if ((rc = mn_scores_compute_some(opts->scores, d->kase, &d->as_of, want, d->arena, &sc, err)) != MN_OK)
 			return rc;
 		d->scores = sc;
 		rc = bind_json(d, "scores", sc->json, err);
@@ -470,6 +484,13 @@ mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *
 
 mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
                           const mn_determine_options *opts, mn_determination **out, mn_error *err)
+{
+	return mn_determine_flags(p, c, as_of, opts, 0, out, err);
+}
+
+mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
+                             const mn_determine_options *opts, unsigned flags, mn_determination **out,
+                             mn_error *err)
 {
 	*out = NULL;
 	if (as_of->kind != MN_DT_DATE || as_of->precision != MN_DT_DAY)
@@ -533,7 +554,7 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	mn_fp_env_set_terminology(d->env, mn_policy_member_of, (void *)p);
 
 	mn_status rc = MN_OK;
-	if (opts && (rc = bind_knowledge(d, opts, err)) != MN_OK) {
+	if (opts && (rc = bind_knowledge(d, opts, flags, err)) != MN_OK) {
 		mn_determination_free(d);
 		return rc;
 	}
