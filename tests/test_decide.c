@@ -644,6 +644,51 @@ static void test_policy_scores(void)
 	scores_fixture_free(&f);
 }
 
+/* mn_entry_make's date: the first of effective[x], performed[x], occurrence[x], onset[x] (dateTime, Period,
+ * instant), then period, authoredOn, ...; dates cut to the day, periods as "A to B", "from A", "until B". */
+static void test_entry_dates(void)
+{
+	static const struct {
+		const char *json, *date;
+	} T[] = {
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03-05T10:00:00Z\"}", "2024-03-05"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03\"}", "2024-03"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectivePeriod\":{\"start\":\"2019-03-01T08:00:00Z\","
+		 "\"end\":\"2024-06-30\"}}", "2019-03-01 to 2024-06-30"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectivePeriod\":{\"start\":\"2019-03-01\"}}",
+		 "from 2019-03-01"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectivePeriod\":{\"end\":\"2020-01-02T00:00:00+01:00\"}}",
+		 "until 2020-01-02"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveInstant\":\"2021-05-06T07:08:09.123Z\"}", "2021-05-06"},
+		{"{\"resourceType\":\"Procedure\",\"id\":\"a\",\"performedPeriod\":{\"start\":\"2026-11-01\","
+		 "\"end\":\"2026-11-08\"}}", "2026-11-01 to 2026-11-08"},
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"onsetDateTime\":\"2020-01-05\",\"recordedDate\":\"2020-02-01\"}",
+		 "2020-01-05"},
+		{"{\"resourceType\":\"Coverage\",\"id\":\"a\",\"period\":{\"start\":\"2025-01-01\",\"end\":\"2025-12-31\"}}",
+		 "2025-01-01 to 2025-12-31"},
+		{"{\"resourceType\":\"ServiceRequest\",\"id\":\"a\",\"authoredOn\":\"2026-01-02T09:00:00Z\"}", "2026-01-02"},
+		{"{\"resourceType\":\"Patient\",\"id\":\"a\",\"birthDate\":\"1970-02-03\"}", "1970-02-03"},
+		{"{\"resourceType\":\"Organization\",\"id\":\"a\",\"name\":\"X\"}", NULL},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_MSG(mn_case_load("r.json", T[i].json, strlen(T[i].json), &c, &err) == MN_OK, "%zu: %s", i, err.message);
+		mn_arena *a = mn_arena_new();
+		mn_entry e;
+		if (c && a && mn_entry_make(c, mn_case_get(c, 0), a, &e) == MN_OK) {
+			if (T[i].date)
+				CHECK_STR(e.date ? e.date : "(none)", T[i].date);
+			else
+				CHECK_MSG(e.date == NULL, "%zu: %s", i, e.date);
+		} else {
+			CHECK_MSG(0, "%zu: no entry", i);
+		}
+		mn_arena_free(a);
+		mn_case_free(c);
+	}
+}
+
 /* Knowledge tables: YAML read as JSON trees and bound as %NAME. */
 static void test_tables(void)
 {
@@ -1275,6 +1320,7 @@ static void test_npi(void)
 int main(void)
 {
 	test_npi();
+	test_entry_dates();
 	char dir[4200];
 	mn_error err;
 	snprintf(dir, sizeof dir, "%s/tests/data/evidence", mn_test_source_dir());

@@ -75,6 +75,9 @@ typedef struct mn_determination {
 	const char **warnings;
 	mn_fp_env *env;          /* definitions bound as variables, for the letter */
 	mn_arena *arena;
+	/* private: the entries made so far (criteria cite the same resources), for reuse */
+	size_t nentries_made_, capentries_made_;
+	mn_entry *entries_made_;
 } mn_determination;
 
 typedef struct mn_determine_options {
