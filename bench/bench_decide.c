@@ -5,11 +5,13 @@
  *
  * Loads what `mednec determine CASE --policy POLICY --as-of AS-OF` loads (the library, the policy in force,
  * the record as determine loads it, the clinical score configuration and the knowledge tables), outside the
- * timed part. Then decides N times (default 2000): mn_determine_ex (every criterion, the as-of view, the
- * scores; no rendering) and mn_determination_free. Prints the outcome and the median over 5 batches of the
+ * timed part. Then decides N times (default 2000): mn_determine_flags with MN_DETERMINE_POLICY_SCORES (every
+ * criterion, the as-of view, the scores the policy reads; no rendering; mn_determine_ex with every score when
+ * MN_BENCH_ALL_SCORES=1 or for a library without the flag) and mn_determination_free. Prints the outcome and the median over 5 batches of the
  * time per decision. For instruction counts, run it under
- * valgrind --tool=callgrind --toggle-collect=mn_determine_ex (the time is then meaningless).
+ * valgrind --tool=callgrind --toggle-collect=bench_decision (the time is then meaningless).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,22 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* One decision: the part callgrind counts (bench/decide.sh toggles collection on this function). With
+ * MN_DETERMINE_POLICY_SCORES (mednec/decide.h, where the library has it) only the clinical scores the policy
+ * reads are computed, unless all_scores (MN_BENCH_ALL_SCORES=1). */
+static bool all_scores;
+
+__attribute__((noinline)) static mn_status bench_decision(const mn_policy *pol, const mn_case *kase,
+                                                          const mn_datetime *as_of, const mn_determine_options *opts,
+                                                          mn_determination **d, mn_error *err)
+{
+#ifdef MN_DETERMINE_POLICY_SCORES
+	return mn_determine_flags(pol, kase, as_of, opts, all_scores ? 0 : MN_DETERMINE_POLICY_SCORES, d, err);
+#else
+	return mn_determine_ex(pol, kase, as_of, opts, d, err);
+#endif
 }
 
 static int fail(const char *what, const mn_error *err)
@@ -70,21 +88,24 @@ int main(int argc, char **argv)
 	if (mn_score_config_load(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK)
 		return fail("knowledge", &err);
 	mn_determine_options opts = {scores, tables};
+	const char *all = getenv("MN_BENCH_ALL_SCORES");
+	all_scores = all && *all && strcmp(all, "0") != 0;
 
 	/* batches of n decisions; the first warms the caches */
 	enum { BATCHES = 5 };
 	double per[BATCHES];
 	const char *outcome = "";
-	size_t met = 0, nresults = 0;
+	size_t met = 0, nresults = 0, nscores = 0;
 	for (int b = 0; b <= BATCHES; b++) {
 		double t0 = now_ns();
 		for (long i = 0; i < n; i++) {
 			mn_determination *d;
-			if (mn_determine_ex(pol, kase, &as_of, &opts, &d, &err) != MN_OK)
+			if (bench_decision(pol, kase, &as_of, &opts, &d, &err) != MN_OK)
 				return fail("determine", &err);
 			if (i == 0 && b == 0) {
 				outcome = mn_outcome_name(d->outcome);
 				nresults = d->nresults;
+				nscores = d->scores ? d->scores->nscores : 0;
 				for (size_t k = 0; k < d->nresults; k++)
 					met += d->results[k].status == MN_CRIT_MET;
 			}
@@ -94,9 +115,9 @@ int main(int argc, char **argv)
 			per[b - 1] = (now_ns() - t0) / (double)n;
 	}
 	qsort(per, BATCHES, sizeof per[0], cmp_double);
-	printf("{\"policy\":\"%s\",\"outcome\":\"%s\",\"criteria\":%zu,\"met\":%zu,\"decisions\":%ld,"
+	printf("{\"policy\":\"%s\",\"outcome\":\"%s\",\"criteria\":%zu,\"met\":%zu,\"scores\":%zu,\"decisions\":%ld,"
 	       "\"us_per_decision\":%.2f,\"us_min\":%.2f,\"us_max\":%.2f}\n",
-	       policy, outcome, nresults, met, n * BATCHES, per[BATCHES / 2] / 1e3, per[0] / 1e3,
+	       policy, outcome, nresults, met, nscores, n * BATCHES, per[BATCHES / 2] / 1e3, per[0] / 1e3,
 	       per[BATCHES - 1] / 1e3);
 	mn_tables_free(tables);
 	mn_score_config_free(scores);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/decide.sh: one policy decision on the loaded example case, in-process (docs/PERFORMANCE.md,
-# "One decision"): mn_determine_ex with every criterion, the as-of view and the clinical scores, no
+# "One decision"): mn_determine_flags with every criterion, the as-of view and the clinical scores, no
 # rendering, on examples/crps-ii-drg-trial.json under drg-stimulation-trial as of 2026-11-20.
 #
 #   bench/decide.sh [BUILD...]     BUILD: build folders holding libmednec.a (default: build)
@@ -8,8 +8,11 @@
 # Environment: MN_BENCH_BASE=REV also measures revision REV (exported clean and built, Release, in
 # build-bench-base/obj, as bench/whole.sh does); MN_BENCH_DECISIONS (default 2000 per timed batch).
 # For each build: the median time per decision over 5 batches (wall clock: noise on a shared machine) and the
-# instructions per decision (valgrind callgrind, counting inside mn_determine_ex, 10 decisions), which do
-# not move with the load. MN_BENCH_PROFILE=1 prints the inclusive callgrind profile of the last build.
+# instructions per decision (valgrind callgrind, counting inside the bench's one call of mn_determine_flags, or
+# of mn_determine_ex for a library without it; 6 decisions), which do not move with the load. The decision
+# computes only the clinical scores the policy reads (MN_DETERMINE_POLICY_SCORES) where the library can;
+# MN_BENCH_ALL_SCORES=1 computes them all. MN_BENCH_PROFILE=1 prints the inclusive callgrind profile of the
+# last build.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -41,7 +44,7 @@ for b in "${builds[@]}"; do
   gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -I"$inc" "$here/bench_decide.c" "$b/libmednec.a" $libs \
     -lpthread -lm -o "$tmp/bench_decide"
   timed=$("$tmp/bench_decide" "${args[@]}" "$n")
-  valgrind --tool=callgrind --toggle-collect=mn_determine_ex --callgrind-out-file="$tmp/cg" \
+  valgrind --tool=callgrind --toggle-collect=bench_decision --callgrind-out-file="$tmp/cg" \
     "$tmp/bench_decide" "${args[@]}" 1 >/dev/null 2>"$tmp/log"
   total=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/log")
   # 6 batches of 1 decision under callgrind

@@ -1193,25 +1193,24 @@ static char *slurp(const char *path)
 	return text;
 }
 
-/* Copy knowledge/ to a temporary folder with one replacement in one file;
- * loading must fail with want (code, key path, message part). */
-static void config_fails(const char *file, const char *from, const char *to, mn_status want, const char *want_path,
-                         const char *want_msg)
+static const char *const config_files[] = {"scores.yaml", "mme-cdc-2022.yaml", "rxnorm-opioids.tsv"};
+
+/* Copy the score configuration of knowledge/ to dir (a mkdtemp template), with from replaced by to in file.
+ * false when that failed (reported). */
+static bool copy_config(char *dir, const char *file, const char *from, const char *to)
 {
-	char dir[] = "/tmp/mn-test-knowledge-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
-	const char *files[] = {"scores.yaml", "mme-cdc-2022.yaml"};
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		char src[1024], dst[1100];
-		snprintf(src, sizeof src, "%s/knowledge/%s", mn_test_source_dir(), files[i]);
-		snprintf(dst, sizeof dst, "%s/%s", dir, files[i]);
+		snprintf(src, sizeof src, "%s/knowledge/%s", mn_test_source_dir(), config_files[i]);
+		snprintf(dst, sizeof dst, "%s/%s", dir, config_files[i]);
 		char *text = slurp(src);
 		CHECK(text != NULL);
 		if (!text)
-			return;
+			return false;
 		FILE *f = fopen(dst, "w");
-		char *at = strcmp(files[i], file) == 0 ? strstr(text, from) : NULL;
-		if (strcmp(files[i], file) == 0)
+		char *at = strcmp(config_files[i], file) == 0 ? strstr(text, from) : NULL;
+		if (strcmp(config_files[i], file) == 0)
 			CHECK_MSG(at != NULL, "'%s' not in %s", from, file);
 		if (at) {
 			fwrite(text, 1, (size_t)(at - text), f);
@@ -1223,6 +1222,27 @@ static void config_fails(const char *file, const char *from, const char *to, mn_
 		fclose(f);
 		free(text);
 	}
+	return true;
+}
+
+static void remove_config(const char *dir)
+{
+	for (int i = 0; i < 3; i++) {
+		char p[1100];
+		snprintf(p, sizeof p, "%s/%s", dir, config_files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* Copy knowledge/ to a temporary folder with one replacement in one file;
+ * loading must fail with want (code, key path, message part). */
+static void config_fails(const char *file, const char *from, const char *to, mn_status want, const char *want_path,
+                         const char *want_msg)
+{
+	char dir[] = "/tmp/mn-test-knowledge-XXXXXX";
+	if (!copy_config(dir, file, from, to))
+		return;
 	mn_error err;
 	mn_error_clear(&err);
 	mn_score_config *cfg = NULL;
@@ -1233,12 +1253,181 @@ static void config_fails(const char *file, const char *from, const char *to, mn_
 	if (want != MN_EIO)
 		CHECK_MSG(strstr(err.source, file) != NULL, "source '%s', want %s", err.source, file);
 	mn_score_config_free(cfg);
-	for (int i = 0; i < 2; i++) {
-		char p[1100];
-		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-		unlink(p);
+	remove_config(dir);
+}
+
+/* ---- some of the scores (mn_scores_compute_some) -------------------------------- */
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_score(const mn_score *a, const mn_score *b)
+{
+	if (!same_text(a->name, b->name) || !same_text(a->title, b->title) || !same_text(a->variant, b->variant) ||
+	    a->computed != b->computed || !same_text(a->value, b->value) || !same_text(a->why_not, b->why_not) ||
+	    a->ndetails != b->ndetails || a->nsources != b->nsources)
+		return false;
+	for (size_t i = 0; i < a->ndetails; i++)
+		if (!same_text(a->details[i], b->details[i]))
+			return false;
+	for (size_t i = 0; i < a->nsources; i++)
+		if (a->sources[i].resource != b->sources[i].resource || !same_text(a->sources[i].role, b->sources[i].role) ||
+		    !same_text(a->sources[i].date, b->sources[i].date))
+			return false;
+	return true;
+}
+
+static bool same_json(const mn_json *a, const mn_json *b)
+{
+	mn_buf x = MN_BUF_INIT, y = MN_BUF_INIT;
+	mn_json_write(&x, a);
+	mn_json_write(&y, b);
+	bool same = x.len == y.len && memcmp(mn_buf_cstr(&x), mn_buf_cstr(&y), x.len) == 0;
+	mn_buf_free(&x);
+	mn_buf_free(&y);
+	return same;
+}
+
+/* Every subset of the calculators over one record: the scores of the subset are those of the whole run that
+ * belong to it, field for field and in order, and %scores has asOf and exactly their members, each the same
+ * JSON as in the whole run. */
+static void check_subsets(mn_score_config *cfg, const char *rel)
+{
+	static const char *const names[] = {"budapest", "odi", "mme", "relief", "eq5d"};
+	mn_arena *a = mn_arena_new();
+	mn_case *kase;
+	mn_scores *all = score_case(cfg, rel, "2026-11-20", &kase, a);
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	for (unsigned want = 0; all && want <= MN_SCORES_ALL; want++) {
+		mn_scores *s = NULL;
+		mn_error err;
+		mn_error_clear(&err);
+		CHECK_MSG(mn_scores_compute_some(cfg, kase, &as_of, want, a, &s, &err) == MN_OK, "%s %u: %s", rel, want,
+		          err.message);
+		if (!s)
+			continue;
+		CHECK_STR(s->as_of, "2026-11-20");
+		size_t k = 0;
+		for (size_t i = 0; i < all->nscores; i++) {
+			if (!(want & mn_score_bit(all->scores[i].name, strlen(all->scores[i].name))))
+				continue;
+			CHECK_MSG(k < s->nscores && same_score(&s->scores[k], &all->scores[i]), "%s %u: score %zu (%s)", rel,
+			          want, i, all->scores[i].name);
+			k++;
+		}
+		CHECK_MSG(k == s->nscores, "%s %u: %zu scores, want %zu", rel, want, s->nscores, k);
+		size_t members = 1;
+		CHECK(same_json(mn_json_get(s->json, "asOf"), mn_json_get(all->json, "asOf")));
+		for (int n = 0; n < 5; n++) {
+			const mn_json *m = mn_json_get(s->json, names[n]);
+			if (want & (1u << n)) {
+				members++;
+				CHECK_MSG(m && same_json(m, mn_json_get(all->json, names[n])), "%s %u: %s", rel, want, names[n]);
+			} else {
+				CHECK_MSG(m == NULL, "%s %u: %s computed", rel, want, names[n]);
+			}
+		}
+		CHECK_INT((int)s->json->n, (int)members);
 	}
-	rmdir(dir);
+	/* MN_SCORES_ALL is mn_scores_compute, member for member */
+	mn_scores *s = NULL;
+	mn_error err;
+	if (all && mn_scores_compute_some(cfg, kase, &as_of, MN_SCORES_ALL, a, &s, &err) == MN_OK)
+		CHECK(same_json(s->json, all->json));
+	mn_case_free(kase);
+	mn_arena_free(a);
+}
+
+static void test_compute_some(mn_score_config *cfg)
+{
+	CHECK_INT((int)mn_score_bit("budapest", 8), MN_SCORE_BUDAPEST);
+	CHECK_INT((int)mn_score_bit("odi", 3), MN_SCORE_ODI);
+	CHECK_INT((int)mn_score_bit("mme", 3), MN_SCORE_MME);
+	CHECK_INT((int)mn_score_bit("relief", 6), MN_SCORE_RELIEF);
+	CHECK_INT((int)mn_score_bit("eq5d", 4), MN_SCORE_EQ5D);
+	CHECK_INT((int)mn_score_bit("asOf", 4), 0);
+	CHECK_INT((int)mn_score_bit("odix", 4), 0);
+	CHECK_INT((int)mn_score_bit("odix", 3), MN_SCORE_ODI);  /* a length, not a C string */
+	CHECK_INT((int)mn_score_bit("od", 2), 0);
+	CHECK_INT((int)mn_score_bit(NULL, 0), 0);
+	CHECK_INT(MN_SCORES_ALL, 31);
+
+	/* the example case by hand: Budapest alone is the first score, met, with its 9 entries; nothing else */
+	mn_arena *a = mn_arena_new();
+	mn_case *kase = NULL;
+	mn_error err;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	CHECK_INT(mn_case_load_file(src_path("examples/crps-ii-drg-trial.json"), &kase, &err), MN_OK);
+	mn_scores *s = NULL;
+	if (kase && mn_scores_compute_some(cfg, kase, &as_of, MN_SCORE_BUDAPEST, a, &s, &err) == MN_OK) {
+		CHECK_INT((int)s->nscores, 1);
+		CHECK_STR(s->scores[0].name, "budapest");
+		CHECK_STR(s->scores[0].value, "clinical criteria met; research criteria met");
+		CHECK_INT((int)s->scores[0].nsources, 9);
+		CHECK(jis(s->json, "budapest/clinicalMet", "true"));
+		CHECK(jis(s->json, "budapest/symptomCategories", "4"));
+		CHECK(jis(s->json, "budapest/signCategories", "3"));
+		CHECK(jpath(s->json, "odi") == NULL && jpath(s->json, "mme") == NULL);
+	} else {
+		CHECK_MSG(0, "budapest alone: %s", err.message);
+	}
+	/* none: asOf only */
+	if (kase && mn_scores_compute_some(cfg, kase, &as_of, 0, a, &s, &err) == MN_OK) {
+		CHECK_INT((int)s->nscores, 0);
+		CHECK_INT((int)s->json->n, 1);
+		CHECK(jis(s->json, "asOf", "2026-11-20"));
+	}
+	/* ODI alone: its three totals in date order */
+	if (kase && mn_scores_compute_some(cfg, kase, &as_of, MN_SCORE_ODI, a, &s, &err) == MN_OK) {
+		CHECK_INT((int)s->nscores, 3);
+		if (s->nscores == 3) {
+			CHECK_STR(s->scores[0].value, "60% (severe disability)");
+			CHECK_STR(s->scores[2].value, "68% (crippled)");
+		}
+		CHECK(jis(s->json, "odi/2/percent", "68"));
+		CHECK(jpath(s->json, "budapest") == NULL);
+	}
+	mn_case_free(kase);
+	mn_arena_free(a);
+
+	check_subsets(cfg, "examples/crps-ii-drg-trial.json");
+	check_subsets(cfg, "tests/data/clinical/scores-fixture.json");
+}
+
+/* An expression that fails on the record fails the scores it belongs to, and only those: a calculator left
+ * out is not evaluated. */
+static void test_compute_some_error(void)
+{
+	/* the ODI selection gives a number, not resources: an error on any record */
+	char dir[] = "/tmp/mn-test-knowledge-XXXXXX";
+	if (!copy_config(dir, "scores.yaml", "odi:\n  select: \"", "odi:\n  select: \"1 | "))
+		return;
+	mn_error err;
+	mn_error_clear(&err);
+	mn_score_config *cfg = NULL;
+	CHECK_INT(mn_score_config_load(dir, &cfg, &err), MN_OK);
+	mn_case *kase = NULL;
+	CHECK_INT(mn_case_load_file(src_path("examples/crps-ii-drg-trial.json"), &kase, &err), MN_OK);
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	mn_arena *a = mn_arena_new();
+	mn_scores *s = NULL;
+	if (cfg && kase) {
+		CHECK_INT(mn_scores_compute(cfg, kase, &as_of, a, &s, &err), MN_EEVAL);
+		CHECK_STR(err.path, "odi.select");
+		CHECK_INT(mn_scores_compute_some(cfg, kase, &as_of, MN_SCORE_ODI | MN_SCORE_MME, a, &s, &err), MN_EEVAL);
+		s = NULL;
+		CHECK_INT(mn_scores_compute_some(cfg, kase, &as_of, MN_SCORES_ALL & ~MN_SCORE_ODI, a, &s, &err), MN_OK);
+		CHECK(s && s->nscores == 4 && jpath(s->json, "odi") == NULL && jis(s->json, "budapest/clinicalMet", "true"));
+	}
+	mn_arena_free(a);
+	mn_case_free(kase);
+	mn_score_config_free(cfg);
+	remove_config(dir);
 }
 
 static void test_config_errors(void)
@@ -1414,11 +1603,13 @@ int main(void)
 		test_budapest_records(cfg);
 		test_odi_records(cfg);
 		test_mme_records(cfg);
+		test_compute_some(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}
 	mn_score_config_free(cfg);
 	test_config_errors();
+	test_compute_some_error();
 	test_cli();
 	TEST_END();
 }

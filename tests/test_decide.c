@@ -15,6 +15,7 @@
 
 static mn_library *lib;
 static mn_policy *pol;
+static mn_policy *load_text_policy(const char *text);
 
 #define PATIENT "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"name\":[{\"family\":\"Doe\",\"given\":[\"Jo\"]}],\"birthDate\":\"1970-02-03\"}}"
 #define DX(code) "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"dx\",\"subject\":{\"reference\":\"Patient/p\"}," \
@@ -331,6 +332,361 @@ static void test_scores_binding(void)
 	mn_case_free(c);
 	mn_policy_free(p);
 	mn_score_config_free(cfg);
+}
+
+/* ---- only the scores a policy reads (MN_DETERMINE_POLICY_SCORES) ---------------- */
+
+#define SCORES_POLICY_TOP(id) \
+	"mednec-policy: 1\n" \
+	"id: " id "\n" \
+	"title: Scores test policy\n" \
+	"version: \"1\"\n" \
+	"effective: {start: \"2020-01-01\"}\n" \
+	"service:\n" \
+	"  display: Test service\n" \
+	"  codes:\n" \
+	"    - {system: \"urn:test\", code: \"svc\"}\n" \
+	"coverage: covered\n" \
+	"sources:\n" \
+	"  - {id: src-a, title: Test payer policy A, publisher: Test Payer, number: TP-1, effective: \"2024-01\",\n" \
+	"     url: \"https://example.org/tp-1\", accessed: \"2026-11-30\", verification: confirmed}\n" \
+	"modeledOn:\n" \
+	"  - source: src-a\n"
+
+#define SCORES_POLICY_BUDAPEST \
+	SCORES_POLICY_TOP("scores-read") \
+	"criteria:\n" \
+	"  - id: budapest\n" \
+	"    title: Budapest clinical criteria met\n" \
+	"    documented: \"%scores.budapest.clinicalMet.exists()\"\n" \
+	"    met: \"%scores.budapest.clinicalMet and %scores.budapest.symptomCategories = 4 and " \
+	"%scores.budapest.signCategories = 3 and %scores.budapest.researchMet\"\n" \
+	"    evidence: \"Observation.where(('Observation/' & id) in %scores.budapest.entries)\"\n" \
+	"    satisfiedBy: \"Budapest findings.\"\n" \
+	"    cite: [src-a]\n"
+
+#define SCORES_POLICY_LETTER(sections) \
+	"letter:\n" \
+	"  title: \"Test\"\n" \
+	"  sections:\n" \
+	"    - builtin: criteria\n" \
+	sections \
+	"    - builtin: references\n" \
+	"    - builtin: record\n"
+
+/* reads %scores.budapest only */
+static const char BUDAPEST_ONLY_POLICY[] = SCORES_POLICY_BUDAPEST SCORES_POLICY_LETTER("");
+
+/* the criteria read budapest, the letter's statement reads odi */
+static const char LETTER_ODI_POLICY[] = SCORES_POLICY_BUDAPEST SCORES_POLICY_LETTER(
+	"    - id: function\n"
+	"      title: Function\n"
+	"      statements:\n"
+	"        - when: \"%scores.odi.exists()\"\n"
+	"          text: \"The latest Oswestry Disability Index was {%scores.odi.last().percent}% ({%scores.odi.count()} "
+	"recorded).\"\n"
+	"          cite: [src-a]\n");
+
+/* a definition takes %scores whole: any score may be read */
+static const char WHOLE_SCORES_POLICY[] = SCORES_POLICY_TOP("scores-whole")
+	"definitions:\n"
+	"  - name: s\n"
+	"    expr: \"%scores\"\n"
+	"criteria:\n"
+	"  - id: mme\n"
+	"    title: Below 50 MME/day\n"
+	"    met: \"%s.mme.totalMmePerDay < 50\"\n"
+	"    evidence: \"MedicationStatement\"\n"
+	"    satisfiedBy: \"Low dose.\"\n"
+	"    cite: [src-a]\n"
+	SCORES_POLICY_LETTER("");
+
+typedef struct scores_fixture {
+	mn_score_config *cfg;
+	mn_case *c;
+	mn_datetime as_of;
+} scores_fixture;
+
+static bool scores_fixture_load(scores_fixture *f)
+{
+	char path[4200];
+	mn_error err;
+	memset(f, 0, sizeof *f);
+	snprintf(path, sizeof path, "%s/knowledge", mn_test_source_dir());
+	CHECK_INT(mn_score_config_load(path, &f->cfg, &err), MN_OK);
+	snprintf(path, sizeof path, "%s/examples/crps-ii-drg-trial.json", mn_test_source_dir());
+	CHECK_INT(mn_case_load_file(path, &f->c, &err), MN_OK);
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &f->as_of, NULL);
+	return f->cfg && f->c;
+}
+
+static void scores_fixture_free(scores_fixture *f)
+{
+	mn_case_free(f->c);
+	mn_score_config_free(f->cfg);
+}
+
+/* p decided over the example with flags: its scores must be those named (comma-separated, in order) */
+static mn_determination *decide_scores(const scores_fixture *f, const mn_policy *p, unsigned flags,
+                                       const char *want_names)
+{
+	mn_determine_options opts = {f->cfg, NULL};
+	mn_determination *d = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_MSG(mn_determine_flags(p, f->c, &f->as_of, &opts, flags, &d, &err) == MN_OK, "determine: %s", err.message);
+	char names[256] = "";
+	for (size_t i = 0; d && d->scores && i < d->scores->nscores; i++) {
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof names - n, "%s%s", i ? "," : "", d->scores->scores[i].name);
+	}
+	if (d)
+		CHECK_STR(names, want_names);
+	return d;
+}
+
+/* A policy from text; its scores_whole and its scores_read (comma-separated) must be as given. */
+static mn_policy *scores_policy(const char *text, bool whole, const char *read)
+{
+	mn_policy *p = load_text_policy(text);
+	CHECK(p != NULL);
+	if (!p)
+		return NULL;
+	CHECK(p->scores_whole == whole);
+	char names[256] = "";
+	for (size_t i = 0; i < p->nscores_read; i++) {
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof names - n, "%s%s", i ? "," : "", p->scores_read[i]);
+	}
+	CHECK_STR(names, read);
+	return p;
+}
+
+static void test_policy_scores_budapest_only(const scores_fixture *f)
+{
+	mn_policy *p = scores_policy(BUDAPEST_ONLY_POLICY, false, "budapest");
+	if (!p)
+		return;
+	/* the fast path: budapest alone */
+	mn_determination *d = decide_scores(f, p, MN_DETERMINE_POLICY_SCORES, "budapest");
+	if (d) {
+		/* by hand from the example case: the 2026-11-05 evaluation has symptoms in all 4 categories and signs
+		 * in 3 (no motor-trophic sign): clinical (3 and 2) and research (4 and 2) met, criteria 1 and 4 yes */
+		const mn_score *b = d->scores->nscores ? &d->scores->scores[0] : NULL;
+		CHECK(b && b->computed);
+		if (b)
+			CHECK_STR(b->value, "clinical criteria met; research criteria met");
+		CHECK(mn_json_get(d->scores->json, "budapest") != NULL);
+		CHECK(mn_json_get(d->scores->json, "odi") == NULL);  /* not computed */
+		CHECK(mn_json_get(d->scores->json, "mme") == NULL);
+		CHECK_STR(mn_json_get_string(d->scores->json, "asOf"), "2026-11-20");
+		CHECK_INT(d->results[0].status, MN_CRIT_MET);
+		CHECK_INT((int)d->results[0].nentries, 9);  /* 4 symptoms, 3 signs, criteria 1 and 4 */
+		CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+	}
+	/* the general path: every score, the same answer */
+	mn_determination *all = decide_scores(f, p, 0, "budapest,odi,odi,odi,mme,relief,eq5d");
+	if (all) {
+		CHECK(mn_json_get(all->scores->json, "odi") != NULL);
+		CHECK_INT(all->results[0].status, MN_CRIT_MET);
+		CHECK_INT(all->outcome, MN_MEETS_CRITERIA);
+	}
+	if (d && all) {
+		mn_buf a = MN_BUF_INIT, b = MN_BUF_INIT;
+		CHECK_INT(mn_render_json(d, &a), MN_OK);
+		CHECK_INT(mn_render_json(all, &b), MN_OK);
+		CHECK_STR(mn_buf_cstr(&a), mn_buf_cstr(&b));
+		mn_buf_free(&a);
+		mn_buf_free(&b);
+	}
+	mn_determination_free(d);
+	mn_determination_free(all);
+	/* no scores configured: nothing to compute, not met */
+	mn_determine_options none = {NULL, NULL};
+	mn_error err;
+	if (mn_determine_flags(p, f->c, &f->as_of, &none, MN_DETERMINE_POLICY_SCORES, &d, &err) == MN_OK) {
+		CHECK(d->scores == NULL);
+		CHECK_INT(d->results[0].status, MN_CRIT_NOT_DOCUMENTED);
+		mn_determination_free(d);
+	}
+	mn_policy_free(p);
+}
+
+/* the letter's statement on the ODI, written from %scores.odi */
+static void check_letter_odi(const mn_determination *d)
+{
+	CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+	mn_doc *doc = NULL;
+	mn_error err;
+	CHECK_INT(mn_letter_build(d, &doc, &err), MN_OK);
+	mn_buf md = MN_BUF_INIT;
+	if (doc)
+		CHECK_INT(mn_doc_write_markdown(doc, &md), MN_OK);
+	/* the ODIs of the example: 60% (2025-10-14), 64% (2026-09-15), 68% (2026-11-05) */
+	CHECK_MSG(md.data && strstr(md.data, "The latest Oswestry Disability Index was 68% (3 recorded)."),
+	          "letter lacks the ODI statement");
+	mn_buf_free(&md);
+	mn_doc_free(doc);
+}
+
+/* morphine ER 15 mg twice a day: 30 MME/day, below 50 */
+static void check_mme_met(const mn_determination *d)
+{
+	CHECK_INT(d->results[0].status, MN_CRIT_MET);
+}
+
+/* A letter's template reads a score the criteria do not: it is computed. A policy that takes %scores whole
+ * gets every score. */
+static void test_policy_scores_letter_whole(const scores_fixture *f)
+{
+	static const struct {
+		const char *policy;
+		bool whole;
+		const char *read, *computed;
+		void (*check)(const mn_determination *d);
+	} T[] = {
+		{LETTER_ODI_POLICY, false, "budapest,odi", "budapest,odi,odi,odi", check_letter_odi},
+		{WHOLE_SCORES_POLICY, true, "", "budapest,odi,odi,odi,mme,relief,eq5d", check_mme_met},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_policy *p = scores_policy(T[i].policy, T[i].whole, T[i].read);
+		mn_determination *d = p ? decide_scores(f, p, MN_DETERMINE_POLICY_SCORES, T[i].computed) : NULL;
+		if (d)
+			T[i].check(d);
+		mn_determination_free(d);
+		mn_policy_free(p);
+	}
+}
+
+/* Every shipped policy (every version) over every example case: the determination (JSON and text) and the
+ * letter are the same byte for byte whether every score is computed or only those the policy reads. */
+static void test_policy_scores_same_output(const scores_fixture *f)
+{
+	const char *src = mn_test_source_dir();
+	char dir[4200], path[4400];
+	mn_error err;
+	mn_library *elib = NULL;
+	mn_tables *tables = NULL;
+	mn_arena *a = mn_arena_new();
+	const char **ids = NULL;
+	snprintf(dir, sizeof dir, "%s/evidence", src);
+	CHECK_INT(mn_library_load(dir, &elib, &err), MN_OK);
+	snprintf(dir, sizeof dir, "%s/knowledge", src);
+	CHECK_INT(mn_tables_load(dir, &tables, &err), MN_OK);
+	snprintf(dir, sizeof dir, "%s/policies", src);
+	CHECK_INT(mn_policy_list(dir, a, &ids, &err), MN_OK);
+	static const char *const examples[] = {
+		"crps-i-drg-trial", "crps-ii-drg-after-trial", "crps-ii-drg-failed-trial",
+		"crps-ii-drg-trial-little-conservative-care", "crps-ii-drg-trial-recent-surgery",
+		"crps-ii-drg-trial-untreated-sud", "crps-ii-drg-trial", "crps-ii-scs-after-trial", "crps-ii-scs-failed-trial",
+		"crps-ii-scs-trial-low-odi", "crps-ii-scs-trial-no-psych-clearance", "crps-ii-scs-trial",
+		"crps-ii-upper-limb-drg-trial", NULL};
+	mn_determine_options opts = {f->cfg, tables};
+	size_t compared = 0, fewer = 0;
+	for (size_t i = 0; elib && tables && ids && ids[i]; i++) {
+		snprintf(path, sizeof path, "%s/%s.yaml", dir, ids[i]);
+		mn_policy *p = NULL;
+		CHECK_MSG(mn_policy_load_file(path, elib, &p, &err) == MN_OK, "%s: %s", ids[i], err.message);
+		if (!p)
+			continue;
+		for (size_t k = 0; examples[k]; k++) {
+			char cpath[4400];
+			snprintf(cpath, sizeof cpath, "%s/examples/%s.json", src, examples[k]);
+			mn_case *c = NULL;
+			CHECK_MSG(mn_case_load_file_ex(cpath, MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT, &c, &err) == MN_OK,
+			          "%s: %s", examples[k], err.message);
+			if (!c)
+				continue;
+			mn_determination *d[2] = {NULL, NULL};
+			mn_buf out[2] = {MN_BUF_INIT, MN_BUF_INIT};
+			for (int m = 0; m < 2; m++) {
+				CHECK_MSG(mn_determine_flags(p, c, &f->as_of, &opts, m ? MN_DETERMINE_POLICY_SCORES : 0, &d[m],
+				                             &err) == MN_OK, "%s on %s: %s", ids[i], examples[k], err.message);
+				if (!d[m])
+					continue;
+				mn_doc *doc = NULL;
+				CHECK_INT(mn_render_json(d[m], &out[m]), MN_OK);
+				CHECK_INT(mn_render_text(d[m], &out[m]), MN_OK);
+				CHECK_MSG(mn_letter_build(d[m], &doc, &err) == MN_OK, "letter: %s", err.message);
+				if (doc)
+					CHECK_INT(mn_doc_write_markdown(doc, &out[m]), MN_OK);
+				mn_doc_free(doc);
+			}
+			if (d[0] && d[1]) {
+				CHECK_MSG(out[0].len == out[1].len && memcmp(out[0].data, out[1].data, out[0].len) == 0,
+				          "%s on %s: the outputs differ", ids[i], examples[k]);
+				compared++;
+				fewer += d[1]->scores->nscores < d[0]->scores->nscores;
+			}
+			for (int m = 0; m < 2; m++) {
+				mn_buf_free(&out[m]);
+				mn_determination_free(d[m]);
+			}
+			mn_case_free(c);
+		}
+		mn_policy_free(p);
+	}
+	CHECK_MSG(compared >= 13 * 13, "compared %zu", compared);
+	CHECK(fewer > 0);  /* the fast path was taken */
+	mn_arena_free(a);
+	mn_tables_free(tables);
+	mn_library_free(elib);
+}
+
+static void test_policy_scores(void)
+{
+	scores_fixture f;
+	if (scores_fixture_load(&f)) {
+		test_policy_scores_budapest_only(&f);
+		test_policy_scores_letter_whole(&f);
+		test_policy_scores_same_output(&f);
+	}
+	scores_fixture_free(&f);
+}
+
+/* mn_entry_make's date: the first of effective[x], performed[x], occurrence[x], onset[x] (dateTime, Period,
+ * instant), then period, authoredOn, ...; dates cut to the day, periods as "A to B", "from A", "until B". */
+static void test_entry_dates(void)
+{
+	static const struct {
+		const char *json, *date;
+	} T[] = {
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03-05T10:00:00Z\"}", "2024-03-05"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03\"}", "2024-03"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectivePeriod\":{\"start\":\"2019-03-01T08:00:00Z\","
+		 "\"end\":\"2024-06-30\"}}", "2019-03-01 to 2024-06-30"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectivePeriod\":{\"start\":\"2019-03-01\"}}",
+		 "from 2019-03-01"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectivePeriod\":{\"end\":\"2020-01-02T00:00:00+01:00\"}}",
+		 "until 2020-01-02"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveInstant\":\"2021-05-06T07:08:09.123Z\"}", "2021-05-06"},
+		{"{\"resourceType\":\"Procedure\",\"id\":\"a\",\"performedPeriod\":{\"start\":\"2026-11-01\","
+		 "\"end\":\"2026-11-08\"}}", "2026-11-01 to 2026-11-08"},
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"onsetDateTime\":\"2020-01-05\",\"recordedDate\":\"2020-02-01\"}",
+		 "2020-01-05"},
+		{"{\"resourceType\":\"Coverage\",\"id\":\"a\",\"period\":{\"start\":\"2025-01-01\",\"end\":\"2025-12-31\"}}",
+		 "2025-01-01 to 2025-12-31"},
+		{"{\"resourceType\":\"ServiceRequest\",\"id\":\"a\",\"authoredOn\":\"2026-01-02T09:00:00Z\"}", "2026-01-02"},
+		{"{\"resourceType\":\"Patient\",\"id\":\"a\",\"birthDate\":\"1970-02-03\"}", "1970-02-03"},
+		{"{\"resourceType\":\"Organization\",\"id\":\"a\",\"name\":\"X\"}", NULL},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_MSG(mn_case_load("r.json", T[i].json, strlen(T[i].json), &c, &err) == MN_OK, "%zu: %s", i, err.message);
+		mn_arena *a = mn_arena_new();
+		mn_entry e;
+		if (c && a && mn_entry_make(c, mn_case_get(c, 0), a, &e) == MN_OK) {
+			if (T[i].date)
+				CHECK_STR(e.date ? e.date : "(none)", T[i].date);
+			else
+				CHECK_MSG(e.date == NULL, "%zu: %s", i, e.date);
+		} else {
+			CHECK_MSG(0, "%zu: no entry", i);
+		}
+		mn_arena_free(a);
+		mn_case_free(c);
+	}
 }
 
 /* Knowledge tables: YAML read as JSON trees and bound as %NAME. */
@@ -964,6 +1320,7 @@ static void test_npi(void)
 int main(void)
 {
 	test_npi();
+	test_entry_dates();
 	char dir[4200];
 	mn_error err;
 	snprintf(dir, sizeof dir, "%s/tests/data/evidence", mn_test_source_dir());
@@ -987,6 +1344,7 @@ int main(void)
 		test_lenient_record();
 		test_author_requirement();
 		test_not_applicable();
+		test_policy_scores();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

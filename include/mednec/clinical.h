@@ -289,6 +289,26 @@ typedef struct mn_scores {
 mn_status mn_scores_compute(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
                             mn_arena *arena, mn_scores **out, mn_error *err);
 
+/* The calculators as a set, one bit each, by their member name in %scores. */
+enum {
+	MN_SCORE_BUDAPEST = 1u << 0,   /* "budapest" */
+	MN_SCORE_ODI = 1u << 1,        /* "odi" */
+	MN_SCORE_MME = 1u << 2,        /* "mme" */
+	MN_SCORE_RELIEF = 1u << 3,     /* "relief" */
+	MN_SCORE_EQ5D = 1u << 4,       /* "eq5d" */
+	MN_SCORES_ALL = (1u << 5) - 1
+};
+/* The bit of the calculator whose member of %scores is name (len bytes); 0
+ * for any other name ("asOf", which is always there, or a name no score has). */
+unsigned mn_score_bit(const char *name, size_t len);
+/* mn_scores_compute for the calculators in want only (MN_SCORES_ALL: all of
+ * them, the same as mn_scores_compute). Each one computed is exactly what
+ * mn_scores_compute gives for it, in the same order; the JSON tree has asOf
+ * and the members of those only, and an expression of a calculator left out
+ * is not evaluated (its errors are not seen). */
+mn_status mn_scores_compute_some(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
+                                 unsigned want, mn_arena *arena, mn_scores **out, mn_error *err);
+
 /* Number text as mednec prints scores: at most 2 decimals, no trailing zeros
  * ("32", "35.56", "2.4"). Returns the length. */
 size_t mn_score_number(double v, char *out, size_t outsz);

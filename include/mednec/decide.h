@@ -68,11 +68,16 @@ typedef struct mn_determination {
 	/* false when the policy has service.request and it finds nothing in the
 	 * record: the outcome is then never meets-criteria (docs/POLICY-FORMAT.md) */
 	bool request_found;
-	const mn_scores *scores; /* clinical scores bound as %scores, or NULL */
+	/* clinical scores bound as %scores, or NULL; with policy_scores_only,
+	 * only those the policy reads */
+	const mn_scores *scores;
 	size_t nwarnings;        /* definitions that failed on this record, and the like */
 	const char **warnings;
 	mn_fp_env *env;          /* definitions bound as variables, for the letter */
 	mn_arena *arena;
+	/* private: the entries made so far (criteria cite the same resources), for reuse */
+	size_t nentries_made_, capentries_made_;
+	mn_entry *entries_made_;
 } mn_determination;
 
 typedef struct mn_determine_options {
@@ -91,6 +96,21 @@ mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *
 /* The same with options (NULL = none). */
 mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
                           const mn_determine_options *opts, mn_determination **out, mn_error *err);
+
+/* Flags of mn_determine_flags. MN_DETERMINE_POLICY_SCORES: compute only the
+ * clinical scores the policy's expressions read (mn_policy.scores_read; all
+ * of them when one uses %scores other than as `%scores.NAME`,
+ * mn_policy.scores_whole). What the policy sees is the same; d->scores and
+ * %scores hold only those scores, and an expression error of a score left
+ * out does not fail the determination. For callers that show the scores only
+ * through the policy (determine, letters, appeals, CRD and PAS answers,
+ * bulk); not where d->scores is shown whole (the review page) or expressions
+ * from outside the policy read %scores (the DTR questionnaire's items). */
+#define MN_DETERMINE_POLICY_SCORES 1u
+/* mn_determine_ex with flags (0: the same as mn_determine_ex). */
+mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
+                             const mn_determine_options *opts, unsigned flags, mn_determination **out,
+                             mn_error *err);
 void mn_determination_free(mn_determination *d);
 
 /* Run a policy's example cases (policy `tests`, case files relative to

@@ -309,6 +309,14 @@ typedef struct mn_policy {
 	size_t nsections;
 	mn_section *sections;
 	const mn_library *library;  /* the evidence library the policy was loaded with */
+	/* The members of %scores that the policy's expressions read as `%scores.NAME` (every expression it
+	 * compiled: definitions, criteria, the request, the letter's and the appeal rules' templates and
+	 * statements), distinct, in the order of first use. scores_whole is true when one of them uses %scores
+	 * in any other way (alone, as the input of a function, as an operand): then it may read any score. A
+	 * determination may compute only these (mn_determine_options.policy_scores_only). */
+	bool scores_whole;
+	size_t nscores_read;
+	const char **scores_read;
 	mn_arena *arena;
 	/* private: every compiled expression, for mn_policy_free */
 	size_t nexprs_, capexprs_;

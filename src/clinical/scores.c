@@ -99,20 +99,35 @@ static const char *fmt(ctx *x, const char *f, ...)
 	return s ? s : "";
 }
 
+/* A copy of s in the arena: fmt(x, "%s", s) for a text shorter than fmt's
+ * buffer, without formatting. */
+static const char *dup(ctx *x, const char *s)
+{
+	char *d = mn_arena_strdup(x->a, s);
+	if (!d)
+		x->oom = true;
+	return d ? d : "";
+}
+
 static const char *num(ctx *x, double v)
 {
 	char b[64];
 	mn_score_number(v, b, sizeof b);
-	return fmt(x, "%s", b);
+	return dup(x, b);
 }
 
 static const char *ref(ctx *x, const mn_resource *r)
 {
 	while (r->container)
 		r = r->container;
-	if (r->id)
-		return fmt(x, "%s/%s", r->type_name, r->id);
-	return r->full_url ? r->full_url : r->type_name;
+	if (!r->id)
+		return r->full_url ? r->full_url : r->type_name;
+	if (strlen(r->type_name) + strlen(r->id) >= 1023)
+		return fmt(x, "%s/%s", r->type_name, r->id);  /* cut as fmt cuts */
+	char *s = mn_arena_join(x->a, r->type_name, '/', r->id);
+	if (!s)
+		x->oom = true;
+	return s ? s : "";
 }
 
 /* A score under construction: details and sources grow in the arena. */
@@ -284,7 +299,11 @@ static const char *day_text(ctx *x, int64_t day)
 {
 	int y, m, d;
 	mn_civil_from_days(day, &y, &m, &d);
-	return fmt(x, "%04d-%02d-%02d", y, m, d);
+	if (y < 0 || y > 9999)
+		return fmt(x, "%04d-%02d-%02d", y, m, d);
+	char b[11] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10), (char)('0' + y % 10),
+	              '-', (char)('0' + m / 10), (char)('0' + m % 10), '-', (char)('0' + d / 10), (char)('0' + d % 10), 0};
+	return dup(x, b);
 }
 
 /* The first date/dateTime an expression gives: day-precise (1), imprecise
@@ -310,7 +329,7 @@ static mn_status date_of(ctx *x, const mn_fp_expr *e, const char *what, const mn
 			char b[64];
 			mn_datetime_format(dt, b, sizeof b);
 			*found = 0;
-			*text = fmt(x, "%s", b);
+			*text = dup(x, b);
 		}
 		break;
 	}
@@ -426,7 +445,7 @@ static const char *category_list(ctx *x, const unsigned counts[MN_BUDAPEST_NCATE
 				strcat(b, ", ");
 			strcat(b, mn_budapest_category_name(i));
 		}
-	return fmt(x, "%s", *b ? b : "none");
+	return dup(x, *b ? b : "none");
 }
 
 static void jcategories(ctx *x, bool *first, const char *key, const unsigned counts[MN_BUDAPEST_NCATEGORIES])
@@ -548,7 +567,7 @@ static mn_status do_budapest(ctx *x)
 			eval = d[i];
 			have_eval = true;
 		}
-	bool first = true;
+	bool first = false;  /* after asOf */
 	jkey(x, &first, "budapest");
 	jraw(x, "{");
 	bool f = true;
@@ -1572,8 +1591,34 @@ static mn_status do_eq5d(ctx *x)
 
 /* ---- entry point ----------------------------------------------------------- */
 
+static const struct {
+	const char *name;
+	unsigned bit;
+	mn_status (*run)(ctx *x);
+} calculators[] = {
+	{"budapest", MN_SCORE_BUDAPEST, do_budapest},
+	{"odi", MN_SCORE_ODI, do_odi},
+	{"mme", MN_SCORE_MME, do_mme},
+	{"relief", MN_SCORE_RELIEF, do_relief},
+	{"eq5d", MN_SCORE_EQ5D, do_eq5d},
+};
+
+unsigned mn_score_bit(const char *name, size_t len)
+{
+	for (size_t i = 0; name && i < sizeof calculators / sizeof calculators[0]; i++)
+		if (strlen(calculators[i].name) == len && memcmp(calculators[i].name, name, len) == 0)
+			return calculators[i].bit;
+	return 0;
+}
+
 mn_status mn_scores_compute(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
                             mn_arena *arena, mn_scores **out, mn_error *err)
+{
+	return mn_scores_compute_some(cfg, c, as_of, MN_SCORES_ALL, arena, out, err);
+}
+
+mn_status mn_scores_compute_some(const mn_score_config *cfg, const mn_case *c, const mn_datetime *as_of,
+                                 unsigned want, mn_arena *arena, mn_scores **out, mn_error *err)
 {
 	*out = NULL;
 	if (!cfg || !c || !as_of || !arena)
@@ -1600,16 +1645,10 @@ mn_status mn_scores_compute(const mn_score_config *cfg, const mn_case *c, const 
 	mn_buf_puts(&x.json, "{");
 	bool first = true;
 	jkstr(&x, &first, "asOf", s->as_of);
-	mn_buf_puts(&x.json, ",");
-	mn_status rc = do_budapest(&x);
-	if (rc == MN_OK)
-		rc = do_odi(&x);
-	if (rc == MN_OK)
-		rc = do_mme(&x);
-	if (rc == MN_OK)
-		rc = do_relief(&x);
-	if (rc == MN_OK)
-		rc = do_eq5d(&x);
+	mn_status rc = MN_OK;
+	for (size_t i = 0; rc == MN_OK && i < sizeof calculators / sizeof calculators[0]; i++)
+		if (want & calculators[i].bit)
+			rc = calculators[i].run(&x);  /* each writes ,"name":value */
 	jraw(&x, "}");
 	mn_fp_env_free(x.env);
 	if (rc == MN_OK && (x.oom || x.json.failed))

@@ -44,11 +44,34 @@ const char *mn_outcome_action(mn_outcome o)
 
 /* ---- entries: a resource's reference, date and one-line summary ------- */
 
+/* "2024-03-05T10:00:00Z" -> "2024-03-05"; shorter precisions stay */
+static size_t date_len(const char *s)
+{
+	const char *t = strchr(s, 'T');
+	return t ? (size_t)(t - s) : strlen(s);
+}
+
 static const char *date_part(mn_arena *a, const char *s)
 {
-	/* "2024-03-05T10:00:00Z" -> "2024-03-05"; shorter precisions stay */
-	const char *t = strchr(s, 'T');
-	return t ? mn_arena_strndup(a, s, (size_t)(t - s)) : s;
+	size_t n = date_len(s);
+	return s[n] ? mn_arena_strndup(a, s, n) : s;
+}
+
+/* head, the date part of s, mid, the date part of t (NULL: none), in one allocation */
+static const char *dates_text(mn_arena *a, const char *head, const char *s, const char *mid, const char *t)
+{
+	size_t lh = strlen(head), ls = date_len(s), lm = t ? strlen(mid) : 0, lt = t ? date_len(t) : 0;
+	char *out = mn_arena_alloc(a, lh + ls + lm + lt + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, head, lh);
+	memcpy(out + lh, s, ls);
+	if (t) {
+		memcpy(out + lh + ls, mid, lm);
+		memcpy(out + lh + ls + lm, t, lt);
+	}
+	out[lh + ls + lm + lt] = '\0';
+	return out;
 }
 
 static const char *period_text(mn_arena *a, const mn_json *period)
@@ -56,11 +79,11 @@ static const char *period_text(mn_arena *a, const mn_json *period)
 	const char *start = mn_json_get_string(period, "start");
 	const char *end = mn_json_get_string(period, "end");
 	if (start && end)
-		return mn_arena_printf(a, "%s to %s", date_part(a, start), date_part(a, end));
+		return dates_text(a, "", start, " to ", end);
 	if (start)
-		return mn_arena_printf(a, "from %s", date_part(a, start));
+		return dates_text(a, "from ", start, NULL, NULL);
 	if (end)
-		return mn_arena_printf(a, "until %s", date_part(a, end));
+		return dates_text(a, "until ", end, NULL, NULL);
 	return NULL;
 }
 
@@ -69,19 +92,21 @@ static const char *period_text(mn_arena *a, const mn_json *period)
  * onset[x], occurrence[x], authoredOn, period, ...), first match wins. */
 static const char *resource_date(mn_arena *a, const mn_json *r)
 {
-	static const char *const stems[] = {"effective", "performed", "occurrence", "onset", NULL};
-	for (const char *const *s = stems; *s; s++) {
-		char key[64];
-		snprintf(key, sizeof key, "%sDateTime", *s);
-		const char *v = mn_json_get_string(r, key);
+	/* per stem: STEMDateTime, STEMPeriod, STEMInstant */
+	static const char *const stems[][3] = {
+		{"effectiveDateTime", "effectivePeriod", "effectiveInstant"},
+		{"performedDateTime", "performedPeriod", "performedInstant"},
+		{"occurrenceDateTime", "occurrencePeriod", "occurrenceInstant"},
+		{"onsetDateTime", "onsetPeriod", "onsetInstant"},
+	};
+	for (size_t s = 0; s < sizeof stems / sizeof stems[0]; s++) {
+		const char *v = mn_json_get_string(r, stems[s][0]);
 		if (v)
 			return date_part(a, v);
-		snprintf(key, sizeof key, "%sPeriod", *s);
-		const mn_json *p = mn_json_get(r, key);
+		const mn_json *p = mn_json_get(r, stems[s][1]);
 		if (p)
 			return period_text(a, p);
-		snprintf(key, sizeof key, "%sInstant", *s);
-		if ((v = mn_json_get_string(r, key)) != NULL)
+		if ((v = mn_json_get_string(r, stems[s][2])) != NULL)
 			return date_part(a, v);
 	}
 	static const char *const plain[] = {"authoredOn", "recordedDate", "issued", "dateAsserted", "date",
@@ -205,15 +230,40 @@ mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *a, mn_
 	return out->reference && out->summary ? MN_OK : MN_ENOMEM;
 }
 
+/* The entry for r: made once per determination (a pure function of the
+ * record and r), then copied. */
+static mn_status entry_for(mn_determination *d, const mn_resource *r, mn_entry *out)
+{
+	for (size_t i = 0; i < d->nentries_made_; i++)
+		if (d->entries_made_[i].resource == r) {
+			*out = d->entries_made_[i];
+			return MN_OK;
+		}
+	if (mn_entry_make(d->kase, r, d->arena, out) != MN_OK)
+		return MN_ENOMEM;
+	if (d->nentries_made_ == d->capentries_made_) {
+		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 32;
+		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);
+		if (!n)
+			return MN_ENOMEM;
+		if (d->nentries_made_)
+			memcpy(n, d->entries_made_, d->nentries_made_ * sizeof *n);
+		d->entries_made_ = n;
+		d->capentries_made_ = cap;
+	}
+	d->entries_made_[d->nentries_made_++] = *out;
+	return MN_OK;
+}
+
 /* Entries for the distinct resources the items of r come from, in order. */
-static mn_status entries_of(const mn_case *c, const mn_fp_result *r, mn_arena *a, mn_entry **out, size_t *n)
+static mn_status entries_of(mn_determination *d, const mn_fp_result *r, mn_entry **out, size_t *n)
 {
 	size_t count = mn_fp_result_count(r), k = 0;
 	*out = NULL;
 	*n = 0;
 	if (!count)
 		return MN_OK;
-	mn_entry *e = mn_arena_calloc(a, count, sizeof *e);
+	mn_entry *e = mn_arena_calloc(d->arena, count, sizeof *e);
 	if (!e)
 		return MN_ENOMEM;
 	for (size_t i = 0; i < count; i++) {
@@ -227,7 +277,7 @@ static mn_status entries_of(const mn_case *c, const mn_fp_result *r, mn_arena *a
 			seen = e[j].resource == res;
 		if (seen)
 			continue;
-		if (mn_entry_make(c, res, a, &e[k]) != MN_OK)
+		if (entry_for(d, res, &e[k]) != MN_OK)
 			return MN_ENOMEM;
 		k++;
 	}
@@ -315,7 +365,7 @@ static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, 
 			res->status = MN_CRIT_NOT_DOCUMENTED;
 		return MN_OK;
 	}
-	if (entries_of(d->kase, ev, d->arena, &res->entries, &res->nentries) != MN_OK)
+	if (entries_of(d, ev, &res->entries, &res->nentries) != MN_OK)
 		return MN_ENOMEM;
 	if (res->status == MN_CRIT_MET && res->nentries == 0) {
 		/* met with nothing in the record to show for it cannot be audited */
@@ -445,14 +495,28 @@ static mn_status bind_json(mn_determination *d, const char *name, const mn_json 
 	return rc;
 }
 
+/* The scores the policy's expressions read (found when it was loaded): all
+ * of them when one uses %scores whole. */
+static unsigned policy_scores(const mn_policy *p)
+{
+	if (p->scores_whole)
+		return MN_SCORES_ALL;
+	unsigned want = 0;
+	for (size_t i = 0; i < p->nscores_read; i++)
+		want |= mn_score_bit(p->scores_read[i], strlen(p->scores_read[i]));
+	return want;
+}
+
 /* The clinical scores as %scores, the knowledge tables as %NAME. */
-static mn_status bind_knowledge(mn_determination *d, const mn_determine_options *opts, mn_error *err)
+static mn_status bind_knowledge(mn_determination *d, const mn_determine_options *opts, unsigned flags,
+                                mn_error *err)
 {
 	mn_status rc = MN_OK;
 	if (opts->scores) {
 		mn_scores *sc;
+		unsigned want = flags & MN_DETERMINE_POLICY_SCORES ? policy_scores(d->policy) : MN_SCORES_ALL;
 		/* on the view: the calculators see what the policy sees */
-		if ((rc = mn_scores_compute(opts->scores, d->kase, &d->as_of, d->arena, &sc, err)) != MN_OK)
+		if ((rc = mn_scores_compute_some(opts->scores, d->kase, &d->as_of, want, d->arena, &sc, err)) != MN_OK)
 			return rc;
 		d->scores = sc;
 		rc = bind_json(d, "scores", sc->json, err);
@@ -470,6 +534,13 @@ mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *
 
 mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
                           const mn_determine_options *opts, mn_determination **out, mn_error *err)
+{
+	return mn_determine_flags(p, c, as_of, opts, 0, out, err);
+}
+
+mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_datetime *as_of,
+                             const mn_determine_options *opts, unsigned flags, mn_determination **out,
+                             mn_error *err)
 {
 	*out = NULL;
 	if (as_of->kind != MN_DT_DATE || as_of->precision != MN_DT_DAY)
@@ -533,7 +604,7 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 	mn_fp_env_set_terminology(d->env, mn_policy_member_of, (void *)p);
 
 	mn_status rc = MN_OK;
-	if (opts && (rc = bind_knowledge(d, opts, err)) != MN_OK) {
+	if (opts && (rc = bind_knowledge(d, opts, flags, err)) != MN_OK) {
 		mn_determination_free(d);
 		return rc;
 	}
@@ -564,7 +635,7 @@ mn_status mn_determine_ex(const mn_policy *p, const mn_case *c, const mn_datetim
 		mn_fp_result *r;
 		mn_status q = mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e);
 		if ((q != MN_OK && e.code == MN_ENOMEM) ||
-		    (q == MN_OK && entries_of(c, r, d->arena, &d->requests, &d->nrequests) != MN_OK)) {
+		    (q == MN_OK && entries_of(d, r, &d->requests, &d->nrequests) != MN_OK)) {
 			mn_determination_free(d);
 			return mn_error_set(err, MN_ENOMEM, "out of memory");
 		}

@@ -980,6 +980,51 @@ static mn_status load_policy(loader *L)
 	return load_tests(L, y_get(&L->y, root, "tests"));
 }
 
+/* ---- the members of %scores the policy reads ------------------------------ */
+
+static void count_use(void *payload, const char *name, size_t len)
+{
+	(void)name;
+	(void)len;
+	(*(size_t *)payload)++;
+}
+
+typedef struct score_names {
+	mn_policy *p;
+	bool oom;
+} score_names;
+
+static void note_score(void *payload, const char *name, size_t len)
+{
+	score_names *S = payload;
+	mn_policy *p = S->p;
+	for (size_t i = 0; i < p->nscores_read; i++)
+		if (strlen(p->scores_read[i]) == len && memcmp(p->scores_read[i], name, len) == 0)
+			return;
+	const char *copy = mn_arena_strndup(p->arena, name, len);
+	if (copy)
+		p->scores_read[p->nscores_read++] = copy;
+	S->oom |= !copy;
+}
+
+/* Over every expression the policy compiled (each is tracked in exprs_): the
+ * uses counted first, which bounds the distinct names. */
+static mn_status find_scores_read(mn_policy *p, mn_error *err)
+{
+	size_t uses = 0;
+	for (size_t i = 0; i < p->nexprs_; i++)
+		if (!mn_fp_expr_var_members(p->exprs_[i], "scores", count_use, &uses))
+			p->scores_whole = true;
+	if (!uses)
+		return MN_OK;
+	score_names S = {p, false};
+	if (!(p->scores_read = mn_arena_calloc(p->arena, uses, sizeof *p->scores_read)))
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->nexprs_; i++)
+		mn_fp_expr_var_members(p->exprs_[i], "scores", note_score, &S);
+	return S.oom ? mn_error_set(err, MN_ENOMEM, "out of memory") : MN_OK;
+}
+
 /* A file named ID@TAG.yaml is version TAG of policy ID: the id must be the
  * policy's. */
 static mn_status file_version(mn_policy *p, mn_error *err)
@@ -1019,6 +1064,8 @@ mn_status mn_policy_load_file(const char *path, const mn_library *lib, mn_policy
 	y_free(&L.y);
 	if (rc == MN_OK)
 		rc = file_version(L.p, err);
+	if (rc == MN_OK)
+		rc = find_scores_read(L.p, err);
 	/* whatever an out-of-memory on the way looked like, it is one */
 	rc = y_arena_outcome(L.p->arena, path, rc, err);
 	if (rc != MN_OK) {
