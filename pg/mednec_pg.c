@@ -388,7 +388,7 @@ Datum mednec_determine(PG_FUNCTION_ARGS)
 	mn_case *c = load_case(jb, "determine: record");
 	mn_determine_options opts = {scores, tables};
 	mn_determination *det = NULL;
-	if (mn_determine_ex(p, c, &as_of, &opts, &det, &err) != MN_OK) {
+	if (mn_determine_flags(p, c, &as_of, &opts, MN_DETERMINE_POLICY_SCORES, &det, &err) != MN_OK) {
 		mn_case_free(c);
 		fail("determine", &err);
 	}

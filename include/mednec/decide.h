@@ -68,7 +68,7 @@ typedef struct mn_determination {
 	/* false when the policy has service.request and it finds nothing in the
 	 * record: the outcome is then never meets-criteria (docs/POLICY-FORMAT.md) */
 	bool request_found;
-	/* clinical scores bound as %scores, or NULL; with policy_scores_only,
+	/* clinical scores bound as %scores, or NULL; with MN_DETERMINE_POLICY_SCORES,
 	 * only those the policy reads */
 	const mn_scores *scores;
 	size_t nwarnings;        /* definitions that failed on this record, and the like */

@@ -313,7 +313,7 @@ typedef struct mn_policy {
 	 * compiled: definitions, criteria, the request, the letter's and the appeal rules' templates and
 	 * statements), distinct, in the order of first use. scores_whole is true when one of them uses %scores
 	 * in any other way (alone, as the input of a function, as an operand): then it may read any score. A
-	 * determination may compute only these (mn_determine_options.policy_scores_only). */
+	 * determination may compute only these (mn_determine_flags, MN_DETERMINE_POLICY_SCORES). */
 	bool scores_whole;
 	size_t nscores_read;
 	const char **scores_read;

@@ -117,7 +117,8 @@ static mn_status decide_work(void *p, const mn_bulk_record *r, void *slot)
 		mn_determination *d = NULL;
 		mn_error err;
 		mn_error_clear(&err);
-		if ((st = mn_determine_ex(pol, r->kase, o->as_of, o->determine, &d, &err)) != MN_OK)
+		if ((st = mn_determine_flags(pol, r->kase, o->as_of, o->determine, MN_DETERMINE_POLICY_SCORES, &d,
+		                             &err)) != MN_OK)
 			break;
 		if (!o->requested_only || !pol->request || d->nrequests) {
 			mn_outcome w;

@@ -32,7 +32,8 @@ static mn_status decide_one(const impact_ctx *x, const mn_policy *p, const size_
 	mn_determination *d = NULL;
 	mn_error err;
 	mn_error_clear(&err);
-	mn_status st = mn_determine_ex(p, r->kase, x->o->as_of, x->o->determine, &d, &err);
+	mn_status st = mn_determine_flags(p, r->kase, x->o->as_of, x->o->determine, MN_DETERMINE_POLICY_SCORES, &d,
+	                                  &err);
 	if (st != MN_OK)
 		return st;
 	*outcome = (uint8_t)mn_bulk_held_outcome(d->outcome, r->held);

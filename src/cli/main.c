@@ -299,7 +299,7 @@ static int run_decide_all(const decide_args *a, const mn_datetime *as_of, const 
 		if (!p)
 			continue;  /* no version of this policy is in force on the as-of date */
 		mn_determine_options opts = {scores, tables};
-		if (mn_determine_ex(p, kase, as_of, &opts, &d, &err) != MN_OK) {
+		if (mn_determine_flags(p, kase, as_of, &opts, MN_DETERMINE_POLICY_SCORES, &d, &err) != MN_OK) {
 			rc = report_error(&err);
 		} else if (!p->request || d->nrequests) {
 			size_t met = 0;
@@ -418,7 +418,7 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		goto done;
 	}
 	mn_determine_options opts = {scores, tables};
-	if (mn_determine_ex(pol, kase, &as_of, &opts, &det, &err) != MN_OK) {
+	if (mn_determine_flags(pol, kase, &as_of, &opts, MN_DETERMINE_POLICY_SCORES, &det, &err) != MN_OK) {
 		rc = report_error(&err);
 		goto done;
 	}

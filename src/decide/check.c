@@ -32,7 +32,7 @@ static void run_case(const mn_policy *p, const mn_policy_test *t, const char *ho
 		mn_case_free(c);
 		return;
 	}
-	if (mn_determine_ex(p, c, &as_of, opts, &d, &err) != MN_OK) {
+	if (mn_determine_flags(p, c, &as_of, opts, MN_DETERMINE_POLICY_SCORES, &d, &err) != MN_OK) {
 		mn_buf_printf(r, "FAIL: %s\n", err.message);
 		++*failures;
 		mn_case_free(c);
