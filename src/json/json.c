@@ -10,15 +10,33 @@
  * above U+10FFFF) and escapes are decoded; a \u escape of a lone surrogate is
  * rejected since it has no UTF-8 form. A leading UTF-8 byte order mark is
  * skipped (RFC 8259 §8.1 allows a parser to ignore it).
+ *
+ * Speed: whitespace and the plain ASCII runs of strings are scanned 16 bytes
+ * at a time with SSE2 (baseline on x86-64); the scalar loops after them do
+ * the rest and are the whole scan elsewhere, or when built with
+ * -DMN_JSON_SCALAR (tests/test_json.c builds the parser that way too and
+ * checks that both give the same trees and errors). Only the bytes the scan
+ * stops at (a quote, a backslash, a control character, a non-ASCII byte) are
+ * looked at one by one. mn_json_parse_insitu leaves each string without
+ * escapes in the text, ended by a NUL written over its closing quote,
+ * instead of copying it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mednec/json.h"
 
+#if defined(__SSE2__) && !defined(MN_JSON_SCALAR)
+#include <emmintrin.h>
+#define S_SIMD 1
+#else
+#define S_SIMD 0
+#endif
+
 typedef struct parser {
 	const char *s;
 	size_t n, i;
+	char *insitu;  /* mn_json_parse_insitu: s, writable; NULL: strings are copied */
 	mn_arena *arena;
 	const char *name;
 	mn_error *err;
@@ -44,13 +62,34 @@ static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
 	return mn_error_set(p->err, code, "%s near byte 0x%02x", what, c);
 }
 
-static void skip_ws(parser *p)
+/* The end of the whitespace run at s[i..n): the first index that is not ' ', '\n', '\r' or '\t'. */
+static inline size_t ws_end(const char *s, size_t i, size_t n)
 {
-	size_t i = p->i, n = p->n;  /* locals: p->s is char data, which could alias p->i */
-	const char *s = p->s;
+	if (i < n && (unsigned char)s[i] > ' ')
+		return i;  /* none: after '[', ',' in compact text */
+	if (i + 1 < n && s[i] == ' ' && (unsigned char)s[i + 1] > ' ')
+		return i + 1;  /* one space: after ':' in indented text */
+#if S_SIMD
+	const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+	              tab = _mm_set1_epi8('\t');
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
+		                          _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
+		unsigned other = (unsigned)_mm_movemask_epi8(ws) ^ 0xffffu;
+		if (other)
+			return i + (unsigned)__builtin_ctz(other);
+		i += 16;
+	}
+#endif
 	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
 		i++;
-	p->i = i;
+	return i;
+}
+
+static inline void skip_ws(parser *p)
+{
+	p->i = ws_end(p->s, p->i, p->n);
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
@@ -123,27 +162,44 @@ static const unsigned char S_plain[256] = {
 };
 #undef S_P16
 
+/* The first index at or after i in s[0..n) whose byte a string cannot hold as it is ('"', '\\', a
+ * control character, a non-ASCII byte: see S_plain), or n. */
+static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
+{
+#if S_SIMD
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* a signed compare: below ' ' are the control characters and the bytes 0x80-0xff */
+		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+		                            _mm_cmplt_epi8(x, space));
+		unsigned m = (unsigned)_mm_movemask_epi8(stop);
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && S_plain[s[i]])
+		i++;
+	return i;
+}
+
 /* string -> '"' chars '"' ; p->i at the opening quote. */
 static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)p->s;
-	size_t i = p->i + 1, start = i;
-	/* fast path: no escapes; runs of plain ASCII are skipped with one table look-up per byte */
+	size_t n = p->n, i = p->i + 1, start = i;
+	/* fast path: no escapes; plain ASCII runs are skipped by scan_plain, other UTF-8 is checked */
 	for (;;) {
-		while (i < p->n && S_plain[s[i]])
-			i++;
-		if (i >= p->n)
+		i = scan_plain(s, i, n);
+		if (i >= n)
 			return fail_at(p, p->i, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
 		if (c == '"' || c == '\\')
 			break;
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k = utf8_len(s + i, p->n - i);
+		size_t k = utf8_len(s + i, n - i);
 		if (!k)
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		i += k;
@@ -152,20 +208,29 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 		size_t len = i - start;
 		if (len > UINT32_MAX)
 			return fail_at(p, p->i, MN_ELIMIT, "string too long");
-		char *copy = mn_arena_strndup(p->arena, p->s + start, len);
-		if (!copy)
-			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		*out = copy;
+		if (p->insitu) {
+			p->insitu[i] = 0;  /* the closing quote, read already */
+			*out = p->insitu + start;
+		} else {
+			char *copy = mn_arena_strndup(p->arena, p->s + start, len);
+			if (!copy)
+				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+			*out = copy;
+		}
 		*outlen = (uint32_t)len;
 		p->i = i + 1;
 		return MN_OK;
 	}
-	/* slow path: decode escapes into the scratch buffer */
+	/* slow path: decode escapes into the scratch buffer, plain runs at once */
 	mn_buf *b = &p->sbuf;
 	mn_buf_reset(b);
 	mn_buf_put(b, p->s + start, i - start);
 	for (;;) {
-		if (i >= p->n)
+		size_t j = scan_plain(s, i, n);
+		if (j > i)
+			mn_buf_put(b, p->s + i, j - i);
+		i = j;
+		if (i >= n)
 			return fail_at(p, p->i, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
 		if (c == '"')
@@ -173,7 +238,7 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
 		if (c == '\\') {
-			if (i + 1 >= p->n)
+			if (i + 1 >= n)
 				return fail_at(p, i, MN_EJSON, "unterminated escape");
 			char e = p->s[i + 1];
 			const char *rep = NULL;
@@ -188,11 +253,11 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 			case 't': rep = "\t"; break;
 			case 'u': {
 				unsigned cp, lo;
-				if (i + 6 > p->n || hex4(p->s + i + 2, &cp))
+				if (i + 6 > n || hex4(p->s + i + 2, &cp))
 					return fail_at(p, i, MN_EJSON, "invalid \\u escape");
 				i += 6;
 				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (i + 6 > p->n || p->s[i] != '\\' || p->s[i + 1] != 'u' ||
+					if (i + 6 > n || p->s[i] != '\\' || p->s[i + 1] != 'u' ||
 					    hex4(p->s + i + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
 						return fail_at(p, i - 6, MN_EJSON, "unpaired surrogate in \\u escape");
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -210,7 +275,7 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 			i += 2;
 			continue;
 		}
-		size_t k = c < 0x80 ? 1 : utf8_len(s + i, p->n - i);
+		size_t k = utf8_len(s + i, n - i);
 		if (!k)
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		mn_buf_put(b, p->s + i, k);
@@ -456,13 +521,14 @@ static mn_status parse_value(parser *p, mn_json *v)
 	}
 }
 
-mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
-                        mn_json **out, mn_error *err)
+static mn_status parse_text(mn_arena *arena, const char *name, const char *text, char *insitu, size_t len,
+                            mn_json **out, mn_error *err)
 {
 	parser p;
 	memset(&p, 0, sizeof p);
 	p.s = text;
 	p.n = len;
+	p.insitu = insitu;
 	p.arena = arena;
 	p.name = name ? name : "";
 	p.err = err;
@@ -486,6 +552,18 @@ mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, siz
 	if (rc == MN_OK)
 		*out = root;
 	return rc;
+}
+
+mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
+                        mn_json **out, mn_error *err)
+{
+	return parse_text(arena, name, text, NULL, len, out, err);
+}
+
+mn_status mn_json_parse_insitu(mn_arena *arena, const char *name, char *text, size_t len,
+                               mn_json **out, mn_error *err)
+{
+	return parse_text(arena, name, text, text, len, out, err);
 }
 
 const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen)
