@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include <dirent.h>
+#include <unistd.h>
 
 /* ---- model ------------------------------------------------------------- */
 
@@ -694,6 +695,100 @@ static void test_shared_data(void)
 	}
 }
 
+/* ---- reading a file --------------------------------------------------- */
+
+/* A regular file is read into the case's arena and parsed in place; anything else (a pipe, a file whose
+ * size is not what fstat said) is read as a stream as before: the same case, or the same error at the
+ * same place, either way, and as from memory. */
+static void test_load_file_ways(void)
+{
+	static const char good[] = "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n"
+	                           "  {\"fullUrl\": \"urn:uuid:p1\", \"resource\": {\"resourceType\": \"Patient\", \"id\": \"p1\","
+	                           " \"name\": [{\"family\": \"A\\u00e9\", \"given\": [\"B\"]}]}},\n"
+	                           "  {\"resource\": {\"resourceType\": \"Observation\", \"id\": \"o\", \"status\": \"final\","
+	                           " \"code\": {\"text\": \"x\"}, \"subject\": {\"reference\": \"urn:uuid:p1\"}}}\n]}\n";
+	/* an unknown element at line 3, column 88: 2 spaces, {"resource": { (15), "resourceType": "Observation",
+	 * (31), "id": "o", (11), "status": "final", (19), "colour": (10), then the value */
+	static const char bad[] = "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n"
+	                          "  {\"resource\": {\"resourceType\": \"Patient\", \"id\": \"p1\"}},\n"
+	                          "  {\"resource\": {\"resourceType\": \"Observation\", \"id\": \"o\", \"status\": \"final\", \"colour\": 1}}\n]}\n";
+	char dir[] = "/tmp/mednec-test-fhir-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[256];
+	snprintf(path, sizeof path, "%s/case.json", dir);
+	for (int k = 0; k < 2; k++) {
+		const char *text = k ? bad : good;
+		size_t len = strlen(text);
+		FILE *f = fopen(path, "wb");
+		CHECK(f && fwrite(text, 1, len, f) == len);
+		if (f)
+			fclose(f);
+		mn_case *mem = NULL, *file = NULL, *piped = NULL;
+		mn_error em, ef, ep;
+		mn_status sm = mn_case_load("mem", text, len, &mem, &em);
+		mn_status sf = mn_case_load_file(path, &file, &ef);
+		/* a pipe, by its /dev/fd name: not a regular file */
+		int fds[2];
+		mn_status sp = MN_EIO;
+		if (pipe(fds) == 0) {
+			CHECK(write(fds[1], text, len) == (ssize_t)len);
+			close(fds[1]);
+			char pp[64];
+			snprintf(pp, sizeof pp, "/dev/fd/%d", fds[0]);
+			sp = mn_case_load_file(pp, &piped, &ep);
+			close(fds[0]);
+		}
+		CHECK_INT(sm, k ? MN_EFHIR : MN_OK);
+		CHECK_INT(sf, sm);
+		CHECK_INT(sp, sm);
+		if (k) {
+			CHECK_INT(ef.line, 3);
+			CHECK_INT(ef.column, 88);
+			CHECK_INT(ep.line, 3);
+			CHECK_INT(ep.column, 88);
+			CHECK_STR(ef.message, em.message);
+			CHECK_STR(ep.message, em.message);
+			CHECK_STR(ef.path, "/entry/1/resource/colour");
+			CHECK_STR(ef.source, path);
+		} else if (sm == MN_OK && sf == MN_OK && sp == MN_OK) {
+			mn_buf a = MN_BUF_INIT, b = MN_BUF_INIT, c = MN_BUF_INIT;
+			mn_json_write(&a, mn_case_root(mem));
+			mn_json_write(&b, mn_case_root(file));
+			mn_json_write(&c, mn_case_root(piped));
+			CHECK_STR(mn_buf_cstr(&b), mn_buf_cstr(&a));
+			CHECK_STR(mn_buf_cstr(&c), mn_buf_cstr(&a));
+			CHECK(strstr(mn_buf_cstr(&a), "\"family\":\"A\xc3\xa9\"") != NULL);
+			mn_buf_free(&a);
+			mn_buf_free(&b);
+			mn_buf_free(&c);
+			const mn_resource *o = mn_case_get(file, 1);
+			CHECK(o && strcmp(o->id, "o") == 0 && strcmp(o->type_name, "Observation") == 0);
+			CHECK(mn_case_resolve(file, "urn:uuid:p1", 11, o) == mn_case_get(file, 0));
+			int line, col;
+			mn_case_position(file, o->json, &line, &col);
+			CHECK_INT(line, 3);
+			CHECK_INT(col, 16);  /* 2 spaces, {"resource": then its object */
+			CHECK_STR(mn_case_name(file), path);
+		}
+		mn_case_free(mem);
+		mn_case_free(file);
+		mn_case_free(piped);
+	}
+	/* a directory: opened, not a regular file, read as a stream: a read error */
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load_file(dir, &c, &err), MN_EIO);
+	CHECK(c == NULL);
+	CHECK(strstr(err.message, "read error") != NULL);
+	CHECK_STR(err.source, dir);
+	/* a file that cannot be opened: as before */
+	CHECK_INT(mn_case_load_file("/nonexistent/x.json", &c, &err), MN_EIO);
+	CHECK(strstr(err.message, "cannot open: No such file or directory") != NULL);
+	CHECK_STR(err.source, "/nonexistent/x.json");
+	remove(path);
+	rmdir(dir);
+}
+
 /* ---- the record as of a date (docs/POLICY-FORMAT.md "Time") ------------ */
 
 #define OBS(id, date) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
@@ -984,6 +1079,7 @@ int main(void)
 	test_load_single();
 	test_bad_input();
 	test_shared_data();
+	test_load_file_ways();
 	test_as_of();
 	test_as_of_dispense();
 	test_unresolved_paths();

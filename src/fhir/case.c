@@ -20,9 +20,13 @@
  */
 #include "fhir/model.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- internal types ---------------------------------------------------- */
 
@@ -1231,11 +1235,24 @@ static mn_case *S_new_case(const char *name, unsigned flags)
 	return c;
 }
 
+/* Parses c->text[0..len) (the case's own copy, in its arena, NUL-terminated) in place and checks it; frees c
+ * on failure. */
+static mn_status S_parse_own_text(mn_case *c, size_t len, mn_case **out, mn_error *err)
+{
+	c->text[len] = 0;
+	c->len = len;
+	mn_status st = mn_json_parse_insitu(c->arena, c->name, c->text, len, &c->root, err);
+	if (st) {
+		mn_case_free(c);
+		return st;
+	}
+	return S_finish(c, out, err);
+}
+
 mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
                           mn_case **out, mn_error *err)
 {
 	mn_case *c;
-	mn_status st;
 
 	if (out)
 		*out = NULL;
@@ -1249,14 +1266,7 @@ mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsign
 	}
 	if (len)
 		memcpy(c->text, text, len);
-	c->text[len] = 0;
-	c->len = len;
-	st = mn_json_parse(c->arena, c->name, c->text, len, &c->root, err);
-	if (st) {
-		mn_case_free(c);
-		return st;
-	}
-	return S_finish(c, out, err);
+	return S_parse_own_text(c, len, out, err);
 }
 
 mn_status mn_case_load_tree(const char *name, const char *text, size_t len, mn_json *root, unsigned flags,
@@ -1284,11 +1294,65 @@ mn_status mn_case_load(const char *name, const char *text, size_t len, mn_case *
 	return mn_case_load_ex(name, text, len, 0, out, err);
 }
 
+/* Reads the regular file fd (its size by fstat) into a new case's arena: MN_OK and *cp, or MN_OK and *cp
+ * NULL when it is not a regular file or did not have that size when read (the caller then reads it as a
+ * stream, as before), or an error. */
+static mn_status S_read_regular(int fd, const char *path, unsigned flags, mn_case **cp, size_t *len,
+                                mn_error *err)
+{
+	struct stat sb;
+	*cp = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0 || (uintmax_t)sb.st_size > UINT32_MAX - 2)
+		return MN_OK;
+	size_t want = (size_t)sb.st_size, got = 0;
+	mn_case *c = S_new_case(path, flags);
+	/* one byte more than the size, to see a file that grew */
+	if (!c || !(c->text = mn_arena_alloc(c->arena, want + 2))) {
+		mn_case_free(c);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	while (got < want + 1) {
+		ssize_t r = read(fd, c->text + got, want + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			mn_case_free(c);
+			mn_error_locate(err, path, 0, 0);
+			return mn_error_set(err, MN_EIO, "read error");
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got != want) {
+		mn_case_free(c);
+		return MN_OK;
+	}
+	*cp = c;
+	*len = got;
+	return MN_OK;
+}
+
 mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	mn_status st = mn_read_file(path, &text, &len, err);
+	mn_status st;
+	/* a regular file is read straight into the case's arena, where it is parsed in place */
+	int fd = out && path ? open(path, O_RDONLY) : -1;
+	if (fd >= 0) {
+		mn_case *c;
+		st = S_read_regular(fd, path, flags, &c, &len, err);
+		close(fd);
+		*out = NULL;
+		if (st)
+			return st;
+		if (c)
+			return S_parse_own_text(c, len, out, err);
+	}
+	/* anything else (a pipe, a file that changed while read, one that cannot be opened: the same error)
+	 * read as a stream */
+	st = mn_read_file(path, &text, &len, err);
 	if (st) {
 		if (out)
 			*out = NULL;
