@@ -414,6 +414,21 @@ static void test_bad_input(void)
 	    "  {\"resourceType\":\"Foo\"}}]}",
 	    MN_EFHIR, "/entry/0/resource/resourceType", 2, 19, "unknown resourceType \"Foo\"");
 
+	/* the check remembers element look-ups by type and name (S_element): a name it knows for one type is
+	 * looked up again for another, and a name with the same length and the same first and last 8 bytes
+	 * as a known one ("valueCod" "eXbl" "eConcept" beside valueCodeableConcept) is not taken for it */
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
+	    "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"valueCodeableConcept\":{\"text\":\"y\"}}},\n"
+	    "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"valueCodeXbleConcept\":{\"text\":\"y\"}}}]}",
+	    MN_EFHIR, "/entry/1/resource/valueCodeXbleConcept", 3, 103,
+	    "Observation: unknown element \"valueCodeXbleConcept\"");
+	BAD("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\",\"status\":\"y\"}}",
+	    MN_EFHIR, "/code/status", 1, 76, "CodeableConcept: unknown element \"status\"");
+	BAD("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"component\":[{\"code\":{\"text\":\"a\"},\"valueString\":\"b\"},{\"code\":{\"text\":\"a\"},\"valueStrinG\":\"b\"}]}",
+	    MN_EFHIR, "/component/1/valueStrinG", 1, 156, "Observation.component: unknown element \"valueStrinG\"");
 	/* unknown elements */
 	BAD("{\"resourceType\":\"Patient\",\n\"foo\":1}", MN_EFHIR, "/foo", 2, 7,
 	    "Patient: unknown element \"foo\"");

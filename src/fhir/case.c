@@ -458,6 +458,18 @@ typedef struct S_seg {
 	uint32_t n;             /* key length or index */
 } S_seg;
 
+/* The answers of mn_fhir_element_for_json during one check, by type and member name: a record names the
+ * same few hundred (type, name) pairs over and over. Direct-mapped; an entry holds a key of the tree
+ * (which lives as long as the check), and a hit compares the type, the length and the bytes. */
+#define S_ELEMENT_CACHE 1024
+typedef struct S_element_memo {
+	const mn_fhir_type *t;  /* NULL: empty */
+	const char *name;
+	size_t len;
+	const mn_fhir_element *e;
+	const mn_fhir_type *et;
+} S_element_memo;
+
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
@@ -471,7 +483,51 @@ typedef struct S_ctx {
 	bool have_ref_err;
 	mn_error ref_err;
 	S_seg path[S_DEPTH_MAX];
+	S_element_memo elements[S_ELEMENT_CACHE];
 } S_ctx;
+
+/* A hash of (t, name[0..len)) from at most 16 of its bytes (the first and last 8, or fewer): the names
+ * are short, and the memo compares them whole. */
+static inline size_t S_element_slot(const mn_fhir_type *t, const char *name, size_t len)
+{
+	uint64_t a = 0, b = 0;
+	if (len >= 8) {
+		memcpy(&a, name, 8);
+		memcpy(&b, name + len - 8, 8);
+	} else if (len >= 4) {
+		uint32_t x, y;
+		memcpy(&x, name, 4);
+		memcpy(&y, name + len - 4, 4);
+		a = x;
+		b = y;
+	} else if (len) {
+		a = (unsigned char)name[0] | (uint64_t)(unsigned char)name[len / 2] << 8 |
+		    (uint64_t)(unsigned char)name[len - 1] << 16;
+	}
+	uint64_t h = a * 0x9e3779b97f4a7c15u ^ (b + len) * 0xc2b2ae3d27d4eb4fu ^ (uint64_t)(uintptr_t)t;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 32;
+	return (size_t)(h & (S_ELEMENT_CACHE - 1));
+}
+
+/* mn_fhir_element_for_json(t, name, len, et), remembered. */
+static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
+                                        const mn_fhir_type **et)
+{
+	S_element_memo *m = &x->elements[S_element_slot(t, name, len)];
+	if (m->t == t && m->len == len && memcmp(m->name, name, len) == 0) {
+		*et = m->et;
+		return m->e;
+	}
+	const mn_fhir_element *e = mn_fhir_element_for_json(t, name, len, et);
+	m->t = t;
+	m->name = name;
+	m->len = len;
+	m->e = e;
+	m->et = *et;
+	return e;
+}
 
 static inline size_t S_push(S_ctx *x, const char *key, size_t n)
 {
@@ -947,11 +1003,11 @@ static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_memb
 		return MN_OK;
 	}
 	if (m->key_len > 1 && m->key[0] == '_') {
-		e = mn_fhir_element_for_json(t, m->key + 1, m->key_len - 1, &et);
+		e = S_element(x, t, m->key + 1, m->key_len - 1, &et);
 		*key = (uintptr_t)e | 1u; /* elements are aligned: bit 0 marks "_name" */
 		return S_primitive_ext(x, obj, m, t, e, et);
 	}
-	e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
+	e = S_element(x, t, m->key, m->key_len, &et);
 	*key = (uintptr_t)e;
 	if (!e) {
 		const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
