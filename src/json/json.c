@@ -49,6 +49,8 @@ typedef struct parser {
 	mn_buf sbuf;  /* string unescape scratch */
 } parser;
 
+static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what) __attribute__((cold, noinline));
+
 static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
 {
 	int line, col;
@@ -184,8 +186,12 @@ static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
 	return i;
 }
 
-/* string -> '"' chars '"' ; p->i at the opening quote. */
-static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
+static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **out, uint32_t *outlen)
+	__attribute__((noinline));
+
+/* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
+ * at the first backslash, parse_escaped takes over. */
+static inline mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)p->s;
 	size_t n = p->n, i = p->i + 1, start = i;
@@ -195,8 +201,10 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 		if (i >= n)
 			return fail_at(p, p->i, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
-		if (c == '"' || c == '\\')
+		if (c == '"')
 			break;
+		if (c == '\\')
+			return parse_escaped(p, start, i, out, outlen);
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
 		size_t k = utf8_len(s + i, n - i);
@@ -204,24 +212,29 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		i += k;
 	}
-	if (s[i] == '"') {
-		size_t len = i - start;
-		if (len > UINT32_MAX)
-			return fail_at(p, p->i, MN_ELIMIT, "string too long");
-		if (p->insitu) {
-			p->insitu[i] = 0;  /* the closing quote, read already */
-			*out = p->insitu + start;
-		} else {
-			char *copy = mn_arena_strndup(p->arena, p->s + start, len);
-			if (!copy)
-				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-			*out = copy;
-		}
-		*outlen = (uint32_t)len;
-		p->i = i + 1;
-		return MN_OK;
+	size_t len = i - start;
+	if (len > UINT32_MAX)
+		return fail_at(p, p->i, MN_ELIMIT, "string too long");
+	if (p->insitu) {
+		p->insitu[i] = 0;  /* the closing quote, read already */
+		*out = p->insitu + start;
+	} else {
+		char *copy = mn_arena_strndup(p->arena, p->s + start, len);
+		if (!copy)
+			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+		*out = copy;
 	}
-	/* slow path: decode escapes into the scratch buffer, plain runs at once */
+	*outlen = (uint32_t)len;
+	p->i = i + 1;
+	return MN_OK;
+}
+
+/* The rest of a string from its first escape at i (start: its first byte): decoded into the scratch buffer,
+ * plain runs at once, then copied into the arena. */
+static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **out, uint32_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)p->s;
+	size_t n = p->n;
 	mn_buf *b = &p->sbuf;
 	mn_buf_reset(b);
 	mn_buf_put(b, p->s + start, i - start);
@@ -427,6 +440,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 static mn_status parse_object(parser *p, mn_json *v)
 {
 	size_t base = p->nmems;
+	uint8_t flags = MN_JSON_F_KNOWN;  /* | MN_JSON_F_UNDERSCORE at a key "_..." */
 	mn_status rc;
 	p->i++;
 	skip_ws(p);
@@ -440,6 +454,8 @@ static mn_status parse_object(parser *p, mn_json *v)
 			m.key_offset = (uint32_t)p->i;
 			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
 				return rc;
+			if (m.key_len && m.key[0] == '_')
+				flags |= MN_JSON_F_UNDERSCORE;
 			skip_ws(p);
 			if (p->i >= p->n || p->s[p->i] != ':')
 				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
@@ -463,12 +479,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 	}
 	size_t count = p->nmems - base;
 	v->type = MN_JSON_OBJECT;
-	v->flags = MN_JSON_F_KNOWN;
-	for (size_t k = base; k < p->nmems; k++)
-		if (p->mems[k].key_len && p->mems[k].key[0] == '_') {
-			v->flags |= MN_JSON_F_UNDERSCORE;
-			break;
-		}
+	v->flags = flags;
 	v->n = (uint32_t)count;
 	v->u.members = NULL;
 	if (count) {
