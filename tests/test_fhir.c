@@ -41,6 +41,26 @@ static void test_model_types(void)
 	CHECK(mn_fhir_type_find("Patientxyz", 7) == T("Patient"));
 	CHECK(mn_fhir_type_find("Patient", 6) == NULL);
 	CHECK(mn_fhir_type_find(NULL, 0) == NULL);
+	/* found types are remembered by name (per thread): asked again, with the name at another address, the
+	 * same answer; names that differ only in the middle of 17 or more bytes, or by one byte, or by length,
+	 * are not taken for a remembered one */
+	{
+		char buf[64];
+		const mn_fhir_type *mr = T("MedicationRequest"), *ms = T("MedicationStatement");
+		CHECK(mr && strcmp(mr->name, "MedicationRequest") == 0 && ms && mr != ms);
+		for (int k = 0; k < 3; k++) {
+			snprintf(buf, sizeof buf, "MedicationRequest");
+			CHECK(mn_fhir_type_find(buf, 17) == mr);
+			buf[9] = 'X';  /* "MedicatioXRequest": the same first and last 8 bytes */
+			CHECK(mn_fhir_type_find(buf, 17) == NULL);
+			CHECK(T("Observatiom") == NULL);
+			CHECK(T("Observation") == obs);
+			CHECK(mn_fhir_type_find("Observation", 10) == NULL);
+			CHECK(T("id") && T("id")->kind == MN_FHIR_PRIMITIVE);
+			CHECK(T("ie") == NULL);
+			CHECK(mn_fhir_type_find("Patient\0", 8) == NULL);
+		}
+	}
 
 	/* primitives and their FHIRPath System types */
 	static const struct { const char *fhir, *sys; } prims[] = {

@@ -460,7 +460,7 @@ typedef struct S_seg {
 
 /* The answers of mn_fhir_element_for_json during one check, by type and member name: a record names the
  * same few hundred (type, name) pairs over and over. Direct-mapped. A name is held as its length and its
- * first and last 8 bytes (fewer for a shorter name, see S_name_words), which are the whole name up to 16
+ * first and last 8 bytes (fewer for a shorter name, see mn_fhir__name_words), which are the whole name up to 16
  * bytes; a longer one also keeps a pointer to a key of the tree (which outlives the check) for its middle. */
 #define S_ELEMENT_CACHE 1024
 typedef struct S_element_memo {
@@ -488,39 +488,13 @@ typedef struct S_ctx {
 	S_element_memo elements[S_ELEMENT_CACHE];
 } S_ctx;
 
-/* name[0..len) as two words that hold all of it when len <= 16: its first and last 8 bytes (they overlap
- * below 16), or 4 and 4 below 8, or the first, middle and last byte below 4. */
-static inline void S_name_words(const char *name, size_t len, uint64_t *head, uint64_t *tail)
-{
-	uint64_t a = 0, b = 0;
-	if (len >= 8) {
-		memcpy(&a, name, 8);
-		memcpy(&b, name + len - 8, 8);
-	} else if (len >= 4) {
-		uint32_t x, y;
-		memcpy(&x, name, 4);
-		memcpy(&y, name + len - 4, 4);
-		a = x;
-		b = y;
-	} else if (len) {
-		a = (unsigned char)name[0] | (uint64_t)(unsigned char)name[len / 2] << 8 |
-		    (uint64_t)(unsigned char)name[len - 1] << 16;
-	}
-	*head = a;
-	*tail = b;
-}
-
 /* mn_fhir_element_for_json(t, name, len, et), remembered. */
 static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
                                         const mn_fhir_type **et)
 {
 	uint64_t a, b;
-	S_name_words(name, len, &a, &b);
-	uint64_t h = a * 0x9e3779b97f4a7c15u ^ (b + len) * 0xc2b2ae3d27d4eb4fu ^ (uint64_t)(uintptr_t)t;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9u;
-	h ^= h >> 32;
-	S_element_memo *m = &x->elements[h & (S_ELEMENT_CACHE - 1)];
+	mn_fhir__name_words(name, len, &a, &b);
+	S_element_memo *m = &x->elements[mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 1)];
 	if (m->t == t && m->len == len && m->head == a && m->tail == b &&
 	    (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0)) {
 		*et = m->et;
