@@ -434,6 +434,36 @@ static void test_bad_input(void)
 	    "  {\"resourceType\":\"Foo\"}}]}",
 	    MN_EFHIR, "/entry/0/resource/resourceType", 2, 19, "unknown resourceType \"Foo\"");
 
+	/* S_object's shortcut takes a JSON string for a single primitive String element (code, uri, id, ...)
+	 * of a type that is not a resource as valid at once; everything else goes the general way. Each member
+	 * below is on its own line, its value after the key and ':' */
+#define OBS_CODE "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\",\"coding\":[{\n"
+	{
+		mn_case *c = NULL;
+		mn_error err;
+		const char *j = OBS_CODE "\"system\":\"http://loinc.org\",\n\"code\":\"8867-4\"}]}}";
+		CHECK_INT(mn_case_load("ok.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	BAD(OBS_CODE "\"system\":\"a\",\n\"system\":\"b\"}]}}", MN_EFHIR, "/code/coding/0/system", 3, 10,
+	    "Coding.system: given more than once");                                    /* shortcut, both times */
+	BAD(OBS_CODE "\"code\":5}]}}", MN_EFHIR, "/code/coding/0/code", 2, 8,
+	    "Coding.code (code): expected a string, found a number");                   /* not a string */
+	BAD(OBS_CODE "\"userSelected\":\"true\"}]}}", MN_EFHIR, "/code/coding/0/userSelected", 2, 16,
+	    "Coding.userSelected (boolean): expected true or false");                   /* not String */
+	BAD(OBS_CODE "\"_\":\"x\"}]}}", MN_EFHIR, "/code/coding/0/_", 2, 5, "Coding: unknown element \"_\"");
+	BAD(OBS_CODE "\"_code\":\"x\"}]}}", MN_EFHIR, "/code/coding/0/_code", 2, 9,
+	    "expected an object for \"_code\", found a string");                       /* "_name" */
+	BAD(OBS_CODE "\"cod\":\"x\"}]}}", MN_EFHIR, "/code/coding/0/cod", 2, 7, "Coding: unknown element \"cod\"");
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\n\"given\":\"B\"}]}", MN_EFHIR, "/name/0/given", 2, 9,
+	    "HumanName.given (string): expected an array, found a string");             /* many */
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\"period\":{\n\"start\":\"2020-13-01\"}}]}", MN_EFHIR,
+	    "/name/0/period/start", 2, 9, "invalid dateTime");                             /* DateTime */
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\n\"period\":\"x\"}]}", MN_EFHIR, "/name/0/period", 2, 10,
+	    "HumanName.period (Period): expected an object, found a string");            /* complex */
+	BAD("{\"resourceType\":\"Patient\",\n\"gender\":5}", MN_EFHIR, "/gender", 2, 10,
+	    "Patient.gender (code): expected a string, found a number");                /* a resource's own */
+#undef OBS_CODE
 	/* the check remembers element look-ups by type and name (S_element): a name it knows for one type is
 	 * looked up again for another, and a name with the same length and the same first and last 8 bytes
 	 * as a known one ("valueCod" "eXbl" "eConcept" beside valueCodeableConcept) is not taken for it */

@@ -470,6 +470,7 @@ typedef struct S_element_memo {
 	const char *name;
 	const mn_fhir_element *e;
 	const mn_fhir_type *et;
+	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
 } S_element_memo;
 
 typedef struct S_ctx {
@@ -488,27 +489,33 @@ typedef struct S_ctx {
 	S_element_memo elements[S_ELEMENT_CACHE];
 } S_ctx;
 
-/* mn_fhir_element_for_json(t, name, len, et), remembered. */
-static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
-                                        const mn_fhir_type **et)
+/* mn_fhir_element_for_json(t, name, len, ...), remembered: the memo entry, valid until the next call. */
+static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
 {
 	uint64_t a, b;
 	mn_fhir__name_words(name, len, &a, &b);
 	S_element_memo *m = &x->elements[mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 1)];
 	if (m->t == t && m->len == len && m->head == a && m->tail == b &&
-	    (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0)) {
-		*et = m->et;
-		return m->e;
-	}
-	const mn_fhir_element *e = mn_fhir_element_for_json(t, name, len, et);
+	    (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0))
+		return m;
+	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
 	m->t = t;
 	m->head = a;
 	m->tail = b;
 	m->len = len;
 	m->name = name;
-	m->e = e;
-	m->et = *et;
-	return e;
+	m->plain_string = m->e && !m->e->many && m->et && m->et->kind == MN_FHIR_PRIMITIVE && m->et->system_type &&
+	                  strcmp(m->et->system_type, "String") == 0;
+	return m;
+}
+
+/* mn_fhir_element_for_json(t, name, len, et), remembered. */
+static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
+                                        const mn_fhir_type **et)
+{
+	const S_element_memo *m = S_element_memo_for(x, t, name, len);
+	*et = m->et;
+	return m->e;
 }
 
 static inline size_t S_push(S_ctx *x, const char *key, size_t n)
@@ -1050,6 +1057,17 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 	uint32_t dropped = 0;
 	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
+		/* the common member, a string for an element of t that holds one primitive String (code, uri,
+		 * id, ...), outside a resource's own members (resourceType, contained): S_member_check would
+		 * find it valid, mark its value seen and do nothing else */
+		if (!resource && m->value.type == MN_JSON_STRING && m->key_len && m->key[0] != '_') {
+			const S_element_memo *em = S_element_memo_for(x, t, m->key, m->key_len);
+			if (em->plain_string) {
+				keys[i] = (uintptr_t)em->e;
+				S_seen(x, &m->value);
+				continue;
+			}
+		}
 		size_t saved = S_push(x, m->key, m->key_len);
 		x->drop = false;
 		st = S_member_check(x, obj, m, t, resource, &keys[i]);
