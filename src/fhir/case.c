@@ -41,19 +41,42 @@ typedef struct S_res {
 /* The dates that place a resource in time (mn_resource_after): when it was
  * recorded, issued, authored, asserted, prepared or handed over, and the
  * stems of the [x] choices of when it happened. */
-static const char *const S_recorded_dates[] = {"recordedDate", "issued", "authoredOn", "authored", "dateAsserted",
-                                               "date", "created", "whenPrepared", "whenHandedOver", NULL};
-static const char *const S_clinical_dates[] = {"effective", "performed", "onset", "occurrence", NULL};
+typedef struct S_word {
+	const char *s;
+	size_t n;
+} S_word;
+#define S_WORD(lit) {lit, sizeof lit - 1}
+static const S_word S_recorded_dates[] = {S_WORD("recordedDate"), S_WORD("issued"), S_WORD("authoredOn"),
+                                          S_WORD("authored"), S_WORD("dateAsserted"), S_WORD("date"),
+                                          S_WORD("created"), S_WORD("whenPrepared"), S_WORD("whenHandedOver")};
+static const S_word S_clinical_dates[] = {S_WORD("effective"), S_WORD("performed"), S_WORD("onset"),
+                                          S_WORD("occurrence")};
+#define S_NRECORDED (sizeof S_recorded_dates / sizeof S_recorded_dates[0])
+#define S_NCLINICAL (sizeof S_clinical_dates / sizeof S_clinical_dates[0])
+
+/* The position of key[0..n) in S_recorded_dates, or -1. */
+static int S_recorded_index(const char *key, size_t n)
+{
+	for (size_t k = 0; k < S_NRECORDED; k++)
+		if (S_recorded_dates[k].n == n && S_recorded_dates[k].s[0] == key[0] &&
+		    memcmp(S_recorded_dates[k].s, key, n) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* The stem in S_clinical_dates that key[0..n) starts with and is longer than, or NULL. */
+static const S_word *S_clinical_stem(const char *key, size_t n)
+{
+	for (size_t k = 0; k < S_NCLINICAL; k++)
+		if (n > S_clinical_dates[k].n && S_clinical_dates[k].s[0] == key[0] &&
+		    memcmp(S_clinical_dates[k].s, key, S_clinical_dates[k].n) == 0)
+			return &S_clinical_dates[k];
+	return NULL;
+}
 
 static bool S_is_date_key(const char *key, size_t n)
 {
-	for (const char *const *k = S_recorded_dates; *k; k++)
-		if (strlen(*k) == n && memcmp(*k, key, n) == 0)
-			return true;
-	for (const char *const *k = S_clinical_dates; *k; k++)
-		if (n > strlen(*k) && memcmp(*k, key, strlen(*k)) == 0)
-			return true;
-	return false;
+	return S_recorded_index(key, n) >= 0 || S_clinical_stem(key, n) != NULL;
 }
 
 /* One hash table holds every key; the scope tells the kinds apart. */
@@ -93,15 +116,27 @@ struct mn_case {
 
 /* ---- hash table -------------------------------------------------------- */
 
+/* A hash of the key and its scope, 8 bytes at a time. */
 static uint32_t S_hash(const char *s, size_t n, const void *scope)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)scope;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)scope ^ (uint64_t)n << 40;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
 	}
-	h ^= h >> 15;
-	return h ? h : 1;
+	if (i < n) {
+		uint64_t w = 0;
+		for (size_t k = 0; i + k < n; k++)
+			w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
 static S_slot *S_probe(const mn_case *c, const char *key, size_t len, const void *scope,
@@ -1573,7 +1608,6 @@ static bool S_ends_with(const char *s, const char *suffix)
 
 bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 {
-	const char *const *recorded = S_recorded_dates, *const *clinical = S_clinical_dates;
 	char day[32];
 	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !as_of || as_of->precision < MN_DT_DAY ||
 	    as_of->year < 1 || as_of->year > 9999 || as_of->month < 1 || as_of->month > 12 || as_of->day < 1 ||
@@ -1590,28 +1624,33 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 	                       (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
 	memcpy(day, digits, sizeof digits);
 	const mn_json *j = r->json;
-	for (const char *const *k = recorded; *k; k++)
-		if (S_string_after(mn_json_get(j, *k), day))
-			return true;
 	/* a request's occurrence is when the service is wanted, not when
 	 * something happened: a request authored by the as-of date is part of
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
+	/* one pass over the members: a recorded date (its first member only, as mn_json_get reads it), or
+	 * the start of a clinical date[x] */
+	unsigned recorded_seen = 0;
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
-		for (const char *const *k = clinical; *k; k++) {
-			size_t kl = strlen(*k);
-			if (m->key_len <= kl || memcmp(m->key, *k, kl) != 0)
-				continue;
-			if (request && strcmp(*k, "occurrence") == 0)
-				continue;
-			const char *type = m->key + kl;
-			size_t tl = m->key_len - kl;
-			if ((S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) && S_string_after(&m->value, day))
+		if (!m->key_len)
+			continue;
+		int rk = S_recorded_index(m->key, m->key_len);
+		if (rk >= 0) {
+			if (!(recorded_seen & 1u << rk) && S_string_after(&m->value, day))
 				return true;
-			if (S_is(type, tl, "Period") && S_period_after(&m->value, day))
-				return true;
+			recorded_seen |= 1u << rk;
+			continue;
 		}
+		const S_word *stem = S_clinical_stem(m->key, m->key_len);
+		if (!stem || (request && S_is(stem->s, stem->n, "occurrence")))
+			continue;
+		const char *type = m->key + stem->n;
+		size_t tl = m->key_len - stem->n;
+		if ((S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) && S_string_after(&m->value, day))
+			return true;
+		if (S_is(type, tl, "Period") && S_period_after(&m->value, day))
+			return true;
 	}
 	return false;
 }
