@@ -973,10 +973,13 @@ static int S_cmp_key(const void *a, const void *b)
 static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
 {
 	if (n <= 24) {
-		for (uint32_t i = 1; i < n; i++)
+		for (uint32_t i = 1; i < n; i++) {
+			if (!S_KEYED(keys[i]))
+				continue;
 			for (uint32_t k = 0; k < i; k++)
-				if (S_KEYED(keys[i]) && keys[i] == keys[k])
+				if (keys[i] == keys[k])
 					return (long)i;
+		}
 		return -1;
 	}
 	uintptr_t *sorted = malloc(n * sizeof *sorted);
