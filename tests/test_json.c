@@ -339,6 +339,20 @@ static void test_whitespace_runs(void)
 		/* newlines: the next token's line and column */
 		n = snprintf(text, sizeof text, "[1,\n%s\n%sx]", ws, ws);
 		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 3, w + 1, "invalid");
+		/* indentation: a newline and w spaces (SSE2: 16 at a time), then a tab or carriage return in the
+		 * middle of the run (the scalar loop goes on), then the token */
+		char ind[64];
+		memset(ind, ' ', (size_t)w);
+		ind[w] = 0;
+		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3,\n%sx]", ind, ind, ind, ind, ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 5, w + 1, "invalid");
+		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3\n%s]", ind, ind, ind, ind, ind);
+		v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+		if (v) {
+			CHECK_INT(v->n, 3);
+			CHECK_INT(v->u.items[1].offset, 4 + w);             /* "[1,\n" then w spaces */
+			CHECK_INT(v->u.items[2].offset, 4 + w + 3 + 3 * w + 3);  /* "2,\n", w, "\t", w, "\r\n", w */
+		}
 	}
 	mn_arena_free(a);
 }

@@ -72,15 +72,18 @@ static inline size_t ws_end(const char *s, size_t i, size_t n)
 	if (i + 1 < n && s[i] == ' ' && (unsigned char)s[i + 1] > ' ')
 		return i + 1;  /* one space: after ':' in indented text */
 #if S_SIMD
-	const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-	              tab = _mm_set1_epi8('\t');
+	/* spaces and newlines, 16 bytes at a time; a tab or carriage return ends this, the loop below goes on */
+	const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
 	while (n - i >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
-		                          _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
-		unsigned other = (unsigned)_mm_movemask_epi8(ws) ^ 0xffffu;
-		if (other)
-			return i + (unsigned)__builtin_ctz(other);
+		unsigned other = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl))) ^
+		                 0xffffu;
+		if (other) {
+			i += (unsigned)__builtin_ctz(other);
+			if (s[i] != '\t' && s[i] != '\r')
+				return i;
+			break;
+		}
 		i += 16;
 	}
 #endif
