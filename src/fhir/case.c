@@ -494,9 +494,10 @@ typedef struct S_seg {
 } S_seg;
 
 /* The answers of mn_fhir_element_for_json during one check, by type and member name: a record names the
- * same few hundred (type, name) pairs over and over. Direct-mapped. A name is held as its length and its
- * first and last 8 bytes (fewer for a shorter name, see mn_fhir__name_words), which are the whole name up to 16
- * bytes; a longer one also keeps a pointer to a key of the tree (which outlives the check) for its middle. */
+ * same few hundred (type, name) pairs over and over. Two-way (S_element_memo_for). A name is held as its
+ * length and its first and last 8 bytes (fewer for a shorter name, see mn_fhir__name_words), which are the
+ * whole name up to 16 bytes; a longer one also keeps a pointer to a key of the tree (which outlives the
+ * check) for its middle. */
 #define S_ELEMENT_CACHE 1024
 typedef struct S_element_memo {
 	const mn_fhir_type *t;  /* NULL: empty */
@@ -525,14 +526,25 @@ typedef struct S_ctx {
 } S_ctx;
 
 /* mn_fhir_element_for_json(t, name, len, ...), remembered: the memo entry, valid until the next call. */
+static inline bool S_memo_is(const S_element_memo *m, const mn_fhir_type *t, const char *name, size_t len,
+                             uint64_t a, uint64_t b)
+{
+	return m->t == t && m->len == len && m->head == a && m->tail == b &&
+	       (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0);
+}
+
 static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
 {
 	uint64_t a, b;
 	mn_fhir__name_words(name, len, &a, &b);
-	S_element_memo *m = &x->elements[mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 1)];
-	if (m->t == t && m->len == len && m->head == a && m->tail == b &&
-	    (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0))
+	/* two ways: the pair of entries 2k, 2k + 1; a new answer goes first, the older one second */
+	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 2));
+	S_element_memo *m = &x->elements[slot];
+	if (S_memo_is(m, t, name, len, a, b))
 		return m;
+	if (S_memo_is(m + 1, t, name, len, a, b))
+		return m + 1;
+	m[1] = m[0];
 	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
 	m->t = t;
 	m->head = a;
