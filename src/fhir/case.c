@@ -186,10 +186,8 @@ static bool S_is(const char *s, size_t n, const char *lit)
 	return n == l && memcmp(s, lit, l) == 0;
 }
 
-static const mn_json *S_member(const mn_json *obj, const char *key)
-{
-	return mn_json_get(obj, key);
-}
+/* mn_json_get with a literal key: its length is known. */
+#define S_member(obj, lit) mn_json_getn(obj, lit, sizeof(lit) - 1)
 
 static bool S_is_absolute_url(const char *s, size_t n)
 {
@@ -813,7 +811,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 /* A Reference's reference, resolved now; the first failure is kept. */
 static void S_check_reference(S_ctx *x, const mn_json *obj)
 {
-	const mn_json *ref = mn_json_get(obj, "reference");
+	const mn_json *ref = S_member(obj, "reference");
 	if (!ref || ref->type != MN_JSON_STRING)
 		return;
 	if (mn_case_resolve(x->c, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
@@ -1168,7 +1166,7 @@ static mn_status S_resource(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 {
 	if (v->type != MN_JSON_OBJECT)
 		return S_rfail(x, v, t, e, et, "expected a resource (a JSON object), found %s", v);
-	const mn_json *rt = mn_json_get(v, "resourceType");
+	const mn_json *rt = S_member(v, "resourceType");
 	if (!rt)
 		return S_rfail(x, v, t, e, et, "missing resourceType", NULL);
 	const mn_fhir_type *rtype = NULL;
@@ -1611,8 +1609,8 @@ static bool S_period_after(const mn_json *p, const char day[10])
 {
 	if (!p || p->type != MN_JSON_OBJECT)
 		return false;
-	const mn_json *start = mn_json_get(p, "start");
-	return start ? S_string_after(start, day) : S_string_after(mn_json_get(p, "end"), day);
+	const mn_json *start = S_member(p, "start");
+	return start ? S_string_after(start, day) : S_string_after(S_member(p, "end"), day);
 }
 
 static bool S_ends_with(const char *s, const char *suffix)
