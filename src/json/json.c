@@ -51,7 +51,8 @@ typedef struct parser {
 	size_t chunk_left, chunk_next;
 } parser;
 
-static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what) __attribute__((cold, noinline));
+static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
+	__attribute__((cold, noinline));
 
 static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
 {
@@ -195,8 +196,9 @@ static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **o
 	__attribute__((noinline));
 
 /* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
- * at the first backslash, parse_escaped takes over. */
-static inline mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
+ * at the first backslash, parse_escaped takes over. Inlined in both callers (the compiler would call it). */
+static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char **out,
+                                                                    uint32_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)p->s;
 	size_t n = p->n, i = p->i + 1, start = i;
