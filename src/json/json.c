@@ -377,27 +377,35 @@ static mn_status parse_number(parser *p, mn_json *v)
  * bounds. */
 #define S_CHUNK_MIN 1024u
 #define S_CHUNK_MAX 65536u
-static void *tree_alloc(parser *p, size_t size)
+static void *tree_alloc_chunk(parser *p, size_t size) __attribute__((noinline));
+
+static void *tree_alloc_chunk(parser *p, size_t size)
 {
 #if !MN_ARENA_DEBUG
-	size = (size + 7) & ~(size_t)7;
-	if (size > p->chunk_left && size <= S_CHUNK_MAX / 4) {
+	if (size <= S_CHUNK_MAX / 4) {
 		size_t want = p->chunk_next ? p->chunk_next : S_CHUNK_MIN;
 		char *c = mn_arena_alloc(p->arena, want);
 		if (!c)
 			return NULL;
-		p->chunk = c;
-		p->chunk_left = want;
+		p->chunk = c + size;
+		p->chunk_left = want - size;
 		p->chunk_next = want < S_CHUNK_MAX ? want * 2 : S_CHUNK_MAX;
+		return c;
 	}
-	if (size <= p->chunk_left) {
+#endif
+	return mn_arena_alloc(p->arena, size);
+}
+
+static inline void *tree_alloc(parser *p, size_t size)
+{
+	size = (size + 7) & ~(size_t)7;
+	if (size <= p->chunk_left) {  /* never with MN_ARENA_DEBUG: chunk_left stays 0 */
 		void *r = p->chunk;
 		p->chunk += size;
 		p->chunk_left -= size;
 		return r;
 	}
-#endif
-	return mn_arena_alloc(p->arena, size);
+	return tree_alloc_chunk(p, size);
 }
 
 static int push_val(parser *p, const mn_json *v)
