@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include <dirent.h>
+#include <unistd.h>
 
 /* ---- model ------------------------------------------------------------- */
 
@@ -40,6 +41,26 @@ static void test_model_types(void)
 	CHECK(mn_fhir_type_find("Patientxyz", 7) == T("Patient"));
 	CHECK(mn_fhir_type_find("Patient", 6) == NULL);
 	CHECK(mn_fhir_type_find(NULL, 0) == NULL);
+	/* found types are remembered by name (per thread): asked again, with the name at another address, the
+	 * same answer; names that differ only in the middle of 17 or more bytes, or by one byte, or by length,
+	 * are not taken for a remembered one */
+	{
+		char buf[64];
+		const mn_fhir_type *mr = T("MedicationRequest"), *ms = T("MedicationStatement");
+		CHECK(mr && strcmp(mr->name, "MedicationRequest") == 0 && ms && mr != ms);
+		for (int k = 0; k < 3; k++) {
+			snprintf(buf, sizeof buf, "MedicationRequest");
+			CHECK(mn_fhir_type_find(buf, 17) == mr);
+			buf[9] = 'X';  /* "MedicatioXRequest": the same first and last 8 bytes */
+			CHECK(mn_fhir_type_find(buf, 17) == NULL);
+			CHECK(T("Observatiom") == NULL);
+			CHECK(T("Observation") == obs);
+			CHECK(mn_fhir_type_find("Observation", 10) == NULL);
+			CHECK(T("id") && T("id")->kind == MN_FHIR_PRIMITIVE);
+			CHECK(T("ie") == NULL);
+			CHECK(mn_fhir_type_find("Patient\0", 8) == NULL);
+		}
+	}
 
 	/* primitives and their FHIRPath System types */
 	static const struct { const char *fhir, *sys; } prims[] = {
@@ -413,6 +434,51 @@ static void test_bad_input(void)
 	    "  {\"resourceType\":\"Foo\"}}]}",
 	    MN_EFHIR, "/entry/0/resource/resourceType", 2, 19, "unknown resourceType \"Foo\"");
 
+	/* S_object's shortcut takes a JSON string for a single primitive String element (code, uri, id, ...)
+	 * of a type that is not a resource as valid at once; everything else goes the general way. Each member
+	 * below is on its own line, its value after the key and ':' */
+#define OBS_CODE "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\",\"coding\":[{\n"
+	{
+		mn_case *c = NULL;
+		mn_error err;
+		const char *j = OBS_CODE "\"system\":\"http://loinc.org\",\n\"code\":\"8867-4\"}]}}";
+		CHECK_INT(mn_case_load("ok.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	BAD(OBS_CODE "\"system\":\"a\",\n\"system\":\"b\"}]}}", MN_EFHIR, "/code/coding/0/system", 3, 10,
+	    "Coding.system: given more than once");                                    /* shortcut, both times */
+	BAD(OBS_CODE "\"code\":5}]}}", MN_EFHIR, "/code/coding/0/code", 2, 8,
+	    "Coding.code (code): expected a string, found a number");                   /* not a string */
+	BAD(OBS_CODE "\"userSelected\":\"true\"}]}}", MN_EFHIR, "/code/coding/0/userSelected", 2, 16,
+	    "Coding.userSelected (boolean): expected true or false");                   /* not String */
+	BAD(OBS_CODE "\"_\":\"x\"}]}}", MN_EFHIR, "/code/coding/0/_", 2, 5, "Coding: unknown element \"_\"");
+	BAD(OBS_CODE "\"_code\":\"x\"}]}}", MN_EFHIR, "/code/coding/0/_code", 2, 9,
+	    "expected an object for \"_code\", found a string");                       /* "_name" */
+	BAD(OBS_CODE "\"cod\":\"x\"}]}}", MN_EFHIR, "/code/coding/0/cod", 2, 7, "Coding: unknown element \"cod\"");
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\n\"given\":\"B\"}]}", MN_EFHIR, "/name/0/given", 2, 9,
+	    "HumanName.given (string): expected an array, found a string");             /* many */
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\"period\":{\n\"start\":\"2020-13-01\"}}]}", MN_EFHIR,
+	    "/name/0/period/start", 2, 9, "invalid dateTime");                             /* DateTime */
+	BAD("{\"resourceType\":\"Patient\",\"name\":[{\n\"period\":\"x\"}]}", MN_EFHIR, "/name/0/period", 2, 10,
+	    "HumanName.period (Period): expected an object, found a string");            /* complex */
+	BAD("{\"resourceType\":\"Patient\",\n\"gender\":5}", MN_EFHIR, "/gender", 2, 10,
+	    "Patient.gender (code): expected a string, found a number");                /* a resource's own */
+#undef OBS_CODE
+	/* the check remembers element look-ups by type and name (S_element): a name it knows for one type is
+	 * looked up again for another, and a name with the same length and the same first and last 8 bytes
+	 * as a known one ("valueCod" "eXbl" "eConcept" beside valueCodeableConcept) is not taken for it */
+	BAD("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
+	    "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"valueCodeableConcept\":{\"text\":\"y\"}}},\n"
+	    "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"valueCodeXbleConcept\":{\"text\":\"y\"}}}]}",
+	    MN_EFHIR, "/entry/1/resource/valueCodeXbleConcept", 3, 103,
+	    "Observation: unknown element \"valueCodeXbleConcept\"");
+	BAD("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\",\"status\":\"y\"}}",
+	    MN_EFHIR, "/code/status", 1, 76, "CodeableConcept: unknown element \"status\"");
+	BAD("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	    "\"component\":[{\"code\":{\"text\":\"a\"},\"valueString\":\"b\"},{\"code\":{\"text\":\"a\"},\"valueStrinG\":\"b\"}]}",
+	    MN_EFHIR, "/component/1/valueStrinG", 1, 156, "Observation.component: unknown element \"valueStrinG\"");
 	/* unknown elements */
 	BAD("{\"resourceType\":\"Patient\",\n\"foo\":1}", MN_EFHIR, "/foo", 2, 7,
 	    "Patient: unknown element \"foo\"");
@@ -692,6 +758,100 @@ static void test_shared_data(void)
 		CHECK_INT(mn_case_load_file(path, &c, &err), MN_OK);
 		mn_case_free(c);
 	}
+}
+
+/* ---- reading a file --------------------------------------------------- */
+
+/* A regular file is read into the case's arena and parsed in place; anything else (a pipe, a file whose
+ * size is not what fstat said) is read as a stream as before: the same case, or the same error at the
+ * same place, either way, and as from memory. */
+static void test_load_file_ways(void)
+{
+	static const char good[] = "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n"
+	                           "  {\"fullUrl\": \"urn:uuid:p1\", \"resource\": {\"resourceType\": \"Patient\", \"id\": \"p1\","
+	                           " \"name\": [{\"family\": \"A\\u00e9\", \"given\": [\"B\"]}]}},\n"
+	                           "  {\"resource\": {\"resourceType\": \"Observation\", \"id\": \"o\", \"status\": \"final\","
+	                           " \"code\": {\"text\": \"x\"}, \"subject\": {\"reference\": \"urn:uuid:p1\"}}}\n]}\n";
+	/* an unknown element at line 3, column 88: 2 spaces, {"resource": { (15), "resourceType": "Observation",
+	 * (31), "id": "o", (11), "status": "final", (19), "colour": (10), then the value */
+	static const char bad[] = "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n"
+	                          "  {\"resource\": {\"resourceType\": \"Patient\", \"id\": \"p1\"}},\n"
+	                          "  {\"resource\": {\"resourceType\": \"Observation\", \"id\": \"o\", \"status\": \"final\", \"colour\": 1}}\n]}\n";
+	char dir[] = "/tmp/mednec-test-fhir-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[256];
+	snprintf(path, sizeof path, "%s/case.json", dir);
+	for (int k = 0; k < 2; k++) {
+		const char *text = k ? bad : good;
+		size_t len = strlen(text);
+		FILE *f = fopen(path, "wb");
+		CHECK(f && fwrite(text, 1, len, f) == len);
+		if (f)
+			fclose(f);
+		mn_case *mem = NULL, *file = NULL, *piped = NULL;
+		mn_error em, ef, ep;
+		mn_status sm = mn_case_load("mem", text, len, &mem, &em);
+		mn_status sf = mn_case_load_file(path, &file, &ef);
+		/* a pipe, by its /dev/fd name: not a regular file */
+		int fds[2];
+		mn_status sp = MN_EIO;
+		if (pipe(fds) == 0) {
+			CHECK(write(fds[1], text, len) == (ssize_t)len);
+			close(fds[1]);
+			char pp[64];
+			snprintf(pp, sizeof pp, "/dev/fd/%d", fds[0]);
+			sp = mn_case_load_file(pp, &piped, &ep);
+			close(fds[0]);
+		}
+		CHECK_INT(sm, k ? MN_EFHIR : MN_OK);
+		CHECK_INT(sf, sm);
+		CHECK_INT(sp, sm);
+		if (k) {
+			CHECK_INT(ef.line, 3);
+			CHECK_INT(ef.column, 88);
+			CHECK_INT(ep.line, 3);
+			CHECK_INT(ep.column, 88);
+			CHECK_STR(ef.message, em.message);
+			CHECK_STR(ep.message, em.message);
+			CHECK_STR(ef.path, "/entry/1/resource/colour");
+			CHECK_STR(ef.source, path);
+		} else if (sm == MN_OK && sf == MN_OK && sp == MN_OK) {
+			mn_buf a = MN_BUF_INIT, b = MN_BUF_INIT, c = MN_BUF_INIT;
+			mn_json_write(&a, mn_case_root(mem));
+			mn_json_write(&b, mn_case_root(file));
+			mn_json_write(&c, mn_case_root(piped));
+			CHECK_STR(mn_buf_cstr(&b), mn_buf_cstr(&a));
+			CHECK_STR(mn_buf_cstr(&c), mn_buf_cstr(&a));
+			CHECK(strstr(mn_buf_cstr(&a), "\"family\":\"A\xc3\xa9\"") != NULL);
+			mn_buf_free(&a);
+			mn_buf_free(&b);
+			mn_buf_free(&c);
+			const mn_resource *o = mn_case_get(file, 1);
+			CHECK(o && strcmp(o->id, "o") == 0 && strcmp(o->type_name, "Observation") == 0);
+			CHECK(mn_case_resolve(file, "urn:uuid:p1", 11, o) == mn_case_get(file, 0));
+			int line, col;
+			mn_case_position(file, o->json, &line, &col);
+			CHECK_INT(line, 3);
+			CHECK_INT(col, 16);  /* 2 spaces, {"resource": then its object */
+			CHECK_STR(mn_case_name(file), path);
+		}
+		mn_case_free(mem);
+		mn_case_free(file);
+		mn_case_free(piped);
+	}
+	/* a directory: opened, not a regular file, read as a stream: a read error */
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load_file(dir, &c, &err), MN_EIO);
+	CHECK(c == NULL);
+	CHECK(strstr(err.message, "read error") != NULL);
+	CHECK_STR(err.source, dir);
+	/* a file that cannot be opened: as before */
+	CHECK_INT(mn_case_load_file("/nonexistent/x.json", &c, &err), MN_EIO);
+	CHECK(strstr(err.message, "cannot open: No such file or directory") != NULL);
+	CHECK_STR(err.source, "/nonexistent/x.json");
+	remove(path);
+	rmdir(dir);
 }
 
 /* ---- the record as of a date (docs/POLICY-FORMAT.md "Time") ------------ */
@@ -984,6 +1144,7 @@ int main(void)
 	test_load_single();
 	test_bad_input();
 	test_shared_data();
+	test_load_file_ways();
 	test_as_of();
 	test_as_of_dispense();
 	test_unresolved_paths();

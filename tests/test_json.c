@@ -10,6 +10,101 @@
 #include "mednec/json.h"
 #include "test.h"
 
+/* The same parser built without its SSE2 scans (MN_JSON_SCALAR: the scalar loops, which are the whole scan
+ * on other machines), under other names, so that both builds are tested here on the same inputs. */
+#define MN_JSON_SCALAR 1
+#define mn_json_parse scalar_json_parse
+#define mn_json_parse_insitu scalar_json_parse_insitu
+#define mn_json_getn scalar_json_getn
+#define mn_json_get scalar_json_get
+#define mn_json_get_string scalar_json_get_string
+#define mn_json_is_string scalar_json_is_string
+#define mn_json_number_valid scalar_json_number_valid
+#define mn_json_position scalar_json_position
+#define mn_json_write scalar_json_write
+/* json.h declares its public functions under their own names; the parser calls this one before it is defined */
+void mn_json_position(const char *text, size_t len, size_t offset, int *line, int *column);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#include "../src/json/json.c"
+#pragma GCC diagnostic pop
+#undef mn_json_parse
+#undef mn_json_parse_insitu
+#undef mn_json_getn
+#undef mn_json_get
+#undef mn_json_get_string
+#undef mn_json_is_string
+#undef mn_json_number_valid
+#undef mn_json_position
+#undef mn_json_write
+#undef MN_JSON_SCALAR
+
+/* The four ways to parse: SSE2 or scalar scans, strings copied or left in place (in a copy of the text,
+ * in the arena, that the in-place parsers may change). */
+typedef mn_status (*parse_fn)(mn_arena *a, const char *name, const char *text, size_t len, mn_json **out,
+                              mn_error *err);
+
+static char *T_text_copy(mn_arena *a, const char *text, size_t len)
+{
+	char *w = mn_arena_alloc(a, len + 1);
+	if (w) {
+		memcpy(w, text, len);
+		w[len] = 0;
+	}
+	return w;
+}
+
+static mn_status T_insitu(mn_arena *a, const char *name, const char *text, size_t len, mn_json **out,
+                          mn_error *err)
+{
+	return mn_json_parse_insitu(a, name, T_text_copy(a, text, len), len, out, err);
+}
+
+static mn_status T_scalar_insitu(mn_arena *a, const char *name, const char *text, size_t len, mn_json **out,
+                                 mn_error *err)
+{
+	return scalar_json_parse_insitu(a, name, T_text_copy(a, text, len), len, out, err);
+}
+
+static const struct {
+	const char *name;
+	parse_fn fn;
+} T_parsers[] = {
+	{"sse2 copy", mn_json_parse},
+	{"sse2 in place", T_insitu},
+	{"scalar copy", scalar_json_parse},
+	{"scalar in place", T_scalar_insitu},
+};
+#define T_NPARSERS (sizeof T_parsers / sizeof T_parsers[0])
+
+/* Same type, flags, offsets, lengths, bytes (NUL-terminated) and members, recursively. */
+static bool T_same_tree(const mn_json *a, const mn_json *b)
+{
+	if (a->type != b->type || a->flags != b->flags || a->offset != b->offset || a->n != b->n)
+		return false;
+	switch (a->type) {
+	case MN_JSON_NUMBER:
+	case MN_JSON_STRING:
+		return memcmp(a->u.s, b->u.s, a->n) == 0 && a->u.s[a->n] == 0 && b->u.s[b->n] == 0;
+	case MN_JSON_ARRAY:
+		for (uint32_t i = 0; i < a->n; i++)
+			if (!T_same_tree(&a->u.items[i], &b->u.items[i]))
+				return false;
+		return true;
+	case MN_JSON_OBJECT:
+		for (uint32_t i = 0; i < a->n; i++) {
+			const mn_json_member *x = &a->u.members[i], *y = &b->u.members[i];
+			if (x->key_len != y->key_len || x->key_offset != y->key_offset ||
+			    memcmp(x->key, y->key, x->key_len) != 0 || x->key[x->key_len] || y->key[y->key_len] ||
+			    !T_same_tree(&x->value, &y->value))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
 static mn_status parse(mn_arena *a, const char *text, mn_json **out, mn_error *err)
 {
 	return mn_json_parse(a, "t.json", text, strlen(text), out, err);
@@ -69,6 +164,235 @@ static void test_basics(void)
 	mn_arena_free(a);
 }
 
+/* Parses text with each of the four parsers: all give rc; on success each tree is like the first; on
+ * failure the error is at line:column with a message containing msg. Returns the first parser's tree (in
+ * a), or NULL. */
+static const mn_json *T_parse_all(mn_arena *a, const char *what, const char *text, size_t len, mn_status rc,
+                                  int line, int column, const char *msg)
+{
+	const mn_json *first = NULL;
+	for (size_t k = 0; k < T_NPARSERS; k++) {
+		mn_json *v = NULL;
+		mn_error err;
+		memset(&err, 0, sizeof err);
+		mn_status got = T_parsers[k].fn(a, "t.json", text, len, &v, &err);
+		CHECK_MSG(got == rc, "%s, %s: got %s (%s), want %s", what, T_parsers[k].name, mn_status_name(got),
+		          err.message, mn_status_name(rc));
+		if (got != rc)
+			continue;
+		if (rc != MN_OK) {
+			CHECK_MSG(err.line == line && err.column == column, "%s, %s: error at %d:%d, want %d:%d (%s)", what,
+			          T_parsers[k].name, err.line, err.column, line, column, err.message);
+			CHECK_MSG(strstr(err.message, msg) != NULL, "%s, %s: \"%s\" lacks \"%s\"", what, T_parsers[k].name,
+			          err.message, msg);
+			continue;
+		}
+		if (!first)
+			first = v;
+		else
+			CHECK_MSG(T_same_tree(first, v), "%s, %s: another tree", what, T_parsers[k].name);
+	}
+	return first;
+}
+
+/* The scans stop at the right byte wherever it falls in a 16-byte block: a string
+ * ["\n<w spaces>"<k a's><x><m b's>"<w tabs>\n] for every k from 0 to 40 and w from 0 to 20, with each escape,
+ * multibyte character, control character and invalid UTF-8 sequence x. Expected values and columns by hand:
+ * the string's quote is at line 2, column w + 1, so byte j of x is at column w + 2 + k + j. */
+static void test_scan_offsets(void)
+{
+	static const struct {
+		const char *x, *value;  /* x as written, and what it decodes to */
+	} ok[] = {
+		{"\\\"", "\""},
+		{"\\\\", "\\"},
+		{"\\/", "/"},
+		{"\\b\\f\\n\\r\\t", "\b\f\n\r\t"},
+		{"\\u00e9", "\xc3\xa9"},
+		{"\\u20AC", "\xe2\x82\xac"},
+		{"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+		{"\xc3\xa9", "\xc3\xa9"},                    /* U+00E9, 2 bytes */
+		{"\xe2\x82\xac", "\xe2\x82\xac"},            /* U+20AC, 3 bytes */
+		{"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},    /* U+1F600, 4 bytes */
+		{"\xef\xbf\xbf\xf4\x8f\xbf\xbf", "\xef\xbf\xbf\xf4\x8f\xbf\xbf"},  /* U+FFFF, U+10FFFF */
+		{"\x7f ~", "\x7f ~"},                        /* DEL is allowed */
+		{"\xc3\xa9\\n\xe2\x82\xac", "\xc3\xa9\n\xe2\x82\xac"},
+		{"", ""},
+	};
+	static const struct {
+		const char *x;
+		int at;                 /* the byte of x the error is at */
+		const char *msg;
+	} bad[] = {
+		{"\x01", 0, "control character"},
+		{"\x1f", 0, "control character"},
+		{"\t", 0, "control character"},
+		{"\n", 0, "control character"},
+		{"\\n\x1f", 2, "control character"},         /* in the escape path */
+		{"\xc3\xa9\x10", 2, "control character"},
+		{"\x80", 0, "invalid UTF-8"},                 /* a continuation byte alone */
+		{"\xc0\x80", 0, "invalid UTF-8"},             /* overlong */
+		{"\xc3(", 0, "invalid UTF-8"},                /* truncated */
+		{"\xe2\x82(", 0, "invalid UTF-8"},
+		{"\xe0\x80\x80", 0, "invalid UTF-8"},         /* overlong */
+		{"\xed\xa0\x80", 0, "invalid UTF-8"},         /* a surrogate */
+		{"\xf4\x90\x80\x80", 0, "invalid UTF-8"},     /* above U+10FFFF */
+		{"\xf5\x80\x80\x80", 0, "invalid UTF-8"},
+		{"\xff", 0, "invalid UTF-8"},
+		{"\xc3\xa9\xe2\x82\xac\xff", 5, "invalid UTF-8"},
+		{"\\n\xff", 2, "invalid UTF-8"},              /* in the escape path */
+		{"\\x", 0, "invalid escape"},
+		{"\\u12G4", 0, "invalid \\u escape"},
+		{"\\ud800x", 0, "unpaired surrogate"},
+		{"\\n\\udc00", 2, "unpaired surrogate"},
+	};
+	mn_arena *a = mn_arena_new();
+	char text[256], what[64], want[256];
+	int ms[] = {0, 1, 15, 16, 17, 40};
+	for (int w = 0; w <= 20; w += 4)
+		for (int k = 0; k <= 40; k++)
+			for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+				int m = ms[mi];
+				for (size_t t = 0; t < sizeof ok / sizeof ok[0] + sizeof bad / sizeof bad[0]; t++) {
+					bool good = t < sizeof ok / sizeof ok[0];
+					const char *x = good ? ok[t].x : bad[t - sizeof ok / sizeof ok[0]].x;
+					size_t n = 0;
+					text[n++] = '[';
+					text[n++] = '\n';
+					memset(text + n, ' ', (size_t)w), n += (size_t)w;
+					text[n++] = '"';
+					memset(text + n, 'a', (size_t)k), n += (size_t)k;
+					memcpy(text + n, x, strlen(x)), n += strlen(x);
+					memset(text + n, 'b', (size_t)m), n += (size_t)m;
+					text[n++] = '"';
+					memset(text + n, '\t', (size_t)w), n += (size_t)w;
+					text[n++] = '\n';
+					text[n++] = ']';
+					snprintf(what, sizeof what, "w=%d k=%d m=%d case %zu", w, k, m, t);
+					if (!good) {
+						int at = bad[t - sizeof ok / sizeof ok[0]].at;
+						T_parse_all(a, what, text, n, MN_EJSON, 2, w + 2 + k + at,
+						            bad[t - sizeof ok / sizeof ok[0]].msg);
+						continue;
+					}
+					const mn_json *v = T_parse_all(a, what, text, n, MN_OK, 0, 0, NULL);
+					if (!v)
+						continue;
+					size_t wn = 0;
+					memset(want, 'a', (size_t)k), wn += (size_t)k;
+					memcpy(want + wn, ok[t].value, strlen(ok[t].value)), wn += strlen(ok[t].value);
+					memset(want + wn, 'b', (size_t)m), wn += (size_t)m;
+					const mn_json *s = &v->u.items[0];
+					CHECK_MSG(v->type == MN_JSON_ARRAY && v->n == 1 && s->type == MN_JSON_STRING && s->n == wn &&
+					          memcmp(s->u.s, want, wn) == 0 && s->u.s[wn] == 0 && s->offset == (uint32_t)(2 + w),
+					          "%s: wrong value", what);
+				}
+			}
+	/* the input ends inside a string, at every offset */
+	for (int k = 0; k <= 40; k++) {
+		size_t n = 0;
+		text[n++] = '[';
+		text[n++] = '"';
+		memset(text + n, 'a', (size_t)k), n += (size_t)k;
+		snprintf(what, sizeof what, "end k=%d", k);
+		T_parse_all(a, what, text, n, MN_EJSON, 1, 2, "unterminated string");
+		text[n] = '\xc3';  /* a lead byte without its continuation */
+		T_parse_all(a, what, text, n + 1, MN_EJSON, 1, 3 + k, "invalid UTF-8");
+		text[n] = '\\';
+		T_parse_all(a, what, text, n + 1, MN_EJSON, 1, 3 + k, "unterminated escape");
+		memcpy(text + n, "\\n", 2);  /* the escape path runs out */
+		T_parse_all(a, what, text, n + 2, MN_EJSON, 1, 2, "unterminated string");
+	}
+	mn_arena_free(a);
+}
+
+/* Whitespace runs of every length from 0 to 40 (' ', '\t', '\r' mixed; then with newlines) before and
+ * after each token: the same tree, and the next token at the column counted by hand. */
+static void test_whitespace_runs(void)
+{
+	mn_arena *a = mn_arena_new();
+	char text[512], what[64];
+	static const char mix[] = " \t\r";
+	for (int w = 0; w <= 40; w++) {
+		char ws[64];
+		for (int i = 0; i < w; i++)
+			ws[i] = mix[i % 3];
+		ws[w] = 0;
+		/* <ws>{<ws>"k"<ws>:<ws>[<ws>1<ws>,<ws>true<ws>]<ws>}<ws> */
+		int n = snprintf(text, sizeof text, "%s{%s\"k\"%s:%s[%s1%s,%strue%s]%s}%s", ws, ws, ws, ws, ws, ws, ws,
+		                 ws, ws, ws);
+		snprintf(what, sizeof what, "ws=%d", w);
+		const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+		if (v) {
+			CHECK_INT(v->offset, w);
+			CHECK_INT(v->u.members[0].key_offset, 2 * w + 1);
+			const mn_json *arr = &v->u.members[0].value;
+			CHECK_INT(arr->offset, 4 * w + 5);
+			CHECK_INT(arr->u.items[0].offset, 5 * w + 6);
+			CHECK_INT(arr->u.items[1].offset, 7 * w + 8);
+		}
+		/* a character that is not whitespace (vertical tab) ends the run: an error there */
+		n = snprintf(text, sizeof text, "[%s\v1]", ws);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 1, w + 2, "invalid number");
+		n = snprintf(text, sizeof text, "[1]%s\f", ws);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 1, w + 4, "unexpected text");
+		/* newlines: the next token's line and column */
+		n = snprintf(text, sizeof text, "[1,\n%s\n%sx]", ws, ws);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 3, w + 1, "invalid");
+		/* indentation: a newline and w spaces (SSE2: 16 at a time), then a tab or carriage return in the
+		 * middle of the run (the scalar loop goes on), then the token */
+		char ind[64];
+		memset(ind, ' ', (size_t)w);
+		ind[w] = 0;
+		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3,\n%sx]", ind, ind, ind, ind, ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 5, w + 1, "invalid");
+		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3\n%s]", ind, ind, ind, ind, ind);
+		v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+		if (v) {
+			CHECK_INT(v->n, 3);
+			CHECK_INT(v->u.items[1].offset, 4 + w);             /* "[1,\n" then w spaces */
+			CHECK_INT(v->u.items[2].offset, 4 + w + 3 + 3 * w + 3);  /* "2,\n", w, "\t", w, "\r\n", w */
+		}
+	}
+	mn_arena_free(a);
+}
+
+/* mn_json_parse_insitu: the strings without escapes are in the text, each ended by a NUL written over its
+ * closing quote, and no other byte changes (so line:column are the same); strings with escapes are copies. */
+static void test_insitu(void)
+{
+	mn_arena *a = mn_arena_new();
+	const char *src = "{\"id\": \"x1\",\n \"t\": \"a\\nb\", \"n\": [1.50, \"\", \"\xc3\xa9\"]}";
+	size_t len = strlen(src);
+	char *text = T_text_copy(a, src, len);
+	mn_json *v;
+	mn_error err;
+	CHECK_INT(mn_json_parse_insitu(a, "t.json", text, len, &v, &err), MN_OK);
+	const mn_json *id = mn_json_get(v, "id"), *t = mn_json_get(v, "t"), *arr = mn_json_get(v, "n");
+	CHECK(id && id->u.s == text + 8 && strcmp(id->u.s, "x1") == 0);
+	CHECK(v->u.members[0].key == text + 2);
+	CHECK(t && strcmp(t->u.s, "a\nb") == 0 && (t->u.s < text || t->u.s >= text + len));  /* a copy */
+	CHECK(arr && arr->n == 3 && strcmp(arr->u.items[0].u.s, "1.50") == 0);
+	CHECK(arr->u.items[1].u.s == text + 40 && arr->u.items[1].n == 0);
+	CHECK(arr->u.items[2].u.s == text + 44 && strcmp(arr->u.items[2].u.s, "\xc3\xa9") == 0);
+	/* the closing quotes of "id", "x1", "t", "n", "", "\xc3\xa9" (not of "a\nb") became NULs */
+	static const size_t quotes[] = {4, 10, 16, 29, 40, 46};
+	size_t changed = 0, q = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == src[i])
+			continue;
+		changed++;
+		CHECK_MSG(q < 6 && i == quotes[q] && text[i] == 0 && src[i] == '"', "byte %zu changed", i);
+		q++;
+	}
+	CHECK_INT(changed, 6);
+	int line, col;
+	mn_json_position(text, len, arr->offset, &line, &col);
+	CHECK_INT(line, 2);
+	CHECK_INT(col, 20);  /* '[' is byte 32, line 2 starts at byte 13 */
+	mn_arena_free(a);
+}
+
 /* Expected behaviour for the i_ files: 1 accept, 0 reject. */
 static int i_expect(const char *name)
 {
@@ -110,6 +434,8 @@ static void test_suite(void)
 		mn_status rc = mn_json_parse(a, name, text, len, &v, &err);
 		int want = name[0] == 'y' ? 1 : name[0] == 'n' ? 0 : i_expect(name);
 		CHECK_MSG((rc == MN_OK) == want, "%s: got %s (%s)", name, mn_status_name(rc), err.message);
+		/* the other three parsers: the same tree, or the same error at the same place */
+		T_parse_all(a, name, text, len, rc, err.line, err.column, rc == MN_OK ? "" : err.message);
 		mn_arena_free(a);
 		free(text);
 		files++;
@@ -122,6 +448,9 @@ static void test_suite(void)
 int main(void)
 {
 	test_basics();
+	test_scan_offsets();
+	test_whitespace_runs();
+	test_insitu();
 	test_suite();
 	TEST_END();
 }

@@ -61,6 +61,12 @@ struct mn_json_member {
  * MN_ELIMIT, MN_ENOMEM) with err->line/column set and err->source = name. */
 mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
                         mn_json **out, mn_error *err);
+/* mn_json_parse without copying the strings that have no escapes: each stays in text, where the NUL that
+ * ends it is written over its closing quote (only those bytes change, so mn_json_position over the text
+ * still gives the same line:column). Strings with escapes and numbers are copied as usual. The text must
+ * outlive the tree; after a failure it may have been changed all the same. */
+mn_status mn_json_parse_insitu(mn_arena *arena, const char *name, char *text, size_t len,
+                               mn_json **out, mn_error *err);
 
 /* First member named key in an object; NULL if absent or not an object. */
 const mn_json *mn_json_get(const mn_json *obj, const char *key);

@@ -20,9 +20,13 @@
  */
 #include "fhir/model.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- internal types ---------------------------------------------------- */
 
@@ -37,19 +41,42 @@ typedef struct S_res {
 /* The dates that place a resource in time (mn_resource_after): when it was
  * recorded, issued, authored, asserted, prepared or handed over, and the
  * stems of the [x] choices of when it happened. */
-static const char *const S_recorded_dates[] = {"recordedDate", "issued", "authoredOn", "authored", "dateAsserted",
-                                               "date", "created", "whenPrepared", "whenHandedOver", NULL};
-static const char *const S_clinical_dates[] = {"effective", "performed", "onset", "occurrence", NULL};
+typedef struct S_word {
+	const char *s;
+	size_t n;
+} S_word;
+#define S_WORD(lit) {lit, sizeof lit - 1}
+static const S_word S_recorded_dates[] = {S_WORD("recordedDate"), S_WORD("issued"), S_WORD("authoredOn"),
+                                          S_WORD("authored"), S_WORD("dateAsserted"), S_WORD("date"),
+                                          S_WORD("created"), S_WORD("whenPrepared"), S_WORD("whenHandedOver")};
+static const S_word S_clinical_dates[] = {S_WORD("effective"), S_WORD("performed"), S_WORD("onset"),
+                                          S_WORD("occurrence")};
+#define S_NRECORDED (sizeof S_recorded_dates / sizeof S_recorded_dates[0])
+#define S_NCLINICAL (sizeof S_clinical_dates / sizeof S_clinical_dates[0])
+
+/* The position of key[0..n) in S_recorded_dates, or -1. */
+static int S_recorded_index(const char *key, size_t n)
+{
+	for (size_t k = 0; k < S_NRECORDED; k++)
+		if (S_recorded_dates[k].n == n && S_recorded_dates[k].s[0] == key[0] &&
+		    memcmp(S_recorded_dates[k].s, key, n) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* The stem in S_clinical_dates that key[0..n) starts with and is longer than, or NULL. */
+static const S_word *S_clinical_stem(const char *key, size_t n)
+{
+	for (size_t k = 0; k < S_NCLINICAL; k++)
+		if (n > S_clinical_dates[k].n && S_clinical_dates[k].s[0] == key[0] &&
+		    memcmp(S_clinical_dates[k].s, key, S_clinical_dates[k].n) == 0)
+			return &S_clinical_dates[k];
+	return NULL;
+}
 
 static bool S_is_date_key(const char *key, size_t n)
 {
-	for (const char *const *k = S_recorded_dates; *k; k++)
-		if (strlen(*k) == n && memcmp(*k, key, n) == 0)
-			return true;
-	for (const char *const *k = S_clinical_dates; *k; k++)
-		if (n > strlen(*k) && memcmp(*k, key, strlen(*k)) == 0)
-			return true;
-	return false;
+	return S_recorded_index(key, n) >= 0 || S_clinical_stem(key, n) != NULL;
 }
 
 /* One hash table holds every key; the scope tells the kinds apart. */
@@ -89,15 +116,27 @@ struct mn_case {
 
 /* ---- hash table -------------------------------------------------------- */
 
+/* A hash of the key and its scope, 8 bytes at a time. */
 static uint32_t S_hash(const char *s, size_t n, const void *scope)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)scope;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)scope ^ (uint64_t)n << 40;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
 	}
-	h ^= h >> 15;
-	return h ? h : 1;
+	if (i < n) {
+		uint64_t w = 0;
+		for (size_t k = 0; i + k < n; k++)
+			w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
 static S_slot *S_probe(const mn_case *c, const char *key, size_t len, const void *scope,
@@ -147,10 +186,8 @@ static bool S_is(const char *s, size_t n, const char *lit)
 	return n == l && memcmp(s, lit, l) == 0;
 }
 
-static const mn_json *S_member(const mn_json *obj, const char *key)
-{
-	return mn_json_get(obj, key);
-}
+/* mn_json_get with a literal key: its length is known. */
+#define S_member(obj, lit) mn_json_getn(obj, lit, sizeof(lit) - 1)
 
 static bool S_is_absolute_url(const char *s, size_t n)
 {
@@ -454,6 +491,22 @@ typedef struct S_seg {
 	uint32_t n;             /* key length or index */
 } S_seg;
 
+/* The answers of mn_fhir_element_for_json during one check, by type and member name: a record names the
+ * same few hundred (type, name) pairs over and over. Two-way (S_element_memo_for). A name is held as its
+ * length and its first and last 8 bytes (fewer for a shorter name, see mn_fhir__name_words), which are the
+ * whole name up to 16 bytes; a longer one also keeps a pointer to a key of the tree (which outlives the
+ * check) for its middle. */
+#define S_ELEMENT_CACHE 1024
+typedef struct S_element_memo {
+	const mn_fhir_type *t;  /* NULL: empty */
+	uint64_t head, tail;
+	size_t len;
+	const char *name;
+	const mn_fhir_element *e;
+	const mn_fhir_type *et;
+	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
+} S_element_memo;
+
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
@@ -467,7 +520,48 @@ typedef struct S_ctx {
 	bool have_ref_err;
 	mn_error ref_err;
 	S_seg path[S_DEPTH_MAX];
+	S_element_memo elements[S_ELEMENT_CACHE];
 } S_ctx;
+
+/* mn_fhir_element_for_json(t, name, len, ...), remembered: the memo entry, valid until the next call. */
+static inline bool S_memo_is(const S_element_memo *m, const mn_fhir_type *t, const char *name, size_t len,
+                             uint64_t a, uint64_t b)
+{
+	return m->t == t && m->len == len && m->head == a && m->tail == b &&
+	       (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0);
+}
+
+static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+{
+	uint64_t a, b;
+	mn_fhir__name_words(name, len, &a, &b);
+	/* two ways: the pair of entries 2k, 2k + 1; a new answer goes first, the older one second */
+	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 2));
+	S_element_memo *m = &x->elements[slot];
+	if (S_memo_is(m, t, name, len, a, b))
+		return m;
+	if (S_memo_is(m + 1, t, name, len, a, b))
+		return m + 1;
+	m[1] = m[0];
+	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
+	m->t = t;
+	m->head = a;
+	m->tail = b;
+	m->len = len;
+	m->name = name;
+	m->plain_string = m->e && !m->e->many && m->et && m->et->kind == MN_FHIR_PRIMITIVE && m->et->system_type &&
+	                  strcmp(m->et->system_type, "String") == 0;
+	return m;
+}
+
+/* mn_fhir_element_for_json(t, name, len, et), remembered. */
+static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
+                                        const mn_fhir_type **et)
+{
+	const S_element_memo *m = S_element_memo_for(x, t, name, len);
+	*et = m->et;
+	return m->e;
+}
 
 static inline size_t S_push(S_ctx *x, const char *key, size_t n)
 {
@@ -717,7 +811,7 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 /* A Reference's reference, resolved now; the first failure is kept. */
 static void S_check_reference(S_ctx *x, const mn_json *obj)
 {
-	const mn_json *ref = mn_json_get(obj, "reference");
+	const mn_json *ref = S_member(obj, "reference");
 	if (!ref || ref->type != MN_JSON_STRING)
 		return;
 	if (mn_case_resolve(x->c, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
@@ -889,10 +983,13 @@ static int S_cmp_key(const void *a, const void *b)
 static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
 {
 	if (n <= 24) {
-		for (uint32_t i = 1; i < n; i++)
+		for (uint32_t i = 1; i < n; i++) {
+			if (!S_KEYED(keys[i]))
+				continue;
 			for (uint32_t k = 0; k < i; k++)
-				if (S_KEYED(keys[i]) && keys[i] == keys[k])
+				if (keys[i] == keys[k])
 					return (long)i;
+		}
 		return -1;
 	}
 	uintptr_t *sorted = malloc(n * sizeof *sorted);
@@ -943,11 +1040,11 @@ static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_memb
 		return MN_OK;
 	}
 	if (m->key_len > 1 && m->key[0] == '_') {
-		e = mn_fhir_element_for_json(t, m->key + 1, m->key_len - 1, &et);
+		e = S_element(x, t, m->key + 1, m->key_len - 1, &et);
 		*key = (uintptr_t)e | 1u; /* elements are aligned: bit 0 marks "_name" */
 		return S_primitive_ext(x, obj, m, t, e, et);
 	}
-	e = mn_fhir_element_for_json(t, m->key, m->key_len, &et);
+	e = S_element(x, t, m->key, m->key_len, &et);
 	*key = (uintptr_t)e;
 	if (!e) {
 		const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
@@ -1008,6 +1105,17 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 	uint32_t dropped = 0;
 	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
+		/* the common member, a string for an element of t that holds one primitive String (code, uri,
+		 * id, ...), outside a resource's own members (resourceType, contained): S_member_check would
+		 * find it valid, mark its value seen and do nothing else */
+		if (!resource && m->value.type == MN_JSON_STRING && m->key_len && m->key[0] != '_') {
+			const S_element_memo *em = S_element_memo_for(x, t, m->key, m->key_len);
+			if (em->plain_string) {
+				keys[i] = (uintptr_t)em->e;
+				S_seen(x, &m->value);
+				continue;
+			}
+		}
 		size_t saved = S_push(x, m->key, m->key_len);
 		x->drop = false;
 		st = S_member_check(x, obj, m, t, resource, &keys[i]);
@@ -1058,7 +1166,7 @@ static mn_status S_resource(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 {
 	if (v->type != MN_JSON_OBJECT)
 		return S_rfail(x, v, t, e, et, "expected a resource (a JSON object), found %s", v);
-	const mn_json *rt = mn_json_get(v, "resourceType");
+	const mn_json *rt = S_member(v, "resourceType");
 	if (!rt)
 		return S_rfail(x, v, t, e, et, "missing resourceType", NULL);
 	const mn_fhir_type *rtype = NULL;
@@ -1231,11 +1339,24 @@ static mn_case *S_new_case(const char *name, unsigned flags)
 	return c;
 }
 
+/* Parses c->text[0..len) (the case's own copy, in its arena, NUL-terminated) in place and checks it; frees c
+ * on failure. */
+static mn_status S_parse_own_text(mn_case *c, size_t len, mn_case **out, mn_error *err)
+{
+	c->text[len] = 0;
+	c->len = len;
+	mn_status st = mn_json_parse_insitu(c->arena, c->name, c->text, len, &c->root, err);
+	if (st) {
+		mn_case_free(c);
+		return st;
+	}
+	return S_finish(c, out, err);
+}
+
 mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsigned flags,
                           mn_case **out, mn_error *err)
 {
 	mn_case *c;
-	mn_status st;
 
 	if (out)
 		*out = NULL;
@@ -1249,14 +1370,7 @@ mn_status mn_case_load_ex(const char *name, const char *text, size_t len, unsign
 	}
 	if (len)
 		memcpy(c->text, text, len);
-	c->text[len] = 0;
-	c->len = len;
-	st = mn_json_parse(c->arena, c->name, c->text, len, &c->root, err);
-	if (st) {
-		mn_case_free(c);
-		return st;
-	}
-	return S_finish(c, out, err);
+	return S_parse_own_text(c, len, out, err);
 }
 
 mn_status mn_case_load_tree(const char *name, const char *text, size_t len, mn_json *root, unsigned flags,
@@ -1284,11 +1398,65 @@ mn_status mn_case_load(const char *name, const char *text, size_t len, mn_case *
 	return mn_case_load_ex(name, text, len, 0, out, err);
 }
 
+/* Reads the regular file fd (its size by fstat) into a new case's arena: MN_OK and *cp, or MN_OK and *cp
+ * NULL when it is not a regular file or did not have that size when read (the caller then reads it as a
+ * stream, as before), or an error. */
+static mn_status S_read_regular(int fd, const char *path, unsigned flags, mn_case **cp, size_t *len,
+                                mn_error *err)
+{
+	struct stat sb;
+	*cp = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0 || (uintmax_t)sb.st_size > UINT32_MAX - 2)
+		return MN_OK;
+	size_t want = (size_t)sb.st_size, got = 0;
+	mn_case *c = S_new_case(path, flags);
+	/* one byte more than the size, to see a file that grew */
+	if (!c || !(c->text = mn_arena_alloc(c->arena, want + 2))) {
+		mn_case_free(c);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	while (got < want + 1) {
+		ssize_t r = read(fd, c->text + got, want + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			mn_case_free(c);
+			mn_error_locate(err, path, 0, 0);
+			return mn_error_set(err, MN_EIO, "read error");
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got != want) {
+		mn_case_free(c);
+		return MN_OK;
+	}
+	*cp = c;
+	*len = got;
+	return MN_OK;
+}
+
 mn_status mn_case_load_file_ex(const char *path, unsigned flags, mn_case **out, mn_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	mn_status st = mn_read_file(path, &text, &len, err);
+	mn_status st;
+	/* a regular file is read straight into the case's arena, where it is parsed in place */
+	int fd = out && path ? open(path, O_RDONLY) : -1;
+	if (fd >= 0) {
+		mn_case *c;
+		st = S_read_regular(fd, path, flags, &c, &len, err);
+		close(fd);
+		*out = NULL;
+		if (st)
+			return st;
+		if (c)
+			return S_parse_own_text(c, len, out, err);
+	}
+	/* anything else (a pipe, a file that changed while read, one that cannot be opened: the same error)
+	 * read as a stream */
+	st = mn_read_file(path, &text, &len, err);
 	if (st) {
 		if (out)
 			*out = NULL;
@@ -1441,8 +1609,8 @@ static bool S_period_after(const mn_json *p, const char day[10])
 {
 	if (!p || p->type != MN_JSON_OBJECT)
 		return false;
-	const mn_json *start = mn_json_get(p, "start");
-	return start ? S_string_after(start, day) : S_string_after(mn_json_get(p, "end"), day);
+	const mn_json *start = S_member(p, "start");
+	return start ? S_string_after(start, day) : S_string_after(S_member(p, "end"), day);
 }
 
 static bool S_ends_with(const char *s, const char *suffix)
@@ -1453,7 +1621,6 @@ static bool S_ends_with(const char *s, const char *suffix)
 
 bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 {
-	const char *const *recorded = S_recorded_dates, *const *clinical = S_clinical_dates;
 	char day[32];
 	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !as_of || as_of->precision < MN_DT_DAY ||
 	    as_of->year < 1 || as_of->year > 9999 || as_of->month < 1 || as_of->month > 12 || as_of->day < 1 ||
@@ -1470,28 +1637,33 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 	                       (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
 	memcpy(day, digits, sizeof digits);
 	const mn_json *j = r->json;
-	for (const char *const *k = recorded; *k; k++)
-		if (S_string_after(mn_json_get(j, *k), day))
-			return true;
 	/* a request's occurrence is when the service is wanted, not when
 	 * something happened: a request authored by the as-of date is part of
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
+	/* one pass over the members: a recorded date (its first member only, as mn_json_get reads it), or
+	 * the start of a clinical date[x] */
+	unsigned recorded_seen = 0;
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
-		for (const char *const *k = clinical; *k; k++) {
-			size_t kl = strlen(*k);
-			if (m->key_len <= kl || memcmp(m->key, *k, kl) != 0)
-				continue;
-			if (request && strcmp(*k, "occurrence") == 0)
-				continue;
-			const char *type = m->key + kl;
-			size_t tl = m->key_len - kl;
-			if ((S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) && S_string_after(&m->value, day))
+		if (!m->key_len)
+			continue;
+		int rk = S_recorded_index(m->key, m->key_len);
+		if (rk >= 0) {
+			if (!(recorded_seen & 1u << rk) && S_string_after(&m->value, day))
 				return true;
-			if (S_is(type, tl, "Period") && S_period_after(&m->value, day))
-				return true;
+			recorded_seen |= 1u << rk;
+			continue;
 		}
+		const S_word *stem = S_clinical_stem(m->key, m->key_len);
+		if (!stem || (request && S_is(stem->s, stem->n, "occurrence")))
+			continue;
+		const char *type = m->key + stem->n;
+		size_t tl = m->key_len - stem->n;
+		if ((S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) && S_string_after(&m->value, day))
+			return true;
+		if (S_is(type, tl, "Period") && S_period_after(&m->value, day))
+			return true;
 	}
 	return false;
 }

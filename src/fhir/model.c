@@ -27,11 +27,18 @@ static int S_cmpn(const char *a, size_t alen, const char *b)
 	return b[i] == 0 ? 0 : -1;
 }
 
-const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len)
+/* The types found last, per thread, by the name's words and length (mn_fhir__name_words): a record names
+ * the same resource types again and again (each resource, each reference). A hit is checked against the
+ * type's own name, so it is never wrong; only found types are kept. */
+#define S_TYPE_CACHE 128
+static _Thread_local struct {
+	const mn_fhir_type *t;
+	size_t len;
+} S_type_cache[S_TYPE_CACHE];
+
+static const mn_fhir_type *S_type_search(const char *name, size_t len)
 {
 	size_t lo = 0, hi = mn_fhir__ntypes;
-	if (!name)
-		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = S_cmpn(name, len, mn_fhir__types[mid].name);
@@ -43,6 +50,24 @@ const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len)
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len)
+{
+	uint64_t a, b;
+	if (!name)
+		return NULL;
+	mn_fhir__name_words(name, len, &a, &b);
+	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, 0) & (S_TYPE_CACHE - 1));
+	const mn_fhir_type *t = S_type_cache[slot].t;
+	if (t && S_type_cache[slot].len == len && memcmp(t->name, name, len) == 0)
+		return t;  /* len is t's name's length: the bytes compared are the whole name */
+	t = S_type_search(name, len);
+	if (t) {
+		S_type_cache[slot].t = t;
+		S_type_cache[slot].len = len;
+	}
+	return t;
 }
 
 /* The own element of t named name, or NULL. */

@@ -10,15 +10,33 @@
  * above U+10FFFF) and escapes are decoded; a \u escape of a lone surrogate is
  * rejected since it has no UTF-8 form. A leading UTF-8 byte order mark is
  * skipped (RFC 8259 §8.1 allows a parser to ignore it).
+ *
+ * Speed: whitespace and the plain ASCII runs of strings are scanned 16 bytes
+ * at a time with SSE2 (baseline on x86-64); the scalar loops after them do
+ * the rest and are the whole scan elsewhere, or when built with
+ * -DMN_JSON_SCALAR (tests/test_json.c builds the parser that way too and
+ * checks that both give the same trees and errors). Only the bytes the scan
+ * stops at (a quote, a backslash, a control character, a non-ASCII byte) are
+ * looked at one by one. mn_json_parse_insitu leaves each string without
+ * escapes in the text, ended by a NUL written over its closing quote,
+ * instead of copying it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mednec/json.h"
 
+#if defined(__SSE2__) && !defined(MN_JSON_SCALAR)
+#include <emmintrin.h>
+#define S_SIMD 1
+#else
+#define S_SIMD 0
+#endif
+
 typedef struct parser {
 	const char *s;
 	size_t n, i;
+	char *insitu;  /* mn_json_parse_insitu: s, writable; NULL: strings are copied */
 	mn_arena *arena;
 	const char *name;
 	mn_error *err;
@@ -29,7 +47,12 @@ typedef struct parser {
 	mn_json_member *mems;
 	size_t nmems, capmems;
 	mn_buf sbuf;  /* string unescape scratch */
+	char *chunk;  /* tree_alloc: the rest of the current chunk */
+	size_t chunk_left, chunk_next;
 } parser;
+
+static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
+	__attribute__((cold, noinline));
 
 static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
 {
@@ -44,13 +67,37 @@ static mn_status fail_at(parser *p, size_t at, mn_status code, const char *what)
 	return mn_error_set(p->err, code, "%s near byte 0x%02x", what, c);
 }
 
-static void skip_ws(parser *p)
+/* The end of the whitespace run at s[i..n): the first index that is not ' ', '\n', '\r' or '\t'. */
+static inline size_t ws_end(const char *s, size_t i, size_t n)
 {
-	size_t i = p->i, n = p->n;  /* locals: p->s is char data, which could alias p->i */
-	const char *s = p->s;
+	if (i < n && (unsigned char)s[i] > ' ')
+		return i;  /* none: after '[', ',' in compact text */
+	if (i + 1 < n && s[i] == ' ' && (unsigned char)s[i + 1] > ' ')
+		return i + 1;  /* one space: after ':' in indented text */
+#if S_SIMD
+	/* spaces and newlines, 16 bytes at a time; a tab or carriage return ends this, the loop below goes on */
+	const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned other = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl))) ^
+		                 0xffffu;
+		if (other) {
+			i += (unsigned)__builtin_ctz(other);
+			if (s[i] != '\t' && s[i] != '\r')
+				return i;
+			break;
+		}
+		i += 16;
+	}
+#endif
 	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
 		i++;
-	p->i = i;
+	return i;
+}
+
+static inline void skip_ws(parser *p)
+{
+	p->i = ws_end(p->s, p->i, p->n);
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
@@ -123,49 +170,87 @@ static const unsigned char S_plain[256] = {
 };
 #undef S_P16
 
-/* string -> '"' chars '"' ; p->i at the opening quote. */
-static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
+/* The first index at or after i in s[0..n) whose byte a string cannot hold as it is ('"', '\\', a
+ * control character, a non-ASCII byte: see S_plain), or n. */
+static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
+{
+#if S_SIMD
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* a signed compare: below ' ' are the control characters and the bytes 0x80-0xff */
+		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+		                            _mm_cmplt_epi8(x, space));
+		unsigned m = (unsigned)_mm_movemask_epi8(stop);
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && S_plain[s[i]])
+		i++;
+	return i;
+}
+
+static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **out, uint32_t *outlen)
+	__attribute__((noinline));
+
+/* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
+ * at the first backslash, parse_escaped takes over. Inlined in both callers (the compiler would call it). */
+static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char **out,
+                                                                    uint32_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)p->s;
-	size_t i = p->i + 1, start = i;
-	/* fast path: no escapes; runs of plain ASCII are skipped with one table look-up per byte */
+	size_t n = p->n, i = p->i + 1, start = i;
+	/* fast path: no escapes; plain ASCII runs are skipped by scan_plain, other UTF-8 is checked */
 	for (;;) {
-		while (i < p->n && S_plain[s[i]])
-			i++;
-		if (i >= p->n)
+		i = scan_plain(s, i, n);
+		if (i >= n)
 			return fail_at(p, p->i, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
-		if (c == '"' || c == '\\')
+		if (c == '"')
 			break;
+		if (c == '\\')
+			return parse_escaped(p, start, i, out, outlen);
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k = utf8_len(s + i, p->n - i);
+		size_t k = utf8_len(s + i, n - i);
 		if (!k)
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		i += k;
 	}
-	if (s[i] == '"') {
-		size_t len = i - start;
-		if (len > UINT32_MAX)
-			return fail_at(p, p->i, MN_ELIMIT, "string too long");
+	size_t len = i - start;
+	if (len > UINT32_MAX)
+		return fail_at(p, p->i, MN_ELIMIT, "string too long");
+	if (p->insitu) {
+		p->insitu[i] = 0;  /* the closing quote, read already */
+		*out = p->insitu + start;
+	} else {
 		char *copy = mn_arena_strndup(p->arena, p->s + start, len);
 		if (!copy)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
 		*out = copy;
-		*outlen = (uint32_t)len;
-		p->i = i + 1;
-		return MN_OK;
 	}
-	/* slow path: decode escapes into the scratch buffer */
+	*outlen = (uint32_t)len;
+	p->i = i + 1;
+	return MN_OK;
+}
+
+/* The rest of a string from its first escape at i (start: its first byte): decoded into the scratch buffer,
+ * plain runs at once, then copied into the arena. */
+static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **out, uint32_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)p->s;
+	size_t n = p->n;
 	mn_buf *b = &p->sbuf;
 	mn_buf_reset(b);
 	mn_buf_put(b, p->s + start, i - start);
 	for (;;) {
-		if (i >= p->n)
+		size_t j = scan_plain(s, i, n);
+		if (j > i)
+			mn_buf_put(b, p->s + i, j - i);
+		i = j;
+		if (i >= n)
 			return fail_at(p, p->i, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
 		if (c == '"')
@@ -173,7 +258,7 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
 		if (c == '\\') {
-			if (i + 1 >= p->n)
+			if (i + 1 >= n)
 				return fail_at(p, i, MN_EJSON, "unterminated escape");
 			char e = p->s[i + 1];
 			const char *rep = NULL;
@@ -188,11 +273,11 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 			case 't': rep = "\t"; break;
 			case 'u': {
 				unsigned cp, lo;
-				if (i + 6 > p->n || hex4(p->s + i + 2, &cp))
+				if (i + 6 > n || hex4(p->s + i + 2, &cp))
 					return fail_at(p, i, MN_EJSON, "invalid \\u escape");
 				i += 6;
 				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (i + 6 > p->n || p->s[i] != '\\' || p->s[i + 1] != 'u' ||
+					if (i + 6 > n || p->s[i] != '\\' || p->s[i + 1] != 'u' ||
 					    hex4(p->s + i + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
 						return fail_at(p, i - 6, MN_EJSON, "unpaired surrogate in \\u escape");
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -210,7 +295,7 @@ static mn_status parse_string(parser *p, const char **out, uint32_t *outlen)
 			i += 2;
 			continue;
 		}
-		size_t k = c < 0x80 ? 1 : utf8_len(s + i, p->n - i);
+		size_t k = utf8_len(s + i, n - i);
 		if (!k)
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		mn_buf_put(b, p->s + i, k);
@@ -286,6 +371,43 @@ static mn_status parse_number(parser *p, mn_json *v)
 	return MN_OK;
 }
 
+/* Memory for a container's items or members (8-byte aligned). The arena hands out chunks (1 KiB, doubling
+ * up to 64 KiB) that the parser cuts itself: one arena call per chunk instead of one per container. With
+ * MN_ARENA_DEBUG every array is its own arena allocation, as before, so that the sanitizers see its
+ * bounds. */
+#define S_CHUNK_MIN 1024u
+#define S_CHUNK_MAX 65536u
+static void *tree_alloc_chunk(parser *p, size_t size) __attribute__((noinline));
+
+static void *tree_alloc_chunk(parser *p, size_t size)
+{
+#if !MN_ARENA_DEBUG
+	if (size <= S_CHUNK_MAX / 4) {
+		size_t want = p->chunk_next ? p->chunk_next : S_CHUNK_MIN;
+		char *c = mn_arena_alloc(p->arena, want);
+		if (!c)
+			return NULL;
+		p->chunk = c + size;
+		p->chunk_left = want - size;
+		p->chunk_next = want < S_CHUNK_MAX ? want * 2 : S_CHUNK_MAX;
+		return c;
+	}
+#endif
+	return mn_arena_alloc(p->arena, size);
+}
+
+static inline void *tree_alloc(parser *p, size_t size)
+{
+	size = (size + 7) & ~(size_t)7;
+	if (size <= p->chunk_left) {  /* never with MN_ARENA_DEBUG: chunk_left stays 0 */
+		void *r = p->chunk;
+		p->chunk += size;
+		p->chunk_left -= size;
+		return r;
+	}
+	return tree_alloc_chunk(p, size);
+}
+
 static int push_val(parser *p, const mn_json *v)
 {
 	if (p->nvals == p->capvals) {
@@ -349,7 +471,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 	v->n = (uint32_t)count;
 	v->u.items = NULL;
 	if (count) {
-		v->u.items = mn_arena_alloc(p->arena, count * sizeof(mn_json));
+		v->u.items = tree_alloc(p, count * sizeof(mn_json));
 		if (!v->u.items)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
 		memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
@@ -362,6 +484,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 static mn_status parse_object(parser *p, mn_json *v)
 {
 	size_t base = p->nmems;
+	uint8_t flags = MN_JSON_F_KNOWN;  /* | MN_JSON_F_UNDERSCORE at a key "_..." */
 	mn_status rc;
 	p->i++;
 	skip_ws(p);
@@ -375,6 +498,8 @@ static mn_status parse_object(parser *p, mn_json *v)
 			m.key_offset = (uint32_t)p->i;
 			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
 				return rc;
+			if (m.key_len && m.key[0] == '_')
+				flags |= MN_JSON_F_UNDERSCORE;
 			skip_ws(p);
 			if (p->i >= p->n || p->s[p->i] != ':')
 				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
@@ -398,16 +523,11 @@ static mn_status parse_object(parser *p, mn_json *v)
 	}
 	size_t count = p->nmems - base;
 	v->type = MN_JSON_OBJECT;
-	v->flags = MN_JSON_F_KNOWN;
-	for (size_t k = base; k < p->nmems; k++)
-		if (p->mems[k].key_len && p->mems[k].key[0] == '_') {
-			v->flags |= MN_JSON_F_UNDERSCORE;
-			break;
-		}
+	v->flags = flags;
 	v->n = (uint32_t)count;
 	v->u.members = NULL;
 	if (count) {
-		v->u.members = mn_arena_alloc(p->arena, count * sizeof(mn_json_member));
+		v->u.members = tree_alloc(p, count * sizeof(mn_json_member));
 		if (!v->u.members)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
 		memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
@@ -456,13 +576,14 @@ static mn_status parse_value(parser *p, mn_json *v)
 	}
 }
 
-mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
-                        mn_json **out, mn_error *err)
+static mn_status parse_text(mn_arena *arena, const char *name, const char *text, char *insitu, size_t len,
+                            mn_json **out, mn_error *err)
 {
 	parser p;
 	memset(&p, 0, sizeof p);
 	p.s = text;
 	p.n = len;
+	p.insitu = insitu;
 	p.arena = arena;
 	p.name = name ? name : "";
 	p.err = err;
@@ -486,6 +607,18 @@ mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, siz
 	if (rc == MN_OK)
 		*out = root;
 	return rc;
+}
+
+mn_status mn_json_parse(mn_arena *arena, const char *name, const char *text, size_t len,
+                        mn_json **out, mn_error *err)
+{
+	return parse_text(arena, name, text, NULL, len, out, err);
+}
+
+mn_status mn_json_parse_insitu(mn_arena *arena, const char *name, char *text, size_t len,
+                               mn_json **out, mn_error *err)
+{
+	return parse_text(arena, name, text, text, len, out, err);
 }
 
 const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen)
