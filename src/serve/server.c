@@ -1,8 +1,11 @@
 /*
  * server.c: `mednec serve` on libmicrohttpd (serve.h). One daemon with an internal thread pool; each request
  * is read into memory up to the body cap, authenticated (jwt.h) when a key file is set, answered by
- * /healthz, /metrics or mn_service_handle, its decision stored with mn_audit_append before the response is
- * queued, counted (metrics.c) and logged in one line without patient data.
+ * /healthz, /metrics or mn_service_handle, its decision stored in the audit trail before the response is
+ * queued, counted (metrics.c) and logged in one line without patient data. While a decision's row is being
+ * committed (mn_audit_append_async: the store's writer thread commits the rows of all threads in groups) its
+ * connection is suspended, so the thread decides other requests meanwhile; the writer resumes the connection
+ * once the row is durable (or the store failed), and the response is queued then.
  */
 #include "mednec/serve.h"
 
@@ -36,6 +39,7 @@ struct mn_server {
 	mn_audit *audit;
 	mn_review *review;       /* the reviewer's page (review.h) */
 	atomic_int inflight;     /* requests begun and not yet completed */
+	atomic_int auditing;     /* connections suspended while their decision's row is committed */
 	atomic_bool stopping;
 };
 
@@ -46,6 +50,14 @@ typedef struct request {
 	int endpoint;            /* MN_EP_* */
 	bool too_large, answered;
 	mn_buf body;
+	/* a decision waiting for its audit row (the connection suspended) */
+	bool auditing, audited;  /* queued; reported by the store's writer */
+	mn_server *server;
+	struct MHD_Connection *conn;
+	mn_service_response resp;
+	char sha[65];
+	mn_audit_record rec;
+	mn_status audit_st;
 } request;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -244,6 +256,54 @@ static enum MHD_Result review(mn_server *s, struct MHD_Connection *c, request *r
 	              resp.outcome ? resp.outcome : "-", resp.header_name, resp.header_value);
 }
 
+/* The response of a handled request (its audit row, if any, committed); resp is freed. */
+static enum MHD_Result respond(mn_server *s, struct MHD_Connection *c, request *r, mn_service_response *resp)
+{
+	char *body = resp->body;
+	size_t len = resp->body_len;
+	resp->body = NULL;
+	int status = resp->status ? resp->status : 500;
+	const char *ctype = resp->content_type ? resp->content_type : "application/json";
+	char outcome[64];
+	snprintf(outcome, sizeof outcome, "%s", resp->decided && resp->outcome ? resp->outcome : "-");
+	mn_service_response_free(resp);
+	if (!body) {
+		static char empty[] = "";
+		return answer(s, c, r, status, ctype, empty, 0, false, outcome, NULL, NULL);
+	}
+	return answer(s, c, r, status, ctype, body, len, true, outcome, NULL, NULL);
+}
+
+/* The store's report on a decision's row (the writer thread, or the request's own thread when the row could not
+ * be queued): keep it and resume the connection; on_request then answers (audited). */
+static void audit_done(void *ctx, mn_status st, const mn_error *err)
+{
+	request *r = ctx;
+	mn_server *s = r->server;
+	(void)err;   /* the log names the status; the store's message may quote the record */
+	r->audit_st = st;
+	r->audited = true;
+	MHD_resume_connection(r->conn);   /* r belongs to the connection again from here */
+	atomic_fetch_sub(&s->auditing, 1);
+}
+
+/* The connection resumed after its decision's row was reported: answer, or 503 when the row was not stored. */
+static enum MHD_Result audited(mn_server *s, struct MHD_Connection *c, request *r)
+{
+	r->auditing = false;
+	if (r->audit_st != MN_OK) {
+		mn_service_response_free(&r->resp);
+		mn_metrics_audit_failure(&s->metrics);
+		fprintf(stderr, "mednec: request id=%s: audit store failed (%s); the decision was not sent\n", r->id,
+		        mn_status_name(r->audit_st));
+		return answer_error(s, c, r, 503, "transient",
+		                    "the decision could not be recorded in the audit trail; nothing was decided, "
+		                    "try again", "Retry-After", "1");
+	}
+	mn_metrics_outcome(&s->metrics, r->resp.outcome ? r->resp.outcome : "unknown");
+	return respond(s, c, r, &r->resp);
+}
+
 /* Hand the request to the protocol layer; store a decision before answering. */
 static enum MHD_Result dispatch(mn_server *s, struct MHD_Connection *c, request *r, const char *url,
                                 const char *method)
@@ -261,40 +321,27 @@ static enum MHD_Result dispatch(mn_server *s, struct MHD_Connection *c, request 
 		                    "internal error; the request id names it in the server log", NULL, NULL);
 	}
 	if (resp.decided) {
-		char sha[65];
-		mn_sha256_hex(r->body.len ? r->body.data : "", r->body.len, sha);
-		mn_audit_record rec = {r->id, r->received, resp.endpoint ? resp.endpoint : "",
-		                       resp.policy_id ? resp.policy_id : "", resp.policy_version ? resp.policy_version : "",
-		                       sha, resp.outcome ? resp.outcome : "", resp.lookup_key ? resp.lookup_key : "",
-		                       resp.determination ? resp.determination : ""};
+		/* store the decision first: suspend the connection, queue its row; audit_done resumes it */
+		mn_sha256_hex(r->body.len ? r->body.data : "", r->body.len, r->sha);
+		r->resp = resp;
+		r->rec = (mn_audit_record){r->id, r->received, resp.endpoint ? resp.endpoint : "",
+		                           resp.policy_id ? resp.policy_id : "", resp.policy_version ? resp.policy_version : "",
+		                           r->sha, resp.outcome ? resp.outcome : "", resp.lookup_key ? resp.lookup_key : "",
+		                           resp.determination ? resp.determination : ""};
+		r->server = s;
+		r->conn = c;
+		r->auditing = true;
+		atomic_fetch_add(&s->auditing, 1);
+		MHD_suspend_connection(c);
 		mn_error aerr;
 		mn_error_clear(&aerr);
-		mn_status ast = s->audit ? mn_audit_append(s->audit, &rec, &aerr)
+		mn_status ast = s->audit ? mn_audit_append_async(s->audit, &r->rec, audit_done, r, &aerr)
 		                         : mn_error_set(&aerr, MN_EINTERNAL, "no audit store");
-		if (ast != MN_OK) {
-			mn_service_response_free(&resp);
-			mn_metrics_audit_failure(&s->metrics);
-			fprintf(stderr, "mednec: request id=%s: audit store failed (%s); the decision was not sent\n", r->id,
-			        mn_status_name(ast));
-			return answer_error(s, c, r, 503, "transient",
-			                    "the decision could not be recorded in the audit trail; nothing was decided, "
-			                    "try again", "Retry-After", "1");
-		}
-		mn_metrics_outcome(&s->metrics, resp.outcome ? resp.outcome : "unknown");
+		if (ast != MN_OK)
+			audit_done(r, ast, &aerr);
+		return MHD_YES;
 	}
-	char *body = resp.body;
-	size_t len = resp.body_len;
-	resp.body = NULL;
-	int status = resp.status ? resp.status : 500;
-	const char *ctype = resp.content_type ? resp.content_type : "application/json";
-	char outcome[64];
-	snprintf(outcome, sizeof outcome, "%s", resp.decided && resp.outcome ? resp.outcome : "-");
-	mn_service_response_free(&resp);
-	if (!body) {
-		static char empty[] = "";
-		return answer(s, c, r, status, ctype, empty, 0, false, outcome, NULL, NULL);
-	}
-	return answer(s, c, r, status, ctype, body, len, true, outcome, NULL, NULL);
+	return respond(s, c, r, &resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -344,6 +391,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
+	if (r->auditing)   /* resumed: its row is committed, or the store failed */
+		return r->audited ? audited(s, c, r) : MHD_YES;
 	if (r->answered) {
 		*upload_data_size = 0;   /* an early answer (405, 413, 401): the rest of the body is not read */
 		return MHD_YES;
@@ -382,6 +431,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		fprintf(stderr, "mednec: request id=%s endpoint=%s status=- outcome=- (connection closed before an answer)\n",
 		        r->id, mn_metrics_endpoint_name(r->endpoint));
 	mn_buf_free(&r->body);
+	mn_service_response_free(&r->resp);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
@@ -559,7 +609,8 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
@@ -592,6 +643,12 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 		nanosleep(&nap, NULL);
 	}
 	int left = atomic_load(&s->inflight);
+	/* The daemon must not stop with a connection suspended: wait for the store to report every queued row
+	 * (a commit, or the store's own timeout); their answers are not sent when the grace period is over. */
+	while (atomic_load(&s->auditing) > 0) {
+		struct timespec nap = {0, 10 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+	}
 	MHD_stop_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		s->fd = lfd;   /* closed by mn_server_free */
