@@ -538,6 +538,54 @@ static void test_async(void)
 	CHECK_INT(rows, ASYNC_T * ASYNC_N - 1 + 5);
 }
 
+/* SQLite: rows large enough to take the WAL past the checkpointer's threshold (1,000 pages) and the appender's
+ * own checkpoint (4,000 pages) many times over: every row is stored, the chain verifies, and the WAL file stays
+ * bounded (it starts over after checkpoints) instead of holding every row. */
+static void test_sqlite_checkpoints(void)
+{
+	enum { N = 400, DET = 48 * 1024 };
+	char url[512], path[512];
+	make_url(url, sizeof url, "ckpt");
+	snprintf(path, sizeof path, "%s/ckpt.db-wal", dir);
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	char *det = malloc(DET + 32);
+	CHECK(det != NULL);
+	long long wal_max = 0;
+	for (int i = 1; a && det && i <= N; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "big-%d", i);
+		int k = snprintf(det, DET + 32, "{\"n\":%d,\"pad\":\"", i);
+		memset(det + k, 'a' + i % 26, DET - (size_t)k);
+		snprintf(det + DET, 32, "\"}");
+		mn_audit_record r = {id, "2026-11-30T18:00:00Z", "cli/determine", "drg-trial", "3", "", "meets-criteria",
+		                     "", det};
+		mn_status st = mn_audit_append(a, &r, &err);
+		CHECK_MSG(st == MN_OK, "%s", err.message);
+		if (st != MN_OK)
+			break;
+		FILE *f = fopen(path, "rb");
+		if (f) {
+			fseek(f, 0, SEEK_END);
+			long long n = ftell(f);
+			wal_max = n > wal_max ? n : wal_max;
+			fclose(f);
+		}
+	}
+	free(det);
+	/* N rows of 48 KB are about 19 MB; the WAL starts over at 4,000 pages (16 MB) at the latest */
+	CHECK_MSG(wal_max > 0 && wal_max < 4100LL * 4096, "WAL grew to %lld bytes", wal_max);
+	long rows = -1;
+	CHECK(a && mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, N);
+	mn_audit_close(a);
+	char msg[768];
+	CHECK(verify("ckpt", &rows, msg, sizeof msg) == MN_OK);
+	CHECK_INT(rows, N);
+}
+
 /* PostgreSQL: a session terminated by the server (a restart, an administrator) is reconnected for the next
  * append, which succeeds. */
 static void test_pg_reconnect(void)
@@ -580,6 +628,8 @@ int main(int argc, char **argv)
 	test_threads();
 	test_threads_same_ids();
 	test_async();
+	if (!pg_url)
+		test_sqlite_checkpoints();
 	if (pg_url)
 		test_pg_reconnect();
 	char cmd[300];
