@@ -2,7 +2,8 @@
  * test_audit.c: the audit trail (src/audit/) on SQLite: SHA-256 against the FIPS 180-2 test vectors, the row
  * hash against its canonical form (docs/SERVICE.md, hashed independently with sha256sum), append and verify,
  * tampering (a changed field, a changed row with its hash recomputed, a removed row, an inserted row) detected
- * and named, show by id and by lookup key, and appends from several threads and several connections.
+ * and named, show by id and by lookup key, appends from several threads and several connections, and queued
+ * (asynchronous) appends from several threads, committed in groups by the store's writer thread.
  * With --pg the same tests (but the SQLite-only URL checks) run against the PostgreSQL server at $MN_PG_URL, one
  * database per store (ctest test_audit_pg starts a throwaway server with tools/pg-tmp.sh).
  */
@@ -412,6 +413,179 @@ static void test_threads_same_ids(void)
 	mn_audit_close(a);
 }
 
+/* mn_audit_append_async from several threads at once, every record queued before any is waited for (so the
+ * writer commits them in groups), one id queued twice: each callback is called exactly once, every record
+ * acknowledged MN_OK is stored (found by its id), the repeated id fails alone, and the chain verifies with
+ * exactly the acknowledged rows. */
+enum { ASYNC_T = 4, ASYNC_N = 40 };
+
+typedef struct async_rec {
+	char id[32], det[64];
+	mn_audit_record rec;
+	int calls;
+	mn_status st;
+} async_rec;
+
+typedef struct async_worker {
+	mn_audit *a;
+	int t;
+	async_rec recs[ASYNC_N];
+	pthread_mutex_t *lock;
+	pthread_cond_t *cond;
+	int *reported;
+	mn_status queued;
+} async_worker;
+
+typedef struct async_ctx {
+	async_rec *r;
+	async_worker *w;
+} async_ctx;
+
+static void async_done(void *p, mn_status st, const mn_error *err)
+{
+	(void)err;
+	async_ctx *c = p;
+	pthread_mutex_lock(c->w->lock);
+	c->r->calls++;
+	c->r->st = st;
+	(*c->w->reported)++;
+	pthread_cond_broadcast(c->w->cond);
+	pthread_mutex_unlock(c->w->lock);
+}
+
+static async_ctx async_ctxs[ASYNC_T][ASYNC_N];
+
+static void *async_work(void *p)
+{
+	async_worker *w = p;
+	mn_error err;
+	mn_error_clear(&err);
+	for (int i = 0; i < ASYNC_N && w->queued == MN_OK; i++) {
+		async_rec *r = &w->recs[i];
+		/* thread 0's last record repeats thread 1's first id */
+		if (w->t == 0 && i == ASYNC_N - 1)
+			snprintf(r->id, sizeof r->id, "a1-0");
+		else
+			snprintf(r->id, sizeof r->id, "a%d-%d", w->t, i);
+		snprintf(r->det, sizeof r->det, "{\"t\":%d,\"i\":%d}", w->t, i);
+		r->rec = (mn_audit_record){r->id, "2026-11-30T18:00:00Z", "cds-services/mednec-order-sign", "drg-trial",
+		                           "3", "", "meets-criteria", "", r->det};
+		async_ctxs[w->t][i] = (async_ctx){r, w};
+		w->queued = mn_audit_append_async(w->a, &r->rec, async_done, &async_ctxs[w->t][i], &err);
+	}
+	return NULL;
+}
+
+static void test_async(void)
+{
+	char url[512];
+	make_url(url, sizeof url, "async");
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	CHECK(a && append_n(a, "sync", 1, 3, &err) == MN_OK);   /* the synchronous path, interleaved */
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	int reported = 0;
+	static async_worker w[ASYNC_T];
+	pthread_t t[ASYNC_T];
+	for (int i = 0; i < ASYNC_T; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i] = (async_worker){.a = a, .t = i, .lock = &lock, .cond = &cond, .reported = &reported};
+		CHECK(pthread_create(&t[i], NULL, async_work, &w[i]) == 0);
+	}
+	for (int i = 0; i < ASYNC_T; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(w[i].queued, MN_OK);
+	}
+	CHECK(append_n(a, "sync", 4, 5, &err) == MN_OK);
+	pthread_mutex_lock(&lock);
+	while (reported < ASYNC_T * ASYNC_N)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	int ok = 0, dup_failed = 0;
+	for (int i = 0; i < ASYNC_T; i++)
+		for (int k = 0; k < ASYNC_N; k++) {
+			async_rec *r = &w[i].recs[k];
+			CHECK_INT(r->calls, 1);
+			if (r->st == MN_OK) {
+				ok++;
+				mn_buf b = MN_BUF_INIT;
+				CHECK_MSG(mn_audit_show(a, r->id, &b, &err) == MN_OK, "acknowledged %s not stored", r->id);
+				char want[64];
+				snprintf(want, sizeof want, "\"id\":\"%s\"", r->id);
+				CHECK(b.data && strstr(b.data, want) != NULL);
+				mn_buf_free(&b);
+			} else {
+				CHECK_INT(r->st, MN_EUSAGE);   /* the repeated id, refused alone */
+				CHECK(strcmp(r->id, "a1-0") == 0);
+				dup_failed++;
+			}
+		}
+	CHECK_INT(ok, ASYNC_T * ASYNC_N - 1);
+	CHECK_INT(dup_failed, 1);
+	long rows = -1;
+	CHECK(mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, ASYNC_T * ASYNC_N - 1 + 5);
+	/* a bad record is refused at once, without a callback */
+	mn_audit_record bad = {"", "2026-11-30T18:00:00Z", "x", "", "", "", "", "", ""};
+	async_ctx none = {NULL, NULL};
+	CHECK_INT(mn_audit_append_async(a, &bad, async_done, &none, &err), MN_EUSAGE);
+	mn_audit_close(a);
+	char msg[768];
+	CHECK(verify("async", &rows, msg, sizeof msg) == MN_OK);
+	CHECK_INT(rows, ASYNC_T * ASYNC_N - 1 + 5);
+}
+
+/* SQLite: rows large enough to take the WAL past the checkpointer's threshold (1,000 pages) and the appender's
+ * own checkpoint (4,000 pages) many times over: every row is stored, the chain verifies, and the WAL file stays
+ * bounded (it starts over after checkpoints) instead of holding every row. */
+static void test_sqlite_checkpoints(void)
+{
+	enum { N = 400, DET = 48 * 1024 };
+	char url[512], path[512];
+	make_url(url, sizeof url, "ckpt");
+	snprintf(path, sizeof path, "%s/ckpt.db-wal", dir);
+	mn_audit *a = NULL;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	char *det = malloc(DET + 32);
+	CHECK(det != NULL);
+	long long wal_max = 0;
+	for (int i = 1; a && det && i <= N; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "big-%d", i);
+		int k = snprintf(det, DET + 32, "{\"n\":%d,\"pad\":\"", i);
+		memset(det + k, 'a' + i % 26, DET - (size_t)k);
+		snprintf(det + DET, 32, "\"}");
+		mn_audit_record r = {id, "2026-11-30T18:00:00Z", "cli/determine", "drg-trial", "3", "", "meets-criteria",
+		                     "", det};
+		mn_status st = mn_audit_append(a, &r, &err);
+		CHECK_MSG(st == MN_OK, "%s", err.message);
+		if (st != MN_OK)
+			break;
+		FILE *f = fopen(path, "rb");
+		if (f) {
+			fseek(f, 0, SEEK_END);
+			long long n = ftell(f);
+			wal_max = n > wal_max ? n : wal_max;
+			fclose(f);
+		}
+	}
+	free(det);
+	/* N rows of 48 KB are about 19 MB; the WAL starts over at 4,000 pages (16 MB) at the latest */
+	CHECK_MSG(wal_max > 0 && wal_max < 4100LL * 4096, "WAL grew to %lld bytes", wal_max);
+	long rows = -1;
+	CHECK(a && mn_audit_verify(a, &rows, &err) == MN_OK);
+	CHECK_INT(rows, N);
+	mn_audit_close(a);
+	char msg[768];
+	CHECK(verify("ckpt", &rows, msg, sizeof msg) == MN_OK);
+	CHECK_INT(rows, N);
+}
+
 /* PostgreSQL: a session terminated by the server (a restart, an administrator) is reconnected for the next
  * append, which succeeds. */
 static void test_pg_reconnect(void)
@@ -453,6 +627,9 @@ int main(int argc, char **argv)
 	test_tamper();
 	test_threads();
 	test_threads_same_ids();
+	test_async();
+	if (!pg_url)
+		test_sqlite_checkpoints();
 	if (pg_url)
 		test_pg_reconnect();
 	char cmd[300];

@@ -33,7 +33,8 @@
  *                       A denial is stored only with a reason, at least one criterion and physician credentials
  *                       (42 CFR 422.566(d)).
  *
- * Thread safety: one mn_audit may be shared by threads; mn_audit_append serialises appends itself.
+ * Thread safety: one mn_audit may be shared by threads; appends go through one writer thread per mn_audit,
+ * started by the first append and stopped (after the queue is committed) by mn_audit_close.
  */
 #ifndef MEDNEC_AUDIT_H
 #define MEDNEC_AUDIT_H
@@ -62,6 +63,18 @@ void mn_audit_close(mn_audit *a);
 
 /* Append one record, durably, extending the chain. Returns MN_OK only once the row is committed. */
 mn_status mn_audit_append(mn_audit *a, const mn_audit_record *rec, mn_error *err);
+
+/* Called once for a record given to mn_audit_append_async, from the store's writer thread: st is MN_OK once the
+ * row is committed durably, else the error (err, valid during the call only). It should return quickly: the
+ * records committed after it wait. */
+typedef void (*mn_audit_done_fn)(void *ctx, mn_status st, const mn_error *err);
+
+/* Queue one record for the store's writer thread, which commits it (with whatever else is queued: a group commit)
+ * and then calls done. rec and its strings must stay valid until done is called. MN_OK: done will be called
+ * exactly once; otherwise (a bad record, out of memory, the store closing) it is not called. mn_audit_append is
+ * this and a wait for done. */
+mn_status mn_audit_append_async(mn_audit *a, const mn_audit_record *rec, mn_audit_done_fn done, void *ctx,
+                                mn_error *err);
 
 /* Verify the whole chain. *rows receives the number of rows checked. A broken chain (a row changed,
  * removed or inserted) returns MN_EINTEGRITY with err naming the first bad row's seq and id. */

@@ -12,18 +12,21 @@
 #include <string.h>
 
 /*
- * Group commit: a durable commit costs a disk flush, so the appends that arrive while one commit is under way
- * are committed together by the next one. An appender queues its record; if no commit is under way it becomes
- * the leader: it takes the queue (up to MAX_BATCH records), commits them in one transaction, hands each
- * appender its status and wakes them. Every append still returns only once its row is committed. A batch that
- * fails is retried one record at a time, so one bad record (an id already stored) fails alone.
+ * Group commit through one writer thread: a durable commit costs a disk flush, so every record queued while a
+ * commit is under way goes into the next one. Appenders queue their record; the store's writer thread (started
+ * by the first append) takes the whole queue (up to MAX_BATCH records), commits it in one transaction and then
+ * reports each record's status: mn_audit_append waits for that report, mn_audit_append_async has it delivered to
+ * a callback, so the thread that queued the record (a server thread) can do other work meanwhile. Either way a
+ * record is reported MN_OK only once its row is committed. A batch that fails is retried one record at a time,
+ * so one bad record (an id already stored) fails alone.
  */
 #define MAX_BATCH 256
 
 typedef struct pending {
 	const mn_audit_record *rec;
 	struct pending *next;
-	bool done;
+	mn_audit_done_fn done;
+	void *ctx;
 	mn_status st;
 	mn_error err;
 } pending;
@@ -32,10 +35,12 @@ struct mn_audit {
 	const mn_audit_backend *be;
 	void *h;
 	pthread_mutex_t conn;   /* one operation at a time on the backend's connection */
-	pthread_mutex_t queue;  /* guards head, tail and committing */
-	pthread_cond_t wake;
+	pthread_mutex_t queue;  /* guards head, tail, the writer's state and the waiters' reports */
+	pthread_cond_t work;    /* the writer: records queued, or stop */
+	pthread_cond_t acked;   /* mn_audit_append's waiters: a batch was reported */
 	pending *head, *tail;
-	bool committing;
+	pthread_t writer;
+	bool writer_started, stop;
 };
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -115,11 +120,13 @@ mn_status mn_audit_open(const char *url, mn_audit **out, mn_error *err)
 	if (!a)
 		return mn_error_set(err, MN_ENOMEM, "audit: out of memory");
 	bool conn = pthread_mutex_init(&a->conn, NULL) == 0, queue = conn && pthread_mutex_init(&a->queue, NULL) == 0,
-	     wake = queue && pthread_cond_init(&a->wake, NULL) == 0;
-	mn_status st = wake ? be->open(arg, &a->h, err) : mn_error_set(err, MN_ENOMEM, "audit: cannot create a mutex");
+	     work = queue && pthread_cond_init(&a->work, NULL) == 0, acked = work && pthread_cond_init(&a->acked, NULL) == 0;
+	mn_status st = acked ? be->open(arg, &a->h, err) : mn_error_set(err, MN_ENOMEM, "audit: cannot create a mutex");
 	if (st != MN_OK) {
-		if (wake)
-			pthread_cond_destroy(&a->wake);
+		if (acked)
+			pthread_cond_destroy(&a->acked);
+		if (work)
+			pthread_cond_destroy(&a->work);
 		if (queue)
 			pthread_mutex_destroy(&a->queue);
 		if (conn)
@@ -136,8 +143,16 @@ void mn_audit_close(mn_audit *a)
 {
 	if (!a)
 		return;
+	pthread_mutex_lock(&a->queue);
+	a->stop = true;
+	bool started = a->writer_started;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->queue);
+	if (started)
+		pthread_join(a->writer, NULL);   /* it reports every queued record first */
 	a->be->close(a->h);
-	pthread_cond_destroy(&a->wake);
+	pthread_cond_destroy(&a->acked);
+	pthread_cond_destroy(&a->work);
 	pthread_mutex_destroy(&a->queue);
 	pthread_mutex_destroy(&a->conn);
 	free(a);
@@ -152,65 +167,129 @@ static bool is_hex64(const char *s)
 	return n == 64;
 }
 
-mn_status mn_audit_append(mn_audit *a, const mn_audit_record *rec, mn_error *err)
+static mn_status check_record(const mn_audit_record *rec, mn_error *err)
 {
-	if (!a || !rec || !rec->id || !*rec->id || !rec->received || !*rec->received || !rec->endpoint ||
-	    !*rec->endpoint)
+	if (!rec || !rec->id || !*rec->id || !rec->received || !*rec->received || !rec->endpoint || !*rec->endpoint)
 		return mn_error_set(err, MN_EUSAGE, "audit: a record needs an id, a received time and an endpoint");
 	if (rec->input_sha256 && *rec->input_sha256 && !is_hex64(rec->input_sha256))
 		return mn_error_set(err, MN_EUSAGE, "audit: input_sha256 is not 64 lowercase hex digits");
-	pending me = {rec, NULL, false, MN_OK, {0}};
+	return MN_OK;
+}
+
+/* The writer thread: commit what is queued and report it, until mn_audit_close stops it with the queue empty. */
+static void *writer_main(void *p)
+{
+	mn_audit *a = p;
 	pthread_mutex_lock(&a->queue);
-	if (a->tail)
-		a->tail->next = &me;
-	else
-		a->head = &me;
-	a->tail = &me;
-	while (!me.done) {
-		if (a->committing) {
-			pthread_cond_wait(&a->wake, &a->queue);
-			continue;
-		}
-		/* lead: take up to MAX_BATCH records from the queue (this one among them) and commit them */
+	for (;;) {
+		while (!a->head && !a->stop)
+			pthread_cond_wait(&a->work, &a->queue);
+		if (!a->head)
+			break;
 		const mn_audit_record *recs[MAX_BATCH];
 		pending *batch = a->head, *last = NULL;
 		size_t n = 0;
-		for (pending *p = batch; p && n < MAX_BATCH; p = p->next)
-			recs[n++] = p->rec, last = p;
+		for (pending *q = batch; q && n < MAX_BATCH; q = q->next)
+			recs[n++] = q->rec, last = q;
 		a->head = last->next;
 		if (!a->head)
 			a->tail = NULL;
 		last->next = NULL;
-		a->committing = true;
 		pthread_mutex_unlock(&a->queue);
 
 		pthread_mutex_lock(&a->conn);
-		mn_error berr;
-		mn_error_clear(&berr);
-		mn_status st = a->be->append(a->h, recs, n, &berr);
-		for (pending *p = batch; p; p = p->next) {
+		mn_error_clear(&batch->err);
+		mn_status st = a->be->append(a->h, recs, n, &batch->err);
+		for (pending *q = batch; q; q = q->next) {
 			if (n == 1 || st == MN_OK) {
-				p->st = st;
-				p->err = berr;
+				q->st = st;
+				if (q != batch)
+					q->err = batch->err;
 			} else {
-				mn_error_clear(&p->err);
-				p->st = a->be->append(a->h, &p->rec, 1, &p->err);
+				mn_error_clear(&q->err);
+				q->st = a->be->append(a->h, &q->rec, 1, &q->err);
 			}
 		}
 		pthread_mutex_unlock(&a->conn);
-
-		pthread_mutex_lock(&a->queue);
-		for (pending *p = batch, *next; p; p = next) {
-			next = p->next;  /* p may return (and its memory go) once done is set and the lock released */
-			p->done = true;
+		for (pending *q = batch, *next; q; q = next) {
+			next = q->next;
+			q->done(q->ctx, q->st, &q->err);
+			free(q);
 		}
-		a->committing = false;
-		pthread_cond_broadcast(&a->wake);
+		pthread_mutex_lock(&a->queue);
 	}
 	pthread_mutex_unlock(&a->queue);
-	if (me.st != MN_OK && err)
-		*err = me.err;
-	return me.st;
+	return NULL;
+}
+
+mn_status mn_audit_append_async(mn_audit *a, const mn_audit_record *rec, mn_audit_done_fn done, void *ctx,
+                                mn_error *err)
+{
+	mn_status st = a && done ? check_record(rec, err)
+	                         : mn_error_set(err, MN_EUSAGE, "audit: an append needs a store and a callback");
+	if (st != MN_OK)
+		return st;
+	pending *q = malloc(sizeof *q);
+	if (!q)
+		return mn_error_set(err, MN_ENOMEM, "audit: out of memory queueing a record");
+	q->rec = rec;
+	q->next = NULL;
+	q->done = done;
+	q->ctx = ctx;
+	pthread_mutex_lock(&a->queue);
+	if (a->stop) {
+		st = mn_error_set(err, MN_EUSAGE, "audit: the store is closing");
+	} else if (!a->writer_started) {
+		if (pthread_create(&a->writer, NULL, writer_main, a) == 0)
+			a->writer_started = true;
+		else
+			st = mn_error_set(err, MN_ENOMEM, "audit: cannot start the store's writer thread");
+	}
+	if (st == MN_OK) {
+		if (a->tail)
+			a->tail->next = q;
+		else
+			a->head = q;
+		a->tail = q;
+		pthread_cond_signal(&a->work);
+	}
+	pthread_mutex_unlock(&a->queue);
+	if (st != MN_OK)
+		free(q);
+	return st;
+}
+
+/* mn_audit_append's report: the waiter's status, set under the queue lock. */
+typedef struct waiter {
+	mn_audit *a;
+	bool done;
+	mn_status st;
+	mn_error *err;
+} waiter;
+
+static void wake_waiter(void *ctx, mn_status st, const mn_error *err)
+{
+	waiter *w = ctx;
+	pthread_mutex_lock(&w->a->queue);
+	if (st != MN_OK && w->err)
+		*w->err = *err;
+	w->st = st;
+	w->done = true;
+	pthread_cond_broadcast(&w->a->acked);
+	pthread_mutex_unlock(&w->a->queue);
+}
+
+mn_status mn_audit_append(mn_audit *a, const mn_audit_record *rec, mn_error *err)
+{
+	waiter w = {a, false, MN_OK, err};
+	mn_status st = mn_audit_append_async(a, rec, wake_waiter, &w, err);
+	if (st != MN_OK)
+		return st;
+	pthread_mutex_lock(&a->queue);
+	while (!w.done)
+		pthread_cond_wait(&a->acked, &a->queue);
+	pthread_mutex_unlock(&a->queue);
+	return w.st;
 }
 
 /* ---- verify ----------------------------------------------------------------- */

@@ -3,16 +3,29 @@
  * disk before mn_audit_append returns), one BEGIN IMMEDIATE transaction per batch of appends so that several
  * processes sharing the file extend one chain (the last row is read and the next inserted under the
  * database's write lock).
+ *
+ * Checkpoints (copying the WAL's pages into the database file, which lets the WAL start over) run in a thread of
+ * their own on a second connection, so that a commit does not wait for them: SQLite's default runs one inside
+ * the commit that takes the WAL past 1,000 pages (4 MB written and flushed: every append queued meanwhile waits).
+ * The appending connection's WAL hook wakes the checkpointer from CKPT_PAGES on; a PASSIVE checkpoint never
+ * blocks the appender. The WAL starts over only when a checkpoint has copied all of it before the next append
+ * begins, which a steady stream of appends can keep from happening; so from CKPT_INLINE_PAGES on the appender
+ * checkpoints itself after its commit (the checkpointer has copied most of the WAL by then), as SQLite would.
+ * A commit is durable when it returns either way (the WAL is flushed by the commit); checkpoints flush the
+ * database file before the WAL may be reused.
  */
 #include "audit_int.h"
 
 #include <sqlite3.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BUSY_TIMEOUT_MS 10000
+#define CKPT_PAGES 1000          /* SQLite's default autocheckpoint */
+#define CKPT_INLINE_PAGES 4000
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS " MN_AUDIT_TABLE " ("
@@ -24,6 +37,12 @@ static const char schema[] =
 typedef struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *last, *insert, *scan, *by_id, *by_key;
+	/* the checkpointer */
+	sqlite3 *ckdb;
+	pthread_t ck;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool ck_started, ck_wanted, ck_running, ck_stop;
 } sq;
 
 static mn_status fail(sq *s, mn_error *err, const char *what)
@@ -35,11 +54,85 @@ static mn_status fail(sq *s, mn_error *err, const char *what)
 	return mn_error_set(err, st, "audit (sqlite): %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+static void *checkpointer(void *p)
+{
+	sq *s = p;
+	bool run = false;
+	do {
+		if (run)   /* PASSIVE: copies what no reader needs, never waits for the appender; busy: next time */
+			sqlite3_wal_checkpoint_v2(s->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&s->mu);
+		s->ck_running = false;
+		pthread_cond_broadcast(&s->cv);
+		while (!s->ck_wanted && !s->ck_stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		run = !s->ck_stop;
+		s->ck_running = run;
+		s->ck_wanted = false;
+		pthread_mutex_unlock(&s->mu);
+	} while (run);
+	return NULL;
+}
+
+/* After each commit on the appending connection: pages is the WAL's size in pages. */
+static int on_wal(void *p, sqlite3 *db, const char *name, int pages)
+{
+	sq *s = p;
+	if (pages >= CKPT_INLINE_PAGES && s->ck_started) {
+		/* the checkpointer's run, if one is under way, first (the WAL is checkpointed by one at a time) */
+		pthread_mutex_lock(&s->mu);
+		while (s->ck_running)
+			pthread_cond_wait(&s->cv, &s->mu);
+		s->ck_wanted = false;   /* this one instead */
+		pthread_mutex_unlock(&s->mu);
+	}
+	if (pages >= CKPT_INLINE_PAGES || (pages >= CKPT_PAGES && !s->ck_started)) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&s->mu);
+		s->ck_wanted = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+	return SQLITE_OK;
+}
+
+/* The checkpointer's connection and thread; without them (an error) the appender checkpoints itself. */
+static void start_checkpointer(sq *s, const char *path)
+{
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&s->cv, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		return;
+	}
+	if (sqlite3_open_v2(path, &s->ckdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_exec(s->ckdb, "PRAGMA synchronous=FULL", NULL, NULL, NULL) == SQLITE_OK &&
+	    pthread_create(&s->ck, NULL, checkpointer, s) == 0) {
+		s->ck_started = true;
+		return;
+	}
+	sqlite3_close(s->ckdb);
+	s->ckdb = NULL;
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+}
+
 static void sq_close(void *h)
 {
 	sq *s = h;
 	if (!s)
 		return;
+	if (s->ck_started) {
+		pthread_mutex_lock(&s->mu);
+		s->ck_stop = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->ck, NULL);
+		sqlite3_close(s->ckdb);
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+	}
 	sqlite3_finalize(s->last);
 	sqlite3_finalize(s->insert);
 	sqlite3_finalize(s->scan);
@@ -106,6 +199,8 @@ static mn_status sq_open(const char *path, void **out, mn_error *err)
 		sq_close(s);
 		return st;
 	}
+	start_checkpointer(s, path);
+	sqlite3_wal_hook(s->db, on_wal, s);   /* in place of SQLite's autocheckpoint */
 	*out = s;
 	return MN_OK;
 }

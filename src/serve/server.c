@@ -1,8 +1,16 @@
 /*
  * server.c: `mednec serve` on libmicrohttpd (serve.h). One daemon with an internal thread pool; each request
  * is read into memory up to the body cap, authenticated (jwt.h) when a key file is set, answered by
- * /healthz, /metrics or mn_service_handle, its decision stored with mn_audit_append before the response is
+ * /healthz, /metrics or mn_service_handle, its decision stored in the audit trail before the response is
  * queued, counted (metrics.c) and logged in one line without patient data.
+ *
+ * The service endpoints are not answered on libmicrohttpd's threads: a request whose body is read is suspended
+ * and queued for the deciding threads (as many as --threads), which take requests in arrival order from one
+ * queue whatever connection they came on (libmicrohttpd gives each connection to one of its threads for good:
+ * with a few keep-alive connections, all of them often land on one thread, and one CPU decided while the other
+ * idled). A decision's audit row is queued for the store's writer thread (mn_audit_append_async: it commits the
+ * rows queued meanwhile in one transaction), and the deciding thread takes the next request; the connection is
+ * resumed, and its response queued, once the row is durable (or the store failed: 503).
  */
 #include "mednec/serve.h"
 
@@ -36,7 +44,15 @@ struct mn_server {
 	mn_audit *audit;
 	mn_review *review;       /* the reviewer's page (review.h) */
 	atomic_int inflight;     /* requests begun and not yet completed */
+	atomic_int suspended;    /* connections suspended while deciding or committing their row */
 	atomic_bool stopping;
+	/* the deciding threads and their queue */
+	pthread_t *deciders;
+	unsigned ndeciders;
+	pthread_mutex_t jobs_mu;
+	pthread_cond_t jobs_cv;
+	struct request *jobs_head, **jobs_last;
+	bool jobs_stop;
 };
 
 typedef struct request {
@@ -46,6 +62,19 @@ typedef struct request {
 	int endpoint;            /* MN_EP_* */
 	bool too_large, answered;
 	mn_buf body;
+	/* a service request handed to the deciding threads (the connection suspended meanwhile) */
+	bool queued;             /* suspended and queued; ready once decided and its row (if any) reported */
+	atomic_bool ready;
+	struct request *next_job;
+	mn_server *server;
+	struct MHD_Connection *conn;
+	char *url;
+	char method[16];
+	mn_status svc_st;        /* mn_service_handle's status */
+	mn_service_response resp;
+	char sha[65];
+	mn_audit_record rec;
+	mn_status audit_st;
 } request;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -244,57 +273,132 @@ static enum MHD_Result review(mn_server *s, struct MHD_Connection *c, request *r
 	              resp.outcome ? resp.outcome : "-", resp.header_name, resp.header_value);
 }
 
-/* Hand the request to the protocol layer; store a decision before answering. */
-static enum MHD_Result dispatch(mn_server *s, struct MHD_Connection *c, request *r, const char *url,
-                                const char *method)
+/* The response of a handled request (its audit row, if any, committed); resp is freed. */
+static enum MHD_Result respond(mn_server *s, struct MHD_Connection *c, request *r, mn_service_response *resp)
 {
-	mn_service_request q = {method, url, r->body.len ? r->body.data : NULL, r->body.len, r->id};
-	mn_service_response resp;
-	memset(&resp, 0, sizeof resp);
-	mn_error err;
-	mn_error_clear(&err);
-	mn_status st = mn_service_handle(s->service, &q, &resp, &err);
-	if (st != MN_OK) {
-		mn_service_response_free(&resp);
-		fprintf(stderr, "mednec: request id=%s: internal error: %s\n", r->id, mn_status_name(st));
-		return answer_error(s, c, r, st == MN_ENOMEM ? 503 : 500, "exception",
-		                    "internal error; the request id names it in the server log", NULL, NULL);
-	}
-	if (resp.decided) {
-		char sha[65];
-		mn_sha256_hex(r->body.len ? r->body.data : "", r->body.len, sha);
-		mn_audit_record rec = {r->id, r->received, resp.endpoint ? resp.endpoint : "",
-		                       resp.policy_id ? resp.policy_id : "", resp.policy_version ? resp.policy_version : "",
-		                       sha, resp.outcome ? resp.outcome : "", resp.lookup_key ? resp.lookup_key : "",
-		                       resp.determination ? resp.determination : ""};
-		mn_error aerr;
-		mn_error_clear(&aerr);
-		mn_status ast = s->audit ? mn_audit_append(s->audit, &rec, &aerr)
-		                         : mn_error_set(&aerr, MN_EINTERNAL, "no audit store");
-		if (ast != MN_OK) {
-			mn_service_response_free(&resp);
-			mn_metrics_audit_failure(&s->metrics);
-			fprintf(stderr, "mednec: request id=%s: audit store failed (%s); the decision was not sent\n", r->id,
-			        mn_status_name(ast));
-			return answer_error(s, c, r, 503, "transient",
-			                    "the decision could not be recorded in the audit trail; nothing was decided, "
-			                    "try again", "Retry-After", "1");
-		}
-		mn_metrics_outcome(&s->metrics, resp.outcome ? resp.outcome : "unknown");
-	}
-	char *body = resp.body;
-	size_t len = resp.body_len;
-	resp.body = NULL;
-	int status = resp.status ? resp.status : 500;
-	const char *ctype = resp.content_type ? resp.content_type : "application/json";
+	char *body = resp->body;
+	size_t len = resp->body_len;
+	resp->body = NULL;
+	int status = resp->status ? resp->status : 500;
+	const char *ctype = resp->content_type ? resp->content_type : "application/json";
 	char outcome[64];
-	snprintf(outcome, sizeof outcome, "%s", resp.decided && resp.outcome ? resp.outcome : "-");
-	mn_service_response_free(&resp);
+	snprintf(outcome, sizeof outcome, "%s", resp->decided && resp->outcome ? resp->outcome : "-");
+	mn_service_response_free(resp);
 	if (!body) {
 		static char empty[] = "";
 		return answer(s, c, r, status, ctype, empty, 0, false, outcome, NULL, NULL);
 	}
 	return answer(s, c, r, status, ctype, body, len, true, outcome, NULL, NULL);
+}
+
+/* The request is decided and its row, if any, reported: the connection is resumed, and on_request answers. */
+static void resume(request *r)
+{
+	mn_server *s = r->server;
+	atomic_store(&r->ready, true);
+	MHD_resume_connection(r->conn);   /* r belongs to the connection again from here */
+	atomic_fetch_sub(&s->suspended, 1);
+}
+
+/* The store's report on a decision's row (its writer thread, or the deciding thread when the row could not be
+ * queued). */
+static void audit_done(void *ctx, mn_status st, const mn_error *err)
+{
+	request *r = ctx;
+	(void)err;   /* the log names the status; the store's message may quote the record */
+	r->audit_st = st;
+	resume(r);
+}
+
+/* On a deciding thread: hand the request to the protocol layer; queue a decision's row. */
+static void decide(mn_server *s, request *r)
+{
+	mn_service_request q = {r->method, r->url, r->body.len ? r->body.data : NULL, r->body.len, r->id};
+	mn_error err;
+	mn_error_clear(&err);
+	r->svc_st = mn_service_handle(s->service, &q, &r->resp, &err);
+	if (r->svc_st != MN_OK || !r->resp.decided) {
+		resume(r);
+		return;
+	}
+	/* store the decision first: audit_done resumes the connection once the row is committed */
+	mn_service_response *resp = &r->resp;
+	mn_sha256_hex(r->body.len ? r->body.data : "", r->body.len, r->sha);
+	r->rec = (mn_audit_record){r->id, r->received, resp->endpoint ? resp->endpoint : "",
+	                           resp->policy_id ? resp->policy_id : "", resp->policy_version ? resp->policy_version : "",
+	                           r->sha, resp->outcome ? resp->outcome : "", resp->lookup_key ? resp->lookup_key : "",
+	                           resp->determination ? resp->determination : ""};
+	mn_error aerr;
+	mn_error_clear(&aerr);
+	mn_status ast = s->audit ? mn_audit_append_async(s->audit, &r->rec, audit_done, r, &aerr)
+	                         : mn_error_set(&aerr, MN_EINTERNAL, "no audit store");
+	if (ast != MN_OK)
+		audit_done(r, ast, &aerr);
+}
+
+static void *decider_main(void *p)
+{
+	mn_server *s = p;
+	for (;;) {
+		pthread_mutex_lock(&s->jobs_mu);
+		while (!s->jobs_head && !s->jobs_stop)
+			pthread_cond_wait(&s->jobs_cv, &s->jobs_mu);
+		request *r = s->jobs_head;
+		if (r) {
+			s->jobs_head = r->next_job;
+			if (!s->jobs_head)
+				s->jobs_last = &s->jobs_head;
+		}
+		pthread_mutex_unlock(&s->jobs_mu);
+		if (!r)
+			return NULL;   /* stopping, nothing queued */
+		decide(s, r);
+	}
+}
+
+/* Suspend the connection and queue its request for the deciding threads. */
+static enum MHD_Result enqueue(mn_server *s, struct MHD_Connection *c, request *r, const char *url, const char *method)
+{
+	r->url = strdup(url);
+	if (!r->url)
+		return answer_error(s, c, r, 503, "transient", "out of memory reading the request", NULL, NULL);
+	snprintf(r->method, sizeof r->method, "%s", method);
+	r->server = s;
+	r->conn = c;
+	r->queued = true;
+	atomic_fetch_add(&s->suspended, 1);
+	MHD_suspend_connection(c);
+	pthread_mutex_lock(&s->jobs_mu);
+	*s->jobs_last = r;   /* at the end of the queue */
+	s->jobs_last = &r->next_job;
+	pthread_cond_signal(&s->jobs_cv);
+	pthread_mutex_unlock(&s->jobs_mu);
+	return MHD_YES;
+}
+
+/* The connection resumed: answer the decided request (503 when its decision's row was not stored). */
+static enum MHD_Result decided(mn_server *s, struct MHD_Connection *c, request *r)
+{
+	r->queued = false;
+	if (r->svc_st != MN_OK) {
+		mn_service_response_free(&r->resp);
+		fprintf(stderr, "mednec: request id=%s: internal error: %s\n", r->id, mn_status_name(r->svc_st));
+		return answer_error(s, c, r, r->svc_st == MN_ENOMEM ? 503 : 500, "exception",
+		                    "internal error; the request id names it in the server log", NULL, NULL);
+	}
+	if (r->resp.decided) {
+		if (r->audit_st != MN_OK) {
+			mn_service_response_free(&r->resp);
+			mn_metrics_audit_failure(&s->metrics);
+			fprintf(stderr, "mednec: request id=%s: audit store failed (%s); the decision was not sent\n", r->id,
+			        mn_status_name(r->audit_st));
+			return answer_error(s, c, r, 503, "transient",
+			                    "the decision could not be recorded in the audit trail; nothing was decided, "
+			                    "try again", "Retry-After", "1");
+		}
+		mn_metrics_outcome(&s->metrics, r->resp.outcome ? r->resp.outcome : "unknown");
+	}
+	return respond(s, c, r, &r->resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -344,6 +448,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
+	if (r->queued)   /* resumed: decided, and its row committed (or the store failed) */
+		return atomic_load(&r->ready) ? decided(s, c, r) : MHD_YES;
 	if (r->answered) {
 		*upload_data_size = 0;   /* an early answer (405, 413, 401): the rest of the body is not read */
 		return MHD_YES;
@@ -369,7 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return metrics(s, c, r);
 	if (r->endpoint == MN_EP_REVIEW)
 		return review(s, c, r, url, strcmp(method, "HEAD") == 0 ? "GET" : method);
-	return dispatch(s, c, r, url, strcmp(method, "HEAD") == 0 ? "GET" : method);
+	return enqueue(s, c, r, url, strcmp(method, "HEAD") == 0 ? "GET" : method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -382,6 +488,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		fprintf(stderr, "mednec: request id=%s endpoint=%s status=- outcome=- (connection closed before an answer)\n",
 		        r->id, mn_metrics_endpoint_name(r->endpoint));
 	mn_buf_free(&r->body);
+	mn_service_response_free(&r->resp);
+	free(r->url);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
@@ -544,6 +652,48 @@ void mn_server_free(mn_server *s)
 	free(s);
 }
 
+/* Stop the deciding threads once the queue is empty, and wait for them. */
+static void stop_deciders(mn_server *s)
+{
+	pthread_mutex_lock(&s->jobs_mu);
+	s->jobs_stop = true;
+	pthread_cond_broadcast(&s->jobs_cv);
+	pthread_mutex_unlock(&s->jobs_mu);
+	for (unsigned i = 0; i < s->ndeciders; i++)
+		pthread_join(s->deciders[i], NULL);
+	free(s->deciders);
+	s->deciders = NULL;
+	s->ndeciders = 0;
+	pthread_cond_destroy(&s->jobs_cv);
+	pthread_mutex_destroy(&s->jobs_mu);
+}
+
+static mn_status start_deciders(mn_server *s, mn_error *err)
+{
+	s->jobs_stop = false;
+	s->jobs_head = NULL;
+	s->jobs_last = &s->jobs_head;
+	s->deciders = calloc(s->opt.threads, sizeof *s->deciders);
+	if (!s->deciders || pthread_mutex_init(&s->jobs_mu, NULL) != 0) {
+		free(s->deciders);
+		s->deciders = NULL;
+		return mn_error_set(err, MN_ENOMEM, "cannot start the deciding threads");
+	}
+	if (pthread_cond_init(&s->jobs_cv, NULL) != 0) {
+		pthread_mutex_destroy(&s->jobs_mu);
+		free(s->deciders);
+		s->deciders = NULL;
+		return mn_error_set(err, MN_ENOMEM, "cannot start the deciding threads");
+	}
+	while (s->ndeciders < s->opt.threads && pthread_create(&s->deciders[s->ndeciders], NULL, decider_main, s) == 0)
+		s->ndeciders++;
+	if (s->ndeciders < s->opt.threads) {
+		stop_deciders(s);
+		return mn_error_set(err, MN_ENOMEM, "cannot start the deciding threads");
+	}
+	return MN_OK;
+}
+
 mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_error *err)
 {
 	s->service = service;
@@ -558,8 +708,15 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	rst = start_deciders(s, err);
+	if (rst != MN_OK) {
+		mn_review_free(s->review);
+		s->review = NULL;
+		return rst;
+	}
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
@@ -569,6 +726,7 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!d) {
+		stop_deciders(s);
 		mn_review_free(s->review);
 		s->review = NULL;
 		return mn_error_set(err, MN_EIO, "the HTTP daemon did not start on %s", s->opt.listen);
@@ -592,7 +750,15 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 		nanosleep(&nap, NULL);
 	}
 	int left = atomic_load(&s->inflight);
+	/* The daemon must not stop with a connection suspended: wait for the store to report every queued row
+	 * (a commit, or the store's own timeout) and every queued request to be decided; their answers are not
+	 * sent when the grace period is over. */
+	while (atomic_load(&s->suspended) > 0) {
+		struct timespec nap = {0, 10 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+	}
 	MHD_stop_daemon(d);
+	stop_deciders(s);
 	if (lfd != MHD_INVALID_SOCKET)
 		s->fd = lfd;   /* closed by mn_server_free */
 	else
