@@ -627,7 +627,7 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 		const mn_json *concepts[16];
 		size_t nconcepts = order_concepts(order, concepts, 16);
 		mn_svc_decision *dec = &decs[ndecs];
-		if ((st = mn_svc_decide(s, kase, concepts, nconcepts, &as_of, dec, err)) != MN_OK)
+		if ((st = mn_svc_decide(s, kase, concepts, nconcepts, &as_of, MN_DETERMINE_POLICY_SCORES, dec, err)) != MN_OK)
 			goto done;
 		ndecs++;
 		/* ids: deterministic over the request (its id, the hook instance) and what was decided */

@@ -317,7 +317,7 @@ mn_status mn_svc_pas_submit(mn_service *s, const mn_service_request *req, mn_ser
 		res->sequence = seq && seq->type == MN_JSON_NUMBER ? strtol(seq->u.s, NULL, 10) : (long)i + 1;
 		res->certified = false;
 		const mn_json *concepts[1] = {mn_json_get(it, "productOrService")};
-		if ((st = mn_svc_decide(s, r.kase, concepts, 1, &as_of, dec, err)) != MN_OK)
+		if ((st = mn_svc_decide(s, r.kase, concepts, 1, &as_of, MN_DETERMINE_POLICY_SCORES, dec, err)) != MN_OK)
 			goto done;
 		nitems++;
 		mn_buf_reset(&tmp);
@@ -586,7 +586,7 @@ mn_status mn_svc_pas_redecide(const mn_service *s, const char *request, size_t l
 	                           ? mn_json_get(claim->json, "item") : NULL;
 	for (uint32_t i = 0; items && items->type == MN_JSON_ARRAY && i < items->n; i++) {
 		const mn_json *concepts[1] = {mn_json_get(&items->u.items[i], "productOrService")};
-		if ((st = mn_svc_decide(s, *kase, concepts, 1, &when, dec, err)) != MN_OK)
+		if ((st = mn_svc_decide(s, *kase, concepts, 1, &when, 0, dec, err)) != MN_OK)
 			return st;
 		if (dec->policy && dec->d)
 			return MN_OK;

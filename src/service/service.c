@@ -433,7 +433,7 @@ static void add_shared(const mn_service *s, const mn_case *kase, const mn_json *
 }
 
 mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
-                        const mn_datetime *as_of, mn_svc_decision *out, mn_error *err)
+                        const mn_datetime *as_of, unsigned determine_flags, mn_svc_decision *out, mn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < nconcepts; i++)
@@ -443,7 +443,7 @@ mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json 
 		return MN_OK;
 	out->policy = out->matched[0];
 	mn_determine_options opts = {s->scores, s->tables};
-	return mn_determine_ex(out->policy, kase, as_of, &opts, &out->d, err);
+	return mn_determine_flags(out->policy, kase, as_of, &opts, determine_flags, &out->d, err);
 }
 
 void mn_svc_decision_free(mn_svc_decision *dec)

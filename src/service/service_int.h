@@ -115,9 +115,11 @@ typedef struct mn_svc_decision {
 /* Match the codings of CodeableConcepts (NULLs skipped) to policies and, when exactly one policy matches,
  * decide under it on kase. A policy matches by one of its service.codes, or by one of its service.sharedCodes when
  * the concept's text or displays, or a request in kase carrying that code (its code or bodySite), names one of its
- * service.terms (docs/CODING.md). MN_OK unless the engine failed (out of memory). */
+ * service.terms (docs/CODING.md). determine_flags go to mn_determine_flags: MN_DETERMINE_POLICY_SCORES for the CRD
+ * and PAS answers (they show scores only through the policy), 0 for the review page (it shows every score). MN_OK
+ * unless the engine failed (out of memory). */
 mn_status mn_svc_decide(const mn_service *s, const mn_case *kase, const mn_json *const *concepts, size_t nconcepts,
-                        const mn_datetime *as_of, mn_svc_decision *out, mn_error *err);
+                        const mn_datetime *as_of, unsigned determine_flags, mn_svc_decision *out, mn_error *err);
 void mn_svc_decision_free(mn_svc_decision *dec);
 /* What is missing: one line per criterion not met ("title: not documented"), each ended by '\n'. */
 void mn_svc_missing(const mn_determination *d, mn_buf *b);
