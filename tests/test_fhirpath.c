@@ -870,6 +870,38 @@ static void test_member_of_needs_system(void)
 	mn_fp_env_free(env);
 }
 
+/* Unions of literals are computed once at compile time (fp_fold); the value
+ * is the same as the operator's, and other unions are evaluated as before. */
+static void test_folded_unions(void)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("'final' | 'amended' | 'final'", -1, &err);
+	CHECK(e && e->root->folded && e->root->folded->n == 2);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("1 | 1.0 | 2", -1, &err);
+	CHECK(e && e->root->folded && e->root->folded->n == 2);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("1 | %x", -1, &err);  /* not all literals: evaluated */
+	CHECK(e && !e->root->folded);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("'a' | 'b'.upper()", -1, &err);
+	CHECK(e && !e->root->folded);
+	mn_fp_expr_free(e);
+	EV("'final' | 'amended' | 'final'", "final, amended");
+	EV("('b' | 'a') | ('a' | 'c')", "b, a, c");
+	EV("1 | 1.0 | 2", "1, 2");                      /* equal values deduplicated, first kept */
+	EV("2 'mg' | 2 'mg' | 2 'g'", "2 'mg', 2 'g'");
+	EV("@2014-01-25 | @2014-01-25", "@2014-01-25");
+	EV("'amended' in ('final' | 'amended' | 'corrected')", "true");
+	EV("'draft' in ('final' | 'amended' | 'corrected')", "false");
+	EV("('x' | 'y').count()", "2");
+	EV("(1 | 2).select(2 | 3)", "2, 3, 2, 3");       /* each value appended, not merged */
+	EV("(1 | 2).select(2 | 3).distinct()", "2, 3");
+	EV("('a' | 'b').combine('b' | 'c')", "a, b, b, c");
+	EV("(3 | 1 | 2).sort()", "1, 2, 3");            /* sort copies: the folded value is unchanged */
+	EV("(3 | 1 | 2).first()", "3");
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -892,6 +924,7 @@ int main(void)
 	test_member_of_needs_system();
 	test_result_api();
 	test_covered_days();
+	test_folded_unions();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

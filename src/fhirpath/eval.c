@@ -1255,6 +1255,48 @@ void fp_mark_fast(fp_node *n)
 	}
 }
 
+/* A literal or a folded union: its items, without evaluation. */
+static bool const_coll(const fp_node *n, fp_coll *c)
+{
+	if (n && n->kind == FN_LITERAL) {
+		c->v = (mn_fp_item *)&n->lit;
+		c->n = c->cap = 1;
+		return true;
+	}
+	if (n && n->kind == FN_BINOP && n->op == OP_UNION && n->folded) {
+		*c = *n->folded;
+		return true;
+	}
+	return false;
+}
+
+void fp_fold(mn_fp_expr *e, fp_node *n)
+{
+	if (!n)
+		return;
+	fp_fold(e, n->left);
+	fp_fold(e, n->right);
+	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
+		fp_fold(e, n->args[i]);
+	fp_coll a, b;
+	if (n->kind != FN_BINOP || n->op != OP_UNION || !const_coll(n->left, &a) || !const_coll(n->right, &b))
+		return;
+	/* the same fp_union the evaluation runs, once, into the expression's arena */
+	mn_error err;
+	mn_error_clear(&err);
+	fp_ctx x;
+	memset(&x, 0, sizeof x);
+	x.a = e->arena;
+	x.err = &err;
+	x.expr = e;
+	x.mem0 = mn_arena_used(e->arena);
+	fp_coll *c = mn_arena_calloc(e->arena, 1, sizeof *c);
+	if (!c || fp_union(&x, &a, &b, c))
+		return;
+	c->cap = c->n;  /* shared: a push onto it copies */
+	n->folded = c;
+}
+
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
@@ -1375,6 +1417,11 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		break;
 	}
 	case FN_BINOP:
+		if (n->folded && out->n == 0) {
+			/* a union of literals (fp_fold); into an empty collection it is its value */
+			rc = fp_append(x, out, n->folded);
+			break;
+		}
 		rc = eval_binop(x, n, s, out);
 		break;
 	case FN_IS:

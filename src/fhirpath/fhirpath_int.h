@@ -120,6 +120,8 @@ struct fp_node {
 	                                    compiled (a pcre2_code), or NULL */
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
+	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
+	                                    its value, computed once at compile time (fp_fold) */
 };
 
 /* Patterns recognized at compile time (fp_mark_fast) and answered from the
@@ -244,6 +246,9 @@ const fp_func *fp_term_func_find(const char *name, size_t len);
 /* eval.c */
 /* Mark the patterns of the tree at root that the case's indexes answer. */
 void fp_mark_fast(fp_node *root);
+/* Compute at compile time the unions whose operands are all literals (the
+ * value never depends on the input); a failure only leaves them unfolded. */
+void fp_fold(mn_fp_expr *e, fp_node *root);
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 /* -1 with MN_ELIMIT when the evaluation is over its memory budget. */

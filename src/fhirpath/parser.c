@@ -761,6 +761,7 @@ mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error
 		return NULL;
 	}
 	fp_mark_fast(e->root);
+	fp_fold(e, e->root);
 	return e;
 }
 
