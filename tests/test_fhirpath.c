@@ -699,9 +699,50 @@ static void test_case_api(void)
 	CHECK_INT(mn_fp_eval_case(e3, ENV, c, A, &r3, &err), MN_OK);
 	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r3, 0), NULL), "3 Jane");
 	mn_fp_expr_free(e3);
+	/* names that are prefixes of each other; setting a name again replaces it */
+	CHECK_INT(mn_fp_env_set_string(ENV, "wh", "X"), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(ENV, "whom", "Y"), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(ENV, "wh", "Z"), MN_OK);
+	e3 = mn_fp_compile("%wh & %who & %whom", -1, &err);
+	CHECK_INT(mn_fp_eval_case(e3, ENV, c, A, &r3, &err), MN_OK);
+	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r3, 0), NULL), "ZJaneY");
+	mn_fp_expr_free(e3);
 	mn_fp_expr_free(e2);
 	mn_fp_expr_free(e);
+
+	/* the context over the env's case is made once (mn_fp_env_set_case) and
+	 * shared; over another case, or without a model, each evaluation makes its own */
+	CHECK(ENV->case_items != NULL && ENV->case_n == 4);
+	mn_case *c2 = NULL;
+	CHECK_INT(mn_case_load("b2.json", BUNDLE, strlen(BUNDLE), &c2, &err), MN_OK);
+	mn_fp_expr *ctx_e = mn_fp_compile("(%context.id | Observation.id).join(',')", -1, &err);
+	mn_fp_expr *plain_e = mn_fp_compile_ex("%context.id.join(',') & ' ' & %context.count().toString()",
+	                                       -1, MN_FP_MODEL_NONE, &err);
+	mn_fp_expr *type_e = mn_fp_compile("%context.first().type().name", -1, &err);
+	for (int round = 0; round < 2; round++) {
+		mn_fp_result *rc;
+		CHECK_INT(mn_fp_eval_case(ctx_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2");
+		CHECK_INT(mn_fp_eval_case(ctx_e, ENV, c2, A, &rc, &err), MN_OK);  /* not the env's case */
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2");
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == NULL);  /* a string */
+		CHECK_INT(mn_fp_eval_case(plain_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2 4");
+		CHECK_INT(mn_fp_eval_case(type_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "Patient");
+		mn_fp_expr *res_e = mn_fp_compile("%context[2]", -1, &err);
+		CHECK_INT(mn_fp_eval_case(res_e, ENV, c2, A, &rc, &err), MN_OK);
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c2, 2));
+		CHECK_INT(mn_fp_eval_case(res_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c, 2));
+		mn_fp_expr_free(res_e);
+	}
+	mn_fp_expr_free(type_e);
+	mn_fp_expr_free(plain_e);
+	mn_fp_expr_free(ctx_e);
+	mn_case_free(c2);
 	mn_fp_env_set_case(ENV, NULL);
+	CHECK(ENV->case_items == NULL);
 	mn_fp_env_set_terminology(ENV, NULL, NULL);
 	mn_fp_env_set_trace(ENV, NULL, NULL);
 	mn_case_free(c);

@@ -1127,7 +1127,7 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 		return dv < 0 ? -1 : 0;
 	const mn_fp_env *env = x->env;
 	for (size_t i = 0; env && i < env->nvars; i++)
-		if (strlen(env->vars[i].name) == n->name_len &&
+		if (env->vars[i].len == n->name_len &&
 		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
 			return fp_append(x, out, &env->vars[i].value);  /* shared; run() copies results */
 	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
@@ -1496,16 +1496,48 @@ void mn_fp_env_set_now(mn_fp_env *env, const mn_datetime *now)
 		env->now = *now;
 }
 
+/* The context of mn_fp_eval_case over c: each resource of c as a typed item
+ * (the resource's type, FPI_STATIC, the resource as provenance). */
+static void case_context_items(const mn_case *c, mn_fp_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const mn_resource *r = mn_case_get(c, i);
+		mn_fp_item *it = &v[i];
+		it->kind = MN_FP_NODE;
+		it->flags = FPI_STATIC;
+		it->scale = 0;
+		it->node = r->json;
+		it->ftype = r->type ? r->type : fp_node_type(r->json, NULL);
+		it->ext = NULL;
+		it->res = r;
+		it->unit = NULL;
+	}
+}
+
 void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c)
 {
-	if (env)
-		env->kase = c;
+	if (!env)
+		return;
+	env->kase = c;
+	env->case_items = NULL;
+	env->case_n = 0;
+	/* every mn_fp_eval_case over c with this env shares one context (a
+	 * decision evaluates a hundred expressions over the same case); without
+	 * memory, each evaluation makes its own as before */
+	size_t n = c ? mn_case_count(c) : 0;
+	mn_fp_item *v = n ? mn_arena_alloc(env->arena, n * sizeof *v) : NULL;
+	if (v) {
+		case_context_items(c, v, n);
+		env->case_items = v;
+		env->case_n = n;
+	}
 }
 
 static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 {
+	size_t len = strlen(name);
 	for (size_t i = 0; i < env->nvars; i++)
-		if (strcmp(env->vars[i].name, name) == 0)
+		if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
 			return &env->vars[i];
 	if (env->nvars == env->capvars) {
 		size_t cap = env->capvars ? env->capvars * 2 : 8;
@@ -1516,9 +1548,10 @@ static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 		env->capvars = cap;
 	}
 	struct fp_var *v = &env->vars[env->nvars];
-	v->name = mn_arena_strdup(env->arena, name);
+	v->name = mn_arena_strndup(env->arena, name, len);
 	if (!v->name)
 		return NULL;
+	v->len = len;
 	memset(&v->value, 0, sizeof v->value);
 	env->nvars++;
 	return v;
@@ -1718,23 +1751,19 @@ mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_ca
 	if (n) {
 		if (!arena)
 			return mn_error_set(err, MN_EUSAGE, "no arena");
-		ctx.v = mn_arena_alloc(arena, n * sizeof *ctx.v);
-		if (!ctx.v)
-			return mn_error_set(err, MN_ENOMEM, "out of memory");
-		for (size_t i = 0; i < n; i++) {
-			const mn_resource *r = mn_case_get(c, i);
-			mn_fp_item *it = &ctx.v[i];
-			it->kind = MN_FP_NODE;
-			it->flags = FPI_STATIC;
-			it->scale = 0;
-			it->node = r->json;
-			it->ftype = r->type ? r->type : fp_node_type(r->json, NULL);
-			it->ext = NULL;
-			it->res = r;
-			it->unit = NULL;
-			if (e && (e->flags & MN_FP_MODEL_NONE)) {
-				it->ftype = NULL;  /* no model: plain objects */
-				it->flags = 0;
+		bool plain = e && (e->flags & MN_FP_MODEL_NONE);
+		if (!plain && env && c == env->kase && env->case_items && env->case_n == n) {
+			/* made once by mn_fp_env_set_case; nothing writes into a context
+			 * (cap == n: a push copies) */
+			ctx.v = (mn_fp_item *)env->case_items;
+		} else {
+			ctx.v = mn_arena_alloc(arena, n * sizeof *ctx.v);
+			if (!ctx.v)
+				return mn_error_set(err, MN_ENOMEM, "out of memory");
+			case_context_items(c, ctx.v, n);
+			for (size_t i = 0; plain && i < n; i++) {
+				ctx.v[i].ftype = NULL;  /* no model: plain objects */
+				ctx.v[i].flags = 0;
 			}
 		}
 		ctx.n = ctx.cap = (uint32_t)n;

@@ -211,8 +211,13 @@ struct mn_fp_env {
 	mn_datetime now;
 	const mn_case *kase;
 	mn_arena *arena;           /* variable names and values */
-	struct fp_var { const char *name; fp_coll value; } *vars;
+	struct fp_var { const char *name; size_t len; fp_coll value; } *vars;
 	size_t nvars, capvars;
+	/* mn_fp_env_set_case: the context mn_fp_eval_case makes for kase (every
+	 * resource as a typed item), made once; NULL when not made (no case, or
+	 * out of memory). Read-only once made. */
+	const mn_fp_item *case_items;
+	size_t case_n;
 	mn_fp_member_fn member;
 	void *member_payload;
 	mn_fp_trace_fn trace;

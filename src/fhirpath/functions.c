@@ -2476,7 +2476,7 @@ FN(defineVariable)
 	for (const fp_defvar *v = x->defvars; v && !taken; v = v->next)
 		taken = v->len == n && memcmp(v->name, name, n) == 0;
 	for (size_t i = 0; x->env && i < x->env->nvars && !taken; i++)
-		taken = strlen(x->env->vars[i].name) == n && memcmp(x->env->vars[i].name, name, n) == 0;
+		taken = x->env->vars[i].len == n && memcmp(x->env->vars[i].name, name, n) == 0;
 	if (taken)
 		return fp_fail(x, MN_EEVAL, c, "variable %%%.*s already defined", (int)(n > 60 ? 60 : n), name);
 	fp_defvar *v = mn_arena_alloc(x->a, sizeof *v);
