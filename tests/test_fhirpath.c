@@ -506,6 +506,19 @@ static void test_navigation(void)
 	EVP("deceased is boolean", "true");
 	EVP("deceased.ofType(boolean)", "false");
 	EVP("deceased.ofType(dateTime)", "");
+	/* a choice member's JSON name is resolved once per type and name
+	 * (element_for_json): the same names again, and on another type
+	 * (Extension.value[x] after Patient.deceased[x]), give the same answers */
+	for (int round = 0; round < 3; round++) {
+		EVP("deceased.ofType(boolean)", "false");
+		EVP("deceased is boolean", "true");
+		EVP("name[1].given[0].extension.value.ofType(string)", "ext");
+		EVP("name[1].given[0].extension.value.ofType(dateTime)", "");
+		EVP("birthDate.extension.value.ofType(dateTime)", "@1980-02-29T10:00:00Z");
+		EVP("birthDate.extension.value is dateTime", "true");
+		EVP("children().value.count()", "0");
+		EVP("descendants().value.count()", "2");
+	}
 	EVP("gender is code", "true");
 	EVP("gender is string", "true");
 	EVP("gender.as(string)", "");
