@@ -956,6 +956,137 @@ static void test_folded_unions(void)
 	EV("(3 | 1 | 2).first()", "3");
 }
 
+/* where()/exists() criteria that are `name = 'string'` conjunctions read
+ * the members of typed objects directly (fp_where_fast); anything else is
+ * evaluated as before. Both give the values computed here by hand. */
+static void test_where_fast(void)
+{
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load("bundle.json", BUNDLE, strlen(BUNDLE), &c, &err), MN_OK);
+	if (!c)
+		return;
+	mn_fp_env_set_case(ENV, c);
+	struct { const char *expr, *want; } T[] = {
+		{"Observation.code.coding.where(system = 'http://loinc.org' and code = '8480-6').count()", "1"},
+		{"Observation.code.coding.where('8480-6' = code).system", "http://loinc.org"},
+		{"Observation.code.coding.where(code = '8480-6' and system = 'http://snomed.info/sct').count()", "0"},
+		{"Observation.where(status = 'final').id", "o1, o2"},
+		{"Observation.where(status = 'final' and id = 'o2').id", "o2"},
+		{"Observation.where(id = 'o2' and status = 'draft').id", ""},
+		{"Observation.code.coding.where(display = 'x').count()", "0"},   /* absent: empty, not true */
+		{"Observation.code.coding.exists(code = '29463-7')", "true"},
+		{"Observation.code.coding.exists(code = '1-1')", "false"},
+		{"Condition.code.coding.where(system = 'http://hl7.org/fhir/sid/icd-10-cm').code", "G90.522"},
+		/* not decided by the fast path: evaluated */
+		{"Patient.where(birthDate = '1970-05-01').count()", "0"},        /* a date, not a string */
+		{"Observation.where(effective = '2026-11-01').count()", "0"},     /* a choice */
+		{"Observation.where(subject = 'Patient/pat').count()", "0"},    /* a Reference */
+		{"Observation.where(status = 'final' or id = 'o9').count()", "2"},
+		{"Observation.where(status = 'final' and id.length() = 2).count()", "2"},
+		/* single comparisons of a member of $this (eq_fast) and their fallbacks */
+		{"Observation.where(status in ('final' | 'amended') and code.coding.code = '8480-6').id", "o2"},
+		{"Observation.where(status in ('draft' | 'amended')).count()", "0"},
+		{"Observation.where(status != 'final').count()", "0"},
+		{"Observation.where(status != 'draft').count()", "2"},
+		{"Observation.select(status = 'final')", "true, true"},
+		{"Observation.select(status in 'final')", "true, true"},
+		{"Observation.select('final' = status)", "true, true"},
+		{"Observation.code.coding.select(display = 'x')", ""},
+		{"Observation.code.coding.select(display != 'x')", ""},
+		{"Observation.code.coding.select(display in ('x' | 'y'))", ""},
+		{"Observation.select(status = ('final' | 'x'))", "false, false"},  /* 1 item = 2 items */
+		{"Observation.select(status != ('final' | 'x'))", "true, true"},
+		{"Observation.select(status in ('final' | 1))", "true, true"},     /* not all strings */
+		{"Observation.select(status.lower() = 'final')", "true, true"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
+		CHECK_MSG(e != NULL, "%s: %s", T[i].expr, err.message);
+		if (!e)
+			continue;
+		mn_fp_result *r;
+		mn_status st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
+		mn_buf b = MN_BUF_INIT;
+		if (st != MN_OK)
+			mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
+		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+			if (k)
+				mn_buf_puts(&b, ", ");
+			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
+		}
+		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s', want '%s'", T[i].expr,
+		          mn_buf_cstr(&b), T[i].want);
+		mn_buf_free(&b);
+		mn_fp_expr_free(e);
+	}
+
+	/* the fast path itself: 1 true, 0 false or empty, -1 not decided */
+	mn_fp_expr *codings = mn_fp_compile("Observation.code.coding", -1, &err);
+	mn_fp_expr *w = mn_fp_compile("where(system = 'http://loinc.org' and code = '8480-6')", -1, &err);
+	mn_fp_expr *w2 = mn_fp_compile("where(display = 'x')", -1, &err);
+	mn_fp_expr *w3 = mn_fp_compile("where(system = 'http://loinc.org' or code = '8480-6')", -1, &err);
+	mn_fp_result *r;
+	CHECK_INT(mn_fp_eval_case(codings, ENV, c, A, &r, &err), MN_OK);
+	CHECK(w && w->root->eqs && w->root->eqs->n == 2);
+	CHECK(w2 && w2->root->eqs && w2->root->eqs->n == 1);
+	CHECK(w3 && !w3->root->eqs);
+	if (w && w2 && mn_fp_result_count(r) == 2) {
+		fp_ctx x;
+		memset(&x, 0, sizeof x);
+		x.a = A;
+		x.err = &err;
+		CHECK_INT(fp_where_fast(&x, w->root, mn_fp_result_item(r, 0)), 0);  /* 29463-7 */
+		CHECK_INT(fp_where_fast(&x, w->root, mn_fp_result_item(r, 1)), 1);  /* 8480-6 */
+		CHECK_INT(fp_where_fast(&x, w2->root, mn_fp_result_item(r, 1)), 0);  /* no display */
+		mn_fp_item s = fp_make_str("x", 1);
+		CHECK_INT(fp_where_fast(&x, w->root, &s), -1);  /* not an object */
+	}
+	mn_fp_expr_free(w3);
+	mn_fp_expr_free(w2);
+	mn_fp_expr_free(w);
+	mn_fp_expr_free(codings);
+	mn_fp_env_set_case(ENV, NULL);
+	mn_case_free(c);
+
+	/* objects the fast path leaves to the evaluator: "_name" siblings, arrays,
+	 * numbers where a string is declared, duplicate keys */
+	const mn_json *pat = parse_json(PATIENT);
+	EVP("name.where(use = 'nickname').given.count()", "2");  /* _given: evaluated */
+	EVP("name.where(use = 'official').family", "Doe");
+	EVP("name.where(given = 'Jane').count()", "0");          /* two given names: not equal */
+	EVP("name.where(family = 'Doe').given", "Jane, Q");
+	const mn_json *num = parse_json("{\"resourceType\":\"Observation\",\"status\":5}");
+	CHECK_STR(ev("where(status = '5').count()", num), "0");   /* a Decimal, not the string '5' */
+	const mn_json *dup = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\","
+	                                "\"status\":\"final\"}");
+	CHECK_STR(ev("status.count()", dup), "2");
+	CHECK_STR(ev("where(status = 'final').count()", dup), "0");  /* two items = one: false */
+	const mn_json *one = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\"}");
+	CHECK_STR(ev("where(status = 'final').count()", one), "1");
+	CHECK_STR(ev("where(status = 'Final').count()", one), "0");
+	CHECK_STR(ev("status = 'final'", one), "true");
+	CHECK_STR(ev("(status = 'final') and (status in ('final' | 'x'))", one), "true");
+	CHECK_STR(ev("status != 'final'", one), "false");
+	CHECK_STR(ev("id = 'x'", one), "");   /* no id: empty */
+	CHECK_STR(ev("id != 'x'", one), "");
+	CHECK_STR(ev("id in ('x' | 'y')", one), "");
+	CHECK_STR(ev("status = 'final'", dup), "false");
+	CHECK_STR(ev("status in ('final' | 'x')", dup), "ERR:fhirpath-execution");  /* two items */
+	CHECK_STR(ev("status = '5'", num), "false");
+	EVP("name.select(use = 'official')", "true, false");  /* name[1] has _given: evaluated */
+	EVP("name.select(given = 'Jane')", "false, false");
+	EVP("gender in ('female' | 'male')", "true");
+	mn_error err2;
+	const char *marks[][2] = {{"status in ('a' | 'b')", "1"}, {"'a' = status", "2"}, {"status != 'a'", "1"},
+	                          {"status.lower() = 'a'", "0"}, {"'a' in status", "0"}, {"status = id", "0"}};
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile(marks[i][0], -1, &err2);
+		CHECK_MSG(e && e->root->eqfast == marks[i][1][0] - '0', "%s", marks[i][0]);
+		mn_fp_expr_free(e);
+	}
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -979,6 +1110,7 @@ int main(void)
 	test_result_api();
 	test_covered_days();
 	test_folded_unions();
+	test_where_fast();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

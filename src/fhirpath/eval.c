@@ -1092,10 +1092,17 @@ static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp
 	return push_bool(x, out, coll_contains(x, all, it));
 }
 
+static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
+
 static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if (n->op >= OP_AND)
 		return op_logic(x, n, s, out);
+	if (n->eqfast) {
+		int r = eq_fast(x, n, s, out);
+		if (r)
+			return r < 0 ? -1 : 0;
+	}
 	fp_coll a = {0}, b = {0};
 	if (fp_eval(x, n->left, s, &a) || fp_eval(x, n->right, s, &b))
 		return -1;
@@ -1309,6 +1316,28 @@ static bool const_coll(const fp_node *n, fp_coll *c)
 	return false;
 }
 
+/* Adds the conjuncts of c (`name = 'lit'`, `'lit' = name`, joined by and) to q;
+ * false when c is anything else. */
+static bool collect_eqs(const fp_node *c, fp_eqs *q)
+{
+	if (!c || c->kind != FN_BINOP)
+		return false;
+	if (c->op == OP_AND)
+		return collect_eqs(c->left, q) && collect_eqs(c->right, q);
+	if (c->op != OP_EQ || q->n == FP_EQS_MAX)
+		return false;
+	const fp_node *m = c->left, *l = c->right;
+	if (m && m->kind == FN_LITERAL)
+		m = c->right, l = c->left;
+	if (!m || !l || m->kind != FN_MEMBER || m->left || m->fast || m->name_len == 0 ||
+	    l->kind != FN_LITERAL || l->lit.kind != MN_FP_STRING || (l->lit.flags & FPI_NOVALUE))
+		return false;
+	q->t[q->n].member = m;
+	q->t[q->n].lit = &l->lit;
+	q->n++;
+	return true;
+}
+
 void fp_fold(mn_fp_expr *e, fp_node *n)
 {
 	if (!n)
@@ -1317,7 +1346,28 @@ void fp_fold(mn_fp_expr *e, fp_node *n)
 	fp_fold(e, n->right);
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
 		fp_fold(e, n->args[i]);
+	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
+	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
+		fp_eqs q = {0};
+		fp_eqs *qa;
+		if (collect_eqs(n->args[0], &q) && (qa = mn_arena_alloc(e->arena, sizeof *qa)) != NULL) {
+			*qa = q;
+			n->eqs = qa;
+		}
+		return;
+	}
 	fp_coll a, b;
+	if (n->kind == FN_BINOP && (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN) &&
+	    !(e->flags & MN_FP_MODEL_NONE)) {
+		const fp_node *l = n->left, *r = n->right;
+		bool lm = l && l->kind == FN_MEMBER && !l->left && !l->fast && l->name_len;
+		bool rm = r && r->kind == FN_MEMBER && !r->left && !r->fast && r->name_len;
+		if (lm && const_coll(r, &b))
+			n->eqfast = 1;
+		else if (rm && n->op != OP_IN && const_coll(l, &a))
+			n->eqfast = 2;
+		return;
+	}
 	if (n->kind != FN_BINOP || n->op != OP_UNION || !const_coll(n->left, &a) || !const_coll(n->right, &b))
 		return;
 	/* the same fp_union the evaluation runs, once, into the expression's arena */
@@ -1334,6 +1384,89 @@ void fp_fold(mn_fp_expr *e, fp_node *n)
 		return;
 	c->cap = c->n;  /* shared: a push onto it copies */
 	n->folded = c;
+}
+
+/* Member m (a name on $this) of item it, when fp_member would make at most
+ * one String item of it: 1 with *v the JSON string (NULL when there is no such
+ * member); 0 when it is anything else (not a typed object, a "_name" sibling,
+ * a choice, a type that is not a string, an array, several members, a type
+ * name that may filter by type): evaluate as usual. */
+static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v)
+{
+	const mn_fhir_type *T = it->ftype;
+	const mn_json *obj = it->node;
+	*v = NULL;
+	if (x->plain || it->kind != MN_FP_NODE || !T || (it->flags & (FPI_TYPEINFO | FPI_NOVALUE)) || !obj ||
+	    obj->type != MN_JSON_OBJECT || has_underscore(obj))
+		return 0;
+	if (m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
+	                      T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
+		return 0;  /* a type name that may filter $this by type (eval_first_member) */
+	const mn_fhir_element *el = m->st_type == T ? m->st_el : mn_fhir_element_find(T, m->name, m->name_len);
+	if (!el || el->choice || el->ntypes != 1)
+		return 0;
+	const mn_fhir_type *ct = el->types[0];
+	if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+		return 0;
+	/* the members of exactly that name (fp_member: not a choice, no "_name"
+	 * siblings): one JSON string makes one String item */
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *mm = &obj->u.members[i];
+		if (mm->key_len != m->name_len || memcmp(mm->key, m->name, m->name_len) != 0)
+			continue;
+		if (*v || mm->value.type != MN_JSON_STRING)
+			return 0;  /* several, an array, or not a string: as usual */
+		*v = &mm->value;
+	}
+	return 1;
+}
+
+static bool same_string(const mn_json *v, const mn_fp_item *lit)
+{
+	return v->n == lit->v.str.n && memcmp(v->u.s, lit->v.str.s, v->n) == 0;
+}
+
+int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it)
+{
+	const fp_eqs *q = call->eqs;
+	if (!q || x->work + q->n > FP_WORK_BUDGET)
+		return -1;
+	bool all_true = true;
+	for (unsigned k = 0; k < q->n; k++) {
+		const mn_json *v;
+		if (!member_string(x, q->t[k].member, it, &v))
+			return -1;
+		x->work++;
+		if (!v)
+			all_true = false;  /* empty = 'x' is empty: not true */
+		else if (!same_string(v, q->t[k].lit))
+			return 0;  /* false: the conjunction is false */
+	}
+	return all_true;
+}
+
+/* n is `member = 'lit'`, `member != 'lit'` or `member in ('a' | 'b')` with the
+ * member on $this (n->eqfast): the answer from the JSON string when $this is
+ * one object member_string decides, as op_equality and op_membership give it.
+ * 1 done, 0 not decided here, -1 error. */
+static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const fp_node *m = n->eqfast == 1 ? n->left : n->right;
+	fp_coll k;
+	const mn_json *v;
+	if (s->self.n != 1 || !const_coll(n->eqfast == 1 ? n->right : n->left, &k) ||
+	    !member_string(x, m, &s->self.v[0], &v))
+		return 0;
+	for (uint32_t i = 0; i < k.n; i++)
+		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
+			return 0;
+	x->work += 2;
+	if (!v || (n->op != OP_IN && k.n != 1))
+		return v || k.n == 0 ? 0 : 1;  /* empty operand: empty */
+	bool any = false;
+	for (uint32_t i = 0; i < k.n && !any; i++)
+		any = same_string(v, &k.v[i]);
+	return push_bool(x, out, n->op == OP_NE ? !any : any) ? -1 : 1;
 }
 
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)

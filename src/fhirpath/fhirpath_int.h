@@ -121,8 +121,20 @@ struct fp_node {
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
 	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
-	                                    its value, computed once at compile time (fp_fold) */
+	                                    its value, computed once at compile time (fp_fold) */	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
+	                                    side is a member of $this and the other a string
+	                                    literal or folded union (fp_fold): eq_fast */
+	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
+	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 };
+
+/* The criteria of where(name = 'a' and other = 'b'): the members and their
+ * string literals, for fp_where_fast. */
+#define FP_EQS_MAX 4
+typedef struct fp_eqs {
+	unsigned n;
+	struct { const fp_node *member; const mn_fp_item *lit; } t[FP_EQS_MAX];
+} fp_eqs;
 
 /* Patterns recognized at compile time (fp_mark_fast) and answered from the
  * case's indexes at evaluation when the input is what the index describes;
@@ -254,6 +266,12 @@ void fp_mark_fast(fp_node *root);
 /* Compute at compile time the unions whose operands are all literals (the
  * value never depends on the input); a failure only leaves them unfolded. */
 void fp_fold(mn_fp_expr *e, fp_node *root);
+/* Whether item it meets call->eqs (the criteria of a where() or exists()):
+ * 1 it does (the criteria are true), 0 it does not (false or empty), -1 not
+ * decided here (the item is not a typed object whose members are plain
+ * strings of a string type): evaluate the criteria as usual. The same answer
+ * as evaluating them whenever it decides. */
+int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it);
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 /* -1 with MN_ELIMIT when the evaluation is over its memory budget. */

@@ -210,6 +210,14 @@ FN(empty) { return push_bool(x, out, in->n == 0); }
 static int filter(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out)
 {
 	for (uint32_t k = 0; k < in->n; k++) {
+		if (c->eqs) {
+			/* name = 'string' criteria over a typed object: read its members */
+			int f = fp_where_fast(x, c, &in->v[k]);
+			if (f == 1 && fp_push(x, out, &in->v[k]))
+				return -1;
+			if (f >= 0)
+				continue;
+		}
 		fp_coll r;
 		if (lambda(x, c, 0, in, k, s, NULL, &r))
 			return -1;
