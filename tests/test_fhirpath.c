@@ -627,6 +627,29 @@ static void test_var_members(void)
 	}
 }
 
+/* expr over every resource of case c gives want ("a, b" or "ERR:<status>") */
+static void check_case(const char *expr, const mn_case *c, const char *want)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	CHECK_MSG(e != NULL, "%s: %s", expr, err.message);
+	if (!e)
+		return;
+	mn_fp_result *r;
+	mn_status st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
+	mn_buf b = MN_BUF_INIT;
+	if (st != MN_OK)
+		mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
+	for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+		if (k)
+			mn_buf_puts(&b, ", ");
+		mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
+	}
+	CHECK_MSG(strcmp(mn_buf_cstr(&b), want) == 0, "%s: got '%s', want '%s'", expr, mn_buf_cstr(&b), want);
+	mn_buf_free(&b);
+	mn_fp_expr_free(e);
+}
+
 static void test_case_api(void)
 {
 	mn_case *c = NULL;
@@ -656,26 +679,8 @@ static void test_case_api(void)
 		{"Patient.birthDate + 1 year", "@1971-05-01"},
 		{"Condition.onset.ofType(dateTime) < @2021", "true"},
 	};
-	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
-		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
-		CHECK_MSG(e != NULL, "%s: %s", T[i].expr, err.message);
-		if (!e)
-			continue;
-		mn_fp_result *r;
-		st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
-		mn_buf b = MN_BUF_INIT;
-		if (st != MN_OK)
-			mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
-		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
-			if (k)
-				mn_buf_puts(&b, ", ");
-			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
-		}
-		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s', want '%s'", T[i].expr,
-		          mn_buf_cstr(&b), T[i].want);
-		mn_buf_free(&b);
-		mn_fp_expr_free(e);
-	}
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		check_case(T[i].expr, c, T[i].want);
 	CHECK(calls >= 3);
 	CHECK_INT(tl.calls, 1);
 	CHECK_STR(tl.last, "obs");
@@ -1000,26 +1005,8 @@ static void test_where_fast(void)
 		{"Observation.select(status in ('final' | 1))", "true, true"},     /* not all strings */
 		{"Observation.select(status.lower() = 'final')", "true, true"},
 	};
-	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
-		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
-		CHECK_MSG(e != NULL, "%s: %s", T[i].expr, err.message);
-		if (!e)
-			continue;
-		mn_fp_result *r;
-		mn_status st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
-		mn_buf b = MN_BUF_INIT;
-		if (st != MN_OK)
-			mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
-		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
-			if (k)
-				mn_buf_puts(&b, ", ");
-			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
-		}
-		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s', want '%s'", T[i].expr,
-		          mn_buf_cstr(&b), T[i].want);
-		mn_buf_free(&b);
-		mn_fp_expr_free(e);
-	}
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		check_case(T[i].expr, c, T[i].want);
 
 	/* the fast path itself: 1 true, 0 false or empty, -1 not decided */
 	mn_fp_expr *codings = mn_fp_compile("Observation.code.coding", -1, &err);
