@@ -1004,6 +1004,19 @@ static void test_where_fast(void)
 		{"Observation.select(status != ('final' | 'x'))", "true, true"},
 		{"Observation.select(status in ('final' | 1))", "true, true"},     /* not all strings */
 		{"Observation.select(status.lower() = 'final')", "true, true"},
+		/* paths of members from $this */
+		{"Observation.where(code.coding.code = '8480-6').id", "o2"},
+		{"Observation.where(code.coding.system = 'http://loinc.org').count()", "2"},
+		{"Observation.select(code.coding.code != '8480-6')", "true, false"},
+		{"Observation.select(code.coding.code in ('8480-6' | '1-1'))", "false, true"},
+		{"Observation.select(code.text = 'x')", ""},
+		{"Condition.select(code.coding.code = 'G90.522')", "true"},
+		{"Observation.select(subject.reference = 'Patient/pat')", "true, true"},
+		{"Observation.select(value.unit = 'lb')", "true, false"},   /* a choice: evaluated */
+		{"Observation.where(code.coding.where(system = 'http://loinc.org' and code = '8480-6').exists()).id",
+		 "o2"},
+		{"Observation.where(code.coding.system = 'http://loinc.org' and code.coding.code = '29463-7').id",
+		 "o1"},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
 		check_case(T[i].expr, c, T[i].want);
@@ -1064,9 +1077,22 @@ static void test_where_fast(void)
 	EVP("name.select(use = 'official')", "true, false");  /* name[1] has _given: evaluated */
 	EVP("name.select(given = 'Jane')", "false, false");
 	EVP("gender in ('female' | 'male')", "true");
+	const mn_json *two = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":"
+	                                "{\"coding\":[{\"code\":\"a\"},{\"code\":\"b\"}]}}");
+	CHECK_STR(ev("code.coding.code = 'a'", two), "false");   /* two items = one: false */
+	CHECK_STR(ev("code.coding.code != 'a'", two), "true");
+	CHECK_STR(ev("code.coding.code in ('a' | 'b')", two), "ERR:fhirpath-execution");
+	CHECK_STR(ev("code.coding.where(code = 'b').exists()", two), "true");
+	CHECK_STR(ev("code.coding.where(code = 'c').exists()", two), "false");
+	CHECK_STR(ev("code.coding[1].code = 'b'", two), "true");
+	const mn_json *bundle = parse_json(BUNDLE);
+	CHECK_STR(ev("entry.select(resource.id = 'pat')", bundle), "true, false, false, false");  /* a resource */
+	CHECK_STR(ev("entry.where(resource.id = 'o2').count()", bundle), "1");
 	mn_error err2;
 	const char *marks[][2] = {{"status in ('a' | 'b')", "1"}, {"'a' = status", "2"}, {"status != 'a'", "1"},
-	                          {"status.lower() = 'a'", "0"}, {"'a' in status", "0"}, {"status = id", "0"}};
+	                          {"status.lower() = 'a'", "0"}, {"'a' in status", "0"}, {"status = id", "0"},
+	                          {"code.coding.code = 'a'", "1"}, {"%x.code = 'a'", "0"},
+	                          {"code.coding.code.lower() = 'a'", "0"}};
 	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
 		mn_fp_expr *e = mn_fp_compile(marks[i][0], -1, &err2);
 		CHECK_MSG(e && e->root->eqfast == marks[i][1][0] - '0', "%s", marks[i][0]);

@@ -1316,6 +1316,17 @@ static bool const_coll(const fp_node *n, fp_coll *c)
 	return false;
 }
 
+/* A member of $this or a chain of members from $this (code.coding.code). */
+static bool member_path(const fp_node *n)
+{
+	if (!n)
+		return false;
+	for (; n; n = n->left)
+		if (n->kind != FN_MEMBER || n->fast || !n->name_len)
+			return false;
+	return true;
+}
+
 /* Adds the conjuncts of c (`name = 'lit'`, `'lit' = name`, joined by and) to q;
  * false when c is anything else. */
 static bool collect_eqs(const fp_node *c, fp_eqs *q)
@@ -1329,8 +1340,7 @@ static bool collect_eqs(const fp_node *c, fp_eqs *q)
 	const fp_node *m = c->left, *l = c->right;
 	if (m && m->kind == FN_LITERAL)
 		m = c->right, l = c->left;
-	if (!m || !l || m->kind != FN_MEMBER || m->left || m->fast || m->name_len == 0 ||
-	    l->kind != FN_LITERAL || l->lit.kind != MN_FP_STRING || (l->lit.flags & FPI_NOVALUE))
+	if (!m || !l || !member_path(m) || l->kind != FN_LITERAL || l->lit.kind != MN_FP_STRING || (l->lit.flags & FPI_NOVALUE))
 		return false;
 	q->t[q->n].member = m;
 	q->t[q->n].lit = &l->lit;
@@ -1360,8 +1370,7 @@ void fp_fold(mn_fp_expr *e, fp_node *n)
 	if (n->kind == FN_BINOP && (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN) &&
 	    !(e->flags & MN_FP_MODEL_NONE)) {
 		const fp_node *l = n->left, *r = n->right;
-		bool lm = l && l->kind == FN_MEMBER && !l->left && !l->fast && l->name_len;
-		bool rm = r && r->kind == FN_MEMBER && !r->left && !r->fast && r->name_len;
+		bool lm = member_path(l), rm = member_path(r);
 		if (lm && const_coll(r, &b))
 			n->eqfast = 1;
 		else if (rm && n->op != OP_IN && const_coll(l, &a))
@@ -1386,37 +1395,115 @@ void fp_fold(mn_fp_expr *e, fp_node *n)
 	n->folded = c;
 }
 
-/* Member m (a name on $this) of item it, when fp_member would make at most
- * one String item of it: 1 with *v the JSON string (NULL when there is no such
- * member); 0 when it is anything else (not a typed object, a "_name" sibling,
- * a choice, a type that is not a string, an array, several members, a type
- * name that may filter by type): evaluate as usual. */
+/* Path m (a member of $this, or a chain of members from $this: code.coding.code)
+ * over item it, when fp_member would make at most one String item: 1 with *v
+ * the JSON string (NULL when the path gives nothing); 0 when it is anything
+ * else (not a typed object, a "_name" sibling, a choice, a resource-typed
+ * step, a type that is not a string at the end or not complex before it, a
+ * null, several strings, a type name that may filter by type): evaluate as
+ * usual. */
+#define PATH_OBJECTS 16
+static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **objs,
+                        const mn_fhir_type **types, unsigned *cnt);
+
+/* The element of the typed object obj that member node m names, when it is no
+ * choice and has one type; NULL otherwise (or when obj has "_name" siblings). */
+static inline const mn_fhir_element *path_element(const fp_node *m, const mn_json *obj,
+                                                  const mn_fhir_type *T)
+{
+	if (has_underscore(obj))
+		return NULL;
+	if (!m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
+	                                  T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
+		return NULL;  /* a type name that may filter $this by type (eval_first_member) */
+	const mn_fhir_element *el = m->st_type == T ? m->st_el : mn_fhir_element_find(T, m->name, m->name_len);
+	return el && !el->choice && el->ntypes == 1 && el->types[0] ? el : NULL;
+}
+
+static inline bool named(const mn_json_member *mm, const fp_node *m)
+{
+	return mm->key_len == m->name_len && mm->key[0] == m->name[0] && memcmp(mm->key, m->name, m->name_len) == 0;
+}
+
+/* $this as the one typed object of a path: 1, or 0 when it is not one. */
+static inline int this_object(const fp_ctx *x, const mn_fp_item *it, const mn_json **objs,
+                              const mn_fhir_type **types, unsigned *cnt)
+{
+	if (x->plain || it->kind != MN_FP_NODE || !it->ftype || (it->flags & (FPI_TYPEINFO | FPI_NOVALUE)) ||
+	    !it->node || it->node->type != MN_JSON_OBJECT)
+		return 0;
+	objs[0] = it->node;
+	types[0] = it->ftype;
+	*cnt = 1;
+	return 1;
+}
+
+static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **objs,
+                        const mn_fhir_type **types, unsigned *cnt)
+{
+	*cnt = 0;
+	if (!m)
+		return this_object(x, it, objs, types, cnt);
+	if (m->kind != FN_MEMBER || m->fast || !m->name_len)
+		return 0;
+	const mn_json *po[PATH_OBJECTS];
+	const mn_fhir_type *pt[PATH_OBJECTS];
+	unsigned pn;
+	if (!path_objects(x, m->left, it, po, pt, &pn))
+		return 0;
+	for (unsigned j = 0; j < pn; j++) {
+		const mn_fhir_element *el = path_element(m, po[j], pt[j]);
+		const mn_fhir_type *ct = el ? el->types[0] : NULL;
+		if (!ct || ct->kind != MN_FHIR_COMPLEX)
+			return 0;  /* primitives and resources (typed from the data): as usual */
+		for (uint32_t i = 0; i < po[j]->n; i++) {
+			const mn_json_member *mm = &po[j]->u.members[i];
+			if (!named(mm, m))
+				continue;
+			const mn_json *v = &mm->value;
+			uint32_t k = v->type == MN_JSON_ARRAY ? v->n : 1;
+			for (uint32_t a = 0; a < k; a++) {
+				const mn_json *o = v->type == MN_JSON_ARRAY ? &v->u.items[a] : v;
+				if (o->type != MN_JSON_OBJECT || *cnt == PATH_OBJECTS)
+					return 0;
+				objs[*cnt] = o;
+				types[*cnt] = ct;
+				(*cnt)++;
+			}
+		}
+	}
+	return 1;
+}
+
 static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v)
 {
-	const mn_fhir_type *T = it->ftype;
-	const mn_json *obj = it->node;
 	*v = NULL;
-	if (x->plain || it->kind != MN_FP_NODE || !T || (it->flags & (FPI_TYPEINFO | FPI_NOVALUE)) || !obj ||
-	    obj->type != MN_JSON_OBJECT || has_underscore(obj))
+	const mn_json *po[PATH_OBJECTS];
+	const mn_fhir_type *pt[PATH_OBJECTS];
+	unsigned pn;
+	if (m->kind != FN_MEMBER || m->fast || !m->name_len)
 		return 0;
-	if (m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
-	                      T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
-		return 0;  /* a type name that may filter $this by type (eval_first_member) */
-	const mn_fhir_element *el = m->st_type == T ? m->st_el : mn_fhir_element_find(T, m->name, m->name_len);
-	if (!el || el->choice || el->ntypes != 1)
+	/* a member of $this (the common case) without the recursion */
+	if (!(m->left ? path_objects(x, m->left, it, po, pt, &pn) : this_object(x, it, po, pt, &pn)))
 		return 0;
-	const mn_fhir_type *ct = el->types[0];
-	if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
-		return 0;
-	/* the members of exactly that name (fp_member: not a choice, no "_name"
-	 * siblings): one JSON string makes one String item */
-	for (uint32_t i = 0; i < obj->n; i++) {
-		const mn_json_member *mm = &obj->u.members[i];
-		if (mm->key_len != m->name_len || memcmp(mm->key, m->name, m->name_len) != 0)
-			continue;
-		if (*v || mm->value.type != MN_JSON_STRING)
-			return 0;  /* several, an array, or not a string: as usual */
-		*v = &mm->value;
+	for (unsigned j = 0; j < pn; j++) {
+		const mn_fhir_element *el = path_element(m, po[j], pt[j]);
+		const mn_fhir_type *ct = el ? el->types[0] : NULL;
+		if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+			return 0;
+		/* the members of exactly that name (fp_member: not a choice, no "_name"
+		 * siblings): each JSON string makes one String item */
+		for (uint32_t i = 0; i < po[j]->n; i++) {
+			const mn_json_member *mm = &po[j]->u.members[i];
+			if (!named(mm, m))
+				continue;
+			const mn_json *sv = &mm->value;
+			if (sv->type == MN_JSON_ARRAY && sv->n == 1)
+				sv = &sv->u.items[0];
+			if (*v || sv->type != MN_JSON_STRING)
+				return 0;  /* several strings, not a string, null: as usual */
+			*v = sv;
+		}
 	}
 	return 1;
 }
