@@ -1348,23 +1348,26 @@ static bool collect_eqs(const fp_node *c, fp_eqs *q)
 	return true;
 }
 
-void fp_fold(mn_fp_expr *e, fp_node *n)
+int fp_fold(mn_fp_expr *e, fp_node *n)
 {
 	if (!n)
-		return;
-	fp_fold(e, n->left);
-	fp_fold(e, n->right);
+		return 0;
+	if (fp_fold(e, n->left) || fp_fold(e, n->right))
+		return -1;
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
-		fp_fold(e, n->args[i]);
+		if (fp_fold(e, n->args[i]))
+			return -1;
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
 	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
 		fp_eqs q = {0};
-		fp_eqs *qa;
-		if (collect_eqs(n->args[0], &q) && (qa = mn_arena_alloc(e->arena, sizeof *qa)) != NULL) {
-			*qa = q;
-			n->eqs = qa;
-		}
-		return;
+		if (!collect_eqs(n->args[0], &q))
+			return 0;
+		fp_eqs *qa = mn_arena_alloc(e->arena, sizeof *qa);
+		if (!qa)
+			return -1;
+		*qa = q;
+		n->eqs = qa;
+		return 0;
 	}
 	fp_coll a, b;
 	if (n->kind == FN_BINOP && (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN) &&
@@ -1375,10 +1378,10 @@ void fp_fold(mn_fp_expr *e, fp_node *n)
 			n->eqfast = 1;
 		else if (rm && n->op != OP_IN && const_coll(l, &a))
 			n->eqfast = 2;
-		return;
+		return 0;
 	}
 	if (n->kind != FN_BINOP || n->op != OP_UNION || !const_coll(n->left, &a) || !const_coll(n->right, &b))
-		return;
+		return 0;
 	/* the same fp_union the evaluation runs, once, into the expression's arena */
 	mn_error err;
 	mn_error_clear(&err);
@@ -1390,9 +1393,10 @@ void fp_fold(mn_fp_expr *e, fp_node *n)
 	x.mem0 = mn_arena_used(e->arena);
 	fp_coll *c = mn_arena_calloc(e->arena, 1, sizeof *c);
 	if (!c || fp_union(&x, &a, &b, c))
-		return;
+		return !c || err.code == MN_ENOMEM ? -1 : 0;  /* any other failure: evaluated as usual */
 	c->cap = c->n;  /* shared: a push onto it copies */
 	n->folded = c;
+	return 0;
 }
 
 /* Path m (a member of $this, or a chain of members from $this: code.coding.code)
@@ -1426,11 +1430,16 @@ static inline bool named(const mn_json_member *mm, const fp_node *m)
 }
 
 /* $this as the one typed object of a path: 1, or 0 when it is not one. */
+static inline bool typed_object(const fp_ctx *x, const mn_fp_item *it)
+{
+	return !x->plain && it->kind == MN_FP_NODE && it->ftype && !(it->flags & (FPI_TYPEINFO | FPI_NOVALUE)) &&
+	       it->node && it->node->type == MN_JSON_OBJECT;
+}
+
 static inline int this_object(const fp_ctx *x, const mn_fp_item *it, const mn_json **objs,
                               const mn_fhir_type **types, unsigned *cnt)
 {
-	if (x->plain || it->kind != MN_FP_NODE || !it->ftype || (it->flags & (FPI_TYPEINFO | FPI_NOVALUE)) ||
-	    !it->node || it->node->type != MN_JSON_OBJECT)
+	if (!typed_object(x, it))
 		return 0;
 	objs[0] = it->node;
 	types[0] = it->ftype;
@@ -1475,36 +1484,46 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
 	return 1;
 }
 
+/* The String member m of the typed object obj into *v (fp_member: not a
+ * choice, no "_name" siblings; each JSON string makes one String item): 1, or
+ * 0 when it is not that or *v is already set (several strings). */
+static inline int object_string(const fp_node *m, const mn_json *obj, const mn_fhir_type *T, const mn_json **v)
+{
+	const mn_fhir_element *el = path_element(m, obj, T);
+	const mn_fhir_type *ct = el ? el->types[0] : NULL;
+	if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+		return 0;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *mm = &obj->u.members[i];
+		if (!named(mm, m))
+			continue;
+		const mn_json *sv = &mm->value;
+		if (sv->type == MN_JSON_ARRAY && sv->n == 1)
+			sv = &sv->u.items[0];
+		if (*v || sv->type != MN_JSON_STRING)
+			return 0;  /* several strings, not a string, null: as usual */
+		*v = sv;
+	}
+	return 1;
+}
+
 static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v)
 {
 	*v = NULL;
+	if (m->kind != FN_MEMBER || m->fast || !m->name_len)
+		return 0;
+	if (!m->left) {
+		/* a member of $this (the common case) */
+		return typed_object(x, it) && object_string(m, it->node, it->ftype, v);
+	}
 	const mn_json *po[PATH_OBJECTS];
 	const mn_fhir_type *pt[PATH_OBJECTS];
 	unsigned pn;
-	if (m->kind != FN_MEMBER || m->fast || !m->name_len)
+	if (!path_objects(x, m->left, it, po, pt, &pn))
 		return 0;
-	/* a member of $this (the common case) without the recursion */
-	if (!(m->left ? path_objects(x, m->left, it, po, pt, &pn) : this_object(x, it, po, pt, &pn)))
-		return 0;
-	for (unsigned j = 0; j < pn; j++) {
-		const mn_fhir_element *el = path_element(m, po[j], pt[j]);
-		const mn_fhir_type *ct = el ? el->types[0] : NULL;
-		if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+	for (unsigned j = 0; j < pn; j++)
+		if (!object_string(m, po[j], pt[j], v))
 			return 0;
-		/* the members of exactly that name (fp_member: not a choice, no "_name"
-		 * siblings): each JSON string makes one String item */
-		for (uint32_t i = 0; i < po[j]->n; i++) {
-			const mn_json_member *mm = &po[j]->u.members[i];
-			if (!named(mm, m))
-				continue;
-			const mn_json *sv = &mm->value;
-			if (sv->type == MN_JSON_ARRAY && sv->n == 1)
-				sv = &sv->u.items[0];
-			if (*v || sv->type != MN_JSON_STRING)
-				return 0;  /* several strings, not a string, null: as usual */
-			*v = sv;
-		}
-	}
 	return 1;
 }
 

@@ -264,8 +264,9 @@ const fp_func *fp_term_func_find(const char *name, size_t len);
 /* Mark the patterns of the tree at root that the case's indexes answer. */
 void fp_mark_fast(fp_node *root);
 /* Compute at compile time the unions whose operands are all literals (the
- * value never depends on the input); a failure only leaves them unfolded. */
-void fp_fold(mn_fp_expr *e, fp_node *root);
+ * value never depends on the input) and mark the comparisons eq_fast and
+ * fp_where_fast answer: 0, or -1 out of memory. */
+int fp_fold(mn_fp_expr *e, fp_node *root);
 /* Whether item it meets call->eqs (the criteria of a where() or exists()):
  * 1 it does (the criteria are true), 0 it does not (false or empty), -1 not
  * decided here (the item is not a typed object whose members are plain
