@@ -1098,6 +1098,19 @@ static void test_where_fast(void)
 		CHECK_MSG(e && e->root->eqfast == marks[i][1][0] - '0', "%s", marks[i][0]);
 		mn_fp_expr_free(e);
 	}
+	/* where the parser knows the elements, only complex steps ending in a string are marked */
+	const char *typed[][2] = {{"Observation.select(code.coding.code = 'x')", "1"},
+	                          {"Observation.select(code.text = 'x')", "1"},
+	                          {"Observation.select(value.unit = 'x')", "0"},          /* a choice */
+	                          {"Observation.select(effective = 'x')", "0"},
+	                          {"Patient.select(birthDate = 'x')", "0"},               /* a date */
+	                          {"Bundle.entry.select(resource.id = 'x')", "0"}};       /* a resource */
+	for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile(typed[i][0], -1, &err2);
+		CHECK_MSG(e && e->root->kind == FN_CALL && e->root->args[0]->eqfast == typed[i][1][0] - '0', "%s",
+		          typed[i][0]);
+		mn_fp_expr_free(e);
+	}
 }
 
 int main(void)

@@ -1321,9 +1321,19 @@ static bool member_path(const fp_node *n)
 {
 	if (!n)
 		return false;
-	for (; n; n = n->left)
-		if (n->kind != FN_MEMBER || n->fast || !n->name_len)
+	for (const fp_node *p = n; p; p = p->left) {
+		if (p->kind != FN_MEMBER || p->fast || !p->name_len)
 			return false;
+		/* where the parser knows the element, it must be what member_string
+		 * walks: complex steps ending in a String (else it would only fall back) */
+		const mn_fhir_element *el = p->st_type ? p->st_el : NULL;
+		if (!el)
+			continue;
+		const mn_fhir_type *ct = el->choice || el->ntypes != 1 ? NULL : el->types[0];
+		if (!ct || (p == n ? ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING
+		                   : ct->kind != MN_FHIR_COMPLEX))
+			return false;
+	}
 	return true;
 }
 
