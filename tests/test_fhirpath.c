@@ -506,6 +506,19 @@ static void test_navigation(void)
 	EVP("deceased is boolean", "true");
 	EVP("deceased.ofType(boolean)", "false");
 	EVP("deceased.ofType(dateTime)", "");
+	/* a choice member's JSON name is resolved once per type and name
+	 * (element_for_json): the same names again, and on another type
+	 * (Extension.value[x] after Patient.deceased[x]), give the same answers */
+	for (int round = 0; round < 3; round++) {
+		EVP("deceased.ofType(boolean)", "false");
+		EVP("deceased is boolean", "true");
+		EVP("name[1].given[0].extension.value.ofType(string)", "ext");
+		EVP("name[1].given[0].extension.value.ofType(dateTime)", "");
+		EVP("birthDate.extension.value.ofType(dateTime)", "@1980-02-29T10:00:00Z");
+		EVP("birthDate.extension.value is dateTime", "true");
+		EVP("children().value.count()", "0");
+		EVP("descendants().value.count()", "2");
+	}
 	EVP("gender is code", "true");
 	EVP("gender is string", "true");
 	EVP("gender.as(string)", "");
@@ -614,6 +627,29 @@ static void test_var_members(void)
 	}
 }
 
+/* expr over every resource of case c gives want ("a, b" or "ERR:<status>") */
+static void check_case(const char *expr, const mn_case *c, const char *want)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	CHECK_MSG(e != NULL, "%s: %s", expr, err.message);
+	if (!e)
+		return;
+	mn_fp_result *r;
+	mn_status st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
+	mn_buf b = MN_BUF_INIT;
+	if (st != MN_OK)
+		mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
+	for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+		if (k)
+			mn_buf_puts(&b, ", ");
+		mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
+	}
+	CHECK_MSG(strcmp(mn_buf_cstr(&b), want) == 0, "%s: got '%s', want '%s'", expr, mn_buf_cstr(&b), want);
+	mn_buf_free(&b);
+	mn_fp_expr_free(e);
+}
+
 static void test_case_api(void)
 {
 	mn_case *c = NULL;
@@ -643,26 +679,8 @@ static void test_case_api(void)
 		{"Patient.birthDate + 1 year", "@1971-05-01"},
 		{"Condition.onset.ofType(dateTime) < @2021", "true"},
 	};
-	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
-		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
-		CHECK_MSG(e != NULL, "%s: %s", T[i].expr, err.message);
-		if (!e)
-			continue;
-		mn_fp_result *r;
-		st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
-		mn_buf b = MN_BUF_INIT;
-		if (st != MN_OK)
-			mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
-		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
-			if (k)
-				mn_buf_puts(&b, ", ");
-			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
-		}
-		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s', want '%s'", T[i].expr,
-		          mn_buf_cstr(&b), T[i].want);
-		mn_buf_free(&b);
-		mn_fp_expr_free(e);
-	}
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		check_case(T[i].expr, c, T[i].want);
 	CHECK(calls >= 3);
 	CHECK_INT(tl.calls, 1);
 	CHECK_STR(tl.last, "obs");
@@ -699,9 +717,50 @@ static void test_case_api(void)
 	CHECK_INT(mn_fp_eval_case(e3, ENV, c, A, &r3, &err), MN_OK);
 	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r3, 0), NULL), "3 Jane");
 	mn_fp_expr_free(e3);
+	/* names that are prefixes of each other; setting a name again replaces it */
+	CHECK_INT(mn_fp_env_set_string(ENV, "wh", "X"), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(ENV, "whom", "Y"), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(ENV, "wh", "Z"), MN_OK);
+	e3 = mn_fp_compile("%wh & %who & %whom", -1, &err);
+	CHECK_INT(mn_fp_eval_case(e3, ENV, c, A, &r3, &err), MN_OK);
+	CHECK_STR(mn_fp_item_string(mn_fp_result_item(r3, 0), NULL), "ZJaneY");
+	mn_fp_expr_free(e3);
 	mn_fp_expr_free(e2);
 	mn_fp_expr_free(e);
+
+	/* the context over the env's case is made once (mn_fp_env_set_case) and
+	 * shared; over another case, or without a model, each evaluation makes its own */
+	CHECK(ENV->case_items != NULL && ENV->case_n == 4);
+	mn_case *c2 = NULL;
+	CHECK_INT(mn_case_load("b2.json", BUNDLE, strlen(BUNDLE), &c2, &err), MN_OK);
+	mn_fp_expr *ctx_e = mn_fp_compile("(%context.id | Observation.id).join(',')", -1, &err);
+	mn_fp_expr *plain_e = mn_fp_compile_ex("%context.id.join(',') & ' ' & %context.count().toString()",
+	                                       -1, MN_FP_MODEL_NONE, &err);
+	mn_fp_expr *type_e = mn_fp_compile("%context.first().type().name", -1, &err);
+	for (int round = 0; round < 2; round++) {
+		mn_fp_result *rc;
+		CHECK_INT(mn_fp_eval_case(ctx_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2");
+		CHECK_INT(mn_fp_eval_case(ctx_e, ENV, c2, A, &rc, &err), MN_OK);  /* not the env's case */
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2");
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == NULL);  /* a string */
+		CHECK_INT(mn_fp_eval_case(plain_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2 4");
+		CHECK_INT(mn_fp_eval_case(type_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "Patient");
+		mn_fp_expr *res_e = mn_fp_compile("%context[2]", -1, &err);
+		CHECK_INT(mn_fp_eval_case(res_e, ENV, c2, A, &rc, &err), MN_OK);
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c2, 2));
+		CHECK_INT(mn_fp_eval_case(res_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c, 2));
+		mn_fp_expr_free(res_e);
+	}
+	mn_fp_expr_free(type_e);
+	mn_fp_expr_free(plain_e);
+	mn_fp_expr_free(ctx_e);
+	mn_case_free(c2);
 	mn_fp_env_set_case(ENV, NULL);
+	CHECK(ENV->case_items == NULL);
 	mn_fp_env_set_terminology(ENV, NULL, NULL);
 	mn_fp_env_set_trace(ENV, NULL, NULL);
 	mn_case_free(c);
@@ -870,6 +929,190 @@ static void test_member_of_needs_system(void)
 	mn_fp_env_free(env);
 }
 
+/* Unions of literals are computed once at compile time (fp_fold); the value
+ * is the same as the operator's, and other unions are evaluated as before. */
+static void test_folded_unions(void)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("'final' | 'amended' | 'final'", -1, &err);
+	CHECK(e && e->root->folded && e->root->folded->n == 2);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("1 | 1.0 | 2", -1, &err);
+	CHECK(e && e->root->folded && e->root->folded->n == 2);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("1 | %x", -1, &err);  /* not all literals: evaluated */
+	CHECK(e && !e->root->folded);
+	mn_fp_expr_free(e);
+	e = mn_fp_compile("'a' | 'b'.upper()", -1, &err);
+	CHECK(e && !e->root->folded);
+	mn_fp_expr_free(e);
+	EV("'final' | 'amended' | 'final'", "final, amended");
+	EV("('b' | 'a') | ('a' | 'c')", "b, a, c");
+	EV("1 | 1.0 | 2", "1, 2");                      /* equal values deduplicated, first kept */
+	EV("2 'mg' | 2 'mg' | 2 'g'", "2 'mg', 2 'g'");
+	EV("@2014-01-25 | @2014-01-25", "@2014-01-25");
+	EV("'amended' in ('final' | 'amended' | 'corrected')", "true");
+	EV("'draft' in ('final' | 'amended' | 'corrected')", "false");
+	EV("('x' | 'y').count()", "2");
+	EV("(1 | 2).select(2 | 3)", "2, 3, 2, 3");       /* each value appended, not merged */
+	EV("(1 | 2).select(2 | 3).distinct()", "2, 3");
+	EV("('a' | 'b').combine('b' | 'c')", "a, b, b, c");
+	EV("(3 | 1 | 2).sort()", "1, 2, 3");            /* sort copies: the folded value is unchanged */
+	EV("(3 | 1 | 2).first()", "3");
+}
+
+/* where()/exists() criteria that are `name = 'string'` conjunctions read
+ * the members of typed objects directly (fp_where_fast); anything else is
+ * evaluated as before. Both give the values computed here by hand. */
+static void test_where_fast(void)
+{
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load("bundle.json", BUNDLE, strlen(BUNDLE), &c, &err), MN_OK);
+	if (!c)
+		return;
+	mn_fp_env_set_case(ENV, c);
+	struct { const char *expr, *want; } T[] = {
+		{"Observation.code.coding.where(system = 'http://loinc.org' and code = '8480-6').count()", "1"},
+		{"Observation.code.coding.where('8480-6' = code).system", "http://loinc.org"},
+		{"Observation.code.coding.where(code = '8480-6' and system = 'http://snomed.info/sct').count()", "0"},
+		{"Observation.where(status = 'final').id", "o1, o2"},
+		{"Observation.where(status = 'final' and id = 'o2').id", "o2"},
+		{"Observation.where(id = 'o2' and status = 'draft').id", ""},
+		{"Observation.code.coding.where(display = 'x').count()", "0"},   /* absent: empty, not true */
+		{"Observation.code.coding.exists(code = '29463-7')", "true"},
+		{"Observation.code.coding.exists(code = '1-1')", "false"},
+		{"Condition.code.coding.where(system = 'http://hl7.org/fhir/sid/icd-10-cm').code", "G90.522"},
+		/* not decided by the fast path: evaluated */
+		{"Patient.where(birthDate = '1970-05-01').count()", "0"},        /* a date, not a string */
+		{"Observation.where(effective = '2026-11-01').count()", "0"},     /* a choice */
+		{"Observation.where(subject = 'Patient/pat').count()", "0"},    /* a Reference */
+		{"Observation.where(status = 'final' or id = 'o9').count()", "2"},
+		{"Observation.where(status = 'final' and id.length() = 2).count()", "2"},
+		/* single comparisons of a member of $this (eq_fast) and their fallbacks */
+		{"Observation.where(status in ('final' | 'amended') and code.coding.code = '8480-6').id", "o2"},
+		{"Observation.where(status in ('draft' | 'amended')).count()", "0"},
+		{"Observation.where(status != 'final').count()", "0"},
+		{"Observation.where(status != 'draft').count()", "2"},
+		{"Observation.select(status = 'final')", "true, true"},
+		{"Observation.select(status in 'final')", "true, true"},
+		{"Observation.select('final' = status)", "true, true"},
+		{"Observation.code.coding.select(display = 'x')", ""},
+		{"Observation.code.coding.select(display != 'x')", ""},
+		{"Observation.code.coding.select(display in ('x' | 'y'))", ""},
+		{"Observation.select(status = ('final' | 'x'))", "false, false"},  /* 1 item = 2 items */
+		{"Observation.select(status != ('final' | 'x'))", "true, true"},
+		{"Observation.select(status in ('final' | 1))", "true, true"},     /* not all strings */
+		{"Observation.select(status.lower() = 'final')", "true, true"},
+		/* paths of members from $this */
+		{"Observation.where(code.coding.code = '8480-6').id", "o2"},
+		{"Observation.where(code.coding.system = 'http://loinc.org').count()", "2"},
+		{"Observation.select(code.coding.code != '8480-6')", "true, false"},
+		{"Observation.select(code.coding.code in ('8480-6' | '1-1'))", "false, true"},
+		{"Observation.select(code.text = 'x')", ""},
+		{"Condition.select(code.coding.code = 'G90.522')", "true"},
+		{"Observation.select(subject.reference = 'Patient/pat')", "true, true"},
+		{"Observation.select(value.unit = 'lb')", "true, false"},   /* a choice: evaluated */
+		{"Observation.where(code.coding.where(system = 'http://loinc.org' and code = '8480-6').exists()).id",
+		 "o2"},
+		{"Observation.where(code.coding.system = 'http://loinc.org' and code.coding.code = '29463-7').id",
+		 "o1"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		check_case(T[i].expr, c, T[i].want);
+
+	/* the fast path itself: 1 true, 0 false or empty, -1 not decided */
+	mn_fp_expr *codings = mn_fp_compile("Observation.code.coding", -1, &err);
+	mn_fp_expr *w = mn_fp_compile("where(system = 'http://loinc.org' and code = '8480-6')", -1, &err);
+	mn_fp_expr *w2 = mn_fp_compile("where(display = 'x')", -1, &err);
+	mn_fp_expr *w3 = mn_fp_compile("where(system = 'http://loinc.org' or code = '8480-6')", -1, &err);
+	mn_fp_result *r;
+	CHECK_INT(mn_fp_eval_case(codings, ENV, c, A, &r, &err), MN_OK);
+	CHECK(w && w->root->eqs && w->root->eqs->n == 2);
+	CHECK(w2 && w2->root->eqs && w2->root->eqs->n == 1);
+	CHECK(w3 && !w3->root->eqs);
+	if (w && w2 && mn_fp_result_count(r) == 2) {
+		fp_ctx x;
+		memset(&x, 0, sizeof x);
+		x.a = A;
+		x.err = &err;
+		CHECK_INT(fp_where_fast(&x, w->root, mn_fp_result_item(r, 0)), 0);  /* 29463-7 */
+		CHECK_INT(fp_where_fast(&x, w->root, mn_fp_result_item(r, 1)), 1);  /* 8480-6 */
+		CHECK_INT(fp_where_fast(&x, w2->root, mn_fp_result_item(r, 1)), 0);  /* no display */
+		mn_fp_item s = fp_make_str("x", 1);
+		CHECK_INT(fp_where_fast(&x, w->root, &s), -1);  /* not an object */
+	}
+	mn_fp_expr_free(w3);
+	mn_fp_expr_free(w2);
+	mn_fp_expr_free(w);
+	mn_fp_expr_free(codings);
+	mn_fp_env_set_case(ENV, NULL);
+	mn_case_free(c);
+
+	/* objects the fast path leaves to the evaluator: "_name" siblings, arrays,
+	 * numbers where a string is declared, duplicate keys */
+	const mn_json *pat = parse_json(PATIENT);
+	EVP("name.where(use = 'nickname').given.count()", "2");  /* _given: evaluated */
+	EVP("name.where(use = 'official').family", "Doe");
+	EVP("name.where(given = 'Jane').count()", "0");          /* two given names: not equal */
+	EVP("name.where(family = 'Doe').given", "Jane, Q");
+	const mn_json *num = parse_json("{\"resourceType\":\"Observation\",\"status\":5}");
+	CHECK_STR(ev("where(status = '5').count()", num), "0");   /* a Decimal, not the string '5' */
+	const mn_json *dup = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\","
+	                                "\"status\":\"final\"}");
+	CHECK_STR(ev("status.count()", dup), "2");
+	CHECK_STR(ev("where(status = 'final').count()", dup), "0");  /* two items = one: false */
+	const mn_json *one = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\"}");
+	CHECK_STR(ev("where(status = 'final').count()", one), "1");
+	CHECK_STR(ev("where(status = 'Final').count()", one), "0");
+	CHECK_STR(ev("status = 'final'", one), "true");
+	CHECK_STR(ev("(status = 'final') and (status in ('final' | 'x'))", one), "true");
+	CHECK_STR(ev("status != 'final'", one), "false");
+	CHECK_STR(ev("id = 'x'", one), "");   /* no id: empty */
+	CHECK_STR(ev("id != 'x'", one), "");
+	CHECK_STR(ev("id in ('x' | 'y')", one), "");
+	CHECK_STR(ev("status = 'final'", dup), "false");
+	CHECK_STR(ev("status in ('final' | 'x')", dup), "ERR:fhirpath-execution");  /* two items */
+	CHECK_STR(ev("status = '5'", num), "false");
+	EVP("name.select(use = 'official')", "true, false");  /* name[1] has _given: evaluated */
+	EVP("name.select(given = 'Jane')", "false, false");
+	EVP("gender in ('female' | 'male')", "true");
+	const mn_json *two = parse_json("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":"
+	                                "{\"coding\":[{\"code\":\"a\"},{\"code\":\"b\"}]}}");
+	CHECK_STR(ev("code.coding.code = 'a'", two), "false");   /* two items = one: false */
+	CHECK_STR(ev("code.coding.code != 'a'", two), "true");
+	CHECK_STR(ev("code.coding.code in ('a' | 'b')", two), "ERR:fhirpath-execution");
+	CHECK_STR(ev("code.coding.where(code = 'b').exists()", two), "true");
+	CHECK_STR(ev("code.coding.where(code = 'c').exists()", two), "false");
+	CHECK_STR(ev("code.coding[1].code = 'b'", two), "true");
+	const mn_json *bundle = parse_json(BUNDLE);
+	CHECK_STR(ev("entry.select(resource.id = 'pat')", bundle), "true, false, false, false");  /* a resource */
+	CHECK_STR(ev("entry.where(resource.id = 'o2').count()", bundle), "1");
+	mn_error err2;
+	const char *marks[][2] = {{"status in ('a' | 'b')", "1"}, {"'a' = status", "2"}, {"status != 'a'", "1"},
+	                          {"status.lower() = 'a'", "0"}, {"'a' in status", "0"}, {"status = id", "0"},
+	                          {"code.coding.code = 'a'", "1"}, {"%x.code = 'a'", "0"},
+	                          {"code.coding.code.lower() = 'a'", "0"}};
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile(marks[i][0], -1, &err2);
+		CHECK_MSG(e && e->root->eqfast == marks[i][1][0] - '0', "%s", marks[i][0]);
+		mn_fp_expr_free(e);
+	}
+	/* where the parser knows the elements, only complex steps ending in a string are marked */
+	const char *typed[][2] = {{"Observation.select(code.coding.code = 'x')", "1"},
+	                          {"Observation.select(code.text = 'x')", "1"},
+	                          {"Observation.select(value.unit = 'x')", "0"},          /* a choice */
+	                          {"Observation.select(effective = 'x')", "0"},
+	                          {"Patient.select(birthDate = 'x')", "0"},               /* a date */
+	                          {"Bundle.entry.select(resource.id = 'x')", "0"}};       /* a resource */
+	for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+		mn_fp_expr *e = mn_fp_compile(typed[i][0], -1, &err2);
+		CHECK_MSG(e && e->root->kind == FN_CALL && e->root->args[0]->eqfast == typed[i][1][0] - '0', "%s",
+		          typed[i][0]);
+		mn_fp_expr_free(e);
+	}
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -892,6 +1135,8 @@ int main(void)
 	test_member_of_needs_system();
 	test_result_api();
 	test_covered_days();
+	test_folded_unions();
+	test_where_fast();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

@@ -18,6 +18,8 @@ mn_fp_env *mn_fp_env_clone(const mn_fp_env *src)
 	env->has_now = src->has_now;
 	env->now = src->now;
 	env->kase = src->kase;
+	env->case_items = src->case_items;  /* in src's arena, like the variables */
+	env->case_n = src->case_n;
 	env->member = src->member;
 	env->member_payload = src->member_payload;
 	env->trace = src->trace;

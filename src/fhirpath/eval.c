@@ -406,6 +406,42 @@ static const mn_fhir_type *guess_choice_type(const char *suffix, size_t n)
 	return mn_fhir_type_find(buf, n);
 }
 
+/* mn_fhir_element_for_json(T, name, len, type), remembered per thread by the
+ * type and the name's text (the model is constant, so the answer is too): a
+ * choice element's JSON name ("valueQuantity", "effectiveDateTime") costs a
+ * few lookups of every split before a capital letter otherwise. */
+#define JSON_NAME_SLOTS 64
+#define JSON_NAME_MAX 48
+static const mn_fhir_element *element_for_json(const mn_fhir_type *T, const char *name, size_t len,
+                                               const mn_fhir_type **type)
+{
+	static _Thread_local struct {
+		const mn_fhir_type *t;
+		const mn_fhir_element *e;
+		const mn_fhir_type *type;
+		size_t len;
+		char name[JSON_NAME_MAX];
+	} cache[JSON_NAME_SLOTS];
+	if (!T || len > JSON_NAME_MAX)
+		return mn_fhir_element_for_json(T, name, len, type);
+	uint32_t h = (uint32_t)((uintptr_t)T >> 4) ^ (uint32_t)len;
+	for (size_t i = 0; i < len; i++)
+		h = h * 31u + (unsigned char)name[i];
+	h ^= h >> 11;
+	unsigned slot = h & (JSON_NAME_SLOTS - 1);
+	if (cache[slot].t == T && cache[slot].len == len && memcmp(cache[slot].name, name, len) == 0) {
+		*type = cache[slot].type;
+		return cache[slot].e;
+	}
+	const mn_fhir_element *e = mn_fhir_element_for_json(T, name, len, type);
+	cache[slot].t = T;
+	cache[slot].e = e;
+	cache[slot].type = *type;
+	cache[slot].len = len;
+	memcpy(cache[slot].name, name, len);
+	return e;
+}
+
 /* Model none (MN_FP_MODEL_NONE): the members named exactly name, as plain
  * JSON; no choice suffixes, no "_name" siblings, no types. */
 static int plain_member(fp_ctx *x, const mn_json *obj, const char *name, size_t len,
@@ -427,7 +463,7 @@ static int lenient_choice(fp_ctx *x, const mn_fp_item *it, const mn_fhir_type *T
                           size_t len, fp_coll *out)
 {
 	const mn_fhir_type *ct = NULL;
-	const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
+	const mn_fhir_element *ce = element_for_json(T, name, len, &ct);
 	if (!ce || !ce->choice || !ct)
 		return 1;
 	const mn_json *obj = it->node;
@@ -475,7 +511,10 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
 		const mn_fhir_type *ct = NULL;
-		if (m->key_len < len || (len && m->key[0] != name[0]) || (m->key_len > len && !choice_ok))
+		/* most members differ in length: one comparison when no longer name can match */
+		if (choice_ok ? m->key_len < len : m->key_len != len)
+			continue;
+		if (len && m->key[0] != name[0])
 			continue;
 		if (m->key_len == len && memcmp(m->key, name, len) == 0) {
 			if (el && el->choice)
@@ -486,7 +525,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 		} else if (m->key_len > len && memcmp(m->key, name, len) == 0 &&
 		           isupper((unsigned char)m->key[len])) {
 			if (T && el && el->choice) {
-				if (!mn_fhir_element_for_json(T, m->key, m->key_len, &ct))
+				if (!element_for_json(T, m->key, m->key_len, &ct))
 					continue;
 			} else if (!T || !el) {
 				/* untyped JSON (knowledge tables, scores): a longer name is a
@@ -527,7 +566,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 	bool resource_type = len == 12 && T && T->kind == MN_FHIR_RESOURCE && memcmp(name, "resourceType", 12) == 0;
 	if (T && !el && at && !(it->flags & FPI_TYPEINFO) && !resource_type) {
 		const mn_fhir_type *ct;
-		const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
+		const mn_fhir_element *ce = element_for_json(T, name, len, &ct);
 		if (ce && ce->choice)
 			return fp_fail(x, MN_ESEMANTIC, at,
 			               "'%.*s' is not an element of %s; use '%s' (a choice element)",
@@ -580,7 +619,7 @@ int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
 		size_t klen = m->key[0] == '_' ? m->key_len - 1 : m->key_len;
 		const mn_fhir_type *ct = NULL;
 		if (it->ftype) {
-			const mn_fhir_element *e = mn_fhir_element_for_json(it->ftype, key, klen, &ct);
+			const mn_fhir_element *e = element_for_json(it->ftype, key, klen, &ct);
 			if (!e)
 				continue;  /* an element the model does not know is absent from typed navigation */
 			if (e && !e->choice && e->ntypes != 1)
@@ -1053,10 +1092,17 @@ static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp
 	return push_bool(x, out, coll_contains(x, all, it));
 }
 
+static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
+
 static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if (n->op >= OP_AND)
 		return op_logic(x, n, s, out);
+	if (n->eqfast) {
+		int r = eq_fast(x, n, s, out);
+		if (r)
+			return r < 0 ? -1 : 0;
+	}
 	fp_coll a = {0}, b = {0};
 	if (fp_eval(x, n->left, s, &a) || fp_eval(x, n->right, s, &b))
 		return -1;
@@ -1127,7 +1173,7 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 		return dv < 0 ? -1 : 0;
 	const mn_fp_env *env = x->env;
 	for (size_t i = 0; env && i < env->nvars; i++)
-		if (strlen(env->vars[i].name) == n->name_len &&
+		if (env->vars[i].len == n->name_len &&
 		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
 			return fp_append(x, out, &env->vars[i].value);  /* shared; run() copies results */
 	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
@@ -1255,6 +1301,290 @@ void fp_mark_fast(fp_node *n)
 	}
 }
 
+/* A literal or a folded union: its items, without evaluation. */
+static bool const_coll(const fp_node *n, fp_coll *c)
+{
+	if (n && n->kind == FN_LITERAL) {
+		c->v = (mn_fp_item *)&n->lit;
+		c->n = c->cap = 1;
+		return true;
+	}
+	if (n && n->kind == FN_BINOP && n->op == OP_UNION && n->folded) {
+		*c = *n->folded;
+		return true;
+	}
+	return false;
+}
+
+/* A member of $this or a chain of members from $this (code.coding.code). */
+static bool member_path(const fp_node *n)
+{
+	if (!n)
+		return false;
+	for (const fp_node *p = n; p; p = p->left) {
+		if (p->kind != FN_MEMBER || p->fast || !p->name_len)
+			return false;
+		/* where the parser knows the element, it must be what member_string
+		 * walks: complex steps ending in a String (else it would only fall back) */
+		const mn_fhir_element *el = p->st_type ? p->st_el : NULL;
+		if (!el)
+			continue;
+		const mn_fhir_type *ct = el->choice || el->ntypes != 1 ? NULL : el->types[0];
+		if (!ct || (p == n ? ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING
+		                   : ct->kind != MN_FHIR_COMPLEX))
+			return false;
+	}
+	return true;
+}
+
+/* Adds the conjuncts of c (`name = 'lit'`, `'lit' = name`, joined by and) to q;
+ * false when c is anything else. */
+static bool collect_eqs(const fp_node *c, fp_eqs *q)
+{
+	if (!c || c->kind != FN_BINOP)
+		return false;
+	if (c->op == OP_AND)
+		return collect_eqs(c->left, q) && collect_eqs(c->right, q);
+	if (c->op != OP_EQ || q->n == FP_EQS_MAX)
+		return false;
+	const fp_node *m = c->left, *l = c->right;
+	if (m && m->kind == FN_LITERAL)
+		m = c->right, l = c->left;
+	if (!m || !l || !member_path(m) || l->kind != FN_LITERAL || l->lit.kind != MN_FP_STRING || (l->lit.flags & FPI_NOVALUE))
+		return false;
+	q->t[q->n].member = m;
+	q->t[q->n].lit = &l->lit;
+	q->n++;
+	return true;
+}
+
+int fp_fold(mn_fp_expr *e, fp_node *n)
+{
+	if (!n)
+		return 0;
+	if (fp_fold(e, n->left) || fp_fold(e, n->right))
+		return -1;
+	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
+		if (fp_fold(e, n->args[i]))
+			return -1;
+	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
+	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
+		fp_eqs q = {0};
+		if (!collect_eqs(n->args[0], &q))
+			return 0;
+		fp_eqs *qa = mn_arena_alloc(e->arena, sizeof *qa);
+		if (!qa)
+			return -1;
+		*qa = q;
+		n->eqs = qa;
+		return 0;
+	}
+	fp_coll a, b;
+	if (n->kind == FN_BINOP && (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN) &&
+	    !(e->flags & MN_FP_MODEL_NONE)) {
+		const fp_node *l = n->left, *r = n->right;
+		bool lm = member_path(l), rm = member_path(r);
+		if (lm && const_coll(r, &b))
+			n->eqfast = 1;
+		else if (rm && n->op != OP_IN && const_coll(l, &a))
+			n->eqfast = 2;
+		return 0;
+	}
+	if (n->kind != FN_BINOP || n->op != OP_UNION || !const_coll(n->left, &a) || !const_coll(n->right, &b))
+		return 0;
+	/* the same fp_union the evaluation runs, once, into the expression's arena */
+	mn_error err;
+	mn_error_clear(&err);
+	fp_ctx x;
+	memset(&x, 0, sizeof x);
+	x.a = e->arena;
+	x.err = &err;
+	x.expr = e;
+	x.mem0 = mn_arena_used(e->arena);
+	fp_coll *c = mn_arena_calloc(e->arena, 1, sizeof *c);
+	if (!c || fp_union(&x, &a, &b, c))
+		return !c || err.code == MN_ENOMEM ? -1 : 0;  /* any other failure: evaluated as usual */
+	c->cap = c->n;  /* shared: a push onto it copies */
+	n->folded = c;
+	return 0;
+}
+
+/* Path m (a member of $this, or a chain of members from $this: code.coding.code)
+ * over item it, when fp_member would make at most one String item: 1 with *v
+ * the JSON string (NULL when the path gives nothing); 0 when it is anything
+ * else (not a typed object, a "_name" sibling, a choice, a resource-typed
+ * step, a type that is not a string at the end or not complex before it, a
+ * null, several strings, a type name that may filter by type): evaluate as
+ * usual. */
+#define PATH_OBJECTS 16
+static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **objs,
+                        const mn_fhir_type **types, unsigned *cnt);
+
+/* The element of the typed object obj that member node m names, when it is no
+ * choice and has one type; NULL otherwise (or when obj has "_name" siblings). */
+static inline const mn_fhir_element *path_element(const fp_node *m, const mn_json *obj,
+                                                  const mn_fhir_type *T)
+{
+	if (has_underscore(obj))
+		return NULL;
+	if (!m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
+	                                  T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
+		return NULL;  /* a type name that may filter $this by type (eval_first_member) */
+	const mn_fhir_element *el = m->st_type == T ? m->st_el : mn_fhir_element_find(T, m->name, m->name_len);
+	return el && !el->choice && el->ntypes == 1 && el->types[0] ? el : NULL;
+}
+
+static inline bool named(const mn_json_member *mm, const fp_node *m)
+{
+	return mm->key_len == m->name_len && mm->key[0] == m->name[0] && memcmp(mm->key, m->name, m->name_len) == 0;
+}
+
+/* $this as the one typed object of a path: 1, or 0 when it is not one. */
+static inline bool typed_object(const fp_ctx *x, const mn_fp_item *it)
+{
+	return !x->plain && it->kind == MN_FP_NODE && it->ftype && !(it->flags & (FPI_TYPEINFO | FPI_NOVALUE)) &&
+	       it->node && it->node->type == MN_JSON_OBJECT;
+}
+
+static inline int this_object(const fp_ctx *x, const mn_fp_item *it, const mn_json **objs,
+                              const mn_fhir_type **types, unsigned *cnt)
+{
+	if (!typed_object(x, it))
+		return 0;
+	objs[0] = it->node;
+	types[0] = it->ftype;
+	*cnt = 1;
+	return 1;
+}
+
+static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **objs,
+                        const mn_fhir_type **types, unsigned *cnt)
+{
+	*cnt = 0;
+	if (!m)
+		return this_object(x, it, objs, types, cnt);
+	if (m->kind != FN_MEMBER || m->fast || !m->name_len)
+		return 0;
+	const mn_json *po[PATH_OBJECTS];
+	const mn_fhir_type *pt[PATH_OBJECTS];
+	unsigned pn;
+	if (!path_objects(x, m->left, it, po, pt, &pn))
+		return 0;
+	for (unsigned j = 0; j < pn; j++) {
+		const mn_fhir_element *el = path_element(m, po[j], pt[j]);
+		const mn_fhir_type *ct = el ? el->types[0] : NULL;
+		if (!ct || ct->kind != MN_FHIR_COMPLEX)
+			return 0;  /* primitives and resources (typed from the data): as usual */
+		for (uint32_t i = 0; i < po[j]->n; i++) {
+			const mn_json_member *mm = &po[j]->u.members[i];
+			if (!named(mm, m))
+				continue;
+			const mn_json *v = &mm->value;
+			uint32_t k = v->type == MN_JSON_ARRAY ? v->n : 1;
+			for (uint32_t a = 0; a < k; a++) {
+				const mn_json *o = v->type == MN_JSON_ARRAY ? &v->u.items[a] : v;
+				if (o->type != MN_JSON_OBJECT || *cnt == PATH_OBJECTS)
+					return 0;
+				objs[*cnt] = o;
+				types[*cnt] = ct;
+				(*cnt)++;
+			}
+		}
+	}
+	return 1;
+}
+
+/* The String member m of the typed object obj into *v (fp_member: not a
+ * choice, no "_name" siblings; each JSON string makes one String item): 1, or
+ * 0 when it is not that or *v is already set (several strings). */
+static inline int object_string(const fp_node *m, const mn_json *obj, const mn_fhir_type *T, const mn_json **v)
+{
+	const mn_fhir_element *el = path_element(m, obj, T);
+	const mn_fhir_type *ct = el ? el->types[0] : NULL;
+	if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+		return 0;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *mm = &obj->u.members[i];
+		if (!named(mm, m))
+			continue;
+		const mn_json *sv = &mm->value;
+		if (sv->type == MN_JSON_ARRAY && sv->n == 1)
+			sv = &sv->u.items[0];
+		if (*v || sv->type != MN_JSON_STRING)
+			return 0;  /* several strings, not a string, null: as usual */
+		*v = sv;
+	}
+	return 1;
+}
+
+static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v)
+{
+	*v = NULL;
+	if (m->kind != FN_MEMBER || m->fast || !m->name_len)
+		return 0;
+	if (!m->left) {
+		/* a member of $this (the common case) */
+		return typed_object(x, it) && object_string(m, it->node, it->ftype, v);
+	}
+	const mn_json *po[PATH_OBJECTS];
+	const mn_fhir_type *pt[PATH_OBJECTS];
+	unsigned pn;
+	if (!path_objects(x, m->left, it, po, pt, &pn))
+		return 0;
+	for (unsigned j = 0; j < pn; j++)
+		if (!object_string(m, po[j], pt[j], v))
+			return 0;
+	return 1;
+}
+
+static bool same_string(const mn_json *v, const mn_fp_item *lit)
+{
+	return v->n == lit->v.str.n && memcmp(v->u.s, lit->v.str.s, v->n) == 0;
+}
+
+int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it)
+{
+	const fp_eqs *q = call->eqs;
+	if (!q || x->work + q->n > FP_WORK_BUDGET)
+		return -1;
+	bool all_true = true;
+	for (unsigned k = 0; k < q->n; k++) {
+		const mn_json *v;
+		if (!member_string(x, q->t[k].member, it, &v))
+			return -1;
+		x->work++;
+		if (!v)
+			all_true = false;  /* empty = 'x' is empty: not true */
+		else if (!same_string(v, q->t[k].lit))
+			return 0;  /* false: the conjunction is false */
+	}
+	return all_true;
+}
+
+/* n is `member = 'lit'`, `member != 'lit'` or `member in ('a' | 'b')` with the
+ * member on $this (n->eqfast): the answer from the JSON string when $this is
+ * one object member_string decides, as op_equality and op_membership give it.
+ * 1 done, 0 not decided here, -1 error. */
+static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const fp_node *m = n->eqfast == 1 ? n->left : n->right;
+	fp_coll k;
+	const mn_json *v;
+	if (s->self.n != 1 || !const_coll(n->eqfast == 1 ? n->right : n->left, &k) ||
+	    !member_string(x, m, &s->self.v[0], &v))
+		return 0;
+	for (uint32_t i = 0; i < k.n; i++)
+		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
+			return 0;
+	x->work += 2;
+	if (!v || (n->op != OP_IN && k.n != 1))
+		return v || k.n == 0 ? 0 : 1;  /* empty operand: empty */
+	bool any = false;
+	for (uint32_t i = 0; i < k.n && !any; i++)
+		any = same_string(v, &k.v[i]);
+	return push_bool(x, out, n->op == OP_NE ? !any : any) ? -1 : 1;
+}
+
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
@@ -1375,6 +1705,11 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		break;
 	}
 	case FN_BINOP:
+		if (n->folded && out->n == 0) {
+			/* a union of literals (fp_fold); into an empty collection it is its value */
+			rc = fp_append(x, out, n->folded);
+			break;
+		}
 		rc = eval_binop(x, n, s, out);
 		break;
 	case FN_IS:
@@ -1449,16 +1784,48 @@ void mn_fp_env_set_now(mn_fp_env *env, const mn_datetime *now)
 		env->now = *now;
 }
 
+/* The context of mn_fp_eval_case over c: each resource of c as a typed item
+ * (the resource's type, FPI_STATIC, the resource as provenance). */
+static void case_context_items(const mn_case *c, mn_fp_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const mn_resource *r = mn_case_get(c, i);
+		mn_fp_item *it = &v[i];
+		it->kind = MN_FP_NODE;
+		it->flags = FPI_STATIC;
+		it->scale = 0;
+		it->node = r->json;
+		it->ftype = r->type ? r->type : fp_node_type(r->json, NULL);
+		it->ext = NULL;
+		it->res = r;
+		it->unit = NULL;
+	}
+}
+
 void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c)
 {
-	if (env)
-		env->kase = c;
+	if (!env)
+		return;
+	env->kase = c;
+	env->case_items = NULL;
+	env->case_n = 0;
+	/* every mn_fp_eval_case over c with this env shares one context (a
+	 * decision evaluates a hundred expressions over the same case); without
+	 * memory, each evaluation makes its own as before */
+	size_t n = c ? mn_case_count(c) : 0;
+	mn_fp_item *v = n ? mn_arena_alloc(env->arena, n * sizeof *v) : NULL;
+	if (v) {
+		case_context_items(c, v, n);
+		env->case_items = v;
+		env->case_n = n;
+	}
 }
 
 static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 {
+	size_t len = strlen(name);
 	for (size_t i = 0; i < env->nvars; i++)
-		if (strcmp(env->vars[i].name, name) == 0)
+		if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
 			return &env->vars[i];
 	if (env->nvars == env->capvars) {
 		size_t cap = env->capvars ? env->capvars * 2 : 8;
@@ -1469,9 +1836,10 @@ static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 		env->capvars = cap;
 	}
 	struct fp_var *v = &env->vars[env->nvars];
-	v->name = mn_arena_strdup(env->arena, name);
+	v->name = mn_arena_strndup(env->arena, name, len);
 	if (!v->name)
 		return NULL;
+	v->len = len;
 	memset(&v->value, 0, sizeof v->value);
 	env->nvars++;
 	return v;
@@ -1671,23 +2039,19 @@ mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_ca
 	if (n) {
 		if (!arena)
 			return mn_error_set(err, MN_EUSAGE, "no arena");
-		ctx.v = mn_arena_alloc(arena, n * sizeof *ctx.v);
-		if (!ctx.v)
-			return mn_error_set(err, MN_ENOMEM, "out of memory");
-		for (size_t i = 0; i < n; i++) {
-			const mn_resource *r = mn_case_get(c, i);
-			mn_fp_item *it = &ctx.v[i];
-			it->kind = MN_FP_NODE;
-			it->flags = FPI_STATIC;
-			it->scale = 0;
-			it->node = r->json;
-			it->ftype = r->type ? r->type : fp_node_type(r->json, NULL);
-			it->ext = NULL;
-			it->res = r;
-			it->unit = NULL;
-			if (e && (e->flags & MN_FP_MODEL_NONE)) {
-				it->ftype = NULL;  /* no model: plain objects */
-				it->flags = 0;
+		bool plain = e && (e->flags & MN_FP_MODEL_NONE);
+		if (!plain && env && c == env->kase && env->case_items && env->case_n == n) {
+			/* made once by mn_fp_env_set_case; nothing writes into a context
+			 * (cap == n: a push copies) */
+			ctx.v = (mn_fp_item *)env->case_items;
+		} else {
+			ctx.v = mn_arena_alloc(arena, n * sizeof *ctx.v);
+			if (!ctx.v)
+				return mn_error_set(err, MN_ENOMEM, "out of memory");
+			case_context_items(c, ctx.v, n);
+			for (size_t i = 0; plain && i < n; i++) {
+				ctx.v[i].ftype = NULL;  /* no model: plain objects */
+				ctx.v[i].flags = 0;
 			}
 		}
 		ctx.n = ctx.cap = (uint32_t)n;

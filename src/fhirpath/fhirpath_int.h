@@ -120,7 +120,21 @@ struct fp_node {
 	                                    compiled (a pcre2_code), or NULL */
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
+	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
+	                                    its value, computed once at compile time (fp_fold) */	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
+	                                    side is a member of $this and the other a string
+	                                    literal or folded union (fp_fold): eq_fast */
+	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
+	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 };
+
+/* The criteria of where(name = 'a' and other = 'b'): the members and their
+ * string literals, for fp_where_fast. */
+#define FP_EQS_MAX 4
+typedef struct fp_eqs {
+	unsigned n;
+	struct { const fp_node *member; const mn_fp_item *lit; } t[FP_EQS_MAX];
+} fp_eqs;
 
 /* Patterns recognized at compile time (fp_mark_fast) and answered from the
  * case's indexes at evaluation when the input is what the index describes;
@@ -209,8 +223,13 @@ struct mn_fp_env {
 	mn_datetime now;
 	const mn_case *kase;
 	mn_arena *arena;           /* variable names and values */
-	struct fp_var { const char *name; fp_coll value; } *vars;
+	struct fp_var { const char *name; size_t len; fp_coll value; } *vars;
 	size_t nvars, capvars;
+	/* mn_fp_env_set_case: the context mn_fp_eval_case makes for kase (every
+	 * resource as a typed item), made once; NULL when not made (no case, or
+	 * out of memory). Read-only once made. */
+	const mn_fp_item *case_items;
+	size_t case_n;
 	mn_fp_member_fn member;
 	void *member_payload;
 	mn_fp_trace_fn trace;
@@ -244,6 +263,16 @@ const fp_func *fp_term_func_find(const char *name, size_t len);
 /* eval.c */
 /* Mark the patterns of the tree at root that the case's indexes answer. */
 void fp_mark_fast(fp_node *root);
+/* Compute at compile time the unions whose operands are all literals (the
+ * value never depends on the input) and mark the comparisons eq_fast and
+ * fp_where_fast answer: 0, or -1 out of memory. */
+int fp_fold(mn_fp_expr *e, fp_node *root);
+/* Whether item it meets call->eqs (the criteria of a where() or exists()):
+ * 1 it does (the criteria are true), 0 it does not (false or empty), -1 not
+ * decided here (the item is not a typed object whose members are plain
+ * strings of a string type): evaluate the criteria as usual. The same answer
+ * as evaluating them whenever it decides. */
+int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it);
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 /* -1 with MN_ELIMIT when the evaluation is over its memory budget. */

@@ -210,6 +210,14 @@ FN(empty) { return push_bool(x, out, in->n == 0); }
 static int filter(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope *s, fp_coll *out)
 {
 	for (uint32_t k = 0; k < in->n; k++) {
+		if (c->eqs) {
+			/* name = 'string' criteria over a typed object: read its members */
+			int f = fp_where_fast(x, c, &in->v[k]);
+			if (f == 1 && fp_push(x, out, &in->v[k]))
+				return -1;
+			if (f >= 0)
+				continue;
+		}
 		fp_coll r;
 		if (lambda(x, c, 0, in, k, s, NULL, &r))
 			return -1;
@@ -2476,7 +2484,7 @@ FN(defineVariable)
 	for (const fp_defvar *v = x->defvars; v && !taken; v = v->next)
 		taken = v->len == n && memcmp(v->name, name, n) == 0;
 	for (size_t i = 0; x->env && i < x->env->nvars && !taken; i++)
-		taken = strlen(x->env->vars[i].name) == n && memcmp(x->env->vars[i].name, name, n) == 0;
+		taken = x->env->vars[i].len == n && memcmp(x->env->vars[i].name, name, n) == 0;
 	if (taken)
 		return fp_fail(x, MN_EEVAL, c, "variable %%%.*s already defined", (int)(n > 60 ? 60 : n), name);
 	fp_defvar *v = mn_arena_alloc(x->a, sizeof *v);
