@@ -52,14 +52,23 @@ echo "mednec serve: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo 
      "wrk -t$wthreads -c{$conns} -d${secs}s each, POST $(wc -c <"$body") bytes, store ${store%%:*}," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$tmp/results"
+# the server's CPU time (user and system, in clock ticks) from /proc/PID/stat, fields 14 and 15
+cpu_ticks() { awk '{print $14, $15}' "/proc/$pid/stat"; }
+tck=$(getconf CLK_TCK)
 for c in $conns; do
+  read -r u0 s0 < <(cpu_ticks)
   MN_BENCH_BODY="$body" wrk -t"$wthreads" -c"$c" -d"${secs}s" --latency -s "$here/serve-post.lua" "$url" | tee "$tmp/wrk"
   rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk")
   p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk")
   p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk")
   non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$tmp/wrk")
+  read -r u1 s1 < <(cpu_ticks)
+  n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$tmp/wrk")
+  # server CPU per answer, in microseconds (the requests wrk left in flight are not counted: a slight overestimate)
+  cpu=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v n="${n:-0}" -v t="$tck" \
+    'BEGIN { if (n > 0) printf "user %.0f us + system %.0f us", u * 1e6 / t / n, s * 1e6 / t / n; else print "?" }')
   echo "RESULT order-sign -c$c: requests/s=$rps p50=$p50 p99=$p99 non-2xx=${non2xx:-0}" \
-       "(load average $(cut -d' ' -f1 /proc/loadavg))" >>"$tmp/results"
+       "server CPU per request: $cpu (load average $(cut -d' ' -f1 /proc/loadavg))" >>"$tmp/results"
 done
 # the HTTP layer alone, for comparison: GET /healthz (no decision, no audit row)
 last=${conns##* }
