@@ -755,6 +755,22 @@ static void test_case_api(void)
 		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c, 2));
 		mn_fp_expr_free(res_e);
 	}
+	/* the env's case switched back and forth: one buffer, reused, always the current case's resources */
+	for (int round = 0; round < 3; round++) {
+		mn_fp_result *rc;
+		mn_fp_expr *res_e = mn_fp_compile("%context[2]", -1, &err);
+		mn_fp_env_set_case(ENV, c2);
+		const mn_fp_item *buf = ENV->case_items;
+		CHECK_INT(mn_fp_eval_case(res_e, ENV, c2, A, &rc, &err), MN_OK);
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c2, 2));
+		mn_fp_env_set_case(ENV, c);
+		CHECK(ENV->case_items == buf && ENV->case_n == 4);  /* the same memory, not more of it */
+		CHECK_INT(mn_fp_eval_case(res_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK(mn_fp_item_resource(mn_fp_result_item(rc, 0)) == mn_case_get(c, 2));
+		CHECK_INT(mn_fp_eval_case(ctx_e, ENV, c, A, &rc, &err), MN_OK);
+		CHECK_STR(mn_fp_item_string(mn_fp_result_item(rc, 0), NULL), "pat,c1,o1,o2");
+		mn_fp_expr_free(res_e);
+	}
 	mn_fp_expr_free(type_e);
 	mn_fp_expr_free(plain_e);
 	mn_fp_expr_free(ctx_e);

@@ -720,6 +720,7 @@ static int run_eval(int argc, char **argv)
 	mn_error_clear(&err);
 	mn_fp_expr **compiled = calloc((size_t)nexprs, sizeof *compiled);
 	mn_case **cases = calloc((size_t)nfiles + 1, sizeof *cases);
+	mn_fp_env **file_envs = NULL;  /* one per record file (below) */
 	mn_json **plain = calloc((size_t)nfiles + 1, sizeof *plain);
 	mn_arena *plain_arena = mn_arena_new();
 	mn_library *lib = NULL;
@@ -798,14 +799,27 @@ static int run_eval(int argc, char **argv)
 		}
 	}
 	int ninputs = nfiles ? nfiles : 1;
+	/* an environment per record, its case set once (not once per pass: --repeat measures evaluation) */
+	if (nfiles && !model_none && !(file_envs = calloc((size_t)nfiles, sizeof *file_envs))) {
+		rc = EXIT_NOMEM;
+		goto done;
+	}
+	for (int f = 0; file_envs && f < nfiles; f++) {
+		if (!(file_envs[f] = mn_fp_env_clone(env))) {
+			rc = EXIT_NOMEM;
+			goto done;
+		}
+		mn_fp_env_set_case(file_envs[f], cases[f]);
+	}
 	for (long r = 0; r < repeat && rc == EXIT_OK; r++) {
 		for (int f = 0; f < ninputs && rc == EXIT_OK; f++) {
 			const mn_json *resource = NULL;
+			const mn_fp_env *fenv = env;
 			if (nfiles && model_none) {
 				resource = plain[f];  /* any JSON value; an array is its items */
 			} else if (nfiles) {
 				/* a single resource is the context; a Bundle file is the Bundle itself */
-				mn_fp_env_set_case(env, cases[f]);
+				fenv = file_envs[f];
 				resource = mn_case_root(cases[f]);
 			}
 			for (int e = 0; e < nexprs && rc == EXIT_OK; e++) {
@@ -815,7 +829,7 @@ static int run_eval(int argc, char **argv)
 					rc = EXIT_NOMEM;
 					break;
 				}
-				if (mn_fp_eval(compiled[e], env, resource, arena, &res, &err) != MN_OK) {
+				if (mn_fp_eval(compiled[e], fenv, resource, arena, &res, &err) != MN_OK) {
 					fprintf(stderr, "mednec: expression %d%s%s: %s [%s]\n", e + 1, nfiles ? " on " : "",
 					        nfiles ? files[f] : "", err.message, mn_status_name(err.code));
 					rc = mn_cli_exit_for(err.code);
@@ -838,6 +852,9 @@ done:
 	mn_buf_free(&out);
 	for (int i = 0; compiled && i < nexprs; i++)
 		mn_fp_expr_free(compiled[i]);
+	for (int i = 0; file_envs && i < nfiles; i++)
+		mn_fp_env_free(file_envs[i]);
+	free(file_envs);
 	for (int i = 0; cases && i < nfiles; i++)
 		mn_case_free(cases[i]);
 	free(compiled);

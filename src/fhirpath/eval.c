@@ -1772,6 +1772,7 @@ void mn_fp_env_free(mn_fp_env *env)
 		return;
 	mn_arena_free(env->arena);
 	free(env->vars);
+	free(env->case_own);
 	free(env);
 }
 
@@ -1813,10 +1814,19 @@ void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c)
 	 * decision evaluates a hundred expressions over the same case); without
 	 * memory, each evaluation makes its own as before */
 	size_t n = c ? mn_case_count(c) : 0;
-	mn_fp_item *v = n ? mn_arena_alloc(env->arena, n * sizeof *v) : NULL;
-	if (v) {
-		case_context_items(c, v, n);
-		env->case_items = v;
+	if (n > env->case_cap) {
+		/* one buffer for the env's life, grown to the largest case: setting
+		 * case after case (mednec eval over many files, again and again)
+		 * neither grows memory nor touches new pages */
+		mn_fp_item *v = realloc(env->case_own, n * sizeof *v);
+		if (!v)
+			return;
+		env->case_own = v;
+		env->case_cap = n;
+	}
+	if (n) {
+		case_context_items(c, env->case_own, n);
+		env->case_items = env->case_own;
 		env->case_n = n;
 	}
 }

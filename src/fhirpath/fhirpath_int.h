@@ -227,9 +227,13 @@ struct mn_fp_env {
 	size_t nvars, capvars;
 	/* mn_fp_env_set_case: the context mn_fp_eval_case makes for kase (every
 	 * resource as a typed item), made once; NULL when not made (no case, or
-	 * out of memory). Read-only once made. */
+	 * out of memory). Read-only once made. It is made in case_own, which the
+	 * env owns and reuses when the case changes (a clone points at its
+	 * source's and owns none). */
 	const mn_fp_item *case_items;
 	size_t case_n;
+	mn_fp_item *case_own;
+	size_t case_cap;
 	mn_fp_member_fn member;
 	void *member_payload;
 	mn_fp_trace_fn trace;
