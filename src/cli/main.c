@@ -24,6 +24,9 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "mednec/fhirpath.h"
 #include "mednec/knowledge.h"
@@ -965,6 +968,15 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+	/* Arenas take blocks of up to a few MiB per record and per evaluation and give them back when done.
+	 * glibc's defaults return such blocks to the kernel (munmap, trimming the heap top) and map them again
+	 * for the next evaluation: fresh pages every time (mednec eval --repeat 200 over the Synthea bundles
+	 * spent 30% of its CPU there, 10,290 page faults against 6,299). Keep freed memory for reuse; what the
+	 * process holds stays its high-water mark. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 	char **v = NULL;
 	int n = 0, rc = split_long_options(argc, argv, &n, &v);
 	if (rc != EXIT_OK)
