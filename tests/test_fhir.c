@@ -1021,6 +1021,55 @@ static void test_unresolved_paths(void)
 	mn_case_free(c);
 }
 
+/* mn_resource_after compares the latest date the load recorded (the fast path); mn_resource_after_scan
+ * reads the members each time (the general path). Both against a table worked out by hand. */
+static void test_as_of_latest(void)
+{
+	static const char B[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"multi\",\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"onsetDateTime\":\"2019\",\"recordedDate\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"per\",\"status\":\"in-progress\","
+		"\"subject\":{\"reference\":\"Patient/p\"},\"performedPeriod\":{\"start\":\"2026-11\",\"end\":\"2027-01-31\"}}},"
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"sr\",\"status\":\"active\",\"intent\":\"order\","
+		"\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-11-20\",\"occurrenceDateTime\":\"2026-12-15\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"zone\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"effectiveDateTime\":\"2026-11-21T01:00:00+14:00\",\"issued\":\"2026-11-20T10:00:00Z\"}}]}";
+	mn_case *c = load(B, 0);
+	if (!c) {
+		CHECK(c != NULL);
+		return;
+	}
+	static const char *days[] = {"2026-10-31", "2026-11-01", "2026-11-19", "2026-11-20", "2026-11-21"};
+	/* latest dates: p none, multi 2026-11-21, per 2026-11-01 (its start, a month), sr 2026-11-20 (a
+	 * request's occurrence does not count), zone 2026-11-21 (as written, before its zone) */
+	static const struct { const char *id; bool after[5]; } want[] = {
+		{"p", {false, false, false, false, false}},
+		{"multi", {true, true, true, true, false}},
+		{"per", {true, false, false, false, false}},
+		{"sr", {true, true, true, false, false}},
+		{"zone", {true, true, true, true, false}},
+	};
+	for (size_t d = 0; d < 5; d++) {
+		mn_datetime as_of;
+		mn_datetime_parse(days[d], 10, MN_DT_DATE, &as_of, NULL);
+		size_t kept = 0;
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+			const mn_resource *r = by_id(c, want[i].id);
+			CHECK_MSG(r && mn_resource_after(r, &as_of) == want[i].after[d], "%s %s", want[i].id, days[d]);
+			CHECK_MSG(r && mn_resource_after_scan(r, &as_of) == want[i].after[d], "scan %s %s", want[i].id,
+			          days[d]);
+			kept += !want[i].after[d];
+		}
+		mn_case *v = NULL;
+		CHECK_INT(mn_case_as_of(c, &as_of, &v, NULL), MN_OK);
+		CHECK_MSG(v && mn_case_count(v) == kept, "view %s", days[d]);
+		mn_case_free(v);
+	}
+	mn_case_free(c);
+}
+
 /* MN_CASE_LENIENT: unknown elements and invalid primitive values inside a
  * resource are counted with their JSON pointer and removed from the tree;
  * everything else still fails. */
@@ -1146,6 +1195,7 @@ int main(void)
 	test_shared_data();
 	test_load_file_ways();
 	test_as_of();
+	test_as_of_latest();
 	test_as_of_dispense();
 	test_unresolved_paths();
 	test_lenient();
