@@ -1067,6 +1067,48 @@ static void test_as_of_latest(void)
 		CHECK_MSG(v && mn_case_count(v) == kept, "view %s", days[d]);
 		mn_case_free(v);
 	}
+	/* 2026-11-21 leaves nothing out: the view shares the record's resources and lookups (the fast
+	 * path); 2026-11-20 leaves out multi and zone: copies (the general path). Same answers. */
+	mn_datetime all_in, some_out;
+	mn_datetime_parse("2026-11-21", 10, MN_DT_DATE, &all_in, NULL);
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &some_out, NULL);
+	mn_case *v = NULL, *vv = NULL, *w = NULL;
+	CHECK_INT(mn_case_as_of(c, &all_in, &v, NULL), MN_OK);
+	CHECK_INT(mn_case_as_of(c, &some_out, &w, NULL), MN_OK);
+	if (v && w) {
+		CHECK_INT(mn_case_count(v), 5);
+		CHECK_INT(mn_case_left_out(v), 0);
+		for (size_t i = 0; i < 5; i++)
+			CHECK(mn_case_get(v, i) == mn_case_get(c, i));
+		CHECK_INT(mn_case_count(w), 3);
+		CHECK_INT(mn_case_left_out(w), 2);
+		CHECK(mn_case_get(w, 0) != mn_case_get(c, 0) && mn_case_get(w, 0)->json == mn_case_get(c, 0)->json);
+		CHECK_STR(mn_case_get(w, 1)->id, "per");
+		CHECK_STR(mn_case_get(w, 2)->id, "sr");
+		const mn_case *views[] = {v, w};
+		for (size_t k = 0; k < 2; k++) {
+			const mn_case *x = views[k];
+			const mn_resource *sr = by_id(x, "sr");
+			CHECK(sr && mn_case_resolve(x, "Patient/p", 9, sr) == by_id(x, "p"));
+			CHECK(sr && mn_case_find_json(x, sr->json) == sr);
+			CHECK(sr && mn_case_owner(x, mn_json_get(sr->json, "intent")) == sr);
+			size_t n = 0;
+			const uint32_t *pos = sr ? mn_case_of_type(x, sr->type, &n) : NULL;
+			CHECK(n == 1 && pos && mn_case_get(x, pos[0]) == sr);
+		}
+		CHECK(mn_case_resolve(v, "Observation/zone", 16, by_id(v, "sr")) == by_id(c, "zone"));
+		CHECK(mn_case_resolve(w, "Observation/zone", 16, by_id(w, "sr")) == NULL);
+		/* views of the shared view: shared again, or copies */
+		CHECK_INT(mn_case_as_of(v, &all_in, &vv, NULL), MN_OK);
+		CHECK(vv && mn_case_count(vv) == 5 && mn_case_get(vv, 4) == mn_case_get(c, 4));
+		mn_case_free(vv);
+		vv = NULL;
+		CHECK_INT(mn_case_as_of(v, &some_out, &vv, NULL), MN_OK);
+		CHECK(vv && mn_case_count(vv) == 3 && mn_case_left_out(vv) == 2);
+		mn_case_free(vv);
+	}
+	mn_case_free(w);
+	mn_case_free(v);
 	mn_case_free(c);
 }
 

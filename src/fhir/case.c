@@ -119,6 +119,9 @@ struct mn_case {
 	 * type_start[k + 1]) are the positions of those of type mn_fhir__types[k], in case order */
 	uint32_t *type_start, *by_type;
 	bool bundle_exact;      /* mn_case_bundle_exact */
+	/* an as-of view that leaves nothing out: res, slots, type_start and by_type are its source's
+	 * (the same resources, read only), not freed with it */
+	bool borrowed;
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -1486,9 +1489,11 @@ void mn_case_free(mn_case *c)
 {
 	if (!c)
 		return;
-	free(c->slots);
-	free(c->type_start);
-	free(c->by_type);
+	if (!c->borrowed) {
+		free(c->slots);
+		free(c->type_start);
+		free(c->by_type);
+	}
 	mn_arena_free(c->arena);
 	free(c);
 }
@@ -1794,6 +1799,19 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 			ntop++;
 			nres += 1 + c->res[i].nkids;
 		}
+	}
+	if (ntop == c->ntop) {
+		/* nothing left out: the view is the source's record, shared (its resources, their
+		 * index, the lookups), so it costs no copy; the general path below gives the same
+		 * answers with copies of the resources */
+		free(keep);
+		mn_arena *own = v->arena;
+		*v = *c;
+		v->arena = own;
+		v->left_out = 0;
+		v->borrowed = true;
+		*out = v;
+		return MN_OK;
 	}
 	v->ntop = ntop;
 	v->nres = nres;
