@@ -644,6 +644,15 @@ static void test_policy_scores(void)
 	scores_fixture_free(&f);
 }
 
+/* The entry of the one resource in json (test i): loads it into *c, makes the entry in a new *a. */
+static bool entry_of_json(const char *json, size_t i, mn_case **c, mn_arena **a, mn_entry *e)
+{
+	mn_error err;
+	CHECK_MSG(mn_case_load("r.json", json, strlen(json), c, &err) == MN_OK, "%zu: %s", i, err.message);
+	*a = mn_arena_new();
+	return *c && *a && mn_entry_make(*c, mn_case_get(*c, 0), *a, e) == MN_OK;
+}
+
 /* mn_entry_make's date: the first of effective[x], performed[x], occurrence[x], onset[x] (dateTime, Period,
  * instant), then period, authoredOn, ...; dates cut to the day, periods as "A to B", "from A", "until B". */
 static void test_entry_dates(void)
@@ -672,11 +681,9 @@ static void test_entry_dates(void)
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
 		mn_case *c = NULL;
-		mn_error err;
-		CHECK_MSG(mn_case_load("r.json", T[i].json, strlen(T[i].json), &c, &err) == MN_OK, "%zu: %s", i, err.message);
-		mn_arena *a = mn_arena_new();
+		mn_arena *a = NULL;
 		mn_entry e;
-		if (c && a && mn_entry_make(c, mn_case_get(c, 0), a, &e) == MN_OK) {
+		if (entry_of_json(T[i].json, i, &c, &a, &e)) {
 			if (T[i].date)
 				CHECK_STR(e.date ? e.date : "(none)", T[i].date);
 			else
@@ -684,6 +691,41 @@ static void test_entry_dates(void)
 		} else {
 			CHECK_MSG(0, "%zu: no entry", i);
 		}
+		mn_arena_free(a);
+		mn_case_free(c);
+	}
+}
+
+/* mn_entry_make's summary: the label, ", born DATE", then ": " and value[x] (a Quantity as "VALUE UNIT",
+ * "VALUE%" for percent, a Period as "from START") or the components as "LABEL VALUE; ...". Expected by hand. */
+static void test_entry_summaries(void)
+{
+	static const struct {
+		const char *json, *summary;
+	} T[] = {
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Pain\"},"
+		 "\"valueQuantity\":{\"value\":7,\"unit\":\"%\"}}", "Pain: 7%"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Dose\"},"
+		 "\"valueQuantity\":{\"value\":50,\"code\":\"mg\"}}", "Dose: 50 mg"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Stay\"},"
+		 "\"valuePeriod\":{\"start\":\"2020-01-01\"}}", "Stay: from 2020-01-01"},
+		{"{\"resourceType\":\"Patient\",\"id\":\"a\",\"name\":[{\"given\":[\"Jo\"],\"family\":\"Doe\"}],"
+		 "\"birthDate\":\"1970-02-03\"}", "Jo Doe, born 1970-02-03"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"BP\"},\"component\":["
+		 "{\"code\":{\"text\":\"Sys\"},\"valueQuantity\":{\"value\":120,\"unit\":\"mmHg\"}},"
+		 "{\"code\":{\"text\":\"None\"}},"
+		 "{\"code\":{\"text\":\"Dia\"},\"valueString\":\"low\"}]}", "BP: Sys 120 mmHg; Dia low"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Flag\"},\"valueBoolean\":false}",
+		 "Flag: no"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_case *c = NULL;
+		mn_arena *a = NULL;
+		mn_entry e;
+		if (entry_of_json(T[i].json, i, &c, &a, &e))
+			CHECK_STR(e.summary, T[i].summary);
+		else
+			CHECK_MSG(0, "%zu: no entry", i);
 		mn_arena_free(a);
 		mn_case_free(c);
 	}
@@ -1321,6 +1363,7 @@ int main(void)
 {
 	test_npi();
 	test_entry_dates();
+	test_entry_summaries();
 	char dir[4200];
 	mn_error err;
 	snprintf(dir, sizeof dir, "%s/tests/data/evidence", mn_test_source_dir());

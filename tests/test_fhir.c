@@ -1021,6 +1021,97 @@ static void test_unresolved_paths(void)
 	mn_case_free(c);
 }
 
+/* mn_resource_after compares the latest date the load recorded (the fast path); mn_resource_after_scan
+ * reads the members each time (the general path). Both against a table worked out by hand. */
+static void test_as_of_latest(void)
+{
+	static const char B[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"multi\",\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"onsetDateTime\":\"2019\",\"recordedDate\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"per\",\"status\":\"in-progress\","
+		"\"subject\":{\"reference\":\"Patient/p\"},\"performedPeriod\":{\"start\":\"2026-11\",\"end\":\"2027-01-31\"}}},"
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"sr\",\"status\":\"active\",\"intent\":\"order\","
+		"\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-11-20\",\"occurrenceDateTime\":\"2026-12-15\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"zone\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"effectiveDateTime\":\"2026-11-21T01:00:00+14:00\",\"issued\":\"2026-11-20T10:00:00Z\"}}]}";
+	mn_case *c = load(B, 0);
+	if (!c) {
+		CHECK(c != NULL);
+		return;
+	}
+	static const char *days[] = {"2026-10-31", "2026-11-01", "2026-11-19", "2026-11-20", "2026-11-21"};
+	/* latest dates: p none, multi 2026-11-21, per 2026-11-01 (its start, a month), sr 2026-11-20 (a
+	 * request's occurrence does not count), zone 2026-11-21 (as written, before its zone) */
+	static const struct { const char *id; bool after[5]; } want[] = {
+		{"p", {false, false, false, false, false}},
+		{"multi", {true, true, true, true, false}},
+		{"per", {true, false, false, false, false}},
+		{"sr", {true, true, true, false, false}},
+		{"zone", {true, true, true, true, false}},
+	};
+	for (size_t d = 0; d < 5; d++) {
+		mn_datetime as_of;
+		mn_datetime_parse(days[d], 10, MN_DT_DATE, &as_of, NULL);
+		size_t kept = 0;
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+			const mn_resource *r = by_id(c, want[i].id);
+			CHECK_MSG(r && mn_resource_after(r, &as_of) == want[i].after[d], "%s %s", want[i].id, days[d]);
+			CHECK_MSG(r && mn_resource_after_scan(r, &as_of) == want[i].after[d], "scan %s %s", want[i].id,
+			          days[d]);
+			kept += !want[i].after[d];
+		}
+		mn_case *v = NULL;
+		CHECK_INT(mn_case_as_of(c, &as_of, &v, NULL), MN_OK);
+		CHECK_MSG(v && mn_case_count(v) == kept, "view %s", days[d]);
+		mn_case_free(v);
+	}
+	/* 2026-11-21 leaves nothing out: the view shares the record's resources and lookups (the fast
+	 * path); 2026-11-20 leaves out multi and zone: copies (the general path). Same answers. */
+	mn_datetime all_in, some_out;
+	mn_datetime_parse("2026-11-21", 10, MN_DT_DATE, &all_in, NULL);
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &some_out, NULL);
+	mn_case *v = NULL, *vv = NULL, *w = NULL;
+	CHECK_INT(mn_case_as_of(c, &all_in, &v, NULL), MN_OK);
+	CHECK_INT(mn_case_as_of(c, &some_out, &w, NULL), MN_OK);
+	if (v && w) {
+		CHECK_INT(mn_case_count(v), 5);
+		CHECK_INT(mn_case_left_out(v), 0);
+		for (size_t i = 0; i < 5; i++)
+			CHECK(mn_case_get(v, i) == mn_case_get(c, i));
+		CHECK_INT(mn_case_count(w), 3);
+		CHECK_INT(mn_case_left_out(w), 2);
+		CHECK(mn_case_get(w, 0) != mn_case_get(c, 0) && mn_case_get(w, 0)->json == mn_case_get(c, 0)->json);
+		CHECK_STR(mn_case_get(w, 1)->id, "per");
+		CHECK_STR(mn_case_get(w, 2)->id, "sr");
+		const mn_case *views[] = {v, w};
+		for (size_t k = 0; k < 2; k++) {
+			const mn_case *x = views[k];
+			const mn_resource *sr = by_id(x, "sr");
+			CHECK(sr && mn_case_resolve(x, "Patient/p", 9, sr) == by_id(x, "p"));
+			CHECK(sr && mn_case_find_json(x, sr->json) == sr);
+			CHECK(sr && mn_case_owner(x, mn_json_get(sr->json, "intent")) == sr);
+			size_t n = 0;
+			const uint32_t *pos = sr ? mn_case_of_type(x, sr->type, &n) : NULL;
+			CHECK(n == 1 && pos && mn_case_get(x, pos[0]) == sr);
+		}
+		CHECK(mn_case_resolve(v, "Observation/zone", 16, by_id(v, "sr")) == by_id(c, "zone"));
+		CHECK(mn_case_resolve(w, "Observation/zone", 16, by_id(w, "sr")) == NULL);
+		/* views of the shared view: shared again, or copies */
+		CHECK_INT(mn_case_as_of(v, &all_in, &vv, NULL), MN_OK);
+		CHECK(vv && mn_case_count(vv) == 5 && mn_case_get(vv, 4) == mn_case_get(c, 4));
+		mn_case_free(vv);
+		vv = NULL;
+		CHECK_INT(mn_case_as_of(v, &some_out, &vv, NULL), MN_OK);
+		CHECK(vv && mn_case_count(vv) == 3 && mn_case_left_out(vv) == 2);
+		mn_case_free(vv);
+	}
+	mn_case_free(w);
+	mn_case_free(v);
+	mn_case_free(c);
+}
+
 /* MN_CASE_LENIENT: unknown elements and invalid primitive values inside a
  * resource are counted with their JSON pointer and removed from the tree;
  * everything else still fails. */
@@ -1146,6 +1237,7 @@ int main(void)
 	test_shared_data();
 	test_load_file_ways();
 	test_as_of();
+	test_as_of_latest();
 	test_as_of_dispense();
 	test_unresolved_paths();
 	test_lenient();

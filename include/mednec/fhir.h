@@ -188,6 +188,9 @@ mn_arena *mn_case_arena(const mn_case *c);
  * 2026-11-01), so it is after as_of only when all of it is. Other types
  * (Timing, Age, Range, string) and contained resources are not read. */
 bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of);
+/* The same answer as mn_resource_after, always by reading r's members (the general path;
+ * mn_resource_after compares the latest date the load recorded). For tests. */
+bool mn_resource_after_scan(const mn_resource *r, const mn_datetime *as_of);
 /* The record as it stood on as_of (a full date): a view of c without the
  * top-level resources dated after it (mn_resource_after) and their contained
  * ones. The view is an mn_case like any other: counting, getting, owners and

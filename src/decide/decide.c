@@ -130,8 +130,11 @@ static void put_quantity(mn_buf *b, const mn_json *q)
 		unit = mn_json_get_string(q, "code");
 	if (v && v->type == MN_JSON_NUMBER)
 		mn_buf_put(b, v->u.s, v->n);
-	if (unit)
-		mn_buf_printf(b, strcmp(unit, "%") == 0 ? "%s" : " %s", unit);
+	if (unit) {
+		if (strcmp(unit, "%") != 0)
+			mn_buf_putc(b, ' ');
+		mn_buf_puts(b, unit);
+	}
 }
 
 /* value[x] of an Observation or component, as text; 0 if none. */
@@ -139,7 +142,8 @@ static int put_value(mn_buf *b, const mn_json *o)
 {
 	for (uint32_t i = 0; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
 		const mn_json_member *m = &o->u.members[i];
-		if (m->key_len <= 5 || strncmp(m->key, "value", 5) != 0 || m->key[5] < 'A' || m->key[5] > 'Z')
+		if (m->key_len <= 5 || m->key[0] != 'v' || memcmp(m->key, "value", 5) != 0 || m->key[5] < 'A' ||
+		    m->key[5] > 'Z')
 			continue;
 		const char *type = m->key + 5;
 		const mn_json *v = &m->value;
@@ -147,8 +151,10 @@ static int put_value(mn_buf *b, const mn_json *o)
 			put_quantity(b, v);
 		else if (strcmp(type, "CodeableConcept") == 0 && mn_fhir_concept_text(v))
 			mn_buf_puts(b, mn_fhir_concept_text(v));
-		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start"))
-			mn_buf_printf(b, "from %s", mn_json_get_string(v, "start"));
+		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start")) {
+			mn_buf_puts(b, "from ");
+			mn_buf_puts(b, mn_json_get_string(v, "start"));
+		}
 		else if (v->type == MN_JSON_STRING || v->type == MN_JSON_NUMBER)
 			mn_buf_put(b, v->u.s, v->n);
 		else if (v->type == MN_JSON_TRUE)
@@ -184,8 +190,10 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 	mn_buf b = MN_BUF_INIT;
 	mn_buf_puts(&b, label ? label : r->type_name);
 	const char *born = mn_json_get_string(j, "birthDate");
-	if (born)
-		mn_buf_printf(&b, ", born %s", born);
+	if (born) {
+		mn_buf_puts(&b, ", born ");
+		mn_buf_puts(&b, born);
+	}
 	size_t before = b.len;
 	mn_buf_puts(&b, ": ");
 	if (!put_value(&b, j)) {
@@ -197,8 +205,10 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 			size_t mark = b.len;
 			if (shown)
 				mn_buf_puts(&b, "; ");
-			if (cl)
-				mn_buf_printf(&b, "%s ", cl);
+			if (cl) {
+				mn_buf_puts(&b, cl);
+				mn_buf_putc(&b, ' ');
+			}
 			if (put_value(&b, cmp))
 				shown++;
 			else

@@ -84,6 +84,14 @@ static const char *buf_text(mn_arena *a, mn_buf *b, bool *oom)
 	return s;
 }
 
+/* sep (when b holds something already) then s: the bytes of mn_buf_printf(b, "%s%s", b->len ? sep : "", s) */
+static void put_after(mn_buf *b, const char *sep, const char *s)
+{
+	if (b->len)
+		mn_buf_puts(b, sep);
+	mn_buf_puts(b, s);
+}
+
 /* "1 Example Plaza, Suite 100, Anytown, XX 00000" from the first Address. */
 static const char *address_text(mn_arena *a, const mn_json *addrs, bool *oom)
 {
@@ -97,15 +105,15 @@ static const char *address_text(mn_arena *a, const mn_json *addrs, bool *oom)
 	const mn_json *lines = mn_json_get(ad, "line");
 	for (uint32_t i = 0; lines && lines->type == MN_JSON_ARRAY && i < lines->n; i++)
 		if (lines->u.items[i].type == MN_JSON_STRING)
-			mn_buf_printf(&b, "%s%s", b.len ? ", " : "", lines->u.items[i].u.s);
+			put_after(&b, ", ", lines->u.items[i].u.s);
 	const char *city = mn_json_get_string(ad, "city"), *state = mn_json_get_string(ad, "state");
 	const char *zip = mn_json_get_string(ad, "postalCode");
 	if (city)
-		mn_buf_printf(&b, "%s%s", b.len ? ", " : "", city);
+		put_after(&b, ", ", city);
 	if (state)
-		mn_buf_printf(&b, "%s%s", b.len ? ", " : "", state);
+		put_after(&b, ", ", state);
 	if (zip)
-		mn_buf_printf(&b, "%s%s", b.len ? (state ? " " : ", ") : "", zip);
+		put_after(&b, state ? " " : ", ", zip);
 	return buf_text(a, &b, oom);
 }
 
@@ -174,7 +182,14 @@ static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_part
 			const char *value = mn_json_get_string(cl, "value"), *name = mn_json_get_string(cl, "name");
 			if (!value)
 				continue;
-			mn_buf_printf(&b, "%s%s %s%s%s", b.len ? "; " : "", kinds[k], value, name ? ", " : "", name ? name : "");
+			/* "%s%s %s%s%s": "; " after another, the kind, the value, ", " and the name when named */
+			put_after(&b, "; ", kinds[k]);
+			mn_buf_putc(&b, ' ');
+			mn_buf_puts(&b, value);
+			if (name) {
+				mn_buf_puts(&b, ", ");
+				mn_buf_puts(&b, name);
+			}
 		}
 	o->plan = buf_text(a, &b, oom);
 }
@@ -221,7 +236,7 @@ static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_par
 	for (uint32_t i = 0; quals && quals->type == MN_JSON_ARRAY && i < quals->n; i++) {
 		const char *t = mn_fhir_concept_text(mn_json_get(&quals->u.items[i], "code"));
 		if (t)
-			mn_buf_printf(&b, "%s%s", b.len ? ", " : "", t);
+			put_after(&b, ", ", t);
 	}
 	o->credentials = buf_text(a, &b, oom);
 }

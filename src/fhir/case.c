@@ -36,7 +36,14 @@ typedef struct S_res {
 	struct S_res *kids;     /* contained resources, in document order */
 	uint32_t nkids;
 	bool date_unreadable;   /* MN_CASE_LENIENT dropped one of its dates (see mn_resource_after) */
+	/* its latest date for mn_resource_after, as S_date_after compares it (the first 10 bytes, a
+	 * partial date completed to its earliest day), computed once the load has checked the tree:
+	 * S_LATEST_UNKNOWN (read the members on each call), S_LATEST_NONE (no date), S_LATEST_SET */
+	uint8_t latest_state;
+	char latest[10];
 } S_res;
+
+enum { S_LATEST_UNKNOWN = 0, S_LATEST_NONE, S_LATEST_SET };
 
 /* The dates that place a resource in time (mn_resource_after): when it was
  * recorded, issued, authored, asserted, prepared or handed over, and the
@@ -112,6 +119,9 @@ struct mn_case {
 	 * type_start[k + 1]) are the positions of those of type mn_fhir__types[k], in case order */
 	uint32_t *type_start, *by_type;
 	bool bundle_exact;      /* mn_case_bundle_exact */
+	/* an as-of view that leaves nothing out: res, slots, type_start and by_type are its source's
+	 * (the same resources, read only), not freed with it */
+	bool borrowed;
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -1274,6 +1284,8 @@ static bool S_bundle_exact(const mn_case *c)
 	return top == c->ntop;
 }
 
+static void S_note_latest(mn_case *c);
+
 /* Index and check c->root (parsed from c->text); frees c on failure. */
 static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 {
@@ -1312,6 +1324,7 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
+	S_note_latest(c);
 	c->bundle_exact = S_bundle_exact(c);
 	free(x);
 	*out = c;
@@ -1476,9 +1489,11 @@ void mn_case_free(mn_case *c)
 {
 	if (!c)
 		return;
-	free(c->slots);
-	free(c->type_start);
-	free(c->by_type);
+	if (!c->borrowed) {
+		free(c->slots);
+		free(c->type_start);
+		free(c->by_type);
+	}
 	mn_arena_free(c->arena);
 	free(c);
 }
@@ -1604,45 +1619,38 @@ static bool S_string_after(const mn_json *v, const char day[10])
 	return v && v->type == MN_JSON_STRING && S_date_after(v->u.s, v->n, day);
 }
 
-/* A Period by its start, or by its end when it has no start. */
-static bool S_period_after(const mn_json *p, const char day[10])
-{
-	if (!p || p->type != MN_JSON_OBJECT)
-		return false;
-	const mn_json *start = S_member(p, "start");
-	return start ? S_string_after(start, day) : S_string_after(S_member(p, "end"), day);
-}
-
 static bool S_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
 	return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
+/* The day as_of as "YYYY-MM-DD" in day[0..10), or false when as_of is not a full date in range. */
+static bool S_as_of_day(const mn_datetime *as_of, char day[10])
 {
-	char day[32];
-	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !as_of || as_of->precision < MN_DT_DAY ||
-	    as_of->year < 1 || as_of->year > 9999 || as_of->month < 1 || as_of->month > 12 || as_of->day < 1 ||
-	    as_of->day > 31)
+	if (!as_of || as_of->precision < MN_DT_DAY || as_of->year < 1 || as_of->year > 9999 || as_of->month < 1 ||
+	    as_of->month > 12 || as_of->day < 1 || as_of->day > 31)
 		return false;
-	/* a date dropped as unreadable (MN_CASE_LENIENT): the entry cannot be placed in time, so it is
-	 * not taken as part of the record on any date (it could be after it) */
-	if (((const S_res *)r)->date_unreadable)
-		return true;
 	/* "%04d-%02d-%02d" (the fields are in range, checked above) */
 	int y = as_of->year, mo = as_of->month, d = as_of->day;
-	const char digits[] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
-	                       (char)('0' + y % 10), '-', (char)('0' + mo / 10), (char)('0' + mo % 10), '-',
-	                       (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
-	memcpy(day, digits, sizeof digits);
+	const char digits[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+	                         (char)('0' + y % 10), '-', (char)('0' + mo / 10), (char)('0' + mo % 10), '-',
+	                         (char)('0' + d / 10), (char)('0' + d % 10)};
+	memcpy(day, digits, 10);
+	return true;
+}
+
+/* Calls f(s, n, payload) for each date string that places r in time (mn_resource_after): a recorded
+ * date (its first member only, as mn_json_get reads it), or the start of a clinical date[x] (a Period
+ * by its start, or by its end when it has no start). Stops and returns true when f does. */
+static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *payload), void *payload)
+{
+	const mn_resource *r = &sr->pub;
 	const mn_json *j = r->json;
 	/* a request's occurrence is when the service is wanted, not when
 	 * something happened: a request authored by the as-of date is part of
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
-	/* one pass over the members: a recorded date (its first member only, as mn_json_get reads it), or
-	 * the start of a clinical date[x] */
 	unsigned recorded_seen = 0;
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
@@ -1650,7 +1658,7 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 			continue;
 		int rk = S_recorded_index(m->key, m->key_len);
 		if (rk >= 0) {
-			if (!(recorded_seen & 1u << rk) && S_string_after(&m->value, day))
+			if (!(recorded_seen & 1u << rk) && f(&m->value, payload))
 				return true;
 			recorded_seen |= 1u << rk;
 			continue;
@@ -1660,12 +1668,100 @@ bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
 			continue;
 		const char *type = m->key + stem->n;
 		size_t tl = m->key_len - stem->n;
-		if ((S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) && S_string_after(&m->value, day))
-			return true;
-		if (S_is(type, tl, "Period") && S_period_after(&m->value, day))
-			return true;
+		if (S_is(type, tl, "DateTime") || S_is(type, tl, "Instant")) {
+			if (f(&m->value, payload))
+				return true;
+		} else if (S_is(type, tl, "Period") && m->value.type == MN_JSON_OBJECT) {
+			const mn_json *start = S_member(&m->value, "start");
+			if (f(start ? start : S_member(&m->value, "end"), payload))
+				return true;
+		}
 	}
 	return false;
+}
+
+static bool S_after_cb(const mn_json *v, void *day)
+{
+	return S_string_after(v, day);
+}
+
+/* The general path: r's members read against day. */
+static bool S_after_scan(const S_res *r, const char day[10])
+{
+	return S_each_date(r, S_after_cb, (void *)day);
+}
+
+typedef struct S_latest_acc {
+	bool any;
+	char latest[10];
+} S_latest_acc;
+
+/* Keeps the greatest date as S_date_after compares it: the first 10 bytes, a partial date
+ * completed to its earliest day; text that does not begin with a 4-digit year is never after. */
+static bool S_latest_cb(const mn_json *v, void *payload)
+{
+	S_latest_acc *acc = payload;
+	if (!v || v->type != MN_JSON_STRING || v->n < 4)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (v->u.s[i] < '0' || v->u.s[i] > '9')
+			return false;
+	char first[10] = {'0', '0', '0', '0', '-', '0', '1', '-', '0', '1'};
+	memcpy(first, v->u.s, v->n < 10 ? v->n : 10);
+	if (!acc->any || memcmp(first, acc->latest, 10) > 0)
+		memcpy(acc->latest, first, 10);
+	acc->any = true;
+	return false;
+}
+
+/* Records each resource's latest date (S_res.latest): some date of r is after a day exactly when
+ * the greatest of them is. The tree must not change afterwards (it does not: the load is done). */
+static void S_note_latest(mn_case *c)
+{
+	for (size_t i = 0; i < c->nres; i++) {
+		S_res *r = &c->res[i];
+		if (!r->pub.json || r->pub.json->type != MN_JSON_OBJECT)
+			continue;
+		S_latest_acc acc = {0};
+		S_each_date(r, S_latest_cb, &acc);
+		memcpy(r->latest, acc.latest, 10);
+		r->latest_state = acc.any ? S_LATEST_SET : S_LATEST_NONE;
+	}
+}
+
+/* mn_resource_after on a checked day; fast when the load recorded r's latest date. */
+static bool S_after_day(const S_res *r, const char day[10])
+{
+	/* a date dropped as unreadable (MN_CASE_LENIENT): the entry cannot be placed in time, so it is
+	 * not taken as part of the record on any date (it could be after it) */
+	if (r->date_unreadable)
+		return true;
+	switch (r->latest_state) {
+	case S_LATEST_NONE:
+		return false;
+	case S_LATEST_SET:
+		return memcmp(r->latest, day, 10) > 0;
+	default:
+		return S_after_scan(r, day);
+	}
+}
+
+bool mn_resource_after(const mn_resource *r, const mn_datetime *as_of)
+{
+	char day[10];
+	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !S_as_of_day(as_of, day))
+		return false;
+	return S_after_day((const S_res *)r, day);
+}
+
+bool mn_resource_after_scan(const mn_resource *r, const mn_datetime *as_of)
+{
+	char day[10];
+	if (!r || !r->json || r->json->type != MN_JSON_OBJECT || !S_as_of_day(as_of, day))
+		return false;
+	if (((const S_res *)r)->date_unreadable)
+		return true;
+	return S_after_scan((const S_res *)r, day);
 }
 
 mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **out, mn_error *err)
@@ -1694,12 +1790,28 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 	if (c->ntop && !keep)
 		goto nomem;
 	size_t ntop = 0, nres = 0;
+	char day[10];
+	bool dated = S_as_of_day(as_of, day);
 	for (size_t i = 0; i < c->ntop; i++) {
-		keep[i] = !mn_resource_after(&c->res[i].pub, as_of);
+		const mn_json *j = c->res[i].pub.json;
+		keep[i] = !(dated && j && j->type == MN_JSON_OBJECT && S_after_day(&c->res[i], day));
 		if (keep[i]) {
 			ntop++;
 			nres += 1 + c->res[i].nkids;
 		}
+	}
+	if (ntop == c->ntop) {
+		/* nothing left out: the view is the source's record, shared (its resources, their
+		 * index, the lookups), so it costs no copy; the general path below gives the same
+		 * answers with copies of the resources */
+		free(keep);
+		mn_arena *own = v->arena;
+		*v = *c;
+		v->arena = own;
+		v->left_out = 0;
+		v->borrowed = true;
+		*out = v;
+		return MN_OK;
 	}
 	v->ntop = ntop;
 	v->nres = nres;
