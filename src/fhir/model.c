@@ -142,15 +142,10 @@ static const mn_fhir_type *S_choice_type(const mn_fhir_element *e, const char *s
 	return NULL;
 }
 
-const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const char *name,
-                                                size_t len, const mn_fhir_type **type)
+static const mn_fhir_element *S_element_for_json(const mn_fhir_type *t, const char *name, size_t len,
+                                                 const mn_fhir_type **type)
 {
-	const mn_fhir_element *e;
-	if (type)
-		*type = NULL;
-	if (!t || !name || len == 0)
-		return NULL;
-	e = mn_fhir_element_find(t, name, len);
+	const mn_fhir_element *e = mn_fhir_element_find(t, name, len);
 	if (e && !e->choice) {
 		if (type)
 			*type = e->ntypes ? e->types[0] : NULL;
@@ -172,6 +167,49 @@ const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const cha
 		}
 	}
 	return NULL;
+}
+
+/* The answers of S_element_for_json, remembered per thread by the type and the name's text (the model is
+ * constant, so the answer is too, found or not): a choice element's JSON name ("valueQuantity",
+ * "effectiveDateTime") costs a lookup of every split before a capital letter otherwise. */
+#define S_JSON_SLOTS 64
+#define S_JSON_NAME_MAX 48
+static _Thread_local struct {
+	const mn_fhir_type *t;
+	const mn_fhir_element *e;
+	const mn_fhir_type *type;
+	size_t len;
+	char name[S_JSON_NAME_MAX];
+} S_json_cache[S_JSON_SLOTS];
+
+const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const char *name,
+                                                size_t len, const mn_fhir_type **type)
+{
+	const mn_fhir_type *ignore;
+	if (!type)
+		type = &ignore;
+	*type = NULL;
+	if (!t || !name || len == 0)
+		return NULL;
+	if (len > S_JSON_NAME_MAX)
+		return S_element_for_json(t, name, len, type);
+	uint32_t h = (uint32_t)((uintptr_t)t >> 4) ^ (uint32_t)len;
+	for (size_t i = 0; i < len; i++)
+		h = h * 31u + (unsigned char)name[i];
+	h ^= h >> 11;
+	unsigned slot = h & (S_JSON_SLOTS - 1);
+	if (S_json_cache[slot].t == t && S_json_cache[slot].len == len &&
+	    memcmp(S_json_cache[slot].name, name, len) == 0) {
+		*type = S_json_cache[slot].type;
+		return S_json_cache[slot].e;
+	}
+	const mn_fhir_element *e = S_element_for_json(t, name, len, type);
+	S_json_cache[slot].t = t;
+	S_json_cache[slot].e = e;
+	S_json_cache[slot].type = *type;
+	S_json_cache[slot].len = len;
+	memcpy(S_json_cache[slot].name, name, len);
+	return e;
 }
 
 bool mn_fhir_type_is_a(const mn_fhir_type *t, const mn_fhir_type *base)

@@ -406,42 +406,6 @@ static const mn_fhir_type *guess_choice_type(const char *suffix, size_t n)
 	return mn_fhir_type_find(buf, n);
 }
 
-/* mn_fhir_element_for_json(T, name, len, type), remembered per thread by the
- * type and the name's text (the model is constant, so the answer is too): a
- * choice element's JSON name ("valueQuantity", "effectiveDateTime") costs a
- * few lookups of every split before a capital letter otherwise. */
-#define JSON_NAME_SLOTS 64
-#define JSON_NAME_MAX 48
-static const mn_fhir_element *element_for_json(const mn_fhir_type *T, const char *name, size_t len,
-                                               const mn_fhir_type **type)
-{
-	static _Thread_local struct {
-		const mn_fhir_type *t;
-		const mn_fhir_element *e;
-		const mn_fhir_type *type;
-		size_t len;
-		char name[JSON_NAME_MAX];
-	} cache[JSON_NAME_SLOTS];
-	if (!T || len > JSON_NAME_MAX)
-		return mn_fhir_element_for_json(T, name, len, type);
-	uint32_t h = (uint32_t)((uintptr_t)T >> 4) ^ (uint32_t)len;
-	for (size_t i = 0; i < len; i++)
-		h = h * 31u + (unsigned char)name[i];
-	h ^= h >> 11;
-	unsigned slot = h & (JSON_NAME_SLOTS - 1);
-	if (cache[slot].t == T && cache[slot].len == len && memcmp(cache[slot].name, name, len) == 0) {
-		*type = cache[slot].type;
-		return cache[slot].e;
-	}
-	const mn_fhir_element *e = mn_fhir_element_for_json(T, name, len, type);
-	cache[slot].t = T;
-	cache[slot].e = e;
-	cache[slot].type = *type;
-	cache[slot].len = len;
-	memcpy(cache[slot].name, name, len);
-	return e;
-}
-
 /* Model none (MN_FP_MODEL_NONE): the members named exactly name, as plain
  * JSON; no choice suffixes, no "_name" siblings, no types. */
 static int plain_member(fp_ctx *x, const mn_json *obj, const char *name, size_t len,
@@ -463,7 +427,7 @@ static int lenient_choice(fp_ctx *x, const mn_fp_item *it, const mn_fhir_type *T
                           size_t len, fp_coll *out)
 {
 	const mn_fhir_type *ct = NULL;
-	const mn_fhir_element *ce = element_for_json(T, name, len, &ct);
+	const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
 	if (!ce || !ce->choice || !ct)
 		return 1;
 	const mn_json *obj = it->node;
@@ -525,7 +489,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 		} else if (m->key_len > len && memcmp(m->key, name, len) == 0 &&
 		           isupper((unsigned char)m->key[len])) {
 			if (T && el && el->choice) {
-				if (!element_for_json(T, m->key, m->key_len, &ct))
+				if (!mn_fhir_element_for_json(T, m->key, m->key_len, &ct))
 					continue;
 			} else if (!T || !el) {
 				/* untyped JSON (knowledge tables, scores): a longer name is a
@@ -566,7 +530,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 	bool resource_type = len == 12 && T && T->kind == MN_FHIR_RESOURCE && memcmp(name, "resourceType", 12) == 0;
 	if (T && !el && at && !(it->flags & FPI_TYPEINFO) && !resource_type) {
 		const mn_fhir_type *ct;
-		const mn_fhir_element *ce = element_for_json(T, name, len, &ct);
+		const mn_fhir_element *ce = mn_fhir_element_for_json(T, name, len, &ct);
 		if (ce && ce->choice)
 			return fp_fail(x, MN_ESEMANTIC, at,
 			               "'%.*s' is not an element of %s; use '%s' (a choice element)",
@@ -619,7 +583,7 @@ int fp_children(fp_ctx *x, const mn_fp_item *it, fp_coll *out)
 		size_t klen = m->key[0] == '_' ? m->key_len - 1 : m->key_len;
 		const mn_fhir_type *ct = NULL;
 		if (it->ftype) {
-			const mn_fhir_element *e = element_for_json(it->ftype, key, klen, &ct);
+			const mn_fhir_element *e = mn_fhir_element_for_json(it->ftype, key, klen, &ct);
 			if (!e)
 				continue;  /* an element the model does not know is absent from typed navigation */
 			if (e && !e->choice && e->ntypes != 1)
