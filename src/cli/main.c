@@ -977,6 +977,10 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
+	/* And in transparent huge pages, without GLIBC_TUNABLES: a page fault per 2 MiB instead of per 4 KiB
+	 * (mednec eval -e true over the 9 Synthea bundles: 6,250 -> ~1,000 page faults). The heap grows 30 MiB of
+	 * address space at a time (under the mmap threshold above); only what is touched becomes memory. */
+	mn_heap_huge_pages((size_t)30 << 20);
 	char **v = NULL;
 	int n = 0, rc = split_long_options(argc, argv, &n, &v);
 	if (rc != EXIT_OK)
