@@ -83,6 +83,30 @@ void mn_heap_follow(void)
 		advise(end, cur);
 }
 
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+/* The 2 MiB range that holds the old end of the heap is half below it, not advised, and stays in small pages
+ * (a huge page must lie inside one advised mapping): whatever the allocator puts there next costs a fault per
+ * 4 KiB, 0 to 512 faults depending on where the kernel placed the heap. Hold that gap instead, from the heap's
+ * free top (top, the address the step's first allocation got) up to the first 2 MiB boundary of the step:
+ * one allocation, never freed and never touched (no memory, only address space), so that what comes next
+ * starts on a huge page. glibc's chunks on 64-bit: a 16-byte header before the address, a request of n bytes
+ * takes (n + 8) rounded up to 16; the next chunk's address is then top + that. When the allocator answers from
+ * elsewhere (a free chunk that fits), nothing is held. */
+static void *S_heap_gap;
+
+static void hold_gap(uintptr_t top, uintptr_t before)
+{
+	uintptr_t huge = (before + MN_BIG_ALLOC_MIN - 1) & ~(uintptr_t)(MN_BIG_ALLOC_MIN - 1);
+	if (huge <= top + 64 || huge - top > 2 * MN_BIG_ALLOC_MIN || (huge - top) % 16 != 0)
+		return;
+	void *q = malloc(huge - top - 8);
+	if ((uintptr_t)q != top)
+		free(q);
+	else
+		S_heap_gap = q;
+}
+#endif
+
 bool mn_heap_huge_pages(size_t step)
 {
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
@@ -99,9 +123,12 @@ bool mn_heap_huge_pages(size_t step)
 	 * keeps it when its trim threshold is above the step (mednec: 256 MiB). */
 	void *volatile p = malloc(step - MN_BIG_ALLOC_MIN);
 	uintptr_t after = (uintptr_t)sbrk(0);
-	if (after != UINTPTR_MAX && after > before)
+	bool grown = p && after != UINTPTR_MAX && after > before;
+	if (grown)
 		advise(before, after);
 	free(p);
+	if (grown)
+		hold_gap((uintptr_t)p, before);
 	mallopt(M_TOP_PAD, (int)step);
 	atomic_store(&S_heap_advised, after != UINTPTR_MAX && after > before ? after : before);
 	return true;
