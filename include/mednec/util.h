@@ -96,6 +96,14 @@ size_t mn_arena_used(const mn_arena *a);
  * places check this once instead of after every call. */
 bool mn_arena_failed(const mn_arena *a);
 
+/* For programs, at start (it sets the C library's top pad, so a library inside another program does not
+ * call it): the heap grows `step` bytes at a time (64 MiB: mednec) and every step is advised for transparent
+ * huge pages before it is used, one page fault per 2 MiB instead of per 4 KiB, as glibc does with
+ * GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (hugepage.c). Only advice: false, and nothing changed, where it
+ * cannot be given (not glibc, a step under 2 MiB or over 1 GiB, called before); true does not mean the
+ * kernel gives huge pages (THP off). Arena blocks of 2 MiB or more are advised in every program. */
+bool mn_heap_huge_pages(size_t step);
+
 /* Allocation failure injection, for tests (compiled in, off by default).
  * mn_alloc_fail_at(n), n >= 1: the n-th allocation request from now on this
  * thread fails once, as out-of-memory would; the requests counted are arena

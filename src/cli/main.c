@@ -33,6 +33,7 @@
 #include "mednec/decide.h"
 #include "mednec/render.h"
 #include "cli.h"
+#include "module.h"
 
 
 static const char usage_text[] =
@@ -373,6 +374,17 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 		return usage_error("--paper: '%s' is not a4 or letter", a.paper);
 	if (letter && doc_format(fmt) == DOC_PDF && !a.output && isatty(STDOUT_FILENO))
 		return usage_error("%s", "a PDF is not written to a terminal: give -o FILE or redirect standard output");
+	if (letter && doc_format(fmt) == DOC_PDF) {
+		/* the PDF writer is a module (mednec-pdf.so beside the program): missing, stop before any work */
+		mn_error perr;
+		mn_error_clear(&perr);
+		if (mn_cli_pdf_load(&perr) != MN_OK) {
+			char msg[1200];
+			mn_error_format(&perr, msg, sizeof msg);
+			fprintf(stderr, "mednec: %s [unavailable]\n", msg);
+			return EXIT_UNAVAILABLE;
+		}
+	}
 	if (a.store && (letter || strcmp(a.policy, "all") == 0))
 		return usage_error("%s", "--store belongs to determine with one --policy ID");
 	mn_datetime as_of;
@@ -977,6 +989,10 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
+	/* And in transparent huge pages, without GLIBC_TUNABLES: a page fault per 2 MiB instead of per 4 KiB
+	 * (mednec eval -e true over the 9 Synthea bundles: 6,250 -> ~1,000 page faults). The heap grows 30 MiB of
+	 * address space at a time (under the mmap threshold above); only what is touched becomes memory. */
+	mn_heap_huge_pages((size_t)30 << 20);
 	char **v = NULL;
 	int n = 0, rc = split_long_options(argc, argv, &n, &v);
 	if (rc != EXIT_OK)

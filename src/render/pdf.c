@@ -24,6 +24,14 @@
  *
  * Text from the record or from data files is escaped before it becomes
  * pango markup, and made valid UTF-8, so none of it can change the markup.
+ *
+ * Built twice: into the static library mednec_pdf (programs and tests that
+ * link pango themselves), and with MN_PDF_MODULE=1 as the shared module
+ * mednec-pdf.so that the mednec program loads when a command first writes a
+ * PDF (src/cli/pdf_module.c), so that its other commands do not load pango,
+ * cairo, fontconfig and their 35 libraries at every start. In the module the
+ * two calls into the rest of mednec (mn_buf_put, mn_error_set) go through
+ * the program's table (src/cli/pdf_module.h), not a second copy of util.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +42,34 @@
 #include <pango/pangocairo.h>
 
 #include "mednec/render.h"
+
+#if MN_PDF_MODULE
+#include <stdarg.h>
+
+#include "cli/pdf_module.h"
+
+static const mn_pdf_host *S_host;
+
+static int S_buf_put(mn_buf *b, const void *p, size_t n)
+{
+	return S_host->buf_put(b, p, n);
+}
+
+static mn_status S_error_set(mn_error *err, mn_status code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static mn_status S_error_set(mn_error *err, mn_status code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mn_status st = S_host->error_setv(err, code, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+#define mn_buf_put S_buf_put
+#define mn_error_set S_error_set
+#endif
 
 /* Points (1/72 inch). */
 #define PDF_MARGIN_X 64.0
@@ -715,3 +751,18 @@ void mn_doc_pdf_shutdown(void)
 	mn_doc_pdf_release();
 	FcFini();
 }
+
+#if MN_PDF_MODULE
+/* The module's one exported symbol (pdf_module.h); everything else in it is hidden. */
+__attribute__((visibility("default"))) const mn_pdf_module *mn_pdf_module_v1(const mn_pdf_host *host);
+
+const mn_pdf_module *mn_pdf_module_v1(const mn_pdf_host *host)
+{
+	static const mn_pdf_module module = {MN_PDF_MODULE_VERSION, mn_doc_write_pdf, mn_doc_pdf_release,
+	                                     mn_doc_pdf_shutdown};
+	if (!host || host->version != MN_PDF_MODULE_VERSION)
+		return NULL;
+	S_host = host;
+	return &module;
+}
+#endif

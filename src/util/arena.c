@@ -1,8 +1,10 @@
 /*
  * arena.c: a bump allocator freed in one call.
  *
- * Memory comes in blocks that double in size up to 1 MiB; an allocation
- * larger than a quarter block gets a block of its own. With MN_ARENA_DEBUG
+ * Memory comes in blocks that double in size up to 4 MiB; an allocation
+ * larger than a quarter block gets a block of its own. A block of 2 MiB or
+ * more is 2 MiB-aligned, a whole number of 2 MiB, and advised for
+ * transparent huge pages (hugepage.c). With MN_ARENA_DEBUG
  * every allocation is its own malloc, chained for mn_arena_free, so that
  * AddressSanitizer and valgrind see each object's bounds.
  *
@@ -18,10 +20,11 @@
 #include <string.h>
 
 #include "mednec/util.h"
+#include "hugepage.h"
 
 #define ALIGN 16u
 #define FIRST_BLOCK 4096u
-#define MAX_BLOCK (1u << 20)
+#define MAX_BLOCK (4u << 20)
 
 typedef struct block {
 	struct block *next;
@@ -140,9 +143,11 @@ static block *new_block(size_t size)
 {
 	if (size > SIZE_MAX - sizeof(block))
 		return NULL;
-	block *b = malloc(sizeof(block) + size);
+	size_t got;
+	block *b = mn_big_alloc(sizeof(block) + size, &got);
+	mn_heap_follow();
 	if (b) {
-		b->size = size;
+		b->size = got - sizeof(block);  /* a huge block's rounding is used too */
 		b->used = 0;
 	}
 	return b;
@@ -184,7 +189,7 @@ static void *alloc_inner(mn_arena *a, size_t n)
 			a->used += n;
 			return big->data;
 		}
-		b = new_block(a->next_size);
+		b = new_block(a->next_size - sizeof(block));  /* the header counted: 4 KiB, ..., 2 MiB, 4 MiB */
 		if (!b)
 			return NULL;
 		if (a->next_size < MAX_BLOCK)

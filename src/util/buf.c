@@ -6,11 +6,16 @@
  * check once at the end. Formatting is done in the C locale (number.c).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mednec/util.h"
+#include "hugepage.h"
 
 #define DEFAULT_MAX ((size_t)256 << 20)
 
@@ -177,23 +182,88 @@ char *mn_buf_detach(mn_buf *b, size_t *len)
 	return p;
 }
 
+/* A regular file of known size is read straight into a buffer of that size (one allocation, no copies; from
+ * 2 MiB up in transparent huge pages, hugepage.c); NULL when it is not a regular file or changed size while
+ * read (the caller reads it as a stream from the start). */
+static char *read_sized(int fd, size_t *len, mn_status *st)
+{
+	struct stat sb;
+	*st = MN_OK;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0)
+		return NULL;
+	if ((uintmax_t)sb.st_size > DEFAULT_MAX) {
+		*st = MN_ENOMEM;  /* as the stream's buffer would refuse it */
+		return NULL;
+	}
+	size_t want = (size_t)sb.st_size, got = 0;
+	/* one byte more than the size, to see a file that grew, and the NUL */
+	char *p = mn_alloc_inject_failure() ? NULL : mn_big_alloc(want + 2, NULL);
+	if (!p) {
+		*st = MN_ENOMEM;
+		return NULL;
+	}
+	while (got < want + 1) {
+		ssize_t r = read(fd, p + got, want + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(p);
+			*st = MN_EIO;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got != want) {
+		free(p);
+		return lseek(fd, 0, SEEK_SET) == 0 ? NULL : (*st = MN_EIO, NULL);
+	}
+	p[got] = '\0';
+	*len = got;
+	return p;
+}
+
 mn_status mn_read_file(const char *path, char **out, size_t *len, mn_error *err)
 {
 	*out = NULL;
 	if (len)
 		*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		mn_error_locate(err, path, 0, 0);
 		return mn_error_set(err, MN_EIO, "cannot open: %s", strerror(errno));
 	}
+	size_t n = 0;
+	mn_status st;
+	char *text = read_sized(fd, &n, &st);
+	if (text || st != MN_OK) {
+		close(fd);
+		if (st != MN_OK) {
+			mn_error_locate(err, path, 0, 0);
+			return mn_error_set(err, st, st == MN_EIO ? "read error" : "file too large or out of memory");
+		}
+		*out = text;
+		if (len)
+			*len = n;
+		return MN_OK;
+	}
+	/* a pipe, a device, a file that changed while read: as a stream */
 	mn_buf b = MN_BUF_INIT;
 	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		mn_buf_put(&b, chunk, n);
-	int bad = ferror(f);
-	fclose(f);
+	bool bad = false;
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			bad = r < 0;
+			break;
+		}
+		if (mn_buf_put(&b, chunk, (size_t)r))
+			break;
+	}
+	close(fd);
 	if (bad || b.failed) {
 		mn_buf_free(&b);
 		mn_error_locate(err, path, 0, 0);

@@ -1,0 +1,27 @@
+/*
+ * module.h: optional parts of the program as shared modules beside it,
+ * loaded on first use (module.c), and the PDF writer as one (pdf_module.c).
+ */
+#ifndef MN_CLI_MODULE_H
+#define MN_CLI_MODULE_H
+
+#include <stddef.h>
+
+#include "mednec/util.h"
+
+/* The exit code of a command whose module is missing or cannot be loaded (sysexits EX_UNAVAILABLE). */
+enum { EXIT_UNAVAILABLE = 69 };
+
+/* The address of `symbol` in the shared module `file` (a file name), looked for beside the running program
+ * (/proc/self/exe: the build folder) and then in ../lib/mednec/ from it (an installed layout); loaded with
+ * its libraries (RTLD_NOW | RTLD_LOCAL) and never unloaded. NULL, and why in why[whysz], when it is in
+ * neither place, cannot be loaded (a missing library) or has no such symbol. Thread-safe (the dynamic
+ * loader's own lock); callers load once (pthread_once). */
+void *mn_cli_module_symbol(const char *file, const char *symbol, char *why, size_t whysz);
+
+/* Load the PDF writer (mednec-pdf.so) now if it is not loaded: MN_OK, or MN_EIO and the reason in err.
+ * mn_doc_write_pdf loads it when first called; a command that will write a PDF calls this first, to stop
+ * with EXIT_UNAVAILABLE before any work when the module is missing. */
+mn_status mn_cli_pdf_load(mn_error *err);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * pdf_module.c: the PDF writer of mednec/render.h in this program, as a
+ * module loaded on first use (module.c): mednec-pdf.so, src/render/pdf.c
+ * built with MN_PDF_MODULE=1 and linked with pango, cairo and fontconfig,
+ * which the program itself does not link. The server's reviewer page
+ * (src/serve/review.c) and letter, appeal and brief --format pdf come here;
+ * nothing else loads those libraries.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "module.h"
+#include "pdf_module.h"
+
+static pthread_once_t S_once = PTHREAD_ONCE_INIT;
+static const mn_pdf_module *_Atomic S_module;
+static char S_why[1024];
+
+static const mn_pdf_host S_host = {MN_PDF_MODULE_VERSION, mn_buf_put, mn_error_setv};
+
+static void load(void)
+{
+	mn_pdf_module_entry *entry;
+	void *sym = mn_cli_module_symbol(MN_PDF_MODULE_FILE, MN_PDF_MODULE_ENTRY, S_why, sizeof S_why);
+	if (!sym)
+		return;
+	/* a function's address from dlsym: POSIX requires the conversion to work */
+	memcpy(&entry, &sym, sizeof entry);
+	const mn_pdf_module *m = entry(&S_host);
+	if (!m || m->version != MN_PDF_MODULE_VERSION) {
+		snprintf(S_why, sizeof S_why, "%s is of another version than this program (rebuild both)",
+		         MN_PDF_MODULE_FILE);
+		return;
+	}
+	atomic_store(&S_module, m);
+}
+
+mn_status mn_cli_pdf_load(mn_error *err)
+{
+	pthread_once(&S_once, load);
+	if (atomic_load(&S_module))
+		return MN_OK;
+	return mn_error_set(err, MN_EIO, "the PDF writer is not available: %s", S_why);
+}
+
+mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_error *err)
+{
+	mn_status st = mn_cli_pdf_load(err);
+	return st != MN_OK ? st : atomic_load(&S_module)->write_pdf(doc, paper, out, err);
+}
+
+/* Both only when the module was loaded: nothing to free otherwise. */
+void mn_doc_pdf_release(void)
+{
+	const mn_pdf_module *m = atomic_load(&S_module);
+	if (m)
+		m->release();
+}
+
+void mn_doc_pdf_shutdown(void)
+{
+	const mn_pdf_module *m = atomic_load(&S_module);
+	if (m)
+		m->shutdown();
+}
