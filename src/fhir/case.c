@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,12 @@ typedef struct S_slot {
 	S_res *res;
 } S_slot;
 
+/* The index by code (mn_case_coded), made once per record when first asked; idx NULL until then. */
+typedef struct S_codes S_codes;
+struct S_codes_box {
+	_Atomic(S_codes *) idx;
+};
+
 static const char S_SCOPE_TID = 'T';   /* "Type/id" */
 static const char S_SCOPE_URL = 'U';   /* fullUrl */
 static const char S_SCOPE_JSON = 'J';  /* resource object pointer (key = the pointer's bytes) */
@@ -122,6 +129,9 @@ struct mn_case {
 	/* an as-of view that leaves nothing out: res, slots, type_start and by_type are its source's
 	 * (the same resources, read only), not freed with it */
 	bool borrowed;
+	/* the index by code (mn_case_coded), made when first asked; an as-of view that leaves nothing
+	 * out shares its source's box (so the index is made once per record) */
+	struct S_codes_box *codes;
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -1245,6 +1255,8 @@ static mn_status S_type_index(mn_case *c)
 	for (size_t i = 0; i < c->ntop; i++)
 		if (c->res[i].pub.type)
 			c->by_type[c->type_start[(size_t)(c->res[i].pub.type - mn_fhir__types) + 1]++] = (uint32_t)i;
+	if (!(c->codes = calloc(1, sizeof *c->codes)))
+		return MN_ENOMEM;
 	return MN_OK;
 }
 
@@ -1493,6 +1505,10 @@ void mn_case_free(mn_case *c)
 		free(c->slots);
 		free(c->type_start);
 		free(c->by_type);
+		if (c->codes) {
+			free(atomic_load_explicit(&c->codes->idx, memory_order_acquire));
+			free(c->codes);
+		}
 	}
 	mn_arena_free(c->arena);
 	free(c);
@@ -1870,6 +1886,170 @@ const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t 
 	size_t k = (size_t)(t - mn_fhir__types);
 	*n = c->type_start[k + 1] - c->type_start[k];
 	return *n ? c->by_type + c->type_start[k] : NULL;
+}
+
+/* ---- the index by code (mn_case_coded) -------------------------------------- */
+
+/* One code of a resource's code.coding: the string and the resource's position. */
+typedef struct S_code_ent {
+	const char *s;
+	uint32_t n;
+	uint32_t pos;
+} S_code_ent;
+
+struct S_codes {
+	size_t n;            /* entries, sorted by (length, bytes, position), no repeats */
+	const char **s;      /* [n] */
+	uint32_t *len;       /* [n] */
+	uint32_t *pos;       /* [n] */
+	size_t nunread;
+	uint32_t *unread;    /* [nunread], in case order */
+};
+
+/* The member key[0..n) of obj, which must be of JSON type type: 1 with *v, 0 when absent, -1 when it is
+ * there more than once (an object's keys may repeat in its text), of another type, or has a "_key"
+ * sibling (an id or extensions beside a primitive). */
+static int S_one(const mn_json *obj, const char *key, size_t n, uint8_t type, const mn_json **v)
+{
+	unsigned k = 0;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		if (m->key_len == n + 1 && m->key[0] == '_' && memcmp(m->key + 1, key, n) == 0)
+			return -1;
+		if (m->key_len == n && memcmp(m->key, key, n) == 0) {
+			k++;
+			*v = &m->value;
+		}
+	}
+	return k > 1 || (k && (*v)->type != type) ? -1 : (int)k;
+}
+#define S_ONE(obj, lit, type, v) S_one(obj, lit, sizeof(lit) - 1, type, v)
+
+/* Whether resource object r's codes can be read plainly: at most one "code", an object, with at most
+ * one "coding", an array of objects, each with at most one "code" and one "system", strings, and no
+ * "_code", "_coding" or "_system" siblings anywhere on the way. Then its codings' code strings are
+ * appended to ent (*n of them so far); a resource read plainly that lacks one of these has no codes. */
+static bool S_plain_codes(const mn_json *r, uint32_t pos, S_code_ent *ent, size_t *n)
+{
+	const mn_json *code = NULL, *coding = NULL;
+	int k;
+	if (!r || r->type != MN_JSON_OBJECT || (k = S_ONE(r, "code", MN_JSON_OBJECT, &code)) < 0)
+		return false;
+	if (!k || !(k = S_ONE(code, "coding", MN_JSON_ARRAY, &coding)))
+		return true;
+	if (k < 0)
+		return false;
+	size_t n0 = *n;
+	for (uint32_t i = 0; i < coding->n; i++) {
+		const mn_json *cd = &coding->u.items[i], *v = NULL, *sys = NULL;
+		int kc;
+		if (cd->type != MN_JSON_OBJECT || (kc = S_ONE(cd, "code", MN_JSON_STRING, &v)) < 0 ||
+		    S_ONE(cd, "system", MN_JSON_STRING, &sys) < 0) {
+			*n = n0;
+			return false;
+		}
+		if (kc)
+			ent[(*n)++] = (S_code_ent){v->u.s, v->n, pos};
+	}
+	return true;
+}
+
+static int S_code_cmp(const void *pa, const void *pb)
+{
+	const S_code_ent *a = pa, *b = pb;
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	int c = memcmp(a->s, b->s, a->n);
+	if (c)
+		return c;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* The index of c's top-level resources by code, in one block; NULL when out of memory. */
+static S_codes *S_codes_make(const mn_case *c)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < c->ntop; i++) {
+		const mn_json *r = c->res[i].pub.json, *code, *coding;
+		if (r && r->type == MN_JSON_OBJECT && (code = S_member(r, "code")) && code->type == MN_JSON_OBJECT &&
+		    (coding = S_member(code, "coding")) && coding->type == MN_JSON_ARRAY)
+			cap += coding->n;
+	}
+	S_code_ent *ent = malloc((cap ? cap : 1) * sizeof *ent);
+	uint32_t *unread = malloc((c->ntop ? c->ntop : 1) * sizeof *unread);
+	S_codes *ix = NULL;
+	size_t n = 0, nunread = 0;
+	if (!ent || !unread)
+		goto out;
+	for (size_t i = 0; i < c->ntop; i++)
+		if (!S_plain_codes(c->res[i].pub.json, (uint32_t)i, ent, &n))
+			unread[nunread++] = (uint32_t)i;
+	qsort(ent, n, sizeof *ent, S_code_cmp);
+	size_t m = 0;  /* a code twice in one resource: listed once */
+	for (size_t i = 0; i < n; i++)
+		if (!m || S_code_cmp(&ent[m - 1], &ent[i]) != 0)
+			ent[m++] = ent[i];
+	ix = malloc(sizeof *ix + m * (sizeof *ix->s + 2 * sizeof(uint32_t)) + nunread * sizeof(uint32_t));
+	if (!ix)
+		goto out;
+	ix->n = m;
+	ix->s = (const char **)(ix + 1);
+	ix->len = (uint32_t *)(ix->s + m);
+	ix->pos = ix->len + m;
+	ix->unread = ix->pos + m;
+	ix->nunread = nunread;
+	for (size_t i = 0; i < m; i++) {
+		ix->s[i] = ent[i].s;
+		ix->len[i] = ent[i].n;
+		ix->pos[i] = ent[i].pos;
+	}
+	if (nunread)
+		memcpy(ix->unread, unread, nunread * sizeof *unread);
+out:
+	free(ent);
+	free(unread);
+	return ix;
+}
+
+bool mn_case_coded(const mn_case *c, const char *code, size_t n, const uint32_t **pos, size_t *count,
+                   const uint32_t **unread, size_t *nunread)
+{
+	*pos = *unread = NULL;
+	*count = *nunread = 0;
+	if (!c || !c->codes || !code)
+		return false;
+	S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
+	if (!ix) {
+		/* made once: a thread that loses the race frees its own copy */
+		S_codes *mine = S_codes_make(c), *none = NULL;
+		if (!mine)
+			return false;
+		if (atomic_compare_exchange_strong_explicit(&c->codes->idx, &none, mine, memory_order_acq_rel,
+		                                            memory_order_acquire))
+			ix = mine;
+		else {
+			free(mine);
+			ix = none;
+		}
+	}
+	/* the first entry not below (n, code) */
+	size_t lo = 0, hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = ix->len[mid] != n ? (ix->len[mid] < n ? -1 : 1) : memcmp(ix->s[mid], code, n);
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < ix->n && ix->len[end] == n && memcmp(ix->s[end], code, n) == 0)
+		end++;
+	*pos = end > lo ? ix->pos + lo : NULL;
+	*count = end - lo;
+	*unread = ix->nunread ? ix->unread : NULL;
+	*nunread = ix->nunread;
+	return true;
 }
 
 bool mn_case_bundle_exact(const mn_case *c)

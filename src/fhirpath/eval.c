@@ -1322,6 +1322,199 @@ static bool collect_eqs(const fp_node *c, fp_eqs *q)
 	return true;
 }
 
+/* ---- X.where(... and code.coding.where(code = 'C').exists()) over a case (FP_FAST_WHERE_CODE) ---- */
+
+/* Whether n is the member name on $this (no path before it, no index answers it). */
+static bool own_member(const fp_node *n, const char *name)
+{
+	return n && n->kind == FN_MEMBER && !n->left && !n->fast && name_is(n, name);
+}
+
+/* The codes a criterion k over one Coding implies: 1 when k true means the
+ * coding's code is one of set[0..*n) (added there), 0 when k says nothing of
+ * the code, -1 when k is not made only of `code`/`system` `=` a string or `in`
+ * strings, joined by and/or (over a Coding whose code and system are at most
+ * one string each, such a k is true, false or empty, never an error). */
+static int coding_codes(const fp_node *k, fp_codes *set)
+{
+	if (!k || k->kind != FN_BINOP)
+		return -1;
+	if (k->op == OP_AND || k->op == OP_OR) {
+		fp_codes a = {0}, b = {0};
+		int l = coding_codes(k->left, &a), r = coding_codes(k->right, &b);
+		if (l < 0 || r < 0)
+			return -1;
+		if (k->op == OP_AND) {
+			/* either side's codes hold for the conjunction */
+			const fp_codes *q = l ? &a : r ? &b : NULL;
+			if (!q)
+				return 0;
+			memcpy(set->code, q->code, q->ncodes * sizeof q->code[0]);
+			set->ncodes = q->ncodes;
+			return 1;
+		}
+		if (!l || !r)
+			return 0;  /* one side says nothing of the code: neither does the disjunction */
+		if (a.ncodes + b.ncodes > FP_CODES_MAX)
+			return -1;
+		memcpy(set->code, a.code, a.ncodes * sizeof a.code[0]);
+		memcpy(set->code + a.ncodes, b.code, b.ncodes * sizeof b.code[0]);
+		set->ncodes = a.ncodes + b.ncodes;
+		return 1;
+	}
+	const fp_node *m = k->left, *v = k->right;
+	if (k->op == OP_EQ && m && m->kind == FN_LITERAL)
+		m = k->right, v = k->left;
+	fp_coll lits;
+	if ((k->op != OP_EQ && k->op != OP_IN) || !const_coll(v, &lits) || lits.n == 0 ||
+	    (k->op == OP_EQ && lits.n != 1))
+		return -1;
+	for (uint32_t i = 0; i < lits.n; i++)
+		if (lits.v[i].kind != MN_FP_STRING || (lits.v[i].flags & FPI_NOVALUE))
+			return -1;
+	if (own_member(m, "system"))
+		return 0;
+	if (!own_member(m, "code") || lits.n > FP_CODES_MAX)
+		return -1;
+	for (uint32_t i = 0; i < lits.n; i++) {
+		set->code[i].s = lits.v[i].v.str.s;
+		set->code[i].n = lits.v[i].v.str.n;
+	}
+	set->ncodes = lits.n;
+	return 1;
+}
+
+/* Whether c is code.coding.where(k).exists() with k as coding_codes reads it: the codes in *q. */
+static bool coded_conjunct(const fp_node *c, fp_codes *q)
+{
+	if (!c || c->kind != FN_CALL || !c->fn || strcmp(c->fn->name, "exists") != 0 || c->nargs != 0 || c->fast)
+		return false;
+	const fp_node *w = c->left;
+	if (!w || w->kind != FN_CALL || !w->fn || strcmp(w->fn->name, "where") != 0 || w->nargs != 1 || w->fast)
+		return false;
+	const fp_node *coding = w->left;
+	if (!coding || coding->kind != FN_MEMBER || coding->fast || !name_is(coding, "coding") ||
+	    !own_member(coding->left, "code"))
+		return false;
+	fp_codes set = {0};
+	if (coding_codes(w->args[0], &set) != 1)
+		return false;
+	memcpy(q->code, set.code, set.ncodes * sizeof set.code[0]);
+	q->ncodes = set.ncodes;
+	return true;
+}
+
+/* The conjuncts of c (an and-tree) in the order the evaluation meets them, up to
+ * the first coded one: false when there is none (or too many before it). */
+static int find_coded(const fp_node *c, fp_codes *q)
+{
+	if (c && c->kind == FN_BINOP && c->op == OP_AND) {
+		int r = find_coded(c->left, q);
+		return r ? r : find_coded(c->right, q);
+	}
+	if (coded_conjunct(c, q))
+		return 1;
+	if (q->npre == FP_CODES_PRE_MAX)
+		return -1;
+	q->pre[q->npre++] = c;
+	return 0;
+}
+
+/* The element name of type t when it is a plain (not choice) element of the one type named tn. */
+static bool plain_element(const mn_fhir_type *t, const char *name, const char *tn)
+{
+	const mn_fhir_element *el = t ? mn_fhir_element_find(t, name, strlen(name)) : NULL;
+	return el && !el->choice && el->ntypes == 1 && el->types[0] && strcmp(el->types[0]->name, tn) == 0;
+}
+
+/* At compile time: mark n (a where() that is not fp_where_fast's) FP_FAST_WHERE_CODE when it is
+ * X.where(c), X a type name FP_FAST_TYPE answers whose code is a CodeableConcept, c an and-tree with a
+ * conjunct coded_conjunct reads. 0, or -1 out of memory. */
+static int mark_coded(mn_fp_expr *e, fp_node *n)
+{
+	const fp_node *x = n->left;
+	if (strcmp(n->fn->name, "where") != 0 || n->nargs != 1 || n->fast || !x || x->fast != FP_FAST_TYPE ||
+	    x->left || !x->type_first || !x->fast_type)
+		return 0;
+	const mn_fhir_type *cc = mn_fhir_type_find("CodeableConcept", 15), *coding = mn_fhir_type_find("Coding", 6);
+	if (!plain_element(x->fast_type, "code", "CodeableConcept") || !plain_element(cc, "coding", "Coding") ||
+	    !plain_element(coding, "code", "code") || !plain_element(coding, "system", "uri"))
+		return 0;
+	fp_codes q = {0};
+	if (find_coded(n->args[0], &q) != 1)
+		return 0;
+	fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
+	if (!qa)
+		return -1;
+	q.type = x->fast_type;
+	*qa = q;
+	n->codes = qa;
+	n->fast = FP_FAST_WHERE_CODE;
+	return 0;
+}
+
+/* c over the one item of s, as a where() criterion: fp_truth's answer (1, 0, -1 empty; < -1 error). */
+static int truth_of(fp_ctx *x, const fp_node *c, const fp_scope *s)
+{
+	fp_coll r = {0};
+	return fp_eval(x, c, s, &r) ? -2 : fp_truth(x, c, &r);
+}
+
+/* FP_FAST_WHERE_CODE: X.where(c) when X is the case's resources of type X (as
+ * eval_first_member's index answers it): a resource the case's index by code
+ * does not list for any of the codes (and reads plainly) has no coding the coded
+ * conjunct accepts, so that conjunct is false there, without error, and c is false
+ * too; only the conjuncts before it are evaluated there, for their errors (and
+ * stop at the first false, as `and` does). Every resource listed gets the whole
+ * of c, as filter() evaluates it ($index its position among the X). 1 when the
+ * input is not that (evaluate as usual), else 0 or -1. */
+static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const fp_codes *q = n->codes;
+	const fp_coll *ctx = &x->context;
+	if (!q || n->eqs || s->self.v != ctx->v || s->self.n != ctx->n || !x->case_list || x->plain || !x->kase ||
+	    ctx->n != mn_case_count(x->kase))
+		return 1;
+	const uint32_t *lp[FP_CODES_MAX + 1];
+	size_t ln[FP_CODES_MAX + 1];
+	for (unsigned i = 0; i < q->ncodes; i++)
+		if (!mn_case_coded(x->kase, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
+		                   &ln[q->ncodes]))
+			return 1;
+	size_t nt;
+	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		uint32_t p = idx[i];
+		bool listed = false;
+		for (unsigned l = 0; l <= q->ncodes; l++) {
+			while (ln[l] && *lp[l] < p)
+				lp[l]++, ln[l]--;
+			listed = listed || (ln[l] && *lp[l] == p);
+		}
+		mn_fp_item cur = ctx->v[p];
+		fp_scope s1;
+		s1.self.v = &cur;
+		s1.self.n = s1.self.cap = 1;
+		s1.index = (int64_t)i;
+		s1.total = s->total;
+		if (listed) {
+			int t = truth_of(x, n->args[0], &s1);
+			if (t < -1 || (t == 1 && fp_push(x, out, &ctx->v[p])))
+				return -1;
+			continue;
+		}
+		/* not listed: c is false; the conjuncts before the coded one run, for their errors */
+		for (unsigned j = 0; j < q->npre; j++) {
+			int t = truth_of(x, q->pre[j], &s1);
+			if (t < -1)
+				return -1;
+			if (t == 0)
+				break;
+		}
+	}
+	return 0;
+}
+
 int fp_fold(mn_fp_expr *e, fp_node *n)
 {
 	if (!n)
@@ -1335,7 +1528,7 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
 		fp_eqs q = {0};
 		if (!collect_eqs(n->args[0], &q))
-			return 0;
+			return mark_coded(e, n);
 		fp_eqs *qa = mn_arena_alloc(e->arena, sizeof *qa);
 		if (!qa)
 			return -1;
@@ -1608,6 +1801,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		break;
 	}
 	case FN_CALL:
+		if (n->fast == FP_FAST_WHERE_CODE && (rc = where_coded(x, n, s, out)) <= 0)
+			break;
+		rc = 0;
 		if (n->fast == FP_FAST_OFTYPE || n->fast == FP_FAST_WHERE_RT) {
 			/* Bundle.entry.resource.ofType(X) / .where(resourceType = 'X') */
 			bool exact;

@@ -121,12 +121,29 @@ struct fp_node {
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
 	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
-	                                    its value, computed once at compile time (fp_fold) */	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
+	                                    its value, computed once at compile time (fp_fold) */
+	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
 	                                    side is a member of $this and the other a string
 	                                    literal or folded union (fp_fold): eq_fast */
 	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
+	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
+	                                    needs (fp_fold) */
 };
+
+/* X.where(c) over a case, c a conjunction (and) with a conjunct of the form
+ * code.coding.where(k).exists(), k made only of `code = 'C'`, `code in ('C' | ...)`,
+ * `system = 'S'`, `system in (...)`, and, or, and implying that the coding's code
+ * is one of codes[] (fp_fold; where_coded in eval.c). The conjuncts before that
+ * one, in the order the evaluation meets them, are pre[]. */
+#define FP_CODES_MAX 16
+#define FP_CODES_PRE_MAX 8
+typedef struct fp_codes {
+	const mn_fhir_type *type;   /* X */
+	unsigned ncodes, npre;
+	struct { const char *s; uint32_t n; } code[FP_CODES_MAX];
+	const fp_node *pre[FP_CODES_PRE_MAX];
+} fp_codes;
 
 /* The criteria of where(name = 'a' and other = 'b'): the members and their
  * string literals, for fp_where_fast. */
@@ -145,7 +162,10 @@ enum {
 	FP_FAST_BUNDLE_RES, /* FN_MEMBER "resource" of "Bundle.entry.resource": over the case's
 	                       root Bundle (mn_case_bundle_exact), the case's resources */
 	FP_FAST_OFTYPE,     /* FN_CALL ofType(X) on FP_FAST_BUNDLE_RES, X without subtypes */
-	FP_FAST_WHERE_RT    /* FN_CALL where(resourceType = 'X') on FP_FAST_BUNDLE_RES */
+	FP_FAST_WHERE_RT,   /* FN_CALL where(resourceType = 'X') on FP_FAST_BUNDLE_RES */
+	FP_FAST_WHERE_CODE  /* FN_CALL X.where(... and code.coding.where(code = 'C' ...).exists()) on
+	                       FP_FAST_TYPE X: the candidates from the case's index by code
+	                       (mn_case_coded), the whole criterion evaluated on each (fp_codes) */
 };
 
 typedef struct fp_regex fp_regex;
