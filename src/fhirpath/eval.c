@@ -1135,11 +1135,9 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	int dv = fp_defvar_get(x, n->name, n->name_len, out);
 	if (dv)
 		return dv < 0 ? -1 : 0;
-	const mn_fp_env *env = x->env;
-	for (size_t i = 0; env && i < env->nvars; i++)
-		if (env->vars[i].len == n->name_len &&
-		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
-			return fp_append(x, out, &env->vars[i].value);  /* shared; run() copies results */
+	long vi = fp_env_find(x->env, n->name, n->name_len);
+	if (vi >= 0)
+		return fp_append(x, out, &x->env->vars[vi].value);  /* shared; run() copies results */
 	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
 		return fp_push_shared(x, out, &fp_terminologies_item);
 	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
@@ -1932,6 +1930,7 @@ void mn_fp_env_free(mn_fp_env *env)
 		return;
 	mn_arena_free(env->arena);
 	free(env->vars);
+	free(env->vhash);
 	free(env->case_own);
 	free(env);
 }
@@ -1991,12 +1990,67 @@ void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c)
 	}
 }
 
+/* A hash of a variable's name: its length and its first and last 8 bytes (or all of it). */
+static uint32_t var_hash(const char *name, size_t len)
+{
+	uint64_t a = 0, b = 0;
+	if (len >= 8) {
+		memcpy(&a, name, 8);
+		memcpy(&b, name + len - 8, 8);
+	} else {
+		memcpy(&a, name, len);
+	}
+	uint64_t h = (a * 0x9e3779b97f4a7c15u) ^ (b * 0xff51afd7ed558ccdu) ^ len;
+	return (uint32_t)(h ^ h >> 29 ^ h >> 41);
+}
+
+long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
+{
+	if (!env)
+		return -1;
+	if (!env->vhash) {
+		for (size_t i = 0; i < env->nvars; i++)
+			if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
+				return (long)i;
+		return -1;
+	}
+	for (size_t k = var_hash(name, len) & (env->nvhash - 1);; k = (k + 1) & (env->nvhash - 1)) {
+		uint32_t e = env->vhash[k];
+		if (!e)
+			return -1;
+		const struct fp_var *v = &env->vars[e - 1];
+		if (v->len == len && memcmp(v->name, name, len) == 0)
+			return (long)(e - 1);
+	}
+}
+
+/* env->vhash made again for the variables there are (at least twice as many slots); false when out of
+ * memory (then it is dropped and fp_env_find searches linearly). */
+static bool vhash_make(mn_fp_env *env)
+{
+	size_t want = 16;
+	while (want < env->nvars * 2 + 2)
+		want *= 2;
+	free(env->vhash);
+	env->nvhash = 0;
+	if (!(env->vhash = calloc(want, sizeof *env->vhash)))
+		return false;
+	env->nvhash = want;
+	for (size_t i = 0; i < env->nvars; i++) {
+		size_t k = var_hash(env->vars[i].name, env->vars[i].len) & (want - 1);
+		while (env->vhash[k])
+			k = (k + 1) & (want - 1);
+		env->vhash[k] = (uint32_t)i + 1;
+	}
+	return true;
+}
+
 static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 {
 	size_t len = strlen(name);
-	for (size_t i = 0; i < env->nvars; i++)
-		if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
-			return &env->vars[i];
+	long at = fp_env_find(env, name, len);
+	if (at >= 0)
+		return &env->vars[at];
 	if (env->nvars == env->capvars) {
 		size_t cap = env->capvars ? env->capvars * 2 : 8;
 		struct fp_var *v = realloc(env->vars, cap * sizeof *v);
@@ -2012,6 +2066,14 @@ static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 	v->len = len;
 	memset(&v->value, 0, sizeof v->value);
 	env->nvars++;
+	if (!env->vhash || env->nvars * 2 + 2 > env->nvhash)
+		vhash_make(env);  /* out of memory: linear searches */
+	else {
+		size_t k = var_hash(name, len) & (env->nvhash - 1);
+		while (env->vhash[k])
+			k = (k + 1) & (env->nvhash - 1);
+		env->vhash[k] = (uint32_t)env->nvars;
+	}
 	return v;
 }
 

@@ -245,6 +245,10 @@ struct mn_fp_env {
 	mn_arena *arena;           /* variable names and values */
 	struct fp_var { const char *name; size_t len; fp_coll value; } *vars;
 	size_t nvars, capvars;
+	/* vars by name (fp_env_find): open addressing, a slot holds the var's position + 1 (0 empty);
+	 * nvhash a power of two at least twice nvars, or 0 (and vhash NULL: a linear search) */
+	uint32_t *vhash;
+	size_t nvhash;
 	/* mn_fp_env_set_case: the context mn_fp_eval_case makes for kase (every
 	 * resource as a typed item), made once; NULL when not made (no case, or
 	 * out of memory). Read-only once made. It is made in case_own, which the
@@ -261,6 +265,9 @@ struct mn_fp_env {
 	mn_fp_valueset_fn valuesets;  /* %terminologies (terminologies.c) */
 	void *valuesets_payload;
 };
+
+/* The position in env->vars of the variable name[0..len), or -1. */
+long fp_env_find(const mn_fp_env *env, const char *name, size_t len);
 
 /* lexer.c / parser.c */
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);
