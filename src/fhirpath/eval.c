@@ -1522,6 +1522,13 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
 		if (fp_fold(e, n->args[i]))
 			return -1;
+	if (n->kind == FN_MEMBER && !n->fast && n->left &&
+	    (n->left->kind == FN_VAR || (n->left->kind == FN_MEMBER && n->left->invar))) {
+		/* %v.a.b: only the longest path is remembered */
+		n->invar = true;
+		n->left->invar = false;
+		return 0;
+	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
 	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
 		fp_eqs q = {0};
@@ -1740,6 +1747,29 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	return push_bool(x, out, n->op == OP_NE ? !any : any) ? -1 : 1;
 }
 
+/* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed
+ * (as a path of members, its left first) and, when %v is the environment's variable (which no
+ * defineVariable() can shadow, and which stays as it is while the evaluation runs) and there is room,
+ * remembered. */
+static int eval_invar(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	for (unsigned i = 0; i < x->ninv; i++)
+		if (x->inv[i].n == n)
+			return fp_append(x, out, &x->inv[i].v);
+	fp_coll in = {0}, v = {0};
+	if (fp_eval(x, n->left, s, &in) || eval_member(x, n, &in, &v))
+		return -1;
+	const fp_node *var = n->left;
+	while (var->kind == FN_MEMBER)
+		var = var->left;
+	if (x->ninv < FP_INV_MAX && fp_env_find(x->env, var->name, var->name_len) >= 0) {
+		v.cap = v.n;  /* shared from now on: a push copies */
+		x->inv[x->ninv].n = n;
+		x->inv[x->ninv++].v = v;
+	}
+	return fp_append(x, out, &v);
+}
+
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
@@ -1781,6 +1811,10 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		rc = eval_var(x, n, out);
 		break;
 	case FN_MEMBER: {
+		if (n->invar) {
+			rc = eval_invar(x, n, s, out);
+			break;
+		}
 		if (n->fast == FP_FAST_BUNDLE_RES) {
 			bool exact;
 			if (!(rc = bundle_resources(x, n, s, out, &exact)) && exact)

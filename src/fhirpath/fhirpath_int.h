@@ -129,6 +129,10 @@ struct fp_node {
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
 	                                    needs (fp_fold) */
+	bool invar;                      /* FN_MEMBER: the end of a path of members from a variable
+	                                    (%scores.budapest.entries; fp_fold): its value is the same
+	                                    throughout an evaluation when the variable is the
+	                                    environment's, so it is computed once (fp_ctx.inv) */
 };
 
 /* X.where(c) over a case, c a conjunction (and) with a conjunct of the form
@@ -181,6 +185,8 @@ struct mn_fp_expr {
 
 /* ---- evaluation ---------------------------------------------------------- */
 
+#define FP_INV_MAX 4
+
 struct fp_ctx {
 	const mn_fp_env *env;
 	mn_arena *a;
@@ -198,6 +204,9 @@ struct fp_ctx {
 	bool lenient;          /* MN_FP_LENIENT: "valueQuantity" names the typed choice element */
 	size_t mem0;           /* arena bytes in use when the evaluation started */
 	const struct fp_defvar *defvars;  /* defineVariable()s in scope, innermost first */
+	/* the values of invar paths computed so far in this evaluation (read-only, cap == n) */
+	struct { const fp_node *n; fp_coll v; } inv[FP_INV_MAX];
+	unsigned ninv;
 };
 
 /* A variable made by defineVariable(): visible to the rest of the path that
