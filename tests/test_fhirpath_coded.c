@@ -17,7 +17,8 @@
 #define OBS(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," rest "}},"
 
 /* Case positions: 0 Patient p1, then the Observations o1..o11 at 1..11, the Procedure pr1 at 12, the
- * Observation o13 at 13. Among the Observations ($index): o1 0, o2 1, ... o11 10, o13 11. (A repeated
+ * Observations o13 and o14 at 13 and 14. Among the Observations ($index): o1 0, o2 1, ... o11 10, o13 11,
+ * o14 12. (A repeated
  * key, "code" twice in one object, is refused at load: test_small.) */
 static const char BUNDLE[] =
 	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
@@ -56,7 +57,11 @@ static const char BUNDLE[] =
 	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\"}]}}},"
 	/* o13: two codings, neither X */
 	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o13\",\"status\":\"final\","
-	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\"},{\"system\":\"" L "\",\"code\":\"Z\"}]}}}"
+	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\"},{\"system\":\"" L "\",\"code\":\"Z\"}]}}},"
+	/* o14: Z; in category, X with a "_code" sibling: the category not read by the index */
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o14\",\"status\":\"final\","
+	"\"category\":[{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\",\"_code\":{\"id\":\"k\"}}]}],"
+	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Z\"}]}}}"
 	"]}";
 
 static mn_fp_env *env;
@@ -130,7 +135,7 @@ static void test_index(const mn_case *c)
 {
 	const uint32_t *pos, *unread;
 	size_t n, nu;
-	CHECK(mn_case_coded(c, "X", 1, &pos, &n, &unread, &nu));
+	CHECK(mn_case_coded(c, "code", "X", 1, &pos, &n, &unread, &nu));
 	/* X read plainly in the code of o1, o2, o3, o4, o9 and pr1 (not o5's category) */
 	CHECK_INT(n, 6);
 	if (n == 6)
@@ -139,15 +144,22 @@ static void test_index(const mn_case *c)
 	CHECK_INT(nu, 2);
 	if (nu == 2)
 		CHECK(unread[0] == 6 && unread[1] == 7);
-	CHECK(mn_case_coded(c, "Y", 1, &pos, &n, &unread, &nu));
+	CHECK(mn_case_coded(c, "code", "Y", 1, &pos, &n, &unread, &nu));
 	CHECK(n == 3 && pos[0] == 4 && pos[1] == 5 && pos[2] == 13);
-	CHECK(mn_case_coded(c, "X ", 2, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 10);
-	CHECK(mn_case_coded(c, "x", 1, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 8);
+	CHECK(mn_case_coded(c, "code", "X ", 2, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 10);
+	CHECK(mn_case_coded(c, "code", "x", 1, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 8);
 	/* a prefix of a code, a longer code, nothing */
-	CHECK(mn_case_coded(c, "", 0, &pos, &n, &unread, &nu) && n == 0 && !pos);
-	CHECK(mn_case_coded(c, "XX", 2, &pos, &n, &unread, &nu) && n == 0 && !pos);
-	CHECK(mn_case_coded(c, "W", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 2);
-	CHECK(!mn_case_coded(NULL, "X", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 0);
+	CHECK(mn_case_coded(c, "code", "", 0, &pos, &n, &unread, &nu) && n == 0 && !pos);
+	CHECK(mn_case_coded(c, "code", "XX", 2, &pos, &n, &unread, &nu) && n == 0 && !pos);
+	CHECK(mn_case_coded(c, "code", "W", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 2);
+	CHECK(!mn_case_coded(NULL, "code", "X", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 0);
+	CHECK(!mn_case_coded(c, "bodySite", "X", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 0);
+	CHECK(!mn_case_coded(c, NULL, "X", 1, &pos, &n, &unread, &nu));
+	/* category: X in o5's; o14's has a "_code" sibling */
+	CHECK(mn_case_coded(c, "category", "X", 1, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 5);
+	CHECK(nu == 1 && unread && unread[0] == 14);
+	CHECK(mn_case_coded(c, "category", "Y", 1, &pos, &n, &unread, &nu) && n == 0);
+	CHECK(mn_case_coded(c, "code", "Z", 1, &pos, &n, &unread, &nu) && n == 2 && pos[0] == 13 && pos[1] == 14);
 }
 
 static void test_marks(void)
@@ -163,7 +175,8 @@ static void test_marks(void)
 	CHECK(!marked("Observation.where(code.coding.where(code = 'X' or system = 'S').exists())"));
 	CHECK(!marked("Observation.where(code.coding.where(code != 'X').exists())"));
 	CHECK(!marked("Observation.where(code.coding.where(code = 'X' and display.exists()).exists())"));
-	CHECK(!marked("Observation.where(category.coding.where(code = 'X').exists())"));       /* another element */
+	CHECK(marked("Observation.where(category.coding.where(code = 'X').exists())"));
+	CHECK(!marked("Observation.where(bodySite.coding.where(code = 'X').exists())"));       /* not indexed */
 	CHECK(!marked("Observation.where(code.coding.where(code = 'X').exists() or status = 'final')"));
 	CHECK(!marked("Observation.where(code.coding.where(code = 'X').empty())"));
 	CHECK(!marked("Observation.where(code.coding.exists(code = 'X'))"));
@@ -182,7 +195,7 @@ static void test_answers(const mn_case *c)
 	/* the policy's shape: o1, o4 (amended, second coding), o6 (the "_code" sibling), o9 */
 	WHERE(c, POLICY("X"), "o1,o4,o6,o9");
 	WHERE(c, POLICY("Y"), "o4,o5,o13");
-	WHERE(c, POLICY("Z"), "o13");
+	WHERE(c, POLICY("Z"), "o13,o14");
 	WHERE(c, POLICY("W"), "");
 	/* the system must match: not o2 (another system) even with the code alone */
 	WHERE(c, "code.coding.where(code = 'X').exists()", "o1,o2,o3,o4,o6,o9");
@@ -191,9 +204,15 @@ static void test_answers(const mn_case *c)
 	WHERE(c, POLICY("X") " and effective.ofType(dateTime) < @2027-01-01", "o1,o4");
 	WHERE(c, POLICY("X") " and effective.ofType(dateTime) >= @2027-01-01", "o9");
 	/* several codes, or and in */
-	WHERE(c, "code.coding.where(system = '" L "' and (code = 'Z' or code = 'X')).exists()", "o1,o3,o4,o6,o9,o13");
+	WHERE(c, "code.coding.where(system = '" L "' and (code = 'Z' or code = 'X')).exists()", "o1,o3,o4,o6,o9,o13,o14");
 	WHERE(c, "code.coding.where(code in ('x' | 'X ')).exists()", "o8,o10");
 	WHERE(c, "status = 'entered-in-error' and code.coding.where(code = 'X').exists()", "o3");
+	/* category: o5's X read by the index, o14's (a "_code" sibling) evaluated */
+	WHERE(c, "category.coding.where(code = 'X').exists()", "o5,o14");
+	WHERE(c, "status = 'final' and category.coding.where(system = '" L "' and code = 'X').exists() and "
+	      "code.coding.where(code = 'Y').exists()", "o5");
+	WHERE(c, "category.coding.where(system = 'http://other' and code = 'X').exists()", "");
+	WHERE(c, "category.coding.where(code = 'Y').exists()", "");
 	/* the criterion's other conjuncts, before and after, and $index among the Observations */
 	WHERE(c, "code.coding.where(code = 'X').exists() and $index > 2", "o4,o6,o9");
 	WHERE(c, "$index < 3 and code.coding.where(code = 'X').exists()", "o1,o2,o3");
@@ -238,7 +257,7 @@ static void test_views(const mn_case *c)
 		CHECK_STR(run(v, false, "Observation.where(" POLICY("X") ").id", buf, sizeof buf), "o1,o4,o6");
 		const uint32_t *pos, *unread;
 		size_t n, nu;
-		CHECK(mn_case_coded(v, "X", 1, &pos, &n, &unread, &nu) && n == 5 && pos[4] == 11);
+		CHECK(mn_case_coded(v, "code", "X", 1, &pos, &n, &unread, &nu) && n == 5 && pos[4] == 11);
 		mn_case_free(v);
 	}
 	/* nothing left out: the view shares the case's index */
@@ -282,7 +301,7 @@ int main(void)
 	env = mn_fp_env_new();
 	arena = mn_arena_new();
 	mn_case *c = load(BUNDLE);
-	CHECK_INT(mn_case_count(c), 14);
+	CHECK_INT(mn_case_count(c), 15);
 	if (c) {
 		test_index(c);
 		test_answers(c);

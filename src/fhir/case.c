@@ -1890,26 +1890,33 @@ const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t 
 
 /* ---- the index by code (mn_case_coded) -------------------------------------- */
 
-/* One code of a resource's code.coding: the string and the resource's position. */
+/* The elements indexed: CodeableConcepts of a resource (an object, or an array of them). */
+static const S_word S_coded_elements[] = {S_WORD("code"), S_WORD("category")};
+#define S_NCODED (sizeof S_coded_elements / sizeof S_coded_elements[0])
+
+/* One code of a resource's element.coding: the element (its position in S_coded_elements), the string
+ * and the resource's position. */
 typedef struct S_code_ent {
+	uint32_t elem;
 	const char *s;
 	uint32_t n;
 	uint32_t pos;
 } S_code_ent;
 
 struct S_codes {
-	size_t n;            /* entries, sorted by (length, bytes, position), no repeats */
-	const char **s;      /* [n] */
-	uint32_t *len;       /* [n] */
-	uint32_t *pos;       /* [n] */
-	size_t nunread;
-	uint32_t *unread;    /* [nunread], in case order */
+	size_t n;                     /* entries, sorted by (element, length, bytes, position), no repeats */
+	uint32_t *elem;               /* [n] */
+	const char **s;               /* [n] */
+	uint32_t *len;                /* [n] */
+	uint32_t *pos;                /* [n] */
+	size_t nunread[S_NCODED];
+	uint32_t *unread[S_NCODED];   /* [nunread[e]] each, in case order */
 };
 
-/* The member key[0..n) of obj, which must be of JSON type type: 1 with *v, 0 when absent, -1 when it is
- * there more than once (an object's keys may repeat in its text), of another type, or has a "_key"
- * sibling (an id or extensions beside a primitive). */
-static int S_one(const mn_json *obj, const char *key, size_t n, uint8_t type, const mn_json **v)
+/* The member key[0..n) of obj, which must be of JSON type type (or, with many, an array of them): 1
+ * with *v, 0 when absent, -1 when it is there more than once (an object's keys may repeat in its
+ * text), of another type, or has a "_key" sibling (an id or extensions beside a primitive). */
+static int S_one(const mn_json *obj, const char *key, size_t n, uint8_t type, bool many, const mn_json **v)
 {
 	unsigned k = 0;
 	for (uint32_t i = 0; i < obj->n; i++) {
@@ -1921,42 +1928,67 @@ static int S_one(const mn_json *obj, const char *key, size_t n, uint8_t type, co
 			*v = &m->value;
 		}
 	}
-	return k > 1 || (k && (*v)->type != type) ? -1 : (int)k;
+	if (k > 1)
+		return -1;
+	if (!k)
+		return 0;
+	if (many && (*v)->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < (*v)->n; i++)
+			if ((*v)->u.items[i].type != type)
+				return -1;
+		return 1;
+	}
+	return (*v)->type == type ? 1 : -1;
 }
-#define S_ONE(obj, lit, type, v) S_one(obj, lit, sizeof(lit) - 1, type, v)
+#define S_ONE(obj, lit, type, many, v) S_one(obj, lit, sizeof(lit) - 1, type, many, v)
 
-/* Whether resource object r's codes can be read plainly: at most one "code", an object, with at most
- * one "coding", an array of objects, each with at most one "code" and one "system", strings, and no
- * "_code", "_coding" or "_system" siblings anywhere on the way. Then its codings' code strings are
- * appended to ent (*n of them so far); a resource read plainly that lacks one of these has no codes. */
-static bool S_plain_codes(const mn_json *r, uint32_t pos, S_code_ent *ent, size_t *n)
+/* The codes of one CodeableConcept object cc into ent: false when they cannot be read plainly (at
+ * most one "coding", an array of objects, each with at most one "code" and one "system", strings, and
+ * no "_coding", "_code" or "_system" siblings). */
+static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_code_ent *ent, size_t *n)
 {
-	const mn_json *code = NULL, *coding = NULL;
-	int k;
-	if (!r || r->type != MN_JSON_OBJECT || (k = S_ONE(r, "code", MN_JSON_OBJECT, &code)) < 0)
+	const mn_json *coding = NULL;
+	int k = S_ONE(cc, "coding", MN_JSON_OBJECT, true, &coding);
+	if (k <= 0)
+		return k == 0;
+	if (coding->type != MN_JSON_ARRAY)
 		return false;
-	if (!k || !(k = S_ONE(code, "coding", MN_JSON_ARRAY, &coding)))
-		return true;
-	if (k < 0)
-		return false;
-	size_t n0 = *n;
 	for (uint32_t i = 0; i < coding->n; i++) {
 		const mn_json *cd = &coding->u.items[i], *v = NULL, *sys = NULL;
-		int kc;
-		if (cd->type != MN_JSON_OBJECT || (kc = S_ONE(cd, "code", MN_JSON_STRING, &v)) < 0 ||
-		    S_ONE(cd, "system", MN_JSON_STRING, &sys) < 0) {
+		int kc = S_ONE(cd, "code", MN_JSON_STRING, false, &v);
+		if (kc < 0 || S_ONE(cd, "system", MN_JSON_STRING, false, &sys) < 0)
+			return false;
+		if (kc)
+			ent[(*n)++] = (S_code_ent){elem, v->u.s, v->n, pos};
+	}
+	return true;
+}
+
+/* Whether element elem of resource object r can be read plainly: at most one member of that name, an
+ * object or an array of objects, without a "_name" sibling, each read by S_concept_codes. Then its
+ * codes are appended to ent (*n of them so far); without the element the resource has no codes there. */
+static bool S_plain_codes(const mn_json *r, uint32_t elem, uint32_t pos, S_code_ent *ent, size_t *n)
+{
+	const mn_json *v = NULL;
+	const S_word *w = &S_coded_elements[elem];
+	int k;
+	if (!r || r->type != MN_JSON_OBJECT || (k = S_one(r, w->s, w->n, MN_JSON_OBJECT, true, &v)) < 0)
+		return false;
+	size_t n0 = *n;
+	uint32_t m = !k ? 0 : v->type == MN_JSON_ARRAY ? v->n : 1;
+	for (uint32_t i = 0; i < m; i++)
+		if (!S_concept_codes(v->type == MN_JSON_ARRAY ? &v->u.items[i] : v, elem, pos, ent, n)) {
 			*n = n0;
 			return false;
 		}
-		if (kc)
-			ent[(*n)++] = (S_code_ent){v->u.s, v->n, pos};
-	}
 	return true;
 }
 
 static int S_code_cmp(const void *pa, const void *pb)
 {
 	const S_code_ent *a = pa, *b = pb;
+	if (a->elem != b->elem)
+		return a->elem < b->elem ? -1 : 1;
 	if (a->n != b->n)
 		return a->n < b->n ? -1 : 1;
 	int c = memcmp(a->s, b->s, a->n);
@@ -1965,58 +1997,82 @@ static int S_code_cmp(const void *pa, const void *pb)
 	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
+/* How many codings element elem of r may hold (an upper bound, for the index's entries). */
+static size_t S_codings_bound(const mn_json *r, uint32_t elem)
+{
+	const S_word *w = &S_coded_elements[elem];
+	const mn_json *v = r && r->type == MN_JSON_OBJECT ? mn_json_getn(r, w->s, w->n) : NULL;
+	size_t k = 0;
+	uint32_t m = !v ? 0 : v->type == MN_JSON_ARRAY ? v->n : 1;
+	for (uint32_t i = 0; i < m; i++) {
+		const mn_json *cc = v->type == MN_JSON_ARRAY ? &v->u.items[i] : v;
+		const mn_json *coding = cc->type == MN_JSON_OBJECT ? S_member(cc, "coding") : NULL;
+		k += coding && coding->type == MN_JSON_ARRAY ? coding->n : 0;
+	}
+	return k;
+}
+
 /* The index of c's top-level resources by code, in one block; NULL when out of memory. */
 static S_codes *S_codes_make(const mn_case *c)
 {
 	size_t cap = 0;
-	for (size_t i = 0; i < c->ntop; i++) {
-		const mn_json *r = c->res[i].pub.json, *code, *coding;
-		if (r && r->type == MN_JSON_OBJECT && (code = S_member(r, "code")) && code->type == MN_JSON_OBJECT &&
-		    (coding = S_member(code, "coding")) && coding->type == MN_JSON_ARRAY)
-			cap += coding->n;
-	}
+	for (size_t i = 0; i < c->ntop; i++)
+		for (uint32_t e = 0; e < S_NCODED; e++)
+			cap += S_codings_bound(c->res[i].pub.json, e);
 	S_code_ent *ent = malloc((cap ? cap : 1) * sizeof *ent);
-	uint32_t *unread = malloc((c->ntop ? c->ntop : 1) * sizeof *unread);
+	uint32_t *unread = malloc((c->ntop ? c->ntop : 1) * S_NCODED * sizeof *unread);
+	size_t nunread[S_NCODED] = {0}, n = 0, all = 0;
 	S_codes *ix = NULL;
-	size_t n = 0, nunread = 0;
 	if (!ent || !unread)
 		goto out;
-	for (size_t i = 0; i < c->ntop; i++)
-		if (!S_plain_codes(c->res[i].pub.json, (uint32_t)i, ent, &n))
-			unread[nunread++] = (uint32_t)i;
+	for (uint32_t e = 0; e < S_NCODED; e++)
+		for (size_t i = 0; i < c->ntop; i++)
+			if (!S_plain_codes(c->res[i].pub.json, e, (uint32_t)i, ent, &n))
+				unread[e * c->ntop + nunread[e]++] = (uint32_t)i;
 	qsort(ent, n, sizeof *ent, S_code_cmp);
-	size_t m = 0;  /* a code twice in one resource: listed once */
+	size_t m = 0;  /* a code twice in one resource's element: listed once */
 	for (size_t i = 0; i < n; i++)
 		if (!m || S_code_cmp(&ent[m - 1], &ent[i]) != 0)
 			ent[m++] = ent[i];
-	ix = malloc(sizeof *ix + m * (sizeof *ix->s + 2 * sizeof(uint32_t)) + nunread * sizeof(uint32_t));
+	for (uint32_t e = 0; e < S_NCODED; e++)
+		all += nunread[e];
+	ix = malloc(sizeof *ix + m * (sizeof *ix->s + 3 * sizeof(uint32_t)) + all * sizeof(uint32_t));
 	if (!ix)
 		goto out;
 	ix->n = m;
 	ix->s = (const char **)(ix + 1);
-	ix->len = (uint32_t *)(ix->s + m);
+	ix->elem = (uint32_t *)(ix->s + m);
+	ix->len = ix->elem + m;
 	ix->pos = ix->len + m;
-	ix->unread = ix->pos + m;
-	ix->nunread = nunread;
+	uint32_t *u = ix->pos + m;
 	for (size_t i = 0; i < m; i++) {
+		ix->elem[i] = ent[i].elem;
 		ix->s[i] = ent[i].s;
 		ix->len[i] = ent[i].n;
 		ix->pos[i] = ent[i].pos;
 	}
-	if (nunread)
-		memcpy(ix->unread, unread, nunread * sizeof *unread);
+	for (uint32_t e = 0; e < S_NCODED; e++) {
+		ix->nunread[e] = nunread[e];
+		ix->unread[e] = u;
+		if (nunread[e])
+			memcpy(u, unread + e * c->ntop, nunread[e] * sizeof *u);
+		u += nunread[e];
+	}
 out:
 	free(ent);
 	free(unread);
 	return ix;
 }
 
-bool mn_case_coded(const mn_case *c, const char *code, size_t n, const uint32_t **pos, size_t *count,
-                   const uint32_t **unread, size_t *nunread)
+bool mn_case_coded(const mn_case *c, const char *element, const char *code, size_t n, const uint32_t **pos,
+                   size_t *count, const uint32_t **unread, size_t *nunread)
 {
 	*pos = *unread = NULL;
 	*count = *nunread = 0;
-	if (!c || !c->codes || !code)
+	uint32_t e = 0;
+	while (e < S_NCODED && (!element || strcmp(element, S_coded_elements[e].s) != 0))
+		e++;
+	if (!c || !c->codes || !code || e == S_NCODED)
 		return false;
 	S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
 	if (!ix) {
@@ -2032,23 +2088,25 @@ bool mn_case_coded(const mn_case *c, const char *code, size_t n, const uint32_t 
 			ix = none;
 		}
 	}
-	/* the first entry not below (n, code) */
+	/* the first entry not below (e, n, code) */
 	size_t lo = 0, hi = ix->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int cmp = ix->len[mid] != n ? (ix->len[mid] < n ? -1 : 1) : memcmp(ix->s[mid], code, n);
+		int cmp = ix->elem[mid] != e  ? (ix->elem[mid] < e ? -1 : 1)
+		          : ix->len[mid] != n ? (ix->len[mid] < n ? -1 : 1)
+		                              : memcmp(ix->s[mid], code, n);
 		if (cmp < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	size_t end = lo;
-	while (end < ix->n && ix->len[end] == n && memcmp(ix->s[end], code, n) == 0)
+	while (end < ix->n && ix->elem[end] == e && ix->len[end] == n && memcmp(ix->s[end], code, n) == 0)
 		end++;
 	*pos = end > lo ? ix->pos + lo : NULL;
 	*count = end - lo;
-	*unread = ix->nunread ? ix->unread : NULL;
-	*nunread = ix->nunread;
+	*unread = ix->nunread[e] ? ix->unread[e] : NULL;
+	*nunread = ix->nunread[e];
 	return true;
 }
 

@@ -1382,7 +1382,15 @@ static int coding_codes(const fp_node *k, fp_codes *set)
 	return 1;
 }
 
-/* Whether c is code.coding.where(k).exists() with k as coding_codes reads it: the codes in *q. */
+/* The element name of type t when it is a plain (not choice) element of the one type named tn. */
+static bool plain_element(const mn_fhir_type *t, const char *name, const char *tn)
+{
+	const mn_fhir_element *el = t ? mn_fhir_element_find(t, name, strlen(name)) : NULL;
+	return el && !el->choice && el->ntypes == 1 && el->types[0] && strcmp(el->types[0]->name, tn) == 0;
+}
+
+/* Whether c is E.coding.where(k).exists() (E code or category, a CodeableConcept of q->type) with k
+ * as coding_codes reads it: the codes and E in *q. */
 static bool coded_conjunct(const fp_node *c, fp_codes *q)
 {
 	if (!c || c->kind != FN_CALL || !c->fn || strcmp(c->fn->name, "exists") != 0 || c->nargs != 0 || c->fast)
@@ -1391,12 +1399,17 @@ static bool coded_conjunct(const fp_node *c, fp_codes *q)
 	if (!w || w->kind != FN_CALL || !w->fn || strcmp(w->fn->name, "where") != 0 || w->nargs != 1 || w->fast)
 		return false;
 	const fp_node *coding = w->left;
-	if (!coding || coding->kind != FN_MEMBER || coding->fast || !name_is(coding, "coding") ||
-	    !own_member(coding->left, "code"))
+	if (!coding || coding->kind != FN_MEMBER || coding->fast || !name_is(coding, "coding"))
 		return false;
+	static const char *const elements[] = {"code", "category"};
+	const char *element = NULL;
+	for (unsigned i = 0; i < 2 && !element; i++)
+		if (own_member(coding->left, elements[i]) && plain_element(q->type, elements[i], "CodeableConcept"))
+			element = elements[i];
 	fp_codes set = {0};
-	if (coding_codes(w->args[0], &set) != 1)
+	if (!element || coding_codes(w->args[0], &set) != 1)
 		return false;
+	q->element = element;
 	memcpy(q->code, set.code, set.ncodes * sizeof set.code[0]);
 	q->ncodes = set.ncodes;
 	return true;
@@ -1418,16 +1431,10 @@ static int find_coded(const fp_node *c, fp_codes *q)
 	return 0;
 }
 
-/* The element name of type t when it is a plain (not choice) element of the one type named tn. */
-static bool plain_element(const mn_fhir_type *t, const char *name, const char *tn)
-{
-	const mn_fhir_element *el = t ? mn_fhir_element_find(t, name, strlen(name)) : NULL;
-	return el && !el->choice && el->ntypes == 1 && el->types[0] && strcmp(el->types[0]->name, tn) == 0;
-}
 
 /* At compile time: mark n (a where() that is not fp_where_fast's) FP_FAST_WHERE_CODE when it is
- * X.where(c), X a type name FP_FAST_TYPE answers whose code is a CodeableConcept, c an and-tree with a
- * conjunct coded_conjunct reads. 0, or -1 out of memory. */
+ * X.where(c), X a type name FP_FAST_TYPE answers, c an and-tree with a conjunct coded_conjunct reads.
+ * 0, or -1 out of memory. */
 static int mark_coded(mn_fp_expr *e, fp_node *n)
 {
 	const fp_node *x = n->left;
@@ -1435,16 +1442,16 @@ static int mark_coded(mn_fp_expr *e, fp_node *n)
 	    x->left || !x->type_first || !x->fast_type)
 		return 0;
 	const mn_fhir_type *cc = mn_fhir_type_find("CodeableConcept", 15), *coding = mn_fhir_type_find("Coding", 6);
-	if (!plain_element(x->fast_type, "code", "CodeableConcept") || !plain_element(cc, "coding", "Coding") ||
-	    !plain_element(coding, "code", "code") || !plain_element(coding, "system", "uri"))
+	if (!plain_element(cc, "coding", "Coding") || !plain_element(coding, "code", "code") ||
+	    !plain_element(coding, "system", "uri"))
 		return 0;
 	fp_codes q = {0};
+	q.type = x->fast_type;
 	if (find_coded(n->args[0], &q) != 1)
 		return 0;
 	fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
 	if (!qa)
 		return -1;
-	q.type = x->fast_type;
 	*qa = q;
 	n->codes = qa;
 	n->fast = FP_FAST_WHERE_CODE;
@@ -1476,7 +1483,7 @@ static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *
 	const uint32_t *lp[FP_CODES_MAX + 1];
 	size_t ln[FP_CODES_MAX + 1];
 	for (unsigned i = 0; i < q->ncodes; i++)
-		if (!mn_case_coded(x->kase, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
+		if (!mn_case_coded(x->kase, q->element, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
 		                   &ln[q->ncodes]))
 			return 1;
 	size_t nt;

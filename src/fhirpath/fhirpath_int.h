@@ -136,7 +136,7 @@ struct fp_node {
 };
 
 /* X.where(c) over a case, c a conjunction (and) with a conjunct of the form
- * code.coding.where(k).exists(), k made only of `code = 'C'`, `code in ('C' | ...)`,
+ * E.coding.where(k).exists() (E code or category, a CodeableConcept of X), k made only of `code = 'C'`, `code in ('C' | ...)`,
  * `system = 'S'`, `system in (...)`, and, or, and implying that the coding's code
  * is one of codes[] (fp_fold; where_coded in eval.c). The conjuncts before that
  * one, in the order the evaluation meets them, are pre[]. */
@@ -144,6 +144,7 @@ struct fp_node {
 #define FP_CODES_PRE_MAX 8
 typedef struct fp_codes {
 	const mn_fhir_type *type;   /* X */
+	const char *element;        /* "code" or "category" (mn_case_coded) */
 	unsigned ncodes, npre;
 	struct { const char *s; uint32_t n; } code[FP_CODES_MAX];
 	const fp_node *pre[FP_CODES_PRE_MAX];
