@@ -1903,154 +1903,254 @@ typedef struct S_code_ent {
 	uint32_t pos;
 } S_code_ent;
 
+/* The codes found so far (a growing array; oom when it could not grow). */
+typedef struct S_code_list {
+	S_code_ent *v;
+	size_t n, cap;
+	bool oom;
+} S_code_list;
+
+/* A distinct (element, code): its resources are pos[start .. start + count), in case order. */
+typedef struct S_code_key {
+	const char *s;
+	uint32_t n, elem, hash, start, count, last;
+} S_code_key;
+
 struct S_codes {
-	size_t n;                     /* entries, sorted by (element, length, bytes, position), no repeats */
-	uint32_t *elem;               /* [n] */
-	const char **s;               /* [n] */
-	uint32_t *len;                /* [n] */
-	uint32_t *pos;                /* [n] */
+	size_t nkeys, nslots;         /* nslots a power of two, at least twice nkeys */
+	uint32_t *slots;              /* key position + 1, 0 empty */
+	S_code_key *keys;
+	uint32_t *pos;
 	size_t nunread[S_NCODED];
 	uint32_t *unread[S_NCODED];   /* [nunread[e]] each, in case order */
 };
 
-/* The member key[0..n) of obj, which must be of JSON type type (or, with many, an array of them): 1
- * with *v, 0 when absent, -1 when it is there more than once (an object's keys may repeat in its
- * text), of another type, or has a "_key" sibling (an id or extensions beside a primitive). */
-static int S_one(const mn_json *obj, const char *key, size_t n, uint8_t type, bool many, const mn_json **v)
+static uint32_t S_code_hash(uint32_t elem, const char *s, size_t n)
 {
-	unsigned k = 0;
+	return S_hash(s, n, (const void *)(uintptr_t)(elem + 1));
+}
+
+/* One scan of obj for the members named names[0..nn) (at most 2): cnt[j] how many there are, v[j] the
+ * last, under[j] whether a "_name" sibling is there (an id or extensions beside a primitive). */
+static void S_pick(const mn_json *obj, const S_word *names, unsigned nn, unsigned *cnt, const mn_json **v,
+                   bool *under)
+{
+	for (unsigned j = 0; j < nn; j++)
+		cnt[j] = 0, v[j] = NULL, under[j] = false;
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		if (m->key_len == n + 1 && m->key[0] == '_' && memcmp(m->key + 1, key, n) == 0)
-			return -1;
-		if (m->key_len == n && memcmp(m->key, key, n) == 0) {
-			k++;
-			*v = &m->value;
-		}
+		bool u = m->key_len && m->key[0] == '_';
+		const char *k = m->key + u;
+		size_t kn = m->key_len - u;
+		for (unsigned j = 0; j < nn; j++)
+			if (kn == names[j].n && k[0] == names[j].s[0] && memcmp(k, names[j].s, kn) == 0) {
+				if (u)
+					under[j] = true;
+				else
+					cnt[j]++, v[j] = &m->value;
+			}
 	}
-	if (k > 1)
+}
+
+/* What S_pick found for one name, as a member of JSON type type (or, with many, an array of them): 1
+ * (v is it), 0 when absent, -1 when it is there more than once (an object's keys may repeat in its
+ * text), of another type, or has a "_name" sibling. */
+static int S_one(unsigned cnt, const mn_json *v, bool under, uint8_t type, bool many)
+{
+	if (under || cnt > 1)
 		return -1;
-	if (!k)
+	if (!cnt)
 		return 0;
-	if (many && (*v)->type == MN_JSON_ARRAY) {
-		for (uint32_t i = 0; i < (*v)->n; i++)
-			if ((*v)->u.items[i].type != type)
+	if (many && v->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < v->n; i++)
+			if (v->u.items[i].type != type)
 				return -1;
 		return 1;
 	}
-	return (*v)->type == type ? 1 : -1;
+	return v->type == type ? 1 : -1;
 }
-#define S_ONE(obj, lit, type, many, v) S_one(obj, lit, sizeof(lit) - 1, type, many, v)
 
-/* The codes of one CodeableConcept object cc into ent: false when they cannot be read plainly (at
- * most one "coding", an array of objects, each with at most one "code" and one "system", strings, and
- * no "_coding", "_code" or "_system" siblings). */
-static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_code_ent *ent, size_t *n)
+static void S_code_add(S_code_list *l, uint32_t elem, const mn_json *v, uint32_t pos)
 {
-	const mn_json *coding = NULL;
-	int k = S_ONE(cc, "coding", MN_JSON_OBJECT, true, &coding);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		S_code_ent *g = realloc(l->v, cap * sizeof *g);
+		if (!g) {
+			l->oom = true;
+			return;
+		}
+		l->v = g;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (S_code_ent){elem, v->u.s, v->n, pos};
+}
+
+static const S_word S_coding_word[] = {S_WORD("coding")};
+static const S_word S_code_system[] = {S_WORD("code"), S_WORD("system")};
+
+/* The codes of one CodeableConcept object cc into l: false when they cannot be read plainly (at most
+ * one "coding", an array of objects, each with at most one "code" and one "system", strings, and no
+ * "_coding", "_code" or "_system" siblings). */
+static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_code_list *l)
+{
+	unsigned cnt[2];
+	const mn_json *v[2];
+	bool under[2];
+	S_pick(cc, S_coding_word, 1, cnt, v, under);
+	int k = S_one(cnt[0], v[0], under[0], MN_JSON_OBJECT, true);
 	if (k <= 0)
 		return k == 0;
+	const mn_json *coding = v[0];
 	if (coding->type != MN_JSON_ARRAY)
 		return false;
 	for (uint32_t i = 0; i < coding->n; i++) {
-		const mn_json *cd = &coding->u.items[i], *v = NULL, *sys = NULL;
-		int kc = S_ONE(cd, "code", MN_JSON_STRING, false, &v);
-		if (kc < 0 || S_ONE(cd, "system", MN_JSON_STRING, false, &sys) < 0)
+		S_pick(&coding->u.items[i], S_code_system, 2, cnt, v, under);
+		int kc = S_one(cnt[0], v[0], under[0], MN_JSON_STRING, false);
+		if (kc < 0 || S_one(cnt[1], v[1], under[1], MN_JSON_STRING, false) < 0)
 			return false;
 		if (kc)
-			ent[(*n)++] = (S_code_ent){elem, v->u.s, v->n, pos};
+			S_code_add(l, elem, v[0], pos);
 	}
 	return true;
 }
 
-/* Whether element elem of resource object r can be read plainly: at most one member of that name, an
- * object or an array of objects, without a "_name" sibling, each read by S_concept_codes. Then its
- * codes are appended to ent (*n of them so far); without the element the resource has no codes there. */
-static bool S_plain_codes(const mn_json *r, uint32_t elem, uint32_t pos, S_code_ent *ent, size_t *n)
+/* The elements of resource object r (at position pos) that which has (bit e: S_coded_elements[e])
+ * into l, element by element: each that can be read plainly (at most one member of that name, an object or an array of objects, without a "_name"
+ * sibling, each read by S_concept_codes) has its codes appended; without it the resource has no codes
+ * there. unread[e] is set for the others. */
+static void S_plain_codes(const mn_json *r, uint32_t pos, uint8_t which, S_code_list *l, bool unread[S_NCODED])
 {
-	const mn_json *v = NULL;
-	const S_word *w = &S_coded_elements[elem];
-	int k;
-	if (!r || r->type != MN_JSON_OBJECT || (k = S_one(r, w->s, w->n, MN_JSON_OBJECT, true, &v)) < 0)
-		return false;
-	size_t n0 = *n;
-	uint32_t m = !k ? 0 : v->type == MN_JSON_ARRAY ? v->n : 1;
-	for (uint32_t i = 0; i < m; i++)
-		if (!S_concept_codes(v->type == MN_JSON_ARRAY ? &v->u.items[i] : v, elem, pos, ent, n)) {
-			*n = n0;
-			return false;
-		}
-	return true;
-}
-
-static int S_code_cmp(const void *pa, const void *pb)
-{
-	const S_code_ent *a = pa, *b = pb;
-	if (a->elem != b->elem)
-		return a->elem < b->elem ? -1 : 1;
-	if (a->n != b->n)
-		return a->n < b->n ? -1 : 1;
-	int c = memcmp(a->s, b->s, a->n);
-	if (c)
-		return c;
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
-/* How many codings element elem of r may hold (an upper bound, for the index's entries). */
-static size_t S_codings_bound(const mn_json *r, uint32_t elem)
-{
-	const S_word *w = &S_coded_elements[elem];
-	const mn_json *v = r && r->type == MN_JSON_OBJECT ? mn_json_getn(r, w->s, w->n) : NULL;
-	size_t k = 0;
-	uint32_t m = !v ? 0 : v->type == MN_JSON_ARRAY ? v->n : 1;
-	for (uint32_t i = 0; i < m; i++) {
-		const mn_json *cc = v->type == MN_JSON_ARRAY ? &v->u.items[i] : v;
-		const mn_json *coding = cc->type == MN_JSON_OBJECT ? S_member(cc, "coding") : NULL;
-		k += coding && coding->type == MN_JSON_ARRAY ? coding->n : 0;
+	unsigned cnt[S_NCODED];
+	const mn_json *v[S_NCODED];
+	bool under[S_NCODED];
+	for (uint32_t e = 0; e < S_NCODED; e++)
+		unread[e] = false;
+	if (!which)
+		return;
+	if (!r || r->type != MN_JSON_OBJECT) {
+		for (uint32_t e = 0; e < S_NCODED; e++)
+			unread[e] = (which >> e) & 1;
+		return;
 	}
-	return k;
+	S_pick(r, S_coded_elements, S_NCODED, cnt, v, under);
+	for (uint32_t e = 0; e < S_NCODED; e++) {
+		if (!((which >> e) & 1))
+			continue;
+		int k = S_one(cnt[e], v[e], under[e], MN_JSON_OBJECT, true);
+		size_t n0 = l->n;
+		uint32_t m = k <= 0 ? 0 : v[e]->type == MN_JSON_ARRAY ? v[e]->n : 1;
+		unread[e] = k < 0;
+		for (uint32_t i = 0; i < m && !unread[e]; i++)
+			unread[e] = !S_concept_codes(v[e]->type == MN_JSON_ARRAY ? &v[e]->u.items[i] : v[e], e, pos, l);
+		if (unread[e])
+			l->n = n0;
+	}
 }
 
-/* The index of c's top-level resources by code, in one block; NULL when out of memory. */
+/* The key of (elem, s[0..n)) with hash h in ix, or NULL (*slot: where it is or would go). */
+static S_code_key *S_code_find(const S_codes *ix, uint32_t elem, const char *s, size_t n, uint32_t h,
+                               size_t *slot)
+{
+	size_t mask = ix->nslots - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		*slot = i;
+		if (!ix->slots[i])
+			return NULL;
+		S_code_key *k = &ix->keys[ix->slots[i] - 1];
+		if (k->hash == h && k->elem == elem && k->n == n && memcmp(k->s, s, n) == 0)
+			return k;
+	}
+}
+
+/* The index of c's top-level resources by code, in one block; NULL when out of memory. Each distinct
+ * (element, code) is counted, then its resources listed, in case order (the codes are found resource by
+ * resource), once each. */
 static S_codes *S_codes_make(const mn_case *c)
 {
-	size_t cap = 0;
-	for (size_t i = 0; i < c->ntop; i++)
-		for (uint32_t e = 0; e < S_NCODED; e++)
-			cap += S_codings_bound(c->res[i].pub.json, e);
-	S_code_ent *ent = malloc((cap ? cap : 1) * sizeof *ent);
+	S_code_list l = {0};
+	uint8_t *which = NULL;
 	uint32_t *unread = malloc((c->ntop ? c->ntop : 1) * S_NCODED * sizeof *unread);
-	size_t nunread[S_NCODED] = {0}, n = 0, all = 0;
+	size_t nunread[S_NCODED] = {0}, all = 0;
 	S_codes *ix = NULL;
-	if (!ent || !unread)
+	if (!unread)
 		goto out;
-	for (uint32_t e = 0; e < S_NCODED; e++)
-		for (size_t i = 0; i < c->ntop; i++)
-			if (!S_plain_codes(c->res[i].pub.json, e, (uint32_t)i, ent, &n))
+	/* only the elements the resource's type has as a CodeableConcept (per type, when first met:
+	 * 1 + the bits) */
+	if (!(which = calloc(mn_fhir__ntypes, 1)))
+		goto out;
+	for (size_t i = 0; i < c->ntop; i++) {
+		bool un[S_NCODED];
+		const mn_fhir_type *t = c->res[i].pub.type;
+		size_t ti = t ? (size_t)(t - mn_fhir__types) : 0;
+		if (t && !which[ti]) {
+			which[ti] = 1;
+			for (uint32_t e = 0; e < S_NCODED; e++) {
+				const mn_fhir_element *el = mn_fhir_element_find(t, S_coded_elements[e].s, S_coded_elements[e].n);
+				if (el && !el->choice && el->ntypes == 1 && el->types[0] &&
+				    strcmp(el->types[0]->name, "CodeableConcept") == 0)
+					which[ti] |= (uint8_t)(2u << e);
+			}
+		}
+		S_plain_codes(c->res[i].pub.json, (uint32_t)i, t ? (uint8_t)(which[ti] >> 1) : 0, &l, un);
+		for (uint32_t e = 0; e < S_NCODED; e++)
+			if (un[e])
 				unread[e * c->ntop + nunread[e]++] = (uint32_t)i;
-	qsort(ent, n, sizeof *ent, S_code_cmp);
-	size_t m = 0;  /* a code twice in one resource's element: listed once */
-	for (size_t i = 0; i < n; i++)
-		if (!m || S_code_cmp(&ent[m - 1], &ent[i]) != 0)
-			ent[m++] = ent[i];
+	}
+	if (l.oom)
+		goto out;
 	for (uint32_t e = 0; e < S_NCODED; e++)
 		all += nunread[e];
-	ix = malloc(sizeof *ix + m * (sizeof *ix->s + 3 * sizeof(uint32_t)) + all * sizeof(uint32_t));
+	size_t nslots = 16;
+	while (nslots < l.n * 2 + 2)
+		nslots *= 2;
+	/* at most l.n keys and l.n positions */
+	ix = calloc(1, sizeof *ix + nslots * sizeof *ix->slots + l.n * (sizeof *ix->keys + sizeof *ix->pos) +
+	                   all * sizeof *ix->pos);
 	if (!ix)
 		goto out;
-	ix->n = m;
-	ix->s = (const char **)(ix + 1);
-	ix->elem = (uint32_t *)(ix->s + m);
-	ix->len = ix->elem + m;
-	ix->pos = ix->len + m;
-	uint32_t *u = ix->pos + m;
-	for (size_t i = 0; i < m; i++) {
-		ix->elem[i] = ent[i].elem;
-		ix->s[i] = ent[i].s;
-		ix->len[i] = ent[i].n;
-		ix->pos[i] = ent[i].pos;
+	ix->nslots = nslots;
+	ix->keys = (S_code_key *)(ix + 1);
+	ix->slots = (uint32_t *)(ix->keys + l.n);
+	ix->pos = ix->slots + nslots;
+	uint32_t *hashes = l.n ? malloc(l.n * sizeof *hashes) : NULL;
+	if (l.n && !hashes) {
+		free(ix);
+		ix = NULL;
+		goto out;
 	}
+	for (size_t i = 0; i < l.n; i++) {
+		const S_code_ent *t = &l.v[i];
+		size_t slot;
+		uint32_t h = hashes[i] = S_code_hash(t->elem, t->s, t->n);
+		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, h, &slot);
+		if (!k) {
+			k = &ix->keys[ix->nkeys];
+			*k = (S_code_key){t->s, t->n, t->elem, h, 0, 0, UINT32_MAX};
+			ix->slots[slot] = (uint32_t)++ix->nkeys;
+		}
+		if (k->last != t->pos) {  /* a code twice in one resource's element: listed once */
+			k->count++;
+			k->last = t->pos;
+		}
+	}
+	uint32_t at = 0;
+	for (size_t i = 0; i < ix->nkeys; i++) {
+		ix->keys[i].start = at;
+		at += ix->keys[i].count;
+		ix->keys[i].count = 0;
+		ix->keys[i].last = UINT32_MAX;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const S_code_ent *t = &l.v[i];
+		size_t slot;
+		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, hashes[i], &slot);
+		if (k->last != t->pos) {
+			ix->pos[k->start + k->count++] = t->pos;
+			k->last = t->pos;
+		}
+	}
+	free(hashes);
+	uint32_t *u = ix->pos + at;
 	for (uint32_t e = 0; e < S_NCODED; e++) {
 		ix->nunread[e] = nunread[e];
 		ix->unread[e] = u;
@@ -2059,7 +2159,8 @@ static S_codes *S_codes_make(const mn_case *c)
 		u += nunread[e];
 	}
 out:
-	free(ent);
+	free(which);
+	free(l.v);
 	free(unread);
 	return ix;
 }
@@ -2088,23 +2189,12 @@ bool mn_case_coded(const mn_case *c, const char *element, const char *code, size
 			ix = none;
 		}
 	}
-	/* the first entry not below (e, n, code) */
-	size_t lo = 0, hi = ix->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = ix->elem[mid] != e  ? (ix->elem[mid] < e ? -1 : 1)
-		          : ix->len[mid] != n ? (ix->len[mid] < n ? -1 : 1)
-		                              : memcmp(ix->s[mid], code, n);
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	size_t slot;
+	const S_code_key *k = S_code_find(ix, e, code, n, S_code_hash(e, code, n), &slot);
+	if (k && k->count) {
+		*pos = ix->pos + k->start;
+		*count = k->count;
 	}
-	size_t end = lo;
-	while (end < ix->n && ix->elem[end] == e && ix->len[end] == n && memcmp(ix->s[end], code, n) == 0)
-		end++;
-	*pos = end > lo ? ix->pos + lo : NULL;
-	*count = end - lo;
 	*unread = ix->nunread[e] ? ix->unread[e] : NULL;
 	*nunread = ix->nunread[e];
 	return true;
