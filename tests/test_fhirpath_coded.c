@@ -9,6 +9,8 @@
  */
 #include "test.h"
 
+#include <pthread.h>
+
 #include "fhir/model.h"
 #include "fhirpath/fhirpath_int.h"
 #include "mednec/fhirpath.h"
@@ -296,6 +298,41 @@ static void test_small(void)
 	mn_case_free(c);
 }
 
+/* Several threads asking a record's index by code at once, while it is made: one index, the same
+ * answers for every thread. */
+typedef struct coded_ask {
+	const mn_case *c;
+	const uint32_t *pos;
+	size_t n, nu;
+	bool ok;
+} coded_ask;
+
+static void *ask_coded(void *arg)
+{
+	coded_ask *q = arg;
+	const uint32_t *unread;
+	q->ok = mn_case_coded(q->c, "code", "X", 1, &q->pos, &q->n, &unread, &q->nu);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	mn_case *c = load(BUNDLE);
+	if (!c)
+		return;
+	coded_ask q[4];
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) {
+		q[i] = (coded_ask){.c = c};
+		CHECK(pthread_create(&t[i], NULL, ask_coded, &q[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++)
+		CHECK(q[i].ok && q[i].n == 6 && q[i].nu == 2 && q[i].pos == q[0].pos && q[i].pos[5] == 12);
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	env = mn_fp_env_new();
@@ -309,6 +346,7 @@ int main(void)
 	}
 	test_marks();
 	test_small();
+	test_threads();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);
 	mn_arena_free(arena);
