@@ -16,7 +16,8 @@
  *    structural errors win over dangling references. The walk also records
  *    each resource's byte span [start, last node] for mn_case_owner().
  * 3. nothing else: lookups afterwards are hash probes (references) or binary
- *    searches over the spans (owner), never scans.
+ *    searches over the spans (owner), never scans. The index by code
+ *    (mn_case_coded) is made on its first use, once per record.
  */
 #include "fhir/model.h"
 
