@@ -1129,6 +1129,75 @@ static void test_where_fast(void)
 	}
 }
 
+/* Variables found by name through the environment's hash (fp_env_find): many names, names alike in
+ * length and in their first and last 8 bytes, set again, a clone that adds its own, defineVariable()
+ * refusing a name the environment has; answers counted by hand. */
+static void test_var_table(void)
+{
+	mn_fp_env *env = mn_fp_env_new();
+	char name[32], val[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "v%d", i);
+		snprintf(val, sizeof val, "x%d", i * 3);
+		CHECK_INT(mn_fp_env_set_string(env, name, val), MN_OK);
+	}
+	/* same length, same first and last 8 bytes: one hash, different names */
+	CHECK_INT(mn_fp_env_set_string(env, "abcdefgh_1_ijklmnop", "one"), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(env, "abcdefgh_2_ijklmnop", "two"), MN_OK);
+	CHECK_INT(mn_fp_env_set_string(env, "v7", "seven"), MN_OK);  /* again: replaced, not added */
+	CHECK_INT(env->nvars, 102);
+	CHECK_STR(fp_eval_text("%v0 & %v1 & %v99 & %v7 & %v50", env, A, NULL), "x0x3x297sevenx150");
+	CHECK_STR(fp_eval_text("%abcdefgh_2_ijklmnop & %abcdefgh_1_ijklmnop", env, A, NULL), "twoone");
+	CHECK_STR(fp_eval_text("%v100", env, A, NULL), "ERR:fhirpath-execution");
+	CHECK_STR(fp_eval_text("%abcdefgh_3_ijklmnop", env, A, NULL), "ERR:fhirpath-execution");
+	CHECK_STR(fp_eval_text("1.defineVariable('v42').select(%v42)", env, A, NULL), "ERR:fhirpath-execution");
+	CHECK_STR(fp_eval_text("1.defineVariable('v100').select(%v100)", env, A, NULL), "1");
+	CHECK_INT(fp_env_find(env, "v99", 3), 99);
+	CHECK_INT(fp_env_find(env, "v9", 2), 9);
+	CHECK_INT(fp_env_find(env, "v999", 4), -1);
+	CHECK_INT(fp_env_find(NULL, "v9", 2), -1);
+	/* a clone finds the source's variables; what it adds or replaces stays its own */
+	mn_fp_env *cl = mn_fp_env_clone(env);
+	CHECK(cl != NULL);
+	if (cl) {
+		CHECK_INT(mn_fp_env_set_string(cl, "v100", "new"), MN_OK);
+		CHECK_INT(mn_fp_env_set_string(cl, "v3", "three"), MN_OK);
+		CHECK_STR(fp_eval_text("%v100 & %v3 & %v98 & %abcdefgh_1_ijklmnop", cl, A, NULL), "newthreex294one");
+		CHECK_STR(fp_eval_text("%v3", env, A, NULL), "x9");
+		CHECK_STR(fp_eval_text("%v100", env, A, NULL), "ERR:fhirpath-execution");
+		mn_fp_env_free(cl);
+	}
+	mn_fp_env_free(env);
+}
+
+/* Paths of members from a variable (%pat.name.given) are computed once per evaluation when the variable
+ * is the environment's: the same answers inside where() and select() over many items, beside unions
+ * that push onto them, past the number remembered, and not for a defineVariable() variable, which
+ * differs item by item. Counted by hand from the Patient below. */
+static void test_invariant_paths(void)
+{
+	mn_json *p = parse_json("{\"resourceType\":\"Patient\",\"id\":\"p9\",\"gender\":\"female\","
+	                   "\"name\":[{\"family\":\"F1\",\"given\":[\"A\",\"B\"]},{\"given\":[\"C\"]}]}");
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("Patient", -1, &err);
+	mn_fp_result *r = NULL;
+	CHECK(p && e && mn_fp_eval(e, ENV, p, A, &r, &err) == MN_OK);
+	mn_fp_expr_free(e);
+	CHECK_INT(mn_fp_env_set_result(ENV, "pat", r), MN_OK);
+	EV("('A' | 'C' | 'D' | 'B').where($this in %pat.name.given)", "A, C, B");
+	EV("('A' | 'C' | 'D').where(%pat.name.given contains $this).count()", "2");
+	EV("%pat.name.given.count() + %pat.name.given.count()", "6");
+	EV("(%pat.name.given | 'Z').count() + %pat.name.given.count() + (%pat.name.given | 'Y').count()", "11");
+	EV("(1 | 2 | 3).select(%pat.name.given.count() + %pat.name.family.count() + %pat.gender.count() + "
+	   "%pat.id.count() + %pat.name.given.first().length() + %pat.name.given.last().length())", "8, 8, 8");
+	/* a variable of defineVariable(): its own value for each name */
+	EV("%pat.name.select(defineVariable('n', $this).select(%n.given.first()))", "A, C");
+	EV("%pat.name.select(defineVariable('n', $this).select(%n.given.count()))", "2, 1");
+	/* the path's steps are as usual: a choice, an element the type lacks */
+	EV("%pat.name.given.where($this = 'B')", "B");
+	CHECK_STR(ev("%pat.nosuch", NULL), ev("Patient.nosuch", p));
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -1153,6 +1222,8 @@ int main(void)
 	test_covered_days();
 	test_folded_unions();
 	test_where_fast();
+	test_var_table();
+	test_invariant_paths();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

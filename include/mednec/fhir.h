@@ -167,6 +167,19 @@ void mn_case_position(const mn_case *c, const mn_json *node, int *line, int *col
  * "Observation.where(...)" over a case and "Bundle.entry.resource.ofType(X)"
  * use it). */
 const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t *n);
+/* The index by code, for FHIRPath's "Observation.where(... and code.coding.where(system = 'S' and
+ * code = 'C').exists())" (or category.coding) over a case: *pos[0..*count) are the positions (for
+ * mn_case_get) of the top-level resources whose member element ("code" or "category") holds an object
+ * (or an array of objects) whose "coding" array has an object whose "code" is the string code[0..n), in
+ * case order; *unread[0..*nunread) (in case order) those whose element the index cannot read plainly
+ * (a repeated key, a "_code", "_coding", "_system" or "_element" sibling, a value that is not an
+ * object, array or string where R4 has one): they may have the code. Every other resource has no such
+ * coding there. Only the resources of types whose element is a CodeableConcept are indexed: ask only
+ * for those (the others are in neither list). Made when first asked, once per record (an as-of view that leaves
+ * nothing out shares its source's); safe to call from several threads. False (and nothing) for
+ * another element or when it cannot be made (out of memory): evaluate as usual. */
+bool mn_case_coded(const mn_case *c, const char *element, const char *code, size_t n, const uint32_t **pos,
+                   size_t *count, const uint32_t **unread, size_t *nunread);
 /* Whether the root is a Bundle whose entries' resources are exactly the
  * top-level resources, in order (not an as-of view that leaves some out):
  * then "Bundle.entry.resource" over the root is mn_case_get(c, 0..count). */

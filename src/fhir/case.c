@@ -16,12 +16,14 @@
  *    structural errors win over dangling references. The walk also records
  *    each resource's byte span [start, last node] for mn_case_owner().
  * 3. nothing else: lookups afterwards are hash probes (references) or binary
- *    searches over the spans (owner), never scans.
+ *    searches over the spans (owner), never scans. The index by code
+ *    (mn_case_coded) is made on its first use, once per record.
  */
 #include "fhir/model.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,12 @@ typedef struct S_slot {
 	S_res *res;
 } S_slot;
 
+/* The index by code (mn_case_coded), made once per record when first asked; idx NULL until then. */
+typedef struct S_codes S_codes;
+struct S_codes_box {
+	_Atomic(S_codes *) idx;
+};
+
 static const char S_SCOPE_TID = 'T';   /* "Type/id" */
 static const char S_SCOPE_URL = 'U';   /* fullUrl */
 static const char S_SCOPE_JSON = 'J';  /* resource object pointer (key = the pointer's bytes) */
@@ -122,6 +130,9 @@ struct mn_case {
 	/* an as-of view that leaves nothing out: res, slots, type_start and by_type are its source's
 	 * (the same resources, read only), not freed with it */
 	bool borrowed;
+	/* the index by code (mn_case_coded), made when first asked; an as-of view that leaves nothing
+	 * out shares its source's box (so the index is made once per record) */
+	struct S_codes_box *codes;
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -1245,6 +1256,8 @@ static mn_status S_type_index(mn_case *c)
 	for (size_t i = 0; i < c->ntop; i++)
 		if (c->res[i].pub.type)
 			c->by_type[c->type_start[(size_t)(c->res[i].pub.type - mn_fhir__types) + 1]++] = (uint32_t)i;
+	if (!(c->codes = calloc(1, sizeof *c->codes)))
+		return MN_ENOMEM;
 	return MN_OK;
 }
 
@@ -1493,6 +1506,10 @@ void mn_case_free(mn_case *c)
 		free(c->slots);
 		free(c->type_start);
 		free(c->by_type);
+		if (c->codes) {
+			free(atomic_load_explicit(&c->codes->idx, memory_order_acquire));
+			free(c->codes);
+		}
 	}
 	mn_arena_free(c->arena);
 	free(c);
@@ -1870,6 +1887,318 @@ const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t 
 	size_t k = (size_t)(t - mn_fhir__types);
 	*n = c->type_start[k + 1] - c->type_start[k];
 	return *n ? c->by_type + c->type_start[k] : NULL;
+}
+
+/* ---- the index by code (mn_case_coded) -------------------------------------- */
+
+/* The elements indexed: CodeableConcepts of a resource (an object, or an array of them). */
+static const S_word S_coded_elements[] = {S_WORD("code"), S_WORD("category")};
+#define S_NCODED (sizeof S_coded_elements / sizeof S_coded_elements[0])
+
+/* One code of a resource's element.coding: the element (its position in S_coded_elements), the string
+ * and the resource's position. */
+typedef struct S_code_ent {
+	uint32_t elem;
+	const char *s;
+	uint32_t n;
+	uint32_t pos;
+} S_code_ent;
+
+/* The codes found so far (a growing array; oom when it could not grow). */
+typedef struct S_code_list {
+	S_code_ent *v;
+	size_t n, cap;
+	bool oom;
+} S_code_list;
+
+/* A distinct (element, code): its resources are pos[start .. start + count), in case order. */
+typedef struct S_code_key {
+	const char *s;
+	uint32_t n, elem, hash, start, count, last;
+} S_code_key;
+
+struct S_codes {
+	size_t nkeys, nslots;         /* nslots a power of two, at least twice nkeys */
+	uint32_t *slots;              /* key position + 1, 0 empty */
+	S_code_key *keys;
+	uint32_t *pos;
+	size_t nunread[S_NCODED];
+	uint32_t *unread[S_NCODED];   /* [nunread[e]] each, in case order */
+};
+
+static uint32_t S_code_hash(uint32_t elem, const char *s, size_t n)
+{
+	return S_hash(s, n, (const void *)(uintptr_t)(elem + 1));
+}
+
+/* One scan of obj for the members named names[0..nn) (at most 2): cnt[j] how many there are, v[j] the
+ * last, under[j] whether a "_name" sibling is there (an id or extensions beside a primitive). */
+static void S_pick(const mn_json *obj, const S_word *names, unsigned nn, unsigned *cnt, const mn_json **v,
+                   bool *under)
+{
+	for (unsigned j = 0; j < nn; j++)
+		cnt[j] = 0, v[j] = NULL, under[j] = false;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		bool u = m->key_len && m->key[0] == '_';
+		const char *k = m->key + u;
+		size_t kn = m->key_len - u;
+		for (unsigned j = 0; j < nn; j++)
+			if (kn == names[j].n && k[0] == names[j].s[0] && memcmp(k, names[j].s, kn) == 0) {
+				if (u)
+					under[j] = true;
+				else
+					cnt[j]++, v[j] = &m->value;
+			}
+	}
+}
+
+/* What S_pick found for one name, as a member of JSON type type (or, with many, an array of them): 1
+ * (v is it), 0 when absent, -1 when it is there more than once (an object's keys may repeat in its
+ * text), of another type, or has a "_name" sibling. */
+static int S_one(unsigned cnt, const mn_json *v, bool under, uint8_t type, bool many)
+{
+	if (under || cnt > 1)
+		return -1;
+	if (!cnt)
+		return 0;
+	if (many && v->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < v->n; i++)
+			if (v->u.items[i].type != type)
+				return -1;
+		return 1;
+	}
+	return v->type == type ? 1 : -1;
+}
+
+static void S_code_add(S_code_list *l, uint32_t elem, const mn_json *v, uint32_t pos)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		S_code_ent *g = realloc(l->v, cap * sizeof *g);
+		if (!g) {
+			l->oom = true;
+			return;
+		}
+		l->v = g;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (S_code_ent){elem, v->u.s, v->n, pos};
+}
+
+static const S_word S_coding_word[] = {S_WORD("coding")};
+static const S_word S_code_system[] = {S_WORD("code"), S_WORD("system")};
+
+/* The codes of one CodeableConcept object cc into l: false when they cannot be read plainly (at most
+ * one "coding", an array of objects, each with at most one "code" and one "system", strings, and no
+ * "_coding", "_code" or "_system" siblings). */
+static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_code_list *l)
+{
+	unsigned cnt[2];
+	const mn_json *v[2];
+	bool under[2];
+	S_pick(cc, S_coding_word, 1, cnt, v, under);
+	int k = S_one(cnt[0], v[0], under[0], MN_JSON_OBJECT, true);
+	if (k <= 0)
+		return k == 0;
+	const mn_json *coding = v[0];
+	if (coding->type != MN_JSON_ARRAY)
+		return false;
+	for (uint32_t i = 0; i < coding->n; i++) {
+		S_pick(&coding->u.items[i], S_code_system, 2, cnt, v, under);
+		int kc = S_one(cnt[0], v[0], under[0], MN_JSON_STRING, false);
+		if (kc < 0 || S_one(cnt[1], v[1], under[1], MN_JSON_STRING, false) < 0)
+			return false;
+		if (kc)
+			S_code_add(l, elem, v[0], pos);
+	}
+	return true;
+}
+
+/* The elements of resource object r (at position pos) that which has (bit e: S_coded_elements[e])
+ * into l, element by element: each that can be read plainly (at most one member of that name, an object or an array of objects, without a "_name"
+ * sibling, each read by S_concept_codes) has its codes appended; without it the resource has no codes
+ * there. unread[e] is set for the others. */
+static void S_plain_codes(const mn_json *r, uint32_t pos, uint8_t which, S_code_list *l, bool unread[S_NCODED])
+{
+	unsigned cnt[S_NCODED];
+	const mn_json *v[S_NCODED];
+	bool under[S_NCODED];
+	for (uint32_t e = 0; e < S_NCODED; e++)
+		unread[e] = false;
+	if (!which)
+		return;
+	if (!r || r->type != MN_JSON_OBJECT) {
+		for (uint32_t e = 0; e < S_NCODED; e++)
+			unread[e] = (which >> e) & 1;
+		return;
+	}
+	S_pick(r, S_coded_elements, S_NCODED, cnt, v, under);
+	for (uint32_t e = 0; e < S_NCODED; e++) {
+		if (!((which >> e) & 1))
+			continue;
+		int k = S_one(cnt[e], v[e], under[e], MN_JSON_OBJECT, true);
+		size_t n0 = l->n;
+		uint32_t m = k <= 0 ? 0 : v[e]->type == MN_JSON_ARRAY ? v[e]->n : 1;
+		unread[e] = k < 0;
+		for (uint32_t i = 0; i < m && !unread[e]; i++)
+			unread[e] = !S_concept_codes(v[e]->type == MN_JSON_ARRAY ? &v[e]->u.items[i] : v[e], e, pos, l);
+		if (unread[e])
+			l->n = n0;
+	}
+}
+
+/* The key of (elem, s[0..n)) with hash h in ix, or NULL (*slot: where it is or would go). */
+static S_code_key *S_code_find(const S_codes *ix, uint32_t elem, const char *s, size_t n, uint32_t h,
+                               size_t *slot)
+{
+	size_t mask = ix->nslots - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		*slot = i;
+		if (!ix->slots[i])
+			return NULL;
+		S_code_key *k = &ix->keys[ix->slots[i] - 1];
+		if (k->hash == h && k->elem == elem && k->n == n && memcmp(k->s, s, n) == 0)
+			return k;
+	}
+}
+
+/* The index of c's top-level resources by code, in one block; NULL when out of memory. Each distinct
+ * (element, code) is counted, then its resources listed, in case order (the codes are found resource by
+ * resource), once each. */
+static S_codes *S_codes_make(const mn_case *c)
+{
+	S_code_list l = {0};
+	uint8_t *which = NULL;
+	uint32_t *unread = malloc((c->ntop ? c->ntop : 1) * S_NCODED * sizeof *unread);
+	size_t nunread[S_NCODED] = {0}, all = 0;
+	S_codes *ix = NULL;
+	if (!unread)
+		goto out;
+	/* only the elements the resource's type has as a CodeableConcept (per type, when first met:
+	 * 1 + the bits) */
+	if (!(which = calloc(mn_fhir__ntypes, 1)))
+		goto out;
+	for (size_t i = 0; i < c->ntop; i++) {
+		bool un[S_NCODED];
+		const mn_fhir_type *t = c->res[i].pub.type;
+		size_t ti = t ? (size_t)(t - mn_fhir__types) : 0;
+		if (t && !which[ti]) {
+			which[ti] = 1;
+			for (uint32_t e = 0; e < S_NCODED; e++) {
+				const mn_fhir_element *el = mn_fhir_element_find(t, S_coded_elements[e].s, S_coded_elements[e].n);
+				if (el && !el->choice && el->ntypes == 1 && el->types[0] &&
+				    strcmp(el->types[0]->name, "CodeableConcept") == 0)
+					which[ti] |= (uint8_t)(2u << e);
+			}
+		}
+		S_plain_codes(c->res[i].pub.json, (uint32_t)i, t ? (uint8_t)(which[ti] >> 1) : 0, &l, un);
+		for (uint32_t e = 0; e < S_NCODED; e++)
+			if (un[e])
+				unread[e * c->ntop + nunread[e]++] = (uint32_t)i;
+	}
+	if (l.oom)
+		goto out;
+	for (uint32_t e = 0; e < S_NCODED; e++)
+		all += nunread[e];
+	size_t nslots = 16;
+	while (nslots < l.n * 2 + 2)
+		nslots *= 2;
+	/* at most l.n keys and l.n positions */
+	ix = calloc(1, sizeof *ix + nslots * sizeof *ix->slots + l.n * (sizeof *ix->keys + sizeof *ix->pos) +
+	                   all * sizeof *ix->pos);
+	if (!ix)
+		goto out;
+	ix->nslots = nslots;
+	ix->keys = (S_code_key *)(ix + 1);
+	ix->slots = (uint32_t *)(ix->keys + l.n);
+	ix->pos = ix->slots + nslots;
+	uint32_t *hashes = l.n ? malloc(l.n * sizeof *hashes) : NULL;
+	if (l.n && !hashes) {
+		free(ix);
+		ix = NULL;
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const S_code_ent *t = &l.v[i];
+		size_t slot;
+		uint32_t h = hashes[i] = S_code_hash(t->elem, t->s, t->n);
+		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, h, &slot);
+		if (!k) {
+			k = &ix->keys[ix->nkeys];
+			*k = (S_code_key){t->s, t->n, t->elem, h, 0, 0, UINT32_MAX};
+			ix->slots[slot] = (uint32_t)++ix->nkeys;
+		}
+		if (k->last != t->pos) {  /* a code twice in one resource's element: listed once */
+			k->count++;
+			k->last = t->pos;
+		}
+	}
+	uint32_t at = 0;
+	for (size_t i = 0; i < ix->nkeys; i++) {
+		ix->keys[i].start = at;
+		at += ix->keys[i].count;
+		ix->keys[i].count = 0;
+		ix->keys[i].last = UINT32_MAX;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const S_code_ent *t = &l.v[i];
+		size_t slot;
+		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, hashes[i], &slot);
+		if (k->last != t->pos) {
+			ix->pos[k->start + k->count++] = t->pos;
+			k->last = t->pos;
+		}
+	}
+	free(hashes);
+	uint32_t *u = ix->pos + at;
+	for (uint32_t e = 0; e < S_NCODED; e++) {
+		ix->nunread[e] = nunread[e];
+		ix->unread[e] = u;
+		if (nunread[e])
+			memcpy(u, unread + e * c->ntop, nunread[e] * sizeof *u);
+		u += nunread[e];
+	}
+out:
+	free(which);
+	free(l.v);
+	free(unread);
+	return ix;
+}
+
+bool mn_case_coded(const mn_case *c, const char *element, const char *code, size_t n, const uint32_t **pos,
+                   size_t *count, const uint32_t **unread, size_t *nunread)
+{
+	*pos = *unread = NULL;
+	*count = *nunread = 0;
+	uint32_t e = 0;
+	while (e < S_NCODED && (!element || strcmp(element, S_coded_elements[e].s) != 0))
+		e++;
+	if (!c || !c->codes || !code || e == S_NCODED)
+		return false;
+	S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
+	if (!ix) {
+		/* made once: a thread that loses the race frees its own copy */
+		S_codes *mine = S_codes_make(c), *none = NULL;
+		if (!mine)
+			return false;
+		if (atomic_compare_exchange_strong_explicit(&c->codes->idx, &none, mine, memory_order_acq_rel,
+		                                            memory_order_acquire))
+			ix = mine;
+		else {
+			free(mine);
+			ix = none;
+		}
+	}
+	size_t slot;
+	const S_code_key *k = S_code_find(ix, e, code, n, S_code_hash(e, code, n), &slot);
+	if (k && k->count) {
+		*pos = ix->pos + k->start;
+		*count = k->count;
+	}
+	*unread = ix->nunread[e] ? ix->unread[e] : NULL;
+	*nunread = ix->nunread[e];
+	return true;
 }
 
 bool mn_case_bundle_exact(const mn_case *c)

@@ -1135,11 +1135,9 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	int dv = fp_defvar_get(x, n->name, n->name_len, out);
 	if (dv)
 		return dv < 0 ? -1 : 0;
-	const mn_fp_env *env = x->env;
-	for (size_t i = 0; env && i < env->nvars; i++)
-		if (env->vars[i].len == n->name_len &&
-		    memcmp(env->vars[i].name, n->name, n->name_len) == 0)
-			return fp_append(x, out, &env->vars[i].value);  /* shared; run() copies results */
+	long vi = fp_env_find(x->env, n->name, n->name_len);
+	if (vi >= 0)
+		return fp_append(x, out, &x->env->vars[vi].value);  /* shared; run() copies results */
 	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
 		return fp_push_shared(x, out, &fp_terminologies_item);
 	return fp_fail(x, MN_EEVAL, n, "unknown variable '%%%.*s'", (int)n->name_len, n->name);
@@ -1322,6 +1320,206 @@ static bool collect_eqs(const fp_node *c, fp_eqs *q)
 	return true;
 }
 
+/* ---- X.where(... and code.coding.where(code = 'C').exists()) over a case (FP_FAST_WHERE_CODE) ---- */
+
+/* Whether n is the member name on $this (no path before it, no index answers it). */
+static bool own_member(const fp_node *n, const char *name)
+{
+	return n && n->kind == FN_MEMBER && !n->left && !n->fast && name_is(n, name);
+}
+
+/* The codes a criterion k over one Coding implies: 1 when k true means the
+ * coding's code is one of set[0..*n) (added there), 0 when k says nothing of
+ * the code, -1 when k is not made only of `code`/`system` `=` a string or `in`
+ * strings, joined by and/or (over a Coding whose code and system are at most
+ * one string each, such a k is true, false or empty, never an error). */
+static int coding_codes(const fp_node *k, fp_codes *set)
+{
+	if (!k || k->kind != FN_BINOP)
+		return -1;
+	if (k->op == OP_AND || k->op == OP_OR) {
+		fp_codes a = {0}, b = {0};
+		int l = coding_codes(k->left, &a), r = coding_codes(k->right, &b);
+		if (l < 0 || r < 0)
+			return -1;
+		if (k->op == OP_AND) {
+			/* either side's codes hold for the conjunction */
+			const fp_codes *q = l ? &a : r ? &b : NULL;
+			if (!q)
+				return 0;
+			memcpy(set->code, q->code, q->ncodes * sizeof q->code[0]);
+			set->ncodes = q->ncodes;
+			return 1;
+		}
+		if (!l || !r)
+			return 0;  /* one side says nothing of the code: neither does the disjunction */
+		if (a.ncodes + b.ncodes > FP_CODES_MAX)
+			return -1;
+		memcpy(set->code, a.code, a.ncodes * sizeof a.code[0]);
+		memcpy(set->code + a.ncodes, b.code, b.ncodes * sizeof b.code[0]);
+		set->ncodes = a.ncodes + b.ncodes;
+		return 1;
+	}
+	const fp_node *m = k->left, *v = k->right;
+	if (k->op == OP_EQ && m && m->kind == FN_LITERAL)
+		m = k->right, v = k->left;
+	fp_coll lits;
+	if ((k->op != OP_EQ && k->op != OP_IN) || !const_coll(v, &lits) || lits.n == 0 ||
+	    (k->op == OP_EQ && lits.n != 1))
+		return -1;
+	for (uint32_t i = 0; i < lits.n; i++)
+		if (lits.v[i].kind != MN_FP_STRING || (lits.v[i].flags & FPI_NOVALUE))
+			return -1;
+	if (own_member(m, "system"))
+		return 0;
+	if (!own_member(m, "code") || lits.n > FP_CODES_MAX)
+		return -1;
+	for (uint32_t i = 0; i < lits.n; i++) {
+		set->code[i].s = lits.v[i].v.str.s;
+		set->code[i].n = lits.v[i].v.str.n;
+	}
+	set->ncodes = lits.n;
+	return 1;
+}
+
+/* The element name of type t when it is a plain (not choice) element of the one type named tn. */
+static bool plain_element(const mn_fhir_type *t, const char *name, const char *tn)
+{
+	const mn_fhir_element *el = t ? mn_fhir_element_find(t, name, strlen(name)) : NULL;
+	return el && !el->choice && el->ntypes == 1 && el->types[0] && strcmp(el->types[0]->name, tn) == 0;
+}
+
+/* Whether c is E.coding.where(k).exists() (E code or category, a CodeableConcept of q->type) with k
+ * as coding_codes reads it: the codes and E in *q. */
+static bool coded_conjunct(const fp_node *c, fp_codes *q)
+{
+	if (!c || c->kind != FN_CALL || !c->fn || strcmp(c->fn->name, "exists") != 0 || c->nargs != 0 || c->fast)
+		return false;
+	const fp_node *w = c->left;
+	if (!w || w->kind != FN_CALL || !w->fn || strcmp(w->fn->name, "where") != 0 || w->nargs != 1 || w->fast)
+		return false;
+	const fp_node *coding = w->left;
+	if (!coding || coding->kind != FN_MEMBER || coding->fast || !name_is(coding, "coding"))
+		return false;
+	static const char *const elements[] = {"code", "category"};
+	const char *element = NULL;
+	for (unsigned i = 0; i < 2 && !element; i++)
+		if (own_member(coding->left, elements[i]) && plain_element(q->type, elements[i], "CodeableConcept"))
+			element = elements[i];
+	fp_codes set = {0};
+	if (!element || coding_codes(w->args[0], &set) != 1)
+		return false;
+	q->element = element;
+	memcpy(q->code, set.code, set.ncodes * sizeof set.code[0]);
+	q->ncodes = set.ncodes;
+	return true;
+}
+
+/* The conjuncts of c (an and-tree) in the order the evaluation meets them, up to
+ * the first coded one: false when there is none (or too many before it). */
+static int find_coded(const fp_node *c, fp_codes *q)
+{
+	if (c && c->kind == FN_BINOP && c->op == OP_AND) {
+		int r = find_coded(c->left, q);
+		return r ? r : find_coded(c->right, q);
+	}
+	if (coded_conjunct(c, q))
+		return 1;
+	if (q->npre == FP_CODES_PRE_MAX)
+		return -1;
+	q->pre[q->npre++] = c;
+	return 0;
+}
+
+
+/* At compile time: mark n (a where() that is not fp_where_fast's) FP_FAST_WHERE_CODE when it is
+ * X.where(c), X a type name FP_FAST_TYPE answers, c an and-tree with a conjunct coded_conjunct reads.
+ * 0, or -1 out of memory. */
+static int mark_coded(mn_fp_expr *e, fp_node *n)
+{
+	const fp_node *x = n->left;
+	if (strcmp(n->fn->name, "where") != 0 || n->nargs != 1 || n->fast || !x || x->fast != FP_FAST_TYPE ||
+	    x->left || !x->type_first || !x->fast_type)
+		return 0;
+	const mn_fhir_type *cc = mn_fhir_type_find("CodeableConcept", 15), *coding = mn_fhir_type_find("Coding", 6);
+	if (!plain_element(cc, "coding", "Coding") || !plain_element(coding, "code", "code") ||
+	    !plain_element(coding, "system", "uri"))
+		return 0;
+	fp_codes q = {0};
+	q.type = x->fast_type;
+	if (find_coded(n->args[0], &q) != 1)
+		return 0;
+	fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
+	if (!qa)
+		return -1;
+	*qa = q;
+	n->codes = qa;
+	n->fast = FP_FAST_WHERE_CODE;
+	return 0;
+}
+
+/* c over the one item of s, as a where() criterion: fp_truth's answer (1, 0, -1 empty; < -1 error). */
+static int truth_of(fp_ctx *x, const fp_node *c, const fp_scope *s)
+{
+	fp_coll r = {0};
+	return fp_eval(x, c, s, &r) ? -2 : fp_truth(x, c, &r);
+}
+
+/* FP_FAST_WHERE_CODE: X.where(c) when X is the case's resources of type X (as
+ * eval_first_member's index answers it): a resource the case's index by code
+ * does not list for any of the codes (and reads plainly) has no coding the coded
+ * conjunct accepts, so that conjunct is false there, without error, and c is false
+ * too; only the conjuncts before it are evaluated there, for their errors (and
+ * stop at the first false, as `and` does). Every resource listed gets the whole
+ * of c, as filter() evaluates it ($index its position among the X). 1 when the
+ * input is not that (evaluate as usual), else 0 or -1. */
+static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const fp_codes *q = n->codes;
+	const fp_coll *ctx = &x->context;
+	if (!q || n->eqs || s->self.v != ctx->v || s->self.n != ctx->n || !x->case_list || x->plain || !x->kase ||
+	    ctx->n != mn_case_count(x->kase))
+		return 1;
+	const uint32_t *lp[FP_CODES_MAX + 1];
+	size_t ln[FP_CODES_MAX + 1];
+	for (unsigned i = 0; i < q->ncodes; i++)
+		if (!mn_case_coded(x->kase, q->element, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
+		                   &ln[q->ncodes]))
+			return 1;
+	size_t nt;
+	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		uint32_t p = idx[i];
+		bool listed = false;
+		for (unsigned l = 0; l <= q->ncodes; l++) {
+			while (ln[l] && *lp[l] < p)
+				lp[l]++, ln[l]--;
+			listed = listed || (ln[l] && *lp[l] == p);
+		}
+		mn_fp_item cur = ctx->v[p];
+		fp_scope s1;
+		s1.self.v = &cur;
+		s1.self.n = s1.self.cap = 1;
+		s1.index = (int64_t)i;
+		s1.total = s->total;
+		if (listed) {
+			int t = truth_of(x, n->args[0], &s1);
+			if (t < -1 || (t == 1 && fp_push(x, out, &ctx->v[p])))
+				return -1;
+			continue;
+		}
+		/* not listed: c is false; the conjuncts before the coded one run, for their errors */
+		for (unsigned j = 0; j < q->npre; j++) {
+			int t = truth_of(x, q->pre[j], &s1);
+			if (t < -1)
+				return -1;
+			if (t == 0)
+				break;
+		}
+	}
+	return 0;
+}
+
 int fp_fold(mn_fp_expr *e, fp_node *n)
 {
 	if (!n)
@@ -1331,11 +1529,18 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
 		if (fp_fold(e, n->args[i]))
 			return -1;
+	if (n->kind == FN_MEMBER && !n->fast && n->left &&
+	    (n->left->kind == FN_VAR || (n->left->kind == FN_MEMBER && n->left->invar))) {
+		/* %v.a.b: only the longest path is remembered */
+		n->invar = true;
+		n->left->invar = false;
+		return 0;
+	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
 	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
 		fp_eqs q = {0};
 		if (!collect_eqs(n->args[0], &q))
-			return 0;
+			return mark_coded(e, n);
 		fp_eqs *qa = mn_arena_alloc(e->arena, sizeof *qa);
 		if (!qa)
 			return -1;
@@ -1549,6 +1754,29 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	return push_bool(x, out, n->op == OP_NE ? !any : any) ? -1 : 1;
 }
 
+/* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed
+ * (as a path of members, its left first) and, when %v is the environment's variable (which no
+ * defineVariable() can shadow, and which stays as it is while the evaluation runs) and there is room,
+ * remembered. */
+static int eval_invar(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	for (unsigned i = 0; i < x->ninv; i++)
+		if (x->inv[i].n == n)
+			return fp_append(x, out, &x->inv[i].v);
+	fp_coll in = {0}, v = {0};
+	if (fp_eval(x, n->left, s, &in) || eval_member(x, n, &in, &v))
+		return -1;
+	const fp_node *var = n->left;
+	while (var->kind == FN_MEMBER)
+		var = var->left;
+	if (x->ninv < FP_INV_MAX && fp_env_find(x->env, var->name, var->name_len) >= 0) {
+		v.cap = v.n;  /* shared from now on: a push copies */
+		x->inv[x->ninv].n = n;
+		x->inv[x->ninv++].v = v;
+	}
+	return fp_append(x, out, &v);
+}
+
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
@@ -1590,6 +1818,10 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		rc = eval_var(x, n, out);
 		break;
 	case FN_MEMBER: {
+		if (n->invar) {
+			rc = eval_invar(x, n, s, out);
+			break;
+		}
 		if (n->fast == FP_FAST_BUNDLE_RES) {
 			bool exact;
 			if (!(rc = bundle_resources(x, n, s, out, &exact)) && exact)
@@ -1608,6 +1840,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		break;
 	}
 	case FN_CALL:
+		if (n->fast == FP_FAST_WHERE_CODE && (rc = where_coded(x, n, s, out)) <= 0)
+			break;
+		rc = 0;
 		if (n->fast == FP_FAST_OFTYPE || n->fast == FP_FAST_WHERE_RT) {
 			/* Bundle.entry.resource.ofType(X) / .where(resourceType = 'X') */
 			bool exact;
@@ -1736,6 +1971,7 @@ void mn_fp_env_free(mn_fp_env *env)
 		return;
 	mn_arena_free(env->arena);
 	free(env->vars);
+	free(env->vhash);
 	free(env->case_own);
 	free(env);
 }
@@ -1795,12 +2031,67 @@ void mn_fp_env_set_case(mn_fp_env *env, const mn_case *c)
 	}
 }
 
+/* A hash of a variable's name: its length and its first and last 8 bytes (or all of it). */
+static uint32_t var_hash(const char *name, size_t len)
+{
+	uint64_t a = 0, b = 0;
+	if (len >= 8) {
+		memcpy(&a, name, 8);
+		memcpy(&b, name + len - 8, 8);
+	} else {
+		memcpy(&a, name, len);
+	}
+	uint64_t h = (a * 0x9e3779b97f4a7c15u) ^ (b * 0xff51afd7ed558ccdu) ^ len;
+	return (uint32_t)(h ^ h >> 29 ^ h >> 41);
+}
+
+long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
+{
+	if (!env)
+		return -1;
+	if (!env->vhash) {
+		for (size_t i = 0; i < env->nvars; i++)
+			if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
+				return (long)i;
+		return -1;
+	}
+	for (size_t k = var_hash(name, len) & (env->nvhash - 1);; k = (k + 1) & (env->nvhash - 1)) {
+		uint32_t e = env->vhash[k];
+		if (!e)
+			return -1;
+		const struct fp_var *v = &env->vars[e - 1];
+		if (v->len == len && memcmp(v->name, name, len) == 0)
+			return (long)(e - 1);
+	}
+}
+
+/* env->vhash made again for the variables there are (at least twice as many slots); false when out of
+ * memory (then it is dropped and fp_env_find searches linearly). */
+static bool vhash_make(mn_fp_env *env)
+{
+	size_t want = 16;
+	while (want < env->nvars * 2 + 2)
+		want *= 2;
+	free(env->vhash);
+	env->nvhash = 0;
+	if (!(env->vhash = calloc(want, sizeof *env->vhash)))
+		return false;
+	env->nvhash = want;
+	for (size_t i = 0; i < env->nvars; i++) {
+		size_t k = var_hash(env->vars[i].name, env->vars[i].len) & (want - 1);
+		while (env->vhash[k])
+			k = (k + 1) & (want - 1);
+		env->vhash[k] = (uint32_t)i + 1;
+	}
+	return true;
+}
+
 static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 {
 	size_t len = strlen(name);
-	for (size_t i = 0; i < env->nvars; i++)
-		if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
-			return &env->vars[i];
+	long at = fp_env_find(env, name, len);
+	if (at >= 0)
+		return &env->vars[at];
 	if (env->nvars == env->capvars) {
 		size_t cap = env->capvars ? env->capvars * 2 : 8;
 		struct fp_var *v = realloc(env->vars, cap * sizeof *v);
@@ -1816,6 +2107,14 @@ static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 	v->len = len;
 	memset(&v->value, 0, sizeof v->value);
 	env->nvars++;
+	if (!env->vhash || env->nvars * 2 + 2 > env->nvhash)
+		vhash_make(env);  /* out of memory: linear searches */
+	else {
+		size_t k = var_hash(name, len) & (env->nvhash - 1);
+		while (env->vhash[k])
+			k = (k + 1) & (env->nvhash - 1);
+		env->vhash[k] = (uint32_t)env->nvars;
+	}
 	return v;
 }
 

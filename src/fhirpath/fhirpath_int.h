@@ -121,12 +121,34 @@ struct fp_node {
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
 	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
-	                                    its value, computed once at compile time (fp_fold) */	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
+	                                    its value, computed once at compile time (fp_fold) */
+	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
 	                                    side is a member of $this and the other a string
 	                                    literal or folded union (fp_fold): eq_fast */
 	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
+	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
+	                                    needs (fp_fold) */
+	bool invar;                      /* FN_MEMBER: the end of a path of members from a variable
+	                                    (%scores.budapest.entries; fp_fold): its value is the same
+	                                    throughout an evaluation when the variable is the
+	                                    environment's, so it is computed once (fp_ctx.inv) */
 };
+
+/* X.where(c) over a case, c a conjunction (and) with a conjunct of the form
+ * E.coding.where(k).exists() (E code or category, a CodeableConcept of X), k made only of `code = 'C'`, `code in ('C' | ...)`,
+ * `system = 'S'`, `system in (...)`, and, or, and implying that the coding's code
+ * is one of codes[] (fp_fold; where_coded in eval.c). The conjuncts before that
+ * one, in the order the evaluation meets them, are pre[]. */
+#define FP_CODES_MAX 16
+#define FP_CODES_PRE_MAX 8
+typedef struct fp_codes {
+	const mn_fhir_type *type;   /* X */
+	const char *element;        /* "code" or "category" (mn_case_coded) */
+	unsigned ncodes, npre;
+	struct { const char *s; uint32_t n; } code[FP_CODES_MAX];
+	const fp_node *pre[FP_CODES_PRE_MAX];
+} fp_codes;
 
 /* The criteria of where(name = 'a' and other = 'b'): the members and their
  * string literals, for fp_where_fast. */
@@ -145,7 +167,10 @@ enum {
 	FP_FAST_BUNDLE_RES, /* FN_MEMBER "resource" of "Bundle.entry.resource": over the case's
 	                       root Bundle (mn_case_bundle_exact), the case's resources */
 	FP_FAST_OFTYPE,     /* FN_CALL ofType(X) on FP_FAST_BUNDLE_RES, X without subtypes */
-	FP_FAST_WHERE_RT    /* FN_CALL where(resourceType = 'X') on FP_FAST_BUNDLE_RES */
+	FP_FAST_WHERE_RT,   /* FN_CALL where(resourceType = 'X') on FP_FAST_BUNDLE_RES */
+	FP_FAST_WHERE_CODE  /* FN_CALL X.where(... and code.coding.where(code = 'C' ...).exists()) on
+	                       FP_FAST_TYPE X: the candidates from the case's index by code
+	                       (mn_case_coded), the whole criterion evaluated on each (fp_codes) */
 };
 
 typedef struct fp_regex fp_regex;
@@ -160,6 +185,8 @@ struct mn_fp_expr {
 };
 
 /* ---- evaluation ---------------------------------------------------------- */
+
+#define FP_INV_MAX 4
 
 struct fp_ctx {
 	const mn_fp_env *env;
@@ -178,6 +205,9 @@ struct fp_ctx {
 	bool lenient;          /* MN_FP_LENIENT: "valueQuantity" names the typed choice element */
 	size_t mem0;           /* arena bytes in use when the evaluation started */
 	const struct fp_defvar *defvars;  /* defineVariable()s in scope, innermost first */
+	/* the values of invar paths computed so far in this evaluation (read-only, cap == n) */
+	struct { const fp_node *n; fp_coll v; } inv[FP_INV_MAX];
+	unsigned ninv;
 };
 
 /* A variable made by defineVariable(): visible to the rest of the path that
@@ -225,6 +255,10 @@ struct mn_fp_env {
 	mn_arena *arena;           /* variable names and values */
 	struct fp_var { const char *name; size_t len; fp_coll value; } *vars;
 	size_t nvars, capvars;
+	/* vars by name (fp_env_find): open addressing, a slot holds the var's position + 1 (0 empty);
+	 * nvhash a power of two at least twice nvars, or 0 (and vhash NULL: a linear search) */
+	uint32_t *vhash;
+	size_t nvhash;
 	/* mn_fp_env_set_case: the context mn_fp_eval_case makes for kase (every
 	 * resource as a typed item), made once; NULL when not made (no case, or
 	 * out of memory). Read-only once made. It is made in case_own, which the
@@ -241,6 +275,9 @@ struct mn_fp_env {
 	mn_fp_valueset_fn valuesets;  /* %terminologies (terminologies.c) */
 	void *valuesets_payload;
 };
+
+/* The position in env->vars of the variable name[0..len), or -1. */
+long fp_env_find(const mn_fp_env *env, const char *name, size_t len);
 
 /* lexer.c / parser.c */
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);

@@ -2483,8 +2483,7 @@ FN(defineVariable)
 	bool taken = reserved_var(name, n);
 	for (const fp_defvar *v = x->defvars; v && !taken; v = v->next)
 		taken = v->len == n && memcmp(v->name, name, n) == 0;
-	for (size_t i = 0; x->env && i < x->env->nvars && !taken; i++)
-		taken = x->env->vars[i].len == n && memcmp(x->env->vars[i].name, name, n) == 0;
+	taken = taken || fp_env_find(x->env, name, n) >= 0;
 	if (taken)
 		return fp_fail(x, MN_EEVAL, c, "variable %%%.*s already defined", (int)(n > 60 ? 60 : n), name);
 	fp_defvar *v = mn_arena_alloc(x->a, sizeof *v);

@@ -1,0 +1,355 @@
+/*
+ * test_fhirpath_coded.c: the case's index by code (mn_case_coded) and the FHIRPath path that uses it
+ * (FP_FAST_WHERE_CODE): X.where(... and code.coding.where(system = 'S' and code = 'C').exists() ...)
+ * over a case takes its candidates from the index and evaluates the whole criterion on each. Every
+ * answer here is counted by hand from the bundle below, and each is checked twice: over the case (the
+ * index) and as Bundle.entry.resource.ofType(Observation).where(...) over the root (the general
+ * evaluator, which the index does not answer). Adversarial resources: the code in another system, in
+ * another element, with another status, a future date, several codings, "_code" siblings, a code that differs only in case or a trailing space, the code on another resource type.
+ */
+#include "test.h"
+
+#include <pthread.h>
+
+#include "fhir/model.h"
+#include "fhirpath/fhirpath_int.h"
+#include "mednec/fhirpath.h"
+
+#define L "http://loinc.org"
+#define OBS(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," rest "}},"
+
+/* Case positions: 0 Patient p1, then the Observations o1..o11 at 1..11, the Procedure pr1 at 12, the
+ * Observations o13 and o14 at 13 and 14. Among the Observations ($index): o1 0, o2 1, ... o11 10, o13 11,
+ * o14 12. (A repeated
+ * key, "code" twice in one object, is refused at load: test_small.) */
+static const char BUNDLE[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	/* o1: the code in the system: a match */
+	OBS("o1", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\"}]},"
+	    "\"effectiveDateTime\":\"2026-01-05\"")
+	/* o2: the code in another system */
+	OBS("o2", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://other\",\"code\":\"X\"}]}")
+	/* o3: entered in error */
+	OBS("o3", "\"status\":\"entered-in-error\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\"}]}")
+	/* o4: several codings, the second a match */
+	OBS("o4", "\"status\":\"amended\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\"},"
+	    "{\"system\":\"" L "\",\"code\":\"X\"}]},\"effectiveDateTime\":\"2026-02-01\"")
+	/* o5: the code in another element (category), Y in code */
+	OBS("o5", "\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\"}]}],"
+	    "\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\"}]}")
+	/* o6: a "_code" sibling beside the code X: not read by the index, a match */
+	OBS("o6", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\","
+	    "\"_code\":{\"id\":\"c6\"}}]}")
+	/* o7: only a "_code" (an extension, no value): not read by the index, no match */
+	OBS("o7", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"_code\":{\"extension\":"
+	    "[{\"url\":\"http://example.org/x\",\"valueString\":\"X\"}]}}]}")
+	/* o8: lower case x */
+	OBS("o8", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"x\"}]}")
+	/* o9: a match dated in the future */
+	OBS("o9", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\"}]},"
+	    "\"effectiveDateTime\":\"2030-01-01\"")
+	/* o10: "X " (a trailing space) */
+	OBS("o10", "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X \"}]}")
+	/* o11: no coding, the text X */
+	OBS("o11", "\"status\":\"final\",\"code\":{\"text\":\"X\"}")
+	/* pr1: X on a Procedure */
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"pr1\",\"status\":\"completed\","
+	"\"subject\":{\"reference\":\"Patient/p1\"},"
+	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\"}]}}},"
+	/* o13: two codings, neither X */
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o13\",\"status\":\"final\","
+	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\"},{\"system\":\"" L "\",\"code\":\"Z\"}]}}},"
+	/* o14: Z; in category, X with a "_code" sibling: the category not read by the index */
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o14\",\"status\":\"final\","
+	"\"category\":[{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\",\"_code\":{\"id\":\"k\"}}]}],"
+	"\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Z\"}]}}}"
+	"]}";
+
+static mn_fp_env *env;
+static mn_arena *arena;
+
+/* The result's items as text, joined by commas. */
+static const char *joined(const mn_fp_result *r, char *buf, size_t sz)
+{
+	mn_buf b = MN_BUF_INIT;
+	for (size_t i = 0; i < mn_fp_result_count(r); i++) {
+		mn_buf_puts(&b, i ? "," : "");
+		mn_fp_item_write_text(mn_fp_result_item(r, i), &b);
+	}
+	snprintf(buf, sz, "%s", mn_buf_cstr(&b));
+	mn_buf_free(&b);
+	return buf;
+}
+
+/* expr over the case c (on_root false: mn_fp_eval_case) or over its root (mn_fp_eval), as joined() gives
+ * it; "ERROR" when the evaluation fails. */
+static const char *run(const mn_case *c, bool on_root, const char *expr, char *buf, size_t sz)
+{
+	mn_error err;
+	mn_fp_result *r = NULL;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	mn_fp_env_set_case(env, c);
+	mn_status st = !e ? MN_ESYNTAX
+	               : on_root ? mn_fp_eval(e, env, mn_case_root(c), arena, &r, &err)
+	                         : mn_fp_eval_case(e, env, c, arena, &r, &err);
+	mn_fp_expr_free(e);
+	return st == MN_OK ? joined(r, buf, sz) : "ERROR";
+}
+
+/* The case in text, loaded (NULL, with a failed check, when it does not load). */
+static mn_case *load(const char *text)
+{
+	mn_error err;
+	mn_case *c = NULL;
+	mn_error_clear(&err);
+	CHECK_MSG(mn_case_load("case.json", text, strlen(text), &c, &err) == MN_OK, "%s", err.message);
+	return c;
+}
+
+/* Whether a step of the compiled expr's path (its root or a step to the left) is marked for the index by code. */
+static bool marked(const char *expr)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	if (!e)
+		return false;
+	bool m = false;
+	for (const fp_node *n = e->root; n && !m; n = n->left)
+		m = n->kind == FN_CALL && n->fast == FP_FAST_WHERE_CODE && n->codes;
+	mn_fp_expr_free(e);
+	return m;
+}
+
+/* criterion over the case's Observations, through the index and through the general evaluator, against
+ * want (ids joined by commas, "" none, "ERROR"). */
+#define WHERE(c, crit, want) do { \
+	char b1_[512], b2_[512]; \
+	CHECK_STR(run((c), false, "Observation.where(" crit ").id", b1_, sizeof b1_), (want)); \
+	CHECK_STR(run((c), true, "Bundle.entry.resource.ofType(Observation).where(" crit ").id", \
+	              b2_, sizeof b2_), (want)); \
+} while (0)
+
+#define POLICY(code) "status in ('final' | 'amended' | 'corrected') and code.coding.where(system = '" L \
+	"' and code = '" code "').exists()"
+
+static void test_index(const mn_case *c)
+{
+	const uint32_t *pos, *unread;
+	size_t n, nu;
+	CHECK(mn_case_coded(c, "code", "X", 1, &pos, &n, &unread, &nu));
+	/* X read plainly in the code of o1, o2, o3, o4, o9 and pr1 (not o5's category) */
+	CHECK_INT(n, 6);
+	if (n == 6)
+		CHECK(pos[0] == 1 && pos[1] == 2 && pos[2] == 3 && pos[3] == 4 && pos[4] == 9 && pos[5] == 12);
+	/* o6 and o7 ("_code") */
+	CHECK_INT(nu, 2);
+	if (nu == 2)
+		CHECK(unread[0] == 6 && unread[1] == 7);
+	CHECK(mn_case_coded(c, "code", "Y", 1, &pos, &n, &unread, &nu));
+	CHECK(n == 3 && pos[0] == 4 && pos[1] == 5 && pos[2] == 13);
+	CHECK(mn_case_coded(c, "code", "X ", 2, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 10);
+	CHECK(mn_case_coded(c, "code", "x", 1, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 8);
+	/* a prefix of a code, a longer code, nothing */
+	CHECK(mn_case_coded(c, "code", "", 0, &pos, &n, &unread, &nu) && n == 0 && !pos);
+	CHECK(mn_case_coded(c, "code", "XX", 2, &pos, &n, &unread, &nu) && n == 0 && !pos);
+	CHECK(mn_case_coded(c, "code", "W", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 2);
+	CHECK(!mn_case_coded(NULL, "code", "X", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 0);
+	CHECK(!mn_case_coded(c, "bodySite", "X", 1, &pos, &n, &unread, &nu) && n == 0 && nu == 0);
+	CHECK(!mn_case_coded(c, NULL, "X", 1, &pos, &n, &unread, &nu));
+	/* category: X in o5's; o14's has a "_code" sibling */
+	CHECK(mn_case_coded(c, "category", "X", 1, &pos, &n, &unread, &nu) && n == 1 && pos[0] == 5);
+	CHECK(nu == 1 && unread && unread[0] == 14);
+	CHECK(mn_case_coded(c, "category", "Y", 1, &pos, &n, &unread, &nu) && n == 0);
+	CHECK(mn_case_coded(c, "code", "Z", 1, &pos, &n, &unread, &nu) && n == 2 && pos[0] == 13 && pos[1] == 14);
+}
+
+static void test_marks(void)
+{
+	CHECK(marked("Observation.where(" POLICY("X") ")"));
+	CHECK(marked("Observation.where(" POLICY("X") ").exists()"));
+	CHECK(marked("Observation.where(code.coding.where(code = 'X').exists())"));
+	CHECK(marked("Observation.where(code.coding.where('X' = code).exists())"));
+	CHECK(marked("Observation.where(code.coding.where(system = 'S' and (code = 'X' or code in ('Y' | 'Z'))).exists())"));
+	CHECK(marked("Procedure.where(status = 'completed' and code.coding.where(code = 'X').exists() and id.exists())"));
+	/* not the pattern: evaluated as usual */
+	CHECK(!marked("Observation.where(code.coding.where(system = 'S').exists())"));          /* no code */
+	CHECK(!marked("Observation.where(code.coding.where(code = 'X' or system = 'S').exists())"));
+	CHECK(!marked("Observation.where(code.coding.where(code != 'X').exists())"));
+	CHECK(!marked("Observation.where(code.coding.where(code = 'X' and display.exists()).exists())"));
+	CHECK(marked("Observation.where(category.coding.where(code = 'X').exists())"));
+	CHECK(!marked("Observation.where(bodySite.coding.where(code = 'X').exists())"));       /* not indexed */
+	CHECK(!marked("Observation.where(code.coding.where(code = 'X').exists() or status = 'final')"));
+	CHECK(!marked("Observation.where(code.coding.where(code = 'X').empty())"));
+	CHECK(!marked("Observation.where(code.coding.exists(code = 'X'))"));
+	CHECK(!marked("Observation.where(code.coding.where(code = 1).exists())"));
+	CHECK(!marked("Observation.where(code.coding.where(code = %v).exists())"));
+	CHECK(!marked("Bundle.entry.resource.ofType(Observation).where(code.coding.where(code = 'X').exists())"));
+	CHECK(!marked("%x.where(code.coding.where(code = 'X').exists())"));
+	CHECK(!marked("Resource.where(code.coding.where(code = 'X').exists())"));              /* abstract */
+	CHECK(marked("Medication.where(code.coding.where(code = 'X').exists())"));  /* code: CodeableConcept */
+	CHECK(!marked("Encounter.where(code.coding.where(code = 'X').exists())"));  /* no code element */
+	CHECK(!marked("Observation.where(value.coding.where(code = 'X').exists())"));
+}
+
+static void test_answers(const mn_case *c)
+{
+	/* the policy's shape: o1, o4 (amended, second coding), o6 (the "_code" sibling), o9 */
+	WHERE(c, POLICY("X"), "o1,o4,o6,o9");
+	WHERE(c, POLICY("Y"), "o4,o5,o13");
+	WHERE(c, POLICY("Z"), "o13,o14");
+	WHERE(c, POLICY("W"), "");
+	/* the system must match: not o2 (another system) even with the code alone */
+	WHERE(c, "code.coding.where(code = 'X').exists()", "o1,o2,o3,o4,o6,o9");
+	WHERE(c, "code.coding.where(system = 'http://other' and code = 'X').exists()", "o2");
+	/* a date: o9 is in the future, the others without a date are empty */
+	WHERE(c, POLICY("X") " and effective.ofType(dateTime) < @2027-01-01", "o1,o4");
+	WHERE(c, POLICY("X") " and effective.ofType(dateTime) >= @2027-01-01", "o9");
+	/* several codes, or and in */
+	WHERE(c, "code.coding.where(system = '" L "' and (code = 'Z' or code = 'X')).exists()", "o1,o3,o4,o6,o9,o13,o14");
+	WHERE(c, "code.coding.where(code in ('x' | 'X ')).exists()", "o8,o10");
+	WHERE(c, "status = 'entered-in-error' and code.coding.where(code = 'X').exists()", "o3");
+	/* category: o5's X read by the index, o14's (a "_code" sibling) evaluated */
+	WHERE(c, "category.coding.where(code = 'X').exists()", "o5,o14");
+	WHERE(c, "status = 'final' and category.coding.where(system = '" L "' and code = 'X').exists() and "
+	      "code.coding.where(code = 'Y').exists()", "o5");
+	WHERE(c, "category.coding.where(system = 'http://other' and code = 'X').exists()", "");
+	WHERE(c, "category.coding.where(code = 'Y').exists()", "");
+	/* the criterion's other conjuncts, before and after, and $index among the Observations */
+	WHERE(c, "code.coding.where(code = 'X').exists() and $index > 2", "o4,o6,o9");
+	WHERE(c, "$index < 3 and code.coding.where(code = 'X').exists()", "o1,o2,o3");
+	WHERE(c, "(status = 'final' and id != 'o1') and (code.coding.where(code = 'X').exists() and id != 'o9')",
+	      "o2,o6");
+	/* errors: a conjunct before the coded one is evaluated on every Observation (single() of o13's two
+	 * codes fails); one after it only where the coded one is true (o8 has one code) */
+	WHERE(c, "code.coding.code.single().exists() and code.coding.where(code = 'x').exists()", "ERROR");
+	WHERE(c, "status = 'none' and code.coding.code.single().exists() and code.coding.where(code = 'x').exists()",
+	      "");
+	WHERE(c, "code.coding.where(code = 'x').exists() and code.coding.code.single() = 'x'", "o8");
+	/* the results go on: further steps */
+	char buf[512];
+	CHECK_STR(run(c, false, "Observation.where(" POLICY("X") ").count()", buf, sizeof buf), "4");
+	CHECK_STR(run(c, false, "Observation.where(" POLICY("X") ").code.coding.code", buf, sizeof buf),
+	          "X,Y,X,X,X");
+	CHECK_STR(run(c, false, "Procedure.where(code.coding.where(code = 'X').exists()).id", buf, sizeof buf), "pr1");
+	CHECK_STR(run(c, false, "Procedure.where(code.coding.where(code = 'Y').exists()).id", buf, sizeof buf), "");
+	/* inside another expression, over an Observation: not the case's list, evaluated as usual */
+	CHECK_STR(run(c, false, "Observation.where(id = 'o4').select(Observation.where(code.coding.where(code = 'X').exists()).id)",
+	              buf, sizeof buf), "o4");
+}
+
+/* The view of c as of the day (YYYY-MM-DD), or NULL. */
+static mn_case *as_of(const mn_case *c, const char *day)
+{
+	mn_error err;
+	mn_datetime d;
+	mn_case *v = NULL;
+	mn_error_clear(&err);
+	CHECK(mn_datetime_parse(day, strlen(day), MN_DT_DATE, &d, &err) == MN_OK && mn_case_as_of(c, &d, &v, &err) == MN_OK);
+	return v;
+}
+
+static void test_views(const mn_case *c)
+{
+	/* o9 (2030) left out: a view with its own resources and index */
+	mn_case *v = as_of(c, "2027-01-01");
+	if (v) {
+		CHECK_INT(mn_case_left_out(v), 1);
+		char buf[512];
+		CHECK_STR(run(v, false, "Observation.where(" POLICY("X") ").id", buf, sizeof buf), "o1,o4,o6");
+		const uint32_t *pos, *unread;
+		size_t n, nu;
+		CHECK(mn_case_coded(v, "code", "X", 1, &pos, &n, &unread, &nu) && n == 5 && pos[4] == 11);
+		mn_case_free(v);
+	}
+	/* nothing left out: the view shares the case's index */
+	if ((v = as_of(c, "2031-01-01"))) {
+		CHECK_INT(mn_case_left_out(v), 0);
+		WHERE(v, POLICY("X"), "o1,o4,o6,o9");
+		mn_case_free(v);
+	}
+}
+
+/* A case without Observations, and one without any code. */
+static void test_small(void)
+{
+	static const char ONE[] = "{\"resourceType\":\"Patient\",\"id\":\"p1\"}";
+	static const char NONE[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	                           "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"n1\",\"status\":\"final\","
+	                           "\"code\":{\"text\":\"t\"}}}]}";
+	mn_error err;
+	char buf[256];
+	mn_case *c = load(ONE);
+	if (c) {
+		CHECK_STR(run(c, false, "Observation.where(" POLICY("X") ").count()", buf, sizeof buf), "0");
+		mn_case_free(c);
+	}
+	if ((c = load(NONE))) {
+		WHERE(c, POLICY("X"), "");
+		WHERE(c, "code.coding.where(code = 't').exists()", "");
+		WHERE(c, "code.text = 't' and code.coding.where(code = 'X').empty()", "n1");
+		mn_case_free(c);
+	}
+	/* a repeated key is refused at load (the index would not read it plainly, were it loaded) */
+	static const char TWICE[] = "{\"resourceType\":\"Observation\",\"id\":\"d1\",\"status\":\"final\","
+	                            "\"code\":{\"coding\":[{\"code\":\"Y\",\"code\":\"X\"}]}}";
+	c = NULL;
+	CHECK(mn_case_load("twice.json", TWICE, strlen(TWICE), &c, &err) != MN_OK && !c);
+	mn_case_free(c);
+}
+
+/* Several threads asking a record's index by code at once, while it is made: one index, the same
+ * answers for every thread. */
+typedef struct coded_ask {
+	const mn_case *c;
+	const uint32_t *pos;
+	size_t n, nu;
+	bool ok;
+} coded_ask;
+
+static void *ask_coded(void *arg)
+{
+	coded_ask *q = arg;
+	const uint32_t *unread;
+	q->ok = mn_case_coded(q->c, "code", "X", 1, &q->pos, &q->n, &unread, &q->nu);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	mn_case *c = load(BUNDLE);
+	if (!c)
+		return;
+	coded_ask q[4];
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) {
+		q[i] = (coded_ask){.c = c};
+		CHECK(pthread_create(&t[i], NULL, ask_coded, &q[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++)
+		CHECK(q[i].ok && q[i].n == 6 && q[i].nu == 2 && q[i].pos == q[0].pos && q[i].pos[5] == 12);
+	mn_case_free(c);
+}
+
+int main(void)
+{
+	env = mn_fp_env_new();
+	arena = mn_arena_new();
+	mn_case *c = load(BUNDLE);
+	CHECK_INT(mn_case_count(c), 15);
+	if (c) {
+		test_index(c);
+		test_answers(c);
+		test_views(c);
+	}
+	test_marks();
+	test_small();
+	test_threads();
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+	mn_arena_free(arena);
+	mn_fp_env_free(env);
+	TEST_END();
+}
