@@ -538,9 +538,10 @@ static void test_async(void)
 	CHECK_INT(rows, ASYNC_T * ASYNC_N - 1 + 5);
 }
 
-/* SQLite: rows large enough to take the WAL past the checkpointer's threshold (1,000 pages) and the appender's
- * own checkpoint (4,000 pages) many times over: every row is stored, the chain verifies, and the WAL file stays
- * bounded (it starts over after checkpoints) instead of holding every row. */
+/* SQLite: rows large enough to wake the checkpointer (every MiB of new WAL) and take the WAL past the sizes where
+ * the appender checkpoints the rest itself (12 MiB, once the checkpointer is nearly done; 15 MiB at the latest)
+ * at least once: every row is stored, the chain verifies, and the WAL file stays bounded (it starts over
+ * after checkpoints) instead of holding every row. */
 static void test_sqlite_checkpoints(void)
 {
 	enum { N = 400, DET = 48 * 1024 };
@@ -575,7 +576,7 @@ static void test_sqlite_checkpoints(void)
 		}
 	}
 	free(det);
-	/* N rows of 48 KB are about 19 MB; the WAL starts over at 4,000 pages (16 MB) at the latest */
+	/* N rows of 48 KB are about 19 MB; the WAL starts over at 15 MiB (3,840 pages) at the latest */
 	CHECK_MSG(wal_max > 0 && wal_max < 4100LL * 4096, "WAL grew to %lld bytes", wal_max);
 	long rows = -1;
 	CHECK(a && mn_audit_verify(a, &rows, &err) == MN_OK);

@@ -7,12 +7,15 @@
  * Checkpoints (copying the WAL's pages into the database file, which lets the WAL start over) run in a thread of
  * their own on a second connection, so that a commit does not wait for them: SQLite's default runs one inside
  * the commit that takes the WAL past 1,000 pages (4 MB written and flushed: every append queued meanwhile waits).
- * The appending connection's WAL hook wakes the checkpointer from CKPT_PAGES on; a PASSIVE checkpoint never
- * blocks the appender. The WAL starts over only when a checkpoint has copied all of it before the next append
- * begins, which a steady stream of appends can keep from happening; so from CKPT_INLINE_PAGES on the appender
- * checkpoints itself after its commit (the checkpointer has copied most of the WAL by then), as SQLite would.
- * A commit is durable when it returns either way (the WAL is flushed by the commit); checkpoints flush the
- * database file before the WAL may be reused.
+ * A PASSIVE checkpoint never blocks the appender; each one flushes the WAL and the database file (two disk flushes,
+ * whatever it copies), so the appending connection's WAL hook wakes the checkpointer once per CKPT_STEP of new WAL,
+ * not after every commit, and a page written again meanwhile (the table's last leaf, the indexes') is copied once.
+ * The WAL starts over only when the appender begins a transaction with all of it copied, which a steady stream of
+ * appends keeps from happening while the checkpointer copies on its own; so from CKPT_RESTART on, once the
+ * checkpointer has copied all but at most CKPT_CATCHUP of it, the appender checkpoints the rest itself after its
+ * commit (a short copy: the next append starts the WAL over), and from CKPT_LIMIT on it waits for the
+ * checkpointer's run and checkpoints whatever is left. A commit is durable when it returns either way (the WAL is
+ * flushed by the commit); checkpoints flush the database file before the WAL may be reused.
  */
 #include "audit_int.h"
 
@@ -24,8 +27,11 @@
 #include <string.h>
 
 #define BUSY_TIMEOUT_MS 10000
-#define CKPT_PAGES 1000          /* SQLite's default autocheckpoint */
-#define CKPT_INLINE_PAGES 4000
+/* WAL sizes in bytes (the hook counts pages: divided by the page size) */
+#define CKPT_STEP (1 << 20)          /* wake the checkpointer per MiB of new WAL */
+#define CKPT_RESTART (12 << 20)      /* from here the appender copies the rest and the WAL starts over */
+#define CKPT_CATCHUP (256 << 10)     /* ... once at most this much is left to copy */
+#define CKPT_LIMIT (15 << 20)        /* from here the appender waits for the checkpointer and copies the rest */
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS " MN_AUDIT_TABLE " ("
@@ -43,6 +49,10 @@ typedef struct sq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool ck_started, ck_wanted, ck_running, ck_stop;
+	/* thresholds in pages; under mu: the WAL's size at the last commit, the pages the checkpointer has copied
+	 * (of this WAL: 0 when it starts over), the size at which to wake it next */
+	int step, restart, catchup, limit;
+	int wal_pages, ck_done, ck_next;
 } sq;
 
 static mn_status fail(sq *s, mn_error *err, const char *what)
@@ -58,11 +68,15 @@ static void *checkpointer(void *p)
 {
 	sq *s = p;
 	bool run = false;
+	int copied = -1;
 	do {
 		if (run)   /* PASSIVE: copies what no reader needs, never waits for the appender; busy: next time */
-			sqlite3_wal_checkpoint_v2(s->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			if (sqlite3_wal_checkpoint_v2(s->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) != SQLITE_OK)
+				copied = -1;
 		pthread_mutex_lock(&s->mu);
 		s->ck_running = false;
+		if (run && copied >= 0 && copied <= s->wal_pages)
+			s->ck_done = copied;
 		pthread_cond_broadcast(&s->cv);
 		while (!s->ck_wanted && !s->ck_stop)
 			pthread_cond_wait(&s->cv, &s->mu);
@@ -78,22 +92,34 @@ static void *checkpointer(void *p)
 static int on_wal(void *p, sqlite3 *db, const char *name, int pages)
 {
 	sq *s = p;
-	if (pages >= CKPT_INLINE_PAGES && s->ck_started) {
-		/* the checkpointer's run, if one is under way, first (the WAL is checkpointed by one at a time) */
+	bool inline_ckpt = false;
+	if (!s->ck_started) {
+		inline_ckpt = pages >= s->step * 4;   /* SQLite's default, about 1,000 pages of 4 KiB */
+	} else {
 		pthread_mutex_lock(&s->mu);
-		while (s->ck_running)
-			pthread_cond_wait(&s->cv, &s->mu);
-		s->ck_wanted = false;   /* this one instead */
+		if (pages < s->wal_pages) {   /* the WAL started over */
+			s->ck_done = 0;
+			s->ck_next = s->step;
+		}
+		s->wal_pages = pages;
+		bool busy = s->ck_running || s->ck_wanted;
+		if (pages >= s->limit) {
+			/* the checkpointer's run, if one is under way, first (the WAL is checkpointed by one at a time) */
+			while (s->ck_running)
+				pthread_cond_wait(&s->cv, &s->mu);
+			s->ck_wanted = false;   /* this one instead */
+			inline_ckpt = true;
+		} else if (pages >= s->restart && !busy && pages - s->ck_done <= s->catchup) {
+			inline_ckpt = true;   /* the rest, so that the next append starts the WAL over */
+		} else if (!busy && (pages >= s->ck_next || pages >= s->restart)) {
+			s->ck_wanted = true;
+			s->ck_next = pages + s->step;
+			pthread_cond_broadcast(&s->cv);
+		}
 		pthread_mutex_unlock(&s->mu);
 	}
-	if (pages >= CKPT_INLINE_PAGES || (pages >= CKPT_PAGES && !s->ck_started)) {
+	if (inline_ckpt)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	} else if (pages >= CKPT_PAGES) {
-		pthread_mutex_lock(&s->mu);
-		s->ck_wanted = true;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-	}
 	return SQLITE_OK;
 }
 
@@ -199,6 +225,18 @@ static mn_status sq_open(const char *path, void **out, mn_error *err)
 		sq_close(s);
 		return st;
 	}
+	int page = 0;
+	sqlite3_stmt *ps = NULL;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK && sqlite3_step(ps) == SQLITE_ROW)
+		page = sqlite3_column_int(ps, 0);
+	sqlite3_finalize(ps);
+	if (page < 512)
+		page = 4096;
+	s->step = CKPT_STEP / page;
+	s->restart = CKPT_RESTART / page;
+	s->catchup = CKPT_CATCHUP / page;
+	s->limit = CKPT_LIMIT / page;
+	s->ck_next = s->step;
 	start_checkpointer(s, path);
 	sqlite3_wal_hook(s->db, on_wal, s);   /* in place of SQLite's autocheckpoint */
 	*out = s;
