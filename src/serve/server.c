@@ -319,7 +319,9 @@ static void audit_done(void *ctx, mn_status st, const mn_error *err)
 /* On a deciding thread: hand the request to the protocol layer; queue a decision's row. */
 static void decide(mn_server *s, request *r)
 {
-	mn_service_request q = {r->method, r->url, r->body.len ? r->body.data : NULL, r->body.len, r->id};
+	/* the body's hash as received first: the service may parse the body in place (body_writable) */
+	mn_sha256_hex(r->body.len ? r->body.data : "", r->body.len, r->sha);
+	mn_service_request q = {r->method, r->url, r->body.len ? r->body.data : NULL, r->body.len, r->id, 1};
 	mn_error err;
 	mn_error_clear(&err);
 	r->svc_st = mn_service_handle(s->service, &q, &r->resp, &err);
@@ -329,7 +331,6 @@ static void decide(mn_server *s, request *r)
 	}
 	/* store the decision first: audit_done resumes the connection once the row is committed */
 	mn_service_response *resp = &r->resp;
-	mn_sha256_hex(r->body.len ? r->body.data : "", r->body.len, r->sha);
 	r->rec = (mn_audit_record){r->id, r->received, resp->endpoint ? resp->endpoint : "",
 	                           resp->policy_id ? resp->policy_id : "", resp->policy_version ? resp->policy_version : "",
 	                           r->sha, resp->outcome ? resp->outcome : "", resp->lookup_key ? resp->lookup_key : "",
