@@ -34,12 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Each connection's memory in libmicrohttpd (headers, read and write buffers): with its default (32 KiB) a body
- * is read 16 KiB at a time, five recv calls and as many callbacks for the 74 KB order-sign request, each a system
- * call that costs about 2 us on this kind of virtual machine; 128 KiB, grown 64 KiB at a time, reads it in two. */
-#define CONN_MEMORY (128u << 10)
-#define CONN_MEMORY_STEP (64u << 10)
-
 struct mn_server {
 	mn_serve_options opt;
 	int fd;                  /* the bound listening socket */
@@ -735,8 +729,6 @@ mn_status mn_server_run(mn_server *s, mn_service *service, mn_audit *audit, mn_e
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->opt.connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opt.timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-		MHD_OPTION_CONNECTION_MEMORY_INCREMENT, (size_t)CONN_MEMORY_STEP,
 		MHD_OPTION_END);
 	if (!d) {
 		stop_deciders(s);
