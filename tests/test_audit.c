@@ -690,6 +690,20 @@ static void test_sqlite_wal_gather(void)
 	CHECK(a && mn_audit_verify(a, &vrows, &err) == MN_OK);
 	CHECK_INT(vrows, SYNC_N + BURST);
 	mn_audit_close(a);
+	/* the backend itself: 80 rows of 40 KB in one transaction (3 MB of WAL, gathered and written in pieces) commit
+	 * as one, not only through the store's one-row-at-a-time retry of a failed batch */
+	void *h = NULL;
+	snprintf(path, sizeof path, "%s/gather-batch.db", dir);
+	CHECK(mn_audit_sqlite_backend.open(path, &h, &err) == MN_OK);
+	const mn_audit_record *batch[BURST];
+	for (int i = 0; i < BURST; i++)
+		batch[i] = &recs[SYNC_N + i];
+	CHECK_MSG(h && mn_audit_sqlite_backend.append(h, batch, BURST, &err) == MN_OK, "one batch: %s", err.message);
+	if (h)
+		mn_audit_sqlite_backend.close(h);
+	gather_count(path, &rows, &bytes, last, sizeof last);
+	CHECK_INT(rows, BURST);
+	snprintf(path, sizeof path, "%s/gather.db", dir);
 	/* reopened (the WAL recovered or checkpointed by the new connection): one more, and the whole chain */
 	a = open_sqlite("gather", "", path, sizeof path, &err);
 	mn_audit_record more = {"gather-more", "2026-11-30T18:00:01Z", "cli/determine", "", "", "", "error", "", "{}"};

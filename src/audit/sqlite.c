@@ -59,11 +59,11 @@ typedef struct sq {
  * The appending connection's WAL writes, gathered. SQLite writes each WAL frame as two writes (its 24-byte header,
  * then the page), one system call each: about 50 per commit of three 20 KB rows, each about 2.5 us on this kind of
  * virtual machine. The "mednec-wal" VFS wraps the default one and, for WAL files only, keeps consecutive writes in
- * a buffer and writes them in one call before anything that needs them in the file: a sync (every commit is
- * synced: synchronous=FULL), a read, a size, a truncation, a file control, closing, a write elsewhere, or 1 MiB
- * pending. Other connections and processes read a frame only once a commit has made it part of the WAL, after its
- * sync, so they never miss a buffered byte; a commit is acknowledged after the same sync as before, and a write
- * error surfaces at that sync (the commit fails, as it would have). Every other file is passed through unchanged.
+ * a buffer and writes them in calls of up to 124 KiB before anything that needs them in the file: a sync (every
+ * commit is synced: synchronous=FULL), a read, a size, a truncation, a file control, closing, a write elsewhere,
+ * or 1 MiB pending. Other connections and processes read a frame only once a commit has made it part of the WAL,
+ * after its sync, so they never miss a buffered byte; a commit is acknowledged after the same sync as before, and
+ * a write error surfaces at that sync (the commit fails, as it would have). Every other file passes through.
  */
 #define WAL_GATHER_MAX (1 << 20)
 
@@ -80,11 +80,19 @@ static sqlite3_vfs gather_vfs;
 static pthread_once_t gather_once = PTHREAD_ONCE_INIT;
 static bool gather_ok;
 
+/* The pending bytes written, in pieces of at most WAL_GATHER_PIECE: the unix VFS takes writes of less than
+ * 128 KiB only (SQLite's own are a page at most; it keeps the low 17 bits of a write's length, and a longer
+ * write fails as "database or disk is full"). */
+#define WAL_GATHER_PIECE (124 << 10)
+
 static int g_flush(gfile *g)
 {
-	if (!g->len)
-		return SQLITE_OK;
-	int rc = g->real->pMethods->xWrite(g->real, g->buf, (int)g->len, g->off);
+	int rc = SQLITE_OK;
+	for (size_t done = 0; done < g->len && rc == SQLITE_OK;) {
+		size_t n = g->len - done < WAL_GATHER_PIECE ? g->len - done : WAL_GATHER_PIECE;
+		rc = g->real->pMethods->xWrite(g->real, g->buf + done, (int)n, g->off + (sqlite3_int64)done);
+		done += n;
+	}
 	g->len = 0;
 	return rc;
 }
