@@ -7,6 +7,9 @@
  * Opens the service like `mednec serve --as-of 2026-11-20` (no audit store), then POSTs the file to PATH
  * (default /cds-services/mednec-order-sign) N times (default 100). Prints the status and body length of the
  * last answer and the wall-clock time per request (noise on a loaded machine; count instructions instead).
+ * Each request gets a fresh copy of the body that the service may write into (body_writable: the server hands
+ * it its own buffer so, and a CDS Hooks request is parsed in place); MN_BENCH_READONLY=1 passes the file's
+ * text read-only instead (the service then copies the strings as it parses).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,12 @@ int main(int argc, char **argv)
 	}
 	body[len] = 0;
 	fclose(f);
+	int writable = !getenv("MN_BENCH_READONLY") || !*getenv("MN_BENCH_READONLY");
+	char *scratch = malloc((size_t)len + 1);
+	if (!scratch) {
+		fprintf(stderr, "out of memory\n");
+		return 1;
+	}
 	mn_service_options opt = {argv[1], argv[2], "2026-11-20", NULL, NULL};
 	mn_service *s;
 	mn_error err;
@@ -51,7 +60,8 @@ int main(int argc, char **argv)
 	int status = 0;
 	size_t blen = 0;
 	for (int i = 0; i < n; i++) {
-		mn_service_request req = {"POST", path, body, (size_t)len, "bench"};
+		memcpy(scratch, body, (size_t)len + 1);
+		mn_service_request req = {"POST", path, writable ? scratch : body, (size_t)len, "bench", writable};
 		mn_service_response r;
 		if (mn_service_handle(s, &req, &r, &err) != MN_OK) {
 			fprintf(stderr, "handle: %s\n", err.message);
@@ -65,6 +75,7 @@ int main(int argc, char **argv)
 	double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / (n ? n : 1);
 	printf("%d requests: last status %d, body %zu bytes, %.1f us/request\n", n, status, blen, us);
 	mn_service_close(s);
+	free(scratch);
 	free(body);
 	return 0;
 }

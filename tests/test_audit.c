@@ -538,19 +538,28 @@ static void test_async(void)
 	CHECK_INT(rows, ASYNC_T * ASYNC_N - 1 + 5);
 }
 
-/* SQLite: rows large enough to take the WAL past the checkpointer's threshold (1,000 pages) and the appender's
- * own checkpoint (4,000 pages) many times over: every row is stored, the chain verifies, and the WAL file stays
- * bounded (it starts over after checkpoints) instead of holding every row. */
+/* The SQLite store name opened (NULL on failure, checked); path: its file name with suffix ("-wal": its WAL). */
+static mn_audit *open_sqlite(const char *name, const char *suffix, char *path, size_t n, mn_error *err)
+{
+	char url[512];
+	make_url(url, sizeof url, name);
+	snprintf(path, n, "%s/%s.db%s", dir, name, suffix);
+	mn_audit *a = NULL;
+	mn_error_clear(err);
+	CHECK(mn_audit_open(url, &a, err) == MN_OK);
+	return a;
+}
+
+/* SQLite: rows large enough to wake the checkpointer (every MiB of new WAL) and take the WAL past the sizes where
+ * the appender checkpoints the rest itself (12 MiB, once the checkpointer is nearly done; 15 MiB at the latest)
+ * at least once: every row is stored, the chain verifies, and the WAL file stays bounded (it starts over
+ * after checkpoints) instead of holding every row. */
 static void test_sqlite_checkpoints(void)
 {
 	enum { N = 400, DET = 48 * 1024 };
-	char url[512], path[512];
-	make_url(url, sizeof url, "ckpt");
-	snprintf(path, sizeof path, "%s/ckpt.db-wal", dir);
-	mn_audit *a = NULL;
+	char path[512];
 	mn_error err;
-	mn_error_clear(&err);
-	CHECK(mn_audit_open(url, &a, &err) == MN_OK);
+	mn_audit *a = open_sqlite("ckpt", "-wal", path, sizeof path, &err);
 	char *det = malloc(DET + 32);
 	CHECK(det != NULL);
 	long long wal_max = 0;
@@ -575,7 +584,7 @@ static void test_sqlite_checkpoints(void)
 		}
 	}
 	free(det);
-	/* N rows of 48 KB are about 19 MB; the WAL starts over at 4,000 pages (16 MB) at the latest */
+	/* N rows of 48 KB are about 19 MB; the WAL starts over at 15 MiB (3,840 pages) at the latest */
 	CHECK_MSG(wal_max > 0 && wal_max < 4100LL * 4096, "WAL grew to %lld bytes", wal_max);
 	long rows = -1;
 	CHECK(a && mn_audit_verify(a, &rows, &err) == MN_OK);
@@ -584,6 +593,125 @@ static void test_sqlite_checkpoints(void)
 	char msg[768];
 	CHECK(verify("ckpt", &rows, msg, sizeof msg) == MN_OK);
 	CHECK_INT(rows, N);
+}
+
+/* SQLite: the appending connection gathers its WAL writes and writes them at each commit's sync (sqlite.c,
+ * "mednec-wal"): a second connection with SQLite's default VFS (another reader, process or `mednec audit`) sees
+ * every row as soon as its append has returned, whole; a queued burst of rows larger than the gathering buffer
+ * (1 MiB) in one transaction is stored whole; the store reopens, extends and verifies. */
+typedef struct gather_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int reported, failed;
+} gather_wait;
+
+static void gather_done(void *p, mn_status st, const mn_error *err)
+{
+	(void)err;
+	gather_wait *w = p;
+	pthread_mutex_lock(&w->mu);
+	w->reported++;
+	w->failed += st != MN_OK;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* rows and total determination bytes through a connection of SQLite's own (default VFS), read-only */
+static void gather_count(const char *path, long long *rows, long long *bytes, char *last, size_t lastn)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	*rows = *bytes = -1;
+	last[0] = '\0';
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	if (sqlite3_prepare_v2(db, "SELECT count(*), sum(length(determination)), (SELECT substr(determination, 1, 40) "
+	                       "FROM mednec_audit ORDER BY seq DESC LIMIT 1) FROM mednec_audit", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW) {
+		*rows = sqlite3_column_int64(q, 0);
+		*bytes = sqlite3_column_int64(q, 1);
+		const unsigned char *t = sqlite3_column_text(q, 2);
+		snprintf(last, lastn, "%s", t ? (const char *)t : "");
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void test_sqlite_wal_gather(void)
+{
+	enum { SYNC_N = 12, BURST = 80, DET = 40 * 1024 };
+	char path[512];
+	mn_error err;
+	mn_audit *a = open_sqlite("gather", "", path, sizeof path, &err);
+	static char dets[SYNC_N + BURST][DET + 1];
+	static char ids[SYNC_N + BURST][32];
+	static mn_audit_record recs[SYNC_N + BURST];
+	long long want_bytes = 0;
+	for (int i = 0; i < SYNC_N + BURST; i++) {
+		snprintf(ids[i], sizeof ids[i], "gather-%d", i + 1);
+		int k = snprintf(dets[i], DET + 1, "{\"row\":%d,\"pad\":\"", i + 1);
+		size_t len = DET - 64 * (size_t)(i % 7);   /* frames of different fill */
+		memset(dets[i] + k, 'A' + i % 26, len - 2 - (size_t)k);
+		memcpy(dets[i] + len - 2, "\"}", 3);
+		recs[i] = (mn_audit_record){ids[i], "2026-11-30T18:00:00Z", "cds-services/mednec-order-sign", "drg-trial", "3",
+		                            "", "meets-criteria", "", dets[i]};
+	}
+	/* one at a time: visible to the other connection as soon as each append returns */
+	for (int i = 0; a && i < SYNC_N; i++) {
+		CHECK(mn_audit_append(a, &recs[i], &err) == MN_OK);
+		want_bytes += (long long)strlen(dets[i]);
+		long long rows, bytes;
+		char last[64], want[64];
+		gather_count(path, &rows, &bytes, last, sizeof last);
+		snprintf(want, sizeof want, "{\"row\":%d,\"pad\":\"", i + 1);
+		CHECK_INT(rows, i + 1);
+		CHECK_INT(bytes, want_bytes);
+		CHECK_MSG(strncmp(last, want, strlen(want)) == 0, "after append %d the other connection read %s", i + 1, last);
+	}
+	/* a burst: queued while the first commits, then about 3 MB in one transaction */
+	gather_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int queued = 0;
+	for (int i = SYNC_N; a && i < SYNC_N + BURST; i++) {
+		if (mn_audit_append_async(a, &recs[i], gather_done, &w, &err) == MN_OK)
+			queued++;
+		want_bytes += (long long)strlen(dets[i]);
+	}
+	CHECK_INT(queued, BURST);
+	pthread_mutex_lock(&w.mu);
+	while (w.reported < queued)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	CHECK_INT(w.failed, 0);
+	long long rows, bytes;
+	char last[64];
+	gather_count(path, &rows, &bytes, last, sizeof last);
+	CHECK_INT(rows, SYNC_N + BURST);
+	CHECK_INT(bytes, want_bytes);
+	long vrows = -1;
+	CHECK(a && mn_audit_verify(a, &vrows, &err) == MN_OK);
+	CHECK_INT(vrows, SYNC_N + BURST);
+	mn_audit_close(a);
+	/* the backend itself: 80 rows of 40 KB in one transaction (3 MB of WAL, gathered and written in pieces) commit
+	 * as one, not only through the store's one-row-at-a-time retry of a failed batch */
+	void *h = NULL;
+	snprintf(path, sizeof path, "%s/gather-batch.db", dir);
+	CHECK(mn_audit_sqlite_backend.open(path, &h, &err) == MN_OK);
+	const mn_audit_record *batch[BURST];
+	for (int i = 0; i < BURST; i++)
+		batch[i] = &recs[SYNC_N + i];
+	CHECK_MSG(h && mn_audit_sqlite_backend.append(h, batch, BURST, &err) == MN_OK, "one batch: %s", err.message);
+	if (h)
+		mn_audit_sqlite_backend.close(h);
+	gather_count(path, &rows, &bytes, last, sizeof last);
+	CHECK_INT(rows, BURST);
+	snprintf(path, sizeof path, "%s/gather.db", dir);
+	/* reopened (the WAL recovered or checkpointed by the new connection): one more, and the whole chain */
+	a = open_sqlite("gather", "", path, sizeof path, &err);
+	mn_audit_record more = {"gather-more", "2026-11-30T18:00:01Z", "cli/determine", "", "", "", "error", "", "{}"};
+	CHECK(a && mn_audit_append(a, &more, &err) == MN_OK);
+	mn_audit_close(a);
+	char msg[768];
+	CHECK(verify("gather", &vrows, msg, sizeof msg) == MN_OK);
+	CHECK_INT(vrows, SYNC_N + BURST + 1);
 }
 
 /* PostgreSQL: a session terminated by the server (a restart, an administrator) is reconnected for the next
@@ -628,8 +756,10 @@ int main(int argc, char **argv)
 	test_threads();
 	test_threads_same_ids();
 	test_async();
-	if (!pg_url)
+	if (!pg_url) {
 		test_sqlite_checkpoints();
+		test_sqlite_wal_gather();
+	}
 	if (pg_url)
 		test_pg_reconnect();
 	char cmd[300];

@@ -14,13 +14,60 @@
 
 static mn_arena *arena;
 
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The request again with body_writable (a scratch copy of the body, which CDS Hooks requests are parsed in place
+ * from): the same response byte for byte, and the copy changed only where the text had a '"' (a string's closing
+ * quote, now its NUL). */
+static void check_writable(mn_service *s, const char *method, const char *path, const char *body,
+                           const mn_service_response *want)
+{
+	size_t n = body ? strlen(body) : 0;
+	char *copy = body ? malloc(n + 1) : NULL;
+	if (body) {
+		CHECK(copy != NULL);
+		if (!copy)
+			return;
+		memcpy(copy, body, n + 1);
+	}
+	mn_service_request req = {method, path, copy, n, "test-request", 1};
+	mn_service_response r;
+	mn_error err;
+	mn_error_clear(&err);
+	CHECK_MSG(mn_service_handle(s, &req, &r, &err) == MN_OK, "%s %s (writable body): %s", method, path, err.message);
+	CHECK_INT(r.status, want->status);
+	CHECK_MSG(r.body_len == want->body_len && (!r.body_len || memcmp(r.body, want->body, r.body_len) == 0),
+	          "%s %s: the answer differs when the body is parsed in place:\n%s\n%s", method, path,
+	          r.body ? r.body : "-", want->body ? want->body : "-");
+	CHECK_INT(r.decided, want->decided);
+	CHECK(same_str(r.outcome, want->outcome) && same_str(r.determination, want->determination) &&
+	      same_str(r.lookup_key, want->lookup_key) && same_str(r.policy_id, want->policy_id) &&
+	      same_str(r.policy_version, want->policy_version) && same_str(r.endpoint, want->endpoint));
+	size_t changed = 0, wrong = 0;
+	for (size_t i = 0; i < n; i++)
+		if (copy[i] != body[i]) {
+			changed++;
+			wrong += !(body[i] == '"' && copy[i] == '\0');
+		}
+	CHECK_MSG(wrong == 0, "%s %s: %zu bytes of the body changed that were not closing quotes", method, path, wrong);
+	if (strncmp(path, "/cds-services/", 14) != 0)   /* only CDS Hooks requests are parsed in place */
+		CHECK_INT((long long)changed, 0);
+	mn_service_response_free(&r);
+	free(copy);
+}
+
 static int call(mn_service *s, const char *method, const char *path, const char *body, mn_service_response *r)
 {
-	mn_service_request req = {method, path, body, body ? strlen(body) : 0, "test-request"};
+	mn_service_request req = {method, path, body, body ? strlen(body) : 0, "test-request", 0};
 	mn_error err;
 	mn_error_clear(&err);
 	mn_status st = mn_service_handle(s, &req, r, &err);
 	CHECK_MSG(st == MN_OK, "%s %s: %s", method, path, err.message);
+	if (st == MN_OK)
+		check_writable(s, method, path, body, r);
 	if (st == MN_OK && getenv("MN_TEST_DUMP"))  /* for reading the responses: MN_TEST_DUMP=1 test_service */
 		fprintf(stderr, "== %s %s -> %d\n%s\n", method, path, r->status, r->body);
 	return st == MN_OK ? r->status : -1;
@@ -647,7 +694,7 @@ static void test_pas_drg(mn_service *s, mn_audit *a)
 	mn_json *in = NULL;
 	CHECK(mn_json_parse(arena, "request", body, strlen(body), &in, NULL) == MN_OK);
 	mn_service_response r;
-	mn_service_request req = {"POST", "/Claim/$submit", body, strlen(body), "req-pas-1"};
+	mn_service_request req = {"POST", "/Claim/$submit", body, strlen(body), "req-pas-1", 0};
 	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
 	const mn_json *cr = check_pas_response(&r, first_resource(in));
 	const mn_json *items = mn_json_get(cr, "item");
@@ -848,7 +895,7 @@ static void test_crd_then_inquire(mn_service *s, mn_audit *a)
 {
 	char *body = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true);
 	mn_service_response r;
-	mn_service_request req = {"POST", "/cds-services/mednec-order-sign", body, strlen(body), "req-crd-1"};
+	mn_service_request req = {"POST", "/cds-services/mednec-order-sign", body, strlen(body), "req-crd-1", 0};
 	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
 	CHECK_INT(r.decided, 1);
 	char key[64];
@@ -905,7 +952,7 @@ static void *worker(void *p)
 	thread_arg *t = p;
 	for (int i = 0; i < 4; i++) {
 		mn_service_response r;
-		mn_service_request req = {"POST", t->path, t->body, strlen(t->body), "req-thread"};
+		mn_service_request req = {"POST", t->path, t->body, strlen(t->body), "req-thread", 0};
 		if (mn_service_handle(t->s, &req, &r, NULL) != MN_OK || !r.body || strcmp(r.body, t->want) != 0)
 			t->mismatches++;
 		mn_service_response_free(&r);
@@ -918,8 +965,8 @@ static void test_threads(mn_service *s)
 	char *crd = cds_request("examples/crps-ii-drg-trial.json", "order-sign", "drg-trial-request", true);
 	char *pas = pas_request("cases/crps-ii-drg-trial/time-psych-clearance-after-as-of.json", NULL);
 	mn_service_response r1, r2;
-	mn_service_request q1 = {"POST", "/cds-services/mednec-order-sign", crd, strlen(crd), "req-thread"};
-	mn_service_request q2 = {"POST", "/Claim/$submit", pas, strlen(pas), "req-thread"};
+	mn_service_request q1 = {"POST", "/cds-services/mednec-order-sign", crd, strlen(crd), "req-thread", 0};
+	mn_service_request q2 = {"POST", "/Claim/$submit", pas, strlen(pas), "req-thread", 0};
 	CHECK(mn_service_handle(s, &q1, &r1, NULL) == MN_OK && mn_service_handle(s, &q2, &r2, NULL) == MN_OK);
 	thread_arg args[4];
 	pthread_t th[4];
@@ -973,7 +1020,7 @@ static void test_crd_examples(mn_service *s)
 static void test_body_length(mn_service *s)
 {
 	const char *text = "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}GARBAGE";
-	mn_service_request req = {"POST", "/Claim/$submit", text, strlen(text) - 7, "req-len"};
+	mn_service_request req = {"POST", "/Claim/$submit", text, strlen(text) - 7, "req-len", 0};
 	mn_service_response r;
 	CHECK(mn_service_handle(s, &req, &r, NULL) == MN_OK);
 	CHECK_INT(r.status, 422);  /* a Bundle without a Claim: the garbage after it was not read */

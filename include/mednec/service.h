@@ -37,6 +37,10 @@ typedef struct mn_service_request {
 	const char *body;        /* may be NULL for GET */
 	size_t body_len;
 	const char *request_id;  /* caller-generated, echoed into the audit record */
+	/* Nonzero: body is the caller's scratch, NUL-terminated at body_len, and mn_service_handle may write into it
+	 * (a CDS Hooks request is parsed in place: each string's closing quote becomes its NUL, mn_json_parse_insitu);
+	 * hash or keep the text as received before. Zero: body is not changed. */
+	int body_writable;
 } mn_service_request;
 
 typedef struct mn_service_response {

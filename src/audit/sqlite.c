@@ -7,12 +7,15 @@
  * Checkpoints (copying the WAL's pages into the database file, which lets the WAL start over) run in a thread of
  * their own on a second connection, so that a commit does not wait for them: SQLite's default runs one inside
  * the commit that takes the WAL past 1,000 pages (4 MB written and flushed: every append queued meanwhile waits).
- * The appending connection's WAL hook wakes the checkpointer from CKPT_PAGES on; a PASSIVE checkpoint never
- * blocks the appender. The WAL starts over only when a checkpoint has copied all of it before the next append
- * begins, which a steady stream of appends can keep from happening; so from CKPT_INLINE_PAGES on the appender
- * checkpoints itself after its commit (the checkpointer has copied most of the WAL by then), as SQLite would.
- * A commit is durable when it returns either way (the WAL is flushed by the commit); checkpoints flush the
- * database file before the WAL may be reused.
+ * A PASSIVE checkpoint never blocks the appender; each one flushes the WAL and the database file (two disk flushes,
+ * whatever it copies), so the appending connection's WAL hook wakes the checkpointer once per CKPT_STEP of new WAL,
+ * not after every commit, and a page written again meanwhile (the table's last leaf, the indexes') is copied once.
+ * The WAL starts over only when the appender begins a transaction with all of it copied, which a steady stream of
+ * appends keeps from happening while the checkpointer copies on its own; so from CKPT_RESTART on, once the
+ * checkpointer has copied all but at most CKPT_CATCHUP of it, the appender checkpoints the rest itself after its
+ * commit (a short copy: the next append starts the WAL over), and from CKPT_LIMIT on it waits for the
+ * checkpointer's run and checkpoints whatever is left. A commit is durable when it returns either way (the WAL is
+ * flushed by the commit); checkpoints flush the database file before the WAL may be reused.
  */
 #include "audit_int.h"
 
@@ -24,8 +27,11 @@
 #include <string.h>
 
 #define BUSY_TIMEOUT_MS 10000
-#define CKPT_PAGES 1000          /* SQLite's default autocheckpoint */
-#define CKPT_INLINE_PAGES 4000
+/* WAL sizes in bytes (the hook counts pages: divided by the page size) */
+#define CKPT_STEP (1 << 20)          /* wake the checkpointer per MiB of new WAL */
+#define CKPT_RESTART (12 << 20)      /* from here the appender copies the rest and the WAL starts over */
+#define CKPT_CATCHUP (256 << 10)     /* ... once at most this much is left to copy */
+#define CKPT_LIMIT (15 << 20)        /* from here the appender waits for the checkpointer and copies the rest */
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS " MN_AUDIT_TABLE " ("
@@ -43,7 +49,273 @@ typedef struct sq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool ck_started, ck_wanted, ck_running, ck_stop;
+	/* thresholds in pages; under mu: the WAL's size at the last commit, the pages the checkpointer has copied
+	 * (of this WAL: 0 when it starts over), the size at which to wake it next */
+	int step, restart, catchup, limit;
+	int wal_pages, ck_done, ck_next;
 } sq;
+
+/*
+ * The appending connection's WAL writes, gathered. SQLite writes each WAL frame as two writes (its 24-byte header,
+ * then the page), one system call each: about 50 per commit of three 20 KB rows, each about 2.5 us on this kind of
+ * virtual machine. The "mednec-wal" VFS wraps the default one and, for WAL files only, keeps consecutive writes in
+ * a buffer and writes them in calls of up to 124 KiB before anything that needs them in the file: a sync (every
+ * commit is synced: synchronous=FULL), a read, a size, a truncation, a file control, closing, a write elsewhere,
+ * or 1 MiB pending. Other connections and processes read a frame only once a commit has made it part of the WAL,
+ * after its sync, so they never miss a buffered byte; a commit is acknowledged after the same sync as before, and
+ * a write error surfaces at that sync (the commit fails, as it would have). Every other file passes through.
+ */
+#define WAL_GATHER_MAX (1 << 20)
+
+typedef struct gfile {
+	sqlite3_file base;       /* pMethods = &gather_io */
+	sqlite3_file *real;      /* the default VFS's file, in the same allocation after this struct */
+	bool wal;                /* gather writes (a WAL file) */
+	char *buf;
+	size_t len, cap;
+	sqlite3_int64 off;       /* where buf[0] goes */
+} gfile;
+
+static sqlite3_vfs gather_vfs;
+static pthread_once_t gather_once = PTHREAD_ONCE_INIT;
+static bool gather_ok;
+
+/* The pending bytes written, in pieces of at most WAL_GATHER_PIECE: the unix VFS takes writes of less than
+ * 128 KiB only (SQLite's own are a page at most; it keeps the low 17 bits of a write's length, and a longer
+ * write fails as "database or disk is full"). */
+#define WAL_GATHER_PIECE (124 << 10)
+
+static int g_flush(gfile *g)
+{
+	int rc = SQLITE_OK;
+	for (size_t done = 0; done < g->len && rc == SQLITE_OK;) {
+		size_t n = g->len - done < WAL_GATHER_PIECE ? g->len - done : WAL_GATHER_PIECE;
+		rc = g->real->pMethods->xWrite(g->real, g->buf + done, (int)n, g->off + (sqlite3_int64)done);
+		done += n;
+	}
+	g->len = 0;
+	return rc;
+}
+
+static int g_close(sqlite3_file *f)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	int rc2 = g->real->pMethods->xClose(g->real);
+	free(g->buf);
+	g->buf = NULL;
+	return rc != SQLITE_OK ? rc : rc2;
+}
+
+static int g_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	return rc != SQLITE_OK ? rc : g->real->pMethods->xRead(g->real, p, n, off);
+}
+
+static int g_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	gfile *g = (gfile *)f;
+	if (!g->wal || n <= 0)
+		return g->real->pMethods->xWrite(g->real, p, n, off);
+	if (g->len && (off != g->off + (sqlite3_int64)g->len || g->len + (size_t)n > WAL_GATHER_MAX)) {
+		int rc = g_flush(g);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	if (!g->len)
+		g->off = off;
+	if (g->len + (size_t)n > g->cap) {
+		size_t cap = g->cap ? g->cap : 64 << 10;
+		while (cap < g->len + (size_t)n)
+			cap *= 2;
+		char *nb = realloc(g->buf, cap);
+		if (!nb) {   /* written at once instead */
+			int rc = g_flush(g);
+			return rc != SQLITE_OK ? rc : g->real->pMethods->xWrite(g->real, p, n, off);
+		}
+		g->buf = nb;
+		g->cap = cap;
+	}
+	memcpy(g->buf + g->len, p, (size_t)n);
+	g->len += (size_t)n;
+	return SQLITE_OK;
+}
+
+static int g_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	return rc != SQLITE_OK ? rc : g->real->pMethods->xTruncate(g->real, size);
+}
+
+static int g_sync(sqlite3_file *f, int flags)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	return rc != SQLITE_OK ? rc : g->real->pMethods->xSync(g->real, flags);
+}
+
+static int g_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	return rc != SQLITE_OK ? rc : g->real->pMethods->xFileSize(g->real, size);
+}
+
+static int g_lock(sqlite3_file *f, int lock)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xLock(g->real, lock);
+}
+
+static int g_unlock(sqlite3_file *f, int lock)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xUnlock(g->real, lock);
+}
+
+static int g_reserved(sqlite3_file *f, int *out)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xCheckReservedLock(g->real, out);
+}
+
+static int g_fcntl(sqlite3_file *f, int op, void *arg)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	return rc != SQLITE_OK ? rc : g->real->pMethods->xFileControl(g->real, op, arg);
+}
+
+static int g_sector(sqlite3_file *f)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xSectorSize(g->real);
+}
+
+static int g_devchar(sqlite3_file *f)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xDeviceCharacteristics(g->real);
+}
+
+static int g_shmmap(sqlite3_file *f, int region, int size, int extend, void volatile **out)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xShmMap(g->real, region, size, extend, out);
+}
+
+static int g_shmlock(sqlite3_file *f, int offset, int n, int flags)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xShmLock(g->real, offset, n, flags);
+}
+
+static void g_shmbarrier(sqlite3_file *f)
+{
+	gfile *g = (gfile *)f;
+	g->real->pMethods->xShmBarrier(g->real);
+}
+
+static int g_shmunmap(sqlite3_file *f, int del)
+{
+	gfile *g = (gfile *)f;
+	return g->real->pMethods->xShmUnmap(g->real, del);
+}
+
+static int g_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out)
+{
+	gfile *g = (gfile *)f;
+	int rc = g_flush(g);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (g->real->pMethods->iVersion < 3 || !g->real->pMethods->xFetch) {
+		*out = NULL;
+		return SQLITE_OK;
+	}
+	return g->real->pMethods->xFetch(g->real, off, n, out);
+}
+
+static int g_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	gfile *g = (gfile *)f;
+	if (g->real->pMethods->iVersion < 3 || !g->real->pMethods->xUnfetch)
+		return SQLITE_OK;
+	return g->real->pMethods->xUnfetch(g->real, off, p);
+}
+
+static const sqlite3_io_methods gather_io = {
+	3, g_close, g_read, g_write, g_truncate, g_sync, g_size, g_lock, g_unlock, g_reserved, g_fcntl, g_sector,
+	g_devchar, g_shmmap, g_shmlock, g_shmbarrier, g_shmunmap, g_fetch, g_unfetch,
+};
+
+static size_t gather_offset(void)
+{
+	return (sizeof(gfile) + 15) & ~(size_t)15;
+}
+
+static int g_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
+{
+	sqlite3_vfs *dflt = vfs->pAppData;
+	gfile *g = (gfile *)f;
+	memset(g, 0, sizeof *g);
+	g->real = (sqlite3_file *)((char *)f + gather_offset());
+	int rc = dflt->xOpen(dflt, name, g->real, flags, out_flags);
+	if (rc != SQLITE_OK || !g->real->pMethods) {
+		if (g->real->pMethods)
+			g->real->pMethods->xClose(g->real);
+		g->base.pMethods = NULL;
+		return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
+	}
+	/* only a real file with every method this wrapper forwards (the default unix VFS's are version 3) */
+	g->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	g->base.pMethods = &gather_io;
+	return SQLITE_OK;
+}
+
+static int g_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+	sqlite3_vfs *dflt = vfs->pAppData;
+	return dflt->xDelete(dflt, name, sync_dir);
+}
+
+static int g_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+	sqlite3_vfs *dflt = vfs->pAppData;
+	return dflt->xAccess(dflt, name, flags, out);
+}
+
+static int g_fullpath(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	sqlite3_vfs *dflt = vfs->pAppData;
+	return dflt->xFullPathname(dflt, name, n, out);
+}
+
+static void gather_register(void)
+{
+	sqlite3_vfs *dflt = sqlite3_vfs_find(NULL);
+	if (!dflt || dflt->iVersion < 2)
+		return;
+	gather_vfs = *dflt;   /* its time, randomness, sleep and library functions as they are */
+	gather_vfs.szOsFile = (int)gather_offset() + dflt->szOsFile;
+	gather_vfs.zName = "mednec-wal";
+	gather_vfs.pAppData = dflt;
+	gather_vfs.pNext = NULL;
+	gather_vfs.xOpen = g_open;
+	gather_vfs.xDelete = g_delete;
+	gather_vfs.xAccess = g_access;
+	gather_vfs.xFullPathname = g_fullpath;
+	gather_ok = sqlite3_vfs_register(&gather_vfs, 0) == SQLITE_OK;
+}
+
+/* The VFS name for the appending connection: "mednec-wal", or NULL (the default) when it cannot be had. */
+static const char *gather_vfs_name(void)
+{
+	pthread_once(&gather_once, gather_register);
+	return gather_ok ? gather_vfs.zName : NULL;
+}
 
 static mn_status fail(sq *s, mn_error *err, const char *what)
 {
@@ -58,11 +330,15 @@ static void *checkpointer(void *p)
 {
 	sq *s = p;
 	bool run = false;
+	int copied = -1;
 	do {
 		if (run)   /* PASSIVE: copies what no reader needs, never waits for the appender; busy: next time */
-			sqlite3_wal_checkpoint_v2(s->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			if (sqlite3_wal_checkpoint_v2(s->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) != SQLITE_OK)
+				copied = -1;
 		pthread_mutex_lock(&s->mu);
 		s->ck_running = false;
+		if (run && copied >= 0 && copied <= s->wal_pages)
+			s->ck_done = copied;
 		pthread_cond_broadcast(&s->cv);
 		while (!s->ck_wanted && !s->ck_stop)
 			pthread_cond_wait(&s->cv, &s->mu);
@@ -78,22 +354,34 @@ static void *checkpointer(void *p)
 static int on_wal(void *p, sqlite3 *db, const char *name, int pages)
 {
 	sq *s = p;
-	if (pages >= CKPT_INLINE_PAGES && s->ck_started) {
-		/* the checkpointer's run, if one is under way, first (the WAL is checkpointed by one at a time) */
+	bool inline_ckpt = false;
+	if (!s->ck_started) {
+		inline_ckpt = pages >= s->step * 4;   /* SQLite's default, about 1,000 pages of 4 KiB */
+	} else {
 		pthread_mutex_lock(&s->mu);
-		while (s->ck_running)
-			pthread_cond_wait(&s->cv, &s->mu);
-		s->ck_wanted = false;   /* this one instead */
+		if (pages < s->wal_pages) {   /* the WAL started over */
+			s->ck_done = 0;
+			s->ck_next = s->step;
+		}
+		s->wal_pages = pages;
+		bool busy = s->ck_running || s->ck_wanted;
+		if (pages >= s->limit) {
+			/* the checkpointer's run, if one is under way, first (the WAL is checkpointed by one at a time) */
+			while (s->ck_running)
+				pthread_cond_wait(&s->cv, &s->mu);
+			s->ck_wanted = false;   /* this one instead */
+			inline_ckpt = true;
+		} else if (pages >= s->restart && !busy && pages - s->ck_done <= s->catchup) {
+			inline_ckpt = true;   /* the rest, so that the next append starts the WAL over */
+		} else if (!busy && (pages >= s->ck_next || pages >= s->restart)) {
+			s->ck_wanted = true;
+			s->ck_next = pages + s->step;
+			pthread_cond_broadcast(&s->cv);
+		}
 		pthread_mutex_unlock(&s->mu);
 	}
-	if (pages >= CKPT_INLINE_PAGES || (pages >= CKPT_PAGES && !s->ck_started)) {
+	if (inline_ckpt)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	} else if (pages >= CKPT_PAGES) {
-		pthread_mutex_lock(&s->mu);
-		s->ck_wanted = true;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-	}
 	return SQLITE_OK;
 }
 
@@ -153,7 +441,7 @@ static mn_status sq_open(const char *path, void **out, mn_error *err)
 	if (!s)
 		return mn_error_set(err, MN_ENOMEM, "audit: out of memory");
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-	                         NULL);
+	                         gather_vfs_name());
 	if (rc != SQLITE_OK) {
 		mn_status st = s->db ? fail(s, err, "cannot open the store")
 		                     : mn_error_set(err, MN_ENOMEM, "audit (sqlite): out of memory");
@@ -199,6 +487,18 @@ static mn_status sq_open(const char *path, void **out, mn_error *err)
 		sq_close(s);
 		return st;
 	}
+	int page = 0;
+	sqlite3_stmt *ps = NULL;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK && sqlite3_step(ps) == SQLITE_ROW)
+		page = sqlite3_column_int(ps, 0);
+	sqlite3_finalize(ps);
+	if (page < 512)
+		page = 4096;
+	s->step = CKPT_STEP / page;
+	s->restart = CKPT_RESTART / page;
+	s->catchup = CKPT_CATCHUP / page;
+	s->limit = CKPT_LIMIT / page;
+	s->ck_next = s->step;
 	start_checkpointer(s, path);
 	sqlite3_wal_hook(s->db, on_wal, s);   /* in place of SQLite's autocheckpoint */
 	*out = s;

@@ -514,7 +514,11 @@ mn_status mn_svc_crd(mn_service *s, const char *service_id, const mn_service_req
 	mn_json *root = NULL;
 	mn_error perr;
 	mn_error_clear(&perr);
-	st = mn_json_parse(a.arena, "request", req->body, req->body_len, &root, &perr);
+	/* in place when the caller allows it: the strings stay in the request text instead of being copied (the text
+	 * is only read again for line:column positions, which the NULs over closing quotes do not move) */
+	st = req->body_writable && req->body[req->body_len] == '\0'
+	     ? mn_json_parse_insitu(a.arena, "request", (char *)req->body, req->body_len, &root, &perr)
+	     : mn_json_parse(a.arena, "request", req->body, req->body_len, &root, &perr);
 	if (st == MN_ENOMEM)
 		goto done;
 	if (st != MN_OK) {
