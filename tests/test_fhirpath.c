@@ -945,6 +945,88 @@ static void test_member_of_needs_system(void)
 	mn_fp_env_free(env);
 }
 
+/* memberOf(): the value set named by a literal is passed as the literal's text (no copy), a computed
+ * name as a copy; each coding's first "system" and first "code" are read in one pass (a member that is not
+ * a string names nothing, as mn_json_get_string). Value set "vs" = {http://s#a, http://s#b}. */
+typedef struct member_log { int calls; char vs[32], system[32], code[32]; } member_log;
+
+static int member_ab(void *payload, const char *vs, const char *system, const char *code)
+{
+	member_log *l = payload;
+	l->calls++;
+	snprintf(l->vs, sizeof l->vs, "%s", vs);
+	snprintf(l->system, sizeof l->system, "%s", system ? system : "(null)");
+	snprintf(l->code, sizeof l->code, "%s", code ? code : "(null)");
+	if (strcmp(vs, "vs") != 0 && strcmp(vs, "empty") != 0)
+		return -1;
+	return strcmp(vs, "vs") == 0 && system && strcmp(system, "http://s") == 0 && code &&
+	       (strcmp(code, "a") == 0 || strcmp(code, "b") == 0);
+}
+
+static void test_member_of_codings(void)
+{
+	static const char R[] =
+		"{\"resourceType\":\"Procedure\",\"status\":\"completed\",\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"code\":{\"coding\":[{\"code\":\"a\",\"system\":\"http://s\"}]},"                 /* code before system */
+		"\"category\":{\"coding\":[{\"system\":\"http://t\",\"code\":\"a\"},"                /* wrong system */
+		"{\"system\":\"http://s\",\"display\":\"a\"},"                                      /* the code in another element */
+		"{\"system\":\"http://s\",\"code\":\"c\"}]},"                                       /* unlisted code */
+		"\"outcome\":{\"coding\":[{\"system\":\"http://s\",\"code\":\"c\"},{\"system\":\"http://s\",\"code\":\"b\"}]},"
+		"\"bodySite\":[{\"coding\":[{\"code\":\"a\"}]},"                                    /* no system */
+		"{\"coding\":[{\"system\":1,\"code\":\"a\"}]},"                                     /* system not a string */
+		"{\"coding\":[{\"system\":\"http://s\",\"code\":[\"a\"]}]}]}";                        /* code not a string */
+	mn_error err;
+	mn_json *j = NULL;
+	CHECK_INT(mn_json_parse(A, "p.json", R, strlen(R), &j, &err), MN_OK);
+	mn_fp_env *env = j ? mn_fp_env_new() : NULL;
+	if (!env)
+		return;
+	member_log l;
+	memset(&l, 0, sizeof l);
+	mn_fp_env_set_terminology(env, member_ab, &l);
+	CHECK_INT(mn_fp_env_set_string(env, "name", "vs"), MN_OK);
+	struct { const char *expr, *want; int calls; const char *last_vs, *last_system, *last_code; } T[] = {
+		{"Procedure.code.memberOf('vs')", "true", 1, "vs", "http://s", "a"},
+		{"Procedure.code.memberOf('v' + 's')", "true", 1, "vs", "http://s", "a"},   /* computed: the copy */
+		{"Procedure.code.memberOf(%name)", "true", 1, "vs", "http://s", "a"},
+		{"Procedure.code.memberOf('empty')", "false", 1, "empty", "http://s", "a"},
+		{"Procedure.code.coding.memberOf('vs')", "true", 1, "vs", "http://s", "a"},
+		{"Procedure.category.memberOf('vs')", "false", 2, "vs", "http://s", "c"},  /* no call without a code */
+		{"Procedure.category.coding[1].memberOf('vs')", "false", 0, "", "", ""},    /* display only: no code */
+		{"Procedure.outcome.memberOf('vs')", "true", 2, "vs", "http://s", "b"},
+		{"Procedure.bodySite[0].memberOf('vs')", "false", 0, "", "", ""},
+		{"Procedure.bodySite[1].memberOf('vs')", "false", 0, "", "", ""},
+		{"Procedure.bodySite[2].memberOf('vs')", "false", 0, "", "", ""},
+		{"Procedure.code.memberOf('other')", "ERR", 1, "other", "http://s", "a"},
+		{"Procedure.code.memberOf({})", "", 0, "", "", ""},
+		{"Procedure.code.memberOf(1)", "ERR", 0, "", "", ""},
+		{"'a'.memberOf('vs')", "false", 1, "vs", "(null)", "a"},                   /* a bare code: no system */
+		{"Procedure.status.where(memberOf('vs')).exists()", "false", 1, "vs", "(null)", "completed"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		memset(&l, 0, sizeof l);
+		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
+		CHECK_MSG(e != NULL, "%s", T[i].expr);
+		if (!e)
+			continue;
+		mn_fp_result *r = NULL;
+		mn_status st = mn_fp_eval(e, env, j, A, &r, &err);
+		mn_buf b = MN_BUF_INIT;
+		if (st != MN_OK)
+			mn_buf_puts(&b, "ERR");
+		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++)
+			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
+		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s'", T[i].expr, mn_buf_cstr(&b));
+		CHECK_MSG(l.calls == T[i].calls, "%s: %d calls", T[i].expr, l.calls);
+		CHECK_MSG(strcmp(l.vs, T[i].last_vs) == 0 && strcmp(l.system, T[i].last_system) == 0 &&
+		          strcmp(l.code, T[i].last_code) == 0, "%s: last call %s %s %s", T[i].expr, l.vs, l.system,
+		          l.code);
+		mn_buf_free(&b);
+		mn_fp_expr_free(e);
+	}
+	mn_fp_env_free(env);
+}
+
 /* Unions of literals are computed once at compile time (fp_fold); the value
  * is the same as the operator's, and other unions are evaluated as before. */
 static void test_folded_unions(void)
@@ -1218,6 +1300,7 @@ int main(void)
 	test_case_api();
 	test_var_members();
 	test_member_of_needs_system();
+	test_member_of_codings();
 	test_result_api();
 	test_covered_days();
 	test_folded_unions();
