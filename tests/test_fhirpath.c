@@ -627,6 +627,18 @@ static void test_var_members(void)
 	}
 }
 
+/* "a, b" or "ERR:<status>" */
+static void result_text(mn_status st, const mn_fp_result *r, mn_buf *b)
+{
+	if (st != MN_OK)
+		mn_buf_printf(b, "ERR:%s", mn_status_name(st));
+	for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
+		if (k)
+			mn_buf_puts(b, ", ");
+		mn_fp_item_write_text(mn_fp_result_item(r, k), b);
+	}
+}
+
 /* expr over every resource of case c gives want ("a, b" or "ERR:<status>") */
 static void check_case(const char *expr, const mn_case *c, const char *want)
 {
@@ -638,13 +650,7 @@ static void check_case(const char *expr, const mn_case *c, const char *want)
 	mn_fp_result *r;
 	mn_status st = mn_fp_eval_case(e, ENV, c, A, &r, &err);
 	mn_buf b = MN_BUF_INIT;
-	if (st != MN_OK)
-		mn_buf_printf(&b, "ERR:%s", mn_status_name(st));
-	for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++) {
-		if (k)
-			mn_buf_puts(&b, ", ");
-		mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
-	}
+	result_text(st, r, &b);
 	CHECK_MSG(strcmp(mn_buf_cstr(&b), want) == 0, "%s: got '%s', want '%s'", expr, mn_buf_cstr(&b), want);
 	mn_buf_free(&b);
 	mn_fp_expr_free(e);
@@ -945,6 +951,191 @@ static void test_member_of_needs_system(void)
 	mn_fp_env_free(env);
 }
 
+/* memberOf(): the value set named by a literal is passed as the literal's text (no copy), a computed
+ * name as a copy; each coding's first "system" and first "code" are read in one pass (a member that is not
+ * a string names nothing, as mn_json_get_string). Value set "vs" = {http://s#a, http://s#b}. */
+typedef struct member_log { int calls; char vs[32], system[32], code[32]; } member_log;
+
+static int member_ab(void *payload, const char *vs, const char *system, const char *code)
+{
+	member_log *l = payload;
+	l->calls++;
+	snprintf(l->vs, sizeof l->vs, "%s", vs);
+	snprintf(l->system, sizeof l->system, "%s", system ? system : "(null)");
+	snprintf(l->code, sizeof l->code, "%s", code ? code : "(null)");
+	if (strcmp(vs, "vs") != 0 && strcmp(vs, "empty") != 0)
+		return -1;
+	return strcmp(vs, "vs") == 0 && system && strcmp(system, "http://s") == 0 && code &&
+	       (strcmp(code, "a") == 0 || strcmp(code, "b") == 0);
+}
+
+static void test_member_of_codings(void)
+{
+	static const char R[] =
+		"{\"resourceType\":\"Procedure\",\"status\":\"completed\",\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"code\":{\"coding\":[{\"code\":\"a\",\"system\":\"http://s\"}]},"                 /* code before system */
+		"\"category\":{\"coding\":[{\"system\":\"http://t\",\"code\":\"a\"},"                /* wrong system */
+		"{\"system\":\"http://s\",\"display\":\"a\"},"                                      /* the code in another element */
+		"{\"system\":\"http://s\",\"code\":\"c\"}]},"                                       /* unlisted code */
+		"\"outcome\":{\"coding\":[{\"system\":\"http://s\",\"code\":\"c\"},{\"system\":\"http://s\",\"code\":\"b\"}]},"
+		"\"bodySite\":[{\"coding\":[{\"code\":\"a\"}]},"                                    /* no system */
+		"{\"coding\":[{\"system\":1,\"code\":\"a\"}]},"                                     /* system not a string */
+		"{\"coding\":[{\"system\":\"http://s\",\"code\":[\"a\"]}]}]}";                        /* code not a string */
+	mn_error err;
+	mn_json *j = NULL;
+	CHECK_INT(mn_json_parse(A, "p.json", R, strlen(R), &j, &err), MN_OK);
+	mn_fp_env *env = j ? mn_fp_env_new() : NULL;
+	if (!env)
+		return;
+	member_log l;
+	memset(&l, 0, sizeof l);
+	mn_fp_env_set_terminology(env, member_ab, &l);
+	CHECK_INT(mn_fp_env_set_string(env, "name", "vs"), MN_OK);
+	struct { const char *expr, *want; int calls; const char *last_vs, *last_system, *last_code; } T[] = {
+		{"Procedure.code.memberOf('vs')", "true", 1, "vs", "http://s", "a"},
+		{"Procedure.code.memberOf('v' + 's')", "true", 1, "vs", "http://s", "a"},   /* computed: the copy */
+		{"Procedure.code.memberOf(%name)", "true", 1, "vs", "http://s", "a"},
+		{"Procedure.code.memberOf('empty')", "false", 1, "empty", "http://s", "a"},
+		{"Procedure.code.coding.memberOf('vs')", "true", 1, "vs", "http://s", "a"},
+		{"Procedure.category.memberOf('vs')", "false", 2, "vs", "http://s", "c"},  /* no call without a code */
+		{"Procedure.category.coding[1].memberOf('vs')", "false", 0, "", "", ""},    /* display only: no code */
+		{"Procedure.outcome.memberOf('vs')", "true", 2, "vs", "http://s", "b"},
+		{"Procedure.bodySite[0].memberOf('vs')", "false", 0, "", "", ""},
+		{"Procedure.bodySite[1].memberOf('vs')", "false", 0, "", "", ""},
+		{"Procedure.bodySite[2].memberOf('vs')", "false", 0, "", "", ""},
+		{"Procedure.code.memberOf('other')", "ERR", 1, "other", "http://s", "a"},
+		{"Procedure.code.memberOf({})", "", 0, "", "", ""},
+		{"Procedure.code.memberOf(1)", "ERR", 0, "", "", ""},
+		{"'a'.memberOf('vs')", "false", 1, "vs", "(null)", "a"},                   /* a bare code: no system */
+		{"Procedure.status.where(memberOf('vs')).exists()", "false", 1, "vs", "(null)", "completed"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		memset(&l, 0, sizeof l);
+		mn_fp_expr *e = mn_fp_compile(T[i].expr, -1, &err);
+		CHECK_MSG(e != NULL, "%s", T[i].expr);
+		if (!e)
+			continue;
+		mn_fp_result *r = NULL;
+		mn_status st = mn_fp_eval(e, env, j, A, &r, &err);
+		mn_buf b = MN_BUF_INIT;
+		if (st != MN_OK)
+			mn_buf_puts(&b, "ERR");
+		for (size_t k = 0; st == MN_OK && k < mn_fp_result_count(r); k++)
+			mn_fp_item_write_text(mn_fp_result_item(r, k), &b);
+		CHECK_MSG(strcmp(mn_buf_cstr(&b), T[i].want) == 0, "%s: got '%s'", T[i].expr, mn_buf_cstr(&b));
+		CHECK_MSG(l.calls == T[i].calls, "%s: %d calls", T[i].expr, l.calls);
+		CHECK_MSG(strcmp(l.vs, T[i].last_vs) == 0 && strcmp(l.system, T[i].last_system) == 0 &&
+		          strcmp(l.code, T[i].last_code) == 0, "%s: last call %s %s %s", T[i].expr, l.vs, l.system,
+		          l.code);
+		mn_buf_free(&b);
+		mn_fp_expr_free(e);
+	}
+	mn_fp_env_free(env);
+}
+
+/* `('lit' & member) in E` (eqfast 3, in_fast): the left side made from the member's JSON string without
+ * evaluating the path; anything else (no id, `_id` only, several ids, an id that is not a string) by the
+ * general path. Each answer is hand-computed and also compared with the same test written so that it is not
+ * marked ((... | {}) in E: the general evaluator). %list = 'Observation/o1', 'Observation/', 3 and a
+ * Reference object to Observation/o2. */
+static void in_check(const mn_fp_env *env, const char *expr, const char *ref, const mn_json *res,
+                     const char *want)
+{
+	mn_error err;
+	const char *ex[2] = {expr, ref};
+	for (int k = 0; k < 2; k++) {
+		mn_fp_expr *e = mn_fp_compile(ex[k], -1, &err);
+		CHECK_MSG(e != NULL, "%s", ex[k]);
+		if (!e)
+			continue;
+		mn_fp_result *r = NULL;
+		mn_status st = mn_fp_eval(e, env, res, A, &r, &err);
+		mn_buf b = MN_BUF_INIT;
+		result_text(st, r, &b);
+		CHECK_MSG(strcmp(mn_buf_cstr(&b), want) == 0, "%s: got '%s', want '%s'", ex[k], mn_buf_cstr(&b), want);
+		mn_buf_free(&b);
+		mn_fp_expr_free(e);
+	}
+}
+
+static void test_in_prefixed_member(void)
+{
+	static const char *const R[] = {
+		"{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"id\":\"O1\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"id\":\"o1 \",\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"id\":\"o1\",\"id\":\"o9\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"id\":\"o1\",\"_id\":{\"extension\":[{\"url\":\"http://e\",\"valueString\":\"v\"}]},"
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"}}",
+		"{\"resourceType\":\"Observation\",\"id\":\"h\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"hasMember\":[{\"reference\":\"Observation/o2\"}]}",
+	};
+	/* o1; o2 (listed only as a Reference object); a code differing in case; a trailing space; no id
+	 * ('Observation/' is listed); two ids; an id with an extension; the helper */
+	static const char *const WANT[] = {"true", "false", "false", "false", "true", "ERR:fhirpath-execution",
+	                                   "true"};
+	mn_json *j[8];
+	mn_error err;
+	for (int i = 0; i < 8; i++)
+		if (mn_json_parse(A, "o.json", R[i], strlen(R[i]), &j[i], &err) != MN_OK) {
+			CHECK_MSG(0, "%s", err.message);
+			return;
+		}
+	mn_fp_env *env = mn_fp_env_new();
+	if (!env)
+		return;
+	mn_fp_expr *le = mn_fp_compile("('Observation/o1' | 'Observation/' | 3) | hasMember", -1, &err);
+	mn_fp_result *list = NULL;
+	CHECK(le && mn_fp_eval(le, env, j[7], A, &list, &err) == MN_OK);
+	CHECK(list && mn_fp_result_count(list) == 4);
+	CHECK_INT(mn_fp_env_set_result(env, "list", list), MN_OK);
+	mn_fp_expr_free(le);
+
+	/* the marks */
+	mn_fp_expr *e = mn_fp_compile("('Observation/' & id) in %list", -1, &err);
+	CHECK(e && e->root->kind == FN_BINOP && e->root->eqfast == 3);
+	mn_fp_expr_free(e);
+	static const char *const UNMARKED[] = {"(('Observation/' & id) | {}) in %list", "(id & '/x') in %list",
+	                                       "('Observation/' & id) = 'Observation/o1'",
+	                                       "%list contains ('Observation/' & id)"};
+	for (size_t i = 0; i < sizeof UNMARKED / sizeof UNMARKED[0]; i++) {
+		e = mn_fp_compile(UNMARKED[i], -1, &err);
+		CHECK_MSG(e && e->root->eqfast != 3, "%s", UNMARKED[i]);
+		mn_fp_expr_free(e);
+	}
+	e = mn_fp_compile_ex("('Observation/' & id) in %list", -1, MN_FP_MODEL_NONE, &err);
+	CHECK(e && e->root->eqfast == 0);
+	mn_fp_expr_free(e);
+
+	for (int i = 0; i < 7; i++)
+		in_check(env, "('Observation/' & id) in %list", "(('Observation/' & id) | {}) in %list", j[i], WANT[i]);
+	/* an error on the right side is the general path's, also where the left side is read fast */
+	in_check(env, "('Observation/' & id) in %list.single()", "(('Observation/' & id) | {}) in %list.single()",
+	         j[0], "ERR:fhirpath-execution");
+	/* a member path (code.text) and an empty list */
+	in_check(env, "('x' & code.text) in ('xx' | 'y')", "(('x' & code.text) | {}) in ('xx' | 'y')", j[0], "true");
+	in_check(env, "('Observation/' & id) in {}", "(('Observation/' & id) | {}) in {}", j[0], "false");
+	/* inside where(), over a Bundle's resources: o1 only (o2 is listed as a Reference object, h not at all) */
+	static const char B[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\","
+	                        "\"code\":{\"text\":\"x\"}}},"
+	                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
+	                        "\"code\":{\"text\":\"x\"}}},"
+	                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"h\",\"status\":\"final\","
+	                        "\"code\":{\"text\":\"x\"}}}]}";
+	mn_json *bj = NULL;
+	CHECK_INT(mn_json_parse(A, "b.json", B, strlen(B), &bj, &err), MN_OK);
+	if (bj)
+		in_check(env, "Bundle.entry.resource.where(('Observation/' & id) in %list).id",
+		         "Bundle.entry.resource.where((('Observation/' & id) | {}) in %list).id", bj, "o1");
+	/* on items without the member (the list's own strings): 'Observation/' & {} is listed */
+	in_check(env, "%list.where(('Observation/' & id) in %list).count()",
+	         "%list.where((('Observation/' & id) | {}) in %list).count()", j[0], "4");
+	mn_fp_env_free(env);
+}
+
 /* Unions of literals are computed once at compile time (fp_fold); the value
  * is the same as the operator's, and other unions are evaluated as before. */
 static void test_folded_unions(void)
@@ -1218,8 +1409,10 @@ int main(void)
 	test_case_api();
 	test_var_members();
 	test_member_of_needs_system();
+	test_member_of_codings();
 	test_result_api();
 	test_covered_days();
+	test_in_prefixed_member();
 	test_folded_unions();
 	test_where_fast();
 	test_var_table();

@@ -889,6 +889,21 @@ static int datetime_arith(fp_ctx *x, const fp_node *n, const mn_fp_item *d, cons
 	return fp_push(x, out, &r);
 }
 
+/* The String ls[0..ln) followed by rs[0..rn), in the arena (as `&` makes it). */
+static int concat_str(fp_ctx *x, const char *ls, size_t ln, const char *rs, size_t rn, mn_fp_item *it)
+{
+	char *s = mn_arena_alloc(x->a, ln + rn + 1);
+	if (!s)
+		return nomem(x);
+	if (ln)
+		memcpy(s, ls, ln);
+	if (rn)
+		memcpy(s + ln, rs, rn);
+	s[ln + rn] = 0;
+	*it = fp_make_str(s, ln + rn);
+	return 0;
+}
+
 static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll *b, fp_coll *out)
 {
 	if (n->op == OP_CONCAT) {
@@ -903,15 +918,9 @@ static int op_arith(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp_coll
 		x->work += (ln + rn) / 64;
 		if (ln + rn > 4096 && fp_check_memory(x, n))
 			return -1;
-		char *s = mn_arena_alloc(x->a, ln + rn + 1);
-		if (!s)
-			return nomem(x);
-		if (ln)
-			memcpy(s, l->v.str.s, ln);
-		if (rn)
-			memcpy(s + ln, r->v.str.s, rn);
-		s[ln + rn] = 0;
-		mn_fp_item it = fp_make_str(s, ln + rn);
+		mn_fp_item it;
+		if (concat_str(x, l ? l->v.str.s : NULL, ln, r ? r->v.str.s : NULL, rn, &it))
+			return -1;
 		return fp_push(x, out, &it);
 	}
 	const mn_fp_item *l, *r;
@@ -1057,13 +1066,14 @@ static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp
 }
 
 static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
+static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 
 static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if (n->op >= OP_AND)
 		return op_logic(x, n, s, out);
 	if (n->eqfast) {
-		int r = eq_fast(x, n, s, out);
+		int r = n->eqfast == 3 ? in_fast(x, n, s, out) : eq_fast(x, n, s, out);
 		if (r)
 			return r < 0 ? -1 : 0;
 	}
@@ -1557,6 +1567,9 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 			n->eqfast = 1;
 		else if (rm && n->op != OP_IN && const_coll(l, &a))
 			n->eqfast = 2;
+		else if (n->op == OP_IN && l && l->kind == FN_BINOP && l->op == OP_CONCAT && l->left &&
+		         l->left->kind == FN_LITERAL && l->left->lit.kind == MN_FP_STRING && member_path(l->right))
+			n->eqfast = 3;  /* ('Observation/' & id) in %list: in_fast */
 		return 0;
 	}
 	if (n->kind != FN_BINOP || n->op != OP_UNION || !const_coll(n->left, &a) || !const_coll(n->right, &b))
@@ -1752,6 +1765,27 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	for (uint32_t i = 0; i < k.n && !any; i++)
 		any = same_string(v, &k.v[i]);
 	return push_bool(x, out, n->op == OP_NE ? !any : any) ? -1 : 1;
+}
+
+/* n is `('lit' & member) in E` with the member on $this (n->eqfast == 3: picking resources by id from a
+ * list of references, `('Observation/' & id) in %scores.budapest.entries`): when member_string reads the
+ * member as one JSON string, the left side is made from it as op_arith's `&` makes it, without evaluating
+ * the path; E is evaluated as usual, after it (the left side cannot fail here), and the answer is
+ * op_membership's. The member absent or not plainly one string, or a long result (the general path's
+ * limits and memory check): 0, nothing evaluated, the general path runs. 1 done, -1 error. */
+static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const mn_fp_item *lit = &n->left->left->lit;
+	const mn_json *v;
+	if (s->self.n != 1 || !member_string(x, n->left->right, &s->self.v[0], &v) || !v ||
+	    (size_t)lit->v.str.n + v->n > 4096)
+		return 0;
+	mn_fp_item it;
+	fp_coll b = {0};
+	if (concat_str(x, lit->v.str.s, lit->v.str.n, v->u.s, v->n, &it) || fp_eval(x, n->right, s, &b))
+		return -1;
+	x->work += 2;
+	return push_bool(x, out, coll_contains(x, &b, &it)) ? -1 : 1;
 }
 
 /* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed

@@ -2826,11 +2826,34 @@ FN(resolve)
 	return 0;
 }
 
+/* The first "system" and the first "code" member of obj, each when it is a string (as
+ * mn_json_get_string reads them: the first member of that name, NULL when not a string), in one
+ * pass over the members. */
+static void coding_parts(const mn_json *obj, const char **system, const char **code)
+{
+	*system = *code = NULL;
+	if (!obj || obj->type != MN_JSON_OBJECT)
+		return;
+	bool seen_s = false, seen_c = false;
+	for (uint32_t i = 0; i < obj->n && !(seen_s && seen_c); i++) {
+		const mn_json_member *m = &obj->u.members[i];
+		if (!seen_s && m->key_len == 6 && memcmp(m->key, "system", 6) == 0) {
+			seen_s = true;
+			if (m->value.type == MN_JSON_STRING)
+				*system = m->value.u.s;
+		} else if (!seen_c && m->key_len == 4 && memcmp(m->key, "code", 4) == 0) {
+			seen_c = true;
+			if (m->value.type == MN_JSON_STRING)
+				*code = m->value.u.s;
+		}
+	}
+}
+
 static int member_codes(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *coding,
                         int *result)
 {
-	const char *system = mn_json_get_string(coding, "system");
-	const char *code = mn_json_get_string(coding, "code");
+	const char *system, *code;
+	coding_parts(coding, &system, &code);
 	if (!code || !system)
 		return 0;  /* a Coding without a system names no code of any value set: fail closed */
 	int r = x->env->member(x->env->member_payload, vs, system, code);
@@ -2846,14 +2869,24 @@ FN(memberOf)
 	const char *vs;
 	size_t n;
 	const mn_fp_item *it = NULL;
-	int r = str_arg(x, c, 0, s, &vs, &n);
+	/* a string literal (the usual memberOf('name')): the lexer's text, NUL-terminated, is the
+	 * name as the copy below would make it (both end at its first NUL) */
+	const fp_node *a0 = c->nargs > 0 ? c->args[0] : NULL;
+	bool lit = a0 && a0->kind == FN_LITERAL && a0->lit.kind == MN_FP_STRING;
+	int r = 0;
+	if (lit) {
+		vs = a0->lit.v.str.s;
+		n = a0->lit.v.str.n;
+	} else {
+		r = str_arg(x, c, 0, s, &vs, &n);
+	}
 	if (r < 0 || single_in(x, c, in, &it))
 		return -1;
 	if (r || !it)
 		return 0;
 	if (!x->env || !x->env->member)
 		return fp_fail(x, MN_EEVAL, c, "memberOf() needs a terminology service");
-	char *v = mn_arena_strndup(x->a, vs, n);
+	const char *v = lit ? vs : mn_arena_strndup(x->a, vs, n);
 	if (!v)
 		return fp_fail(x, MN_ENOMEM, c, "out of memory");
 	int result = 0;
