@@ -4,6 +4,12 @@
  * takes a transaction-level advisory lock (pg_advisory_xact_lock, key MN_PG_LOCK_KEY), so appenders on every
  * connection and server are serialised: the last row read is the last row committed. synchronous_commit is
  * set on for the session: COMMIT returns after the WAL record is flushed to disk.
+ *
+ * Built twice (CMakeLists.txt): into the static library mednec_net (tests, the PostgreSQL extension), and with
+ * MN_PG_MODULE=1 as the shared module mednec-pg.so that the mednec program loads when it first opens a
+ * postgresql:// store (src/cli/net_module.c), so that its other commands do not load libpq and its libraries at
+ * every start. In the module the calls into the rest of mednec go through the program's table
+ * (src/cli/net_module.h).
  */
 #include "audit_int.h"
 
@@ -12,6 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if MN_PG_MODULE
+#include "cli/net_module.h"
+
+static const mn_pg_host *S_host;
+
+#define mn_error_set S_host->error_set
+#define mn_error_clear S_host->error_clear
+#define mn_audit_fields_of S_host->audit_fields_of
+#define mn_audit_row_hash S_host->audit_row_hash
+#endif
 
 /* "mednec" as a big-endian integer: the advisory lock that serialises appends (and table creation). */
 #define MN_PG_LOCK_KEY "120282244080995"
@@ -222,3 +239,17 @@ static mn_status pg_find(void *h, const char *id_or_key, mn_audit_row_fn fn, voi
 }
 
 const mn_audit_backend mn_audit_pg_backend = {"postgresql", pg_open, pg_close, pg_append, pg_scan, pg_find};
+
+#if MN_PG_MODULE
+/* The module's one exported symbol (net_module.h); everything else in it is hidden. */
+__attribute__((visibility("default"))) const mn_pg_module *mn_pg_module_v1(const mn_pg_host *host);
+
+const mn_pg_module *mn_pg_module_v1(const mn_pg_host *host)
+{
+	static const mn_pg_module module = {MN_NET_MODULE_VERSION, &mn_audit_pg_backend};
+	if (!host || host->version != MN_NET_MODULE_VERSION)
+		return NULL;
+	S_host = host;
+	return &module;
+}
+#endif

@@ -5,6 +5,7 @@
  * and the row `mednec determine --store URL` stores before it prints its determination.
  */
 #include "cli.h"
+#include "module.h"
 
 #include "mednec/audit.h"
 #include "mednec/decide.h"
@@ -62,8 +63,11 @@ int mn_cli_audit(int argc, char **argv)
 		return usage("%s", "--store URL is required (sqlite:PATH or postgresql://...)");
 	if (strcmp(sub, "show") == 0 && !id)
 		return usage("%s", "audit show needs the ID (or the lookup key) of a row");
+	int rc = mn_cli_store_check(store);  /* a postgresql:// store without mednec-pg.so */
+	if (rc != EXIT_OK)
+		return rc;
 	mn_audit *a = NULL;
-	int rc = open_existing(store, &a);
+	rc = open_existing(store, &a);
 	if (rc != EXIT_OK)
 		return rc;
 	mn_error err;

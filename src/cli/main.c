@@ -387,6 +387,8 @@ static int run_decide(int argc, char **argv, enum decide_mode mode)
 	}
 	if (a.store && (letter || strcmp(a.policy, "all") == 0))
 		return usage_error("%s", "--store belongs to determine with one --policy ID");
+	if ((rc = mn_cli_store_check(a.store)) != EXIT_OK)
+		return rc;  /* a postgresql:// store without its module (mednec-pg.so): stop before any work */
 	mn_datetime as_of;
 	if ((rc = parse_as_of(a.as_of, &as_of)) != EXIT_OK)
 		return rc;

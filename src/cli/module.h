@@ -1,6 +1,7 @@
 /*
  * module.h: optional parts of the program as shared modules beside it,
- * loaded on first use (module.c), and the PDF writer as one (pdf_module.c).
+ * loaded on first use (module.c): the PDF writer (pdf_module.c), the PostgreSQL audit store and the
+ * fhirServer fetcher (net_module.c).
  */
 #ifndef MN_CLI_MODULE_H
 #define MN_CLI_MODULE_H
@@ -23,5 +24,10 @@ void *mn_cli_module_symbol(const char *file, const char *symbol, char *why, size
  * mn_doc_write_pdf loads it when first called; a command that will write a PDF calls this first, to stop
  * with EXIT_UNAVAILABLE before any work when the module is missing. */
 mn_status mn_cli_pdf_load(mn_error *err);
+
+/* For a postgresql:// store URL: load the PostgreSQL store (mednec-pg.so, net_module.c) now. EXIT_OK (also for
+ * any other URL or NULL), or the reason on stderr and EXIT_UNAVAILABLE: a command given such a store calls this
+ * before any work. */
+int mn_cli_store_check(const char *url);
 
 #endif

@@ -16,6 +16,7 @@
 #include "mednec/serve.h"
 #include "mednec/service.h"
 #include "cli.h"
+#include "module.h"
 
 #define DEFAULT_STORE "sqlite:mednec-audit.db"
 
@@ -76,6 +77,9 @@ int mn_cli_serve(int argc, char **argv)
 		return serve_usage("--max-connections: '%s' is not a number from 1 to 65536", max_conn);
 	if (timeout && !(so.timeout = (unsigned)count_arg(timeout, 3600)))
 		return serve_usage("--timeout: '%s' is not a number of seconds from 1 to 3600", timeout);
+	int mrc = mn_cli_store_check(store);  /* a postgresql:// store without mednec-pg.so: stop before listening */
+	if (mrc != EXIT_OK)
+		return mrc;
 
 	mn_error err;
 	mn_error_clear(&err);

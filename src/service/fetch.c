@@ -2,6 +2,11 @@
  * fetch.c: GET a FHIR query from the EHR's fhirServer with libcurl, for what a CDS Hooks request's prefetch
  * lacks (docs/SERVICE.md "CDS Hooks / CRD"). The server is named by the caller, so the fetch is fenced: https,
  * or plain http only to a loopback host; no redirects; short timeouts; a size cap.
+ *
+ * Built twice (CMakeLists.txt): into the static library mednec_net (tests), and with MN_FETCH_MODULE=1 as the
+ * shared module mednec-fetch.so that the mednec program loads when the server first asks a fhirServer
+ * (src/cli/net_module.c), so that no command loads libcurl and its libraries at start. In the module the calls
+ * into the rest of mednec go through the program's table (src/cli/net_module.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +14,14 @@
 #include <curl/curl.h>
 
 #include "service_int.h"
+
+#if MN_FETCH_MODULE
+#include "cli/net_module.h"
+
+static const mn_fetch_host *S_host;
+#define mn_buf_put S_host->buf_put
+#define mn_buf_reset S_host->buf_reset
+#endif
 
 #define FETCH_MAX (16u << 20)
 
@@ -98,3 +111,18 @@ mn_status mn_svc_fetch(const char *base, const char *query, const char *token, m
 	}
 	return MN_OK;
 }
+
+#if MN_FETCH_MODULE
+/* The module's one exported symbol (net_module.h); everything else in it is hidden. */
+__attribute__((visibility("default"))) const mn_fetch_module *mn_fetch_module_v1(const mn_fetch_host *host);
+
+const mn_fetch_module *mn_fetch_module_v1(const mn_fetch_host *host)
+{
+	static const mn_fetch_module module = {MN_NET_MODULE_VERSION, mn_svc_fetch_init, mn_svc_fetch_cleanup,
+	                                       mn_svc_fetch};
+	if (!host || host->version != MN_NET_MODULE_VERSION)
+		return NULL;
+	S_host = host;
+	return &module;
+}
+#endif
