@@ -242,10 +242,12 @@ const mn_audit_backend mn_audit_pg_backend = {"postgresql", pg_open, pg_close, p
 
 #if MN_PG_MODULE
 /* The module's one exported symbol (net_module.h); everything else in it is hidden. */
-__attribute__((visibility("default"))) const mn_pg_module *mn_pg_module_v1(const mn_pg_host *host);
+__attribute__((visibility("default"))) const void *mn_pg_module_v1(const void *host_table);
 
-const mn_pg_module *mn_pg_module_v1(const mn_pg_host *host)
+/* Typeless, as the program calls every module's entry (mn_cli_module_load). */
+const void *mn_pg_module_v1(const void *host_table)
 {
+	const mn_pg_host *host = host_table;
 	static const mn_pg_module module = {MN_NET_MODULE_VERSION, &mn_audit_pg_backend};
 	if (!host || host->version != MN_NET_MODULE_VERSION)
 		return NULL;

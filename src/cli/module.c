@@ -61,3 +61,20 @@ void *mn_cli_module_symbol(const char *file, const char *symbol, char *why, size
 	snprintf(why, whysz, "%s is neither in %s nor in %s../lib/mednec/", file, dir, dir);
 	return NULL;
 }
+
+const void *mn_cli_module_load(const char *file, const char *symbol, const void *host,
+                               int (*version_of)(const void *), int version, char *why, size_t whysz)
+{
+	const void *(*entry)(const void *);
+	void *sym = mn_cli_module_symbol(file, symbol, why, whysz);
+	if (!sym)
+		return NULL;
+	/* a function's address from dlsym: POSIX requires the conversion to work */
+	memcpy(&entry, &sym, sizeof entry);
+	const void *m = entry(host);
+	if (!m || version_of(m) != version) {
+		snprintf(why, whysz, "%s is of another version than this program (rebuild both)", file);
+		return NULL;
+	}
+	return m;
+}

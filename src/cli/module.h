@@ -20,6 +20,13 @@ enum { EXIT_UNAVAILABLE = 69 };
  * loader's own lock); callers load once (pthread_once). */
 void *mn_cli_module_symbol(const char *file, const char *symbol, char *why, size_t whysz);
 
+/* A module's table: its entry `symbol` (mn_cli_module_symbol) called with the program's `host` table, and
+ * the answer's version (read by version_of) checked against `version`. NULL, and why, when the module cannot
+ * be had, its entry refuses the host (NULL) or it is of another version (a stale module beside a new
+ * program). Callers load once (pthread_once). */
+const void *mn_cli_module_load(const char *file, const char *symbol, const void *host,
+                               int (*version_of)(const void *), int version, char *why, size_t whysz);
+
 /* Load the PDF writer (mednec-pdf.so) now if it is not loaded: MN_OK, or MN_EIO and the reason in err.
  * mn_doc_write_pdf loads it when first called; a command that will write a PDF calls this first, to stop
  * with EXIT_UNAVAILABLE before any work when the module is missing. */

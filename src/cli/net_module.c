@@ -21,24 +21,6 @@
 
 #include "../service/service_int.h"
 
-/* Load a module's table once; NULL and why[] when it cannot be had. */
-static const void *load_module(const char *file, const char *symbol, const void *host, int (*version)(const void *),
-                               char *why, size_t whysz)
-{
-	const void *(*entry)(const void *);
-	void *sym = mn_cli_module_symbol(file, symbol, why, whysz);
-	if (!sym)
-		return NULL;
-	/* a function's address from dlsym: POSIX requires the conversion to work */
-	memcpy(&entry, &sym, sizeof entry);
-	const void *m = entry(host);
-	if (!m || version(m) != MN_NET_MODULE_VERSION) {
-		snprintf(why, whysz, "%s is of another version than this program (rebuild both)", file);
-		return NULL;
-	}
-	return m;
-}
-
 /* ---- the PostgreSQL store ---- */
 
 static pthread_once_t S_pg_once = PTHREAD_ONCE_INIT;
@@ -56,7 +38,8 @@ static int pg_version(const void *m)
 static void pg_load(void)
 {
 	const mn_pg_module *m =
-		load_module(MN_PG_MODULE_FILE, MN_PG_MODULE_ENTRY, &S_pg_host, pg_version, S_pg_why, sizeof S_pg_why);
+		mn_cli_module_load(MN_PG_MODULE_FILE, MN_PG_MODULE_ENTRY, &S_pg_host, pg_version, MN_NET_MODULE_VERSION,
+		                   S_pg_why, sizeof S_pg_why);
 	if (m)
 		atomic_store(&S_pg, m);
 }
@@ -132,8 +115,9 @@ static int fetch_version(const void *m)
 
 static void fetch_load(void)
 {
-	const mn_fetch_module *m = load_module(MN_FETCH_MODULE_FILE, MN_FETCH_MODULE_ENTRY, &S_fetch_host,
-	                                       fetch_version, S_fetch_why, sizeof S_fetch_why);
+	const mn_fetch_module *m = mn_cli_module_load(MN_FETCH_MODULE_FILE, MN_FETCH_MODULE_ENTRY, &S_fetch_host,
+	                                              fetch_version, MN_NET_MODULE_VERSION, S_fetch_why,
+	                                              sizeof S_fetch_why);
 	if (m)
 		atomic_store(&S_fetch, m);
 	else  /* the full reason in the server's log, once; the client is told less (mn_svc_fetch) */

@@ -34,7 +34,7 @@ typedef struct mn_pg_module {
 	const mn_audit_backend *backend;
 } mn_pg_module;
 
-typedef const mn_pg_module *mn_pg_module_entry(const mn_pg_host *host);
+typedef const void *mn_pg_module_entry(const void *host);  /* host: a mn_pg_host *; answer: a mn_pg_module * */
 
 #define MN_FETCH_MODULE_FILE "mednec-fetch.so"
 #define MN_FETCH_MODULE_ENTRY "mn_fetch_module_v1"
@@ -55,6 +55,6 @@ typedef struct mn_fetch_module {
 	                   size_t whyn);
 } mn_fetch_module;
 
-typedef const mn_fetch_module *mn_fetch_module_entry(const mn_fetch_host *host);
+typedef const void *mn_fetch_module_entry(const void *host);  /* host: a mn_fetch_host *; answer: a mn_fetch_module * */
 
 #endif

@@ -20,21 +20,17 @@ static char S_why[1024];
 
 static const mn_pdf_host S_host = {MN_PDF_MODULE_VERSION, mn_buf_put, mn_error_setv};
 
+static int version_of(const void *m)
+{
+	return ((const mn_pdf_module *)m)->version;
+}
+
 static void load(void)
 {
-	mn_pdf_module_entry *entry;
-	void *sym = mn_cli_module_symbol(MN_PDF_MODULE_FILE, MN_PDF_MODULE_ENTRY, S_why, sizeof S_why);
-	if (!sym)
-		return;
-	/* a function's address from dlsym: POSIX requires the conversion to work */
-	memcpy(&entry, &sym, sizeof entry);
-	const mn_pdf_module *m = entry(&S_host);
-	if (!m || m->version != MN_PDF_MODULE_VERSION) {
-		snprintf(S_why, sizeof S_why, "%s is of another version than this program (rebuild both)",
-		         MN_PDF_MODULE_FILE);
-		return;
-	}
-	atomic_store(&S_module, m);
+	const mn_pdf_module *m = mn_cli_module_load(MN_PDF_MODULE_FILE, MN_PDF_MODULE_ENTRY, &S_host, version_of,
+	                                            MN_PDF_MODULE_VERSION, S_why, sizeof S_why);
+	if (m)
+		atomic_store(&S_module, m);
 }
 
 mn_status mn_cli_pdf_load(mn_error *err)

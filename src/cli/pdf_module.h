@@ -34,6 +34,6 @@ typedef struct mn_pdf_module {
 } mn_pdf_module;
 
 /* The module's one exported symbol (MN_PDF_MODULE_ENTRY): NULL when the host's version is not its own. */
-typedef const mn_pdf_module *mn_pdf_module_entry(const mn_pdf_host *host);
+typedef const void *mn_pdf_module_entry(const void *host);  /* host: a mn_pdf_host *; answer: a mn_pdf_module * */
 
 #endif

@@ -754,10 +754,12 @@ void mn_doc_pdf_shutdown(void)
 
 #if MN_PDF_MODULE
 /* The module's one exported symbol (pdf_module.h); everything else in it is hidden. */
-__attribute__((visibility("default"))) const mn_pdf_module *mn_pdf_module_v1(const mn_pdf_host *host);
+__attribute__((visibility("default"))) const void *mn_pdf_module_v1(const void *host_table);
 
-const mn_pdf_module *mn_pdf_module_v1(const mn_pdf_host *host)
+/* Typeless, as the program calls every module's entry (mn_cli_module_load). */
+const void *mn_pdf_module_v1(const void *host_table)
 {
+	const mn_pdf_host *host = host_table;
 	static const mn_pdf_module module = {MN_PDF_MODULE_VERSION, mn_doc_write_pdf, mn_doc_pdf_release,
 	                                     mn_doc_pdf_shutdown};
 	if (!host || host->version != MN_PDF_MODULE_VERSION)

@@ -114,10 +114,12 @@ mn_status mn_svc_fetch(const char *base, const char *query, const char *token, m
 
 #if MN_FETCH_MODULE
 /* The module's one exported symbol (net_module.h); everything else in it is hidden. */
-__attribute__((visibility("default"))) const mn_fetch_module *mn_fetch_module_v1(const mn_fetch_host *host);
+__attribute__((visibility("default"))) const void *mn_fetch_module_v1(const void *host_table);
 
-const mn_fetch_module *mn_fetch_module_v1(const mn_fetch_host *host)
+/* Typeless, as the program calls every module's entry (mn_cli_module_load). */
+const void *mn_fetch_module_v1(const void *host_table)
 {
+	const mn_fetch_host *host = host_table;
 	static const mn_fetch_module module = {MN_NET_MODULE_VERSION, mn_svc_fetch_init, mn_svc_fetch_cleanup,
 	                                       mn_svc_fetch};
 	if (!host || host->version != MN_NET_MODULE_VERSION)
