@@ -89,7 +89,8 @@ static const char usage_text[] =
 	"exit codes: 0 done, 1 check found failing example cases, 2 bulk/impact done but bad records\n"
 	"            were skipped, 3 no letter, appeal or brief: the\n"
 	"            record holds no request for the service, 64 usage, 65 invalid case data or\n"
-	"            expression, 66 input not readable, 70 internal error, 71 out of memory, 74 output\n"
+	"            expression, 66 input not readable, 69 a module the command needs is missing\n"
+	"            (mednec-pdf.so, mednec-pg.so), 70 internal error, 71 out of memory, 74 output\n"
 	"            error, 78 invalid policy or evidence\n";
 
 /* letter, appeal and brief: a determination without a request for the service */
