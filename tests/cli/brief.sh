@@ -18,14 +18,8 @@
 #     13 of 16 met;
 #   - the request (ServiceRequest/drg-trial-request) is authored 2026-11-05: as of 2026-11-04 there is none.
 # Regenerate the goldens after an intended change with: UPDATE_GOLDEN=1 ctest -R brief
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 args=(--policy drg-stimulation-trial --as-of 2026-11-20)
 ex=examples/crps-ii-drg-trial.json
 brief() { "$mednec" brief "$@"; }
@@ -195,5 +189,4 @@ done
 echo "out of memory: $lo allocations in the run; $runs failures injected, $oomfail wrong"
 [ $oomfail -eq 0 ] && ok || bad "out of memory"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish brief

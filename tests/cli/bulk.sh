@@ -7,17 +7,11 @@
 #   p-delta  examples/crps-ii-upper-limb-drg-trial.json               meets-criteria
 # In the Bulk Data export, beta's oud-2024 line is cut short: without it beta would meet the criteria, so
 # the bad record must hold beta's decision (never meets-criteria).
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
 command -v jq >/dev/null || { echo "SKIPPED: jq is not installed (tools/deps.sh)"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 d=tests/data/bulk
 args=(--policy drg-trial-bcbsa --as-of 2026-11-20)
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 # field $2 (jq path) of patient $3's line in NDJSON file $1
 field() { jq -r "select(.patient == \"Patient/$3\") | $2" "$1"; }
 
@@ -182,5 +176,4 @@ grep -q '"policy":"drg-implant' "$tmp/all.ndjson" && bad "--policy all: an impla
 "$mednec" bulk "${args[@]}" --format json $d/export >/dev/null 2>&1; rc=$?
 [ $rc -eq 64 ] && ok || bad "bulk --format json: exit $rc (bulk writes NDJSON only)"
 
-echo "bulk: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish bulk

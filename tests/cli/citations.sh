@@ -7,14 +7,8 @@
 #    is a full citation: an article with its year;volume:pages or DOI, a payer document or web page with the
 #    date its address was accessed and the address. (test_citations checks each citation's parts; this checks
 #    the documents as printed.)
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # the phrases of mn_housekeeping_phrase (src/knowledge/cite.c), case-insensitive
 phrases='facts\.md|shared/clinical|not recorded|not seen|not found|title not|see evidence|evidence file|placeholder|todo:|exact title'

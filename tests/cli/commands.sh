@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # The commands besides determine and letter: policies, check, --policy all,
 # appeal, eval, help and version, with their exit codes.
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 ex=examples/crps-ii-drg-trial.json
 
 # one line per policy file: id, effective period, file name (tab-separated)
@@ -114,5 +110,4 @@ fi
 "$mednec" --help | grep -q '^usage: mednec' && ok || bad "help"
 "$mednec" --version | grep -qE '^mednec [0-9]+\.[0-9]+\.[0-9]+$' && ok || bad "version"
 "$mednec" >/dev/null 2>&1; [ $? -eq 64 ] && ok || bad "no command"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish commands

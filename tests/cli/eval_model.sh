@@ -4,14 +4,8 @@
 # --strict refuses), --lenient names (valueQuantity), and %terminologies over
 # the shared value sets. Expected values are read from the JSON written here,
 # from examples/crps-ii-drg-trial.json, and from docs/VALUESETS.md.
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 # expect OUTPUT of eval ARGS...
 expect() {
   local want="$1"; shift
@@ -121,5 +115,4 @@ expect_exit 65 -e "%terminologies.subsumes('http://snomed.info/sct', 'a', 'b')"
 expect_exit 65 -e "%terminologies.translate('http://example.org/map', 'a')"
 expect_exit 65 -e "%terminologies.validateCS('http://loinc.org', '0000-0')"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish eval_model

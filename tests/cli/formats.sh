@@ -15,18 +15,12 @@
 #     and brief.
 # Needs python3 and poppler-utils (pdftotext, pdftoppm, pdfinfo, pdffonts); skipped (77) without them.
 # Regenerate the goldens after an intended change with: UPDATE_GOLDEN=1 ctest -R formats  (and READ the diff)
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 src="${MN_SOURCE_DIR:?}"
 cd "$src"
 for tool in python3 pdftotext pdftoppm pdfinfo pdffonts; do
   command -v "$tool" >/dev/null || { echo "SKIPPED: $tool not installed (tools/deps.sh)"; exit 77; }
 done
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 here=tests/cli
 ex=examples/crps-ii-drg-trial.json
 args=(--policy drg-stimulation-trial --as-of 2026-11-20)
@@ -102,5 +96,4 @@ expect 64 "belongs to letter, appeal and brief" "$mednec" determine $ex "${args[
 # -o FILE and standard output give the same bytes (HTML)
 "$mednec" letter $ex "${args[@]}" --format html 2>/dev/null | cmp -s - "$tmp/letter.html" && ok || bad "-o and stdout differ (HTML)"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish formats

@@ -8,17 +8,11 @@
 #   p-gamma  refractory-last-resort not met            -> does-not-meet (unchanged)
 #   p-delta  upper-limb CRPS, meets old                -> does-not-meet (lower-limb-only not met)
 # In the Bulk Data export beta's OUD line is corrupt, so beta is held under both: insufficient -> insufficient.
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
 command -v jq >/dev/null || { echo "SKIPPED: jq is not installed (tools/deps.sh)"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 d=tests/data/bulk
 args=(--policy $d/policies/old.yaml --policy $d/policies/next.yaml --as-of 2026-11-20)
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 m() { jq -r ".matrix[\"$2\"][\"$3\"]" "$1"; }
 
 # ---- the NDJSON of Bundles, JSON ----
@@ -83,5 +77,4 @@ grep -q "Condition.ndjson:3: not valid JSON" "$tmp/e.err" && ok || bad "export: 
 "$mednec" impact "${args[@]}" --format xml $d/bundles.ndjson >/dev/null 2>&1; rc=$?
 [ $rc -eq 64 ] && ok || bad "--format xml: exit $rc"
 
-echo "impact: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish impact

@@ -6,14 +6,8 @@
 # before any work and writes nothing (sqlite: stores work); without mednec-fetch.so the server answers as when a
 # fetch fails: 200, the card says the prefetch could not be fetched. (The real PostgreSQL store through the
 # module: cli_audit; the fetcher against a fixture server: test_service.)
-set -u
-mednec="$1"
-src="${MN_SOURCE_DIR:?}"
-cd "$src"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-tmp=$(mktemp -d)
+. "$(dirname "$0")/common.bash" "$@"
+cd "${MN_SOURCE_DIR:?}"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -67,7 +61,7 @@ rc=$?
 rm -f "$tmp/alone/mednec-pg.so"
 
 # the fetcher: an order-sign request without prefetch, with a loopback fhirServer that has nothing (404)
-command -v curl >/dev/null && command -v python3 >/dev/null || { echo "SKIPPED: no curl or python3 for the fetcher part"; echo "net_module: $pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?; }
+command -v curl >/dev/null && command -v python3 >/dev/null || { echo "SKIPPED: no curl or python3 for the fetcher part"; finish net_module; }
 mkdir -p "$tmp/fhir" "$tmp/policies"
 cp policies/drg-stimulation-trial.yaml "$tmp/policies/"
 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/fhir" >"$tmp/fhir.log" 2>&1 &
@@ -120,5 +114,4 @@ else
   ! grep -q 'GET /r4/' "$tmp/fhir.log" && ok || bad "no module: the fhirServer was asked"
 fi
 
-echo "net_module: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish net_module

@@ -3,15 +3,8 @@
 # does not link pango, cairo or fontconfig; letter --format pdf loads mednec-pdf.so from beside the program,
 # or from ../lib/mednec/ (an installed layout); without it (or with a file that is not the module) the PDF
 # commands stop with exit 69 and a message before any work and write nothing, and every other command works.
-set -u
-mednec="$1"
-src="${MN_SOURCE_DIR:?}"
-cd "$src"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/common.bash" "$@"
+cd "${MN_SOURCE_DIR:?}"
 build=$(dirname "$(realpath "$mednec")")
 module="$build/mednec-pdf.so"
 [ -f "$module" ] || { echo "FAIL: $module not built beside $mednec"; exit 1; }
@@ -59,5 +52,4 @@ cp "$module" "$tmp/inst/lib/mednec/"
 rc=$?
 [ $rc -eq 0 ] && cmp -s "$tmp/a.pdf" "$tmp/d.pdf" && ok || { bad "installed layout: exit $rc or other bytes"; cat "$tmp/err"; }
 
-echo "pdf_module: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish pdf_module
