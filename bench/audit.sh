@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2 --target mednec_lib >/dev/null
+cmake --build build -j2 --target mednec_lib mednec_crypto >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mn-bench-audit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/bench_audit.c build/libmednec.a \
+gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/bench_audit.c build/libmednec.a build/libmednec_crypto.a \
   $(pkg-config --libs yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libcurl) -lpthread -lm -o "$tmp/bench_audit"
 for t in 1 4 16 64; do
   echo "sqlite ($t thread(s)): $("$tmp/bench_audit" "sqlite:$tmp/a$t.db" "$n" "$t" | tr '\n' ' ')"

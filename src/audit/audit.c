@@ -1,11 +1,9 @@
 /*
- * audit.c: the audit trail's common part: store URLs, the hash chain (canonical form and SHA-256 with
- * OpenSSL's EVP interface), verification of a whole chain, a row as JSON, and the group commit that
+ * audit.c: the audit trail's common part: store URLs, the hash chain (canonical form; SHA-256 from digest.c),
+ * verification of a whole chain, a row as JSON, and the group commit that
  * serialises the threads sharing one mn_audit. The backends (sqlite.c, pg.c) store and read rows.
  */
 #include "audit_int.h"
-
-#include <openssl/evp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,13 +54,12 @@ static void to_hex(const unsigned char *md, unsigned n, char *out)
 
 void mn_sha256_hex(const void *data, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32) {
-		out[0] = '\0';  /* OpenSSL could not allocate; never a wrong digest */
+	unsigned char md[32];
+	if (mn_crypto_sha256(1, &data, &len, md) != 0) {
+		out[0] = '\0';  /* OpenSSL could not allocate, or its module is missing; never a wrong digest */
 		return;
 	}
-	to_hex(md, n, out);
+	to_hex(md, 32, out);
 }
 
 void mn_audit_fields_of(const mn_audit_record *rec, mn_audit_fields *out)
@@ -73,32 +70,34 @@ void mn_audit_fields_of(const mn_audit_record *rec, mn_audit_fields *out)
 		out->f[i] = v[i] ? v[i] : "";
 }
 
-/* One value of the canonical form: its length in bytes in decimal, ':', the bytes, '\n'. */
-static int digest_value(EVP_MD_CTX *ctx, const char *s, size_t n)
-{
-	char len[32];
-	int k = snprintf(len, sizeof len, "%zu:", n);
-	return EVP_DigestUpdate(ctx, len, (size_t)k) && EVP_DigestUpdate(ctx, s, n) && EVP_DigestUpdate(ctx, "\n", 1);
-}
+/* The canonical form: the tag, then each value as its length in bytes in decimal, ':', the bytes, '\n'; as 1 + 3 x
+ * 11 parts of one digest. */
+enum { ROW_VALUES = 11, ROW_PARTS = 1 + 3 * ROW_VALUES };
 
 mn_status mn_audit_row_hash(long long seq, const mn_audit_fields *f, const char *prev_hash, char out[65],
                             mn_error *err)
 {
 	static const char tag[] = "mednec-audit-v1\n";
-	char seqtext[32];
+	char seqtext[32], lens[ROW_VALUES][32];
 	int k = snprintf(seqtext, sizeof seqtext, "%lld", seq);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, tag, sizeof tag - 1) &&
-	         digest_value(ctx, seqtext, (size_t)k);
-	for (int i = 0; ok && i < 9; i++)
-		ok = digest_value(ctx, f->f[i], strlen(f->f[i]));
-	ok = ok && digest_value(ctx, prev_hash, strlen(prev_hash)) && EVP_DigestFinal_ex(ctx, md, &n) && n == 32;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return mn_error_set(err, MN_ENOMEM, "audit: OpenSSL could not compute a SHA-256 digest");
-	to_hex(md, n, out);
+	const char *values[ROW_VALUES] = {seqtext};
+	size_t vlen[ROW_VALUES] = {(size_t)k};
+	for (int i = 0; i < 9; i++)
+		values[1 + i] = f->f[i], vlen[1 + i] = strlen(f->f[i]);
+	values[10] = prev_hash, vlen[10] = strlen(prev_hash);
+	const void *parts[ROW_PARTS] = {tag};
+	size_t plen[ROW_PARTS] = {sizeof tag - 1};
+	for (int i = 0; i < ROW_VALUES; i++) {
+		int m = snprintf(lens[i], sizeof lens[i], "%zu:", vlen[i]);
+		parts[1 + 3 * i] = lens[i], plen[1 + 3 * i] = (size_t)m;
+		parts[2 + 3 * i] = values[i], plen[2 + 3 * i] = vlen[i];
+		parts[3 + 3 * i] = "\n", plen[3 + 3 * i] = 1;
+	}
+	unsigned char md[32];
+	if (mn_crypto_sha256(ROW_PARTS, parts, plen, md) != 0)
+		return mn_error_set(err, MN_ENOMEM, "audit: no SHA-256 digest (OpenSSL out of memory, or %s missing)",
+		                    MN_CRYPTO_MODULE_FILE);
+	to_hex(md, 32, out);
 	return MN_OK;
 }
 

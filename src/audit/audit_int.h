@@ -55,4 +55,23 @@ void mn_audit_fields_of(const mn_audit_record *rec, mn_audit_fields *out);
 mn_status mn_audit_row_hash(long long seq, const mn_audit_fields *f, const char *prev_hash, char out[65],
                             mn_error *err);
 
+/*
+ * SHA-256 over the concatenation of n parts, and n random bytes: OpenSSL's libcrypto (digest.c, the static library
+ * mednec_crypto), or in the mednec program the module mednec-crypto.so, loaded when first called
+ * (src/cli/crypto_module.c). 0, or -1 when libcrypto fails (out of memory) or the module cannot be loaded: never a
+ * wrong digest.
+ */
+int mn_crypto_sha256(size_t n, const void *const *parts, const size_t *lens, unsigned char md[32]);
+int mn_crypto_random(void *buf, size_t n);
+
+/* The module mednec-crypto.so: its entry mn_crypto_module_v1(NULL) answers this table. */
+#define MN_CRYPTO_MODULE_VERSION 1
+#define MN_CRYPTO_MODULE_FILE "mednec-crypto.so"
+#define MN_CRYPTO_MODULE_ENTRY "mn_crypto_module_v1"
+typedef struct mn_crypto_module {
+	int version;
+	int (*sha256)(size_t n, const void *const *parts, const size_t *lens, unsigned char md[32]);
+	int (*random)(void *buf, size_t n);
+} mn_crypto_module;
+
 #endif

@@ -12,7 +12,6 @@
 #include "mednec/knowledge.h"
 #include "mednec/render.h"
 
-#include <openssl/rand.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +110,7 @@ int mn_cli_audit_store(const char *url, const char *case_path, const mn_determin
 		goto done;
 	}
 	mn_sha256_hex(input, len, input_sha);
-	if (mn_render_json(det, &json) != MN_OK || json.failed || !input_sha[0] || RAND_bytes(rnd, sizeof rnd) != 1 ||
+	if (mn_render_json(det, &json) != MN_OK || json.failed || !input_sha[0] || mn_crypto_random(rnd, sizeof rnd) != 0 ||
 	    clock_gettime(CLOCK_REALTIME, &now) != 0 || !gmtime_r(&now.tv_sec, &tm)) {
 		fprintf(stderr, "mednec: audit: cannot make the row (out of memory, or no random numbers or clock)\n");
 		rc = EXIT_NOMEM;

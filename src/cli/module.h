@@ -32,9 +32,24 @@ const void *mn_cli_module_load(const char *file, const char *symbol, const void 
  * with EXIT_UNAVAILABLE before any work when the module is missing. */
 mn_status mn_cli_pdf_load(mn_error *err);
 
-/* For a postgresql:// store URL: load the PostgreSQL store (mednec-pg.so, net_module.c) now. EXIT_OK (also for
- * any other URL or NULL), or the reason on stderr and EXIT_UNAVAILABLE: a command given such a store calls this
- * before any work. */
+/* Load SHA-256 (mednec-crypto.so, crypto_module.c) now if it is not loaded: MN_OK, or MN_EIO and the reason. */
+mn_status mn_cli_crypto_load(mn_error *err);
+/* n random bytes from OpenSSL's generator through that module: 0, or -1 (as src/audit/audit_int.h declares it). */
+int mn_crypto_random(void *buf, size_t n);
+
+/* For a store URL: load what the store needs now: SHA-256 (mednec-crypto.so) for every store, and for a
+ * postgresql:// URL the PostgreSQL store (mednec-pg.so, net_module.c). EXIT_OK (also for NULL: no store), or the
+ * reason on stderr and EXIT_UNAVAILABLE: a command given a store calls this before any work. */
 int mn_cli_store_check(const char *url);
+
+/* mednec serve (serve.c with src/serve and libmicrohttpd, its libraries and libcrypto) as the module
+ * mednec-serve.so: its entry mn_serve_module_v1(NULL) answers this table; serve_module.c loads it. */
+#define MN_SERVE_MODULE_VERSION 1
+#define MN_SERVE_MODULE_FILE "mednec-serve.so"
+#define MN_SERVE_MODULE_ENTRY "mn_serve_module_v1"
+typedef struct mn_serve_module {
+	int version;
+	int (*serve)(int argc, char **argv);   /* mn_cli_serve */
+} mn_serve_module;
 
 #endif

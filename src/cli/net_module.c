@@ -84,11 +84,12 @@ const mn_audit_backend mn_audit_pg_backend = {"postgresql", pg_open, pg_close, p
 
 int mn_cli_store_check(const char *url)
 {
-	if (!url || (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0))
+	if (!url)
 		return EXIT_OK;
+	bool pg = strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
 	mn_error err;
 	mn_error_clear(&err);
-	if (pg_need(&err) == MN_OK)
+	if (mn_cli_crypto_load(&err) == MN_OK && (!pg || pg_need(&err) == MN_OK))
 		return EXIT_OK;
 	char msg[1200];
 	mn_error_format(&err, msg, sizeof msg);

@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
-# The PostgreSQL audit store and the CDS Hooks fhirServer fetcher as modules (src/cli/net_module.c, module.c;
-# docs/PERFORMANCE.md, session 18): the program links neither libpq nor libcurl; a postgresql:// store loads
-# mednec-pg.so, the server's first fetch from a fhirServer loads mednec-fetch.so, from beside the program or from
-# ../lib/mednec/. Without mednec-pg.so every command given a postgresql:// store stops with exit 69 and the reason
-# before any work and writes nothing (sqlite: stores work); without mednec-fetch.so the server answers as when a
-# fetch fails: 200, the card says the prefetch could not be fetched. (The real PostgreSQL store through the
-# module: cli_audit; the fetcher against a fixture server: test_service.)
+# The PostgreSQL audit store, the CDS Hooks fhirServer fetcher, SHA-256 and the server as modules
+# (src/cli/net_module.c, crypto_module.c, serve_module.c, module.c; docs/PERFORMANCE.md, sessions 18 and 19): the
+# program links neither libpq, libcurl, libcrypto nor libmicrohttpd; a postgresql:// store loads mednec-pg.so,
+# every store mednec-crypto.so, `serve` mednec-serve.so, the server's first fetch from a fhirServer mednec-fetch.so,
+# from beside the program or from ../lib/mednec/. Without mednec-crypto.so every command given a store stops with
+# exit 69 and the reason before any work (without a store they work); without mednec-pg.so every command given a
+# postgresql:// store does (sqlite: stores work); without mednec-serve.so `serve` does; without mednec-fetch.so the
+# server answers as when a fetch fails: 200, the card says the prefetch could not be fetched. (The real PostgreSQL
+# store through the module: cli_audit; the fetcher against a fixture server: test_service.)
 . "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 build=$(dirname "$(realpath "$mednec")")
-for m in pg fetch; do
+for m in pg fetch crypto serve; do
   [ -f "$build/mednec-$m.so" ] || { echo "FAIL: $build/mednec-$m.so not built beside $mednec"; exit 1; }
 done
 det=(determine examples/crps-ii-drg-trial.json --policy drg-stimulation-trial --as-of 2026-11-20)
 pgurl="postgresql://mednec@127.0.0.1:1/mednec?connect_timeout=2"
 
-# the program itself needs neither libpq nor libcurl; the modules do
+# the program itself needs neither libpq, libcurl, libcrypto nor libmicrohttpd; the modules do
 needed=$(readelf -d "$mednec" | grep NEEDED)
-if echo "$needed" | grep -Eq 'libpq|libcurl'; then bad "mednec links libpq or libcurl: $needed"; else ok; fi
+if echo "$needed" | grep -Eq 'libpq|libcurl|libcrypto|libmicrohttpd|libgnutls'; then
+  bad "mednec links libpq, libcurl, libcrypto or libmicrohttpd: $needed"
+else ok; fi
 readelf -d "$build/mednec-pg.so" | grep -q 'libpq\.so' && ok || bad "mednec-pg.so does not link libpq"
 readelf -d "$build/mednec-fetch.so" | grep -q 'libcurl\.so' && ok || bad "mednec-fetch.so does not link libcurl"
+readelf -d "$build/mednec-crypto.so" | grep -q 'libcrypto\.so' && ok || bad "mednec-crypto.so does not link libcrypto"
+readelf -d "$build/mednec-serve.so" | grep -q 'libmicrohttpd\.so' && ok || bad "mednec-serve.so does not link libmicrohttpd"
+# the serve module exports its entry only (its copy of the library stays inside it)
+exported=$(nm -D --defined-only "$build/mednec-serve.so" | awk '{print $3}')
+[ "$exported" = mn_serve_module_v1 ] && ok || bad "mednec-serve.so exports more than its entry: $(echo $exported | head -c 300)"
 
 # with the module: a postgresql:// store is opened through it (no server on port 1: libpq's own error, not 69)
 "$mednec" "${det[@]}" --store "$pgurl" >"$tmp/out" 2>"$tmp/err"
@@ -33,6 +42,23 @@ rc=$?
 # a program alone: exit 69 and the reason, before any work, nothing written
 mkdir -p "$tmp/alone"
 cp "$mednec" "$tmp/alone/mednec"
+# without mednec-crypto.so no store can be used (SHA-256), every other command works
+"$tmp/alone/mednec" "${det[@]}" --store "sqlite:$tmp/c.db" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 69 ] && [ ! -s "$tmp/out" ] && [ ! -e "$tmp/c.db" ] && ok || bad "no crypto module: determine --store exit $rc, want 69"
+grep -q 'SHA-256 (for the audit trail) is not available: mednec-crypto.so is neither in' "$tmp/err" && ok ||
+  { bad "no crypto module: message"; cat "$tmp/err"; }
+"$tmp/alone/mednec" audit verify --store "sqlite:$tmp/c.db" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 69 ] && [ ! -s "$tmp/out" ] && ok || bad "no crypto module: audit verify exit $rc, want 69"
+"$tmp/alone/mednec" "${det[@]}" >"$tmp/out" 2>/dev/null && grep -q '^Determination: meets-criteria' "$tmp/out" && ok ||
+  bad "no crypto module: determine without a store"
+# without mednec-serve.so, serve stops with 69 and the reason
+"$tmp/alone/mednec" serve --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 69 ] && grep -q 'serve is not available: mednec-serve.so is neither in' "$tmp/err" && ok ||
+  { bad "no serve module: serve exit $rc, want 69"; cat "$tmp/err"; }
+cp "$build/mednec-crypto.so" "$tmp/alone/"
 "$tmp/alone/mednec" "${det[@]}" --store "$pgurl" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 69 ] && ok || bad "no module: determine --store exit $rc, want 69"
@@ -45,10 +71,11 @@ for cmd in "audit verify" "audit show some-id"; do
   rc=$?
   [ $rc -eq 69 ] && [ ! -s "$tmp/out" ] && ok || bad "no module: $cmd exit $rc, want 69"
 done
+cp "$build/mednec-serve.so" "$tmp/alone/"   # the server's module, without the PostgreSQL store's
 "$tmp/alone/mednec" serve --listen 127.0.0.1:0 --store "$pgurl" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 69 ] && grep -q 'mednec-pg.so' "$tmp/err" && ok || { bad "no module: serve exit $rc, want 69"; cat "$tmp/err"; }
-# a sqlite: store needs no module
+# a sqlite: store needs no other module
 "$tmp/alone/mednec" "${det[@]}" --store "sqlite:$tmp/a.db" >"$tmp/out" 2>/dev/null && [ -s "$tmp/out" ] &&
   "$tmp/alone/mednec" audit verify --store "sqlite:$tmp/a.db" >/dev/null 2>&1 && ok || bad "no module: sqlite store"
 # a file of that name that is not the module
