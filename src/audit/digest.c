@@ -34,7 +34,7 @@ int mn_crypto_random(void *buf, size_t n)
 
 #if MN_CRYPTO_MODULE
 /* The module's one exported symbol (audit_int.h); everything else in it is hidden. Typeless, as the program
- * calls every module's entry (mn_cli_module_load); the module needs nothing from the program. */
+ * calls every module's entry (mn_cli_module_get); the module needs nothing from the program. */
 __attribute__((visibility("default"))) const void *mn_crypto_module_v1(const void *host);
 
 const void *mn_crypto_module_v1(const void *host)

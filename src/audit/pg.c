@@ -244,7 +244,7 @@ const mn_audit_backend mn_audit_pg_backend = {"postgresql", pg_open, pg_close, p
 /* The module's one exported symbol (net_module.h); everything else in it is hidden. */
 __attribute__((visibility("default"))) const void *mn_pg_module_v1(const void *host_table);
 
-/* Typeless, as the program calls every module's entry (mn_cli_module_load). */
+/* Typeless, as the program calls every module's entry (mn_cli_module_get). */
 const void *mn_pg_module_v1(const void *host_table)
 {
 	const mn_pg_host *host = host_table;

@@ -13,6 +13,7 @@
  * is the one that matches it.
  */
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,19 +63,41 @@ void *mn_cli_module_symbol(const char *file, const char *symbol, char *why, size
 	return NULL;
 }
 
-const void *mn_cli_module_load(const char *file, const char *symbol, const void *host,
-                               int (*version_of)(const void *), int version, char *why, size_t whysz)
+/* pthread_once passes nothing to its routine: the module being loaded, per thread (loads do not nest). */
+static _Thread_local mn_cli_module *S_loading;
+
+static void load(void)
 {
+	mn_cli_module *m = S_loading;
 	const void *(*entry)(const void *);
-	void *sym = mn_cli_module_symbol(file, symbol, why, whysz);
+	void *sym = mn_cli_module_symbol(m->file, m->entry, m->why, sizeof m->why);
 	if (!sym)
-		return NULL;
+		return;
 	/* a function's address from dlsym: POSIX requires the conversion to work */
 	memcpy(&entry, &sym, sizeof entry);
-	const void *m = entry(host);
-	if (!m || version_of(m) != version) {
-		snprintf(why, whysz, "%s is of another version than this program (rebuild both)", file);
-		return NULL;
+	const void *table = entry(m->host);
+	/* every module's table begins with its version (a struct's address is its first member's) */
+	if (!table || *(const int *)table != m->version) {
+		snprintf(m->why, sizeof m->why, "%s is of another version than this program (rebuild both)", m->file);
+		return;
 	}
-	return m;
+	atomic_store(&m->table, table);
+}
+
+const void *mn_cli_module_get(mn_cli_module *m)
+{
+	const void *t = atomic_load(&m->table);
+	if (t)
+		return t;
+	S_loading = m;
+	pthread_once(&m->once, load);
+	S_loading = NULL;
+	return atomic_load(&m->table);
+}
+
+mn_status mn_cli_module_need(mn_cli_module *m, const char *what, mn_error *err)
+{
+	if (mn_cli_module_get(m))
+		return MN_OK;
+	return mn_error_set(err, MN_EIO, "%s is not available: %s", what, m->why);
 }

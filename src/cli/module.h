@@ -1,11 +1,12 @@
 /*
- * module.h: optional parts of the program as shared modules beside it,
- * loaded on first use (module.c): the PDF writer (pdf_module.c), the PostgreSQL audit store and the
- * fhirServer fetcher (net_module.c).
+ * module.h: optional parts of the program as shared modules beside it, loaded on first use (module.c): the PDF
+ * writer (pdf_module.c), the PostgreSQL audit store and the fhirServer fetcher (net_module.c), SHA-256 for the
+ * audit trail (crypto_module.c) and the server (serve_module.c).
  */
 #ifndef MN_CLI_MODULE_H
 #define MN_CLI_MODULE_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "mednec/util.h"
@@ -20,12 +21,26 @@ enum { EXIT_UNAVAILABLE = 69 };
  * loader's own lock); callers load once (pthread_once). */
 void *mn_cli_module_symbol(const char *file, const char *symbol, char *why, size_t whysz);
 
-/* A module's table: its entry `symbol` (mn_cli_module_symbol) called with the program's `host` table, and
- * the answer's version (read by version_of) checked against `version`. NULL, and why, when the module cannot
- * be had, its entry refuses the host (NULL) or it is of another version (a stale module beside a new
- * program). Callers load once (pthread_once). */
-const void *mn_cli_module_load(const char *file, const char *symbol, const void *host,
-                               int (*version_of)(const void *), int version, char *why, size_t whysz);
+/* A module loaded once, on first use, by whichever thread needs it first: a static object made with
+ * MN_CLI_MODULE_INIT(file, entry, host, version). Its entry `entry` (mn_cli_module_symbol) is called with the
+ * program's `host` table and answers the module's table, whose first member is its version (int), checked against
+ * `version`. */
+typedef struct mn_cli_module {
+	const char *file, *entry;
+	const void *host;
+	int version;
+	pthread_once_t once;
+	const void *_Atomic table;   /* set once loaded */
+	char why[1024];              /* why it could not be, once tried */
+} mn_cli_module;
+#define MN_CLI_MODULE_INIT(file, entry, host, version) {(file), (entry), (host), (version), PTHREAD_ONCE_INIT, NULL, ""}
+
+/* The module's table, loaded the first time: NULL, and why in m->why, when it cannot be had (missing, a library
+ * missing, no entry, the entry refuses the host, or of another version: a stale module beside a new program). */
+const void *mn_cli_module_get(mn_cli_module *m);
+
+/* The same as a status: MN_OK, or MN_EIO and "WHAT is not available: why" in err. */
+mn_status mn_cli_module_need(mn_cli_module *m, const char *what, mn_error *err);
 
 /* Load the PDF writer (mednec-pdf.so) now if it is not loaded: MN_OK, or MN_EIO and the reason in err.
  * mn_doc_write_pdf loads it when first called; a command that will write a PDF calls this first, to stop

@@ -23,61 +23,47 @@
 
 /* ---- the PostgreSQL store ---- */
 
-static pthread_once_t S_pg_once = PTHREAD_ONCE_INIT;
-static const mn_pg_module *_Atomic S_pg;
-static char S_pg_why[1024];
-
 static const mn_pg_host S_pg_host = {MN_NET_MODULE_VERSION, mn_error_set, mn_error_clear, mn_audit_fields_of,
                                      mn_audit_row_hash};
-
-static int pg_version(const void *m)
-{
-	return ((const mn_pg_module *)m)->version;
-}
-
-static void pg_load(void)
-{
-	const mn_pg_module *m =
-		mn_cli_module_load(MN_PG_MODULE_FILE, MN_PG_MODULE_ENTRY, &S_pg_host, pg_version, MN_NET_MODULE_VERSION,
-		                   S_pg_why, sizeof S_pg_why);
-	if (m)
-		atomic_store(&S_pg, m);
-}
+static mn_cli_module S_pg = MN_CLI_MODULE_INIT(MN_PG_MODULE_FILE, MN_PG_MODULE_ENTRY, &S_pg_host,
+                                               MN_NET_MODULE_VERSION);
 
 static mn_status pg_need(mn_error *err)
 {
-	pthread_once(&S_pg_once, pg_load);
-	if (atomic_load(&S_pg))
-		return MN_OK;
-	return mn_error_set(err, MN_EIO, "the PostgreSQL audit store is not available: %s", S_pg_why);
+	return mn_cli_module_need(&S_pg, "the PostgreSQL audit store", err);
+}
+
+static const mn_audit_backend *pg(void)
+{
+	return ((const mn_pg_module *)atomic_load(&S_pg.table))->backend;
 }
 
 /* Only open loads the module; the others are called on what open returned. */
 static mn_status pg_open(const char *url, void **out, mn_error *err)
 {
 	mn_status st = pg_need(err);
-	return st != MN_OK ? st : atomic_load(&S_pg)->backend->open(url, out, err);
+	return st != MN_OK ? st : pg()->open(url, out, err);
 }
 
 static void pg_close(void *h)
 {
 	if (h)
-		atomic_load(&S_pg)->backend->close(h);
+		pg()->close(h);
 }
 
 static mn_status pg_append(void *h, const mn_audit_record *const *recs, size_t n, mn_error *err)
 {
-	return atomic_load(&S_pg)->backend->append(h, recs, n, err);
+	return pg()->append(h, recs, n, err);
 }
 
 static mn_status pg_scan(void *h, mn_audit_row_fn fn, void *ctx, mn_error *err)
 {
-	return atomic_load(&S_pg)->backend->scan(h, fn, ctx, err);
+	return pg()->scan(h, fn, ctx, err);
 }
 
 static mn_status pg_find(void *h, const char *id_or_key, mn_audit_row_fn fn, void *ctx, mn_error *err)
 {
-	return atomic_load(&S_pg)->backend->find(h, id_or_key, fn, ctx, err);
+	return pg()->find(h, id_or_key, fn, ctx, err);
 }
 
 const mn_audit_backend mn_audit_pg_backend = {"postgresql", pg_open, pg_close, pg_append, pg_scan, pg_find};
@@ -99,31 +85,14 @@ int mn_cli_store_check(const char *url)
 
 /* ---- the fhirServer fetcher ---- */
 
-static pthread_once_t S_fetch_once = PTHREAD_ONCE_INIT;
-static const mn_fetch_module *_Atomic S_fetch;
-static char S_fetch_why[1024];
+static const mn_fetch_host S_fetch_host = {MN_NET_MODULE_VERSION, mn_buf_put, mn_buf_reset};
+static mn_cli_module S_fetch = MN_CLI_MODULE_INIT(MN_FETCH_MODULE_FILE, MN_FETCH_MODULE_ENTRY, &S_fetch_host,
+                                                  MN_NET_MODULE_VERSION);
+static atomic_flag S_fetch_told = ATOMIC_FLAG_INIT;
 /* libcurl's global state: set up on the first fetch of an open service, cleaned up when the last one closes */
 static pthread_mutex_t S_fetch_lock = PTHREAD_MUTEX_INITIALIZER;
 static int S_fetch_users;
 static bool S_fetch_ready;
-
-static const mn_fetch_host S_fetch_host = {MN_NET_MODULE_VERSION, mn_buf_put, mn_buf_reset};
-
-static int fetch_version(const void *m)
-{
-	return ((const mn_fetch_module *)m)->version;
-}
-
-static void fetch_load(void)
-{
-	const mn_fetch_module *m = mn_cli_module_load(MN_FETCH_MODULE_FILE, MN_FETCH_MODULE_ENTRY, &S_fetch_host,
-	                                              fetch_version, MN_NET_MODULE_VERSION, S_fetch_why,
-	                                              sizeof S_fetch_why);
-	if (m)
-		atomic_store(&S_fetch, m);
-	else  /* the full reason in the server's log, once; the client is told less (mn_svc_fetch) */
-		fprintf(stderr, "mednec: the fhirServer fetcher is not available: %s [unavailable]\n", S_fetch_why);
-}
 
 /* Nothing is loaded when a service opens: the module is loaded by the first fetch. */
 mn_status mn_svc_fetch_init(void)
@@ -138,7 +107,7 @@ void mn_svc_fetch_cleanup(void)
 {
 	pthread_mutex_lock(&S_fetch_lock);
 	if (S_fetch_users > 0 && --S_fetch_users == 0 && S_fetch_ready) {
-		atomic_load(&S_fetch)->cleanup();
+		((const mn_fetch_module *)atomic_load(&S_fetch.table))->cleanup();
 		S_fetch_ready = false;
 	}
 	pthread_mutex_unlock(&S_fetch_lock);
@@ -146,9 +115,11 @@ void mn_svc_fetch_cleanup(void)
 
 mn_status mn_svc_fetch(const char *base, const char *query, const char *token, mn_buf *out, char *why, size_t whyn)
 {
-	pthread_once(&S_fetch_once, fetch_load);
-	const mn_fetch_module *m = atomic_load(&S_fetch);
+	const mn_fetch_module *m = mn_cli_module_get(&S_fetch);
 	if (!m) {
+		/* the full reason in the server's log, once; the client is told less */
+		if (!atomic_flag_test_and_set(&S_fetch_told))
+			fprintf(stderr, "mednec: the fhirServer fetcher is not available: %s [unavailable]\n", S_fetch.why);
 		snprintf(why, whyn, "the fhirServer fetcher %s is not available on this server", MN_FETCH_MODULE_FILE);
 		return MN_EIO;
 	}

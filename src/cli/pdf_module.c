@@ -14,50 +14,32 @@
 #include "module.h"
 #include "pdf_module.h"
 
-static pthread_once_t S_once = PTHREAD_ONCE_INIT;
-static const mn_pdf_module *_Atomic S_module;
-static char S_why[1024];
-
 static const mn_pdf_host S_host = {MN_PDF_MODULE_VERSION, mn_buf_put, mn_error_setv};
-
-static int version_of(const void *m)
-{
-	return ((const mn_pdf_module *)m)->version;
-}
-
-static void load(void)
-{
-	const mn_pdf_module *m = mn_cli_module_load(MN_PDF_MODULE_FILE, MN_PDF_MODULE_ENTRY, &S_host, version_of,
-	                                            MN_PDF_MODULE_VERSION, S_why, sizeof S_why);
-	if (m)
-		atomic_store(&S_module, m);
-}
+static mn_cli_module S_pdf = MN_CLI_MODULE_INIT(MN_PDF_MODULE_FILE, MN_PDF_MODULE_ENTRY, &S_host,
+                                                MN_PDF_MODULE_VERSION);
 
 mn_status mn_cli_pdf_load(mn_error *err)
 {
-	pthread_once(&S_once, load);
-	if (atomic_load(&S_module))
-		return MN_OK;
-	return mn_error_set(err, MN_EIO, "the PDF writer is not available: %s", S_why);
+	return mn_cli_module_need(&S_pdf, "the PDF writer", err);
 }
 
 mn_status mn_doc_write_pdf(const mn_doc *doc, mn_paper paper, mn_buf *out, mn_error *err)
 {
 	mn_status st = mn_cli_pdf_load(err);
-	return st != MN_OK ? st : atomic_load(&S_module)->write_pdf(doc, paper, out, err);
+	return st != MN_OK ? st : ((const mn_pdf_module *)mn_cli_module_get(&S_pdf))->write_pdf(doc, paper, out, err);
 }
 
 /* Both only when the module was loaded: nothing to free otherwise. */
 void mn_doc_pdf_release(void)
 {
-	const mn_pdf_module *m = atomic_load(&S_module);
+	const mn_pdf_module *m = atomic_load(&S_pdf.table);
 	if (m)
 		m->release();
 }
 
 void mn_doc_pdf_shutdown(void)
 {
-	const mn_pdf_module *m = atomic_load(&S_module);
+	const mn_pdf_module *m = atomic_load(&S_pdf.table);
 	if (m)
 		m->shutdown();
 }

@@ -106,7 +106,7 @@ int mn_cli_serve(int argc, char **argv)
 
 #if MN_SERVE_MODULE
 /* The module's one exported symbol (module.h); everything else in it is hidden. Typeless, as the program calls
- * every module's entry (mn_cli_module_load); the module needs nothing from the program. */
+ * every module's entry (mn_cli_module_get); the module needs nothing from the program. */
 __attribute__((visibility("default"))) const void *mn_serve_module_v1(const void *host);
 
 const void *mn_serve_module_v1(const void *host)

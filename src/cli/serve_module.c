@@ -11,18 +11,14 @@
 #include "cli.h"
 #include "module.h"
 
-static int version_of(const void *m)
-{
-	return ((const mn_serve_module *)m)->version;
-}
+static mn_cli_module S_serve = MN_CLI_MODULE_INIT(MN_SERVE_MODULE_FILE, MN_SERVE_MODULE_ENTRY, NULL,
+                                                  MN_SERVE_MODULE_VERSION);
 
 int mn_cli_serve(int argc, char **argv)
 {
-	char why[1024];
-	const mn_serve_module *m = mn_cli_module_load(MN_SERVE_MODULE_FILE, MN_SERVE_MODULE_ENTRY, NULL, version_of,
-	                                              MN_SERVE_MODULE_VERSION, why, sizeof why);
+	const mn_serve_module *m = mn_cli_module_get(&S_serve);
 	if (!m) {
-		fprintf(stderr, "mednec: serve is not available: %s [unavailable]\n", why);
+		fprintf(stderr, "mednec: serve is not available: %s [unavailable]\n", S_serve.why);
 		return EXIT_UNAVAILABLE;
 	}
 	return m->serve(argc, argv);

@@ -756,7 +756,7 @@ void mn_doc_pdf_shutdown(void)
 /* The module's one exported symbol (pdf_module.h); everything else in it is hidden. */
 __attribute__((visibility("default"))) const void *mn_pdf_module_v1(const void *host_table);
 
-/* Typeless, as the program calls every module's entry (mn_cli_module_load). */
+/* Typeless, as the program calls every module's entry (mn_cli_module_get). */
 const void *mn_pdf_module_v1(const void *host_table)
 {
 	const mn_pdf_host *host = host_table;

@@ -116,7 +116,7 @@ mn_status mn_svc_fetch(const char *base, const char *query, const char *token, m
 /* The module's one exported symbol (net_module.h); everything else in it is hidden. */
 __attribute__((visibility("default"))) const void *mn_fetch_module_v1(const void *host_table);
 
-/* Typeless, as the program calls every module's entry (mn_cli_module_load). */
+/* Typeless, as the program calls every module's entry (mn_cli_module_get). */
 const void *mn_fetch_module_v1(const void *host_table)
 {
 	const mn_fetch_host *host = host_table;
