@@ -16,7 +16,7 @@ command -v valgrind >/dev/null || { echo "bench/service.sh: valgrind is not inst
 [ -f build/libmednec.a ] || { echo "bench/service.sh: build/libmednec.a is not built" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/bench_service.c build/libmednec.a build/libmednec_crypto.a \
+gcc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/bench_service.c -Wl,--start-group build/libmednec.a build/libmednec_net.a build/libmednec_crypto.a -Wl,--end-group \
   $(pkg-config --libs yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libcurl) -lpthread -lm -o "$tmp/bench_service"
 "$tmp/bench_service" . tests/data/service-policies tests/cli/data/serve/order-sign-crps.json 1
 valgrind --tool=callgrind --toggle-collect=mn_service_handle --callgrind-out-file="$tmp/cg" \
