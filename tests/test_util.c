@@ -143,6 +143,31 @@ static void test_buf(void)
 	mn_buf_free(&small);
 }
 
+/* mn_buf_put_html: the expected text written out by hand from the HTML rules in util.h. */
+static void test_buf_html(void)
+{
+	static const char in[] = "a<b>&\"c'\td\r\ne\x01\x1f f\x7f";
+	mn_buf b = MN_BUF_INIT;
+	CHECK_INT(mn_buf_put_html(&b, in, sizeof in - 1, true), 0);
+	CHECK_STR(mn_buf_cstr(&b), "a&lt;b&gt;&amp;&quot;c&#39;\td e f\x7f");
+	mn_buf_reset(&b);
+	CHECK_INT(mn_buf_put_html(&b, in, sizeof in - 1, false), 0);
+	CHECK_STR(mn_buf_cstr(&b), "a&lt;b&gt;&amp;&quot;c&#39;\td\r\ne f\x7f");
+	mn_buf_reset(&b);
+	/* only the first n bytes; nothing to escape; empty */
+	CHECK_INT(mn_buf_put_html(&b, "x<y", 1, true), 0);
+	CHECK_INT(mn_buf_put_html(&b, "plain", 5, false), 0);
+	CHECK_INT(mn_buf_put_html(&b, "", 0, true), 0);
+	CHECK_STR(mn_buf_cstr(&b), "xplain");
+	mn_buf_free(&b);
+	/* a failed append is reported */
+	mn_buf small = MN_BUF_INIT;
+	small.max = 4;
+	CHECK_INT(mn_buf_put_html(&small, "<<", 2, true), -1);
+	CHECK(small.failed);
+	mn_buf_free(&small);
+}
+
 static void test_error(void)
 {
 	mn_error e;
@@ -331,6 +356,7 @@ int main(void)
 	test_hugepage();
 	test_read_file();
 	test_buf();
+	test_buf_html();
 	test_error();
 	test_datetime();
 	test_phrase();

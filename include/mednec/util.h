@@ -138,6 +138,11 @@ int mn_buf_putc(mn_buf *b, char c);
 int mn_buf_printf(mn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s as a JSON string literal, quotes included. */
 int mn_buf_put_json_string(mn_buf *b, const char *s, size_t n);
+/* Append n bytes of s as HTML character data or a quoted attribute value: & < > " ' as character references, the
+ * control characters other than tab, newline and carriage return dropped; with one_line a newline becomes a space
+ * and a carriage return is dropped (text that must stay on one line: table cells, attributes), else both are kept
+ * (pre-wrapped text, a textarea's value). */
+int mn_buf_put_html(mn_buf *b, const char *s, size_t n, bool one_line);
 const char *mn_buf_cstr(mn_buf *b);  /* "" for an empty buffer */
 /* Take ownership of the malloc'd string; the buffer is emptied. */
 char *mn_buf_detach(mn_buf *b, size_t *len);

@@ -40,25 +40,11 @@ static const char html_style[] =
 	"thead{display:table-header-group}table.criteria thead th{background:none}\n"
 	"}\n";
 
-/* Text as HTML character data or an attribute value: the five characters
- * that can end either are escaped, a control character (other than tab
- * and newline) is dropped, a newline becomes a space. */
+/* Text as HTML character data or an attribute value, on one line (mn_buf_put_html). */
 static void put_esc(mn_buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&': mn_buf_puts(b, "&amp;"); break;
-		case '<': mn_buf_puts(b, "&lt;"); break;
-		case '>': mn_buf_puts(b, "&gt;"); break;
-		case '"': mn_buf_puts(b, "&quot;"); break;
-		case '\'': mn_buf_puts(b, "&#39;"); break;
-		case '\n': mn_buf_putc(b, ' '); break;
-		default:
-			if (c >= 0x20 || c == '\t')
-				mn_buf_putc(b, (char)c);
-		}
-	}
+	if (s)
+		mn_buf_put_html(b, s, strlen(s), true);
 }
 
 /* The container open at the current block. */

@@ -72,18 +72,11 @@ void mn_review_free(mn_review *rv)
 
 /* ---- HTML ------------------------------------------------------------------ */
 
+/* Text as HTML, newlines kept (mn_buf_put_html). */
 static void esc_n(mn_buf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; s && i < n; i++) {
-		switch (s[i]) {
-		case '&': mn_buf_puts(b, "&amp;"); break;
-		case '<': mn_buf_puts(b, "&lt;"); break;
-		case '>': mn_buf_puts(b, "&gt;"); break;
-		case '"': mn_buf_puts(b, "&quot;"); break;
-		case '\'': mn_buf_puts(b, "&#39;"); break;
-		default: mn_buf_putc(b, s[i]);
-		}
-	}
+	if (s)
+		mn_buf_put_html(b, s, n, false);
 }
 
 static void esc(mn_buf *b, const char *s)

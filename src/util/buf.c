@@ -165,6 +165,37 @@ int mn_buf_put_json_string(mn_buf *b, const char *s, size_t n)
 	return rc ? -1 : 0;
 }
 
+int mn_buf_put_html(mn_buf *b, const char *s, size_t n, bool one_line)
+{
+	int rc = 0;
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc;
+		switch (c) {
+		case '&': esc = "&amp;"; break;
+		case '<': esc = "&lt;"; break;
+		case '>': esc = "&gt;"; break;
+		case '"': esc = "&quot;"; break;
+		case '\'': esc = "&#39;"; break;
+		case '\t': continue;
+		case '\n': esc = one_line ? " " : NULL; break;
+		case '\r': esc = one_line ? "" : NULL; break;
+		default:
+			if (c >= 0x20)
+				continue;
+			esc = "";   /* dropped */
+		}
+		if (!esc)
+			continue;
+		rc |= mn_buf_put(b, s + start, i - start);
+		rc |= mn_buf_puts(b, esc);
+		start = i + 1;
+	}
+	rc |= mn_buf_put(b, s + start, n - start);
+	return rc ? -1 : 0;
+}
+
 const char *mn_buf_cstr(mn_buf *b)
 {
 	return b->data ? b->data : "";
