@@ -3,16 +3,10 @@
 # determine --store stores the determination before printing it, audit verify checks the chain and names a
 # tampered row (exit 65), audit show prints a row; on SQLite and, through tools/pg-tmp.sh, on a real
 # PostgreSQL server (the whole test reports skipped, loudly, when that server cannot be started).
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 cd "${MN_SOURCE_DIR:?}"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 ex=examples/crps-ii-drg-trial.json
 det=(determine $ex --policy drg-stimulation-trial --as-of 2026-11-20)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mn-audit-cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 # the SHA-256 of the case file, computed by coreutils, not by mednec
 want_sha=$(sha256sum $ex | cut -d' ' -f1)
 

@@ -19,16 +19,10 @@
 #   - every citation and record number in the whole letter resolves to its list in the appendix.
 # Usage: letter_shape.sh MEDNEC [LETTER.md]  (with a file, that letter is checked instead of a new one: run on
 # the letter before issue 11, tests/golden/letter.md of commit 6fbe8fa, it fails.)
-set -u
-mednec="$1"
+. "$(dirname "$0")/common.bash" "$@"
 src="${MN_SOURCE_DIR:?}"
 cd "$src"
 policy=policies/drg-stimulation-trial.yaml
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL $*"; fail=$((fail+1)); }
 
 if [ $# -ge 2 ]; then
   cp "$2" "$tmp/letter.md"
@@ -327,5 +321,4 @@ if [ $# -lt 2 ]; then
     '/^    - builtin: signature$/ { print "    - builtin: record" } { print }'
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish letter_shape
