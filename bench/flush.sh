@@ -25,18 +25,8 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$disk" "$tmp" "$sh
 trap cleanup EXIT
 echo "flush alone ($(df --output=source "$disk" | tail -1), load average $(cut -d' ' -f1-3 /proc/loadavg)):"
 python3 "$here/flush.py" "$disk" "$secs"
-mkdir "$tmp/policies"
-cp "$repo/policies/drg-stimulation-trial.yaml" "$tmp/policies/"
-"$mednec" serve --listen 127.0.0.1:0 --as-of 2026-11-20 --store "sqlite:$shm/audit.db" --policies "$tmp/policies" \
-  2>"$tmp/log" &
-pid=$!
-base=
-for _ in $(seq 300); do
-  base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$tmp/log")
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { cat "$tmp/log" >&2; exit 1; }
+. "$here/serve-start.bash"
+serve_start "$mednec" "$tmp" "sqlite:$shm/audit.db"
 MN_BENCH_BODY="$repo/tests/cli/data/serve/order-sign-crps.json" wrk -t1 -c"$conns" -d"$((secs + 2))s" --latency \
   -s "$here/serve-post.lua" "$base/cds-services/mednec-order-sign" >"$tmp/wrk" &
 wpid=$!

@@ -30,19 +30,9 @@ tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-mkdir "$tmp/policies"
-cp "$repo/policies/drg-stimulation-trial.yaml" "$tmp/policies/"
 store=${MN_BENCH_STORE:-sqlite:$tmp/audit.db}
-"$mednec" serve --listen 127.0.0.1:0 --as-of 2026-11-20 --store "$store" --policies "$tmp/policies" \
-  --threads "$sthreads" 2>"$tmp/log" &
-pid=$!
-base=
-for _ in $(seq 300); do
-  base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$tmp/log")
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { cat "$tmp/log" >&2; exit 1; }
+. "$here/serve-start.bash"
+serve_start "$mednec" "$tmp" "$store" --threads "$sthreads"
 url="$base/cds-services/mednec-order-sign"
 body="$repo/tests/cli/data/serve/order-sign-crps.json"
 # one request first: it must decide (covered, prior authorization satisfied)
