@@ -17,7 +17,7 @@
 # The ratio of an expression is fhirpath.js's time over mednec's, per round; the report gives its median
 # over the rounds and the spread (lowest and highest round), then the median of the per-expression medians.
 # The answers are compared: the same number of items per bundle, and the same values where they are
-# primitives. Times are CPU time (user + system, GNU time): wall-clock time on a shared machine is mostly
+# primitives. Times are CPU time (user + system, bench/cputime.py): wall-clock time on a shared machine is mostly
 # waiting. Even CPU time moves with the load (caches, the sibling hyperthread): read the ratios and the spread.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -75,8 +75,9 @@ exprs=(
 )
 
 # CPU time (user + system) of the process in microseconds: on this shared machine wall-clock time is mostly
-# waiting for a CPU; CPU time moves much less with the load (GNU time, 10 ms resolution)
-cpu_us() { awk '{ printf "%d", ($1 + $2) * 1000000 }' "$tmp/time"; }
+# waiting for a CPU; CPU time moves much less with the load (bench/cputime.py: the kernel's count, to the
+# microsecond; GNU time's hundredths of a second were too coarse once mednec's processes took 20-60 ms)
+cpu_us() { cat "$tmp/time"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 results=$out/whole.tsv
@@ -90,10 +91,10 @@ for ((r = 1; r <= rounds; r++)); do
     (( (r + i) % 2 )) && order=("${!bins[@]}" node)
     for who in "${order[@]}"; do
       if [ "$who" = node ]; then
-        /usr/bin/time -f '%U %S %e' -o "$tmp/time" node "$here/whole.mjs" "$e" "$repeat" "${bundles[@]}" >"$tmp/node.$i"
+        python3 "$here/cputime.py" "$tmp/time" node "$here/whole.mjs" "$e" "$repeat" "${bundles[@]}" >"$tmp/node.$i"
         printf '%s\t%s\t%s\t%s\n' "$r" "$i" fhirpath.js "$(cpu_us)" >>"$results"
       else
-        /usr/bin/time -f '%U %S %e' -o "$tmp/time" "${bins[$who]}" eval -e "$e" --repeat "$repeat" "${bundles[@]}" \
+        python3 "$here/cputime.py" "$tmp/time" "${bins[$who]}" eval -e "$e" --repeat "$repeat" "${bundles[@]}" \
           >"$tmp/mn.$who.$i"
         printf '%s\t%s\t%s\t%s\n' "$r" "$i" "${engines[$who]}" "$(cpu_us)" >>"$results"
       fi
