@@ -7,7 +7,8 @@ pkgs=(gcc make cmake pkg-config libyaml-dev libpcre2-dev valgrind locales
       libcurl4-openssl-dev)  # the service fetches what CDS Hooks prefetch lacks (docs/SERVICE.md)
 pkgs+=(libmicrohttpd-dev curl wrk python3)  # mednec serve: HTTP server, its tests (python3: a fixture FHIR server) and bench
 pkgs+=(jq)  # tests/cli/bulk.sh and impact.sh read the NDJSON and JSON output
-pkgs+=(time)  # bench/whole.sh and bench/bulk.sh: CPU time of whole processes (GNU time)
+pkgs+=(time)  # bench/bulk.sh: CPU time of whole processes (GNU time)
+pkgs+=(strace)  # tests/cli/audit_flush.sh: the order of the audit store's writes and flushes
 pkgs+=(postgresql-server-dev-15)  # the PostgreSQL extension pg/ (PGXS, docs/POSTGRESQL.md)
 pkgs+=(chromium)  # the reviewer page's browser test (tests/browser: headless Chromium driven by playwright-core)
 command -v npm >/dev/null || pkgs+=(nodejs npm)  # tests/browser installs playwright-core with npm (a node that has its own npm needs neither)

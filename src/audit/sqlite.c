@@ -7,24 +7,31 @@
  * Checkpoints (copying the WAL's pages into the database file, which lets the WAL start over) run in a thread of
  * their own on a second connection, so that a commit does not wait for them: SQLite's default runs one inside
  * the commit that takes the WAL past 1,000 pages (4 MB written and flushed: every append queued meanwhile waits).
- * A PASSIVE checkpoint never blocks the appender; each one flushes the WAL and the database file (two disk flushes,
- * whatever it copies), so the appending connection's WAL hook wakes the checkpointer once per CKPT_STEP of new WAL,
- * not after every commit, and a page written again meanwhile (the table's last leaf, the indexes') is copied once.
+ * A PASSIVE checkpoint never blocks the appender. SQLite's flush the WAL and the database file (two disk flushes,
+ * whatever they copy); the checkpointer's flush neither (synchronous=OFF): every commit has flushed the WAL already,
+ * and the database file is flushed once, by the appender, just before the WAL starts over (g_write: the header
+ * written at offset 0), the one moment a copied page could otherwise be lost with its frame (tests/cli/
+ * audit_flush.sh reads the order from the system calls); meanwhile the checkpointer only starts the copies'
+ * writeback. The appending connection's WAL hook wakes it once per CKPT_STEP of new WAL, not after every commit,
+ * and a page written again meanwhile (the table's last leaf, the indexes') is copied once.
  * The WAL starts over only when the appender begins a transaction with all of it copied, which a steady stream of
  * appends keeps from happening while the checkpointer copies on its own; so from CKPT_RESTART on, once the
  * checkpointer has copied all but at most CKPT_CATCHUP of it, the appender checkpoints the rest itself after its
  * commit (a short copy: the next append starts the WAL over), and from CKPT_LIMIT on it waits for the
  * checkpointer's run and checkpoints whatever is left. A commit is durable when it returns either way (the WAL is
- * flushed by the commit); checkpoints flush the database file before the WAL may be reused.
+ * flushed by the commit); the database file is flushed before the WAL is reused.
  */
+#define _GNU_SOURCE   /* sync_file_range */
 #include "audit_int.h"
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 10000
 /* WAL sizes in bytes (the hook counts pages: divided by the page size) */
@@ -49,6 +56,7 @@ typedef struct sq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool ck_started, ck_wanted, ck_running, ck_stop;
+	int ck_fd;   /* the database file (read-only): its writeback started after each checkpoint, or -1 */
 	/* thresholds in pages; under mu: the WAL's size at the last commit, the pages the checkpointer has copied
 	 * (of this WAL: 0 when it starts over), the size at which to wake it next */
 	int step, restart, catchup, limit;
@@ -74,6 +82,7 @@ typedef struct gfile {
 	char *buf;
 	size_t len, cap;
 	sqlite3_int64 off;       /* where buf[0] goes */
+	int db_fd;               /* a WAL file's database file (read-only), flushed before the WAL starts over */
 } gfile;
 
 static sqlite3_vfs gather_vfs;
@@ -104,6 +113,9 @@ static int g_close(sqlite3_file *f)
 	int rc2 = g->real->pMethods->xClose(g->real);
 	free(g->buf);
 	g->buf = NULL;
+	if (g->db_fd >= 0)
+		close(g->db_fd);
+	g->db_fd = -1;
 	return rc != SQLITE_OK ? rc : rc2;
 }
 
@@ -119,6 +131,16 @@ static int g_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 	gfile *g = (gfile *)f;
 	if (!g->wal || n <= 0)
 		return g->real->pMethods->xWrite(g->real, p, n, off);
+	/* The WAL's header: the WAL starts over (or begins), and its frames, copied into the database file by
+	 * checkpoints that did not flush it (the checkpointer's, synchronous=OFF), will be written over: that file is
+	 * flushed first, so that every copied page is on disk before the frame it came from is gone. */
+	if (off == 0 && g->db_fd >= 0) {
+		int rc = g_flush(g);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (fdatasync(g->db_fd) != 0)
+			return SQLITE_IOERR_FSYNC;
+	}
 	if (g->len && (off != g->off + (sqlite3_int64)g->len || g->len + (size_t)n > WAL_GATHER_MAX)) {
 		int rc = g_flush(g);
 		if (rc != SQLITE_OK)
@@ -261,6 +283,7 @@ static int g_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 	sqlite3_vfs *dflt = vfs->pAppData;
 	gfile *g = (gfile *)f;
 	memset(g, 0, sizeof *g);
+	g->db_fd = -1;
 	g->real = (sqlite3_file *)((char *)f + gather_offset());
 	int rc = dflt->xOpen(dflt, name, g->real, flags, out_flags);
 	if (rc != SQLITE_OK || !g->real->pMethods) {
@@ -271,6 +294,17 @@ static int g_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 	}
 	/* only a real file with every method this wrapper forwards (the default unix VFS's are version 3) */
 	g->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	size_t len = name ? strlen(name) : 0;
+	if (g->wal && len > 4 && strcmp(name + len - 4, "-wal") == 0) {   /* SQLite names it DATABASE-wal */
+		char *db = strndup(name, len - 4);
+		g->db_fd = db ? open(db, O_RDONLY | O_CLOEXEC) : -1;
+		free(db);
+	}
+	if (g->wal && g->db_fd < 0) {   /* without it the database file could not be flushed before the WAL restarts */
+		g->real->pMethods->xClose(g->real);
+		g->base.pMethods = NULL;
+		return SQLITE_CANTOPEN;
+	}
 	g->base.pMethods = &gather_io;
 	return SQLITE_OK;
 }
@@ -332,9 +366,16 @@ static void *checkpointer(void *p)
 	bool run = false;
 	int copied = -1;
 	do {
-		if (run)   /* PASSIVE: copies what no reader needs, never waits for the appender; busy: next time */
+		if (run) {   /* PASSIVE: copies what no reader needs, never waits for the appender; busy: next time */
 			if (sqlite3_wal_checkpoint_v2(s->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) != SQLITE_OK)
 				copied = -1;
+#ifdef SYNC_FILE_RANGE_WRITE
+			/* the copied pages on their way to the disk now, so that the flush before the WAL starts over
+			 * finds little left to write (a start, not a wait: no flush of the disk's cache) */
+			if (s->ck_fd >= 0)
+				sync_file_range(s->ck_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+		}
 		pthread_mutex_lock(&s->mu);
 		s->ck_running = false;
 		if (run && copied >= 0 && copied <= s->wal_pages)
@@ -388,18 +429,31 @@ static int on_wal(void *p, sqlite3 *db, const char *name, int pages)
 /* The checkpointer's connection and thread; without them (an error) the appender checkpoints itself. */
 static void start_checkpointer(sq *s, const char *path)
 {
+	s->ck_fd = -1;
 	if (pthread_mutex_init(&s->mu, NULL) != 0)
 		return;
 	if (pthread_cond_init(&s->cv, NULL) != 0) {
 		pthread_mutex_destroy(&s->mu);
 		return;
 	}
+	/* The checkpointer's copies need no flush of their own when the appender's WAL is the gathering VFS's with
+	 * the database file at hand: it flushes that file before the WAL starts over (g_write), the one moment a
+	 * copied frame may be lost; checkpoints then cost no disk flush (two each before), only writes. Otherwise
+	 * they flush (synchronous=FULL) as SQLite's own do. */
+	sqlite3_file *wal = NULL;
+	bool deferred = sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK && wal &&
+	                wal->pMethods == &gather_io && ((gfile *)wal)->db_fd >= 0;
+	s->ck_fd = deferred ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (sqlite3_open_v2(path, &s->ckdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
-	    sqlite3_exec(s->ckdb, "PRAGMA synchronous=FULL", NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(s->ckdb, deferred ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL", NULL, NULL,
+	                 NULL) == SQLITE_OK &&
 	    pthread_create(&s->ck, NULL, checkpointer, s) == 0) {
 		s->ck_started = true;
 		return;
 	}
+	if (s->ck_fd >= 0)
+		close(s->ck_fd);
+	s->ck_fd = -1;
 	sqlite3_close(s->ckdb);
 	s->ckdb = NULL;
 	pthread_cond_destroy(&s->cv);
@@ -417,7 +471,11 @@ static void sq_close(void *h)
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->ck, NULL);
+		/* its last checkpoint, should it close last (another process's appender gone), flushes as SQLite's do */
+		sqlite3_exec(s->ckdb, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 		sqlite3_close(s->ckdb);
+		if (s->ck_fd >= 0)
+			close(s->ck_fd);
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
 	}
