@@ -10,6 +10,7 @@
 #     batch at least);
 #   - the chain verifies with one row per answered request.
 . "$(dirname "$0")/common.bash" "$@"
+. "$(dirname "$0")/server.bash"
 cd "${MN_SOURCE_DIR:?}"
 for tool in strace curl; do
   command -v $tool >/dev/null || { echo "SKIPPED: $tool is not installed (tools/deps.sh)"; exit 77; }
@@ -24,13 +25,7 @@ strace -f -y -qq -o "$tmp/trace" -e trace=pwrite64,pwritev,fdatasync,fsync \
   "$mednec" serve --listen 127.0.0.1:0 --as-of 2026-11-20 --store "sqlite:$db" --policies "$tmp/policies" \
   2>"$tmp/log" &
 pid=$!
-base=
-for _ in $(seq 600); do
-  base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$tmp/log")
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "FAIL: the server did not start: $(cat "$tmp/log")"; exit 1; }
+listening "$tmp/log" "$pid"
 n=900
 seq $n | xargs -P 4 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
   --data-binary @tests/cli/data/serve/order-sign-crps.json "$base/cds-services/mednec-order-sign" >"$tmp/codes"

@@ -77,13 +77,8 @@ cp policies/drg-stimulation-trial.yaml "$tmp/policies/"
 "$mednec" serve --listen 127.0.0.1:0 --as-of 2026-11-20 --store "sqlite:$tmp/audit.db" --policies "$tmp/policies" \
   2>"$tmp/serve.log" &
 pids+=($!)
-base=
-for _ in $(seq 600); do
-  base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$tmp/serve.log")
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "FAIL: the server did not start: $(cat "$tmp/serve.log")"; exit 1; }
+. "$(dirname "$0")/server.bash"
+listening "$tmp/serve.log" "${pids[-1]}"
 op="$base/Questionnaire/\$questionnaire-package"
 post() { curl -s -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/fhir+json' --data-binary "$1" "$op"; }
 cov='{"name":"coverage","resource":{"resourceType":"Coverage","id":"cov-1","status":"active","beneficiary":{"reference":"Patient/pat-crps-001"},"payor":[{"display":"Example payer"}]}}'

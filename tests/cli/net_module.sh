@@ -9,6 +9,7 @@
 # server answers as when a fetch fails: 200, the card says the prefetch could not be fetched. (The real PostgreSQL
 # store through the module: cli_audit; the fetcher against a fixture server: test_service.)
 . "$(dirname "$0")/common.bash" "$@"
+. "$(dirname "$0")/server.bash"
 cd "${MN_SOURCE_DIR:?}"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
@@ -115,11 +116,7 @@ serve() {
     2>"$tmp/$name.log" &
   pid=$!
   pids+=("$pid")
-  for _ in $(seq 600); do
-    base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$tmp/$name.log")
-    [ -n "$base" ] && break
-    sleep 0.1
-  done
+  listening "$tmp/$name.log" "$pid"
   curl -s -o "$tmp/$name.body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     --data-binary "@$tmp/req.json" "$base/cds-services/mednec-order-sign"
   kill "$pid" 2>/dev/null

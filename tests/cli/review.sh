@@ -29,14 +29,8 @@ python3 tests/cli/data/review/pas-bundle.py psych-eval-2026-03 psych-clearance-2
 
 "$mednec" serve --listen 127.0.0.1:0 --as-of 2026-11-20 --store "$store" --policies "$tmp/policies" 2>"$tmp/log" &
 pid=$!
-base=
-for _ in $(seq 600); do
-  base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$tmp/log")
-  [ -n "$base" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "FAIL: the server did not start: $(cat "$tmp/log")"; exit 1; }
+. "$(dirname "$0")/server.bash"
+listening "$tmp/log" "$pid"
 
 req() { curl -s -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' "$@"; }
 header() { sed -n "s/^$1: *\\([^\r]*\\)\r\?$/\\1/Ip" "$tmp/hdr" | head -1; }

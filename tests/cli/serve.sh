@@ -28,19 +28,14 @@ mkdir -p "$tmp/policies"
 cp policies/drg-stimulation-trial.yaml "$tmp/policies/"
 store="sqlite:$tmp/audit.db"
 
+. "$(dirname "$0")/server.bash"
 # start LOGNAME [serve options...]: sets pid and base (http://127.0.0.1:PORT); waits for "listening on"
 start() {
   local log=$tmp/$1.log; shift
   "$mednec" serve --listen 127.0.0.1:0 --as-of 2026-11-20 --store "$store" --policies "$tmp/policies" "$@" 2>"$log" &
   pid=$!
   pids+=("$pid")
-  for _ in $(seq 600); do
-    base=$(sed -n 's/^mednec: listening on \(http:[^ ]*\).*/\1/p' "$log")
-    [ -n "$base" ] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "FAIL: the server did not start: $(cat "$log")"; exit 1
+  listening "$log" "$pid"
 }
 # req [curl args...]: prints the status; body in $tmp/body, headers in $tmp/hdr
 req() { curl -s -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' "$@"; }
