@@ -678,6 +678,29 @@ static void test_entry_dates(void)
 		{"{\"resourceType\":\"ServiceRequest\",\"id\":\"a\",\"authoredOn\":\"2026-01-02T09:00:00Z\"}", "2026-01-02"},
 		{"{\"resourceType\":\"Patient\",\"id\":\"a\",\"birthDate\":\"1970-02-03\"}", "1970-02-03"},
 		{"{\"resourceType\":\"Organization\",\"id\":\"a\",\"name\":\"X\"}", NULL},
+		/* the order of the keys in the JSON does not matter, the order of the rules does */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"issued\":\"2023-01-01T00:00:00Z\","
+		 "\"effectivePeriod\":{\"start\":\"2024-01-01\"}}", "from 2024-01-01"},
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"recordedDate\":\"2020-02-01\","
+		 "\"onsetPeriod\":{\"end\":\"2021-02-03T10:00:00Z\"}}", "until 2021-02-03"},
+		{"{\"resourceType\":\"Procedure\",\"id\":\"a\",\"performedDateTime\":\"2022-07-08T09:00:00Z\"}",
+		 "2022-07-08"},
+		{"{\"resourceType\":\"ServiceRequest\",\"id\":\"a\",\"authoredOn\":\"2026-01-02\","
+		 "\"occurrenceDateTime\":\"2026-02-03T00:00:00Z\"}", "2026-02-03"},
+		{"{\"resourceType\":\"MedicationStatement\",\"id\":\"a\",\"dateAsserted\":\"2021-01-01\","
+		 "\"effectiveDateTime\":\"2019-12-31\"}", "2019-12-31"},
+		/* an empty Period stops the search: no date, not the next rule's */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"issued\":\"2023-01-01T00:00:00Z\","
+		 "\"effectivePeriod\":{\"id\":\"p\"}}", NULL},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"issued\":\"2023-01-01T00:00:00Z\"}", "2023-01-01"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"x\"},"
+		 "\"effectiveInstant\":\"2021-05-06T07:08:09Z\",\"issued\":\"2021-05-07T00:00:00Z\"}", "2021-05-06"},
+		/* keys that share a first letter or a prefix with a date key are not date keys */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03-05\","
+		 "\"_effectiveDateTime\":{\"id\":\"e\"}}", "2024-03-05"},
+		{"{\"resourceType\":\"Encounter\",\"id\":\"a\",\"status\":\"finished\","
+		 "\"class\":{\"code\":\"AMB\"},\"period\":{\"start\":\"2020-03-04\",\"end\":\"2020-03-05\"}}",
+		 "2020-03-04 to 2020-03-05"},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
 		mn_case *c = NULL;
@@ -717,6 +740,32 @@ static void test_entry_summaries(void)
 		 "{\"code\":{\"text\":\"Dia\"},\"valueString\":\"low\"}]}", "BP: Sys 120 mmHg; Dia low"},
 		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Flag\"},\"valueBoolean\":false}",
 		 "Flag: no"},
+		/* no value and no component: the label alone */
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"code\":{\"coding\":[{\"code\":\"G90.52\"}]}}",
+		 "G90.52"},
+		/* the conclusion when nothing else shows */
+		{"{\"resourceType\":\"DiagnosticReport\",\"id\":\"a\",\"status\":\"final\",\"code\":{\"text\":"
+		 "\"UDS\"},\"conclusion\":\"negative\"}", "UDS: negative"},
+		/* no code: type, then the resource type */
+		{"{\"resourceType\":\"Device\",\"id\":\"a\",\"type\":{\"text\":\"Stimulator\"}}", "Stimulator"},
+		{"{\"resourceType\":\"Device\",\"id\":\"a\"}", "Device"},
+		{"{\"resourceType\":\"MedicationStatement\",\"id\":\"a\",\"status\":\"active\","
+		 "\"medicationCodeableConcept\":{\"text\":\"Gabapentin\"}}",
+		 "Gabapentin"},
+		/* longer than the summary's stack buffer (256 bytes): the text in a buffer on the heap, components cut
+		 * back there too */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\""
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 "\"},\"component\":["
+		 "{\"code\":{\"text\":\"Sys\"},\"valueQuantity\":{\"value\":120,\"unit\":\"mmHg\"}},"
+		 "{\"code\":{\"text\":\"None\"}},"
+		 "{\"code\":{\"text\":\"Dia\"},\"valueString\":\"low\"}]}",
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 ": Sys 120 mmHg; Dia low"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\""
+		 "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+		 "\"},\"component\":[{\"code\":{\"text\":\"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"}}]}",
+		 "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
 		mn_case *c = NULL;

@@ -9,6 +9,7 @@
  * Status rules are in docs/POLICY-FORMAT.md. An evaluation error never
  * yields "met": the criterion becomes not-documented and keeps the message.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,58 +88,172 @@ static const char *period_text(mn_arena *a, const mn_json *period)
 	return NULL;
 }
 
+/* The members an entry reads, found in one pass over the resource: per key
+ * its first occurrence (as mn_json_get finds it), or NULL. */
+enum {
+	EK_EFFECTIVE,         /* STEMDateTime, STEMPeriod, STEMInstant for 4 stems: 0-11 */
+	EK_PERIOD = 12,
+	EK_PLAIN,             /* authoredOn ... birthDate: 13-19 */
+	EK_BIRTH = 19,
+	EK_CODE,
+	EK_MEDICATION_CC,
+	EK_VACCINE,
+	EK_TYPE,
+	EK_MEDICATION_REF,
+	EK_NAME,
+	EK_COMPONENT,
+	EK_CONCLUSION,
+	EK_N
+};
+
+#define EK(s) {s, sizeof s - 1}
+static const struct {
+	const char *key;
+	size_t len;
+} entry_keys[EK_N] = {
+	EK("effectiveDateTime"), EK("effectivePeriod"), EK("effectiveInstant"),
+	EK("performedDateTime"), EK("performedPeriod"), EK("performedInstant"),
+	EK("occurrenceDateTime"), EK("occurrencePeriod"), EK("occurrenceInstant"),
+	EK("onsetDateTime"), EK("onsetPeriod"), EK("onsetInstant"),
+	EK("period"),
+	EK("authoredOn"), EK("recordedDate"), EK("issued"), EK("dateAsserted"), EK("date"), EK("created"),
+	EK("birthDate"),
+	EK("code"), EK("medicationCodeableConcept"), EK("vaccineCode"), EK("type"), EK("medicationReference"),
+	EK("name"), EK("component"), EK("conclusion"),
+};
+#undef EK
+
+/* The keys above by their first letter (a-z), each list ending in -1. */
+static const signed char *entry_keys_by_letter(char c)
+{
+	static const signed char a[] = {13, -1}, b[] = {19, -1}, cc[] = {18, 20, 26, 27, -1}, d[] = {16, 17, -1},
+	                         e[] = {0, 1, 2, -1}, i[] = {15, -1}, m[] = {21, 24, -1}, n[] = {25, -1},
+	                         o[] = {6, 7, 8, 9, 10, 11, -1}, p[] = {3, 4, 5, 12, -1}, r[] = {14, -1},
+	                         t[] = {23, -1}, v[] = {22, -1};
+	switch (c) {
+	case 'a': return a;
+	case 'b': return b;
+	case 'c': return cc;
+	case 'd': return d;
+	case 'e': return e;
+	case 'i': return i;
+	case 'm': return m;
+	case 'n': return n;
+	case 'o': return o;
+	case 'p': return p;
+	case 'r': return r;
+	case 't': return t;
+	case 'v': return v;
+	}
+	return NULL;
+}
+
+static void entry_members(const mn_json *r, const mn_json *k[EK_N])
+{
+	for (int i = 0; i < EK_N; i++)
+		k[i] = NULL;
+	if (!r || r->type != MN_JSON_OBJECT)
+		return;
+	for (uint32_t i = 0; i < r->n; i++) {
+		const mn_json_member *m = &r->u.members[i];
+		if (!m->key_len)
+			continue;
+		const signed char *l = entry_keys_by_letter(m->key[0]);
+		for (; l && *l >= 0; l++)
+			if (entry_keys[*l].len == m->key_len && memcmp(entry_keys[*l].key, m->key, m->key_len) == 0) {
+				if (!k[*l])
+					k[*l] = &m->value;
+				break;
+			}
+	}
+}
+
+static const char *json_text(const mn_json *v)
+{
+	return v && v->type == MN_JSON_STRING ? v->u.s : NULL;
+}
+
 /* The clinically relevant date of a resource, by the FHIR R4 naming
  * conventions for when something happened (effective[x], performed[x],
  * onset[x], occurrence[x], authoredOn, period, ...), first match wins. */
-static const char *resource_date(mn_arena *a, const mn_json *r)
+static const char *resource_date(mn_arena *a, const mn_json *const k[EK_N])
 {
 	/* per stem: STEMDateTime, STEMPeriod, STEMInstant */
-	static const char *const stems[][3] = {
-		{"effectiveDateTime", "effectivePeriod", "effectiveInstant"},
-		{"performedDateTime", "performedPeriod", "performedInstant"},
-		{"occurrenceDateTime", "occurrencePeriod", "occurrenceInstant"},
-		{"onsetDateTime", "onsetPeriod", "onsetInstant"},
-	};
-	for (size_t s = 0; s < sizeof stems / sizeof stems[0]; s++) {
-		const char *v = mn_json_get_string(r, stems[s][0]);
+	for (int s = EK_EFFECTIVE; s < EK_PERIOD; s += 3) {
+		const char *v = json_text(k[s]);
 		if (v)
 			return date_part(a, v);
-		const mn_json *p = mn_json_get(r, stems[s][1]);
-		if (p)
-			return period_text(a, p);
-		if ((v = mn_json_get_string(r, stems[s][2])) != NULL)
+		if (k[s + 1])
+			return period_text(a, k[s + 1]);
+		if ((v = json_text(k[s + 2])) != NULL)
 			return date_part(a, v);
 	}
-	static const char *const plain[] = {"authoredOn", "recordedDate", "issued", "dateAsserted", "date",
-	                                    "created", "birthDate", NULL};
-	const mn_json *p = mn_json_get(r, "period");
-	if (p)
-		return period_text(a, p);
-	for (const char *const *s = plain; *s; s++) {
-		const char *v = mn_json_get_string(r, *s);
+	/* period, then authoredOn, recordedDate, issued, dateAsserted, date, created, birthDate */
+	if (k[EK_PERIOD])
+		return period_text(a, k[EK_PERIOD]);
+	for (int s = EK_PLAIN; s <= EK_BIRTH; s++) {
+		const char *v = json_text(k[s]);
 		if (v)
 			return date_part(a, v);
 	}
 	return NULL;
 }
 
-static void put_quantity(mn_buf *b, const mn_json *q)
+/* A summary's text: in a buffer on the stack while it fits, then in an mn_buf (its cap, its failures). */
+typedef struct sumbuf {
+	size_t len;
+	bool heap;
+	mn_buf b;
+	char st[256];
+} sumbuf;
+
+static void sb_put(sumbuf *s, const char *p, size_t n)
+{
+	if (!s->heap) {
+		if (n < sizeof s->st - s->len) {
+			memcpy(s->st + s->len, p, n);
+			s->len += n;
+			return;
+		}
+		s->heap = true;
+		mn_buf_put(&s->b, s->st, s->len);
+	}
+	mn_buf_put(&s->b, p, n);
+}
+
+static void sb_puts(sumbuf *s, const char *p) { sb_put(s, p, strlen(p)); }
+
+static size_t sb_len(const sumbuf *s) { return s->heap ? s->b.len : s->len; }
+
+/* back to an earlier length */
+static void sb_cut(sumbuf *s, size_t len)
+{
+	if (!s->heap)
+		s->len = len;
+	else if (s->b.data) {
+		s->b.len = len;
+		s->b.data[len] = '\0';
+	} else
+		s->b.len = len;
+}
+
+static void put_quantity(sumbuf *b, const mn_json *q)
 {
 	const mn_json *v = mn_json_get(q, "value");
 	const char *unit = mn_json_get_string(q, "unit");
 	if (!unit)
 		unit = mn_json_get_string(q, "code");
 	if (v && v->type == MN_JSON_NUMBER)
-		mn_buf_put(b, v->u.s, v->n);
+		sb_put(b, v->u.s, v->n);
 	if (unit) {
 		if (strcmp(unit, "%") != 0)
-			mn_buf_putc(b, ' ');
-		mn_buf_puts(b, unit);
+			sb_put(b, " ", 1);
+		sb_puts(b, unit);
 	}
 }
 
 /* value[x] of an Observation or component, as text; 0 if none. */
-static int put_value(mn_buf *b, const mn_json *o)
+static int put_value(sumbuf *b, const mn_json *o)
 {
 	for (uint32_t i = 0; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
 		const mn_json_member *m = &o->u.members[i];
@@ -150,17 +265,17 @@ static int put_value(mn_buf *b, const mn_json *o)
 		if (strcmp(type, "Quantity") == 0)
 			put_quantity(b, v);
 		else if (strcmp(type, "CodeableConcept") == 0 && mn_fhir_concept_text(v))
-			mn_buf_puts(b, mn_fhir_concept_text(v));
+			sb_puts(b, mn_fhir_concept_text(v));
 		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start")) {
-			mn_buf_puts(b, "from ");
-			mn_buf_puts(b, mn_json_get_string(v, "start"));
+			sb_puts(b, "from ");
+			sb_puts(b, mn_json_get_string(v, "start"));
 		}
 		else if (v->type == MN_JSON_STRING || v->type == MN_JSON_NUMBER)
-			mn_buf_put(b, v->u.s, v->n);
+			sb_put(b, v->u.s, v->n);
 		else if (v->type == MN_JSON_TRUE)
-			mn_buf_puts(b, "yes");
+			sb_puts(b, "yes");
 		else if (v->type == MN_JSON_FALSE)
-			mn_buf_puts(b, "no");
+			sb_puts(b, "no");
 		else
 			continue;
 		return 1;
@@ -168,16 +283,17 @@ static int put_value(mn_buf *b, const mn_json *o)
 	return 0;
 }
 
-static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a)
+static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a,
+                                    const mn_json *const k[EK_N])
 {
-	static const char *const concepts[] = {"code", "medicationCodeableConcept", "vaccineCode", "type", NULL};
+	static const int concepts[] = {EK_CODE, EK_MEDICATION_CC, EK_VACCINE, EK_TYPE};
 	const mn_json *j = r->json;
 	const char *label = NULL;
-	for (const char *const *k = concepts; *k && !label; k++)
-		label = mn_fhir_concept_text(mn_json_get(j, *k));
+	for (size_t i = 0; i < sizeof concepts / sizeof concepts[0] && !label; i++)
+		label = mn_fhir_concept_text(k[concepts[i]]);
 	if (!label) {
 		/* a medication by reference: the Medication's code */
-		const mn_json *mref = mn_json_get(j, "medicationReference");
+		const mn_json *mref = k[EK_MEDICATION_REF];
 		const char *ref = mn_json_get_string(mref, "reference");
 		const mn_resource *med = ref ? mn_case_resolve(c, ref, strlen(ref), r) : NULL;
 		if (med)
@@ -186,45 +302,50 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 			label = mn_json_get_string(mref, "display");
 	}
 	if (!label)
-		label = mn_fhir_name_text(a, mn_json_get(j, "name"));
-	mn_buf b = MN_BUF_INIT;
-	mn_buf_puts(&b, label ? label : r->type_name);
-	const char *born = mn_json_get_string(j, "birthDate");
+		label = mn_fhir_name_text(a, k[EK_NAME]);
+	sumbuf b;
+	b.len = 0;
+	b.heap = false;
+	b.b = (mn_buf)MN_BUF_INIT;
+	sb_puts(&b, label ? label : r->type_name);
+	const char *born = json_text(k[EK_BIRTH]);
 	if (born) {
-		mn_buf_puts(&b, ", born ");
-		mn_buf_puts(&b, born);
+		sb_puts(&b, ", born ");
+		sb_puts(&b, born);
 	}
-	size_t before = b.len;
-	mn_buf_puts(&b, ": ");
+	size_t before = sb_len(&b);
+	sb_puts(&b, ": ");
 	if (!put_value(&b, j)) {
-		const mn_json *comps = mn_json_get(j, "component");
+		const mn_json *comps = k[EK_COMPONENT];
 		int shown = 0;
 		for (uint32_t i = 0; comps && comps->type == MN_JSON_ARRAY && i < comps->n; i++) {
 			const mn_json *cmp = &comps->u.items[i];
 			const char *cl = mn_fhir_concept_text(mn_json_get(cmp, "code"));
-			size_t mark = b.len;
+			size_t mark = sb_len(&b);
 			if (shown)
-				mn_buf_puts(&b, "; ");
+				sb_puts(&b, "; ");
 			if (cl) {
-				mn_buf_puts(&b, cl);
-				mn_buf_putc(&b, ' ');
+				sb_puts(&b, cl);
+				sb_put(&b, " ", 1);
 			}
 			if (put_value(&b, cmp))
 				shown++;
 			else
-				b.len = mark, b.data ? b.data[mark] = '\0' : 0;
+				sb_cut(&b, mark);
 		}
-		const char *conclusion = mn_json_get_string(j, "conclusion");
+		const char *conclusion = json_text(k[EK_CONCLUSION]);
 		if (!shown && conclusion)
-			mn_buf_puts(&b, conclusion), shown = 1;
-		if (!shown) {
-			b.len = before;
-			if (b.data)
-				b.data[before] = '\0';
-		}
+			sb_puts(&b, conclusion), shown = 1;
+		if (!shown)
+			sb_cut(&b, before);
 	}
-	const char *s = b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
-	mn_buf_free(&b);
+	const char *s;
+	if (!b.heap)
+		s = mn_arena_strndup(a, b.st, b.len);
+	else {
+		s = b.b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b.b), b.b.len);
+		mn_buf_free(&b.b);
+	}
 	return s;
 }
 
@@ -235,34 +356,66 @@ mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *a, mn_
 		out->reference = mn_arena_join(a, r->type_name, '/', r->id);
 	else
 		out->reference = r->full_url ? r->full_url : r->type_name;
-	out->date = resource_date(a, r->json);
-	out->summary = resource_summary(c, r, a);
+	const mn_json *k[EK_N];
+	entry_members(r->json, k);
+	out->date = resource_date(a, k);
+	out->summary = resource_summary(c, r, a, k);
 	return out->reference && out->summary ? MN_OK : MN_ENOMEM;
 }
 
-/* The entry for r: made once per determination (a pure function of the
- * record and r), then copied. */
-static mn_status entry_for(mn_determination *d, const mn_resource *r, mn_entry *out)
+/* The entries made so far (criteria cite the same resources): each once per
+ * determination (a pure function of the record and r), then copied. Found
+ * by the resource's address in an open-addressing table of positions in
+ * entries_made_ (+1; 0 free), with the number of the last entries_of call
+ * that listed it (to list each resource once per call). */
+typedef struct entry_slot {
+	const mn_resource *res;
+	size_t made;      /* position in entries_made_ + 1 */
+	size_t listed;    /* the entries_of call that last listed it */
+} entry_slot;
+
+static size_t slot_of(const entry_slot *t, size_t cap, const mn_resource *r)
 {
-	for (size_t i = 0; i < d->nentries_made_; i++)
-		if (d->entries_made_[i].resource == r) {
-			*out = d->entries_made_[i];
-			return MN_OK;
-		}
-	if (mn_entry_make(d->kase, r, d->arena, out) != MN_OK)
-		return MN_ENOMEM;
+	uint64_t h = (uint64_t)(uintptr_t)r * UINT64_C(0x9E3779B97F4A7C15);
+	size_t i = (size_t)(h >> 32) & (cap - 1);
+	while (t[i].res && t[i].res != r)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* The slot of r, its entry made (NULL: out of memory). */
+static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
+{
+	entry_slot *t = d->entry_slots_;
+	if (t) {
+		entry_slot *e = &t[slot_of(t, d->capentry_slots_, r)];
+		if (e->res)
+			return e;
+	}
+	mn_entry made;
+	if (mn_entry_make(d->kase, r, d->arena, &made) != MN_OK)
+		return NULL;
 	if (d->nentries_made_ == d->capentries_made_) {
 		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 32;
 		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);
-		if (!n)
-			return MN_ENOMEM;
+		/* the table at most half full */
+		entry_slot *nt = mn_arena_calloc(d->arena, 2 * cap, sizeof *nt);
+		if (!n || !nt)
+			return NULL;
 		if (d->nentries_made_)
 			memcpy(n, d->entries_made_, d->nentries_made_ * sizeof *n);
+		for (size_t i = 0; t && i < d->capentry_slots_; i++)
+			if (t[i].res)
+				nt[slot_of(nt, 2 * cap, t[i].res)] = t[i];
 		d->entries_made_ = n;
 		d->capentries_made_ = cap;
+		d->entry_slots_ = t = nt;
+		d->capentry_slots_ = 2 * cap;
 	}
-	d->entries_made_[d->nentries_made_++] = *out;
-	return MN_OK;
+	d->entries_made_[d->nentries_made_++] = made;
+	entry_slot *e = &t[slot_of(t, d->capentry_slots_, r)];
+	*e = (entry_slot){r, d->nentries_made_, 0};
+	return e;
 }
 
 /* Entries for the distinct resources the items of r come from, in order. */
@@ -276,20 +429,20 @@ static mn_status entries_of(mn_determination *d, const mn_fp_result *r, mn_entry
 	mn_entry *e = mn_arena_calloc(d->arena, count, sizeof *e);
 	if (!e)
 		return MN_ENOMEM;
+	size_t call = ++d->entries_calls_;
 	for (size_t i = 0; i < count; i++) {
 		const mn_resource *res = mn_fp_item_resource(mn_fp_result_item(r, i));
 		if (!res)
 			continue;
 		while (res->container)
 			res = res->container;  /* cite the entry the reader can find */
-		bool seen = false;
-		for (size_t j = 0; j < k && !seen; j++)
-			seen = e[j].resource == res;
-		if (seen)
-			continue;
-		if (entry_for(d, res, &e[k]) != MN_OK)
+		entry_slot *s = entry_for(d, res);
+		if (!s)
 			return MN_ENOMEM;
-		k++;
+		if (s->listed == call)
+			continue;
+		s->listed = call;
+		e[k++] = d->entries_made_[s->made - 1];
 	}
 	*out = e;
 	*n = k;
