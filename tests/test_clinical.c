@@ -446,12 +446,36 @@ static void test_eq5d(void)
 
 static void test_number(void)
 {
-	CHECK_STR(numtext(32), "32");
-	CHECK_STR(numtext(2.4), "2.4");
-	CHECK_STR(numtext(0.15), "0.15");
-	CHECK_STR(numtext(-0.001), "0");
-	CHECK_STR(numtext(100), "100");
-	CHECK_STR(numtext(1.005e3), "1005");
+	/* whole numbers (written without formatting) and their neighbours (formatted) */
+	static const struct {
+		double v;
+		const char *text;
+	} T[] = {
+		{32, "32"}, {2.4, "2.4"}, {0.15, "0.15"}, {-0.001, "0"}, {100, "100"}, {1.005e3, "1005"},
+		{0, "0"}, {-0.0, "0"}, {-7, "-7"}, {-0.004, "0"}, {-0.005, "-0.01"}, {9.999, "10"}, {64.444, "64.44"},
+		{1e14, "100000000000000"}, {-999999999999999.0, "-999999999999999"}, {1e15, "1000000000000000"},
+		{1e20, "100000000000000000000"}, {2147483648.0, "2147483648"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		CHECK_STR(numtext(T[i].v), T[i].text);
+	/* too small a buffer: "" as "%.2f" would not fit ("12.00" needs 6 bytes, "-0.00" 6) */
+	char b[8];
+	CHECK_INT(mn_score_number(12, b, 6), 2);
+	CHECK_STR(b, "12");
+	CHECK_INT(mn_score_number(12, b, 5), 0);
+	CHECK_STR(b, "");
+	CHECK_INT(mn_score_number(-12, b, 6), 0);
+	CHECK_STR(b, "");
+	CHECK_INT(mn_score_number(-0.0, b, 6), 1);
+	CHECK_STR(b, "0");
+	CHECK_INT(mn_score_number(-0.0, b, 5), 0);
+	CHECK_INT(mn_score_number(0, b, 5), 1);
+	CHECK_STR(b, "0");
+	CHECK_INT(mn_score_number(0, b, 4), 0);
+	CHECK_INT(mn_score_number(1.5, b, 5), 3);  /* "1.50" */
+	CHECK_STR(b, "1.5");
+	CHECK_INT(mn_score_number(1.5, b, 4), 0);
+	CHECK_INT(mn_score_number(1.5, b, 0), 0);
 }
 
 /* ---- scores from a record --------------------------------------------------- */

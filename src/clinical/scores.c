@@ -25,6 +25,29 @@ size_t mn_score_number(double v, char *out, size_t outsz)
 		snprintf(out, outsz, "0");
 		return strlen(out);
 	}
+	if (v == floor(v) && fabs(v) < 1e15) {
+		/* a whole number: "%.2f" gives its digits and ".00", which are cut; -0 is "0". The same text
+		 * without formatting, and the same answer when "%.2f" would not fit */
+		long long w = (long long)v;
+		unsigned long long u = w < 0 ? 0ULL - (unsigned long long)w : (unsigned long long)w;
+		char d[24];
+		size_t nd = 0;
+		do
+			d[nd++] = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		size_t n = nd + (w < 0) + 3 + (w == 0 && signbit(v));  /* the length of "%.2f"'s text */
+		if (n >= outsz) {
+			out[0] = '\0';
+			return 0;
+		}
+		size_t k = 0;
+		if (w < 0)
+			out[k++] = '-';
+		while (nd)
+			out[k++] = d[--nd];
+		out[k] = '\0';
+		return k;
+	}
 	int n = mn_snprintf(out, outsz, "%.2f", v);
 	if (n < 0 || (size_t)n >= outsz) {
 		out[0] = '\0';
