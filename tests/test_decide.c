@@ -1395,6 +1395,127 @@ static void test_not_applicable(void)
 /* The NPI check digit (CMS: Luhn over "80840" and the first 9 digits). By hand: for 123456789 the doubled
  * digits 9,7,5,3,1,4,0 give 9+5+1+6+2+8+0 = 31, the others 8+6+4+2+0+8+8 = 36, total 67: check digit 3
  * (CMS's own example); for 155859879 the total is 73: check digit 7. */
+/* ---- expressions written alike: evaluated once per determination ----------- */
+
+/* The window policy's header and definitions (with %two: both Observations), then the criteria CRIT. */
+static mn_policy *alike_policy(const char *crit)
+{
+	const char *at = strstr(WINDOW_POLICY, "criteria:\n"), *letter = strstr(WINDOW_POLICY, "letter:\n");
+	if (!at || !letter)
+		return NULL;
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_put(&b, WINDOW_POLICY, (size_t)(at - WINDOW_POLICY));
+	mn_buf_puts(&b, "  - name: two\n    expr: \"Observation\"\ncriteria:\n");
+	mn_buf_puts(&b, crit);
+	mn_buf_puts(&b, letter);
+	mn_policy *p = load_text_policy(mn_buf_cstr(&b));
+	mn_buf_free(&b);
+	return p;
+}
+
+#define ALIKE(id, keys) "  - id: " id "\n    title: T\n    satisfiedBy: \"S.\"\n    cite: [src-a]\n" keys
+
+/* Every criterion, one text per line: documented, met, notApplicable, evidence (the same text twice in
+ * several places; errors from single() on two items; a text differing by a space) */
+static const char *const alike_criteria[] = {
+	ALIKE("c1", "    documented: \"%recent.exists()\"\n    met: \"%recent.exists()\"\n    evidence: \"%recent\"\n"),
+	ALIKE("c2", "    documented: \"%recent.exists()\"\n    met: \"%recent.empty()\"\n    evidence: \"%recent\"\n"),
+	ALIKE("c3", "    notApplicable: \"%recent.exists()\"\n    notApplicableText: \"not here\"\n"
+	      "    met: \"false\"\n    evidence: \"%two\"\n"),
+	ALIKE("c4", "    documented: \"%two.single().exists()\"\n    met: \"true\"\n    evidence: \"%recent\"\n"),
+	ALIKE("c5", "    met: \"%two.single().exists()\"\n    evidence: \"%two\"\n"),
+	ALIKE("c6", "    met: \"true\"\n    evidence: \"%two.single()\"\n"),
+	ALIKE("c7", "    met: \"%recent.empty()\"\n    evidence: \"%two.single()\"\n"),
+	ALIKE("c8", "    met: \"%recent.empty() \"\n    evidence: \"%recent \"\n"),
+	ALIKE("c9", "    met: \"%recent.exists()\"\n    evidence: \"%two\"\n"),
+	ALIKE("c10", "    documented: \"%recent.empty()\"\n    met: \"%recent.exists()\"\n    evidence: \"%two.where(false)\"\n"),
+	ALIKE("c11", "    met: \"%recent.exists()\"\n    evidence: \"%two.where(false)\"\n"),
+};
+#define NALIKE (sizeof alike_criteria / sizeof alike_criteria[0])
+
+static void test_alike_expressions(void)
+{
+	mn_buf all = MN_BUF_INIT;
+	for (size_t i = 0; i < NALIKE; i++)
+		mn_buf_puts(&all, alike_criteria[i]);
+	mn_policy *p = alike_policy(mn_buf_cstr(&all));
+	mn_buf_free(&all);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_INT(p->ncriteria, NALIKE);
+	/* the marks: 1 + the first position written alike (3 * criterion + 0 notApplicable, 1 documented, 2 met) */
+	static const size_t truth[NALIKE][3] = {
+		{0, 0, 2}, {0, 2, 0}, {2, 0, 0}, {0, 0, 0}, {0, 0, 11}, {0, 0, 12},
+		{0, 0, 6}, {0, 0, 0}, {0, 0, 2}, {0, 6, 2}, {0, 0, 2},
+	};
+	static const size_t evidence[NALIKE] = {0, 1, 0, 1, 3, 0, 6, 0, 3, 0, 10};
+	for (size_t i = 0; i < NALIKE && i < p->ncriteria; i++) {
+		for (size_t t = 0; t < 3; t++)
+			CHECK_MSG(p->criteria[i].same_truth_[t] == truth[i][t], "c%zu[%zu]: %zu", i + 1, t,
+			          p->criteria[i].same_truth_[t]);
+		CHECK_MSG(p->criteria[i].same_evidence_ == evidence[i], "c%zu: %zu", i + 1, p->criteria[i].same_evidence_);
+	}
+	/* w1 in the window (%recent), w2 not: %two has both */
+	const char *json = BUNDLE(PATIENT "," OBS("w1", "score", "2026-10-01") "," OBS("w2", "other", "2026-10-02"));
+	mn_determination *d = na_decide(p, json);
+	/* by hand: status, entries (ids), error's first word */
+	static const struct {
+		mn_crit_status status;
+		const char *entries, *error;
+	} want[NALIKE] = {
+		{MN_CRIT_MET, "w1", NULL},
+		{MN_CRIT_NOT_MET, "w1", NULL},
+		{MN_CRIT_MET, "", NULL},                                    /* not applicable */
+		{MN_CRIT_NOT_DOCUMENTED, "w1", "documented: "},
+		{MN_CRIT_NOT_DOCUMENTED, "w1 w2", "met: "},
+		{MN_CRIT_NOT_DOCUMENTED, "", "evidence: "},                 /* met, its evidence failed */
+		{MN_CRIT_NOT_MET, "", "evidence: "},
+		{MN_CRIT_NOT_MET, "w1", NULL},
+		{MN_CRIT_MET, "w1 w2", NULL},
+		{MN_CRIT_NOT_DOCUMENTED, "", NULL},
+		{MN_CRIT_NOT_DOCUMENTED, "", "met, but the evidence"},
+	};
+	for (size_t i = 0; d && i < NALIKE && i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		char ids[64] = "";
+		for (size_t k = 0; k < r->nentries; k++)
+			snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", k ? " " : "", r->entries[k].resource->id);
+		CHECK_MSG(r->status == want[i].status, "c%zu: %s", i + 1, mn_crit_status_name(r->status));
+		CHECK_MSG(strcmp(ids, want[i].entries) == 0, "c%zu: %s", i + 1, ids);
+		if (want[i].error)
+			CHECK_MSG(r->error && strncmp(r->error, want[i].error, strlen(want[i].error)) == 0, "c%zu: %s", i + 1,
+			          r->error ? r->error : "(none)");
+		else
+			CHECK_MSG(r->error == NULL, "c%zu: %s", i + 1, r->error);
+		/* each criterion its own entries */
+		for (size_t j = 0; j < i; j++)
+			CHECK(!r->nentries || r->entries != d->results[j].entries);
+		/* the same as each criterion decided alone (no text written alike) */
+		mn_policy *one = alike_policy(alike_criteria[i]);
+		mn_determination *d1 = one ? na_decide(one, json) : NULL;
+		CHECK(d1 != NULL);
+		if (d1) {
+			const mn_criterion_result *r1 = &d1->results[0];
+			CHECK_MSG(r1->status == r->status, "c%zu alone: %s", i + 1, mn_crit_status_name(r1->status));
+			CHECK_INT(r1->nentries, r->nentries);
+			for (size_t k = 0; k < r->nentries && k < r1->nentries; k++) {
+				CHECK_STR(r1->entries[k].reference, r->entries[k].reference);
+				CHECK_STR(r1->entries[k].summary, r->entries[k].summary);
+			}
+			CHECK_STR(r1->error ? r1->error : "(none)", r->error ? r->error : "(none)");
+			CHECK_STR(r1->met_because ? r1->met_because : "(none)", r->met_because ? r->met_because : "(none)");
+			done(d1);
+		}
+		mn_policy_free(one);
+	}
+	/* the error of an expression written alike says where it was read */
+	if (d && d->nresults > 4)
+		CHECK_STR(d->results[3].error + strlen("documented: "), d->results[4].error + strlen("met: "));
+	done(d);
+	mn_policy_free(p);
+}
+
 static void test_npi(void)
 {
 	CHECK(mn_npi_valid("1234567893"));
@@ -1436,6 +1557,7 @@ int main(void)
 		test_lenient_record();
 		test_author_requirement();
 		test_not_applicable();
+		test_alike_expressions();
 		test_policy_scores();
 	}
 	mn_policy_free(pol);

@@ -217,6 +217,12 @@ typedef struct mn_criterion {
 	 * evaluated as usual (fail closed). Both are set or neither. */
 	mn_fp_expr *not_applicable;
 	const char *not_applicable_text;
+	/* private, set by the policy loader: where an earlier expression of the policy's criteria has the same
+	 * text, 1 + its position, else 0. same_truth_[0..2]: notApplicable, documented, met, each against the
+	 * first of those of all criteria (position 3 * criterion + 0, 1 or 2); same_evidence_: against the
+	 * first criterion with the same evidence (its index). A determination evaluates each text once. */
+	size_t same_truth_[3];
+	size_t same_evidence_;
 } mn_criterion;
 
 typedef struct mn_statement {

@@ -480,16 +480,48 @@ static int eval_truth(const mn_determination *d, const mn_fp_expr *x, const char
 
 static mn_status add_warning(mn_determination *d, const char *text);
 
-/* MN_ENOMEM when memory ran out: the determination then fails as a whole. */
-static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_criterion_result *res)
+/* What the criteria's expressions gave, by the first of those written alike
+ * (mn_criterion.same_truth_, same_evidence_): the environment and the record
+ * do not change while the criteria are evaluated, so an expression written
+ * as an earlier one gives what it gave. */
+typedef struct crit_memo {
+	signed char *truth;   /* 3 per criterion: 1, 0, -1 as eval_truth, 2 not yet (errors are not kept) */
+	struct evidence_memo {
+		int state;        /* 0 not yet, 1 entries, 2 error */
+		mn_entry *entries;
+		size_t nentries;
+		const char *error;
+	} *evidence;
+} crit_memo;
+
+/* eval_truth of expression t (0 notApplicable, 1 documented, 2 met) of criterion i */
+static int criterion_truth(const mn_determination *d, crit_memo *m, size_t i, size_t t, const char **error,
+                           const char *what)
 {
+	const mn_criterion *c = &d->policy->criteria[i];
+	const mn_fp_expr *x = t == 0 ? c->not_applicable : t == 1 ? c->documented : c->met;
+	size_t k = 3 * i + t;
+	if (c->same_truth_[t] && c->same_truth_[t] - 1 < k)
+		k = c->same_truth_[t] - 1;
+	if (m->truth[k] != 2)
+		return m->truth[k];
+	int v = eval_truth(d, x, error, what);
+	if (v >= -1)
+		m->truth[k] = (signed char)v;
+	return v;
+}
+
+/* MN_ENOMEM when memory ran out: the determination then fails as a whole. */
+static mn_status evaluate_criterion(mn_determination *d, crit_memo *m, size_t i, mn_criterion_result *res)
+{
+	const mn_criterion *c = &d->policy->criteria[i];
 	res->criterion = c;
 	res->status = MN_CRIT_NOT_DOCUMENTED;
 	if (c->not_applicable) {
 		/* fail closed: only a true result makes it not applicable; false, empty
 		 * or an error leaves the criterion to be evaluated as usual */
 		const char *na_error = NULL;
-		int na = eval_truth(d, c->not_applicable, &na_error, "notApplicable");
+		int na = criterion_truth(d, m, i, 0, &na_error, "notApplicable");
 		if (na == -3)
 			return MN_ENOMEM;
 		if (na == -2 && add_warning(d, mn_arena_printf(d->arena, "criterion %s: %s; evaluated as applicable",
@@ -503,11 +535,11 @@ static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, 
 	}
 	int documented = 1;
 	if (c->documented)
-		documented = eval_truth(d, c->documented, &res->error, "documented");
+		documented = criterion_truth(d, m, i, 1, &res->error, "documented");
 	if (documented == -3)
 		return MN_ENOMEM;
 	if (documented == 1) {
-		int met = eval_truth(d, c->met, &res->error, "met");
+		int met = criterion_truth(d, m, i, 2, &res->error, "met");
 		if (met == -3)
 			return MN_ENOMEM;
 		if (met == 1)
@@ -515,21 +547,42 @@ static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, 
 		else if (met == 0)
 			res->status = MN_CRIT_NOT_MET;
 	}
-	mn_error e;
-	mn_error_clear(&e);
-	mn_fp_result *ev;
-	if (mn_fp_eval_case(c->evidence, d->env, d->kase, d->arena, &ev, &e) != MN_OK) {
-		if (e.code == MN_ENOMEM)
-			return MN_ENOMEM;
+	size_t k = i;
+	if (c->same_evidence_ && c->same_evidence_ - 1 < i)
+		k = c->same_evidence_ - 1;
+	struct evidence_memo *em = &m->evidence[k];
+	if (!em->state) {
+		mn_error e;
+		mn_error_clear(&e);
+		mn_fp_result *ev;
+		if (mn_fp_eval_case(c->evidence, d->env, d->kase, d->arena, &ev, &e) != MN_OK) {
+			if (e.code == MN_ENOMEM)
+				return MN_ENOMEM;
+			em->error = error_text(d->arena, "evidence", &e);
+			em->state = 2;
+		} else {
+			if (entries_of(d, ev, &em->entries, &em->nentries) != MN_OK)
+				return MN_ENOMEM;
+			em->state = 1;
+		}
+	}
+	if (em->state == 2) {
 		if (!res->error)
-			res->error = error_text(d->arena, "evidence", &e);
+			res->error = em->error;
 		/* entries unknown: a met criterion without its evidence is not shown as met */
 		if (res->status == MN_CRIT_MET)
 			res->status = MN_CRIT_NOT_DOCUMENTED;
 		return MN_OK;
 	}
-	if (entries_of(d, ev, &res->entries, &res->nentries) != MN_OK)
-		return MN_ENOMEM;
+	/* each criterion its own copy of the entries */
+	res->nentries = em->nentries;
+	res->entries = em->entries;
+	if (k != i && em->entries) {
+		res->entries = mn_arena_calloc(d->arena, em->nentries ? em->nentries : 1, sizeof *res->entries);
+		if (!res->entries)
+			return MN_ENOMEM;
+		memcpy(res->entries, em->entries, em->nentries * sizeof *res->entries);
+	}
 	if (res->status == MN_CRIT_MET && res->nentries == 0) {
 		/* met with nothing in the record to show for it cannot be audited */
 		res->status = MN_CRIT_NOT_DOCUMENTED;
@@ -822,8 +875,15 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
 	bool all_met = true, any_not_met = false;
+	crit_memo memo = {mn_arena_alloc(d->arena, 3 * p->ncriteria + 1),
+	                  mn_arena_calloc(d->arena, p->ncriteria + 1, sizeof *memo.evidence)};
+	if (!memo.truth || !memo.evidence) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	memset(memo.truth, 2, 3 * p->ncriteria + 1);
 	for (size_t i = 0; i < p->ncriteria; i++) {
-		if (evaluate_criterion(d, &p->criteria[i], &d->results[i]) != MN_OK) {
+		if (evaluate_criterion(d, &memo, i, &d->results[i]) != MN_OK) {
 			mn_determination_free(d);
 			return mn_error_set(err, MN_ENOMEM, "out of memory");
 		}
