@@ -10,6 +10,8 @@
 #ifndef MEDNEC_KNOWLEDGE_H
 #define MEDNEC_KNOWLEDGE_H
 
+#include <stdint.h>
+
 #include "mednec/fhirpath.h"
 
 #ifdef __cplusplus
@@ -114,6 +116,10 @@ typedef struct mn_vs_index_ {
 	const mn_vs_entry **exact;  /* MN_VS_CODE entries sorted by code */
 	size_t nother;
 	const mn_vs_entry **other;  /* prefix and range entries */
+	/* the exact entries by code: open addressing over a hash of the code, hcap slots (a power of two, or 0:
+	 * none, search exact), each 1 + the position in exact of the first entry with that code, or 0 */
+	size_t hcap;
+	const uint32_t *hash;
 } mn_vs_index_;
 
 /* A named value set: a policy's own (policy.valueSets) or shared
