@@ -323,6 +323,20 @@ static void test_scores_binding(void)
 		CHECK_MSG(0, "determine with scores: %s", err.message);
 	}
 	mn_determination_free(d);
+	d = NULL;
+	/* a policy without its compiled $this (built otherwise than by the loader) binds %scores the same way */
+	CHECK(p && p->self_ != NULL);
+	if (cfg && p && c) {
+		mn_policy bare = *p;
+		bare.self_ = NULL;
+		CHECK_INT(mn_determine_ex(&bare, c, &as_of, &opts, &d, &err), MN_OK);
+		if (d) {
+			CHECK_INT(d->results[0].status, MN_CRIT_MET);
+			CHECK_INT(d->results[1].status, MN_CRIT_MET);
+			CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+		}
+		mn_determination_free(d);
+	}
 	/* without the scores the same policy cannot see them: not documented, never met */
 	if (p && c && mn_determine(p, c, &as_of, &d, &err) == MN_OK) {
 		CHECK_INT(d->results[0].status, MN_CRIT_NOT_DOCUMENTED);

@@ -333,6 +333,8 @@ typedef struct mn_policy {
 	/* private: every compiled expression, for mn_policy_free */
 	size_t nexprs_, capexprs_;
 	mn_fp_expr **exprs_;
+	/* private: "$this" compiled (NULL: compiled where needed), for binding JSON trees as variables */
+	const mn_fp_expr *self_;
 	/* private: the value sets memberOf() sees (the policy's and the shared
 	 * ones), sorted by name */
 	size_t nvsindex_;

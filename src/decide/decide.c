@@ -699,7 +699,9 @@ static mn_status bind_json(mn_determination *d, const char *name, const mn_json 
 {
 	mn_error e;
 	mn_error_clear(&e);
-	mn_fp_expr *self = mn_fp_compile("$this", -1, &e);
+	/* the policy's, compiled at load; else compiled here */
+	mn_fp_expr *own = d->policy->self_ ? NULL : mn_fp_compile("$this", -1, &e);
+	const mn_fp_expr *self = d->policy->self_ ? d->policy->self_ : own;
 	if (!self)
 		return mn_error_set(err, e.code == MN_ENOMEM ? MN_ENOMEM : MN_EINTERNAL, "binding %%%s: %s", name, e.message);
 	mn_fp_result *r;
@@ -707,7 +709,7 @@ static mn_status bind_json(mn_determination *d, const char *name, const mn_json 
 	/* the binding fails only for want of memory; say so (it fills no error itself) */
 	if (rc == MN_OK && (rc = mn_fp_env_set_result(d->env, name, r)) != MN_OK)
 		mn_error_set(err, rc, rc == MN_ENOMEM ? "out of memory" : "cannot bind %%%s", name);
-	mn_fp_expr_free(self);
+	mn_fp_expr_free(own);
 	return rc;
 }
 

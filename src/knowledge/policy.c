@@ -1005,9 +1005,19 @@ static mn_status load_policy(loader *L)
 	if (!letter)
 		return y_fail(&L->y, root, "letter", "missing required key 'letter'");
 	if ((rc = load_letter(L, letter)) != MN_OK || (rc = load_aliases(L, y_get(&L->y, root, "aliases"))) != MN_OK ||
-	    (rc = load_appeal(L, y_get(&L->y, root, "appeal"))) != MN_OK)
+	    (rc = load_appeal(L, y_get(&L->y, root, "appeal"))) != MN_OK ||
+	    (rc = load_tests(L, y_get(&L->y, root, "tests"))) != MN_OK)
 		return rc;
-	return load_tests(L, y_get(&L->y, root, "tests"));
+	/* $this: a determination binds JSON trees (%scores, the tables) by evaluating it over them */
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_expr *self = mn_fp_compile("$this", -1, &e);
+	if (!self || track_expr(L, self)) {
+		mn_fp_expr_free(self);
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	}
+	L->p->self_ = self;
+	return MN_OK;
 }
 
 /* ---- the members of %scores the policy reads ------------------------------ */
