@@ -1024,6 +1024,41 @@ static void test_odi_records(mn_score_config *cfg)
 	",\"dosageInstruction\":[" dosage "]}}"
 #define DAYS(n) ",\"daysSupply\":{\"value\":" n ",\"unit\":\"day\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"d\"}"
 
+/* The %scores tree (parsed in place from the text the calculators write) holds a record's text as written:
+ * a display with a quote, a backslash, a slash, non-ASCII and control characters, escaped and unescaped
+ * again; written out and parsed by the copying parser, the same text. */
+static void test_scores_tree_text(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *k = NULL;
+	mn_scores *s;
+	static const char odd[] = BUNDLE(",{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"odd\","
+		"\"status\":\"active\",\"intent\":\"order\",\"medicationCodeableConcept\":{\"coding\":[{" RX ","
+		"\"code\":\"999999\",\"display\":\"Q\\\"uote\\\\back\\/slash \\u00e9 \\u2603 \\u0001 tab\\t\"}]},"
+		SUBJ ",\"authoredOn\":\"2026-10-01\",\"dosageInstruction\":[" DOSE("\"frequency\":1,\"period\":1,"
+		"\"periodUnit\":\"d\"", MG("10")) "]}}");
+	if ((s = score_text(cfg, odd, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/notInTable/0/reference", "MedicationRequest/odd"));
+		CHECK(jis(s->json, "mme/notInTable/0/code", "999999"));
+		CHECK(jis(s->json, "mme/notInTable/0/display", "Q\"uote\\back/slash \xc3\xa9 \xe2\x98\x83 \x01 tab\t"));
+		CHECK(jis(s->json, "mme/complete", "false"));
+		mn_buf w1 = MN_BUF_INIT, w2 = MN_BUF_INIT;
+		mn_json *again = NULL;
+		mn_error err;
+		CHECK_INT(mn_json_write(&w1, s->json), 0);
+		CHECK_INT(mn_json_parse(a, "again", mn_buf_cstr(&w1), w1.len, &again, &err), MN_OK);
+		if (again) {
+			CHECK_INT(mn_json_write(&w2, again), 0);
+			CHECK_STR(mn_buf_cstr(&w2), mn_buf_cstr(&w1));
+		}
+		CHECK(strstr(mn_buf_cstr(&w1), "\"display\":\"Q\\\"uote\\\\back/slash") != NULL);
+		mn_buf_free(&w1);
+		mn_buf_free(&w2);
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+}
+
 static void test_mme_records(mn_score_config *cfg)
 {
 	mn_arena *a = mn_arena_new();
@@ -1627,6 +1662,7 @@ int main(void)
 		test_budapest_records(cfg);
 		test_odi_records(cfg);
 		test_mme_records(cfg);
+		test_scores_tree_text(cfg);
 		test_compute_some(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);

@@ -1680,7 +1680,13 @@ mn_status mn_scores_compute_some(const mn_score_config *cfg, const mn_case *c, c
 		mn_json *j;
 		mn_error e;
 		mn_error_clear(&e);
-		if (mn_json_parse(arena, "scores", x.json.data, x.json.len, &j, &e) != MN_OK)
+		/* parsed in place in a copy that lives as long as the tree: its strings are not copied again */
+		char *text = mn_arena_alloc(arena, x.json.len + 1);
+		if (text)
+			memcpy(text, x.json.data, x.json.len + 1);
+		if (!text)
+			rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+		else if (mn_json_parse_insitu(arena, "scores", text, x.json.len, &j, &e) != MN_OK)
 			rc = e.code == MN_ENOMEM ? mn_error_set(err, MN_ENOMEM, "out of memory")
 			                         : mn_error_set(err, MN_EINTERNAL, "scores: invalid JSON written: %s", e.message);
 		else
