@@ -712,6 +712,9 @@ static void test_entry_dates(void)
 		/* keys that share a first letter or a prefix with a date key are not date keys */
 		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03-05\","
 		 "\"_effectiveDateTime\":{\"id\":\"e\"}}", "2024-03-05"},
+		/* partOf shares period's first letter and length */
+		{"{\"resourceType\":\"Procedure\",\"id\":\"a\",\"status\":\"completed\",\"subject\":{\"display\":\"P\"},"
+		 "\"partOf\":[{\"display\":\"x\"}],\"performedPeriod\":{\"end\":\"2020-05-06\"}}", "until 2020-05-06"},
 		{"{\"resourceType\":\"Encounter\",\"id\":\"a\",\"status\":\"finished\","
 		 "\"class\":{\"code\":\"AMB\"},\"period\":{\"start\":\"2020-03-04\",\"end\":\"2020-03-05\"}}",
 		 "2020-03-04 to 2020-03-05"},
@@ -760,6 +763,20 @@ static void test_entry_summaries(void)
 		/* the conclusion when nothing else shows */
 		{"{\"resourceType\":\"DiagnosticReport\",\"id\":\"a\",\"status\":\"final\",\"code\":{\"text\":"
 		 "\"UDS\"},\"conclusion\":\"negative\"}", "UDS: negative"},
+		/* keys of the same first letter and length as one read: text (not type), note (not name) */
+		{"{\"resourceType\":\"Device\",\"id\":\"a\",\"text\":{\"status\":\"generated\",\"div\":"
+		 "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">Narrative</div>\"},\"type\":{\"text\":\"Pump\"}}",
+		 "Pump"},
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"note\":[{\"text\":\"n\"}],\"subject\":"
+		 "{\"display\":\"P\"}}", "Condition"},
+		/* the value after other members and an _value extension sibling */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"status\":\"final\",\"_status\":{\"id\":\"s\"},"
+		 "\"code\":{\"text\":\"Late\"},\"effectiveDateTime\":\"2024-01-01\",\"issued\":\"2024-01-02T00:00:00Z\","
+		 "\"_valueString\":{\"id\":\"v\"},\"valueString\":\"last\"}", "Late: last"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Coded\"},"
+		 "\"valueCodeableConcept\":{\"coding\":[{\"code\":\"c1\",\"display\":\"First\"}]}}", "Coded: First"},
+		{"{\"resourceType\":\"DiagnosticReport\",\"id\":\"a\",\"status\":\"final\",\"code\":{\"text\":"
+		 "\"R\"},\"conclusionCode\":[{\"text\":\"cc\"}],\"conclusion\":\"seen\"}", "R: seen"},
 		/* no code: type, then the resource type */
 		{"{\"resourceType\":\"Device\",\"id\":\"a\",\"type\":{\"text\":\"Stimulator\"}}", "Stimulator"},
 		{"{\"resourceType\":\"Device\",\"id\":\"a\"}", "Device"},

@@ -123,48 +123,37 @@ static const struct {
 };
 #undef EK
 
-/* The keys above by their first letter (a-z), each list ending in -1. */
-static const signed char *entry_keys_by_letter(char c)
-{
-	static const signed char a[] = {13, -1}, b[] = {19, -1}, cc[] = {18, 20, 26, 27, -1}, d[] = {16, 17, -1},
-	                         e[] = {0, 1, 2, -1}, i[] = {15, -1}, m[] = {21, 24, -1}, n[] = {25, -1},
-	                         o[] = {6, 7, 8, 9, 10, 11, -1}, p[] = {3, 4, 5, 12, -1}, r[] = {14, -1},
-	                         t[] = {23, -1}, v[] = {22, -1};
-	switch (c) {
-	case 'a': return a;
-	case 'b': return b;
-	case 'c': return cc;
-	case 'd': return d;
-	case 'e': return e;
-	case 'i': return i;
-	case 'm': return m;
-	case 'n': return n;
-	case 'o': return o;
-	case 'p': return p;
-	case 'r': return r;
-	case 't': return t;
-	case 'v': return v;
-	}
-	return NULL;
-}
+/* The keys above by first letter and length (no two share both): 1 + the key's position, 0 none. */
+#define EKL(c, len, k) [((c) - 'a') * 32 + (len)] = (k) + 1
+static const signed char entry_key_at[26 * 32] = {
+	EKL('e', 17, 0), EKL('e', 15, 1), EKL('e', 16, 2), EKL('p', 17, 3), EKL('p', 15, 4), EKL('p', 16, 5),
+	EKL('o', 18, 6), EKL('o', 16, 7), EKL('o', 17, 8), EKL('o', 13, 9), EKL('o', 11, 10), EKL('o', 12, 11),
+	EKL('p', 6, 12), EKL('a', 10, 13), EKL('r', 12, 14), EKL('i', 6, 15), EKL('d', 12, 16), EKL('d', 4, 17),
+	EKL('c', 7, 18), EKL('b', 9, 19), EKL('c', 4, 20), EKL('m', 25, 21), EKL('v', 11, 22), EKL('t', 4, 23),
+	EKL('m', 19, 24), EKL('n', 4, 25), EKL('c', 9, 26), EKL('c', 10, 27),
+};
+#undef EKL
 
-static void entry_members(const mn_json *r, const mn_json *k[EK_N])
+/* k: each key's first occurrence; *value: the position of the first member value[A-Z]... (r->n: none) */
+static void entry_members(const mn_json *r, const mn_json *k[EK_N], uint32_t *value)
 {
 	for (int i = 0; i < EK_N; i++)
 		k[i] = NULL;
+	*value = 0;
 	if (!r || r->type != MN_JSON_OBJECT)
 		return;
+	*value = r->n;
 	for (uint32_t i = 0; i < r->n; i++) {
 		const mn_json_member *m = &r->u.members[i];
-		if (!m->key_len)
+		unsigned c = m->key_len ? (unsigned char)m->key[0] : 0;
+		if (c == 'v' && i < *value && m->key_len > 5 && memcmp(m->key, "value", 5) == 0 && m->key[5] >= 'A' &&
+		    m->key[5] <= 'Z')
+			*value = i;
+		if (m->key_len >= 32 || c < 'a' || c > 'z')
 			continue;
-		const signed char *l = entry_keys_by_letter(m->key[0]);
-		for (; l && *l >= 0; l++)
-			if (entry_keys[*l].len == m->key_len && memcmp(entry_keys[*l].key, m->key, m->key_len) == 0) {
-				if (!k[*l])
-					k[*l] = &m->value;
-				break;
-			}
+		int at = entry_key_at[(c - 'a') * 32 + m->key_len] - 1;
+		if (at >= 0 && !k[at] && memcmp(entry_keys[at].key, m->key, m->key_len) == 0)
+			k[at] = &m->value;
 	}
 }
 
@@ -252,20 +241,21 @@ static void put_quantity(sumbuf *b, const mn_json *q)
 	}
 }
 
-/* value[x] of an Observation or component, as text; 0 if none. */
-static int put_value(sumbuf *b, const mn_json *o)
+/* value[x] of an Observation or component, as text (the members from the from-th on: none before it is a
+ * value[x]); 0 if none. */
+static int put_value(sumbuf *b, const mn_json *o, uint32_t from)
 {
-	for (uint32_t i = 0; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
+	for (uint32_t i = from; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
 		const mn_json_member *m = &o->u.members[i];
 		if (m->key_len <= 5 || m->key[0] != 'v' || memcmp(m->key, "value", 5) != 0 || m->key[5] < 'A' ||
 		    m->key[5] > 'Z')
 			continue;
-		const char *type = m->key + 5;
+		const char *type = m->key + 5, *text;
 		const mn_json *v = &m->value;
 		if (strcmp(type, "Quantity") == 0)
 			put_quantity(b, v);
-		else if (strcmp(type, "CodeableConcept") == 0 && mn_fhir_concept_text(v))
-			sb_puts(b, mn_fhir_concept_text(v));
+		else if (strcmp(type, "CodeableConcept") == 0 && (text = mn_fhir_concept_text(v)) != NULL)
+			sb_puts(b, text);
 		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start")) {
 			sb_puts(b, "from ");
 			sb_puts(b, mn_json_get_string(v, "start"));
@@ -284,7 +274,7 @@ static int put_value(sumbuf *b, const mn_json *o)
 }
 
 static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a,
-                                    const mn_json *const k[EK_N])
+                                    const mn_json *const k[EK_N], uint32_t value)
 {
 	static const int concepts[] = {EK_CODE, EK_MEDICATION_CC, EK_VACCINE, EK_TYPE};
 	const mn_json *j = r->json;
@@ -315,7 +305,7 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 	}
 	size_t before = sb_len(&b);
 	sb_puts(&b, ": ");
-	if (!put_value(&b, j)) {
+	if (!put_value(&b, j, value)) {
 		const mn_json *comps = k[EK_COMPONENT];
 		int shown = 0;
 		for (uint32_t i = 0; comps && comps->type == MN_JSON_ARRAY && i < comps->n; i++) {
@@ -328,7 +318,7 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 				sb_puts(&b, cl);
 				sb_put(&b, " ", 1);
 			}
-			if (put_value(&b, cmp))
+			if (put_value(&b, cmp, 0))
 				shown++;
 			else
 				sb_cut(&b, mark);
@@ -357,9 +347,10 @@ mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *a, mn_
 	else
 		out->reference = r->full_url ? r->full_url : r->type_name;
 	const mn_json *k[EK_N];
-	entry_members(r->json, k);
+	uint32_t value;
+	entry_members(r->json, k, &value);
 	out->date = resource_date(a, k);
-	out->summary = resource_summary(c, r, a, k);
+	out->summary = resource_summary(c, r, a, k, value);
 	return out->reference && out->summary ? MN_OK : MN_ENOMEM;
 }
 
