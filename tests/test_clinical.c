@@ -792,6 +792,65 @@ static mn_scores *score_text(mn_score_config *cfg, const char *json, const char 
 #define CRITERIA(p, enc, date, v1, v4) \
 	CRITERION(p "c1", "disproportionate-pain", enc, date, v1) CRITERION(p "c4", "no-better-explanation", enc, date, v4)
 
+/* The evaluation's detail names its encounter as recorded, cut at 1023 bytes as every detail is: an
+ * encounter found by a fullUrl of 1,100 characters (by hand: "evaluation of 2026-11-05 (" and the first
+ * 997 bytes of the URL). The other details as written. */
+static void test_budapest_long_reference(mn_score_config *cfg)
+{
+	char url[1200];
+	snprintf(url, sizeof url, "http://example.org/");
+	while (strlen(url) < 1100 - strlen("/Encounter/e1"))
+		strcat(url, "abcdefghij");
+	strcat(url, "/Encounter/e1");
+	size_t ulen = strlen(url);
+	CHECK(ulen > 1023);
+	mn_buf in = MN_BUF_INIT;
+	mn_buf_printf(&in, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	              "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+	              "{\"fullUrl\":\"%s\",\"resource\":{\"resourceType\":\"Encounter\",\"id\":\"e1\",\"status\":\"finished\","
+	              "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"AMB\"}}}", url);
+	char enc[1300];
+	snprintf(enc, sizeof enc, "\"encounter\":{\"reference\":\"%s\"},", url);
+	const char *kinds[][2] = {{"symptom", "sensory"}, {"symptom", "vasomotor"}, {"symptom", "sudomotor-edema"},
+	                          {"sign", "sensory"}, {"sign", "motor-trophic"}};
+	for (size_t i = 0; i < 5; i++)
+		mn_buf_printf(&in, ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"f%zu\",\"status\":\"final\","
+		              "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"%s\"}]},"
+		              "\"category\":[{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\",\"code\":\"%s\"}]}],"
+		              "\"subject\":{\"reference\":\"Patient/p\"},%s\"effectiveDateTime\":\"2026-11-05\","
+		              "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"urn:mednec:local:finding\",\"code\":\"edema\"}]}}}",
+		              i, kinds[i][0], kinds[i][1], enc);
+	mn_buf_printf(&in, ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"c1\",\"status\":\"final\","
+	              "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"disproportionate-pain\"}]},"
+	              "\"subject\":{\"reference\":\"Patient/p\"},%s\"effectiveDateTime\":\"2026-11-05\",\"valueBoolean\":true}}]}",
+	              enc);
+	mn_arena *a = mn_arena_new();
+	mn_case *k = NULL;
+	mn_scores *s = score_text(cfg, mn_buf_cstr(&in), "2026-11-20", &k, a);
+	const mn_score *b = s ? find_score(s, "budapest", 0) : NULL;
+	CHECK(b != NULL);
+	if (b) {
+		char want[1024];
+		snprintf(want, sizeof want, "evaluation of 2026-11-05 (%s)", url);
+		CHECK_INT(strlen(want), 1023);
+		CHECK(has_detail(b, want));
+		bool found = false;
+		for (size_t i = 0; i < b->ndetails; i++)
+			found |= strcmp(b->details[i], want) == 0;
+		CHECK(found);
+		CHECK(has_detail(b, "symptoms in 3 of 4 categories (sensory, vasomotor, sudomotor-edema); clinical needs 3, "
+		                    "research all 4"));
+		CHECK(has_detail(b, "signs in 2 of 4 categories (sensory, motor-trophic); both variants need 2"));
+		CHECK(has_detail(b, "continuing pain disproportionate to any inciting event: yes"));
+		CHECK(has_detail(b, "no other diagnosis better explains the signs and symptoms: not recorded"));
+		CHECK_STR(b->value, "clinical criteria not determined; research criteria not met");
+		CHECK(jis(s->json, "budapest/evaluationEncounter", url));
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+	mn_buf_free(&in);
+}
+
 static bool entries_have(const mn_json *j, const char *path, const char *ref)
 {
 	const mn_json *arr = jpath(j, path);
@@ -1660,6 +1719,7 @@ int main(void)
 		test_fixture(cfg);
 		test_text_only_dose(cfg);
 		test_budapest_records(cfg);
+		test_budapest_long_reference(cfg);
 		test_odi_records(cfg);
 		test_mme_records(cfg);
 		test_scores_tree_text(cfg);
