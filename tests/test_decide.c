@@ -6,6 +6,7 @@
  * slots and unsourced statements left out, numbering resolves).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1547,6 +1548,94 @@ static void test_alike_expressions(void)
 	mn_policy_free(p);
 }
 
+/* ---- the request written as a definition: evaluated once --------------------- */
+
+/* The window policy with service.request REQ and a definition `req` written DEF (after `recent`). */
+static mn_policy *request_policy(const char *req, const char *def)
+{
+	char *a = replace_text(WINDOW_POLICY, "  kind: test-svc\n", "  kind: test-svc\n  request: \"@REQ@\"\n");
+	char *b = replace_text(a, "criteria:\n", "  - name: req\n    expr: \"@DEF@\"\ncriteria:\n");
+	char *c = replace_text(b, "@REQ@", req);
+	char *t = replace_text(c, "@DEF@", def);
+	mn_policy *p = load_text_policy(t);
+	free(a);
+	free(b);
+	free(c);
+	free(t);
+	return p;
+}
+
+#define SR(id, status) ",{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"" id "\",\"status\":\"" status \
+	"\",\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"}}}"
+
+/* The requests found (ids) and whether a warning contains `warn`, deciding with p and with a copy of p
+ * without the mark (the request evaluated again): the same. */
+static void check_requests(const mn_policy *p, const char *json, const char *ids, const char *warn)
+{
+	mn_policy bare = *p;
+	bare.request_same_ = 0;
+	for (int k = 0; k < 2; k++) {
+		mn_determination *d = na_decide(k ? &bare : (mn_policy *)p, json);
+		CHECK(d != NULL);
+		if (!d)
+			continue;
+		char got[64] = "";
+		for (size_t i = 0; i < d->nrequests; i++)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", d->requests[i].resource->id);
+		CHECK_MSG(strcmp(got, ids) == 0, "%s: %s, want %s", k ? "unmarked" : "marked", got, ids);
+		CHECK_INT(d->request_found, *ids != '\0');
+		bool warned = false;
+		for (size_t i = 0; i < d->nwarnings; i++)
+			warned |= warn && strstr(d->warnings[i], warn) != NULL;
+		CHECK_MSG(warned == (warn != NULL), "%s: warning %s", k ? "unmarked" : "marked", warn ? warn : "(none)");
+		done(d);
+	}
+}
+
+static void test_request_as_definition(void)
+{
+	const char *active = "ServiceRequest.where(status = 'active')";
+	mn_policy *p = request_policy(active, active);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_INT(p->request_same_, 2);  /* recent, then req */
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s2", "draft") SR("s3", "active")), "s1 s3", NULL);
+		check_requests(p, BUNDLE(PATIENT SR("s2", "draft")), "", "the record holds no active request for Test service");
+		mn_policy_free(p);
+	}
+	/* the definition fails on the record: so does the request */
+	p = request_policy("ServiceRequest.single()", "ServiceRequest.single()");
+	CHECK(p && p->request_same_ == 2);
+	if (p) {
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s3", "active")), "", "definition req:");
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s3", "active")), "", "no active request");
+		check_requests(p, BUNDLE(PATIENT SR("s3", "draft")), "s3", NULL);
+		mn_policy_free(p);
+	}
+	/* not marked: a variable read, a variable defined, another text. %req is not bound when req is
+	 * evaluated, which fails and leaves it unbound: the request fails too */
+	p = request_policy("ServiceRequest.where(%req.exists())", "ServiceRequest.where(%req.exists())");
+	CHECK(p && p->request_same_ == 0);
+	if (p) {
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active")), "", "definition req:");
+		mn_policy_free(p);
+	}
+	p = request_policy("ServiceRequest.defineVariable('recent', 1).where(status = 'active')",
+	                   "ServiceRequest.defineVariable('recent', 1).where(status = 'active')");
+	CHECK(p && p->request_same_ == 0);
+	if (p) {
+		/* recent is bound by then: defineVariable refuses it, in both */
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active")), "", "definition req:");
+		mn_policy_free(p);
+	}
+	p = request_policy(active, "ServiceRequest.where(status = 'draft')");
+	CHECK(p && p->request_same_ == 0);
+	if (p) {
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s2", "draft")), "s1", NULL);
+		mn_policy_free(p);
+	}
+}
+
 static void test_npi(void)
 {
 	CHECK(mn_npi_valid("1234567893"));
@@ -1589,6 +1678,7 @@ int main(void)
 		test_author_requirement();
 		test_not_applicable();
 		test_alike_expressions();
+		test_request_as_definition();
 		test_policy_scores();
 	}
 	mn_policy_free(pol);

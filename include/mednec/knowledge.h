@@ -299,6 +299,10 @@ typedef struct mn_policy {
 	size_t nservice_terms;
 	const char **service_terms;  /* phrases (mn_text_has_phrase), e.g. "dorsal root gangli*" */
 	mn_fp_expr *request;     /* may be NULL */
+	/* private, set by the loader: 1 + the definition whose text is the request's, when that text reads no
+	 * variable and defines none ('%' and defineVariable appear nowhere in it: its result is the same
+	 * whenever it is evaluated in a determination); else 0 */
+	size_t request_same_;
 	bool covered;
 	size_t nmodeled_on;
 	const mn_source **modeled_on;

@@ -817,6 +817,8 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 		mn_determination_free(d);
 		return rc;
 	}
+	/* the definition written as the request: its result is the request's (mn_policy.request_same_) */
+	mn_fp_result *request_r = NULL;
 	for (size_t i = 0; i < p->ndefinitions && rc == MN_OK; i++) {
 		const mn_definition *def = &p->definitions[i];
 		mn_error e;
@@ -832,6 +834,8 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 			continue;
 		}
 		rc = mn_fp_env_set_result(d->env, def->name, r);
+		if (i + 1 == p->request_same_)
+			request_r = r;
 	}
 	if (rc != MN_OK) {
 		mn_determination_free(d);
@@ -841,8 +845,8 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 	if (p->request) {
 		mn_error e;
 		mn_error_clear(&e);
-		mn_fp_result *r;
-		mn_status q = mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e);
+		mn_fp_result *r = request_r;
+		mn_status q = r ? MN_OK : mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e);
 		if ((q != MN_OK && e.code == MN_ENOMEM) ||
 		    (q == MN_OK && entries_of(d, r, &d->requests, &d->nrequests) != MN_OK)) {
 			mn_determination_free(d);

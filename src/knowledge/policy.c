@@ -464,7 +464,8 @@ static const mn_fp_expr *truth_expr(const mn_criterion *c, size_t t)
 }
 
 /* Criteria's expressions written alike (documented and met both "%crps.exists()", the same evidence in
- * several criteria): each marked with the first of them (mn_criterion.same_truth_, same_evidence_). */
+ * several criteria): each marked with the first of them (mn_criterion.same_truth_, same_evidence_); the
+ * request written as a definition (mn_policy.request_same_). */
 static void mark_same_texts(mn_policy *p)
 {
 	for (size_t i = 0; i < p->ncriteria; i++) {
@@ -480,6 +481,14 @@ static void mark_same_texts(mn_policy *p)
 			if (same_text(p->criteria[j].evidence, c->evidence))
 				c->same_evidence_ = j + 1;
 	}
+	/* the request written as a definition (each policy has one): the same result only when nothing in it
+	 * depends on the variables bound so far */
+	p->request_same_ = 0;
+	const char *rq = p->request ? mn_fp_expr_source(p->request) : NULL;
+	if (rq && !strchr(rq, '%') && !strstr(rq, "defineVariable"))
+		for (size_t i = 0; i < p->ndefinitions && !p->request_same_; i++)
+			if (same_text(p->definitions[i].expr, p->request))
+				p->request_same_ = i + 1;
 }
 
 static mn_status load_criteria(loader *L, const yaml_node_t *seq)
