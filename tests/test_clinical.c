@@ -446,12 +446,36 @@ static void test_eq5d(void)
 
 static void test_number(void)
 {
-	CHECK_STR(numtext(32), "32");
-	CHECK_STR(numtext(2.4), "2.4");
-	CHECK_STR(numtext(0.15), "0.15");
-	CHECK_STR(numtext(-0.001), "0");
-	CHECK_STR(numtext(100), "100");
-	CHECK_STR(numtext(1.005e3), "1005");
+	/* whole numbers (written without formatting) and their neighbours (formatted) */
+	static const struct {
+		double v;
+		const char *text;
+	} T[] = {
+		{32, "32"}, {2.4, "2.4"}, {0.15, "0.15"}, {-0.001, "0"}, {100, "100"}, {1.005e3, "1005"},
+		{0, "0"}, {-0.0, "0"}, {-7, "-7"}, {-0.004, "0"}, {-0.005, "-0.01"}, {9.999, "10"}, {64.444, "64.44"},
+		{1e14, "100000000000000"}, {-999999999999999.0, "-999999999999999"}, {1e15, "1000000000000000"},
+		{1e20, "100000000000000000000"}, {2147483648.0, "2147483648"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		CHECK_STR(numtext(T[i].v), T[i].text);
+	/* too small a buffer: "" as "%.2f" would not fit ("12.00" needs 6 bytes, "-0.00" 6) */
+	char b[8];
+	CHECK_INT(mn_score_number(12, b, 6), 2);
+	CHECK_STR(b, "12");
+	CHECK_INT(mn_score_number(12, b, 5), 0);
+	CHECK_STR(b, "");
+	CHECK_INT(mn_score_number(-12, b, 6), 0);
+	CHECK_STR(b, "");
+	CHECK_INT(mn_score_number(-0.0, b, 6), 1);
+	CHECK_STR(b, "0");
+	CHECK_INT(mn_score_number(-0.0, b, 5), 0);
+	CHECK_INT(mn_score_number(0, b, 5), 1);
+	CHECK_STR(b, "0");
+	CHECK_INT(mn_score_number(0, b, 4), 0);
+	CHECK_INT(mn_score_number(1.5, b, 5), 3);  /* "1.50" */
+	CHECK_STR(b, "1.5");
+	CHECK_INT(mn_score_number(1.5, b, 4), 0);
+	CHECK_INT(mn_score_number(1.5, b, 0), 0);
 }
 
 /* ---- scores from a record --------------------------------------------------- */
@@ -768,6 +792,65 @@ static mn_scores *score_text(mn_score_config *cfg, const char *json, const char 
 #define CRITERIA(p, enc, date, v1, v4) \
 	CRITERION(p "c1", "disproportionate-pain", enc, date, v1) CRITERION(p "c4", "no-better-explanation", enc, date, v4)
 
+/* The evaluation's detail names its encounter as recorded, cut at 1023 bytes as every detail is: an
+ * encounter found by a fullUrl of 1,100 characters (by hand: "evaluation of 2026-11-05 (" and the first
+ * 997 bytes of the URL). The other details as written. */
+static void test_budapest_long_reference(mn_score_config *cfg)
+{
+	char url[1200];
+	snprintf(url, sizeof url, "http://example.org/");
+	while (strlen(url) < 1100 - strlen("/Encounter/e1"))
+		strcat(url, "abcdefghij");
+	strcat(url, "/Encounter/e1");
+	size_t ulen = strlen(url);
+	CHECK(ulen > 1023);
+	mn_buf in = MN_BUF_INIT;
+	mn_buf_printf(&in, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	              "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+	              "{\"fullUrl\":\"%s\",\"resource\":{\"resourceType\":\"Encounter\",\"id\":\"e1\",\"status\":\"finished\","
+	              "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"AMB\"}}}", url);
+	char enc[1300];
+	snprintf(enc, sizeof enc, "\"encounter\":{\"reference\":\"%s\"},", url);
+	const char *kinds[][2] = {{"symptom", "sensory"}, {"symptom", "vasomotor"}, {"symptom", "sudomotor-edema"},
+	                          {"sign", "sensory"}, {"sign", "motor-trophic"}};
+	for (size_t i = 0; i < 5; i++)
+		mn_buf_printf(&in, ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"f%zu\",\"status\":\"final\","
+		              "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"%s\"}]},"
+		              "\"category\":[{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\",\"code\":\"%s\"}]}],"
+		              "\"subject\":{\"reference\":\"Patient/p\"},%s\"effectiveDateTime\":\"2026-11-05\","
+		              "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"urn:mednec:local:finding\",\"code\":\"edema\"}]}}}",
+		              i, kinds[i][0], kinds[i][1], enc);
+	mn_buf_printf(&in, ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"c1\",\"status\":\"final\","
+	              "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"disproportionate-pain\"}]},"
+	              "\"subject\":{\"reference\":\"Patient/p\"},%s\"effectiveDateTime\":\"2026-11-05\",\"valueBoolean\":true}}]}",
+	              enc);
+	mn_arena *a = mn_arena_new();
+	mn_case *k = NULL;
+	mn_scores *s = score_text(cfg, mn_buf_cstr(&in), "2026-11-20", &k, a);
+	const mn_score *b = s ? find_score(s, "budapest", 0) : NULL;
+	CHECK(b != NULL);
+	if (b) {
+		char want[1300];
+		snprintf(want, sizeof want, "evaluation of 2026-11-05 (%s)", url);
+		want[1023] = '\0';  /* the cut */
+		CHECK(has_detail(b, want));
+		bool found = false;
+		for (size_t i = 0; i < b->ndetails; i++)
+			found |= strcmp(b->details[i], want) == 0;
+		CHECK(found);
+		CHECK(has_detail(b, "symptoms in 3 of 4 categories (sensory, vasomotor, sudomotor-edema); clinical needs 3, "
+		                    "research all 4"));
+		CHECK(has_detail(b, "signs in 2 of 4 categories (sensory, motor-trophic); both variants need 2"));
+		CHECK(has_detail(b, "continuing pain disproportionate to any inciting event: yes"));
+		CHECK(has_detail(b, "no other diagnosis better explains the signs and symptoms: not recorded"));
+		CHECK_STR(b->value, "clinical criteria not determined; research criteria not met");
+		CHECK(jis(s->json, "budapest/evaluationEncounter", url));
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+	mn_buf_free(&in);
+}
+
 static bool entries_have(const mn_json *j, const char *path, const char *ref)
 {
 	const mn_json *arr = jpath(j, path);
@@ -999,6 +1082,41 @@ static void test_odi_records(mn_score_config *cfg)
 	"\"id\":\"" id "\",\"status\":\"completed\"," MED(code) "," SUBJ ",\"whenHandedOver\":\"" handed "\"" supply extra \
 	",\"dosageInstruction\":[" dosage "]}}"
 #define DAYS(n) ",\"daysSupply\":{\"value\":" n ",\"unit\":\"day\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"d\"}"
+
+/* The %scores tree (parsed in place from the text the calculators write) holds a record's text as written:
+ * a display with a quote, a backslash, a slash, non-ASCII and control characters, escaped and unescaped
+ * again; written out and parsed by the copying parser, the same text. */
+static void test_scores_tree_text(mn_score_config *cfg)
+{
+	mn_arena *a = mn_arena_new();
+	mn_case *k = NULL;
+	mn_scores *s;
+	static const char odd[] = BUNDLE(",{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"odd\","
+		"\"status\":\"active\",\"intent\":\"order\",\"medicationCodeableConcept\":{\"coding\":[{" RX ","
+		"\"code\":\"999999\",\"display\":\"Q\\\"uote\\\\back\\/slash \\u00e9 \\u2603 \\u0001 tab\\t\"}]},"
+		SUBJ ",\"authoredOn\":\"2026-10-01\",\"dosageInstruction\":[" DOSE("\"frequency\":1,\"period\":1,"
+		"\"periodUnit\":\"d\"", MG("10")) "]}}");
+	if ((s = score_text(cfg, odd, "2026-11-20", &k, a))) {
+		CHECK(jis(s->json, "mme/notInTable/0/reference", "MedicationRequest/odd"));
+		CHECK(jis(s->json, "mme/notInTable/0/code", "999999"));
+		CHECK(jis(s->json, "mme/notInTable/0/display", "Q\"uote\\back/slash \xc3\xa9 \xe2\x98\x83 \x01 tab\t"));
+		CHECK(jis(s->json, "mme/complete", "false"));
+		mn_buf w1 = MN_BUF_INIT, w2 = MN_BUF_INIT;
+		mn_json *again = NULL;
+		mn_error err;
+		CHECK_INT(mn_json_write(&w1, s->json), 0);
+		CHECK_INT(mn_json_parse(a, "again", mn_buf_cstr(&w1), w1.len, &again, &err), MN_OK);
+		if (again) {
+			CHECK_INT(mn_json_write(&w2, again), 0);
+			CHECK_STR(mn_buf_cstr(&w2), mn_buf_cstr(&w1));
+		}
+		CHECK(strstr(mn_buf_cstr(&w1), "\"display\":\"Q\\\"uote\\\\back/slash") != NULL);
+		mn_buf_free(&w1);
+		mn_buf_free(&w2);
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+}
 
 static void test_mme_records(mn_score_config *cfg)
 {
@@ -1601,8 +1719,10 @@ int main(void)
 		test_fixture(cfg);
 		test_text_only_dose(cfg);
 		test_budapest_records(cfg);
+		test_budapest_long_reference(cfg);
 		test_odi_records(cfg);
 		test_mme_records(cfg);
+		test_scores_tree_text(cfg);
 		test_compute_some(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);

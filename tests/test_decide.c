@@ -6,6 +6,7 @@
  * slots and unsourced statements left out, numbering resolves).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -323,6 +324,20 @@ static void test_scores_binding(void)
 		CHECK_MSG(0, "determine with scores: %s", err.message);
 	}
 	mn_determination_free(d);
+	d = NULL;
+	/* a policy without its compiled $this (built otherwise than by the loader) binds %scores the same way */
+	CHECK(p && p->self_ != NULL);
+	if (cfg && p && c) {
+		mn_policy bare = *p;
+		bare.self_ = NULL;
+		CHECK_INT(mn_determine_ex(&bare, c, &as_of, &opts, &d, &err), MN_OK);
+		if (d) {
+			CHECK_INT(d->results[0].status, MN_CRIT_MET);
+			CHECK_INT(d->results[1].status, MN_CRIT_MET);
+			CHECK_INT(d->outcome, MN_MEETS_CRITERIA);
+		}
+		mn_determination_free(d);
+	}
 	/* without the scores the same policy cannot see them: not documented, never met */
 	if (p && c && mn_determine(p, c, &as_of, &d, &err) == MN_OK) {
 		CHECK_INT(d->results[0].status, MN_CRIT_NOT_DOCUMENTED);
@@ -678,6 +693,32 @@ static void test_entry_dates(void)
 		{"{\"resourceType\":\"ServiceRequest\",\"id\":\"a\",\"authoredOn\":\"2026-01-02T09:00:00Z\"}", "2026-01-02"},
 		{"{\"resourceType\":\"Patient\",\"id\":\"a\",\"birthDate\":\"1970-02-03\"}", "1970-02-03"},
 		{"{\"resourceType\":\"Organization\",\"id\":\"a\",\"name\":\"X\"}", NULL},
+		/* the order of the keys in the JSON does not matter, the order of the rules does */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"issued\":\"2023-01-01T00:00:00Z\","
+		 "\"effectivePeriod\":{\"start\":\"2024-01-01\"}}", "from 2024-01-01"},
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"recordedDate\":\"2020-02-01\","
+		 "\"onsetPeriod\":{\"end\":\"2021-02-03T10:00:00Z\"}}", "until 2021-02-03"},
+		{"{\"resourceType\":\"Procedure\",\"id\":\"a\",\"performedDateTime\":\"2022-07-08T09:00:00Z\"}",
+		 "2022-07-08"},
+		{"{\"resourceType\":\"ServiceRequest\",\"id\":\"a\",\"authoredOn\":\"2026-01-02\","
+		 "\"occurrenceDateTime\":\"2026-02-03T00:00:00Z\"}", "2026-02-03"},
+		{"{\"resourceType\":\"MedicationStatement\",\"id\":\"a\",\"dateAsserted\":\"2021-01-01\","
+		 "\"effectiveDateTime\":\"2019-12-31\"}", "2019-12-31"},
+		/* an empty Period stops the search: no date, not the next rule's */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"issued\":\"2023-01-01T00:00:00Z\","
+		 "\"effectivePeriod\":{\"id\":\"p\"}}", NULL},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"issued\":\"2023-01-01T00:00:00Z\"}", "2023-01-01"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"x\"},"
+		 "\"effectiveInstant\":\"2021-05-06T07:08:09Z\",\"issued\":\"2021-05-07T00:00:00Z\"}", "2021-05-06"},
+		/* keys that share a first letter or a prefix with a date key are not date keys */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"effectiveDateTime\":\"2024-03-05\","
+		 "\"_effectiveDateTime\":{\"id\":\"e\"}}", "2024-03-05"},
+		/* partOf shares period's first letter and length */
+		{"{\"resourceType\":\"Procedure\",\"id\":\"a\",\"status\":\"completed\",\"subject\":{\"display\":\"P\"},"
+		 "\"partOf\":[{\"display\":\"x\"}],\"performedPeriod\":{\"end\":\"2020-05-06\"}}", "until 2020-05-06"},
+		{"{\"resourceType\":\"Encounter\",\"id\":\"a\",\"status\":\"finished\","
+		 "\"class\":{\"code\":\"AMB\"},\"period\":{\"start\":\"2020-03-04\",\"end\":\"2020-03-05\"}}",
+		 "2020-03-04 to 2020-03-05"},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
 		mn_case *c = NULL;
@@ -717,6 +758,46 @@ static void test_entry_summaries(void)
 		 "{\"code\":{\"text\":\"Dia\"},\"valueString\":\"low\"}]}", "BP: Sys 120 mmHg; Dia low"},
 		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Flag\"},\"valueBoolean\":false}",
 		 "Flag: no"},
+		/* no value and no component: the label alone */
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"code\":{\"coding\":[{\"code\":\"G90.52\"}]}}",
+		 "G90.52"},
+		/* the conclusion when nothing else shows */
+		{"{\"resourceType\":\"DiagnosticReport\",\"id\":\"a\",\"status\":\"final\",\"code\":{\"text\":"
+		 "\"UDS\"},\"conclusion\":\"negative\"}", "UDS: negative"},
+		/* keys of the same first letter and length as one read: text (not type), note (not name) */
+		{"{\"resourceType\":\"Device\",\"id\":\"a\",\"text\":{\"status\":\"generated\",\"div\":"
+		 "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">Narrative</div>\"},\"type\":{\"text\":\"Pump\"}}",
+		 "Pump"},
+		{"{\"resourceType\":\"Condition\",\"id\":\"a\",\"note\":[{\"text\":\"n\"}],\"subject\":"
+		 "{\"display\":\"P\"}}", "Condition"},
+		/* the value after other members and an _value extension sibling */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"status\":\"final\",\"_status\":{\"id\":\"s\"},"
+		 "\"code\":{\"text\":\"Late\"},\"effectiveDateTime\":\"2024-01-01\",\"issued\":\"2024-01-02T00:00:00Z\","
+		 "\"_valueString\":{\"id\":\"v\"},\"valueString\":\"last\"}", "Late: last"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"Coded\"},"
+		 "\"valueCodeableConcept\":{\"coding\":[{\"code\":\"c1\",\"display\":\"First\"}]}}", "Coded: First"},
+		{"{\"resourceType\":\"DiagnosticReport\",\"id\":\"a\",\"status\":\"final\",\"code\":{\"text\":"
+		 "\"R\"},\"conclusionCode\":[{\"text\":\"cc\"}],\"conclusion\":\"seen\"}", "R: seen"},
+		/* no code: type, then the resource type */
+		{"{\"resourceType\":\"Device\",\"id\":\"a\",\"type\":{\"text\":\"Stimulator\"}}", "Stimulator"},
+		{"{\"resourceType\":\"Device\",\"id\":\"a\"}", "Device"},
+		{"{\"resourceType\":\"MedicationStatement\",\"id\":\"a\",\"status\":\"active\","
+		 "\"medicationCodeableConcept\":{\"text\":\"Gabapentin\"}}",
+		 "Gabapentin"},
+		/* longer than the summary's stack buffer (256 bytes): the text in a buffer on the heap, components cut
+		 * back there too */
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\""
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 "\"},\"component\":["
+		 "{\"code\":{\"text\":\"Sys\"},\"valueQuantity\":{\"value\":120,\"unit\":\"mmHg\"}},"
+		 "{\"code\":{\"text\":\"None\"}},"
+		 "{\"code\":{\"text\":\"Dia\"},\"valueString\":\"low\"}]}",
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 ": Sys 120 mmHg; Dia low"},
+		{"{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\""
+		 "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+		 "\"},\"component\":[{\"code\":{\"text\":\"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"}}]}",
+		 "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
 		mn_case *c = NULL;
@@ -1346,6 +1427,215 @@ static void test_not_applicable(void)
 /* The NPI check digit (CMS: Luhn over "80840" and the first 9 digits). By hand: for 123456789 the doubled
  * digits 9,7,5,3,1,4,0 give 9+5+1+6+2+8+0 = 31, the others 8+6+4+2+0+8+8 = 36, total 67: check digit 3
  * (CMS's own example); for 155859879 the total is 73: check digit 7. */
+/* ---- expressions written alike: evaluated once per determination ----------- */
+
+/* The window policy's header and definitions (with %two: both Observations), then the criteria CRIT. */
+static mn_policy *alike_policy(const char *crit)
+{
+	const char *at = strstr(WINDOW_POLICY, "criteria:\n"), *letter = strstr(WINDOW_POLICY, "letter:\n");
+	if (!at || !letter)
+		return NULL;
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_put(&b, WINDOW_POLICY, (size_t)(at - WINDOW_POLICY));
+	mn_buf_puts(&b, "  - name: two\n    expr: \"Observation\"\ncriteria:\n");
+	mn_buf_puts(&b, crit);
+	mn_buf_puts(&b, letter);
+	mn_policy *p = load_text_policy(mn_buf_cstr(&b));
+	mn_buf_free(&b);
+	return p;
+}
+
+#define ALIKE(id, keys) "  - id: " id "\n    title: T\n    satisfiedBy: \"S.\"\n    cite: [src-a]\n" keys
+
+/* Every criterion, one text per line: documented, met, notApplicable, evidence (the same text twice in
+ * several places; errors from single() on two items; a text differing by a space) */
+static const char *const alike_criteria[] = {
+	ALIKE("c1", "    documented: \"%recent.exists()\"\n    met: \"%recent.exists()\"\n    evidence: \"%recent\"\n"),
+	ALIKE("c2", "    documented: \"%recent.exists()\"\n    met: \"%recent.empty()\"\n    evidence: \"%recent\"\n"),
+	ALIKE("c3", "    notApplicable: \"%recent.exists()\"\n    notApplicableText: \"not here\"\n"
+	      "    met: \"false\"\n    evidence: \"%two\"\n"),
+	ALIKE("c4", "    documented: \"%two.single().exists()\"\n    met: \"true\"\n    evidence: \"%recent\"\n"),
+	ALIKE("c5", "    met: \"%two.single().exists()\"\n    evidence: \"%two\"\n"),
+	ALIKE("c6", "    met: \"true\"\n    evidence: \"%two.single()\"\n"),
+	ALIKE("c7", "    met: \"%recent.empty()\"\n    evidence: \"%two.single()\"\n"),
+	ALIKE("c8", "    met: \"%recent.empty() \"\n    evidence: \"%recent \"\n"),
+	ALIKE("c9", "    met: \"%recent.exists()\"\n    evidence: \"%two\"\n"),
+	ALIKE("c10", "    documented: \"%recent.empty()\"\n    met: \"%recent.exists()\"\n    evidence: \"%two.where(false)\"\n"),
+	ALIKE("c11", "    met: \"%recent.exists()\"\n    evidence: \"%two.where(false)\"\n"),
+};
+#define NALIKE (sizeof alike_criteria / sizeof alike_criteria[0])
+
+static void test_alike_expressions(void)
+{
+	mn_buf all = MN_BUF_INIT;
+	for (size_t i = 0; i < NALIKE; i++)
+		mn_buf_puts(&all, alike_criteria[i]);
+	mn_policy *p = alike_policy(mn_buf_cstr(&all));
+	mn_buf_free(&all);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_INT(p->ncriteria, NALIKE);
+	/* the marks: 1 + the first position written alike (3 * criterion + 0 notApplicable, 1 documented, 2 met) */
+	static const size_t truth[NALIKE][3] = {
+		{0, 0, 2}, {0, 2, 0}, {2, 0, 0}, {0, 0, 0}, {0, 0, 11}, {0, 0, 12},
+		{0, 0, 6}, {0, 0, 0}, {0, 0, 2}, {0, 6, 2}, {0, 0, 2},
+	};
+	static const size_t evidence[NALIKE] = {0, 1, 0, 1, 3, 0, 6, 0, 3, 0, 10};
+	for (size_t i = 0; i < NALIKE && i < p->ncriteria; i++) {
+		for (size_t t = 0; t < 3; t++)
+			CHECK_MSG(p->criteria[i].same_truth_[t] == truth[i][t], "c%zu[%zu]: %zu", i + 1, t,
+			          p->criteria[i].same_truth_[t]);
+		CHECK_MSG(p->criteria[i].same_evidence_ == evidence[i], "c%zu: %zu", i + 1, p->criteria[i].same_evidence_);
+	}
+	/* w1 in the window (%recent), w2 not: %two has both */
+	const char *json = BUNDLE(PATIENT "," OBS("w1", "score", "2026-10-01") "," OBS("w2", "other", "2026-10-02"));
+	mn_determination *d = na_decide(p, json);
+	/* by hand: status, entries (ids), error's first word */
+	static const struct {
+		mn_crit_status status;
+		const char *entries, *error;
+	} want[NALIKE] = {
+		{MN_CRIT_MET, "w1", NULL},
+		{MN_CRIT_NOT_MET, "w1", NULL},
+		{MN_CRIT_MET, "", NULL},                                    /* not applicable */
+		{MN_CRIT_NOT_DOCUMENTED, "w1", "documented: "},
+		{MN_CRIT_NOT_DOCUMENTED, "w1 w2", "met: "},
+		{MN_CRIT_NOT_DOCUMENTED, "", "evidence: "},                 /* met, its evidence failed */
+		{MN_CRIT_NOT_MET, "", "evidence: "},
+		{MN_CRIT_NOT_MET, "w1", NULL},
+		{MN_CRIT_MET, "w1 w2", NULL},
+		{MN_CRIT_NOT_DOCUMENTED, "", NULL},
+		{MN_CRIT_NOT_DOCUMENTED, "", "met, but the evidence"},
+	};
+	for (size_t i = 0; d && i < NALIKE && i < d->nresults; i++) {
+		const mn_criterion_result *r = &d->results[i];
+		char ids[64] = "";
+		for (size_t k = 0; k < r->nentries; k++)
+			snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", k ? " " : "", r->entries[k].resource->id);
+		CHECK_MSG(r->status == want[i].status, "c%zu: %s", i + 1, mn_crit_status_name(r->status));
+		CHECK_MSG(strcmp(ids, want[i].entries) == 0, "c%zu: %s", i + 1, ids);
+		if (want[i].error)
+			CHECK_MSG(r->error && strncmp(r->error, want[i].error, strlen(want[i].error)) == 0, "c%zu: %s", i + 1,
+			          r->error ? r->error : "(none)");
+		else
+			CHECK_MSG(r->error == NULL, "c%zu: %s", i + 1, r->error);
+		/* each criterion its own entries */
+		for (size_t j = 0; j < i; j++)
+			CHECK(!r->nentries || r->entries != d->results[j].entries);
+		/* the same as each criterion decided alone (no text written alike) */
+		mn_policy *one = alike_policy(alike_criteria[i]);
+		mn_determination *d1 = one ? na_decide(one, json) : NULL;
+		CHECK(d1 != NULL);
+		if (d1) {
+			const mn_criterion_result *r1 = &d1->results[0];
+			CHECK_MSG(r1->status == r->status, "c%zu alone: %s", i + 1, mn_crit_status_name(r1->status));
+			CHECK_INT(r1->nentries, r->nentries);
+			for (size_t k = 0; k < r->nentries && k < r1->nentries; k++) {
+				CHECK_STR(r1->entries[k].reference, r->entries[k].reference);
+				CHECK_STR(r1->entries[k].summary, r->entries[k].summary);
+			}
+			CHECK_STR(r1->error ? r1->error : "(none)", r->error ? r->error : "(none)");
+			CHECK_STR(r1->met_because ? r1->met_because : "(none)", r->met_because ? r->met_because : "(none)");
+			done(d1);
+		}
+		mn_policy_free(one);
+	}
+	/* the error of an expression written alike says where it was read */
+	if (d && d->nresults > 4)
+		CHECK_STR(d->results[3].error + strlen("documented: "), d->results[4].error + strlen("met: "));
+	done(d);
+	mn_policy_free(p);
+}
+
+/* ---- the request written as a definition: evaluated once --------------------- */
+
+/* The window policy with service.request REQ and a definition `req` written DEF (after `recent`). */
+static mn_policy *request_policy(const char *req, const char *def)
+{
+	char *a = replace_text(WINDOW_POLICY, "  kind: test-svc\n", "  kind: test-svc\n  request: \"@REQ@\"\n");
+	char *b = replace_text(a, "criteria:\n", "  - name: req\n    expr: \"@DEF@\"\ncriteria:\n");
+	char *c = replace_text(b, "@REQ@", req);
+	char *t = replace_text(c, "@DEF@", def);
+	mn_policy *p = load_text_policy(t);
+	free(a);
+	free(b);
+	free(c);
+	free(t);
+	return p;
+}
+
+#define SR(id, status) ",{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"" id "\",\"status\":\"" status \
+	"\",\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"}}}"
+
+/* The requests found (ids) and whether a warning contains `warn`, deciding with p and with a copy of p
+ * without the mark (the request evaluated again): the same. */
+static void check_requests(const mn_policy *p, const char *json, const char *ids, const char *warn)
+{
+	mn_policy bare = *p;
+	bare.request_same_ = 0;
+	for (int k = 0; k < 2; k++) {
+		mn_determination *d = na_decide(k ? &bare : (mn_policy *)p, json);
+		CHECK(d != NULL);
+		if (!d)
+			continue;
+		char got[64] = "";
+		for (size_t i = 0; i < d->nrequests; i++)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", d->requests[i].resource->id);
+		CHECK_MSG(strcmp(got, ids) == 0, "%s: %s, want %s", k ? "unmarked" : "marked", got, ids);
+		CHECK_INT(d->request_found, *ids != '\0');
+		bool warned = false;
+		for (size_t i = 0; i < d->nwarnings; i++)
+			warned |= warn && strstr(d->warnings[i], warn) != NULL;
+		CHECK_MSG(warned == (warn != NULL), "%s: warning %s", k ? "unmarked" : "marked", warn ? warn : "(none)");
+		done(d);
+	}
+}
+
+static void test_request_as_definition(void)
+{
+	const char *active = "ServiceRequest.where(status = 'active')";
+	mn_policy *p = request_policy(active, active);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_INT(p->request_same_, 2);  /* recent, then req */
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s2", "draft") SR("s3", "active")), "s1 s3", NULL);
+		check_requests(p, BUNDLE(PATIENT SR("s2", "draft")), "", "the record holds no active request for Test service");
+		mn_policy_free(p);
+	}
+	/* the definition fails on the record: so does the request */
+	p = request_policy("ServiceRequest.single()", "ServiceRequest.single()");
+	CHECK(p && p->request_same_ == 2);
+	if (p) {
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s3", "active")), "", "definition req:");
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s3", "active")), "", "no active request");
+		check_requests(p, BUNDLE(PATIENT SR("s3", "draft")), "s3", NULL);
+		mn_policy_free(p);
+	}
+	/* not marked: a variable read, a variable defined, another text. %req is not bound when req is
+	 * evaluated, which fails and leaves it unbound: the request fails too */
+	p = request_policy("ServiceRequest.where(%req.exists())", "ServiceRequest.where(%req.exists())");
+	CHECK(p && p->request_same_ == 0);
+	if (p) {
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active")), "", "definition req:");
+		mn_policy_free(p);
+	}
+	p = request_policy("ServiceRequest.defineVariable('recent', 1).where(status = 'active')",
+	                   "ServiceRequest.defineVariable('recent', 1).where(status = 'active')");
+	CHECK(p && p->request_same_ == 0);
+	if (p) {
+		/* recent is bound by then: defineVariable refuses it, in both */
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active")), "", "definition req:");
+		mn_policy_free(p);
+	}
+	p = request_policy(active, "ServiceRequest.where(status = 'draft')");
+	CHECK(p && p->request_same_ == 0);
+	if (p) {
+		check_requests(p, BUNDLE(PATIENT SR("s1", "active") SR("s2", "draft")), "s1", NULL);
+		mn_policy_free(p);
+	}
+}
+
 static void test_npi(void)
 {
 	CHECK(mn_npi_valid("1234567893"));
@@ -1387,6 +1677,8 @@ int main(void)
 		test_lenient_record();
 		test_author_requirement();
 		test_not_applicable();
+		test_alike_expressions();
+		test_request_as_definition();
 		test_policy_scores();
 	}
 	mn_policy_free(pol);

@@ -110,6 +110,166 @@ static void test_shared_valuesets(void)
 	CHECK_INT(mn_valueset_contains(NULL, cpt, "63030"), 0);
 }
 
+/* A value set's membership by its definition: an entry of codes matches and none of excludes (the reference
+ * for the index, which is built at load). */
+static bool entry_is(const mn_vs_entry *e, const char *system, const char *code)
+{
+	if (system && strcmp(e->system, system) != 0)
+		return false;
+	if (e->match == MN_VS_CODE)
+		return strcmp(e->code, code) == 0;
+	if (e->match == MN_VS_PREFIX)
+		return strncmp(code, e->code, strlen(e->code)) == 0;
+	return strlen(e->code) == strlen(code) && strcmp(e->code, code) <= 0 && strcmp(code, e->to) <= 0;
+}
+
+static int member_by_definition(const mn_valueset *vs, const char *system, const char *code)
+{
+	bool in = false;
+	for (size_t i = 0; i < vs->ncodes && !in; i++)
+		in = entry_is(&vs->codes[i], system, code);
+	for (size_t i = 0; i < vs->nexcludes && in; i++)
+		in = !entry_is(&vs->excludes[i], system, code);
+	return in;
+}
+
+/* Membership through the hash of exact codes, through the sorted search it replaces (the same value set
+ * without its hashes) and by definition agree, for every code of the project's shared value sets and
+ * variants of it: another system, no system, a character more or less, lower case, empty. */
+static void test_valueset_index(void)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/evidence", mn_test_source_dir());
+	mn_library *real = NULL;
+	mn_error err;
+	if (mn_library_load(dir, &real, &err) != MN_OK) {
+		CHECK_MSG(0, "the project's library: %s", err.message);
+		return;
+	}
+	CHECK(real->nvaluesets >= 10);
+	size_t probes = 0, members = 0;
+	for (size_t v = 0; v < real->nvaluesets; v++) {
+		const mn_valueset *vs = &real->valuesets[v];
+		mn_valueset plain = *vs;
+		plain.inc_.hash = plain.exc_.hash = NULL;
+		plain.inc_.hcap = plain.exc_.hcap = 0;
+		CHECK_MSG(!vs->inc_.nexact || vs->inc_.hash, "%s: no hash", vs->name);
+		for (size_t i = 0; i < vs->ncodes + vs->nexcludes; i++) {
+			const mn_vs_entry *e = i < vs->ncodes ? &vs->codes[i] : &vs->excludes[i - vs->ncodes];
+			char more[128], less[128], lower[128];
+			snprintf(more, sizeof more, "%sx", e->code);
+			snprintf(less, sizeof less, "%.*s", (int)(strlen(e->code) ? strlen(e->code) - 1 : 0), e->code);
+			snprintf(lower, sizeof lower, "%s", e->code);
+			for (char *q = lower; *q; q++)
+				if (*q >= 'A' && *q <= 'Z')
+					*q = (char)(*q - 'A' + 'a');
+			const char *codes[] = {e->code, more, less, lower, "", e->to ? e->to : e->code};
+			const char *systems[] = {e->system, NULL, "http://loinc.org", "http://snomed.info/sct", "urn:other"};
+			for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++)
+				for (size_t s = 0; s < sizeof systems / sizeof systems[0]; s++) {
+					int want = member_by_definition(vs, systems[s], codes[c]);
+					int got = mn_valueset_contains(vs, systems[s], codes[c]);
+					CHECK_MSG(got == want, "%s %s|%s: %d, want %d", vs->name, systems[s] ? systems[s] : "-", codes[c],
+					          got, want);
+					CHECK_MSG(mn_valueset_contains(&plain, systems[s], codes[c]) == want, "%s %s|%s (sorted)",
+					          vs->name, systems[s] ? systems[s] : "-", codes[c]);
+					probes++;
+					members += (size_t)want;
+				}
+		}
+	}
+	CHECK(probes > 5000 && members > 1000 && members < probes);
+	/* by hand (knowledge/valuesets): 97110 (therapeutic exercise) is usual CRPS care in CPT, 64483 (epidural
+	 * injection) and 64635 (facet ablation) are listed under exclude; not in another system; a bare code matches
+	 * any system */
+	const mn_valueset *proc = mn_library_valueset(real, "crps-usual-care-procedures");
+	CHECK(proc != NULL);
+	if (proc) {
+		CHECK_INT(mn_valueset_contains(proc, "http://www.ama-assn.org/go/cpt", "97110"), 1);
+		CHECK_INT(mn_valueset_contains(proc, NULL, "97110"), 1);
+		CHECK_INT(mn_valueset_contains(proc, "http://loinc.org", "97110"), 0);
+		CHECK_INT(mn_valueset_contains(proc, "http://www.ama-assn.org/go/cpt", "9711"), 0);
+		CHECK_INT(mn_valueset_contains(proc, "http://www.ama-assn.org/go/cpt", "97110 "), 0);
+		CHECK_INT(mn_valueset_contains(proc, "http://www.ama-assn.org/go/cpt", "64483"), 0);
+		CHECK_INT(mn_valueset_contains(proc, "http://www.ama-assn.org/go/cpt", "64635"), 0);
+	}
+	mn_library_free(real);
+}
+
+/* By hand: one code in two systems, excluded in one of them; 40 more codes so that the hash's slots are
+ * shared (test-sud.yaml with lines added). */
+static void test_valueset_same_code(void)
+{
+	char src[4200], dir[] = "/tmp/mn_vs_XXXXXX", path[200], evid[4200];
+	snprintf(src, sizeof src, "%s/knowledge/valuesets/test-sud.yaml", fixtures);
+	snprintf(evid, sizeof evid, "%s/evidence", fixtures);
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/test-sud.yaml", dir);
+	mn_buf add = MN_BUF_INIT;
+	mn_buf_puts(&add, "  - {system: \"urn:test:icd\", code: \"X1\", display: \"x\", source: icd}\n"
+	            "  - {system: \"urn:test:cpt\", code: \"X1\", display: \"x\", source: icd}\n"
+	            "  - {system: \"urn:test:cpt\", code: \"X2\", display: \"x\", source: icd}\n");
+	for (int i = 0; i < 40; i++)
+		mn_buf_printf(&add, "  - {system: \"urn:test:icd\", code: \"C%02d\", display: \"c\", source: icd}\n", i);
+	const char *exclude_add = "  - {system: \"urn:test:cpt\", code: \"X1\", display: \"x\", source: icd}\n";
+	char *text = NULL;
+	size_t len;
+	mn_error err;
+	mn_library *l2 = NULL;
+	CHECK_INT(mn_read_file(src, &text, &len, &err), MN_OK);
+	const char *co = text ? strstr(text, "codes:\n") : NULL, *ex = text ? strstr(text, "exclude:\n") : NULL;
+	CHECK(co && ex && co < ex);
+	FILE *f = co && ex && co < ex ? fopen(path, "w") : NULL;
+	if (f) {
+		/* the lines added at the start of codes and of exclude */
+		co += strlen("codes:\n");
+		ex += strlen("exclude:\n");
+		fwrite(text, 1, (size_t)(co - text), f);
+		fputs(mn_buf_cstr(&add), f);
+		fwrite(co, 1, (size_t)(ex - co), f);
+		fputs(exclude_add, f);
+		fputs(ex, f);
+		fclose(f);
+	}
+	free(text);
+	mn_buf_free(&add);
+	if (mn_library_load(evid, &l2, &err) == MN_OK) {
+		mn_error_clear(&err);
+		CHECK_INT(mn_library_load_valuesets(l2, dir, &err), MN_OK);
+		const mn_valueset *vs = mn_library_valueset(l2, "test-sud");
+		CHECK(vs != NULL);
+		if (vs) {
+			CHECK_INT(vs->ncodes, 47);
+			CHECK_INT(vs->nexcludes, 4);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:icd", "X1"), 1);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:cpt", "X1"), 0);   /* excluded there */
+			CHECK_INT(mn_valueset_contains(vs, NULL, "X1"), 0);             /* a bare code: the exclusion too */
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:other", "X1"), 0);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:cpt", "X2"), 1);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:icd", "X2"), 0);
+			CHECK_INT(mn_valueset_contains(vs, NULL, "X2"), 1);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:icd", "X"), 0);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:icd", "X12"), 0);
+			for (int i = 0; i < 45; i++) {
+				char c[8];
+				snprintf(c, sizeof c, "C%02d", i);
+				CHECK_MSG(mn_valueset_contains(vs, "urn:test:icd", c) == (i < 40), "%s", c);
+				CHECK_MSG(mn_valueset_contains(vs, "urn:test:cpt", c) == 0, "%s", c);
+			}
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:icd", "F10.20"), 1);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:icd", "F11.21"), 0);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:cpt", "63042"), 0);
+			CHECK_INT(mn_valueset_contains(vs, "urn:test:cpt", "63030"), 1);
+		}
+	}
+	mn_library_free(l2);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Write the text of file src with the first `from` replaced by `to` to dest;
  * false (a failed check) when src lacks `from`. */
 static bool write_variant(const char *src, const char *from, const char *to, const char *dest)
@@ -722,6 +882,8 @@ int main(void)
 	test_library();
 	if (lib) {
 		test_shared_valuesets();
+		test_valueset_index();
+		test_valueset_same_code();
 		test_broken_valuesets();
 		test_empty_valueset();
 		test_broken_library();

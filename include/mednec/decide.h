@@ -75,9 +75,12 @@ typedef struct mn_determination {
 	const char **warnings;
 	mn_fp_env *env;          /* definitions bound as variables, for the letter */
 	mn_arena *arena;
-	/* private: the entries made so far (criteria cite the same resources), for reuse */
+	/* private: the entries made so far (criteria cite the same resources), for reuse, found by
+	 * resource in a table of capentry_slots_ (src/decide/decide.c) */
 	size_t nentries_made_, capentries_made_;
 	mn_entry *entries_made_;
+	struct entry_slot *entry_slots_;
+	size_t capentry_slots_, entries_calls_;
 } mn_determination;
 
 typedef struct mn_determine_options {

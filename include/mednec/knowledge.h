@@ -10,6 +10,8 @@
 #ifndef MEDNEC_KNOWLEDGE_H
 #define MEDNEC_KNOWLEDGE_H
 
+#include <stdint.h>
+
 #include "mednec/fhirpath.h"
 
 #ifdef __cplusplus
@@ -114,6 +116,10 @@ typedef struct mn_vs_index_ {
 	const mn_vs_entry **exact;  /* MN_VS_CODE entries sorted by code */
 	size_t nother;
 	const mn_vs_entry **other;  /* prefix and range entries */
+	/* the exact entries by code: open addressing over a hash of the code, hcap slots (a power of two, or 0:
+	 * none, search exact), each 1 + the position in exact of the first entry with that code, or 0 */
+	size_t hcap;
+	const uint32_t *hash;
 } mn_vs_index_;
 
 /* A named value set: a policy's own (policy.valueSets) or shared
@@ -217,6 +223,12 @@ typedef struct mn_criterion {
 	 * evaluated as usual (fail closed). Both are set or neither. */
 	mn_fp_expr *not_applicable;
 	const char *not_applicable_text;
+	/* private, set by the policy loader: where an earlier expression of the policy's criteria has the same
+	 * text, 1 + its position, else 0. same_truth_[0..2]: notApplicable, documented, met, each against the
+	 * first of those of all criteria (position 3 * criterion + 0, 1 or 2); same_evidence_: against the
+	 * first criterion with the same evidence (its index). A determination evaluates each text once. */
+	size_t same_truth_[3];
+	size_t same_evidence_;
 } mn_criterion;
 
 typedef struct mn_statement {
@@ -287,6 +299,10 @@ typedef struct mn_policy {
 	size_t nservice_terms;
 	const char **service_terms;  /* phrases (mn_text_has_phrase), e.g. "dorsal root gangli*" */
 	mn_fp_expr *request;     /* may be NULL */
+	/* private, set by the loader: 1 + the definition whose text is the request's, when that text reads no
+	 * variable and defines none ('%' and defineVariable appear nowhere in it: its result is the same
+	 * whenever it is evaluated in a determination); else 0 */
+	size_t request_same_;
 	bool covered;
 	size_t nmodeled_on;
 	const mn_source **modeled_on;
@@ -321,6 +337,8 @@ typedef struct mn_policy {
 	/* private: every compiled expression, for mn_policy_free */
 	size_t nexprs_, capexprs_;
 	mn_fp_expr **exprs_;
+	/* private: "$this" compiled (NULL: compiled where needed), for binding JSON trees as variables */
+	const mn_fp_expr *self_;
 	/* private: the value sets memberOf() sees (the policy's and the shared
 	 * ones), sorted by name */
 	size_t nvsindex_;

@@ -25,6 +25,29 @@ size_t mn_score_number(double v, char *out, size_t outsz)
 		snprintf(out, outsz, "0");
 		return strlen(out);
 	}
+	if (v == floor(v) && fabs(v) < 1e15) {
+		/* a whole number: "%.2f" gives its digits and ".00", which are cut; -0 is "0". The same text
+		 * without formatting, and the same answer when "%.2f" would not fit */
+		long long w = (long long)v;
+		unsigned long long u = w < 0 ? 0ULL - (unsigned long long)w : (unsigned long long)w;
+		char d[24];
+		size_t nd = 0;
+		do
+			d[nd++] = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		size_t n = nd + (w < 0) + 3 + (w == 0 && signbit(v));  /* the length of "%.2f"'s text */
+		if (n >= outsz) {
+			out[0] = '\0';
+			return 0;
+		}
+		size_t k = 0;
+		if (w < 0)
+			out[k++] = '-';
+		while (nd)
+			out[k++] = d[--nd];
+		out[k] = '\0';
+		return k;
+	}
 	int n = mn_snprintf(out, outsz, "%.2f", v);
 	if (n < 0 || (size_t)n >= outsz) {
 		out[0] = '\0';
@@ -97,6 +120,29 @@ static const char *fmt(ctx *x, const char *f, ...)
 	if (!s)
 		x->oom = true;
 	return s ? s : "";
+}
+
+/* The n texts one after the other in the arena, cut as fmt cuts (at 1023 bytes): fmt with "%s" for each,
+ * without formatting. */
+static const char *cat(ctx *x, size_t n, ...)
+{
+	char tmp[1024];
+	size_t len = 0;
+	va_list ap;
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = va_arg(ap, const char *);
+		size_t l = strlen(p);
+		if (l > sizeof tmp - 1 - len)
+			l = sizeof tmp - 1 - len;
+		memcpy(tmp + len, p, l);
+		len += l;
+	}
+	va_end(ap);
+	char *d = mn_arena_strndup(x->a, tmp, len);
+	if (!d)
+		x->oom = true;
+	return d ? d : "";
 }
 
 /* A copy of s in the arena: fmt(x, "%s", s) for a text shorter than fmt's
@@ -607,17 +653,17 @@ static mn_status do_budapest(ctx *x)
 	if ((rc = mn_budapest(&in, &res, x->err)) != MN_OK)
 		return rc;
 	b.s.computed = true;
-	b.s.value = fmt(x, "clinical criteria %s; research criteria %s", met_text(res.clinical_met),
+	b.s.value = cat(x, 4, "clinical criteria ", met_text(res.clinical_met), "; research criteria ",
 	                met_text(res.research_met));
-	detail(x, &b, eval.enc ? fmt(x, "evaluation of %s (%s)", day_text(x, eval.day), eval.enc)
-	                       : fmt(x, "evaluation of %s", day_text(x, eval.day)));
-	detail(x, &b, fmt(x, "symptoms in %d of 4 categories (%s); clinical needs 3, research all 4",
-	                  res.symptom_categories, category_list(x, in.symptoms)));
-	detail(x, &b, fmt(x, "signs in %d of 4 categories (%s); both variants need 2", res.sign_categories,
-	                  category_list(x, in.signs)));
-	detail(x, &b, fmt(x, "continuing pain disproportionate to any inciting event: %s",
+	detail(x, &b, eval.enc ? cat(x, 5, "evaluation of ", day_text(x, eval.day), " (", eval.enc, ")")
+	                       : cat(x, 2, "evaluation of ", day_text(x, eval.day)));
+	detail(x, &b, cat(x, 5, "symptoms in ", num(x, res.symptom_categories), " of 4 categories (",
+	                  category_list(x, in.symptoms), "); clinical needs 3, research all 4"));
+	detail(x, &b, cat(x, 5, "signs in ", num(x, res.sign_categories), " of 4 categories (",
+	                  category_list(x, in.signs), "); both variants need 2"));
+	detail(x, &b, cat(x, 2, "continuing pain disproportionate to any inciting event: ",
 	                  tri_text(in.disproportionate_pain)));
-	detail(x, &b, fmt(x, "no other diagnosis better explains the signs and symptoms: %s",
+	detail(x, &b, cat(x, 2, "no other diagnosis better explains the signs and symptoms: ",
 	                  tri_text(in.no_better_diagnosis)));
 	jkbool(x, &f, "computed", true);
 	jkstr(x, &f, "evaluationDate", day_text(x, eval.day));
@@ -753,8 +799,8 @@ static mn_status do_odi(ctx *x)
 		if (ok) {
 			b.s.computed = true;
 			b.s.value = res.band != MN_ODI_BAND_NONE
-			            ? fmt(x, "%s%% (%s)", num(x, res.percent), mn_odi_band_name(res.band))
-			            : fmt(x, "%s%% (between two published bands: no band given)", num(x, res.percent));
+			            ? cat(x, 4, num(x, res.percent), "% (", mn_odi_band_name(res.band), ")")
+			            : cat(x, 2, num(x, res.percent), "% (between two published bands: no band given)");
 			jkbool(x, &f, "computed", true);
 			jknum(x, &f, "percent", res.percent);
 			if (res.band != MN_ODI_BAND_NONE)
@@ -1657,7 +1703,13 @@ mn_status mn_scores_compute_some(const mn_score_config *cfg, const mn_case *c, c
 		mn_json *j;
 		mn_error e;
 		mn_error_clear(&e);
-		if (mn_json_parse(arena, "scores", x.json.data, x.json.len, &j, &e) != MN_OK)
+		/* parsed in place in a copy that lives as long as the tree: its strings are not copied again */
+		char *text = mn_arena_alloc(arena, x.json.len + 1);
+		if (text)
+			memcpy(text, x.json.data, x.json.len + 1);
+		if (!text)
+			rc = mn_error_set(err, MN_ENOMEM, "out of memory");
+		else if (mn_json_parse_insitu(arena, "scores", text, x.json.len, &j, &e) != MN_OK)
 			rc = e.code == MN_ENOMEM ? mn_error_set(err, MN_ENOMEM, "out of memory")
 			                         : mn_error_set(err, MN_EINTERNAL, "scores: invalid JSON written: %s", e.message);
 		else

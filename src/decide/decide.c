@@ -9,6 +9,7 @@
  * Status rules are in docs/POLICY-FORMAT.md. An evaluation error never
  * yields "met": the criterion becomes not-documented and keeps the message.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,80 +88,184 @@ static const char *period_text(mn_arena *a, const mn_json *period)
 	return NULL;
 }
 
+/* The members an entry reads, found in one pass over the resource: per key
+ * its first occurrence (as mn_json_get finds it), or NULL. */
+enum {
+	EK_EFFECTIVE,         /* STEMDateTime, STEMPeriod, STEMInstant for 4 stems: 0-11 */
+	EK_PERIOD = 12,
+	EK_PLAIN,             /* authoredOn ... birthDate: 13-19 */
+	EK_BIRTH = 19,
+	EK_CODE,
+	EK_MEDICATION_CC,
+	EK_VACCINE,
+	EK_TYPE,
+	EK_MEDICATION_REF,
+	EK_NAME,
+	EK_COMPONENT,
+	EK_CONCLUSION,
+	EK_N
+};
+
+#define EK(s) {s, sizeof s - 1}
+static const struct {
+	const char *key;
+	size_t len;
+} entry_keys[EK_N] = {
+	EK("effectiveDateTime"), EK("effectivePeriod"), EK("effectiveInstant"),
+	EK("performedDateTime"), EK("performedPeriod"), EK("performedInstant"),
+	EK("occurrenceDateTime"), EK("occurrencePeriod"), EK("occurrenceInstant"),
+	EK("onsetDateTime"), EK("onsetPeriod"), EK("onsetInstant"),
+	EK("period"),
+	EK("authoredOn"), EK("recordedDate"), EK("issued"), EK("dateAsserted"), EK("date"), EK("created"),
+	EK("birthDate"),
+	EK("code"), EK("medicationCodeableConcept"), EK("vaccineCode"), EK("type"), EK("medicationReference"),
+	EK("name"), EK("component"), EK("conclusion"),
+};
+#undef EK
+
+/* The keys above by first letter and length (no two share both): 1 + the key's position, 0 none. */
+#define EKL(c, len, k) [((c) - 'a') * 32 + (len)] = (k) + 1
+static const signed char entry_key_at[26 * 32] = {
+	EKL('e', 17, 0), EKL('e', 15, 1), EKL('e', 16, 2), EKL('p', 17, 3), EKL('p', 15, 4), EKL('p', 16, 5),
+	EKL('o', 18, 6), EKL('o', 16, 7), EKL('o', 17, 8), EKL('o', 13, 9), EKL('o', 11, 10), EKL('o', 12, 11),
+	EKL('p', 6, 12), EKL('a', 10, 13), EKL('r', 12, 14), EKL('i', 6, 15), EKL('d', 12, 16), EKL('d', 4, 17),
+	EKL('c', 7, 18), EKL('b', 9, 19), EKL('c', 4, 20), EKL('m', 25, 21), EKL('v', 11, 22), EKL('t', 4, 23),
+	EKL('m', 19, 24), EKL('n', 4, 25), EKL('c', 9, 26), EKL('c', 10, 27),
+};
+#undef EKL
+
+/* k: each key's first occurrence; *value: the position of the first member value[A-Z]... (r->n: none) */
+static void entry_members(const mn_json *r, const mn_json *k[EK_N], uint32_t *value)
+{
+	for (int i = 0; i < EK_N; i++)
+		k[i] = NULL;
+	*value = 0;
+	if (!r || r->type != MN_JSON_OBJECT)
+		return;
+	*value = r->n;
+	for (uint32_t i = 0; i < r->n; i++) {
+		const mn_json_member *m = &r->u.members[i];
+		unsigned c = m->key_len ? (unsigned char)m->key[0] : 0;
+		if (c == 'v' && i < *value && m->key_len > 5 && memcmp(m->key, "value", 5) == 0 && m->key[5] >= 'A' &&
+		    m->key[5] <= 'Z')
+			*value = i;
+		if (m->key_len >= 32 || c < 'a' || c > 'z')
+			continue;
+		int at = entry_key_at[(c - 'a') * 32 + m->key_len] - 1;
+		if (at >= 0 && !k[at] && memcmp(entry_keys[at].key, m->key, m->key_len) == 0)
+			k[at] = &m->value;
+	}
+}
+
+static const char *json_text(const mn_json *v)
+{
+	return v && v->type == MN_JSON_STRING ? v->u.s : NULL;
+}
+
 /* The clinically relevant date of a resource, by the FHIR R4 naming
  * conventions for when something happened (effective[x], performed[x],
  * onset[x], occurrence[x], authoredOn, period, ...), first match wins. */
-static const char *resource_date(mn_arena *a, const mn_json *r)
+static const char *resource_date(mn_arena *a, const mn_json *const k[EK_N])
 {
 	/* per stem: STEMDateTime, STEMPeriod, STEMInstant */
-	static const char *const stems[][3] = {
-		{"effectiveDateTime", "effectivePeriod", "effectiveInstant"},
-		{"performedDateTime", "performedPeriod", "performedInstant"},
-		{"occurrenceDateTime", "occurrencePeriod", "occurrenceInstant"},
-		{"onsetDateTime", "onsetPeriod", "onsetInstant"},
-	};
-	for (size_t s = 0; s < sizeof stems / sizeof stems[0]; s++) {
-		const char *v = mn_json_get_string(r, stems[s][0]);
+	for (int s = EK_EFFECTIVE; s < EK_PERIOD; s += 3) {
+		const char *v = json_text(k[s]);
 		if (v)
 			return date_part(a, v);
-		const mn_json *p = mn_json_get(r, stems[s][1]);
-		if (p)
-			return period_text(a, p);
-		if ((v = mn_json_get_string(r, stems[s][2])) != NULL)
+		if (k[s + 1])
+			return period_text(a, k[s + 1]);
+		if ((v = json_text(k[s + 2])) != NULL)
 			return date_part(a, v);
 	}
-	static const char *const plain[] = {"authoredOn", "recordedDate", "issued", "dateAsserted", "date",
-	                                    "created", "birthDate", NULL};
-	const mn_json *p = mn_json_get(r, "period");
-	if (p)
-		return period_text(a, p);
-	for (const char *const *s = plain; *s; s++) {
-		const char *v = mn_json_get_string(r, *s);
+	/* period, then authoredOn, recordedDate, issued, dateAsserted, date, created, birthDate */
+	if (k[EK_PERIOD])
+		return period_text(a, k[EK_PERIOD]);
+	for (int s = EK_PLAIN; s <= EK_BIRTH; s++) {
+		const char *v = json_text(k[s]);
 		if (v)
 			return date_part(a, v);
 	}
 	return NULL;
 }
 
-static void put_quantity(mn_buf *b, const mn_json *q)
+/* A summary's text: in a buffer on the stack while it fits, then in an mn_buf (its cap, its failures). */
+typedef struct sumbuf {
+	size_t len;
+	bool heap;
+	mn_buf b;
+	char st[256];
+} sumbuf;
+
+static void sb_put(sumbuf *s, const char *p, size_t n)
+{
+	if (!s->heap) {
+		if (n < sizeof s->st - s->len) {
+			memcpy(s->st + s->len, p, n);
+			s->len += n;
+			return;
+		}
+		s->heap = true;
+		mn_buf_put(&s->b, s->st, s->len);
+	}
+	mn_buf_put(&s->b, p, n);
+}
+
+static void sb_puts(sumbuf *s, const char *p) { sb_put(s, p, strlen(p)); }
+
+static size_t sb_len(const sumbuf *s) { return s->heap ? s->b.len : s->len; }
+
+/* back to an earlier length */
+static void sb_cut(sumbuf *s, size_t len)
+{
+	if (!s->heap)
+		s->len = len;
+	else if (s->b.data) {
+		s->b.len = len;
+		s->b.data[len] = '\0';
+	} else
+		s->b.len = len;
+}
+
+static void put_quantity(sumbuf *b, const mn_json *q)
 {
 	const mn_json *v = mn_json_get(q, "value");
 	const char *unit = mn_json_get_string(q, "unit");
 	if (!unit)
 		unit = mn_json_get_string(q, "code");
 	if (v && v->type == MN_JSON_NUMBER)
-		mn_buf_put(b, v->u.s, v->n);
+		sb_put(b, v->u.s, v->n);
 	if (unit) {
 		if (strcmp(unit, "%") != 0)
-			mn_buf_putc(b, ' ');
-		mn_buf_puts(b, unit);
+			sb_put(b, " ", 1);
+		sb_puts(b, unit);
 	}
 }
 
-/* value[x] of an Observation or component, as text; 0 if none. */
-static int put_value(mn_buf *b, const mn_json *o)
+/* value[x] of an Observation or component, as text (the members from the from-th on: none before it is a
+ * value[x]); 0 if none. */
+static int put_value(sumbuf *b, const mn_json *o, uint32_t from)
 {
-	for (uint32_t i = 0; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
+	for (uint32_t i = from; o && o->type == MN_JSON_OBJECT && i < o->n; i++) {
 		const mn_json_member *m = &o->u.members[i];
 		if (m->key_len <= 5 || m->key[0] != 'v' || memcmp(m->key, "value", 5) != 0 || m->key[5] < 'A' ||
 		    m->key[5] > 'Z')
 			continue;
-		const char *type = m->key + 5;
+		const char *type = m->key + 5, *text;
 		const mn_json *v = &m->value;
 		if (strcmp(type, "Quantity") == 0)
 			put_quantity(b, v);
-		else if (strcmp(type, "CodeableConcept") == 0 && mn_fhir_concept_text(v))
-			mn_buf_puts(b, mn_fhir_concept_text(v));
+		else if (strcmp(type, "CodeableConcept") == 0 && (text = mn_fhir_concept_text(v)) != NULL)
+			sb_puts(b, text);
 		else if (strcmp(type, "Period") == 0 && mn_json_get_string(v, "start")) {
-			mn_buf_puts(b, "from ");
-			mn_buf_puts(b, mn_json_get_string(v, "start"));
+			sb_puts(b, "from ");
+			sb_puts(b, mn_json_get_string(v, "start"));
 		}
 		else if (v->type == MN_JSON_STRING || v->type == MN_JSON_NUMBER)
-			mn_buf_put(b, v->u.s, v->n);
+			sb_put(b, v->u.s, v->n);
 		else if (v->type == MN_JSON_TRUE)
-			mn_buf_puts(b, "yes");
+			sb_puts(b, "yes");
 		else if (v->type == MN_JSON_FALSE)
-			mn_buf_puts(b, "no");
+			sb_puts(b, "no");
 		else
 			continue;
 		return 1;
@@ -168,16 +273,17 @@ static int put_value(mn_buf *b, const mn_json *o)
 	return 0;
 }
 
-static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a)
+static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_arena *a,
+                                    const mn_json *const k[EK_N], uint32_t value)
 {
-	static const char *const concepts[] = {"code", "medicationCodeableConcept", "vaccineCode", "type", NULL};
+	static const int concepts[] = {EK_CODE, EK_MEDICATION_CC, EK_VACCINE, EK_TYPE};
 	const mn_json *j = r->json;
 	const char *label = NULL;
-	for (const char *const *k = concepts; *k && !label; k++)
-		label = mn_fhir_concept_text(mn_json_get(j, *k));
+	for (size_t i = 0; i < sizeof concepts / sizeof concepts[0] && !label; i++)
+		label = mn_fhir_concept_text(k[concepts[i]]);
 	if (!label) {
 		/* a medication by reference: the Medication's code */
-		const mn_json *mref = mn_json_get(j, "medicationReference");
+		const mn_json *mref = k[EK_MEDICATION_REF];
 		const char *ref = mn_json_get_string(mref, "reference");
 		const mn_resource *med = ref ? mn_case_resolve(c, ref, strlen(ref), r) : NULL;
 		if (med)
@@ -186,45 +292,50 @@ static const char *resource_summary(const mn_case *c, const mn_resource *r, mn_a
 			label = mn_json_get_string(mref, "display");
 	}
 	if (!label)
-		label = mn_fhir_name_text(a, mn_json_get(j, "name"));
-	mn_buf b = MN_BUF_INIT;
-	mn_buf_puts(&b, label ? label : r->type_name);
-	const char *born = mn_json_get_string(j, "birthDate");
+		label = mn_fhir_name_text(a, k[EK_NAME]);
+	sumbuf b;
+	b.len = 0;
+	b.heap = false;
+	b.b = (mn_buf)MN_BUF_INIT;
+	sb_puts(&b, label ? label : r->type_name);
+	const char *born = json_text(k[EK_BIRTH]);
 	if (born) {
-		mn_buf_puts(&b, ", born ");
-		mn_buf_puts(&b, born);
+		sb_puts(&b, ", born ");
+		sb_puts(&b, born);
 	}
-	size_t before = b.len;
-	mn_buf_puts(&b, ": ");
-	if (!put_value(&b, j)) {
-		const mn_json *comps = mn_json_get(j, "component");
+	size_t before = sb_len(&b);
+	sb_puts(&b, ": ");
+	if (!put_value(&b, j, value)) {
+		const mn_json *comps = k[EK_COMPONENT];
 		int shown = 0;
 		for (uint32_t i = 0; comps && comps->type == MN_JSON_ARRAY && i < comps->n; i++) {
 			const mn_json *cmp = &comps->u.items[i];
 			const char *cl = mn_fhir_concept_text(mn_json_get(cmp, "code"));
-			size_t mark = b.len;
+			size_t mark = sb_len(&b);
 			if (shown)
-				mn_buf_puts(&b, "; ");
+				sb_puts(&b, "; ");
 			if (cl) {
-				mn_buf_puts(&b, cl);
-				mn_buf_putc(&b, ' ');
+				sb_puts(&b, cl);
+				sb_put(&b, " ", 1);
 			}
-			if (put_value(&b, cmp))
+			if (put_value(&b, cmp, 0))
 				shown++;
 			else
-				b.len = mark, b.data ? b.data[mark] = '\0' : 0;
+				sb_cut(&b, mark);
 		}
-		const char *conclusion = mn_json_get_string(j, "conclusion");
+		const char *conclusion = json_text(k[EK_CONCLUSION]);
 		if (!shown && conclusion)
-			mn_buf_puts(&b, conclusion), shown = 1;
-		if (!shown) {
-			b.len = before;
-			if (b.data)
-				b.data[before] = '\0';
-		}
+			sb_puts(&b, conclusion), shown = 1;
+		if (!shown)
+			sb_cut(&b, before);
 	}
-	const char *s = b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b), b.len);
-	mn_buf_free(&b);
+	const char *s;
+	if (!b.heap)
+		s = mn_arena_strndup(a, b.st, b.len);
+	else {
+		s = b.b.failed ? NULL : mn_arena_strndup(a, mn_buf_cstr(&b.b), b.b.len);
+		mn_buf_free(&b.b);
+	}
 	return s;
 }
 
@@ -235,34 +346,67 @@ mn_status mn_entry_make(const mn_case *c, const mn_resource *r, mn_arena *a, mn_
 		out->reference = mn_arena_join(a, r->type_name, '/', r->id);
 	else
 		out->reference = r->full_url ? r->full_url : r->type_name;
-	out->date = resource_date(a, r->json);
-	out->summary = resource_summary(c, r, a);
+	const mn_json *k[EK_N];
+	uint32_t value;
+	entry_members(r->json, k, &value);
+	out->date = resource_date(a, k);
+	out->summary = resource_summary(c, r, a, k, value);
 	return out->reference && out->summary ? MN_OK : MN_ENOMEM;
 }
 
-/* The entry for r: made once per determination (a pure function of the
- * record and r), then copied. */
-static mn_status entry_for(mn_determination *d, const mn_resource *r, mn_entry *out)
+/* The entries made so far (criteria cite the same resources): each once per
+ * determination (a pure function of the record and r), then copied. Found
+ * by the resource's address in an open-addressing table of positions in
+ * entries_made_ (+1; 0 free), with the number of the last entries_of call
+ * that listed it (to list each resource once per call). */
+typedef struct entry_slot {
+	const mn_resource *res;
+	size_t made;      /* position in entries_made_ + 1 */
+	size_t listed;    /* the entries_of call that last listed it */
+} entry_slot;
+
+static size_t slot_of(const entry_slot *t, size_t cap, const mn_resource *r)
 {
-	for (size_t i = 0; i < d->nentries_made_; i++)
-		if (d->entries_made_[i].resource == r) {
-			*out = d->entries_made_[i];
-			return MN_OK;
-		}
-	if (mn_entry_make(d->kase, r, d->arena, out) != MN_OK)
-		return MN_ENOMEM;
+	uint64_t h = (uint64_t)(uintptr_t)r * UINT64_C(0x9E3779B97F4A7C15);
+	size_t i = (size_t)(h >> 32) & (cap - 1);
+	while (t[i].res && t[i].res != r)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* The slot of r, its entry made (NULL: out of memory). */
+static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
+{
+	entry_slot *t = d->entry_slots_;
+	if (t) {
+		entry_slot *e = &t[slot_of(t, d->capentry_slots_, r)];
+		if (e->res)
+			return e;
+	}
+	mn_entry made;
+	if (mn_entry_make(d->kase, r, d->arena, &made) != MN_OK)
+		return NULL;
 	if (d->nentries_made_ == d->capentries_made_) {
 		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 32;
 		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);
-		if (!n)
-			return MN_ENOMEM;
+		/* the table at most half full */
+		entry_slot *nt = mn_arena_calloc(d->arena, 2 * cap, sizeof *nt);
+		if (!n || !nt)
+			return NULL;
 		if (d->nentries_made_)
 			memcpy(n, d->entries_made_, d->nentries_made_ * sizeof *n);
+		for (size_t i = 0; t && i < d->capentry_slots_; i++)
+			if (t[i].res)
+				nt[slot_of(nt, 2 * cap, t[i].res)] = t[i];
 		d->entries_made_ = n;
 		d->capentries_made_ = cap;
+		d->entry_slots_ = t = nt;
+		d->capentry_slots_ = 2 * cap;
 	}
-	d->entries_made_[d->nentries_made_++] = *out;
-	return MN_OK;
+	d->entries_made_[d->nentries_made_++] = made;
+	entry_slot *e = &t[slot_of(t, d->capentry_slots_, r)];
+	*e = (entry_slot){r, d->nentries_made_, 0};
+	return e;
 }
 
 /* Entries for the distinct resources the items of r come from, in order. */
@@ -276,20 +420,20 @@ static mn_status entries_of(mn_determination *d, const mn_fp_result *r, mn_entry
 	mn_entry *e = mn_arena_calloc(d->arena, count, sizeof *e);
 	if (!e)
 		return MN_ENOMEM;
+	size_t call = ++d->entries_calls_;
 	for (size_t i = 0; i < count; i++) {
 		const mn_resource *res = mn_fp_item_resource(mn_fp_result_item(r, i));
 		if (!res)
 			continue;
 		while (res->container)
 			res = res->container;  /* cite the entry the reader can find */
-		bool seen = false;
-		for (size_t j = 0; j < k && !seen; j++)
-			seen = e[j].resource == res;
-		if (seen)
-			continue;
-		if (entry_for(d, res, &e[k]) != MN_OK)
+		entry_slot *s = entry_for(d, res);
+		if (!s)
 			return MN_ENOMEM;
-		k++;
+		if (s->listed == call)
+			continue;
+		s->listed = call;
+		e[k++] = d->entries_made_[s->made - 1];
 	}
 	*out = e;
 	*n = k;
@@ -327,16 +471,48 @@ static int eval_truth(const mn_determination *d, const mn_fp_expr *x, const char
 
 static mn_status add_warning(mn_determination *d, const char *text);
 
-/* MN_ENOMEM when memory ran out: the determination then fails as a whole. */
-static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, mn_criterion_result *res)
+/* What the criteria's expressions gave, by the first of those written alike
+ * (mn_criterion.same_truth_, same_evidence_): the environment and the record
+ * do not change while the criteria are evaluated, so an expression written
+ * as an earlier one gives what it gave. */
+typedef struct crit_memo {
+	signed char *truth;   /* 3 per criterion: 1, 0, -1 as eval_truth, 2 not yet (errors are not kept) */
+	struct evidence_memo {
+		int state;        /* 0 not yet, 1 entries, 2 error */
+		mn_entry *entries;
+		size_t nentries;
+		const char *error;
+	} *evidence;
+} crit_memo;
+
+/* eval_truth of expression t (0 notApplicable, 1 documented, 2 met) of criterion i */
+static int criterion_truth(const mn_determination *d, crit_memo *m, size_t i, size_t t, const char **error,
+                           const char *what)
 {
+	const mn_criterion *c = &d->policy->criteria[i];
+	const mn_fp_expr *x = t == 0 ? c->not_applicable : t == 1 ? c->documented : c->met;
+	size_t k = 3 * i + t;
+	if (c->same_truth_[t] && c->same_truth_[t] - 1 < k)
+		k = c->same_truth_[t] - 1;
+	if (m->truth[k] != 2)
+		return m->truth[k];
+	int v = eval_truth(d, x, error, what);
+	if (v >= -1)
+		m->truth[k] = (signed char)v;
+	return v;
+}
+
+/* MN_ENOMEM when memory ran out: the determination then fails as a whole. */
+static mn_status evaluate_criterion(mn_determination *d, crit_memo *m, size_t i, mn_criterion_result *res)
+{
+	const mn_criterion *c = &d->policy->criteria[i];
 	res->criterion = c;
 	res->status = MN_CRIT_NOT_DOCUMENTED;
 	if (c->not_applicable) {
 		/* fail closed: only a true result makes it not applicable; false, empty
 		 * or an error leaves the criterion to be evaluated as usual */
 		const char *na_error = NULL;
-		int na = eval_truth(d, c->not_applicable, &na_error, "notApplicable");
+		int na = criterion_truth(d, m, i, 0, &na_error, "notApplicable");
 		if (na == -3)
 			return MN_ENOMEM;
 		if (na == -2 && add_warning(d, mn_arena_printf(d->arena, "criterion %s: %s; evaluated as applicable",
@@ -350,11 +526,11 @@ static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, 
 	}
 	int documented = 1;
 	if (c->documented)
-		documented = eval_truth(d, c->documented, &res->error, "documented");
+		documented = criterion_truth(d, m, i, 1, &res->error, "documented");
 	if (documented == -3)
 		return MN_ENOMEM;
 	if (documented == 1) {
-		int met = eval_truth(d, c->met, &res->error, "met");
+		int met = criterion_truth(d, m, i, 2, &res->error, "met");
 		if (met == -3)
 			return MN_ENOMEM;
 		if (met == 1)
@@ -362,21 +538,42 @@ static mn_status evaluate_criterion(mn_determination *d, const mn_criterion *c, 
 		else if (met == 0)
 			res->status = MN_CRIT_NOT_MET;
 	}
-	mn_error e;
-	mn_error_clear(&e);
-	mn_fp_result *ev;
-	if (mn_fp_eval_case(c->evidence, d->env, d->kase, d->arena, &ev, &e) != MN_OK) {
-		if (e.code == MN_ENOMEM)
-			return MN_ENOMEM;
+	size_t k = i;
+	if (c->same_evidence_ && c->same_evidence_ - 1 < i)
+		k = c->same_evidence_ - 1;
+	struct evidence_memo *em = &m->evidence[k];
+	if (!em->state) {
+		mn_error e;
+		mn_error_clear(&e);
+		mn_fp_result *ev;
+		if (mn_fp_eval_case(c->evidence, d->env, d->kase, d->arena, &ev, &e) != MN_OK) {
+			if (e.code == MN_ENOMEM)
+				return MN_ENOMEM;
+			em->error = error_text(d->arena, "evidence", &e);
+			em->state = 2;
+		} else {
+			if (entries_of(d, ev, &em->entries, &em->nentries) != MN_OK)
+				return MN_ENOMEM;
+			em->state = 1;
+		}
+	}
+	if (em->state == 2) {
 		if (!res->error)
-			res->error = error_text(d->arena, "evidence", &e);
+			res->error = em->error;
 		/* entries unknown: a met criterion without its evidence is not shown as met */
 		if (res->status == MN_CRIT_MET)
 			res->status = MN_CRIT_NOT_DOCUMENTED;
 		return MN_OK;
 	}
-	if (entries_of(d, ev, &res->entries, &res->nentries) != MN_OK)
-		return MN_ENOMEM;
+	/* each criterion its own copy of the entries */
+	res->nentries = em->nentries;
+	res->entries = em->entries;
+	if (k != i && em->entries) {
+		res->entries = mn_arena_calloc(d->arena, em->nentries ? em->nentries : 1, sizeof *res->entries);
+		if (!res->entries)
+			return MN_ENOMEM;
+		memcpy(res->entries, em->entries, em->nentries * sizeof *res->entries);
+	}
 	if (res->status == MN_CRIT_MET && res->nentries == 0) {
 		/* met with nothing in the record to show for it cannot be audited */
 		res->status = MN_CRIT_NOT_DOCUMENTED;
@@ -493,7 +690,9 @@ static mn_status bind_json(mn_determination *d, const char *name, const mn_json 
 {
 	mn_error e;
 	mn_error_clear(&e);
-	mn_fp_expr *self = mn_fp_compile("$this", -1, &e);
+	/* the policy's, compiled at load; else compiled here */
+	mn_fp_expr *own = d->policy->self_ ? NULL : mn_fp_compile("$this", -1, &e);
+	const mn_fp_expr *self = d->policy->self_ ? d->policy->self_ : own;
 	if (!self)
 		return mn_error_set(err, e.code == MN_ENOMEM ? MN_ENOMEM : MN_EINTERNAL, "binding %%%s: %s", name, e.message);
 	mn_fp_result *r;
@@ -501,7 +700,7 @@ static mn_status bind_json(mn_determination *d, const char *name, const mn_json 
 	/* the binding fails only for want of memory; say so (it fills no error itself) */
 	if (rc == MN_OK && (rc = mn_fp_env_set_result(d->env, name, r)) != MN_OK)
 		mn_error_set(err, rc, rc == MN_ENOMEM ? "out of memory" : "cannot bind %%%s", name);
-	mn_fp_expr_free(self);
+	mn_fp_expr_free(own);
 	return rc;
 }
 
@@ -618,6 +817,8 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 		mn_determination_free(d);
 		return rc;
 	}
+	/* the definition written as the request: its result is the request's (mn_policy.request_same_) */
+	mn_fp_result *request_r = NULL;
 	for (size_t i = 0; i < p->ndefinitions && rc == MN_OK; i++) {
 		const mn_definition *def = &p->definitions[i];
 		mn_error e;
@@ -633,6 +834,8 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 			continue;
 		}
 		rc = mn_fp_env_set_result(d->env, def->name, r);
+		if (i + 1 == p->request_same_)
+			request_r = r;
 	}
 	if (rc != MN_OK) {
 		mn_determination_free(d);
@@ -642,8 +845,8 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 	if (p->request) {
 		mn_error e;
 		mn_error_clear(&e);
-		mn_fp_result *r;
-		mn_status q = mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e);
+		mn_fp_result *r = request_r;
+		mn_status q = r ? MN_OK : mn_fp_eval_case(p->request, d->env, c, d->arena, &r, &e);
 		if ((q != MN_OK && e.code == MN_ENOMEM) ||
 		    (q == MN_OK && entries_of(d, r, &d->requests, &d->nrequests) != MN_OK)) {
 			mn_determination_free(d);
@@ -669,8 +872,15 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	}
 	bool all_met = true, any_not_met = false;
+	crit_memo memo = {mn_arena_alloc(d->arena, 3 * p->ncriteria + 1),
+	                  mn_arena_calloc(d->arena, p->ncriteria + 1, sizeof *memo.evidence)};
+	if (!memo.truth || !memo.evidence) {
+		mn_determination_free(d);
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	}
+	memset(memo.truth, 2, 3 * p->ncriteria + 1);
 	for (size_t i = 0; i < p->ncriteria; i++) {
-		if (evaluate_criterion(d, &p->criteria[i], &d->results[i]) != MN_OK) {
+		if (evaluate_criterion(d, &memo, i, &d->results[i]) != MN_OK) {
 			mn_determination_free(d);
 			return mn_error_set(err, MN_ENOMEM, "out of memory");
 		}

@@ -453,6 +453,44 @@ static mn_status load_definitions(loader *L, const yaml_node_t *seq)
 	return MN_OK;
 }
 
+static bool same_text(const mn_fp_expr *a, const mn_fp_expr *b)
+{
+	return a && b && strcmp(mn_fp_expr_source(a), mn_fp_expr_source(b)) == 0;
+}
+
+static const mn_fp_expr *truth_expr(const mn_criterion *c, size_t t)
+{
+	return t == 0 ? c->not_applicable : t == 1 ? c->documented : c->met;
+}
+
+/* Criteria's expressions written alike (documented and met both "%crps.exists()", the same evidence in
+ * several criteria): each marked with the first of them (mn_criterion.same_truth_, same_evidence_); the
+ * request written as a definition (mn_policy.request_same_). */
+static void mark_same_texts(mn_policy *p)
+{
+	for (size_t i = 0; i < p->ncriteria; i++) {
+		mn_criterion *c = &p->criteria[i];
+		for (size_t t = 0; t < 3; t++) {
+			c->same_truth_[t] = 0;
+			for (size_t k = 0; k < 3 * i + t && !c->same_truth_[t]; k++)
+				if (same_text(truth_expr(&p->criteria[k / 3], k % 3), truth_expr(c, t)))
+					c->same_truth_[t] = k + 1;
+		}
+		c->same_evidence_ = 0;
+		for (size_t j = 0; j < i && !c->same_evidence_; j++)
+			if (same_text(p->criteria[j].evidence, c->evidence))
+				c->same_evidence_ = j + 1;
+	}
+	/* the request written as a definition (each policy has one): the same result only when nothing in it
+	 * depends on the variables bound so far */
+	p->request_same_ = 0;
+	const char *rq = p->request ? mn_fp_expr_source(p->request) : NULL;
+	if (rq && !strchr(rq, '%') && !strstr(rq, "defineVariable"))
+		for (size_t i = 0; i < p->ndefinitions && !p->request_same_; i++)
+			if (same_text(p->definitions[i].expr, p->request))
+				p->request_same_ = i + 1;
+}
+
 static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 {
 	static const char *const keys[] = {"id", "title", "documented", "met", "evidence", "satisfiedBy",
@@ -508,6 +546,7 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 			if (strcmp(p->criteria[j].id, c->id) == 0)
 				return y_fail(&L->y, n, L->key, "duplicate criterion id");
 	}
+	mark_same_texts(p);
 	return MN_OK;
 }
 
@@ -975,9 +1014,19 @@ static mn_status load_policy(loader *L)
 	if (!letter)
 		return y_fail(&L->y, root, "letter", "missing required key 'letter'");
 	if ((rc = load_letter(L, letter)) != MN_OK || (rc = load_aliases(L, y_get(&L->y, root, "aliases"))) != MN_OK ||
-	    (rc = load_appeal(L, y_get(&L->y, root, "appeal"))) != MN_OK)
+	    (rc = load_appeal(L, y_get(&L->y, root, "appeal"))) != MN_OK ||
+	    (rc = load_tests(L, y_get(&L->y, root, "tests"))) != MN_OK)
 		return rc;
-	return load_tests(L, y_get(&L->y, root, "tests"));
+	/* $this: a determination binds JSON trees (%scores, the tables) by evaluating it over them */
+	mn_error e;
+	mn_error_clear(&e);
+	mn_fp_expr *self = mn_fp_compile("$this", -1, &e);
+	if (!self || track_expr(L, self)) {
+		mn_fp_expr_free(self);
+		return mn_error_set(L->err, MN_ENOMEM, "out of memory");
+	}
+	L->p->self_ = self;
+	return MN_OK;
 }
 
 /* ---- the members of %scores the policy reads ------------------------------ */

@@ -9,6 +9,7 @@
  * of its few prefix and range entries.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,61 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(x->code, y->code);
 }
 
+/* FNV-1a over the code's bytes */
+static uint32_t code_hash(const char *code)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)code; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The position in ix->exact of the first entry with this code, or ix->nexact when none. */
+static size_t exact_first(const mn_vs_index_ *ix, const char *code)
+{
+	if (ix->hash) {
+		size_t mask = ix->hcap - 1;
+		for (size_t i = code_hash(code) & mask; ix->hash[i]; i = (i + 1) & mask)
+			if (strcmp(ix->exact[ix->hash[i] - 1]->code, code) == 0)
+				return ix->hash[i] - 1;
+		return ix->nexact;
+	}
+	/* lower bound of code among the exact entries */
+	size_t lo = 0, hi = ix->nexact;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ix->exact[mid]->code, code) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The hash of the exact entries' codes: each code's first position, in twice as many slots as codes at least. */
+static mn_status hash_index(mn_arena *a, mn_error *err, mn_vs_index_ *ix)
+{
+	if (!ix->nexact || ix->nexact > UINT32_MAX / 4)
+		return MN_OK;
+	size_t cap = 8;
+	while (cap < 2 * ix->nexact)
+		cap *= 2;
+	uint32_t *t = mn_arena_calloc(a, cap, sizeof *t);
+	if (!t)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	for (size_t k = 0; k < ix->nexact; k++) {
+		if (k && strcmp(ix->exact[k - 1]->code, ix->exact[k]->code) == 0)
+			continue;  /* sorted: the first of equal codes only */
+		size_t i = code_hash(ix->exact[k]->code) & (cap - 1);
+		while (t[i])
+			i = (i + 1) & (cap - 1);
+		t[i] = (uint32_t)k + 1;
+	}
+	ix->hcap = cap;
+	ix->hash = t;
+	return MN_OK;
+}
+
 static mn_status build_index(mn_arena *a, mn_error *err, size_t n, const mn_vs_entry *entries, mn_vs_index_ *ix)
 {
 	memset(ix, 0, sizeof *ix);
@@ -171,7 +227,7 @@ static mn_status build_index(mn_arena *a, mn_error *err, size_t n, const mn_vs_e
 			ix->other[ix->nother++] = &entries[i];
 	}
 	qsort(ix->exact, ix->nexact, sizeof *ix->exact, cmp_entry);
-	return MN_OK;
+	return hash_index(a, err, ix);
 }
 
 static mn_status load_list(ydoc *y, const yaml_node_t *seq, const char *key, const char *list, bool nonempty,
@@ -232,19 +288,13 @@ static bool entry_matches(const mn_vs_entry *e, const char *system, const char *
 
 static bool index_matches(const mn_vs_index_ *ix, const char *system, const char *code)
 {
-	size_t len = strlen(code);
-	/* lower bound of code among the exact entries, then every entry with that code */
-	size_t lo = 0, hi = ix->nexact;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(ix->exact[mid]->code, code) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < ix->nexact && strcmp(ix->exact[lo]->code, code) == 0; lo++)
+	/* the first exact entry with that code, then every one with it */
+	for (size_t lo = exact_first(ix, code); lo < ix->nexact && strcmp(ix->exact[lo]->code, code) == 0; lo++)
 		if (!system || strcmp(ix->exact[lo]->system, system) == 0)
 			return true;
+	if (!ix->nother)
+		return false;
+	size_t len = strlen(code);
 	for (size_t i = 0; i < ix->nother; i++)
 		if (entry_matches(ix->other[i], system, code, len))
 			return true;
