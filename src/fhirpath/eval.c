@@ -438,6 +438,30 @@ static int lenient_choice(fp_ctx *x, const mn_fp_item *it, const mn_fhir_type *T
 	return add_member(x, v, ext, ct->kind == MN_FHIR_RESOURCE ? NULL : ct, it->res, out);
 }
 
+/* Whether ofType(T) keeps none of the items make_item makes for a member of type ct (not NULL,
+ * not a resource type): they are typed ct, or untyped primitives (a value that does not read as
+ * ct, or any value where ct is complex), or NOVALUE typed ct; fp_type_matches keeps a typed item
+ * only when ct is T or derives from it, and an untyped primitive only for a System type (T's
+ * syskind). */
+static bool pruned(const mn_fhir_type *ct, const fp_typespec *T)
+{
+	return ct && ct->kind != MN_FHIR_RESOURCE && !T->syskind && !mn_fhir_type_is_a(ct, T->ftype);
+}
+
+/* How many items add_member(v, ext) pushes (make_item's cases). */
+static uint64_t pushes_of(const mn_json *v, const mn_json *ext)
+{
+	if (v->type != MN_JSON_ARRAY)
+		return v->type != MN_JSON_NULL || (ext && ext->type == MN_JSON_OBJECT);
+	uint64_t k = 0;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json *e = ext && ext->type == MN_JSON_ARRAY && i < ext->n ? &ext->u.items[i] : NULL;
+		uint8_t t = v->u.items[i].type;
+		k += t != MN_JSON_ARRAY && (t != MN_JSON_NULL || (e && e->type == MN_JSON_OBJECT));
+	}
+	return k;
+}
+
 int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name, size_t len,
               fp_coll *out)
 {
@@ -509,6 +533,10 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 		}
 		found = true;
 		const mn_json *ext = under ? sibling(obj, m->key, m->key_len) : NULL;
+		if (x->prune && pruned(ct, x->prune)) {
+			x->work += pushes_of(&m->value, ext);  /* as many steps as making them would count */
+			continue;
+		}
 		x->nav_static = (it->flags & FPI_STATIC) && el && !el->choice;
 		int rc = add_member(x, &m->value, ext, ct, it->res, out);
 		x->nav_static = false;
@@ -1546,6 +1574,13 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 		n->left->invar = false;
 		return 0;
 	}
+	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && n->type && !n->type->unknown &&
+	    strcmp(n->fn->name, "ofType") == 0 && n->left && n->left->kind == FN_MEMBER && !n->left->fast &&
+	    !n->left->invar && !n->left->type_first && !(e->flags & MN_FP_MODEL_NONE)) {
+		/* x.effective.ofType(dateTime): the member step makes only what ofType can keep */
+		n->prune_left = true;
+		return 0;
+	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
 	    (strcmp(n->fn->name, "where") == 0 || strcmp(n->fn->name, "exists") == 0)) {
 		fp_eqs q = {0};
@@ -1852,6 +1887,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		rc = eval_var(x, n, out);
 		break;
 	case FN_MEMBER: {
+		/* set by the ofType() this step is the left of (prune_left), for this step only */
+		const fp_typespec *prune = x->prune;
+		x->prune = NULL;
 		if (n->invar) {
 			rc = eval_invar(x, n, s, out);
 			break;
@@ -1870,7 +1908,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		} else {
 			src = &s->self;
 		}
+		x->prune = prune;
 		rc = eval_member(x, n, src, out);
+		x->prune = NULL;
 		break;
 	}
 	case FN_CALL:
@@ -1889,7 +1929,10 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 				break;
 			}
 		} else if (n->left) {
-			if ((rc = fp_eval(x, n->left, s, &in)))
+			x->prune = n->prune_left ? n->type : NULL;
+			rc = fp_eval(x, n->left, s, &in);
+			x->prune = NULL;
+			if (rc)
 				break;
 		} else {
 			in = s->self;

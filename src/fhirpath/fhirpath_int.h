@@ -133,6 +133,10 @@ struct fp_node {
 	                                    (%scores.budapest.entries; fp_fold): its value is the same
 	                                    throughout an evaluation when the variable is the
 	                                    environment's, so it is computed once (fp_ctx.inv) */
+	bool prune_left;                 /* FN_CALL ofType(T) whose left is a plain member step
+	                                    (x.effective.ofType(dateTime); fp_fold): that step leaves
+	                                    out the JSON members no item of which ofType(T) keeps
+	                                    (fp_ctx.prune, fp_member) */
 };
 
 /* X.where(c) over a case, c a conjunction (and) with a conjunct of the form
@@ -208,6 +212,9 @@ struct fp_ctx {
 	/* the values of invar paths computed so far in this evaluation (read-only, cap == n) */
 	struct { const fp_node *n; fp_coll v; } inv[FP_INV_MAX];
 	unsigned ninv;
+	/* the ofType(T) that will filter what the member step being evaluated makes
+	 * (fp_node.prune_left): fp_member may leave out what T's filter drops */
+	const fp_typespec *prune;
 };
 
 /* A variable made by defineVariable(): visible to the rest of the path that
