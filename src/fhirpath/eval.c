@@ -1453,6 +1453,21 @@ static bool coded_conjunct(const fp_node *c, fp_codes *q)
 	return true;
 }
 
+/* Whether c is code.memberOf('vs') (code a CodeableConcept of q->type, vs a string literal): vs in *q. */
+static bool member_conjunct(const fp_node *c, fp_codes *q)
+{
+	if (!c || c->kind != FN_CALL || !c->fn || strcmp(c->fn->name, "memberOf") != 0 || c->nargs != 1 || c->fast ||
+	    !own_member(c->left, "code") || !plain_element(q->type, "code", "CodeableConcept"))
+		return false;
+	const fp_node *a = c->args[0];
+	if (!a || a->kind != FN_LITERAL || a->lit.kind != MN_FP_STRING || (a->lit.flags & FPI_NOVALUE))
+		return false;
+	q->element = "code";
+	q->vs = a->lit.v.str.s;  /* NUL-terminated, as fn_memberOf reads it */
+	q->ncodes = 0;
+	return true;
+}
+
 /* The conjuncts of c (an and-tree) in the order the evaluation meets them, up to
  * the first coded one: false when there is none (or too many before it). */
 static int find_coded(const fp_node *c, fp_codes *q)
@@ -1461,7 +1476,7 @@ static int find_coded(const fp_node *c, fp_codes *q)
 		int r = find_coded(c->left, q);
 		return r ? r : find_coded(c->right, q);
 	}
-	if (coded_conjunct(c, q))
+	if (coded_conjunct(c, q) || member_conjunct(c, q))
 		return 1;
 	if (q->npre == FP_CODES_PRE_MAX)
 		return -1;
@@ -1503,14 +1518,65 @@ static int truth_of(fp_ctx *x, const fp_node *c, const fp_scope *s)
 	return fp_eval(x, c, s, &r) ? -2 : fp_truth(x, c, &r);
 }
 
+/* code.memberOf(vs) (member_conjunct) over nt resources: a byte per case position, 1 where the index by
+ * code lists a resource with one of vs's codes in code.coding, or cannot read its code; NULL when the
+ * environment does not list vs's codes (no hook; not a list of codes; unknown: the general path says so),
+ * when there are more than 4 per resource (a lookup per code would cost more than memberOf on each), or
+ * out of memory. */
+static const uint8_t *member_marks(fp_ctx *x, const char *vs, size_t nt)
+{
+	const mn_fp_env *env = x->env;
+	mn_fp_codes list;
+	if (!env || !env->member || !env->codes || env->codes(env->member_payload, vs, &list) != 1 || !list.code ||
+	    list.n > 4 * nt)
+		return NULL;
+	uint8_t *mark = mn_arena_calloc(x->a, x->context.n ? x->context.n : 1, 1);
+	const uint32_t *pos, *unread;
+	size_t k, nu;
+	if (!mark || !mn_case_coded(x->kase, "code", "", 0, &pos, &k, &unread, &nu))
+		return NULL;
+	for (size_t j = 0; j < nu; j++)
+		mark[unread[j]] = 1;
+	for (size_t i = 0; i < list.n; i++) {
+		const char *code = list.code(list.list, i);
+		if (!code || !mn_case_coded(x->kase, "code", code, strlen(code), &pos, &k, &unread, &nu))
+			return NULL;
+		for (size_t j = 0; j < k; j++)
+			mark[pos[j]] = 1;
+	}
+	return mark;
+}
+
+/* Whether code.memberOf() over resource r, which the index read plainly and does not list, is false
+ * without error: its code one CodeableConcept (alone, or the one item of an array) with a coding (an
+ * array of codings, as the index read it, none with a code of the set: a member has one of those codes).
+ * Not so, the whole criterion is evaluated: no code (memberOf is empty, and `and` then evaluates what
+ * follows), several CodeableConcepts (memberOf's error), a concept without coding (memberOf reads its own
+ * system and code). */
+static bool member_false(const mn_json *r)
+{
+	if (!r || r->type != MN_JSON_OBJECT)
+		return false;
+	const mn_json *v = NULL;
+	for (uint32_t i = 0; i < r->n && !v; i++)
+		if (r->u.members[i].key_len == 4 && memcmp(r->u.members[i].key, "code", 4) == 0)
+			v = &r->u.members[i].value;
+	if (v && v->type == MN_JSON_ARRAY)
+		v = v->n == 1 ? &v->u.items[0] : NULL;
+	return v && v->type == MN_JSON_OBJECT && mn_json_getn(v, "coding", 6) != NULL;
+}
+
 /* FP_FAST_WHERE_CODE: X.where(c) when X is the case's resources of type X (as
  * eval_first_member's index answers it): a resource the case's index by code
  * does not list for any of the codes (and reads plainly) has no coding the coded
  * conjunct accepts, so that conjunct is false there, without error, and c is false
  * too; only the conjuncts before it are evaluated there, for their errors (and
  * stop at the first false, as `and` does). Every resource listed gets the whole
- * of c, as filter() evaluates it ($index its position among the X). 1 when the
- * input is not that (evaluate as usual), else 0 or -1. */
+ * of c, as filter() evaluates it ($index its position among the X). The coded
+ * conjunct code.memberOf('vs'): the codes are vs's (member_marks), and a resource
+ * not listed gets the whole of c too unless member_false says the conjunct is
+ * false there. 1 when the input is not that (evaluate as usual), else 0
+ * or -1. */
 static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	const fp_codes *q = n->codes;
@@ -1520,20 +1586,25 @@ static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *
 		return 1;
 	const uint32_t *lp[FP_CODES_MAX + 1];
 	size_t ln[FP_CODES_MAX + 1];
+	size_t nt;
+	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
+	const uint8_t *mark = NULL;
+	if (q->vs && !(mark = member_marks(x, q->vs, nt)))
+		return 1;
 	for (unsigned i = 0; i < q->ncodes; i++)
 		if (!mn_case_coded(x->kase, q->element, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
 		                   &ln[q->ncodes]))
 			return 1;
-	size_t nt;
-	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
 	for (size_t i = 0; i < nt; i++) {
 		uint32_t p = idx[i];
 		bool listed = false;
-		for (unsigned l = 0; l <= q->ncodes; l++) {
+		for (unsigned l = 0; l <= q->ncodes && !mark; l++) {
 			while (ln[l] && *lp[l] < p)
 				lp[l]++, ln[l]--;
 			listed = listed || (ln[l] && *lp[l] == p);
 		}
+		if (mark)
+			listed = mark[p] || !member_false(ctx->v[p].node);
 		mn_fp_item cur = ctx->v[p];
 		fp_scope s1;
 		s1.self.v = &cur;
@@ -2241,9 +2312,15 @@ mn_status mn_fp_env_set_result(mn_fp_env *env, const char *name, const mn_fp_res
 
 void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload)
 {
+	mn_fp_env_set_terminology_codes(env, fn, NULL, payload);
+}
+
+void mn_fp_env_set_terminology_codes(mn_fp_env *env, mn_fp_member_fn fn, mn_fp_codes_fn codes, void *payload)
+{
 	if (!env)
 		return;
 	env->member = fn;
+	env->codes = fn ? codes : NULL;
 	env->member_payload = payload;
 }
 
