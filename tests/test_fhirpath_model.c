@@ -438,6 +438,20 @@ static void test_choice_of_type(void)
 	CHECK(!pruning("%resource.effective.ofType(dateTime)"));
 	CHECK_STR(ev("%resource.effective.ofType(dateTime)", J, 0), "\"@2026-01-05\"");
 	CHECK_STR(ev("Observation.effective.ofType(dateTime)", J, 0), "\"@2026-01-05\"");
+
+	/* repeated keys elsewhere (no MN_JSON_F_UNIQUE): every member of the name is read, by the general
+	 * path and by the string fast paths (member_string), which then leave it to the general one */
+	const char *K = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":["
+	                "{\"system\":\"s\",\"code\":\"X\",\"code\":\"Y\"}],\"text\":\"t\"},\"status\":\"amended\","
+	                "\"code\":{\"text\":\"u\"}}";
+	CHECK_STR(ev("status", K, 0), "\"final\",\"amended\"");
+	CHECK_STR(ev("code.text", K, 0), "\"t\",\"u\"");
+	CHECK_STR(ev("code.coding.code", K, 0), "\"X\",\"Y\"");
+	CHECK_STR(ev("where(status = 'final').exists()", K, 0), "false");
+	CHECK_STR(ev("where(status in ('final' | 'amended')).exists()", K, 0), "ERR:fhirpath-execution");
+	CHECK_STR(ev("code.coding.where(code = 'Y').exists()", K, 0), "false");
+	CHECK_STR(ev("code.where(coding.code = 'Y').text", K, 0), "");
+	CHECK_STR(ev("code.where(text = 'u').text", K, 0), "\"u\"");
 }
 
 int main(void)

@@ -542,6 +542,8 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 		x->nav_static = false;
 		if (rc)
 			return -1;
+		if (!choice_ok && (obj->flags & MN_JSON_F_UNIQUE))
+			break;  /* only this name matches, and no other member has it */
 	}
 	if (!found && under) {
 		/* only an extension sibling ("_given" without "given") */
@@ -1777,6 +1779,8 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
 				types[*cnt] = ct;
 				(*cnt)++;
 			}
+			if (po[j]->flags & MN_JSON_F_UNIQUE)
+				break;  /* no other member has the name */
 		}
 	}
 	return 1;
@@ -1801,6 +1805,8 @@ static inline int object_string(const fp_node *m, const mn_json *obj, const mn_f
 		if (*v || sv->type != MN_JSON_STRING)
 			return 0;  /* several strings, not a string, null: as usual */
 		*v = sv;
+		if (obj->flags & MN_JSON_F_UNIQUE)
+			break;  /* no other member has the name */
 	}
 	return 1;
 }
