@@ -17,6 +17,10 @@
 #include "fhir/model.h"
 #include "fhirpath/fhirpath_int.h"
 #include "mednec/fhirpath.h"
+#include "mednec/knowledge.h"
+
+/* policy.c's codes hook (declared in mednec/knowledge.h once decide.c binds it) */
+int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out);
 
 #define L "http://loinc.org"
 #define OBS(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," rest "}},"
@@ -491,6 +495,71 @@ static void test_member_of(void)
 	mn_case_free(c);
 }
 
+/* The policy's memberOf provider (mn_policy_member_of, the set found again after another) and its codes
+ * (mn_policy_codes_of), then the policy's selections with memberOf over the example record, with the codes
+ * and without: the same resources. */
+static void test_policy_sets(void)
+{
+	mn_error err;
+	mn_library *lib = NULL;
+	mn_policy *p = NULL;
+	mn_case *c = NULL;
+	mn_error_clear(&err);
+	if (mn_library_load(MN_SOURCE_DIR "/evidence", &lib, &err) != MN_OK ||
+	    mn_policy_load(MN_SOURCE_DIR "/policies", "drg-stimulation-trial", lib, &p, &err) != MN_OK ||
+	    mn_case_load_file_ex(MN_SOURCE_DIR "/examples/crps-ii-drg-trial.json", MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT,
+	                         &c, &err) != MN_OK) {
+		CHECK_MSG(false, "%s", err.message);
+		goto out;
+	}
+	const char *cpt = "http://www.ama-assn.org/go/cpt";
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", cpt, "90791"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", "http://other", "90791"), 0);
+	CHECK_INT(mn_policy_member_of(p, "facet-rfa", cpt, "64635"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", cpt, "64635"), 0);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", cpt, "90791"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluatio", cpt, "90791"), -1);
+	CHECK_INT(mn_policy_member_of(p, "facet-rfa", cpt, "64635"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation-", cpt, "90791"), -1);
+	/* a shared set: epidural injection is listed under crps-usual-care-procedures' exclude */
+	CHECK_INT(mn_policy_member_of(p, "crps-usual-care-procedures", cpt, "64483"), 0);
+	CHECK_INT(mn_policy_member_of(p, "crps-usual-care-procedures", cpt, "97110"), 1);
+	mn_fp_codes k;
+	CHECK_INT(mn_policy_codes_of(p, "neurostimulator-programming", &k), 1);
+	CHECK(k.n == 2 && strcmp(k.code(k.list, 0), "95971") == 0 && strcmp(k.code(k.list, 1), "95972") == 0);
+	CHECK_INT(mn_policy_codes_of(p, "substance-use-disorder", &k), 0);  /* prefixes */
+	CHECK_INT(mn_policy_codes_of(p, "nothing", &k), -1);
+	/* the answers read off the record's codes by hand (12 Procedures, each with one CPT code) */
+	static const struct { const char *expr, *want; } T[] = {
+		{"Procedure.where(status = 'completed' and code.memberOf('psych-evaluation')).id", "psych-eval-2026-03"},
+		{"Procedure.where(status = 'completed' and code.memberOf('epidural-injection')).count()", "2"},
+		{"Procedure.where(status = 'completed' and code.memberOf('facet-rfa')).id", "rfa-2018-02"},
+		{"Procedure.where(status = 'completed' and code.memberOf('scs-implant')).id", "scs-implant-2019"},
+		{"Procedure.where(status = 'completed' and code.memberOf('neurostimulator-programming')).id",
+		 "scs-reprogram-2022-02,scs-reprogram-2023-04,scs-reprogram-2024-10"},
+		{"Procedure.where(status in ('completed' | 'in-progress') and code.memberOf('spine-surgery')).id", "fusion-l4-s1-2016"},
+		{"Procedure.where(status = 'completed' and code.memberOf('crps-usual-care-procedures')).id", "pt-2016,pt-2025"},
+		{"Condition.where(code.memberOf('crps-diagnosis')).id", "crps-ii-left-lower-limb"},
+		{"DiagnosticReport.where(code.memberOf('urine-drug-screen')).id", "uds-2026-09"},
+		{"ServiceRequest.where(code.memberOf('drg-stimulation-trial')).id", "drg-trial-request"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		char b1[2048], b2[2048];
+		mn_fp_env_set_terminology_codes(env, mn_policy_member_of, mn_policy_codes_of, p);
+		const char *with = run(c, false, T[i].expr, b1, sizeof b1);
+		mn_fp_env_set_terminology(env, mn_policy_member_of, p);
+		const char *without = run(c, false, T[i].expr, b2, sizeof b2);
+		CHECK_MSG(strcmp(with, without) == 0, "%s: %s with the codes, %s without", T[i].expr, with, without);
+		CHECK_STR(with, T[i].want);
+	}
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	mn_fp_env_set_case(env, NULL);
+out:
+	mn_case_free(c);
+	mn_policy_free(p);
+	mn_library_free(lib);
+}
+
 int main(void)
 {
 	env = mn_fp_env_new();
@@ -506,6 +575,7 @@ int main(void)
 	test_small();
 	test_threads();
 	test_member_of();
+	test_policy_sets();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);
 	mn_arena_free(arena);

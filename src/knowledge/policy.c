@@ -1194,15 +1194,20 @@ mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char *
 	return MN_OK;
 }
 
-/* The value set named name that memberOf() finds (the policy's own and the shared ones), or NULL. */
+/* The value set named name that memberOf() finds (the policy's own and the shared ones), or NULL. A
+ * where() asks for one set resource after resource: the position last found (in any policy, by this
+ * thread) is tried first, and taken only when the set there has that name. */
 static const mn_valueset *member_set(const mn_policy *p, const char *name)
 {
+	static _Thread_local size_t last;
+	if (last < p->nvsindex_ && strcmp(p->vsindex_[last]->name, name) == 0)
+		return p->vsindex_[last];
 	size_t lo = 0, hi = p->nvsindex_;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(p->vsindex_[mid]->name, name);
 		if (c == 0)
-			return p->vsindex_[mid];
+			return p->vsindex_[last = mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
