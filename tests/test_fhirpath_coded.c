@@ -6,6 +6,9 @@
  * index) and as Bundle.entry.resource.ofType(Observation).where(...) over the root (the general
  * evaluator, which the index does not answer). Adversarial resources: the code in another system, in
  * another element, with another status, a future date, several codings, "_code" siblings, a code that differs only in case or a trailing space, the code on another resource type.
+ * Then the same for X.where(... and code.memberOf('vs') ...) with a value-set hook that lists the set's
+ * codes (mn_fp_env_set_terminology_codes): the codes of the set from the index, the whole criterion on
+ * each candidate (test_member_of).
  */
 #include "test.h"
 
@@ -14,6 +17,10 @@
 #include "fhir/model.h"
 #include "fhirpath/fhirpath_int.h"
 #include "mednec/fhirpath.h"
+#include "mednec/knowledge.h"
+
+/* policy.c's codes hook (declared in mednec/knowledge.h once decide.c binds it) */
+int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out);
 
 #define L "http://loinc.org"
 #define OBS(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," rest "}},"
@@ -333,6 +340,226 @@ static void test_threads(void)
 	mn_case_free(c);
 }
 
+/* ---- X.where(... and code.memberOf('vs') ...) ------------------------------------------------------ */
+
+#define S "http://s"
+#define PROC(id, rest) "{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"" id "\",\"subject\":" \
+	"{\"reference\":\"Patient/p1\"}," rest "}},"
+#define CC(sys, code) "\"code\":{\"coding\":[{\"system\":\"" sys "\",\"code\":\"" code "\"}]}"
+
+/* Case positions: 0 Patient p1, the Procedures a..n at 1..13, the Observation o1 at 14. */
+static const char PROCS[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	PROC("a", "\"status\":\"completed\"," CC(S, "A"))                   /* a member */
+	PROC("b", "\"status\":\"completed\"," CC("http://other", "A"))      /* the code in another system */
+	PROC("c", "\"status\":\"entered-in-error\"," CC(S, "A"))            /* a member, entered in error */
+	PROC("d", "\"status\":\"completed\",\"category\":{\"coding\":[{\"system\":\"" S "\",\"code\":\"A\"}]},"
+	     CC(S, "Z"))                                                       /* A in another element */
+	PROC("e", "\"status\":\"completed\",\"code\":{\"coding\":[{\"system\":\"" S "\",\"code\":\"A\","
+	     "\"_code\":{\"id\":\"k\"}}]}")                                  /* "_code": not read by the index */
+	PROC("f", "\"status\":\"completed\",\"code\":{\"text\":\"A\"}")  /* no coding (memberOf would read
+	     the concept's own system and code, which the loader refuses as unknown elements) */
+	PROC("g", "\"status\":\"completed\",\"code\":{\"coding\":[{\"system\":\"" S "\",\"code\":\"A\\u0000x\"}]}")
+	     /* a NUL in the code: memberOf reads "A" */
+	PROC("h", "\"status\":\"completed\"")                                /* no code */
+	PROC("i", "\"status\":\"completed\"," CC(S, "a"))                   /* lower case */
+	PROC("j", "\"status\":\"completed\"," CC(S, "B"))                   /* the set's other code */
+	PROC("k", "\"status\":\"completed\",\"code\":{\"coding\":[{\"system\":\"" S "\",\"display\":\"A\"}]}")
+	     /* a coding without a code */
+	PROC("l", "\"status\":\"completed\"," CC(S, "A "))                  /* a trailing space */
+	PROC("m", "\"status\":\"completed\",\"code\":{\"coding\":[{\"system\":\"" S "\",\"code\":\"Z\"},"
+	     "{\"system\":\"" S "\",\"code\":\"B\"}]}")                       /* the second coding a member */
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\"," CC(S, "A") "}}"
+	"]}";
+
+/* The value sets: "ab" = {S|A, S|B}, listed; "a" = {S|A} where the list says A and B (a list may say
+ * more than the members); "pre" = the codes starting with A, not a list. */
+static int vs_member(void *payload, const char *vs, const char *system, const char *code)
+{
+	(void)payload;
+	bool s = system && strcmp(system, S) == 0;
+	if (strcmp(vs, "ab") == 0)
+		return s && (strcmp(code, "A") == 0 || strcmp(code, "B") == 0);
+	if (strcmp(vs, "a") == 0)
+		return s && strcmp(code, "A") == 0;
+	if (strcmp(vs, "pre") == 0)
+		return s && code[0] == 'A';
+	return -1;
+}
+
+static const char *const AB[] = {"A", "B"};
+static int codes_asked;
+
+static const char *ab_code(const void *list, size_t i)
+{
+	return ((const char *const *)list)[i];
+}
+
+static int vs_codes(void *payload, const char *vs, mn_fp_codes *out)
+{
+	(void)payload;
+	codes_asked++;
+	if (strcmp(vs, "ab") == 0 || strcmp(vs, "a") == 0) {
+		*out = (mn_fp_codes){2, AB, ab_code};
+		return 1;
+	}
+	return strcmp(vs, "pre") == 0 ? 0 : -1;
+}
+
+/* criterion over the case's Procedures with the codes hook (the index), over the root (the general
+ * evaluator), and over the case without the hook, against want. */
+static void proc_where(const mn_case *c, const char *crit, const char *want)
+{
+	char e1[512], e2[512], b[512];
+	snprintf(e1, sizeof e1, "Procedure.where(%s).id", crit);
+	snprintf(e2, sizeof e2, "Bundle.entry.resource.ofType(Procedure).where(%s).id", crit);
+	mn_fp_env_set_terminology_codes(env, vs_member, vs_codes, NULL);
+	CHECK_MSG(strcmp(run(c, false, e1, b, sizeof b), want) == 0, "%s: %s, want %s", e1, b, want);
+	CHECK_MSG(strcmp(run(c, true, e2, b, sizeof b), want) == 0, "%s: %s, want %s", e2, b, want);
+	mn_fp_env_set_terminology(env, vs_member, NULL);
+	CHECK_MSG(strcmp(run(c, false, e1, b, sizeof b), want) == 0, "%s (no codes): %s, want %s", e1, b, want);
+}
+
+static void test_member_of(void)
+{
+	CHECK(marked("Procedure.where(status = 'completed' and code.memberOf('ab'))"));
+	CHECK(marked("Procedure.where(code.memberOf('ab'))"));
+	CHECK(marked("Procedure.where(code.memberOf('ab') and status = 'completed')"));
+	CHECK(marked("Condition.where(code.memberOf('ab') and verificationStatus.exists())"));
+	CHECK(!marked("Procedure.where(code.memberOf('ab').not())"));
+	CHECK(!marked("Procedure.where(code.memberOf('ab') or status = 'completed')"));
+	CHECK(!marked("Procedure.where(category.memberOf('ab'))"));        /* only code */
+	CHECK(!marked("Procedure.where(code.memberOf(%vs))"));
+	CHECK(!marked("Procedure.where(code.coding.memberOf('ab'))"));
+	CHECK(!marked("Device.where(type.memberOf('ab'))"));
+	CHECK(!marked("Observation.where(value.memberOf('ab'))"));
+	mn_case *c = load(PROCS);
+	if (!c)
+		return;
+	CHECK_INT(mn_case_count(c), 15);
+	const uint32_t *pos, *unread;
+	size_t n, nu;
+	/* e ("_code") and g (the NUL) not read by the index */
+	/* A read plainly in the code of a, b, c and o1 (not d's category) */
+	CHECK(mn_case_coded(c, "code", "A", 1, &pos, &n, &unread, &nu) && n == 4 && pos[0] == 1 && pos[1] == 2 &&
+	      pos[2] == 3 && pos[3] == 14);
+	CHECK(nu == 2 && unread[0] == 5 && unread[1] == 7);
+	/* criterion, the answer (worked by hand) */
+	static const struct { const char *crit, *want; } T[] = {
+		/* members: a, c, e ("_code"), g ("A" up to the NUL), j, m */
+		{"code.memberOf('ab')", "a,c,e,g,j,m"},
+		{"status = 'completed' and code.memberOf('ab')", "a,e,g,j,m"},
+		{"code.memberOf('ab') and status = 'completed'", "a,e,g,j,m"},
+		{"status = 'completed' and code.memberOf('a') and id.exists()", "a,e,g"},
+		{"code.memberOf('pre')", "a,c,e,g,l"},
+		{"code.memberOf('ab') and $index > 5", "g,j,m"},
+		/* an unknown set: memberOf's error, on the first resource with a code */
+		{"code.memberOf('nothing')", "ERROR"},
+		/* an error in a conjunct before memberOf is raised where the index lists nothing, too */
+		{"(id = 'k' implies status.single().toInteger() > 0) and code.memberOf('ab')", "a,c,e,g,j,m"},
+		{"(id = 'k' implies (status | id).single().exists()) and code.memberOf('ab')", "ERROR"},
+		/* an error after it only where memberOf is true or empty (no code: `and` evaluates its right side) */
+		{"code.memberOf('ab') and (id = 'b' implies (status | id).single().exists())", "a,c,e,g,j,m"},
+		{"code.memberOf('ab') and (id = 'i' implies (status | id).single().exists())", "a,c,e,g,j,m"},
+		{"code.memberOf('ab') and (id = 'j' implies (status | id).single().exists())", "ERROR"},
+		{"code.memberOf('ab') and (id = 'h' implies (status | id).single().exists())", "ERROR"},
+	};
+	codes_asked = 0;
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		proc_where(c, T[i].crit, T[i].want);
+	CHECK(codes_asked > 0);
+	/* without a terminology service: memberOf's error */
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	char buf[64];
+	CHECK_STR(run(c, false, "Procedure.where(code.memberOf('ab')).id", buf, sizeof buf), "ERROR");
+	mn_fp_env_set_terminology_codes(env, NULL, vs_codes, NULL);
+	CHECK_STR(run(c, false, "Procedure.where(code.memberOf('ab')).id", buf, sizeof buf), "ERROR");
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+	/* several concepts in code (R4 has one): the loader refuses the record, leniently or not */
+	static const char TWO[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	                          PROC("t", "\"status\":\"completed\",\"code\":[{\"text\":\"x\"},{\"text\":\"y\"}]")
+	                          PROC("u", "\"status\":\"completed\"," CC(S, "A"))
+	                          "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}}]}";
+	mn_error err;
+	c = NULL;
+	mn_status st = mn_case_load("two.json", TWO, strlen(TWO), &c, &err);
+	if (st == MN_OK) {
+		proc_where(c, "code.memberOf('ab')", "ERROR");
+		proc_where(c, "id = 'u' and code.memberOf('ab')", "u");
+		mn_fp_env_set_terminology(env, NULL, NULL);
+		mn_fp_env_set_case(env, NULL);
+	}
+	mn_case_free(c);
+}
+
+/* The policy's memberOf provider (mn_policy_member_of, the set found again after another) and its codes
+ * (mn_policy_codes_of), then the policy's selections with memberOf over the example record, with the codes
+ * and without: the same resources. */
+static void test_policy_sets(void)
+{
+	mn_error err;
+	mn_library *lib = NULL;
+	mn_policy *p = NULL;
+	mn_case *c = NULL;
+	mn_error_clear(&err);
+	if (mn_library_load(MN_SOURCE_DIR "/evidence", &lib, &err) != MN_OK ||
+	    mn_policy_load(MN_SOURCE_DIR "/policies", "drg-stimulation-trial", lib, &p, &err) != MN_OK ||
+	    mn_case_load_file_ex(MN_SOURCE_DIR "/examples/crps-ii-drg-trial.json", MN_CASE_ALLOW_UNRESOLVED | MN_CASE_LENIENT,
+	                         &c, &err) != MN_OK) {
+		CHECK_MSG(false, "%s", err.message);
+		goto out;
+	}
+	const char *cpt = "http://www.ama-assn.org/go/cpt";
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", cpt, "90791"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", "http://other", "90791"), 0);
+	CHECK_INT(mn_policy_member_of(p, "facet-rfa", cpt, "64635"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", cpt, "64635"), 0);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation", cpt, "90791"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluatio", cpt, "90791"), -1);
+	CHECK_INT(mn_policy_member_of(p, "facet-rfa", cpt, "64635"), 1);
+	CHECK_INT(mn_policy_member_of(p, "psych-evaluation-", cpt, "90791"), -1);
+	/* a shared set: epidural injection is listed under crps-usual-care-procedures' exclude */
+	CHECK_INT(mn_policy_member_of(p, "crps-usual-care-procedures", cpt, "64483"), 0);
+	CHECK_INT(mn_policy_member_of(p, "crps-usual-care-procedures", cpt, "97110"), 1);
+	mn_fp_codes k;
+	CHECK_INT(mn_policy_codes_of(p, "neurostimulator-programming", &k), 1);
+	CHECK(k.n == 2 && strcmp(k.code(k.list, 0), "95971") == 0 && strcmp(k.code(k.list, 1), "95972") == 0);
+	CHECK_INT(mn_policy_codes_of(p, "substance-use-disorder", &k), 0);  /* prefixes */
+	CHECK_INT(mn_policy_codes_of(p, "nothing", &k), -1);
+	/* the answers read off the record's codes by hand (12 Procedures, each with one CPT code) */
+	static const struct { const char *expr, *want; } T[] = {
+		{"Procedure.where(status = 'completed' and code.memberOf('psych-evaluation')).id", "psych-eval-2026-03"},
+		{"Procedure.where(status = 'completed' and code.memberOf('epidural-injection')).count()", "2"},
+		{"Procedure.where(status = 'completed' and code.memberOf('facet-rfa')).id", "rfa-2018-02"},
+		{"Procedure.where(status = 'completed' and code.memberOf('scs-implant')).id", "scs-implant-2019"},
+		{"Procedure.where(status = 'completed' and code.memberOf('neurostimulator-programming')).id",
+		 "scs-reprogram-2022-02,scs-reprogram-2023-04,scs-reprogram-2024-10"},
+		{"Procedure.where(status in ('completed' | 'in-progress') and code.memberOf('spine-surgery')).id", "fusion-l4-s1-2016"},
+		{"Procedure.where(status = 'completed' and code.memberOf('crps-usual-care-procedures')).id", "pt-2016,pt-2025"},
+		{"Condition.where(code.memberOf('crps-diagnosis')).id", "crps-ii-left-lower-limb"},
+		{"DiagnosticReport.where(code.memberOf('urine-drug-screen')).id", "uds-2026-09"},
+		{"ServiceRequest.where(code.memberOf('drg-stimulation-trial')).id", "drg-trial-request"},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		char b1[2048], b2[2048];
+		mn_fp_env_set_terminology_codes(env, mn_policy_member_of, mn_policy_codes_of, p);
+		const char *with = run(c, false, T[i].expr, b1, sizeof b1);
+		mn_fp_env_set_terminology(env, mn_policy_member_of, p);
+		const char *without = run(c, false, T[i].expr, b2, sizeof b2);
+		CHECK_MSG(strcmp(with, without) == 0, "%s: %s with the codes, %s without", T[i].expr, with, without);
+		CHECK_STR(with, T[i].want);
+	}
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	mn_fp_env_set_case(env, NULL);
+out:
+	mn_case_free(c);
+	mn_policy_free(p);
+	mn_library_free(lib);
+}
+
 int main(void)
 {
 	env = mn_fp_env_new();
@@ -347,6 +574,8 @@ int main(void)
 	test_marks();
 	test_small();
 	test_threads();
+	test_member_of();
+	test_policy_sets();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);
 	mn_arena_free(arena);

@@ -9,11 +9,15 @@
  * - typed evaluation of a resource with an element the model does not know:
  *   the rest evaluates, the unknown element is absent (and the lenient case
  *   loader reports it with its JSON location);
+ * - x.ofType(T) on a member step (fp_node.prune_left): the step leaves out
+ *   the JSON members no item of which ofType(T) keeps; each answer is
+ *   checked on that path and on the general one (x.where(true).ofType(T));
  * - %terminologies over a value-set hook (expand, lookup, validateVS,
  *   validateCS, subsumes, translate), with errors for what is not held.
  *
  * Every expected value is worked by hand from the JSON written here.
  */
+#include "fhirpath/fhirpath_int.h"
 #include "mednec/fhirpath.h"
 #include "mednec/json.h"
 #include "test.h"
@@ -342,6 +346,114 @@ static void test_terminologies(void)
 	mn_fp_env_set_terminology(ENV, NULL, NULL);
 }
 
+
+/* ---- x.ofType(T) on a member step ------------------------------------------------- */
+
+/* Whether the root of expr is an ofType() whose member step leaves out what it drops. */
+static bool pruning(const char *expr)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	bool m = e && e->root->kind == FN_CALL && e->root->prune_left;
+	mn_fp_expr_free(e);
+	return m;
+}
+
+/* "M.ofType(T)REST" on json, pruned (checked marked) and general ("M.where(true).ofType(T)REST"),
+ * both against want. */
+static void of_type(const char *json, const char *m, const char *t, const char *rest, const char *want)
+{
+	char pruned[256], general[256];
+	snprintf(pruned, sizeof pruned, "%s.ofType(%s)%s", m, t, rest);
+	snprintf(general, sizeof general, "%s.where(true).ofType(%s)%s", m, t, rest);
+	if (!*rest)
+		CHECK_MSG(pruning(pruned), "%s is not marked", pruned);
+	CHECK_MSG(!pruning(general), "%s is marked", general);
+	CHECK_STR(ev(pruned, json, 0), want);
+	CHECK_STR(ev(general, json, 0), want);
+}
+
+/* Observations and a Condition for ofType() on choice elements, adversarial: every variant of
+ * effective[x] at once with an id on the dateTime and a name with no such type (J); a repeated key (R); a
+ * value that is no dateTime (S, an untyped String that only System.String keeps); null with its "_name"
+ * sibling (no value, an id) and an array where one value belongs (N); a type and its base (C: Age is a
+ * Quantity). */
+static const char OT_J[] = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	"\"effectiveDateTime\":\"2026-01-05\",\"effectivePeriod\":{\"start\":\"2025-01-01\"},"
+	"\"effectiveInstant\":\"2026-01-05T10:00:00Z\",\"_effectiveDateTime\":{\"id\":\"e1\"},"
+	"\"effectiveFoo\":\"x\",\"valueString\":\"v\"}";
+static const char OT_R[] = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	"\"effectiveDateTime\":\"2026-01-05\",\"effectivePeriod\":{\"end\":\"2025-02-01\"},"
+	"\"effectiveDateTime\":\"2026-02-01\"}";
+static const char OT_S[] = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	"\"effectiveDateTime\":\"soon\",\"effectivePeriod\":{\"start\":\"2025-01-01\"}}";
+static const char OT_N[] = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	"\"effectiveDateTime\":null,\"_effectiveDateTime\":{\"id\":\"n1\"},"
+	"\"valueDateTime\":[\"2026-01-05\",\"2026-02-01\"],\"valueInteger\":3}";
+static const char OT_C[] = "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/p\"},"
+	"\"onsetAge\":{\"value\":40,\"unit\":\"a\"},\"onsetString\":\"child\"}";
+
+static void test_choice_of_type(void)
+{
+	/* json, member, type, the rest of the path, the answer (worked by hand) */
+	static const struct { const char *json, *m, *t, *rest, *want; } T[] = {
+		{OT_J, "effective", "dateTime", "", "\"@2026-01-05\""},
+		{OT_J, "effective", "dateTime", ".id", "\"e1\""},
+		{OT_J, "effective", "Period", ".start", "\"@2025-01-01\""},
+		{OT_J, "effective", "instant", "", "\"@2026-01-05T10:00:00Z\""},
+		{OT_J, "effective", "Timing", "", ""},
+		{OT_J, "effective", "FHIR.dateTime", ".count()", "1"},
+		{OT_J, "value", "string", "", "\"v\""},
+		{OT_J, "value", "boolean", "", ""},
+		{OT_R, "effective", "dateTime", "", "\"@2026-01-05\",\"@2026-02-01\""},
+		{OT_R, "effective", "Period", ".end", "\"@2025-02-01\""},
+		{OT_S, "effective", "dateTime", "", ""},
+		{OT_S, "effective", "string", "", ""},
+		{OT_S, "effective", "String", "", "\"soon\""},
+		{OT_S, "effective", "System.String", "", "\"soon\""},
+		{OT_S, "effective", "Period", ".start", "\"@2025-01-01\""},
+		{OT_N, "effective", "dateTime", ".id", "\"n1\""},
+		{OT_N, "effective", "dateTime", ".hasValue()", "false"},
+		{OT_N, "effective", "Period", "", ""},
+		{OT_N, "value", "dateTime", "", "\"@2026-01-05\",\"@2026-02-01\""},
+		{OT_N, "value", "integer", "", "3"},
+		{OT_N, "value", "Integer", "", ""},
+		{OT_C, "onset", "Age", ".value", "40"},
+		{OT_C, "onset", "Quantity", ".value", "40"},
+		{OT_C, "onset", "Range", "", ""},
+		{OT_C, "onset", "string", "", "\"child\""},
+		{OT_J, "status", "code", "", "\"final\""},
+		{OT_J, "status", "Coding", "", ""},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		of_type(T[i].json, T[i].m, T[i].t, T[i].rest, T[i].want);
+	const char *J = OT_J;
+	CHECK_STR(ev("(effective.ofType(dateTime) | effective.ofType(instant) | effective.ofType(Period).start).count()",
+	             J, 0), "3");
+	CHECK_STR(ev("effective.ofType(Nothing)", J, 0), ERR_EVAL);
+	CHECK_STR(ev("effective.where(true).ofType(Nothing)", J, 0), ERR_EVAL);
+	/* not marked: a type name at the start of a path; a path from a variable (computed once per
+	 * evaluation, unpruned, fp_ctx.inv); the same answers */
+	CHECK(!pruning("Observation.ofType(Observation)"));
+	CHECK(!pruning("%resource.effective.ofType(dateTime)"));
+	CHECK_STR(ev("%resource.effective.ofType(dateTime)", J, 0), "\"@2026-01-05\"");
+	CHECK_STR(ev("Observation.effective.ofType(dateTime)", J, 0), "\"@2026-01-05\"");
+
+	/* repeated keys elsewhere (no MN_JSON_F_UNIQUE): every member of the name is read, by the general
+	 * path and by the string fast paths (member_string), which then leave it to the general one */
+	const char *K = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":["
+	                "{\"system\":\"s\",\"code\":\"X\",\"code\":\"Y\"}],\"text\":\"t\"},\"status\":\"amended\","
+	                "\"code\":{\"text\":\"u\"}}";
+	CHECK_STR(ev("status", K, 0), "\"final\",\"amended\"");
+	CHECK_STR(ev("code.text", K, 0), "\"t\",\"u\"");
+	CHECK_STR(ev("code.coding.code", K, 0), "\"X\",\"Y\"");
+	CHECK_STR(ev("where(status = 'final').exists()", K, 0), "false");
+	CHECK_STR(ev("where(status in ('final' | 'amended')).exists()", K, 0), "ERR:fhirpath-execution");
+	CHECK_STR(ev("code.coding.where(code = 'Y').exists()", K, 0), "false");
+	CHECK_STR(ev("code.where(coding.code = 'Y').text", K, 0), "");
+	CHECK_STR(ev("code.where(text = 'u').text", K, 0), "\"u\"");
+}
+
 int main(void)
 {
 	ENV = mn_fp_env_new();
@@ -353,6 +465,7 @@ int main(void)
 	test_model_none_contexts();
 	test_lenient();
 	test_unknown_elements();
+	test_choice_of_type();
 	test_terminologies();
 	mn_arena_free(A);
 	mn_fp_env_free(ENV);

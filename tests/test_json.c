@@ -134,10 +134,42 @@ static void test_basics(void)
 	/* the parser records whether an object has "_name" members (FHIR primitive extensions) */
 	CHECK_INT(v->flags, MN_JSON_F_KNOWN);
 	CHECK_INT(parse(a, "{\"birthDate\": \"1970\", \"_birthDate\": {\"id\": \"x\"}, \"o\": {\"_\": 1}}", &v, &err), MN_OK);
-	CHECK_INT(v->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE);
-	CHECK_INT(mn_json_get(v, "_birthDate")->flags, MN_JSON_F_KNOWN);
-	CHECK_INT(mn_json_get(v, "o")->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE);
+	CHECK_INT(v->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE | MN_JSON_F_UNIQUE);
+	CHECK_INT(mn_json_get(v, "_birthDate")->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE);
+	CHECK_INT(mn_json_get(v, "o")->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE | MN_JSON_F_UNIQUE);
 	CHECK_INT(mn_json_get(v, "birthDate")->flags, 0);  /* only objects carry flags */
+
+	/* and whether no key repeats (MN_JSON_F_UNIQUE; the first object above has "a" twice) */
+	static const struct { const char *text; bool unique; } U[] = {
+		{"{}", true},
+		{"{\"a\":1}", true},
+		{"{\"a\":1,\"b\":2,\"a\":3}", false},              /* not next to each other */
+		{"{\"abc\":1,\"axc\":2,\"ac\":3}", true},          /* same length, first and last byte */
+		{"{\"a\":1,\"\\u0061\":2}", false},                 /* the same key, escaped */
+		{"{\"\":1,\"\":2}", false},                           /* the empty key twice */
+		{"{\"a\":{\"a\":1,\"b\":2},\"b\":{\"a\":3}}", true}, /* keys of nested objects do not count */
+		{"{\"a\":{\"x\":1},\"x\":2}", true},
+		{"{\"a\":{\"x\":1,\"x\":1},\"x\":2}", true},     /* the nested object is not */
+		{"{\"code\":1,\"_code\":2,\"Code\":3,\"code \":4}", true},
+	};
+	for (size_t i = 0; i < sizeof U / sizeof U[0]; i++) {
+		CHECK_INT(parse(a, U[i].text, &v, &err), MN_OK);
+		CHECK_MSG(((v->flags & MN_JSON_F_UNIQUE) != 0) == U[i].unique, "%s: flags %d", U[i].text, v->flags);
+	}
+	CHECK_INT(parse(a, "{\"a\":{\"x\":1,\"x\":1},\"x\":2}", &v, &err), MN_OK);
+	CHECK_INT(mn_json_get(v, "a")->flags & MN_JSON_F_UNIQUE, 0);
+	/* 100 distinct keys (every bit of the quick test taken), then one of them again */
+	mn_buf many = MN_BUF_INIT;
+	for (int i = 0; i < 100; i++)
+		mn_buf_printf(&many, "%s\"k%d\":%d", i ? "," : "{", i, i);
+	mn_buf_puts(&many, "}");
+	CHECK_INT(parse(a, mn_buf_cstr(&many), &v, &err), MN_OK);
+	CHECK_INT(v->flags & MN_JSON_F_UNIQUE, MN_JSON_F_UNIQUE);
+	many.len--;
+	mn_buf_puts(&many, ",\"k57\":0}");
+	CHECK_INT(parse(a, mn_buf_cstr(&many), &v, &err), MN_OK);
+	CHECK_INT(v->flags & MN_JSON_F_UNIQUE, 0);
+	mn_buf_free(&many);
 
 	/* errors carry line and column */
 	CHECK_INT(parse(a, "{\n  \"a\": [1,\n  2,,]\n}", &v, &err), MN_EJSON);

@@ -173,7 +173,7 @@ const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t 
  * (or an array of objects) whose "coding" array has an object whose "code" is the string code[0..n), in
  * case order; *unread[0..*nunread) (in case order) those whose element the index cannot read plainly
  * (a repeated key, a "_code", "_coding", "_system" or "_element" sibling, a value that is not an
- * object, array or string where R4 has one): they may have the code. Every other resource has no such
+ * object, array or string where R4 has one, a code with a NUL character): they may have the code. Every other resource has no such
  * coding there. Only the resources of types whose element is a CodeableConcept are indexed: ask only
  * for those (the others are in neither list). Made when first asked, once per record (an as-of view that leaves
  * nothing out shares its source's); safe to call from several threads. False (and nothing) for

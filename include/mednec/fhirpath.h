@@ -114,6 +114,24 @@ mn_status mn_fp_env_set_result(mn_fp_env *env, const char *name, const mn_fp_res
 typedef int (*mn_fp_member_fn)(void *payload, const char *valueset, const char *system,
                                const char *code);
 void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload);
+/* The codes of a value set, for the memberOf fast path (below): n codes, code i (NUL-terminated) being
+ * code(list, i). */
+typedef struct mn_fp_codes {
+	size_t n;
+	const void *list;
+	const char *(*code)(const void *list, size_t i);
+} mn_fp_codes;
+/* 1 with *out when every (system, code) the memberOf callback calls a member of valueset has one of
+ * out's codes as its code (an extensional list of system + code; exclusions only remove members); 0
+ * when the set is not such a list (prefixes, ranges of codes); -1 when the set is unknown. */
+typedef int (*mn_fp_codes_fn)(void *payload, const char *valueset, mn_fp_codes *out);
+/* mn_fp_env_set_terminology with codes: the same payload answers both. X.where(... and
+ * code.memberOf('vs') ...) over a case (X a resource type whose code is a CodeableConcept) then takes its
+ * candidates from the case's index by code (mn_case_coded) for the set's codes, and evaluates the whole
+ * criterion on each; the others (a single CodeableConcept with codings, none with any of those codes:
+ * memberOf is false) get only the conjuncts before the memberOf, for their errors, as `and` would. Answers are
+ * those of the general evaluation. mn_fp_env_set_terminology sets codes to NULL. */
+void mn_fp_env_set_terminology_codes(mn_fp_env *env, mn_fp_member_fn fn, mn_fp_codes_fn codes, void *payload);
 /* %terminologies (docs/FHIRPATH.md, "%terminologies"): the FHIR
  * terminology service API (expand, lookup, validateVS, validateCS,
  * subsumes, translate) answered from the value sets the caller holds. The

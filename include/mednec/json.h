@@ -37,6 +37,9 @@ typedef struct mn_json_member mn_json_member;
 #define MN_JSON_F_KNOWN      0x01  /* the flags below were set by the parser */
 #define MN_JSON_F_UNDERSCORE 0x02  /* OBJECT: at least one member key starts with '_' (FHIR's primitive
                                     * extension siblings); may stay set after members are removed */
+#define MN_JSON_F_UNIQUE     0x04  /* OBJECT: no two members have the same key (a lookup may stop at the
+                                    * first match); still true after members are removed. Whoever adds a
+                                    * member or changes a key must clear it */
 
 struct mn_json {
 	uint8_t type;     /* mn_json_type */

@@ -1990,8 +1990,8 @@ static const S_word S_coding_word[] = {S_WORD("coding")};
 static const S_word S_code_system[] = {S_WORD("code"), S_WORD("system")};
 
 /* The codes of one CodeableConcept object cc into l: false when they cannot be read plainly (at most
- * one "coding", an array of objects, each with at most one "code" and one "system", strings, and no
- * "_coding", "_code" or "_system" siblings). */
+ * one "coding", an array of objects, each with at most one "code" and one "system", strings, the code
+ * without a NUL, and no "_coding", "_code" or "_system" siblings). */
 static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_code_list *l)
 {
 	unsigned cnt[2];
@@ -2008,6 +2008,10 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 		S_pick(&coding->u.items[i], S_code_system, 2, cnt, v, under);
 		int kc = S_one(cnt[0], v[0], under[0], MN_JSON_STRING, false);
 		if (kc < 0 || S_one(cnt[1], v[1], under[1], MN_JSON_STRING, false) < 0)
+			return false;
+		/* a code with a NUL ("\u0000" in the text): memberOf reads it as a C string, only up to
+		 * the NUL, where the index would key it by all of it */
+		if (kc && memchr(v[0]->u.s, 0, v[0]->n))
 			return false;
 		if (kc)
 			S_code_add(l, elem, v[0], pos);

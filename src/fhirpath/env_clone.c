@@ -21,6 +21,7 @@ mn_fp_env *mn_fp_env_clone(const mn_fp_env *src)
 	env->case_items = src->case_items;  /* in src's arena, like the variables */
 	env->case_n = src->case_n;
 	env->member = src->member;
+	env->codes = src->codes;
 	env->member_payload = src->member_payload;
 	env->trace = src->trace;
 	env->trace_payload = src->trace_payload;

@@ -438,6 +438,30 @@ static int lenient_choice(fp_ctx *x, const mn_fp_item *it, const mn_fhir_type *T
 	return add_member(x, v, ext, ct->kind == MN_FHIR_RESOURCE ? NULL : ct, it->res, out);
 }
 
+/* Whether ofType(T) keeps none of the items make_item makes for a member of type ct (not NULL,
+ * not a resource type): they are typed ct, or untyped primitives (a value that does not read as
+ * ct, or any value where ct is complex), or NOVALUE typed ct; fp_type_matches keeps a typed item
+ * only when ct is T or derives from it, and an untyped primitive only for a System type (T's
+ * syskind). */
+static bool pruned(const mn_fhir_type *ct, const fp_typespec *T)
+{
+	return ct && ct->kind != MN_FHIR_RESOURCE && !T->syskind && !mn_fhir_type_is_a(ct, T->ftype);
+}
+
+/* How many items add_member(v, ext) pushes (make_item's cases). */
+static uint64_t pushes_of(const mn_json *v, const mn_json *ext)
+{
+	if (v->type != MN_JSON_ARRAY)
+		return v->type != MN_JSON_NULL || (ext && ext->type == MN_JSON_OBJECT);
+	uint64_t k = 0;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json *e = ext && ext->type == MN_JSON_ARRAY && i < ext->n ? &ext->u.items[i] : NULL;
+		uint8_t t = v->u.items[i].type;
+		k += t != MN_JSON_ARRAY && (t != MN_JSON_NULL || (e && e->type == MN_JSON_OBJECT));
+	}
+	return k;
+}
+
 int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name, size_t len,
               fp_coll *out)
 {
@@ -509,11 +533,17 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 		}
 		found = true;
 		const mn_json *ext = under ? sibling(obj, m->key, m->key_len) : NULL;
+		if (x->prune && pruned(ct, x->prune)) {
+			x->work += pushes_of(&m->value, ext);  /* as many steps as making them would count */
+			continue;
+		}
 		x->nav_static = (it->flags & FPI_STATIC) && el && !el->choice;
 		int rc = add_member(x, &m->value, ext, ct, it->res, out);
 		x->nav_static = false;
 		if (rc)
 			return -1;
+		if (!choice_ok && (obj->flags & MN_JSON_F_UNIQUE))
+			break;  /* only this name matches, and no other member has it */
 	}
 	if (!found && under) {
 		/* only an extension sibling ("_given" without "given") */
@@ -1425,6 +1455,21 @@ static bool coded_conjunct(const fp_node *c, fp_codes *q)
 	return true;
 }
 
+/* Whether c is code.memberOf('vs') (code a CodeableConcept of q->type, vs a string literal): vs in *q. */
+static bool member_conjunct(const fp_node *c, fp_codes *q)
+{
+	if (!c || c->kind != FN_CALL || !c->fn || strcmp(c->fn->name, "memberOf") != 0 || c->nargs != 1 || c->fast ||
+	    !own_member(c->left, "code") || !plain_element(q->type, "code", "CodeableConcept"))
+		return false;
+	const fp_node *a = c->args[0];
+	if (!a || a->kind != FN_LITERAL || a->lit.kind != MN_FP_STRING || (a->lit.flags & FPI_NOVALUE))
+		return false;
+	q->element = "code";
+	q->vs = a->lit.v.str.s;  /* NUL-terminated, as fn_memberOf reads it */
+	q->ncodes = 0;
+	return true;
+}
+
 /* The conjuncts of c (an and-tree) in the order the evaluation meets them, up to
  * the first coded one: false when there is none (or too many before it). */
 static int find_coded(const fp_node *c, fp_codes *q)
@@ -1433,7 +1478,7 @@ static int find_coded(const fp_node *c, fp_codes *q)
 		int r = find_coded(c->left, q);
 		return r ? r : find_coded(c->right, q);
 	}
-	if (coded_conjunct(c, q))
+	if (coded_conjunct(c, q) || member_conjunct(c, q))
 		return 1;
 	if (q->npre == FP_CODES_PRE_MAX)
 		return -1;
@@ -1475,14 +1520,65 @@ static int truth_of(fp_ctx *x, const fp_node *c, const fp_scope *s)
 	return fp_eval(x, c, s, &r) ? -2 : fp_truth(x, c, &r);
 }
 
+/* code.memberOf(vs) (member_conjunct) over nt resources: a byte per case position, 1 where the index by
+ * code lists a resource with one of vs's codes in code.coding, or cannot read its code; NULL when the
+ * environment does not list vs's codes (no hook; not a list of codes; unknown: the general path says so),
+ * when there are more than 4 per resource (a lookup per code would cost more than memberOf on each), or
+ * out of memory. */
+static const uint8_t *member_marks(fp_ctx *x, const char *vs, size_t nt)
+{
+	const mn_fp_env *env = x->env;
+	mn_fp_codes list;
+	if (!env || !env->member || !env->codes || env->codes(env->member_payload, vs, &list) != 1 || !list.code ||
+	    list.n > 4 * nt)
+		return NULL;
+	uint8_t *mark = mn_arena_calloc(x->a, x->context.n ? x->context.n : 1, 1);
+	const uint32_t *pos, *unread;
+	size_t k, nu;
+	if (!mark || !mn_case_coded(x->kase, "code", "", 0, &pos, &k, &unread, &nu))
+		return NULL;
+	for (size_t j = 0; j < nu; j++)
+		mark[unread[j]] = 1;
+	for (size_t i = 0; i < list.n; i++) {
+		const char *code = list.code(list.list, i);
+		if (!code || !mn_case_coded(x->kase, "code", code, strlen(code), &pos, &k, &unread, &nu))
+			return NULL;
+		for (size_t j = 0; j < k; j++)
+			mark[pos[j]] = 1;
+	}
+	return mark;
+}
+
+/* Whether code.memberOf() over resource r, which the index read plainly and does not list, is false
+ * without error: its code one CodeableConcept (alone, or the one item of an array) with a coding (an
+ * array of codings, as the index read it, none with a code of the set: a member has one of those codes).
+ * Not so, the whole criterion is evaluated: no code (memberOf is empty, and `and` then evaluates what
+ * follows), several CodeableConcepts (memberOf's error), a concept without coding (memberOf reads its own
+ * system and code). */
+static bool member_false(const mn_json *r)
+{
+	if (!r || r->type != MN_JSON_OBJECT)
+		return false;
+	const mn_json *v = NULL;
+	for (uint32_t i = 0; i < r->n && !v; i++)
+		if (r->u.members[i].key_len == 4 && memcmp(r->u.members[i].key, "code", 4) == 0)
+			v = &r->u.members[i].value;
+	if (v && v->type == MN_JSON_ARRAY)
+		v = v->n == 1 ? &v->u.items[0] : NULL;
+	return v && v->type == MN_JSON_OBJECT && mn_json_getn(v, "coding", 6) != NULL;
+}
+
 /* FP_FAST_WHERE_CODE: X.where(c) when X is the case's resources of type X (as
  * eval_first_member's index answers it): a resource the case's index by code
  * does not list for any of the codes (and reads plainly) has no coding the coded
  * conjunct accepts, so that conjunct is false there, without error, and c is false
  * too; only the conjuncts before it are evaluated there, for their errors (and
  * stop at the first false, as `and` does). Every resource listed gets the whole
- * of c, as filter() evaluates it ($index its position among the X). 1 when the
- * input is not that (evaluate as usual), else 0 or -1. */
+ * of c, as filter() evaluates it ($index its position among the X). The coded
+ * conjunct code.memberOf('vs'): the codes are vs's (member_marks), and a resource
+ * not listed gets the whole of c too unless member_false says the conjunct is
+ * false there. 1 when the input is not that (evaluate as usual), else 0
+ * or -1. */
 static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	const fp_codes *q = n->codes;
@@ -1492,20 +1588,25 @@ static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *
 		return 1;
 	const uint32_t *lp[FP_CODES_MAX + 1];
 	size_t ln[FP_CODES_MAX + 1];
+	size_t nt;
+	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
+	const uint8_t *mark = NULL;
+	if (q->vs && !(mark = member_marks(x, q->vs, nt)))
+		return 1;
 	for (unsigned i = 0; i < q->ncodes; i++)
 		if (!mn_case_coded(x->kase, q->element, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
 		                   &ln[q->ncodes]))
 			return 1;
-	size_t nt;
-	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
 	for (size_t i = 0; i < nt; i++) {
 		uint32_t p = idx[i];
 		bool listed = false;
-		for (unsigned l = 0; l <= q->ncodes; l++) {
+		for (unsigned l = 0; l <= q->ncodes && !mark; l++) {
 			while (ln[l] && *lp[l] < p)
 				lp[l]++, ln[l]--;
 			listed = listed || (ln[l] && *lp[l] == p);
 		}
+		if (mark)
+			listed = mark[p] || !member_false(ctx->v[p].node);
 		mn_fp_item cur = ctx->v[p];
 		fp_scope s1;
 		s1.self.v = &cur;
@@ -1544,6 +1645,13 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 		/* %v.a.b: only the longest path is remembered */
 		n->invar = true;
 		n->left->invar = false;
+		return 0;
+	}
+	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && n->type && !n->type->unknown &&
+	    strcmp(n->fn->name, "ofType") == 0 && n->left && n->left->kind == FN_MEMBER && !n->left->fast &&
+	    !n->left->invar && !n->left->type_first && !(e->flags & MN_FP_MODEL_NONE)) {
+		/* x.effective.ofType(dateTime): the member step makes only what ofType can keep */
+		n->prune_left = true;
 		return 0;
 	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && !(e->flags & MN_FP_MODEL_NONE) &&
@@ -1671,6 +1779,8 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
 				types[*cnt] = ct;
 				(*cnt)++;
 			}
+			if (po[j]->flags & MN_JSON_F_UNIQUE)
+				break;  /* no other member has the name */
 		}
 	}
 	return 1;
@@ -1695,6 +1805,8 @@ static inline int object_string(const fp_node *m, const mn_json *obj, const mn_f
 		if (*v || sv->type != MN_JSON_STRING)
 			return 0;  /* several strings, not a string, null: as usual */
 		*v = sv;
+		if (obj->flags & MN_JSON_F_UNIQUE)
+			break;  /* no other member has the name */
 	}
 	return 1;
 }
@@ -1852,6 +1964,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		rc = eval_var(x, n, out);
 		break;
 	case FN_MEMBER: {
+		/* set by the ofType() this step is the left of (prune_left), for this step only */
+		const fp_typespec *prune = x->prune;
+		x->prune = NULL;
 		if (n->invar) {
 			rc = eval_invar(x, n, s, out);
 			break;
@@ -1870,7 +1985,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		} else {
 			src = &s->self;
 		}
+		x->prune = prune;
 		rc = eval_member(x, n, src, out);
+		x->prune = NULL;
 		break;
 	}
 	case FN_CALL:
@@ -1889,7 +2006,10 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 				break;
 			}
 		} else if (n->left) {
-			if ((rc = fp_eval(x, n->left, s, &in)))
+			x->prune = n->prune_left ? n->type : NULL;
+			rc = fp_eval(x, n->left, s, &in);
+			x->prune = NULL;
+			if (rc)
 				break;
 		} else {
 			in = s->self;
@@ -2198,9 +2318,15 @@ mn_status mn_fp_env_set_result(mn_fp_env *env, const char *name, const mn_fp_res
 
 void mn_fp_env_set_terminology(mn_fp_env *env, mn_fp_member_fn fn, void *payload)
 {
+	mn_fp_env_set_terminology_codes(env, fn, NULL, payload);
+}
+
+void mn_fp_env_set_terminology_codes(mn_fp_env *env, mn_fp_member_fn fn, mn_fp_codes_fn codes, void *payload)
+{
 	if (!env)
 		return;
 	env->member = fn;
+	env->codes = fn ? codes : NULL;
 	env->member_payload = payload;
 }
 

@@ -133,18 +133,25 @@ struct fp_node {
 	                                    (%scores.budapest.entries; fp_fold): its value is the same
 	                                    throughout an evaluation when the variable is the
 	                                    environment's, so it is computed once (fp_ctx.inv) */
+	bool prune_left;                 /* FN_CALL ofType(T) whose left is a plain member step
+	                                    (x.effective.ofType(dateTime); fp_fold): that step leaves
+	                                    out the JSON members no item of which ofType(T) keeps
+	                                    (fp_ctx.prune, fp_member) */
 };
 
 /* X.where(c) over a case, c a conjunction (and) with a conjunct of the form
  * E.coding.where(k).exists() (E code or category, a CodeableConcept of X), k made only of `code = 'C'`, `code in ('C' | ...)`,
  * `system = 'S'`, `system in (...)`, and, or, and implying that the coding's code
- * is one of codes[] (fp_fold; where_coded in eval.c). The conjuncts before that
+ * is one of codes[] (fp_fold; where_coded in eval.c); or of the form code.memberOf('vs') (code a
+ * CodeableConcept of X), the codes those of vs (mn_fp_codes_fn). The conjuncts before that
  * one, in the order the evaluation meets them, are pre[]. */
 #define FP_CODES_MAX 16
 #define FP_CODES_PRE_MAX 8
 typedef struct fp_codes {
 	const mn_fhir_type *type;   /* X */
 	const char *element;        /* "code" or "category" (mn_case_coded) */
+	const char *vs;             /* the conjunct is code.memberOf('vs') (ncodes 0): the codes from the
+	                               env's codes hook at evaluation (element "code") */
 	unsigned ncodes, npre;
 	struct { const char *s; uint32_t n; } code[FP_CODES_MAX];
 	const fp_node *pre[FP_CODES_PRE_MAX];
@@ -208,6 +215,9 @@ struct fp_ctx {
 	/* the values of invar paths computed so far in this evaluation (read-only, cap == n) */
 	struct { const fp_node *n; fp_coll v; } inv[FP_INV_MAX];
 	unsigned ninv;
+	/* the ofType(T) that will filter what the member step being evaluated makes
+	 * (fp_node.prune_left): fp_member may leave out what T's filter drops */
+	const fp_typespec *prune;
 };
 
 /* A variable made by defineVariable(): visible to the rest of the path that
@@ -269,6 +279,7 @@ struct mn_fp_env {
 	mn_fp_item *case_own;
 	size_t case_cap;
 	mn_fp_member_fn member;
+	mn_fp_codes_fn codes;      /* the value sets' codes, same payload (mn_fp_env_set_terminology_codes) */
 	void *member_payload;
 	mn_fp_trace_fn trace;
 	void *trace_payload;

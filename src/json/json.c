@@ -480,11 +480,28 @@ static mn_status parse_array(parser *p, mn_json *v)
 	return MN_OK;
 }
 
+static uint64_t key_bit(const char *k, uint32_t n)
+{
+	unsigned h = n ? n * 7u + (unsigned char)k[0] * 3u + (unsigned char)k[n - 1] : 0;
+	return (uint64_t)1 << (h & 63);
+}
+
+/* Whether one of the n members ms has the key k[0..kn). */
+static bool key_seen(const mn_json_member *ms, size_t n, const char *k, uint32_t kn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ms[i].key_len == kn && memcmp(ms[i].key, k, kn) == 0)
+			return true;
+	return false;
+}
+
 /* object -> '{' (string ':' value (',' string ':' value)*)? '}' */
 static mn_status parse_object(parser *p, mn_json *v)
 {
 	size_t base = p->nmems;
-	uint8_t flags = MN_JSON_F_KNOWN;  /* | MN_JSON_F_UNDERSCORE at a key "_..." */
+	/* | MN_JSON_F_UNDERSCORE at a key "_..."; MN_JSON_F_UNIQUE cleared at a key seen before */
+	uint8_t flags = MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE;
+	uint64_t seen = 0;  /* a bit per (length, first and last byte) of the keys so far */
 	mn_status rc;
 	p->i++;
 	skip_ws(p);
@@ -500,6 +517,14 @@ static mn_status parse_object(parser *p, mn_json *v)
 				return rc;
 			if (m.key_len && m.key[0] == '_')
 				flags |= MN_JSON_F_UNDERSCORE;
+			if (flags & MN_JSON_F_UNIQUE) {
+				/* the earlier keys of this object are mems[base ..] (a nested object's are
+				 * pushed above them and gone once it ends); compared only when the bit was set */
+				uint64_t bit = key_bit(m.key, m.key_len);
+				if ((seen & bit) && key_seen(p->mems + base, p->nmems - base, m.key, m.key_len))
+					flags &= (uint8_t)~MN_JSON_F_UNIQUE;
+				seen |= bit;
+			}
 			skip_ws(p);
 			if (p->i >= p->n || p->s[p->i] != ':')
 				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");

@@ -1243,19 +1243,52 @@ mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char *
 	return MN_OK;
 }
 
-int mn_policy_member_of(void *payload, const char *valueset, const char *system, const char *code)
+/* The value set named name that memberOf() finds (the policy's own and the shared ones), or NULL. A
+ * where() asks for one set resource after resource: the position last found (in any policy, by this
+ * thread) is tried first, and taken only when the set there has that name. */
+static const mn_valueset *member_set(const mn_policy *p, const char *name)
 {
-	const mn_policy *p = payload;
+	static _Thread_local size_t last;
+	if (last < p->nvsindex_ && strcmp(p->vsindex_[last]->name, name) == 0)
+		return p->vsindex_[last];
 	size_t lo = 0, hi = p->nvsindex_;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(p->vsindex_[mid]->name, valueset);
+		int c = strcmp(p->vsindex_[mid]->name, name);
 		if (c == 0)
-			return mn_valueset_contains(p->vsindex_[mid], system, code);
+			return p->vsindex_[last = mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return -1;
+	return NULL;
+}
+
+int mn_policy_member_of(void *payload, const char *valueset, const char *system, const char *code)
+{
+	const mn_valueset *vs = member_set(payload, valueset);
+	return vs ? mn_valueset_contains(vs, system, code) : -1;
+}
+
+static const char *exact_code(const void *list, size_t i)
+{
+	return ((const mn_vs_entry *const *)list)[i]->code;
+}
+
+/* The codes of a value set for mn_fp_env_set_terminology_codes (payload = policy): a set without prefix or
+ * range entries has as members only codes equal to one of its exact entries' (mn_valueset_contains:
+ * included by an exact entry and not excluded). */
+int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out);
+int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out)
+{
+	const mn_valueset *vs = member_set(payload, valueset);
+	if (!vs)
+		return -1;
+	if (vs->inc_.nother)
+		return 0;
+	out->n = vs->inc_.nexact;
+	out->list = vs->inc_.exact;
+	out->code = exact_code;
+	return 1;
 }
