@@ -19,9 +19,6 @@
 #include "mednec/fhirpath.h"
 #include "mednec/knowledge.h"
 
-/* policy.c's codes hook (declared in mednec/knowledge.h once decide.c binds it) */
-int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out);
-
 #define L "http://loinc.org"
 #define OBS(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," rest "}},"
 

@@ -421,6 +421,11 @@ mn_status mn_case_load_any(const char *home, const char *path, mn_case **out, mn
  * shared value sets of its library; 1 member, 0 not, -1 no such set. */
 int mn_policy_member_of(void *payload, const char *valueset, const char *system,
                         const char *code);
+/* The codes callback for mn_fp_env_set_terminology_codes (payload = policy, the
+ * same as mn_policy_member_of's): 1 and the set's codes in out when every member
+ * of the set is a code equal to one of its exact entries (no prefix or range
+ * entries), 0 when it cannot be listed so, -1 no such set. */
+int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out);
 
 #ifdef __cplusplus
 }

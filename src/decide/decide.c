@@ -810,7 +810,7 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 	now.has_tz = true;
 	mn_fp_env_set_now(d->env, &now);
 	mn_fp_env_set_case(d->env, c);
-	mn_fp_env_set_terminology(d->env, mn_policy_member_of, (void *)p);
+	mn_fp_env_set_terminology_codes(d->env, mn_policy_member_of, mn_policy_codes_of, (void *)p);
 
 	mn_status rc = MN_OK;
 	if (opts && (rc = bind_knowledge(d, opts, flags, err)) != MN_OK) {

@@ -1279,7 +1279,6 @@ static const char *exact_code(const void *list, size_t i)
 /* The codes of a value set for mn_fp_env_set_terminology_codes (payload = policy): a set without prefix or
  * range entries has as members only codes equal to one of its exact entries' (mn_valueset_contains:
  * included by an exact entry and not excluded). */
-int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out);
 int mn_policy_codes_of(void *payload, const char *valueset, mn_fp_codes *out)
 {
 	const mn_valueset *vs = member_set(payload, valueset);
