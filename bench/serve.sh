@@ -14,7 +14,7 @@
 #
 # Environment: MN_BENCH_SECONDS (default 30, per connection count), MN_BENCH_CONNECTIONS (default "2 4 8": the
 # sweep; one number for one run), MN_BENCH_WRK_THREADS
-# (default 1), MN_BENCH_SERVER_THREADS (default: the number of CPUs), MN_BENCH_STORE (default sqlite in a
+# (default 1), MN_BENCH_SERVER_THREADS (default: the server's, one fewer than the CPUs), MN_BENCH_STORE (default sqlite in a
 # temporary folder; a postgresql:// URL measures PostgreSQL).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,7 +23,7 @@ mednec=${1:-$repo/build/mednec}
 secs=${MN_BENCH_SECONDS:-30}
 conns=${MN_BENCH_CONNECTIONS:-2 4 8}
 wthreads=${MN_BENCH_WRK_THREADS:-1}
-sthreads=${MN_BENCH_SERVER_THREADS:-$(nproc)}
+sthreads=${MN_BENCH_SERVER_THREADS:-}   # empty: the server's default
 command -v wrk >/dev/null || { echo "bench/serve.sh: wrk is not installed (apt-get install wrk; tools/deps.sh)" >&2; exit 1; }
 [ -x "$mednec" ] || { echo "bench/serve.sh: $mednec is not built" >&2; exit 1; }
 tmp=$(mktemp -d)
@@ -32,13 +32,13 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 store=${MN_BENCH_STORE:-sqlite:$tmp/audit.db}
 . "$here/serve-start.bash"
-serve_start "$mednec" "$tmp" "$store" --threads "$sthreads"
+serve_start "$mednec" "$tmp" "$store" ${sthreads:+--threads "$sthreads"}
 url="$base/cds-services/mednec-order-sign"
 body="$repo/tests/cli/data/serve/order-sign-crps.json"
 # one request first: it must decide (covered, prior authorization satisfied)
 curl -s -X POST --data-binary "@$body" "$url" | tr -d ' \n' | grep -q '{"url":"pa-needed","valueCode":"satisfied"}' \
   || { echo "bench/serve.sh: the example was not decided as covered/satisfied" >&2; exit 1; }
-echo "mednec serve: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, server threads $sthreads;" \
+echo "mednec serve: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, server threads ${sthreads:-default};" \
      "wrk -t$wthreads -c{$conns} -d${secs}s each, POST $(wc -c <"$body") bytes, store ${store%%:*}," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$tmp/results"

@@ -25,7 +25,7 @@
 
 typedef struct mn_serve_options {
 	const char *listen;      /* "HOST:PORT" or "[IPv6]:PORT"; port 0 = any free port */
-	unsigned threads;        /* worker threads; 0 = the number of online CPUs */
+	unsigned threads;        /* worker threads; 0 = one fewer than the online CPUs, at least 1 */
 	size_t body_max;         /* 0 = MN_SERVE_BODY_MAX_DEFAULT */
 	unsigned connections;    /* 0 = MN_SERVE_CONNECTIONS_DEFAULT */
 	unsigned timeout;        /* 0 = MN_SERVE_TIMEOUT_DEFAULT */

@@ -35,7 +35,7 @@
 
 #define BUSY_TIMEOUT_MS 10000
 /* WAL sizes in bytes (the hook counts pages: divided by the page size) */
-#define CKPT_STEP (1 << 20)          /* wake the checkpointer per MiB of new WAL */
+#define CKPT_STEP (256 << 10)        /* wake the checkpointer per 256 KiB of new WAL */
 #define CKPT_RESTART (12 << 20)      /* from here the appender copies the rest and the WAL starts over */
 #define CKPT_CATCHUP (256 << 10)     /* ... once at most this much is left to copy */
 #define CKPT_LIMIT (15 << 20)        /* from here the appender waits for the checkpointer and copies the rest */

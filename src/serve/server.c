@@ -636,8 +636,11 @@ mn_status mn_server_prepare(const mn_serve_options *opt, mn_server **out, mn_err
 	if (!s->opt.timeout)
 		s->opt.timeout = MN_SERVE_TIMEOUT_DEFAULT;
 	if (!s->opt.threads) {
+		/* one CPU fewer than there are, at least one: the connections' threads, the store's writer and its
+		 * checkpointer need the last (2 CPUs: one deciding thread answered about 10% more requests at 4
+		 * connections than two, with less CPU per answer; docs/PERFORMANCE.md, session 19) */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		s->opt.threads = n > 0 && n < 256 ? (unsigned)n : 2;
+		s->opt.threads = n > 1 && n <= 256 ? (unsigned)n - 1 : 1;
 	}
 	if (s->opt.connections < s->opt.threads) {
 		unsigned c = s->opt.connections, t = s->opt.threads;
