@@ -120,12 +120,17 @@ ok "a body over the 4 MiB cap is 413" [ "$(post "$tmp/big.json" /cds-services/me
 ok "413 says the cap" grep -q 'larger than 4194304 bytes' "$tmp/body"
 ok "a chunked body over the cap is 413" \
   [ "$(req -X POST -H 'Transfer-Encoding: chunked' --data-binary "@$tmp/big.json" "$base/cds-services/mednec-order-sign")" = 413 ]
+# libmicrohttpd's memory per connection is 256 KiB (docs/SERVICE.md, Limits): headers of 100 KB fit, 300 KB do not
+printf 'X-Filler: %s\n' "$(head -c 100000 /dev/zero | tr '\0' x)" >"$tmp/hdr100k"
+printf 'X-Filler: %s\n' "$(head -c 300000 /dev/zero | tr '\0' x)" >"$tmp/hdr300k"
+ok "a 100 KB header fits in a connection's memory" [ "$(req -H "@$tmp/hdr100k" "$base/healthz")" = 200 ]
+ok "a 300 KB header does not: 431" [ "$(req -H "@$tmp/hdr300k" "$base/healthz")" = 431 ]
 
 # ---- /metrics ------------------------------------------------------------------------------------------------------
 ok "/metrics is 200" [ "$(req "$base/metrics")" = 200 ]
 ok "metrics: text exposition content type" grep -qi '^Content-Type: text/plain; version=0.0.4' "$tmp/hdr"
-ok "metrics: 4 healthz answers counted (3 x 200, 1 x 405)" \
-  grep -q '^mednec_http_requests_total{endpoint="/healthz",status="200"} 3$' "$tmp/body"
+ok "metrics: 5 healthz answers counted (4 x 200, 1 x 405; the 431 is libmicrohttpd's own)" \
+  grep -q '^mednec_http_requests_total{endpoint="/healthz",status="200"} 4$' "$tmp/body"
 ok "metrics: the 405 counted" grep -q '^mednec_http_requests_total{endpoint="/healthz",status="405"} 1$' "$tmp/body"
 ok "metrics: two 200 order-sign answers" \
   grep -q '^mednec_http_requests_total{endpoint="/cds-services/{id}",status="200"} 2$' "$tmp/body"
@@ -134,8 +139,8 @@ ok "metrics: one meets-criteria determination" grep -q '^mednec_determinations_t
 ok "metrics: one insufficient-documentation determination" \
   grep -q '^mednec_determinations_total{outcome="insufficient-documentation"} 1$' "$tmp/body"
 ok "metrics: histogram +Inf bucket equals the count" \
-  grep -q '^mednec_http_request_duration_seconds_bucket{endpoint="/healthz",le="+Inf"} 4$' "$tmp/body"
-ok "metrics: histogram count" grep -q '^mednec_http_request_duration_seconds_count{endpoint="/healthz"} 4$' "$tmp/body"
+  grep -q '^mednec_http_request_duration_seconds_bucket{endpoint="/healthz",le="+Inf"} 5$' "$tmp/body"
+ok "metrics: histogram count" grep -q '^mednec_http_request_duration_seconds_count{endpoint="/healthz"} 5$' "$tmp/body"
 
 # ---- no patient data in the log -----------------------------------------------------------------------------------
 ok "log: one line per answered request with id, endpoint, status, latency" \
