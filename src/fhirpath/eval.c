@@ -2437,8 +2437,10 @@ static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, con
 	return run(e, env, &ctx, false, NULL, arena, out, err);
 }
 
-mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
-                     mn_arena *arena, mn_fp_result **out, mn_error *err)
+/* mn_fp_eval over resource; res: its mn_resource in env's case when the caller has it (type and
+ * provenance taken from it, not looked up) */
+static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
+                          const mn_resource *res, mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
 	fp_coll ctx = {0};
 	const mn_case *kase = env ? env->kase : NULL;
@@ -2449,9 +2451,9 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
 			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
 		fp_item_init(it, MN_FP_NODE);
 		it->node = resource;
-		it->ftype = fp_node_type(resource, NULL);
+		it->ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
 		it->flags |= FPI_STATIC;
-		it->res = kase ? mn_case_find_json(kase, resource) : NULL;
+		it->res = !kase ? NULL : res ? res : mn_case_find_json(kase, resource);
 		ctx.v = it;
 		ctx.n = ctx.cap = 1;
 		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)
@@ -2462,6 +2464,18 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
 		}
 	}
 	return run(e, env, &ctx, false, kase, arena, out, err);
+}
+
+mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
+                     mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	return eval_one(e, env, resource, NULL, arena, out, err);
+}
+
+mn_status mn_fp_eval_resource(const mn_fp_expr *e, const mn_fp_env *env, const mn_resource *res,
+                              mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	return eval_one(e, env, res ? res->json : NULL, res, arena, out, err);
 }
 
 mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_case *c,
