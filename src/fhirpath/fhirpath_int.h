@@ -118,6 +118,8 @@ struct fp_node {
 	                                    it stay defined for the rest of the path */
 	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
 	                                    compiled (a pcre2_code), or NULL */
+	const struct fp_regex_need *need; /* FN_CALL matches/matchesFull with re: literals one of which
+	                                    every match contains (fp_regex_attach), or NULL */
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
 	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
