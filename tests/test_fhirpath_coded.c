@@ -618,6 +618,47 @@ static void test_eval_resource(const mn_case *c)
 	mn_fp_expr_free(e);
 }
 
+/* The element each member step remembers (fp_node own_el): one compiled expression evaluated over items of
+ * many types, in two orders, against the expression compiled afresh for each evaluation (nothing
+ * remembered). Names that are some types' own elements and others' inherited ones (text: CodeableConcept's
+ * own, Observation's from DomainResource; id, extension: Element's and Resource's), choices, unknown names. */
+static void test_own_element(const mn_case *c)
+{
+	static const char *const exprs[] = {
+		"(code | %resource | subject | category).text",
+		"(%resource | code | code.coding | subject).id",
+		"(code.coding | code | %resource).extension.url",
+		"descendants().text",
+		"descendants().id",
+		"children().code",
+		"(code | category).coding.code",
+		"(%resource | code).value",
+		"descendants().system",
+	};
+	mn_fp_env_set_case(env, c);
+	size_t n = mn_case_count(c);
+	for (size_t k = 0; k < sizeof exprs / sizeof *exprs; k++) {
+		mn_error err;
+		mn_fp_expr *kept = mn_fp_compile(exprs[k], -1, &err);
+		CHECK_MSG(kept != NULL, "%s: %s", exprs[k], err.message);
+		for (size_t pass = 0; kept && pass < 2; pass++)
+			for (size_t j = 0; j < n; j++) {
+				const mn_resource *res = mn_case_get(c, pass ? n - 1 - j : j);
+				mn_fp_expr *fresh = mn_fp_compile(exprs[k], -1, &err);
+				mn_fp_result *ra = NULL, *rb = NULL;
+				mn_error ea, eb;
+				mn_status sa = mn_fp_eval_resource(kept, env, res, arena, &ra, &ea);
+				mn_status sb = fresh ? mn_fp_eval_resource(fresh, env, res, arena, &rb, &eb) : MN_ESYNTAX;
+				CHECK_MSG(sa == sb, "%s on %s: %d vs %d", exprs[k], res->id, (int)sa, (int)sb);
+				char ba[1024], bb[1024];
+				if (sa == MN_OK && sb == MN_OK)
+					CHECK_STR(joined(ra, ba, sizeof ba), joined(rb, bb, sizeof bb));
+				mn_fp_expr_free(fresh);
+			}
+		mn_fp_expr_free(kept);
+	}
+}
+
 int main(void)
 {
 	env = mn_fp_env_new();
@@ -629,6 +670,7 @@ int main(void)
 		test_answers(c);
 		test_views(c);
 		test_eval_resource(c);
+		test_own_element(c);
 	}
 	test_marks();
 	test_small();

@@ -462,6 +462,24 @@ static uint64_t pushes_of(const mn_json *v, const mn_json *ext)
 	return k;
 }
 
+/* mn_fhir_element_find(T, name) for member node at (name being at's own): the node remembers the last
+ * element found among a type's own elements, and a type whose own elements hold it has it as its
+ * element of that name (a type's own names are unique and come before its bases'). */
+static inline const mn_fhir_element *node_element(const fp_node *at, const mn_fhir_type *T, const char *name,
+                                                  size_t len)
+{
+	if (!at || at->name != name || at->name_len != len)
+		return mn_fhir_element_find(T, name, len);
+	fp_node *m = (fp_node *)at;
+	const mn_fhir_element *el = atomic_load_explicit(&m->own_el, memory_order_relaxed);
+	if (el && el >= T->elements && el < T->elements + T->nelements)
+		return el;
+	el = mn_fhir_element_find(T, name, len);
+	if (el && el >= T->elements && el < T->elements + T->nelements)
+		atomic_store_explicit(&m->own_el, el, memory_order_relaxed);
+	return el;
+}
+
 int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name, size_t len,
               fp_coll *out)
 {
@@ -486,7 +504,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 			return plain_member(x, obj, name, len, it->res, out);
 		el = NULL;
 	} else {
-		el = at && at->st_type == T ? at->st_el : mn_fhir_element_find(T, name, len);
+		el = at && at->st_type == T ? at->st_el : node_element(at, T, name, len);
 		if (!el && x->lenient) {
 			int rc = lenient_choice(x, it, T, name, len, out);
 			if (rc <= 0)
@@ -1720,7 +1738,7 @@ static inline const mn_fhir_element *path_element(const fp_node *m, const mn_jso
 	if (!m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
 	                                  T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
 		return NULL;  /* a type name that may filter $this by type (eval_first_member) */
-	const mn_fhir_element *el = m->st_type == T ? m->st_el : mn_fhir_element_find(T, m->name, m->name_len);
+	const mn_fhir_element *el = m->st_type == T ? m->st_el : node_element(m, T, m->name, m->name_len);
 	return el && !el->choice && el->ntypes == 1 && el->types[0] ? el : NULL;
 }
 
