@@ -1389,6 +1389,56 @@ static void test_invariant_paths(void)
 	CHECK_STR(ev("%pat.nosuch", NULL), ev("Patient.nosuch", p));
 }
 
+/* The literals a matches() pattern needs (fp_regex_attach, do_matches): a subject holding none of them is
+ * answered false without PCRE2. Each pattern, literal (the shortcut where it applies) against the same
+ * pattern computed ('' & pattern: always PCRE2), with and without flags, matches() and matchesFull(), on
+ * subjects with and without the literals, upper case, non-ASCII, several lines, empty. */
+static void test_regex_need(void)
+{
+	static const char *const pats[] = {
+		"(^|[^a-z])(cocaine|heroin|methamphetamine|amphetamines?|phencyclidine|pcp|mdma|ecstasy)([^a-z]|$)",
+		"ab(cd|ef?)gh", "(x?y|z)", "(abc)?d", "(foo|bar)", "^(foo|bar)$", "a|(foo)", "(fo[o]|bar)",
+		"(\u00e9|foo)", "(foo)(bar)", "(a(b)c)", "(foo|ba-r_1)x?", "[^a-z](foo|bar)", "(foo|bar)+",
+	};
+	static const char *const subjects[] = {
+		"", "foo", "FOO", "xfoo", "fo", "ba\\u00e9 foo", "caf\\u00e9", "cocaine use", "Cocaine", "amphetamine",
+		"methamphetamines.", "pcp", "a pcp", "line1\\nfoo", "line1\\ncocaine\\n", "abcdgh", "abcegh", "abcefgh",
+		"abgh", "d", "abcd", "y", "xy", "z", "foobar", "barfoo", "abc", "ba-r_1", "-bar", "foofoo",
+	};
+	static const char *const flags[] = {NULL, "i", "m", "im"};
+	static const char *const fns[] = {"matches", "matchesFull"};
+	char e1[512], e2[512], w[256];
+	for (size_t p = 0; p < sizeof pats / sizeof *pats; p++)
+		for (size_t t = 0; t < sizeof subjects / sizeof *subjects; t++)
+			for (size_t f = 0; f < sizeof flags / sizeof *flags; f++)
+				for (size_t k = 0; k < 2; k++) {
+					char fl[16] = "";
+					if (flags[f])
+						snprintf(fl, sizeof fl, ", '%s'", flags[f]);
+					snprintf(e1, sizeof e1, "'%s'.%s('%s'%s)", subjects[t], fns[k], pats[p], fl);
+					snprintf(e2, sizeof e2, "'%s'.%s('' & '%s'%s)", subjects[t], fns[k], pats[p], fl);
+					snprintf(w, sizeof w, "%s", ev(e2, NULL));
+					CHECK_MSG(strcmp(ev(e1, NULL), w) == 0, "%s: %s, computed %s", e1, ev(e1, NULL), w);
+				}
+	/* where the shortcut is made: the policy's pattern, not with 'i', not for an optional group */
+	static const struct { const char *expr; bool need; } made[] = {
+		{"'x'.matches('(^|[^a-z])(cocaine|amphetamines?)([^a-z]|$)')", true},
+		{"'x'.matches('(^|[^a-z])(cocaine|amphetamines?)([^a-z]|$)', 'i')", false},
+		{"'x'.matches('(abc)?d')", false},
+		{"'x'.matches('(x?y|z)')", false},
+		{"'x'.matches('a.(b|c)')", false},
+		{"'x'.replaceMatches('(b|c)', 'd')", false},
+	};
+	for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+		mn_error err;
+		mn_fp_expr *e = mn_fp_compile(made[i].expr, -1, &err);
+		CHECK(e && e->root->kind == FN_CALL);
+		if (e)
+			CHECK_MSG((e->root->need != NULL) == made[i].need, "%s", made[i].expr);
+		mn_fp_expr_free(e);
+	}
+}
+
 int main(void)
 {
 	A = mn_arena_new();
@@ -1417,6 +1467,7 @@ int main(void)
 	test_where_fast();
 	test_var_table();
 	test_invariant_paths();
+	test_regex_need();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

@@ -557,6 +557,108 @@ out:
 	mn_library_free(lib);
 }
 
+/* mn_fp_eval_resource (the context's type and provenance from the mn_resource) against mn_fp_eval (looked
+ * up from the JSON) on every resource of the case: the same answers, the same failures, the same
+ * provenance of each item, with the env's case set and without. Expressions: the clinical scores' own
+ * (choices, unions, iif), resolve() and %resource, an unknown element (an error on a typed context),
+ * a choice element by its JSON name (an error), type tests on the context. */
+static void test_eval_resource(const mn_case *c)
+{
+	static const char *const exprs[] = {
+		"(effective.ofType(dateTime) | effective.ofType(instant) | effective.ofType(Period).start).first()",
+		"code.coding.where(system = '" L "').code",
+		"category.coding.code | code.coding.code",
+		"iif(value.ofType(boolean).exists(), value.ofType(boolean), iif(code.coding.where(code = 'X').exists(), "
+		"true, {}))",
+		"subject.resolve().id",
+		"%resource.id & '/' & %context.id",
+		"$this is Observation",
+		"ofType(Procedure).status",
+		"nosuchelement",
+		"effectiveDateTime",
+		"code.coding._code.id",
+		"1 / 0",
+		"$this",
+		"id.matches('o1[0-4]')",
+	};
+	for (int withcase = 0; withcase < 2; withcase++) {
+		mn_fp_env_set_case(env, withcase ? c : NULL);
+		for (size_t k = 0; k < sizeof exprs / sizeof *exprs; k++) {
+			mn_error err;
+			mn_fp_expr *e = mn_fp_compile(exprs[k], -1, &err);
+			CHECK_MSG(e != NULL, "%s: %s", exprs[k], err.message);
+			for (size_t i = 0; e && i < mn_case_count(c); i++) {
+				const mn_resource *res = mn_case_get(c, i);
+				mn_fp_result *ra = NULL, *rb = NULL;
+				mn_error ea, eb;
+				mn_status sa = mn_fp_eval(e, env, res->json, arena, &ra, &ea);
+				mn_status sb = mn_fp_eval_resource(e, env, res, arena, &rb, &eb);
+				CHECK_MSG(sa == sb, "%s on %s: %d vs %d", exprs[k], res->id, (int)sa, (int)sb);
+				if (sa != MN_OK || sb != MN_OK) {
+					CHECK_STR(ea.message, eb.message);
+					continue;
+				}
+				char ba[512], bb[512];
+				CHECK_STR(joined(ra, ba, sizeof ba), joined(rb, bb, sizeof bb));
+				CHECK_INT(mn_fp_result_count(ra), mn_fp_result_count(rb));
+				for (size_t j = 0; j < mn_fp_result_count(ra) && j < mn_fp_result_count(rb); j++) {
+					const mn_fp_item *a = mn_fp_result_item(ra, j), *b = mn_fp_result_item(rb, j);
+					CHECK(mn_fp_item_resource(a) == mn_fp_item_resource(b));
+					CHECK(strcmp(mn_fp_item_type(a), mn_fp_item_type(b)) == 0);
+				}
+			}
+			mn_fp_expr_free(e);
+		}
+	}
+	/* no resource: the empty context, as mn_fp_eval with NULL */
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("1 + 1", -1, &err);
+	mn_fp_result *r = NULL;
+	CHECK(e && mn_fp_eval_resource(e, env, NULL, arena, &r, &err) == MN_OK && mn_fp_result_count(r) == 1);
+	mn_fp_expr_free(e);
+}
+
+/* The element each member step remembers (fp_node own_el): one compiled expression evaluated over items of
+ * many types, in two orders, against the expression compiled afresh for each evaluation (nothing
+ * remembered). Names that are some types' own elements and others' inherited ones (text: CodeableConcept's
+ * own, Observation's from DomainResource; id, extension: Element's and Resource's), choices, unknown names. */
+static void test_own_element(const mn_case *c)
+{
+	static const char *const exprs[] = {
+		"(code | %resource | subject | category).text",
+		"(%resource | code | code.coding | subject).id",
+		"(code.coding | code | %resource).extension.url",
+		"descendants().text",
+		"descendants().id",
+		"children().code",
+		"(code | category).coding.code",
+		"(%resource | code).value",
+		"descendants().system",
+	};
+	mn_fp_env_set_case(env, c);
+	size_t n = mn_case_count(c);
+	for (size_t k = 0; k < sizeof exprs / sizeof *exprs; k++) {
+		mn_error err;
+		mn_fp_expr *kept = mn_fp_compile(exprs[k], -1, &err);
+		CHECK_MSG(kept != NULL, "%s: %s", exprs[k], err.message);
+		for (size_t pass = 0; kept && pass < 2; pass++)
+			for (size_t j = 0; j < n; j++) {
+				const mn_resource *res = mn_case_get(c, pass ? n - 1 - j : j);
+				mn_fp_expr *fresh = mn_fp_compile(exprs[k], -1, &err);
+				mn_fp_result *ra = NULL, *rb = NULL;
+				mn_error ea, eb;
+				mn_status sa = mn_fp_eval_resource(kept, env, res, arena, &ra, &ea);
+				mn_status sb = fresh ? mn_fp_eval_resource(fresh, env, res, arena, &rb, &eb) : MN_ESYNTAX;
+				CHECK_MSG(sa == sb, "%s on %s: %d vs %d", exprs[k], res->id, (int)sa, (int)sb);
+				char ba[1024], bb[1024];
+				if (sa == MN_OK && sb == MN_OK)
+					CHECK_STR(joined(ra, ba, sizeof ba), joined(rb, bb, sizeof bb));
+				mn_fp_expr_free(fresh);
+			}
+		mn_fp_expr_free(kept);
+	}
+}
+
 int main(void)
 {
 	env = mn_fp_env_new();
@@ -567,6 +669,8 @@ int main(void)
 		test_index(c);
 		test_answers(c);
 		test_views(c);
+		test_eval_resource(c);
+		test_own_element(c);
 	}
 	test_marks();
 	test_small();

@@ -268,6 +268,41 @@ static void test_complex(void)
 	CHECK_STR(mn_test_fp_text(ENV, A, "name = name", pat), "true");
 }
 
+/* = and ~ on objects whose members come in the same order (json_same takes b's member at the same place
+ * when b has no repeated key) against other orders, repeated keys on either side (the first one of a
+ * key is the one compared), a member missing, extra members, nested objects. */
+static void test_complex_member_order(void)
+{
+	static const char DOC[] =
+		"{\"a\":[{\"x\":\"1\",\"y\":{\"p\":\"A\",\"q\":\"B\"}},"   /* 0 */
+		"{\"x\":\"1\",\"y\":{\"p\":\"A\",\"q\":\"B\"}},"               /* 1: the same, same order */
+		"{\"y\":{\"q\":\"B\",\"p\":\"A\"},\"x\":\"1\"},"               /* 2: the same, other order */
+		"{\"x\":\"1\",\"y\":{\"p\":\"A\",\"q\":\"b\"}},"               /* 3: b in lower case */
+		"{\"x\":\"1\",\"x\":\"2\"},"                                         /* 4: x repeated */
+		"{\"x\":\"1\",\"z\":\"2\"},"                                         /* 5 */
+		"{\"x\":\"2\",\"x\":\"1\"},"                                         /* 6: x repeated, 2 first */
+		"{\"z\":\"2\",\"x\":\"1\"},"                                         /* 7 */
+		"{\"x\":\"1\"}]}";                                                       /* 8 */
+	static const struct { int i, j; const char *eq, *equiv; } pairs[] = {
+		{0, 1, "true", "true"}, {0, 2, "true", "true"}, {2, 0, "true", "true"}, {0, 3, "false", "true"},
+		{3, 0, "false", "true"}, {4, 4, "true", "true"}, {4, 5, "false", "false"}, {5, 4, "false", "false"},
+		{4, 6, "false", "false"}, {6, 4, "false", "false"}, {5, 7, "true", "true"}, {7, 5, "true", "true"},
+		{4, 8, "false", "false"}, {8, 0, "false", "false"}, {0, 8, "false", "false"},
+	};
+	mn_json *doc = NULL;
+	mn_error err;
+	mn_arena *a = mn_arena_new();
+	CHECK(mn_json_parse(a, "o.json", DOC, strlen(DOC), &doc, &err) == MN_OK);
+	char e[96];
+	for (size_t k = 0; doc && k < sizeof pairs / sizeof *pairs; k++) {
+		snprintf(e, sizeof e, "a[%d] = a[%d]", pairs[k].i, pairs[k].j);
+		CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), pairs[k].eq) == 0, "%s", e);
+		snprintf(e, sizeof e, "a[%d] ~ a[%d]", pairs[k].i, pairs[k].j);
+		CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), pairs[k].equiv) == 0, "%s", e);
+	}
+	mn_arena_free(a);
+}
+
 static void test_equivalence(void)
 {
 	/* "Decimal: values must be equal, comparison is done on values rounded to
@@ -438,6 +473,7 @@ int main(void)
 	test_equality();
 	test_equivalence();
 	test_complex();
+	test_complex_member_order();
 	test_comparison();
 	test_comparable();
 	test_long();

@@ -164,6 +164,12 @@ void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload);
  * for an empty input collection. */
 mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
                      mn_arena *arena, mn_fp_result **out, mn_error *err);
+/* The same as mn_fp_eval(e, env, res->json, ...) for res, a resource of env's case (mn_case_get,
+ * mn_case_find_json on the case mn_fp_env_set_case gave env): the context item takes its resource and
+ * type from res instead of looking them up (a resource type the case could not resolve is read from
+ * resourceType, as mn_fp_eval does). */
+mn_status mn_fp_eval_resource(const mn_fp_expr *e, const mn_fp_env *env, const mn_resource *res,
+                              mn_arena *arena, mn_fp_result **out, mn_error *err);
 /* Context = every top-level resource of the case, in order, so that an
  * expression may start with a type name: "Condition.where(...)". */
 mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_case *c,

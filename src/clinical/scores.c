@@ -293,7 +293,7 @@ static mn_status eval_on(ctx *x, const mn_fp_expr *e, const char *what, const mn
 {
 	mn_error er;
 	mn_error_clear(&er);
-	if (mn_fp_eval(e, x->env, res->json, x->a, r, &er) != MN_OK)
+	if (mn_fp_eval_resource(e, x->env, res, x->a, r, &er) != MN_OK)
 		return eval_error(x, what, &er);
 	return MN_OK;
 }

@@ -462,6 +462,24 @@ static uint64_t pushes_of(const mn_json *v, const mn_json *ext)
 	return k;
 }
 
+/* mn_fhir_element_find(T, name) for member node at (name being at's own): the node remembers the last
+ * element found among a type's own elements, and a type whose own elements hold it has it as its
+ * element of that name (a type's own names are unique and come before its bases'). */
+static inline const mn_fhir_element *node_element(const fp_node *at, const mn_fhir_type *T, const char *name,
+                                                  size_t len)
+{
+	if (!at || at->name != name || at->name_len != len)
+		return mn_fhir_element_find(T, name, len);
+	fp_node *m = (fp_node *)at;
+	const mn_fhir_element *el = atomic_load_explicit(&m->own_el, memory_order_relaxed);
+	if (el && el >= T->elements && el < T->elements + T->nelements)
+		return el;
+	el = mn_fhir_element_find(T, name, len);
+	if (el && el >= T->elements && el < T->elements + T->nelements)
+		atomic_store_explicit(&m->own_el, el, memory_order_relaxed);
+	return el;
+}
+
 int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *name, size_t len,
               fp_coll *out)
 {
@@ -486,7 +504,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 			return plain_member(x, obj, name, len, it->res, out);
 		el = NULL;
 	} else {
-		el = at && at->st_type == T ? at->st_el : mn_fhir_element_find(T, name, len);
+		el = at && at->st_type == T ? at->st_el : node_element(at, T, name, len);
 		if (!el && x->lenient) {
 			int rc = lenient_choice(x, it, T, name, len, out);
 			if (rc <= 0)
@@ -1720,7 +1738,7 @@ static inline const mn_fhir_element *path_element(const fp_node *m, const mn_jso
 	if (!m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
 	                                  T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
 		return NULL;  /* a type name that may filter $this by type (eval_first_member) */
-	const mn_fhir_element *el = m->st_type == T ? m->st_el : mn_fhir_element_find(T, m->name, m->name_len);
+	const mn_fhir_element *el = m->st_type == T ? m->st_el : node_element(m, T, m->name, m->name_len);
 	return el && !el->choice && el->ntypes == 1 && el->types[0] ? el : NULL;
 }
 
@@ -2437,8 +2455,10 @@ static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, con
 	return run(e, env, &ctx, false, NULL, arena, out, err);
 }
 
-mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
-                     mn_arena *arena, mn_fp_result **out, mn_error *err)
+/* mn_fp_eval over resource; res: its mn_resource in env's case when the caller has it (type and
+ * provenance taken from it, not looked up) */
+static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
+                          const mn_resource *res, mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
 	fp_coll ctx = {0};
 	const mn_case *kase = env ? env->kase : NULL;
@@ -2449,9 +2469,9 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
 			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
 		fp_item_init(it, MN_FP_NODE);
 		it->node = resource;
-		it->ftype = fp_node_type(resource, NULL);
+		it->ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
 		it->flags |= FPI_STATIC;
-		it->res = kase ? mn_case_find_json(kase, resource) : NULL;
+		it->res = !kase ? NULL : res ? res : mn_case_find_json(kase, resource);
 		ctx.v = it;
 		ctx.n = ctx.cap = 1;
 		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)
@@ -2462,6 +2482,18 @@ mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *r
 		}
 	}
 	return run(e, env, &ctx, false, kase, arena, out, err);
+}
+
+mn_status mn_fp_eval(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
+                     mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	return eval_one(e, env, resource, NULL, arena, out, err);
+}
+
+mn_status mn_fp_eval_resource(const mn_fp_expr *e, const mn_fp_env *env, const mn_resource *res,
+                              mn_arena *arena, mn_fp_result **out, mn_error *err)
+{
+	return eval_one(e, env, res ? res->json : NULL, res, arena, out, err);
 }
 
 mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_case *c,

@@ -13,6 +13,7 @@
 
 #include "mednec/fhirpath.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,12 @@ struct fp_node {
 	                                    it stay defined for the rest of the path */
 	const void *re;                  /* FN_CALL matches/replaceMatches: the literal pattern,
 	                                    compiled (a pcre2_code), or NULL */
+	_Atomic(const mn_fhir_element *) own_el; /* FN_MEMBER: the element named name that the last
+	                                    item's type declares itself (fp_node_element): valid for any
+	                                    type whose own elements hold it; the model is static data, so
+	                                    threads share it with relaxed loads and stores */
+	const struct fp_regex_need *need; /* FN_CALL matches/matchesFull with re: literals one of which
+	                                    every match contains (fp_regex_attach), or NULL */
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
 	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):

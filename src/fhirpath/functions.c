@@ -1097,6 +1097,145 @@ struct fp_regex {
 	struct fp_regex *next;
 };
 
+/* The literals one of which every match of a pattern contains (fp_regex_attach, do_matches): a subject
+ * holding none of them cannot match, and PCRE2 need not run. Made only for patterns whose matching is
+ * plain and bounded: case-sensitive (no 'i' flag), no backslash, no '.', no '(?', no quantifier but '?'
+ * directly after a literal character inside a group, groups not nested, no '|' outside a group, classes
+ * of letters, digits, space, '_', '-' and '^' only. The literals: each alternative of the first group,
+ * not followed by '?', whose alternatives are all literal characters, up to the alternative's first
+ * optional character ("amphetamines?": "amphetamine"); none empty. */
+#define NEED_MAX 16
+typedef struct fp_regex_need {
+	unsigned n;
+	size_t pat_len;
+	struct { const char *s; size_t n; } lit[NEED_MAX];
+} fp_regex_need;
+
+static bool need_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == ' ' || ch == '_' || ch == '-';
+}
+
+/* A class [...] at p[i] (i at '['): the index after its ']', or 0 when it is not a plain class. */
+static size_t need_class(const char *p, size_t n, size_t i)
+{
+	size_t j = i + 1;
+	if (j < n && p[j] == '^')
+		j++;
+	size_t start = j;
+	while (j < n && p[j] != ']') {
+		if (!need_char(p[j]))
+			return 0;
+		j++;
+	}
+	return j < n && j > start ? j + 1 : 0;
+}
+
+static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uint32_t opts)
+{
+	if (opts & PCRE2_CASELESS)
+		return NULL;
+	fp_regex_need q;
+	memset(&q, 0, sizeof q);
+	bool have = false;
+	for (size_t i = 0; i < n;) {
+		char ch = p[i];
+		if (ch == '^' || ch == '$') {
+			i++;
+		} else if (ch == '[') {
+			if (!(i = need_class(p, n, i)))
+				return NULL;
+		} else if (need_char(ch)) {
+			i++;
+		} else if (ch == '(') {
+			/* a group: alternatives of literal characters, '?' after one, anchors and classes */
+			fp_regex_need g;
+			memset(&g, 0, sizeof g);
+			bool literal = true;
+			size_t j = i + 1, alt = j, mand = SIZE_MAX;
+			for (;;) {
+				if (j >= n)
+					return NULL;
+				char c = p[j];
+				if (c == '|' || c == ')') {
+					size_t m = (mand == SIZE_MAX ? j : mand) - alt;
+					if (!m || g.n == NEED_MAX)
+						literal = false;
+					else if (literal) {
+						g.lit[g.n].s = p + alt;
+						g.lit[g.n++].n = m;
+					}
+					j++;
+					if (c == ')')
+						break;
+					alt = j;
+					mand = SIZE_MAX;
+				} else if (c == '^' || c == '$') {
+					literal = false;
+					j++;
+				} else if (c == '[') {
+					literal = false;
+					if (!(j = need_class(p, n, j)))
+						return NULL;
+				} else if (need_char(c)) {
+					j++;
+					if (j < n && p[j] == '?') {
+						if (mand == SIZE_MAX)
+							mand = j - 1;
+						j++;
+					}
+				} else {
+					return NULL;
+				}
+			}
+			bool optional = j < n && p[j] == '?';
+			if (optional)
+				j++;
+			if (literal && !optional && !have) {
+				q = g;
+				have = true;
+			}
+			i = j;
+		} else {
+			return NULL;  /* '|', '.', '\\', '*', '+', '{', '?' after a class or at the start, ')' */
+		}
+	}
+	fp_regex_need *r = have ? mn_arena_alloc(a, sizeof *r) : NULL;
+	if (r) {
+		*r = q;
+		r->pat_len = n;
+	}
+	return r;
+}
+
+/* Whether the subject s[0..n) certainly does not match: plain ASCII (an invalid UTF-8 subject is
+ * PCRE2's error, not a mismatch), short enough that PCRE2 stays far inside its limits, and holding none
+ * of the literals. */
+static bool holds(const char *s, size_t n, const char *t, size_t tn)
+{
+	for (const char *p = s, *end = s + n; (size_t)(end - p) >= tn; p++) {
+		p = memchr(p, t[0], (size_t)(end - p) - tn + 1);
+		if (!p)
+			return false;
+		if (memcmp(p, t, tn) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool need_missing(const fp_regex_need *q, const char *s, size_t n)
+{
+	if (!q || (n + 1) * (q->pat_len + 1) > REGEX_MATCH_LIMIT / 4)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	for (unsigned k = 0; k < q->n; k++)
+		if (holds(s, n, q->lit[k].s, q->lit[k].n))
+			return false;
+	return true;
+}
+
 /* Which argument holds a regex function's flags (-1: not a regex function). */
 static int regex_flags_arg(const char *name)
 {
@@ -1134,6 +1273,8 @@ mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
 	r->next = e->regexes;
 	e->regexes = r;
 	call->re = code;
+	if (fa == 1)  /* matches, matchesFull */
+		call->need = regex_need(e->arena, a->lit.v.str.s, a->lit.v.str.n, opts);
 	return MN_OK;
 }
 
@@ -1262,6 +1403,8 @@ static int do_matches(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_s
 	bool owned = false;
 	if (get_regex(x, c, s, pat, pn, full, &re, &owned))
 		return -1;
+	if (re == c->re && need_missing(c->need, str, n))
+		return push_bool(x, out, false);
 	pcre2_match_context *mc = match_context();
 	pcre2_match_data *md = mc ? match_data() : NULL;
 	int m = md ? pcre2_match(re, (PCRE2_SPTR)str, n, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;

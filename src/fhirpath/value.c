@@ -773,8 +773,13 @@ static bool json_same(const mn_json *a, const mn_json *b, bool equiv, int depth)
 		if (a->n != b->n)
 			return false;
 		for (uint32_t i = 0; i < a->n; i++) {
-			const mn_json_member *m = &a->u.members[i];
-			const mn_json *o = mn_json_getn(b, m->key, m->key_len);
+			const mn_json_member *m = &a->u.members[i], *bm = &b->u.members[i];
+			/* b's member at the same place, when it has the key and b no other member of it (the
+			 * usual case: the same members in the same order); else the first one of the key */
+			const mn_json *o = (b->flags & MN_JSON_F_UNIQUE) && bm->key_len == m->key_len &&
+			                           memcmp(bm->key, m->key, m->key_len) == 0
+			                       ? &bm->value
+			                       : mn_json_getn(b, m->key, m->key_len);
 			if (!o || !json_same(&m->value, o, equiv, depth + 1))
 				return false;
 		}
