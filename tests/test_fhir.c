@@ -1227,6 +1227,73 @@ static void test_lenient(void)
 	}
 }
 
+/* Relative and absolute references against fullUrl bases (the base of a resource's fullUrl is worked out once,
+ * when it is indexed): a base with /_history/, two servers holding the same Type/id, a referrer without a
+ * fullUrl, a urn: fullUrl; the same answers from an as-of view that copies the kept resources. */
+static void test_resolve_bases(void)
+{
+	static const char *json =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"fullUrl\":\"http://a.org/fhir/Patient/p1/_history/2\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+		"{\"fullUrl\":\"http://b.org/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+		"{\"fullUrl\":\"http://b.org/fhir/Observation/o1\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\","
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"},\"effectiveDateTime\":\"2026-01-01\"}},"
+		"{\"fullUrl\":\"http://a.org/fhir/Observation/o2/_history/1\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\","
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"},\"effectiveDateTime\":\"2026-01-02\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o3\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"effectiveDateTime\":\"2027-01-01\"}},"
+		"{\"fullUrl\":\"urn:uuid:0f0f\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o4\",\"status\":\"final\","
+		"\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"http://b.org/fhir/Patient/p1\"}}},"
+		"{\"fullUrl\":\"http://c.org/fhir/Foo/f1\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o5\","
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"}}}"
+		"]}";
+	mn_case *c = load(json, 0);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	mn_case *v = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_as_of(c, &as_of, &v, &err), MN_OK);
+	CHECK(v && mn_case_left_out(v) == 1);
+	for (int k = 0; k < 2 && v; k++) {
+		const mn_case *x = k ? v : c;
+		/* positions: 0 a/p1, 1 b/p1, 2 o1, 3 o2, (4 o3: left out of the view), then o4, o5 */
+		size_t o4i = k ? 4 : 5, o5i = k ? 5 : 6;
+		const mn_resource *pa = mn_case_get(x, 0), *pb = mn_case_get(x, 1), *o1 = mn_case_get(x, 2),
+		                  *o2 = mn_case_get(x, 3), *o4 = mn_case_get(x, o4i), *o5 = mn_case_get(x, o5i);
+		CHECK(pa && pb && o1 && o2 && o4 && o5);
+		if (!pa || !pb || !o1 || !o2 || !o4 || !o5)
+			continue;
+		CHECK_STR(o4->id, "o4");
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o1) == pb);   /* b's base + Patient/p1 is b/p1's fullUrl */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o2) == pa);   /* a's base: no such fullUrl; Type/id */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o4) == pa);   /* urn: no base */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o5) == pa);   /* Foo/f1: not Type/id, no base */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, NULL) == pa);
+		CHECK(mn_case_resolve(x, "Patient/p1/_history/9", 21, o1) == pb);
+		const char *abs = "http://a.org/fhir/Patient/p1";  /* p1 by Type/id, on a's server */
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == pa);
+		abs = "http://b.org/fhir/Patient/p1";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o2) == pb);
+		abs = "http://a.org/fhir/Observation/o1";  /* o1 is on b; the referrer o2 is on a */
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o2) == o1);
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o4) == NULL);
+		abs = "http://c.org/fhir/Observation/o1";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o5) == NULL);
+		abs = "http://b.org/fhir/Observation/o2/_history/1";  /* o2 is on a, the referrer on b */
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == o2);
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o4) == NULL);
+		abs = "http://a.org/fhir/Observation/o2/_history/1";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == o2);
+		abs = "http://a.org/fhir/Observation/o2";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == o2);
+	}
+	mn_case_free(v);
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1242,6 +1309,7 @@ int main(void)
 	test_unresolved_paths();
 	test_lenient();
 	test_lenient_undated();
+	test_resolve_bases();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

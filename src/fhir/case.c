@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,10 @@ typedef struct S_res {
 	uint32_t start, end;    /* offsets of the object's '{' and of its last node */
 	struct S_res *kids;     /* contained resources, in document order */
 	uint32_t nkids;
+	/* a top-level resource with an absolute fullUrl ending in Type/id: the length of its base
+	 * ("http://x/fhir/"), as S_url_base gives it; 0 otherwise. Set by S_index_key, so that resolving
+	 * a reference does not read the referrer's or the target's fullUrl again. */
+	uint32_t url_base;
 	bool date_unreadable;   /* MN_CASE_LENIENT dropped one of its dates (see mn_resource_after) */
 	/* its latest date for mn_resource_after, as S_date_after compares it (the first 10 bytes, a
 	 * partial date completed to its earliest day), computed once the load has checked the tree:
@@ -332,14 +337,17 @@ static mn_status S_index_key(mn_case *c, S_res *r)
 		memcpy(k + tl + 1, id, il + 1);
 		S_put(c, k, tl + 1 + il, &S_SCOPE_TID, r);
 	}
+	r->url_base = 0;
 	if (r->pub.full_url) {
 		const char *u = r->pub.full_url;
 		size_t ul = strlen(u), tail;
 		S_put(c, u, ul, &S_SCOPE_URL, r);
 		if (S_is_absolute_url(u, ul)) {
 			size_t n = S_strip_history(u, ul);
-			if (S_type_id_tail(u, n, &tail))
+			if (S_type_id_tail(u, n, &tail)) {
 				S_put(c, u + tail, n - tail, &S_SCOPE_TID, r);
+				r->url_base = tail <= UINT32_MAX ? (uint32_t)tail : 0;  /* S_url_base(u, ul) */
+			}
 		}
 	}
 	return MN_OK;
@@ -429,14 +437,11 @@ static const S_res *S_top(const mn_resource *from)
 	return (const S_res *)from;
 }
 
-/* Base of an absolute fullUrl ending in Type/id ("http://x/fhir/"), or 0. */
-static size_t S_url_base(const char *u, size_t n)
+/* Base of an absolute fullUrl ending in Type/id ("http://x/fhir/"), or 0: for a resource of the case, the
+ * base of its fullUrl (S_index_key worked it out as it indexed the fullUrl's Type/id tail). */
+static size_t S_url_base(const S_res *r)
 {
-	size_t tail;
-	if (!u || !S_is_absolute_url(u, n))
-		return 0;
-	n = S_strip_history(u, n);
-	return S_type_id_tail(u, n, &tail) ? tail : 0;
+	return r && r->pub.full_url ? r->url_base : 0;
 }
 
 const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len,
@@ -475,10 +480,10 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 		/* the same server as the target's fullUrl, or as the referrer's */
 		const S_res *top = S_top(from);
 		const char *fu = r->pub.full_url;
-		if (fu && S_url_base(fu, strlen(fu)) == tail && memcmp(fu, ref, tail) == 0)
+		if (fu && S_url_base(r) == tail && memcmp(fu, ref, tail) == 0)
 			return &r->pub;
 		fu = top ? top->pub.full_url : NULL;
-		if (fu && S_url_base(fu, strlen(fu)) == tail && memcmp(fu, ref, tail) == 0)
+		if (fu && S_url_base(top) == tail && memcmp(fu, ref, tail) == 0)
 			return &r->pub;
 		return NULL;
 	}
@@ -488,7 +493,7 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 		return NULL;
 	const S_res *top = S_top(from);
 	const char *fu = top ? top->pub.full_url : NULL;
-	size_t base = fu ? S_url_base(fu, strlen(fu)) : 0;
+	size_t base = S_url_base(top);
 	if (base && base + n < 1024) {
 		char buf[1024];
 		memcpy(buf, fu, base);
@@ -1308,11 +1313,16 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 		st = mn_error_set(err, st, "out of memory");
 		goto fail;
 	}
-	x = calloc(1, sizeof *x);
+	/* not calloc: the context is 80 KiB, most of it the path (written before it is read) and the memo,
+	 * of which only each entry's type (NULL: empty) needs clearing */
+	x = malloc(sizeof *x);
 	if (!x) {
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
+	memset(x, 0, offsetof(S_ctx, path));
+	for (size_t i = 0; i < S_ELEMENT_CACHE; i++)
+		x->elements[i].t = NULL;
 	x->c = c;
 	x->err = err;
 	x->t_element = mn_fhir_type_find("Element", 7);
