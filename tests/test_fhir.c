@@ -1294,6 +1294,80 @@ static void test_resolve_bases(void)
 	mn_case_free(c);
 }
 
+/* Each "reference" string under node, in document order: how many mn_case_resolve finds nothing for (from
+ * the innermost resource holding it), the first ones' texts in miss[]. */
+static size_t unresolved_refs(const mn_case *c, const mn_json *node, const char **miss, size_t nmiss, size_t *k)
+{
+	size_t n = 0;
+	if (node->type == MN_JSON_ARRAY)
+		for (uint32_t i = 0; i < node->n; i++)
+			n += unresolved_refs(c, &node->u.items[i], miss, nmiss, k);
+	if (node->type != MN_JSON_OBJECT)
+		return n;
+	for (uint32_t i = 0; i < node->n; i++) {
+		const mn_json_member *m = &node->u.members[i];
+		if (m->key_len == 9 && memcmp(m->key, "reference", 9) == 0 && m->value.type == MN_JSON_STRING) {
+			if (!mn_case_resolve(c, m->value.u.s, m->value.n, mn_case_owner(c, &m->value))) {
+				if (*k < nmiss)
+					miss[*k] = m->value.u.s;
+				++*k;
+				n++;
+			}
+		} else {
+			n += unresolved_refs(c, &m->value, miss, nmiss, k);
+		}
+	}
+	return n;
+}
+
+/* The check remembers whether a relative reference resolves, by its text and the base of the referrer's
+ * fullUrl: the same references from referrers on other servers, without a fullUrl, in contained resources,
+ * unresolvable ones over and over, ids that collide, '#', '?', urn:, absolute ones and a ':' after 32 bytes
+ * give the unresolved count and list of resolving each one from scratch. */
+static void test_reference_memo(void)
+{
+	static const char *subjects[] = {
+		"Patient/p1", "Patient/zz", "Patient/p1/_history/2", "Patient/zz", "#c1", "#", "#zz", "Patient?x=1",
+		"urn:uuid:0a", "urn:uuid:zz", "http://a.org/fhir/Patient/p1", "http://b.org/fhir/Patient/p2",
+		"http://c.org/fhir/Patient/p2", "Patient/p2", "Patient/p1", "Patient/zz", "Foo/p1", "p1",
+		"Patient/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:b", "Patient/p2/_history", "Patient/", "/Patient/p1",
+	};
+	static const char *bases[] = {"http://a.org/fhir/", "http://b.org/fhir/", "urn:uuid:", "", "http://c.org/x/"};
+	char json[65536];
+	size_t n = (size_t)snprintf(json, sizeof json,
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"fullUrl\":\"http://a.org/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+		"{\"fullUrl\":\"http://b.org/fhir/Patient/p2\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"}},"
+		"{\"fullUrl\":\"urn:uuid:0a\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}}");
+	size_t nsub = sizeof subjects / sizeof subjects[0], nbase = sizeof bases / sizeof bases[0];
+	for (size_t i = 0; i < 3 * nsub && n < sizeof json - 1000; i++) {
+		const char *b = bases[i % nbase], *sub = subjects[i % nsub], *perf = subjects[(i * 7 + 3) % nsub];
+		char full[128] = "";
+		if (*b)
+			snprintf(full, sizeof full, "\"fullUrl\":\"%s%sObservation/o%zu\",", b, strncmp(b, "urn:", 4) ? "" : "x", i);
+		n += (size_t)snprintf(json + n, sizeof json - n,
+			",{%s\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o%zu\",%s\"status\":\"final\","
+			"\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"%s\"},\"performer\":[{\"reference\":\"%s\"},"
+			"{\"reference\":\"%s\"}]}}",
+			full, i, i % 3 ? "\"contained\":[{\"resourceType\":\"Practitioner\",\"id\":\"c1\"}]," : "", sub, perf, sub);
+	}
+	snprintf(json + n, sizeof json - n, "]}");
+	mn_case *c = load(json, MN_CASE_ALLOW_UNRESOLVED);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	const char *miss[MN_CASE_UNRESOLVED_KEPT];
+	size_t k = 0, want = unresolved_refs(c, mn_case_root(c), miss, MN_CASE_UNRESOLVED_KEPT, &k);
+	CHECK(want > 20);
+	CHECK_INT(mn_case_unresolved(c), want);
+	for (size_t i = 0; i < want && i < MN_CASE_UNRESOLVED_KEPT; i++) {
+		const char *at = mn_case_unresolved_at(c, i);
+		CHECK_MSG(at && strncmp(at, miss[i], strlen(miss[i])) == 0 && strncmp(at + strlen(miss[i]), " at ", 4) == 0,
+		          "unresolved %zu: %s, expected %s", i, at ? at : "(null)", miss[i]);
+	}
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1310,6 +1384,7 @@ int main(void)
 	test_lenient();
 	test_lenient_undated();
 	test_resolve_bases();
+	test_reference_memo();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

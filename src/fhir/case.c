@@ -466,7 +466,9 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 		r = S_get(c, ref, len, &S_SCOPE_URL);
 		return r ? &r->pub : NULL;
 	}
-	if (S_is_absolute_url(ref, len)) {
+	/* S_is_absolute_url needs a ':' in the first 32 bytes; most references ("Type/id") have none, and
+	 * memchr finds that sooner than the scheme scan */
+	if (memchr(ref, ':', len < 32 ? len : 32) && S_is_absolute_url(ref, len)) {
 		if ((r = S_get(c, ref, len, &S_SCOPE_URL)))
 			return &r->pub;
 		n = S_strip_history(ref, len);
@@ -533,6 +535,18 @@ typedef struct S_element_memo {
 	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
 } S_element_memo;
 
+/* The answers of S_check_reference for relative references ("Type/id") during one check: a record names the
+ * same few patients, practitioners and encounters over and over. mn_case_resolve reads nothing of the
+ * referrer for one but the base of its top-level resource's fullUrl (S_url_base), so an answer holds for the
+ * same reference text under the same base. Direct-mapped by a hash of the text. */
+#define S_REF_CACHE 64
+typedef struct S_ref_memo {
+	const char *ref;        /* NULL: empty; the reference's text (a string of the tree, which outlives the check) */
+	const char *fu;         /* the referrer's top-level fullUrl, of which the first base bytes count */
+	uint32_t len, base;
+	bool resolved;
+} S_ref_memo;
+
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
@@ -545,6 +559,7 @@ typedef struct S_ctx {
 	bool drop;              /* MN_CASE_LENIENT: the member being checked is to be removed */
 	bool have_ref_err;
 	mn_error ref_err;
+	S_ref_memo refs[S_REF_CACHE];
 	S_seg path[S_DEPTH_MAX];
 	S_element_memo elements[S_ELEMENT_CACHE];
 } S_ctx;
@@ -834,13 +849,36 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	return MN_OK;
 }
 
+/* Whether mn_case_resolve(x->c, ref, len, from) finds a resource, remembered for relative references
+ * (S_ref_memo): not "#...", no '?', and no ':' in the first 32 bytes (so neither "urn:" nor an absolute URL,
+ * see S_is_absolute_url); anything else is resolved each time. */
+static bool S_resolves(S_ctx *x, const char *ref, size_t len, const mn_resource *from)
+{
+	if (len == 0 || len > UINT32_MAX || ref[0] == '#' || memchr(ref, ':', len < 32 ? len : 32) ||
+	    memchr(ref, '?', len))
+		return mn_case_resolve(x->c, ref, len, from) != NULL;
+	const S_res *top = S_top(from);
+	size_t base = S_url_base(top);
+	const char *fu = base ? top->pub.full_url : NULL;
+	S_ref_memo *m = &x->refs[S_hash(ref, len, NULL) & (S_REF_CACHE - 1)];
+	if (m->ref && m->len == len && m->base == base && memcmp(m->ref, ref, len) == 0 &&
+	    (m->fu == fu || memcmp(m->fu, fu, base) == 0))
+		return m->resolved;
+	m->ref = ref;
+	m->len = (uint32_t)len;
+	m->base = (uint32_t)base;
+	m->fu = fu;
+	m->resolved = mn_case_resolve(x->c, ref, len, from) != NULL;
+	return m->resolved;
+}
+
 /* A Reference's reference, resolved now; the first failure is kept. */
 static void S_check_reference(S_ctx *x, const mn_json *obj)
 {
 	const mn_json *ref = S_member(obj, "reference");
 	if (!ref || ref->type != MN_JSON_STRING)
 		return;
-	if (mn_case_resolve(x->c, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
+	if (S_resolves(x, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
 		return;
 	size_t k = x->c->unresolved++;
 	if (x->c->flags & MN_CASE_ALLOW_UNRESOLVED) {
