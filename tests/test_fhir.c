@@ -1368,6 +1368,66 @@ static void test_reference_memo(void)
 	mn_case_free(c);
 }
 
+/* S_each_date skips members by a filter over the date names (length and first byte): each recorded date and
+ * each clinical stem still places its resource, beside members that share a first byte or a length
+ * (identifier, category, encounter, partOf, reasonCode, note ...), through mn_resource_after and the general
+ * mn_resource_after_scan alike. */
+static void test_as_of_date_names(void)
+{
+	static const char B[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"identifier\":[{\"value\":\"1\"}]}},"
+		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"recordedDate\",\"category\":[{\"text\":\"c\"}],"
+		"\"subject\":{\"reference\":\"Patient/p\"},\"recordedDate\":\"2026-11-21\",\"note\":[{\"text\":\"n\"}]}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"issued\",\"identifier\":[{\"value\":\"1\"}],"
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"},\"issued\":\"2026-11-21T10:00:00Z\"}},"
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"authoredOn\",\"status\":\"active\","
+		"\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"QuestionnaireResponse\",\"id\":\"authored\",\"status\":\"completed\","
+		"\"author\":{\"reference\":\"Patient/p\"},\"authored\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"dateAsserted\",\"status\":\"active\","
+		"\"category\":{\"text\":\"c\"},\"medicationCodeableConcept\":{\"text\":\"m\"},"
+		"\"subject\":{\"reference\":\"Patient/p\"},\"dateAsserted\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Composition\",\"id\":\"date\",\"status\":\"final\",\"type\":{\"text\":\"t\"},"
+		"\"date\":\"2026-11-21\",\"author\":[{\"reference\":\"Patient/p\"}],\"title\":\"t\"}},"
+		"{\"resource\":{\"resourceType\":\"Claim\",\"id\":\"created\",\"status\":\"active\",\"type\":{\"text\":\"t\"},"
+		"\"use\":\"claim\",\"patient\":{\"reference\":\"Patient/p\"},\"created\":\"2026-11-21\","
+		"\"provider\":{\"reference\":\"Patient/p\"},\"priority\":{\"text\":\"p\"},\"insurance\":[{\"sequence\":1,"
+		"\"focal\":true,\"coverage\":{\"display\":\"c\"}}]}},"
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"whenPrepared\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"m\"},\"whenPrepared\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"whenHandedOver\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"m\"},\"whenHandedOver\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"effective\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"encounter\":{\"reference\":\"Patient/p\"},\"effectivePeriod\":{\"end\":\"2026-11-21\"}}},"
+		"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"performed\",\"status\":\"completed\","
+		"\"partOf\":[{\"display\":\"x\"}],\"subject\":{\"reference\":\"Patient/p\"},\"performedDateTime\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"onset\",\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"note\":[{\"text\":\"n\"}],\"onsetDateTime\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"occurrence\",\"status\":\"completed\","
+		"\"vaccineCode\":{\"text\":\"v\"},\"patient\":{\"reference\":\"Patient/p\"},\"occurrenceDateTime\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"request-occurrence\",\"status\":\"active\","
+		"\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"},\"reasonCode\":[{\"text\":\"r\"}],"
+		"\"occurrenceDateTime\":\"2026-11-21\"}}]}";
+	mn_case *c = load(B, 0);
+	if (!c) {
+		CHECK(c != NULL);
+		return;
+	}
+	mn_datetime before, on;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &before, NULL);
+	mn_datetime_parse("2026-11-21", 10, MN_DT_DATE, &on, NULL);
+	for (size_t i = 0; i < mn_case_count(c); i++) {
+		const mn_resource *r = mn_case_get(c, i);
+		/* every resource but the patient and the request (whose occurrence is when it is wanted) is dated */
+		bool dated = strcmp(r->id, "p") != 0 && strcmp(r->id, "request-occurrence") != 0;
+		CHECK_MSG(mn_resource_after(r, &before) == dated, "%s", r->id);
+		CHECK_MSG(mn_resource_after_scan(r, &before) == dated, "%s", r->id);
+		CHECK_MSG(!mn_resource_after(r, &on) && !mn_resource_after_scan(r, &on), "%s", r->id);
+	}
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1385,6 +1445,7 @@ int main(void)
 	test_lenient_undated();
 	test_resolve_bases();
 	test_reference_memo();
+	test_as_of_date_names();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -1705,6 +1705,18 @@ static bool S_as_of_day(const mn_datetime *as_of, char day[10])
 	return true;
 }
 
+/* A filter for S_each_date: a bit per (length, first byte) of the recorded dates, and per first byte of the
+ * clinical stems. A member whose bits are not set names none of them (most members). */
+static inline uint64_t S_recorded_bit(const char *key, size_t n)
+{
+	return (uint64_t)1 << ((n * 7u + (unsigned char)key[0]) & 63);
+}
+
+static inline uint64_t S_clinical_bit(const char *key)
+{
+	return (uint64_t)1 << ((unsigned char)key[0] & 63);
+}
+
 /* Calls f(s, n, payload) for each date string that places r in time (mn_resource_after): a recorded
  * date (its first member only, as mn_json_get reads it), or the start of a clinical date[x] (a Period
  * by its start, or by its end when it has no start). Stops and returns true when f does. */
@@ -1717,10 +1729,17 @@ static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *paylo
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
 	unsigned recorded_seen = 0;
+	uint64_t recorded = 0, clinical = 0;
+	for (size_t k = 0; k < S_NRECORDED; k++)
+		recorded |= S_recorded_bit(S_recorded_dates[k].s, S_recorded_dates[k].n);
+	for (size_t k = 0; k < S_NCLINICAL; k++)
+		clinical |= S_clinical_bit(S_clinical_dates[k].s);
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
 		if (!m->key_len)
 			continue;
+		if (!(recorded & S_recorded_bit(m->key, m->key_len)) && !(clinical & S_clinical_bit(m->key)))
+			continue;  /* neither a recorded date nor a clinical stem: see S_recorded_index, S_clinical_stem */
 		int rk = S_recorded_index(m->key, m->key_len);
 		if (rk >= 0) {
 			if (!(recorded_seen & 1u << rk) && f(&m->value, payload))
