@@ -327,27 +327,39 @@ static mn_status S_index_key(mn_case *c, S_res *r)
 			S_put(c, id, strlen(id), r->pub.container, r);
 		return MN_OK;
 	}
+	/* an absolute fullUrl's Type/id tail (u + tail, n - tail bytes), worked out first: when it is the
+	 * resource's own "Type/id" (as usual), that key is the tail's bytes, not a copy */
+	const char *u = r->pub.full_url;
+	size_t ul = u ? strlen(u) : 0, tail = 0, n = 0;
+	bool has_tail = false;
+	if (u && S_is_absolute_url(u, ul)) {
+		n = S_strip_history(u, ul);
+		has_tail = S_type_id_tail(u, n, &tail);
+	}
+	bool tail_put = false;
 	if (id) {
 		size_t tl = strlen(rt), il = strlen(id);
-		char *k = mn_arena_alloc(c->arena, tl + il + 2);
-		if (!k)
-			return MN_ENOMEM;
-		memcpy(k, rt, tl);
-		k[tl] = '/';
-		memcpy(k + tl + 1, id, il + 1);
-		S_put(c, k, tl + 1 + il, &S_SCOPE_TID, r);
+		if (has_tail && n - tail == tl + 1 + il && memcmp(u + tail, rt, tl) == 0 && u[tail + tl] == '/' &&
+		    memcmp(u + tail + tl + 1, id, il) == 0) {
+			S_put(c, u + tail, n - tail, &S_SCOPE_TID, r);
+			tail_put = true;  /* putting it again below would change nothing */
+		} else {
+			char *k = mn_arena_alloc(c->arena, tl + il + 2);
+			if (!k)
+				return MN_ENOMEM;
+			memcpy(k, rt, tl);
+			k[tl] = '/';
+			memcpy(k + tl + 1, id, il + 1);
+			S_put(c, k, tl + 1 + il, &S_SCOPE_TID, r);
+		}
 	}
 	r->url_base = 0;
-	if (r->pub.full_url) {
-		const char *u = r->pub.full_url;
-		size_t ul = strlen(u), tail;
+	if (u) {
 		S_put(c, u, ul, &S_SCOPE_URL, r);
-		if (S_is_absolute_url(u, ul)) {
-			size_t n = S_strip_history(u, ul);
-			if (S_type_id_tail(u, n, &tail)) {
+		if (has_tail) {
+			if (!tail_put)
 				S_put(c, u + tail, n - tail, &S_SCOPE_TID, r);
-				r->url_base = tail <= UINT32_MAX ? (uint32_t)tail : 0;  /* S_url_base(u, ul) */
-			}
+			r->url_base = tail <= UINT32_MAX ? (uint32_t)tail : 0;  /* S_url_base(u, ul) */
 		}
 	}
 	return MN_OK;
@@ -572,7 +584,13 @@ static inline bool S_memo_is(const S_element_memo *m, const mn_fhir_type *t, con
 	       (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0);
 }
 
-static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
+                                                 size_t len, uint64_t a, uint64_t b) __attribute__((noinline));
+
+/* Inlined into its callers: a hit is a few compares; the miss (a model lookup) is out of line, so that the hit
+ * does not pay its register saves. */
+static inline __attribute__((always_inline)) const S_element_memo *
+S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
 {
 	uint64_t a, b;
 	mn_fhir__name_words(name, len, &a, &b);
@@ -583,6 +601,12 @@ static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t,
 		return m;
 	if (S_memo_is(m + 1, t, name, len, a, b))
 		return m + 1;
+	return S_element_memo_miss(m, t, name, len, a, b);
+}
+
+static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
+                                                 size_t len, uint64_t a, uint64_t b)
+{
 	m[1] = m[0];
 	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
 	m->t = t;
