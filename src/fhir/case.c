@@ -285,10 +285,20 @@ static const mn_json *S_entry_resource(const mn_json *entry)
 	return r && r->type == MN_JSON_OBJECT ? r : NULL;
 }
 
+/* The resource type of obj when its resourceType is a string naming one (*rt: that member), else NULL. */
+static const mn_fhir_type *S_usable_type(const mn_json *obj, const mn_json **rt)
+{
+	*rt = S_member(obj, "resourceType");
+	if (!*rt || (*rt)->type != MN_JSON_STRING)
+		return NULL;
+	const mn_fhir_type *t = mn_fhir_type_find((*rt)->u.s, (*rt)->n);
+	return t && t->kind == MN_FHIR_RESOURCE ? t : NULL;  /* mn_fhir_is_resource_type */
+}
+
 static bool S_usable_resource(const mn_json *obj)
 {
-	const mn_json *rt = S_member(obj, "resourceType");
-	return rt && rt->type == MN_JSON_STRING && mn_fhir_is_resource_type(rt->u.s, rt->n);
+	const mn_json *rt;
+	return S_usable_type(obj, &rt) != NULL;
 }
 
 static size_t S_count_contained(const mn_json *obj)
@@ -303,13 +313,14 @@ static size_t S_count_contained(const mn_json *obj)
 	return n;
 }
 
-static void S_init_res(S_res *r, const mn_json *obj, int index, const S_res *container)
+/* obj: a usable resource (S_usable_type gave t and its resourceType member rt). */
+static void S_init_res(S_res *r, const mn_json *obj, const mn_json *rt, const mn_fhir_type *t, int index,
+                       const S_res *container)
 {
-	const mn_json *rt = S_member(obj, "resourceType");
 	const mn_json *id = S_member(obj, "id");
 	memset(r, 0, sizeof *r);
 	r->pub.json = obj;
-	r->pub.type = mn_fhir_type_find(rt->u.s, rt->n);
+	r->pub.type = t;
 	r->pub.type_name = rt->u.s;
 	r->pub.id = id && id->type == MN_JSON_STRING ? id->u.s : NULL;
 	r->pub.index = index;
@@ -405,17 +416,20 @@ static mn_status S_build_index(mn_case *c)
 
 	size_t top = 0, next = ntop;
 	for (uint32_t i = 0; top < ntop; i++) {
-		const mn_json *obj = root;
+		const mn_json *obj = root, *rt;
 		const mn_json *full = NULL;
+		const mn_fhir_type *t;
 		if (bundle) {
 			const mn_json *entry = &entries->u.items[i];
 			obj = S_entry_resource(entry);
-			if (!obj || !S_usable_resource(obj))
+			if (!obj || !(t = S_usable_type(obj, &rt)))
 				continue;
 			full = S_member(entry, "fullUrl");
+		} else {
+			t = S_usable_type(obj, &rt);  /* usable: ntop is 1 */
 		}
 		S_res *r = &c->res[top];
-		S_init_res(r, obj, (int)top, NULL);
+		S_init_res(r, obj, rt, t, (int)top, NULL);
 		if (full && full->type == MN_JSON_STRING)
 			r->pub.full_url = full->u.s;
 		top++;
@@ -423,10 +437,11 @@ static mn_status S_build_index(mn_case *c)
 		if (ct && ct->type == MN_JSON_ARRAY) {
 			r->kids = &c->res[next];
 			for (uint32_t k = 0; k < ct->n; k++) {
-				const mn_json *co = &ct->u.items[k];
-				if (co->type != MN_JSON_OBJECT || !S_usable_resource(co))
+				const mn_json *co = &ct->u.items[k], *crt;
+				const mn_fhir_type *ctype;
+				if (co->type != MN_JSON_OBJECT || !(ctype = S_usable_type(co, &crt)))
 					continue;
-				S_init_res(&c->res[next], co, (int)next, r);
+				S_init_res(&c->res[next], co, crt, ctype, (int)next, r);
 				next++;
 				r->nkids++;
 			}
