@@ -1227,6 +1227,207 @@ static void test_lenient(void)
 	}
 }
 
+/* Relative and absolute references against fullUrl bases (the base of a resource's fullUrl is worked out once,
+ * when it is indexed): a base with /_history/, two servers holding the same Type/id, a referrer without a
+ * fullUrl, a urn: fullUrl; the same answers from an as-of view that copies the kept resources. */
+static void test_resolve_bases(void)
+{
+	static const char *json =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"fullUrl\":\"http://a.org/fhir/Patient/p1/_history/2\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+		"{\"fullUrl\":\"http://b.org/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+		"{\"fullUrl\":\"http://b.org/fhir/Observation/o1\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\","
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"},\"effectiveDateTime\":\"2026-01-01\"}},"
+		"{\"fullUrl\":\"http://a.org/fhir/Observation/o2/_history/1\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\","
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"},\"effectiveDateTime\":\"2026-01-02\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o3\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"effectiveDateTime\":\"2027-01-01\"}},"
+		"{\"fullUrl\":\"urn:uuid:0f0f\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o4\",\"status\":\"final\","
+		"\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"http://b.org/fhir/Patient/p1\"}}},"
+		"{\"fullUrl\":\"http://c.org/fhir/Foo/f1\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o5\","
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"}}}"
+		"]}";
+	mn_case *c = load(json, 0);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	mn_case *v = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_as_of(c, &as_of, &v, &err), MN_OK);
+	CHECK(v && mn_case_left_out(v) == 1);
+	for (int k = 0; k < 2 && v; k++) {
+		const mn_case *x = k ? v : c;
+		/* positions: 0 a/p1, 1 b/p1, 2 o1, 3 o2, (4 o3: left out of the view), then o4, o5 */
+		size_t o4i = k ? 4 : 5, o5i = k ? 5 : 6;
+		const mn_resource *pa = mn_case_get(x, 0), *pb = mn_case_get(x, 1), *o1 = mn_case_get(x, 2),
+		                  *o2 = mn_case_get(x, 3), *o4 = mn_case_get(x, o4i), *o5 = mn_case_get(x, o5i);
+		CHECK(pa && pb && o1 && o2 && o4 && o5);
+		if (!pa || !pb || !o1 || !o2 || !o4 || !o5)
+			continue;
+		CHECK_STR(o4->id, "o4");
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o1) == pb);   /* b's base + Patient/p1 is b/p1's fullUrl */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o2) == pa);   /* a's base: no such fullUrl; Type/id */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o4) == pa);   /* urn: no base */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, o5) == pa);   /* Foo/f1: not Type/id, no base */
+		CHECK(mn_case_resolve(x, "Patient/p1", 10, NULL) == pa);
+		CHECK(mn_case_resolve(x, "Patient/p1/_history/9", 21, o1) == pb);
+		const char *abs = "http://a.org/fhir/Patient/p1";  /* p1 by Type/id, on a's server */
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == pa);
+		abs = "http://b.org/fhir/Patient/p1";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o2) == pb);
+		abs = "http://a.org/fhir/Observation/o1";  /* o1 is on b; the referrer o2 is on a */
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o2) == o1);
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o4) == NULL);
+		abs = "http://c.org/fhir/Observation/o1";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o5) == NULL);
+		abs = "http://b.org/fhir/Observation/o2/_history/1";  /* o2 is on a, the referrer on b */
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == o2);
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o4) == NULL);
+		abs = "http://a.org/fhir/Observation/o2/_history/1";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == o2);
+		abs = "http://a.org/fhir/Observation/o2";
+		CHECK(mn_case_resolve(x, abs, strlen(abs), o1) == o2);
+	}
+	mn_case_free(v);
+	mn_case_free(c);
+}
+
+/* Each "reference" string under node, in document order: how many mn_case_resolve finds nothing for (from
+ * the innermost resource holding it), the first ones' texts in miss[]. */
+static size_t unresolved_refs(const mn_case *c, const mn_json *node, const char **miss, size_t nmiss, size_t *k)
+{
+	size_t n = 0;
+	if (node->type == MN_JSON_ARRAY)
+		for (uint32_t i = 0; i < node->n; i++)
+			n += unresolved_refs(c, &node->u.items[i], miss, nmiss, k);
+	if (node->type != MN_JSON_OBJECT)
+		return n;
+	for (uint32_t i = 0; i < node->n; i++) {
+		const mn_json_member *m = &node->u.members[i];
+		if (m->key_len == 9 && memcmp(m->key, "reference", 9) == 0 && m->value.type == MN_JSON_STRING) {
+			if (!mn_case_resolve(c, m->value.u.s, m->value.n, mn_case_owner(c, &m->value))) {
+				if (*k < nmiss)
+					miss[*k] = m->value.u.s;
+				++*k;
+				n++;
+			}
+		} else {
+			n += unresolved_refs(c, &m->value, miss, nmiss, k);
+		}
+	}
+	return n;
+}
+
+/* The check remembers whether a relative reference resolves, by its text and the base of the referrer's
+ * fullUrl: the same references from referrers on other servers, without a fullUrl, in contained resources,
+ * unresolvable ones over and over, ids that collide, '#', '?', urn:, absolute ones and a ':' after 32 bytes
+ * give the unresolved count and list of resolving each one from scratch. */
+static void test_reference_memo(void)
+{
+	static const char *subjects[] = {
+		"Patient/p1", "Patient/zz", "Patient/p1/_history/2", "Patient/zz", "#c1", "#", "#zz", "Patient?x=1",
+		"urn:uuid:0a", "urn:uuid:zz", "http://a.org/fhir/Patient/p1", "http://b.org/fhir/Patient/p2",
+		"http://c.org/fhir/Patient/p2", "Patient/p2", "Patient/p1", "Patient/zz", "Foo/p1", "p1",
+		"Patient/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:b", "Patient/p2/_history", "Patient/", "/Patient/p1",
+	};
+	static const char *bases[] = {"http://a.org/fhir/", "http://b.org/fhir/", "urn:uuid:", "", "http://c.org/x/"};
+	char json[65536];
+	size_t n = (size_t)snprintf(json, sizeof json,
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"fullUrl\":\"http://a.org/fhir/Patient/p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+		"{\"fullUrl\":\"http://b.org/fhir/Patient/p2\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"}},"
+		"{\"fullUrl\":\"urn:uuid:0a\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}}");
+	size_t nsub = sizeof subjects / sizeof subjects[0], nbase = sizeof bases / sizeof bases[0];
+	for (size_t i = 0; i < 3 * nsub && n < sizeof json - 1000; i++) {
+		const char *b = bases[i % nbase], *sub = subjects[i % nsub], *perf = subjects[(i * 7 + 3) % nsub];
+		char full[128] = "";
+		if (*b)
+			snprintf(full, sizeof full, "\"fullUrl\":\"%s%sObservation/o%zu\",", b, strncmp(b, "urn:", 4) ? "" : "x", i);
+		n += (size_t)snprintf(json + n, sizeof json - n,
+			",{%s\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o%zu\",%s\"status\":\"final\","
+			"\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"%s\"},\"performer\":[{\"reference\":\"%s\"},"
+			"{\"reference\":\"%s\"}]}}",
+			full, i, i % 3 ? "\"contained\":[{\"resourceType\":\"Practitioner\",\"id\":\"c1\"}]," : "", sub, perf, sub);
+	}
+	snprintf(json + n, sizeof json - n, "]}");
+	mn_case *c = load(json, MN_CASE_ALLOW_UNRESOLVED);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	const char *miss[MN_CASE_UNRESOLVED_KEPT];
+	size_t k = 0, want = unresolved_refs(c, mn_case_root(c), miss, MN_CASE_UNRESOLVED_KEPT, &k);
+	CHECK(want > 20);
+	CHECK_INT(mn_case_unresolved(c), want);
+	for (size_t i = 0; i < want && i < MN_CASE_UNRESOLVED_KEPT; i++) {
+		const char *at = mn_case_unresolved_at(c, i);
+		CHECK_MSG(at && strncmp(at, miss[i], strlen(miss[i])) == 0 && strncmp(at + strlen(miss[i]), " at ", 4) == 0,
+		          "unresolved %zu: %s, expected %s", i, at ? at : "(null)", miss[i]);
+	}
+	mn_case_free(c);
+}
+
+/* S_each_date skips members by a filter over the date names (length and first byte): each recorded date and
+ * each clinical stem still places its resource, beside members that share a first byte or a length
+ * (identifier, category, encounter, partOf, reasonCode, note ...), through mn_resource_after and the general
+ * mn_resource_after_scan alike. */
+static void test_as_of_date_names(void)
+{
+	static const char B[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"identifier\":[{\"value\":\"1\"}]}},"
+		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"recordedDate\",\"category\":[{\"text\":\"c\"}],"
+		"\"subject\":{\"reference\":\"Patient/p\"},\"recordedDate\":\"2026-11-21\",\"note\":[{\"text\":\"n\"}]}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"issued\",\"identifier\":[{\"value\":\"1\"}],"
+		"\"status\":\"final\",\"code\":{\"text\":\"x\"},\"issued\":\"2026-11-21T10:00:00Z\"}},"
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"authoredOn\",\"status\":\"active\","
+		"\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"QuestionnaireResponse\",\"id\":\"authored\",\"status\":\"completed\","
+		"\"author\":{\"reference\":\"Patient/p\"},\"authored\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"dateAsserted\",\"status\":\"active\","
+		"\"category\":{\"text\":\"c\"},\"medicationCodeableConcept\":{\"text\":\"m\"},"
+		"\"subject\":{\"reference\":\"Patient/p\"},\"dateAsserted\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Composition\",\"id\":\"date\",\"status\":\"final\",\"type\":{\"text\":\"t\"},"
+		"\"date\":\"2026-11-21\",\"author\":[{\"reference\":\"Patient/p\"}],\"title\":\"t\"}},"
+		"{\"resource\":{\"resourceType\":\"Claim\",\"id\":\"created\",\"status\":\"active\",\"type\":{\"text\":\"t\"},"
+		"\"use\":\"claim\",\"patient\":{\"reference\":\"Patient/p\"},\"created\":\"2026-11-21\","
+		"\"provider\":{\"reference\":\"Patient/p\"},\"priority\":{\"text\":\"p\"},\"insurance\":[{\"sequence\":1,"
+		"\"focal\":true,\"coverage\":{\"display\":\"c\"}}]}},"
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"whenPrepared\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"m\"},\"whenPrepared\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"MedicationDispense\",\"id\":\"whenHandedOver\",\"status\":\"completed\","
+		"\"medicationCodeableConcept\":{\"text\":\"m\"},\"whenHandedOver\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"effective\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+		"\"encounter\":{\"reference\":\"Patient/p\"},\"effectivePeriod\":{\"end\":\"2026-11-21\"}}},"
+		"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"performed\",\"status\":\"completed\","
+		"\"partOf\":[{\"display\":\"x\"}],\"subject\":{\"reference\":\"Patient/p\"},\"performedDateTime\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"onset\",\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"note\":[{\"text\":\"n\"}],\"onsetDateTime\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"occurrence\",\"status\":\"completed\","
+		"\"vaccineCode\":{\"text\":\"v\"},\"patient\":{\"reference\":\"Patient/p\"},\"occurrenceDateTime\":\"2026-11-21\"}},"
+		"{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"request-occurrence\",\"status\":\"active\","
+		"\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"},\"reasonCode\":[{\"text\":\"r\"}],"
+		"\"occurrenceDateTime\":\"2026-11-21\"}}]}";
+	mn_case *c = load(B, 0);
+	if (!c) {
+		CHECK(c != NULL);
+		return;
+	}
+	mn_datetime before, on;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &before, NULL);
+	mn_datetime_parse("2026-11-21", 10, MN_DT_DATE, &on, NULL);
+	for (size_t i = 0; i < mn_case_count(c); i++) {
+		const mn_resource *r = mn_case_get(c, i);
+		/* every resource but the patient and the request (whose occurrence is when it is wanted) is dated */
+		bool dated = strcmp(r->id, "p") != 0 && strcmp(r->id, "request-occurrence") != 0;
+		CHECK_MSG(mn_resource_after(r, &before) == dated, "%s", r->id);
+		CHECK_MSG(mn_resource_after_scan(r, &before) == dated, "%s", r->id);
+		CHECK_MSG(!mn_resource_after(r, &on) && !mn_resource_after_scan(r, &on), "%s", r->id);
+	}
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1242,6 +1443,9 @@ int main(void)
 	test_unresolved_paths();
 	test_lenient();
 	test_lenient_undated();
+	test_resolve_bases();
+	test_reference_memo();
+	test_as_of_date_names();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,10 @@ typedef struct S_res {
 	uint32_t start, end;    /* offsets of the object's '{' and of its last node */
 	struct S_res *kids;     /* contained resources, in document order */
 	uint32_t nkids;
+	/* a top-level resource with an absolute fullUrl ending in Type/id: the length of its base
+	 * ("http://x/fhir/"), as S_url_base gives it; 0 otherwise. Set by S_index_key, so that resolving
+	 * a reference does not read the referrer's or the target's fullUrl again. */
+	uint32_t url_base;
 	bool date_unreadable;   /* MN_CASE_LENIENT dropped one of its dates (see mn_resource_after) */
 	/* its latest date for mn_resource_after, as S_date_after compares it (the first 10 bytes, a
 	 * partial date completed to its earliest day), computed once the load has checked the tree:
@@ -280,10 +285,20 @@ static const mn_json *S_entry_resource(const mn_json *entry)
 	return r && r->type == MN_JSON_OBJECT ? r : NULL;
 }
 
+/* The resource type of obj when its resourceType is a string naming one (*rt: that member), else NULL. */
+static const mn_fhir_type *S_usable_type(const mn_json *obj, const mn_json **rt)
+{
+	*rt = S_member(obj, "resourceType");
+	if (!*rt || (*rt)->type != MN_JSON_STRING)
+		return NULL;
+	const mn_fhir_type *t = mn_fhir_type_find((*rt)->u.s, (*rt)->n);
+	return t && t->kind == MN_FHIR_RESOURCE ? t : NULL;  /* mn_fhir_is_resource_type */
+}
+
 static bool S_usable_resource(const mn_json *obj)
 {
-	const mn_json *rt = S_member(obj, "resourceType");
-	return rt && rt->type == MN_JSON_STRING && mn_fhir_is_resource_type(rt->u.s, rt->n);
+	const mn_json *rt;
+	return S_usable_type(obj, &rt) != NULL;
 }
 
 static size_t S_count_contained(const mn_json *obj)
@@ -298,13 +313,14 @@ static size_t S_count_contained(const mn_json *obj)
 	return n;
 }
 
-static void S_init_res(S_res *r, const mn_json *obj, int index, const S_res *container)
+/* obj: a usable resource (S_usable_type gave t and its resourceType member rt). */
+static void S_init_res(S_res *r, const mn_json *obj, const mn_json *rt, const mn_fhir_type *t, int index,
+                       const S_res *container)
 {
-	const mn_json *rt = S_member(obj, "resourceType");
 	const mn_json *id = S_member(obj, "id");
 	memset(r, 0, sizeof *r);
 	r->pub.json = obj;
-	r->pub.type = mn_fhir_type_find(rt->u.s, rt->n);
+	r->pub.type = t;
 	r->pub.type_name = rt->u.s;
 	r->pub.id = id && id->type == MN_JSON_STRING ? id->u.s : NULL;
 	r->pub.index = index;
@@ -322,24 +338,39 @@ static mn_status S_index_key(mn_case *c, S_res *r)
 			S_put(c, id, strlen(id), r->pub.container, r);
 		return MN_OK;
 	}
+	/* an absolute fullUrl's Type/id tail (u + tail, n - tail bytes), worked out first: when it is the
+	 * resource's own "Type/id" (as usual), that key is the tail's bytes, not a copy */
+	const char *u = r->pub.full_url;
+	size_t ul = u ? strlen(u) : 0, tail = 0, n = 0;
+	bool has_tail = false;
+	if (u && S_is_absolute_url(u, ul)) {
+		n = S_strip_history(u, ul);
+		has_tail = S_type_id_tail(u, n, &tail);
+	}
+	bool tail_put = false;
 	if (id) {
 		size_t tl = strlen(rt), il = strlen(id);
-		char *k = mn_arena_alloc(c->arena, tl + il + 2);
-		if (!k)
-			return MN_ENOMEM;
-		memcpy(k, rt, tl);
-		k[tl] = '/';
-		memcpy(k + tl + 1, id, il + 1);
-		S_put(c, k, tl + 1 + il, &S_SCOPE_TID, r);
+		if (has_tail && n - tail == tl + 1 + il && memcmp(u + tail, rt, tl) == 0 && u[tail + tl] == '/' &&
+		    memcmp(u + tail + tl + 1, id, il) == 0) {
+			S_put(c, u + tail, n - tail, &S_SCOPE_TID, r);
+			tail_put = true;  /* putting it again below would change nothing */
+		} else {
+			char *k = mn_arena_alloc(c->arena, tl + il + 2);
+			if (!k)
+				return MN_ENOMEM;
+			memcpy(k, rt, tl);
+			k[tl] = '/';
+			memcpy(k + tl + 1, id, il + 1);
+			S_put(c, k, tl + 1 + il, &S_SCOPE_TID, r);
+		}
 	}
-	if (r->pub.full_url) {
-		const char *u = r->pub.full_url;
-		size_t ul = strlen(u), tail;
+	r->url_base = 0;
+	if (u) {
 		S_put(c, u, ul, &S_SCOPE_URL, r);
-		if (S_is_absolute_url(u, ul)) {
-			size_t n = S_strip_history(u, ul);
-			if (S_type_id_tail(u, n, &tail))
+		if (has_tail) {
+			if (!tail_put)
 				S_put(c, u + tail, n - tail, &S_SCOPE_TID, r);
+			r->url_base = tail <= UINT32_MAX ? (uint32_t)tail : 0;  /* S_url_base(u, ul) */
 		}
 	}
 	return MN_OK;
@@ -385,17 +416,20 @@ static mn_status S_build_index(mn_case *c)
 
 	size_t top = 0, next = ntop;
 	for (uint32_t i = 0; top < ntop; i++) {
-		const mn_json *obj = root;
+		const mn_json *obj = root, *rt;
 		const mn_json *full = NULL;
+		const mn_fhir_type *t;
 		if (bundle) {
 			const mn_json *entry = &entries->u.items[i];
 			obj = S_entry_resource(entry);
-			if (!obj || !S_usable_resource(obj))
+			if (!obj || !(t = S_usable_type(obj, &rt)))
 				continue;
 			full = S_member(entry, "fullUrl");
+		} else {
+			t = S_usable_type(obj, &rt);  /* usable: ntop is 1 */
 		}
 		S_res *r = &c->res[top];
-		S_init_res(r, obj, (int)top, NULL);
+		S_init_res(r, obj, rt, t, (int)top, NULL);
 		if (full && full->type == MN_JSON_STRING)
 			r->pub.full_url = full->u.s;
 		top++;
@@ -403,10 +437,11 @@ static mn_status S_build_index(mn_case *c)
 		if (ct && ct->type == MN_JSON_ARRAY) {
 			r->kids = &c->res[next];
 			for (uint32_t k = 0; k < ct->n; k++) {
-				const mn_json *co = &ct->u.items[k];
-				if (co->type != MN_JSON_OBJECT || !S_usable_resource(co))
+				const mn_json *co = &ct->u.items[k], *crt;
+				const mn_fhir_type *ctype;
+				if (co->type != MN_JSON_OBJECT || !(ctype = S_usable_type(co, &crt)))
 					continue;
-				S_init_res(&c->res[next], co, (int)next, r);
+				S_init_res(&c->res[next], co, crt, ctype, (int)next, r);
 				next++;
 				r->nkids++;
 			}
@@ -429,14 +464,11 @@ static const S_res *S_top(const mn_resource *from)
 	return (const S_res *)from;
 }
 
-/* Base of an absolute fullUrl ending in Type/id ("http://x/fhir/"), or 0. */
-static size_t S_url_base(const char *u, size_t n)
+/* Base of an absolute fullUrl ending in Type/id ("http://x/fhir/"), or 0: for a resource of the case, the
+ * base of its fullUrl (S_index_key worked it out as it indexed the fullUrl's Type/id tail). */
+static size_t S_url_base(const S_res *r)
 {
-	size_t tail;
-	if (!u || !S_is_absolute_url(u, n))
-		return 0;
-	n = S_strip_history(u, n);
-	return S_type_id_tail(u, n, &tail) ? tail : 0;
+	return r && r->pub.full_url ? r->url_base : 0;
 }
 
 const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len,
@@ -461,7 +493,9 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 		r = S_get(c, ref, len, &S_SCOPE_URL);
 		return r ? &r->pub : NULL;
 	}
-	if (S_is_absolute_url(ref, len)) {
+	/* S_is_absolute_url needs a ':' in the first 32 bytes; most references ("Type/id") have none, and
+	 * memchr finds that sooner than the scheme scan */
+	if (memchr(ref, ':', len < 32 ? len : 32) && S_is_absolute_url(ref, len)) {
 		if ((r = S_get(c, ref, len, &S_SCOPE_URL)))
 			return &r->pub;
 		n = S_strip_history(ref, len);
@@ -475,10 +509,10 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 		/* the same server as the target's fullUrl, or as the referrer's */
 		const S_res *top = S_top(from);
 		const char *fu = r->pub.full_url;
-		if (fu && S_url_base(fu, strlen(fu)) == tail && memcmp(fu, ref, tail) == 0)
+		if (fu && S_url_base(r) == tail && memcmp(fu, ref, tail) == 0)
 			return &r->pub;
 		fu = top ? top->pub.full_url : NULL;
-		if (fu && S_url_base(fu, strlen(fu)) == tail && memcmp(fu, ref, tail) == 0)
+		if (fu && S_url_base(top) == tail && memcmp(fu, ref, tail) == 0)
 			return &r->pub;
 		return NULL;
 	}
@@ -488,7 +522,7 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 		return NULL;
 	const S_res *top = S_top(from);
 	const char *fu = top ? top->pub.full_url : NULL;
-	size_t base = fu ? S_url_base(fu, strlen(fu)) : 0;
+	size_t base = S_url_base(top);
 	if (base && base + n < 1024) {
 		char buf[1024];
 		memcpy(buf, fu, base);
@@ -528,6 +562,18 @@ typedef struct S_element_memo {
 	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
 } S_element_memo;
 
+/* The answers of S_check_reference for relative references ("Type/id") during one check: a record names the
+ * same few patients, practitioners and encounters over and over. mn_case_resolve reads nothing of the
+ * referrer for one but the base of its top-level resource's fullUrl (S_url_base), so an answer holds for the
+ * same reference text under the same base. Direct-mapped by a hash of the text. */
+#define S_REF_CACHE 64
+typedef struct S_ref_memo {
+	const char *ref;        /* NULL: empty; the reference's text (a string of the tree, which outlives the check) */
+	const char *fu;         /* the referrer's top-level fullUrl, of which the first base bytes count */
+	uint32_t len, base;
+	bool resolved;
+} S_ref_memo;
+
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
@@ -540,6 +586,7 @@ typedef struct S_ctx {
 	bool drop;              /* MN_CASE_LENIENT: the member being checked is to be removed */
 	bool have_ref_err;
 	mn_error ref_err;
+	S_ref_memo refs[S_REF_CACHE];
 	S_seg path[S_DEPTH_MAX];
 	S_element_memo elements[S_ELEMENT_CACHE];
 } S_ctx;
@@ -552,7 +599,13 @@ static inline bool S_memo_is(const S_element_memo *m, const mn_fhir_type *t, con
 	       (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0);
 }
 
-static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
+                                                 size_t len, uint64_t a, uint64_t b) __attribute__((noinline));
+
+/* Inlined into its callers: a hit is a few compares; the miss (a model lookup) is out of line, so that the hit
+ * does not pay its register saves. */
+static inline __attribute__((always_inline)) const S_element_memo *
+S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
 {
 	uint64_t a, b;
 	mn_fhir__name_words(name, len, &a, &b);
@@ -563,6 +616,12 @@ static const S_element_memo *S_element_memo_for(S_ctx *x, const mn_fhir_type *t,
 		return m;
 	if (S_memo_is(m + 1, t, name, len, a, b))
 		return m + 1;
+	return S_element_memo_miss(m, t, name, len, a, b);
+}
+
+static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
+                                                 size_t len, uint64_t a, uint64_t b)
+{
 	m[1] = m[0];
 	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
 	m->t = t;
@@ -829,13 +888,36 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	return MN_OK;
 }
 
+/* Whether mn_case_resolve(x->c, ref, len, from) finds a resource, remembered for relative references
+ * (S_ref_memo): not "#...", no '?', and no ':' in the first 32 bytes (so neither "urn:" nor an absolute URL,
+ * see S_is_absolute_url); anything else is resolved each time. */
+static bool S_resolves(S_ctx *x, const char *ref, size_t len, const mn_resource *from)
+{
+	if (len == 0 || len > UINT32_MAX || ref[0] == '#' || memchr(ref, ':', len < 32 ? len : 32) ||
+	    memchr(ref, '?', len))
+		return mn_case_resolve(x->c, ref, len, from) != NULL;
+	const S_res *top = S_top(from);
+	size_t base = S_url_base(top);
+	const char *fu = base ? top->pub.full_url : NULL;
+	S_ref_memo *m = &x->refs[S_hash(ref, len, NULL) & (S_REF_CACHE - 1)];
+	if (m->ref && m->len == len && m->base == base && memcmp(m->ref, ref, len) == 0 &&
+	    (m->fu == fu || memcmp(m->fu, fu, base) == 0))
+		return m->resolved;
+	m->ref = ref;
+	m->len = (uint32_t)len;
+	m->base = (uint32_t)base;
+	m->fu = fu;
+	m->resolved = mn_case_resolve(x->c, ref, len, from) != NULL;
+	return m->resolved;
+}
+
 /* A Reference's reference, resolved now; the first failure is kept. */
 static void S_check_reference(S_ctx *x, const mn_json *obj)
 {
 	const mn_json *ref = S_member(obj, "reference");
 	if (!ref || ref->type != MN_JSON_STRING)
 		return;
-	if (mn_case_resolve(x->c, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
+	if (S_resolves(x, ref->u.s, ref->n, x->cur ? &x->cur->pub : NULL))
 		return;
 	size_t k = x->c->unresolved++;
 	if (x->c->flags & MN_CASE_ALLOW_UNRESOLVED) {
@@ -1308,11 +1390,16 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 		st = mn_error_set(err, st, "out of memory");
 		goto fail;
 	}
-	x = calloc(1, sizeof *x);
+	/* not calloc: the context is 80 KiB, most of it the path (written before it is read) and the memo,
+	 * of which only each entry's type (NULL: empty) needs clearing */
+	x = malloc(sizeof *x);
 	if (!x) {
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
+	memset(x, 0, offsetof(S_ctx, path));
+	for (size_t i = 0; i < S_ELEMENT_CACHE; i++)
+		x->elements[i].t = NULL;
 	x->c = c;
 	x->err = err;
 	x->t_element = mn_fhir_type_find("Element", 7);
@@ -1657,6 +1744,18 @@ static bool S_as_of_day(const mn_datetime *as_of, char day[10])
 	return true;
 }
 
+/* A filter for S_each_date: a bit per (length, first byte) of the recorded dates, and per first byte of the
+ * clinical stems. A member whose bits are not set names none of them (most members). */
+static inline uint64_t S_recorded_bit(const char *key, size_t n)
+{
+	return (uint64_t)1 << ((n * 7u + (unsigned char)key[0]) & 63);
+}
+
+static inline uint64_t S_clinical_bit(const char *key)
+{
+	return (uint64_t)1 << ((unsigned char)key[0] & 63);
+}
+
 /* Calls f(s, n, payload) for each date string that places r in time (mn_resource_after): a recorded
  * date (its first member only, as mn_json_get reads it), or the start of a clinical date[x] (a Period
  * by its start, or by its end when it has no start). Stops and returns true when f does. */
@@ -1669,10 +1768,17 @@ static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *paylo
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
 	unsigned recorded_seen = 0;
+	uint64_t recorded = 0, clinical = 0;
+	for (size_t k = 0; k < S_NRECORDED; k++)
+		recorded |= S_recorded_bit(S_recorded_dates[k].s, S_recorded_dates[k].n);
+	for (size_t k = 0; k < S_NCLINICAL; k++)
+		clinical |= S_clinical_bit(S_clinical_dates[k].s);
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
 		if (!m->key_len)
 			continue;
+		if (!(recorded & S_recorded_bit(m->key, m->key_len)) && !(clinical & S_clinical_bit(m->key)))
+			continue;  /* neither a recorded date nor a clinical stem: see S_recorded_index, S_clinical_stem */
 		int rk = S_recorded_index(m->key, m->key_len);
 		if (rk >= 0) {
 			if (!(recorded_seen & 1u << rk) && f(&m->value, payload))

@@ -15,9 +15,13 @@ static void jstr(mn_buf *b, const char *s)
 		mn_buf_puts(b, "null");
 }
 
+/* indent "key": (no printf: a determination writes a few hundred keys) */
 static void jkey(mn_buf *b, const char *indent, const char *key)
 {
-	mn_buf_printf(b, "%s\"%s\": ", indent, key);
+	mn_buf_puts(b, indent);
+	mn_buf_putc(b, '"');
+	mn_buf_puts(b, key);
+	mn_buf_puts(b, "\": ");
 }
 
 static void json_entries(mn_buf *b, const char *indent, const mn_entry *e, size_t n)
@@ -28,15 +32,17 @@ static void json_entries(mn_buf *b, const char *indent, const mn_entry *e, size_
 	}
 	mn_buf_puts(b, "[\n");
 	for (size_t i = 0; i < n; i++) {
-		mn_buf_printf(b, "%s  {\"reference\": ", indent);
+		mn_buf_puts(b, indent);
+		mn_buf_puts(b, "  {\"reference\": ");
 		jstr(b, e[i].reference);
 		mn_buf_puts(b, ", \"date\": ");
 		jstr(b, e[i].date);
 		mn_buf_puts(b, ", \"value\": ");
 		jstr(b, e[i].summary);
-		mn_buf_printf(b, "}%s\n", i + 1 < n ? "," : "");
+		mn_buf_puts(b, i + 1 < n ? "},\n" : "}\n");
 	}
-	mn_buf_printf(b, "%s]", indent);
+	mn_buf_puts(b, indent);
+	mn_buf_putc(b, ']');
 }
 
 static void json_cites(mn_buf *b, const mn_cite *c, size_t n)
@@ -122,7 +128,7 @@ mn_status mn_render_json(const mn_determination *d, mn_buf *b)
 			jkey(b, "      ", "authorRequirement"); jstr(b, c->author_requirement); mn_buf_puts(b, ",\n");
 		}
 		jkey(b, "      ", "cite"); json_cites(b, c->cites, c->ncites); mn_buf_puts(b, "\n");
-		mn_buf_printf(b, "    }%s\n", i + 1 < d->nresults ? "," : "");
+		mn_buf_puts(b, i + 1 < d->nresults ? "    },\n" : "    }\n");
 	}
 	mn_buf_puts(b, "  ],\n");
 	jkey(b, "  ", "warnings");

@@ -461,7 +461,15 @@ static void criteria_lines(const mn_determination *d, mn_buf *b, bool met)
 		if ((r->status == MN_CRIT_MET) != met)
 			continue;
 		const char *title = r->criterion->title ? r->criterion->title : r->criterion->id;
-		if (met)
+		if (met && title) {
+			/* "title[: met_because]\n" without printf (a card lists every met criterion) */
+			mn_buf_puts(b, title);
+			if (r->met_because) {
+				mn_buf_puts(b, ": ");
+				mn_buf_puts(b, r->met_because);
+			}
+			mn_buf_putc(b, '\n');
+		} else if (met)
 			mn_buf_printf(b, "%s%s%s\n", title, r->met_because ? ": " : "", r->met_because ? r->met_because : "");
 		else
 			mn_buf_printf(b, "%s: %s\n", title, r->status == MN_CRIT_NOT_MET ? "not met on the record" : "not documented");
