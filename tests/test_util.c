@@ -125,6 +125,62 @@ static void test_read_file(void)
 	CHECK(text == NULL);
 }
 
+/* RFC 8259, section 7, as mn_buf_put_json_string writes it: '"' and '\\' and the control characters escaped
+ * (the short forms where JSON has one, else \u00xx in lower-case hex), every other byte as it is. */
+static void ref_json_string(mn_buf *b, const unsigned char *s, size_t n)
+{
+	mn_buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = s[i];
+		if (c == '"')
+			mn_buf_puts(b, "\\\"");
+		else if (c == '\\')
+			mn_buf_puts(b, "\\\\");
+		else if (c == '\n')
+			mn_buf_puts(b, "\\n");
+		else if (c == '\r')
+			mn_buf_puts(b, "\\r");
+		else if (c == '\t')
+			mn_buf_puts(b, "\\t");
+		else if (c == '\b')
+			mn_buf_puts(b, "\\b");
+		else if (c == '\f')
+			mn_buf_puts(b, "\\f");
+		else if (c < 0x20)
+			mn_buf_printf(b, "\\u%04x", c);
+		else
+			mn_buf_putc(b, (char)c);
+	}
+	mn_buf_putc(b, '"');
+}
+
+/* mn_buf_put_json_string scans 16 bytes at a time: every byte value at every place of strings of 0 to 40 bytes
+ * (both sides of the 16- and 32-byte steps), alone and beside a second special byte, against the reference. */
+static void test_json_string(void)
+{
+	unsigned char s[48];
+	int bad = 0;
+	for (size_t len = 0; len <= 40; len++)
+		for (unsigned c = 0; c < 256; c++)
+			for (size_t at = 0; at < (len ? len : 1); at++) {
+				memset(s, 'a', sizeof s);
+				for (size_t k = 0; k < len; k++)
+					s[k] = (unsigned char)(0x80 + (k * 7) % 0x7f);  /* UTF-8 continuation and lead bytes: plain */
+				if (len)
+					s[at] = (unsigned char)c;
+				if (len > 3 && at + 3 < len)
+					s[at + 3] = (unsigned char)(c ^ 0x20);   /* e.g. '"' and 0x02, '\\' and '|' */
+				mn_buf got = MN_BUF_INIT, want = MN_BUF_INIT;
+				mn_buf_put_json_string(&got, (const char *)s, len);
+				ref_json_string(&want, s, len);
+				if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
+					bad++;
+				mn_buf_free(&got);
+				mn_buf_free(&want);
+			}
+	CHECK_INT(bad, 0);
+}
+
 static void test_buf(void)
 {
 	mn_buf b = MN_BUF_INIT;
@@ -362,5 +418,6 @@ int main(void)
 	test_phrase();
 	test_locale();
 	test_alloc_fail();
+	test_json_string();
 	TEST_END();
 }
