@@ -236,6 +236,53 @@ static void test_shapes(void)
 	}
 }
 
+/* Enough entries that the items are written in place, all at once (push_case_resources; a few go one by one):
+ * 40 Observations o0..o39 with a Patient before o0, o20 and o39 (p0, p1, p2); the expected lists are written
+ * from the order the bundle is built in. */
+static void test_many(void)
+{
+	char buf[1024];
+	mn_buf b = MN_BUF_INIT, ids = MN_BUF_INIT, obs = MN_BUF_INIT;
+	mn_buf_puts(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
+	int pat = 0;
+	for (int i = 0; i < 40; i++) {
+		if (i == 0 || i == 20 || i == 39) {
+			mn_buf_printf(&b, "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p%d\"}},", pat);
+			mn_buf_printf(&ids, "%sp%d", ids.len ? "," : "", pat++);
+		}
+		mn_buf_printf(&b, "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o%d\",\"status\":\"final\","
+		              "\"code\":{\"text\":\"x\"}}}%s", i, i < 39 ? "," : "");
+		mn_buf_printf(&ids, ",o%d", i);
+		mn_buf_printf(&obs, "%so%d", obs.len ? "," : "", i);
+	}
+	mn_buf_puts(&b, "]}");
+	mn_error err;
+	mn_error_clear(&err);
+	mn_case *c = NULL;
+	CHECK(mn_case_load("many.json", b.data, b.len, &c, &err) == MN_OK);
+	if (c) {
+		const mn_json *root = mn_case_root(c);
+		CHECK_STR(EVAL(c, root, "Bundle.entry.resource.count()"), "43");
+		CHECK_STR(EVAL(c, root, "Bundle.entry.resource.id"), mn_buf_cstr(&ids));
+		CHECK_STR(EVAL(c, root, "Bundle.entry.resource.ofType(Observation).id"), mn_buf_cstr(&obs));
+		CHECK_STR(EVAL(c, root, "Bundle.entry.resource.where(resourceType = 'Patient').id"), "p0,p1,p2");
+		CHECK_STR(EVAL(c, NULL, "Observation.count()"), "40");
+		CHECK_STR(EVAL(c, NULL, "Patient.id"), "p0,p1,p2");
+		mn_fp_result *r;
+		run(c, root, "Bundle.entry.resource.ofType(Observation)", buf, sizeof buf, &r);
+		CHECK_INT(mn_fp_result_count(r), 40);
+		if (mn_fp_result_count(r) == 40) {   /* o39 is the last entry: index 42 */
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 39)) == mn_case_get(c, 42));
+			CHECK(mn_fp_item_node(mn_fp_result_item(r, 39)) == mn_case_get(c, 42)->json);
+			CHECK_STR(mn_fp_item_type(mn_fp_result_item(r, 39)), "Observation");
+		}
+		mn_case_free(c);
+	}
+	mn_buf_free(&b);
+	mn_buf_free(&ids);
+	mn_buf_free(&obs);
+}
+
 /* The model facts the fast paths rely on. */
 static void test_model(void)
 {
@@ -282,6 +329,7 @@ int main(void)
 	test_other_trees(c);
 	test_view(c);
 	test_shapes();
+	test_many();
 	test_model();
 	mn_case_free(c);
 	mn_arena_free(arena);

@@ -1237,6 +1237,22 @@ static int push_case_resources(fp_ctx *x, const uint32_t *idx, size_t k, fp_coll
 	if (reserve(x, out, (uint32_t)k))
 		return -1;
 	x->work += k;  /* the entries the general path would have stepped through */
+	/* When no push can fail (the room is there, the item limit and the work budget hold k more), the items are
+	 * written in place: what fp_push would do for each, its checks made once. Otherwise one by one, so that a
+	 * limit is met where it would be. */
+	if (out->cap - out->n >= k && (uint64_t)out->n + k <= MN_FP_MAX_ITEMS && x->work + k <= FP_WORK_BUDGET) {
+		mn_fp_item *v = out->v + out->n;
+		for (size_t i = 0; i < k; i++) {
+			const mn_resource *r = mn_case_get(x->kase, idx ? idx[i] : i);
+			fp_item_init(&v[i], MN_FP_NODE);
+			v[i].ftype = r->type;
+			v[i].node = r->json;
+			v[i].res = r;
+		}
+		out->n += (uint32_t)k;
+		x->work += k;
+		return 0;
+	}
 	for (size_t i = 0; i < k; i++) {
 		const mn_resource *r = mn_case_get(x->kase, idx ? idx[i] : i);
 		mn_fp_item it;
