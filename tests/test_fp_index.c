@@ -74,6 +74,21 @@ static const char *run(const mn_case *c, const mn_json *resource, const char *ex
 
 #define EVAL(c, node, expr) run((c), (node), (expr), buf, sizeof buf, NULL)
 
+/* expr over root gives n items, whose item k is the case's resource at index, typed Observation: the provenance
+ * and the type the general path gives. */
+static void check_observation_item(const mn_case *c, const char *expr, size_t n, size_t k, size_t index)
+{
+	char buf[1024];
+	mn_fp_result *r = NULL;
+	run(c, mn_case_root(c), expr, buf, sizeof buf, &r);
+	CHECK_INT(r ? mn_fp_result_count(r) : 0, n);
+	if (r && mn_fp_result_count(r) == n) {
+		CHECK(mn_fp_item_resource(mn_fp_result_item(r, k)) == mn_case_get(c, index));
+		CHECK(mn_fp_item_node(mn_fp_result_item(r, k)) == mn_case_get(c, index)->json);
+		CHECK_STR(mn_fp_item_type(mn_fp_result_item(r, k)), "Observation");
+	}
+}
+
 static void test_index(const mn_case *c)
 {
 	size_t n;
@@ -118,14 +133,7 @@ static void test_root(const mn_case *c)
 	CHECK_STR(EVAL(c, root, "Bundle.entry.resource.where(resourceType = 'Observation' and id = 'o2').id"), "o2");
 	CHECK_STR(EVAL(c, root, "Bundle.entry.resource.where(resourceType ~ 'observation').id"), "o1,o2");
 	/* items carry the case's resource and are typed (the provenance and the type of the general path) */
-	mn_fp_result *r;
-	run(c, root, "Bundle.entry.resource.ofType(Observation)", buf, sizeof buf, &r);
-	CHECK_INT(mn_fp_result_count(r), 2);
-	if (mn_fp_result_count(r) == 2) {
-		CHECK(mn_fp_item_resource(mn_fp_result_item(r, 1)) == mn_case_get(c, 4));
-		CHECK(mn_fp_item_node(mn_fp_result_item(r, 1)) == mn_case_get(c, 4)->json);
-		CHECK_STR(mn_fp_item_type(mn_fp_result_item(r, 1)), "Observation");
-	}
+	check_observation_item(c, "Bundle.entry.resource.ofType(Observation)", 2, 1, 4);
 	/* the path goes on from the items: further steps, resolve() */
 	CHECK_STR(EVAL(c, root, "Bundle.entry.resource.ofType(Observation).code.coding.code"), "8867-4,39156-5");
 	CHECK_STR(EVAL(c, root, "Bundle.entry.resource.ofType(Observation).subject.resolve().id"), "p1,p1");
@@ -268,14 +276,7 @@ static void test_many(void)
 		CHECK_STR(EVAL(c, root, "Bundle.entry.resource.where(resourceType = 'Patient').id"), "p0,p1,p2");
 		CHECK_STR(EVAL(c, NULL, "Observation.count()"), "40");
 		CHECK_STR(EVAL(c, NULL, "Patient.id"), "p0,p1,p2");
-		mn_fp_result *r;
-		run(c, root, "Bundle.entry.resource.ofType(Observation)", buf, sizeof buf, &r);
-		CHECK_INT(mn_fp_result_count(r), 40);
-		if (mn_fp_result_count(r) == 40) {   /* o39 is the last entry: index 42 */
-			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 39)) == mn_case_get(c, 42));
-			CHECK(mn_fp_item_node(mn_fp_result_item(r, 39)) == mn_case_get(c, 42)->json);
-			CHECK_STR(mn_fp_item_type(mn_fp_result_item(r, 39)), "Observation");
-		}
+		check_observation_item(c, "Bundle.entry.resource.ofType(Observation)", 40, 39, 42);   /* o39: the last entry */
 		mn_case_free(c);
 	}
 	mn_buf_free(&b);
