@@ -17,6 +17,7 @@
 #include "mednec/knowledge.h"
 #include "cli/common.c"
 #include "cli/score.c"
+#include "clinical/scores_int.h"
 
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
 
@@ -1083,6 +1084,213 @@ static void test_odi_records(mn_score_config *cfg)
 	",\"dosageInstruction\":[" dosage "]}}"
 #define DAYS(n) ",\"daysSupply\":{\"value\":" n ",\"unit\":\"day\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"d\"}"
 
+/* ---- the shipped expressions read natively (src/clinical/native.c) against FHIRPath ---- */
+
+/* Everything a computation gives, as text: the JSON tree and every score's fields. */
+static void scores_dump(const mn_scores *s, mn_buf *b)
+{
+	if (!s) {
+		mn_buf_puts(b, "(none)");
+		return;
+	}
+	mn_json_write(b, s->json);
+	for (size_t i = 0; i < s->nscores; i++) {
+		const mn_score *c = &s->scores[i];
+		mn_buf_printf(b, "\n%s|%s|%s|%d|%s|%s", c->name, c->title, c->variant ? c->variant : "-", c->computed,
+		              c->value ? c->value : "-", c->why_not ? c->why_not : "-");
+		for (size_t j = 0; j < c->ndetails; j++)
+			mn_buf_printf(b, "\n  detail %s", c->details[j]);
+		for (size_t j = 0; j < c->nsources; j++)
+			mn_buf_printf(b, "\n  source %d %s %s", c->sources[j].resource ? c->sources[j].resource->index : -1,
+			              c->sources[j].role ? c->sources[j].role : "-",
+			              c->sources[j].date ? c->sources[j].date : "-");
+	}
+}
+
+/* The scores of k as of each date, with the native readers (cfg as loaded) and with every key evaluated
+ * as FHIRPath (cfg->native cleared): the same, error for error. */
+static void same_both_ways(mn_score_config *cfg, const mn_case *k, const char *what)
+{
+	static const char *const dates[] = {"2026-11-04", "2026-11-05", "2026-11-06", "2026-11-20", "2027-06-01"};
+	unsigned native = cfg->native;
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+		mn_datetime as_of;
+		CHECK_INT(mn_datetime_parse(dates[i], 10, MN_DT_DATE, &as_of, NULL), MN_OK);
+		mn_buf out[2] = {MN_BUF_INIT, MN_BUF_INIT};
+		for (int way = 0; way < 2; way++) {
+			mn_arena *a = mn_arena_new();
+			mn_error err;
+			mn_error_clear(&err);
+			mn_scores *s = NULL;
+			cfg->native = way == 0 ? native : 0;
+			mn_status rc = mn_scores_compute(cfg, k, &as_of, a, &s, &err);
+			mn_buf_printf(&out[way], "rc %d %s\n", rc, rc == MN_OK ? "" : err.message);
+			scores_dump(rc == MN_OK ? s : NULL, &out[way]);
+			mn_arena_free(a);
+		}
+		cfg->native = native;
+		CHECK_MSG(strcmp(mn_buf_cstr(&out[0]), mn_buf_cstr(&out[1])) == 0, "%s as of %s: native\n%s\nFHIRPath\n%s",
+		          what, dates[i], mn_buf_cstr(&out[0]), mn_buf_cstr(&out[1]));
+		mn_buf_free(&out[0]);
+		mn_buf_free(&out[1]);
+	}
+}
+
+/* A case from text, loaded as determine loads it (lenient); the tree stays changeable (mn_case_load_tree). */
+static mn_case *case_tree(mn_arena *a, const char *json, mn_json **root)
+{
+	mn_error err;
+	mn_error_clear(&err);
+	mn_case *k = NULL;
+	char *text = mn_arena_strndup(a, json, strlen(json));
+	if (!text || mn_json_parse(a, "inline", text, strlen(text), root, &err) != MN_OK ||
+	    mn_case_load_tree("inline", text, strlen(text), *root, MN_CASE_LENIENT, &k, &err) != MN_OK) {
+		CHECK_MSG(0, "inline case: %s", err.message);
+		return NULL;
+	}
+	return k;
+}
+
+/* The member key of the resource with id `id` (NULL: none). */
+static mn_json_member *member_of_id(const mn_case *k, const char *id, const char *key)
+{
+	for (size_t i = 0; i < mn_case_count(k); i++) {
+		const mn_resource *r = mn_case_get(k, i);
+		if (!r->id || strcmp(r->id, id) != 0)
+			continue;
+		for (uint32_t j = 0; j < r->json->n; j++)
+			if (strcmp(r->json->u.members[j].key, key) == 0)
+				return &r->json->u.members[j];
+	}
+	return NULL;
+}
+
+#define DATED_FINDING(id, kind, cat, enc, date, value) \
+	",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"" kind "\"}]}," \
+	"\"category\":[{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\",\"code\":\"" cat "\"}]}]," \
+	"\"subject\":{\"reference\":\"Patient/p\"}," enc date "," value "}}"
+#define DATED_ODI(id, date, pct) \
+	",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]}," \
+	"\"subject\":{\"reference\":\"Patient/p\"}," date ",\"valueQuantity\":{\"value\":" pct ",\"unit\":\"%\"," \
+	"\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}}}"
+/* One odd finding (x) and one odd ODI total (ox), dated by `date`, beside a plain evaluation: grouped by day
+ * with a sign of 2026-11-05 (no encounter), or alone in its own encounter (e2), so that its date decides
+ * which evaluation is the latest, which ODI comes last and what is left out after the as-of date. */
+#define ODD_BY_DAY(date) BUNDLE(ENCOUNTER("e1") SYMPTOMS4("a", IN("e1"), "2026-11-05") \
+	DATED_FINDING("x", "sign", "sensory", NO_ENC, date, CODED("allodynia")) \
+	FINDING("y", "sign", "vasomotor", NO_ENC, "2026-11-05", CODED("edema")) \
+	CRITERIA("b", NO_ENC, "2026-11-05", "true", "true") CRITERIA("a", IN("e1"), "2026-11-05", "true", "true") \
+	DATED_ODI("ox", date, "30") ODI("o1", ",\"valueQuantity\":{\"value\":40,\"unit\":\"%\"}", ""))
+#define ODD_OWN_ENCOUNTER(date) BUNDLE(ENCOUNTER("e1") ENCOUNTER("e2") SYMPTOMS4("a", IN("e1"), "2026-11-05") \
+	FINDING("y", "sign", "vasomotor", IN("e1"), "2026-11-05", CODED("edema")) \
+	FINDING("z", "sign", "sensory", IN("e1"), "2026-11-05", CODED("hyperalgesia")) \
+	DATED_FINDING("x", "sign", "motor-trophic", IN("e2"), date, CODED("dystonia")) \
+	CRITERIA("a", IN("e1"), "2026-11-05", "true", "true") DATED_ODI("ox", date, "12"))
+
+/* The date of an Observation (scores.yaml `date`): every shape a record may give it, valid or not, read
+ * natively and by FHIRPath alike; and by hand where the answer is clear. */
+static void test_native_date(mn_score_config *cfg)
+{
+	CHECK(cfg->native & MN_NATIVE_DATE);  /* the shipped expression: the native reader is in use */
+	static const char *const shapes[][2] = {
+		{"\"effectiveDateTime\":\"2026-11-05\"", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-05\"")},
+		{"zone behind UTC", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-05T23:30:00-05:00\"")},
+		{"zone ahead of UTC", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-06T01:30:00+14:00\"")},
+		{"UTC, fractions", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-05T10:00:00.123Z\"")},
+		{"month only", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11\"")},
+		{"year only", ODD_BY_DAY("\"effectiveDateTime\":\"2026\"")},
+		{"after the as-of date", ODD_BY_DAY("\"effectiveDateTime\":\"2026-12-24\"")},
+		{"the day before", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-04\"")},
+		{"period with start", ODD_BY_DAY("\"effectivePeriod\":{\"start\":\"2026-11-05\",\"end\":\"2026-11-06\"}")},
+		{"period without start", ODD_BY_DAY("\"effectivePeriod\":{\"end\":\"2026-11-05\"}")},
+		{"period start month only", ODD_BY_DAY("\"effectivePeriod\":{\"start\":\"2026-11\"}")},
+		{"instant", ODD_BY_DAY("\"effectiveInstant\":\"2026-11-05T10:00:00.000Z\"")},
+		{"extension only", ODD_BY_DAY("\"_effectiveDateTime\":{\"extension\":[{\"url\":\"http://example.org/x\","
+		                              "\"valueString\":\"about then\"}]}")},
+		{"value and extension", ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-05\",\"_effectiveDateTime\":"
+		                                   "{\"extension\":[{\"url\":\"http://example.org/x\",\"valueString\":\"y\"}]}")},
+		{"issued only", ODD_BY_DAY("\"issued\":\"2026-11-05T10:00:00Z\"")},
+		{"issued and effective", ODD_BY_DAY("\"issued\":\"2026-11-07T10:00:00Z\",\"effectiveDateTime\":\"2026-11-04\"")},
+		{"no date", ODD_BY_DAY("\"issued\":\"2026-11-05T10:00:00Z\",\"note\":[{\"text\":\"undated\"}]")},
+		{"invalid date, dropped at load", ODD_BY_DAY("\"effectiveDateTime\":\"2026-13-45\"")},
+		{"own encounter", ODD_OWN_ENCOUNTER("\"effectiveDateTime\":\"2026-11-06\"")},
+		{"own encounter, zone", ODD_OWN_ENCOUNTER("\"effectiveDateTime\":\"2026-11-06T00:30:00+01:00\"")},
+		{"own encounter, month", ODD_OWN_ENCOUNTER("\"effectiveDateTime\":\"2026-11\"")},
+		{"own encounter, period end", ODD_OWN_ENCOUNTER("\"effectivePeriod\":{\"end\":\"2026-11-06\"}")},
+		{"own encounter, later", ODD_OWN_ENCOUNTER("\"effectiveDateTime\":\"2027-01-01\"")},
+	};
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		mn_arena *a = mn_arena_new();
+		mn_json *root;
+		mn_case *k = case_tree(a, shapes[i][1], &root);
+		if (k)
+			same_both_ways(cfg, k, shapes[i][0]);
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+
+	/* Values no valid record holds, put into the tree after the load: the engine reads them (or not) as it
+	 * will, the native reader the same (a string that is no dateTime, a number, a second date element). */
+	static const char *const bad[] = {"2026-13-45", "yesterday", "", "2026-11-05T25:00:00Z", "2026-02-30",
+	                                  "2026-11-05T10:00", "T10:00:00", "10:00:00", "2026-11-05 ", " 2026-11-05",
+	                                  "2026-11-05T10:00:00+25:00", "+2026-11-05"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0] * 2 + 2; i++) {
+		mn_arena *a = mn_arena_new();
+		mn_json *root;
+		bool own = i % 2;
+		mn_case *k = case_tree(a, own ? ODD_OWN_ENCOUNTER("\"effectiveDateTime\":\"2026-11-05\"")
+		                              : ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-05\""), &root);
+		mn_json_member *x = k ? member_of_id(k, "x", "effectiveDateTime") : NULL;
+		mn_json_member *ox = k ? member_of_id(k, "ox", "effectiveDateTime") : NULL;
+		CHECK(x && ox);
+		if (x && ox) {
+			if (i / 2 < sizeof bad / sizeof bad[0]) {
+				x->value.u.s = ox->value.u.s = bad[i / 2];
+				x->value.n = ox->value.n = (uint32_t)strlen(bad[i / 2]);
+			} else if (i / 2 == sizeof bad / sizeof bad[0]) {
+				x->value.type = ox->value.type = MN_JSON_NUMBER;  /* 20261105 */
+				x->value.u.s = ox->value.u.s = "20261105";
+				x->value.n = ox->value.n = 8;
+			} else {
+				/* a second effective[x]: the subject becomes an effectivePeriod */
+				mn_json_member *sx = member_of_id(k, "x", "subject"), *so = member_of_id(k, "ox", "subject");
+				CHECK(sx && so);
+				if (sx && so) {
+					sx->key = so->key = "effectivePeriod";
+					sx->key_len = so->key_len = 15;
+					sx->value = (mn_json){.type = MN_JSON_OBJECT};
+					so->value = sx->value;
+				}
+			}
+			same_both_ways(cfg, k, i / 2 < sizeof bad / sizeof bad[0] ? bad[i / 2] : "number or two dates");
+		}
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+
+	/* By hand: a dateTime counts on the day it was written with, whatever its zone (the finding of
+	 * 23:30 at -05:00 is 2026-11-05 and joins that day's sign: signs in 2 categories). */
+	mn_arena *a = mn_arena_new();
+	mn_case *k;
+	mn_scores *s = score_text(cfg, ODD_BY_DAY("\"effectiveDateTime\":\"2026-11-05T23:30:00-05:00\""), "2026-11-20",
+	                          &k, a);
+	if (s) {
+		CHECK(jis(s->json, "budapest/evaluationDate", "2026-11-05"));
+		CHECK(jis(s->json, "budapest/signCategories", "2"));
+	}
+	mn_case_free(k);
+	/* ... and one of month precision is undated: not counted, the day's sign alone (1 category) */
+	s = score_text(cfg, ODD_BY_DAY("\"effectiveDateTime\":\"2026-11\""), "2026-11-20", &k, a);
+	if (s) {
+		CHECK(jis(s->json, "budapest/signCategories", "1"));
+		CHECK(has_detail(find_score(s, "budapest", 0), "Observation/x: no encounter and no day-precise date"));
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+}
+
 /* The %scores tree (parsed in place from the text the calculators write) holds a record's text as written:
  * a display with a quote, a backslash, a slash, non-ASCII and control characters, escaped and unescaped
  * again; written out and parsed by the copying parser, the same text. */
@@ -1724,6 +1932,7 @@ int main(void)
 		test_mme_records(cfg);
 		test_scores_tree_text(cfg);
 		test_compute_some(cfg);
+		test_native_date(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}

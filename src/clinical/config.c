@@ -31,6 +31,7 @@ static mn_status compile(ydoc *y, mn_score_config *cfg, const yaml_node_t *map, 
 		return y_fail(y, n, path, "expression does not compile: %s (column %d)", e.message, e.column);
 	}
 	cfg->exprs[cfg->nexprs++] = x;
+	cfg->native |= mn_clin_native_bit(path, src);
 	*out = x;
 	return MN_OK;
 }

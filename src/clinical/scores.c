@@ -389,10 +389,19 @@ static mn_status date_all(ctx *x, dated *d, size_t *n)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++) {
-		int found;
-		mn_status rc = date_of(x, x->cfg->date, "date", d[i].res, &d[i].day, &d[i].date, &found);
-		if (rc != MN_OK)
-			return rc;
+		int found = -2;
+		mn_datetime dt;
+		if (x->cfg->native & MN_NATIVE_DATE)
+			found = mn_clin_native_date(d[i].res, &dt);
+		if (found == 1 && day_of(&dt, &d[i].day))
+			d[i].date = day_text(x, d[i].day);
+		else if (found == -1)
+			d[i].date = NULL;
+		else {
+			mn_status rc = date_of(x, x->cfg->date, "date", d[i].res, &d[i].day, &d[i].date, &found);
+			if (rc != MN_OK)
+				return rc;
+		}
 		d[i].has_day = found == 1;
 		if (d[i].has_day && d[i].day > x->as_of_day)
 			continue;
