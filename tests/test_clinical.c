@@ -1165,6 +1165,18 @@ static mn_json_member *member_of_id(const mn_case *k, const char *id, const char
 	return NULL;
 }
 
+/* same_both_ways on the case json (loaded as case_tree loads it). */
+static void same_both_ways_text(mn_score_config *cfg, const char *json, const char *what)
+{
+	mn_arena *a = mn_arena_new();
+	mn_json *root;
+	mn_case *k = case_tree(a, json, &root);
+	if (k)
+		same_both_ways(cfg, k, what);
+	mn_case_free(k);
+	mn_arena_free(a);
+}
+
 #define DATED_FINDING(id, kind, cat, enc, date, value) \
 	",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
 	"\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"" kind "\"}]}," \
@@ -1221,15 +1233,8 @@ static void test_native_date(mn_score_config *cfg)
 		{"own encounter, period end", ODD_OWN_ENCOUNTER("\"effectivePeriod\":{\"end\":\"2026-11-06\"}")},
 		{"own encounter, later", ODD_OWN_ENCOUNTER("\"effectiveDateTime\":\"2027-01-01\"")},
 	};
-	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-		mn_arena *a = mn_arena_new();
-		mn_json *root;
-		mn_case *k = case_tree(a, shapes[i][1], &root);
-		if (k)
-			same_both_ways(cfg, k, shapes[i][0]);
-		mn_case_free(k);
-		mn_arena_free(a);
-	}
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+		same_both_ways_text(cfg, shapes[i][1], shapes[i][0]);
 
 	/* Values no valid record holds, put into the tree after the load: the engine reads them (or not) as it
 	 * will, the native reader the same (a string that is no dateTime, a number, a second date element). */
@@ -1286,6 +1291,264 @@ static void test_native_date(mn_score_config *cfg)
 	if (s) {
 		CHECK(jis(s->json, "budapest/signCategories", "1"));
 		CHECK(has_detail(find_score(s, "budapest", 0), "Observation/x: no encounter and no day-precise date"));
+	}
+	mn_case_free(k);
+	mn_arena_free(a);
+}
+
+#define OBS(id, body) ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+	"\"subject\":{\"reference\":\"Patient/p\"}," body "}}"
+#define BCODE(c) "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"" c "\"}]}"
+#define BCAT(c) "\"category\":[{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\",\"code\":\"" c "\"}]}]"
+#define EXT "{\"extension\":[{\"url\":\"http://example.org/x\",\"valueString\":\"y\"}]}"
+#define DAY "\"effectiveDateTime\":\"2026-11-05\""
+#define CRIT CRITERIA("a", IN("e1"), "2026-11-05", "true", "true")
+/* Findings x (sign) and criteria c1, c4 of one shape beside symptoms in 4 categories and a plain sign. */
+#define WITH_ODD(...) BUNDLE(ENCOUNTER("e1") ENCOUNTER("e2") SYMPTOMS4("a", IN("e1"), "2026-11-05") \
+	FINDING("y", "sign", "vasomotor", IN("e1"), "2026-11-05", CODED("edema")) __VA_ARGS__)
+
+/* The budapest keys on a finding (kind, category, encounter, positive) and on criteria 1 and 4 (answer),
+ * read natively and by FHIRPath alike, in every shape a record may give them. */
+static void test_native_budapest(mn_score_config *cfg)
+{
+	unsigned all = MN_NATIVE_KIND | MN_NATIVE_CATEGORY | MN_NATIVE_ENCOUNTER | MN_NATIVE_POSITIVE |
+	               MN_NATIVE_ANSWER;
+	CHECK((cfg->native & all) == all);
+	static const char *const cases[][2] = {
+		{"plain", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia")) CRITERIA("a", IN("e1"), "2026-11-05", "true", "true"))},
+		{"symptom and sign", WITH_ODD(OBS("x", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\"},"
+		 "{\"system\":\"urn:mednec:local:budapest\",\"code\":\"symptom\"}]}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"kind twice alike", WITH_ODD(OBS("x", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\"},"
+		 "{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\"}]}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"kind of another system", WITH_ODD(OBS("x", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest2\",\"code\":\"sign\"},"
+		 "{\"code\":\"sign\"},{\"system\":\"urn:mednec:local:budapest\"}]}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"kind text only", WITH_ODD(OBS("x", "\"code\":{\"text\":\"sign\"}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"kind unknown", WITH_ODD(OBS("x", BCODE("signs") "," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"kind code extension", WITH_ODD(OBS("x", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\","
+		 "\"_code\":" EXT "}]}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"kind extension only", WITH_ODD(OBS("x", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"_code\":" EXT "}]},"
+		 BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"system extension", WITH_ODD(OBS("x", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"_system\":" EXT ","
+		 "\"code\":\"sign\"}]}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"two categories", WITH_ODD(OBS("x", BCODE("sign") ",\"category\":[{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\","
+		 "\"code\":\"sensory\"}]},{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\",\"code\":\"vasomotor\"}]}],"
+		 IN("e1") DAY "," CODED("allodynia")))},
+		{"category and another", WITH_ODD(OBS("x", BCODE("sign") ",\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/"
+		 "CodeSystem/observation-category\",\"code\":\"exam\"}]},{\"text\":\"x\"}," "{\"coding\":[{\"system\":\"urn:mednec:local:budapest-category\","
+		 "\"code\":\"motor-trophic\"}]}]," IN("e1") DAY "," CODED("dystonia")))},
+		{"unknown category", WITH_ODD(OBS("x", BCODE("sign") "," BCAT("Sensory") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"no category", WITH_ODD(OBS("x", BCODE("sign") "," IN("e1") DAY "," CODED("allodynia")))},
+		{"no encounter", WITH_ODD(FINDING("x", "sign", "sensory", NO_ENC, "2026-11-05", CODED("allodynia")) CRITERIA("a", NO_ENC, "2026-11-05", "true", "false"))},
+		{"encounter display only", WITH_ODD(OBS("x", BCODE("sign") "," BCAT("sensory") ",\"encounter\":{\"display\":\"visit\"}," DAY ","
+		 CODED("allodynia")) CRIT)},
+		{"encounter reference extension", WITH_ODD(OBS("x", BCODE("sign") "," BCAT("sensory") ",\"encounter\":{\"reference\":"
+		 "\"Encounter/e1\",\"_reference\":" EXT "}," DAY "," CODED("allodynia")) CRIT)},
+		{"encounter extension only", WITH_ODD(OBS("x", BCODE("sign") "," BCAT("sensory") ",\"encounter\":{\"_reference\":" EXT "},"
+		 DAY "," CODED("allodynia")) CRIT)},
+		{"another encounter", WITH_ODD(FINDING("x", "sign", "sensory", IN("e2"), "2026-11-05", CODED("allodynia")) CRIT)},
+		{"sign false", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", BOOLV("false")) CRIT)},
+		{"sign true", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", BOOLV("true")) CRIT)},
+		{"absent and present", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueCodeableConcept\":{\"coding\":["
+		 "{\"system\":\"urn:mednec:local:finding\",\"code\":\"allodynia\"},{\"system\":\"urn:mednec:local:finding\",\"code\":\"absent\"}]}") CRIT)},
+		{"present code of another system", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueCodeableConcept\":{"
+		 "\"coding\":[{\"system\":\"urn:mednec:local:findings\",\"code\":\"allodynia\"},{\"code\":\"edema\"}]}") CRIT)},
+		{"unknown finding code", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", CODED("Allodynia")) CRIT)},
+		{"finding as text", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueCodeableConcept\":{\"text\":"
+		 "\"allodynia\"}") CRIT)},
+		{"finding as string", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueString\":\"allodynia\"") CRIT)},
+		{"finding as quantity", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueQuantity\":{\"value\":1}") CRIT)},
+		{"finding absent reason", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"dataAbsentReason\":{\"text\":"
+		 "\"not asked\"}") CRIT)},
+		{"finding boolean extension", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueBoolean\":true,"
+		 "\"_valueBoolean\":" EXT) CRIT)},
+		{"finding boolean extension only", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"_valueBoolean\":" EXT) CRIT)},
+		{"finding code extension", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", "\"valueCodeableConcept\":{\"coding\":"
+		 "[{\"system\":\"urn:mednec:local:finding\",\"code\":\"edema\",\"_code\":" EXT "}]}") CRIT)},
+		{"criteria not boolean", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		 OBS("c1", BCODE("disproportionate-pain") "," IN("e1") DAY ",\"valueString\":\"true\"")
+		 OBS("c4", BCODE("no-better-explanation") "," IN("e1") DAY ",\"valueCodeableConcept\":{\"text\":\"yes\"}"))},
+		{"criteria without value, older ones true", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		 CRITERIA("o", IN("e1"), "2026-11-04", "true", "true")
+		 OBS("c1", BCODE("disproportionate-pain") "," IN("e1") DAY) OBS("c4", BCODE("no-better-explanation") "," IN("e1") DAY
+		 ",\"_valueBoolean\":" EXT))},
+		{"criteria false then true", WITH_ODD(FINDING("x", "sign", "sensory", IN("e1"), "2026-11-05", CODED("allodynia"))
+		 CRITERIA("o", IN("e1"), "2026-11-04", "false", "false") CRITERIA("n", IN("e1"), "2026-11-05", "true", "true"))},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		same_both_ways_text(cfg, cases[i][1], cases[i][0]);
+
+	/* Shapes no valid record has, made in the tree after the load. */
+	for (int change = 0; change < 9; change++) {
+		mn_arena *a = mn_arena_new();
+		mn_json *root;
+		mn_case *k = case_tree(a, cases[0][1], &root);
+		mn_json_member *code = k ? member_of_id(k, "x", "code") : NULL, *sub = k ? member_of_id(k, "x", "subject") : NULL;
+		mn_json_member *val = k ? member_of_id(k, "x", "valueCodeableConcept") : NULL;
+		mn_json_member *enc = k ? member_of_id(k, "x", "encounter") : NULL, *ans = k ? member_of_id(k, "ac1", "valueBoolean") : NULL;
+		CHECK(code && sub && val && enc && ans);
+		if (!(code && sub && val && enc && ans)) {
+			mn_case_free(k);
+			mn_arena_free(a);
+			continue;
+		}
+		mn_json *coding = &code->value.u.members[0].value;     /* code.coding */
+		mn_json *c0 = &coding->u.items[0];                    /* code.coding[0] */
+		switch (change) {
+		case 0: c0->u.members[0].value.type = MN_JSON_NUMBER; break;        /* system a number */
+		case 1: c0->u.members[1].value.type = MN_JSON_TRUE; break;          /* code true */
+		case 2: *coding = *c0; break;                                       /* coding an object */
+		case 3: sub->key = "code"; sub->key_len = 4; sub->value = code->value; break;  /* code twice */
+		case 4: sub->key = "encounter"; sub->key_len = 9; break;            /* encounter twice */
+		case 5: enc->value.type = MN_JSON_ARRAY; enc->value.n = 0; break;   /* encounter an empty array */
+		case 6: sub->key = "valueBoolean"; sub->key_len = 12; sub->value.type = MN_JSON_TRUE; break;  /* two values */
+		case 7: ans->value.type = MN_JSON_STRING; ans->value.u.s = "true"; ans->value.n = 4; break;     /* "true" */
+		case 8: val->key = "valueBoolean"; val->key_len = 12; val->value.type = MN_JSON_NUMBER;
+		        val->value.u.s = "1"; val->value.n = 1; break;              /* valueBoolean 1 */
+		}
+		char what[32];
+		snprintf(what, sizeof what, "changed tree %d", change);
+		same_both_ways(cfg, k, what);
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+}
+
+#define OBS_STATUS(id, status, body) ",{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," status \
+	"\"subject\":{\"reference\":\"Patient/p\"}," body "}}"
+#define ODI_CODE(sys, c) "\"code\":{\"coding\":[{\"system\":\"" sys "\",\"code\":\"" c "\"}]}"
+#define PCT(v) ",\"valueQuantity\":{\"value\":" v ",\"unit\":\"%\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}"
+
+/* The selects of the Budapest findings, its criteria 1 and 4 and of the ODI totals, read natively and by
+ * FHIRPath alike: statuses, codes of other systems, other resource types. */
+static void test_native_select(mn_score_config *cfg)
+{
+	unsigned all = MN_NATIVE_SELECT_FINDINGS | MN_NATIVE_SELECT_PAIN | MN_NATIVE_SELECT_NO_BETTER |
+	               MN_NATIVE_SELECT_ODI;
+	CHECK((cfg->native & all) == all);
+	static const char *const cases[][2] = {
+		{"statuses", WITH_ODD(
+		 OBS_STATUS("s1", "\"status\":\"preliminary\",", BCODE("sign") "," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia"))
+		 OBS_STATUS("s2", "\"status\":\"amended\",", BCODE("sign") "," BCAT("motor-trophic") "," IN("e1") DAY "," CODED("tremor"))
+		 OBS_STATUS("s3", "\"status\":\"corrected\",", BCODE("symptom") "," BCAT("sensory") "," IN("e2") "\"effectiveDateTime\":\"2026-11-06\"," CODED("allodynia"))
+		 OBS_STATUS("s4", "\"status\":\"Final\",", BCODE("sign") "," BCAT("sudomotor-edema") "," IN("e1") DAY "," CODED("edema"))
+		 OBS_STATUS("s5", "\"status\":\"entered-in-error\",", BCODE("sign") "," BCAT("sudomotor-edema") "," IN("e1") DAY "," CODED("edema"))
+		 OBS_STATUS("c1", "\"status\":\"preliminary\",", BCODE("disproportionate-pain") "," IN("e1") DAY ",\"valueBoolean\":false")
+		 OBS_STATUS("c0", "\"status\":\"final\",", BCODE("disproportionate-pain") "," IN("e1") "\"effectiveDateTime\":\"2026-11-04\",\"valueBoolean\":true")
+		 OBS_STATUS("c4", "\"status\":\"amended\",", BCODE("no-better-explanation") "," IN("e1") DAY ",\"valueBoolean\":true")
+		 OBS_STATUS("o1", "\"status\":\"final\",", ODI_CODE("urn:mednec:local:assessment", "odi-total") "," DAY PCT("30"))
+		 OBS_STATUS("o2", "\"status\":\"registered\",", ODI_CODE("urn:mednec:local:assessment", "odi-total") "," DAY PCT("50"))
+		 OBS_STATUS("o3", "\"status\":\"corrected\",", ODI_CODE("urn:mednec:local:assessment2", "odi-total") "," DAY PCT("60"))
+		 OBS_STATUS("o4", "\"status\":\"amended\",", ODI_CODE("urn:mednec:local:assessment", "odi-total ") "," DAY PCT("70"))
+		 OBS_STATUS("o5", "\"status\":\"amended\",", "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"x\"},"
+		            "{\"system\":\"urn:mednec:local:assessment\",\"code\":\"odi-total\"}]}," "\"effectiveDateTime\":\"2026-10-01\"" PCT("22")))},
+		{"codes", WITH_ODD(
+		 OBS_STATUS("k1", "\"status\":\"final\",", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\"},"
+		            "{\"code\":\"sign\"}]}," BCAT("sensory") "," IN("e1") DAY "," CODED("allodynia"))
+		 OBS_STATUS("k2", "\"status\":\"final\",", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"Sign\"},"
+		            "{\"system\":\"urn:mednec:local:budapest\",\"code\":\"symptom\"}]}," BCAT("motor-trophic") "," IN("e1") DAY "," CODED("tremor"))
+		 OBS_STATUS("k3", "\"status\":\"final\",", "\"code\":{\"text\":\"sign\"}," BCAT("motor-trophic") "," IN("e1") DAY "," CODED("tremor"))
+		 ",{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"pr\",\"status\":\"completed\",\"subject\":{\"reference\":"
+		 "\"Patient/p\"}," BCODE("sign") ",\"performedDateTime\":\"2026-11-05\"}}" CRIT)},
+		{"status extension", WITH_ODD(
+		 OBS_STATUS("s6", "\"status\":\"final\",\"_status\":" EXT ",", BCODE("sign") "," BCAT("sensory") "," IN("e1") DAY "," CODED("edema")) CRIT)},
+		{"code extension", WITH_ODD(
+		 OBS_STATUS("k4", "\"status\":\"final\",", "\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\","
+		            "\"_code\":" EXT "}]}," BCAT("vasomotor") "," IN("e1") DAY "," CODED("edema")) CRIT)},
+		{"nothing selected", BUNDLE(OBS_STATUS("n1", "\"status\":\"final\",", ODI_CODE("http://loinc.org", "72514-3") "," DAY))},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		same_both_ways_text(cfg, cases[i][1], cases[i][0]);
+	/* Shapes no valid record has, made in the tree after the load: a status that is a number, no status,
+	 * a status twice, a code that is an array, of a finding, a criterion and an ODI total. */
+	static const char *const ids[] = {"y", "c4", "o1"};
+	for (int change = 0; change < 12; change++) {
+		mn_arena *a = mn_arena_new();
+		mn_json *root;
+		mn_case *k = case_tree(a, cases[0][1], &root);
+		mn_json_member *st = k ? member_of_id(k, ids[change % 3], "status") : NULL;
+		mn_json_member *sub = k ? member_of_id(k, ids[change % 3], "subject") : NULL;
+		mn_json_member *code = k ? member_of_id(k, ids[change % 3], "code") : NULL;
+		CHECK(st && sub && code);
+		if (st && sub && code) {
+			switch (change / 3) {
+			case 0: st->value.type = MN_JSON_NUMBER; st->value.u.s = "1"; st->value.n = 1; break;
+			case 1: st->key = "statuz"; break;
+			case 2: sub->key = "status"; sub->key_len = 6; sub->value = st->value; break;
+			case 3: code->value.type = MN_JSON_ARRAY; code->value.n = 0; break;
+			}
+			char what[32];
+			snprintf(what, sizeof what, "changed select %d", change);
+			same_both_ways(cfg, k, what);
+		}
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+}
+
+#define ODI_AT(id, date, value) OBS_STATUS(id, "\"status\":\"final\",", \
+	ODI_CODE("urn:mednec:local:assessment", "odi-total") ",\"effectiveDateTime\":\"" date "\"" value)
+#define QTY(body) ",\"valueQuantity\":{" body "}"
+
+/* The ODI keys (total, value, sections) read natively and by FHIRPath alike: every unit and number form. */
+static void test_native_odi(mn_score_config *cfg)
+{
+	unsigned all = MN_NATIVE_ODI_TOTAL | MN_NATIVE_ODI_VALUE | MN_NATIVE_ODI_SECTIONS;
+	CHECK((cfg->native & all) == all);
+	static const char odis[] = BUNDLE(
+		ODI_AT("q01", "2026-10-01", PCT("30")) ODI_AT("q02", "2026-10-02", QTY("\"value\":40,\"unit\":\"%\""))
+		ODI_AT("q03", "2026-10-03", QTY("\"value\":50,\"code\":\"%\",\"system\":\"urn:x\",\"unit\":\"%\""))
+		ODI_AT("q04", "2026-10-04", QTY("\"value\":18,\"code\":\"{score}\",\"unit\":\"%\""))
+		ODI_AT("q05", "2026-10-05", QTY("\"value\":18,\"unit\":\"points\""))
+		ODI_AT("q06", "2026-10-06", QTY("\"unit\":\"%\""))
+		ODI_AT("q07", "2026-10-07", QTY("\"value\":30.5,\"unit\":\"%\""))
+		ODI_AT("q08", "2026-10-08", QTY("\"value\":3e1,\"unit\":\"%\""))
+		ODI_AT("q09", "2026-10-09", ",\"valueInteger\":18")
+		ODI_AT("q10", "2026-10-10", "")
+		ODI_AT("q11", "2026-10-11", QTY("\"value\":0,\"code\":\"%\""))
+		ODI_AT("q12", "2026-10-12", QTY("\"value\":100,\"code\":\"%\",\"system\":\"http://unitsofmeasure.org\""))
+		ODI_AT("q13", "2026-10-13", QTY("\"value\":101,\"unit\":\"%\""))
+		ODI_AT("q14", "2026-10-14", QTY("\"value\":22,\"_value\":" EXT ",\"unit\":\"%\""))
+		ODI_AT("q15", "2026-10-15", QTY("\"value\":22,\"unit\":\"%\",\"_unit\":" EXT))
+		ODI_AT("q16", "2026-10-16", QTY("\"value\":24,\"unit\":\"percent\",\"code\":\"%\""))
+		ODI_AT("q17", "2026-10-17", QTY("\"value\":26,\"code\":\"%\",\"system\":\"http://unitsofmeasure.org/\""))
+		ODI_AT("q18", "2026-10-18", QTY("\"value\":123456789012345,\"unit\":\"%\""))
+		ODI_AT("q19", "2026-10-19", QTY("\"value\":-4,\"unit\":\"%\""))
+		ODI_AT("q20", "2026-10-20", QTY("\"value\":28,\"unit\":\"%\"") ",\"component\":[" SEC("1", "2") "," SEC("2", "3") "]")
+		ODI_AT("q21", "2026-10-21", QTY("\"value\":14,\"unit\":\"points\"") ",\"component\":[" SEC("1", "2") "]")
+		ODI_AT("q22", "2026-10-22", ",\"valueString\":\"30%\"")
+		ODI_AT("q23", "2026-10-23", QTY("\"value\":20.0,\"unit\":\"%\""))
+		ODI_AT("q24", "2026-10-24", QTY("\"value\":1E2,\"unit\":\"%\"")));
+	same_both_ways_text(cfg, odis, "ODI totals");
+	mn_arena *a;
+	mn_json *root;
+	mn_case *k;
+	/* after the load: a value that is a string, a unit that is a number, a second value[x] */
+	for (int change = 0; change < 3; change++) {
+		a = mn_arena_new();
+		k = case_tree(a, odis, &root);
+		mn_json_member *q = k ? member_of_id(k, "q01", "valueQuantity") : NULL;
+		mn_json_member *sub = k ? member_of_id(k, "q01", "subject") : NULL;
+		CHECK(q && sub);
+		if (q && sub) {
+			if (change == 0)
+				q->value.u.members[0].value.type = MN_JSON_STRING;  /* "30" */
+			else if (change == 1)
+				q->value.u.members[1].value.type = MN_JSON_NUMBER;  /* unit: the text "%" as a number */
+			else {
+				sub->key = "valueInteger";
+				sub->key_len = 12;
+				sub->value = (mn_json){.type = MN_JSON_NUMBER, .n = 2, .u.s = "30"};
+			}
+			same_both_ways(cfg, k, change == 0 ? "value a string" : change == 1 ? "unit a number" : "two values");
+		}
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+	/* by hand: 30 % UCUM is a recorded total of 30 % (moderate disability, 21-40 %) */
+	mn_scores *s = score_text(cfg, BUNDLE(ODI_AT("q01", "2026-10-01", PCT("30"))), "2026-11-20", &k, a = mn_arena_new());
+	if (s) {
+		CHECK(jis(s->json, "odi/0/percent", "30"));
+		CHECK(jis(s->json, "odi/0/from", "recorded-total"));
 	}
 	mn_case_free(k);
 	mn_arena_free(a);
@@ -1933,6 +2196,9 @@ int main(void)
 		test_scores_tree_text(cfg);
 		test_compute_some(cfg);
 		test_native_date(cfg);
+		test_native_budapest(cfg);
+		test_native_select(cfg);
+		test_native_odi(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}

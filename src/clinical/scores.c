@@ -265,6 +265,26 @@ static mn_status select_resources(ctx *x, const mn_fp_expr *e, const char *what,
 	mn_fp_result *r;
 	*out = NULL;
 	*n = 0;
+	const mn_score_config *cfg = x->cfg;
+	unsigned bit = e == cfg->budapest.select ? MN_NATIVE_SELECT_FINDINGS : e == cfg->budapest.pain ?
+	               MN_NATIVE_SELECT_PAIN : e == cfg->budapest.no_better ? MN_NATIVE_SELECT_NO_BETTER :
+	               e == cfg->odi.select ? MN_NATIVE_SELECT_ODI : 0;
+	if (bit & cfg->native) {
+		size_t all = mn_case_count(x->c), k;
+		const mn_resource **list = mn_arena_alloc(x->a, (all ? all : 1) * sizeof *list);
+		if (!list)
+			return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+		if (mn_clin_native_select(bit, x->c, list, &k) == 1) {
+			dated *d = mn_arena_calloc(x->a, k ? k : 1, sizeof *d);
+			if (!d)
+				return mn_error_set(x->err, MN_ENOMEM, "out of memory");
+			for (size_t i = 0; i < k; i++)
+				d[i].res = list[i];
+			*out = d;
+			*n = k;
+			return MN_OK;
+		}
+	}
 	if (mn_fp_eval_case(e, x->env, x->c, x->a, &r, &er) != MN_OK)
 		return eval_error(x, what, &er);
 	size_t count = mn_fp_result_count(r), k = 0;
@@ -331,6 +351,14 @@ static bool one_number(const mn_fp_result *r, double *v)
 		return false;
 	*v = mn_fp_item_number(it);
 	return isfinite(*v);
+}
+
+/* One boolean: yes or no; else unknown. */
+static mn_tristate boolean_of(const mn_fp_result *r)
+{
+	if (mn_fp_result_count(r) != 1 || mn_fp_item_kind(mn_fp_result_item(r, 0)) != MN_FP_BOOLEAN)
+		return MN_UNKNOWN;
+	return mn_fp_item_boolean(mn_fp_result_item(r, 0)) ? MN_YES : MN_NO;
 }
 
 static bool day_of(const mn_datetime *dt, int64_t *day)
@@ -437,6 +465,8 @@ static mn_status select_dated(ctx *x, const mn_fp_expr *sel, const char *what, d
 /* The encounter an entry was recorded in (the scores.yaml key), or NULL. */
 static mn_status encounter_of(ctx *x, dated *d)
 {
+	if ((x->cfg->native & MN_NATIVE_ENCOUNTER) && mn_clin_native_encounter(d->res, &d->enc) == 1)
+		return MN_OK;
 	mn_fp_result *r;
 	mn_status rc = eval_on(x, x->cfg->budapest.encounter, "budapest.encounter", d->res, &r);
 	if (rc == MN_OK)
@@ -469,11 +499,15 @@ static mn_status latest_answer(ctx *x, const mn_fp_expr *sel, const char *what, 
 			return rc;
 		if (!same_evaluation(eval, &d[i]))
 			continue;
-		mn_fp_result *r;
-		if ((rc = eval_on(x, x->cfg->budapest.answer, "budapest.answer", d[i].res, &r)) != MN_OK)
-			return rc;
-		if (mn_fp_result_count(r) == 1 && mn_fp_item_kind(mn_fp_result_item(r, 0)) == MN_FP_BOOLEAN) {
-			*out = mn_fp_item_boolean(mn_fp_result_item(r, 0)) ? MN_YES : MN_NO;
+		mn_tristate t;
+		if (!(x->cfg->native & MN_NATIVE_ANSWER) || mn_clin_native_answer(d[i].res, &t) != 1) {
+			mn_fp_result *r;
+			if ((rc = eval_on(x, x->cfg->budapest.answer, "budapest.answer", d[i].res, &r)) != MN_OK)
+				return rc;
+			t = boolean_of(r);
+		}
+		if (t != MN_UNKNOWN) {
+			*out = t;
 			*used = &d[i];
 			return MN_OK;
 		}
@@ -522,11 +556,25 @@ static void jcategories(ctx *x, bool *first, const char *key, const unsigned cou
  * MN_UNKNOWN (the `positive` key gives no boolean). */
 static mn_status finding_present(ctx *x, const dated *d, mn_tristate *out)
 {
+	if ((x->cfg->native & MN_NATIVE_POSITIVE) && mn_clin_native_positive(d->res, out) == 1)
+		return MN_OK;
 	mn_fp_result *r;
 	mn_status rc = eval_on(x, x->cfg->budapest.positive, "budapest.positive", d->res, &r);
-	*out = MN_UNKNOWN;
-	if (rc == MN_OK && mn_fp_result_count(r) == 1 && mn_fp_item_kind(mn_fp_result_item(r, 0)) == MN_FP_BOOLEAN)
-		*out = mn_fp_item_boolean(mn_fp_result_item(r, 0)) ? MN_YES : MN_NO;
+	*out = rc == MN_OK ? boolean_of(r) : MN_UNKNOWN;
+	return rc;
+}
+
+/* A budapest key that gives codes (kind, category) on a finding: the one code, or NULL (*many when
+ * several). */
+static mn_status finding_code(ctx *x, const dated *d, bool category, const char **code, bool *many)
+{
+	if ((x->cfg->native & (category ? MN_NATIVE_CATEGORY : MN_NATIVE_KIND)) &&
+	    mn_clin_native_codes(d->res, category, code, many) == 1)
+		return MN_OK;
+	mn_fp_result *r;
+	mn_status rc = category ? eval_on(x, x->cfg->budapest.category, "budapest.category", d->res, &r)
+	                        : eval_on(x, x->cfg->budapest.kind, "budapest.kind", d->res, &r);
+	*code = rc == MN_OK ? one_string(r, many) : NULL;
 	return rc;
 }
 
@@ -535,7 +583,6 @@ static mn_status finding_present(ctx *x, const dated *d, mn_tristate *out)
 static mn_status budapest_count(ctx *x, builder *b, dated *d, size_t n, const dated *eval, mn_budapest_input *in,
                                 size_t *readable)
 {
-	const mn_score_config *cfg = x->cfg;
 	size_t other = 0;
 	mn_status rc;
 	*readable = 0;
@@ -548,12 +595,11 @@ static mn_status budapest_count(ctx *x, builder *b, dated *d, size_t n, const da
 			other++;
 			continue;
 		}
-		mn_fp_result *rk, *rc2;
 		bool many_k, many_c;
-		if ((rc = eval_on(x, cfg->budapest.kind, "budapest.kind", d[i].res, &rk)) != MN_OK ||
-		    (rc = eval_on(x, cfg->budapest.category, "budapest.category", d[i].res, &rc2)) != MN_OK)
+		const char *kind, *cat;
+		if ((rc = finding_code(x, &d[i], false, &kind, &many_k)) != MN_OK ||
+		    (rc = finding_code(x, &d[i], true, &cat, &many_c)) != MN_OK)
 			return rc;
-		const char *kind = one_string(rk, &many_k), *cat = one_string(rc2, &many_c);
 		int ci = mn_budapest_category_parse(cat);
 		bool symptom = kind && strcmp(kind, "symptom") == 0, sign = kind && strcmp(kind, "sign") == 0;
 		if (!symptom && !sign) {
@@ -707,6 +753,8 @@ static mn_status odi_sections(ctx *x, const mn_resource *res, int sections[MN_OD
 	*problem = NULL;
 	for (int i = 0; i < MN_ODI_SECTIONS; i++)
 		sections[i] = MN_ODI_UNANSWERED;
+	if ((cfg->native & MN_NATIVE_ODI_SECTIONS) && mn_clin_native_odi_sections(res) == 0)
+		return MN_OK;
 	mn_status rc = eval_on(x, cfg->odi.sections, "odi.sections", res, &r);
 	if (rc != MN_OK)
 		return rc;
@@ -767,15 +815,21 @@ static mn_status do_odi(ctx *x)
 		const char *problem;
 		if ((rc = odi_sections(x, d[i].res, sections, &nsec, &problem)) != MN_OK)
 			return rc;
-		mn_fp_result *rt;
-		if ((rc = eval_on(x, cfg->odi.total, "odi.total", d[i].res, &rt)) != MN_OK)
-			return rc;
-		mn_fp_result *rv;
-		if ((rc = eval_on(x, cfg->odi.value, "odi.value", d[i].res, &rv)) != MN_OK)
-			return rc;
 		double recorded = 0, raw = 0;
-		bool has_total = one_number(rt, &recorded);
-		bool has_raw = !has_total && one_number(rv, &raw);  /* a value that is not a percent */
+		bool has_total, has_raw;
+		unsigned both = MN_NATIVE_ODI_TOTAL | MN_NATIVE_ODI_VALUE;
+		if ((cfg->native & both) != both ||
+		    mn_clin_native_odi(d[i].res, &has_total, &recorded, &has_raw, &raw) != 1) {
+			mn_fp_result *rt;
+			if ((rc = eval_on(x, cfg->odi.total, "odi.total", d[i].res, &rt)) != MN_OK)
+				return rc;
+			mn_fp_result *rv;
+			if ((rc = eval_on(x, cfg->odi.value, "odi.value", d[i].res, &rv)) != MN_OK)
+				return rc;
+			has_total = one_number(rt, &recorded);
+			has_raw = one_number(rv, &raw);
+		}
+		has_raw = has_raw && !has_total;  /* a value that is not a percent */
 		mn_odi_result res;
 		mn_error e;
 		mn_error_clear(&e);
