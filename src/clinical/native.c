@@ -1,6 +1,7 @@
 /*
  * native.c: the shipped knowledge/scores.yaml expressions read straight from
- * a resource's JSON (issue 9: one decision evaluated each per finding).
+ * a resource's JSON (issue 9: evaluated as FHIRPath once per finding, they
+ * were most of the cost of the clinical scores in one decision).
  *
  * A key takes this path only when its expression is, character for
  * character, the one knowledge/scores.yaml ships (mn_clin_native_bit at
@@ -8,7 +9,7 @@
  * answers only for the plain shapes whose FHIRPath result is beyond doubt
  * (an Observation, each element present once with the JSON type its FHIR
  * type has, no primitive extension (_x) beside the elements it reads); for
- * anything else it returns false and the caller evaluates the expression.
+ * anything else it answers -2 and the caller evaluates the expression.
  * tests/test_clinical.c compares both paths on adversarial records.
  */
 #include <stdint.h>
@@ -126,8 +127,7 @@ int mn_clin_native_date(const mn_resource *res, mn_datetime *dt)
 }
 
 /* The one member of object o named key (*v NULL: none); false when it is there twice or has a primitive
- * extension sibling (_key). */
-/* key: a string literal */
+ * extension sibling (_key). key: a string literal. */
 #define only_member(o, key, v) only_member_n(o, "" key, sizeof "" key - 1, v)
 static bool only_member_n(const mn_json *o, const char *key, size_t n, const mn_json **v)
 {
