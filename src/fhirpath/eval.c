@@ -1581,6 +1581,7 @@ static bool equals_conjunct(const fp_node *c, fp_codes *q)
 	q->code[0].s = lit->lit.v.str.s;
 	q->code[0].n = lit->lit.v.str.n;
 	q->ncodes = 1;
+	q->equals = true;
 	return true;
 }
 
@@ -1655,6 +1656,9 @@ static int mark_coded(mn_fp_expr *e, fp_node *n)
 	q.bundle = bundle;
 	if (!equals_conjunct(n->args[0], &q) && find_coded(n->args[0], &q) != 1)
 		return 0;
+	q.element_len = (uint32_t)strlen(q.element);
+	if (!q.equals && !q.vs && coded_conjunct(n->args[0], &(fp_codes){.type = q.type}))
+		q.k = n->args[0]->left->args[0];  /* E.coding.where(k).exists() is all of c */
 	fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
 	if (!qa)
 		return -1;
@@ -1720,6 +1724,122 @@ static bool member_false(const mn_json *r)
 	return v && v->type == MN_JSON_OBJECT && mn_json_getn(v, "coding", 6) != NULL;
 }
 
+/* The members of object o named name (len bytes): their values in turn, from *i on (start at 0); NULL after
+ * the last (at once after the first when the parser found o's keys unique). */
+static const mn_json *next_named(const mn_json *o, const char *name, size_t len, uint32_t *i)
+{
+	const mn_json_member *m = o->u.members;
+	for (uint32_t k = *i; k < o->n; k++)
+		if (m[k].key_len == len && m[k].key[0] == name[0] && memcmp(m[k].key, name, len) == 0) {
+			bool unique = (o->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) == (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE);
+			*i = unique ? o->n : k + 1;
+			return &m[k].value;
+		}
+	*i = o->n;
+	return NULL;
+}
+
+/* Whether coding object k's code and system members are at most one string each: its code's position among
+ * its members, k->n when it has none, -1 when not (given twice, an array, a number: `in` over several items
+ * fails). */
+static long coding_plain(const mn_json *k)
+{
+	unsigned ncode = 0, nsys = 0;
+	long at = k->n;
+	for (uint32_t i = 0; i < k->n; i++) {
+		const mn_json_member *m = &k->u.members[i];
+		bool code = m->key_len == 4 && memcmp(m->key, "code", 4) == 0;
+		bool sys = m->key_len == 6 && memcmp(m->key, "system", 6) == 0;
+		if ((code || sys) && m->value.type != MN_JSON_STRING)
+			return -1;
+		if ((code && ++ncode > 1) || (sys && ++nsys > 1))
+			return -1;
+		if (code)
+			at = i;
+	}
+	return at;
+}
+
+/* k (coding_codes's form) over a plain coding object (coding_plain): 1 true, 0 false, -1 empty, as the
+ * evaluation gives it (never an error there). */
+static int k_value(const fp_node *k, const mn_json *coding)
+{
+	if (k->op == OP_AND || k->op == OP_OR) {
+		int l = k_value(k->left, coding), r = k_value(k->right, coding);
+		if (k->op == OP_AND)
+			return l == 0 || r == 0 ? 0 : l == 1 && r == 1 ? 1 : -1;
+		return l == 1 || r == 1 ? 1 : l == 0 && r == 0 ? 0 : -1;
+	}
+	const fp_node *m = k->left, *v = k->right;
+	if (k->op == OP_EQ && m && m->kind == FN_LITERAL)
+		m = k->right, v = k->left;
+	fp_coll lits;
+	if (!const_coll(v, &lits))
+		return -1;  /* not met: coding_codes accepted k */
+	const mn_json *s = mn_json_getn(coding, m->name, m->name_len);
+	if (!s)
+		return -1;
+	for (uint32_t i = 0; i < lits.n; i++)
+		if (lits.v[i].v.str.n == s->n && memcmp(lits.v[i].v.str.s, s->u.s, s->n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads resource object r (an item typed q->type) for the coded conjunct: 0 when r is plain and none of its
+ * codings (in its element q->element) has one of q's codes: E.coding.code has none of them (E.coding.code = 'C'
+ * is false or empty) and E.coding.where(k).exists() is false (k is true only with one of them), without
+ * error (the elements are the model's, the values plain strings); 1 when plain with one of them; -1 when not
+ * plain: evaluate. Plain: no "_" members (a primitive's id and extensions, which the evaluation reads too) in
+ * r, in each of r's members named E (an object or an array of objects) and in each of their "coding" members
+ * (an array of objects, or one), whose code and system are plain (coding_plain). value (when the coded
+ * conjunct is all of c: fp_codes.equals or k), plain: c's value there, 1 true, 0 false or empty. */
+static int coded_scan(const mn_json *r, const fp_codes *q, int *value)
+{
+	if (!r || r->type != MN_JSON_OBJECT || has_underscore(r))
+		return -1;
+	unsigned codes = 0, has = 0, any = 0;
+	uint32_t i = 0;
+	for (const mn_json *e; (e = next_named(r, q->element, q->element_len, &i));) {
+		uint32_t ne = e->type == MN_JSON_ARRAY ? e->n : 1;
+		for (uint32_t a = 0; a < ne; a++) {
+			const mn_json *cc = e->type == MN_JSON_ARRAY ? &e->u.items[a] : e;
+			if (cc->type != MN_JSON_OBJECT || has_underscore(cc))
+				return -1;
+			uint32_t j = 0;
+			for (const mn_json *cd; (cd = next_named(cc, "coding", 6, &j));) {
+				uint32_t nk = cd->type == MN_JSON_ARRAY ? cd->n : 1;
+				for (uint32_t b = 0; b < nk; b++) {
+					const mn_json *k = cd->type == MN_JSON_ARRAY ? &cd->u.items[b] : cd;
+					long at;
+					if (k->type != MN_JSON_OBJECT || has_underscore(k) || (at = coding_plain(k)) < 0)
+						return -1;
+					const mn_json *code = at < k->n ? &k->u.members[at].value : NULL;
+					unsigned h = 0;
+					for (unsigned c = 0; code && c < q->ncodes; c++)
+						h += code->n == q->code[c].n && memcmp(code->u.s, q->code[c].s, code->n) == 0;
+					codes += code != NULL;
+					has += h;
+					any += h && value && q->k && k_value(q->k, k) == 1;  /* k needs one of the codes */
+				}
+			}
+		}
+	}
+	if (value)
+		*value = q->k ? any > 0 : codes == 1 && has == 1;
+	return has > 0;
+}
+
+/* The scope of an iteration over *cur, the item at index of its input, within s. */
+static fp_scope item_scope(mn_fp_item *cur, int64_t index, const fp_scope *s)
+{
+	fp_scope s1;
+	s1.self.v = cur;
+	s1.self.n = s1.self.cap = 1;
+	s1.index = index;
+	s1.total = s->total;
+	return s1;
+}
+
 /* where()'s criterion over it, the item at index of its input, as filter() evaluates it: 1 true, 0 not
  * (false or empty), -1 error. */
 static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t index, const fp_scope *s)
@@ -1728,13 +1848,32 @@ static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 	if (f >= 0)
 		return f;
 	mn_fp_item cur = *it;
-	fp_scope s1;
-	s1.self.v = &cur;
-	s1.self.n = s1.self.cap = 1;
-	s1.index = index;
-	s1.total = s->total;
+	fp_scope s1 = item_scope(&cur, index, s);
 	int t = truth_of(x, n->args[0], &s1);
 	return t < -1 ? -1 : t == 1;
+}
+
+/* where(c) (FP_FAST_WHERE_CODE) over it, the item at index of its input: when it may pass (listed), all of c, as
+ * filter() evaluates it, it pushed onto out when true; otherwise (the coded conjunct is not true there, without
+ * error, so neither is c) the conjuncts before the coded one, for their errors (stopping at the first false,
+ * as `and` does). 0, or -1 on error. */
+static int coded_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t index, const fp_scope *s, bool listed,
+                     fp_coll *out)
+{
+	if (listed) {
+		int t = where_one(x, n, it, index, s);
+		return t < 0 || (t == 1 && fp_push(x, out, it)) ? -1 : 0;
+	}
+	mn_fp_item cur = *it;
+	fp_scope s1 = item_scope(&cur, index, s);
+	for (unsigned j = 0; j < n->codes->npre; j++) {
+		int t = truth_of(x, n->codes->pre[j], &s1);
+		if (t < -1)
+			return -1;
+		if (t == 0)
+			break;
+	}
+	return 0;
 }
 
 /* X.where(c) (FP_FAST_WHERE_CODE) over the case's nt resources of type X, at the case positions idx[0..nt), item i
@@ -1771,26 +1910,8 @@ static int coded_filter(fp_ctx *x, const fp_node *n, const fp_scope *s, const mn
 		}
 		if (mark)
 			listed = mark[p] || !member_false(it->node);
-		if (listed) {
-			int t = where_one(x, n, it, (int64_t)i, s);
-			if (t < 0 || (t == 1 && fp_push(x, out, it)))
-				return -1;
-			continue;
-		}
-		/* not listed: c is not true; the conjuncts before the coded one run, for their errors */
-		mn_fp_item cur = *it;
-		fp_scope s1;
-		s1.self.v = &cur;
-		s1.self.n = s1.self.cap = 1;
-		s1.index = (int64_t)i;
-		s1.total = s->total;
-		for (unsigned j = 0; j < q->npre; j++) {
-			int t = truth_of(x, q->pre[j], &s1);
-			if (t < -1)
-				return -1;
-			if (t == 0)
-				break;
-		}
+		if (coded_one(x, n, it, (int64_t)i, s, listed, out))
+			return -1;
 	}
 	return 0;
 }
@@ -1809,15 +1930,38 @@ static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *
 	return coded_filter(x, n, s, ctx->v, true, idx, nt, out);
 }
 
-/* FP_FAST_WHERE_CODE with fp_codes.bundle: X.where(c) whose input in (Bundle.entry.resource.ofType(X), evaluated
- * as usual) is item by item the case's resources of type X, in case order (their nodes, typed X; from the
- * case's root Bundle, or any tree whose resources of type X are the case's: an as-of view that leaves none
- * of them out): coded_filter over in. 1 when in is anything else (evaluate as usual), else coded_filter's
- * answer. */
+/* FP_FAST_WHERE_CODE with fp_codes.bundle: X.where(c) over in (Bundle.entry.resource.ofType(X), evaluated as
+ * usual). With the expression's codes, no index: an item typed X whose JSON coded_scan clears gets only
+ * the conjuncts before the coded one (coded_one), any other item all of c; where the coded conjunct is all
+ * of c, a plain item's value is coded_scan's. With code.memberOf('vs') (the
+ * codes from the environment: member_marks reads the index), when in is item by item the case's resources
+ * of type X, in case order (their nodes, typed X; from the case's root Bundle, or any tree whose resources
+ * of type X are the case's: an as-of view that leaves none of them out): coded_filter over in. 1 when in is
+ * anything else (evaluate as usual), else 0 or -1. */
 static int where_listed(fp_ctx *x, const fp_node *n, const fp_scope *s, const fp_coll *in, fp_coll *out)
 {
 	const fp_codes *q = n->codes;
-	if (x->plain || !x->kase)
+	if (x->plain)
+		return 1;
+	if (!q->vs) {
+		/* the codes are the expression's: each item's JSON says whether it may have one (no index to make) */
+		x->work += in->n;  /* the items the general path would have stepped through */
+		for (uint32_t i = 0; i < in->n; i++) {
+			const mn_fp_item *it = &in->v[i];
+			int v = 0, plain = it->kind == MN_FP_NODE && it->ftype == q->type
+			                   ? coded_scan(it->node, q, q->equals || q->k ? &v : NULL) : -1;
+			if (plain >= 0 && (q->equals || q->k)) {
+				/* c is all the coded conjunct: its value from the JSON */
+				if (v == 1 && fp_push(x, out, it))
+					return -1;
+				continue;
+			}
+			if (coded_one(x, n, it, (int64_t)i, s, plain != 0, out))
+				return -1;
+		}
+		return 0;
+	}
+	if (!x->kase)
 		return 1;
 	size_t nt;
 	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
