@@ -3,8 +3,8 @@
  * (FP_FAST_WHERE_CODE): X.where(... and code.coding.where(system = 'S' and code = 'C').exists() ...)
  * over a case takes its candidates from the index and evaluates the whole criterion on each. Every
  * answer here is counted by hand from the bundle below, and each is checked twice: over the case (the
- * index) and as Bundle.entry.resource.ofType(Observation).where(...) over the root (the general
- * evaluator, which the index does not answer). Adversarial resources: the code in another system, in
+ * index), as Bundle.entry.resource.ofType(Observation).where(...) over the root (the index too) and as
+ * Bundle.entry.select(resource).ofType(Observation).where(...) (the general evaluator, which no index answers). Adversarial resources: the code in another system, in
  * another element, with another status, a future date, several codings, "_code" siblings, a code that differs only in case or a trailing space, the code on another resource type.
  * Then the same for X.where(... and code.memberOf('vs') ...) with a value-set hook that lists the set's
  * codes (mn_fp_env_set_terminology_codes): the codes of the set from the index, the whole criterion on
@@ -125,13 +125,16 @@ static bool marked(const char *expr)
 	return m;
 }
 
-/* criterion over the case's Observations, through the index and through the general evaluator, against
- * want (ids joined by commas, "" none, "ERROR"). */
+/* criterion over the case's Observations, through the index (over the case, and over its root Bundle) and
+ * through the general evaluator (Bundle.entry.select(resource), which no index answers), against want (ids
+ * joined by commas, "" none, "ERROR"). */
 #define WHERE(c, crit, want) do { \
-	char b1_[512], b2_[512]; \
+	char b1_[512], b2_[512], b3_[512]; \
 	CHECK_STR(run((c), false, "Observation.where(" crit ").id", b1_, sizeof b1_), (want)); \
 	CHECK_STR(run((c), true, "Bundle.entry.resource.ofType(Observation).where(" crit ").id", \
 	              b2_, sizeof b2_), (want)); \
+	CHECK_STR(run((c), true, "Bundle.entry.select(resource).ofType(Observation).where(" crit ").id", \
+	              b3_, sizeof b3_), (want)); \
 } while (0)
 
 #define POLICY(code) "status in ('final' | 'amended' | 'corrected') and code.coding.where(system = '" L \
@@ -188,7 +191,8 @@ static void test_marks(void)
 	CHECK(!marked("Observation.where(code.coding.exists(code = 'X'))"));
 	CHECK(!marked("Observation.where(code.coding.where(code = 1).exists())"));
 	CHECK(!marked("Observation.where(code.coding.where(code = %v).exists())"));
-	CHECK(!marked("Bundle.entry.resource.ofType(Observation).where(code.coding.where(code = 'X').exists())"));
+	CHECK(marked("Bundle.entry.resource.ofType(Observation).where(code.coding.where(code = 'X').exists())"));
+	CHECK(!marked("Bundle.entry.select(resource).ofType(Observation).where(code.coding.where(code = 'X').exists())"));
 	CHECK(!marked("%x.where(code.coding.where(code = 'X').exists())"));
 	CHECK(!marked("Resource.where(code.coding.where(code = 'X').exists())"));              /* abstract */
 	CHECK(marked("Medication.where(code.coding.where(code = 'X').exists())"));  /* code: CodeableConcept */
@@ -404,16 +408,19 @@ static int vs_codes(void *payload, const char *vs, mn_fp_codes *out)
 	return strcmp(vs, "pre") == 0 ? 0 : -1;
 }
 
-/* criterion over the case's Procedures with the codes hook (the index), over the root (the general
- * evaluator), and over the case without the hook, against want. */
+/* criterion over the case's Procedures with the codes hook (the index, over the case and over its root), over
+ * the root by the general evaluator (Bundle.entry.select(resource), which no index answers), and over the case
+ * without the hook, against want. */
 static void proc_where(const mn_case *c, const char *crit, const char *want)
 {
-	char e1[512], e2[512], b[512];
+	char e1[512], e2[512], e3[512], b[512];
 	snprintf(e1, sizeof e1, "Procedure.where(%s).id", crit);
 	snprintf(e2, sizeof e2, "Bundle.entry.resource.ofType(Procedure).where(%s).id", crit);
+	snprintf(e3, sizeof e3, "Bundle.entry.select(resource).ofType(Procedure).where(%s).id", crit);
 	mn_fp_env_set_terminology_codes(env, vs_member, vs_codes, NULL);
 	CHECK_MSG(strcmp(run(c, false, e1, b, sizeof b), want) == 0, "%s: %s, want %s", e1, b, want);
 	CHECK_MSG(strcmp(run(c, true, e2, b, sizeof b), want) == 0, "%s: %s, want %s", e2, b, want);
+	CHECK_MSG(strcmp(run(c, true, e3, b, sizeof b), want) == 0, "%s: %s, want %s", e3, b, want);
 	mn_fp_env_set_terminology(env, vs_member, NULL);
 	CHECK_MSG(strcmp(run(c, false, e1, b, sizeof b), want) == 0, "%s (no codes): %s, want %s", e1, b, want);
 }

@@ -1271,6 +1271,14 @@ static int push_case_resources(fp_ctx *x, const uint32_t *idx, size_t k, fp_coll
  * case's top-level resources (mn_case_bundle_exact), sets *exact and leaves
  * out alone: the caller reads the case's lists. Otherwise evaluates the rest
  * of the path into out as usual and clears *exact. */
+/* Whether b, the value of "Bundle" (the node bundle) at the start of a path, is the case's root Bundle,
+ * whose entries' resources are the case's top-level resources, in order (mn_case_bundle_exact). */
+static bool case_bundle(const fp_ctx *x, const fp_node *bundle, const fp_coll *b)
+{
+	return !x->plain && x->kase && b->n == 1 && b->v[0].kind == MN_FP_NODE && b->v[0].ftype == bundle->first_type &&
+	       b->v[0].node && b->v[0].node == mn_case_root(x->kase) && mn_case_bundle_exact(x->kase);
+}
+
 static int bundle_resources(fp_ctx *x, const fp_node *rn, const fp_scope *s, fp_coll *out, bool *exact)
 {
 	const fp_node *entry = rn->left, *bundle = entry->left;
@@ -1279,14 +1287,81 @@ static int bundle_resources(fp_ctx *x, const fp_node *rn, const fp_scope *s, fp_
 	x->work += 2;
 	if (fp_eval(x, bundle, s, &b))
 		return -1;
-	if (!x->plain && x->kase && b.n == 1 && b.v[0].kind == MN_FP_NODE && b.v[0].ftype == bundle->first_type &&
-	    b.v[0].node && b.v[0].node == mn_case_root(x->kase) && mn_case_bundle_exact(x->kase)) {
+	if (case_bundle(x, bundle, &b)) {
 		*exact = true;
 		return 0;
 	}
 	if (eval_member(x, entry, &b, &e))
 		return -1;
 	return eval_member(x, rn, &e, out);
+}
+
+/* The position of the item of entries, from i on, that is an object with one "resource" member, r; entries->n
+ * when there is none. */
+static uint32_t entry_of(const mn_json *entries, uint32_t i, const mn_json *r)
+{
+	for (; i < entries->n; i++) {
+		const mn_json *e = &entries->u.items[i];
+		unsigned k = 0;
+		bool has = false;
+		for (uint32_t m = 0; e->type == MN_JSON_OBJECT && m < e->n; m++)
+			if (e->u.members[m].key_len == 8 && memcmp(e->u.members[m].key, "resource", 8) == 0) {
+				k++;
+				has = has || &e->u.members[m].value == r;
+			}
+		if (has)
+			return k == 1 ? i : entries->n;
+	}
+	return entries->n;
+}
+
+/* FP_FAST_ENTRY_RT: Bundle.entry.where(resource.resourceType = 'X'). Over the case's root Bundle (case_bundle)
+ * the entries whose resource.resourceType is 'X' are those of the case's resources of type X
+ * (mn_case_of_type): each entry holds one resource (the load refuses a second "resource"), so resource p's
+ * entry is at p or after, after the entry of the resource before it, and no further after p than the
+ * entries before it without a resource (found from the guess on: entry_of). The items are those fp_member
+ * makes for "entry" of the Bundle item. Otherwise (or an entry not found where it must be) evaluated as
+ * usual. */
+static int where_entries(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const fp_node *entry = n->left, *bundle = entry->left;
+	fp_coll b = {0}, e = {0};
+	x->work++;  /* the entry step, evaluated here */
+	if (fp_eval(x, bundle, s, &b))
+		return -1;
+	const mn_json *entries = case_bundle(x, bundle, &b) ? mn_json_getn(b.v[0].node, "entry", 5) : NULL;
+	const mn_fhir_element *el = entries ? mn_fhir_element_find(bundle->first_type, "entry", 5) : NULL;
+	const mn_fhir_type *ct = el && !el->choice && el->ntypes == 1 ? el->types[0] : NULL;
+	if (ct && ct->kind != MN_FHIR_RESOURCE && entries->type == MN_JSON_ARRAY && entries->n <= MN_FP_MAX_ITEMS) {
+		size_t k;
+		const uint32_t *idx = mn_case_of_type(x->kase, n->fast_type, &k);
+		uint32_t *at = k ? mn_arena_alloc(x->a, k * sizeof *at) : NULL;
+		if (k && !at)
+			return nomem(x);
+		size_t i = 0;
+		for (uint32_t shift = 0; i < k; i++) {
+			uint32_t from = idx[i] + shift;
+			if (i && from <= at[i - 1])
+				from = at[i - 1] + 1;
+			if ((at[i] = entry_of(entries, from, mn_case_get(x->kase, idx[i])->json)) == entries->n)
+				break;
+			shift = at[i] - idx[i];
+		}
+		if (i == k) {
+			x->work += entries->n;  /* the entries the general path would have made and tested */
+			if (reserve(x, out, (uint32_t)k))
+				return -1;
+			int rc = 0;
+			x->nav_static = (b.v[0].flags & FPI_STATIC) != 0;  /* as fp_member sets it for "entry" */
+			for (i = 0; i < k && !rc; i++)
+				rc = make_item(x, &entries->u.items[at[i]], NULL, ct, b.v[0].res, out);
+			x->nav_static = false;
+			return rc;
+		}
+	}
+	if (eval_member(x, entry, &b, &e))
+		return -1;
+	return n->fn->impl(x, n, &e, s, out);
 }
 
 static bool name_is(const fp_node *n, const char *name)
@@ -1301,6 +1376,27 @@ static bool exact_resource_type(const mn_fhir_type *t)
 	return t && t->kind == MN_FHIR_RESOURCE && !mn_fhir_type_has_subtypes(t);
 }
 
+/* c is `m = 'lit'` or `'lit' = m` (lit a string literal): m, and the literal in *lit; else NULL. */
+static const fp_node *eq_string(const fp_node *c, const fp_node **lit)
+{
+	if (!c || c->kind != FN_BINOP || c->op != OP_EQ)
+		return NULL;
+	const fp_node *m = c->left, *l = c->right;
+	if (m && m->kind == FN_LITERAL)
+		m = c->right, l = c->left;
+	if (!m || !l || l->kind != FN_LITERAL || l->lit.kind != MN_FP_STRING || (l->lit.flags & FPI_NOVALUE))
+		return NULL;
+	*lit = l;
+	return m;
+}
+
+/* n is "Bundle.entry" at the start of a path (Bundle a type name). */
+static bool bundle_entry(const fp_node *n)
+{
+	return name_is(n, "entry") && !n->type_first && n->left && name_is(n->left, "Bundle") && n->left->type_first &&
+	       !n->left->left && n->left->first_type && n->left->first_type->kind == MN_FHIR_RESOURCE;
+}
+
 void fp_mark_fast(fp_node *n)
 {
 	if (!n)
@@ -1313,27 +1409,28 @@ void fp_mark_fast(fp_node *n)
 		n->fast = FP_FAST_TYPE;
 		n->fast_type = n->first_type;
 	}
-	if (name_is(n, "resource") && n->left && name_is(n->left, "entry") && !n->left->type_first &&
-	    n->left->left && name_is(n->left->left, "Bundle") && n->left->left->type_first &&
-	    !n->left->left->left && n->left->left->first_type && n->left->left->first_type->kind == MN_FHIR_RESOURCE)
+	if (name_is(n, "resource") && bundle_entry(n->left))
 		n->fast = FP_FAST_BUNDLE_RES;
-	if (n->kind != FN_CALL || !n->left || n->left->fast != FP_FAST_BUNDLE_RES || !n->fn)
+	if (n->kind != FN_CALL || !n->left || !n->fn)
+		return;
+	bool where = strcmp(n->fn->name, "where") == 0 && n->nargs == 1;
+	const fp_node *lit = NULL, *m = where ? eq_string(n->args[0], &lit) : NULL;
+	if (m && bundle_entry(n->left) && name_is(m, "resourceType") && m->left && name_is(m->left, "resource") &&
+	    !m->left->left) {
+		/* Bundle.entry.where(resource.resourceType = 'X'); no X (NULL) when no type has that name */
+		n->fast = FP_FAST_ENTRY_RT;
+		n->fast_type = mn_fhir_type_find(lit->lit.v.str.s, lit->lit.v.str.n);
+	}
+	if (n->left->fast != FP_FAST_BUNDLE_RES)
 		return;
 	if (strcmp(n->fn->name, "ofType") == 0 && n->nargs == 1 && n->type && !n->type->unknown &&
 	    exact_resource_type(n->type->ftype)) {
 		n->fast = FP_FAST_OFTYPE;
 		n->fast_type = n->type->ftype;
-	} else if (strcmp(n->fn->name, "where") == 0 && n->nargs == 1 && n->args[0]->kind == FN_BINOP &&
-	           n->args[0]->op == OP_EQ) {
-		const fp_node *l = n->args[0]->left, *r = n->args[0]->right;
-		if (l && l->kind == FN_LITERAL)
-			l = n->args[0]->right, r = n->args[0]->left;
-		if (name_is(l, "resourceType") && !l->left && r && r->kind == FN_LITERAL &&
-		    r->lit.kind == MN_FP_STRING) {
-			n->fast = FP_FAST_WHERE_RT;
-			/* NULL when no type has that name: no resource matches */
-			n->fast_type = mn_fhir_type_find(r->lit.v.str.s, r->lit.v.str.n);
-		}
+	} else if (m && name_is(m, "resourceType") && !m->left) {
+		n->fast = FP_FAST_WHERE_RT;
+		/* NULL when no type has that name: no resource matches */
+		n->fast_type = mn_fhir_type_find(lit->lit.v.str.s, lit->lit.v.str.n);
 	}
 }
 
@@ -1381,12 +1478,8 @@ static bool collect_eqs(const fp_node *c, fp_eqs *q)
 		return false;
 	if (c->op == OP_AND)
 		return collect_eqs(c->left, q) && collect_eqs(c->right, q);
-	if (c->op != OP_EQ || q->n == FP_EQS_MAX)
-		return false;
-	const fp_node *m = c->left, *l = c->right;
-	if (m && m->kind == FN_LITERAL)
-		m = c->right, l = c->left;
-	if (!m || !l || !member_path(m) || l->kind != FN_LITERAL || l->lit.kind != MN_FP_STRING || (l->lit.flags & FPI_NOVALUE))
+	const fp_node *l = NULL, *m = q->n < FP_EQS_MAX ? eq_string(c, &l) : NULL;
+	if (!m || !member_path(m))
 		return false;
 	q->t[q->n].member = m;
 	q->t[q->n].lit = &l->lit;
@@ -1463,6 +1556,35 @@ static bool plain_element(const mn_fhir_type *t, const char *name, const char *t
 	return el && !el->choice && el->ntypes == 1 && el->types[0] && strcmp(el->types[0]->name, tn) == 0;
 }
 
+/* When n is E.coding (E code or category, a CodeableConcept of t, on $this): E; else NULL. */
+static const char *coding_of(const fp_node *n, const mn_fhir_type *t)
+{
+	if (!n || n->kind != FN_MEMBER || n->fast || !name_is(n, "coding"))
+		return NULL;
+	static const char *const elements[] = {"code", "category"};
+	for (unsigned i = 0; i < 2; i++)
+		if (own_member(n->left, elements[i]) && plain_element(t, elements[i], "CodeableConcept"))
+			return elements[i];
+	return NULL;
+}
+
+/* Whether c is E.coding.code = 'C' (either way round; E as coding_of reads it): E and C in *q. Over a
+ * resource whose E has no coding with the code C (as the index reads it) it is false (other codes) or empty
+ * (none), never true and never an error. */
+static bool equals_conjunct(const fp_node *c, fp_codes *q)
+{
+	const fp_node *lit = NULL, *code = eq_string(c, &lit);
+	const char *element = code && !code->fast && name_is(code, "code") ? coding_of(code->left, q->type) : NULL;
+	if (!element)
+		return false;
+	q->element = element;
+	q->code[0].s = lit->lit.v.str.s;
+	q->code[0].n = lit->lit.v.str.n;
+	q->ncodes = 1;
+	q->equals = true;
+	return true;
+}
+
 /* Whether c is E.coding.where(k).exists() (E code or category, a CodeableConcept of q->type) with k
  * as coding_codes reads it: the codes and E in *q. */
 static bool coded_conjunct(const fp_node *c, fp_codes *q)
@@ -1472,14 +1594,7 @@ static bool coded_conjunct(const fp_node *c, fp_codes *q)
 	const fp_node *w = c->left;
 	if (!w || w->kind != FN_CALL || !w->fn || strcmp(w->fn->name, "where") != 0 || w->nargs != 1 || w->fast)
 		return false;
-	const fp_node *coding = w->left;
-	if (!coding || coding->kind != FN_MEMBER || coding->fast || !name_is(coding, "coding"))
-		return false;
-	static const char *const elements[] = {"code", "category"};
-	const char *element = NULL;
-	for (unsigned i = 0; i < 2 && !element; i++)
-		if (own_member(coding->left, elements[i]) && plain_element(q->type, elements[i], "CodeableConcept"))
-			element = elements[i];
+	const char *element = coding_of(w->left, q->type);
 	fp_codes set = {0};
 	if (!element || coding_codes(w->args[0], &set) != 1)
 		return false;
@@ -1521,14 +1636,16 @@ static int find_coded(const fp_node *c, fp_codes *q)
 }
 
 
-/* At compile time: mark n (a where() that is not fp_where_fast's) FP_FAST_WHERE_CODE when it is
- * X.where(c), X a type name FP_FAST_TYPE answers, c an and-tree with a conjunct coded_conjunct reads.
- * 0, or -1 out of memory. */
+/* At compile time: mark n FP_FAST_WHERE_CODE when it is X.where(c), X a type name FP_FAST_TYPE answers
+ * or Bundle.entry.resource.ofType(X) (or .where(resourceType = 'X'), X an exact type), c an and-tree with a
+ * conjunct coded_conjunct or member_conjunct reads, or c as a whole what equals_conjunct reads. 0, or -1 out
+ * of memory. */
 static int mark_coded(mn_fp_expr *e, fp_node *n)
 {
 	const fp_node *x = n->left;
-	if (strcmp(n->fn->name, "where") != 0 || n->nargs != 1 || n->fast || !x || x->fast != FP_FAST_TYPE ||
-	    x->left || !x->type_first || !x->fast_type)
+	bool bundle = x && (x->fast == FP_FAST_OFTYPE || x->fast == FP_FAST_WHERE_RT);
+	if (strcmp(n->fn->name, "where") != 0 || n->nargs != 1 || n->fast || !x ||
+	    !(bundle || (x->fast == FP_FAST_TYPE && !x->left && x->type_first)) || !exact_resource_type(x->fast_type))
 		return 0;
 	const mn_fhir_type *cc = mn_fhir_type_find("CodeableConcept", 15), *coding = mn_fhir_type_find("Coding", 6);
 	if (!plain_element(cc, "coding", "Coding") || !plain_element(coding, "code", "code") ||
@@ -1536,8 +1653,12 @@ static int mark_coded(mn_fp_expr *e, fp_node *n)
 		return 0;
 	fp_codes q = {0};
 	q.type = x->fast_type;
-	if (find_coded(n->args[0], &q) != 1)
+	q.bundle = bundle;
+	if (!equals_conjunct(n->args[0], &q) && find_coded(n->args[0], &q) != 1)
 		return 0;
+	q.element_len = (uint32_t)strlen(q.element);
+	if (!q.equals && !q.vs && coded_conjunct(n->args[0], &(fp_codes){.type = q.type}))
+		q.k = n->args[0]->left->args[0];  /* E.coding.where(k).exists() is all of c */
 	fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
 	if (!qa)
 		return -1;
@@ -1566,7 +1687,8 @@ static const uint8_t *member_marks(fp_ctx *x, const char *vs, size_t nt)
 	if (!env || !env->member || !env->codes || env->codes(env->member_payload, vs, &list) != 1 || !list.code ||
 	    list.n > 4 * nt)
 		return NULL;
-	uint8_t *mark = mn_arena_calloc(x->a, x->context.n ? x->context.n : 1, 1);
+	size_t np = mn_case_count(x->kase);
+	uint8_t *mark = mn_arena_calloc(x->a, np ? np : 1, 1);
 	const uint32_t *pos, *unread;
 	size_t k, nu;
 	if (!mark || !mn_case_coded(x->kase, "code", "", 0, &pos, &k, &unread, &nu))
@@ -1602,28 +1724,173 @@ static bool member_false(const mn_json *r)
 	return v && v->type == MN_JSON_OBJECT && mn_json_getn(v, "coding", 6) != NULL;
 }
 
-/* FP_FAST_WHERE_CODE: X.where(c) when X is the case's resources of type X (as
- * eval_first_member's index answers it): a resource the case's index by code
- * does not list for any of the codes (and reads plainly) has no coding the coded
- * conjunct accepts, so that conjunct is false there, without error, and c is false
- * too; only the conjuncts before it are evaluated there, for their errors (and
- * stop at the first false, as `and` does). Every resource listed gets the whole
- * of c, as filter() evaluates it ($index its position among the X). The coded
- * conjunct code.memberOf('vs'): the codes are vs's (member_marks), and a resource
- * not listed gets the whole of c too unless member_false says the conjunct is
- * false there. 1 when the input is not that (evaluate as usual), else 0
- * or -1. */
-static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+/* The members of object o named name (len bytes): their values in turn, from *i on (start at 0); NULL after
+ * the last (at once after the first when the parser found o's keys unique). */
+static const mn_json *next_named(const mn_json *o, const char *name, size_t len, uint32_t *i)
+{
+	const mn_json_member *m = o->u.members;
+	for (uint32_t k = *i; k < o->n; k++)
+		if (m[k].key_len == len && m[k].key[0] == name[0] && memcmp(m[k].key, name, len) == 0) {
+			bool unique = (o->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) == (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE);
+			*i = unique ? o->n : k + 1;
+			return &m[k].value;
+		}
+	*i = o->n;
+	return NULL;
+}
+
+/* Whether coding object k's code and system members are at most one string each: its code's position among
+ * its members, k->n when it has none, -1 when not (given twice, an array, a number: `in` over several items
+ * fails). */
+static long coding_plain(const mn_json *k)
+{
+	unsigned ncode = 0, nsys = 0;
+	long at = k->n;
+	for (uint32_t i = 0; i < k->n; i++) {
+		const mn_json_member *m = &k->u.members[i];
+		bool code = m->key_len == 4 && memcmp(m->key, "code", 4) == 0;
+		bool sys = m->key_len == 6 && memcmp(m->key, "system", 6) == 0;
+		if ((code || sys) && m->value.type != MN_JSON_STRING)
+			return -1;
+		if ((code && ++ncode > 1) || (sys && ++nsys > 1))
+			return -1;
+		if (code)
+			at = i;
+	}
+	return at;
+}
+
+/* k (coding_codes's form) over a plain coding object (coding_plain): 1 true, 0 false, -1 empty, as the
+ * evaluation gives it (never an error there). */
+static int k_value(const fp_node *k, const mn_json *coding)
+{
+	if (k->op == OP_AND || k->op == OP_OR) {
+		int l = k_value(k->left, coding), r = k_value(k->right, coding);
+		if (k->op == OP_AND)
+			return l == 0 || r == 0 ? 0 : l == 1 && r == 1 ? 1 : -1;
+		return l == 1 || r == 1 ? 1 : l == 0 && r == 0 ? 0 : -1;
+	}
+	const fp_node *m = k->left, *v = k->right;
+	if (k->op == OP_EQ && m && m->kind == FN_LITERAL)
+		m = k->right, v = k->left;
+	fp_coll lits;
+	if (!const_coll(v, &lits))
+		return -1;  /* not met: coding_codes accepted k */
+	const mn_json *s = mn_json_getn(coding, m->name, m->name_len);
+	if (!s)
+		return -1;
+	for (uint32_t i = 0; i < lits.n; i++)
+		if (lits.v[i].v.str.n == s->n && memcmp(lits.v[i].v.str.s, s->u.s, s->n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads resource object r (an item typed q->type) for the coded conjunct: 0 when r is plain and none of its
+ * codings (in its element q->element) has one of q's codes: E.coding.code has none of them (E.coding.code = 'C'
+ * is false or empty) and E.coding.where(k).exists() is false (k is true only with one of them), without
+ * error (the elements are the model's, the values plain strings); 1 when plain with one of them; -1 when not
+ * plain: evaluate. Plain: no "_" members (a primitive's id and extensions, which the evaluation reads too) in
+ * r, in each of r's members named E (an object or an array of objects) and in each of their "coding" members
+ * (an array of objects, or one), whose code and system are plain (coding_plain). value (when the coded
+ * conjunct is all of c: fp_codes.equals or k), plain: c's value there, 1 true, 0 false or empty. */
+static int coded_scan(const mn_json *r, const fp_codes *q, int *value)
+{
+	if (!r || r->type != MN_JSON_OBJECT || has_underscore(r))
+		return -1;
+	unsigned codes = 0, has = 0, any = 0;
+	uint32_t i = 0;
+	for (const mn_json *e; (e = next_named(r, q->element, q->element_len, &i));) {
+		uint32_t ne = e->type == MN_JSON_ARRAY ? e->n : 1;
+		for (uint32_t a = 0; a < ne; a++) {
+			const mn_json *cc = e->type == MN_JSON_ARRAY ? &e->u.items[a] : e;
+			if (cc->type != MN_JSON_OBJECT || has_underscore(cc))
+				return -1;
+			uint32_t j = 0;
+			for (const mn_json *cd; (cd = next_named(cc, "coding", 6, &j));) {
+				uint32_t nk = cd->type == MN_JSON_ARRAY ? cd->n : 1;
+				for (uint32_t b = 0; b < nk; b++) {
+					const mn_json *k = cd->type == MN_JSON_ARRAY ? &cd->u.items[b] : cd;
+					long at;
+					if (k->type != MN_JSON_OBJECT || has_underscore(k) || (at = coding_plain(k)) < 0)
+						return -1;
+					const mn_json *code = at < k->n ? &k->u.members[at].value : NULL;
+					unsigned h = 0;
+					for (unsigned c = 0; code && c < q->ncodes; c++)
+						h += code->n == q->code[c].n && memcmp(code->u.s, q->code[c].s, code->n) == 0;
+					codes += code != NULL;
+					has += h;
+					any += h && value && q->k && k_value(q->k, k) == 1;  /* k needs one of the codes */
+				}
+			}
+		}
+	}
+	if (value)
+		*value = q->k ? any > 0 : codes == 1 && has == 1;
+	return has > 0;
+}
+
+/* The scope of an iteration over *cur, the item at index of its input, within s. */
+static fp_scope item_scope(mn_fp_item *cur, int64_t index, const fp_scope *s)
+{
+	fp_scope s1;
+	s1.self.v = cur;
+	s1.self.n = s1.self.cap = 1;
+	s1.index = index;
+	s1.total = s->total;
+	return s1;
+}
+
+/* where()'s criterion over it, the item at index of its input, as filter() evaluates it: 1 true, 0 not
+ * (false or empty), -1 error. */
+static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t index, const fp_scope *s)
+{
+	int f = n->eqs ? fp_where_fast(x, n, it) : -1;
+	if (f >= 0)
+		return f;
+	mn_fp_item cur = *it;
+	fp_scope s1 = item_scope(&cur, index, s);
+	int t = truth_of(x, n->args[0], &s1);
+	return t < -1 ? -1 : t == 1;
+}
+
+/* where(c) (FP_FAST_WHERE_CODE) over it, the item at index of its input: when it may pass (listed), all of c, as
+ * filter() evaluates it, it pushed onto out when true; otherwise (the coded conjunct is not true there, without
+ * error, so neither is c) the conjuncts before the coded one, for their errors (stopping at the first false,
+ * as `and` does). 0, or -1 on error. */
+static int coded_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t index, const fp_scope *s, bool listed,
+                     fp_coll *out)
+{
+	if (listed) {
+		int t = where_one(x, n, it, index, s);
+		return t < 0 || (t == 1 && fp_push(x, out, it)) ? -1 : 0;
+	}
+	mn_fp_item cur = *it;
+	fp_scope s1 = item_scope(&cur, index, s);
+	for (unsigned j = 0; j < n->codes->npre; j++) {
+		int t = truth_of(x, n->codes->pre[j], &s1);
+		if (t < -1)
+			return -1;
+		if (t == 0)
+			break;
+	}
+	return 0;
+}
+
+/* X.where(c) (FP_FAST_WHERE_CODE) over the case's nt resources of type X, at the case positions idx[0..nt), item i
+ * being items[idx[i]] (mapped) or items[i]: a resource the case's index by code does not list for any of the
+ * codes (and reads plainly) has no coding the coded conjunct accepts, so that conjunct is false there (or
+ * empty, for equals_conjunct, which is then all of c), without error, and c is not true; only the conjuncts
+ * before it are evaluated there, for their errors (and stop at the first false, as `and` does). Every
+ * resource listed gets the whole of c, as filter() evaluates it ($index its position among the X). The coded
+ * conjunct code.memberOf('vs'): the codes are vs's (member_marks), and a resource not listed gets the whole
+ * of c too unless member_false says the conjunct is false there. 1 when the index cannot answer (evaluate as
+ * usual), else 0 or -1. */
+static int coded_filter(fp_ctx *x, const fp_node *n, const fp_scope *s, const mn_fp_item *items, bool mapped,
+                        const uint32_t *idx, size_t nt, fp_coll *out)
 {
 	const fp_codes *q = n->codes;
-	const fp_coll *ctx = &x->context;
-	if (!q || n->eqs || s->self.v != ctx->v || s->self.n != ctx->n || !x->case_list || x->plain || !x->kase ||
-	    ctx->n != mn_case_count(x->kase))
-		return 1;
 	const uint32_t *lp[FP_CODES_MAX + 1];
 	size_t ln[FP_CODES_MAX + 1];
-	size_t nt;
-	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
 	const uint8_t *mark = NULL;
 	if (q->vs && !(mark = member_marks(x, q->vs, nt)))
 		return 1;
@@ -1631,8 +1898,10 @@ static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *
 		if (!mn_case_coded(x->kase, q->element, q->code[i].s, q->code[i].n, &lp[i], &ln[i], &lp[q->ncodes],
 		                   &ln[q->ncodes]))
 			return 1;
+	x->work += nt;  /* the items the general path would have stepped through */
 	for (size_t i = 0; i < nt; i++) {
 		uint32_t p = idx[i];
+		const mn_fp_item *it = &items[mapped ? p : i];
 		bool listed = false;
 		for (unsigned l = 0; l <= q->ncodes && !mark; l++) {
 			while (ln[l] && *lp[l] < p)
@@ -1640,29 +1909,69 @@ static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *
 			listed = listed || (ln[l] && *lp[l] == p);
 		}
 		if (mark)
-			listed = mark[p] || !member_false(ctx->v[p].node);
-		mn_fp_item cur = ctx->v[p];
-		fp_scope s1;
-		s1.self.v = &cur;
-		s1.self.n = s1.self.cap = 1;
-		s1.index = (int64_t)i;
-		s1.total = s->total;
-		if (listed) {
-			int t = truth_of(x, n->args[0], &s1);
-			if (t < -1 || (t == 1 && fp_push(x, out, &ctx->v[p])))
-				return -1;
-			continue;
-		}
-		/* not listed: c is false; the conjuncts before the coded one run, for their errors */
-		for (unsigned j = 0; j < q->npre; j++) {
-			int t = truth_of(x, q->pre[j], &s1);
-			if (t < -1)
-				return -1;
-			if (t == 0)
-				break;
-		}
+			listed = mark[p] || !member_false(it->node);
+		if (coded_one(x, n, it, (int64_t)i, s, listed, out))
+			return -1;
 	}
 	return 0;
+}
+
+/* FP_FAST_WHERE_CODE: X.where(c) when X is the case's resources of type X (as eval_first_member's index
+ * answers it): coded_filter over the context's items. 1 when the input is not that (evaluate as usual), else
+ * coded_filter's answer. */
+static int where_coded(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	const fp_coll *ctx = &x->context;
+	if (!n->codes || s->self.v != ctx->v || s->self.n != ctx->n || !x->case_list || x->plain || !x->kase ||
+	    ctx->n != mn_case_count(x->kase))
+		return 1;
+	size_t nt;
+	const uint32_t *idx = mn_case_of_type(x->kase, n->codes->type, &nt);
+	return coded_filter(x, n, s, ctx->v, true, idx, nt, out);
+}
+
+/* FP_FAST_WHERE_CODE with fp_codes.bundle: X.where(c) over in (Bundle.entry.resource.ofType(X), evaluated as
+ * usual). With the expression's codes, no index: an item typed X whose JSON coded_scan clears gets only
+ * the conjuncts before the coded one (coded_one), any other item all of c; where the coded conjunct is all
+ * of c, a plain item's value is coded_scan's. With code.memberOf('vs') (the
+ * codes from the environment: member_marks reads the index), when in is item by item the case's resources
+ * of type X, in case order (their nodes, typed X; from the case's root Bundle, or any tree whose resources
+ * of type X are the case's: an as-of view that leaves none of them out): coded_filter over in. 1 when in is
+ * anything else (evaluate as usual), else 0 or -1. */
+static int where_listed(fp_ctx *x, const fp_node *n, const fp_scope *s, const fp_coll *in, fp_coll *out)
+{
+	const fp_codes *q = n->codes;
+	if (x->plain)
+		return 1;
+	if (!q->vs) {
+		/* the codes are the expression's: each item's JSON says whether it may have one (no index to make) */
+		x->work += in->n;  /* the items the general path would have stepped through */
+		for (uint32_t i = 0; i < in->n; i++) {
+			const mn_fp_item *it = &in->v[i];
+			int v = 0, plain = it->kind == MN_FP_NODE && it->ftype == q->type
+			                   ? coded_scan(it->node, q, q->equals || q->k ? &v : NULL) : -1;
+			if (plain >= 0 && (q->equals || q->k)) {
+				/* c is all the coded conjunct: its value from the JSON */
+				if (v == 1 && fp_push(x, out, it))
+					return -1;
+				continue;
+			}
+			if (coded_one(x, n, it, (int64_t)i, s, plain != 0, out))
+				return -1;
+		}
+		return 0;
+	}
+	if (!x->kase)
+		return 1;
+	size_t nt;
+	const uint32_t *idx = mn_case_of_type(x->kase, q->type, &nt);
+	if (in->n != nt)
+		return 1;
+	for (size_t i = 0; i < nt; i++)
+		if (in->v[i].kind != MN_FP_NODE || in->v[i].ftype != q->type ||
+		    in->v[i].node != mn_case_get(x->kase, idx[i])->json)
+			return 1;
+	return coded_filter(x, n, s, in->v, false, idx, nt, out);
 }
 
 int fp_fold(mn_fp_expr *e, fp_node *n)
@@ -1698,7 +2007,7 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 			return -1;
 		*qa = q;
 		n->eqs = qa;
-		return 0;
+		return mark_coded(e, n);  /* where(code.coding.code = 'C') */
 	}
 	fp_coll a, b;
 	if (n->kind == FN_BINOP && (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN) &&
@@ -2025,8 +2334,12 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		break;
 	}
 	case FN_CALL:
-		if (n->fast == FP_FAST_WHERE_CODE && (rc = where_coded(x, n, s, out)) <= 0)
+		if (n->fast == FP_FAST_WHERE_CODE && !n->codes->bundle && (rc = where_coded(x, n, s, out)) <= 0)
 			break;
+		if (n->fast == FP_FAST_ENTRY_RT) {
+			rc = where_entries(x, n, s, out);
+			break;
+		}
 		rc = 0;
 		if (n->fast == FP_FAST_OFTYPE || n->fast == FP_FAST_WHERE_RT) {
 			/* Bundle.entry.resource.ofType(X) / .where(resourceType = 'X') */
@@ -2048,6 +2361,8 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		} else {
 			in = s->self;
 		}
+		if (n->fast == FP_FAST_WHERE_CODE && n->codes->bundle && (rc = where_listed(x, n, s, &in, out)) <= 0)
+			break;
 		rc = n->fn->impl(x, n, &in, s, out);
 		break;
 	case FN_INDEXER: {

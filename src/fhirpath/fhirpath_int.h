@@ -150,15 +150,23 @@ struct fp_node {
  * E.coding.where(k).exists() (E code or category, a CodeableConcept of X), k made only of `code = 'C'`, `code in ('C' | ...)`,
  * `system = 'S'`, `system in (...)`, and, or, and implying that the coding's code
  * is one of codes[] (fp_fold; where_coded in eval.c); or of the form code.memberOf('vs') (code a
- * CodeableConcept of X), the codes those of vs (mn_fp_codes_fn). The conjuncts before that
- * one, in the order the evaluation meets them, are pre[]. */
+ * CodeableConcept of X), the codes those of vs (mn_fp_codes_fn); or c is E.coding.code = 'C' as a
+ * whole (true only when C is E's one code). The conjuncts before that
+ * one, in the order the evaluation meets them, are pre[]. X is a type name over the case's
+ * resources, or (bundle) Bundle.entry.resource.ofType(X) or .where(resourceType = 'X'), whose items'
+ * JSON where_listed reads for the codes (coded_scan; memberOf: the index, when the items are the
+ * case's resources of type X). */
 #define FP_CODES_MAX 16
 #define FP_CODES_PRE_MAX 8
 typedef struct fp_codes {
 	const mn_fhir_type *type;   /* X */
 	const char *element;        /* "code" or "category" (mn_case_coded) */
+	uint32_t element_len;
 	const char *vs;             /* the conjunct is code.memberOf('vs') (ncodes 0): the codes from the
 	                               env's codes hook at evaluation (element "code") */
+	bool bundle;                /* X.where(c)'s X is FP_FAST_OFTYPE or FP_FAST_WHERE_RT */
+	bool equals;                /* c is E.coding.code = 'C' (the one code) */
+	const fp_node *k;           /* c is E.coding.where(k).exists() as a whole: k, else NULL */
 	unsigned ncodes, npre;
 	struct { const char *s; uint32_t n; } code[FP_CODES_MAX];
 	const fp_node *pre[FP_CODES_PRE_MAX];
@@ -182,9 +190,14 @@ enum {
 	                       root Bundle (mn_case_bundle_exact), the case's resources */
 	FP_FAST_OFTYPE,     /* FN_CALL ofType(X) on FP_FAST_BUNDLE_RES, X without subtypes */
 	FP_FAST_WHERE_RT,   /* FN_CALL where(resourceType = 'X') on FP_FAST_BUNDLE_RES */
-	FP_FAST_WHERE_CODE  /* FN_CALL X.where(... and code.coding.where(code = 'C' ...).exists()) on
-	                       FP_FAST_TYPE X: the candidates from the case's index by code
-	                       (mn_case_coded), the whole criterion evaluated on each (fp_codes) */
+	FP_FAST_WHERE_CODE, /* FN_CALL X.where(... and code.coding.where(code = 'C' ...).exists()) or
+	                       X.where(code.coding.code = 'C') on FP_FAST_TYPE X (or on FP_FAST_OFTYPE or
+	                       FP_FAST_WHERE_RT X: fp_codes.bundle): the candidates from the case's index
+	                       by code (mn_case_coded; with bundle, from each item's JSON unless memberOf),
+	                       the whole criterion evaluated on each (fp_codes) */
+	FP_FAST_ENTRY_RT    /* FN_CALL where(resource.resourceType = 'X') on "Bundle.entry": over the
+	                       case's root Bundle (mn_case_bundle_exact), the entries of the case's
+	                       resources of type X (mn_case_of_type) */
 };
 
 typedef struct fp_regex fp_regex;
