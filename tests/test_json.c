@@ -425,6 +425,130 @@ static void test_insitu(void)
 	mn_arena_free(a);
 }
 
+/* The string at path in v: steps "iN" (item N), "vN" (member N's value), "kN" (member N's key, last step
+ * only); its bytes, length and the offset of its opening quote. */
+static bool T_string_at(const mn_json *v, const char *path, const char **s, uint32_t *n, uint32_t *offset)
+{
+	while (*path) {
+		char step = path[0];
+		uint32_t k = (uint32_t)(path[1] - '0');
+		path += 2;
+		if (step == 'i') {
+			if (v->type != MN_JSON_ARRAY || k >= v->n)
+				return false;
+			v = &v->u.items[k];
+		} else {
+			if (v->type != MN_JSON_OBJECT || k >= v->n)
+				return false;
+			if (step == 'k') {
+				*s = v->u.members[k].key;
+				*n = v->u.members[k].key_len;
+				*offset = v->u.members[k].key_offset;
+				return !*path;
+			}
+			v = &v->u.members[k].value;
+		}
+	}
+	if (v->type != MN_JSON_STRING)
+		return false;
+	*s = v->u.s;
+	*n = v->n;
+	*offset = v->offset;
+	return true;
+}
+
+/* A string in every place one can be: the whole text, an array's first, middle or last item, a member's
+ * value first, in the middle or last, a key, deep inside, on a later line. '@' in each template is where the
+ * string goes; its line and column (of the opening quote) are counted by hand. Each string decodes to the
+ * value written beside it, or fails at a byte counted from its opening quote. */
+static void test_string_places(void)
+{
+	static const struct {
+		const char *t, *path;
+		int line, col;
+	} places[] = {
+		{"@", "", 1, 1},
+		{" @ ", "", 1, 2},
+		{"[@]", "i0", 1, 2},
+		{"[@,true]", "i0", 1, 2},
+		{"[1,@,null]", "i1", 1, 4},
+		{"[false, {}, []\t,@]", "i3", 1, 17},
+		{"[ @ ,\"x\"]", "i0", 1, 3},
+		{"[\"x\",@]", "i1", 1, 6},
+		{"{\"k\":@}", "v0", 1, 6},
+		{"{\"k\": @,\"j\":1}", "v0", 1, 7},
+		{"{\"a\":1,\"k\":@}", "v1", 1, 12},
+		{"{\"a\":\"x\",\"k\":@,\"b\":[]}", "v1", 1, 14},
+		{"{\"k\":[{\"k\":@}]}", "v0i0v0", 1, 12},
+		{"[[[[@]]]]", "i0i0i0i0", 1, 5},
+		{"{@:1}", "k0", 1, 2},
+		{"{\"a\":2,\n  @ : 1}", "k1", 2, 3},
+		{"{\n  \"a\": [\n    1,\n    @\n  ]\n}", "v0i1", 4, 5},
+		{"{\"a\":{\"b\":{@:\"x\"}}}", "v0v0k0", 1, 12},
+	};
+	static const struct {
+		const char *x, *value;  /* the string as written, quotes and all, and its value */
+	} ok[] = {
+		{"\"\"", ""},
+		{"\"a\"", "a"},
+		{"\"0123456789abcdefghij\"", "0123456789abcdefghij"},       /* more than 16 bytes */
+		{"\"a\\\"b\\\\c\\/d\"", "a\"b\\c/d"},
+		{"\"\\b\\f\\n\\r\\t\"", "\b\f\n\r\t"},
+		{"\"x\\u00e9y\"", "x\xc3\xa9y"},                            /* U+00E9 is C3 A9 */
+		{"\"\\u0000\"", ""},                                        /* U+0000: one NUL byte (n is 1) */
+		{"\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80"},                 /* U+1F600 */
+		{"\"\\uDBFF\\uDFFF\"", "\xf4\x8f\xbf\xbf"},                 /* U+10FFFF */
+		{"\"\xe2\x82\xac 1\"", "\xe2\x82\xac 1"},                   /* U+20AC as it is */
+	};
+	static const uint32_t ok_len[] = {0, 1, 20, 7, 5, 4, 1, 4, 4, 5};
+	static const struct {
+		const char *x;
+		int at;  /* the byte the error is at, counted from the opening quote */
+		const char *msg;
+	} bad[] = {
+		{"\"a\x01\"", 2, "control character"},
+		{"\"\x7f\x1f\"", 2, "control character"},
+		{"\"a\\q\"", 2, "invalid escape"},
+		{"\"\\u12x4\"", 1, "invalid \\u escape"},
+		{"\"ab\\udc00\"", 3, "unpaired surrogate"},
+		{"\"\\ud800\\u0041\"", 1, "unpaired surrogate"},
+		{"\"\xc3(\"", 1, "invalid UTF-8"},
+		{"\"ok\xed\xa0\x80\"", 3, "invalid UTF-8"},                 /* an encoded surrogate */
+		{"\"\xf8\x88\x80\x80\x80\"", 1, "invalid UTF-8"},
+	};
+	mn_arena *a = mn_arena_new();
+	char text[256], what[96];
+	for (size_t pi = 0; pi < sizeof places / sizeof places[0]; pi++) {
+		const char *t = places[pi].t, *at = strchr(t, '@');
+		size_t pre = (size_t)(at - t);
+		for (size_t k = 0; k < sizeof ok / sizeof ok[0] + sizeof bad / sizeof bad[0]; k++) {
+			bool good = k < sizeof ok / sizeof ok[0];
+			const char *x = good ? ok[k].x : bad[k - sizeof ok / sizeof ok[0]].x;
+			int n = snprintf(text, sizeof text, "%.*s%s%s", (int)pre, t, x, at + 1);
+			snprintf(what, sizeof what, "place %zu, string %zu", pi, k);
+			if (!good) {
+				T_parse_all(a, what, text, (size_t)n, MN_EJSON, places[pi].line,
+				            places[pi].col + bad[k - sizeof ok / sizeof ok[0]].at,
+				            bad[k - sizeof ok / sizeof ok[0]].msg);
+				continue;
+			}
+			const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			const char *s = NULL;
+			uint32_t len = 0, off = 0;
+			CHECK_MSG(v && T_string_at(v, places[pi].path, &s, &len, &off), "%s: no string", what);
+			if (!s)
+				continue;
+			CHECK_MSG(len == ok_len[k] && memcmp(s, ok[k].value, len) == 0 && s[len] == 0, "%s: wrong value",
+			          what);
+			int line, col;
+			mn_json_position(text, (size_t)n, off, &line, &col);
+			CHECK_MSG(line == places[pi].line && col == places[pi].col && text[off] == '"',
+			          "%s: at %d:%d, want %d:%d", what, line, col, places[pi].line, places[pi].col);
+		}
+	}
+	mn_arena_free(a);
+}
+
 /* Expected behaviour for the i_ files: 1 accept, 0 reject. */
 static int i_expect(const char *name)
 {
@@ -483,6 +607,7 @@ int main(void)
 	test_scan_offsets();
 	test_whitespace_runs();
 	test_insitu();
+	test_string_places();
 	test_suite();
 	TEST_END();
 }

@@ -196,7 +196,7 @@ static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **o
 	__attribute__((noinline));
 
 /* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
- * at the first backslash, parse_escaped takes over. Inlined in both callers (the compiler would call it). */
+ * at the first backslash, parse_escaped takes over. Inlined in every caller (the compiler would call it). */
 static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char **out,
                                                                     uint32_t *outlen)
 {
@@ -438,6 +438,20 @@ static int push_mem(parser *p, const mn_json_member *m)
 
 static mn_status parse_value(parser *p, mn_json *v);
 
+/* An array's item or a member's value, after the whitespace before it: a string (most values in FHIR) is
+ * read here, without the call into parse_value and its dispatch; anything else is left to parse_value. */
+static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
+{
+	skip_ws(p);
+	if (p->i < p->n && p->s[p->i] == '"') {
+		v->offset = (uint32_t)p->i;
+		v->flags = 0;
+		v->type = MN_JSON_STRING;
+		return parse_string(p, &v->u.s, &v->n);
+	}
+	return parse_value(p, v);
+}
+
 /* array -> '[' (value (',' value)*)? ']' */
 static mn_status parse_array(parser *p, mn_json *v)
 {
@@ -450,7 +464,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 	} else {
 		for (;;) {
 			mn_json item;
-			if ((rc = parse_value(p, &item)) != MN_OK)
+			if ((rc = parse_item(p, &item)) != MN_OK)
 				return rc;
 			if (push_val(p, &item))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
@@ -529,7 +543,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 			if (p->i >= p->n || p->s[p->i] != ':')
 				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
 			p->i++;
-			if ((rc = parse_value(p, &m.value)) != MN_OK)
+			if ((rc = parse_item(p, &m.value)) != MN_OK)
 				return rc;
 			if (push_mem(p, &m))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
@@ -573,11 +587,10 @@ static mn_status parse_literal(parser *p, const char *word, mn_json_type type, m
 	return MN_OK;
 }
 
-/* value -> object | array | string | number | true | false | null */
+/* value -> object | array | string | number | true | false | null ; p->i after the whitespace before it */
 static mn_status parse_value(parser *p, mn_json *v)
 {
 	mn_status rc;
-	skip_ws(p);
 	if (p->i >= p->n)
 		return fail_at(p, p->i, MN_EJSON, "value expected");
 	v->offset = (uint32_t)p->i;
@@ -620,6 +633,7 @@ static mn_status parse_text(mn_arena *arena, const char *name, const char *text,
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		p.i = 3;
 	mn_json *root = mn_arena_alloc(arena, sizeof *root);
+	skip_ws(&p);
 	mn_status rc = root ? parse_value(&p, root) : mn_error_set(err, MN_ENOMEM, "out of memory");
 	if (rc == MN_OK) {
 		skip_ws(&p);
