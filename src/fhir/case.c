@@ -142,7 +142,7 @@ struct mn_case {
 
 /* ---- hash table -------------------------------------------------------- */
 
-/* A hash of the key and its scope, 8 bytes at a time. */
+/* A hash of the key and its scope, 8 bytes at a time. Only compared within one process: never stored. */
 static uint32_t S_hash(const char *s, size_t n, const void *scope)
 {
 	uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)scope ^ (uint64_t)n << 40;
@@ -154,9 +154,14 @@ static uint32_t S_hash(const char *s, size_t n, const void *scope)
 		h ^= h >> 32;
 	}
 	if (i < n) {
+		/* the last 1 to 7 bytes: of a key of 8 or more, the last 8 (some hashed already) in one load */
 		uint64_t w = 0;
-		for (size_t k = 0; i + k < n; k++)
-			w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		if (n >= 8) {
+			memcpy(&w, s + n - 8, 8);
+		} else {
+			for (size_t k = 0; i + k < n; k++)
+				w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		}
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
 	}
 	h ^= h >> 29;
