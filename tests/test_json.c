@@ -378,6 +378,13 @@ static void test_whitespace_runs(void)
 		ind[w] = 0;
 		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3,\n%sx]", ind, ind, ind, ind, ind);
 		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 5, w + 1, "invalid");
+		/* a newline and w spaces (SSE2: 16 at a time), then a byte that is not whitespace */
+		n = snprintf(text, sizeof text, "[1,\n%s\v]", ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		n = snprintf(text, sizeof text, "{\"a\":\n%s\x80}", ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		n = snprintf(text, sizeof text, "[1]\n%s\f", ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "unexpected text");
 		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3\n%s]", ind, ind, ind, ind, ind);
 		v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
 		if (v) {
@@ -425,9 +432,10 @@ static void test_insitu(void)
 	mn_arena_free(a);
 }
 
-/* The string at path in v: steps "iN" (item N), "vN" (member N's value), "kN" (member N's key, last step
- * only); its bytes, length and the offset of its opening quote. */
-static bool T_string_at(const mn_json *v, const char *path, const char **s, uint32_t *n, uint32_t *offset)
+/* The string (or number: type) at path in v: steps "iN" (item N), "vN" (member N's value), "kN" (member N's
+ * key, last step only); its bytes, length and the offset of its first byte (a string's opening quote). */
+static bool T_scalar_at(const mn_json *v, const char *path, uint8_t type, const char **s, uint32_t *n,
+                        uint32_t *offset)
 {
 	while (*path) {
 		char step = path[0];
@@ -444,17 +452,32 @@ static bool T_string_at(const mn_json *v, const char *path, const char **s, uint
 				*s = v->u.members[k].key;
 				*n = v->u.members[k].key_len;
 				*offset = v->u.members[k].key_offset;
-				return !*path;
+				return !*path && type == MN_JSON_STRING;
 			}
 			v = &v->u.members[k].value;
 		}
 	}
-	if (v->type != MN_JSON_STRING)
+	if (v->type != type)
 		return false;
 	*s = v->u.s;
 	*n = v->n;
 	*offset = v->offset;
 	return true;
+}
+
+/* A malformed token x that fails at its byte at with a message containing msg. */
+typedef struct {
+	const char *x;
+	int at;
+	const char *msg;
+} T_bad;
+
+/* text = template t with its '@' replaced by x; returns the length and sets *pre to the offset of '@'. */
+static int T_fill(char *text, size_t size, const char *t, const char *x, size_t *pre)
+{
+	const char *at = strchr(t, '@');
+	*pre = (size_t)(at - t);
+	return snprintf(text, size, "%.*s%s%s", (int)*pre, t, x, at + 1);
 }
 
 /* A string in every place one can be: the whole text, an array's first, middle or last item, a member's
@@ -501,11 +524,7 @@ static void test_string_places(void)
 		{"\"\xe2\x82\xac 1\"", "\xe2\x82\xac 1"},                   /* U+20AC as it is */
 	};
 	static const uint32_t ok_len[] = {0, 1, 20, 7, 5, 4, 1, 4, 4, 5};
-	static const struct {
-		const char *x;
-		int at;  /* the byte the error is at, counted from the opening quote */
-		const char *msg;
-	} bad[] = {
+	static const T_bad bad[] = {  /* at: counted from the opening quote */
 		{"\"a\x01\"", 2, "control character"},
 		{"\"\x7f\x1f\"", 2, "control character"},
 		{"\"a\\q\"", 2, "invalid escape"},
@@ -519,12 +538,11 @@ static void test_string_places(void)
 	mn_arena *a = mn_arena_new();
 	char text[256], what[96];
 	for (size_t pi = 0; pi < sizeof places / sizeof places[0]; pi++) {
-		const char *t = places[pi].t, *at = strchr(t, '@');
-		size_t pre = (size_t)(at - t);
 		for (size_t k = 0; k < sizeof ok / sizeof ok[0] + sizeof bad / sizeof bad[0]; k++) {
 			bool good = k < sizeof ok / sizeof ok[0];
-			const char *x = good ? ok[k].x : bad[k - sizeof ok / sizeof ok[0]].x;
-			int n = snprintf(text, sizeof text, "%.*s%s%s", (int)pre, t, x, at + 1);
+			size_t pre;
+			int n = T_fill(text, sizeof text, places[pi].t, good ? ok[k].x : bad[k - sizeof ok / sizeof ok[0]].x,
+			               &pre);
 			snprintf(what, sizeof what, "place %zu, string %zu", pi, k);
 			if (!good) {
 				T_parse_all(a, what, text, (size_t)n, MN_EJSON, places[pi].line,
@@ -535,7 +553,7 @@ static void test_string_places(void)
 			const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
 			const char *s = NULL;
 			uint32_t len = 0, off = 0;
-			CHECK_MSG(v && T_string_at(v, places[pi].path, &s, &len, &off), "%s: no string", what);
+			CHECK_MSG(v && T_scalar_at(v, places[pi].path, MN_JSON_STRING, &s, &len, &off), "%s: no string", what);
 			if (!s)
 				continue;
 			CHECK_MSG(len == ok_len[k] && memcmp(s, ok[k].value, len) == 0 && s[len] == 0, "%s: wrong value",
@@ -546,6 +564,97 @@ static void test_string_places(void)
 			          "%s: at %d:%d, want %d:%d", what, line, col, places[pi].line, places[pi].col);
 		}
 	}
+	mn_arena_free(a);
+}
+
+/* Numbers keep their text (NUL-terminated, from the parser's chunks): in every place a value can be, at the
+ * end of the input, 2,000 in one array (across chunks), one of 20,000 digits (larger than a chunk); and
+ * malformed ones fail at the byte counted by hand. */
+static void test_numbers(void)
+{
+	static const struct {
+		const char *t, *path;
+		int col;  /* of the number's first byte */
+	} places[] = {
+		{"@", "", 1},
+		{"\n @", "", 2},
+		{"[@]", "i0", 2},
+		{"[@,1]", "i0", 2},
+		{"[\"x\",@ ,null]", "i1", 6},
+		{"[true,\n@\n]", "i1", 1},
+		{"{\"k\":@}", "v0", 6},
+		{"{\"k\": @ ,\"j\":\"\"}", "v0", 7},
+		{"{\"a\":\"b\",\"k\":@}", "v1", 14},
+		{"{\"k\":[{\"k\":[@]}]}", "v0i0v0i0", 13},
+	};
+	static const char *const ok[] = {
+		"0", "-0", "7", "-12", "0.5", "-0.000", "1e5", "1E+5", "2.5e-3", "-9.99E-308", "1.7976931348623157e308",
+		"123456789012345678901234567890", "1e99999", "-1e-99999", "9007199254740993",
+	};
+	static const T_bad bad[] = {
+		{"-", 0, "invalid number"},
+		{"-x", 0, "invalid number"},
+		{"+1", 0, "invalid number"},
+		{".5", 0, "invalid number"},
+		{"1.", 2, "digit expected"},
+		{"1.e3", 2, "digit expected"},
+		{"-0.5e", 5, "digit expected"},
+		{"3E+", 3, "digit expected"},
+	};
+	mn_arena *a = mn_arena_new();
+	char text[256], what[96];
+	for (size_t pi = 0; pi < sizeof places / sizeof places[0]; pi++) {
+		const char *t = places[pi].t;
+		int line = 1;
+		for (size_t k = 0; t[k] != '@'; k++)
+			line += t[k] == '\n';
+		for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+			size_t pre;
+			int n = T_fill(text, sizeof text, t, ok[k], &pre);
+			snprintf(what, sizeof what, "place %zu, number %s", pi, ok[k]);
+			const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			const char *s = NULL;
+			uint32_t len = 0, off = 0;
+			CHECK_MSG(v && T_scalar_at(v, places[pi].path, MN_JSON_NUMBER, &s, &len, &off), "%s: no number",
+			          what);
+			if (!s)
+				continue;
+			CHECK_MSG(len == strlen(ok[k]) && strcmp(s, ok[k]) == 0, "%s: got %s", what, s);
+			int l, c;
+			mn_json_position(text, (size_t)n, off, &l, &c);
+			CHECK_MSG(l == line && c == places[pi].col, "%s: at %d:%d", what, l, c);
+		}
+		for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			size_t pre;
+			int n = T_fill(text, sizeof text, t, bad[k].x, &pre);
+			snprintf(what, sizeof what, "place %zu, bad number %s", pi, bad[k].x);
+			T_parse_all(a, what, text, (size_t)n, MN_EJSON, line, places[pi].col + bad[k].at, bad[k].msg);
+		}
+	}
+	/* 2,000 numbers "1", "-2", "3", ... "-2000" in one array */
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_putc(&b, '[');
+	for (int i = 1; i <= 2000; i++)
+		mn_buf_printf(&b, "%s%d", i > 1 ? ", " : "", i % 2 ? i : -i);
+	mn_buf_putc(&b, ']');
+	const mn_json *v = T_parse_all(a, "2000 numbers", mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+	CHECK(v && v->type == MN_JSON_ARRAY && v->n == 2000);
+	for (uint32_t i = 0; v && i < v->n; i++) {
+		char want[16];
+		snprintf(want, sizeof want, "%d", (int)(i % 2 ? -(int)(i + 1) : (int)(i + 1)));
+		CHECK_MSG(v->u.items[i].type == MN_JSON_NUMBER && strcmp(v->u.items[i].u.s, want) == 0, "item %u: %s", i,
+		          v->u.items[i].u.s);
+	}
+	/* one number of 20,000 digits, then "]" */
+	mn_buf_reset(&b);
+	mn_buf_puts(&b, "[-");
+	for (int i = 0; i < 20000; i++)
+		mn_buf_putc(&b, (char)('1' + i % 9));
+	mn_buf_puts(&b, ".5]");
+	v = T_parse_all(a, "20000 digits", mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+	CHECK(v && v->n == 1 && v->u.items[0].n == 20003 && v->u.items[0].u.s[20003] == 0 &&
+	      memcmp(v->u.items[0].u.s, mn_buf_cstr(&b) + 1, 20003) == 0);
+	mn_buf_free(&b);
 	mn_arena_free(a);
 }
 
@@ -608,6 +717,7 @@ int main(void)
 	test_whitespace_runs();
 	test_insitu();
 	test_string_places();
+	test_numbers();
 	test_suite();
 	TEST_END();
 }

@@ -355,23 +355,28 @@ bool mn_json_number_valid(const char *s, size_t n)
 	return n && scan_number(s, n, &bad) == n;
 }
 
+static inline void *tree_alloc(parser *p, size_t size);
+
 static mn_status parse_number(parser *p, mn_json *v)
 {
 	const char *s = p->s;
 	size_t bad, len = scan_number(s + p->i, p->n - p->i, &bad);
 	if (!len)
 		return fail_at(p, p->i + bad, MN_EJSON, bad ? "digit expected in number" : "invalid number");
-	size_t i = p->i + len;
-	v->type = MN_JSON_NUMBER;
-	v->n = (uint32_t)(i - p->i);
-	v->u.s = mn_arena_strndup(p->arena, s + p->i, i - p->i);
-	if (!v->u.s)
+	/* the number's text, NUL-terminated, from the chunk the containers are cut from */
+	char *copy = tree_alloc(p, len + 1);
+	if (!copy)
 		return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-	p->i = i;
+	memcpy(copy, s + p->i, len);
+	copy[len] = 0;
+	v->type = MN_JSON_NUMBER;
+	v->n = (uint32_t)len;
+	v->u.s = copy;
+	p->i += len;
 	return MN_OK;
 }
 
-/* Memory for a container's items or members (8-byte aligned). The arena hands out chunks (1 KiB, doubling
+/* Memory for a container's items or members (8-byte aligned), or a number's text. The arena hands out chunks (1 KiB, doubling
  * up to 64 KiB) that the parser cuts itself: one arena call per chunk instead of one per container. With
  * MN_ARENA_DEBUG every array is its own arena allocation, as before, so that the sanitizers see its
  * bounds. */
