@@ -658,6 +658,53 @@ static void test_numbers(void)
 	mn_arena_free(a);
 }
 
+/* Keys of every length from 0 to 40 that differ from a key in one byte, at every place: mn_json_getn finds
+ * each key's own member and no other, and an object of such keys is still MN_JSON_F_UNIQUE (their length and
+ * first and last bytes are the same, so the duplicate check compares them), one with a key twice is not. */
+static void test_key_compare(void)
+{
+	mn_arena *a = mn_arena_new();
+	char key[48], what[64];
+	for (int len = 0; len <= 40; len++) {
+		/* {"<key with byte 0 changed>":0, ..., "<byte len-1 changed>":len-1, "<key>":-1}; key = "abc..." */
+		mn_buf b = MN_BUF_INIT;
+		for (int j = 0; j < len; j++)
+			key[j] = (char)('a' + j % 26);
+		mn_buf_putc(&b, '{');
+		for (int j = 0; j < len; j++) {
+			char v[48];
+			memcpy(v, key, (size_t)len);
+			v[j] = 'Z';
+			mn_buf_printf(&b, "\"%.*s\":%d,", len, v, j);
+		}
+		mn_buf_printf(&b, "\"%.*s\":-1}", len, key);
+		snprintf(what, sizeof what, "len %d", len);
+		const mn_json *o = T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+		CHECK_MSG(o && o->n == (uint32_t)len + 1 && (o->flags & MN_JSON_F_UNIQUE), "%s: not unique", what);
+		const mn_json *v = o ? mn_json_getn(o, key, (size_t)len) : NULL;
+		CHECK_MSG(v && v->type == MN_JSON_NUMBER && strcmp(v->u.s, "-1") == 0, "%s: key not found", what);
+		for (int j = 0; o && j < len; j++) {
+			char k[48], want[8];
+			memcpy(k, key, (size_t)len);
+			k[j] = 'Z';
+			snprintf(want, sizeof want, "%d", j);
+			v = mn_json_getn(o, k, (size_t)len);
+			CHECK_MSG(v && strcmp(v->u.s, want) == 0, "%s: variant %d", what, j);
+			k[j] = 'Y';  /* in no member */
+			CHECK_MSG(mn_json_getn(o, k, (size_t)len) == NULL, "%s: variant %d found", what, j);
+		}
+		if (o && len)
+			CHECK_MSG(mn_json_getn(o, key, (size_t)len - 1) == NULL, "%s: a prefix found", what);
+		/* the key twice, apart */
+		b.len--;
+		mn_buf_printf(&b, ",\"%.*s\":1}", len, key);
+		o = T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+		CHECK_MSG(o && !(o->flags & MN_JSON_F_UNIQUE), "%s: repeated key not seen", what);
+		mn_buf_free(&b);
+	}
+	mn_arena_free(a);
+}
+
 /* Expected behaviour for the i_ files: 1 accept, 0 reject. */
 static int i_expect(const char *name)
 {
@@ -718,6 +765,7 @@ int main(void)
 	test_insitu();
 	test_string_places();
 	test_numbers();
+	test_key_compare();
 	test_suite();
 	TEST_END();
 }

@@ -499,6 +499,25 @@ static mn_status parse_array(parser *p, mn_json *v)
 	return MN_OK;
 }
 
+/* Whether a[0..n) and b[0..n) are the same bytes: keys of 4 to 16 bytes (most of FHIR's) as two loads each,
+ * first and last 4 or 8 bytes (overlapping), instead of a call to memcmp. */
+static inline bool key_eq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a0, a1, b0, b1;
+		memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
+		memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+		return a0 == b0 && a1 == b1;
+	}
+	if (n >= 4 && n < 8) {
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4);
+		memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
+		return a0 == b0 && a1 == b1;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 static uint64_t key_bit(const char *k, uint32_t n)
 {
 	unsigned h = n ? n * 7u + (unsigned char)k[0] * 3u + (unsigned char)k[n - 1] : 0;
@@ -509,7 +528,7 @@ static uint64_t key_bit(const char *k, uint32_t n)
 static bool key_seen(const mn_json_member *ms, size_t n, const char *k, uint32_t kn)
 {
 	for (size_t i = 0; i < n; i++)
-		if (ms[i].key_len == kn && memcmp(ms[i].key, k, kn) == 0)
+		if (ms[i].key_len == kn && key_eq(ms[i].key, k, kn))
 			return true;
 	return false;
 }
@@ -671,7 +690,7 @@ const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen)
 		return NULL;
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		if (m->key_len == keylen && memcmp(m->key, key, keylen) == 0)
+		if (m->key_len == keylen && key_eq(m->key, key, keylen))
 			return &m->value;
 	}
 	return NULL;
