@@ -509,6 +509,31 @@ static void test_bad_input(void)
 	    1, 52, "Patient.gender: given more than once");
 	BAD("{\"resourceType\":\"Patient\",\"resourceType\":\"Patient\"}", MN_EFHIR, "/resourceType", 1, 42,
 	    "resourceType given twice");
+	/* 9 to 24 members: compared only where a 64-bit filter of the keys seen says so. 12 members, one a line,
+	 * the last naming an element given before (its value at the column after the key and ':') */
+#define PAT12 "{\"resourceType\":\"Patient\",\n\"id\":\"p\",\n\"active\":true,\n\"gender\":\"male\",\n" \
+	"\"birthDate\":\"1970-01-01\",\n\"deceasedBoolean\":false,\n\"multipleBirthBoolean\":false,\n" \
+	"\"language\":\"en\",\n\"implicitRules\":\"http://x\",\n\"name\":[{\"family\":\"A\"}],\n" \
+	"\"telecom\":[{\"value\":\"1\"}],\n"
+	BAD(PAT12 "\"deceasedDateTime\":\"2020-01-01\"}", MN_EFHIR, "/deceasedDateTime", 12, 20,
+	    "Patient.deceased[x]: given more than once");
+	BAD(PAT12 "\"gender\":\"female\"}", MN_EFHIR, "/gender", 12, 10, "Patient.gender: given more than once");
+	BAD(PAT12 "\"multipleBirthInteger\":2}", MN_EFHIR, "/multipleBirthInteger", 12, 24,
+	    "Patient.multipleBirth[x]: given more than once");
+	BAD(PAT12 "\"resourceType\":\"Patient\"}", MN_EFHIR, "/resourceType", 12, 16, "resourceType given twice");
+	{
+		/* a primitive and its "_name" are not the same element */
+		const char *j = PAT12 "\"_birthDate\":{\"id\":\"b\"}}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("p12.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	/* 9 members, the fewest the filter is used for */
+	BAD("{\"resourceType\":\"Patient\",\"id\":\"p\",\"active\":true,\"gender\":\"male\",\"language\":\"en\",\n"
+	    "\"birthDate\":\"1970\",\"deceasedBoolean\":false,\"implicitRules\":\"u\",\n\"deceasedDateTime\":\"2020\"}",
+	    MN_EFHIR, "/deceasedDateTime", 3, 20, "Patient.deceased[x]: given more than once");
+#undef PAT12
 	{
 		/* a large object: the sorted check */
 		char json[4096];

@@ -1087,16 +1087,33 @@ static int S_cmp_key(const void *a, const void *b)
 /* Two members of obj naming the same element (a repeated key, or two
  * choices such as valueString and valueQuantity)? Returns the index of the
  * later one, or -1. keys[i] identifies member i's element (0: skip). Small
- * objects compare pairwise; large ones sort a copy, so it stays n log n. */
+ * objects compare pairwise (from 9 members, only where a 64-bit filter says the
+ * key may have been seen); large ones sort a copy, so it stays n log n. */
 static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
 {
-	if (n <= 24) {
+	if (n <= 8) {
 		for (uint32_t i = 1; i < n; i++) {
 			if (!S_KEYED(keys[i]))
 				continue;
 			for (uint32_t k = 0; k < i; k++)
 				if (keys[i] == keys[k])
 					return (long)i;
+		}
+		return -1;
+	}
+	if (n <= 24) {
+		/* a bit per key seen (of 64, from a hash of the key): the earlier keys are compared only when
+		 * the bit was set already */
+		uint64_t seen = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!S_KEYED(keys[i]))
+				continue;
+			uint64_t bit = (uint64_t)1 << ((uint64_t)keys[i] * 0x9e3779b97f4a7c15u >> 58);
+			if (seen & bit)
+				for (uint32_t k = 0; k < i; k++)
+					if (keys[i] == keys[k])
+						return (long)i;
+			seen |= bit;
 		}
 		return -1;
 	}
