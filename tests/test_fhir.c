@@ -1393,10 +1393,10 @@ static void test_reference_memo(void)
 	mn_case_free(c);
 }
 
-/* S_each_date skips members by a filter over the date names (length and first byte): each recorded date and
- * each clinical stem still places its resource, beside members that share a first byte or a length
- * (identifier, category, encounter, partOf, reasonCode, note ...), through mn_resource_after and the general
- * mn_resource_after_scan alike. */
+/* S_each_date skips members by a filter over the date names (length and first byte): each recorded date
+ * and each clinical stem still places its resource, beside members that share first bytes or a length
+ * (identifier, category, encounter, partOf, performer, reasonCode, note ...), through mn_resource_after and the
+ * general mn_resource_after_scan alike. */
 static void test_as_of_date_names(void)
 {
 	static const char B[] =
@@ -1426,7 +1426,8 @@ static void test_as_of_date_names(void)
 		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"effective\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
 		"\"encounter\":{\"reference\":\"Patient/p\"},\"effectivePeriod\":{\"end\":\"2026-11-21\"}}},"
 		"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"performed\",\"status\":\"completed\","
-		"\"partOf\":[{\"display\":\"x\"}],\"subject\":{\"reference\":\"Patient/p\"},\"performedDateTime\":\"2026-11-21\"}},"
+		"\"partOf\":[{\"display\":\"x\"}],\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"performer\":[{\"actor\":{\"display\":\"d\"}}],\"performedDateTime\":\"2026-11-21\"}},"
 		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"onset\",\"subject\":{\"reference\":\"Patient/p\"},"
 		"\"note\":[{\"text\":\"n\"}],\"onsetDateTime\":\"2026-11-21\"}},"
 		"{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"occurrence\",\"status\":\"completed\","

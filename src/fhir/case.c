@@ -1768,6 +1768,13 @@ static bool S_as_of_day(const mn_datetime *as_of, char day[10])
 
 /* A filter for S_each_date: a bit per (length, first byte) of the recorded dates, and per first byte of the
  * clinical stems. A member whose bits are not set names none of them (most members). */
+/* A filter for the members that may name a date: a bit per (length, first byte) of the recorded dates and
+ * per first byte of the clinical stems, of 64 each, made once per walk over the resources. Every key of
+ * either is 4 bytes or more. */
+typedef struct S_date_filter {
+	uint64_t recorded, clinical;
+} S_date_filter;
+
 static inline uint64_t S_recorded_bit(const char *key, size_t n)
 {
 	return (uint64_t)1 << ((n * 7u + (unsigned char)key[0]) & 63);
@@ -1778,10 +1785,21 @@ static inline uint64_t S_clinical_bit(const char *key)
 	return (uint64_t)1 << ((unsigned char)key[0] & 63);
 }
 
+static S_date_filter S_date_filter_make(void)
+{
+	S_date_filter df = {0, 0};
+	for (size_t k = 0; k < S_NRECORDED; k++)
+		df.recorded |= S_recorded_bit(S_recorded_dates[k].s, S_recorded_dates[k].n);
+	for (size_t k = 0; k < S_NCLINICAL; k++)
+		df.clinical |= S_clinical_bit(S_clinical_dates[k].s);
+	return df;
+}
+
 /* Calls f(s, n, payload) for each date string that places r in time (mn_resource_after): a recorded
  * date (its first member only, as mn_json_get reads it), or the start of a clinical date[x] (a Period
  * by its start, or by its end when it has no start). Stops and returns true when f does. */
-static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *payload), void *payload)
+static bool S_each_date(const S_res *sr, const S_date_filter *df, bool (*f)(const mn_json *v, void *payload),
+                        void *payload)
 {
 	const mn_resource *r = &sr->pub;
 	const mn_json *j = r->json;
@@ -1790,16 +1808,11 @@ static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *paylo
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
 	unsigned recorded_seen = 0;
-	uint64_t recorded = 0, clinical = 0;
-	for (size_t k = 0; k < S_NRECORDED; k++)
-		recorded |= S_recorded_bit(S_recorded_dates[k].s, S_recorded_dates[k].n);
-	for (size_t k = 0; k < S_NCLINICAL; k++)
-		clinical |= S_clinical_bit(S_clinical_dates[k].s);
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
-		if (!m->key_len)
+		if (m->key_len < 4)
 			continue;
-		if (!(recorded & S_recorded_bit(m->key, m->key_len)) && !(clinical & S_clinical_bit(m->key)))
+		if (!(df->recorded & S_recorded_bit(m->key, m->key_len)) && !(df->clinical & S_clinical_bit(m->key)))
 			continue;  /* neither a recorded date nor a clinical stem: see S_recorded_index, S_clinical_stem */
 		int rk = S_recorded_index(m->key, m->key_len);
 		if (rk >= 0) {
@@ -1833,7 +1846,8 @@ static bool S_after_cb(const mn_json *v, void *day)
 /* The general path: r's members read against day. */
 static bool S_after_scan(const S_res *r, const char day[10])
 {
-	return S_each_date(r, S_after_cb, (void *)day);
+	S_date_filter df = S_date_filter_make();
+	return S_each_date(r, &df, S_after_cb, (void *)day);
 }
 
 typedef struct S_latest_acc {
@@ -1863,12 +1877,13 @@ static bool S_latest_cb(const mn_json *v, void *payload)
  * the greatest of them is. The tree must not change afterwards (it does not: the load is done). */
 static void S_note_latest(mn_case *c)
 {
+	S_date_filter df = S_date_filter_make();
 	for (size_t i = 0; i < c->nres; i++) {
 		S_res *r = &c->res[i];
 		if (!r->pub.json || r->pub.json->type != MN_JSON_OBJECT)
 			continue;
 		S_latest_acc acc = {0};
-		S_each_date(r, S_latest_cb, &acc);
+		S_each_date(r, &df, S_latest_cb, &acc);
 		memcpy(r->latest, acc.latest, 10);
 		r->latest_state = acc.any ? S_LATEST_SET : S_LATEST_NONE;
 	}
