@@ -219,9 +219,7 @@ static inline __attribute__((always_inline)) mn_status parse_string(parser *p, c
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		i += k;
 	}
-	size_t len = i - start;
-	if (len > UINT32_MAX)
-		return fail_at(p, p->i, MN_ELIMIT, "string too long");
+	size_t len = i - start;  /* below 4 GiB: parse_text refuses a longer text */
 	if (p->insitu) {
 		p->insitu[i] = 0;  /* the closing quote, read already */
 		*out = p->insitu + start;
