@@ -660,7 +660,8 @@ static void test_numbers(void)
 
 /* Keys of every length from 0 to 40 that differ from a key in one byte, at every place: mn_json_getn finds
  * each key's own member and no other, and an object of such keys is still MN_JSON_F_UNIQUE (their length and
- * first and last bytes are the same, so the duplicate check compares them), one with a key twice is not. */
+ * first and last bytes are the same, so the duplicate check compares them), one with a key twice is not.
+ * Then MN_JSON_F_UNDERSCORE from the decoded first byte of each key. */
 static void test_key_compare(void)
 {
 	mn_arena *a = mn_arena_new();
@@ -701,6 +702,18 @@ static void test_key_compare(void)
 		o = T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
 		CHECK_MSG(o && !(o->flags & MN_JSON_F_UNIQUE), "%s: repeated key not seen", what);
 		mn_buf_free(&b);
+	}
+	/* the decoded key counts: the empty key has no '_', an escaped '_' (U+005F) is one */
+	static const struct { const char *text; uint8_t flags; } F[] = {
+		{"{\"\":1}", MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE},
+		{"{\"a\":1,\"\":{}}", MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE},
+		{"{\"\\u005f\":1}", MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE | MN_JSON_F_UNIQUE},
+		{"{\"a\":1,\"\\u005Fa\":2}", MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE | MN_JSON_F_UNIQUE},
+		{"{\"a\":1,\"b_\":2,\"\\u0061\":3}", MN_JSON_F_KNOWN},  /* '_' not first; "a" twice */
+	};
+	for (size_t i = 0; i < sizeof F / sizeof F[0]; i++) {
+		const mn_json *o = T_parse_all(a, F[i].text, F[i].text, strlen(F[i].text), MN_OK, 0, 0, NULL);
+		CHECK_MSG(o && o->flags == F[i].flags, "%s: flags %d", F[i].text, o ? o->flags : -1);
 	}
 	mn_arena_free(a);
 }

@@ -551,7 +551,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 			m.key_offset = (uint32_t)p->i;
 			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
 				return rc;
-			if (m.key_len && m.key[0] == '_')
+			if (m.key[0] == '_')  /* an empty key is "": its byte 0 is the NUL */
 				flags |= MN_JSON_F_UNDERSCORE;
 			if (flags & MN_JSON_F_UNIQUE) {
 				/* the earlier keys of this object are mems[base ..] (a nested object's are
