@@ -1393,7 +1393,7 @@ static void test_reference_memo(void)
 	mn_case_free(c);
 }
 
-/* S_each_date skips members by a filter over the date names (length and first byte): each recorded date
+/* S_each_date skips members by a filter over the date names (length, bytes 0 and 2): each recorded date
  * and each clinical stem still places its resource, beside members that share first bytes or a length
  * (identifier, category, encounter, partOf, performer, reasonCode, note ...), through mn_resource_after and the
  * general mn_resource_after_scan alike. */

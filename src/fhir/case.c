@@ -1768,21 +1768,22 @@ static bool S_as_of_day(const mn_datetime *as_of, char day[10])
 
 /* A filter for S_each_date: a bit per (length, first byte) of the recorded dates, and per first byte of the
  * clinical stems. A member whose bits are not set names none of them (most members). */
-/* A filter for the members that may name a date: a bit per (length, first byte) of the recorded dates and
- * per first byte of the clinical stems, of 64 each, made once per walk over the resources. Every key of
- * either is 4 bytes or more. */
+/* A filter for the members that may name a date: a bit per (length, bytes 0 and 2) of the recorded dates and
+ * per bytes 0 and 2 of the clinical stems, of 64 each, made once per walk over the resources. Every key of
+ * either is 4 bytes or more (byte 2 is there). Byte 2 tells resourceType from recordedDate, encounter and
+ * extension from effective..., patient and provider from performed...; the first byte alone did not. */
 typedef struct S_date_filter {
 	uint64_t recorded, clinical;
 } S_date_filter;
 
 static inline uint64_t S_recorded_bit(const char *key, size_t n)
 {
-	return (uint64_t)1 << ((n * 7u + (unsigned char)key[0]) & 63);
+	return (uint64_t)1 << ((n * 5u + (unsigned char)key[0] * 3u + (unsigned char)key[2]) & 63);
 }
 
 static inline uint64_t S_clinical_bit(const char *key)
 {
-	return (uint64_t)1 << ((unsigned char)key[0] & 63);
+	return (uint64_t)1 << (((unsigned char)key[0] * 3u + (unsigned char)key[2]) & 63);
 }
 
 static S_date_filter S_date_filter_make(void)
