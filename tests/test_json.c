@@ -718,6 +718,44 @@ static void test_key_compare(void)
 	mn_arena_free(a);
 }
 
+/* The depth limit (512) counted alike for the root (parse_value) and nested containers (parse_item): 512
+ * levels of objects, of arrays, of arrays in objects, of objects in arrays parse; past 512 the error is at the
+ * 513th opening bracket, whose column is counted by hand from each level's text. */
+static void test_depth(void)
+{
+	static const struct {
+		const char *open, *close;  /* one repeat: per levels */
+		int per, col;              /* col: of the 513th opening bracket */
+	} L[] = {
+		{"{\"a\":", "}", 1, 2561},  /* 512 repeats of 5 bytes, then the '{' */
+		{"[", "]", 1, 513},
+		{" [ ", " ] ", 1, 1538},    /* 512 of 3 bytes, then ' ' and the '[' */
+		{"{\"k\":[", "]}", 2, 1537}, /* 256 repeats of 6 bytes, then the '{' of the 257th */
+		{"[{\"k\":", "}]", 2, 1537}, /* the '[' of the 257th */
+	};
+	mn_arena *a = mn_arena_new();
+	mn_buf b = MN_BUF_INIT;
+	char what[64];
+	for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
+		for (int levels = 511; levels <= 514; levels++) {
+			if (levels % L[i].per)
+				continue;
+			mn_buf_reset(&b);
+			for (int k = 0; k < levels / L[i].per; k++)
+				mn_buf_puts(&b, L[i].open);
+			mn_buf_puts(&b, "1");
+			for (int k = 0; k < levels / L[i].per; k++)
+				mn_buf_puts(&b, L[i].close);
+			snprintf(what, sizeof what, "%s x %d levels", L[i].open, levels);
+			if (levels <= 512)
+				T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+			else
+				T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_ELIMIT, 1, L[i].col, "nesting deeper than 512");
+		}
+	mn_buf_free(&b);
+	mn_arena_free(a);
+}
+
 /* Expected behaviour for the i_ files: 1 accept, 0 reject. */
 static int i_expect(const char *name)
 {
@@ -779,6 +817,7 @@ int main(void)
 	test_string_places();
 	test_numbers();
 	test_key_compare();
+	test_depth();
 	test_suite();
 	TEST_END();
 }

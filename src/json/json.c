@@ -440,17 +440,32 @@ static int push_mem(parser *p, const mn_json_member *m)
 }
 
 static mn_status parse_value(parser *p, mn_json *v);
+static mn_status parse_array(parser *p, mn_json *v);
+static mn_status parse_object(parser *p, mn_json *v);
 
 /* An array's item or a member's value, after the whitespace before it: a string (most values in FHIR) is
- * read here, without the call into parse_value and its dispatch; anything else is left to parse_value. */
+ * read here, an object or array by a call to its parser, without the call into parse_value and its
+ * dispatch; anything else is left to parse_value. */
 static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
 {
 	skip_ws(p);
-	if (p->i < p->n && p->s[p->i] == '"') {
-		v->offset = (uint32_t)p->i;
-		v->flags = 0;
-		v->type = MN_JSON_STRING;
-		return parse_string(p, &v->u.s, &v->n);
+	if (p->i < p->n) {
+		char c = p->s[p->i];
+		if (c == '"') {
+			v->offset = (uint32_t)p->i;
+			v->flags = 0;
+			v->type = MN_JSON_STRING;
+			return parse_string(p, &v->u.s, &v->n);
+		}
+		if (c == '{' || c == '[') {
+			if (++p->depth > MN_JSON_MAX_DEPTH)
+				return fail_at(p, p->i, MN_ELIMIT, "nesting deeper than 512 levels");
+			v->offset = (uint32_t)p->i;
+			v->flags = 0;
+			mn_status rc = c == '{' ? parse_object(p, v) : parse_array(p, v);
+			p->depth--;
+			return rc;
+		}
 	}
 	return parse_value(p, v);
 }
