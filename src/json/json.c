@@ -506,7 +506,10 @@ static mn_status parse_array(parser *p, mn_json *v)
 		v->u.items = tree_alloc(p, count * sizeof(mn_json));
 		if (!v->u.items)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
+		if (count == 1)
+			v->u.items[0] = p->vals[base];  /* most arrays of FHIR hold one item: no call */
+		else
+			memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
 	}
 	p->nvals = base;
 	return MN_OK;
@@ -606,7 +609,10 @@ static mn_status parse_object(parser *p, mn_json *v)
 		v->u.members = tree_alloc(p, count * sizeof(mn_json_member));
 		if (!v->u.members)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
+		if (count == 1)
+			v->u.members[0] = p->mems[base];
+		else
+			memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
 	}
 	p->nmems = base;
 	return MN_OK;
