@@ -60,6 +60,22 @@ static void test_model_types(void)
 			CHECK(T("ie") == NULL);
 			CHECK(mn_fhir_type_find("Patient\0", 8) == NULL);
 		}
+		/* a remembered name with each byte changed in turn (first and last 8, the middle beyond 16, all
+		 * of a short one) is no type; the name itself is still found after each */
+		static const char *const names[] = {"MedicationAdministration", "AllergyIntolerance", "DiagnosticReport",
+		                                    "Encounter", "Claim", "uri", "url", "id"};
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			size_t len = strlen(names[i]);
+			const mn_fhir_type *t = mn_fhir_type_find(names[i], len);
+			CHECK_MSG(t && strcmp(t->name, names[i]) == 0, "%s", names[i]);
+			for (size_t j = 0; j < len; j++) {
+				memcpy(buf, names[i], len + 1);
+				buf[j] = '~';
+				CHECK_MSG(mn_fhir_type_find(buf, len) == NULL, "%s", buf);
+				memcpy(buf, names[i], len + 1);
+				CHECK_MSG(mn_fhir_type_find(buf, len) == t, "%s again", names[i]);
+			}
+		}
 	}
 
 	/* primitives and their FHIRPath System types */
