@@ -381,6 +381,14 @@ static void test_whitespace_runs(void)
 		/* a newline and w spaces (SSE2: 16 at a time), then a byte that is not whitespace */
 		n = snprintf(text, sizeof text, "[1,\n%s\v]", ind);
 		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		for (int c = 0; c < 0x20; c++) {  /* every control character there: only tab and CR go on */
+			n = snprintf(text, sizeof text, "[1,\n%sX2]", ind);
+			text[4 + w] = (char)c;
+			if (c == '\t' || c == '\r' || c == '\n')
+				T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			else
+				T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		}
 		n = snprintf(text, sizeof text, "{\"a\":\n%s\x80}", ind);
 		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
 		n = snprintf(text, sizeof text, "[1]\n%s\f", ind);

@@ -83,8 +83,8 @@ static inline size_t ws_end(const char *s, size_t i, size_t n)
 		                 0xffffu;
 		if (other) {
 			i += (unsigned)__builtin_ctz(other);
-			if (s[i] != '\t' && s[i] != '\r')
-				return i;
+			if ((unsigned char)s[i] > ' ')
+				return i;  /* a token; a tab, carriage return or other control character: the loop below */
 			break;
 		}
 		i += 16;
