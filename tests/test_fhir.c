@@ -636,6 +636,11 @@ static void test_bad_input(void)
 	    "/meta/lastUpdated", 1, 49, "Meta.lastUpdated (instant): invalid instant");
 	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueTime\":\"25:00:00\"}]}",
 	    MN_EFHIR, "/modifierExtension/0/valueTime", 1, 71, "invalid time");
+	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueTime\":\"10:00\"}]}",
+	    MN_EFHIR, "/modifierExtension/0/valueTime", 1, 71, "Extension.value[x] (time): invalid time \"10:00\": "
+	    "seconds are required");
+	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueDate\":\"2024-01\"}],\n"
+	    "\"birthDate\":\"2024-01-01T00:00:00Z\"}", MN_EFHIR, "/birthDate", 2, 13, "invalid date");  /* a date after one */
 	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":1.5}", MN_EFHIR, "/multipleBirthInteger",
 	    1, 50, "expected an integer");
 	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":2147483648}", MN_EFHIR,
