@@ -60,6 +60,22 @@ static void test_model_types(void)
 			CHECK(T("ie") == NULL);
 			CHECK(mn_fhir_type_find("Patient\0", 8) == NULL);
 		}
+		/* a remembered name with each byte changed in turn (first and last 8, the middle beyond 16, all
+		 * of a short one) is no type; the name itself is still found after each */
+		static const char *const names[] = {"MedicationAdministration", "AllergyIntolerance", "DiagnosticReport",
+		                                    "Encounter", "Claim", "uri", "url", "id"};
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			size_t len = strlen(names[i]);
+			const mn_fhir_type *t = mn_fhir_type_find(names[i], len);
+			CHECK_MSG(t && strcmp(t->name, names[i]) == 0, "%s", names[i]);
+			for (size_t j = 0; j < len; j++) {
+				memcpy(buf, names[i], len + 1);
+				buf[j] = '~';
+				CHECK_MSG(mn_fhir_type_find(buf, len) == NULL, "%s", buf);
+				memcpy(buf, names[i], len + 1);
+				CHECK_MSG(mn_fhir_type_find(buf, len) == t, "%s again", names[i]);
+			}
+		}
 	}
 
 	/* primitives and their FHIRPath System types */
@@ -509,6 +525,31 @@ static void test_bad_input(void)
 	    1, 52, "Patient.gender: given more than once");
 	BAD("{\"resourceType\":\"Patient\",\"resourceType\":\"Patient\"}", MN_EFHIR, "/resourceType", 1, 42,
 	    "resourceType given twice");
+	/* 9 to 24 members: compared only where a 64-bit filter of the keys seen says so. 12 members, one a line,
+	 * the last naming an element given before (its value at the column after the key and ':') */
+#define PAT12 "{\"resourceType\":\"Patient\",\n\"id\":\"p\",\n\"active\":true,\n\"gender\":\"male\",\n" \
+	"\"birthDate\":\"1970-01-01\",\n\"deceasedBoolean\":false,\n\"multipleBirthBoolean\":false,\n" \
+	"\"language\":\"en\",\n\"implicitRules\":\"http://x\",\n\"name\":[{\"family\":\"A\"}],\n" \
+	"\"telecom\":[{\"value\":\"1\"}],\n"
+	BAD(PAT12 "\"deceasedDateTime\":\"2020-01-01\"}", MN_EFHIR, "/deceasedDateTime", 12, 20,
+	    "Patient.deceased[x]: given more than once");
+	BAD(PAT12 "\"gender\":\"female\"}", MN_EFHIR, "/gender", 12, 10, "Patient.gender: given more than once");
+	BAD(PAT12 "\"multipleBirthInteger\":2}", MN_EFHIR, "/multipleBirthInteger", 12, 24,
+	    "Patient.multipleBirth[x]: given more than once");
+	BAD(PAT12 "\"resourceType\":\"Patient\"}", MN_EFHIR, "/resourceType", 12, 16, "resourceType given twice");
+	{
+		/* a primitive and its "_name" are not the same element */
+		const char *j = PAT12 "\"_birthDate\":{\"id\":\"b\"}}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("p12.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	/* 9 members, the fewest the filter is used for */
+	BAD("{\"resourceType\":\"Patient\",\"id\":\"p\",\"active\":true,\"gender\":\"male\",\"language\":\"en\",\n"
+	    "\"birthDate\":\"1970\",\"deceasedBoolean\":false,\"implicitRules\":\"u\",\n\"deceasedDateTime\":\"2020\"}",
+	    MN_EFHIR, "/deceasedDateTime", 3, 20, "Patient.deceased[x]: given more than once");
+#undef PAT12
 	{
 		/* a large object: the sorted check */
 		char json[4096];
@@ -595,6 +636,11 @@ static void test_bad_input(void)
 	    "/meta/lastUpdated", 1, 49, "Meta.lastUpdated (instant): invalid instant");
 	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueTime\":\"25:00:00\"}]}",
 	    MN_EFHIR, "/modifierExtension/0/valueTime", 1, 71, "invalid time");
+	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueTime\":\"10:00\"}]}",
+	    MN_EFHIR, "/modifierExtension/0/valueTime", 1, 71, "Extension.value[x] (time): invalid time \"10:00\": "
+	    "seconds are required");
+	BAD("{\"resourceType\":\"Patient\",\"modifierExtension\":[{\"url\":\"u\",\"valueDate\":\"2024-01\"}],\n"
+	    "\"birthDate\":\"2024-01-01T00:00:00Z\"}", MN_EFHIR, "/birthDate", 2, 13, "invalid date");  /* a date after one */
 	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":1.5}", MN_EFHIR, "/multipleBirthInteger",
 	    1, 50, "expected an integer");
 	BAD("{\"resourceType\":\"Patient\",\"multipleBirthInteger\":2147483648}", MN_EFHIR,
@@ -1368,10 +1414,10 @@ static void test_reference_memo(void)
 	mn_case_free(c);
 }
 
-/* S_each_date skips members by a filter over the date names (length and first byte): each recorded date and
- * each clinical stem still places its resource, beside members that share a first byte or a length
- * (identifier, category, encounter, partOf, reasonCode, note ...), through mn_resource_after and the general
- * mn_resource_after_scan alike. */
+/* S_each_date skips members by a filter over the date names (length, bytes 0 and 2): each recorded date
+ * and each clinical stem still places its resource, beside members that share first bytes or a length
+ * (identifier, category, encounter, partOf, performer, reasonCode, note ...), through mn_resource_after and the
+ * general mn_resource_after_scan alike. */
 static void test_as_of_date_names(void)
 {
 	static const char B[] =
@@ -1401,7 +1447,8 @@ static void test_as_of_date_names(void)
 		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"effective\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
 		"\"encounter\":{\"reference\":\"Patient/p\"},\"effectivePeriod\":{\"end\":\"2026-11-21\"}}},"
 		"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"performed\",\"status\":\"completed\","
-		"\"partOf\":[{\"display\":\"x\"}],\"subject\":{\"reference\":\"Patient/p\"},\"performedDateTime\":\"2026-11-21\"}},"
+		"\"partOf\":[{\"display\":\"x\"}],\"subject\":{\"reference\":\"Patient/p\"},"
+		"\"performer\":[{\"actor\":{\"display\":\"d\"}}],\"performedDateTime\":\"2026-11-21\"}},"
 		"{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"onset\",\"subject\":{\"reference\":\"Patient/p\"},"
 		"\"note\":[{\"text\":\"n\"}],\"onsetDateTime\":\"2026-11-21\"}},"
 		"{\"resource\":{\"resourceType\":\"Immunization\",\"id\":\"occurrence\",\"status\":\"completed\","

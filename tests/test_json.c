@@ -378,6 +378,21 @@ static void test_whitespace_runs(void)
 		ind[w] = 0;
 		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3,\n%sx]", ind, ind, ind, ind, ind);
 		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 5, w + 1, "invalid");
+		/* a newline and w spaces (SSE2: 16 at a time), then a byte that is not whitespace */
+		n = snprintf(text, sizeof text, "[1,\n%s\v]", ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		for (int c = 0; c < 0x20; c++) {  /* every control character there: only tab and CR go on */
+			n = snprintf(text, sizeof text, "[1,\n%sX2]", ind);
+			text[4 + w] = (char)c;
+			if (c == '\t' || c == '\r' || c == '\n')
+				T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			else
+				T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		}
+		n = snprintf(text, sizeof text, "{\"a\":\n%s\x80}", ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "invalid number");
+		n = snprintf(text, sizeof text, "[1]\n%s\f", ind);
+		T_parse_all(a, what, text, (size_t)n, MN_EJSON, 2, w + 1, "unexpected text");
 		n = snprintf(text, sizeof text, "[1,\n%s2,\n%s\t%s\r\n%s3\n%s]", ind, ind, ind, ind, ind);
 		v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
 		if (v) {
@@ -422,6 +437,330 @@ static void test_insitu(void)
 	mn_json_position(text, len, arr->offset, &line, &col);
 	CHECK_INT(line, 2);
 	CHECK_INT(col, 20);  /* '[' is byte 32, line 2 starts at byte 13 */
+	mn_arena_free(a);
+}
+
+/* The string (or number: type) at path in v: steps "iN" (item N), "vN" (member N's value), "kN" (member N's
+ * key, last step only); its bytes, length and the offset of its first byte (a string's opening quote). */
+static bool T_scalar_at(const mn_json *v, const char *path, uint8_t type, const char **s, uint32_t *n,
+                        uint32_t *offset)
+{
+	while (*path) {
+		char step = path[0];
+		uint32_t k = (uint32_t)(path[1] - '0');
+		path += 2;
+		if (step == 'i') {
+			if (v->type != MN_JSON_ARRAY || k >= v->n)
+				return false;
+			v = &v->u.items[k];
+		} else {
+			if (v->type != MN_JSON_OBJECT || k >= v->n)
+				return false;
+			if (step == 'k') {
+				*s = v->u.members[k].key;
+				*n = v->u.members[k].key_len;
+				*offset = v->u.members[k].key_offset;
+				return !*path && type == MN_JSON_STRING;
+			}
+			v = &v->u.members[k].value;
+		}
+	}
+	if (v->type != type)
+		return false;
+	*s = v->u.s;
+	*n = v->n;
+	*offset = v->offset;
+	return true;
+}
+
+/* A malformed token x that fails at its byte at with a message containing msg. */
+typedef struct {
+	const char *x;
+	int at;
+	const char *msg;
+} T_bad;
+
+/* text = template t with its '@' replaced by x; returns the length and sets *pre to the offset of '@'. */
+static int T_fill(char *text, size_t size, const char *t, const char *x, size_t *pre)
+{
+	const char *at = strchr(t, '@');
+	*pre = (size_t)(at - t);
+	return snprintf(text, size, "%.*s%s%s", (int)*pre, t, x, at + 1);
+}
+
+/* A string in every place one can be: the whole text, an array's first, middle or last item, a member's
+ * value first, in the middle or last, a key, deep inside, on a later line. '@' in each template is where the
+ * string goes; its line and column (of the opening quote) are counted by hand. Each string decodes to the
+ * value written beside it, or fails at a byte counted from its opening quote. */
+static void test_string_places(void)
+{
+	static const struct {
+		const char *t, *path;
+		int line, col;
+	} places[] = {
+		{"@", "", 1, 1},
+		{" @ ", "", 1, 2},
+		{"[@]", "i0", 1, 2},
+		{"[@,true]", "i0", 1, 2},
+		{"[1,@,null]", "i1", 1, 4},
+		{"[false, {}, []\t,@]", "i3", 1, 17},
+		{"[ @ ,\"x\"]", "i0", 1, 3},
+		{"[\"x\",@]", "i1", 1, 6},
+		{"{\"k\":@}", "v0", 1, 6},
+		{"{\"k\": @,\"j\":1}", "v0", 1, 7},
+		{"{\"a\":1,\"k\":@}", "v1", 1, 12},
+		{"{\"a\":\"x\",\"k\":@,\"b\":[]}", "v1", 1, 14},
+		{"{\"k\":[{\"k\":@}]}", "v0i0v0", 1, 12},
+		{"[[[[@]]]]", "i0i0i0i0", 1, 5},
+		{"{@:1}", "k0", 1, 2},
+		{"{\"a\":2,\n  @ : 1}", "k1", 2, 3},
+		{"{\n  \"a\": [\n    1,\n    @\n  ]\n}", "v0i1", 4, 5},
+		{"{\"a\":{\"b\":{@:\"x\"}}}", "v0v0k0", 1, 12},
+	};
+	static const struct {
+		const char *x, *value;  /* the string as written, quotes and all, and its value */
+	} ok[] = {
+		{"\"\"", ""},
+		{"\"a\"", "a"},
+		{"\"0123456789abcdefghij\"", "0123456789abcdefghij"},       /* more than 16 bytes */
+		{"\"a\\\"b\\\\c\\/d\"", "a\"b\\c/d"},
+		{"\"\\b\\f\\n\\r\\t\"", "\b\f\n\r\t"},
+		{"\"x\\u00e9y\"", "x\xc3\xa9y"},                            /* U+00E9 is C3 A9 */
+		{"\"\\u0000\"", ""},                                        /* U+0000: one NUL byte (n is 1) */
+		{"\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80"},                 /* U+1F600 */
+		{"\"\\uDBFF\\uDFFF\"", "\xf4\x8f\xbf\xbf"},                 /* U+10FFFF */
+		{"\"\xe2\x82\xac 1\"", "\xe2\x82\xac 1"},                   /* U+20AC as it is */
+	};
+	static const uint32_t ok_len[] = {0, 1, 20, 7, 5, 4, 1, 4, 4, 5};
+	static const T_bad bad[] = {  /* at: counted from the opening quote */
+		{"\"a\x01\"", 2, "control character"},
+		{"\"\x7f\x1f\"", 2, "control character"},
+		{"\"a\\q\"", 2, "invalid escape"},
+		{"\"\\u12x4\"", 1, "invalid \\u escape"},
+		{"\"ab\\udc00\"", 3, "unpaired surrogate"},
+		{"\"\\ud800\\u0041\"", 1, "unpaired surrogate"},
+		{"\"\xc3(\"", 1, "invalid UTF-8"},
+		{"\"ok\xed\xa0\x80\"", 3, "invalid UTF-8"},                 /* an encoded surrogate */
+		{"\"\xf8\x88\x80\x80\x80\"", 1, "invalid UTF-8"},
+	};
+	mn_arena *a = mn_arena_new();
+	char text[256], what[96];
+	for (size_t pi = 0; pi < sizeof places / sizeof places[0]; pi++) {
+		for (size_t k = 0; k < sizeof ok / sizeof ok[0] + sizeof bad / sizeof bad[0]; k++) {
+			bool good = k < sizeof ok / sizeof ok[0];
+			size_t pre;
+			int n = T_fill(text, sizeof text, places[pi].t, good ? ok[k].x : bad[k - sizeof ok / sizeof ok[0]].x,
+			               &pre);
+			snprintf(what, sizeof what, "place %zu, string %zu", pi, k);
+			if (!good) {
+				T_parse_all(a, what, text, (size_t)n, MN_EJSON, places[pi].line,
+				            places[pi].col + bad[k - sizeof ok / sizeof ok[0]].at,
+				            bad[k - sizeof ok / sizeof ok[0]].msg);
+				continue;
+			}
+			const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			const char *s = NULL;
+			uint32_t len = 0, off = 0;
+			CHECK_MSG(v && T_scalar_at(v, places[pi].path, MN_JSON_STRING, &s, &len, &off), "%s: no string", what);
+			if (!s)
+				continue;
+			CHECK_MSG(len == ok_len[k] && memcmp(s, ok[k].value, len) == 0 && s[len] == 0, "%s: wrong value",
+			          what);
+			int line, col;
+			mn_json_position(text, (size_t)n, off, &line, &col);
+			CHECK_MSG(line == places[pi].line && col == places[pi].col && text[off] == '"',
+			          "%s: at %d:%d, want %d:%d", what, line, col, places[pi].line, places[pi].col);
+		}
+	}
+	mn_arena_free(a);
+}
+
+/* Numbers keep their text (NUL-terminated, from the parser's chunks): in every place a value can be, at the
+ * end of the input, 2,000 in one array (across chunks), one of 20,000 digits (larger than a chunk); and
+ * malformed ones fail at the byte counted by hand. */
+static void test_numbers(void)
+{
+	static const struct {
+		const char *t, *path;
+		int col;  /* of the number's first byte */
+	} places[] = {
+		{"@", "", 1},
+		{"\n @", "", 2},
+		{"[@]", "i0", 2},
+		{"[@,1]", "i0", 2},
+		{"[\"x\",@ ,null]", "i1", 6},
+		{"[true,\n@\n]", "i1", 1},
+		{"{\"k\":@}", "v0", 6},
+		{"{\"k\": @ ,\"j\":\"\"}", "v0", 7},
+		{"{\"a\":\"b\",\"k\":@}", "v1", 14},
+		{"{\"k\":[{\"k\":[@]}]}", "v0i0v0i0", 13},
+	};
+	static const char *const ok[] = {
+		"0", "-0", "7", "-12", "0.5", "-0.000", "1e5", "1E+5", "2.5e-3", "-9.99E-308", "1.7976931348623157e308",
+		"123456789012345678901234567890", "1e99999", "-1e-99999", "9007199254740993",
+	};
+	static const T_bad bad[] = {
+		{"-", 0, "invalid number"},
+		{"-x", 0, "invalid number"},
+		{"+1", 0, "invalid number"},
+		{".5", 0, "invalid number"},
+		{"1.", 2, "digit expected"},
+		{"1.e3", 2, "digit expected"},
+		{"-0.5e", 5, "digit expected"},
+		{"3E+", 3, "digit expected"},
+	};
+	mn_arena *a = mn_arena_new();
+	char text[256], what[96];
+	for (size_t pi = 0; pi < sizeof places / sizeof places[0]; pi++) {
+		const char *t = places[pi].t;
+		int line = 1;
+		for (size_t k = 0; t[k] != '@'; k++)
+			line += t[k] == '\n';
+		for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+			size_t pre;
+			int n = T_fill(text, sizeof text, t, ok[k], &pre);
+			snprintf(what, sizeof what, "place %zu, number %s", pi, ok[k]);
+			const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			const char *s = NULL;
+			uint32_t len = 0, off = 0;
+			CHECK_MSG(v && T_scalar_at(v, places[pi].path, MN_JSON_NUMBER, &s, &len, &off), "%s: no number",
+			          what);
+			if (!s)
+				continue;
+			CHECK_MSG(len == strlen(ok[k]) && strcmp(s, ok[k]) == 0, "%s: got %s", what, s);
+			int l, c;
+			mn_json_position(text, (size_t)n, off, &l, &c);
+			CHECK_MSG(l == line && c == places[pi].col, "%s: at %d:%d", what, l, c);
+		}
+		for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			size_t pre;
+			int n = T_fill(text, sizeof text, t, bad[k].x, &pre);
+			snprintf(what, sizeof what, "place %zu, bad number %s", pi, bad[k].x);
+			T_parse_all(a, what, text, (size_t)n, MN_EJSON, line, places[pi].col + bad[k].at, bad[k].msg);
+		}
+	}
+	/* 2,000 numbers "1", "-2", "3", ... "-2000" in one array */
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_putc(&b, '[');
+	for (int i = 1; i <= 2000; i++)
+		mn_buf_printf(&b, "%s%d", i > 1 ? ", " : "", i % 2 ? i : -i);
+	mn_buf_putc(&b, ']');
+	const mn_json *v = T_parse_all(a, "2000 numbers", mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+	CHECK(v && v->type == MN_JSON_ARRAY && v->n == 2000);
+	for (uint32_t i = 0; v && i < v->n; i++) {
+		char want[16];
+		snprintf(want, sizeof want, "%d", (int)(i % 2 ? -(int)(i + 1) : (int)(i + 1)));
+		CHECK_MSG(v->u.items[i].type == MN_JSON_NUMBER && strcmp(v->u.items[i].u.s, want) == 0, "item %u: %s", i,
+		          v->u.items[i].u.s);
+	}
+	/* one number of 20,000 digits, then "]" */
+	mn_buf_reset(&b);
+	mn_buf_puts(&b, "[-");
+	for (int i = 0; i < 20000; i++)
+		mn_buf_putc(&b, (char)('1' + i % 9));
+	mn_buf_puts(&b, ".5]");
+	v = T_parse_all(a, "20000 digits", mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+	CHECK(v && v->n == 1 && v->u.items[0].n == 20003 && v->u.items[0].u.s[20003] == 0 &&
+	      memcmp(v->u.items[0].u.s, mn_buf_cstr(&b) + 1, 20003) == 0);
+	mn_buf_free(&b);
+	mn_arena_free(a);
+}
+
+/* Keys of every length from 0 to 40 that differ from a key in one byte, at every place: mn_json_getn finds
+ * each key's own member and no other, and an object of such keys is still MN_JSON_F_UNIQUE (their length and
+ * first and last bytes are the same, so the duplicate check compares them), one with a key twice is not.
+ * Then MN_JSON_F_UNDERSCORE from the decoded first byte of each key. */
+static void test_key_compare(void)
+{
+	mn_arena *a = mn_arena_new();
+	char key[48], what[64];
+	for (int len = 0; len <= 40; len++) {
+		/* {"<key with byte 0 changed>":0, ..., "<byte len-1 changed>":len-1, "<key>":-1}; key = "abc..." */
+		mn_buf b = MN_BUF_INIT;
+		for (int j = 0; j < len; j++)
+			key[j] = (char)('a' + j % 26);
+		mn_buf_putc(&b, '{');
+		for (int j = 0; j < len; j++) {
+			char v[48];
+			memcpy(v, key, (size_t)len);
+			v[j] = 'Z';
+			mn_buf_printf(&b, "\"%.*s\":%d,", len, v, j);
+		}
+		mn_buf_printf(&b, "\"%.*s\":-1}", len, key);
+		snprintf(what, sizeof what, "len %d", len);
+		const mn_json *o = T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+		CHECK_MSG(o && o->n == (uint32_t)len + 1 && (o->flags & MN_JSON_F_UNIQUE), "%s: not unique", what);
+		const mn_json *v = o ? mn_json_getn(o, key, (size_t)len) : NULL;
+		CHECK_MSG(v && v->type == MN_JSON_NUMBER && strcmp(v->u.s, "-1") == 0, "%s: key not found", what);
+		for (int j = 0; o && j < len; j++) {
+			char k[48], want[8];
+			memcpy(k, key, (size_t)len);
+			k[j] = 'Z';
+			snprintf(want, sizeof want, "%d", j);
+			v = mn_json_getn(o, k, (size_t)len);
+			CHECK_MSG(v && strcmp(v->u.s, want) == 0, "%s: variant %d", what, j);
+			k[j] = 'Y';  /* in no member */
+			CHECK_MSG(mn_json_getn(o, k, (size_t)len) == NULL, "%s: variant %d found", what, j);
+		}
+		if (o && len)
+			CHECK_MSG(mn_json_getn(o, key, (size_t)len - 1) == NULL, "%s: a prefix found", what);
+		/* the key twice, apart */
+		b.len--;
+		mn_buf_printf(&b, ",\"%.*s\":1}", len, key);
+		o = T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+		CHECK_MSG(o && !(o->flags & MN_JSON_F_UNIQUE), "%s: repeated key not seen", what);
+		mn_buf_free(&b);
+	}
+	/* the decoded key counts: the empty key has no '_', an escaped '_' (U+005F) is one */
+	static const struct { const char *text; uint8_t flags; } F[] = {
+		{"{\"\":1}", MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE},
+		{"{\"a\":1,\"\":{}}", MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE},
+		{"{\"\\u005f\":1}", MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE | MN_JSON_F_UNIQUE},
+		{"{\"a\":1,\"\\u005Fa\":2}", MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE | MN_JSON_F_UNIQUE},
+		{"{\"a\":1,\"b_\":2,\"\\u0061\":3}", MN_JSON_F_KNOWN},  /* '_' not first; "a" twice */
+	};
+	for (size_t i = 0; i < sizeof F / sizeof F[0]; i++) {
+		const mn_json *o = T_parse_all(a, F[i].text, F[i].text, strlen(F[i].text), MN_OK, 0, 0, NULL);
+		CHECK_MSG(o && o->flags == F[i].flags, "%s: flags %d", F[i].text, o ? o->flags : -1);
+	}
+	mn_arena_free(a);
+}
+
+/* The depth limit (512) counted alike for the root (parse_value) and nested containers (parse_item): 512
+ * levels of objects, of arrays, of arrays in objects, of objects in arrays parse; past 512 the error is at the
+ * 513th opening bracket, whose column is counted by hand from each level's text. */
+static void test_depth(void)
+{
+	static const struct {
+		const char *open, *close;  /* one repeat: per levels */
+		int per, col;              /* col: of the 513th opening bracket */
+	} L[] = {
+		{"{\"a\":", "}", 1, 2561},  /* 512 repeats of 5 bytes, then the '{' */
+		{"[", "]", 1, 513},
+		{" [ ", " ] ", 1, 1538},    /* 512 of 3 bytes, then ' ' and the '[' */
+		{"{\"k\":[", "]}", 2, 1537}, /* 256 repeats of 6 bytes, then the '{' of the 257th */
+		{"[{\"k\":", "}]", 2, 1537}, /* the '[' of the 257th */
+	};
+	mn_arena *a = mn_arena_new();
+	mn_buf b = MN_BUF_INIT;
+	char what[64];
+	for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
+		for (int levels = 511; levels <= 514; levels++) {
+			if (levels % L[i].per)
+				continue;
+			mn_buf_reset(&b);
+			for (int k = 0; k < levels / L[i].per; k++)
+				mn_buf_puts(&b, L[i].open);
+			mn_buf_puts(&b, "1");
+			for (int k = 0; k < levels / L[i].per; k++)
+				mn_buf_puts(&b, L[i].close);
+			snprintf(what, sizeof what, "%s x %d levels", L[i].open, levels);
+			if (levels <= 512)
+				T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_OK, 0, 0, NULL);
+			else
+				T_parse_all(a, what, mn_buf_cstr(&b), b.len, MN_ELIMIT, 1, L[i].col, "nesting deeper than 512");
+		}
+	mn_buf_free(&b);
 	mn_arena_free(a);
 }
 
@@ -483,6 +822,10 @@ int main(void)
 	test_scan_offsets();
 	test_whitespace_runs();
 	test_insitu();
+	test_string_places();
+	test_numbers();
+	test_key_compare();
+	test_depth();
 	test_suite();
 	TEST_END();
 }

@@ -281,6 +281,31 @@ static void test_datetime(void)
 	CHECK_INT(dt.kind, MN_DT_DATETIME);
 	CHECK_INT(dt.precision, MN_DT_SECOND);
 
+	/* every digit place of a full dateTime: the bytes next to '0' and '9' ('/' and ':'), and '0' and '9'
+	 * with the top bit set (0xb0, 0xb9), are not digits; '0' and '9' there parse (or fail on the range) */
+	{
+		const char *base = "2024-02-29T10:20:30-05:30";
+		static const size_t places[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24};
+		static const char bad[] = {'/', ':', (char)0xb0, (char)0xb9};
+		char t[32];
+		for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
+			for (size_t k = 0; k < sizeof bad; k++) {
+				strcpy(t, base);
+				t[places[i]] = bad[k];
+				CHECK_MSG(mn_datetime_parse(t, 25, MN_DT_DATETIME, &dt, NULL) == MN_EUSAGE, "byte %zu as 0x%02x",
+				          places[i], (unsigned char)bad[k]);
+			}
+		/* "1999-09-09T09:09:09+09:09": every digit place but the first three at '9' or '0' */
+		CHECK_INT(mn_datetime_parse("1999-09-09T09:09:09+09:09", 25, MN_DT_DATETIME, &dt, NULL), MN_OK);
+		CHECK(dt.year == 1999 && dt.month == 9 && dt.day == 9 && dt.hour == 9 && dt.minute == 9 && dt.second == 9 &&
+		      dt.tz_minutes == 549);
+		CHECK_INT(mn_datetime_parse("0000-01-01", 10, MN_DT_DATE, &dt, NULL), MN_OK);
+		CHECK_INT(dt.year, 0);
+		CHECK_INT(mn_datetime_parse("9999-12-31T23:59:59Z", 20, MN_DT_DATETIME, &dt, NULL), MN_OK);
+		CHECK(dt.year == 9999 && dt.month == 12 && dt.day == 31 && dt.hour == 23 && dt.minute == 59 &&
+		      dt.second == 59);
+	}
+
 	CHECK_INT(mn_days_from_civil(1970, 1, 1), 0);
 	CHECK_INT(mn_days_from_civil(2000, 3, 1), 11017);
 	CHECK_INT(mn_days_from_civil(2026, 11, 20) - mn_days_from_civil(2026, 5, 20), 184);

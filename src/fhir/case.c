@@ -142,7 +142,7 @@ struct mn_case {
 
 /* ---- hash table -------------------------------------------------------- */
 
-/* A hash of the key and its scope, 8 bytes at a time. */
+/* A hash of the key and its scope, 8 bytes at a time. Only compared within one process: never stored. */
 static uint32_t S_hash(const char *s, size_t n, const void *scope)
 {
 	uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)scope ^ (uint64_t)n << 40;
@@ -154,9 +154,14 @@ static uint32_t S_hash(const char *s, size_t n, const void *scope)
 		h ^= h >> 32;
 	}
 	if (i < n) {
+		/* the last 1 to 7 bytes: of a key of 8 or more, the last 8 (some hashed already) in one load */
 		uint64_t w = 0;
-		for (size_t k = 0; i + k < n; k++)
-			w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		if (n >= 8) {
+			memcpy(&w, s + n - 8, 8);
+		} else {
+			for (size_t k = 0; i + k < n; k++)
+				w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		}
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
 	}
 	h ^= h >> 29;
@@ -213,7 +218,17 @@ static bool S_is(const char *s, size_t n, const char *lit)
 }
 
 /* mn_json_get with a literal key: its length is known. */
-#define S_member(obj, lit) mn_json_getn(obj, lit, sizeof(lit) - 1)
+/* mn_json_getn(obj, lit, ...), the first member tried inline: resourceType, reference, fullUrl and
+ * resource usually come first, and the compare of a literal's length is a few loads */
+#define S_member(obj, lit) S_member_n(obj, lit, sizeof(lit) - 1)
+static inline __attribute__((always_inline)) const mn_json *S_member_n(const mn_json *obj, const char *key,
+                                                                        size_t n)
+{
+	if (obj && obj->type == MN_JSON_OBJECT && obj->n && obj->u.members[0].key_len == n &&
+	    memcmp(obj->u.members[0].key, key, n) == 0)
+		return &obj->u.members[0].value;
+	return mn_json_getn(obj, key, n);
+}
 
 static bool S_is_absolute_url(const char *s, size_t n)
 {
@@ -864,13 +879,15 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	if (v->type != MN_JSON_STRING)
 		return S_efail(x, v, t, e, et, "expected a string, found %s",
 		              S_json_kind(v));
-	if (strcmp(sys, "String") == 0)
+	/* left: String, Date, DateTime, Time (the System types of the 20 primitives, which test_model_types
+	 * lists), told apart by a byte: no strcmp for each of them */
+	if (sys[0] == 'S')
 		return MN_OK;
 
 	/* Date, DateTime (dateTime, instant), Time */
 	mn_datetime dt;
 	bool instant = et == x->t_instant;
-	mn_dt_kind kind = sys[0] == 'T' ? MN_DT_TIME : strcmp(sys, "Date") == 0 ? MN_DT_DATE : MN_DT_DATETIME;
+	mn_dt_kind kind = sys[0] == 'T' ? MN_DT_TIME : sys[4] == '\0' ? MN_DT_DATE : MN_DT_DATETIME;
 	const char *why = NULL;
 	if (mn_datetime_parse(v->u.s, v->n, kind, &dt, NULL) != MN_OK)
 		why = "";
@@ -1082,16 +1099,33 @@ static int S_cmp_key(const void *a, const void *b)
 /* Two members of obj naming the same element (a repeated key, or two
  * choices such as valueString and valueQuantity)? Returns the index of the
  * later one, or -1. keys[i] identifies member i's element (0: skip). Small
- * objects compare pairwise; large ones sort a copy, so it stays n log n. */
+ * objects compare pairwise (from 9 members, only where a 64-bit filter says the
+ * key may have been seen); large ones sort a copy, so it stays n log n. */
 static long S_duplicate(S_ctx *x, const uintptr_t *keys, uint32_t n)
 {
-	if (n <= 24) {
+	if (n <= 8) {
 		for (uint32_t i = 1; i < n; i++) {
 			if (!S_KEYED(keys[i]))
 				continue;
 			for (uint32_t k = 0; k < i; k++)
 				if (keys[i] == keys[k])
 					return (long)i;
+		}
+		return -1;
+	}
+	if (n <= 24) {
+		/* a bit per key seen (of 64, from a hash of the key): the earlier keys are compared only when
+		 * the bit was set already */
+		uint64_t seen = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!S_KEYED(keys[i]))
+				continue;
+			uint64_t bit = (uint64_t)1 << ((uint64_t)keys[i] * 0x9e3779b97f4a7c15u >> 58);
+			if (seen & bit)
+				for (uint32_t k = 0; k < i; k++)
+					if (keys[i] == keys[k])
+						return (long)i;
+			seen |= bit;
 		}
 		return -1;
 	}
@@ -1746,20 +1780,39 @@ static bool S_as_of_day(const mn_datetime *as_of, char day[10])
 
 /* A filter for S_each_date: a bit per (length, first byte) of the recorded dates, and per first byte of the
  * clinical stems. A member whose bits are not set names none of them (most members). */
+/* A filter for the members that may name a date: a bit per (length, bytes 0 and 2) of the recorded dates and
+ * per bytes 0 and 2 of the clinical stems, of 64 each, made once per walk over the resources. Every key of
+ * either is 4 bytes or more (byte 2 is there). Byte 2 tells resourceType from recordedDate, encounter and
+ * extension from effective..., patient and provider from performed...; the first byte alone did not. */
+typedef struct S_date_filter {
+	uint64_t recorded, clinical;
+} S_date_filter;
+
 static inline uint64_t S_recorded_bit(const char *key, size_t n)
 {
-	return (uint64_t)1 << ((n * 7u + (unsigned char)key[0]) & 63);
+	return (uint64_t)1 << ((n * 5u + (unsigned char)key[0] * 3u + (unsigned char)key[2]) & 63);
 }
 
 static inline uint64_t S_clinical_bit(const char *key)
 {
-	return (uint64_t)1 << ((unsigned char)key[0] & 63);
+	return (uint64_t)1 << (((unsigned char)key[0] * 3u + (unsigned char)key[2]) & 63);
+}
+
+static S_date_filter S_date_filter_make(void)
+{
+	S_date_filter df = {0, 0};
+	for (size_t k = 0; k < S_NRECORDED; k++)
+		df.recorded |= S_recorded_bit(S_recorded_dates[k].s, S_recorded_dates[k].n);
+	for (size_t k = 0; k < S_NCLINICAL; k++)
+		df.clinical |= S_clinical_bit(S_clinical_dates[k].s);
+	return df;
 }
 
 /* Calls f(s, n, payload) for each date string that places r in time (mn_resource_after): a recorded
  * date (its first member only, as mn_json_get reads it), or the start of a clinical date[x] (a Period
  * by its start, or by its end when it has no start). Stops and returns true when f does. */
-static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *payload), void *payload)
+static bool S_each_date(const S_res *sr, const S_date_filter *df, bool (*f)(const mn_json *v, void *payload),
+                        void *payload)
 {
 	const mn_resource *r = &sr->pub;
 	const mn_json *j = r->json;
@@ -1768,16 +1821,11 @@ static bool S_each_date(const S_res *sr, bool (*f)(const mn_json *v, void *paylo
 	 * the record even when the service is planned for later */
 	bool request = r->type_name && S_ends_with(r->type_name, "Request");
 	unsigned recorded_seen = 0;
-	uint64_t recorded = 0, clinical = 0;
-	for (size_t k = 0; k < S_NRECORDED; k++)
-		recorded |= S_recorded_bit(S_recorded_dates[k].s, S_recorded_dates[k].n);
-	for (size_t k = 0; k < S_NCLINICAL; k++)
-		clinical |= S_clinical_bit(S_clinical_dates[k].s);
 	for (uint32_t i = 0; i < j->n; i++) {
 		const mn_json_member *m = &j->u.members[i];
-		if (!m->key_len)
+		if (m->key_len < 4)
 			continue;
-		if (!(recorded & S_recorded_bit(m->key, m->key_len)) && !(clinical & S_clinical_bit(m->key)))
+		if (!(df->recorded & S_recorded_bit(m->key, m->key_len)) && !(df->clinical & S_clinical_bit(m->key)))
 			continue;  /* neither a recorded date nor a clinical stem: see S_recorded_index, S_clinical_stem */
 		int rk = S_recorded_index(m->key, m->key_len);
 		if (rk >= 0) {
@@ -1811,7 +1859,8 @@ static bool S_after_cb(const mn_json *v, void *day)
 /* The general path: r's members read against day. */
 static bool S_after_scan(const S_res *r, const char day[10])
 {
-	return S_each_date(r, S_after_cb, (void *)day);
+	S_date_filter df = S_date_filter_make();
+	return S_each_date(r, &df, S_after_cb, (void *)day);
 }
 
 typedef struct S_latest_acc {
@@ -1841,12 +1890,13 @@ static bool S_latest_cb(const mn_json *v, void *payload)
  * the greatest of them is. The tree must not change afterwards (it does not: the load is done). */
 static void S_note_latest(mn_case *c)
 {
+	S_date_filter df = S_date_filter_make();
 	for (size_t i = 0; i < c->nres; i++) {
 		S_res *r = &c->res[i];
 		if (!r->pub.json || r->pub.json->type != MN_JSON_OBJECT)
 			continue;
 		S_latest_acc acc = {0};
-		S_each_date(r, S_latest_cb, &acc);
+		S_each_date(r, &df, S_latest_cb, &acc);
 		memcpy(r->latest, acc.latest, 10);
 		r->latest_state = acc.any ? S_LATEST_SET : S_LATEST_NONE;
 	}

@@ -29,11 +29,13 @@ static int S_cmpn(const char *a, size_t alen, const char *b)
 
 /* The types found last, per thread, by the name's words and length (mn_fhir__name_words): a record names
  * the same resource types again and again (each resource, each reference). A hit is checked against the
- * type's own name, so it is never wrong; only found types are kept. */
+ * type's own name (its words, which are the whole name up to 16 bytes, and the bytes between them beyond),
+ * so it is never wrong; only found types are kept. */
 #define S_TYPE_CACHE 128
 static _Thread_local struct {
 	const mn_fhir_type *t;
 	size_t len;
+	uint64_t head, tail;
 } S_type_cache[S_TYPE_CACHE];
 
 static const mn_fhir_type *S_type_search(const char *name, size_t len)
@@ -60,12 +62,15 @@ const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len)
 	mn_fhir__name_words(name, len, &a, &b);
 	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, 0) & (S_TYPE_CACHE - 1));
 	const mn_fhir_type *t = S_type_cache[slot].t;
-	if (t && S_type_cache[slot].len == len && memcmp(t->name, name, len) == 0)
+	if (t && S_type_cache[slot].len == len && S_type_cache[slot].head == a && S_type_cache[slot].tail == b &&
+	    (len <= 16 || memcmp(t->name + 8, name + 8, len - 16) == 0))
 		return t;  /* len is t's name's length: the bytes compared are the whole name */
 	t = S_type_search(name, len);
 	if (t) {
 		S_type_cache[slot].t = t;
 		S_type_cache[slot].len = len;
+		S_type_cache[slot].head = a;
+		S_type_cache[slot].tail = b;
 	}
 	return t;
 }

@@ -83,8 +83,8 @@ static inline size_t ws_end(const char *s, size_t i, size_t n)
 		                 0xffffu;
 		if (other) {
 			i += (unsigned)__builtin_ctz(other);
-			if (s[i] != '\t' && s[i] != '\r')
-				return i;
+			if ((unsigned char)s[i] > ' ')
+				return i;  /* a token; a tab, carriage return or other control character: the loop below */
 			break;
 		}
 		i += 16;
@@ -196,7 +196,7 @@ static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **o
 	__attribute__((noinline));
 
 /* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
- * at the first backslash, parse_escaped takes over. Inlined in both callers (the compiler would call it). */
+ * at the first backslash, parse_escaped takes over. Inlined in every caller (the compiler would call it). */
 static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char **out,
                                                                     uint32_t *outlen)
 {
@@ -219,9 +219,7 @@ static inline __attribute__((always_inline)) mn_status parse_string(parser *p, c
 			return fail_at(p, i, MN_EJSON, "invalid UTF-8 in string");
 		i += k;
 	}
-	size_t len = i - start;
-	if (len > UINT32_MAX)
-		return fail_at(p, p->i, MN_ELIMIT, "string too long");
+	size_t len = i - start;  /* below 4 GiB: parse_text refuses a longer text */
 	if (p->insitu) {
 		p->insitu[i] = 0;  /* the closing quote, read already */
 		*out = p->insitu + start;
@@ -355,23 +353,28 @@ bool mn_json_number_valid(const char *s, size_t n)
 	return n && scan_number(s, n, &bad) == n;
 }
 
+static inline void *tree_alloc(parser *p, size_t size);
+
 static mn_status parse_number(parser *p, mn_json *v)
 {
 	const char *s = p->s;
 	size_t bad, len = scan_number(s + p->i, p->n - p->i, &bad);
 	if (!len)
 		return fail_at(p, p->i + bad, MN_EJSON, bad ? "digit expected in number" : "invalid number");
-	size_t i = p->i + len;
-	v->type = MN_JSON_NUMBER;
-	v->n = (uint32_t)(i - p->i);
-	v->u.s = mn_arena_strndup(p->arena, s + p->i, i - p->i);
-	if (!v->u.s)
+	/* the number's text, NUL-terminated, from the chunk the containers are cut from */
+	char *copy = tree_alloc(p, len + 1);
+	if (!copy)
 		return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-	p->i = i;
+	memcpy(copy, s + p->i, len);
+	copy[len] = 0;
+	v->type = MN_JSON_NUMBER;
+	v->n = (uint32_t)len;
+	v->u.s = copy;
+	p->i += len;
 	return MN_OK;
 }
 
-/* Memory for a container's items or members (8-byte aligned). The arena hands out chunks (1 KiB, doubling
+/* Memory for a container's items or members (8-byte aligned), or a number's text. The arena hands out chunks (1 KiB, doubling
  * up to 64 KiB) that the parser cuts itself: one arena call per chunk instead of one per container. With
  * MN_ARENA_DEBUG every array is its own arena allocation, as before, so that the sanitizers see its
  * bounds. */
@@ -437,6 +440,35 @@ static int push_mem(parser *p, const mn_json_member *m)
 }
 
 static mn_status parse_value(parser *p, mn_json *v);
+static mn_status parse_array(parser *p, mn_json *v);
+static mn_status parse_object(parser *p, mn_json *v);
+
+/* An array's item or a member's value, after the whitespace before it: a string (most values in FHIR) is
+ * read here, an object or array by a call to its parser, without the call into parse_value and its
+ * dispatch; anything else is left to parse_value. */
+static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
+{
+	skip_ws(p);
+	if (p->i < p->n) {
+		char c = p->s[p->i];
+		if (c == '"') {
+			v->offset = (uint32_t)p->i;
+			v->flags = 0;
+			v->type = MN_JSON_STRING;
+			return parse_string(p, &v->u.s, &v->n);
+		}
+		if (c == '{' || c == '[') {
+			if (++p->depth > MN_JSON_MAX_DEPTH)
+				return fail_at(p, p->i, MN_ELIMIT, "nesting deeper than 512 levels");
+			v->offset = (uint32_t)p->i;
+			v->flags = 0;
+			mn_status rc = c == '{' ? parse_object(p, v) : parse_array(p, v);
+			p->depth--;
+			return rc;
+		}
+	}
+	return parse_value(p, v);
+}
 
 /* array -> '[' (value (',' value)*)? ']' */
 static mn_status parse_array(parser *p, mn_json *v)
@@ -450,7 +482,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 	} else {
 		for (;;) {
 			mn_json item;
-			if ((rc = parse_value(p, &item)) != MN_OK)
+			if ((rc = parse_item(p, &item)) != MN_OK)
 				return rc;
 			if (push_val(p, &item))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
@@ -474,10 +506,32 @@ static mn_status parse_array(parser *p, mn_json *v)
 		v->u.items = tree_alloc(p, count * sizeof(mn_json));
 		if (!v->u.items)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
+		if (count == 1)
+			v->u.items[0] = p->vals[base];  /* most arrays of FHIR hold one item: no call */
+		else
+			memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
 	}
 	p->nvals = base;
 	return MN_OK;
+}
+
+/* Whether a[0..n) and b[0..n) are the same bytes: keys of 4 to 16 bytes (most of FHIR's) as two loads each,
+ * first and last 4 or 8 bytes (overlapping), instead of a call to memcmp. */
+static inline bool key_eq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a0, a1, b0, b1;
+		memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
+		memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+		return a0 == b0 && a1 == b1;
+	}
+	if (n >= 4 && n < 8) {
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4);
+		memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
+		return a0 == b0 && a1 == b1;
+	}
+	return memcmp(a, b, n) == 0;
 }
 
 static uint64_t key_bit(const char *k, uint32_t n)
@@ -490,7 +544,7 @@ static uint64_t key_bit(const char *k, uint32_t n)
 static bool key_seen(const mn_json_member *ms, size_t n, const char *k, uint32_t kn)
 {
 	for (size_t i = 0; i < n; i++)
-		if (ms[i].key_len == kn && memcmp(ms[i].key, k, kn) == 0)
+		if (ms[i].key_len == kn && key_eq(ms[i].key, k, kn))
 			return true;
 	return false;
 }
@@ -515,7 +569,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 			m.key_offset = (uint32_t)p->i;
 			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
 				return rc;
-			if (m.key_len && m.key[0] == '_')
+			if (m.key[0] == '_')  /* an empty key is "": its byte 0 is the NUL */
 				flags |= MN_JSON_F_UNDERSCORE;
 			if (flags & MN_JSON_F_UNIQUE) {
 				/* the earlier keys of this object are mems[base ..] (a nested object's are
@@ -529,7 +583,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 			if (p->i >= p->n || p->s[p->i] != ':')
 				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
 			p->i++;
-			if ((rc = parse_value(p, &m.value)) != MN_OK)
+			if ((rc = parse_item(p, &m.value)) != MN_OK)
 				return rc;
 			if (push_mem(p, &m))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
@@ -555,7 +609,10 @@ static mn_status parse_object(parser *p, mn_json *v)
 		v->u.members = tree_alloc(p, count * sizeof(mn_json_member));
 		if (!v->u.members)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
+		if (count == 1)
+			v->u.members[0] = p->mems[base];
+		else
+			memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
 	}
 	p->nmems = base;
 	return MN_OK;
@@ -573,11 +630,10 @@ static mn_status parse_literal(parser *p, const char *word, mn_json_type type, m
 	return MN_OK;
 }
 
-/* value -> object | array | string | number | true | false | null */
+/* value -> object | array | string | number | true | false | null ; p->i after the whitespace before it */
 static mn_status parse_value(parser *p, mn_json *v)
 {
 	mn_status rc;
-	skip_ws(p);
 	if (p->i >= p->n)
 		return fail_at(p, p->i, MN_EJSON, "value expected");
 	v->offset = (uint32_t)p->i;
@@ -620,6 +676,7 @@ static mn_status parse_text(mn_arena *arena, const char *name, const char *text,
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		p.i = 3;
 	mn_json *root = mn_arena_alloc(arena, sizeof *root);
+	skip_ws(&p);
 	mn_status rc = root ? parse_value(&p, root) : mn_error_set(err, MN_ENOMEM, "out of memory");
 	if (rc == MN_OK) {
 		skip_ws(&p);
@@ -652,7 +709,7 @@ const mn_json *mn_json_getn(const mn_json *obj, const char *key, size_t keylen)
 		return NULL;
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		if (m->key_len == keylen && memcmp(m->key, key, keylen) == 0)
+		if (m->key_len == keylen && key_eq(m->key, key, keylen))
 			return &m->value;
 	}
 	return NULL;

@@ -12,18 +12,20 @@
 
 #include "mednec/util.h"
 
-static int digits(const char *s, size_t n, size_t at, size_t count, int *out)
+/* The count decimal digits at s[at..): their value in *out, or -1 if one is not a digit or n is short. Each
+ * byte's distance from '0' is taken unsigned, so one compare tells a digit (at most 9) from anything else. */
+static inline int digits(const char *s, size_t n, size_t at, size_t count, int *out)
 {
-	int v = 0;
+	unsigned v = 0;
 	if (at + count > n)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
-		char c = s[at + i];
-		if (c < '0' || c > '9')
+		unsigned d = (unsigned)(unsigned char)s[at + i] - '0';
+		if (d > 9)
 			return -1;
-		v = v * 10 + (c - '0');
+		v = v * 10 + d;
 	}
-	*out = v;
+	*out = (int)v;
 	return 0;
 }
 
