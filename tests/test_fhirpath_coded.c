@@ -499,6 +499,131 @@ static void test_member_of(void)
 	mn_case_free(c);
 }
 
+/* memberOf('vs') over one concept read from $this's JSON (member_of_fast): E.memberOf('vs'), E a member
+ * with the one type CodeableConcept, and E.ofType(CodeableConcept).memberOf('vs'), E a choice element.
+ * Each expression is checked against its form with .select($this) before memberOf (which the fast path
+ * does not read: the general evaluation) and against the answer worked by hand from vs_member:
+ * "ab" = {S|A, S|B}, "a" = {S|A}; a coding without a system is never a member; a NUL ends a code. */
+#define MS(id, rest) "{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"" id "\",\"subject\":" \
+                     "{\"reference\":\"Patient/p1\"}," rest "}},"
+#define MCC(codings) "\"medicationCodeableConcept\":{\"coding\":[" codings "]}"
+#define K(sys, code) "{\"system\":\"" sys "\",\"code\":\"" code "\"}"
+static const char MEDS[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	"{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"med1\",\"code\":{\"coding\":[" K(S, "A") "]}}},"
+	MS("m1", "\"status\":\"active\"," MCC(K(S, "A")))                            /* a member */
+	MS("m2", "\"status\":\"active\"," MCC(K("http://other", "A")))               /* another system */
+	MS("m3", "\"status\":\"active\",\"medicationReference\":{\"reference\":\"Medication/med1\"}")  /* no concept */
+	MS("m4", "\"status\":\"active\",\"_status\":{\"id\":\"s4\"}," MCC(K(S, "A")))  /* a "_" member */
+	MS("m5", "\"status\":\"active\",\"medicationCodeableConcept\":{\"text\":\"A\"}")  /* no coding */
+	MS("m6", "\"status\":\"active\"," MCC(K(S, "Z") "," K(S, "B")))             /* the second a member of ab */
+	MS("m7", "\"status\":\"active\"," MCC("{\"code\":\"A\"}"))                   /* no system */
+	MS("m8", "\"status\":\"active\"," MCC("{\"system\":\"" S "\",\"code\":\"A\",\"_code\":{\"id\":\"k\"}}"))
+	MS("m9", "\"status\":\"active\"," MCC(K(S, "a")))                            /* lower case */
+	MS("m10", "\"status\":\"entered-in-error\"," MCC(K(S, "A")))                 /* a member, in error */
+	MS("m11", "\"status\":\"active\"," MCC(K(S, "A\\u0000x")))                   /* "A" up to the NUL */
+	MS("m12", "\"status\":\"active\",\"medicationCodeableConcept\":{\"extension\":[{\"url\":\"http://e\","
+	    "\"valueString\":\"x\"}],\"coding\":[" K(S, "B") "]}")                    /* an extension; B */
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\"," CC(S, "Z") ","
+	"\"category\":[{\"coding\":[" K(S, "A") "]}],\"valueCodeableConcept\":{\"coding\":[" K(S, "B") "]}}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\"," CC(S, "Z") ","
+	"\"category\":[{\"coding\":[" K(S, "Z") "]},{\"coding\":[" K(S, "A") "]}],\"valueQuantity\":{\"value\":1}}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o3\",\"status\":\"final\"," CC(S, "Z") ","
+	"\"valueString\":\"A\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o4\",\"status\":\"final\"," CC(S, "A") ","
+	"\"category\":[{\"text\":\"A\"}]}}"
+	"]}";
+
+/* The mfast mark of expr's memberOf (the root, or the criterion of a root call), 0 when none. */
+static int mfast_of(const char *expr)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	if (!e)
+		return -1;
+	const fp_node *n = e->root;
+	if (n && n->kind == FN_CALL && n->nargs == 1 && strcmp(n->fn->name, "memberOf") != 0)
+		n = n->args[0];
+	while (n && n->kind == FN_CALL && n->fn && strcmp(n->fn->name, "memberOf") != 0)
+		n = n->left;
+	int m = n && n->kind == FN_CALL ? n->mfast : 0;
+	mn_fp_expr_free(e);
+	return m;
+}
+
+static void test_member_of_fast(void)
+{
+	CHECK_INT(mfast_of("code.memberOf('ab')"), 1);
+	CHECK_INT(mfast_of("medication.ofType(CodeableConcept).memberOf('ab')"), 2);
+	CHECK_INT(mfast_of("MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab'))"), 2);
+	CHECK_INT(mfast_of("code.memberOf('ab').not()"), 1);
+	CHECK_INT(mfast_of("code.select($this).memberOf('ab')"), 0);
+	CHECK_INT(mfast_of("Procedure.code.memberOf('ab')"), 0);
+	CHECK_INT(mfast_of("code.memberOf(%vs)"), 0);
+	CHECK_INT(mfast_of("memberOf('ab')"), 0);
+	static const struct { const char *expr, *general, *want; } T[] = {
+		{"MedicationStatement.select(medication.ofType(CodeableConcept).memberOf('ab'))",
+		 "MedicationStatement.select(medication.ofType(CodeableConcept).select($this).memberOf('ab'))",
+		 "true,false,true,false,true,false,true,false,true,true,true"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab')).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('ab')).id",
+		 "m1,m4,m6,m8,m10,m11,m12"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('a')).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('a')).id",
+		 "m1,m4,m8,m10,m11"},
+		{"MedicationStatement.where(status = 'active' and medication.ofType(CodeableConcept).memberOf('ab')).id",
+		 "MedicationStatement.where(status = 'active' and medication.ofType(CodeableConcept).select($this)"
+		 ".memberOf('ab')).id",
+		 "m1,m4,m6,m8,m11,m12"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab').not()).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('ab').not()).id",
+		 "m2,m5,m7,m9"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('nothing')).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('nothing')).id",
+		 "ERROR"},
+		{"MedicationStatement.where(id = 'm3').select(medication.ofType(CodeableConcept).memberOf('nothing'))",
+		 "MedicationStatement.where(id = 'm3').select(medication.ofType(CodeableConcept).select($this)"
+		 ".memberOf('nothing'))",
+		 ""},
+		/* medication without ofType: the Reference is a concept without system or code, false */
+		{"MedicationStatement.select(medication.memberOf('ab'))",
+		 "MedicationStatement.select(medication.select($this).memberOf('ab'))",
+		 "true,false,false,true,false,true,false,true,false,true,true,true"},
+		/* category (0..*): one concept, several (memberOf's error), none */
+		{"Observation.where(id != 'o2').select(category.memberOf('ab'))",
+		 "Observation.where(id != 'o2').select(category.select($this).memberOf('ab'))", "true,false"},
+		{"Observation.where(id = 'o2').select(category.memberOf('ab'))",
+		 "Observation.where(id = 'o2').select(category.select($this).memberOf('ab'))", "ERROR"},
+		{"Observation.select(value.ofType(CodeableConcept).memberOf('ab'))",
+		 "Observation.select(value.ofType(CodeableConcept).select($this).memberOf('ab'))", "true"},
+		{"Observation.where(code.memberOf('a')).id", "Observation.where(code.select($this).memberOf('a')).id", "o4"},
+		/* a type name on $this filters it by type, as usual: the Observation as a concept (its "code" an
+		 * object, not a string: no code), never a member */
+		{"Observation.select(Observation.memberOf('a'))",
+		 "Observation.select(Observation.select($this).memberOf('a'))", "false,false,false,false"},
+	};
+	mn_case *c = load(MEDS);
+	if (!c)
+		return;
+	mn_fp_env_set_terminology(env, vs_member, NULL);
+	char b[512];
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		CHECK_MSG(strcmp(run(c, false, T[i].expr, b, sizeof b), T[i].want) == 0, "%s: %s, want %s", T[i].expr, b,
+		          T[i].want);
+		CHECK_MSG(strcmp(run(c, false, T[i].general, b, sizeof b), T[i].want) == 0, "%s: %s, want %s",
+		          T[i].general, b, T[i].want);
+	}
+	/* without a terminology service: memberOf's error where there is a concept, as usual */
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	CHECK_STR(run(c, false, "MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab')).id", b,
+	              sizeof b), "ERROR");
+	CHECK_STR(run(c, false, "MedicationStatement.where(id = 'm3').select(medication.ofType(CodeableConcept)"
+	                        ".memberOf('ab'))", b, sizeof b), "");
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+}
+
 /* The policy's memberOf provider (mn_policy_member_of, the set found again after another) and its codes
  * (mn_policy_codes_of), then the policy's selections with memberOf over the example record, with the codes
  * and without: the same resources. */
@@ -683,6 +808,7 @@ int main(void)
 	test_small();
 	test_threads();
 	test_member_of();
+	test_member_of_fast();
 	test_policy_sets();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);

@@ -1974,6 +1974,12 @@ static int where_listed(fp_ctx *x, const fp_node *n, const fp_scope *s, const fp
 	return coded_filter(x, n, s, in->v, false, idx, nt, out);
 }
 
+/* Whether n is a plain member step on $this (no path before it, no index or variable answers it). */
+static bool own_step(const fp_node *n)
+{
+	return n && n->kind == FN_MEMBER && !n->left && !n->fast && !n->invar && n->name_len;
+}
+
 int fp_fold(mn_fp_expr *e, fp_node *n)
 {
 	if (!n)
@@ -1988,6 +1994,18 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 		/* %v.a.b: only the longest path is remembered */
 		n->invar = true;
 		n->left->invar = false;
+		return 0;
+	}
+	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && strcmp(n->fn->name, "memberOf") == 0 && !n->fast &&
+	    n->args[0]->kind == FN_LITERAL && n->args[0]->lit.kind == MN_FP_STRING &&
+	    !(n->args[0]->lit.flags & FPI_NOVALUE) && !(e->flags & (MN_FP_MODEL_NONE | MN_FP_LENIENT))) {
+		/* code.memberOf('vs'), medication.ofType(CodeableConcept).memberOf('vs'): member_of_fast */
+		const fp_node *l = n->left;
+		if (own_step(l))
+			n->mfast = 1;
+		else if (l && l->kind == FN_CALL && l->fn && l->nargs == 1 && l->type && !l->fast &&
+		         strcmp(l->fn->name, "ofType") == 0 && own_step(l->left))
+			n->mfast = 2;
 		return 0;
 	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && n->type && !n->type->unknown &&
@@ -2055,14 +2073,18 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
 
 /* The element of the typed object obj that member node m names, when it is no
  * choice and has one type; NULL otherwise (or when obj has "_name" siblings). */
+/* Whether member node m is a type name that may filter $this, typed T, by type (eval_first_member). */
+static inline bool type_filter(const fp_node *m, const mn_fhir_type *T)
+{
+	return !m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
+	                                     T == m->first_type || mn_fhir_type_is_a(T, m->first_type));
+}
+
 static inline const mn_fhir_element *path_element(const fp_node *m, const mn_json *obj,
                                                   const mn_fhir_type *T)
 {
-	if (has_underscore(obj))
+	if (has_underscore(obj) || type_filter(m, T))
 		return NULL;
-	if (!m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
-	                                  T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
-		return NULL;  /* a type name that may filter $this by type (eval_first_member) */
 	const mn_fhir_element *el = m->st_type == T ? m->st_el : node_element(m, T, m->name, m->name_len);
 	return el && !el->choice && el->ntypes == 1 && el->types[0] ? el : NULL;
 }
@@ -2196,6 +2218,69 @@ int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it)
 			return 0;  /* false: the conjunction is false */
 	}
 	return all_true;
+}
+
+static bool is_concept(const mn_fhir_type *t)
+{
+	return t && strcmp(t->name, "CodeableConcept") == 0;
+}
+
+/* n is E.memberOf('vs') (n->mfast 1: E a member of $this that is no choice and has the one type
+ * CodeableConcept) or E.ofType(CodeableConcept).memberOf('vs') (2: E a choice element of $this with
+ * CodeableConcept among its types, its JSON name E + "CodeableConcept"): when $this is one typed object
+ * without "_" members and E gives at most one JSON object there (an object, or an array of one, or
+ * nothing), memberOf's answer over that object as fn_memberOf gives it (fp_member_of_concept), without
+ * making the items; nothing when E gives nothing (memberOf over an empty input). Anything else (several
+ * concepts: memberOf's error; a value that is no object; no terminology; a type name that may filter
+ * $this; no model or the lenient names): 1, evaluate as usual. 0 done, -1 error. */
+static int member_of_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (x->plain || x->lenient || s->self.n != 1 || !x->env || !x->env->member || !typed_object(x, &s->self.v[0]))
+		return 1;
+	const mn_json *obj = s->self.v[0].node, *cc = NULL;
+	const mn_fhir_type *T = s->self.v[0].ftype;
+	const fp_node *m = n->mfast == 1 ? n->left : n->left->left;
+	if (n->mfast == 1) {
+		const mn_fhir_element *el = path_element(m, obj, T);
+		if (!el || !is_concept(el->types[0]))
+			return 1;
+		for (uint32_t i = 0; i < obj->n; i++) {
+			const mn_json_member *mm = &obj->u.members[i];
+			if (!named(mm, m))
+				continue;
+			const mn_json *v = &mm->value;
+			uint32_t k = v->type == MN_JSON_ARRAY ? v->n : 1;
+			for (uint32_t a = 0; a < k; a++) {
+				const mn_json *o = v->type == MN_JSON_ARRAY ? &v->u.items[a] : v;
+				if (o->type != MN_JSON_OBJECT || cc)
+					return 1;
+				cc = o;
+			}
+			if (obj->flags & MN_JSON_F_UNIQUE)
+				break;  /* no other member has the name */
+		}
+	} else {
+		const fp_typespec *t = n->left->type;
+		if (t->unknown || !is_concept(t->ftype) || has_underscore(obj) || type_filter(m, T))
+			return 1;
+		const mn_fhir_element *el = node_element(m, T, m->name, m->name_len);
+		bool has = false;
+		for (unsigned i = 0; el && el->choice && i < el->ntypes && !has; i++)
+			has = is_concept(el->types[i]);
+		if (!has)
+			return 1;
+		for (uint32_t i = 0; i < obj->n; i++) {
+			const mn_json_member *mm = &obj->u.members[i];
+			if (mm->key_len != m->name_len + 15 || memcmp(mm->key, m->name, m->name_len) != 0 ||
+			    memcmp(mm->key + m->name_len, "CodeableConcept", 15) != 0)
+				continue;
+			if (mm->value.type != MN_JSON_OBJECT || cc)
+				return 1;
+			cc = &mm->value;
+		}
+	}
+	x->work += 2;
+	return cc && fp_member_of_concept(x, n, n->args[0]->lit.v.str.s, cc, out) ? -1 : 0;
 }
 
 /* n is `member = 'lit'`, `member != 'lit'` or `member in ('a' | 'b')` with the
@@ -2353,6 +2438,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 				break;
 			}
 		} else if (n->left) {
+			if (n->mfast && (rc = member_of_fast(x, n, s, out)) <= 0)
+				break;
+			rc = 0;
 			x->prune = n->prune_left ? n->type : NULL;
 			rc = fp_eval(x, n->left, s, &in);
 			x->prune = NULL;

@@ -3042,16 +3042,23 @@ FN(memberOf)
 			return fp_fail(x, MN_EEVAL, c, "unknown value set '%s'", v);
 		result = m > 0;
 	} else if (it->kind == MN_FP_NODE && it->node) {
-		const mn_json *codings = mn_json_get(it->node, "coding");
-		if (codings && codings->type == MN_JSON_ARRAY) {
-			for (uint32_t i = 0; i < codings->n; i++)
-				if (member_codes(x, c, v, &codings->u.items[i], &result))
-					return -1;
-		} else if (member_codes(x, c, v, it->node, &result)) {
-			return -1;
-		}
+		return fp_member_of_concept(x, c, v, it->node, out);
 	} else {
 		return 0;
+	}
+	return push_bool(x, out, result != 0);
+}
+
+int fp_member_of_concept(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *concept, fp_coll *out)
+{
+	int result = 0;
+	const mn_json *codings = mn_json_get(concept, "coding");
+	if (codings && codings->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < codings->n; i++)
+			if (member_codes(x, c, vs, &codings->u.items[i], &result))
+				return -1;
+	} else if (member_codes(x, c, vs, concept, &result)) {
+		return -1;
 	}
 	return push_bool(x, out, result != 0);
 }
