@@ -2309,9 +2309,9 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 
 /* n is `('lit' & member) in E` with the member on $this (n->eqfast == 3: picking resources by id from a
  * list of references, `('Observation/' & id) in %scores.budapest.entries`): when member_string reads the
- * member as one JSON string, the left side is made from it as op_arith's `&` makes it, without evaluating
- * the path; E is evaluated as usual, after it (the left side cannot fail here), and the answer is
- * op_membership's. The member absent or not plainly one string, or a long result (the general path's
+ * member as one JSON string, the left side is the literal's bytes and then the member's, without evaluating
+ * the path; E is evaluated as usual, and the answer is op_membership's: E's Strings compared byte for byte
+ * with those two parts, its other items with the String op_arith's `&` makes (fp_equal). The member absent or not plainly one string, or a long result (the general path's
  * limits and memory check): 0, nothing evaluated, the general path runs. 1 done, -1 error. */
 static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
@@ -2320,12 +2320,28 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	if (s->self.n != 1 || !member_string(x, n->left->right, &s->self.v[0], &v) || !v ||
 	    (size_t)lit->v.str.n + v->n > 4096)
 		return 0;
-	mn_fp_item it;
 	fp_coll b = {0};
-	if (concat_str(x, lit->v.str.s, lit->v.str.n, v->u.s, v->n, &it) || fp_eval(x, n->right, s, &b))
+	if (fp_eval(x, n->right, s, &b))
 		return -1;
-	x->work += 2;
-	return push_bool(x, out, coll_contains(x, &b, &it)) ? -1 : 1;
+	x->work += 2 + b.n;
+	/* a String of E equals the left side when its bytes are the literal's and then the member's; E's other
+	 * items are compared with the left side made as `&` makes it (fp_equal, as coll_contains does) */
+	size_t ln = lit->v.str.n, vn = v->n;
+	bool any = false, made = false;
+	mn_fp_item it;
+	for (uint32_t i = 0; i < b.n && !any; i++) {
+		const mn_fp_item *c = &b.v[i];
+		if (c->kind == MN_FP_STRING && !(c->flags & FPI_NOVALUE)) {
+			any = c->v.str.n == ln + vn && memcmp(c->v.str.s, lit->v.str.s, ln) == 0 &&
+			      memcmp(c->v.str.s + ln, v->u.s, vn) == 0;
+			continue;
+		}
+		if (!made && concat_str(x, lit->v.str.s, ln, v->u.s, vn, &it))
+			return -1;
+		made = true;
+		any = fp_equal(c, &it) == 1;
+	}
+	return push_bool(x, out, any) ? -1 : 1;
 }
 
 /* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed
