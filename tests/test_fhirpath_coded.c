@@ -499,6 +499,54 @@ static void test_member_of(void)
 	mn_case_free(c);
 }
 
+/* The conjuncts before the coded one, over a resource the index does not list: not evaluated when none of
+ * them can fail there (`member = 'lit'` or `member in (...)` over at most one plain string: cannot_fail), else
+ * evaluated as `and` does, for their errors. p1 a member (A), p2 Z, p3 Z with "_status", p4 Z entered in
+ * error, p5 no code, p6 Z with two identifiers, p7 a member (B) with one identifier. Answers worked by hand,
+ * each through the index and the general evaluator (proc_where). */
+static const char SKIP[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	PROC("p1", "\"status\":\"completed\"," CC(S, "A"))
+	PROC("p2", "\"status\":\"completed\"," CC(S, "Z"))
+	PROC("p3", "\"status\":\"completed\",\"_status\":{\"id\":\"s\"}," CC(S, "Z"))
+	PROC("p4", "\"status\":\"entered-in-error\"," CC(S, "Z"))
+	PROC("p5", "\"status\":\"completed\"")
+	PROC("p6", "\"status\":\"completed\",\"identifier\":[{\"value\":\"i1\"},{\"value\":\"i2\"}]," CC(S, "Z"))
+	PROC("p7", "\"status\":\"completed\",\"identifier\":[{\"value\":\"i2\"}]," CC(S, "B"))
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\"," CC(S, "Z") "}}"
+	"]}";
+
+static void test_coded_skip(void)
+{
+	static const struct { const char *crit, *want; } T[] = {
+		{"status = 'completed' and code.memberOf('ab')", "p1,p7"},
+		{"status = 'completed' and code.memberOf('ab') and id.exists()", "p1,p7"},
+		{"status != 'entered-in-error' and code.memberOf('a')", "p1"},
+		/* p2 completed: the next conjunct is evaluated there and fails */
+		{"status = 'completed' and (id = 'p2' implies (status | id).single().exists()) and code.memberOf('ab')",
+		 "ERROR"},
+		/* p2 not in error: `and` stops before the conjunct that would fail */
+		{"status = 'entered-in-error' and (id = 'p2' implies (status | id).single().exists()) and "
+		 "code.memberOf('ab')", ""},
+		/* p3 ("_status") completed: evaluated, and the next conjunct fails there */
+		{"status = 'completed' and (id = 'p3' implies (status | id).single().exists()) and code.memberOf('ab')",
+		 "ERROR"},
+		/* p6's two identifiers: `in` over two items fails (not listed, still evaluated) */
+		{"identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "ERROR"},
+		{"id != 'p6' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "p7"},
+		{"identifier.value = 'i2' and code.memberOf('ab')", "p7"},
+	};
+	mn_case *c = load(SKIP);
+	if (!c)
+		return;
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		proc_where(c, T[i].crit, T[i].want);
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+}
+
 /* memberOf('vs') over one concept read from $this's JSON (member_of_fast): E.memberOf('vs'), E a member
  * with the one type CodeableConcept, and E.ofType(CodeableConcept).memberOf('vs'), E a choice element.
  * Each expression is checked against its form with .select($this) before memberOf (which the fast path
@@ -809,6 +857,7 @@ int main(void)
 	test_threads();
 	test_member_of();
 	test_member_of_fast();
+	test_coded_skip();
 	test_policy_sets();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);

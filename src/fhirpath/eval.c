@@ -1114,7 +1114,7 @@ static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp
 }
 
 static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
-static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
+static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
 
 static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
@@ -1853,10 +1853,28 @@ static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 	return t < -1 ? -1 : t == 1;
 }
 
+static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v);
+
+/* Whether conjunct c over item it certainly evaluates without error: c is `member = 'lit'`, `!=` or
+ * `member in ('a' | 'b')` (eqfast 1 or 2, the literals Strings with values) and member_string decides the
+ * member there (at most one plain string): eq_fast then answers true, false or empty. */
+static bool cannot_fail(const fp_ctx *x, const fp_node *c, const mn_fp_item *it)
+{
+	fp_coll k;
+	const mn_json *v;
+	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) ||
+	    !const_coll(c->eqfast == 1 ? c->right : c->left, &k))
+		return false;
+	for (uint32_t i = 0; i < k.n; i++)
+		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
+			return false;
+	return member_string(x, c->eqfast == 1 ? c->left : c->right, it, &v) == 1;
+}
+
 /* where(c) (FP_FAST_WHERE_CODE) over it, the item at index of its input: when it may pass (listed), all of c, as
  * filter() evaluates it, it pushed onto out when true; otherwise (the coded conjunct is not true there, without
  * error, so neither is c) the conjuncts before the coded one, for their errors (stopping at the first false,
- * as `and` does). 0, or -1 on error. */
+ * as `and` does), unless none of them can fail there (cannot_fail). 0, or -1 on error. */
 static int coded_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t index, const fp_scope *s, bool listed,
                      fp_coll *out)
 {
@@ -1864,9 +1882,16 @@ static int coded_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 		int t = where_one(x, n, it, index, s);
 		return t < 0 || (t == 1 && fp_push(x, out, it)) ? -1 : 0;
 	}
+	/* none of the conjuncts before can fail here: whichever stops `and`, nothing is raised and nothing kept */
+	unsigned j = 0;
+	while (j < n->codes->npre && cannot_fail(x, n->codes->pre[j], it))
+		j++;
+	x->work += j;
+	if (j == n->codes->npre)
+		return 0;
 	mn_fp_item cur = *it;
 	fp_scope s1 = item_scope(&cur, index, s);
-	for (unsigned j = 0; j < n->codes->npre; j++) {
+	for (j = 0; j < n->codes->npre; j++) {
 		int t = truth_of(x, n->codes->pre[j], &s1);
 		if (t < -1)
 			return -1;
@@ -2233,6 +2258,7 @@ static bool is_concept(const mn_fhir_type *t)
  * making the items; nothing when E gives nothing (memberOf over an empty input). Anything else (several
  * concepts: memberOf's error; a value that is no object; no terminology; a type name that may filter
  * $this; no model or the lenient names): 1, evaluate as usual. 0 done, -1 error. */
+static int member_of_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
 static int member_of_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if (x->plain || x->lenient || s->self.n != 1 || !x->env || !x->env->member || !typed_object(x, &s->self.v[0]))
