@@ -672,6 +672,116 @@ static void test_member_of_fast(void)
 	mn_case_free(c);
 }
 
+/* E.coding.where(k).exists() read from $this's JSON (coding_exists_fast): over the loaded case, and over
+ * Observations given as JSON (not loaded: shapes the loader refuses), each expression against its form
+ * with .select($this) before exists() (the general evaluation) and against the answer worked by hand. */
+#define OB(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," rest "}},"
+static const char CODINGS[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	OB("o1", "\"code\":{\"coding\":[" K(L, "X") "]}")                                  /* a match */
+	OB("o2", "\"code\":{\"coding\":[" K("http://other", "X") "]}")                     /* another system */
+	OB("o3", "\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\",\"_code\":{\"id\":\"c\"}}]}")
+	OB("o4", "\"code\":{\"coding\":[{\"system\":\"" L "\"}]}")                        /* no code */
+	OB("o5", "\"code\":{\"text\":\"X\"}")                                              /* no coding */
+	OB("o6", "\"code\":{\"coding\":[" K(L, "Y") "," K(L, "X") "]}")                   /* the second */
+	OB("o7", "\"_status\":{\"id\":\"s\"},\"code\":{\"coding\":[" K(L, "X") "]}")      /* "_status" */
+	OB("o8", "\"code\":{\"coding\":[" K(L, "X ") "]}")                                /* a trailing space */
+	OB("o9", "\"code\":{\"coding\":[{\"extension\":[{\"url\":\"http://e\",\"valueString\":\"v\"}],"
+	   "\"system\":\"" L "\",\"code\":\"X\"}]},\"category\":[{\"coding\":[" K(L, "Y") "]},"
+	   "{\"coding\":[" K(L, "Z") "]}]")                                                 /* an extension; 2 categories */
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"pr\",\"subject\":{\"reference\":\"Patient/p1\"},"
+	"\"status\":\"completed\",\"code\":{\"coding\":[" K(L, "X") "]}}}"
+	"]}";
+
+/* expr and its general form (".select($this).exists()" for the last ".exists()") over the case c's
+ * Observations as Observation.where(crit).id, and want. */
+static void coding_check(const mn_case *c, const char *crit, const char *want)
+{
+	char e1[512], e2[512], b[512];
+	const char *x = strstr(crit, ".exists()");
+	snprintf(e1, sizeof e1, "Observation.where(%s).id", crit);
+	snprintf(e2, sizeof e2, "Observation.where(%.*s.select($this).exists()%s).id", (int)(x - crit), crit, x + 9);
+	CHECK_MSG(strcmp(run(c, false, e1, b, sizeof b), want) == 0, "%s: %s, want %s", e1, b, want);
+	CHECK_MSG(strcmp(run(c, false, e2, b, sizeof b), want) == 0, "%s: %s, want %s", e2, b, want);
+}
+
+/* expr over the JSON resource text (mn_fp_eval, no loader), as joined() gives it. */
+static const char *json_run(const char *text, const char *expr, char *buf, size_t sz)
+{
+	mn_error err;
+	mn_json *j = NULL;
+	if (mn_json_parse(arena, "r.json", text, strlen(text), &j, &err) != MN_OK)
+		return "BAD JSON";
+	mn_fp_result *r = NULL;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	mn_status st = e ? mn_fp_eval(e, env, j, arena, &r, &err) : MN_ESYNTAX;
+	mn_fp_expr_free(e);
+	return st == MN_OK ? joined(r, buf, sz) : "ERROR";
+}
+
+/* The mfast mark of expr's root. */
+static int root_mfast(const char *expr)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	int m = e && e->root->kind == FN_CALL ? e->root->mfast : -1;
+	mn_fp_expr_free(e);
+	return m;
+}
+
+static void test_coding_exists(void)
+{
+	CHECK_INT(root_mfast("code.coding.where(system = 'S' and code = 'X').exists()"), 3);
+	CHECK_INT(root_mfast("category.coding.where(code in ('X' | 'Y')).exists()"), 3);
+	CHECK_INT(root_mfast("code.coding.where(system = 'S').exists()"), 0);  /* says nothing of the code */
+	CHECK_INT(root_mfast("code.coding.where(display = 'x').exists()"), 0);
+	CHECK_INT(root_mfast("code.coding.where(code = 'X').exists(code = 'X')"), 0);
+	CHECK_INT(root_mfast("Observation.code.coding.where(code = 'X').exists()"), 0);
+	CHECK_INT(root_mfast("code.coding.where(code = 'X').select($this).exists()"), 0);
+	mn_case *c = load(CODINGS);
+	if (!c)
+		return;
+	coding_check(c, "code.coding.where(system = '" L "' and code = 'X').exists()", "o1,o3,o6,o7,o9");
+	coding_check(c, "code.coding.where(code = 'X').exists()", "o1,o2,o3,o6,o7,o9");
+	coding_check(c, "code.coding.where(system = '" L "').exists()", "o1,o3,o4,o6,o7,o8,o9");
+	coding_check(c, "code.coding.where((code = 'Y' or code = 'X ') and system = '" L "').exists()", "o6,o8");
+	coding_check(c, "code.coding.where(code in ('X' | 'Y')).exists().not()", "o4,o5,o8");
+	coding_check(c, "category.coding.where(code = 'Z').exists()", "o9");
+	coding_check(c, "status = 'final' and code.coding.where(code = 'Y').exists()", "o6");
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+
+	/* shapes the loader refuses: a code given as an array, a repeated key, a system that is a number,
+	 * two concepts, a coding that is one object, the coding key twice, a null concept */
+	static const struct { const char *res, *expr, *want; } J[] = {
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":[\"X\",\"Y\"]}]}}",
+		 "code.coding.where(system = '" L "' and code = 'X').exists()", "false"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":[\"X\",\"Y\"]}]}}",
+		 "code.coding.where(code in ('X' | 'Z')).exists()", "ERROR"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\",\"code\":\"X\"}]}}",
+		 "code.coding.where(code in ('X' | 'Z')).exists()", "ERROR"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":5,\"code\":\"X\"}]}}",
+		 "code.coding.where(system = '" L "' and code = 'X').exists()", "false"},
+		{"{\"resourceType\":\"Observation\",\"code\":[{\"coding\":[" K(L, "Y") "]},{\"coding\":[" K(L, "X") "]}]}",
+		 "code.coding.where(code = 'X').exists()", "true"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":" K(L, "X") "}}",
+		 "code.coding.where(code = 'X').exists()", "true"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[" K(L, "X") "],\"coding\":[" K(L, "Y") "]}}",
+		 "code.coding.where(code = 'Y').exists()", "true"},
+		{"{\"resourceType\":\"Observation\",\"code\":null}", "code.coding.where(code = 'X').exists()", "false"},
+	};
+	char b[256], e2[256];
+	for (size_t i = 0; i < sizeof J / sizeof J[0]; i++) {
+		const char *x = strstr(J[i].expr, ".exists()");
+		snprintf(e2, sizeof e2, "%.*s.select($this).exists()", (int)(x - J[i].expr), J[i].expr);
+		CHECK_MSG(strcmp(json_run(J[i].res, J[i].expr, b, sizeof b), J[i].want) == 0, "%zu %s: %s, want %s", i,
+		          J[i].expr, b, J[i].want);
+		CHECK_MSG(strcmp(json_run(J[i].res, e2, b, sizeof b), J[i].want) == 0, "%zu %s: %s, want %s", i, e2, b,
+		          J[i].want);
+	}
+}
+
 /* The policy's memberOf provider (mn_policy_member_of, the set found again after another) and its codes
  * (mn_policy_codes_of), then the policy's selections with memberOf over the example record, with the codes
  * and without: the same resources. */
@@ -858,6 +968,7 @@ int main(void)
 	test_member_of();
 	test_member_of_fast();
 	test_coded_skip();
+	test_coding_exists();
 	test_policy_sets();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);

@@ -2021,6 +2021,28 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 		n->left->invar = false;
 		return 0;
 	}
+	if (n->kind == FN_CALL && n->fn && n->nargs == 0 && strcmp(n->fn->name, "exists") == 0 && !n->fast &&
+	    !(e->flags & (MN_FP_MODEL_NONE | MN_FP_LENIENT))) {
+		/* E.coding.where(k).exists(): coding_exists_fast */
+		const fp_node *w = n->left;
+		fp_codes q = {0};
+		if (w && w->kind == FN_CALL && w->fn && w->nargs == 1 && !w->fast && strcmp(w->fn->name, "where") == 0 &&
+		    w->left && w->left->kind == FN_MEMBER && !w->left->fast && !w->left->invar &&
+		    name_is(w->left, "coding") && own_step(w->left->left) && coding_codes(w->args[0], &q) == 1) {
+			const fp_node *m = w->left->left;
+			fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
+			char *name = mn_arena_strndup(e->arena, m->name, m->name_len);
+			if (!qa || !name)
+				return -1;
+			q.element = name;
+			q.element_len = m->name_len;
+			q.k = w->args[0];
+			*qa = q;
+			n->codes = qa;
+			n->mfast = 3;
+		}
+		return 0;
+	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && strcmp(n->fn->name, "memberOf") == 0 && !n->fast &&
 	    n->args[0]->kind == FN_LITERAL && n->args[0]->lit.kind == MN_FP_STRING &&
 	    !(n->args[0]->lit.flags & FPI_NOVALUE) && !(e->flags & (MN_FP_MODEL_NONE | MN_FP_LENIENT))) {
@@ -2309,6 +2331,28 @@ static int member_of_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_col
 	return cc && fp_member_of_concept(x, n, n->args[0]->lit.v.str.s, cc, out) ? -1 : 0;
 }
 
+/* n is E.coding.where(k).exists() (n->mfast 3), E a member of $this, k over a Coding's code and system only
+ * implying the code is one of some (coding_codes 1; n->codes: E and k, fp_fold): when $this is one typed
+ * object, E an element that is no choice and has the one type CodeableConcept (path_element: no "_" members,
+ * no type name that may filter $this) and coded_scan reads $this plainly (E's values objects without "_"
+ * members, their "coding" members objects or arrays of them without "_" members, whose code and system
+ * are at most one string each), k is true, false or empty on each coding without error (k_value) and
+ * exists() is whether it is true on one: coded_scan's value. Anything else: 1, evaluate as usual. 0 done,
+ * -1 error. */
+static int coding_exists_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
+static int coding_exists_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (x->plain || x->lenient || s->self.n != 1 || !typed_object(x, &s->self.v[0]))
+		return 1;
+	const mn_json *obj = s->self.v[0].node;
+	const mn_fhir_element *el = path_element(n->left->left->left, obj, s->self.v[0].ftype);
+	int v = 0;
+	if (!el || !is_concept(el->types[0]) || coded_scan(obj, n->codes, &v) < 0)
+		return 1;
+	x->work += 2;
+	return push_bool(x, out, v == 1) ? -1 : 0;
+}
+
 /* n is `member = 'lit'`, `member != 'lit'` or `member in ('a' | 'b')` with the
  * member on $this (n->eqfast): the answer from the JSON string when $this is
  * one object member_string decides, as op_equality and op_membership give it.
@@ -2480,7 +2524,8 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 				break;
 			}
 		} else if (n->left) {
-			if (n->mfast && (rc = member_of_fast(x, n, s, out)) <= 0)
+			if (n->mfast &&
+			    (rc = n->mfast == 3 ? coding_exists_fast(x, n, s, out) : member_of_fast(x, n, s, out)) <= 0)
 				break;
 			rc = 0;
 			x->prune = n->prune_left ? n->type : NULL;

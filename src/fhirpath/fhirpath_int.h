@@ -135,14 +135,17 @@ struct fp_node {
 	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
-	                                    needs (fp_fold) */
+	                                    needs (fp_fold); exists() with mfast 3: E and k */
 	bool invar;                      /* FN_MEMBER: the end of a path of members from a variable
 	                                    (%scores.budapest.entries; fp_fold): its value is the same
 	                                    throughout an evaluation when the variable is the
 	                                    environment's, so it is computed once (fp_ctx.inv) */
 	uint8_t mfast;                   /* FN_CALL memberOf('vs') whose left is a member E of $this
 	                                    (1) or E.ofType(CodeableConcept) (2) (fp_fold): the one
-	                                    CodeableConcept read from $this's JSON (member_of_fast) */
+	                                    CodeableConcept read from $this's JSON (member_of_fast);
+	                                    E.coding.where(k).exists(), k over code and system only and
+	                                    implying the code (3): the codings read from $this's JSON
+	                                    (coding_exists_fast; E and k in codes) */
 	bool prune_left;                 /* FN_CALL ofType(T) whose left is a plain member step
 	                                    (x.effective.ofType(dateTime); fp_fold): that step leaves
 	                                    out the JSON members no item of which ofType(T) keeps
