@@ -1417,6 +1417,37 @@ static void test_invariant_paths(void)
  * answered false without PCRE2. Each pattern, literal (the shortcut where it applies) against the same
  * pattern computed ('' & pattern: always PCRE2), with and without flags, matches() and matchesFull(), on
  * subjects with and without the literals, upper case, non-ASCII, several lines, empty. */
+/* Compiling with each allocation failing in turn: no expression, out of memory, or the whole expression
+ * (a literal pattern's literals, regex_need, included: once their memory was refused the expression was
+ * compiled without them). */
+static void test_compile_out_of_memory(void)
+{
+	static const char *const exprs[] = {
+		"conclusion.lower().matches('(^|[^a-z])(cocaine|heroin)([^a-z]|$)')",
+		"code.coding.where(system = 'S' and code = 'X').exists() and code.memberOf('vs')",
+		"medication.ofType(CodeableConcept).memberOf('vs') and ('O/' & id) in %list",
+	};
+	for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+		long n, bad = 0;
+		for (n = 1;; n++) {
+			mn_error err;
+			mn_error_clear(&err);
+			mn_alloc_fail_at(n);
+			mn_fp_expr *e = mn_fp_compile(exprs[i], -1, &err);
+			bool reached = !mn_alloc_fail_pending();
+			mn_alloc_fail_at(0);
+			if (!reached) {
+				CHECK_MSG(e != NULL, "%s", exprs[i]);
+				mn_fp_expr_free(e);
+				break;
+			}
+			bad += e != NULL || err.code != MN_ENOMEM;
+			mn_fp_expr_free(e);
+		}
+		CHECK_MSG(bad == 0 && n > 3, "%s: %ld of %ld allocation failures gave an expression", exprs[i], bad, n);
+	}
+}
+
 static void test_regex_need(void)
 {
 	static const char *const pats[] = {
@@ -1492,6 +1523,7 @@ int main(void)
 	test_var_table();
 	test_invariant_paths();
 	test_regex_need();
+	test_compile_out_of_memory();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

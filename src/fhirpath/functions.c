@@ -1131,8 +1131,11 @@ static size_t need_class(const char *p, size_t n, size_t i)
 	return j < n && j > start ? j + 1 : 0;
 }
 
-static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uint32_t opts)
+/* The literals one of which every match of pattern p[0..n) holds, in a; NULL when there are none to tell
+ * (*nomem set when a refused the memory). */
+static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uint32_t opts, bool *nomem)
 {
+	*nomem = false;
 	if (opts & PCRE2_CASELESS)
 		return NULL;
 	fp_regex_need q;
@@ -1205,6 +1208,7 @@ static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uin
 		*r = q;
 		r->pat_len = n;
 	}
+	*nomem = have && !r;
 	return r;
 }
 
@@ -1273,9 +1277,10 @@ mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
 	r->next = e->regexes;
 	e->regexes = r;
 	call->re = code;
+	bool nomem = false;
 	if (fa == 1)  /* matches, matchesFull */
-		call->need = regex_need(e->arena, a->lit.v.str.s, a->lit.v.str.n, opts);
-	return MN_OK;
+		call->need = regex_need(e->arena, a->lit.v.str.s, a->lit.v.str.n, opts, &nomem);
+	return nomem ? MN_ENOMEM : MN_OK;
 }
 
 void fp_regex_free_all(mn_fp_expr *e)
