@@ -1133,6 +1133,30 @@ static void test_in_prefixed_member(void)
 	/* on items without the member (the list's own strings): 'Observation/' & {} is listed */
 	in_check(env, "%list.where(('Observation/' & id) in %list).count()",
 	         "%list.where((('Observation/' & id) | {}) in %list).count()", j[0], "4");
+
+	/* the list's Strings are compared byte for byte with the literal and then the member (no concatenated
+	 * String made), its other items with the String `&` makes: %list2 = 'o1' (the id alone),
+	 * 'Observation/o1x' (longer), 'Observation/O1', the Quantity 1 'mg', and from a record's references
+	 * 'Observation/o2' and a reference with only an extension (no value: equal to nothing) */
+	static const char H2[] = "{\"resourceType\":\"Observation\",\"id\":\"h2\",\"status\":\"final\","
+	                         "\"code\":{\"text\":\"x\"},\"hasMember\":[{\"reference\":\"Observation/o2\"},"
+	                         "{\"_reference\":{\"extension\":[{\"url\":\"http://e\",\"valueString\":\"v\"}]}}]}";
+	mn_json *h2 = NULL;
+	CHECK_INT(mn_json_parse(A, "h2.json", H2, strlen(H2), &h2, &err), MN_OK);
+	le = mn_fp_compile("('o1' | 'Observation/o1x' | 'Observation/O1' | 1 'mg') | hasMember.reference", -1, &err);
+	list = NULL;
+	CHECK(le && h2 && mn_fp_eval(le, env, h2, A, &list, &err) == MN_OK);
+	CHECK(list && mn_fp_result_count(list) == 6);
+	CHECK_INT(mn_fp_env_set_result(env, "list2", list), MN_OK);
+	mn_fp_expr_free(le);
+	/* o1, o2, O1, "o1 ", no id ('Observation/' alone), two ids, o1 with an extension on its id */
+	static const char *const WANT2[] = {"false", "true", "true", "false", "false", "ERR:fhirpath-execution",
+	                                    "false"};
+	for (int i = 0; i < 7; i++)
+		in_check(env, "('Observation/' & id) in %list2", "(('Observation/' & id) | {}) in %list2", j[i], WANT2[i]);
+	in_check(env, "('Obs' & id) in ('Obso2' | 'o2')", "(('Obs' & id) | {}) in ('Obso2' | 'o2')", j[1], "true");
+	in_check(env, "('' & id) in ('o2' | 3)", "(('' & id) | {}) in ('o2' | 3)", j[1], "true");
+	in_check(env, "('' & id) in (2 | 3)", "(('' & id) | {}) in (2 | 3)", j[1], "false");
 	mn_fp_env_free(env);
 }
 
@@ -1393,6 +1417,37 @@ static void test_invariant_paths(void)
  * answered false without PCRE2. Each pattern, literal (the shortcut where it applies) against the same
  * pattern computed ('' & pattern: always PCRE2), with and without flags, matches() and matchesFull(), on
  * subjects with and without the literals, upper case, non-ASCII, several lines, empty. */
+/* Compiling with each allocation failing in turn: no expression, out of memory, or the whole expression
+ * (a literal pattern's literals, regex_need, included: once their memory was refused the expression was
+ * compiled without them). */
+static void test_compile_out_of_memory(void)
+{
+	static const char *const exprs[] = {
+		"conclusion.lower().matches('(^|[^a-z])(cocaine|heroin)([^a-z]|$)')",
+		"code.coding.where(system = 'S' and code = 'X').exists() and code.memberOf('vs')",
+		"medication.ofType(CodeableConcept).memberOf('vs') and ('O/' & id) in %list",
+	};
+	for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+		long n, bad = 0;
+		for (n = 1;; n++) {
+			mn_error err;
+			mn_error_clear(&err);
+			mn_alloc_fail_at(n);
+			mn_fp_expr *e = mn_fp_compile(exprs[i], -1, &err);
+			bool reached = !mn_alloc_fail_pending();
+			mn_alloc_fail_at(0);
+			if (!reached) {
+				CHECK_MSG(e != NULL, "%s", exprs[i]);
+				mn_fp_expr_free(e);
+				break;
+			}
+			bad += e != NULL || err.code != MN_ENOMEM;
+			mn_fp_expr_free(e);
+		}
+		CHECK_MSG(bad == 0 && n > 3, "%s: %ld of %ld allocation failures gave an expression", exprs[i], bad, n);
+	}
+}
+
 static void test_regex_need(void)
 {
 	static const char *const pats[] = {
@@ -1468,6 +1523,7 @@ int main(void)
 	test_var_table();
 	test_invariant_paths();
 	test_regex_need();
+	test_compile_out_of_memory();
 	mn_fp_env_free(ENV);
 	mn_arena_free(A);
 	TEST_END();

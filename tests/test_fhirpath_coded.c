@@ -499,6 +499,289 @@ static void test_member_of(void)
 	mn_case_free(c);
 }
 
+/* The conjuncts before the coded one, over a resource the index does not list: not evaluated when none of
+ * them can fail there (`member = 'lit'` or `member in (...)` over at most one plain string: cannot_fail), else
+ * evaluated as `and` does, for their errors. p1 a member (A), p2 Z, p3 Z with "_status", p4 Z entered in
+ * error, p5 no code, p6 Z with two identifiers, p7 a member (B) with one identifier. Answers worked by hand,
+ * each through the index and the general evaluator (proc_where). */
+static const char SKIP[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	PROC("p1", "\"status\":\"completed\"," CC(S, "A"))
+	PROC("p2", "\"status\":\"completed\"," CC(S, "Z"))
+	PROC("p3", "\"status\":\"completed\",\"_status\":{\"id\":\"s\"}," CC(S, "Z"))
+	PROC("p4", "\"status\":\"entered-in-error\"," CC(S, "Z"))
+	PROC("p5", "\"status\":\"completed\"")
+	PROC("p6", "\"status\":\"completed\",\"identifier\":[{\"value\":\"i1\"},{\"value\":\"i2\"}]," CC(S, "Z"))
+	PROC("p7", "\"status\":\"completed\",\"identifier\":[{\"value\":\"i2\"}]," CC(S, "B"))
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\"," CC(S, "Z") "}}"
+	"]}";
+
+static void test_coded_skip(void)
+{
+	static const struct { const char *crit, *want; } T[] = {
+		{"status = 'completed' and code.memberOf('ab')", "p1,p7"},
+		{"status = 'completed' and code.memberOf('ab') and id.exists()", "p1,p7"},
+		{"status != 'entered-in-error' and code.memberOf('a')", "p1"},
+		/* p2 completed: the next conjunct is evaluated there and fails */
+		{"status = 'completed' and (id = 'p2' implies (status | id).single().exists()) and code.memberOf('ab')",
+		 "ERROR"},
+		/* p2 not in error: `and` stops before the conjunct that would fail */
+		{"status = 'entered-in-error' and (id = 'p2' implies (status | id).single().exists()) and "
+		 "code.memberOf('ab')", ""},
+		/* p3 ("_status") completed: evaluated, and the next conjunct fails there */
+		{"status = 'completed' and (id = 'p3' implies (status | id).single().exists()) and code.memberOf('ab')",
+		 "ERROR"},
+		/* p6's two identifiers: `in` over two items fails (not listed, still evaluated) */
+		{"identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "ERROR"},
+		{"id != 'p6' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "p7"},
+		{"identifier.value = 'i2' and code.memberOf('ab')", "p7"},
+	};
+	mn_case *c = load(SKIP);
+	if (!c)
+		return;
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		proc_where(c, T[i].crit, T[i].want);
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+}
+
+/* memberOf('vs') over one concept read from $this's JSON (member_of_fast): E.memberOf('vs'), E a member
+ * with the one type CodeableConcept, and E.ofType(CodeableConcept).memberOf('vs'), E a choice element.
+ * Each expression is checked against its form with .select($this) before memberOf (which the fast path
+ * does not read: the general evaluation) and against the answer worked by hand from vs_member:
+ * "ab" = {S|A, S|B}, "a" = {S|A}; a coding without a system is never a member; a NUL ends a code. */
+#define MS(id, rest) "{\"resource\":{\"resourceType\":\"MedicationStatement\",\"id\":\"" id "\",\"subject\":" \
+                     "{\"reference\":\"Patient/p1\"}," rest "}},"
+#define MCC(codings) "\"medicationCodeableConcept\":{\"coding\":[" codings "]}"
+#define K(sys, code) "{\"system\":\"" sys "\",\"code\":\"" code "\"}"
+static const char MEDS[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	"{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"med1\",\"code\":{\"coding\":[" K(S, "A") "]}}},"
+	MS("m1", "\"status\":\"active\"," MCC(K(S, "A")))                            /* a member */
+	MS("m2", "\"status\":\"active\"," MCC(K("http://other", "A")))               /* another system */
+	MS("m3", "\"status\":\"active\",\"medicationReference\":{\"reference\":\"Medication/med1\"}")  /* no concept */
+	MS("m4", "\"status\":\"active\",\"_status\":{\"id\":\"s4\"}," MCC(K(S, "A")))  /* a "_" member */
+	MS("m5", "\"status\":\"active\",\"medicationCodeableConcept\":{\"text\":\"A\"}")  /* no coding */
+	MS("m6", "\"status\":\"active\"," MCC(K(S, "Z") "," K(S, "B")))             /* the second a member of ab */
+	MS("m7", "\"status\":\"active\"," MCC("{\"code\":\"A\"}"))                   /* no system */
+	MS("m8", "\"status\":\"active\"," MCC("{\"system\":\"" S "\",\"code\":\"A\",\"_code\":{\"id\":\"k\"}}"))
+	MS("m9", "\"status\":\"active\"," MCC(K(S, "a")))                            /* lower case */
+	MS("m10", "\"status\":\"entered-in-error\"," MCC(K(S, "A")))                 /* a member, in error */
+	MS("m11", "\"status\":\"active\"," MCC(K(S, "A\\u0000x")))                   /* "A" up to the NUL */
+	MS("m12", "\"status\":\"active\",\"medicationCodeableConcept\":{\"extension\":[{\"url\":\"http://e\","
+	    "\"valueString\":\"x\"}],\"coding\":[" K(S, "B") "]}")                    /* an extension; B */
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\"," CC(S, "Z") ","
+	"\"category\":[{\"coding\":[" K(S, "A") "]}],\"valueCodeableConcept\":{\"coding\":[" K(S, "B") "]}}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\"," CC(S, "Z") ","
+	"\"category\":[{\"coding\":[" K(S, "Z") "]},{\"coding\":[" K(S, "A") "]}],\"valueQuantity\":{\"value\":1}}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o3\",\"status\":\"final\"," CC(S, "Z") ","
+	"\"valueString\":\"A\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o4\",\"status\":\"final\"," CC(S, "A") ","
+	"\"category\":[{\"text\":\"A\"}]}}"
+	"]}";
+
+/* The mfast mark of expr's memberOf (the root, or the criterion of a root call), 0 when none. */
+static int mfast_of(const char *expr)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	if (!e)
+		return -1;
+	const fp_node *n = e->root;
+	if (n && n->kind == FN_CALL && n->nargs == 1 && strcmp(n->fn->name, "memberOf") != 0)
+		n = n->args[0];
+	while (n && n->kind == FN_CALL && n->fn && strcmp(n->fn->name, "memberOf") != 0)
+		n = n->left;
+	int m = n && n->kind == FN_CALL ? n->mfast : 0;
+	mn_fp_expr_free(e);
+	return m;
+}
+
+static void test_member_of_fast(void)
+{
+	CHECK_INT(mfast_of("code.memberOf('ab')"), 1);
+	CHECK_INT(mfast_of("medication.ofType(CodeableConcept).memberOf('ab')"), 2);
+	CHECK_INT(mfast_of("MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab'))"), 2);
+	CHECK_INT(mfast_of("code.memberOf('ab').not()"), 1);
+	CHECK_INT(mfast_of("code.select($this).memberOf('ab')"), 0);
+	CHECK_INT(mfast_of("Procedure.code.memberOf('ab')"), 0);
+	CHECK_INT(mfast_of("code.memberOf(%vs)"), 0);
+	CHECK_INT(mfast_of("memberOf('ab')"), 0);
+	static const struct { const char *expr, *general, *want; } T[] = {
+		{"MedicationStatement.select(medication.ofType(CodeableConcept).memberOf('ab'))",
+		 "MedicationStatement.select(medication.ofType(CodeableConcept).select($this).memberOf('ab'))",
+		 "true,false,true,false,true,false,true,false,true,true,true"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab')).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('ab')).id",
+		 "m1,m4,m6,m8,m10,m11,m12"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('a')).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('a')).id",
+		 "m1,m4,m8,m10,m11"},
+		{"MedicationStatement.where(status = 'active' and medication.ofType(CodeableConcept).memberOf('ab')).id",
+		 "MedicationStatement.where(status = 'active' and medication.ofType(CodeableConcept).select($this)"
+		 ".memberOf('ab')).id",
+		 "m1,m4,m6,m8,m11,m12"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab').not()).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('ab').not()).id",
+		 "m2,m5,m7,m9"},
+		{"MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('nothing')).id",
+		 "MedicationStatement.where(medication.ofType(CodeableConcept).select($this).memberOf('nothing')).id",
+		 "ERROR"},
+		{"MedicationStatement.where(id = 'm3').select(medication.ofType(CodeableConcept).memberOf('nothing'))",
+		 "MedicationStatement.where(id = 'm3').select(medication.ofType(CodeableConcept).select($this)"
+		 ".memberOf('nothing'))",
+		 ""},
+		/* medication without ofType: the Reference is a concept without system or code, false */
+		{"MedicationStatement.select(medication.memberOf('ab'))",
+		 "MedicationStatement.select(medication.select($this).memberOf('ab'))",
+		 "true,false,false,true,false,true,false,true,false,true,true,true"},
+		/* category (0..*): one concept, several (memberOf's error), none */
+		{"Observation.where(id != 'o2').select(category.memberOf('ab'))",
+		 "Observation.where(id != 'o2').select(category.select($this).memberOf('ab'))", "true,false"},
+		{"Observation.where(id = 'o2').select(category.memberOf('ab'))",
+		 "Observation.where(id = 'o2').select(category.select($this).memberOf('ab'))", "ERROR"},
+		{"Observation.select(value.ofType(CodeableConcept).memberOf('ab'))",
+		 "Observation.select(value.ofType(CodeableConcept).select($this).memberOf('ab'))", "true"},
+		{"Observation.where(code.memberOf('a')).id", "Observation.where(code.select($this).memberOf('a')).id", "o4"},
+		/* a type name on $this filters it by type, as usual: the Observation as a concept (its "code" an
+		 * object, not a string: no code), never a member */
+		{"Observation.select(Observation.memberOf('a'))",
+		 "Observation.select(Observation.select($this).memberOf('a'))", "false,false,false,false"},
+	};
+	mn_case *c = load(MEDS);
+	if (!c)
+		return;
+	mn_fp_env_set_terminology(env, vs_member, NULL);
+	char b[512];
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		CHECK_MSG(strcmp(run(c, false, T[i].expr, b, sizeof b), T[i].want) == 0, "%s: %s, want %s", T[i].expr, b,
+		          T[i].want);
+		CHECK_MSG(strcmp(run(c, false, T[i].general, b, sizeof b), T[i].want) == 0, "%s: %s, want %s",
+		          T[i].general, b, T[i].want);
+	}
+	/* without a terminology service: memberOf's error where there is a concept, as usual */
+	mn_fp_env_set_terminology(env, NULL, NULL);
+	CHECK_STR(run(c, false, "MedicationStatement.where(medication.ofType(CodeableConcept).memberOf('ab')).id", b,
+	              sizeof b), "ERROR");
+	CHECK_STR(run(c, false, "MedicationStatement.where(id = 'm3').select(medication.ofType(CodeableConcept)"
+	                        ".memberOf('ab'))", b, sizeof b), "");
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+}
+
+/* E.coding.where(k).exists() read from $this's JSON (coding_exists_fast): over the loaded case, and over
+ * Observations given as JSON (not loaded: shapes the loader refuses), each expression against its form
+ * with .select($this) before exists() (the general evaluation) and against the answer worked by hand. */
+#define OB(id, rest) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," rest "}},"
+static const char CODINGS[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
+	OB("o1", "\"code\":{\"coding\":[" K(L, "X") "]}")                                  /* a match */
+	OB("o2", "\"code\":{\"coding\":[" K("http://other", "X") "]}")                     /* another system */
+	OB("o3", "\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"X\",\"_code\":{\"id\":\"c\"}}]}")
+	OB("o4", "\"code\":{\"coding\":[{\"system\":\"" L "\"}]}")                        /* no code */
+	OB("o5", "\"code\":{\"text\":\"X\"}")                                              /* no coding */
+	OB("o6", "\"code\":{\"coding\":[" K(L, "Y") "," K(L, "X") "]}")                   /* the second */
+	OB("o7", "\"_status\":{\"id\":\"s\"},\"code\":{\"coding\":[" K(L, "X") "]}")      /* "_status" */
+	OB("o8", "\"code\":{\"coding\":[" K(L, "X ") "]}")                                /* a trailing space */
+	OB("o9", "\"code\":{\"coding\":[{\"extension\":[{\"url\":\"http://e\",\"valueString\":\"v\"}],"
+	   "\"system\":\"" L "\",\"code\":\"X\"}]},\"category\":[{\"coding\":[" K(L, "Y") "]},"
+	   "{\"coding\":[" K(L, "Z") "]}]")                                                 /* an extension; 2 categories */
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"pr\",\"subject\":{\"reference\":\"Patient/p1\"},"
+	"\"status\":\"completed\",\"code\":{\"coding\":[" K(L, "X") "]}}}"
+	"]}";
+
+/* expr and its general form (".select($this).exists()" for the last ".exists()") over the case c's
+ * Observations as Observation.where(crit).id, and want. */
+static void coding_check(const mn_case *c, const char *crit, const char *want)
+{
+	char e1[512], e2[512], b[512];
+	const char *x = strstr(crit, ".exists()");
+	snprintf(e1, sizeof e1, "Observation.where(%s).id", crit);
+	snprintf(e2, sizeof e2, "Observation.where(%.*s.select($this).exists()%s).id", (int)(x - crit), crit, x + 9);
+	CHECK_MSG(strcmp(run(c, false, e1, b, sizeof b), want) == 0, "%s: %s, want %s", e1, b, want);
+	CHECK_MSG(strcmp(run(c, false, e2, b, sizeof b), want) == 0, "%s: %s, want %s", e2, b, want);
+}
+
+/* expr over the JSON resource text (mn_fp_eval, no loader), as joined() gives it. */
+static const char *json_run(const char *text, const char *expr, char *buf, size_t sz)
+{
+	mn_error err;
+	mn_json *j = NULL;
+	if (mn_json_parse(arena, "r.json", text, strlen(text), &j, &err) != MN_OK)
+		return "BAD JSON";
+	mn_fp_result *r = NULL;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	mn_status st = e ? mn_fp_eval(e, env, j, arena, &r, &err) : MN_ESYNTAX;
+	mn_fp_expr_free(e);
+	return st == MN_OK ? joined(r, buf, sz) : "ERROR";
+}
+
+/* The mfast mark of expr's root. */
+static int root_mfast(const char *expr)
+{
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile(expr, -1, &err);
+	int m = e && e->root->kind == FN_CALL ? e->root->mfast : -1;
+	mn_fp_expr_free(e);
+	return m;
+}
+
+static void test_coding_exists(void)
+{
+	CHECK_INT(root_mfast("code.coding.where(system = 'S' and code = 'X').exists()"), 3);
+	CHECK_INT(root_mfast("category.coding.where(code in ('X' | 'Y')).exists()"), 3);
+	CHECK_INT(root_mfast("code.coding.where(system = 'S').exists()"), 0);  /* says nothing of the code */
+	CHECK_INT(root_mfast("code.coding.where(display = 'x').exists()"), 0);
+	CHECK_INT(root_mfast("code.coding.where(code = 'X').exists(code = 'X')"), 0);
+	CHECK_INT(root_mfast("Observation.code.coding.where(code = 'X').exists()"), 0);
+	CHECK_INT(root_mfast("code.coding.where(code = 'X').select($this).exists()"), 0);
+	mn_case *c = load(CODINGS);
+	if (!c)
+		return;
+	coding_check(c, "code.coding.where(system = '" L "' and code = 'X').exists()", "o1,o3,o6,o7,o9");
+	coding_check(c, "code.coding.where(code = 'X').exists()", "o1,o2,o3,o6,o7,o9");
+	coding_check(c, "code.coding.where(system = '" L "').exists()", "o1,o3,o4,o6,o7,o8,o9");
+	coding_check(c, "code.coding.where((code = 'Y' or code = 'X ') and system = '" L "').exists()", "o6,o8");
+	coding_check(c, "code.coding.where(code in ('X' | 'Y')).exists().not()", "o4,o5,o8");
+	coding_check(c, "category.coding.where(code = 'Z').exists()", "o9");
+	coding_check(c, "status = 'final' and code.coding.where(code = 'Y').exists()", "o6");
+	mn_fp_env_set_case(env, NULL);
+	mn_case_free(c);
+
+	/* shapes the loader refuses: a code given as an array, a repeated key, a system that is a number,
+	 * two concepts, a coding that is one object, the coding key twice, a null concept */
+	static const struct { const char *res, *expr, *want; } J[] = {
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":[\"X\",\"Y\"]}]}}",
+		 "code.coding.where(system = '" L "' and code = 'X').exists()", "false"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":[\"X\",\"Y\"]}]}}",
+		 "code.coding.where(code in ('X' | 'Z')).exists()", "ERROR"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"" L "\",\"code\":\"Y\",\"code\":\"X\"}]}}",
+		 "code.coding.where(code in ('X' | 'Z')).exists()", "ERROR"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":5,\"code\":\"X\"}]}}",
+		 "code.coding.where(system = '" L "' and code = 'X').exists()", "false"},
+		{"{\"resourceType\":\"Observation\",\"code\":[{\"coding\":[" K(L, "Y") "]},{\"coding\":[" K(L, "X") "]}]}",
+		 "code.coding.where(code = 'X').exists()", "true"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":" K(L, "X") "}}",
+		 "code.coding.where(code = 'X').exists()", "true"},
+		{"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[" K(L, "X") "],\"coding\":[" K(L, "Y") "]}}",
+		 "code.coding.where(code = 'Y').exists()", "true"},
+		{"{\"resourceType\":\"Observation\",\"code\":null}", "code.coding.where(code = 'X').exists()", "false"},
+	};
+	char b[256], e2[256];
+	for (size_t i = 0; i < sizeof J / sizeof J[0]; i++) {
+		const char *x = strstr(J[i].expr, ".exists()");
+		snprintf(e2, sizeof e2, "%.*s.select($this).exists()", (int)(x - J[i].expr), J[i].expr);
+		CHECK_MSG(strcmp(json_run(J[i].res, J[i].expr, b, sizeof b), J[i].want) == 0, "%zu %s: %s, want %s", i,
+		          J[i].expr, b, J[i].want);
+		CHECK_MSG(strcmp(json_run(J[i].res, e2, b, sizeof b), J[i].want) == 0, "%zu %s: %s, want %s", i, e2, b,
+		          J[i].want);
+	}
+}
+
 /* The policy's memberOf provider (mn_policy_member_of, the set found again after another) and its codes
  * (mn_policy_codes_of), then the policy's selections with memberOf over the example record, with the codes
  * and without: the same resources. */
@@ -683,6 +966,9 @@ int main(void)
 	test_small();
 	test_threads();
 	test_member_of();
+	test_member_of_fast();
+	test_coded_skip();
+	test_coding_exists();
 	test_policy_sets();
 	mn_fp_env_set_case(env, NULL);
 	mn_case_free(c);

@@ -303,6 +303,100 @@ static void test_complex_member_order(void)
 	mn_arena_free(a);
 }
 
+/* Unions, exclude() and intersect() of objects: the sets' quick answer for two nodes that certainly differ
+ * (set.c, node_differs: other JSON types, another number of members, a string member at the same place
+ * among the first four under the same key with another value, b's keys unique) against = on the same
+ * pairs, which always compares the whole JSON. The classes of equal objects, worked out by hand from
+ * json_same's rules (members compared by key in any order, the first one of a repeated key, numbers by
+ * value, strings as unescaped bytes):
+ *   {0, 2, 3, 14}: the same three members (3 in another order, 14's id written with an escape)
+ *   {1} another id; {4} and {5} id repeated (p1 then p2; p2 then p1); {6, 7} id the number 1 and 1.0;
+ *   {8, 10} a nested note; {9} the note differs inside; {11} and {12} five members, the fifth differs;
+ *   {13} two members only; {15} status in another case. */
+static void test_set_objects(void)
+{
+	static const char DOC[] =
+		"{\"a\":["
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"completed\"},"                       /* 0 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p2\",\"status\":\"completed\"},"                       /* 1 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"completed\"},"                       /* 2 */
+		"{\"id\":\"p1\",\"resourceType\":\"Procedure\",\"status\":\"completed\"},"                       /* 3 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"id\":\"p2\",\"status\":\"completed\"},"         /* 4 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p2\",\"id\":\"p1\",\"status\":\"completed\"},"         /* 5 */
+		"{\"resourceType\":\"Procedure\",\"id\":1,\"status\":\"completed\"},"                            /* 6 */
+		"{\"resourceType\":\"Procedure\",\"id\":1.0,\"status\":\"completed\"},"                          /* 7 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"completed\",\"note\":{\"t\":\"x\"}}," /* 8 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"completed\",\"note\":{\"t\":\"y\"}}," /* 9 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"completed\",\"note\":{\"t\":\"x\"}}," /* 10 */
+		"{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\"},"                                /* 11 */
+		"{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"6\"},"                                /* 12 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\"},"                                                /* 13 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p\\u0031\",\"status\":\"completed\"},"                 /* 14 */
+		"{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"Completed\"}"                        /* 15 */
+		"]}";
+	static const int cls[16] = {0, 1, 0, 0, 4, 5, 6, 6, 8, 9, 8, 11, 12, 13, 0, 15};
+	mn_json *doc = NULL;
+	mn_error err;
+	mn_arena *a = mn_arena_new();
+	CHECK(mn_json_parse(a, "s.json", DOC, strlen(DOC), &doc, &err) == MN_OK);
+	char e[96];
+	for (int i = 0; doc && i < 16; i++)
+		for (int j = 0; j < 16; j++) {
+			bool same = cls[i] == cls[j];
+			snprintf(e, sizeof e, "a[%d] = a[%d]", i, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "true" : "false") == 0, "%s", e);
+			snprintf(e, sizeof e, "(a[%d] | a[%d]).count()", i, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "1" : "2") == 0, "%s", e);
+			snprintf(e, sizeof e, "a[%d].exclude(a[%d]).count()", i, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "0" : "1") == 0, "%s", e);
+			snprintf(e, sizeof e, "a[%d].intersect(a[%d]).count()", i, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "1" : "0") == 0, "%s", e);
+		}
+	/* 11 classes; a[0]'s has 4 members, 8's and 6's 2 each */
+	CHECK_STR(mn_test_fp_text(ENV, A, "(a | a).count()", doc), "11");
+	CHECK_STR(mn_test_fp_text(ENV, A, "a.distinct().count()", doc), "11");
+	CHECK_STR(mn_test_fp_text(ENV, A, "a.exclude(a[0]).count()", doc), "12");
+	CHECK_STR(mn_test_fp_text(ENV, A, "a.exclude(a[8] | a[6]).count()", doc), "12");
+	CHECK_STR(mn_test_fp_text(ENV, A, "(a[3] | a[1] | a[0] | a[2] | a[15]).select(id & status).join(',')", doc),
+	          "p1completed,p2completed,p1Completed");
+	mn_arena_free(a);
+
+	/* a repeated key: only the first one of a key in b is compared, so {"x":"1","x":"1"} equals
+	 * {"x":"1","x":"2"} but not the other way round (both members of the first are "1", the first x of
+	 * the second; the second's "2" is not its first x's "1"), though their second members differ at
+	 * the same place: a set compares the item it holds with the new one (fp_equal(held, new)) */
+	static const char REP[] = "{\"r\":[{\"x\":\"1\",\"x\":\"1\"},{\"x\":\"1\",\"x\":\"2\"}]}";
+	a = mn_arena_new();
+	doc = NULL;
+	CHECK(mn_json_parse(a, "r.json", REP, strlen(REP), &doc, &err) == MN_OK);
+	CHECK_STR(mn_test_fp_text(ENV, A, "r[0] = r[1]", doc), "true");
+	CHECK_STR(mn_test_fp_text(ENV, A, "r[1] = r[0]", doc), "false");
+	CHECK_STR(mn_test_fp_text(ENV, A, "(r[0] | r[1]).count()", doc), "1");
+	CHECK_STR(mn_test_fp_text(ENV, A, "(r[1] | r[0]).count()", doc), "2");
+	CHECK_STR(mn_test_fp_text(ENV, A, "r[1].exclude(r[0]).count()", doc), "0");
+	CHECK_STR(mn_test_fp_text(ENV, A, "r[0].exclude(r[1]).count()", doc), "1");
+	mn_arena_free(a);
+
+	/* past 16 items the sets hash: 20 ids, each object twice, the second copy with its members in
+	 * another order, and one with a repeated key */
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, "{\"b\":[");
+	for (int k = 0; k < 20; k++)
+		mn_buf_printf(&b, "%s{\"resourceType\":\"Procedure\",\"id\":\"q%d\",\"status\":\"completed\"},"
+		                  "{\"status\":\"completed\",\"resourceType\":\"Procedure\",\"id\":\"q%d\"}",
+		              k ? "," : "", k, k);
+	mn_buf_puts(&b, ",{\"resourceType\":\"Procedure\",\"id\":\"q3\",\"id\":\"q4\",\"status\":\"completed\"}]}");
+	a = mn_arena_new();
+	doc = NULL;
+	CHECK(mn_json_parse(a, "h.json", mn_buf_cstr(&b), strlen(mn_buf_cstr(&b)), &doc, &err) == MN_OK);
+	CHECK_STR(mn_test_fp_text(ENV, A, "(b | b).count()", doc), "21");
+	CHECK_STR(mn_test_fp_text(ENV, A, "b.distinct().count()", doc), "21");
+	CHECK_STR(mn_test_fp_text(ENV, A, "b.exclude(b.where(id = 'q7')).count()", doc), "39");
+	CHECK_STR(mn_test_fp_text(ENV, A, "b.intersect(b[40] | b[7]).count()", doc), "2");
+	mn_arena_free(a);
+	mn_buf_free(&b);
+}
+
 static void test_equivalence(void)
 {
 	/* "Decimal: values must be equal, comparison is done on values rounded to
@@ -474,6 +568,7 @@ int main(void)
 	test_equivalence();
 	test_complex();
 	test_complex_member_order();
+	test_set_objects();
 	test_comparison();
 	test_comparable();
 	test_long();

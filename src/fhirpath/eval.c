@@ -1114,7 +1114,7 @@ static int op_membership(fp_ctx *x, const fp_node *n, const fp_coll *a, const fp
 }
 
 static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
-static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
+static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
 
 static int eval_binop(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
@@ -1853,10 +1853,28 @@ static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 	return t < -1 ? -1 : t == 1;
 }
 
+static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v);
+
+/* Whether conjunct c over item it certainly evaluates without error: c is `member = 'lit'`, `!=` or
+ * `member in ('a' | 'b')` (eqfast 1 or 2, the literals Strings with values) and member_string decides the
+ * member there (at most one plain string): eq_fast then answers true, false or empty. */
+static bool cannot_fail(const fp_ctx *x, const fp_node *c, const mn_fp_item *it)
+{
+	fp_coll k;
+	const mn_json *v;
+	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) ||
+	    !const_coll(c->eqfast == 1 ? c->right : c->left, &k))
+		return false;
+	for (uint32_t i = 0; i < k.n; i++)
+		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
+			return false;
+	return member_string(x, c->eqfast == 1 ? c->left : c->right, it, &v) == 1;
+}
+
 /* where(c) (FP_FAST_WHERE_CODE) over it, the item at index of its input: when it may pass (listed), all of c, as
  * filter() evaluates it, it pushed onto out when true; otherwise (the coded conjunct is not true there, without
  * error, so neither is c) the conjuncts before the coded one, for their errors (stopping at the first false,
- * as `and` does). 0, or -1 on error. */
+ * as `and` does), unless none of them can fail there (cannot_fail). 0, or -1 on error. */
 static int coded_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t index, const fp_scope *s, bool listed,
                      fp_coll *out)
 {
@@ -1864,9 +1882,16 @@ static int coded_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 		int t = where_one(x, n, it, index, s);
 		return t < 0 || (t == 1 && fp_push(x, out, it)) ? -1 : 0;
 	}
+	/* none of the conjuncts before can fail here: whichever stops `and`, nothing is raised and nothing kept */
+	unsigned j = 0;
+	while (j < n->codes->npre && cannot_fail(x, n->codes->pre[j], it))
+		j++;
+	x->work += j;
+	if (j == n->codes->npre)
+		return 0;
 	mn_fp_item cur = *it;
 	fp_scope s1 = item_scope(&cur, index, s);
-	for (unsigned j = 0; j < n->codes->npre; j++) {
+	for (j = 0; j < n->codes->npre; j++) {
 		int t = truth_of(x, n->codes->pre[j], &s1);
 		if (t < -1)
 			return -1;
@@ -1974,6 +1999,12 @@ static int where_listed(fp_ctx *x, const fp_node *n, const fp_scope *s, const fp
 	return coded_filter(x, n, s, in->v, false, idx, nt, out);
 }
 
+/* Whether n is a plain member step on $this (no path before it, no index or variable answers it). */
+static bool own_step(const fp_node *n)
+{
+	return n && n->kind == FN_MEMBER && !n->left && !n->fast && !n->invar && n->name_len;
+}
+
 int fp_fold(mn_fp_expr *e, fp_node *n)
 {
 	if (!n)
@@ -1988,6 +2019,40 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 		/* %v.a.b: only the longest path is remembered */
 		n->invar = true;
 		n->left->invar = false;
+		return 0;
+	}
+	if (n->kind == FN_CALL && n->fn && n->nargs == 0 && strcmp(n->fn->name, "exists") == 0 && !n->fast &&
+	    !(e->flags & (MN_FP_MODEL_NONE | MN_FP_LENIENT))) {
+		/* E.coding.where(k).exists(): coding_exists_fast */
+		const fp_node *w = n->left;
+		fp_codes q = {0};
+		if (w && w->kind == FN_CALL && w->fn && w->nargs == 1 && !w->fast && strcmp(w->fn->name, "where") == 0 &&
+		    w->left && w->left->kind == FN_MEMBER && !w->left->fast && !w->left->invar &&
+		    name_is(w->left, "coding") && own_step(w->left->left) && coding_codes(w->args[0], &q) == 1) {
+			const fp_node *m = w->left->left;
+			fp_codes *qa = mn_arena_alloc(e->arena, sizeof *qa);
+			char *name = mn_arena_strndup(e->arena, m->name, m->name_len);
+			if (!qa || !name)
+				return -1;
+			q.element = name;
+			q.element_len = m->name_len;
+			q.k = w->args[0];
+			*qa = q;
+			n->codes = qa;
+			n->mfast = 3;
+		}
+		return 0;
+	}
+	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && strcmp(n->fn->name, "memberOf") == 0 && !n->fast &&
+	    n->args[0]->kind == FN_LITERAL && n->args[0]->lit.kind == MN_FP_STRING &&
+	    !(n->args[0]->lit.flags & FPI_NOVALUE) && !(e->flags & (MN_FP_MODEL_NONE | MN_FP_LENIENT))) {
+		/* code.memberOf('vs'), medication.ofType(CodeableConcept).memberOf('vs'): member_of_fast */
+		const fp_node *l = n->left;
+		if (own_step(l))
+			n->mfast = 1;
+		else if (l && l->kind == FN_CALL && l->fn && l->nargs == 1 && l->type && !l->fast &&
+		         strcmp(l->fn->name, "ofType") == 0 && own_step(l->left))
+			n->mfast = 2;
 		return 0;
 	}
 	if (n->kind == FN_CALL && n->fn && n->nargs == 1 && n->type && !n->type->unknown &&
@@ -2055,14 +2120,18 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
 
 /* The element of the typed object obj that member node m names, when it is no
  * choice and has one type; NULL otherwise (or when obj has "_name" siblings). */
+/* Whether member node m is a type name that may filter $this, typed T, by type (eval_first_member). */
+static inline bool type_filter(const fp_node *m, const mn_fhir_type *T)
+{
+	return !m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
+	                                     T == m->first_type || mn_fhir_type_is_a(T, m->first_type));
+}
+
 static inline const mn_fhir_element *path_element(const fp_node *m, const mn_json *obj,
                                                   const mn_fhir_type *T)
 {
-	if (has_underscore(obj))
+	if (has_underscore(obj) || type_filter(m, T))
 		return NULL;
-	if (!m->left && m->type_first && (!m->first_type || m->first_type->kind == MN_FHIR_RESOURCE ||
-	                                  T == m->first_type || mn_fhir_type_is_a(T, m->first_type)))
-		return NULL;  /* a type name that may filter $this by type (eval_first_member) */
 	const mn_fhir_element *el = m->st_type == T ? m->st_el : node_element(m, T, m->name, m->name_len);
 	return el && !el->choice && el->ntypes == 1 && el->types[0] ? el : NULL;
 }
@@ -2198,6 +2267,92 @@ int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it)
 	return all_true;
 }
 
+static bool is_concept(const mn_fhir_type *t)
+{
+	return t && strcmp(t->name, "CodeableConcept") == 0;
+}
+
+/* n is E.memberOf('vs') (n->mfast 1: E a member of $this that is no choice and has the one type
+ * CodeableConcept) or E.ofType(CodeableConcept).memberOf('vs') (2: E a choice element of $this with
+ * CodeableConcept among its types, its JSON name E + "CodeableConcept"): when $this is one typed object
+ * without "_" members and E gives at most one JSON object there (an object, or an array of one, or
+ * nothing), memberOf's answer over that object as fn_memberOf gives it (fp_member_of_concept), without
+ * making the items; nothing when E gives nothing (memberOf over an empty input). Anything else (several
+ * concepts: memberOf's error; a value that is no object; no terminology; a type name that may filter
+ * $this; no model or the lenient names): 1, evaluate as usual. 0 done, -1 error. */
+static int member_of_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
+static int member_of_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (x->plain || x->lenient || s->self.n != 1 || !x->env || !x->env->member || !typed_object(x, &s->self.v[0]))
+		return 1;
+	const mn_json *obj = s->self.v[0].node, *cc = NULL;
+	const mn_fhir_type *T = s->self.v[0].ftype;
+	const fp_node *m = n->mfast == 1 ? n->left : n->left->left;
+	if (n->mfast == 1) {
+		const mn_fhir_element *el = path_element(m, obj, T);
+		if (!el || !is_concept(el->types[0]))
+			return 1;
+		for (uint32_t i = 0; i < obj->n; i++) {
+			const mn_json_member *mm = &obj->u.members[i];
+			if (!named(mm, m))
+				continue;
+			const mn_json *v = &mm->value;
+			uint32_t k = v->type == MN_JSON_ARRAY ? v->n : 1;
+			for (uint32_t a = 0; a < k; a++) {
+				const mn_json *o = v->type == MN_JSON_ARRAY ? &v->u.items[a] : v;
+				if (o->type != MN_JSON_OBJECT || cc)
+					return 1;
+				cc = o;
+			}
+			if (obj->flags & MN_JSON_F_UNIQUE)
+				break;  /* no other member has the name */
+		}
+	} else {
+		const fp_typespec *t = n->left->type;
+		if (t->unknown || !is_concept(t->ftype) || has_underscore(obj) || type_filter(m, T))
+			return 1;
+		const mn_fhir_element *el = node_element(m, T, m->name, m->name_len);
+		bool has = false;
+		for (unsigned i = 0; el && el->choice && i < el->ntypes && !has; i++)
+			has = is_concept(el->types[i]);
+		if (!has)
+			return 1;
+		for (uint32_t i = 0; i < obj->n; i++) {
+			const mn_json_member *mm = &obj->u.members[i];
+			if (mm->key_len != m->name_len + 15 || memcmp(mm->key, m->name, m->name_len) != 0 ||
+			    memcmp(mm->key + m->name_len, "CodeableConcept", 15) != 0)
+				continue;
+			if (mm->value.type != MN_JSON_OBJECT || cc)
+				return 1;
+			cc = &mm->value;
+		}
+	}
+	x->work += 2;
+	return cc && fp_member_of_concept(x, n, n->args[0]->lit.v.str.s, cc, out) ? -1 : 0;
+}
+
+/* n is E.coding.where(k).exists() (n->mfast 3), E a member of $this, k over a Coding's code and system only
+ * implying the code is one of some (coding_codes 1; n->codes: E and k, fp_fold): when $this is one typed
+ * object, E an element that is no choice and has the one type CodeableConcept (path_element: no "_" members,
+ * no type name that may filter $this) and coded_scan reads $this plainly (E's values objects without "_"
+ * members, their "coding" members objects or arrays of them without "_" members, whose code and system
+ * are at most one string each), k is true, false or empty on each coding without error (k_value) and
+ * exists() is whether it is true on one: coded_scan's value. Anything else: 1, evaluate as usual. 0 done,
+ * -1 error. */
+static int coding_exists_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
+static int coding_exists_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	if (x->plain || x->lenient || s->self.n != 1 || !typed_object(x, &s->self.v[0]))
+		return 1;
+	const mn_json *obj = s->self.v[0].node;
+	const mn_fhir_element *el = path_element(n->left->left->left, obj, s->self.v[0].ftype);
+	int v = 0;
+	if (!el || !is_concept(el->types[0]) || coded_scan(obj, n->codes, &v) < 0)
+		return 1;
+	x->work += 2;
+	return push_bool(x, out, v == 1) ? -1 : 0;
+}
+
 /* n is `member = 'lit'`, `member != 'lit'` or `member in ('a' | 'b')` with the
  * member on $this (n->eqfast): the answer from the JSON string when $this is
  * one object member_string decides, as op_equality and op_membership give it.
@@ -2224,9 +2379,9 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 
 /* n is `('lit' & member) in E` with the member on $this (n->eqfast == 3: picking resources by id from a
  * list of references, `('Observation/' & id) in %scores.budapest.entries`): when member_string reads the
- * member as one JSON string, the left side is made from it as op_arith's `&` makes it, without evaluating
- * the path; E is evaluated as usual, after it (the left side cannot fail here), and the answer is
- * op_membership's. The member absent or not plainly one string, or a long result (the general path's
+ * member as one JSON string, the left side is the literal's bytes and then the member's, without evaluating
+ * the path; E is evaluated as usual, and the answer is op_membership's: E's Strings compared byte for byte
+ * with those two parts, its other items with the String op_arith's `&` makes (fp_equal). The member absent or not plainly one string, or a long result (the general path's
  * limits and memory check): 0, nothing evaluated, the general path runs. 1 done, -1 error. */
 static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
@@ -2235,12 +2390,28 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	if (s->self.n != 1 || !member_string(x, n->left->right, &s->self.v[0], &v) || !v ||
 	    (size_t)lit->v.str.n + v->n > 4096)
 		return 0;
-	mn_fp_item it;
 	fp_coll b = {0};
-	if (concat_str(x, lit->v.str.s, lit->v.str.n, v->u.s, v->n, &it) || fp_eval(x, n->right, s, &b))
+	if (fp_eval(x, n->right, s, &b))
 		return -1;
-	x->work += 2;
-	return push_bool(x, out, coll_contains(x, &b, &it)) ? -1 : 1;
+	x->work += 2 + b.n;
+	/* a String of E equals the left side when its bytes are the literal's and then the member's; E's other
+	 * items are compared with the left side made as `&` makes it (fp_equal, as coll_contains does) */
+	size_t ln = lit->v.str.n, vn = v->n;
+	bool any = false, made = false;
+	mn_fp_item it;
+	for (uint32_t i = 0; i < b.n && !any; i++) {
+		const mn_fp_item *c = &b.v[i];
+		if (c->kind == MN_FP_STRING && !(c->flags & FPI_NOVALUE)) {
+			any = c->v.str.n == ln + vn && memcmp(c->v.str.s, lit->v.str.s, ln) == 0 &&
+			      memcmp(c->v.str.s + ln, v->u.s, vn) == 0;
+			continue;
+		}
+		if (!made && concat_str(x, lit->v.str.s, ln, v->u.s, vn, &it))
+			return -1;
+		made = true;
+		any = fp_equal(c, &it) == 1;
+	}
+	return push_bool(x, out, any) ? -1 : 1;
 }
 
 /* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed
@@ -2353,6 +2524,10 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 				break;
 			}
 		} else if (n->left) {
+			if (n->mfast &&
+			    (rc = n->mfast == 3 ? coding_exists_fast(x, n, s, out) : member_of_fast(x, n, s, out)) <= 0)
+				break;
+			rc = 0;
 			x->prune = n->prune_left ? n->type : NULL;
 			rc = fp_eval(x, n->left, s, &in);
 			x->prune = NULL;

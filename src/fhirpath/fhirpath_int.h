@@ -135,11 +135,17 @@ struct fp_node {
 	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
-	                                    needs (fp_fold) */
+	                                    needs (fp_fold); exists() with mfast 3: E and k */
 	bool invar;                      /* FN_MEMBER: the end of a path of members from a variable
 	                                    (%scores.budapest.entries; fp_fold): its value is the same
 	                                    throughout an evaluation when the variable is the
 	                                    environment's, so it is computed once (fp_ctx.inv) */
+	uint8_t mfast;                   /* FN_CALL memberOf('vs') whose left is a member E of $this
+	                                    (1) or E.ofType(CodeableConcept) (2) (fp_fold): the one
+	                                    CodeableConcept read from $this's JSON (member_of_fast);
+	                                    E.coding.where(k).exists(), k over code and system only and
+	                                    implying the code (3): the codings read from $this's JSON
+	                                    (coding_exists_fast; E and k in codes) */
 	bool prune_left;                 /* FN_CALL ofType(T) whose left is a plain member step
 	                                    (x.effective.ofType(dateTime); fp_fold): that step leaves
 	                                    out the JSON members no item of which ofType(T) keeps
@@ -345,6 +351,10 @@ int fp_fold(mn_fp_expr *e, fp_node *root);
  * strings of a string type): evaluate the criteria as usual. The same answer
  * as evaluating them whenever it decides. */
 int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it);
+/* memberOf(vs) (call c) over the one item whose node is the JSON object concept: its codings' (or, with
+ * no "coding" member, its own) system and code asked of the terminology, true pushed onto out when one
+ * is a member; 0, or -1 on error (an unknown value set). fn_memberOf and member_of_fast (eval.c). */
+int fp_member_of_concept(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *concept, fp_coll *out);
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out);
 int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it);
 /* -1 with MN_ELIMIT when the evaluation is over its memory budget. */

@@ -1131,8 +1131,11 @@ static size_t need_class(const char *p, size_t n, size_t i)
 	return j < n && j > start ? j + 1 : 0;
 }
 
-static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uint32_t opts)
+/* The literals one of which every match of pattern p[0..n) holds, in a; NULL when there are none to tell
+ * (*nomem set when a refused the memory). */
+static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uint32_t opts, bool *nomem)
 {
+	*nomem = false;
 	if (opts & PCRE2_CASELESS)
 		return NULL;
 	fp_regex_need q;
@@ -1205,6 +1208,7 @@ static const fp_regex_need *regex_need(mn_arena *a, const char *p, size_t n, uin
 		*r = q;
 		r->pat_len = n;
 	}
+	*nomem = have && !r;
 	return r;
 }
 
@@ -1273,9 +1277,10 @@ mn_status fp_regex_attach(mn_fp_expr *e, fp_node *call)
 	r->next = e->regexes;
 	e->regexes = r;
 	call->re = code;
+	bool nomem = false;
 	if (fa == 1)  /* matches, matchesFull */
-		call->need = regex_need(e->arena, a->lit.v.str.s, a->lit.v.str.n, opts);
-	return MN_OK;
+		call->need = regex_need(e->arena, a->lit.v.str.s, a->lit.v.str.n, opts, &nomem);
+	return nomem ? MN_ENOMEM : MN_OK;
 }
 
 void fp_regex_free_all(mn_fp_expr *e)
@@ -3042,16 +3047,23 @@ FN(memberOf)
 			return fp_fail(x, MN_EEVAL, c, "unknown value set '%s'", v);
 		result = m > 0;
 	} else if (it->kind == MN_FP_NODE && it->node) {
-		const mn_json *codings = mn_json_get(it->node, "coding");
-		if (codings && codings->type == MN_JSON_ARRAY) {
-			for (uint32_t i = 0; i < codings->n; i++)
-				if (member_codes(x, c, v, &codings->u.items[i], &result))
-					return -1;
-		} else if (member_codes(x, c, v, it->node, &result)) {
-			return -1;
-		}
+		return fp_member_of_concept(x, c, v, it->node, out);
 	} else {
 		return 0;
+	}
+	return push_bool(x, out, result != 0);
+}
+
+int fp_member_of_concept(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *concept, fp_coll *out)
+{
+	int result = 0;
+	const mn_json *codings = mn_json_get(concept, "coding");
+	if (codings && codings->type == MN_JSON_ARRAY) {
+		for (uint32_t i = 0; i < codings->n; i++)
+			if (member_codes(x, c, vs, &codings->u.items[i], &result))
+				return -1;
+	} else if (member_codes(x, c, vs, concept, &result)) {
+		return -1;
 	}
 	return push_bool(x, out, result != 0);
 }

@@ -18,10 +18,43 @@
 struct slot { uint32_t idx1; uint32_t h; };  /* idx1: index + 1, 0 = empty */
 typedef struct slot slot;
 
+/* Whether two distinct JSON values certainly differ as fp_equal compares nodes (json_same, not
+ * equivalence): other JSON types; objects with another number of members; or, b's keys unique, a
+ * member among the first few at the same place in both under the same key whose values are of other
+ * types or are other strings (json_same takes b's member at that place, and strings compare as bytes).
+ * The usual pair in a union of resources differs in its id, the second member. false: not known. */
+static bool node_differs(const mn_json *a, const mn_json *b)
+{
+	if (a->type != b->type)
+		return true;
+	if (a->type != MN_JSON_OBJECT)
+		return false;
+	if (a->n != b->n)
+		return true;
+	if (!(b->flags & MN_JSON_F_UNIQUE))
+		return false;
+	uint32_t k = a->n < 4 ? a->n : 4;
+	for (uint32_t i = 0; i < k; i++) {
+		const mn_json_member *m = &a->u.members[i], *o = &b->u.members[i];
+		if (m->key_len != o->key_len || memcmp(m->key, o->key, m->key_len) != 0)
+			return false;
+		if (m->value.type != o->value.type)
+			return true;
+		if (m->value.type == MN_JSON_STRING &&
+		    (m->value.n != o->value.n || memcmp(m->value.u.s, o->value.u.s, m->value.n) != 0))
+			return true;
+	}
+	return false;
+}
+
 static bool item_eq(const mn_fp_item *a, const mn_fp_item *b)
 {
-	if (a->kind == MN_FP_NODE && b->kind == MN_FP_NODE && a->node && a->node == b->node)
-		return true;
+	if (a->kind == MN_FP_NODE && b->kind == MN_FP_NODE && a->node && b->node) {
+		if (a->node == b->node)
+			return true;
+		if (!((a->flags | b->flags) & FPI_NOVALUE) && node_differs(a->node, b->node))
+			return false;
+	}
 	return fp_equal(a, b) == 1;
 }
 
