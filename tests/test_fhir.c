@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <unistd.h>
 
 /* ---- model ------------------------------------------------------------- */
@@ -1475,6 +1476,179 @@ static void test_as_of_date_names(void)
 	mn_case_free(c);
 }
 
+/* The index by code of an as-of view that leaves some out is its source's, filtered to the view's
+ * resources as the view's positions: a Procedure or Observation dated after the as-of day is never
+ * found through it, a code only they have is found with no resources, their unread codes are not
+ * listed. Same answers whether the source's index is made first or by the view's first lookup, and
+ * when views of one record ask from two threads at once. */
+static const char S_CODED[] =
+	"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"p1\",\"status\":\"completed\","
+	"\"subject\":{\"reference\":\"Patient/pt\"},"
+	"\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"111\"}]},"
+	"\"performedDateTime\":\"2026-01-01\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o-future\",\"status\":\"final\","
+	"\"code\":{\"coding\":[{\"code\":\"222\"},{\"code\":\"333\"}]},\"effectiveDateTime\":\"2027-01-01\"}},"
+	"{\"resource\":{\"resourceType\":\"Procedure\",\"id\":\"p-future\",\"status\":\"completed\","
+	"\"subject\":{\"reference\":\"Patient/pt\"},"
+	"\"code\":{\"coding\":[{\"code\":\"111\"}]},\"performedDateTime\":\"2026-12-01\"}},"
+	"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"pt\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
+	"\"category\":[{\"coding\":[{\"code\":\"vital-signs\"}]}],"
+	"\"code\":{\"coding\":[{\"code\":\"222\"}]},\"effectiveDateTime\":\"2026-02-01\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o-odd-future\",\"status\":\"final\","
+	"\"code\":{\"coding\":[{\"code\":\"444\",\"_code\":{\"id\":\"x\"}}]},\"effectiveDateTime\":\"2026-12-24\"}},"
+	"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o-odd\",\"status\":\"final\","
+	"\"code\":{\"coding\":[{\"code\":\"555\",\"_code\":{\"id\":\"y\"}}]},\"effectiveDateTime\":\"2026-03-01\"}}"
+	"]}";
+
+/* The positions mn_case_coded gives for (element, code) as one string "a,b,": "-" when it fails,
+ * then "|" and the unread ones. */
+static void coded_str(const mn_case *c, const char *element, const char *code, char *out, size_t cap)
+{
+	const uint32_t *pos, *unread;
+	size_t n, nu;
+	if (!mn_case_coded(c, element, code, strlen(code), &pos, &n, &unread, &nu)) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	size_t at = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && at < cap; i++)
+		at += (size_t)snprintf(out + at, cap - at, "%u,", (unsigned)pos[i]);
+	if (at < cap)
+		at += (size_t)snprintf(out + at, cap - at, "|");
+	for (size_t i = 0; i < nu && at < cap; i++)
+		at += (size_t)snprintf(out + at, cap - at, "%u,", (unsigned)unread[i]);
+	if ((n == 0) != (pos == NULL) || (nu == 0) != (unread == NULL))
+		snprintf(out, cap, "bad NULLs");
+}
+
+/* The view as of 2026-11-20 keeps p1, pt, o1, o-odd: view positions 0, 1, 2, 3. */
+static void check_view_coded(const mn_case *v)
+{
+	char s[64];
+	CHECK_INT(mn_case_count(v), 4);
+	coded_str(v, "code", "111", s, sizeof s);
+	CHECK_STR(s, "0,|3,");
+	coded_str(v, "code", "222", s, sizeof s);
+	CHECK_STR(s, "2,|3,");
+	coded_str(v, "code", "333", s, sizeof s);  /* only o-future has it */
+	CHECK_STR(s, "|3,");
+	coded_str(v, "code", "444", s, sizeof s);  /* only o-odd-future, unread */
+	CHECK_STR(s, "|3,");
+	coded_str(v, "code", "999", s, sizeof s);
+	CHECK_STR(s, "|3,");
+	coded_str(v, "category", "vital-signs", s, sizeof s);
+	CHECK_STR(s, "2,|");
+	coded_str(v, "category", "111", s, sizeof s);
+	CHECK_STR(s, "|");
+	coded_str(v, "status", "final", s, sizeof s);
+	CHECK_STR(s, "-");
+}
+
+static void check_record_coded(const mn_case *c)
+{
+	char s[64];
+	coded_str(c, "code", "111", s, sizeof s);
+	CHECK_STR(s, "0,2,|5,6,");
+	coded_str(c, "code", "222", s, sizeof s);
+	CHECK_STR(s, "1,4,|5,6,");
+	coded_str(c, "code", "333", s, sizeof s);
+	CHECK_STR(s, "1,|5,6,");
+	coded_str(c, "category", "vital-signs", s, sizeof s);
+	CHECK_STR(s, "4,|");
+}
+
+typedef struct {
+	const mn_case *c;
+	int rounds;
+} coded_job;
+
+static void *coded_thread(void *arg)
+{
+	const coded_job *j = arg;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	for (int i = 0; i < j->rounds; i++) {
+		mn_case *v = NULL;
+		CHECK_INT(mn_case_as_of(j->c, &as_of, &v, NULL), MN_OK);
+		if (v) {
+			check_view_coded(v);
+			CHECK_INT(mn_case_left_out(v), 3);
+		}
+		mn_case_free(v);
+	}
+	return NULL;
+}
+
+static void test_as_of_coded(void)
+{
+	mn_datetime as_of, all_in;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	mn_datetime_parse("2027-01-01", 10, MN_DT_DATE, &all_in, NULL);
+	for (int order = 0; order < 2; order++) {
+		mn_case *c = load(S_CODED, 0);
+		CHECK(c != NULL);
+		if (!c)
+			return;
+		if (order == 1)
+			check_record_coded(c);  /* the record's index first */
+		mn_case *v = NULL, *vv = NULL, *w = NULL;
+		CHECK_INT(mn_case_as_of(c, &as_of, &v, NULL), MN_OK);
+		if (v) {
+			check_view_coded(v);
+			CHECK_INT(mn_case_left_out(v), 3);
+			CHECK(by_id(v, "o1") == mn_case_get(v, 2));
+			/* a view of the view: the same resources, shared; one as of a later day leaves out
+			 * p-future too (o-odd-future, dated 2026-12-24, stays out): positions 0..3 again */
+			CHECK_INT(mn_case_as_of(v, &all_in, &vv, NULL), MN_OK);
+			if (vv) {
+				check_view_coded(vv);
+				CHECK_INT(mn_case_left_out(vv), 0);
+			}
+			mn_case_free(vv);
+			vv = NULL;
+			mn_datetime dec;
+			mn_datetime_parse("2026-12-01", 10, MN_DT_DATE, &dec, NULL);
+			CHECK_INT(mn_case_as_of(c, &dec, &vv, NULL), MN_OK);
+			if (vv) {
+				char s[64];
+				/* kept: p1 0, p-future 1, pt 2, o1 3, o-odd 4 */
+				CHECK_INT(mn_case_count(vv), 5);
+				coded_str(vv, "code", "111", s, sizeof s);
+				CHECK_STR(s, "0,1,|4,");
+				coded_str(vv, "code", "333", s, sizeof s);
+				CHECK_STR(s, "|4,");
+				CHECK_INT(mn_case_as_of(vv, &as_of, &w, NULL), MN_OK);  /* a view of a view */
+				if (w) {
+					check_view_coded(w);
+					CHECK_INT(mn_case_left_out(w), 1);
+				}
+				mn_case_free(w);
+			}
+			mn_case_free(vv);
+		}
+		if (order == 0)
+			check_record_coded(c);
+		mn_case_free(v);
+		mn_case_free(c);
+	}
+	/* two threads, each its views of one fresh record: the record's index is made once, race-free */
+	mn_case *c = load(S_CODED, 0);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	coded_job job = {c, 20};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(pthread_create(&t[i], NULL, coded_thread, &job), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	check_record_coded(c);
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1493,6 +1667,7 @@ int main(void)
 	test_resolve_bases();
 	test_reference_memo();
 	test_as_of_date_names();
+	test_as_of_coded();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -876,6 +876,60 @@ static void test_out_of_memory(void)
 	mn_library_free(real);
 }
 
+/* mn_policy_member_of and mn_policy_codes_of find a set by its name's text, whatever the address it is
+ * given at: names that share a prefix, an unknown name, the same buffer rewritten with another name (or a
+ * prefix of one) after a find, the same name again from another buffer and after the policy is freed and
+ * loaded again. psych-evaluation has CPT 90791, not 64635; facet-rfa has 64635, not 90791 (policies/). */
+static void test_member_of_names(void)
+{
+	const char *cpt = "http://www.ama-assn.org/go/cpt";
+	char dir[1024];
+	mn_error err;
+	mn_library *evidence = NULL;
+	snprintf(dir, sizeof dir, "%s/evidence", mn_test_source_dir());
+	CHECK_INT(mn_library_load(dir, &evidence, &err), MN_OK);
+	if (!evidence)
+		return;
+	snprintf(dir, sizeof dir, "%s/policies", mn_test_source_dir());
+	for (int round = 0; round < 2; round++) {
+		mn_policy *p = NULL;
+		mn_error_clear(&err);
+		CHECK_INT(mn_policy_load(dir, "drg-stimulation-trial", evidence, &p, &err), MN_OK);
+		if (!p)
+			break;
+		char name[64], other[64];
+		strcpy(name, "psych-evaluation");
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "90791"), 1);
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "64635"), 0);
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "90791"), 1);
+		strcpy(name, "facet-rfa");  /* same address, another set */
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "90791"), 0);
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "64635"), 1);
+		strcpy(name, "facet-rf");   /* a prefix of the set found at this address: unknown */
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "64635"), -1);
+		strcpy(name, "facet-rfa-");
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "64635"), -1);
+		strcpy(name, "facet-rfa");
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "64635"), 1);
+		strcpy(name, "psych-evaluatio");
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "90791"), -1);
+		strcpy(name, "no-such-set");
+		CHECK_INT(mn_policy_member_of(p, name, cpt, "90791"), -1);
+		mn_fp_codes codes = {0};
+		CHECK_INT(mn_policy_codes_of(p, name, &codes), -1);
+		strcpy(other, "psych-evaluation");  /* another address, a known name */
+		CHECK_INT(mn_policy_member_of(p, other, cpt, "90791"), 1);
+		CHECK_INT(mn_policy_codes_of(p, other, &codes), 1);
+		bool has = false;
+		for (size_t i = 0; i < codes.n; i++)
+			has |= strcmp(codes.code(codes.list, i), "90791") == 0;
+		CHECK(has);
+		CHECK_INT(mn_policy_member_of(p, "", cpt, "90791"), -1);
+		mn_policy_free(p);
+	}
+	mn_library_free(evidence);
+}
+
 int main(void)
 {
 	snprintf(fixtures, sizeof fixtures, "%s/tests/data", mn_test_source_dir());
@@ -891,6 +945,7 @@ int main(void)
 		test_versions();
 		test_effective_days();
 		test_valid_policy();
+		test_member_of_names();
 		test_broken_policies();
 		test_out_of_memory();
 	}

@@ -138,6 +138,11 @@ struct mn_case {
 	/* the index by code (mn_case_coded), made when first asked; an as-of view that leaves nothing
 	 * out shares its source's box (so the index is made once per record) */
 	struct S_codes_box *codes;
+	/* an as-of view that leaves some out: its source (which outlives it), and the view's position of each
+	 * of the source's top-level resources (UINT32_MAX: left out), so that the view's index by code is
+	 * the source's, filtered (made once per record), not made again from the resources */
+	const mn_case *from;
+	uint32_t *from_pos;
 };
 
 /* ---- hash table -------------------------------------------------------- */
@@ -1989,6 +1994,11 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 	v->ntop = ntop;
 	v->nres = nres;
 	v->left_out = c->ntop - ntop;
+	if (!(v->from_pos = mn_arena_calloc(v->arena, c->ntop, sizeof *v->from_pos)))
+		goto nomem;
+	for (size_t i = 0, t = 0; i < c->ntop; i++)
+		v->from_pos[i] = keep[i] ? (uint32_t)t++ : UINT32_MAX;
+	v->from = c;
 	if (nres && !(v->res = mn_arena_calloc(v->arena, nres, sizeof *v->res)))
 		goto nomem;
 	size_t want = 16;
@@ -2326,6 +2336,78 @@ out:
 	return ix;
 }
 
+static const S_codes *S_codes_get(const mn_case *c);
+
+/* The index of view v (an as-of view of v->from that leaves some out) by code, from its source's: the
+ * same keys and slots, each key's resources and the unread ones those of the source that v keeps, as v's
+ * positions (v keeps the source's order, so they stay in case order). A key none of whose resources is
+ * kept stays, with none: found like an absent one. NULL when out of memory. */
+static S_codes *S_codes_derive(const mn_case *v)
+{
+	const S_codes *b = S_codes_get(v->from);
+	if (!b)
+		return NULL;
+	size_t npos = 0;
+	for (size_t i = 0; i < b->nkeys; i++)
+		npos += b->keys[i].count;
+	for (uint32_t e = 0; e < S_NCODED; e++)
+		npos += b->nunread[e];
+	S_codes *ix = calloc(1, sizeof *ix + b->nslots * sizeof *ix->slots + b->nkeys * sizeof *ix->keys +
+	                            npos * sizeof *ix->pos);
+	if (!ix)
+		return NULL;
+	ix->nkeys = b->nkeys;
+	ix->nslots = b->nslots;
+	ix->keys = (S_code_key *)(ix + 1);
+	ix->slots = (uint32_t *)(ix->keys + b->nkeys);
+	ix->pos = ix->slots + b->nslots;
+	memcpy(ix->slots, b->slots, b->nslots * sizeof *ix->slots);
+	const uint32_t *map = v->from_pos;
+	uint32_t at = 0;
+	for (size_t i = 0; i < b->nkeys; i++) {
+		const S_code_key *bk = &b->keys[i];
+		S_code_key *k = &ix->keys[i];
+		*k = *bk;
+		k->start = at;
+		for (uint32_t j = 0; j < bk->count; j++) {
+			uint32_t p = map[b->pos[bk->start + j]];
+			if (p != UINT32_MAX)
+				ix->pos[at++] = p;
+		}
+		k->count = at - k->start;
+	}
+	for (uint32_t e = 0; e < S_NCODED; e++) {
+		ix->unread[e] = ix->pos + at;
+		for (size_t j = 0; j < b->nunread[e]; j++) {
+			uint32_t p = map[b->unread[e][j]];
+			if (p != UINT32_MAX)
+				ix->pos[at++] = p;
+		}
+		ix->nunread[e] = (size_t)(ix->pos + at - ix->unread[e]);
+	}
+	return ix;
+}
+
+/* c's index by code, made (or, for a view that leaves some out, derived from its source's) when first
+ * asked, once: a thread that loses the race frees its own copy. NULL when out of memory. */
+static const S_codes *S_codes_get(const mn_case *c)
+{
+	S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
+	if (!ix) {
+		S_codes *mine = c->from ? S_codes_derive(c) : S_codes_make(c), *none = NULL;
+		if (!mine)
+			return NULL;
+		if (atomic_compare_exchange_strong_explicit(&c->codes->idx, &none, mine, memory_order_acq_rel,
+		                                            memory_order_acquire))
+			ix = mine;
+		else {
+			free(mine);
+			ix = none;
+		}
+	}
+	return ix;
+}
+
 bool mn_case_coded(const mn_case *c, const char *element, const char *code, size_t n, const uint32_t **pos,
                    size_t *count, const uint32_t **unread, size_t *nunread)
 {
@@ -2336,20 +2418,9 @@ bool mn_case_coded(const mn_case *c, const char *element, const char *code, size
 		e++;
 	if (!c || !c->codes || !code || e == S_NCODED)
 		return false;
-	S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
-	if (!ix) {
-		/* made once: a thread that loses the race frees its own copy */
-		S_codes *mine = S_codes_make(c), *none = NULL;
-		if (!mine)
-			return false;
-		if (atomic_compare_exchange_strong_explicit(&c->codes->idx, &none, mine, memory_order_acq_rel,
-		                                            memory_order_acquire))
-			ix = mine;
-		else {
-			free(mine);
-			ix = none;
-		}
-	}
+	const S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
+	if (!ix && !(ix = S_codes_get(c)))
+		return false;
 	size_t slot;
 	const S_code_key *k = S_code_find(ix, e, code, n, S_code_hash(e, code, n), &slot);
 	if (k && k->count) {

@@ -8,6 +8,7 @@
  * adds the column inside the expression.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1243,20 +1244,32 @@ mn_status mn_policy_list(const char *policies_dir, mn_arena *arena, const char *
 	return MN_OK;
 }
 
-/* The value set named name that memberOf() finds (the policy's own and the shared ones), or NULL. A
- * where() asks for one set resource after resource: the position last found (in any policy, by this
- * thread) is tried first, and taken only when the set there has that name. */
+/* The value set named name that memberOf() finds (the policy's own and the shared ones), or NULL. One
+ * expression asks for the same names, set by set, resource after resource, each name at one address (its
+ * compiled literal): this thread's last finds are kept by (policy, name's address), 16 of them, and one is
+ * taken only when the set at its position in p has that name (so an address or a policy reused for other
+ * names is never a wrong find). Otherwise a binary search. */
 static const mn_valueset *member_set(const mn_policy *p, const char *name)
 {
-	static _Thread_local size_t last;
-	if (last < p->nvsindex_ && strcmp(p->vsindex_[last]->name, name) == 0)
-		return p->vsindex_[last];
+	static _Thread_local struct {
+		const mn_policy *p;
+		const char *name;
+		size_t at;
+	} seen[16];
+	size_t h = ((uintptr_t)name >> 3 ^ (uintptr_t)name >> 7) & 15;
+	if (seen[h].name == name && seen[h].p == p && seen[h].at < p->nvsindex_ &&
+	    strcmp(p->vsindex_[seen[h].at]->name, name) == 0)
+		return p->vsindex_[seen[h].at];
 	size_t lo = 0, hi = p->nvsindex_;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(p->vsindex_[mid]->name, name);
-		if (c == 0)
-			return p->vsindex_[last = mid];
+		if (c == 0) {
+			seen[h].p = p;
+			seen[h].name = name;
+			seen[h].at = mid;
+			return p->vsindex_[mid];
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
