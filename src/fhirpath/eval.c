@@ -2723,40 +2723,43 @@ static uint32_t var_hash(const char *name, size_t len)
 	return (uint32_t)(h ^ h >> 29 ^ h >> 41);
 }
 
-long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
+/* The position in env->vars of the variable name[0..len) whose var_hash is h, or -1. */
+static long env_find_h(const mn_fp_env *env, const char *name, size_t len, uint32_t h)
 {
-	if (!env)
-		return -1;
 	if (!env->vhash) {
 		for (size_t i = 0; i < env->nvars; i++)
-			if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
+			if (env->vars[i].hash == h && env->vars[i].len == len && memcmp(fp_var_name(&env->vars[i]), name, len) == 0)
 				return (long)i;
 		return -1;
 	}
-	for (size_t k = var_hash(name, len) & (env->nvhash - 1);; k = (k + 1) & (env->nvhash - 1)) {
+	for (size_t k = h & (env->nvhash - 1);; k = (k + 1) & (env->nvhash - 1)) {
 		uint32_t e = env->vhash[k];
 		if (!e)
 			return -1;
 		const struct fp_var *v = &env->vars[e - 1];
-		if (v->len == len && memcmp(v->name, name, len) == 0)
+		if (v->hash == h && v->len == len && memcmp(fp_var_name(v), name, len) == 0)
 			return (long)(e - 1);
 	}
 }
 
-/* env->vhash made again for the variables there are (at least twice as many slots); false when out of
- * memory (then it is dropped and fp_env_find searches linearly). */
-static bool vhash_make(mn_fp_env *env)
+long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
 {
-	size_t want = 16;
-	while (want < env->nvars * 2 + 2)
-		want *= 2;
+	if (!env || (!env->nvars))
+		return -1;
+	return env_find_h(env, name, len, var_hash(name, len));
+}
+
+/* env->vhash made again for the variables there are, want slots (a power of two, more than twice
+ * nvars); false when out of memory (then it is dropped and fp_env_find searches linearly). */
+static bool vhash_make(mn_fp_env *env, size_t want)
+{
 	free(env->vhash);
 	env->nvhash = 0;
 	if (!(env->vhash = calloc(want, sizeof *env->vhash)))
 		return false;
 	env->nvhash = want;
 	for (size_t i = 0; i < env->nvars; i++) {
-		size_t k = var_hash(env->vars[i].name, env->vars[i].len) & (want - 1);
+		size_t k = env->vars[i].hash & (want - 1);
 		while (env->vhash[k])
 			k = (k + 1) & (want - 1);
 		env->vhash[k] = (uint32_t)i + 1;
@@ -2764,14 +2767,20 @@ static bool vhash_make(mn_fp_env *env)
 	return true;
 }
 
+/* The first binding makes room for this many variables (the table twice as many slots). */
+#define FP_ENV_VARS0 64
+
 static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 {
 	size_t len = strlen(name);
-	long at = fp_env_find(env, name, len);
+	if (len > UINT32_MAX)
+		return NULL;
+	uint32_t h = var_hash(name, len);
+	long at = env->nvars ? env_find_h(env, name, len, h) : -1;
 	if (at >= 0)
 		return &env->vars[at];
 	if (env->nvars == env->capvars) {
-		size_t cap = env->capvars ? env->capvars * 2 : 8;
+		size_t cap = env->capvars ? env->capvars * 2 : FP_ENV_VARS0;
 		struct fp_var *v = realloc(env->vars, cap * sizeof *v);
 		if (!v)
 			return NULL;
@@ -2779,16 +2788,22 @@ static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 		env->capvars = cap;
 	}
 	struct fp_var *v = &env->vars[env->nvars];
-	v->name = mn_arena_strndup(env->arena, name, len);
-	if (!v->name)
+	if (len <= FP_VAR_INLINE)
+		memcpy(v->name.inl, name, len);  /* no copy in the arena for a name this short */
+	else if (!(v->name.p = mn_arena_strndup(env->arena, name, len)))
 		return NULL;
-	v->len = len;
+	v->len = (uint32_t)len;
+	v->hash = h;
 	memset(&v->value, 0, sizeof v->value);
 	env->nvars++;
-	if (!env->vhash || env->nvars * 2 + 2 > env->nvhash)
-		vhash_make(env);  /* out of memory: linear searches */
-	else {
-		size_t k = var_hash(name, len) & (env->nvhash - 1);
+	if (!env->vhash || env->nvars * 2 + 2 > env->nvhash) {
+		/* as many slots as the room for variables makes more than twice as many */
+		size_t want = 16;
+		while (want < env->capvars * 2 + 2)
+			want *= 2;
+		vhash_make(env, want);  /* out of memory: linear searches */
+	} else {
+		size_t k = h & (env->nvhash - 1);
 		while (env->vhash[k])
 			k = (k + 1) & (env->nvhash - 1);
 		env->vhash[k] = (uint32_t)env->nvars;
