@@ -1492,6 +1492,56 @@ static void test_var_binding(void)
 	mn_fp_env_free(env);
 }
 
+/* mn_fp_eval over a resource of the env's case finds it (eval_one: a small case searched in its context
+ * items, a contained resource through the case's hash), over a tree of no case finds none; the type
+ * comes from the case or from the tree. Expected by hand from PATIENT (one resource, one contained). */
+static void test_eval_provenance(void)
+{
+	mn_error err;
+	mn_case *c = NULL;
+	CHECK_INT(mn_case_load("p.json", PATIENT, strlen(PATIENT), &c, &err), MN_OK);
+	mn_json *other = parse_json("{\"resourceType\":\"Organization\",\"id\":\"o9\"}");
+	mn_fp_env *env = mn_fp_env_new();
+	mn_fp_expr *e = mn_fp_compile("$this", -1, &err);
+	mn_fp_expr *t = mn_fp_compile("$this.type().name & '/' & id", -1, &err);
+	if (c && other && env && e && t) {
+		mn_fp_env_set_case(env, c);
+		CHECK_INT(mn_case_count(c), 1);
+		const mn_json *pat = mn_case_get(c, 0)->json;
+		const mn_json *org = &mn_json_get(pat, "contained")->u.items[0];
+		const mn_resource *org_res = mn_case_find_json(c, org);
+		CHECK(org_res != NULL && org_res->container == mn_case_get(c, 0));
+		mn_fp_result *r;
+		for (int round = 0; round < 2; round++) {
+			CHECK_INT(mn_fp_eval(e, env, pat, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == mn_case_get(c, 0));
+			CHECK_INT(mn_fp_eval(e, env, org, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == org_res);
+			CHECK_INT(mn_fp_eval(e, env, other, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == NULL);
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, pat), "Patient/p1");
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, org), "Organization/o1");
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, other), "Organization/o9");
+			CHECK_INT(mn_fp_eval(t, env, pat, A, &r, &err), MN_OK);  /* a computed string: no resource */
+			CHECK_INT((long)mn_fp_result_count(r), 1);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == NULL);
+			mn_fp_env_set_case(env, NULL);  /* no case: no resource, the type from the tree */
+			CHECK_INT(mn_fp_eval(e, env, pat, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == NULL);
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, pat), "Patient/p1");
+			mn_fp_env_set_case(env, c);
+		}
+		/* an empty result */
+		CHECK_STR(fp_eval_text("{}", env, A, pat), "");
+		CHECK_INT(mn_fp_eval(e, env, NULL, A, &r, &err), MN_OK);
+		CHECK_INT((long)mn_fp_result_count(r), 0);
+	}
+	mn_fp_expr_free(t);
+	mn_fp_expr_free(e);
+	mn_fp_env_free(env);
+	mn_case_free(c);
+}
+
 /* Paths of members from a variable (%pat.name.given) are computed once per evaluation when the variable
  * is the environment's: the same answers inside where() and select() over many items, beside unions
  * that push onto them, past the number remembered, and not for a defineVariable() variable, which
@@ -1629,6 +1679,7 @@ int main(void)
 	test_where_fast();
 	test_var_table();
 	test_var_binding();
+	test_eval_provenance();
 	test_invariant_paths();
 	test_regex_need();
 	test_compile_out_of_memory();

@@ -2918,10 +2918,8 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	memset(&s, 0, sizeof s);
 	s.self = x.context;
 	s.index = -1;
-	mn_fp_result *r = mn_arena_calloc(arena, 1, sizeof *r);
-	if (!r)
-		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	if (fp_eval(&x, e->root, &s, &r->c)) {
+	fp_coll c = {0};
+	if (fp_eval(&x, e->root, &s, &c)) {
 		if (err->code == MN_OK)
 			err->code = MN_EINTERNAL;
 		return err->code;
@@ -2929,12 +2927,18 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	/* The result must not depend on the expression (literals, their slices),
 	 * the environment (variables) or the caller's context array: copy the
 	 * items and the computed strings into the arena. Record nodes stay
-	 * referenced (they live with the case). */
-	fp_coll c = r->c;
+	 * referenced (they live with the case). The result and its items: one
+	 * allocation. */
+	size_t head = (sizeof(mn_fp_result) + _Alignof(mn_fp_item) - 1) / _Alignof(mn_fp_item) * _Alignof(mn_fp_item);
+	if (c.n > (SIZE_MAX - head) / sizeof *c.v)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	mn_fp_result *r = mn_arena_alloc(arena, head + c.n * sizeof *c.v);
+	if (!r)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	r->c.v = NULL;
+	r->c.n = r->c.cap = 0;
 	if (c.n) {
-		r->c.v = mn_arena_alloc(arena, c.n * sizeof *c.v);
-		if (!r->c.v)
-			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
 		memcpy(r->c.v, c.v, c.n * sizeof *c.v);
 		r->c.cap = r->c.n = c.n;
 		for (uint32_t i = 0; i < c.n; i++) {
@@ -2976,6 +2980,18 @@ static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, con
 	return run(e, env, &ctx, false, NULL, arena, out, err);
 }
 
+/* The resource of env's case whose JSON is resource, or NULL. A case of a few resources (an
+ * evaluation over one file) is searched in its context items first, which costs less than the
+ * case's hash; contained resources, which are not there, are found by the hash. */
+static const mn_resource *case_find(const mn_fp_env *env, const mn_json *resource)
+{
+	if (env->case_items && env->case_n <= 8)
+		for (size_t i = 0; i < env->case_n; i++)
+			if (env->case_items[i].node == resource)
+				return env->case_items[i].res;
+	return mn_case_find_json(env->kase, resource);
+}
+
 /* mn_fp_eval over resource; res: its mn_resource in env's case when the caller has it (type and
  * provenance taken from it, not looked up) */
 static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
@@ -2988,11 +3004,16 @@ static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_js
 		mn_fp_item *it = arena ? mn_arena_alloc(arena, sizeof *it) : NULL;
 		if (!it)
 			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		if (!kase)
+			res = NULL;
+		else if (!res)
+			res = case_find(env, resource);
 		fp_item_init(it, MN_FP_NODE);
 		it->node = resource;
+		/* the case's type for its resource, as mn_fp_eval_resource takes it */
 		it->ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
 		it->flags |= FPI_STATIC;
-		it->res = !kase ? NULL : res ? res : mn_case_find_json(kase, resource);
+		it->res = res;
 		ctx.v = it;
 		ctx.n = ctx.cap = 1;
 		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)
