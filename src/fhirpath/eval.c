@@ -1193,7 +1193,7 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	int dv = fp_defvar_get(x, n->name, n->name_len, out);
 	if (dv)
 		return dv < 0 ? -1 : 0;
-	long vi = fp_env_find(x->env, n->name, n->name_len);
+	long vi = fp_env_find_hashed(x->env, n->name, n->name_len, n->name_hash);
 	if (vi >= 0)
 		return fp_append(x, out, &x->env->vars[vi].value);  /* shared; run() copies results */
 	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
@@ -2429,7 +2429,7 @@ static int eval_invar(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *o
 	const fp_node *var = n->left;
 	while (var->kind == FN_MEMBER)
 		var = var->left;
-	if (x->ninv < FP_INV_MAX && fp_env_find(x->env, var->name, var->name_len) >= 0) {
+	if (x->ninv < FP_INV_MAX && fp_env_find_hashed(x->env, var->name, var->name_len, var->name_hash) >= 0) {
 		v.cap = v.n;  /* shared from now on: a push copies */
 		x->inv[x->ninv].n = n;
 		x->inv[x->ninv++].v = v;
@@ -2747,6 +2747,18 @@ long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
 	if (!env || (!env->nvars))
 		return -1;
 	return env_find_h(env, name, len, var_hash(name, len));
+}
+
+long fp_env_find_hashed(const mn_fp_env *env, const char *name, size_t len, uint32_t h)
+{
+	if (!env || (!env->nvars))
+		return -1;
+	return env_find_h(env, name, len, h);
+}
+
+uint32_t fp_var_hash(const char *name, size_t len)
+{
+	return var_hash(name, len);
 }
 
 /* env->vhash made again for the variables there are, want slots (a power of two, more than twice

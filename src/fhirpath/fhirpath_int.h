@@ -107,6 +107,7 @@ struct fp_node {
 	fp_node *left, *right;
 	const char *name;     /* FN_MEMBER, FN_CALL, FN_VAR, FN_ERROR (message) */
 	uint32_t name_len;
+	uint32_t name_hash;   /* FN_VAR: fp_var_hash of name, computed when parsed */
 	const fp_func *fn;    /* FN_CALL */
 	fp_node **args;       /* FN_CALL */
 	fp_typespec *type;    /* FN_IS, FN_AS and type-argument calls */
@@ -333,6 +334,10 @@ static inline const char *fp_var_name(const struct fp_var *v)
 
 /* The position in env->vars of the variable name[0..len), or -1. */
 long fp_env_find(const mn_fp_env *env, const char *name, size_t len);
+/* The same, h being fp_var_hash(name, len) (an FN_VAR node's name_hash). */
+long fp_env_find_hashed(const mn_fp_env *env, const char *name, size_t len, uint32_t h);
+/* The hash the environment finds variables' names by. */
+uint32_t fp_var_hash(const char *name, size_t len);
 
 /* lexer.c / parser.c */
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);
