@@ -1385,6 +1385,163 @@ static void test_var_table(void)
 	mn_fp_env_free(env);
 }
 
+/* Binding (env_slot): the table made at the first binding for 64 names and doubled past them, names
+ * sharing prefixes, a name copied (its buffer reused at once), a variable bound again with a string,
+ * with an empty collection and with several items, an unset variable, an env with no variables, and a
+ * clone of a clone each growing on its own; answers counted by hand. */
+static void test_var_binding(void)
+{
+	mn_fp_env *env = mn_fp_env_new();
+	CHECK_INT(fp_env_find(env, "a", 1), -1);  /* nothing bound yet */
+	CHECK_STR(fp_eval_text("%a", env, A, NULL), "ERR:fhirpath-execution");
+	char name[32], val[32];
+	/* prefixes of one another: a, aa, aaa, ... up to 20 a's */
+	for (int i = 1; i <= 20; i++) {
+		memset(name, 'a', (size_t)i);
+		name[i] = 0;
+		snprintf(val, sizeof val, "%d", i);
+		CHECK_INT(mn_fp_env_set_string(env, name, val), MN_OK);
+	}
+	strcpy(name, "zzz");  /* the buffer of the last name, reused: the env kept its own copy */
+	CHECK_STR(fp_eval_text("%a & '/' & %aaaaaaaa & '/' & %aaaaaaaaa & '/' & %aaaaaaaaaaaaaaaaaaaa", env, A, NULL),
+	          "1/8/9/20");
+	/* 300 in all: past 64 and 128 and 256, the table made again each time */
+	for (int i = 0; i < 280; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		snprintf(val, sizeof val, "%d", i + 1000);
+		CHECK_INT(mn_fp_env_set_string(env, name, val), MN_OK);
+	}
+	CHECK_INT(env->nvars, 300);
+	CHECK_INT(fp_env_find(env, "a", 1), 0);
+	CHECK_INT(fp_env_find(env, "aaaaaaaaaaaaaaaaaaaa", 20), 19);
+	CHECK_INT(fp_env_find(env, "aaaaaaaaaaaaaaaaaaaaa", 21), -1);
+	CHECK_INT(fp_env_find(env, "n0", 2), 20);
+	CHECK_INT(fp_env_find(env, "n279", 4), 299);
+	CHECK_INT(fp_env_find(env, "n280", 4), -1);
+	CHECK_INT(fp_env_find(env, "zzz", 3), -1);
+	CHECK_STR(fp_eval_text("%n0 & '/' & %n63 & '/' & %n64 & '/' & %n127 & '/' & %n279 & '/' & %aaa", env, A, NULL),
+	          "1000/1063/1064/1127/1279/3");
+	/* bound again: the same place, the new value; empty, then two items, then a string again */
+	CHECK_INT(mn_fp_env_set_result(env, "aa", NULL), MN_OK);
+	CHECK_INT(env->nvars, 300);
+	CHECK_INT(fp_env_find(env, "aa", 2), 1);
+	CHECK_STR(fp_eval_text("%aa.empty().toString() & '/' & %aa.count().toString() & '/' & %a & %aaa", env, A, NULL), "true/0/13");
+	mn_fp_result *two = NULL;
+	mn_error err;
+	mn_fp_expr *e = mn_fp_compile("'x' | 'y'", -1, &err);
+	CHECK(e != NULL);
+	CHECK_INT(mn_fp_eval(e, env, NULL, A, &two, &err), MN_OK);
+	CHECK_INT(mn_fp_env_set_result(env, "aa", two), MN_OK);
+	CHECK_STR(fp_eval_text("%aa.count().toString() & '/' & %aa.first() & %aa.last()", env, A, NULL), "2/xy");
+	CHECK_INT(mn_fp_env_set_string(env, "aa", "back"), MN_OK);
+	CHECK_INT(mn_fp_env_set_result(env, "n5", NULL), MN_OK);
+	CHECK_STR(fp_eval_text("%aa & '/' & %n5.count().toString() & '/' & %n6", env, A, NULL), "back/0/1006");
+	CHECK_INT(env->nvars, 300);
+	/* a clone of a clone: each adds its own past the copied table */
+	mn_fp_env *c1 = mn_fp_env_clone(env);
+	CHECK(c1 != NULL);
+	mn_fp_env *c2 = c1 ? mn_fp_env_clone(c1) : NULL;
+	CHECK(c2 != NULL);
+	if (c1 && c2) {
+		for (int i = 0; i < 70; i++) {
+			snprintf(name, sizeof name, "c%d", i);
+			snprintf(val, sizeof val, "one%d", i);
+			CHECK_INT(mn_fp_env_set_string(c1, name, val), MN_OK);
+		}
+		CHECK_INT(mn_fp_env_set_string(c2, "c3", "two"), MN_OK);
+		CHECK_INT(mn_fp_env_set_string(c2, "a", "two-a"), MN_OK);
+		CHECK_STR(fp_eval_text("%c0 & '/' & %c69 & '/' & %a & '/' & %n279", c1, A, NULL), "one0/one69/1/1279");
+		CHECK_STR(fp_eval_text("%c3 & '/' & %a & '/' & %aa & '/' & %n0", c2, A, NULL), "two/two-a/back/1000");
+		CHECK_STR(fp_eval_text("%c0", c2, A, NULL), "ERR:fhirpath-execution");
+		CHECK_STR(fp_eval_text("%c0", env, A, NULL), "ERR:fhirpath-execution");
+		CHECK_STR(fp_eval_text("%a", env, A, NULL), "1");
+	}
+	mn_fp_env_free(c2);
+	mn_fp_env_free(c1);
+	mn_fp_expr_free(e);
+	mn_fp_env_free(env);
+	/* names about the length kept in the variable itself (FP_VAR_INLINE, 24): 23, 24, 25 and 40 bytes,
+	 * each a prefix of the next, bound from one buffer written over each time; then a clone */
+	env = mn_fp_env_new();
+	static const int lens[] = {23, 24, 25, 40};
+	char longname[48];
+	for (int i = 0; i < 4; i++) {
+		for (int j = 0; j < lens[i]; j++)
+			longname[j] = (char)('a' + j % 26);
+		longname[lens[i]] = 0;
+		snprintf(val, sizeof val, "L%d", lens[i]);
+		CHECK_INT(mn_fp_env_set_string(env, longname, val), MN_OK);
+		memset(longname, 'q', sizeof longname - 1);
+	}
+	CHECK_INT(env->nvars, 4);
+	CHECK_INT(fp_env_find(env, "abcdefghijklmnopqrstuvw", 23), 0);
+	CHECK_INT(fp_env_find(env, "abcdefghijklmnopqrstuvwx", 24), 1);
+	CHECK_INT(fp_env_find(env, "abcdefghijklmnopqrstuvwxy", 25), 2);
+	CHECK_INT(fp_env_find(env, "abcdefghijklmnopqrstuvwxyzabcdefghijklmn", 40), 3);
+	CHECK_INT(fp_env_find(env, "abcdefghijklmnopqrstuvwxyz", 26), -1);
+	c1 = mn_fp_env_clone(env);
+	CHECK(c1 != NULL);
+	if (c1) {
+		CHECK_INT(mn_fp_env_set_string(c1, "abcdefghijklmnopqrstuvwx", "C24"), MN_OK);
+		CHECK_STR(fp_eval_text("%abcdefghijklmnopqrstuvw & %abcdefghijklmnopqrstuvwx & %abcdefghijklmnopqrstuvwxy & "
+		                       "%abcdefghijklmnopqrstuvwxyzabcdefghijklmn", c1, A, NULL), "L23C24L25L40");
+		mn_fp_env_free(c1);
+	}
+	CHECK_STR(fp_eval_text("%abcdefghijklmnopqrstuvwx & %abcdefghijklmnopqrstuvwxyzabcdefghijklmn", env, A, NULL),
+	          "L24L40");
+	mn_fp_env_free(env);
+}
+
+/* mn_fp_eval over a resource of the env's case finds it (eval_one: a small case searched in its context
+ * items, a contained resource through the case's hash), over a tree of no case finds none; the type
+ * comes from the case or from the tree. Expected by hand from PATIENT (one resource, one contained). */
+static void test_eval_provenance(void)
+{
+	mn_error err;
+	mn_case *c = NULL;
+	CHECK_INT(mn_case_load("p.json", PATIENT, strlen(PATIENT), &c, &err), MN_OK);
+	mn_json *other = parse_json("{\"resourceType\":\"Organization\",\"id\":\"o9\"}");
+	mn_fp_env *env = mn_fp_env_new();
+	mn_fp_expr *e = mn_fp_compile("$this", -1, &err);
+	mn_fp_expr *t = mn_fp_compile("$this.type().name & '/' & id", -1, &err);
+	if (c && other && env && e && t) {
+		mn_fp_env_set_case(env, c);
+		CHECK_INT(mn_case_count(c), 1);
+		const mn_json *pat = mn_case_get(c, 0)->json;
+		const mn_json *org = &mn_json_get(pat, "contained")->u.items[0];
+		const mn_resource *org_res = mn_case_find_json(c, org);
+		CHECK(org_res != NULL && org_res->container == mn_case_get(c, 0));
+		mn_fp_result *r;
+		for (int round = 0; round < 2; round++) {
+			CHECK_INT(mn_fp_eval(e, env, pat, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == mn_case_get(c, 0));
+			CHECK_INT(mn_fp_eval(e, env, org, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == org_res);
+			CHECK_INT(mn_fp_eval(e, env, other, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == NULL);
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, pat), "Patient/p1");
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, org), "Organization/o1");
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, other), "Organization/o9");
+			CHECK_INT(mn_fp_eval(t, env, pat, A, &r, &err), MN_OK);  /* a computed string: no resource */
+			CHECK_INT((long)mn_fp_result_count(r), 1);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == NULL);
+			mn_fp_env_set_case(env, NULL);  /* no case: no resource, the type from the tree */
+			CHECK_INT(mn_fp_eval(e, env, pat, A, &r, &err), MN_OK);
+			CHECK(mn_fp_item_resource(mn_fp_result_item(r, 0)) == NULL);
+			CHECK_STR(fp_eval_text("$this.type().name & '/' & id", env, A, pat), "Patient/p1");
+			mn_fp_env_set_case(env, c);
+		}
+		/* an empty result */
+		CHECK_STR(fp_eval_text("{}", env, A, pat), "");
+		CHECK_INT(mn_fp_eval(e, env, NULL, A, &r, &err), MN_OK);
+		CHECK_INT((long)mn_fp_result_count(r), 0);
+	}
+	mn_fp_expr_free(t);
+	mn_fp_expr_free(e);
+	mn_fp_env_free(env);
+	mn_case_free(c);
+}
+
 /* Paths of members from a variable (%pat.name.given) are computed once per evaluation when the variable
  * is the environment's: the same answers inside where() and select() over many items, beside unions
  * that push onto them, past the number remembered, and not for a defineVariable() variable, which
@@ -1521,6 +1678,8 @@ int main(void)
 	test_folded_unions();
 	test_where_fast();
 	test_var_table();
+	test_var_binding();
+	test_eval_provenance();
 	test_invariant_paths();
 	test_regex_need();
 	test_compile_out_of_memory();

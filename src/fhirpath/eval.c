@@ -1193,7 +1193,7 @@ static int eval_var(fp_ctx *x, const fp_node *n, fp_coll *out)
 	int dv = fp_defvar_get(x, n->name, n->name_len, out);
 	if (dv)
 		return dv < 0 ? -1 : 0;
-	long vi = fp_env_find(x->env, n->name, n->name_len);
+	long vi = fp_env_find_hashed(x->env, n->name, n->name_len, n->name_hash);
 	if (vi >= 0)
 		return fp_append(x, out, &x->env->vars[vi].value);  /* shared; run() copies results */
 	if (n->name_len == 13 && memcmp(n->name, "terminologies", 13) == 0)
@@ -2429,7 +2429,7 @@ static int eval_invar(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *o
 	const fp_node *var = n->left;
 	while (var->kind == FN_MEMBER)
 		var = var->left;
-	if (x->ninv < FP_INV_MAX && fp_env_find(x->env, var->name, var->name_len) >= 0) {
+	if (x->ninv < FP_INV_MAX && fp_env_find_hashed(x->env, var->name, var->name_len, var->name_hash) >= 0) {
 		v.cap = v.n;  /* shared from now on: a push copies */
 		x->inv[x->ninv].n = n;
 		x->inv[x->ninv++].v = v;
@@ -2723,40 +2723,55 @@ static uint32_t var_hash(const char *name, size_t len)
 	return (uint32_t)(h ^ h >> 29 ^ h >> 41);
 }
 
-long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
+/* The position in env->vars of the variable name[0..len) whose var_hash is h, or -1. */
+static long env_find_h(const mn_fp_env *env, const char *name, size_t len, uint32_t h)
 {
-	if (!env)
-		return -1;
 	if (!env->vhash) {
 		for (size_t i = 0; i < env->nvars; i++)
-			if (env->vars[i].len == len && memcmp(env->vars[i].name, name, len) == 0)
+			if (env->vars[i].hash == h && env->vars[i].len == len && memcmp(fp_var_name(&env->vars[i]), name, len) == 0)
 				return (long)i;
 		return -1;
 	}
-	for (size_t k = var_hash(name, len) & (env->nvhash - 1);; k = (k + 1) & (env->nvhash - 1)) {
+	for (size_t k = h & (env->nvhash - 1);; k = (k + 1) & (env->nvhash - 1)) {
 		uint32_t e = env->vhash[k];
 		if (!e)
 			return -1;
 		const struct fp_var *v = &env->vars[e - 1];
-		if (v->len == len && memcmp(v->name, name, len) == 0)
+		if (v->hash == h && v->len == len && memcmp(fp_var_name(v), name, len) == 0)
 			return (long)(e - 1);
 	}
 }
 
-/* env->vhash made again for the variables there are (at least twice as many slots); false when out of
- * memory (then it is dropped and fp_env_find searches linearly). */
-static bool vhash_make(mn_fp_env *env)
+long fp_env_find(const mn_fp_env *env, const char *name, size_t len)
 {
-	size_t want = 16;
-	while (want < env->nvars * 2 + 2)
-		want *= 2;
+	if (!env || (!env->nvars))
+		return -1;
+	return env_find_h(env, name, len, var_hash(name, len));
+}
+
+long fp_env_find_hashed(const mn_fp_env *env, const char *name, size_t len, uint32_t h)
+{
+	if (!env || (!env->nvars))
+		return -1;
+	return env_find_h(env, name, len, h);
+}
+
+uint32_t fp_var_hash(const char *name, size_t len)
+{
+	return var_hash(name, len);
+}
+
+/* env->vhash made again for the variables there are, want slots (a power of two, more than twice
+ * nvars); false when out of memory (then it is dropped and fp_env_find searches linearly). */
+static bool vhash_make(mn_fp_env *env, size_t want)
+{
 	free(env->vhash);
 	env->nvhash = 0;
 	if (!(env->vhash = calloc(want, sizeof *env->vhash)))
 		return false;
 	env->nvhash = want;
 	for (size_t i = 0; i < env->nvars; i++) {
-		size_t k = var_hash(env->vars[i].name, env->vars[i].len) & (want - 1);
+		size_t k = env->vars[i].hash & (want - 1);
 		while (env->vhash[k])
 			k = (k + 1) & (want - 1);
 		env->vhash[k] = (uint32_t)i + 1;
@@ -2764,14 +2779,20 @@ static bool vhash_make(mn_fp_env *env)
 	return true;
 }
 
+/* The first binding makes room for this many variables (the table twice as many slots). */
+#define FP_ENV_VARS0 64
+
 static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 {
 	size_t len = strlen(name);
-	long at = fp_env_find(env, name, len);
+	if (len > UINT32_MAX)
+		return NULL;
+	uint32_t h = var_hash(name, len);
+	long at = env->nvars ? env_find_h(env, name, len, h) : -1;
 	if (at >= 0)
 		return &env->vars[at];
 	if (env->nvars == env->capvars) {
-		size_t cap = env->capvars ? env->capvars * 2 : 8;
+		size_t cap = env->capvars ? env->capvars * 2 : FP_ENV_VARS0;
 		struct fp_var *v = realloc(env->vars, cap * sizeof *v);
 		if (!v)
 			return NULL;
@@ -2779,16 +2800,22 @@ static struct fp_var *env_slot(mn_fp_env *env, const char *name)
 		env->capvars = cap;
 	}
 	struct fp_var *v = &env->vars[env->nvars];
-	v->name = mn_arena_strndup(env->arena, name, len);
-	if (!v->name)
+	if (len <= FP_VAR_INLINE)
+		memcpy(v->name.inl, name, len);  /* no copy in the arena for a name this short */
+	else if (!(v->name.p = mn_arena_strndup(env->arena, name, len)))
 		return NULL;
-	v->len = len;
+	v->len = (uint32_t)len;
+	v->hash = h;
 	memset(&v->value, 0, sizeof v->value);
 	env->nvars++;
-	if (!env->vhash || env->nvars * 2 + 2 > env->nvhash)
-		vhash_make(env);  /* out of memory: linear searches */
-	else {
-		size_t k = var_hash(name, len) & (env->nvhash - 1);
+	if (!env->vhash || env->nvars * 2 + 2 > env->nvhash) {
+		/* as many slots as the room for variables makes more than twice as many */
+		size_t want = 16;
+		while (want < env->capvars * 2 + 2)
+			want *= 2;
+		vhash_make(env, want);  /* out of memory: linear searches */
+	} else {
+		size_t k = h & (env->nvhash - 1);
 		while (env->vhash[k])
 			k = (k + 1) & (env->nvhash - 1);
 		env->vhash[k] = (uint32_t)env->nvars;
@@ -2903,10 +2930,8 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	memset(&s, 0, sizeof s);
 	s.self = x.context;
 	s.index = -1;
-	mn_fp_result *r = mn_arena_calloc(arena, 1, sizeof *r);
-	if (!r)
-		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	if (fp_eval(&x, e->root, &s, &r->c)) {
+	fp_coll c = {0};
+	if (fp_eval(&x, e->root, &s, &c)) {
 		if (err->code == MN_OK)
 			err->code = MN_EINTERNAL;
 		return err->code;
@@ -2914,12 +2939,18 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	/* The result must not depend on the expression (literals, their slices),
 	 * the environment (variables) or the caller's context array: copy the
 	 * items and the computed strings into the arena. Record nodes stay
-	 * referenced (they live with the case). */
-	fp_coll c = r->c;
+	 * referenced (they live with the case). The result and its items: one
+	 * allocation. */
+	size_t head = (sizeof(mn_fp_result) + _Alignof(mn_fp_item) - 1) / _Alignof(mn_fp_item) * _Alignof(mn_fp_item);
+	if (c.n > (SIZE_MAX - head) / sizeof *c.v)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	mn_fp_result *r = mn_arena_alloc(arena, head + c.n * sizeof *c.v);
+	if (!r)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	r->c.v = NULL;
+	r->c.n = r->c.cap = 0;
 	if (c.n) {
-		r->c.v = mn_arena_alloc(arena, c.n * sizeof *c.v);
-		if (!r->c.v)
-			return mn_error_set(err, MN_ENOMEM, "out of memory");
+		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
 		memcpy(r->c.v, c.v, c.n * sizeof *c.v);
 		r->c.cap = r->c.n = c.n;
 		for (uint32_t i = 0; i < c.n; i++) {
@@ -2961,6 +2992,18 @@ static mn_status eval_plain_value(const mn_fp_expr *e, const mn_fp_env *env, con
 	return run(e, env, &ctx, false, NULL, arena, out, err);
 }
 
+/* The resource of env's case whose JSON is resource, or NULL. A case of a few resources (an
+ * evaluation over one file) is searched in its context items first, which costs less than the
+ * case's hash; contained resources, which are not there, are found by the hash. */
+static const mn_resource *case_find(const mn_fp_env *env, const mn_json *resource)
+{
+	if (env->case_items && env->case_n <= 8)
+		for (size_t i = 0; i < env->case_n; i++)
+			if (env->case_items[i].node == resource)
+				return env->case_items[i].res;
+	return mn_case_find_json(env->kase, resource);
+}
+
 /* mn_fp_eval over resource; res: its mn_resource in env's case when the caller has it (type and
  * provenance taken from it, not looked up) */
 static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_json *resource,
@@ -2973,11 +3016,16 @@ static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_js
 		mn_fp_item *it = arena ? mn_arena_alloc(arena, sizeof *it) : NULL;
 		if (!it)
 			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		if (!kase)
+			res = NULL;
+		else if (!res)
+			res = case_find(env, resource);
 		fp_item_init(it, MN_FP_NODE);
 		it->node = resource;
+		/* the case's type for its resource, as mn_fp_eval_resource takes it */
 		it->ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
 		it->flags |= FPI_STATIC;
-		it->res = !kase ? NULL : res ? res : mn_case_find_json(kase, resource);
+		it->res = res;
 		ctx.v = it;
 		ctx.n = ctx.cap = 1;
 		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)

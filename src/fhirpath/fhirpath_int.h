@@ -107,6 +107,7 @@ struct fp_node {
 	fp_node *left, *right;
 	const char *name;     /* FN_MEMBER, FN_CALL, FN_VAR, FN_ERROR (message) */
 	uint32_t name_len;
+	uint32_t name_hash;   /* FN_VAR: fp_var_hash of name, computed when parsed */
 	const fp_func *fn;    /* FN_CALL */
 	fp_node **args;       /* FN_CALL */
 	fp_typespec *type;    /* FN_IS, FN_AS and type-argument calls */
@@ -284,15 +285,28 @@ struct fp_func {
 	fp_fn_impl impl;
 };
 
+/* The longest name a variable keeps in itself (struct fp_var). */
+#define FP_VAR_INLINE 24
+
 struct mn_fp_env {
 	bool has_now;
 	mn_datetime now;
 	const mn_case *kase;
 	mn_arena *arena;           /* variable names and values */
-	struct fp_var { const char *name; size_t len; fp_coll value; } *vars;
+	/* hash: var_hash of the name, computed once when bound (finds compare it first, and the
+	 * table is made again from it without hashing the names again). The name (fp_var_name):
+	 * up to FP_VAR_INLINE bytes in the var itself, longer in arena; a clone's copies of the
+	 * vars keep either (shared with the source, which outlives the clone). */
+	struct fp_var {
+		union { const char *p; char inl[FP_VAR_INLINE]; } name;
+		uint32_t len, hash;
+		fp_coll value;
+	} *vars;
 	size_t nvars, capvars;
 	/* vars by name (fp_env_find): open addressing, a slot holds the var's position + 1 (0 empty);
-	 * nvhash a power of two at least twice nvars, or 0 (and vhash NULL: a linear search) */
+	 * nvhash a power of two at least twice nvars, or 0 (and vhash NULL: a linear search). Both
+	 * are made at the first binding for FP_ENV_VARS0 variables (a decision binds some fifty), and
+	 * then doubled. */
 	uint32_t *vhash;
 	size_t nvhash;
 	/* mn_fp_env_set_case: the context mn_fp_eval_case makes for kase (every
@@ -313,8 +327,17 @@ struct mn_fp_env {
 	void *valuesets_payload;
 };
 
+static inline const char *fp_var_name(const struct fp_var *v)
+{
+	return v->len <= FP_VAR_INLINE ? v->name.inl : v->name.p;
+}
+
 /* The position in env->vars of the variable name[0..len), or -1. */
 long fp_env_find(const mn_fp_env *env, const char *name, size_t len);
+/* The same, h being fp_var_hash(name, len) (an FN_VAR node's name_hash). */
+long fp_env_find_hashed(const mn_fp_env *env, const char *name, size_t len, uint32_t h);
+/* The hash the environment finds variables' names by. */
+uint32_t fp_var_hash(const char *name, size_t len);
 
 /* lexer.c / parser.c */
 mn_status fp_parse(mn_fp_expr *e, mn_error *err);

@@ -397,6 +397,7 @@ static mn_status parse_term(parser *p, fp_node **out)
 			if (!n->name)
 				return nomem(p);
 			n->name_len = (uint32_t)t.len;
+			n->name_hash = fp_var_hash(n->name, t.len);
 		}
 		*out = n;
 		return advance(p);
