@@ -9,6 +9,7 @@
 # Environment:
 #   MN_BENCH_REPEAT   N, passes over the bundles per process (default 20)
 #   MN_BENCH_ROUNDS   rounds; each runs every expression once in each engine, in alternating order (default 3)
+#                     (a mednec binary that follows fhirpath.js's process is first run once unmeasured: see below)
 #   MN_BENCH_BASE     a revision to measure beside MEDNEC in the same rounds (before/after in one run): it is
 #                     exported clean (git archive) and built (Release) in build-bench-base/
 #   MN_DATA_DIR       shared data (default ../shared/data)
