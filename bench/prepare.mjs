@@ -21,7 +21,9 @@
 // - a reference %name to an earlier definition is replaced by the definition
 //   in parentheses when it does not stand inside a function argument (there the
 //   context would be $this, not the record); expressions that would need that
-//   are left out and listed in the manifest's "skipped".
+//   are left out and listed in the manifest's "skipped", as are expressions
+//   that read %scores (defined only inside a decision) or call resolve()
+//   (asynchronous in fhirpath.js).
 // Each policy definition and each criterion's `met` expression is one
 // benchmark expression (duplicates once).
 //
@@ -242,6 +244,17 @@ for (const f of policyFiles) {
     }
     if (/%__unknown/.test(r.text)) {
       skipped.push({ id: name, why: 'uses a definition with an unknown value set' });
+      continue;
+    }
+    // %scores exists only inside a decision (mednec computes the clinical scores
+    // there), and fhirpath.js runs resolve() only in its asynchronous mode: both
+    // engines would report an error, or only fhirpath.js would
+    if (/%scores\b/.test(r.text)) {
+      skipped.push({ id: name, why: 'reads %scores, which only a decision defines' });
+      continue;
+    }
+    if (/\bresolve\(\)/.test(r.text)) {
+      skipped.push({ id: name, why: 'uses resolve(), asynchronous in fhirpath.js' });
       continue;
     }
     policyExprs.push({ id: name, expr: r.text, origin: 'policy', source: expr });

@@ -233,8 +233,10 @@ if (cl) {
 // ---- targets ---------------------------------------------------------------
 const verdict = (x, t) => (Number.isFinite(x) ? (x >= t ? 'met' : 'NOT met') : 'not measured');
 say('targets:');
-say(`    (a) >= 30x fhirpath.js (median): ${f1(result.a?.median)}x, ${verdict(result.a?.median, 30)}`);
-say(`    (b) >= 30x fhirpath.js (median): ${f1(result.b?.median)}x, ${verdict(result.b?.median, 30)}`);
+// the first issue's 30x, and issue 9's 100x on every workload
+for (const [k, name] of [['a', 'suite'], ['b', 'clinical']])
+  say(`    (${k}) ${name}, median ratio ${f1(result[k]?.median)}x: >= 30x ${verdict(result[k]?.median, 30)}; ` +
+    `>= 100x (issue 9) ${verdict(result[k]?.median, 100)}`);
 say(`    JSON load >= 3x jansson (mn_json_parse, median): ${f2(result.load?.median)}x, ${verdict(result.load?.median, 3)}`);
 
 console.log(lines.join('\n'));
