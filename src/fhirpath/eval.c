@@ -2267,9 +2267,17 @@ int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it)
 	return all_true;
 }
 
+/* Whether t is CodeableConcept: the type found by its name once is then known by its address (the model is
+ * static data, so threads share it with relaxed loads and stores, as fp_node.own_el). */
 static bool is_concept(const mn_fhir_type *t)
 {
-	return t && strcmp(t->name, "CodeableConcept") == 0;
+	static _Atomic(const mn_fhir_type *) concept;
+	if (t && t == atomic_load_explicit(&concept, memory_order_relaxed))
+		return true;
+	if (!t || strcmp(t->name, "CodeableConcept") != 0)
+		return false;
+	atomic_store_explicit(&concept, t, memory_order_relaxed);
+	return true;
 }
 
 /* n is E.memberOf('vs') (n->mfast 1: E a member of $this that is no choice and has the one type

@@ -3057,7 +3057,7 @@ FN(memberOf)
 int fp_member_of_concept(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *concept, fp_coll *out)
 {
 	int result = 0;
-	const mn_json *codings = mn_json_get(concept, "coding");
+	const mn_json *codings = mn_json_getn(concept, "coding", 6);
 	if (codings && codings->type == MN_JSON_ARRAY) {
 		for (uint32_t i = 0; i < codings->n; i++)
 			if (member_codes(x, c, vs, &codings->u.items[i], &result))
