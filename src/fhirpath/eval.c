@@ -1860,14 +1860,9 @@ static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it
  * member there (at most one plain string): eq_fast then answers true, false or empty. */
 static bool cannot_fail(const fp_ctx *x, const fp_node *c, const mn_fp_item *it)
 {
-	fp_coll k;
 	const mn_json *v;
-	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) ||
-	    !const_coll(c->eqfast == 1 ? c->right : c->left, &k))
+	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) || !c->eqstr)
 		return false;
-	for (uint32_t i = 0; i < k.n; i++)
-		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
-			return false;
 	return member_string(x, c->eqfast == 1 ? c->left : c->right, it, &v) == 1;
 }
 
@@ -2014,6 +2009,11 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
 		if (fp_fold(e, n->args[i]))
 			return -1;
+	if (n->kind == FN_MEMBER && n->st_type && n->st_el) {
+		const mn_fhir_element *el = n->st_el;
+		const mn_fhir_type *ct = !el->choice && el->ntypes == 1 ? el->types[0] : NULL;
+		n->st_string = ct && ct->kind == MN_FHIR_PRIMITIVE && system_kind(ct->system_type) == MN_FP_STRING;
+	}
 	if (n->kind == FN_MEMBER && !n->fast && n->left &&
 	    (n->left->kind == FN_VAR || (n->left->kind == FN_MEMBER && n->left->invar))) {
 		/* %v.a.b: only the longest path is remembered */
@@ -2083,6 +2083,12 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 			n->eqfast = 1;
 		else if (rm && n->op != OP_IN && const_coll(l, &a))
 			n->eqfast = 2;
+		if (n->eqfast == 1 || n->eqfast == 2) {
+			const fp_coll *k = n->eqfast == 1 ? &b : &a;
+			n->eqstr = true;
+			for (uint32_t i = 0; i < k->n; i++)
+				n->eqstr &= k->v[i].kind == MN_FP_STRING && !(k->v[i].flags & FPI_NOVALUE);
+		}
 		else if (n->op == OP_IN && l && l->kind == FN_BINOP && l->op == OP_CONCAT && l->left &&
 		         l->left->kind == FN_LITERAL && l->left->lit.kind == MN_FP_STRING && member_path(l->right))
 			n->eqfast = 3;  /* ('Observation/' & id) in %list: in_fast */
@@ -2203,10 +2209,16 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
  * 0 when it is not that or *v is already set (several strings). */
 static inline int object_string(const fp_node *m, const mn_json *obj, const mn_fhir_type *T, const mn_json **v)
 {
-	const mn_fhir_element *el = path_element(m, obj, T);
-	const mn_fhir_type *ct = el ? el->types[0] : NULL;
-	if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
-		return 0;
+	if (m->st_string && m->st_type == T) {
+		/* path_element's element is st_el, a String (fp_fold) */
+		if (has_underscore(obj) || type_filter(m, T))
+			return 0;
+	} else {
+		const mn_fhir_element *el = path_element(m, obj, T);
+		const mn_fhir_type *ct = el ? el->types[0] : NULL;
+		if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+			return 0;
+	}
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *mm = &obj->u.members[i];
 		if (!named(mm, m))
@@ -2370,12 +2382,9 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	const fp_node *m = n->eqfast == 1 ? n->left : n->right;
 	fp_coll k;
 	const mn_json *v;
-	if (s->self.n != 1 || !const_coll(n->eqfast == 1 ? n->right : n->left, &k) ||
+	if (s->self.n != 1 || !n->eqstr || !const_coll(n->eqfast == 1 ? n->right : n->left, &k) ||
 	    !member_string(x, m, &s->self.v[0], &v))
 		return 0;
-	for (uint32_t i = 0; i < k.n; i++)
-		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
-			return 0;
 	x->work += 2;
 	if (!v || (n->op != OP_IN && k.n != 1))
 		return v || k.n == 0 ? 0 : 1;  /* empty operand: empty */

@@ -133,6 +133,11 @@ struct fp_node {
 	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
 	                                    side is a member of $this and the other a string
 	                                    literal or folded union (fp_fold): eq_fast */
+	bool eqstr;                      /* eqfast 1 or 2: the items of the literal side are all
+	                                    Strings with a value (fp_fold) */
+	bool st_string;                  /* FN_MEMBER: st_el is no choice and has the one type, a
+	                                    primitive whose System type is String (fp_fold):
+	                                    object_string over st_type needs no more of it */
 	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
