@@ -16,6 +16,7 @@
 
 #include "mednec/decide.h"
 #include "mednec/dtr.h"
+#include "decide/decide_int.h"
 
 const char *mn_crit_status_name(mn_crit_status s)
 {
@@ -387,7 +388,7 @@ static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
 	if (mn_entry_make(d->kase, r, d->arena, &made) != MN_OK)
 		return NULL;
 	if (d->nentries_made_ == d->capentries_made_) {
-		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 32;
+		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 64;
 		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);
 		/* the table at most half full */
 		entry_slot *nt = mn_arena_calloc(d->arena, 2 * cap, sizeof *nt);
@@ -641,7 +642,7 @@ static mn_status warn_unresolved(mn_determination *d)
 static mn_status warn_letter_parts(mn_determination *d)
 {
 	mn_letter_parts lp;
-	if (mn_letter_parts_read(d, d->arena, &lp) != MN_OK)
+	if (mn_letter_parts_check(d, d->arena, &lp) != MN_OK)
 		return MN_ENOMEM;
 	mn_arena *a = d->arena;
 	const char *w[8];
