@@ -1656,27 +1656,37 @@ static void test_letter_parts_check(void)
 	static const struct {
 		const char *what, *json;
 		bool coverage, payer, member_id, plan, practitioner, npi, codes, diagnoses;
+		size_t skipped;  /* Coverages not used */
 	} T[] = {
 		{"nothing", BUNDLE(PATIENT LP_REQ(",\"code\":{\"text\":\"x\"}")), false, false, false, false, false, false,
-		 false, false},
+		 false, false, 0},
 		{"coverage with group and a coded order", BUNDLE(PATIENT LP_PAYER LP_PRAC
 		 LP_COV(",\"subscriberId\":\"M1\",\"class\":[" LP_CLASS("group", ",\"value\":\"G1\"") "]")
 		 LP_REQ(",\"requester\":{\"reference\":\"Practitioner/dr\"},\"code\":{\"coding\":[" LP_CPT("63650") "]},"
 		        "\"reasonCode\":[{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"G90.522\"}]}]")),
-		 true, true, true, true, true, true, true, true},
+		 true, true, true, true, true, true, true, true, 0},
 		/* a class without value names no plan; one of another type neither */
 		{"classes without a plan", BUNDLE(PATIENT LP_PAYER LP_COV(",\"class\":[" LP_CLASS("plan", "") ","
 		 LP_CLASS("rxgroup", ",\"value\":\"R\"") "]") LP_REQ(",\"code\":{\"coding\":[" LP_CPT("63650") "," LP_CPT("63685") "]}")),
-		 true, true, false, false, false, false, true, false},
+		 true, true, false, false, false, false, true, false, 0},
 		/* the plan after a group: either names one */
 		{"plan second", BUNDLE(PATIENT LP_PAYER LP_COV(",\"class\":[" LP_CLASS("rxgroup", ",\"value\":\"R\"") ","
 		 LP_CLASS("plan", ",\"value\":\"P\"") "]") LP_REQ(",\"code\":{\"coding\":[{\"system\":\"urn:other\",\"code\":\"63650\"}]}")),
-		 true, true, false, true, false, false, false, false},
+		 true, true, false, true, false, false, false, false, 0},
 		/* a Coverage of another status: not used */
 		{"coverage cancelled", BUNDLE(PATIENT LP_PAYER ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"cov\","
 		 "\"status\":\"cancelled\",\"beneficiary\":{\"reference\":\"Patient/p\"},\"payor\":[{\"reference\":\"Organization/pay\"}],"
 		 "\"class\":[" LP_CLASS("plan", ",\"value\":\"P\"") "]}}" LP_REQ("")),
-		 false, false, false, false, false, false, false, false},
+		 false, false, false, false, false, false, false, false, 1},
+		/* the first Coverage another patient's, the second this one's, then a third of this one: the second,
+		 * two skipped */
+		{"the second coverage", BUNDLE(PATIENT ",{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"}}" LP_PAYER
+		 ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"c1\",\"status\":\"active\",\"beneficiary\":"
+		 "{\"reference\":\"Patient/p2\"},\"payor\":[{\"reference\":\"Organization/pay\"}],\"subscriberId\":\"M2\"}}"
+		 LP_COV("") LP_REQ("")
+		 ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"c3\",\"status\":\"active\",\"beneficiary\":"
+		 "{\"reference\":\"Patient/p\"},\"payor\":[{\"reference\":\"Organization/pay\"}],\"subscriberId\":\"M3\"}}"),
+		 true, true, false, false, false, false, false, false, 2},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
 		mn_determination *d = decide(T[i].json, "2026-11-20");
@@ -1695,6 +1705,9 @@ static void test_letter_parts_check(void)
 		CHECK_MSG(!!k.coverage == T[i].coverage && !!k.payer == T[i].payer && !!k.member_id == T[i].member_id &&
 		          !!k.plan == T[i].plan && !!k.practitioner == T[i].practitioner && !!k.npi == T[i].npi &&
 		          !!k.ncodes == T[i].codes && !!k.ndiagnoses == T[i].diagnoses, "%s: parts", T[i].what);
+		CHECK_MSG(k.coverages_skipped == T[i].skipped && (!k.coverage || strcmp(k.coverage->id, "cov") == 0) &&
+		          k.patient && strcmp(k.patient->id, "p") == 0, "%s: %zu skipped, coverage %s", T[i].what,
+		          k.coverages_skipped, k.coverage ? k.coverage->id : "none");
 		CHECK_MSG(!k.payer_address && !k.organization_address && !k.physician_name && !k.credentials && !k.codes &&
 		          !k.diagnoses, "%s: texts made", T[i].what);
 		mn_arena_free(a);

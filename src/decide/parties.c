@@ -118,15 +118,20 @@ static const char *address_text(mn_arena *a, const mn_json *addrs, bool *oom)
 	return buf_text(a, &b, oom);
 }
 
+/* The positions of c's resources of type name (mn_case_of_type: in case order), *n of them. */
+static const uint32_t *of_type(const mn_case *c, const char *name, size_t *n)
+{
+	return mn_case_of_type(c, mn_fhir_type_find(name, strlen(name)), n);
+}
+
 static const mn_resource *find_patient(const mn_case *c, const mn_resource *request)
 {
 	const mn_resource *p = request ? resolve(c, mn_json_get(request->json, "subject"), request) : NULL;
 	if (is(p, "Patient"))
 		return p;
-	for (size_t i = 0; i < mn_case_count(c); i++)
-		if (is(mn_case_get(c, i), "Patient"))
-			return mn_case_get(c, i);
-	return NULL;
+	size_t n;
+	const uint32_t *at = of_type(c, "Patient", &n);
+	return n ? mn_case_get(c, at[0]) : NULL;
 }
 
 /* An active Coverage of the patient, in force on the as-of date. */
@@ -145,10 +150,10 @@ static bool coverage_usable(const mn_determination *d, const mn_resource *cov, c
 static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool texts, bool *oom)
 {
 	const mn_case *c = d->kase;
-	for (size_t i = 0; i < mn_case_count(c); i++) {
-		const mn_resource *r = mn_case_get(c, i);
-		if (!is(r, "Coverage"))
-			continue;
+	size_t n;
+	const uint32_t *at = of_type(c, "Coverage", &n);
+	for (size_t i = 0; i < n; i++) {
+		const mn_resource *r = mn_case_get(c, at[i]);
 		if (!o->coverage && coverage_usable(d, r, o->patient))
 			o->coverage = r;
 		else
