@@ -2407,9 +2407,19 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	if (s->self.n != 1 || !member_string(x, n->left->right, &s->self.v[0], &v) || !v ||
 	    (size_t)lit->v.str.n + v->n > 4096)
 		return 0;
+	/* E an invar path this evaluation has computed (one per item of a where(), the same every time): its
+	 * value as eval_invar gives it, counted as that evaluation counts (a step, and fp_append's) */
 	fp_coll b = {0};
-	if (fp_eval(x, n->right, s, &b))
+	const fp_coll *known = NULL;
+	for (unsigned i = 0; n->right->invar && i < x->ninv && !known; i++)
+		if (x->inv[i].n == n->right)
+			known = &x->inv[i].v;
+	if (known) {
+		b = *known;
+		x->work += 1 + b.n / 8;
+	} else if (fp_eval(x, n->right, s, &b)) {
 		return -1;
+	}
 	x->work += 2 + b.n;
 	/* a String of E equals the left side when its bytes are the literal's and then the member's; E's other
 	 * items are compared with the left side made as `&` makes it (fp_equal, as coll_contains does) */
@@ -2419,8 +2429,11 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	for (uint32_t i = 0; i < b.n && !any; i++) {
 		const mn_fp_item *c = &b.v[i];
 		if (c->kind == MN_FP_STRING && !(c->flags & FPI_NOVALUE)) {
-			any = c->v.str.n == ln + vn && memcmp(c->v.str.s, lit->v.str.s, ln) == 0 &&
-			      memcmp(c->v.str.s + ln, v->u.s, vn) == 0;
+			/* the member's bytes first, the last one before them: the literal is the same in every item
+			 * of a list of references, the ids differ, mostly at their end */
+			const char *cs = c->v.str.s;
+			any = c->v.str.n == ln + vn && (vn == 0 || cs[ln + vn - 1] == v->u.s[vn - 1]) &&
+			      memcmp(cs + ln, v->u.s, vn) == 0 && memcmp(cs, lit->v.str.s, ln) == 0;
 			continue;
 		}
 		if (!made && concat_str(x, lit->v.str.s, ln, v->u.s, vn, &it))
