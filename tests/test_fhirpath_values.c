@@ -371,19 +371,23 @@ static void test_set_objects(void)
 
 	/* node_differs compares keys and string values by their last byte, then all of them: values and keys
 	 * of one length that differ only inside ("p-01z", "p-02z"; "kind", "kxnd") or not at all, and empty
-	 * strings. Classes by hand: {0, 3} the same two members; {1} another id inside; {2} another first key
-	 * (kind is not kxnd: json_same finds no kind in it); {4, 5} two empty strings; {6} another id than 4's. */
+	 * strings; the id (the second place) looked at first: {0, 3, 8} the same two members (8's in another
+	 * order); {1} another id inside; {2} another first key (kind is not kxnd: json_same finds no kind in
+	 * it); {4, 5} two empty strings; {6} another id than 4's; {7} 2's first key with 1's id; {9} 0's id and
+	 * another kind, its last byte. */
 	static const char LAST[] = "{\"b\":["
 		"{\"kind\":\"Procedure\",\"id\":\"p-01z\"},{\"kind\":\"Procedure\",\"id\":\"p-02z\"},"
 		"{\"kxnd\":\"Procedure\",\"id\":\"p-01z\"},{\"kind\":\"Procedure\",\"id\":\"p-01z\"},"
-		"{\"kind\":\"\",\"id\":\"\"},{\"kind\":\"\",\"id\":\"\"},{\"kind\":\"\",\"id\":\"x\"}]}";
-	static const int lcls[7] = {0, 1, 2, 0, 4, 4, 6};
+		"{\"kind\":\"\",\"id\":\"\"},{\"kind\":\"\",\"id\":\"\"},{\"kind\":\"\",\"id\":\"x\"},"
+		"{\"kxnd\":\"Procedure\",\"id\":\"p-02z\"},{\"id\":\"p-01z\",\"kind\":\"Procedure\"},"
+		"{\"kind\":\"Procedurf\",\"id\":\"p-01z\"}]}";
+	static const int lcls[10] = {0, 1, 2, 0, 4, 4, 6, 7, 0, 9};
 	a = mn_arena_new();
 	doc = NULL;
 	CHECK(mn_json_parse(a, "l.json", LAST, strlen(LAST), &doc, &err) == MN_OK);
 	if (doc)
-		check_classes(doc, 'b', lcls, 7);
-	CHECK_STR(mn_test_fp_text(ENV, A, "b.distinct().count()", doc), "5");
+		check_classes(doc, 'b', lcls, 10);
+	CHECK_STR(mn_test_fp_text(ENV, A, "b.distinct().count()", doc), "7");
 	mn_arena_free(a);
 
 	/* a repeated key: only the first one of a key in b is compared, so {"x":"1","x":"1"} equals

@@ -41,7 +41,13 @@ static bool node_differs(const mn_json *a, const mn_json *b)
 	if (!(b->flags & MN_JSON_F_UNIQUE))
 		return false;
 	uint32_t k = a->n < 4 ? a->n : 4;
-	for (uint32_t i = 0; i < k; i++) {
+	/* json_same compares each member of a with b's one member of that key, so a place whose keys agree
+	 * and whose values differ says so on its own, whatever the other places hold. With a's keys unique
+	 * too, the second place is looked at first (a resource's id, after the resourceType a union's
+	 * resources often share); otherwise the places in order, as always */
+	bool swap = (a->flags & MN_JSON_F_UNIQUE) && k > 1;
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t i = swap && j < 2 ? 1 - j : j;
 		const mn_json_member *m = &a->u.members[i], *o = &b->u.members[i];
 		if (!same_bytes(m->key, o->key, m->key_len, o->key_len))
 			return false;
