@@ -305,7 +305,9 @@ int mn_valueset_contains(const mn_valueset *vs, const char *system, const char *
 {
 	if (!vs || !code)
 		return 0;
-	return index_matches(&vs->inc_, system, code) && !index_matches(&vs->exc_, system, code);
+	/* most sets exclude nothing: no second lookup */
+	return index_matches(&vs->inc_, system, code) &&
+	       ((!vs->exc_.nexact && !vs->exc_.nother) || !index_matches(&vs->exc_, system, code));
 }
 
 /* ---- shared value sets ------------------------------------------------------ */
