@@ -545,6 +545,12 @@ static void test_coded_skip(void)
 		/* p6's two values against one: = is false there, no error */
 		{"identifier.value = 2 and code.memberOf('ab')", ""},
 		{"identifier.value in ('i1' | 2) and code.memberOf('ab')", "ERROR"},
+		/* two conjuncts of that form before the coded one: each member read over a resource not listed, the
+		 * second failing on p6 (two identifiers), not evaluated past a false first (p6 is not in error), the
+		 * second empty on p3 ("_status", evaluated) and false on p6 (= over two items) */
+		{"status = 'completed' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "ERROR"},
+		{"status = 'entered-in-error' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", ""},
+		{"status = 'completed' and identifier.value = 'i2' and code.memberOf('ab')", "p7"},
 	};
 	mn_case *c = load(SKIP);
 	if (!c)

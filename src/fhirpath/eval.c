@@ -1855,15 +1855,23 @@ static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 
 static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v);
 
-/* Whether conjunct c over item it certainly evaluates without error: c is `member = 'lit'`, `!=` or
- * `member in ('a' | 'b')` (eqfast 1 or 2, the literals Strings with values) and member_string decides the
- * member there (at most one plain string): eq_fast then answers true, false or empty. */
+/* When conjunct c is `member = 'lit'`, `!=` or `member in ('a' | 'b')` (eqfast 1 or 2, the literals Strings
+ * with values): the member; else NULL. */
+static const fp_node *eq_member(const fp_node *c)
+{
+	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) || !c->eqstr)
+		return NULL;
+	return c->eqfast == 1 ? c->left : c->right;
+}
+
+/* Whether conjunct c over item it certainly evaluates without error: c is of eq_member's form and
+ * member_string decides the member there (at most one plain string): eq_fast then answers true, false or
+ * empty. */
 static bool cannot_fail(const fp_ctx *x, const fp_node *c, const mn_fp_item *it)
 {
 	const mn_json *v;
-	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) || !c->eqstr)
-		return false;
-	return member_string(x, c->eqfast == 1 ? c->left : c->right, it, &v) == 1;
+	const fp_node *m = eq_member(c);
+	return m && member_string(x, m, it, &v) == 1;
 }
 
 /* where(c) (FP_FAST_WHERE_CODE) over it, the item at index of its input: when it may pass (listed), all of c, as
@@ -1919,6 +1927,13 @@ static int coded_filter(fp_ctx *x, const fp_node *n, const fp_scope *s, const mn
 		                   &ln[q->ncodes]))
 			return 1;
 	x->work += nt;  /* the items the general path would have stepped through */
+	/* the conjuncts before the coded one all of eq_member's form (`status in (...)`): over a resource not
+	 * listed, whether none can fail (cannot_fail) is their members read, here (coded_one asks again when
+	 * one can) */
+	const fp_node *pm[FP_CODES_PRE_MAX];
+	bool eqs = true;
+	for (unsigned j = 0; j < q->npre; j++)
+		eqs = eqs && (pm[j] = eq_member(q->pre[j])) != NULL;
 	for (size_t i = 0; i < nt; i++) {
 		uint32_t p = idx[i];
 		const mn_fp_item *it = &items[mapped ? p : i];
@@ -1930,6 +1945,16 @@ static int coded_filter(fp_ctx *x, const fp_node *n, const fp_scope *s, const mn
 		}
 		if (mark)
 			listed = mark[p] || !member_false(it->node);
+		if (!listed && eqs) {
+			unsigned j = 0;
+			const mn_json *v;
+			while (j < q->npre && member_string(x, pm[j], it, &v) == 1)
+				j++;
+			if (j == q->npre) {
+				x->work += j;  /* as coded_one counts them */
+				continue;
+			}
+		}
 		if (coded_one(x, n, it, (int64_t)i, s, listed, out))
 			return -1;
 	}
