@@ -223,13 +223,30 @@ static void finish(ctx *x, builder *b)
 
 static void jraw(ctx *x, const char *s) { mn_buf_puts(&x->json, s); }
 static void jstr(ctx *x, const char *s) { mn_buf_put_json_string(&x->json, s ? s : "", s ? strlen(s) : 0); }
+/* `,"k":` (no comma first): in one piece when k (this file's names) has no byte JSON escapes */
 static void jkey(ctx *x, bool *first, const char *k)
 {
+	char b[64];
+	size_t n = 0, at = 0;
+	while (k[n] && k[n] != '"' && k[n] != '\\' && (unsigned char)k[n] >= 0x20 && n < sizeof b - 4)
+		n++;
+	if (k[n]) {
+		if (!*first)
+			jraw(x, ",");
+		*first = false;
+		jstr(x, k);
+		jraw(x, ":");
+		return;
+	}
 	if (!*first)
-		jraw(x, ",");
+		b[at++] = ',';
 	*first = false;
-	jstr(x, k);
-	jraw(x, ":");
+	b[at++] = '"';
+	memcpy(b + at, k, n);
+	at += n;
+	b[at++] = '"';
+	b[at++] = ':';
+	mn_buf_put(&x->json, b, at);
 }
 static void jkstr(ctx *x, bool *first, const char *k, const char *v) { jkey(x, first, k); jstr(x, v); }
 static void jknum(ctx *x, bool *first, const char *k, double v) { jkey(x, first, k); jraw(x, num(x, v)); }
