@@ -1177,6 +1177,15 @@ static void test_in_prefixed_member(void)
 		         "ob1, oa1");
 		in_check(env, "Bundle.entry.resource.where(('Observation/' & id) in %list3.tail()).id",
 		         "Bundle.entry.resource.where((('Observation/' & id) | {}) in %list3.tail()).id", b3, "ob1");
+		/* an error on the right side stops where() (two items for single()); exists() with the criterion */
+		in_check(env, "Bundle.entry.resource.where(('Observation/' & id) in %list3.single()).id",
+		         "Bundle.entry.resource.where((('Observation/' & id) | {}) in %list3.single()).id", b3,
+		         "ERR:fhirpath-execution");
+		in_check(env, "Bundle.entry.resource.exists(('Observation/' & id) in %list3.tail())",
+		         "Bundle.entry.resource.exists((('Observation/' & id) | {}) in %list3.tail())", b3, "true");
+		in_check(env, "Bundle.entry.resource.where(id != 'ob1').exists(('Observation/' & id) in %list3.tail())",
+		         "Bundle.entry.resource.where(id != 'ob1').exists((('Observation/' & id) | {}) in %list3.tail())", b3,
+		         "false");
 	}
 	mn_fp_env_free(env);
 }

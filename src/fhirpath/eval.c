@@ -2469,6 +2469,20 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	return push_bool(x, out, any) ? -1 : 1;
 }
 
+int fp_where_in(fp_ctx *x, const fp_node *call, const mn_fp_item *it, int64_t index, const fp_scope *s)
+{
+	const fp_node *c = call->args[0];
+	if (c->kind != FN_BINOP || c->eqfast != 3)
+		return -1;
+	mn_fp_item cur = *it;
+	fp_scope s1 = item_scope(&cur, index, s);
+	fp_coll r = {0};
+	int rc = in_fast(x, c, &s1, &r);
+	if (rc <= 0)
+		return rc < 0 ? -2 : -1;
+	return r.n == 1 && r.v[0].kind == MN_FP_BOOLEAN && r.v[0].v.b;
+}
+
 /* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed
  * (as a path of members, its left first) and, when %v is the environment's variable (which no
  * defineVariable() can shadow, and which stays as it is while the evaluation runs) and there is room,

@@ -379,6 +379,10 @@ int fp_fold(mn_fp_expr *e, fp_node *root);
  * strings of a string type): evaluate the criteria as usual. The same answer
  * as evaluating them whenever it decides. */
 int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it);
+/* Whether item it (at index of the input, within scope s) meets call's criterion when that is
+ * `('lit' & member) in E` (eqfast 3): in_fast's answer, 1 true, 0 false or empty; -1 not decided there
+ * (evaluate it as usual), -2 an error (E's). */
+int fp_where_in(fp_ctx *x, const fp_node *call, const mn_fp_item *it, int64_t index, const fp_scope *s);
 /* memberOf(vs) (call c) over the one item whose node is the JSON object concept: its codings' (or, with
  * no "coding" member, its own) system and code asked of the terminology, true pushed onto out when one
  * is a member; 0, or -1 on error (an unknown value set). fn_memberOf and member_of_fast (eval.c). */

@@ -217,6 +217,13 @@ static int filter(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope
 				return -1;
 			if (f >= 0)
 				continue;
+		} else if (c->args[0]->eqfast == 3) {
+			/* ('Observation/' & id) in %list: in_fast without the evaluator's steps to it */
+			int f = fp_where_in(x, c, &in->v[k], k, s);
+			if (f == -2 || (f == 1 && fp_push(x, out, &in->v[k])))
+				return -1;
+			if (f >= 0)
+				continue;
 		}
 		fp_coll r;
 		if (lambda(x, c, 0, in, k, s, NULL, &r))
