@@ -1431,6 +1431,22 @@ static void clear_flags(mn_json *t)
 #define BOBS(body) "{\"resourceType\":\"Observation\",\"id\":\"x\",\"status\":\"final\"," body "}"
 #define BENC(r) "\"encounter\":{\"reference\":\"" r "\"}"
 
+/* The as-of date's text (written without formatting for a day-precise date): as given, months, days and
+ * years with their zeros. */
+static void test_as_of_text(mn_score_config *cfg)
+{
+	static const char *const D[] = {"2026-01-05", "2026-11-20", "0999-12-31", "2000-02-29"};
+	for (size_t i = 0; i < sizeof D / sizeof D[0]; i++) {
+		mn_arena *a = mn_arena_new();
+		mn_case *k = NULL;
+		mn_scores *s = score_text(cfg, BUNDLE(""), D[i], &k, a);
+		CHECK_MSG(s && strcmp(s->as_of, D[i]) == 0 && jis(s->json, "asOf", D[i]), "as of %s: %s", D[i],
+		          s ? s->as_of : "(no scores)");
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+}
+
 /* The native readers trust the parser's flags (no "_" key and no key twice in an object: the first member of
  * a name is the only one) and read every member otherwise. A case refuses a key given twice and "_code" on a
  * CodeableConcept when it is loaded, so these Observations are parsed alone (as a tree from elsewhere could
@@ -2287,6 +2303,7 @@ int main(void)
 		test_native_budapest(cfg);
 		test_native_select(cfg);
 		test_native_odi(cfg);
+		test_as_of_text(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}
