@@ -1715,6 +1715,17 @@ static void test_letter_parts_check(void)
 	}
 }
 
+/* The as-of date's text on the determination (written from its digits): as given, zeros kept. */
+static void test_as_of_text(void)
+{
+	static const char *const D[] = {"2026-01-05", "2026-11-20", "0999-12-31", "2000-02-29"};
+	for (size_t i = 0; i < sizeof D / sizeof D[0]; i++) {
+		mn_determination *d = decide(BUNDLE(PATIENT), D[i]);
+		CHECK_MSG(d && strcmp(d->as_of_text, D[i]) == 0, "as of %s: %s", D[i], d ? d->as_of_text : "(none)");
+		done(d);
+	}
+}
+
 static void test_npi(void)
 {
 	CHECK(mn_npi_valid("1234567893"));
@@ -1760,6 +1771,7 @@ int main(void)
 		test_request_as_definition();
 		test_policy_scores();
 		test_letter_parts_check();
+		test_as_of_text();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

@@ -736,6 +736,26 @@ static mn_status bind_knowledge(mn_determination *d, const mn_determine_options 
 	return rc;
 }
 
+/* mn_datetime_format's text of a full date (the as-of date): for years 0 to 9999 its digits, without
+ * formatting */
+static void date_text(const mn_datetime *dt, char *out, size_t outsz)
+{
+	if (dt->year < 0 || dt->year > 9999 || outsz < 11) {
+		mn_datetime_format(dt, out, outsz);
+		return;
+	}
+	int part[3] = {dt->year, dt->month, dt->day}, width[3] = {4, 2, 2};
+	size_t at = 0;
+	for (int i = 0; i < 3; i++) {
+		if (i)
+			out[at++] = '-';
+		for (int k = width[i] - 1, v = part[i]; k >= 0; k--, v /= 10)
+			out[at + (size_t)k] = (char)('0' + v % 10);
+		at += (size_t)width[i];
+	}
+	out[at] = '\0';
+}
+
 mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *as_of, mn_determination **out,
                        mn_error *err)
 {
@@ -761,7 +781,7 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 	d->policy = p;
 	d->record = c;
 	d->as_of = *as_of;
-	mn_datetime_format(as_of, d->as_of_text, sizeof d->as_of_text);
+	date_text(as_of, d->as_of_text, sizeof d->as_of_text);
 	d->arena = mn_arena_new();
 	d->env = mn_fp_env_new();
 	if (!d->arena || !d->env) {
