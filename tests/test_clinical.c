@@ -1418,6 +1418,110 @@ static void test_native_budapest(mn_score_config *cfg)
 #define ODI_CODE(sys, c) "\"code\":{\"coding\":[{\"system\":\"" sys "\",\"code\":\"" c "\"}]}"
 #define PCT(v) ",\"valueQuantity\":{\"value\":" v ",\"unit\":\"%\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}"
 
+/* Every object of t, its flags cleared: a tree that says nothing of its keys (as one made by hand). */
+static void clear_flags(mn_json *t)
+{
+	t->flags = 0;
+	for (uint32_t i = 0; t->type == MN_JSON_OBJECT && i < t->n; i++)
+		clear_flags(&t->u.members[i].value);
+	for (uint32_t i = 0; t->type == MN_JSON_ARRAY && i < t->n; i++)
+		clear_flags(&t->u.items[i]);
+}
+
+#define BOBS(body) "{\"resourceType\":\"Observation\",\"id\":\"x\",\"status\":\"final\"," body "}"
+#define BENC(r) "\"encounter\":{\"reference\":\"" r "\"}"
+
+/* The as-of date's text (written without formatting for a day-precise date): as given, months, days and
+ * years with their zeros. */
+static void test_as_of_text(mn_score_config *cfg)
+{
+	static const char *const D[] = {"2026-01-05", "2026-11-20", "0999-12-31", "2000-02-29"};
+	for (size_t i = 0; i < sizeof D / sizeof D[0]; i++) {
+		mn_arena *a = mn_arena_new();
+		mn_case *k = NULL;
+		mn_scores *s = score_text(cfg, BUNDLE(""), D[i], &k, a);
+		CHECK_MSG(s && strcmp(s->as_of, D[i]) == 0 && jis(s->json, "asOf", D[i]), "as of %s: %s", D[i],
+		          s ? s->as_of : "(no scores)");
+		mn_case_free(k);
+		mn_arena_free(a);
+	}
+}
+
+/* The native readers trust the parser's flags (no "_" key and no key twice in an object: the first member of
+ * a name is the only one) and read every member otherwise. A case refuses a key given twice and "_code" on a
+ * CodeableConcept when it is loaded, so these Observations are parsed alone (as a tree from elsewhere could
+ * be): as parsed, and with every flag cleared, the kind (code), the category and the encounter each read by
+ * hand: a shape that is not plain (an element twice, an extension sibling) is refused (-2: evaluated as
+ * FHIRPath); a plain one gives its one code or reference. */
+static void test_native_flags(void)
+{
+	static const struct {
+		const char *what, *json;
+		int kind_rc, cat_rc, enc_rc;
+		const char *kind, *cat, *enc;
+	} cases[] = {
+		{"plain", BOBS(BCODE("sign") "," BCAT("sensory") "," BENC("Encounter/e1")), 1, 1, 1, "sign", "sensory",
+		 "Encounter/e1"},
+		{"code twice alike", BOBS(BCODE("sign") "," BCODE("sign") "," BCAT("sensory") "," BENC("Encounter/e1")), -2, 1, 1,
+		 NULL, "sensory", "Encounter/e1"},
+		{"code twice, then a symptom", BOBS(BCODE("sign") "," BCODE("symptom") "," BCAT("sensory") "," BENC("Encounter/e1")),
+		 -2, 1, 1, NULL, "sensory", "Encounter/e1"},
+		{"_code beside code", BOBS(BCODE("sign") ",\"_code\":" EXT "," BCAT("sensory") "," BENC("Encounter/e1")), -2, 1, 1,
+		 NULL, "sensory", "Encounter/e1"},
+		{"coding twice", BOBS("\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\"}],"
+		 "\"coding\":[]}," BCAT("sensory") "," BENC("Encounter/e1")), -2, 1, 1, NULL, "sensory", "Encounter/e1"},
+		{"system twice", BOBS("\"code\":{\"coding\":[{\"system\":\"urn:other\",\"system\":\"urn:mednec:local:budapest\","
+		 "\"code\":\"sign\"}]}," BCAT("sensory") "," BENC("Encounter/e1")), -2, 1, 1, NULL, "sensory", "Encounter/e1"},
+		{"code twice in a coding", BOBS("\"code\":{\"coding\":[{\"system\":\"urn:mednec:local:budapest\",\"code\":\"sign\","
+		 "\"code\":\"symptom\"}]}," BCAT("sensory") "," BENC("Encounter/e1")), -2, 1, 1, NULL, "sensory", "Encounter/e1"},
+		{"another system", BOBS("\"code\":{\"coding\":[{\"system\":\"urn:other\",\"code\":\"sign\"}]}," BCAT("sensory") ","
+		 BENC("Encounter/e1")), 1, 1, 1, NULL, "sensory", "Encounter/e1"},
+		{"category twice", BOBS(BCODE("symptom") "," BCAT("sensory") "," BCAT("sensory") "," BENC("Encounter/e1")), 1, -2, 1,
+		 "symptom", NULL, "Encounter/e1"},
+		{"encounter twice", BOBS(BCODE("sign") "," BCAT("motor-trophic") "," BENC("Encounter/e2") "," BENC("Encounter/e1")),
+		 1, 1, -2, "sign", "motor-trophic", NULL},
+		{"reference twice", BOBS(BCODE("sign") "," BCAT("motor-trophic") ",\"encounter\":{\"reference\":\"Encounter/e2\","
+		 "\"reference\":\"Encounter/e1\"}"), 1, 1, -2, "sign", "motor-trophic", NULL},
+		{"_encounter beside", BOBS(BCODE("sign") "," BCAT("motor-trophic") "," BENC("Encounter/e1") ",\"_encounter\":" EXT),
+		 1, 1, -2, "sign", "motor-trophic", NULL},
+		{"no encounter, _code in the category", BOBS(BCODE("sign") ",\"category\":[{\"coding\":[{\"system\":"
+		 "\"urn:mednec:local:budapest-category\",\"code\":\"sensory\",\"_code\":" EXT "}]}]"), 1, -2, 1, "sign", NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		for (int cleared = 0; cleared < 2; cleared++) {
+			mn_arena *a = mn_arena_new();
+			mn_error err;
+			mn_error_clear(&err);
+			mn_json *root = NULL;
+			char *text = mn_arena_strdup(a, cases[i].json);
+			CHECK_MSG(text && mn_json_parse(a, "inline", text, strlen(text), &root, &err) == MN_OK, "%s: %s",
+			          cases[i].what, err.message);
+			if (!root) {
+				mn_arena_free(a);
+				continue;
+			}
+			if (cleared)
+				clear_flags(root);
+			mn_resource r = {.json = root, .type_name = "Observation", .id = "x"};
+			const char *what = cleared ? "flags cleared" : "as parsed", *kind = NULL, *cat = NULL, *enc = NULL;
+			bool many_k = true, many_c = true;
+			int kr = mn_clin_native_codes(&r, false, &kind, &many_k), cr = mn_clin_native_codes(&r, true, &cat, &many_c);
+			int er = mn_clin_native_encounter(&r, &enc);
+			CHECK_MSG(kr == cases[i].kind_rc && cr == cases[i].cat_rc && er == cases[i].enc_rc,
+			          "%s (%s): kind %d, category %d, encounter %d", cases[i].what, what, kr, cr, er);
+			if (kr == 1)
+				CHECK_MSG((cases[i].kind ? kind && strcmp(kind, cases[i].kind) == 0 : !kind) && !many_k,
+				          "%s (%s): kind %s", cases[i].what, what, kind ? kind : "(none)");
+			if (cr == 1)
+				CHECK_MSG((cases[i].cat ? cat && strcmp(cat, cases[i].cat) == 0 : !cat) && !many_c,
+				          "%s (%s): category %s", cases[i].what, what, cat ? cat : "(none)");
+			if (er == 1)
+				CHECK_MSG(cases[i].enc ? enc && strcmp(enc, cases[i].enc) == 0 : !enc, "%s (%s): encounter %s",
+				          cases[i].what, what, enc ? enc : "(none)");
+			mn_arena_free(a);
+		}
+}
+
 /* The selects of the Budapest findings, its criteria 1 and 4 and of the ODI totals, read natively and by
  * FHIRPath alike: statuses, codes of other systems, other resource types. */
 static void test_native_select(mn_score_config *cfg)
@@ -2199,12 +2303,14 @@ int main(void)
 		test_native_budapest(cfg);
 		test_native_select(cfg);
 		test_native_odi(cfg);
+		test_as_of_text(cfg);
 	} else {
 		fprintf(stderr, "knowledge: %s: %s\n", err.source, err.message);
 	}
 	mn_score_config_free(cfg);
 	test_config_errors();
 	test_compute_some_error();
+	test_native_flags();
 	test_cli();
 	TEST_END();
 }

@@ -13,6 +13,7 @@
 #include "mednec/decide.h"
 #include "mednec/render.h"
 #include "test.h"
+#include "decide/decide_int.h"
 
 static mn_library *lib;
 static mn_policy *pol;
@@ -1636,6 +1637,95 @@ static void test_request_as_definition(void)
 	}
 }
 
+/* The determination's warnings read the letter's parts without their texts (mn_letter_parts_check): for each
+ * record below, what it finds is what mn_letter_parts_read finds (the same resources, name, member id and
+ * NPI; plan, codes and diagnoses present alike), and the parts worked out by hand are there or not. */
+#define LP_COV(rest) ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"cov\",\"status\":\"active\"," \
+	"\"beneficiary\":{\"reference\":\"Patient/p\"},\"payor\":[{\"reference\":\"Organization/pay\"}]" rest "}}"
+#define LP_PAYER ",{\"resource\":{\"resourceType\":\"Organization\",\"id\":\"pay\",\"name\":\"Payer\"," \
+	"\"address\":[{\"line\":[\"1 Road\"],\"city\":\"Town\"}]}}"
+#define LP_CLASS(type, value) "{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/" \
+	"coverage-class\",\"code\":\"" type "\"}]}" value "}"
+#define LP_PRAC ",{\"resource\":{\"resourceType\":\"Practitioner\",\"id\":\"dr\",\"name\":[{\"family\":\"Who\"}]," \
+	"\"identifier\":[{\"system\":\"http://hl7.org/fhir/sid/us-npi\",\"value\":\"1234567893\"}]}}"
+#define LP_REQ(rest) ",{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"req\",\"status\":\"active\"," \
+	"\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/p\"}" rest "}}"
+#define LP_CPT(code) "{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\"" code "\"}"
+static void test_letter_parts_check(void)
+{
+	static const struct {
+		const char *what, *json;
+		bool coverage, payer, member_id, plan, practitioner, npi, codes, diagnoses;
+		size_t skipped;  /* Coverages not used */
+	} T[] = {
+		{"nothing", BUNDLE(PATIENT LP_REQ(",\"code\":{\"text\":\"x\"}")), false, false, false, false, false, false,
+		 false, false, 0},
+		{"coverage with group and a coded order", BUNDLE(PATIENT LP_PAYER LP_PRAC
+		 LP_COV(",\"subscriberId\":\"M1\",\"class\":[" LP_CLASS("group", ",\"value\":\"G1\"") "]")
+		 LP_REQ(",\"requester\":{\"reference\":\"Practitioner/dr\"},\"code\":{\"coding\":[" LP_CPT("63650") "]},"
+		        "\"reasonCode\":[{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"G90.522\"}]}]")),
+		 true, true, true, true, true, true, true, true, 0},
+		/* a class without value names no plan; one of another type neither */
+		{"classes without a plan", BUNDLE(PATIENT LP_PAYER LP_COV(",\"class\":[" LP_CLASS("plan", "") ","
+		 LP_CLASS("rxgroup", ",\"value\":\"R\"") "]") LP_REQ(",\"code\":{\"coding\":[" LP_CPT("63650") "," LP_CPT("63685") "]}")),
+		 true, true, false, false, false, false, true, false, 0},
+		/* the plan after a group: either names one */
+		{"plan second", BUNDLE(PATIENT LP_PAYER LP_COV(",\"class\":[" LP_CLASS("rxgroup", ",\"value\":\"R\"") ","
+		 LP_CLASS("plan", ",\"value\":\"P\"") "]") LP_REQ(",\"code\":{\"coding\":[{\"system\":\"urn:other\",\"code\":\"63650\"}]}")),
+		 true, true, false, true, false, false, false, false, 0},
+		/* a Coverage of another status: not used */
+		{"coverage cancelled", BUNDLE(PATIENT LP_PAYER ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"cov\","
+		 "\"status\":\"cancelled\",\"beneficiary\":{\"reference\":\"Patient/p\"},\"payor\":[{\"reference\":\"Organization/pay\"}],"
+		 "\"class\":[" LP_CLASS("plan", ",\"value\":\"P\"") "]}}" LP_REQ("")),
+		 false, false, false, false, false, false, false, false, 1},
+		/* the first Coverage another patient's, the second this one's, then a third of this one: the second,
+		 * two skipped */
+		{"the second coverage", BUNDLE(PATIENT ",{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"}}" LP_PAYER
+		 ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"c1\",\"status\":\"active\",\"beneficiary\":"
+		 "{\"reference\":\"Patient/p2\"},\"payor\":[{\"reference\":\"Organization/pay\"}],\"subscriberId\":\"M2\"}}"
+		 LP_COV("") LP_REQ("")
+		 ",{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"c3\",\"status\":\"active\",\"beneficiary\":"
+		 "{\"reference\":\"Patient/p\"},\"payor\":[{\"reference\":\"Organization/pay\"}],\"subscriberId\":\"M3\"}}"),
+		 true, true, false, false, false, false, false, false, 2},
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		mn_determination *d = decide(T[i].json, "2026-11-20");
+		if (!d)
+			continue;
+		mn_arena *a = mn_arena_new();
+		mn_letter_parts r, k;
+		CHECK_INT(mn_letter_parts_read(d, a, &r), MN_OK);
+		CHECK_INT(mn_letter_parts_check(d, a, &k), MN_OK);
+		CHECK_MSG(k.patient == r.patient && k.request == r.request && k.coverage == r.coverage &&
+		          k.coverages_skipped == r.coverages_skipped && k.payer == r.payer && k.payer_name == r.payer_name &&
+		          k.member_id == r.member_id && !k.plan == !r.plan && k.requester == r.requester &&
+		          k.practitioner == r.practitioner && k.npi == r.npi && k.npi_valid == r.npi_valid &&
+		          k.organization == r.organization && k.organization_name == r.organization_name &&
+		          !k.ncodes == !r.ncodes && !k.ndiagnoses == !r.ndiagnoses, "%s: check and read differ", T[i].what);
+		CHECK_MSG(!!k.coverage == T[i].coverage && !!k.payer == T[i].payer && !!k.member_id == T[i].member_id &&
+		          !!k.plan == T[i].plan && !!k.practitioner == T[i].practitioner && !!k.npi == T[i].npi &&
+		          !!k.ncodes == T[i].codes && !!k.ndiagnoses == T[i].diagnoses, "%s: parts", T[i].what);
+		CHECK_MSG(k.coverages_skipped == T[i].skipped && (!k.coverage || strcmp(k.coverage->id, "cov") == 0) &&
+		          k.patient && strcmp(k.patient->id, "p") == 0, "%s: %zu skipped, coverage %s", T[i].what,
+		          k.coverages_skipped, k.coverage ? k.coverage->id : "none");
+		CHECK_MSG(!k.payer_address && !k.organization_address && !k.physician_name && !k.credentials && !k.codes &&
+		          !k.diagnoses, "%s: texts made", T[i].what);
+		mn_arena_free(a);
+		done(d);
+	}
+}
+
+/* The as-of date's text on the determination (written from its digits): as given, zeros kept. */
+static void test_as_of_text(void)
+{
+	static const char *const D[] = {"2026-01-05", "2026-11-20", "0999-12-31", "2000-02-29"};
+	for (size_t i = 0; i < sizeof D / sizeof D[0]; i++) {
+		mn_determination *d = decide(BUNDLE(PATIENT), D[i]);
+		CHECK_MSG(d && strcmp(d->as_of_text, D[i]) == 0, "as of %s: %s", D[i], d ? d->as_of_text : "(none)");
+		done(d);
+	}
+}
+
 static void test_npi(void)
 {
 	CHECK(mn_npi_valid("1234567893"));
@@ -1680,6 +1770,8 @@ int main(void)
 		test_alike_expressions();
 		test_request_as_definition();
 		test_policy_scores();
+		test_letter_parts_check();
+		test_as_of_text();
 	}
 	mn_policy_free(pol);
 	mn_library_free(lib);

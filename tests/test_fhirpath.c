@@ -1118,13 +1118,9 @@ static void test_in_prefixed_member(void)
 	in_check(env, "('x' & code.text) in ('xx' | 'y')", "(('x' & code.text) | {}) in ('xx' | 'y')", j[0], "true");
 	in_check(env, "('Observation/' & id) in {}", "(('Observation/' & id) | {}) in {}", j[0], "false");
 	/* inside where(), over a Bundle's resources: o1 only (o2 is listed as a Reference object, h not at all) */
-	static const char B[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
-	                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\","
-	                        "\"code\":{\"text\":\"x\"}}},"
-	                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
-	                        "\"code\":{\"text\":\"x\"}}},"
-	                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"h\",\"status\":\"final\","
-	                        "\"code\":{\"text\":\"x\"}}}]}";
+#define IN_OBS(id) "{\"resource\":{\"resourceType\":\"Observation\"," id "\"status\":\"final\",\"code\":{\"text\":\"x\"}}}"
+#define IN_BUNDLE(...) "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" __VA_ARGS__ "]}"
+	static const char B[] = IN_BUNDLE(IN_OBS("\"id\":\"o2\",") "," IN_OBS("\"id\":\"o1\",") "," IN_OBS("\"id\":\"h\","));
 	mn_json *bj = NULL;
 	CHECK_INT(mn_json_parse(A, "b.json", B, strlen(B), &bj, &err), MN_OK);
 	if (bj)
@@ -1157,6 +1153,40 @@ static void test_in_prefixed_member(void)
 	in_check(env, "('Obs' & id) in ('Obso2' | 'o2')", "(('Obs' & id) | {}) in ('Obso2' | 'o2')", j[1], "true");
 	in_check(env, "('' & id) in ('o2' | 3)", "(('' & id) | {}) in ('o2' | 3)", j[1], "true");
 	in_check(env, "('' & id) in (2 | 3)", "(('' & id) | {}) in (2 | 3)", j[1], "false");
+
+	/* inside where(), item after item: %list3 (the environment's, computed once per evaluation and then read
+	 * as it is) and the same list made by defineVariable() (evaluated for each item). Ids that share the
+	 * list's prefix and length and differ at their end (oa2) or inside (oc1), one longer (oa11), none
+	 * ('Observation/' is not listed): ob1 and oa1, in Bundle order, by hand; with the list's tail only, ob1. */
+	static const char B3[] = IN_BUNDLE(IN_OBS("\"id\":\"ob1\",") "," IN_OBS("\"id\":\"oa2\",") ","
+	                                   IN_OBS("\"id\":\"oc1\",") "," IN_OBS("\"id\":\"oa11\",") "," IN_OBS("") ","
+	                                   IN_OBS("\"id\":\"oa1\","));
+	mn_json *b3 = NULL;
+	CHECK_INT(mn_json_parse(A, "b3.json", B3, strlen(B3), &b3, &err), MN_OK);
+	le = mn_fp_compile("'Observation/oa1' | 'Observation/ob1'", -1, &err);
+	list = NULL;
+	CHECK(le && mn_fp_eval(le, env, j[0], A, &list, &err) == MN_OK);
+	CHECK(list && mn_fp_result_count(list) == 2);
+	CHECK_INT(mn_fp_env_set_result(env, "list3", list), MN_OK);
+	mn_fp_expr_free(le);
+	if (b3) {
+		in_check(env, "Bundle.entry.resource.where(('Observation/' & id) in %list3).id",
+		         "Bundle.entry.resource.where((('Observation/' & id) | {}) in %list3).id", b3, "ob1, oa1");
+		in_check(env, "defineVariable('l', %list3).entry.resource.where(('Observation/' & id) in %l).id",
+		         "defineVariable('l', %list3).entry.resource.where((('Observation/' & id) | {}) in %l).id", b3,
+		         "ob1, oa1");
+		in_check(env, "Bundle.entry.resource.where(('Observation/' & id) in %list3.tail()).id",
+		         "Bundle.entry.resource.where((('Observation/' & id) | {}) in %list3.tail()).id", b3, "ob1");
+		/* an error on the right side stops where() (two items for single()); exists() with the criterion */
+		in_check(env, "Bundle.entry.resource.where(('Observation/' & id) in %list3.single()).id",
+		         "Bundle.entry.resource.where((('Observation/' & id) | {}) in %list3.single()).id", b3,
+		         "ERR:fhirpath-execution");
+		in_check(env, "Bundle.entry.resource.exists(('Observation/' & id) in %list3.tail())",
+		         "Bundle.entry.resource.exists((('Observation/' & id) | {}) in %list3.tail())", b3, "true");
+		in_check(env, "Bundle.entry.resource.where(id != 'ob1').exists(('Observation/' & id) in %list3.tail())",
+		         "Bundle.entry.resource.where(id != 'ob1').exists((('Observation/' & id) | {}) in %list3.tail())", b3,
+		         "false");
+	}
 	mn_fp_env_free(env);
 }
 

@@ -536,6 +536,21 @@ static void test_coded_skip(void)
 		{"identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "ERROR"},
 		{"id != 'p6' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "p7"},
 		{"identifier.value = 'i2' and code.memberOf('ab')", "p7"},
+		/* a literal that is no String beside the member (fp_node.eqstr false): the conjunct is evaluated as
+		 * usual, never read as a string; 'completed' = 1 is false, 'i2' in ('i2' | 2) true */
+		{"status = 1 and code.memberOf('ab')", ""},
+		{"1 != status and code.memberOf('a')", "p1"},
+		{"status in ('completed' | 1) and code.memberOf('ab')", "p1,p7"},
+		{"id != 'p6' and identifier.value in ('i2' | 2) and code.memberOf('ab')", "p7"},
+		/* p6's two values against one: = is false there, no error */
+		{"identifier.value = 2 and code.memberOf('ab')", ""},
+		{"identifier.value in ('i1' | 2) and code.memberOf('ab')", "ERROR"},
+		/* two conjuncts of that form before the coded one: each member read over a resource not listed, the
+		 * second failing on p6 (two identifiers), not evaluated past a false first (p6 is not in error), the
+		 * second empty on p3 ("_status", evaluated) and false on p6 (= over two items) */
+		{"status = 'completed' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", "ERROR"},
+		{"status = 'entered-in-error' and identifier.value in ('i1' | 'i2') and code.memberOf('ab')", ""},
+		{"status = 'completed' and identifier.value = 'i2' and code.memberOf('ab')", "p7"},
 	};
 	mn_case *c = load(SKIP);
 	if (!c)

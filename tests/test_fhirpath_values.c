@@ -12,6 +12,11 @@
  * Results are written as `mednec eval --format text` writes them: "" is the
  * empty collection, "ERR:..." an error.
  */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "fhirpath/fhirpath_int.h"
 #include "mednec/fhirpath.h"
 #include "fhirpath_text.h"
@@ -303,6 +308,25 @@ static void test_complex_member_order(void)
 	mn_arena_free(a);
 }
 
+/* Over the n objects of array v of doc, whose classes of equal objects are cls: = on each pair, and the
+ * union, exclude() and intersect() of the two (one item or two; none or one). */
+static void check_classes(const mn_json *doc, char v, const int *cls, int n)
+{
+	char e[96];
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			bool same = cls[i] == cls[j];
+			snprintf(e, sizeof e, "%c[%d] = %c[%d]", v, i, v, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "true" : "false") == 0, "%s", e);
+			snprintf(e, sizeof e, "(%c[%d] | %c[%d]).count()", v, i, v, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "1" : "2") == 0, "%s", e);
+			snprintf(e, sizeof e, "%c[%d].exclude(%c[%d]).count()", v, i, v, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "0" : "1") == 0, "%s", e);
+			snprintf(e, sizeof e, "%c[%d].intersect(%c[%d]).count()", v, i, v, j);
+			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "1" : "0") == 0, "%s", e);
+		}
+}
+
 /* Unions, exclude() and intersect() of objects: the sets' quick answer for two nodes that certainly differ
  * (set.c, node_differs: other JSON types, another number of members, a string member at the same place
  * among the first four under the same key with another value, b's keys unique) against = on the same
@@ -339,19 +363,8 @@ static void test_set_objects(void)
 	mn_error err;
 	mn_arena *a = mn_arena_new();
 	CHECK(mn_json_parse(a, "s.json", DOC, strlen(DOC), &doc, &err) == MN_OK);
-	char e[96];
-	for (int i = 0; doc && i < 16; i++)
-		for (int j = 0; j < 16; j++) {
-			bool same = cls[i] == cls[j];
-			snprintf(e, sizeof e, "a[%d] = a[%d]", i, j);
-			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "true" : "false") == 0, "%s", e);
-			snprintf(e, sizeof e, "(a[%d] | a[%d]).count()", i, j);
-			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "1" : "2") == 0, "%s", e);
-			snprintf(e, sizeof e, "a[%d].exclude(a[%d]).count()", i, j);
-			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "0" : "1") == 0, "%s", e);
-			snprintf(e, sizeof e, "a[%d].intersect(a[%d]).count()", i, j);
-			CHECK_MSG(strcmp(mn_test_fp_text(ENV, A, e, doc), same ? "1" : "0") == 0, "%s", e);
-		}
+	if (doc)
+		check_classes(doc, 'a', cls, 16);
 	/* 11 classes; a[0]'s has 4 members, 8's and 6's 2 each */
 	CHECK_STR(mn_test_fp_text(ENV, A, "(a | a).count()", doc), "11");
 	CHECK_STR(mn_test_fp_text(ENV, A, "a.distinct().count()", doc), "11");
@@ -359,6 +372,27 @@ static void test_set_objects(void)
 	CHECK_STR(mn_test_fp_text(ENV, A, "a.exclude(a[8] | a[6]).count()", doc), "12");
 	CHECK_STR(mn_test_fp_text(ENV, A, "(a[3] | a[1] | a[0] | a[2] | a[15]).select(id & status).join(',')", doc),
 	          "p1completed,p2completed,p1Completed");
+	mn_arena_free(a);
+
+	/* node_differs compares keys and string values by their last byte, then all of them: values and keys
+	 * of one length that differ only inside ("p-01z", "p-02z"; "kind", "kxnd") or not at all, and empty
+	 * strings; the id (the second place) looked at first: {0, 3, 8} the same two members (8's in another
+	 * order); {1} another id inside; {2} another first key (kind is not kxnd: json_same finds no kind in
+	 * it); {4, 5} two empty strings; {6} another id than 4's; {7} 2's first key with 1's id; {9} 0's id and
+	 * another kind, its last byte. */
+	static const char LAST[] = "{\"b\":["
+		"{\"kind\":\"Procedure\",\"id\":\"p-01z\"},{\"kind\":\"Procedure\",\"id\":\"p-02z\"},"
+		"{\"kxnd\":\"Procedure\",\"id\":\"p-01z\"},{\"kind\":\"Procedure\",\"id\":\"p-01z\"},"
+		"{\"kind\":\"\",\"id\":\"\"},{\"kind\":\"\",\"id\":\"\"},{\"kind\":\"\",\"id\":\"x\"},"
+		"{\"kxnd\":\"Procedure\",\"id\":\"p-02z\"},{\"id\":\"p-01z\",\"kind\":\"Procedure\"},"
+		"{\"kind\":\"Procedurf\",\"id\":\"p-01z\"}]}";
+	static const int lcls[10] = {0, 1, 2, 0, 4, 4, 6, 7, 0, 9};
+	a = mn_arena_new();
+	doc = NULL;
+	CHECK(mn_json_parse(a, "l.json", LAST, strlen(LAST), &doc, &err) == MN_OK);
+	if (doc)
+		check_classes(doc, 'b', lcls, 10);
+	CHECK_STR(mn_test_fp_text(ENV, A, "b.distinct().count()", doc), "7");
 	mn_arena_free(a);
 
 	/* a repeated key: only the first one of a key in b is compared, so {"x":"1","x":"1"} equals
@@ -552,6 +586,72 @@ static void test_long(void)
 	EV("2L.toQuantity()", "2 '1'");
 }
 
+/* fp_parse_decimal: up to 15 digits by integer arithmetic, more by strtod; the double is strtod's either way
+ * (the correctly rounded value of the text, compared bit for bit), the Integer strtoll's. Texts with 15 and 16
+ * digits, signs, zeros, leading zeros, one digit after the point up to 15, the values by hand where a double
+ * holds them exactly, and generated ones: every place of the point in 15-digit and 16-digit numbers. */
+static void one_decimal(const char *t)
+{
+	double d = -1, want;
+	int scale = -1;
+	bool is_int = false;
+	int64_t iv = -1;
+	char *end;
+	CHECK_MSG(fp_parse_decimal(t, strlen(t), &d, &scale, &is_int, &iv), "%s: not read", t);
+	want = strtod(t, &end);
+	CHECK_MSG(memcmp(&d, &want, sizeof d) == 0, "%s: %.17g, strtod %.17g", t, d, want);
+	/* an Integer: no point, and within strtoll's range */
+	errno = 0;
+	long long want_i = strtoll(t, NULL, 10);
+	bool integer = strchr(t, '.') == NULL && errno != ERANGE;
+	CHECK_MSG(is_int == integer && (!integer || iv == want_i), "%s: integer %d %lld", t, is_int, (long long)iv);
+}
+
+static void test_parse_decimal(void)
+{
+	static const char *const T[] = {
+		"0", "-0", "+0", "0.0", "-0.0", "+0.000", "1", "-1", "+7", "007", "-007.50", "0.1", "0.3", "0.7",
+		"5.10", "21", "30.5", "-12.25", "999999999999999", "-999999999999999", "123456789012345",
+		"1234567890123456", "9007199254740993", "12345678901234567890", "0.000000000000001",
+		"0.0000000000000001", "1.00000000000001", "1.000000000000001", "99999999999999.9", "4.35", "2.675",
+		"0.30000000000000004", "100000000000000", "1000000000000000",
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+		one_decimal(T[i]);
+	/* by hand: values a double holds exactly */
+	double d;
+	int scale;
+	bool is_int;
+	int64_t iv;
+	CHECK(fp_parse_decimal("-12.25", 6, &d, &scale, &is_int, &iv) && d == -12.25 && scale == 2 && !is_int);
+	CHECK(fp_parse_decimal("30.5", 4, &d, &scale, &is_int, &iv) && d == 30.5 && scale == 1);
+	CHECK(fp_parse_decimal("-007", 4, &d, &scale, &is_int, &iv) && d == -7 && is_int && iv == -7);
+	CHECK(fp_parse_decimal("-0", 2, &d, &scale, &is_int, &iv) && d == 0 && signbit(d) && iv == 0);
+	static const char *const BAD[] = {"", "-", "+", ".5", "5.", "1e5", "1.2.3", "--1", "1 ", "0x10"};
+	for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++)
+		CHECK_MSG(!fp_parse_decimal(BAD[i], strlen(BAD[i]), &d, &scale, &is_int, &iv), "'%s' read", BAD[i]);
+	/* every place of the point in numbers of 15 and 16 digits, from a simple generator */
+	uint64_t x = 88172645463325252u;
+	for (int k = 0; k < 400; k++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned nd = 15 + (unsigned)(k & 1);
+		char t[40], digits[20];
+		for (unsigned j = 0; j < nd; j++)
+			digits[j] = (char)('0' + (x >> (j * 4)) % 10);
+		unsigned at = (unsigned)(x >> 60) % (nd + 1);  /* nd: no point */
+		size_t n = 0;
+		if (k & 2)
+			t[n++] = '-';
+		for (unsigned j = 0; j < nd; j++) {
+			if (j == at && j)
+				t[n++] = '.';
+			t[n++] = digits[j];
+		}
+		t[n] = 0;
+		one_decimal(t);
+	}
+}
+
 int main(void)
 {
 	ENV = mn_fp_env_new();
@@ -572,6 +672,7 @@ int main(void)
 	test_comparison();
 	test_comparable();
 	test_long();
+	test_parse_decimal();
 	mn_arena_free(A);
 	mn_fp_env_free(ENV);
 	TEST_END();

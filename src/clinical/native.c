@@ -132,6 +132,18 @@ int mn_clin_native_date(const mn_resource *res, mn_datetime *dt)
 static bool only_member_n(const mn_json *o, const char *key, size_t n, const mn_json **v)
 {
 	*v = NULL;
+	if ((o->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE | MN_JSON_F_UNDERSCORE)) ==
+	    (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) {
+		/* the parser found no "_" key and no key twice: the first of that name is the one */
+		for (uint32_t i = 0; i < o->n; i++) {
+			const mn_json_member *m = &o->u.members[i];
+			if (m->key_len == n && m->key[0] == key[0] && memcmp(m->key, key, n) == 0) {
+				*v = &m->value;
+				break;
+			}
+		}
+		return true;
+	}
 	for (uint32_t i = 0; i < o->n; i++) {
 		const mn_json_member *m = &o->u.members[i];
 		if (m->key_len == n + 1 && m->key[0] == '_' && memcmp(m->key + 1, key, n) == 0)

@@ -223,13 +223,30 @@ static void finish(ctx *x, builder *b)
 
 static void jraw(ctx *x, const char *s) { mn_buf_puts(&x->json, s); }
 static void jstr(ctx *x, const char *s) { mn_buf_put_json_string(&x->json, s ? s : "", s ? strlen(s) : 0); }
+/* `,"k":` (no comma first): in one piece when k (this file's names) has no byte JSON escapes */
 static void jkey(ctx *x, bool *first, const char *k)
 {
+	char b[64];
+	size_t n = 0, at = 0;
+	while (k[n] && k[n] != '"' && k[n] != '\\' && (unsigned char)k[n] >= 0x20 && n < sizeof b - 4)
+		n++;
+	if (k[n]) {
+		if (!*first)
+			jraw(x, ",");
+		*first = false;
+		jstr(x, k);
+		jraw(x, ":");
+		return;
+	}
 	if (!*first)
-		jraw(x, ",");
+		b[at++] = ',';
 	*first = false;
-	jstr(x, k);
-	jraw(x, ":");
+	b[at++] = '"';
+	memcpy(b + at, k, n);
+	at += n;
+	b[at++] = '"';
+	b[at++] = ':';
+	mn_buf_put(&x->json, b, at);
 }
 static void jkstr(ctx *x, bool *first, const char *k, const char *v) { jkey(x, first, k); jstr(x, v); }
 static void jknum(ctx *x, bool *first, const char *k, double v) { jkey(x, first, k); jraw(x, num(x, v)); }
@@ -369,14 +386,23 @@ static bool day_of(const mn_datetime *dt, int64_t *day)
 	return true;
 }
 
+/* "%04d-%02d-%02d" of y (0 to 9999), m and d into b, without formatting */
+static void day_chars(int y, int m, int d, char b[11])
+{
+	const char t[11] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+	                    (char)('0' + y % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
+	                    (char)('0' + d / 10), (char)('0' + d % 10), 0};
+	memcpy(b, t, sizeof t);
+}
+
 static const char *day_text(ctx *x, int64_t day)
 {
 	int y, m, d;
 	mn_civil_from_days(day, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return fmt(x, "%04d-%02d-%02d", y, m, d);
-	char b[11] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10), (char)('0' + y % 10),
-	              '-', (char)('0' + m / 10), (char)('0' + m % 10), '-', (char)('0' + d / 10), (char)('0' + d % 10), 0};
+	char b[11];
+	day_chars(y, m, d, b);
 	return dup(x, b);
 }
 
@@ -1750,7 +1776,10 @@ mn_status mn_scores_compute_some(const mn_score_config *cfg, const mn_case *c, c
 	}
 	mn_fp_env_set_now(x.env, as_of);
 	mn_fp_env_set_case(x.env, c);
-	mn_datetime_format(as_of, s->as_of, sizeof s->as_of);
+	if (as_of->precision == MN_DT_DAY && as_of->year >= 0 && as_of->year <= 9999)
+		day_chars(as_of->year, as_of->month, as_of->day, s->as_of);  /* mn_datetime_format's text for it */
+	else
+		mn_datetime_format(as_of, s->as_of, sizeof s->as_of);
 	mn_buf_puts(&x.json, "{");
 	bool first = true;
 	jkstr(&x, &first, "asOf", s->as_of);

@@ -16,6 +16,7 @@
 
 #include "mednec/decide.h"
 #include "mednec/dtr.h"
+#include "decide/decide_int.h"
 
 const char *mn_crit_status_name(mn_crit_status s)
 {
@@ -387,7 +388,7 @@ static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
 	if (mn_entry_make(d->kase, r, d->arena, &made) != MN_OK)
 		return NULL;
 	if (d->nentries_made_ == d->capentries_made_) {
-		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 32;
+		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 64;
 		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);
 		/* the table at most half full */
 		entry_slot *nt = mn_arena_calloc(d->arena, 2 * cap, sizeof *nt);
@@ -641,7 +642,7 @@ static mn_status warn_unresolved(mn_determination *d)
 static mn_status warn_letter_parts(mn_determination *d)
 {
 	mn_letter_parts lp;
-	if (mn_letter_parts_read(d, d->arena, &lp) != MN_OK)
+	if (mn_letter_parts_check(d, d->arena, &lp) != MN_OK)
 		return MN_ENOMEM;
 	mn_arena *a = d->arena;
 	const char *w[8];
@@ -735,6 +736,26 @@ static mn_status bind_knowledge(mn_determination *d, const mn_determine_options 
 	return rc;
 }
 
+/* mn_datetime_format's text of a full date (the as-of date): for years 0 to 9999 its digits, without
+ * formatting */
+static void date_text(const mn_datetime *dt, char *out, size_t outsz)
+{
+	if (dt->year < 0 || dt->year > 9999 || outsz < 11) {
+		mn_datetime_format(dt, out, outsz);
+		return;
+	}
+	int part[3] = {dt->year, dt->month, dt->day}, width[3] = {4, 2, 2};
+	size_t at = 0;
+	for (int i = 0; i < 3; i++) {
+		if (i)
+			out[at++] = '-';
+		for (int k = width[i] - 1, v = part[i]; k >= 0; k--, v /= 10)
+			out[at + (size_t)k] = (char)('0' + v % 10);
+		at += (size_t)width[i];
+	}
+	out[at] = '\0';
+}
+
 mn_status mn_determine(const mn_policy *p, const mn_case *c, const mn_datetime *as_of, mn_determination **out,
                        mn_error *err)
 {
@@ -760,7 +781,7 @@ mn_status mn_determine_flags(const mn_policy *p, const mn_case *c, const mn_date
 	d->policy = p;
 	d->record = c;
 	d->as_of = *as_of;
-	mn_datetime_format(as_of, d->as_of_text, sizeof d->as_of_text);
+	date_text(as_of, d->as_of_text, sizeof d->as_of_text);
 	d->arena = mn_arena_new();
 	d->env = mn_fp_env_new();
 	if (!d->arena || !d->env) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mednec/decide.h"
+#include "decide/decide_int.h"
 
 #define NPI_SYSTEM "http://hl7.org/fhir/sid/us-npi"
 #define CPT_SYSTEM "http://www.ama-assn.org/go/cpt"
@@ -117,15 +118,20 @@ static const char *address_text(mn_arena *a, const mn_json *addrs, bool *oom)
 	return buf_text(a, &b, oom);
 }
 
+/* The positions of c's resources of type name (mn_case_of_type: in case order), *n of them. */
+static const uint32_t *of_type(const mn_case *c, const char *name, size_t *n)
+{
+	return mn_case_of_type(c, mn_fhir_type_find(name, strlen(name)), n);
+}
+
 static const mn_resource *find_patient(const mn_case *c, const mn_resource *request)
 {
 	const mn_resource *p = request ? resolve(c, mn_json_get(request->json, "subject"), request) : NULL;
 	if (is(p, "Patient"))
 		return p;
-	for (size_t i = 0; i < mn_case_count(c); i++)
-		if (is(mn_case_get(c, i), "Patient"))
-			return mn_case_get(c, i);
-	return NULL;
+	size_t n;
+	const uint32_t *at = of_type(c, "Patient", &n);
+	return n ? mn_case_get(c, at[0]) : NULL;
 }
 
 /* An active Coverage of the patient, in force on the as-of date. */
@@ -140,13 +146,14 @@ static bool coverage_usable(const mn_determination *d, const mn_resource *cov, c
 	return patient && same(resolve(d->kase, mn_json_get(cov->json, "beneficiary"), cov), patient);
 }
 
-static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool *oom)
+/* texts false (mn_letter_parts_check): what is there, without the texts a letter writes */
+static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool texts, bool *oom)
 {
 	const mn_case *c = d->kase;
-	for (size_t i = 0; i < mn_case_count(c); i++) {
-		const mn_resource *r = mn_case_get(c, i);
-		if (!is(r, "Coverage"))
-			continue;
+	size_t n;
+	const uint32_t *at = of_type(c, "Coverage", &n);
+	for (size_t i = 0; i < n; i++) {
+		const mn_resource *r = mn_case_get(c, at[i]);
 		if (!o->coverage && coverage_usable(d, r, o->patient))
 			o->coverage = r;
 		else
@@ -162,7 +169,8 @@ static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_part
 		if (name && *name) {
 			o->payer = org;
 			o->payer_name = name;
-			o->payer_address = address_text(a, mn_json_get(org->json, "address"), oom);
+			if (texts)
+				o->payer_address = address_text(a, mn_json_get(org->json, "address"), oom);
 		}
 	}
 	const mn_json *ids = mn_json_get(cov, "identifier");
@@ -182,6 +190,10 @@ static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_part
 			const char *value = mn_json_get_string(cl, "value"), *name = mn_json_get_string(cl, "name");
 			if (!value)
 				continue;
+			if (!texts) {
+				o->plan = value;  /* there is one: no text */
+				return;
+			}
 			/* "%s%s %s%s%s": "; " after another, the kind, the value, ", " and the name when named */
 			put_after(&b, "; ", kinds[k]);
 			mn_buf_putc(&b, ' ');
@@ -194,7 +206,7 @@ static void read_coverage(const mn_determination *d, mn_arena *a, mn_letter_part
 	o->plan = buf_text(a, &b, oom);
 }
 
-static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool *oom)
+static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool texts, bool *oom)
 {
 	const mn_case *c = d->kase;
 	const mn_resource *r = resolve(c, mn_json_get(o->request->json, "requester"), o->request);
@@ -211,10 +223,20 @@ static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_par
 	if (is(org, "Organization") && mn_json_get_string(org->json, "name")) {
 		o->organization = org;
 		o->organization_name = mn_json_get_string(org->json, "name");
-		o->organization_address = address_text(a, mn_json_get(org->json, "address"), oom);
+		if (texts)
+			o->organization_address = address_text(a, mn_json_get(org->json, "address"), oom);
 	}
 	const mn_json *p = o->practitioner ? o->practitioner->json : NULL;
 	if (!p)
+		return;
+	const mn_json *ids = mn_json_get(p, "identifier");
+	for (uint32_t i = 0; ids && ids->type == MN_JSON_ARRAY && i < ids->n && !o->npi; i++) {
+		const char *sys = mn_json_get_string(&ids->u.items[i], "system");
+		if (sys && strcmp(sys, NPI_SYSTEM) == 0)
+			o->npi = mn_json_get_string(&ids->u.items[i], "value");
+	}
+	o->npi_valid = mn_npi_valid(o->npi);
+	if (!texts)
 		return;
 	const mn_json *names = mn_json_get(p, "name");
 	o->physician_name = mn_fhir_name_text(a, names);
@@ -224,13 +246,6 @@ static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_par
 		*oom |= mn_json_get_string(&names->u.items[0], "family") ||
 		        (given && given->type == MN_JSON_ARRAY && given->n);
 	}
-	const mn_json *ids = mn_json_get(p, "identifier");
-	for (uint32_t i = 0; ids && ids->type == MN_JSON_ARRAY && i < ids->n && !o->npi; i++) {
-		const char *sys = mn_json_get_string(&ids->u.items[i], "system");
-		if (sys && strcmp(sys, NPI_SYSTEM) == 0)
-			o->npi = mn_json_get_string(&ids->u.items[i], "value");
-	}
-	o->npi_valid = mn_npi_valid(o->npi);
 	mn_buf b = MN_BUF_INIT;
 	const mn_json *quals = mn_json_get(p, "qualification");
 	for (uint32_t i = 0; quals && quals->type == MN_JSON_ARRAY && i < quals->n; i++) {
@@ -241,7 +256,8 @@ static void read_requester(const mn_determination *d, mn_arena *a, mn_letter_par
 	o->credentials = buf_text(a, &b, oom);
 }
 
-/* Append the codings of cc in system (named name) to *list. */
+/* Append the codings of cc in system (named name) to *list; with list NULL (mn_letter_parts_check), only *n
+ * at least 1 when there is one. */
 static void add_codes(mn_arena *a, const mn_json *cc, const mn_resource *from, const char *system, const char *name,
                       mn_letter_code **list, size_t *n)
 {
@@ -250,6 +266,10 @@ static void add_codes(mn_arena *a, const mn_json *cc, const mn_resource *from, c
 		const mn_json *cd = &codings->u.items[i];
 		if (!coding_is(cd, system, NULL))
 			continue;
+		if (!list) {
+			*n += !*n;
+			return;
+		}
 		const char *code = mn_json_get_string(cd, "code");
 		bool dup = false;
 		for (size_t k = 0; k < *n && !dup; k++)
@@ -268,22 +288,24 @@ static void add_codes(mn_arena *a, const mn_json *cc, const mn_resource *from, c
 	}
 }
 
-mn_status mn_letter_parts_read(const mn_determination *d, mn_arena *a, mn_letter_parts *o)
+/* mn_letter_parts_read, or (texts false) mn_letter_parts_check. */
+static mn_status read_parts(const mn_determination *d, mn_arena *a, mn_letter_parts *o, bool texts)
 {
 	memset(o, 0, sizeof *o);
 	bool oom = false;
 	const mn_case *c = d->kase;
 	o->request = d->nrequests ? d->requests[0].resource : NULL;
 	o->patient = find_patient(c, o->request);
-	read_coverage(d, a, o, &oom);
+	read_coverage(d, a, o, texts, &oom);
 	if (o->request) {
 		const mn_json *req = o->request->json;
-		read_requester(d, a, o, &oom);
-		add_codes(a, mn_json_get(req, "code"), o->request, CPT_SYSTEM, "CPT", &o->codes, &o->ncodes);
-		add_codes(a, mn_json_get(req, "code"), o->request, HCPCS_SYSTEM, "HCPCS", &o->codes, &o->ncodes);
+		mn_letter_code **codes = texts ? &o->codes : NULL, **diagnoses = texts ? &o->diagnoses : NULL;
+		read_requester(d, a, o, texts, &oom);
+		add_codes(a, mn_json_get(req, "code"), o->request, CPT_SYSTEM, "CPT", codes, &o->ncodes);
+		add_codes(a, mn_json_get(req, "code"), o->request, HCPCS_SYSTEM, "HCPCS", codes, &o->ncodes);
 		const mn_json *rc = mn_json_get(req, "reasonCode");
 		for (uint32_t i = 0; rc && rc->type == MN_JSON_ARRAY && i < rc->n; i++)
-			add_codes(a, &rc->u.items[i], o->request, ICD10CM_SYSTEM, "ICD-10-CM", &o->diagnoses, &o->ndiagnoses);
+			add_codes(a, &rc->u.items[i], o->request, ICD10CM_SYSTEM, "ICD-10-CM", diagnoses, &o->ndiagnoses);
 		const mn_json *rr = mn_json_get(req, "reasonReference");
 		for (uint32_t i = 0; rr && rr->type == MN_JSON_ARRAY && i < rr->n; i++) {
 			const mn_resource *cond = resolve(c, &rr->u.items[i], o->request);
@@ -291,9 +313,19 @@ mn_status mn_letter_parts_read(const mn_determination *d, mn_arena *a, mn_letter
 			if (is(cond, "Condition") && !concept_has(vs, "http://terminology.hl7.org/CodeSystem/condition-ver-status",
 			                                          "refuted") &&
 			    !concept_has(vs, "http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error"))
-				add_codes(a, mn_json_get(cond->json, "code"), cond, ICD10CM_SYSTEM, "ICD-10-CM",
-				          &o->diagnoses, &o->ndiagnoses);
+				add_codes(a, mn_json_get(cond->json, "code"), cond, ICD10CM_SYSTEM, "ICD-10-CM", diagnoses,
+				          &o->ndiagnoses);
 		}
 	}
 	return oom || mn_arena_failed(a) ? MN_ENOMEM : MN_OK;
+}
+
+mn_status mn_letter_parts_read(const mn_determination *d, mn_arena *a, mn_letter_parts *o)
+{
+	return read_parts(d, a, o, true);
+}
+
+mn_status mn_letter_parts_check(const mn_determination *d, mn_arena *a, mn_letter_parts *o)
+{
+	return read_parts(d, a, o, false);
 }

@@ -1855,20 +1855,23 @@ static int where_one(fp_ctx *x, const fp_node *n, const mn_fp_item *it, int64_t 
 
 static int member_string(const fp_ctx *x, const fp_node *m, const mn_fp_item *it, const mn_json **v);
 
-/* Whether conjunct c over item it certainly evaluates without error: c is `member = 'lit'`, `!=` or
- * `member in ('a' | 'b')` (eqfast 1 or 2, the literals Strings with values) and member_string decides the
- * member there (at most one plain string): eq_fast then answers true, false or empty. */
+/* When conjunct c is `member = 'lit'`, `!=` or `member in ('a' | 'b')` (eqfast 1 or 2, the literals Strings
+ * with values): the member; else NULL. */
+static const fp_node *eq_member(const fp_node *c)
+{
+	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) || !c->eqstr)
+		return NULL;
+	return c->eqfast == 1 ? c->left : c->right;
+}
+
+/* Whether conjunct c over item it certainly evaluates without error: c is of eq_member's form and
+ * member_string decides the member there (at most one plain string): eq_fast then answers true, false or
+ * empty. */
 static bool cannot_fail(const fp_ctx *x, const fp_node *c, const mn_fp_item *it)
 {
-	fp_coll k;
 	const mn_json *v;
-	if (c->kind != FN_BINOP || (c->eqfast != 1 && c->eqfast != 2) ||
-	    !const_coll(c->eqfast == 1 ? c->right : c->left, &k))
-		return false;
-	for (uint32_t i = 0; i < k.n; i++)
-		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
-			return false;
-	return member_string(x, c->eqfast == 1 ? c->left : c->right, it, &v) == 1;
+	const fp_node *m = eq_member(c);
+	return m && member_string(x, m, it, &v) == 1;
 }
 
 /* where(c) (FP_FAST_WHERE_CODE) over it, the item at index of its input: when it may pass (listed), all of c, as
@@ -1924,6 +1927,13 @@ static int coded_filter(fp_ctx *x, const fp_node *n, const fp_scope *s, const mn
 		                   &ln[q->ncodes]))
 			return 1;
 	x->work += nt;  /* the items the general path would have stepped through */
+	/* the conjuncts before the coded one all of eq_member's form (`status in (...)`): over a resource not
+	 * listed, whether none can fail (cannot_fail) is their members read, here (coded_one asks again when
+	 * one can) */
+	const fp_node *pm[FP_CODES_PRE_MAX];
+	bool eqs = true;
+	for (unsigned j = 0; j < q->npre; j++)
+		eqs = eqs && (pm[j] = eq_member(q->pre[j])) != NULL;
 	for (size_t i = 0; i < nt; i++) {
 		uint32_t p = idx[i];
 		const mn_fp_item *it = &items[mapped ? p : i];
@@ -1935,6 +1945,16 @@ static int coded_filter(fp_ctx *x, const fp_node *n, const fp_scope *s, const mn
 		}
 		if (mark)
 			listed = mark[p] || !member_false(it->node);
+		if (!listed && eqs) {
+			unsigned j = 0;
+			const mn_json *v;
+			while (j < q->npre && member_string(x, pm[j], it, &v) == 1)
+				j++;
+			if (j == q->npre) {
+				x->work += j;  /* as coded_one counts them */
+				continue;
+			}
+		}
 		if (coded_one(x, n, it, (int64_t)i, s, listed, out))
 			return -1;
 	}
@@ -2014,6 +2034,11 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
 		if (fp_fold(e, n->args[i]))
 			return -1;
+	if (n->kind == FN_MEMBER && n->st_type && n->st_el) {
+		const mn_fhir_element *el = n->st_el;
+		const mn_fhir_type *ct = !el->choice && el->ntypes == 1 ? el->types[0] : NULL;
+		n->st_string = ct && ct->kind == MN_FHIR_PRIMITIVE && system_kind(ct->system_type) == MN_FP_STRING;
+	}
 	if (n->kind == FN_MEMBER && !n->fast && n->left &&
 	    (n->left->kind == FN_VAR || (n->left->kind == FN_MEMBER && n->left->invar))) {
 		/* %v.a.b: only the longest path is remembered */
@@ -2083,6 +2108,12 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 			n->eqfast = 1;
 		else if (rm && n->op != OP_IN && const_coll(l, &a))
 			n->eqfast = 2;
+		if (n->eqfast == 1 || n->eqfast == 2) {
+			const fp_coll *k = n->eqfast == 1 ? &b : &a;
+			n->eqstr = true;
+			for (uint32_t i = 0; i < k->n; i++)
+				n->eqstr &= k->v[i].kind == MN_FP_STRING && !(k->v[i].flags & FPI_NOVALUE);
+		}
 		else if (n->op == OP_IN && l && l->kind == FN_BINOP && l->op == OP_CONCAT && l->left &&
 		         l->left->kind == FN_LITERAL && l->left->lit.kind == MN_FP_STRING && member_path(l->right))
 			n->eqfast = 3;  /* ('Observation/' & id) in %list: in_fast */
@@ -2203,10 +2234,16 @@ static int path_objects(const fp_ctx *x, const fp_node *m, const mn_fp_item *it,
  * 0 when it is not that or *v is already set (several strings). */
 static inline int object_string(const fp_node *m, const mn_json *obj, const mn_fhir_type *T, const mn_json **v)
 {
-	const mn_fhir_element *el = path_element(m, obj, T);
-	const mn_fhir_type *ct = el ? el->types[0] : NULL;
-	if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
-		return 0;
+	if (m->st_string && m->st_type == T) {
+		/* path_element's element is st_el, a String (fp_fold) */
+		if (has_underscore(obj) || type_filter(m, T))
+			return 0;
+	} else {
+		const mn_fhir_element *el = path_element(m, obj, T);
+		const mn_fhir_type *ct = el ? el->types[0] : NULL;
+		if (!ct || ct->kind != MN_FHIR_PRIMITIVE || system_kind(ct->system_type) != MN_FP_STRING)
+			return 0;
+	}
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *mm = &obj->u.members[i];
 		if (!named(mm, m))
@@ -2267,9 +2304,17 @@ int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it)
 	return all_true;
 }
 
+/* Whether t is CodeableConcept: the type found by its name once is then known by its address (the model is
+ * static data, so threads share it with relaxed loads and stores, as fp_node.own_el). */
 static bool is_concept(const mn_fhir_type *t)
 {
-	return t && strcmp(t->name, "CodeableConcept") == 0;
+	static _Atomic(const mn_fhir_type *) concept;
+	if (t && t == atomic_load_explicit(&concept, memory_order_relaxed))
+		return true;
+	if (!t || strcmp(t->name, "CodeableConcept") != 0)
+		return false;
+	atomic_store_explicit(&concept, t, memory_order_relaxed);
+	return true;
 }
 
 /* n is E.memberOf('vs') (n->mfast 1: E a member of $this that is no choice and has the one type
@@ -2362,12 +2407,9 @@ static int eq_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	const fp_node *m = n->eqfast == 1 ? n->left : n->right;
 	fp_coll k;
 	const mn_json *v;
-	if (s->self.n != 1 || !const_coll(n->eqfast == 1 ? n->right : n->left, &k) ||
+	if (s->self.n != 1 || !n->eqstr || !const_coll(n->eqfast == 1 ? n->right : n->left, &k) ||
 	    !member_string(x, m, &s->self.v[0], &v))
 		return 0;
-	for (uint32_t i = 0; i < k.n; i++)
-		if (k.v[i].kind != MN_FP_STRING || (k.v[i].flags & FPI_NOVALUE))
-			return 0;
 	x->work += 2;
 	if (!v || (n->op != OP_IN && k.n != 1))
 		return v || k.n == 0 ? 0 : 1;  /* empty operand: empty */
@@ -2390,9 +2432,19 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	if (s->self.n != 1 || !member_string(x, n->left->right, &s->self.v[0], &v) || !v ||
 	    (size_t)lit->v.str.n + v->n > 4096)
 		return 0;
+	/* E an invar path this evaluation has computed (one per item of a where(), the same every time): its
+	 * value as eval_invar gives it, counted as that evaluation counts (a step, and fp_append's) */
 	fp_coll b = {0};
-	if (fp_eval(x, n->right, s, &b))
+	const fp_coll *known = NULL;
+	for (unsigned i = 0; n->right->invar && i < x->ninv && !known; i++)
+		if (x->inv[i].n == n->right)
+			known = &x->inv[i].v;
+	if (known) {
+		b = *known;
+		x->work += 1 + b.n / 8;
+	} else if (fp_eval(x, n->right, s, &b)) {
 		return -1;
+	}
 	x->work += 2 + b.n;
 	/* a String of E equals the left side when its bytes are the literal's and then the member's; E's other
 	 * items are compared with the left side made as `&` makes it (fp_equal, as coll_contains does) */
@@ -2402,8 +2454,11 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 	for (uint32_t i = 0; i < b.n && !any; i++) {
 		const mn_fp_item *c = &b.v[i];
 		if (c->kind == MN_FP_STRING && !(c->flags & FPI_NOVALUE)) {
-			any = c->v.str.n == ln + vn && memcmp(c->v.str.s, lit->v.str.s, ln) == 0 &&
-			      memcmp(c->v.str.s + ln, v->u.s, vn) == 0;
+			/* the member's bytes first, the last one before them: the literal is the same in every item
+			 * of a list of references, the ids differ, mostly at their end */
+			const char *cs = c->v.str.s;
+			any = c->v.str.n == ln + vn && (vn == 0 || cs[ln + vn - 1] == v->u.s[vn - 1]) &&
+			      memcmp(cs + ln, v->u.s, vn) == 0 && memcmp(cs, lit->v.str.s, ln) == 0;
 			continue;
 		}
 		if (!made && concat_str(x, lit->v.str.s, ln, v->u.s, vn, &it))
@@ -2412,6 +2467,20 @@ static int in_fast(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		any = fp_equal(c, &it) == 1;
 	}
 	return push_bool(x, out, any) ? -1 : 1;
+}
+
+int fp_where_in(fp_ctx *x, const fp_node *call, const mn_fp_item *it, int64_t index, const fp_scope *s)
+{
+	const fp_node *c = call->args[0];
+	if (c->kind != FN_BINOP || c->eqfast != 3)
+		return -1;
+	mn_fp_item cur = *it;
+	fp_scope s1 = item_scope(&cur, index, s);
+	fp_coll r = {0};
+	int rc = in_fast(x, c, &s1, &r);
+	if (rc <= 0)
+		return rc < 0 ? -2 : -1;
+	return r.n == 1 && r.v[0].kind == MN_FP_BOOLEAN && r.v[0].v.b;
 }
 
 /* An invar path (%v.a.b) into out: from x->inv when this evaluation has computed it, else computed

@@ -133,6 +133,11 @@ struct fp_node {
 	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
 	                                    side is a member of $this and the other a string
 	                                    literal or folded union (fp_fold): eq_fast */
+	bool eqstr;                      /* eqfast 1 or 2: the items of the literal side are all
+	                                    Strings with a value (fp_fold) */
+	bool st_string;                  /* FN_MEMBER: st_el is no choice and has the one type, a
+	                                    primitive whose System type is String (fp_fold):
+	                                    object_string over st_type needs no more of it */
 	const struct fp_eqs *eqs;        /* FN_CALL where(c)/exists(c), c a conjunction of
 	                                    `name = 'string'` on $this (fp_fold): fp_where_fast */
 	const struct fp_codes *codes;    /* FN_CALL FP_FAST_WHERE_CODE: what the index by code
@@ -374,6 +379,10 @@ int fp_fold(mn_fp_expr *e, fp_node *root);
  * strings of a string type): evaluate the criteria as usual. The same answer
  * as evaluating them whenever it decides. */
 int fp_where_fast(fp_ctx *x, const fp_node *call, const mn_fp_item *it);
+/* Whether item it (at index of the input, within scope s) meets call's criterion when that is
+ * `('lit' & member) in E` (eqfast 3): in_fast's answer, 1 true, 0 false or empty; -1 not decided there
+ * (evaluate it as usual), -2 an error (E's). */
+int fp_where_in(fp_ctx *x, const fp_node *call, const mn_fp_item *it, int64_t index, const fp_scope *s);
 /* memberOf(vs) (call c) over the one item whose node is the JSON object concept: its codings' (or, with
  * no "coding" member, its own) system and code asked of the terminology, true pushed onto out when one
  * is a member; 0, or -1 on error (an unknown value set). fn_memberOf and member_of_fast (eval.c). */

@@ -217,6 +217,13 @@ static int filter(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scope
 				return -1;
 			if (f >= 0)
 				continue;
+		} else if (c->args[0]->eqfast == 3) {
+			/* ('Observation/' & id) in %list: in_fast without the evaluator's steps to it */
+			int f = fp_where_in(x, c, &in->v[k], k, s);
+			if (f == -2 || (f == 1 && fp_push(x, out, &in->v[k])))
+				return -1;
+			if (f >= 0)
+				continue;
 		}
 		fp_coll r;
 		if (lambda(x, c, 0, in, k, s, NULL, &r))
@@ -3057,7 +3064,7 @@ FN(memberOf)
 int fp_member_of_concept(fp_ctx *x, const fp_node *c, const char *vs, const mn_json *concept, fp_coll *out)
 {
 	int result = 0;
-	const mn_json *codings = mn_json_get(concept, "coding");
+	const mn_json *codings = mn_json_getn(concept, "coding", 6);
 	if (codings && codings->type == MN_JSON_ARRAY) {
 		for (uint32_t i = 0; i < codings->n; i++)
 			if (member_codes(x, c, vs, &codings->u.items[i], &result))

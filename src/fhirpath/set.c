@@ -18,6 +18,13 @@
 struct slot { uint32_t idx1; uint32_t h; };  /* idx1: index + 1, 0 = empty */
 typedef struct slot slot;
 
+/* Whether byte strings a (an bytes) and b (bn) are the same; the last bytes first, where ids that share a
+ * prefix ("proc-001", "proc-002") differ, before the call to memcmp. */
+static inline bool same_bytes(const char *a, const char *b, size_t an, size_t bn)
+{
+	return an == bn && (an == 0 || (a[an - 1] == b[an - 1] && memcmp(a, b, an) == 0));
+}
+
 /* Whether two distinct JSON values certainly differ as fp_equal compares nodes (json_same, not
  * equivalence): other JSON types; objects with another number of members; or, b's keys unique, a
  * member among the first few at the same place in both under the same key whose values are of other
@@ -34,14 +41,19 @@ static bool node_differs(const mn_json *a, const mn_json *b)
 	if (!(b->flags & MN_JSON_F_UNIQUE))
 		return false;
 	uint32_t k = a->n < 4 ? a->n : 4;
-	for (uint32_t i = 0; i < k; i++) {
+	/* json_same compares each member of a with b's one member of that key, so a place whose keys agree
+	 * and whose values differ says so on its own, whatever the other places hold. With a's keys unique
+	 * too, the second place is looked at first (a resource's id, after the resourceType a union's
+	 * resources often share); otherwise the places in order, as always */
+	bool swap = (a->flags & MN_JSON_F_UNIQUE) && k > 1;
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t i = swap && j < 2 ? 1 - j : j;
 		const mn_json_member *m = &a->u.members[i], *o = &b->u.members[i];
-		if (m->key_len != o->key_len || memcmp(m->key, o->key, m->key_len) != 0)
+		if (!same_bytes(m->key, o->key, m->key_len, o->key_len))
 			return false;
 		if (m->value.type != o->value.type)
 			return true;
-		if (m->value.type == MN_JSON_STRING &&
-		    (m->value.n != o->value.n || memcmp(m->value.u.s, o->value.u.s, m->value.n) != 0))
+		if (m->value.type == MN_JSON_STRING && !same_bytes(m->value.u.s, o->value.u.s, m->value.n, o->value.n))
 			return true;
 	}
 	return false;

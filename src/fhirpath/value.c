@@ -284,12 +284,39 @@ bool fp_parse_decimal(const char *s, size_t n, double *d, int *scale, bool *is_i
 	}
 	if (i != n || n > 120)
 		return false;
+	*scale = fp_decimal_scale(s, n);
+	*is_int = integer;
+	if (n - ds <= 16) {
+		/* at most 15 digits: their value M is exact in a double (below 2^53), and so is 10^k for the k
+		 * digits after the point; M / 10^k, one correctly rounded division, is the double nearest the
+		 * text, which is what strtod gives */
+		static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+		                               1e13, 1e14, 1e15};
+		int64_t m = 0;
+		unsigned digits = 0, after = 0;
+		bool point = false;
+		for (size_t k = ds; k < n; k++) {
+			if (s[k] == '.') {
+				point = true;
+				continue;
+			}
+			m = m * 10 + (s[k] - '0');
+			digits++;
+			after += point;
+		}
+		if (digits <= 15) {
+			bool neg = s[0] == '-';
+			double v = (double)m / pow10[after];
+			*d = neg ? -v : v;
+			if (integer && iv)
+				*iv = neg ? -m : m;
+			return true;
+		}
+	}
 	char buf[128];
 	memcpy(buf, s, n);
 	buf[n] = 0;
 	*d = mn_strtod(buf, NULL);
-	*scale = fp_decimal_scale(s, n);
-	*is_int = integer;
 	if (integer && iv) {
 		errno = 0;
 		long long v = strtoll(buf, NULL, 10);

@@ -167,14 +167,18 @@ static uint32_t code_hash(const char *code)
 	return h;
 }
 
-/* The position in ix->exact of the first entry with this code, or ix->nexact when none. */
-static size_t exact_first(const mn_vs_index_ *ix, const char *code)
+/* The position in ix->exact of the first entry with this code, or ix->nexact when none; *same: the entry
+ * there is known to have the code (found by the hash), else it is to be compared. */
+static size_t exact_first(const mn_vs_index_ *ix, const char *code, bool *same)
 {
+	*same = false;
 	if (ix->hash) {
 		size_t mask = ix->hcap - 1;
 		for (size_t i = code_hash(code) & mask; ix->hash[i]; i = (i + 1) & mask)
-			if (strcmp(ix->exact[ix->hash[i] - 1]->code, code) == 0)
+			if (strcmp(ix->exact[ix->hash[i] - 1]->code, code) == 0) {
+				*same = true;
 				return ix->hash[i] - 1;
+			}
 		return ix->nexact;
 	}
 	/* lower bound of code among the exact entries */
@@ -289,7 +293,9 @@ static bool entry_matches(const mn_vs_entry *e, const char *system, const char *
 static bool index_matches(const mn_vs_index_ *ix, const char *system, const char *code)
 {
 	/* the first exact entry with that code, then every one with it */
-	for (size_t lo = exact_first(ix, code); lo < ix->nexact && strcmp(ix->exact[lo]->code, code) == 0; lo++)
+	bool same;
+	for (size_t lo = exact_first(ix, code, &same); lo < ix->nexact && (same || strcmp(ix->exact[lo]->code, code) == 0);
+	     lo++, same = false)
 		if (!system || strcmp(ix->exact[lo]->system, system) == 0)
 			return true;
 	if (!ix->nother)
@@ -305,7 +311,9 @@ int mn_valueset_contains(const mn_valueset *vs, const char *system, const char *
 {
 	if (!vs || !code)
 		return 0;
-	return index_matches(&vs->inc_, system, code) && !index_matches(&vs->exc_, system, code);
+	/* most sets exclude nothing: no second lookup */
+	return index_matches(&vs->inc_, system, code) &&
+	       ((!vs->exc_.nexact && !vs->exc_.nother) || !index_matches(&vs->exc_, system, code));
 }
 
 /* ---- shared value sets ------------------------------------------------------ */
