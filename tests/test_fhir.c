@@ -519,6 +519,49 @@ static void test_bad_input(void)
 	    "  \"valueCoding\":{\"bogus\":1}}]}]}}",
 	    MN_EFHIR, "/meta/tag/0/extension/0/valueCoding/bogus", 2, 26, "Coding: unknown element \"bogus\"");
 
+	/* S_object's shortcut for any known element named without '_' (a resource's own members too, but
+	 * resourceType and contained): a complex element's one object, or its array of objects, is walked there;
+	 * any other value goes the general way. The errors are those of the general way, at the same place */
+#define PAT "{\"resourceType\":\"Patient\",\n"
+	BAD(PAT "\"name\":[{\"family\":\"a\"},\"x\",{\"family\":\"b\"}]}", MN_EFHIR, "/name/1", 2, 24,
+	    "Patient.name (HumanName): expected an object, found a string");      /* not all objects */
+	BAD(PAT "\"name\":[{\"family\":\"a\"},null]}", MN_EFHIR, "/name/1", 2, 24, "null is only allowed");
+	BAD(PAT "\"name\":[{\"family\":\"a\"},{\"family\":\"b\",\n\"bogus\":1}]}", MN_EFHIR, "/name/1/bogus", 3, 9,
+	    "HumanName: unknown element \"bogus\"");                                 /* inside the second */
+	BAD(PAT "\"maritalStatus\":[{\"text\":\"M\"}]}", MN_EFHIR, "/maritalStatus", 2, 17,
+	    "Patient.maritalStatus (CodeableConcept): expected a single value, found an array");
+	BAD(PAT "\"maritalStatus\":null}", MN_EFHIR, "/maritalStatus", 2, 17, "null is not a FHIR value");
+	BAD(PAT "\"maritalStatus\":{\"coding\":[{\"system\":\"s\",\n\"code\":[\"M\"]}]}}", MN_EFHIR,
+	    "/maritalStatus/coding/0/code", 3, 8, "Coding.code (code): expected a single value, found an array");
+	BAD(PAT "\"generalPractitioner\":[{\"display\":\"a\"},{\n\"reference\":\"Practitioner/none\"}]}", MN_EREF,
+	    "/generalPractitioner/1/reference", 3, 13, "does not resolve");          /* a Reference in an array */
+	BAD(PAT "\"managingOrganization\":{\"display\":\"a\",\n\"reference\":\"Organization/none\"}}", MN_EREF,
+	    "/managingOrganization/reference", 3, 13, "does not resolve");           /* a single Reference */
+	/* two members naming one element: the same key (the parser saw it twice), or two choices (an object
+	 * with unique keys is compared only when it has a choice element) */
+	BAD(PAT "\"extension\":[{\"url\":\"u\",\"valueString\":\"a\",\n\"valueCode\":\"b\"}]}", MN_EFHIR,
+	    "/extension/0/valueCode", 3, 13, "Extension.value[x]: given more than once");
+	BAD(PAT "\"extension\":[{\"url\":\"u\",\"_valueString\":{},\n\"_valueCode\":{}}]}", MN_EFHIR,
+	    "/extension/0/_valueCode", 3, 14, "Extension.value[x]: given more than once");
+	BAD(PAT "\"extension\":[{\"url\":\"u\",\"valueCoding\":{},\n\"valueCoding\":{}}]}", MN_EFHIR,
+	    "/extension/0/valueCoding", 3, 15, "Extension.value[x]: given more than once");
+	BAD(PAT "\"maritalStatus\":{\"text\":\"a\",\n\"coding\":[],\"text\":\"b\"}}", MN_EFHIR,
+	    "/maritalStatus/coding", 3, 10, "an empty array is not allowed");    /* the first error wins */
+	BAD(PAT "\"maritalStatus\":{\"text\":\"a\",\n\"coding\":[{}],\"text\":\"b\"}}", MN_EFHIR,
+	    "/maritalStatus/text", 3, 22, "CodeableConcept.text: given more than once");
+	{
+		/* unique keys, no choice: valid, and an unknown "_name" in lenient loading is dropped */
+		const char *j = PAT "\"maritalStatus\":{\"text\":\"a\",\"coding\":[{\"code\":\"M\"}]},\n"
+		                "\"name\":[{\"family\":\"a\",\"_bogus\":{},\"given\":[\"b\"]}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("unique.json", j, strlen(j), &c, &err), MN_EFHIR);
+		CHECK_STR(err.path, "/name/0/_bogus");
+		CHECK_INT(mn_case_load_ex("unique.json", j, strlen(j), MN_CASE_LENIENT, &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+#undef PAT
+
 	/* an element given twice */
 	BAD("{\"resourceType\":\"Observation\",\"valueString\":\"a\",\n  \"valueQuantity\":{}}", MN_EFHIR,
 	    "/valueQuantity", 2, 19, "Observation.value[x]: given more than once");

@@ -580,6 +580,7 @@ typedef struct S_element_memo {
 	const mn_fhir_element *e;
 	const mn_fhir_type *et;
 	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
+	bool complex;           /* et is a complex or backbone type (S_complex), not a primitive or a resource */
 } S_element_memo;
 
 /* The answers of S_check_reference for relative references ("Type/id") during one check: a record names the
@@ -651,6 +652,7 @@ static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhi
 	m->name = name;
 	m->plain_string = m->e && !m->e->many && m->et && m->et->kind == MN_FHIR_PRIMITIVE && m->et->system_type &&
 	                  strcmp(m->et->system_type, "String") == 0;
+	m->complex = m->e && m->et && m->et->kind != MN_FHIR_PRIMITIVE && m->et->kind != MN_FHIR_RESOURCE;
 	return m;
 }
 
@@ -974,6 +976,15 @@ static void S_check_reference(S_ctx *x, const mn_json *obj)
 	S_pop(x, saved);
 }
 
+/* An object value of a complex or backbone type et: its members, and a Reference's reference. */
+static inline mn_status S_complex(S_ctx *x, const mn_json *v, const mn_fhir_type *et)
+{
+	mn_status st = S_object(x, v, et, false);
+	if (st == MN_OK && et == x->t_reference)
+		S_check_reference(x, v);
+	return st;
+}
+
 /* One value (not an array) of element e of t, of type et. */
 static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
                         const mn_fhir_element *e, const mn_fhir_type *et)
@@ -988,10 +999,7 @@ static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 		if (v->type != MN_JSON_OBJECT)
 			return S_efail(x, v, t, e, et, "expected an object, found %s",
 			              S_json_kind(v));
-		mn_status st = S_object(x, v, et, false);
-		if (st == MN_OK && et == x->t_reference)
-			S_check_reference(x, v);
-		return st;
+		return S_complex(x, v, et);
 	}
 }
 
@@ -1235,9 +1243,42 @@ static void S_remove_members(mn_json *obj, uintptr_t *keys)
 	obj->n = k;
 }
 
+/* S_value for element e of t whose type et is complex (S_element_memo.complex): one object, or an array of
+ * objects, is walked here, as S_value and S_item would; anything else (a null, a value of another kind: an
+ * error) is S_value's. */
+static inline mn_status S_complex_value(S_ctx *x, const mn_json *obj, const mn_json_member *m,
+                                        const mn_fhir_type *t, const mn_fhir_element *e, const mn_fhir_type *et)
+{
+	const mn_json *v = &m->value;
+	if (!e->many) {
+		if (v->type == MN_JSON_OBJECT) {
+			S_seen(x, v);
+			return S_complex(x, v, et);
+		}
+	} else if (v->type == MN_JSON_ARRAY && v->n) {
+		uint32_t k = 0;
+		while (k < v->n && v->u.items[k].type == MN_JSON_OBJECT)
+			k++;
+		if (k == v->n) {
+			for (k = 0; k < v->n; k++) {
+				size_t saved = S_push_index(x, k);
+				S_seen(x, &v->u.items[k]);
+				mn_status st = S_complex(x, &v->u.items[k], et);
+				S_pop(x, saved);
+				if (st)
+					return st;
+			}
+			return MN_OK;
+		}
+	}
+	return S_value(x, obj, m, t, e, et);
+}
+
 /* The members of obj as an instance of t (a complex, backbone or resource
  * type), then no element twice (a repeated key, or two choices such as
- * valueString and valueQuantity). */
+ * valueString and valueQuantity). Two members can name the same element only
+ * with the same key or as two choices: an object whose keys the parser found
+ * unique (MN_JSON_F_UNIQUE) and that has no choice element is not compared. */
 static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, bool resource)
 {
 	uintptr_t small[24], *keys = small;
@@ -1245,23 +1286,42 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 	if (obj->n > 24 && !(keys = malloc(obj->n * sizeof *keys)))
 		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
 	uint32_t dropped = 0;
+	bool compare = (obj->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) != (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE);
 	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		/* the common member, a string for an element of t that holds one primitive String (code, uri,
-		 * id, ...), outside a resource's own members (resourceType, contained): S_member_check would
-		 * find it valid, mark its value seen and do nothing else */
-		if (!resource && m->value.type == MN_JSON_STRING && m->key_len && m->key[0] != '_') {
+		size_t saved;
+		/* the common members, all but a resource's own (resourceType, contained): an element of t, named
+		 * without '_', is S_member_check's S_value without its second lookup */
+		if (m->key_len && m->key[0] != '_' &&
+		    (!resource || !(S_is(m->key, m->key_len, "resourceType") || S_is(m->key, m->key_len, "contained")))) {
 			const S_element_memo *em = S_element_memo_for(x, t, m->key, m->key_len);
-			if (em->plain_string) {
-				keys[i] = (uintptr_t)em->e;
-				S_seen(x, &m->value);
-				continue;
+			const mn_fhir_element *e = em->e;
+			if (e) {
+				keys[i] = (uintptr_t)e;
+				compare |= e->choice;
+				/* a string for an element of t that holds one primitive String (code, uri, id, ...):
+				 * valid; its value is marked seen, and there is nothing else to do */
+				if (em->plain_string && m->value.type == MN_JSON_STRING) {
+					S_seen(x, &m->value);
+					continue;
+				}
+				const mn_fhir_type *et = em->et;  /* em may be replaced by the lookups below */
+				saved = S_push(x, m->key, m->key_len);
+				x->drop = false;
+				st = em->complex ? S_complex_value(x, obj, m, t, e, et) : S_value(x, obj, m, t, e, et);
+				S_pop(x, saved);
+				goto member_done;
 			}
 		}
-		size_t saved = S_push(x, m->key, m->key_len);
+		saved = S_push(x, m->key, m->key_len);
 		x->drop = false;
 		st = S_member_check(x, obj, m, t, resource, &keys[i]);
 		S_pop(x, saved);
+		if (S_KEYED(keys[i]) && keys[i] != (uintptr_t)t) {
+			const mn_fhir_element *e = (const mn_fhir_element *)(keys[i] & ~(uintptr_t)1);
+			compare |= !e || e->choice;  /* NULL: an unknown "_name" */
+		}
+	member_done:
 		if (x->drop) {
 			/* MN_CASE_LENIENT: the member goes; its value is not read as valid.
 			 * A resource whose date goes cannot be placed in time: the
@@ -1273,7 +1333,7 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 			x->drop = false;
 		}
 	}
-	if (st == MN_OK)
+	if (st == MN_OK && compare)
 		st = S_report_duplicate(x, obj, t, keys);
 	if (st == MN_OK && dropped)
 		S_remove_members((mn_json *)obj, keys);
