@@ -41,6 +41,7 @@ typedef struct parser {
 	const char *name;
 	mn_error *err;
 	int depth;
+	size_t ind;    /* the indentation of the items of the container being parsed (ws_end_ind) */
 	/* scratch stacks */
 	mn_json *vals;
 	size_t nvals, capvals;
@@ -98,6 +99,39 @@ static inline size_t ws_end(const char *s, size_t i, size_t n)
 static inline void skip_ws(parser *p)
 {
 	p->i = ws_end(p->s, p->i, p->n);
+}
+
+/* ws_end, for a run that is likely a newline and ind spaces (indented text: before the next item of a
+ * container whose first item had that indentation, or before the bracket that closes it, at its opener's).
+ * With SSE2, an indentation of 15 to 31 spaces (most of a pretty-printed record's) is checked as two 16-byte
+ * blocks, the first the newline and 15 spaces, the second (overlapping it) the last 16 spaces, and the byte
+ * after the run must end it; anything else (a shorter or longer run, a tab, CRLF, another indentation) is
+ * ws_end's from i. Either way the end of the same run. */
+static inline size_t ws_end_ind(const char *s, size_t i, size_t n, size_t ind)
+{
+	if (i < n && (unsigned char)s[i] > ' ')
+		return i;  /* none: before ',' after a value */
+#if S_SIMD
+	if (ind - 15 <= 16 && n - i > 32) {  /* 15 <= ind <= 31, and s[i + 32] is in the text */
+		const __m128i nl = _mm_setr_epi8('\n', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ');
+		size_t end = i + 1 + ind;
+		__m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), nl);
+		__m128i b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + end - 16)),
+		                           _mm_set1_epi8(' '));
+		if (_mm_movemask_epi8(_mm_and_si128(a, b)) == 0xffff && (unsigned char)s[end] > ' ')
+			return end;
+	}
+#else
+	(void)ind;
+#endif
+	return ws_end(s, i, n);
+}
+
+/* The indentation a run of whitespace from i to end would have as a newline and spaces (see ws_end_ind),
+ * which is what the prediction checks; 0 for an empty run. */
+static inline size_t ws_ind(size_t i, size_t end)
+{
+	return end > i ? end - i - 1 : 0;
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
@@ -473,10 +507,10 @@ static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_
 /* array -> '[' (value (',' value)*)? ']' */
 static mn_status parse_array(parser *p, mn_json *v)
 {
-	size_t base = p->nvals;
+	size_t base = p->nvals, outer = p->ind, at = ++p->i;  /* outer: where the closing bracket is expected */
 	mn_status rc;
-	p->i++;
 	skip_ws(p);
+	size_t ind = p->ind = ws_ind(at, p->i);
 	if (p->i < p->n && p->s[p->i] == ']') {
 		p->i++;
 	} else {
@@ -486,9 +520,9 @@ static mn_status parse_array(parser *p, mn_json *v)
 				return rc;
 			if (push_val(p, &item))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-			skip_ws(p);
+			p->i = ws_end_ind(p->s, p->i, p->n, outer);
 			if (p->i < p->n && p->s[p->i] == ',') {
-				p->i++;
+				p->i = ws_end_ind(p->s, p->i + 1, p->n, ind);
 				continue;
 			}
 			if (p->i < p->n && p->s[p->i] == ']') {
@@ -512,6 +546,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 			memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
 	}
 	p->nvals = base;
+	p->ind = outer;
 	return MN_OK;
 }
 
@@ -556,9 +591,10 @@ static mn_status parse_object(parser *p, mn_json *v)
 	/* | MN_JSON_F_UNDERSCORE at a key "_..."; MN_JSON_F_UNIQUE cleared at a key seen before */
 	uint8_t flags = MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE;
 	uint64_t seen = 0;  /* a bit per (length, first and last byte) of the keys so far */
+	size_t outer = p->ind, at = ++p->i;  /* outer: where the closing brace is expected */
 	mn_status rc;
-	p->i++;
 	skip_ws(p);
+	size_t ind = p->ind = ws_ind(at, p->i);
 	if (p->i < p->n && p->s[p->i] == '}') {
 		p->i++;
 	} else {
@@ -587,10 +623,9 @@ static mn_status parse_object(parser *p, mn_json *v)
 				return rc;
 			if (push_mem(p, &m))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-			skip_ws(p);
+			p->i = ws_end_ind(p->s, p->i, p->n, outer);
 			if (p->i < p->n && p->s[p->i] == ',') {
-				p->i++;
-				skip_ws(p);
+				p->i = ws_end_ind(p->s, p->i + 1, p->n, ind);
 				continue;
 			}
 			if (p->i < p->n && p->s[p->i] == '}') {
@@ -615,6 +650,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 			memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
 	}
 	p->nmems = base;
+	p->ind = outer;
 	return MN_OK;
 }
 
