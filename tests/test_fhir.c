@@ -560,6 +560,24 @@ static void test_bad_input(void)
 		CHECK_INT(mn_case_load_ex("unique.json", j, strlen(j), MN_CASE_LENIENT, &c, &err), MN_OK);
 		mn_case_free(c);
 	}
+	/* the memo entry that answered the member at the same position of the last object of the type is tried
+	 * first (S_shape): keys in another order, another key there, a long key that differs from the last one
+	 * only in its middle (its first and last 8 bytes the same) */
+	{
+		const char *j = PAT "\"contact\":[{\"gender\":\"male\",\"modifierExtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]},\n"
+		                "{\"modifierExtension\":[{\"valueString\":\"b\",\"url\":\"v\"}],\"gender\":\"female\"},\n"
+		                "{\"name\":{\"family\":\"c\"},\"gender\":\"other\"}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("shapes.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	BAD(PAT "\"contact\":[{\"gender\":\"male\",\"modifierExtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]},\n"
+	    "{\"gender\":\"male\",\"modifierXxtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]}]}", MN_EFHIR,
+	    "/contact/1/modifierXxtension", 3, 38, "Patient.contact: unknown element \"modifierXxtension\"");
+	BAD(PAT "\"contact\":[{\"gender\":\"male\",\"relationship\":[{\"text\":\"a\"}]},\n"
+	    "{\"relationship\":[{\"text\":\"a\"}],\"gender\":5}]}", MN_EFHIR, "/contact/1/gender", 3, 41,
+	    "Patient.contact.gender (code): expected a string, found a number");
 #undef PAT
 
 	/* an element given twice */

@@ -595,6 +595,18 @@ typedef struct S_ref_memo {
 	bool resolved;
 } S_ref_memo;
 
+/* The memo entries that answered the members of the last object of a type, by the member's position (S_object):
+ * objects of one type mostly have the same keys in the same order, so the entry at the same position is tried
+ * first, without the hash. An entry is checked against the name as in the hashed lookup (it may since have been
+ * moved or replaced), so a stale hint only costs that lookup. Direct-mapped by the type's address; a slot
+ * taken by another type starts empty. */
+#define S_SHAPES 256
+#define S_SHAPE_MEMBERS 15  /* with t, 128 bytes */
+typedef struct S_shape {
+	const mn_fhir_type *t;                      /* NULL: empty */
+	const S_element_memo *at[S_SHAPE_MEMBERS];  /* NULL: none yet */
+} S_shape;
+
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
@@ -610,6 +622,7 @@ typedef struct S_ctx {
 	S_ref_memo refs[S_REF_CACHE];
 	S_seg path[S_DEPTH_MAX];
 	S_element_memo elements[S_ELEMENT_CACHE];
+	S_shape shapes[S_SHAPES];
 } S_ctx;
 
 /* mn_fhir_element_for_json(t, name, len, ...), remembered: the memo entry, valid until the next call. */
@@ -626,10 +639,8 @@ static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhi
 /* Inlined into its callers: a hit is a few compares; the miss (a model lookup) is out of line, so that the hit
  * does not pay its register saves. */
 static inline __attribute__((always_inline)) const S_element_memo *
-S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+S_element_memo_find(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len, uint64_t a, uint64_t b)
 {
-	uint64_t a, b;
-	mn_fhir__name_words(name, len, &a, &b);
 	/* two ways: the pair of entries 2k, 2k + 1; a new answer goes first, the older one second */
 	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 2));
 	S_element_memo *m = &x->elements[slot];
@@ -638,6 +649,26 @@ S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len
 	if (S_memo_is(m + 1, t, name, len, a, b))
 		return m + 1;
 	return S_element_memo_miss(m, t, name, len, a, b);
+}
+
+static inline __attribute__((always_inline)) const S_element_memo *
+S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+{
+	uint64_t a, b;
+	mn_fhir__name_words(name, len, &a, &b);
+	return S_element_memo_find(x, t, name, len, a, b);
+}
+
+/* S_element_memo_for, trying *hint first (S_shape); *hint is then the answer. */
+static inline __attribute__((always_inline)) const S_element_memo *
+S_element_memo_hinted(S_ctx *x, const S_element_memo **hint, const mn_fhir_type *t, const char *name, size_t len)
+{
+	uint64_t a, b;
+	mn_fhir__name_words(name, len, &a, &b);
+	const S_element_memo *m = *hint;
+	if (m && S_memo_is(m, t, name, len, a, b))
+		return m;
+	return *hint = S_element_memo_find(x, t, name, len, a, b);
 }
 
 static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
@@ -1286,6 +1317,12 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 	if (obj->n > 24 && !(keys = malloc(obj->n * sizeof *keys)))
 		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
 	uint32_t dropped = 0;
+	S_shape *shape = &x->shapes[((uintptr_t)t >> 4) % S_SHAPES];  /* the model's types are an array of 48-byte entries */
+	const S_element_memo **hints = shape->at, *spare = NULL;
+	if (shape->t != t) {
+		shape->t = t;
+		memset(shape->at, 0, sizeof shape->at);
+	}
 	bool compare = (obj->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) != (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE);
 	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
@@ -1294,7 +1331,8 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 		 * without '_', is S_member_check's S_value without its second lookup */
 		if (m->key_len && m->key[0] != '_' &&
 		    (!resource || !(S_is(m->key, m->key_len, "resourceType") || S_is(m->key, m->key_len, "contained")))) {
-			const S_element_memo *em = S_element_memo_for(x, t, m->key, m->key_len);
+			const S_element_memo *em = S_element_memo_hinted(x, i < S_SHAPE_MEMBERS ? &hints[i] : &spare, t,
+			                                                 m->key, m->key_len);
 			const mn_fhir_element *e = em->e;
 			if (e) {
 				keys[i] = (uintptr_t)e;
@@ -1499,6 +1537,8 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 	memset(x, 0, offsetof(S_ctx, path));
 	for (size_t i = 0; i < S_ELEMENT_CACHE; i++)
 		x->elements[i].t = NULL;
+	for (size_t i = 0; i < S_SHAPES; i++)
+		x->shapes[i].t = NULL;
 	x->c = c;
 	x->err = err;
 	x->t_element = mn_fhir_type_find("Element", 7);
