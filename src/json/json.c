@@ -229,23 +229,29 @@ static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
 static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **out, uint32_t *outlen)
 	__attribute__((noinline));
 
-/* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
- * at the first backslash, parse_escaped takes over. Inlined in every caller (the compiler would call it). */
-static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char **out,
+/* string -> '"' chars '"' ; *at: the opening quote in s[0..n) (p->s, p->n), then the byte after the closing
+ * one. The common string, without escapes, is done here; at the first backslash, parse_escaped takes over.
+ * Inlined in every caller (the compiler would call it), which may keep s, n and the position in registers. */
+static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char *text, size_t n,
+                                                                    size_t *at, const char **out,
                                                                     uint32_t *outlen)
 {
-	const unsigned char *s = (const unsigned char *)p->s;
-	size_t n = p->n, i = p->i + 1, start = i;
+	const unsigned char *s = (const unsigned char *)text;
+	size_t quote = *at, i = quote + 1, start = i;
 	/* fast path: no escapes; plain ASCII runs are skipped by scan_plain, other UTF-8 is checked */
 	for (;;) {
 		i = scan_plain(s, i, n);
 		if (i >= n)
-			return fail_at(p, p->i, MN_EJSON, "unterminated string");
+			return fail_at(p, quote, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
 		if (c == '"')
 			break;
-		if (c == '\\')
-			return parse_escaped(p, start, i, out, outlen);
+		if (c == '\\') {
+			p->i = quote;
+			mn_status rc = parse_escaped(p, start, i, out, outlen);
+			*at = p->i;
+			return rc;
+		}
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
 		size_t k = utf8_len(s + i, n - i);
@@ -254,17 +260,18 @@ static inline __attribute__((always_inline)) mn_status parse_string(parser *p, c
 		i += k;
 	}
 	size_t len = i - start;  /* below 4 GiB: parse_text refuses a longer text */
-	if (p->insitu) {
-		p->insitu[i] = 0;  /* the closing quote, read already */
-		*out = p->insitu + start;
+	char *insitu = p->insitu;
+	if (insitu) {
+		*out = insitu + start;
+		insitu[i] = 0;  /* the closing quote, read already */
 	} else {
-		char *copy = mn_arena_strndup(p->arena, p->s + start, len);
+		char *copy = mn_arena_strndup(p->arena, text + start, len);
 		if (!copy)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
 		*out = copy;
 	}
 	*outlen = (uint32_t)len;
-	p->i = i + 1;
+	*at = i + 1;
 	return MN_OK;
 }
 
@@ -459,7 +466,8 @@ static int push_val(parser *p, const mn_json *v)
 	return 0;
 }
 
-static int push_mem(parser *p, const mn_json_member *m)
+/* A slot for one more member on the scratch stack (its index), or -1 when out of memory. */
+static inline long reserve_mem(parser *p)
 {
 	if (p->nmems == p->capmems) {
 		size_t cap = p->capmems ? p->capmems * 2 : 256;
@@ -469,28 +477,19 @@ static int push_mem(parser *p, const mn_json_member *m)
 		p->mems = nm;
 		p->capmems = cap;
 	}
-	p->mems[p->nmems++] = *m;
-	return 0;
+	return (long)p->nmems++;
 }
 
 static mn_status parse_value(parser *p, mn_json *v);
 static mn_status parse_array(parser *p, mn_json *v);
 static mn_status parse_object(parser *p, mn_json *v);
 
-/* An array's item or a member's value, after the whitespace before it: a string (most values in FHIR) is
- * read here, an object or array by a call to its parser, without the call into parse_value and its
- * dispatch; anything else is left to parse_value. */
-static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
+/* A value that is not a string, p->i at it: an object or array by a call to its parser, without the call into
+ * parse_value and its dispatch; anything else is left to parse_value. */
+static inline __attribute__((always_inline)) mn_status parse_nested(parser *p, mn_json *v)
 {
-	skip_ws(p);
 	if (p->i < p->n) {
 		char c = p->s[p->i];
-		if (c == '"') {
-			v->offset = (uint32_t)p->i;
-			v->flags = 0;
-			v->type = MN_JSON_STRING;
-			return parse_string(p, &v->u.s, &v->n);
-		}
 		if (c == '{' || c == '[') {
 			if (++p->depth > MN_JSON_MAX_DEPTH)
 				return fail_at(p, p->i, MN_ELIMIT, "nesting deeper than 512 levels");
@@ -502,6 +501,20 @@ static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_
 		}
 	}
 	return parse_value(p, v);
+}
+
+/* An array's item, after the whitespace before it: a string (most values in FHIR) is read here, anything
+ * else by parse_nested. */
+static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
+{
+	skip_ws(p);
+	if (p->i < p->n && p->s[p->i] == '"') {
+		v->offset = (uint32_t)p->i;
+		v->flags = 0;
+		v->type = MN_JSON_STRING;
+		return parse_string(p, p->s, p->n, &p->i, &v->u.s, &v->n);
+	}
+	return parse_nested(p, v);
 }
 
 /* array -> '[' (value (',' value)*)? ']' */
@@ -584,57 +597,74 @@ static bool key_seen(const mn_json_member *ms, size_t n, const char *k, uint32_t
 	return false;
 }
 
-/* object -> '{' (string ':' value (',' string ':' value)*)? '}' */
+/* object -> '{' (string ':' value (',' string ':' value)*)? '}' ; the text, its length and the position are
+ * kept in locals (p->i is written for the calls that read it): each member is written in its slot of the
+ * scratch stack, taken before its value is read (a nested object's members go above it). */
 static mn_status parse_object(parser *p, mn_json *v)
 {
-	size_t base = p->nmems;
+	const char *s = p->s;
+	size_t n = p->n, base = p->nmems;
 	/* | MN_JSON_F_UNDERSCORE at a key "_..."; MN_JSON_F_UNIQUE cleared at a key seen before */
 	uint8_t flags = MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE;
 	uint64_t seen = 0;  /* a bit per (length, first and last byte) of the keys so far */
-	size_t outer = p->ind, at = ++p->i;  /* outer: where the closing brace is expected */
+	size_t outer = p->ind, at = p->i + 1;  /* outer: where the closing brace is expected */
 	mn_status rc;
-	skip_ws(p);
-	size_t ind = p->ind = ws_ind(at, p->i);
-	if (p->i < p->n && p->s[p->i] == '}') {
-		p->i++;
+	size_t i = ws_end(s, at, n);
+	size_t ind = p->ind = ws_ind(at, i);
+	if (i < n && s[i] == '}') {
+		i++;
 	} else {
 		for (;;) {
-			mn_json_member m;
-			if (p->i >= p->n || p->s[p->i] != '"')
-				return fail_at(p, p->i, MN_EJSON, "object key (a string) expected");
-			m.key_offset = (uint32_t)p->i;
-			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
+			if (i >= n || s[i] != '"')
+				return fail_at(p, i, MN_EJSON, "object key (a string) expected");
+			long k = reserve_mem(p);
+			if (k < 0)
+				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
+			mn_json_member *m = &p->mems[k];  /* until the value is read: the stack may move then */
+			m->key_offset = (uint32_t)i;
+			if ((rc = parse_string(p, s, n, &i, &m->key, &m->key_len)) != MN_OK)
 				return rc;
-			if (m.key[0] == '_')  /* an empty key is "": its byte 0 is the NUL */
+			if (m->key[0] == '_')  /* an empty key is "": its byte 0 is the NUL */
 				flags |= MN_JSON_F_UNDERSCORE;
 			if (flags & MN_JSON_F_UNIQUE) {
-				/* the earlier keys of this object are mems[base ..] (a nested object's are
+				/* the earlier keys of this object are mems[base .. k) (a nested object's are
 				 * pushed above them and gone once it ends); compared only when the bit was set */
-				uint64_t bit = key_bit(m.key, m.key_len);
-				if ((seen & bit) && key_seen(p->mems + base, p->nmems - base, m.key, m.key_len))
+				uint64_t bit = key_bit(m->key, m->key_len);
+				if ((seen & bit) && key_seen(p->mems + base, (size_t)k - base, m->key, m->key_len))
 					flags &= (uint8_t)~MN_JSON_F_UNIQUE;
 				seen |= bit;
 			}
-			skip_ws(p);
-			if (p->i >= p->n || p->s[p->i] != ':')
-				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
-			p->i++;
-			if ((rc = parse_item(p, &m.value)) != MN_OK)
-				return rc;
-			if (push_mem(p, &m))
-				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-			p->i = ws_end_ind(p->s, p->i, p->n, outer);
-			if (p->i < p->n && p->s[p->i] == ',') {
-				p->i = ws_end_ind(p->s, p->i + 1, p->n, ind);
+			i = ws_end(s, i, n);
+			if (i >= n || s[i] != ':')
+				return fail_at(p, i, MN_EJSON, "':' expected after object key");
+			i = ws_end(s, i + 1, n);
+			if (i < n && s[i] == '"') {
+				m->value.offset = (uint32_t)i;
+				m->value.flags = 0;
+				m->value.type = MN_JSON_STRING;
+				if ((rc = parse_string(p, s, n, &i, &m->value.u.s, &m->value.n)) != MN_OK)
+					return rc;
+			} else {
+				mn_json value;
+				p->i = i;
+				if ((rc = parse_nested(p, &value)) != MN_OK)
+					return rc;
+				i = p->i;
+				p->mems[k].value = value;
+			}
+			i = ws_end_ind(s, i, n, outer);
+			if (i < n && s[i] == ',') {
+				i = ws_end_ind(s, i + 1, n, ind);
 				continue;
 			}
-			if (p->i < p->n && p->s[p->i] == '}') {
-				p->i++;
+			if (i < n && s[i] == '}') {
+				i++;
 				break;
 			}
-			return fail_at(p, p->i, MN_EJSON, "',' or '}' expected");
+			return fail_at(p, i, MN_EJSON, "',' or '}' expected");
 		}
 	}
+	p->i = i;
 	size_t count = p->nmems - base;
 	v->type = MN_JSON_OBJECT;
 	v->flags = flags;
@@ -684,7 +714,7 @@ static mn_status parse_value(parser *p, mn_json *v)
 		return rc;
 	case '"':
 		v->type = MN_JSON_STRING;
-		return parse_string(p, &v->u.s, &v->n);
+		return parse_string(p, p->s, p->n, &p->i, &v->u.s, &v->n);
 	case 't': return parse_literal(p, "true", MN_JSON_TRUE, v);
 	case 'f': return parse_literal(p, "false", MN_JSON_FALSE, v);
 	case 'n': return parse_literal(p, "null", MN_JSON_NULL, v);
