@@ -93,9 +93,11 @@ static bool S_is_date_key(const char *key, size_t n)
 	return S_recorded_index(key, n) >= 0 || S_clinical_stem(key, n) != NULL;
 }
 
-/* One hash table holds every key; the scope tells the kinds apart. */
+/* One hash table holds every key; the scope tells the kinds apart. Its slots hold the number of an entry (1 for
+ * the first, 0: empty), the entries (S_slot) are in the order put; only the slots are cleared when a table is
+ * made, a sixth of its memory. */
 typedef struct S_slot {
-	const char *key;        /* NULL: empty slot */
+	const char *key;
 	uint32_t len;
 	uint32_t hash;
 	const void *scope;
@@ -120,7 +122,8 @@ struct mn_case {
 	mn_json *root;
 	S_res *res;             /* [0, ntop): top-level; [ntop, nres): contained */
 	size_t ntop, nres;
-	S_slot *slots;
+	uint32_t *slots;        /* nslots: an entry's number, 0 empty; then the entries, at most nslots / 2 */
+	S_slot *entries;
 	size_t nslots, nused;   /* nslots is a power of two */
 	size_t unresolved;      /* dangling references accepted by MN_CASE_ALLOW_UNRESOLVED */
 	const char *unresolved_at[MN_CASE_UNRESOLVED_KEPT];  /* the first ones, for messages */
@@ -175,16 +178,17 @@ static uint32_t S_hash(const char *s, size_t n, const void *scope)
 	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
-static S_slot *S_probe(const mn_case *c, const char *key, size_t len, const void *scope,
-                       uint32_t h)
+/* The slot of the key: its entry's, or the empty one where it would go. */
+static uint32_t *S_probe(const mn_case *c, const char *key, size_t len, const void *scope, uint32_t h)
 {
 	size_t mask = c->nslots - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		S_slot *s = &c->slots[i];
-		if (!s->key)
-			return s;
+		uint32_t *slot = &c->slots[i];
+		if (!*slot)
+			return slot;
+		const S_slot *s = &c->entries[*slot - 1];
 		if (s->hash == h && s->len == len && s->scope == scope && memcmp(s->key, key, len) == 0)
-			return s;
+			return slot;
 	}
 }
 
@@ -192,8 +196,8 @@ static S_res *S_get(const mn_case *c, const char *key, size_t len, const void *s
 {
 	if (!c->nslots || len > UINT32_MAX)
 		return NULL;
-	S_slot *s = S_probe(c, key, len, scope, S_hash(key, len, scope));
-	return s->key ? s->res : NULL;
+	uint32_t *slot = S_probe(c, key, len, scope, S_hash(key, len, scope));
+	return *slot ? c->entries[*slot - 1].res : NULL;
 }
 
 /* Insert unless present (the first resource with a key wins). The key must
@@ -203,15 +207,33 @@ static void S_put(mn_case *c, const char *key, size_t len, const void *scope, S_
 	if (len > UINT32_MAX || c->nused * 2 >= c->nslots)
 		return;
 	uint32_t h = S_hash(key, len, scope);
-	S_slot *s = S_probe(c, key, len, scope, h);
-	if (s->key)
+	uint32_t *slot = S_probe(c, key, len, scope, h);
+	if (*slot)
 		return;
+	S_slot *s = &c->entries[c->nused];
 	s->key = key;
 	s->len = (uint32_t)len;
 	s->hash = h;
 	s->scope = scope;
 	s->res = r;
-	c->nused++;
+	*slot = (uint32_t)++c->nused;
+}
+
+/* An empty table for nres resources (per resource a json key, a Type/id, a fullUrl and its tail, at most
+ * half the slots full); MN_ENOMEM or MN_OK. One allocation: the slots, then the entries. */
+static mn_status S_table_new(mn_case *c, size_t nres)
+{
+	size_t want = 16;
+	while (want < (nres * 4 + 1) * 2)
+		want *= 2;
+	c->slots = malloc(want * sizeof *c->slots + want / 2 * sizeof *c->entries);
+	if (!c->slots)
+		return MN_ENOMEM;
+	memset(c->slots, 0, want * sizeof *c->slots);
+	c->entries = (S_slot *)(void *)(c->slots + want);  /* want * 4 bytes: a multiple of 64 */
+	c->nslots = want;
+	c->nused = 0;
+	return MN_OK;
 }
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -425,14 +447,8 @@ static mn_status S_build_index(mn_case *c)
 		if (!c->res)
 			return MN_ENOMEM;
 	}
-	/* keys: per resource a json key, a Type/id, a fullUrl and its tail */
-	size_t want = 16;
-	while (want < (c->nres * 4 + 1) * 2)
-		want *= 2;
-	c->slots = calloc(want, sizeof *c->slots);
-	if (!c->slots)
+	if (S_table_new(c, c->nres) != MN_OK)
 		return MN_ENOMEM;
-	c->nslots = want;
 
 	size_t top = 0, next = ntop;
 	for (uint32_t i = 0; top < ntop; i++) {
@@ -2101,12 +2117,8 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 	v->from = c;
 	if (nres && !(v->res = mn_arena_calloc(v->arena, nres, sizeof *v->res)))
 		goto nomem;
-	size_t want = 16;
-	while (want < (nres * 4 + 1) * 2)
-		want *= 2;
-	if (!(v->slots = calloc(want, sizeof *v->slots)))
+	if (S_table_new(v, nres) != MN_OK)
 		goto nomem;
-	v->nslots = want;
 	/* the kept resources in the source's order (so spans stay sorted), their
 	 * contained ones after all top-level ones, as mn_case_load lays them out */
 	size_t top = 0, next = ntop;
