@@ -582,22 +582,26 @@ typedef struct S_seg {
 	uint32_t n;             /* key length or index */
 } S_seg;
 
-/* The answers of mn_fhir_element_for_json during one check, by type and member name: a record names the
- * same few hundred (type, name) pairs over and over. Two-way (S_element_memo_for). A name is held as its
- * length and its first and last 8 bytes (fewer for a shorter name, see mn_fhir__name_words), which are the
- * whole name up to 16 bytes; a longer one also keeps a pointer to a key of the tree (which outlives the
- * check) for its middle. */
+/* The answers of mn_fhir_element_for_json, by type and member name, per thread for all the checks it runs (the
+ * model does not change): a record names the same few hundred (type, name) pairs over and over, and the next
+ * record the same ones. Two-way (S_element_memo_for). A name is held as its length and its first and last 8
+ * bytes (fewer for a shorter name, see mn_fhir__name_words), which are the whole name up to 16 bytes, and a
+ * copy of the bytes between them up to S_MEMO_NAME_MAX; a longer name's answer is not kept. */
 #define S_ELEMENT_CACHE 1024
+#define S_MEMO_NAME_MAX 48
 typedef struct S_element_memo {
 	const mn_fhir_type *t;  /* NULL: empty */
 	uint64_t head, tail;
 	size_t len;
-	const char *name;
+	char middle[S_MEMO_NAME_MAX - 16];  /* name[8 .. len - 8) */
 	const mn_fhir_element *e;
 	const mn_fhir_type *et;
 	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
 	bool complex;           /* et is a complex or backbone type (S_complex), not a primitive or a resource */
 } S_element_memo;
+
+static _Thread_local S_element_memo S_elements[S_ELEMENT_CACHE];
+static _Thread_local S_element_memo S_element_long;  /* the answer for a name too long to keep; t NULL */
 
 /* The answers of S_check_reference for relative references ("Type/id") during one check: a record names the
  * same few patients, practitioners and encounters over and over. mn_case_resolve reads nothing of the
@@ -637,7 +641,6 @@ typedef struct S_ctx {
 	mn_error ref_err;
 	S_ref_memo refs[S_REF_CACHE];
 	S_seg path[S_DEPTH_MAX];
-	S_element_memo elements[S_ELEMENT_CACHE];
 	S_shape shapes[S_SHAPES];
 } S_ctx;
 
@@ -646,7 +649,7 @@ static inline bool S_memo_is(const S_element_memo *m, const mn_fhir_type *t, con
                              uint64_t a, uint64_t b)
 {
 	return m->t == t && m->len == len && m->head == a && m->tail == b &&
-	       (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0);
+	       (len <= 16 || memcmp(m->middle, name + 8, len - 16) == 0);
 }
 
 static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
@@ -655,11 +658,11 @@ static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhi
 /* Inlined into its callers: a hit is a few compares; the miss (a model lookup) is out of line, so that the hit
  * does not pay its register saves. */
 static inline __attribute__((always_inline)) const S_element_memo *
-S_element_memo_find(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len, uint64_t a, uint64_t b)
+S_element_memo_find(const mn_fhir_type *t, const char *name, size_t len, uint64_t a, uint64_t b)
 {
 	/* two ways: the pair of entries 2k, 2k + 1; a new answer goes first, the older one second */
 	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 2));
-	S_element_memo *m = &x->elements[slot];
+	S_element_memo *m = &S_elements[slot];
 	if (S_memo_is(m, t, name, len, a, b))
 		return m;
 	if (S_memo_is(m + 1, t, name, len, a, b))
@@ -668,35 +671,40 @@ S_element_memo_find(S_ctx *x, const mn_fhir_type *t, const char *name, size_t le
 }
 
 static inline __attribute__((always_inline)) const S_element_memo *
-S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+S_element_memo_for(const mn_fhir_type *t, const char *name, size_t len)
 {
 	uint64_t a, b;
 	mn_fhir__name_words(name, len, &a, &b);
-	return S_element_memo_find(x, t, name, len, a, b);
+	return S_element_memo_find(t, name, len, a, b);
 }
 
 /* S_element_memo_for, trying *hint first (S_shape); *hint is then the answer. */
 static inline __attribute__((always_inline)) const S_element_memo *
-S_element_memo_hinted(S_ctx *x, const S_element_memo **hint, const mn_fhir_type *t, const char *name, size_t len)
+S_element_memo_hinted(const S_element_memo **hint, const mn_fhir_type *t, const char *name, size_t len)
 {
 	uint64_t a, b;
 	mn_fhir__name_words(name, len, &a, &b);
 	const S_element_memo *m = *hint;
 	if (m && S_memo_is(m, t, name, len, a, b))
 		return m;
-	return *hint = S_element_memo_find(x, t, name, len, a, b);
+	return *hint = S_element_memo_find(t, name, len, a, b);
 }
 
 static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
                                                  size_t len, uint64_t a, uint64_t b)
 {
-	m[1] = m[0];
+	if (len > S_MEMO_NAME_MAX) {
+		m = &S_element_long;
+	} else {
+		m[1] = m[0];
+		m->t = t;
+		if (len > 16)
+			memcpy(m->middle, name + 8, len - 16);
+	}
 	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
-	m->t = t;
 	m->head = a;
 	m->tail = b;
 	m->len = len;
-	m->name = name;
 	m->plain_string = m->e && !m->e->many && m->et && m->et->kind == MN_FHIR_PRIMITIVE && m->et->system_type &&
 	                  strcmp(m->et->system_type, "String") == 0;
 	m->complex = m->e && m->et && m->et->kind != MN_FHIR_PRIMITIVE && m->et->kind != MN_FHIR_RESOURCE;
@@ -704,10 +712,10 @@ static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhi
 }
 
 /* mn_fhir_element_for_json(t, name, len, et), remembered. */
-static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
+static const mn_fhir_element *S_element(const mn_fhir_type *t, const char *name, size_t len,
                                         const mn_fhir_type **et)
 {
-	const S_element_memo *m = S_element_memo_for(x, t, name, len);
+	const S_element_memo *m = S_element_memo_for(t, name, len);
 	*et = m->et;
 	return m->e;
 }
@@ -1237,11 +1245,11 @@ static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_memb
 		return MN_OK;
 	}
 	if (m->key_len > 1 && m->key[0] == '_') {
-		e = S_element(x, t, m->key + 1, m->key_len - 1, &et);
+		e = S_element(t, m->key + 1, m->key_len - 1, &et);
 		*key = (uintptr_t)e | 1u; /* elements are aligned: bit 0 marks "_name" */
 		return S_primitive_ext(x, obj, m, t, e, et);
 	}
-	e = S_element(x, t, m->key, m->key_len, &et);
+	e = S_element(t, m->key, m->key_len, &et);
 	*key = (uintptr_t)e;
 	if (!e) {
 		const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
@@ -1347,7 +1355,7 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 		 * without '_', is S_member_check's S_value without its second lookup */
 		if (m->key_len && m->key[0] != '_' &&
 		    (!resource || !(S_is(m->key, m->key_len, "resourceType") || S_is(m->key, m->key_len, "contained")))) {
-			const S_element_memo *em = S_element_memo_hinted(x, i < S_SHAPE_MEMBERS ? &hints[i] : &spare, t,
+			const S_element_memo *em = S_element_memo_hinted(i < S_SHAPE_MEMBERS ? &hints[i] : &spare, t,
 			                                                 m->key, m->key_len);
 			const mn_fhir_element *e = em->e;
 			if (e) {
@@ -1543,16 +1551,14 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 		st = mn_error_set(err, st, "out of memory");
 		goto fail;
 	}
-	/* not calloc: the context is 80 KiB, most of it the path (written before it is read) and the memo,
-	 * of which only each entry's type (NULL: empty) needs clearing */
+	/* not calloc: the context is 50 KiB, most of it the path (written before it is read) and the hints,
+	 * of which only each one's type (NULL: empty) needs clearing */
 	x = malloc(sizeof *x);
 	if (!x) {
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
 	memset(x, 0, offsetof(S_ctx, path));
-	for (size_t i = 0; i < S_ELEMENT_CACHE; i++)
-		x->elements[i].t = NULL;
 	for (size_t i = 0; i < S_SHAPES; i++)
 		x->shapes[i].t = NULL;
 	x->c = c;
