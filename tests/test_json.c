@@ -338,6 +338,52 @@ static void test_scan_offsets(void)
 	mn_arena_free(a);
 }
 
+/* Every byte value in a string, at every place in a 16-byte block: ["<k a's><byte><m c's>"], k from 0 to 40, m 1
+ * and 20. By hand: a byte from ' ' to DEL but '"' and '\' is part of the string; '"' ends it (then the 'c' is
+ * an error); '\' makes "\c", an invalid escape; a byte below ' ' is a control character; one from 0x80 is
+ * invalid UTF-8 (a lead byte followed by 'c', or no lead byte). The byte is at line 1, column k + 3. */
+static void test_string_bytes(void)
+{
+	char text[128], what[64], want[128];
+	int ms[] = {1, 20};
+	for (int k = 0; k <= 40; k++) {
+		mn_arena *a = mn_arena_new();
+		for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+			int m = ms[mi];
+			for (int b = 0; b < 256; b++) {
+				size_t n = 0;
+				text[n++] = '[';
+				text[n++] = '"';
+				memset(text + n, 'a', (size_t)k), n += (size_t)k;
+				text[n++] = (char)b;
+				memset(text + n, 'c', (size_t)m), n += (size_t)m;
+				text[n++] = '"';
+				text[n++] = ']';
+				snprintf(what, sizeof what, "byte 0x%02x after %d, %d after", b, k, m);
+				if (b == '"') {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 4, "',' or ']' expected");
+				} else if (b == '\\') {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 3, "invalid escape");
+				} else if (b < 0x20) {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 3, "control character");
+				} else if (b >= 0x80) {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 3, "invalid UTF-8");
+				} else {
+					const mn_json *v = T_parse_all(a, what, text, n, MN_OK, 0, 0, NULL);
+					memset(want, 'a', (size_t)k);
+					want[k] = (char)b;
+					memset(want + k + 1, 'c', (size_t)m);
+					want[k + 1 + m] = 0;
+					if (v)
+						CHECK_MSG(v->u.items[0].n == (uint32_t)(k + 1 + m) &&
+						          strcmp(v->u.items[0].u.s, want) == 0, "%s: another string", what);
+				}
+			}
+		}
+		mn_arena_free(a);
+	}
+}
+
 /* Whitespace runs of every length from 0 to 40 (' ', '\t', '\r' mixed; then with newlines) before and
  * after each token: the same tree, and the next token at the column counted by hand. */
 static void test_whitespace_runs(void)
@@ -941,6 +987,7 @@ int main(void)
 {
 	test_basics();
 	test_scan_offsets();
+	test_string_bytes();
 	test_whitespace_runs();
 	test_indented_runs();
 	test_insitu();

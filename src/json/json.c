@@ -209,12 +209,13 @@ static const unsigned char S_plain[256] = {
 static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
 {
 #if S_SIMD
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+	const __m128i flip = _mm_set1_epi8(0x02), bslash = _mm_set1_epi8('\\'), below = _mm_set1_epi8(0x21);
 	while (n - i >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* a signed compare: below ' ' are the control characters and the bytes 0x80-0xff */
-		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-		                            _mm_cmplt_epi8(x, space));
+		/* flipping bit 1 maps 0x00-0x1f onto themselves and '"' (0x22) to 0x20, and no other byte below 0x80 to
+		 * 0x20 or below: a signed compare with 0x21 takes '"', the control characters and (negative) the bytes
+		 * 0x80-0xff at once */
+		__m128i stop = _mm_or_si128(_mm_cmplt_epi8(_mm_xor_si128(x, flip), below), _mm_cmpeq_epi8(x, bslash));
 		unsigned m = (unsigned)_mm_movemask_epi8(stop);
 		if (m)
 			return i + (unsigned)__builtin_ctz(m);
