@@ -443,7 +443,8 @@ static mn_status S_build_index(mn_case *c)
 	c->ntop = ntop;
 	c->nres = ntop + ncont;
 	if (c->nres) {
-		c->res = mn_arena_calloc(c->arena, c->nres, sizeof *c->res);
+		/* not cleared: S_init_res clears each one below (ntop and ncont count what is put there) */
+		c->res = c->nres <= SIZE_MAX / sizeof *c->res ? mn_arena_alloc(c->arena, c->nres * sizeof *c->res) : NULL;
 		if (!c->res)
 			return MN_ENOMEM;
 	}
