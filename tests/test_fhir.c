@@ -1725,6 +1725,104 @@ static void test_as_of_coded(void)
 	mn_case_free(c);
 }
 
+/* A dateTime or instant to the second with a zone is taken as valid without the general parse
+ * (S_datetime_full); every other value goes to it. Hand cases, then each byte of two such values changed and
+ * each value cut short, where the outcome must be the general rule's: the parse accepts it, and for a
+ * dateTime a time has seconds and a zone, for an instant there are seconds and a zone. */
+static int T_datetime_load(const char *member, const char *value)
+{
+	char json[256];
+	snprintf(json, sizeof json, "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	         "\"%s\":\"%s\"}", member, value);
+	mn_case *c = NULL;
+	mn_error err;
+	mn_status st = mn_case_load("dt.json", json, strlen(json), &c, &err);
+	mn_case_free(c);
+	return st;
+}
+
+static bool T_datetime_rule(const char *value, bool instant)
+{
+	mn_datetime dt;
+	if (mn_datetime_parse(value, strlen(value), MN_DT_DATETIME, &dt, NULL) != MN_OK)
+		return false;
+	if (instant)
+		return dt.precision >= MN_DT_SECOND && dt.has_tz;
+	return dt.precision < MN_DT_HOUR || (dt.precision >= MN_DT_SECOND && dt.has_tz);
+}
+
+static void test_datetime_values(void)
+{
+	static const struct {
+		const char *v;
+		bool ok;
+	} hand[] = {
+		{"2019-03-01T10:20:30+01:00", true},
+		{"2019-03-01T10:20:30Z", true},
+		{"2019-03-01T10:20:30.1-14:00", true},
+		{"2019-03-01T10:20:30.123456789+14:59", true},
+		{"2020-02-29T23:59:59Z", true},        /* a leap year */
+		{"2000-02-29T00:00:00Z", true},        /* divisible by 400 */
+		{"0000-01-01T00:00:00Z", true},
+		{"2019-03-01", true},                  /* a date: the general parse */
+		{"2019-02-29T10:20:30Z", false},
+		{"1900-02-29T00:00:00Z", false},       /* divisible by 100 */
+		{"2019-04-31T10:20:30Z", false},
+		{"2019-13-01T10:20:30Z", false},
+		{"2019-00-01T10:20:30Z", false},
+		{"2019-03-00T10:20:30Z", false},
+		{"2019-03-01T24:00:00Z", false},
+		{"2019-03-01T10:60:00Z", false},
+		{"2019-03-01T10:20:60Z", false},
+		{"2019-03-01T10:20:30+15:00", false},
+		{"2019-03-01T10:20:30+01:60", false},
+		{"2019-03-01T10:20:30.Z", false},
+		{"2019-03-01T10:20:30", false},        /* no zone */
+		{"2019-03-01T10:20Z", false},          /* no seconds */
+		{"2019-03-01t10:20:30Z", false},
+		{"2019-03-01T10:20:30z", false},
+		{"2019-03-01T10:20:30+0100", false},
+		{"2019-03-01T10:20:30+01:00x", false},
+		{"2019-03-01T10:20:30+01:0", false},
+		{"2O19-03-01T10:20:30Z", false},
+		{"2019/03/01T10:20:30Z", false},
+		{"2019-03-01T10:20:3Z", false},
+	};
+	for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
+		CHECK_MSG((T_datetime_load("effectiveDateTime", hand[i].v) == MN_OK) == hand[i].ok, "dateTime %s",
+		          hand[i].v);
+		CHECK_MSG(T_datetime_rule(hand[i].v, false) == hand[i].ok, "rule for %s", hand[i].v);
+	}
+	CHECK_INT(T_datetime_load("issued", "2019-03-01T10:20:30.5+01:00"), MN_OK);
+	CHECK_INT(T_datetime_load("issued", "2019-03-01"), MN_EFHIR);  /* an instant needs a time */
+	static const char *const base[] = {"2019-03-01T10:20:30.123+01:00", "2016-02-29T23:59:59Z"};
+	static const char with[] = "0123456789:-+TZ.x /\x7f";
+	char v[64];
+	int checked = 0;
+	for (size_t b = 0; b < 2; b++) {
+		size_t len = strlen(base[b]);
+		for (size_t at = 0; at <= len; at++) {
+			for (size_t w = 0; w <= sizeof with - 1; w++) {
+				memcpy(v, base[b], len + 1);
+				if (w == sizeof with - 1) {
+					v[at] = 0;  /* cut short */
+				} else {
+					if (at == len)
+						continue;
+					v[at] = with[w];
+				}
+				for (int instant = 0; instant < 2; instant++) {
+					bool want = T_datetime_rule(v, instant);
+					int got = T_datetime_load(instant ? "issued" : "effectiveDateTime", v);
+					CHECK_MSG((got == MN_OK) == want, "%s %s: got %d", instant ? "instant" : "dateTime", v, got);
+					checked++;
+				}
+			}
+		}
+	}
+	CHECK(checked > 1000);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1744,6 +1842,7 @@ int main(void)
 	test_reference_memo();
 	test_as_of_date_names();
 	test_as_of_coded();
+	test_datetime_values();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -903,6 +903,60 @@ static bool S_is_integer_text(const char *s, size_t n)
 	return true;
 }
 
+/* The bytes of a word w (8 bytes of text, as loaded) against form (8 bytes of text: '0' where a digit goes,
+ * anything else where that byte goes): whether each digit place holds a digit and each other place its byte. */
+static inline bool S_word_form(uint64_t w, const char *form)
+{
+	uint64_t f, ones, other;
+	unsigned char o[8];
+	for (int k = 0; k < 8; k++)  /* 0xff where form has no digit, as bytes (either byte order; folded) */
+		o[k] = form[k] == '0' ? 0 : 0xff;
+	memcpy(&f, form, 8);
+	memcpy(&other, o, 8);
+	memset(&ones, 0x01, 8);
+	uint64_t d = w ^ f;  /* digits: 0x00-0x09 (or above if not digits); the other places: 0x00 if right */
+	/* each byte at most 0x0f, then at most 0x09 (0x0f + 6 < 0x100: no carry into the next byte) */
+	return !(d & ones * 0xf0) && !((d + ones * 6) & ones * 0x10) && !(d & other);
+}
+
+/* Whether s[0..n) is a dateTime to the second or finer with a zone that mn_datetime_parse reads as valid:
+ * "YYYY-MM-DDThh:mm:ss", an optional fraction ".d...", then "Z" or "+hh:mm" / "-hh:mm" (hours of a zone at
+ * most 14), month 1-12, day within the month (leap years), hh 0-23, mm and ss 0-59. Such a value is what a
+ * dateTime and an instant need (S_primitive), so it is valid at once; anything else is left to the parse. */
+static bool S_datetime_full(const char *s, size_t n)
+{
+	if (n < 20)
+		return false;
+	uint64_t w0, w1, w2;
+	memcpy(&w0, s, 8);        /* YYYY-MM- */
+	memcpy(&w1, s + 8, 8);    /* DDThh:mm */
+	memcpy(&w2, s + 11, 8);   /* hh:mm:ss */
+	if (!S_word_form(w0, "0000-00-") || !S_word_form(w1, "00T00:00") || !S_word_form(w2, "00:00:00"))
+		return false;
+#define S_D2(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
+	int year = S_D2(0) * 100 + S_D2(2), month = S_D2(5), day = S_D2(8);
+	if (month < 1 || month > 12 || day < 1 || day > mn_days_in_month(year, month) || S_D2(11) > 23 ||
+	    S_D2(14) > 59 || S_D2(17) > 59)
+		return false;
+	size_t i = 19;
+	if (s[i] == '.') {
+		size_t j = ++i;
+		while (i < n && (unsigned)(unsigned char)s[i] - '0' <= 9)
+			i++;
+		if (i == j)
+			return false;
+	}
+	if (i + 1 == n)
+		return s[i] == 'Z';
+	if (i + 6 != n || (s[i] != '+' && s[i] != '-') || s[i + 3] != ':')
+		return false;
+	for (size_t k = i + 1; k < n; k++)
+		if (k != i + 3 && (unsigned)(unsigned char)s[k] - '0' > 9)
+			return false;
+	return S_D2(i + 1) <= 14 && S_D2(i + 4) <= 59;
+#undef S_D2
+}
+
 static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
                              const mn_fhir_element *e, const mn_fhir_type *et)
 {
@@ -951,6 +1005,8 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	mn_datetime dt;
 	bool instant = et == x->t_instant;
 	mn_dt_kind kind = sys[0] == 'T' ? MN_DT_TIME : sys[4] == '\0' ? MN_DT_DATE : MN_DT_DATETIME;
+	if (kind == MN_DT_DATETIME && S_datetime_full(v->u.s, v->n))
+		return MN_OK;  /* to the second, with a zone: what a dateTime and an instant need */
 	const char *why = NULL;
 	if (mn_datetime_parse(v->u.s, v->n, kind, &dt, NULL) != MN_OK)
 		why = "";
