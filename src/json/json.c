@@ -42,6 +42,7 @@ typedef struct parser {
 	mn_error *err;
 	int depth;
 	size_t ind;    /* the indentation of the items of the container being parsed (ws_end_ind) */
+	size_t step;   /* the last container's first item's indentation less the container's own */
 	/* scratch stacks */
 	mn_json *vals;
 	size_t nvals, capvals;
@@ -101,8 +102,9 @@ static inline void skip_ws(parser *p)
 	p->i = ws_end(p->s, p->i, p->n);
 }
 
-/* ws_end, for a run that is likely a newline and ind spaces (indented text: before the next item of a
- * container whose first item had that indentation, or before the bracket that closes it, at its opener's).
+/* ws_end, for a run that is likely a newline and ind spaces (indented text: before the first item of a
+ * container, one step (the last container's) further in than the container's line; before the next item,
+ * at the first item's indentation; before the closing bracket, at the opener's line's).
  * With SSE2, an indentation of 15 to 31 spaces (most of a pretty-printed record's) is checked as two 16-byte
  * blocks, the first the newline and 15 spaces, the second (overlapping it) the last 16 spaces, and the byte
  * after the run must end it; anything else (a shorter or longer run, a tab, CRLF, another indentation) is
@@ -523,8 +525,9 @@ static mn_status parse_array(parser *p, mn_json *v)
 {
 	size_t base = p->nvals, outer = p->ind, at = ++p->i;  /* outer: where the closing bracket is expected */
 	mn_status rc;
-	skip_ws(p);
+	p->i = ws_end_ind(p->s, at, p->n, outer + p->step);  /* the first item: one step in, as the last time */
 	size_t ind = p->ind = ws_ind(at, p->i);
+	p->step = ind - outer;
 	if (p->i < p->n && p->s[p->i] == ']') {
 		p->i++;
 	} else {
@@ -610,8 +613,9 @@ static mn_status parse_object(parser *p, mn_json *v)
 	uint64_t seen = 0;  /* a bit per (length, first and last byte) of the keys so far */
 	size_t outer = p->ind, at = p->i + 1;  /* outer: where the closing brace is expected */
 	mn_status rc;
-	size_t i = ws_end(s, at, n);
+	size_t i = ws_end_ind(s, at, n, outer + p->step);  /* the first member: one step in, as the last time */
 	size_t ind = p->ind = ws_ind(at, i);
+	p->step = ind - outer;
 	if (i < n && s[i] == '}') {
 		i++;
 	} else {
