@@ -1823,6 +1823,80 @@ static void test_datetime_values(void)
 	CHECK(checked > 1000);
 }
 
+/* The index's first pass finds each top-level resource and its "contained" array once, for the second
+ * (S_build_index): an entry without a resource is passed over; a Bundle of one entry and a single resource
+ * keep theirs without an array; the contained ones follow all top-level ones, in order; references ("#id",
+ * urn, Type/id) resolve as before, and a dangling urn is reported where it is. By hand. */
+static mn_case *T_load_count(const char *name, const char *json, size_t count)
+{
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load(name, json, strlen(json), &c, &err), MN_OK);
+	if (c)
+		CHECK_INT(mn_case_count(c), count);
+	return c;
+}
+
+static void test_index_passes(void)
+{
+	const char *j =
+	    "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	    "{\"fullUrl\":\"urn:uuid:0\"},"
+	    "{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\","
+	    "\"contained\":[{\"resourceType\":\"Organization\",\"id\":\"o\"},{\"resourceType\":\"Practitioner\",\"id\":\"d\"}],"
+	    "\"managingOrganization\":{\"reference\":\"#o\"},\"generalPractitioner\":[{\"reference\":\"#d\"}]}},"
+	    "{\"fullUrl\":\"urn:uuid:2\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"x\",\"status\":\"final\","
+	    "\"code\":{\"text\":\"t\"},\"subject\":{\"reference\":\"urn:uuid:1\"}}},"
+	    "{\"resource\":{\"resourceType\":\"Encounter\",\"id\":\"e\",\"status\":\"finished\",\"class\":{\"code\":\"a\"},"
+	    "\"contained\":[{\"resourceType\":\"Location\",\"id\":\"l\"}],\"location\":[{\"location\":{\"reference\":\"#l\"}}],"
+	    "\"subject\":{\"reference\":\"Patient/p\"}}}]}";
+	mn_case *c = T_load_count("index.json", j, 3);
+	mn_error err;
+	if (c) {
+		static const char *const types[] = {"Patient", "Observation", "Encounter"};
+		for (size_t i = 0; i < 3; i++)
+			CHECK_STR(mn_case_get(c, i)->type_name, types[i]);
+		CHECK_STR(mn_case_get(c, 0)->full_url, "urn:uuid:1");
+		CHECK(mn_case_get(c, 2)->full_url == NULL);
+		const mn_resource *o = mn_case_resolve(c, "#o", 2, mn_case_get(c, 0));
+		const mn_resource *d = mn_case_resolve(c, "#d", 2, mn_case_get(c, 0));
+		const mn_resource *l = mn_case_resolve(c, "#l", 2, mn_case_get(c, 2));
+		CHECK(o && o->index == 3 && strcmp(o->type_name, "Organization") == 0 && o->container == mn_case_get(c, 0));
+		CHECK(d && d->index == 4 && strcmp(d->type_name, "Practitioner") == 0);
+		CHECK(l && l->index == 5 && l->container == mn_case_get(c, 2));
+		CHECK(mn_case_resolve(c, "#l", 2, mn_case_get(c, 0)) == NULL);  /* not the Patient's */
+		CHECK(mn_case_resolve(c, "urn:uuid:2", 10, NULL) == mn_case_get(c, 1));
+		CHECK(mn_case_resolve(c, "Patient/p", 9, NULL) == mn_case_get(c, 0));
+		mn_case_free(c);
+	}
+	/* one entry; a single resource with a contained one */
+	const char *one = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":\"urn:uuid:9\","
+	                  "\"resource\":{\"resourceType\":\"Patient\",\"id\":\"q\"}}]}";
+	if ((c = T_load_count("one.json", one, 1))) {
+		CHECK(mn_case_resolve(c, "urn:uuid:9", 10, NULL) == mn_case_get(c, 0));
+		mn_case_free(c);
+	}
+	const char *single = "{\"resourceType\":\"Patient\",\"id\":\"s\",\"contained\":[{\"resourceType\":\"Organization\","
+	                     "\"id\":\"o\"}],\"managingOrganization\":{\"reference\":\"#o\"}}";
+	if ((c = T_load_count("single.json", single, 1))) {
+		const mn_resource *o = mn_case_resolve(c, "#o", 2, mn_case_get(c, 0));
+		CHECK(o && o->index == 1);
+		mn_case_free(c);
+	}
+	/* an empty Bundle; a reference to a fullUrl that is not there */
+	const char *empty = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[]}";
+	CHECK_INT(mn_case_load("empty.json", empty, strlen(empty), &c, &err), MN_EFHIR);  /* an empty array */
+	const char *none = "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}";
+	mn_case_free(T_load_count("none.json", none, 0));
+	const char *dangling = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":\"urn:uuid:1\","
+	                       "\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	                       "\n\"subject\":{\"reference\":\"urn:uuid:7\"}}}]}";
+	CHECK_INT(mn_case_load("dangling.json", dangling, strlen(dangling), &c, &err), MN_EREF);
+	CHECK_STR(err.path, "/entry/0/resource/subject/reference");
+	CHECK_INT(err.line, 2);
+	CHECK(strstr(err.message, "\"urn:uuid:7\" does not resolve") != NULL);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1843,6 +1917,7 @@ int main(void)
 	test_as_of_date_names();
 	test_as_of_coded();
 	test_datetime_values();
+	test_index_passes();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -343,12 +343,15 @@ static bool S_usable_resource(const mn_json *obj)
 	return S_usable_type(obj, &rt) != NULL;
 }
 
-static size_t S_count_contained(const mn_json *obj)
+/* The usable resources of obj's "contained" array (*ct: that array, or NULL). */
+static size_t S_count_contained(const mn_json *obj, const mn_json **ct_out)
 {
 	const mn_json *ct = S_member(obj, "contained");
 	size_t n = 0;
+	*ct_out = NULL;
 	if (!ct || ct->type != MN_JSON_ARRAY)
 		return 0;
+	*ct_out = ct;
 	for (uint32_t i = 0; i < ct->n; i++)
 		if (ct->u.items[i].type == MN_JSON_OBJECT && S_usable_resource(&ct->u.items[i]))
 			n++;
@@ -418,60 +421,64 @@ static mn_status S_index_key(mn_case *c, S_res *r)
 	return MN_OK;
 }
 
+/* A top-level resource as S_build_index's first pass found it, for its second. */
+typedef struct S_top_found {
+	const mn_json *obj, *rt, *full, *contained;  /* full: the entry's fullUrl; contained: NULL or an array */
+	const mn_fhir_type *t;
+} S_top_found;
+
 static mn_status S_build_index(mn_case *c)
 {
 	const mn_json *root = c->root;
 	const mn_json *entries = NULL;
 	size_t ntop = 0, ncont = 0;
 	bool bundle = root->type == MN_JSON_OBJECT && mn_json_is_string(S_member(root, "resourceType"), "Bundle");
+	S_top_found one, *found = &one;
 
+	/* first: the top-level resources, each looked up once, and how many contained ones they hold */
 	if (bundle) {
 		entries = S_member(root, "entry");
 		if (entries && entries->type != MN_JSON_ARRAY)
 			entries = NULL;
+		size_t most = entries ? entries->n : 0;  /* top-level resources, at most */
+		if (most > 1 && !(found = most <= SIZE_MAX / sizeof *found ? malloc(most * sizeof *found) : NULL))
+			return MN_ENOMEM;
 		for (uint32_t i = 0; entries && i < entries->n; i++) {
-			const mn_json *r = S_entry_resource(&entries->u.items[i]);
-			if (r && S_usable_resource(r)) {
+			const mn_json *entry = &entries->u.items[i];
+			S_top_found *f = &found[ntop];
+			if ((f->obj = S_entry_resource(entry)) && (f->t = S_usable_type(f->obj, &f->rt))) {
+				f->full = S_member(entry, "fullUrl");
+				ncont += S_count_contained(f->obj, &f->contained);
 				ntop++;
-				ncont += S_count_contained(r);
 			}
 		}
-	} else if (root->type == MN_JSON_OBJECT && S_usable_resource(root)) {
+	} else if (root->type == MN_JSON_OBJECT && (one.t = S_usable_type(root, &one.rt))) {
+		one.obj = root;
+		one.full = NULL;
 		ntop = 1;
-		ncont = S_count_contained(root);
+		ncont = S_count_contained(root, &one.contained);
 	}
+	mn_status st = MN_ENOMEM;
 	c->ntop = ntop;
 	c->nres = ntop + ncont;
 	if (c->nres) {
 		/* not cleared: S_init_res clears each one below (ntop and ncont count what is put there) */
 		c->res = c->nres <= SIZE_MAX / sizeof *c->res ? mn_arena_alloc(c->arena, c->nres * sizeof *c->res) : NULL;
 		if (!c->res)
-			return MN_ENOMEM;
+			goto done;
 	}
 	if (S_table_new(c, c->nres) != MN_OK)
-		return MN_ENOMEM;
+		goto done;
 
-	size_t top = 0, next = ntop;
-	for (uint32_t i = 0; top < ntop; i++) {
-		const mn_json *obj = root, *rt;
-		const mn_json *full = NULL;
-		const mn_fhir_type *t;
-		if (bundle) {
-			const mn_json *entry = &entries->u.items[i];
-			obj = S_entry_resource(entry);
-			if (!obj || !(t = S_usable_type(obj, &rt)))
-				continue;
-			full = S_member(entry, "fullUrl");
-		} else {
-			t = S_usable_type(obj, &rt);  /* usable: ntop is 1 */
-		}
+	size_t next = ntop;
+	for (size_t top = 0; top < ntop; top++) {
+		const S_top_found *f = &found[top];
 		S_res *r = &c->res[top];
-		S_init_res(r, obj, rt, t, (int)top, NULL);
-		if (full && full->type == MN_JSON_STRING)
-			r->pub.full_url = full->u.s;
-		top++;
-		const mn_json *ct = S_member(obj, "contained");
-		if (ct && ct->type == MN_JSON_ARRAY) {
+		S_init_res(r, f->obj, f->rt, f->t, (int)top, NULL);
+		if (f->full && f->full->type == MN_JSON_STRING)
+			r->pub.full_url = f->full->u.s;
+		const mn_json *ct = f->contained;
+		if (ct) {
 			r->kids = &c->res[next];
 			for (uint32_t k = 0; k < ct->n; k++) {
 				const mn_json *co = &ct->u.items[k], *crt;
@@ -484,12 +491,13 @@ static mn_status S_build_index(mn_case *c)
 			}
 		}
 	}
-	for (size_t i = 0; i < c->nres; i++) {
-		mn_status st = S_index_key(c, &c->res[i]);
-		if (st)
-			return st;
-	}
-	return MN_OK;
+	st = MN_OK;
+done:
+	if (found != &one)
+		free(found);
+	for (size_t i = 0; st == MN_OK && i < c->nres; i++)
+		st = S_index_key(c, &c->res[i]);
+	return st;
 }
 
 /* ---- reference resolution ---------------------------------------------- */
@@ -1029,6 +1037,9 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
  * see S_is_absolute_url); anything else is resolved each time. */
 static bool S_resolves(S_ctx *x, const char *ref, size_t len, const mn_resource *from)
 {
+	/* "urn:..." (most references of a transaction Bundle): mn_case_resolve's lookup of it as a fullUrl */
+	if (len > 4 && len <= UINT32_MAX && memcmp(ref, "urn:", 4) == 0 && !memchr(ref, '?', len))
+		return S_get(x->c, ref, len, &S_SCOPE_URL) != NULL;
 	if (len == 0 || len > UINT32_MAX || ref[0] == '#' || memchr(ref, ':', len < 32 ? len : 32) ||
 	    memchr(ref, '?', len))
 		return mn_case_resolve(x->c, ref, len, from) != NULL;
