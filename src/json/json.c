@@ -679,10 +679,17 @@ static mn_status parse_object(parser *p, mn_json *v)
 		v->u.members = tree_alloc(p, count * sizeof(mn_json_member));
 		if (!v->u.members)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		if (count == 1)
-			v->u.members[0] = p->mems[base];
-		else
-			memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
+		const mn_json_member *from = p->mems + base;
+		mn_json_member *to = v->u.members;
+		if (count <= 3) {  /* most objects of FHIR: copies without a call */
+			to[0] = from[0];
+			if (count >= 2)
+				to[1] = from[1];
+			if (count == 3)
+				to[2] = from[2];
+		} else {
+			memcpy(to, from, count * sizeof(mn_json_member));
+		}
 	}
 	p->nmems = base;
 	p->ind = outer;
