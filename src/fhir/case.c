@@ -1438,7 +1438,12 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 				const mn_fhir_type *et = em->et;  /* em may be replaced by the lookups below */
 				saved = S_push(x, m->key, m->key_len);
 				x->drop = false;
-				st = em->complex ? S_complex_value(x, obj, m, t, e, et) : S_value(x, obj, m, t, e, et);
+				if (em->complex)
+					st = S_complex_value(x, obj, m, t, e, et);
+				else if (!e->many && m->value.type != MN_JSON_ARRAY && m->value.type != MN_JSON_NULL)
+					st = S_item(x, &m->value, t, e, et);  /* S_value's way for one value */
+				else
+					st = S_value(x, obj, m, t, e, et);
 				S_pop(x, saved);
 				goto member_done;
 			}
