@@ -151,11 +151,14 @@ static void test_basics(void)
 		{"{\"a\":{\"x\":1},\"x\":2}", true},
 		{"{\"a\":{\"x\":1,\"x\":1},\"x\":2}", true},     /* the nested object is not */
 		{"{\"code\":1,\"_code\":2,\"Code\":3,\"code \":4}", true},
+		{"{\"a\":1,\"a\":2,\"b\":3,\"b\":4}", false},        /* keys after the first repeat */
 	};
 	for (size_t i = 0; i < sizeof U / sizeof U[0]; i++) {
 		CHECK_INT(parse(a, U[i].text, &v, &err), MN_OK);
 		CHECK_MSG(((v->flags & MN_JSON_F_UNIQUE) != 0) == U[i].unique, "%s: flags %d", U[i].text, v->flags);
 	}
+	CHECK_INT(parse(a, "{\"a\":1,\"a\":2,\"_c\":3}", &v, &err), MN_OK);  /* "_..." after a repeated key */
+	CHECK_INT(v->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE);
 	CHECK_INT(parse(a, "{\"a\":{\"x\":1,\"x\":1},\"x\":2}", &v, &err), MN_OK);
 	CHECK_INT(mn_json_get(v, "a")->flags & MN_JSON_F_UNIQUE, 0);
 	/* 100 distinct keys (every bit of the quick test taken), then one of them again */

@@ -608,9 +608,8 @@ static mn_status parse_object(parser *p, mn_json *v)
 {
 	const char *s = p->s;
 	size_t n = p->n, base = p->nmems;
-	/* | MN_JSON_F_UNDERSCORE at a key "_..."; MN_JSON_F_UNIQUE cleared at a key seen before */
-	uint8_t flags = MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE;
 	uint64_t seen = 0;  /* a bit per (length, first and last byte) of the keys so far */
+	bool underscore = false, unique = true;  /* a key "_..."; no key seen before */
 	size_t outer = p->ind, at = p->i + 1;  /* outer: where the closing brace is expected */
 	mn_status rc;
 	size_t i = ws_end_ind(s, at, n, outer + p->step);  /* the first member: one step in, as the last time */
@@ -629,16 +628,13 @@ static mn_status parse_object(parser *p, mn_json *v)
 			m->key_offset = (uint32_t)i;
 			if ((rc = parse_string(p, s, n, &i, &m->key, &m->key_len)) != MN_OK)
 				return rc;
-			if (m->key[0] == '_')  /* an empty key is "": its byte 0 is the NUL */
-				flags |= MN_JSON_F_UNDERSCORE;
-			if (flags & MN_JSON_F_UNIQUE) {
-				/* the earlier keys of this object are mems[base .. k) (a nested object's are
-				 * pushed above them and gone once it ends); compared only when the bit was set */
-				uint64_t bit = key_bit(m->key, m->key_len);
-				if ((seen & bit) && key_seen(p->mems + base, (size_t)k - base, m->key, m->key_len))
-					flags &= (uint8_t)~MN_JSON_F_UNIQUE;
-				seen |= bit;
-			}
+			underscore |= m->key[0] == '_';  /* an empty key is "": its byte 0 is the NUL */
+			/* the earlier keys of this object are mems[base .. k) (a nested object's are pushed above
+			 * them and gone once it ends); compared only when the bit was set, until one is found */
+			uint64_t bit = key_bit(m->key, m->key_len);
+			if ((seen & bit) && unique && key_seen(p->mems + base, (size_t)k - base, m->key, m->key_len))
+				unique = false;
+			seen |= bit;
 			i = ws_end(s, i, n);
 			if (i >= n || s[i] != ':')
 				return fail_at(p, i, MN_EJSON, "':' expected after object key");
@@ -672,7 +668,7 @@ static mn_status parse_object(parser *p, mn_json *v)
 	p->i = i;
 	size_t count = p->nmems - base;
 	v->type = MN_JSON_OBJECT;
-	v->flags = flags;
+	v->flags = (uint8_t)(MN_JSON_F_KNOWN | (underscore ? MN_JSON_F_UNDERSCORE : 0) | (unique ? MN_JSON_F_UNIQUE : 0));
 	v->n = (uint32_t)count;
 	v->u.members = NULL;
 	if (count) {
