@@ -265,8 +265,8 @@ static inline __attribute__((always_inline)) mn_status parse_string(parser *p, c
 	size_t len = i - start;  /* below 4 GiB: parse_text refuses a longer text */
 	char *insitu = p->insitu;
 	if (insitu) {
+		insitu[i] = 0;  /* the closing quote, read already; before *out, which it might alias for the compiler */
 		*out = insitu + start;
-		insitu[i] = 0;  /* the closing quote, read already */
 	} else {
 		char *copy = mn_arena_strndup(p->arena, text + start, len);
 		if (!copy)
