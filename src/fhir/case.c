@@ -245,15 +245,19 @@ static bool S_is(const char *s, size_t n, const char *lit)
 }
 
 /* mn_json_get with a literal key: its length is known. */
-/* mn_json_getn(obj, lit, ...), the first member tried inline: resourceType, reference, fullUrl and
- * resource usually come first, and the compare of a literal's length is a few loads */
+/* mn_json_getn(obj, lit, ...), the first two members tried inline: resourceType, reference, fullUrl and
+ * resource usually come first or second, and the compare of a literal's length is a few loads */
 #define S_member(obj, lit) S_member_n(obj, lit, sizeof(lit) - 1)
 static inline __attribute__((always_inline)) const mn_json *S_member_n(const mn_json *obj, const char *key,
                                                                         size_t n)
 {
-	if (obj && obj->type == MN_JSON_OBJECT && obj->n && obj->u.members[0].key_len == n &&
-	    memcmp(obj->u.members[0].key, key, n) == 0)
-		return &obj->u.members[0].value;
+	if (obj && obj->type == MN_JSON_OBJECT && obj->n) {
+		if (obj->u.members[0].key_len == n && memcmp(obj->u.members[0].key, key, n) == 0)
+			return &obj->u.members[0].value;
+		/* the second: id after resourceType, resource after fullUrl */
+		if (obj->n > 1 && obj->u.members[1].key_len == n && memcmp(obj->u.members[1].key, key, n) == 0)
+			return &obj->u.members[1].value;
+	}
 	return mn_json_getn(obj, key, n);
 }
 
