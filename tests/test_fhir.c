@@ -575,6 +575,27 @@ static void test_bad_input(void)
 	BAD(PAT "\"contact\":[{\"gender\":\"male\",\"modifierExtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]},\n"
 	    "{\"gender\":\"male\",\"modifierXxtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]}]}", MN_EFHIR,
 	    "/contact/1/modifierXxtension", 3, 38, "Patient.contact: unknown element \"modifierXxtension\"");
+	/* an object whose members are all plain strings, named as the last object of its type had them, is valid
+	 * at once (S_leaf); anything else in a later object of the type goes the general way */
+	BAD(PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},{\"system\":\"b\",\"value\":\"2\"},\n"
+	    "{\"system\":\"c\",\"value\":5}]}", MN_EFHIR, "/identifier/2/value", 3, 23,
+	    "Identifier.value (string): expected a string, found a number");
+	BAD(PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},\n{\"system\":\"b\",\"system\":\"c\"}]}", MN_EFHIR,
+	    "/identifier/1/system", 3, 24, "Identifier.system: given more than once");
+	BAD(PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},\n{\"system\":\"b\",\"valu\":\"c\"}]}", MN_EFHIR,
+	    "/identifier/1/valu", 3, 22, "Identifier: unknown element \"valu\"");
+	BAD(PAT "\"generalPractitioner\":[{\"reference\":\"#a\"},{\"reference\":\"#a\"}],\n\"contained\":["
+	    "{\"resourceType\":\"Practitioner\",\"id\":\"a\"}],\"managingOrganization\":{\"reference\":\"#a\"},\n"
+	    "\"link\":[{\"other\":{\"reference\":\"#b\"},\"type\":\"seealso\"}]}", MN_EREF, "/link/0/other/reference", 4,
+	    31, "no contained resource");                                    /* a Reference is still resolved */
+	{
+		const char *j = PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},{\"system\":\"a\",\"_value\":{\"id\":\"x\"}},"
+		                "{\"value\":\"3\",\"system\":\"c\"},{\"system\":\"d\",\"value\":\"4\"}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("leaf.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
 	/* the memo of (type, name) answers outlives a load (per thread): the next record's names are compared
 	 * with all their bytes, and a name longer than the memo keeps is looked up each time */
 	for (int round = 0; round < 2; round++) {

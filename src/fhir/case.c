@@ -1103,10 +1103,37 @@ static void S_check_reference(S_ctx *x, const mn_json *obj)
 	S_pop(x, saved);
 }
 
+/* Whether every member of v (an object of a complex or backbone type et) is a string for an element that holds
+ * one primitive String and is no choice, each as the last object of et had it at the same place (S_shape), and
+ * no key repeats: S_object would find v valid, mark its values seen and do nothing else, as done here. */
+static inline bool S_leaf(S_ctx *x, const mn_json *v, const mn_fhir_type *et)
+{
+	const S_shape *shape = &x->shapes[((uintptr_t)et >> 4) % S_SHAPES];
+	if (shape->t != et || v->n > S_SHAPE_MEMBERS ||
+	    (v->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) != (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE))
+		return false;
+	uint32_t last = 0;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json_member *m = &v->u.members[i];
+		const S_element_memo *em = shape->at[i];
+		uint64_t a, b;
+		if (!em || !em->plain_string || em->e->choice || m->value.type != MN_JSON_STRING || !m->key_len ||
+		    m->key[0] == '_')
+			return false;
+		mn_fhir__name_words(m->key, m->key_len, &a, &b);
+		if (!S_memo_is(em, et, m->key, m->key_len, a, b))
+			return false;
+		last = m->value.offset > last ? m->value.offset : last;
+	}
+	if (last > x->last)
+		x->last = last;
+	return true;
+}
+
 /* An object value of a complex or backbone type et: its members, and a Reference's reference. */
 static inline mn_status S_complex(S_ctx *x, const mn_json *v, const mn_fhir_type *et)
 {
-	mn_status st = S_object(x, v, et, false);
+	mn_status st = S_leaf(x, v, et) ? MN_OK : S_object(x, v, et, false);
 	if (st == MN_OK && et == x->t_reference)
 		S_check_reference(x, v);
 	return st;
