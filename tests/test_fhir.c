@@ -1890,6 +1890,38 @@ static void test_index_passes(void)
 		CHECK(mn_case_resolve(c, "Patient/p", 9, NULL) == mn_case_get(c, 0));
 		mn_case_free(c);
 	}
+	/* urn references are remembered per load by their text (S_urn_memo): the same text again, texts that end
+	 * alike (the same slot), a urn with '?', a short urn; each unresolved one is counted */
+	{
+		const char *u =
+		    "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		    "{\"fullUrl\":\"urn:uuid:aaaa-12345678\",\"resource\":{\"resourceType\":\"Patient\"}},"
+		    "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+		    "\"subject\":{\"reference\":\"urn:uuid:aaaa-12345678\"},\"performer\":[{\"reference\":\"urn:uuid:aaaa-12345678\"},"
+		    "{\"reference\":\"urn:uuid:bbbb-12345678\"},{\"reference\":\"urn:uuid:bbbb-12345678\"},"
+		    "{\"reference\":\"urn:uuid:aaaa-12345678\"},{\"reference\":\"urn:x\"},\n"
+		    "{\"reference\":\"urn:uuid:aaaa-12345678?x=1\"}]}}]}";
+		mn_case *uc = NULL;
+		CHECK_INT(mn_case_load_ex("urn.json", u, strlen(u), MN_CASE_ALLOW_UNRESOLVED, &uc, &err), MN_OK);
+		if (uc) {
+			CHECK_INT(mn_case_unresolved(uc), 4);  /* bbbb twice, urn:x, the one with '?' */
+			mn_case_free(uc);
+		}
+		CHECK_INT(mn_case_load("urn.json", u, strlen(u), &uc, &err), MN_EREF);
+		CHECK_STR(err.path, "/entry/1/resource/performer/1/reference");
+		CHECK(strstr(err.message, "\"urn:uuid:bbbb-12345678\" does not resolve") != NULL);
+	}
+	{
+		const char *q = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		                "{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Patient\"}},"
+		                "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+		                "\"subject\":{\"reference\":\"urn:uuid:1\"},\n\"focus\":[{\"reference\":\"urn:uuid:1?a=b\"}]}}]}";
+		mn_case *qc = NULL;
+		CHECK_INT(mn_case_load("q.json", q, strlen(q), &qc, &err), MN_EREF);
+		CHECK_STR(err.path, "/entry/1/resource/focus/0/reference");
+		CHECK_INT(err.line, 2);
+		CHECK(strstr(err.message, "conditional reference \"urn:uuid:1?a=b\"") != NULL);
+	}
 	/* one entry; a single resource with a contained one */
 	const char *one = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":\"urn:uuid:9\","
 	                  "\"resource\":{\"resourceType\":\"Patient\",\"id\":\"q\"}}]}";

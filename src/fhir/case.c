@@ -640,6 +640,17 @@ typedef struct S_shape {
 	const S_element_memo *at[S_SHAPE_MEMBERS];  /* NULL: none yet */
 } S_shape;
 
+/* The answers of S_resolves for "urn:..." references during one check: whether the text is a top-level
+ * resource's fullUrl (which does not depend on the referrer). A transaction Bundle names the same few patients
+ * and encounters by urn over and over. Direct-mapped by the text's last 8 bytes; only texts without '?' are
+ * kept. */
+#define S_URN_CACHE 64
+typedef struct S_urn_memo {
+	const char *ref;        /* NULL: empty; the reference's text (a string of the tree, which outlives the check) */
+	uint32_t len;
+	bool resolved;
+} S_urn_memo;
+
 typedef struct S_ctx {
 	mn_case *c;
 	mn_error *err;
@@ -653,6 +664,7 @@ typedef struct S_ctx {
 	bool have_ref_err;
 	mn_error ref_err;
 	S_ref_memo refs[S_REF_CACHE];
+	S_urn_memo urns[S_URN_CACHE];
 	S_seg path[S_DEPTH_MAX];
 	S_shape shapes[S_SHAPES];
 } S_ctx;
@@ -1041,9 +1053,21 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
  * see S_is_absolute_url); anything else is resolved each time. */
 static bool S_resolves(S_ctx *x, const char *ref, size_t len, const mn_resource *from)
 {
-	/* "urn:..." (most references of a transaction Bundle): mn_case_resolve's lookup of it as a fullUrl */
-	if (len > 4 && len <= UINT32_MAX && memcmp(ref, "urn:", 4) == 0 && !memchr(ref, '?', len))
-		return S_get(x->c, ref, len, &S_SCOPE_URL) != NULL;
+	/* "urn:..." (most references of a transaction Bundle): mn_case_resolve's lookup of it as a fullUrl,
+	 * remembered for the same text */
+	if (len >= 8 && len <= UINT32_MAX && memcmp(ref, "urn:", 4) == 0) {
+		uint64_t w;
+		memcpy(&w, ref + len - 8, 8);
+		S_urn_memo *u = &x->urns[(size_t)((w * 0x9e3779b97f4a7c15u) >> 58) % S_URN_CACHE];
+		if (u->ref && u->len == len && memcmp(u->ref, ref, len) == 0)
+			return u->resolved;
+		if (!memchr(ref, '?', len)) {
+			u->ref = ref;
+			u->len = (uint32_t)len;
+			u->resolved = S_get(x->c, ref, len, &S_SCOPE_URL) != NULL;
+			return u->resolved;
+		}
+	}
 	if (len == 0 || len > UINT32_MAX || ref[0] == '#' || memchr(ref, ':', len < 32 ? len : 32) ||
 	    memchr(ref, '?', len))
 		return mn_case_resolve(x->c, ref, len, from) != NULL;
