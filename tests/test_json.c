@@ -387,6 +387,45 @@ static void test_string_bytes(void)
 	}
 }
 
+/* A member's value after ':' and one space, the indented text's way, is read without ws_end when it is a
+ * string; any other run, or the text ending there, as before. Offsets and columns by hand. */
+static void test_colon_space(void)
+{
+	static const struct {
+		const char *text;
+		int offset;        /* of the value "x"; 0: an error at column col */
+		int col;
+		const char *msg;
+	} C[] = {
+		{"{\"a\":\"x\"}", 5, 0, NULL},
+		{"{\"a\": \"x\"}", 6, 0, NULL},
+		{"{\"a\":  \"x\"}", 7, 0, NULL},
+		{"{\"a\":\t\"x\"}", 6, 0, NULL},
+		{"{\"a\": \t\"x\"}", 7, 0, NULL},
+		{"{\"a\":\n \"x\"}", 7, 0, NULL},
+		{"{\"a\": \"x\",\"b\": \"y\"}", 6, 0, NULL},
+		{"{\"a\": \"", 0, 7, "unterminated string"},
+		{"{\"a\": ", 0, 7, "value expected"},
+		{"{\"a\":", 0, 6, "value expected"},
+		{"{\"a\": x}", 0, 7, "invalid number"},
+		{"{\"a\": \v\"x\"}", 0, 7, "invalid number"},
+	};
+	mn_arena *a = mn_arena_new();
+	for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+		size_t n = strlen(C[i].text);
+		if (!C[i].offset) {
+			T_parse_all(a, C[i].text, C[i].text, n, MN_EJSON, 1, C[i].col, C[i].msg);
+			continue;
+		}
+		const mn_json *v = T_parse_all(a, C[i].text, C[i].text, n, MN_OK, 0, 0, NULL);
+		if (v) {
+			CHECK_INT(v->u.members[0].value.offset, C[i].offset);
+			CHECK_STR(v->u.members[0].value.u.s, "x");
+		}
+	}
+	mn_arena_free(a);
+}
+
 /* Whitespace runs of every length from 0 to 40 (' ', '\t', '\r' mixed; then with newlines) before and
  * after each token: the same tree, and the next token at the column counted by hand. */
 static void test_whitespace_runs(void)
@@ -992,6 +1031,7 @@ int main(void)
 	test_scan_offsets();
 	test_string_bytes();
 	test_whitespace_runs();
+	test_colon_space();
 	test_indented_runs();
 	test_insitu();
 	test_string_places();

@@ -638,7 +638,10 @@ static mn_status parse_object(parser *p, mn_json *v)
 			i = ws_end(s, i, n);
 			if (i >= n || s[i] != ':')
 				return fail_at(p, i, MN_EJSON, "':' expected after object key");
-			i = ws_end(s, i + 1, n);
+			if (i + 2 < n && s[i + 1] == ' ' && s[i + 2] == '"')
+				i += 2;  /* "key": "value", as indented text has it: ws_end's one space */
+			else
+				i = ws_end(s, i + 1, n);
 			if (i < n && s[i] == '"') {
 				m->value.offset = (uint32_t)i;
 				m->value.flags = 0;
