@@ -519,6 +519,103 @@ static void test_bad_input(void)
 	    "  \"valueCoding\":{\"bogus\":1}}]}]}}",
 	    MN_EFHIR, "/meta/tag/0/extension/0/valueCoding/bogus", 2, 26, "Coding: unknown element \"bogus\"");
 
+	/* S_object's shortcut for any known element named without '_' (a resource's own members too, but
+	 * resourceType and contained): a complex element's one object, or its array of objects, is walked there;
+	 * any other value goes the general way. The errors are those of the general way, at the same place */
+#define PAT "{\"resourceType\":\"Patient\",\n"
+	BAD(PAT "\"name\":[{\"family\":\"a\"},\"x\",{\"family\":\"b\"}]}", MN_EFHIR, "/name/1", 2, 24,
+	    "Patient.name (HumanName): expected an object, found a string");      /* not all objects */
+	BAD(PAT "\"name\":[{\"family\":\"a\"},null]}", MN_EFHIR, "/name/1", 2, 24, "null is only allowed");
+	BAD(PAT "\"name\":[{\"family\":\"a\"},{\"family\":\"b\",\n\"bogus\":1}]}", MN_EFHIR, "/name/1/bogus", 3, 9,
+	    "HumanName: unknown element \"bogus\"");                                 /* inside the second */
+	BAD(PAT "\"maritalStatus\":[{\"text\":\"M\"}]}", MN_EFHIR, "/maritalStatus", 2, 17,
+	    "Patient.maritalStatus (CodeableConcept): expected a single value, found an array");
+	BAD(PAT "\"maritalStatus\":null}", MN_EFHIR, "/maritalStatus", 2, 17, "null is not a FHIR value");
+	BAD(PAT "\"maritalStatus\":{\"coding\":[{\"system\":\"s\",\n\"code\":[\"M\"]}]}}", MN_EFHIR,
+	    "/maritalStatus/coding/0/code", 3, 8, "Coding.code (code): expected a single value, found an array");
+	BAD(PAT "\"generalPractitioner\":[{\"display\":\"a\"},{\n\"reference\":\"Practitioner/none\"}]}", MN_EREF,
+	    "/generalPractitioner/1/reference", 3, 13, "does not resolve");          /* a Reference in an array */
+	BAD(PAT "\"managingOrganization\":{\"display\":\"a\",\n\"reference\":\"Organization/none\"}}", MN_EREF,
+	    "/managingOrganization/reference", 3, 13, "does not resolve");           /* a single Reference */
+	/* two members naming one element: the same key (the parser saw it twice), or two choices (an object
+	 * with unique keys is compared only when it has a choice element) */
+	BAD(PAT "\"extension\":[{\"url\":\"u\",\"valueString\":\"a\",\n\"valueCode\":\"b\"}]}", MN_EFHIR,
+	    "/extension/0/valueCode", 3, 13, "Extension.value[x]: given more than once");
+	BAD(PAT "\"extension\":[{\"url\":\"u\",\"_valueString\":{},\n\"_valueCode\":{}}]}", MN_EFHIR,
+	    "/extension/0/_valueCode", 3, 14, "Extension.value[x]: given more than once");
+	BAD(PAT "\"extension\":[{\"url\":\"u\",\"valueCoding\":{},\n\"valueCoding\":{}}]}", MN_EFHIR,
+	    "/extension/0/valueCoding", 3, 15, "Extension.value[x]: given more than once");
+	BAD(PAT "\"maritalStatus\":{\"text\":\"a\",\n\"coding\":[],\"text\":\"b\"}}", MN_EFHIR,
+	    "/maritalStatus/coding", 3, 10, "an empty array is not allowed");    /* the first error wins */
+	BAD(PAT "\"maritalStatus\":{\"text\":\"a\",\n\"coding\":[{}],\"text\":\"b\"}}", MN_EFHIR,
+	    "/maritalStatus/text", 3, 22, "CodeableConcept.text: given more than once");
+	{
+		/* unique keys, no choice: valid, and an unknown "_name" in lenient loading is dropped */
+		const char *j = PAT "\"maritalStatus\":{\"text\":\"a\",\"coding\":[{\"code\":\"M\"}]},\n"
+		                "\"name\":[{\"family\":\"a\",\"_bogus\":{},\"given\":[\"b\"]}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("unique.json", j, strlen(j), &c, &err), MN_EFHIR);
+		CHECK_STR(err.path, "/name/0/_bogus");
+		CHECK_INT(mn_case_load_ex("unique.json", j, strlen(j), MN_CASE_LENIENT, &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	/* the memo entry that answered the member at the same position of the last object of the type is tried
+	 * first (S_shape): keys in another order, another key there, a long key that differs from the last one
+	 * only in its middle (its first and last 8 bytes the same) */
+	{
+		const char *j = PAT "\"contact\":[{\"gender\":\"male\",\"modifierExtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]},\n"
+		                "{\"modifierExtension\":[{\"valueString\":\"b\",\"url\":\"v\"}],\"gender\":\"female\"},\n"
+		                "{\"name\":{\"family\":\"c\"},\"gender\":\"other\"}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("shapes.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	BAD(PAT "\"contact\":[{\"gender\":\"male\",\"modifierExtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]},\n"
+	    "{\"gender\":\"male\",\"modifierXxtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]}]}", MN_EFHIR,
+	    "/contact/1/modifierXxtension", 3, 38, "Patient.contact: unknown element \"modifierXxtension\"");
+	/* an object whose members are all plain strings, named as the last object of its type had them, is valid
+	 * at once (S_leaf); anything else in a later object of the type goes the general way */
+	BAD(PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},{\"system\":\"b\",\"value\":\"2\"},\n"
+	    "{\"system\":\"c\",\"value\":5}]}", MN_EFHIR, "/identifier/2/value", 3, 23,
+	    "Identifier.value (string): expected a string, found a number");
+	BAD(PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},\n{\"system\":\"b\",\"system\":\"c\"}]}", MN_EFHIR,
+	    "/identifier/1/system", 3, 24, "Identifier.system: given more than once");
+	BAD(PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},\n{\"system\":\"b\",\"valu\":\"c\"}]}", MN_EFHIR,
+	    "/identifier/1/valu", 3, 22, "Identifier: unknown element \"valu\"");
+	BAD(PAT "\"generalPractitioner\":[{\"reference\":\"#a\"},{\"reference\":\"#a\"}],\n\"contained\":["
+	    "{\"resourceType\":\"Practitioner\",\"id\":\"a\"}],\"managingOrganization\":{\"reference\":\"#a\"},\n"
+	    "\"link\":[{\"other\":{\"reference\":\"#b\"},\"type\":\"seealso\"}]}", MN_EREF, "/link/0/other/reference", 4,
+	    31, "no contained resource");                                    /* a Reference is still resolved */
+	{
+		const char *j = PAT "\"identifier\":[{\"system\":\"a\",\"value\":\"1\"},{\"system\":\"a\",\"_value\":{\"id\":\"x\"}},"
+		                "{\"value\":\"3\",\"system\":\"c\"},{\"system\":\"d\",\"value\":\"4\"}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("leaf.json", j, strlen(j), &c, &err), MN_OK);
+		mn_case_free(c);
+	}
+	/* the memo of (type, name) answers outlives a load (per thread): the next record's names are compared
+	 * with all their bytes, and a name longer than the memo keeps is looked up each time */
+	for (int round = 0; round < 2; round++) {
+		const char *good = PAT "\"contact\":[{\"modifierExtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]}]}";
+		mn_case *c = NULL;
+		mn_error err;
+		CHECK_INT(mn_case_load("good.json", good, strlen(good), &c, &err), MN_OK);
+		mn_case_free(c);
+		BAD(PAT "\"contact\":[{\"modifierXxtension\":[{\"url\":\"u\",\"valueString\":\"a\"}]}]}", MN_EFHIR,
+		    "/contact/0/modifierXxtension", 2, 33, "Patient.contact: unknown element \"modifierXxtension\"");
+		BAD(PAT "\"contact\":[{\"gender\":\"male\",\n"
+		    "\"modifierExtensionmodifierExtensionmodifierExtension\":[]}]}", MN_EFHIR,
+		    "/contact/0/modifierExtensionmodifierExtensionmodifierExtension", 3, 55,
+		    "Patient.contact: unknown element \"modifierExtensionmodifierExtensionmodifierExtension\"");
+	}
+	BAD(PAT "\"contact\":[{\"gender\":\"male\",\"relationship\":[{\"text\":\"a\"}]},\n"
+	    "{\"relationship\":[{\"text\":\"a\"}],\"gender\":5}]}", MN_EFHIR, "/contact/1/gender", 3, 41,
+	    "Patient.contact.gender (code): expected a string, found a number");
+#undef PAT
+
 	/* an element given twice */
 	BAD("{\"resourceType\":\"Observation\",\"valueString\":\"a\",\n  \"valueQuantity\":{}}", MN_EFHIR,
 	    "/valueQuantity", 2, 19, "Observation.value[x]: given more than once");
@@ -1649,6 +1746,210 @@ static void test_as_of_coded(void)
 	mn_case_free(c);
 }
 
+/* A dateTime or instant to the second with a zone is taken as valid without the general parse
+ * (S_datetime_full); every other value goes to it. Hand cases, then each byte of two such values changed and
+ * each value cut short, where the outcome must be the general rule's: the parse accepts it, and for a
+ * dateTime a time has seconds and a zone, for an instant there are seconds and a zone. */
+static int T_datetime_load(const char *member, const char *value)
+{
+	char json[256];
+	snprintf(json, sizeof json, "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+	         "\"%s\":\"%s\"}", member, value);
+	mn_case *c = NULL;
+	mn_error err;
+	mn_status st = mn_case_load("dt.json", json, strlen(json), &c, &err);
+	mn_case_free(c);
+	return st;
+}
+
+static bool T_datetime_rule(const char *value, bool instant)
+{
+	mn_datetime dt;
+	if (mn_datetime_parse(value, strlen(value), MN_DT_DATETIME, &dt, NULL) != MN_OK)
+		return false;
+	if (instant)
+		return dt.precision >= MN_DT_SECOND && dt.has_tz;
+	return dt.precision < MN_DT_HOUR || (dt.precision >= MN_DT_SECOND && dt.has_tz);
+}
+
+static void test_datetime_values(void)
+{
+	static const struct {
+		const char *v;
+		bool ok;
+	} hand[] = {
+		{"2019-03-01T10:20:30+01:00", true},
+		{"2019-03-01T10:20:30Z", true},
+		{"2019-03-01T10:20:30.1-14:00", true},
+		{"2019-03-01T10:20:30.123456789+14:59", true},
+		{"2020-02-29T23:59:59Z", true},        /* a leap year */
+		{"2000-02-29T00:00:00Z", true},        /* divisible by 400 */
+		{"0000-01-01T00:00:00Z", true},
+		{"2019-03-01", true},                  /* a date: the general parse */
+		{"2019-02-29T10:20:30Z", false},
+		{"1900-02-29T00:00:00Z", false},       /* divisible by 100 */
+		{"2019-04-31T10:20:30Z", false},
+		{"2019-13-01T10:20:30Z", false},
+		{"2019-00-01T10:20:30Z", false},
+		{"2019-03-00T10:20:30Z", false},
+		{"2019-03-01T24:00:00Z", false},
+		{"2019-03-01T10:60:00Z", false},
+		{"2019-03-01T10:20:60Z", false},
+		{"2019-03-01T10:20:30+15:00", false},
+		{"2019-03-01T10:20:30+01:60", false},
+		{"2019-03-01T10:20:30.Z", false},
+		{"2019-03-01T10:20:30", false},        /* no zone */
+		{"2019-03-01T10:20Z", false},          /* no seconds */
+		{"2019-03-01t10:20:30Z", false},
+		{"2019-03-01T10:20:30z", false},
+		{"2019-03-01T10:20:30+0100", false},
+		{"2019-03-01T10:20:30+01:00x", false},
+		{"2019-03-01T10:20:30+01:0", false},
+		{"2O19-03-01T10:20:30Z", false},
+		{"2019/03/01T10:20:30Z", false},
+		{"2019-03-01T10:20:3Z", false},
+	};
+	for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
+		CHECK_MSG((T_datetime_load("effectiveDateTime", hand[i].v) == MN_OK) == hand[i].ok, "dateTime %s",
+		          hand[i].v);
+		CHECK_MSG(T_datetime_rule(hand[i].v, false) == hand[i].ok, "rule for %s", hand[i].v);
+	}
+	CHECK_INT(T_datetime_load("issued", "2019-03-01T10:20:30.5+01:00"), MN_OK);
+	CHECK_INT(T_datetime_load("issued", "2019-03-01"), MN_EFHIR);  /* an instant needs a time */
+	static const char *const base[] = {"2019-03-01T10:20:30.123+01:00", "2016-02-29T23:59:59Z"};
+	static const char with[] = "0123456789:-+TZ.x /\x7f";
+	char v[64];
+	int checked = 0;
+	for (size_t b = 0; b < 2; b++) {
+		size_t len = strlen(base[b]);
+		for (size_t at = 0; at <= len; at++) {
+			for (size_t w = 0; w <= sizeof with - 1; w++) {
+				memcpy(v, base[b], len + 1);
+				if (w == sizeof with - 1) {
+					v[at] = 0;  /* cut short */
+				} else {
+					if (at == len)
+						continue;
+					v[at] = with[w];
+				}
+				for (int instant = 0; instant < 2; instant++) {
+					bool want = T_datetime_rule(v, instant);
+					int got = T_datetime_load(instant ? "issued" : "effectiveDateTime", v);
+					CHECK_MSG((got == MN_OK) == want, "%s %s: got %d", instant ? "instant" : "dateTime", v, got);
+					checked++;
+				}
+			}
+		}
+	}
+	CHECK(checked > 1000);
+}
+
+/* The index's first pass finds each top-level resource and its "contained" array once, for the second
+ * (S_build_index): an entry without a resource is passed over; a Bundle of one entry and a single resource
+ * keep theirs without an array; the contained ones follow all top-level ones, in order; references ("#id",
+ * urn, Type/id) resolve as before, and a dangling urn is reported where it is. By hand. */
+static mn_case *T_load_count(const char *name, const char *json, size_t count)
+{
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load(name, json, strlen(json), &c, &err), MN_OK);
+	if (c)
+		CHECK_INT(mn_case_count(c), count);
+	return c;
+}
+
+static void test_index_passes(void)
+{
+	const char *j =
+	    "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+	    "{\"fullUrl\":\"urn:uuid:0\"},"
+	    "{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\","
+	    "\"contained\":[{\"resourceType\":\"Organization\",\"id\":\"o\"},{\"resourceType\":\"Practitioner\",\"id\":\"d\"}],"
+	    "\"managingOrganization\":{\"reference\":\"#o\"},\"generalPractitioner\":[{\"reference\":\"#d\"}]}},"
+	    "{\"fullUrl\":\"urn:uuid:2\",\"resource\":{\"resourceType\":\"Observation\",\"id\":\"x\",\"status\":\"final\","
+	    "\"code\":{\"text\":\"t\"},\"subject\":{\"reference\":\"urn:uuid:1\"}}},"
+	    "{\"resource\":{\"resourceType\":\"Encounter\",\"id\":\"e\",\"status\":\"finished\",\"class\":{\"code\":\"a\"},"
+	    "\"contained\":[{\"resourceType\":\"Location\",\"id\":\"l\"}],\"location\":[{\"location\":{\"reference\":\"#l\"}}],"
+	    "\"subject\":{\"reference\":\"Patient/p\"}}}]}";
+	mn_case *c = T_load_count("index.json", j, 3);
+	mn_error err;
+	if (c) {
+		static const char *const types[] = {"Patient", "Observation", "Encounter"};
+		for (size_t i = 0; i < 3; i++)
+			CHECK_STR(mn_case_get(c, i)->type_name, types[i]);
+		CHECK_STR(mn_case_get(c, 0)->full_url, "urn:uuid:1");
+		CHECK(mn_case_get(c, 2)->full_url == NULL);
+		const mn_resource *o = mn_case_resolve(c, "#o", 2, mn_case_get(c, 0));
+		const mn_resource *d = mn_case_resolve(c, "#d", 2, mn_case_get(c, 0));
+		const mn_resource *l = mn_case_resolve(c, "#l", 2, mn_case_get(c, 2));
+		CHECK(o && o->index == 3 && strcmp(o->type_name, "Organization") == 0 && o->container == mn_case_get(c, 0));
+		CHECK(d && d->index == 4 && strcmp(d->type_name, "Practitioner") == 0);
+		CHECK(l && l->index == 5 && l->container == mn_case_get(c, 2));
+		CHECK(mn_case_resolve(c, "#l", 2, mn_case_get(c, 0)) == NULL);  /* not the Patient's */
+		CHECK(mn_case_resolve(c, "urn:uuid:2", 10, NULL) == mn_case_get(c, 1));
+		CHECK(mn_case_resolve(c, "Patient/p", 9, NULL) == mn_case_get(c, 0));
+		mn_case_free(c);
+	}
+	/* urn references are remembered per load by their text (S_urn_memo): the same text again, texts that end
+	 * alike (the same slot), a urn with '?', a short urn; each unresolved one is counted */
+	{
+		const char *u =
+		    "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		    "{\"fullUrl\":\"urn:uuid:aaaa-12345678\",\"resource\":{\"resourceType\":\"Patient\"}},"
+		    "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+		    "\"subject\":{\"reference\":\"urn:uuid:aaaa-12345678\"},\"performer\":[{\"reference\":\"urn:uuid:aaaa-12345678\"},"
+		    "{\"reference\":\"urn:uuid:bbbb-12345678\"},{\"reference\":\"urn:uuid:bbbb-12345678\"},"
+		    "{\"reference\":\"urn:uuid:aaaa-12345678\"},{\"reference\":\"urn:x\"},\n"
+		    "{\"reference\":\"urn:uuid:aaaa-12345678?x=1\"}]}}]}";
+		mn_case *uc = NULL;
+		CHECK_INT(mn_case_load_ex("urn.json", u, strlen(u), MN_CASE_ALLOW_UNRESOLVED, &uc, &err), MN_OK);
+		if (uc) {
+			CHECK_INT(mn_case_unresolved(uc), 4);  /* bbbb twice, urn:x, the one with '?' */
+			mn_case_free(uc);
+		}
+		CHECK_INT(mn_case_load("urn.json", u, strlen(u), &uc, &err), MN_EREF);
+		CHECK_STR(err.path, "/entry/1/resource/performer/1/reference");
+		CHECK(strstr(err.message, "\"urn:uuid:bbbb-12345678\" does not resolve") != NULL);
+	}
+	{
+		const char *q = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		                "{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Patient\"}},"
+		                "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+		                "\"subject\":{\"reference\":\"urn:uuid:1\"},\n\"focus\":[{\"reference\":\"urn:uuid:1?a=b\"}]}}]}";
+		mn_case *qc = NULL;
+		CHECK_INT(mn_case_load("q.json", q, strlen(q), &qc, &err), MN_EREF);
+		CHECK_STR(err.path, "/entry/1/resource/focus/0/reference");
+		CHECK_INT(err.line, 2);
+		CHECK(strstr(err.message, "conditional reference \"urn:uuid:1?a=b\"") != NULL);
+	}
+	/* one entry; a single resource with a contained one */
+	const char *one = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":\"urn:uuid:9\","
+	                  "\"resource\":{\"resourceType\":\"Patient\",\"id\":\"q\"}}]}";
+	if ((c = T_load_count("one.json", one, 1))) {
+		CHECK(mn_case_resolve(c, "urn:uuid:9", 10, NULL) == mn_case_get(c, 0));
+		mn_case_free(c);
+	}
+	const char *single = "{\"resourceType\":\"Patient\",\"id\":\"s\",\"contained\":[{\"resourceType\":\"Organization\","
+	                     "\"id\":\"o\"}],\"managingOrganization\":{\"reference\":\"#o\"}}";
+	if ((c = T_load_count("single.json", single, 1))) {
+		const mn_resource *o = mn_case_resolve(c, "#o", 2, mn_case_get(c, 0));
+		CHECK(o && o->index == 1);
+		mn_case_free(c);
+	}
+	/* an empty Bundle; a reference to a fullUrl that is not there */
+	const char *empty = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[]}";
+	CHECK_INT(mn_case_load("empty.json", empty, strlen(empty), &c, &err), MN_EFHIR);  /* an empty array */
+	const char *none = "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}";
+	mn_case_free(T_load_count("none.json", none, 0));
+	const char *dangling = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":\"urn:uuid:1\","
+	                       "\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"t\"},"
+	                       "\n\"subject\":{\"reference\":\"urn:uuid:7\"}}}]}";
+	CHECK_INT(mn_case_load("dangling.json", dangling, strlen(dangling), &c, &err), MN_EREF);
+	CHECK_STR(err.path, "/entry/0/resource/subject/reference");
+	CHECK_INT(err.line, 2);
+	CHECK(strstr(err.message, "\"urn:uuid:7\" does not resolve") != NULL);
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1668,6 +1969,8 @@ int main(void)
 	test_reference_memo();
 	test_as_of_date_names();
 	test_as_of_coded();
+	test_datetime_values();
+	test_index_passes();
 	{
 		mn_case *c = (mn_case *)1;
 		mn_error err;

@@ -151,11 +151,14 @@ static void test_basics(void)
 		{"{\"a\":{\"x\":1},\"x\":2}", true},
 		{"{\"a\":{\"x\":1,\"x\":1},\"x\":2}", true},     /* the nested object is not */
 		{"{\"code\":1,\"_code\":2,\"Code\":3,\"code \":4}", true},
+		{"{\"a\":1,\"a\":2,\"b\":3,\"b\":4}", false},        /* keys after the first repeat */
 	};
 	for (size_t i = 0; i < sizeof U / sizeof U[0]; i++) {
 		CHECK_INT(parse(a, U[i].text, &v, &err), MN_OK);
 		CHECK_MSG(((v->flags & MN_JSON_F_UNIQUE) != 0) == U[i].unique, "%s: flags %d", U[i].text, v->flags);
 	}
+	CHECK_INT(parse(a, "{\"a\":1,\"a\":2,\"_c\":3}", &v, &err), MN_OK);  /* "_..." after a repeated key */
+	CHECK_INT(v->flags, MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE);
 	CHECK_INT(parse(a, "{\"a\":{\"x\":1,\"x\":1},\"x\":2}", &v, &err), MN_OK);
 	CHECK_INT(mn_json_get(v, "a")->flags & MN_JSON_F_UNIQUE, 0);
 	/* 100 distinct keys (every bit of the quick test taken), then one of them again */
@@ -338,6 +341,91 @@ static void test_scan_offsets(void)
 	mn_arena_free(a);
 }
 
+/* Every byte value in a string, at every place in a 16-byte block: ["<k a's><byte><m c's>"], k from 0 to 40, m 1
+ * and 20. By hand: a byte from ' ' to DEL but '"' and '\' is part of the string; '"' ends it (then the 'c' is
+ * an error); '\' makes "\c", an invalid escape; a byte below ' ' is a control character; one from 0x80 is
+ * invalid UTF-8 (a lead byte followed by 'c', or no lead byte). The byte is at line 1, column k + 3. */
+static void test_string_bytes(void)
+{
+	char text[128], what[64], want[128];
+	int ms[] = {1, 20};
+	for (int k = 0; k <= 40; k++) {
+		mn_arena *a = mn_arena_new();
+		for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
+			int m = ms[mi];
+			for (int b = 0; b < 256; b++) {
+				size_t n = 0;
+				text[n++] = '[';
+				text[n++] = '"';
+				memset(text + n, 'a', (size_t)k), n += (size_t)k;
+				text[n++] = (char)b;
+				memset(text + n, 'c', (size_t)m), n += (size_t)m;
+				text[n++] = '"';
+				text[n++] = ']';
+				snprintf(what, sizeof what, "byte 0x%02x after %d, %d after", b, k, m);
+				if (b == '"') {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 4, "',' or ']' expected");
+				} else if (b == '\\') {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 3, "invalid escape");
+				} else if (b < 0x20) {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 3, "control character");
+				} else if (b >= 0x80) {
+					T_parse_all(a, what, text, n, MN_EJSON, 1, k + 3, "invalid UTF-8");
+				} else {
+					const mn_json *v = T_parse_all(a, what, text, n, MN_OK, 0, 0, NULL);
+					memset(want, 'a', (size_t)k);
+					want[k] = (char)b;
+					memset(want + k + 1, 'c', (size_t)m);
+					want[k + 1 + m] = 0;
+					if (v)
+						CHECK_MSG(v->u.items[0].n == (uint32_t)(k + 1 + m) &&
+						          strcmp(v->u.items[0].u.s, want) == 0, "%s: another string", what);
+				}
+			}
+		}
+		mn_arena_free(a);
+	}
+}
+
+/* A member's value after ':' and one space, the indented text's way, is read without ws_end when it is a
+ * string; any other run, or the text ending there, as before. Offsets and columns by hand. */
+static void test_colon_space(void)
+{
+	static const struct {
+		const char *text;
+		int offset;        /* of the value "x"; 0: an error at column col */
+		int col;
+		const char *msg;
+	} C[] = {
+		{"{\"a\":\"x\"}", 5, 0, NULL},
+		{"{\"a\": \"x\"}", 6, 0, NULL},
+		{"{\"a\":  \"x\"}", 7, 0, NULL},
+		{"{\"a\":\t\"x\"}", 6, 0, NULL},
+		{"{\"a\": \t\"x\"}", 7, 0, NULL},
+		{"{\"a\":\n \"x\"}", 7, 0, NULL},
+		{"{\"a\": \"x\",\"b\": \"y\"}", 6, 0, NULL},
+		{"{\"a\": \"", 0, 7, "unterminated string"},
+		{"{\"a\": ", 0, 7, "value expected"},
+		{"{\"a\":", 0, 6, "value expected"},
+		{"{\"a\": x}", 0, 7, "invalid number"},
+		{"{\"a\": \v\"x\"}", 0, 7, "invalid number"},
+	};
+	mn_arena *a = mn_arena_new();
+	for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+		size_t n = strlen(C[i].text);
+		if (!C[i].offset) {
+			T_parse_all(a, C[i].text, C[i].text, n, MN_EJSON, 1, C[i].col, C[i].msg);
+			continue;
+		}
+		const mn_json *v = T_parse_all(a, C[i].text, C[i].text, n, MN_OK, 0, 0, NULL);
+		if (v) {
+			CHECK_INT(v->u.members[0].value.offset, C[i].offset);
+			CHECK_STR(v->u.members[0].value.u.s, "x");
+		}
+	}
+	mn_arena_free(a);
+}
+
 /* Whitespace runs of every length from 0 to 40 (' ', '\t', '\r' mixed; then with newlines) before and
  * after each token: the same tree, and the next token at the column counted by hand. */
 static void test_whitespace_runs(void)
@@ -402,6 +490,127 @@ static void test_whitespace_runs(void)
 		}
 	}
 	mn_arena_free(a);
+}
+
+/* Indented text, where the parser expects each line's indentation to be its container's first item's and
+ * each closing bracket's to be its opener's (ws_end_ind): a document of three levels indented k1 < k2 < k3
+ * (k1 from 0 to 70, steps of 1, 4 and 9 between levels, so that every length of run is met, predicted or
+ * not), then each byte of each of its nine runs changed: to a tab, carriage return or newline (still
+ * whitespace: the same tree, the same offsets), to 'x', a vertical tab or 0x80 (the run ends there: an error
+ * at that byte), and the text cut after each run (an error at its end). Also every run one space longer and
+ * CRLF line ends. Lines and columns by construction: byte j of a run (its newline is byte 0) is at column j
+ * of the line after the newline. */
+typedef struct {
+	size_t at[9];   /* offset of each run's newline */
+	int len[9];     /* its spaces */
+	int line[9];    /* the line of its spaces */
+	size_t two;     /* offset of the item 2 */
+} T_ind_doc;
+
+/* [
+ * <k1>{
+ * <k2>"a": [
+ * <k3>1,
+ * <k3>2
+ * <k2>],
+ * <k2>"b": "x"
+ * <k1>},
+ * <k1>3
+ * ]       runs: before {, "a", 1, 2, ], "b", }, 3, ] (the last one is the root's, indented 0)
+ * extra: spaces added to every run; crlf: "\r\n" line ends (the run's byte 0 is then the '\r'). */
+static int T_ind_build(char *out, size_t cap, int k1, int k2, int k3, int extra, bool crlf, T_ind_doc *d)
+{
+	static const char *const before[9] = {"[", "{", "\"a\": [", "1,", "2", "],", "\"b\": \"x\"", "},", "3"};
+	static const int level[9] = {1, 2, 3, 3, 2, 2, 1, 1, 0};
+	int ks[4] = {0, k1, k2, k3};
+	size_t n = 0;
+	for (int r = 0; r < 9; r++) {
+		n += (size_t)snprintf(out + n, cap - n, "%s", before[r]);
+		if (r == 4)
+			d->two = n - 1;
+		d->at[r] = n;
+		d->len[r] = ks[level[r]] + extra;
+		d->line[r] = r + 2;
+		n += (size_t)snprintf(out + n, cap - n, "%s%*s", crlf ? "\r\n" : "\n", d->len[r], "");
+	}
+	n += (size_t)snprintf(out + n, cap - n, "]");
+	return (int)n;
+}
+
+static void test_indented_runs(void)
+{
+	/* what a byte that is not whitespace in each run meets, and what the end of input there meets */
+	static const char *const bad[9] = {"invalid number", "object key", "invalid number", "invalid number",
+	                                   "',' or ']' expected", "object key", "',' or '}' expected",
+	                                   "invalid number", "',' or ']' expected"};
+	static const char *const end[9] = {"value expected", "object key", "value expected", "value expected",
+	                                   "',' or ']' expected", "object key", "',' or '}' expected",
+	                                   "value expected", "',' or ']' expected"};
+	static const int steps[] = {1, 4, 9};
+	char text[1024], what[96];
+	for (int k1 = 0; k1 <= 70; k1++) {
+		for (size_t si = 0; si < sizeof steps / sizeof steps[0]; si++) {
+			mn_arena *a = mn_arena_new();
+			int k2 = k1 + steps[si], k3 = k2 + steps[si];
+			T_ind_doc d;
+			int n = T_ind_build(text, sizeof text, k1, k2, k3, 0, false, &d);
+			snprintf(what, sizeof what, "indented %d/%d/%d", k1, k2, k3);
+			const mn_json *v = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+			if (!v) {
+				mn_arena_free(a);
+				continue;
+			}
+			CHECK_INT(v->n, 2);
+			const mn_json *obj = &v->u.items[0], *arr = &obj->u.members[0].value;
+			CHECK_INT(obj->offset, d.at[0] + 1 + (size_t)k1);
+			CHECK_INT(obj->u.members[0].key_offset, d.at[1] + 1 + (size_t)k2);
+			CHECK_INT(arr->u.items[0].offset, d.at[2] + 1 + (size_t)k3);
+			CHECK_INT(arr->u.items[1].offset, d.two);
+			CHECK_INT(obj->u.members[1].key_offset, d.at[5] + 1 + (size_t)k2);
+			CHECK_INT(v->u.items[1].offset, d.at[7] + 1 + (size_t)k1);
+			for (int r = 0; r < 9; r++) {
+				for (int j = 1; j <= d.len[r]; j++) {
+					char *b = text + d.at[r] + j, was = *b;
+					snprintf(what, sizeof what, "indented %d/%d/%d, run %d, byte %d", k1, k2, k3, r, j);
+					static const char ws[] = "\t\r\n";
+					for (int w = 0; w < 3; w++) {
+						*b = ws[w];
+						const mn_json *u = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+						CHECK_MSG(u && T_same_tree(u, v), "%s: another tree", what);
+					}
+					static const char stop[] = "x\v\x80";
+					for (int w = 0; w < 3; w++) {
+						*b = stop[w];
+						T_parse_all(a, what, text, (size_t)n, MN_EJSON, d.line[r], j, bad[r]);
+					}
+					*b = was;
+				}
+				/* the text ends after the run */
+				snprintf(what, sizeof what, "indented %d/%d/%d, cut after run %d", k1, k2, k3, r);
+				T_parse_all(a, what, text, d.at[r] + 1 + (size_t)d.len[r], MN_EJSON, d.line[r], d.len[r] + 1,
+				            end[r]);
+			}
+			/* every run a space longer, and CRLF line ends: the same shape, offsets counted again */
+			for (int crlf = 0; crlf < 2; crlf++) {
+				for (int extra = 0; extra < 2; extra++) {
+					T_ind_doc e;
+					n = T_ind_build(text, sizeof text, k1, k2, k3, extra, crlf, &e);
+					snprintf(what, sizeof what, "indented %d/%d/%d, extra %d, crlf %d", k1, k2, k3, extra,
+					         crlf);
+					const mn_json *u = T_parse_all(a, what, text, (size_t)n, MN_OK, 0, 0, NULL);
+					if (u) {
+						CHECK_INT(u->u.items[0].u.members[0].value.u.items[1].offset, e.two);
+						CHECK_INT(u->u.items[1].offset, e.at[7] + 1 + (size_t)crlf + (size_t)e.len[7]);
+					}
+					/* an 'x' after the last run: at its line, after its spaces */
+					text[e.at[8] + (size_t)crlf + 1 + (size_t)e.len[8]] = 'x';
+					T_parse_all(a, what, text, (size_t)n, MN_EJSON, e.line[8], e.len[8] + 1, bad[8]);
+				}
+			}
+			n = T_ind_build(text, sizeof text, k1, k2, k3, 0, false, &d);
+			mn_arena_free(a);
+		}
+	}
 }
 
 /* mn_json_parse_insitu: the strings without escapes are in the text, each ended by a NUL written over its
@@ -820,7 +1029,10 @@ int main(void)
 {
 	test_basics();
 	test_scan_offsets();
+	test_string_bytes();
 	test_whitespace_runs();
+	test_colon_space();
+	test_indented_runs();
 	test_insitu();
 	test_string_places();
 	test_numbers();

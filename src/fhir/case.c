@@ -93,9 +93,11 @@ static bool S_is_date_key(const char *key, size_t n)
 	return S_recorded_index(key, n) >= 0 || S_clinical_stem(key, n) != NULL;
 }
 
-/* One hash table holds every key; the scope tells the kinds apart. */
+/* One hash table holds every key; the scope tells the kinds apart. Its slots hold the number of an entry (1 for
+ * the first, 0: empty), the entries (S_slot) are in the order put; only the slots are cleared when a table is
+ * made, a sixth of its memory. */
 typedef struct S_slot {
-	const char *key;        /* NULL: empty slot */
+	const char *key;
 	uint32_t len;
 	uint32_t hash;
 	const void *scope;
@@ -120,7 +122,8 @@ struct mn_case {
 	mn_json *root;
 	S_res *res;             /* [0, ntop): top-level; [ntop, nres): contained */
 	size_t ntop, nres;
-	S_slot *slots;
+	uint32_t *slots;        /* nslots: an entry's number, 0 empty; then the entries, at most nslots / 2 */
+	S_slot *entries;
 	size_t nslots, nused;   /* nslots is a power of two */
 	size_t unresolved;      /* dangling references accepted by MN_CASE_ALLOW_UNRESOLVED */
 	const char *unresolved_at[MN_CASE_UNRESOLVED_KEPT];  /* the first ones, for messages */
@@ -175,16 +178,17 @@ static uint32_t S_hash(const char *s, size_t n, const void *scope)
 	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
-static S_slot *S_probe(const mn_case *c, const char *key, size_t len, const void *scope,
-                       uint32_t h)
+/* The slot of the key: its entry's, or the empty one where it would go. */
+static uint32_t *S_probe(const mn_case *c, const char *key, size_t len, const void *scope, uint32_t h)
 {
 	size_t mask = c->nslots - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		S_slot *s = &c->slots[i];
-		if (!s->key)
-			return s;
+		uint32_t *slot = &c->slots[i];
+		if (!*slot)
+			return slot;
+		const S_slot *s = &c->entries[*slot - 1];
 		if (s->hash == h && s->len == len && s->scope == scope && memcmp(s->key, key, len) == 0)
-			return s;
+			return slot;
 	}
 }
 
@@ -192,8 +196,8 @@ static S_res *S_get(const mn_case *c, const char *key, size_t len, const void *s
 {
 	if (!c->nslots || len > UINT32_MAX)
 		return NULL;
-	S_slot *s = S_probe(c, key, len, scope, S_hash(key, len, scope));
-	return s->key ? s->res : NULL;
+	uint32_t *slot = S_probe(c, key, len, scope, S_hash(key, len, scope));
+	return *slot ? c->entries[*slot - 1].res : NULL;
 }
 
 /* Insert unless present (the first resource with a key wins). The key must
@@ -203,15 +207,33 @@ static void S_put(mn_case *c, const char *key, size_t len, const void *scope, S_
 	if (len > UINT32_MAX || c->nused * 2 >= c->nslots)
 		return;
 	uint32_t h = S_hash(key, len, scope);
-	S_slot *s = S_probe(c, key, len, scope, h);
-	if (s->key)
+	uint32_t *slot = S_probe(c, key, len, scope, h);
+	if (*slot)
 		return;
+	S_slot *s = &c->entries[c->nused];
 	s->key = key;
 	s->len = (uint32_t)len;
 	s->hash = h;
 	s->scope = scope;
 	s->res = r;
-	c->nused++;
+	*slot = (uint32_t)++c->nused;
+}
+
+/* An empty table for nres resources (per resource a json key, a Type/id, a fullUrl and its tail, at most
+ * half the slots full); MN_ENOMEM or MN_OK. One allocation: the slots, then the entries. */
+static mn_status S_table_new(mn_case *c, size_t nres)
+{
+	size_t want = 16;
+	while (want < (nres * 4 + 1) * 2)
+		want *= 2;
+	c->slots = malloc(want * sizeof *c->slots + want / 2 * sizeof *c->entries);
+	if (!c->slots)
+		return MN_ENOMEM;
+	memset(c->slots, 0, want * sizeof *c->slots);
+	c->entries = (S_slot *)(void *)(c->slots + want);  /* want * 4 bytes: a multiple of 64 */
+	c->nslots = want;
+	c->nused = 0;
+	return MN_OK;
 }
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -223,15 +245,19 @@ static bool S_is(const char *s, size_t n, const char *lit)
 }
 
 /* mn_json_get with a literal key: its length is known. */
-/* mn_json_getn(obj, lit, ...), the first member tried inline: resourceType, reference, fullUrl and
- * resource usually come first, and the compare of a literal's length is a few loads */
+/* mn_json_getn(obj, lit, ...), the first two members tried inline: resourceType, reference, fullUrl and
+ * resource usually come first or second, and the compare of a literal's length is a few loads */
 #define S_member(obj, lit) S_member_n(obj, lit, sizeof(lit) - 1)
 static inline __attribute__((always_inline)) const mn_json *S_member_n(const mn_json *obj, const char *key,
                                                                         size_t n)
 {
-	if (obj && obj->type == MN_JSON_OBJECT && obj->n && obj->u.members[0].key_len == n &&
-	    memcmp(obj->u.members[0].key, key, n) == 0)
-		return &obj->u.members[0].value;
+	if (obj && obj->type == MN_JSON_OBJECT && obj->n) {
+		if (obj->u.members[0].key_len == n && memcmp(obj->u.members[0].key, key, n) == 0)
+			return &obj->u.members[0].value;
+		/* the second: id after resourceType, resource after fullUrl */
+		if (obj->n > 1 && obj->u.members[1].key_len == n && memcmp(obj->u.members[1].key, key, n) == 0)
+			return &obj->u.members[1].value;
+	}
 	return mn_json_getn(obj, key, n);
 }
 
@@ -321,12 +347,15 @@ static bool S_usable_resource(const mn_json *obj)
 	return S_usable_type(obj, &rt) != NULL;
 }
 
-static size_t S_count_contained(const mn_json *obj)
+/* The usable resources of obj's "contained" array (*ct: that array, or NULL). */
+static size_t S_count_contained(const mn_json *obj, const mn_json **ct_out)
 {
 	const mn_json *ct = S_member(obj, "contained");
 	size_t n = 0;
+	*ct_out = NULL;
 	if (!ct || ct->type != MN_JSON_ARRAY)
 		return 0;
+	*ct_out = ct;
 	for (uint32_t i = 0; i < ct->n; i++)
 		if (ct->u.items[i].type == MN_JSON_OBJECT && S_usable_resource(&ct->u.items[i]))
 			n++;
@@ -396,65 +425,64 @@ static mn_status S_index_key(mn_case *c, S_res *r)
 	return MN_OK;
 }
 
+/* A top-level resource as S_build_index's first pass found it, for its second. */
+typedef struct S_top_found {
+	const mn_json *obj, *rt, *full, *contained;  /* full: the entry's fullUrl; contained: NULL or an array */
+	const mn_fhir_type *t;
+} S_top_found;
+
 static mn_status S_build_index(mn_case *c)
 {
 	const mn_json *root = c->root;
 	const mn_json *entries = NULL;
 	size_t ntop = 0, ncont = 0;
 	bool bundle = root->type == MN_JSON_OBJECT && mn_json_is_string(S_member(root, "resourceType"), "Bundle");
+	S_top_found one, *found = &one;
 
+	/* first: the top-level resources, each looked up once, and how many contained ones they hold */
 	if (bundle) {
 		entries = S_member(root, "entry");
 		if (entries && entries->type != MN_JSON_ARRAY)
 			entries = NULL;
+		size_t most = entries ? entries->n : 0;  /* top-level resources, at most */
+		if (most > 1 && !(found = most <= SIZE_MAX / sizeof *found ? malloc(most * sizeof *found) : NULL))
+			return MN_ENOMEM;
 		for (uint32_t i = 0; entries && i < entries->n; i++) {
-			const mn_json *r = S_entry_resource(&entries->u.items[i]);
-			if (r && S_usable_resource(r)) {
+			const mn_json *entry = &entries->u.items[i];
+			S_top_found *f = &found[ntop];
+			if ((f->obj = S_entry_resource(entry)) && (f->t = S_usable_type(f->obj, &f->rt))) {
+				f->full = S_member(entry, "fullUrl");
+				ncont += S_count_contained(f->obj, &f->contained);
 				ntop++;
-				ncont += S_count_contained(r);
 			}
 		}
-	} else if (root->type == MN_JSON_OBJECT && S_usable_resource(root)) {
+	} else if (root->type == MN_JSON_OBJECT && (one.t = S_usable_type(root, &one.rt))) {
+		one.obj = root;
+		one.full = NULL;
 		ntop = 1;
-		ncont = S_count_contained(root);
+		ncont = S_count_contained(root, &one.contained);
 	}
+	mn_status st = MN_ENOMEM;
 	c->ntop = ntop;
 	c->nres = ntop + ncont;
 	if (c->nres) {
-		c->res = mn_arena_calloc(c->arena, c->nres, sizeof *c->res);
+		/* not cleared: S_init_res clears each one below (ntop and ncont count what is put there) */
+		c->res = c->nres <= SIZE_MAX / sizeof *c->res ? mn_arena_alloc(c->arena, c->nres * sizeof *c->res) : NULL;
 		if (!c->res)
-			return MN_ENOMEM;
+			goto done;
 	}
-	/* keys: per resource a json key, a Type/id, a fullUrl and its tail */
-	size_t want = 16;
-	while (want < (c->nres * 4 + 1) * 2)
-		want *= 2;
-	c->slots = calloc(want, sizeof *c->slots);
-	if (!c->slots)
-		return MN_ENOMEM;
-	c->nslots = want;
+	if (S_table_new(c, c->nres) != MN_OK)
+		goto done;
 
-	size_t top = 0, next = ntop;
-	for (uint32_t i = 0; top < ntop; i++) {
-		const mn_json *obj = root, *rt;
-		const mn_json *full = NULL;
-		const mn_fhir_type *t;
-		if (bundle) {
-			const mn_json *entry = &entries->u.items[i];
-			obj = S_entry_resource(entry);
-			if (!obj || !(t = S_usable_type(obj, &rt)))
-				continue;
-			full = S_member(entry, "fullUrl");
-		} else {
-			t = S_usable_type(obj, &rt);  /* usable: ntop is 1 */
-		}
+	size_t next = ntop;
+	for (size_t top = 0; top < ntop; top++) {
+		const S_top_found *f = &found[top];
 		S_res *r = &c->res[top];
-		S_init_res(r, obj, rt, t, (int)top, NULL);
-		if (full && full->type == MN_JSON_STRING)
-			r->pub.full_url = full->u.s;
-		top++;
-		const mn_json *ct = S_member(obj, "contained");
-		if (ct && ct->type == MN_JSON_ARRAY) {
+		S_init_res(r, f->obj, f->rt, f->t, (int)top, NULL);
+		if (f->full && f->full->type == MN_JSON_STRING)
+			r->pub.full_url = f->full->u.s;
+		const mn_json *ct = f->contained;
+		if (ct) {
 			r->kids = &c->res[next];
 			for (uint32_t k = 0; k < ct->n; k++) {
 				const mn_json *co = &ct->u.items[k], *crt;
@@ -467,12 +495,13 @@ static mn_status S_build_index(mn_case *c)
 			}
 		}
 	}
-	for (size_t i = 0; i < c->nres; i++) {
-		mn_status st = S_index_key(c, &c->res[i]);
-		if (st)
-			return st;
-	}
-	return MN_OK;
+	st = MN_OK;
+done:
+	if (found != &one)
+		free(found);
+	for (size_t i = 0; st == MN_OK && i < c->nres; i++)
+		st = S_index_key(c, &c->res[i]);
+	return st;
 }
 
 /* ---- reference resolution ---------------------------------------------- */
@@ -566,21 +595,26 @@ typedef struct S_seg {
 	uint32_t n;             /* key length or index */
 } S_seg;
 
-/* The answers of mn_fhir_element_for_json during one check, by type and member name: a record names the
- * same few hundred (type, name) pairs over and over. Two-way (S_element_memo_for). A name is held as its
- * length and its first and last 8 bytes (fewer for a shorter name, see mn_fhir__name_words), which are the
- * whole name up to 16 bytes; a longer one also keeps a pointer to a key of the tree (which outlives the
- * check) for its middle. */
+/* The answers of mn_fhir_element_for_json, by type and member name, per thread for all the checks it runs (the
+ * model does not change): a record names the same few hundred (type, name) pairs over and over, and the next
+ * record the same ones. Two-way (S_element_memo_for). A name is held as its length and its first and last 8
+ * bytes (fewer for a shorter name, see mn_fhir__name_words), which are the whole name up to 16 bytes, and a
+ * copy of the bytes between them up to S_MEMO_NAME_MAX; a longer name's answer is not kept. */
 #define S_ELEMENT_CACHE 1024
+#define S_MEMO_NAME_MAX 48
 typedef struct S_element_memo {
 	const mn_fhir_type *t;  /* NULL: empty */
 	uint64_t head, tail;
 	size_t len;
-	const char *name;
+	char middle[S_MEMO_NAME_MAX - 16];  /* name[8 .. len - 8) */
 	const mn_fhir_element *e;
 	const mn_fhir_type *et;
 	bool plain_string;      /* e holds one value of a primitive type whose FHIRPath type is String */
+	bool complex;           /* et is a complex or backbone type (S_complex), not a primitive or a resource */
 } S_element_memo;
+
+static _Thread_local S_element_memo S_elements[S_ELEMENT_CACHE];
+static _Thread_local S_element_memo S_element_long;  /* the answer for a name too long to keep; t NULL */
 
 /* The answers of S_check_reference for relative references ("Type/id") during one check: a record names the
  * same few patients, practitioners and encounters over and over. mn_case_resolve reads nothing of the
@@ -593,6 +627,29 @@ typedef struct S_ref_memo {
 	uint32_t len, base;
 	bool resolved;
 } S_ref_memo;
+
+/* The memo entries that answered the members of the last object of a type, by the member's position (S_object):
+ * objects of one type mostly have the same keys in the same order, so the entry at the same position is tried
+ * first, without the hash. An entry is checked against the name as in the hashed lookup (it may since have been
+ * moved or replaced), so a stale hint only costs that lookup. Direct-mapped by the type's address; a slot
+ * taken by another type starts empty. */
+#define S_SHAPES 256
+#define S_SHAPE_MEMBERS 15  /* with t, 128 bytes */
+typedef struct S_shape {
+	const mn_fhir_type *t;                      /* NULL: empty */
+	const S_element_memo *at[S_SHAPE_MEMBERS];  /* NULL: none yet */
+} S_shape;
+
+/* The answers of S_resolves for "urn:..." references during one check: whether the text is a top-level
+ * resource's fullUrl (which does not depend on the referrer). A transaction Bundle names the same few patients
+ * and encounters by urn over and over. Direct-mapped by the text's last 8 bytes; only texts without '?' are
+ * kept. */
+#define S_URN_CACHE 64
+typedef struct S_urn_memo {
+	const char *ref;        /* NULL: empty; the reference's text (a string of the tree, which outlives the check) */
+	uint32_t len;
+	bool resolved;
+} S_urn_memo;
 
 typedef struct S_ctx {
 	mn_case *c;
@@ -607,8 +664,9 @@ typedef struct S_ctx {
 	bool have_ref_err;
 	mn_error ref_err;
 	S_ref_memo refs[S_REF_CACHE];
+	S_urn_memo urns[S_URN_CACHE];
 	S_seg path[S_DEPTH_MAX];
-	S_element_memo elements[S_ELEMENT_CACHE];
+	S_shape shapes[S_SHAPES];
 } S_ctx;
 
 /* mn_fhir_element_for_json(t, name, len, ...), remembered: the memo entry, valid until the next call. */
@@ -616,7 +674,7 @@ static inline bool S_memo_is(const S_element_memo *m, const mn_fhir_type *t, con
                              uint64_t a, uint64_t b)
 {
 	return m->t == t && m->len == len && m->head == a && m->tail == b &&
-	       (len <= 16 || memcmp(m->name + 8, name + 8, len - 16) == 0);
+	       (len <= 16 || memcmp(m->middle, name + 8, len - 16) == 0);
 }
 
 static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
@@ -625,13 +683,11 @@ static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhi
 /* Inlined into its callers: a hit is a few compares; the miss (a model lookup) is out of line, so that the hit
  * does not pay its register saves. */
 static inline __attribute__((always_inline)) const S_element_memo *
-S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len)
+S_element_memo_find(const mn_fhir_type *t, const char *name, size_t len, uint64_t a, uint64_t b)
 {
-	uint64_t a, b;
-	mn_fhir__name_words(name, len, &a, &b);
 	/* two ways: the pair of entries 2k, 2k + 1; a new answer goes first, the older one second */
 	size_t slot = (size_t)(mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_ELEMENT_CACHE - 2));
-	S_element_memo *m = &x->elements[slot];
+	S_element_memo *m = &S_elements[slot];
 	if (S_memo_is(m, t, name, len, a, b))
 		return m;
 	if (S_memo_is(m + 1, t, name, len, a, b))
@@ -639,26 +695,52 @@ S_element_memo_for(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len
 	return S_element_memo_miss(m, t, name, len, a, b);
 }
 
+static inline __attribute__((always_inline)) const S_element_memo *
+S_element_memo_for(const mn_fhir_type *t, const char *name, size_t len)
+{
+	uint64_t a, b;
+	mn_fhir__name_words(name, len, &a, &b);
+	return S_element_memo_find(t, name, len, a, b);
+}
+
+/* S_element_memo_for, trying *hint first (S_shape); *hint is then the answer. */
+static inline __attribute__((always_inline)) const S_element_memo *
+S_element_memo_hinted(const S_element_memo **hint, const mn_fhir_type *t, const char *name, size_t len)
+{
+	uint64_t a, b;
+	mn_fhir__name_words(name, len, &a, &b);
+	const S_element_memo *m = *hint;
+	if (m && S_memo_is(m, t, name, len, a, b))
+		return m;
+	return *hint = S_element_memo_find(t, name, len, a, b);
+}
+
 static const S_element_memo *S_element_memo_miss(S_element_memo *m, const mn_fhir_type *t, const char *name,
                                                  size_t len, uint64_t a, uint64_t b)
 {
-	m[1] = m[0];
+	if (len > S_MEMO_NAME_MAX) {
+		m = &S_element_long;
+	} else {
+		m[1] = m[0];
+		m->t = t;
+		if (len > 16)
+			memcpy(m->middle, name + 8, len - 16);
+	}
 	m->e = mn_fhir_element_for_json(t, name, len, &m->et);
-	m->t = t;
 	m->head = a;
 	m->tail = b;
 	m->len = len;
-	m->name = name;
 	m->plain_string = m->e && !m->e->many && m->et && m->et->kind == MN_FHIR_PRIMITIVE && m->et->system_type &&
 	                  strcmp(m->et->system_type, "String") == 0;
+	m->complex = m->e && m->et && m->et->kind != MN_FHIR_PRIMITIVE && m->et->kind != MN_FHIR_RESOURCE;
 	return m;
 }
 
 /* mn_fhir_element_for_json(t, name, len, et), remembered. */
-static const mn_fhir_element *S_element(S_ctx *x, const mn_fhir_type *t, const char *name, size_t len,
+static const mn_fhir_element *S_element(const mn_fhir_type *t, const char *name, size_t len,
                                         const mn_fhir_type **et)
 {
-	const S_element_memo *m = S_element_memo_for(x, t, name, len);
+	const S_element_memo *m = S_element_memo_for(t, name, len);
 	*et = m->et;
 	return m->e;
 }
@@ -845,6 +927,60 @@ static bool S_is_integer_text(const char *s, size_t n)
 	return true;
 }
 
+/* The bytes of a word w (8 bytes of text, as loaded) against form (8 bytes of text: '0' where a digit goes,
+ * anything else where that byte goes): whether each digit place holds a digit and each other place its byte. */
+static inline bool S_word_form(uint64_t w, const char *form)
+{
+	uint64_t f, ones, other;
+	unsigned char o[8];
+	for (int k = 0; k < 8; k++)  /* 0xff where form has no digit, as bytes (either byte order; folded) */
+		o[k] = form[k] == '0' ? 0 : 0xff;
+	memcpy(&f, form, 8);
+	memcpy(&other, o, 8);
+	memset(&ones, 0x01, 8);
+	uint64_t d = w ^ f;  /* digits: 0x00-0x09 (or above if not digits); the other places: 0x00 if right */
+	/* each byte at most 0x0f, then at most 0x09 (0x0f + 6 < 0x100: no carry into the next byte) */
+	return !(d & ones * 0xf0) && !((d + ones * 6) & ones * 0x10) && !(d & other);
+}
+
+/* Whether s[0..n) is a dateTime to the second or finer with a zone that mn_datetime_parse reads as valid:
+ * "YYYY-MM-DDThh:mm:ss", an optional fraction ".d...", then "Z" or "+hh:mm" / "-hh:mm" (hours of a zone at
+ * most 14), month 1-12, day within the month (leap years), hh 0-23, mm and ss 0-59. Such a value is what a
+ * dateTime and an instant need (S_primitive), so it is valid at once; anything else is left to the parse. */
+static bool S_datetime_full(const char *s, size_t n)
+{
+	if (n < 20)
+		return false;
+	uint64_t w0, w1, w2;
+	memcpy(&w0, s, 8);        /* YYYY-MM- */
+	memcpy(&w1, s + 8, 8);    /* DDThh:mm */
+	memcpy(&w2, s + 11, 8);   /* hh:mm:ss */
+	if (!S_word_form(w0, "0000-00-") || !S_word_form(w1, "00T00:00") || !S_word_form(w2, "00:00:00"))
+		return false;
+#define S_D2(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
+	int year = S_D2(0) * 100 + S_D2(2), month = S_D2(5), day = S_D2(8);
+	if (month < 1 || month > 12 || day < 1 || day > mn_days_in_month(year, month) || S_D2(11) > 23 ||
+	    S_D2(14) > 59 || S_D2(17) > 59)
+		return false;
+	size_t i = 19;
+	if (s[i] == '.') {
+		size_t j = ++i;
+		while (i < n && (unsigned)(unsigned char)s[i] - '0' <= 9)
+			i++;
+		if (i == j)
+			return false;
+	}
+	if (i + 1 == n)
+		return s[i] == 'Z';
+	if (i + 6 != n || (s[i] != '+' && s[i] != '-') || s[i + 3] != ':')
+		return false;
+	for (size_t k = i + 1; k < n; k++)
+		if (k != i + 3 && (unsigned)(unsigned char)s[k] - '0' > 9)
+			return false;
+	return S_D2(i + 1) <= 14 && S_D2(i + 4) <= 59;
+#undef S_D2
+}
+
 static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
                              const mn_fhir_element *e, const mn_fhir_type *et)
 {
@@ -893,6 +1029,8 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 	mn_datetime dt;
 	bool instant = et == x->t_instant;
 	mn_dt_kind kind = sys[0] == 'T' ? MN_DT_TIME : sys[4] == '\0' ? MN_DT_DATE : MN_DT_DATETIME;
+	if (kind == MN_DT_DATETIME && S_datetime_full(v->u.s, v->n))
+		return MN_OK;  /* to the second, with a zone: what a dateTime and an instant need */
 	const char *why = NULL;
 	if (mn_datetime_parse(v->u.s, v->n, kind, &dt, NULL) != MN_OK)
 		why = "";
@@ -915,6 +1053,21 @@ static mn_status S_primitive(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
  * see S_is_absolute_url); anything else is resolved each time. */
 static bool S_resolves(S_ctx *x, const char *ref, size_t len, const mn_resource *from)
 {
+	/* "urn:..." (most references of a transaction Bundle): mn_case_resolve's lookup of it as a fullUrl,
+	 * remembered for the same text */
+	if (len >= 8 && len <= UINT32_MAX && memcmp(ref, "urn:", 4) == 0) {
+		uint64_t w;
+		memcpy(&w, ref + len - 8, 8);
+		S_urn_memo *u = &x->urns[(size_t)((w * 0x9e3779b97f4a7c15u) >> 58) % S_URN_CACHE];
+		if (u->ref && u->len == len && memcmp(u->ref, ref, len) == 0)
+			return u->resolved;
+		if (!memchr(ref, '?', len)) {
+			u->ref = ref;
+			u->len = (uint32_t)len;
+			u->resolved = S_get(x->c, ref, len, &S_SCOPE_URL) != NULL;
+			return u->resolved;
+		}
+	}
 	if (len == 0 || len > UINT32_MAX || ref[0] == '#' || memchr(ref, ':', len < 32 ? len : 32) ||
 	    memchr(ref, '?', len))
 		return mn_case_resolve(x->c, ref, len, from) != NULL;
@@ -974,6 +1127,42 @@ static void S_check_reference(S_ctx *x, const mn_json *obj)
 	S_pop(x, saved);
 }
 
+/* Whether every member of v (an object of a complex or backbone type et) is a string for an element that holds
+ * one primitive String and is no choice, each as the last object of et had it at the same place (S_shape), and
+ * no key repeats: S_object would find v valid, mark its values seen and do nothing else, as done here. */
+static inline bool S_leaf(S_ctx *x, const mn_json *v, const mn_fhir_type *et)
+{
+	const S_shape *shape = &x->shapes[((uintptr_t)et >> 4) % S_SHAPES];
+	if (shape->t != et || v->n > S_SHAPE_MEMBERS ||
+	    (v->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) != (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE))
+		return false;
+	uint32_t last = 0;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json_member *m = &v->u.members[i];
+		const S_element_memo *em = shape->at[i];
+		uint64_t a, b;
+		if (!em || !em->plain_string || em->e->choice || m->value.type != MN_JSON_STRING || !m->key_len ||
+		    m->key[0] == '_')
+			return false;
+		mn_fhir__name_words(m->key, m->key_len, &a, &b);
+		if (!S_memo_is(em, et, m->key, m->key_len, a, b))
+			return false;
+		last = m->value.offset > last ? m->value.offset : last;
+	}
+	if (last > x->last)
+		x->last = last;
+	return true;
+}
+
+/* An object value of a complex or backbone type et: its members, and a Reference's reference. */
+static inline mn_status S_complex(S_ctx *x, const mn_json *v, const mn_fhir_type *et)
+{
+	mn_status st = S_leaf(x, v, et) ? MN_OK : S_object(x, v, et, false);
+	if (st == MN_OK && et == x->t_reference)
+		S_check_reference(x, v);
+	return st;
+}
+
 /* One value (not an array) of element e of t, of type et. */
 static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
                         const mn_fhir_element *e, const mn_fhir_type *et)
@@ -988,10 +1177,7 @@ static mn_status S_item(S_ctx *x, const mn_json *v, const mn_fhir_type *t,
 		if (v->type != MN_JSON_OBJECT)
 			return S_efail(x, v, t, e, et, "expected an object, found %s",
 			              S_json_kind(v));
-		mn_status st = S_object(x, v, et, false);
-		if (st == MN_OK && et == x->t_reference)
-			S_check_reference(x, v);
-		return st;
+		return S_complex(x, v, et);
 	}
 }
 
@@ -1182,11 +1368,11 @@ static mn_status S_member_check(S_ctx *x, const mn_json *obj, const mn_json_memb
 		return MN_OK;
 	}
 	if (m->key_len > 1 && m->key[0] == '_') {
-		e = S_element(x, t, m->key + 1, m->key_len - 1, &et);
+		e = S_element(t, m->key + 1, m->key_len - 1, &et);
 		*key = (uintptr_t)e | 1u; /* elements are aligned: bit 0 marks "_name" */
 		return S_primitive_ext(x, obj, m, t, e, et);
 	}
-	e = S_element(x, t, m->key, m->key_len, &et);
+	e = S_element(t, m->key, m->key_len, &et);
 	*key = (uintptr_t)e;
 	if (!e) {
 		const mn_fhir_element *ce = mn_fhir_element_find(t, m->key, m->key_len);
@@ -1235,9 +1421,42 @@ static void S_remove_members(mn_json *obj, uintptr_t *keys)
 	obj->n = k;
 }
 
+/* S_value for element e of t whose type et is complex (S_element_memo.complex): one object, or an array of
+ * objects, is walked here, as S_value and S_item would; anything else (a null, a value of another kind: an
+ * error) is S_value's. */
+static inline mn_status S_complex_value(S_ctx *x, const mn_json *obj, const mn_json_member *m,
+                                        const mn_fhir_type *t, const mn_fhir_element *e, const mn_fhir_type *et)
+{
+	const mn_json *v = &m->value;
+	if (!e->many) {
+		if (v->type == MN_JSON_OBJECT) {
+			S_seen(x, v);
+			return S_complex(x, v, et);
+		}
+	} else if (v->type == MN_JSON_ARRAY && v->n) {
+		uint32_t k = 0;
+		while (k < v->n && v->u.items[k].type == MN_JSON_OBJECT)
+			k++;
+		if (k == v->n) {
+			for (k = 0; k < v->n; k++) {
+				size_t saved = S_push_index(x, k);
+				S_seen(x, &v->u.items[k]);
+				mn_status st = S_complex(x, &v->u.items[k], et);
+				S_pop(x, saved);
+				if (st)
+					return st;
+			}
+			return MN_OK;
+		}
+	}
+	return S_value(x, obj, m, t, e, et);
+}
+
 /* The members of obj as an instance of t (a complex, backbone or resource
  * type), then no element twice (a repeated key, or two choices such as
- * valueString and valueQuantity). */
+ * valueString and valueQuantity). Two members can name the same element only
+ * with the same key or as two choices: an object whose keys the parser found
+ * unique (MN_JSON_F_UNIQUE) and that has no choice element is not compared. */
 static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, bool resource)
 {
 	uintptr_t small[24], *keys = small;
@@ -1245,23 +1464,54 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 	if (obj->n > 24 && !(keys = malloc(obj->n * sizeof *keys)))
 		return mn_error_set(x->err, MN_ENOMEM, "out of memory");
 	uint32_t dropped = 0;
+	S_shape *shape = &x->shapes[((uintptr_t)t >> 4) % S_SHAPES];  /* the model's types are an array of 48-byte entries */
+	const S_element_memo **hints = shape->at, *spare = NULL;
+	if (shape->t != t) {
+		shape->t = t;
+		memset(shape->at, 0, sizeof shape->at);
+	}
+	bool compare = (obj->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE)) != (MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE);
 	for (uint32_t i = 0; i < obj->n && st == MN_OK; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		/* the common member, a string for an element of t that holds one primitive String (code, uri,
-		 * id, ...), outside a resource's own members (resourceType, contained): S_member_check would
-		 * find it valid, mark its value seen and do nothing else */
-		if (!resource && m->value.type == MN_JSON_STRING && m->key_len && m->key[0] != '_') {
-			const S_element_memo *em = S_element_memo_for(x, t, m->key, m->key_len);
-			if (em->plain_string) {
-				keys[i] = (uintptr_t)em->e;
-				S_seen(x, &m->value);
-				continue;
+		size_t saved;
+		/* the common members, all but a resource's own (resourceType, contained): an element of t, named
+		 * without '_', is S_member_check's S_value without its second lookup */
+		if (m->key_len && m->key[0] != '_' &&
+		    (!resource || !(S_is(m->key, m->key_len, "resourceType") || S_is(m->key, m->key_len, "contained")))) {
+			const S_element_memo *em = S_element_memo_hinted(i < S_SHAPE_MEMBERS ? &hints[i] : &spare, t,
+			                                                 m->key, m->key_len);
+			const mn_fhir_element *e = em->e;
+			if (e) {
+				keys[i] = (uintptr_t)e;
+				compare |= e->choice;
+				/* a string for an element of t that holds one primitive String (code, uri, id, ...):
+				 * valid; its value is marked seen, and there is nothing else to do */
+				if (em->plain_string && m->value.type == MN_JSON_STRING) {
+					S_seen(x, &m->value);
+					continue;
+				}
+				const mn_fhir_type *et = em->et;  /* em may be replaced by the lookups below */
+				saved = S_push(x, m->key, m->key_len);
+				x->drop = false;
+				if (em->complex)
+					st = S_complex_value(x, obj, m, t, e, et);
+				else if (!e->many && m->value.type != MN_JSON_ARRAY && m->value.type != MN_JSON_NULL)
+					st = S_item(x, &m->value, t, e, et);  /* S_value's way for one value */
+				else
+					st = S_value(x, obj, m, t, e, et);
+				S_pop(x, saved);
+				goto member_done;
 			}
 		}
-		size_t saved = S_push(x, m->key, m->key_len);
+		saved = S_push(x, m->key, m->key_len);
 		x->drop = false;
 		st = S_member_check(x, obj, m, t, resource, &keys[i]);
 		S_pop(x, saved);
+		if (S_KEYED(keys[i]) && keys[i] != (uintptr_t)t) {
+			const mn_fhir_element *e = (const mn_fhir_element *)(keys[i] & ~(uintptr_t)1);
+			compare |= !e || e->choice;  /* NULL: an unknown "_name" */
+		}
+	member_done:
 		if (x->drop) {
 			/* MN_CASE_LENIENT: the member goes; its value is not read as valid.
 			 * A resource whose date goes cannot be placed in time: the
@@ -1273,7 +1523,7 @@ static mn_status S_object(S_ctx *x, const mn_json *obj, const mn_fhir_type *t, b
 			x->drop = false;
 		}
 	}
-	if (st == MN_OK)
+	if (st == MN_OK && compare)
 		st = S_report_duplicate(x, obj, t, keys);
 	if (st == MN_OK && dropped)
 		S_remove_members((mn_json *)obj, keys);
@@ -1429,16 +1679,16 @@ static mn_status S_finish(mn_case *c, mn_case **out, mn_error *err)
 		st = mn_error_set(err, st, "out of memory");
 		goto fail;
 	}
-	/* not calloc: the context is 80 KiB, most of it the path (written before it is read) and the memo,
-	 * of which only each entry's type (NULL: empty) needs clearing */
+	/* not calloc: the context is 50 KiB, most of it the path (written before it is read) and the hints,
+	 * of which only each one's type (NULL: empty) needs clearing */
 	x = malloc(sizeof *x);
 	if (!x) {
 		st = mn_error_set(err, MN_ENOMEM, "out of memory");
 		goto fail;
 	}
 	memset(x, 0, offsetof(S_ctx, path));
-	for (size_t i = 0; i < S_ELEMENT_CACHE; i++)
-		x->elements[i].t = NULL;
+	for (size_t i = 0; i < S_SHAPES; i++)
+		x->shapes[i].t = NULL;
 	x->c = c;
 	x->err = err;
 	x->t_element = mn_fhir_type_find("Element", 7);
@@ -2001,12 +2251,8 @@ mn_status mn_case_as_of(const mn_case *c, const mn_datetime *as_of, mn_case **ou
 	v->from = c;
 	if (nres && !(v->res = mn_arena_calloc(v->arena, nres, sizeof *v->res)))
 		goto nomem;
-	size_t want = 16;
-	while (want < (nres * 4 + 1) * 2)
-		want *= 2;
-	if (!(v->slots = calloc(want, sizeof *v->slots)))
+	if (S_table_new(v, nres) != MN_OK)
 		goto nomem;
-	v->nslots = want;
 	/* the kept resources in the source's order (so spans stay sorted), their
 	 * contained ones after all top-level ones, as mn_case_load lays them out */
 	size_t top = 0, next = ntop;

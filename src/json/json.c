@@ -41,6 +41,8 @@ typedef struct parser {
 	const char *name;
 	mn_error *err;
 	int depth;
+	size_t ind;    /* the indentation of the items of the container being parsed (ws_end_ind) */
+	size_t step;   /* the last container's first item's indentation less the container's own */
 	/* scratch stacks */
 	mn_json *vals;
 	size_t nvals, capvals;
@@ -98,6 +100,40 @@ static inline size_t ws_end(const char *s, size_t i, size_t n)
 static inline void skip_ws(parser *p)
 {
 	p->i = ws_end(p->s, p->i, p->n);
+}
+
+/* ws_end, for a run that is likely a newline and ind spaces (indented text: before the first item of a
+ * container, one step (the last container's) further in than the container's line; before the next item,
+ * at the first item's indentation; before the closing bracket, at the opener's line's).
+ * With SSE2, an indentation of 15 to 31 spaces (most of a pretty-printed record's) is checked as two 16-byte
+ * blocks, the first the newline and 15 spaces, the second (overlapping it) the last 16 spaces, and the byte
+ * after the run must end it; anything else (a shorter or longer run, a tab, CRLF, another indentation) is
+ * ws_end's from i. Either way the end of the same run. */
+static inline size_t ws_end_ind(const char *s, size_t i, size_t n, size_t ind)
+{
+	if (i < n && (unsigned char)s[i] > ' ')
+		return i;  /* none: before ',' after a value */
+#if S_SIMD
+	if (ind - 15 <= 16 && n - i > 32) {  /* 15 <= ind <= 31, and s[i + 32] is in the text */
+		const __m128i nl = _mm_setr_epi8('\n', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ');
+		size_t end = i + 1 + ind;
+		__m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), nl);
+		__m128i b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + end - 16)),
+		                           _mm_set1_epi8(' '));
+		if (_mm_movemask_epi8(_mm_and_si128(a, b)) == 0xffff && (unsigned char)s[end] > ' ')
+			return end;
+	}
+#else
+	(void)ind;
+#endif
+	return ws_end(s, i, n);
+}
+
+/* The indentation a run of whitespace from i to end would have as a newline and spaces (see ws_end_ind),
+ * which is what the prediction checks; 0 for an empty run. */
+static inline size_t ws_ind(size_t i, size_t end)
+{
+	return end > i ? end - i - 1 : 0;
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
@@ -175,12 +211,13 @@ static const unsigned char S_plain[256] = {
 static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
 {
 #if S_SIMD
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+	const __m128i flip = _mm_set1_epi8(0x02), bslash = _mm_set1_epi8('\\'), below = _mm_set1_epi8(0x21);
 	while (n - i >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* a signed compare: below ' ' are the control characters and the bytes 0x80-0xff */
-		__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-		                            _mm_cmplt_epi8(x, space));
+		/* flipping bit 1 maps 0x00-0x1f onto themselves and '"' (0x22) to 0x20, and no other byte below 0x80 to
+		 * 0x20 or below: a signed compare with 0x21 takes '"', the control characters and (negative) the bytes
+		 * 0x80-0xff at once */
+		__m128i stop = _mm_or_si128(_mm_cmplt_epi8(_mm_xor_si128(x, flip), below), _mm_cmpeq_epi8(x, bslash));
 		unsigned m = (unsigned)_mm_movemask_epi8(stop);
 		if (m)
 			return i + (unsigned)__builtin_ctz(m);
@@ -195,23 +232,29 @@ static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
 static mn_status parse_escaped(parser *p, size_t start, size_t i, const char **out, uint32_t *outlen)
 	__attribute__((noinline));
 
-/* string -> '"' chars '"' ; p->i at the opening quote. The common string, without escapes, is done here;
- * at the first backslash, parse_escaped takes over. Inlined in every caller (the compiler would call it). */
-static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char **out,
+/* string -> '"' chars '"' ; *at: the opening quote in s[0..n) (p->s, p->n), then the byte after the closing
+ * one. The common string, without escapes, is done here; at the first backslash, parse_escaped takes over.
+ * Inlined in every caller (the compiler would call it), which may keep s, n and the position in registers. */
+static inline __attribute__((always_inline)) mn_status parse_string(parser *p, const char *text, size_t n,
+                                                                    size_t *at, const char **out,
                                                                     uint32_t *outlen)
 {
-	const unsigned char *s = (const unsigned char *)p->s;
-	size_t n = p->n, i = p->i + 1, start = i;
+	const unsigned char *s = (const unsigned char *)text;
+	size_t quote = *at, i = quote + 1, start = i;
 	/* fast path: no escapes; plain ASCII runs are skipped by scan_plain, other UTF-8 is checked */
 	for (;;) {
 		i = scan_plain(s, i, n);
 		if (i >= n)
-			return fail_at(p, p->i, MN_EJSON, "unterminated string");
+			return fail_at(p, quote, MN_EJSON, "unterminated string");
 		unsigned c = s[i];
 		if (c == '"')
 			break;
-		if (c == '\\')
-			return parse_escaped(p, start, i, out, outlen);
+		if (c == '\\') {
+			p->i = quote;
+			mn_status rc = parse_escaped(p, start, i, out, outlen);
+			*at = p->i;
+			return rc;
+		}
 		if (c < 0x20)
 			return fail_at(p, i, MN_EJSON, "control character in string");
 		size_t k = utf8_len(s + i, n - i);
@@ -220,17 +263,18 @@ static inline __attribute__((always_inline)) mn_status parse_string(parser *p, c
 		i += k;
 	}
 	size_t len = i - start;  /* below 4 GiB: parse_text refuses a longer text */
-	if (p->insitu) {
-		p->insitu[i] = 0;  /* the closing quote, read already */
-		*out = p->insitu + start;
+	char *insitu = p->insitu;
+	if (insitu) {
+		insitu[i] = 0;  /* the closing quote, read already; before *out, which it might alias for the compiler */
+		*out = insitu + start;
 	} else {
-		char *copy = mn_arena_strndup(p->arena, p->s + start, len);
+		char *copy = mn_arena_strndup(p->arena, text + start, len);
 		if (!copy)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
 		*out = copy;
 	}
 	*outlen = (uint32_t)len;
-	p->i = i + 1;
+	*at = i + 1;
 	return MN_OK;
 }
 
@@ -425,7 +469,8 @@ static int push_val(parser *p, const mn_json *v)
 	return 0;
 }
 
-static int push_mem(parser *p, const mn_json_member *m)
+/* A slot for one more member on the scratch stack (its index), or -1 when out of memory. */
+static inline long reserve_mem(parser *p)
 {
 	if (p->nmems == p->capmems) {
 		size_t cap = p->capmems ? p->capmems * 2 : 256;
@@ -435,28 +480,19 @@ static int push_mem(parser *p, const mn_json_member *m)
 		p->mems = nm;
 		p->capmems = cap;
 	}
-	p->mems[p->nmems++] = *m;
-	return 0;
+	return (long)p->nmems++;
 }
 
 static mn_status parse_value(parser *p, mn_json *v);
 static mn_status parse_array(parser *p, mn_json *v);
 static mn_status parse_object(parser *p, mn_json *v);
 
-/* An array's item or a member's value, after the whitespace before it: a string (most values in FHIR) is
- * read here, an object or array by a call to its parser, without the call into parse_value and its
- * dispatch; anything else is left to parse_value. */
-static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
+/* A value that is not a string, p->i at it: an object or array by a call to its parser, without the call into
+ * parse_value and its dispatch; anything else is left to parse_value. */
+static inline __attribute__((always_inline)) mn_status parse_nested(parser *p, mn_json *v)
 {
-	skip_ws(p);
 	if (p->i < p->n) {
 		char c = p->s[p->i];
-		if (c == '"') {
-			v->offset = (uint32_t)p->i;
-			v->flags = 0;
-			v->type = MN_JSON_STRING;
-			return parse_string(p, &v->u.s, &v->n);
-		}
 		if (c == '{' || c == '[') {
 			if (++p->depth > MN_JSON_MAX_DEPTH)
 				return fail_at(p, p->i, MN_ELIMIT, "nesting deeper than 512 levels");
@@ -470,13 +506,28 @@ static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_
 	return parse_value(p, v);
 }
 
+/* An array's item, after the whitespace before it: a string (most values in FHIR) is read here, anything
+ * else by parse_nested. */
+static inline __attribute__((always_inline)) mn_status parse_item(parser *p, mn_json *v)
+{
+	skip_ws(p);
+	if (p->i < p->n && p->s[p->i] == '"') {
+		v->offset = (uint32_t)p->i;
+		v->flags = 0;
+		v->type = MN_JSON_STRING;
+		return parse_string(p, p->s, p->n, &p->i, &v->u.s, &v->n);
+	}
+	return parse_nested(p, v);
+}
+
 /* array -> '[' (value (',' value)*)? ']' */
 static mn_status parse_array(parser *p, mn_json *v)
 {
-	size_t base = p->nvals;
+	size_t base = p->nvals, outer = p->ind, at = ++p->i;  /* outer: where the closing bracket is expected */
 	mn_status rc;
-	p->i++;
-	skip_ws(p);
+	p->i = ws_end_ind(p->s, at, p->n, outer + p->step);  /* the first item: one step in, as the last time */
+	size_t ind = p->ind = ws_ind(at, p->i);
+	p->step = ind - outer;
 	if (p->i < p->n && p->s[p->i] == ']') {
 		p->i++;
 	} else {
@@ -486,9 +537,9 @@ static mn_status parse_array(parser *p, mn_json *v)
 				return rc;
 			if (push_val(p, &item))
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-			skip_ws(p);
+			p->i = ws_end_ind(p->s, p->i, p->n, outer);
 			if (p->i < p->n && p->s[p->i] == ',') {
-				p->i++;
+				p->i = ws_end_ind(p->s, p->i + 1, p->n, ind);
 				continue;
 			}
 			if (p->i < p->n && p->s[p->i] == ']') {
@@ -512,6 +563,7 @@ static mn_status parse_array(parser *p, mn_json *v)
 			memcpy(v->u.items, p->vals + base, count * sizeof(mn_json));
 	}
 	p->nvals = base;
+	p->ind = outer;
 	return MN_OK;
 }
 
@@ -549,72 +601,97 @@ static bool key_seen(const mn_json_member *ms, size_t n, const char *k, uint32_t
 	return false;
 }
 
-/* object -> '{' (string ':' value (',' string ':' value)*)? '}' */
+/* object -> '{' (string ':' value (',' string ':' value)*)? '}' ; the text, its length and the position are
+ * kept in locals (p->i is written for the calls that read it): each member is written in its slot of the
+ * scratch stack, taken before its value is read (a nested object's members go above it). */
 static mn_status parse_object(parser *p, mn_json *v)
 {
-	size_t base = p->nmems;
-	/* | MN_JSON_F_UNDERSCORE at a key "_..."; MN_JSON_F_UNIQUE cleared at a key seen before */
-	uint8_t flags = MN_JSON_F_KNOWN | MN_JSON_F_UNIQUE;
+	const char *s = p->s;
+	size_t n = p->n, base = p->nmems;
 	uint64_t seen = 0;  /* a bit per (length, first and last byte) of the keys so far */
+	bool underscore = false, unique = true;  /* a key "_..."; no key seen before */
+	size_t outer = p->ind, at = p->i + 1;  /* outer: where the closing brace is expected */
 	mn_status rc;
-	p->i++;
-	skip_ws(p);
-	if (p->i < p->n && p->s[p->i] == '}') {
-		p->i++;
+	size_t i = ws_end_ind(s, at, n, outer + p->step);  /* the first member: one step in, as the last time */
+	size_t ind = p->ind = ws_ind(at, i);
+	p->step = ind - outer;
+	if (i < n && s[i] == '}') {
+		i++;
 	} else {
 		for (;;) {
-			mn_json_member m;
-			if (p->i >= p->n || p->s[p->i] != '"')
-				return fail_at(p, p->i, MN_EJSON, "object key (a string) expected");
-			m.key_offset = (uint32_t)p->i;
-			if ((rc = parse_string(p, &m.key, &m.key_len)) != MN_OK)
-				return rc;
-			if (m.key[0] == '_')  /* an empty key is "": its byte 0 is the NUL */
-				flags |= MN_JSON_F_UNDERSCORE;
-			if (flags & MN_JSON_F_UNIQUE) {
-				/* the earlier keys of this object are mems[base ..] (a nested object's are
-				 * pushed above them and gone once it ends); compared only when the bit was set */
-				uint64_t bit = key_bit(m.key, m.key_len);
-				if ((seen & bit) && key_seen(p->mems + base, p->nmems - base, m.key, m.key_len))
-					flags &= (uint8_t)~MN_JSON_F_UNIQUE;
-				seen |= bit;
-			}
-			skip_ws(p);
-			if (p->i >= p->n || p->s[p->i] != ':')
-				return fail_at(p, p->i, MN_EJSON, "':' expected after object key");
-			p->i++;
-			if ((rc = parse_item(p, &m.value)) != MN_OK)
-				return rc;
-			if (push_mem(p, &m))
+			if (i >= n || s[i] != '"')
+				return fail_at(p, i, MN_EJSON, "object key (a string) expected");
+			long k = reserve_mem(p);
+			if (k < 0)
 				return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-			skip_ws(p);
-			if (p->i < p->n && p->s[p->i] == ',') {
-				p->i++;
-				skip_ws(p);
+			mn_json_member *m = &p->mems[k];  /* until the value is read: the stack may move then */
+			m->key_offset = (uint32_t)i;
+			if ((rc = parse_string(p, s, n, &i, &m->key, &m->key_len)) != MN_OK)
+				return rc;
+			underscore |= m->key[0] == '_';  /* an empty key is "": its byte 0 is the NUL */
+			/* the earlier keys of this object are mems[base .. k) (a nested object's are pushed above
+			 * them and gone once it ends); compared only when the bit was set, until one is found */
+			uint64_t bit = key_bit(m->key, m->key_len);
+			if ((seen & bit) && unique && key_seen(p->mems + base, (size_t)k - base, m->key, m->key_len))
+				unique = false;
+			seen |= bit;
+			i = ws_end(s, i, n);
+			if (i >= n || s[i] != ':')
+				return fail_at(p, i, MN_EJSON, "':' expected after object key");
+			if (i + 2 < n && s[i + 1] == ' ' && s[i + 2] == '"')
+				i += 2;  /* "key": "value", as indented text has it: ws_end's one space */
+			else
+				i = ws_end(s, i + 1, n);
+			if (i < n && s[i] == '"') {
+				m->value.offset = (uint32_t)i;
+				m->value.flags = 0;
+				m->value.type = MN_JSON_STRING;
+				if ((rc = parse_string(p, s, n, &i, &m->value.u.s, &m->value.n)) != MN_OK)
+					return rc;
+			} else {
+				mn_json value;
+				p->i = i;
+				if ((rc = parse_nested(p, &value)) != MN_OK)
+					return rc;
+				i = p->i;
+				p->mems[k].value = value;
+			}
+			i = ws_end_ind(s, i, n, outer);
+			if (i < n && s[i] == ',') {
+				i = ws_end_ind(s, i + 1, n, ind);
 				continue;
 			}
-			if (p->i < p->n && p->s[p->i] == '}') {
-				p->i++;
+			if (i < n && s[i] == '}') {
+				i++;
 				break;
 			}
-			return fail_at(p, p->i, MN_EJSON, "',' or '}' expected");
+			return fail_at(p, i, MN_EJSON, "',' or '}' expected");
 		}
 	}
+	p->i = i;
 	size_t count = p->nmems - base;
 	v->type = MN_JSON_OBJECT;
-	v->flags = flags;
+	v->flags = (uint8_t)(MN_JSON_F_KNOWN | (underscore ? MN_JSON_F_UNDERSCORE : 0) | (unique ? MN_JSON_F_UNIQUE : 0));
 	v->n = (uint32_t)count;
 	v->u.members = NULL;
 	if (count) {
 		v->u.members = tree_alloc(p, count * sizeof(mn_json_member));
 		if (!v->u.members)
 			return mn_error_set(p->err, MN_ENOMEM, "out of memory");
-		if (count == 1)
-			v->u.members[0] = p->mems[base];
-		else
-			memcpy(v->u.members, p->mems + base, count * sizeof(mn_json_member));
+		const mn_json_member *from = p->mems + base;
+		mn_json_member *to = v->u.members;
+		if (count <= 3) {  /* most objects of FHIR: copies without a call */
+			to[0] = from[0];
+			if (count >= 2)
+				to[1] = from[1];
+			if (count == 3)
+				to[2] = from[2];
+		} else {
+			memcpy(to, from, count * sizeof(mn_json_member));
+		}
 	}
 	p->nmems = base;
+	p->ind = outer;
 	return MN_OK;
 }
 
@@ -648,7 +725,7 @@ static mn_status parse_value(parser *p, mn_json *v)
 		return rc;
 	case '"':
 		v->type = MN_JSON_STRING;
-		return parse_string(p, &v->u.s, &v->n);
+		return parse_string(p, p->s, p->n, &p->i, &v->u.s, &v->n);
 	case 't': return parse_literal(p, "true", MN_JSON_TRUE, v);
 	case 'f': return parse_literal(p, "false", MN_JSON_FALSE, v);
 	case 'n': return parse_literal(p, "null", MN_JSON_NULL, v);
