@@ -316,6 +316,15 @@ static void test_load_bundles(void)
 		CHECK(mn_case_resolve(c, "Patient/p2", 10, o) == NULL);
 		CHECK(mn_case_resolve(c, "Patient?identifier=x", 20, o) == NULL);
 		CHECK(mn_case_resolve(c, "p1", 2, o) == NULL);
+		/* one slash: the type is all before it, the id all after it */
+		CHECK(mn_case_resolve(c, "Patien/p1", 9, o) == NULL);
+		CHECK(mn_case_resolve(c, "patient/p1", 10, o) == NULL);
+		CHECK(mn_case_resolve(c, "Observation/p1", 14, o) == NULL);
+		CHECK(mn_case_resolve(c, "/p1", 3, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient/", 8, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient/p1/", 11, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient/p1x", 10, o) == p);  /* the length given, not the text's */
+		CHECK(mn_case_resolve(c, "x/Patient/p1", 12, o) == NULL);
 		CHECK(mn_case_resolve(c, "#", 1, o) == o);
 		CHECK(mn_case_resolve(c, "#x", 2, o) == NULL);
 		CHECK(mn_case_resolve(c, "", 0, o) == NULL);

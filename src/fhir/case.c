@@ -573,10 +573,18 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 			return &r->pub;
 		return NULL;
 	}
-	/* relative: Type/id[/_history/v] */
-	n = S_strip_history(ref, len);
-	if (!S_type_id_tail(ref, n, &tail) || tail != 0)
-		return NULL;
+	/* relative: Type/id[/_history/v]; with one slash ("Type/id", most of them), no history (it has two
+	 * more) and the type is all before it: what the scans below find, without them */
+	const char *slash = memchr(ref, '/', len);
+	if (slash && slash > ref && slash + 1 < ref + len && !memchr(slash + 1, '/', len - (size_t)(slash + 1 - ref))) {
+		if (!mn_fhir_is_resource_type(ref, (size_t)(slash - ref)))
+			return NULL;
+		n = len;
+	} else {
+		n = S_strip_history(ref, len);
+		if (!S_type_id_tail(ref, n, &tail) || tail != 0)
+			return NULL;
+	}
 	const S_res *top = S_top(from);
 	const char *fu = top ? top->pub.full_url : NULL;
 	size_t base = S_url_base(top);
