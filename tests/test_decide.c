@@ -5,6 +5,7 @@
  * giving "met", evidence entries, JSON/text output, and letter rules (empty
  * slots and unsourced statements left out, numbering resolves).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1750,10 +1751,51 @@ static void check_entry(const mn_entry *e, const char *ref, const char *date, co
 	CHECK_STR(e->summary, summary);
 }
 
+static const char kept_json[] = BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-03-01") ","
+                                      SCORE("s2", "30", "2026-01-10") "," REQ);
+
+/* One thread's decisions on a shared record (test_entries_kept): ok while each cites what it should. */
+typedef struct kept_job {
+	const mn_case *c;
+	const char *as_of;
+	bool ok;
+} kept_job;
+
+static bool same_entry(const mn_entry *e, const char *ref, const char *date, const char *summary)
+{
+	return e->reference && e->date && e->summary && strcmp(e->reference, ref) == 0 && strcmp(e->date, date) == 0 &&
+	       strcmp(e->summary, summary) == 0;
+}
+
+static void *decide_kept(void *arg)
+{
+	kept_job *j = arg;
+	mn_datetime as_of;
+	mn_datetime_parse(j->as_of, 10, MN_DT_DATE, &as_of, NULL);
+	bool early = strcmp(j->as_of, "2026-03-01") < 0;
+	j->ok = true;
+	for (int round = 0; round < 25 && j->ok; round++) {
+		mn_determination *d = NULL;
+		mn_error err;
+		if (mn_determine(pol, j->c, &as_of, &d, &err) != MN_OK || !d) {
+			j->ok = false;
+			break;
+		}
+		const mn_criterion_result *r = &d->results[1];
+		j->ok = d->results[0].nentries == 1 &&
+		        same_entry(&d->results[0].entries[0], "Condition/dx", "2020-01-05", "Pain one") &&
+		        r->nentries == (early ? 1u : 2u) &&
+		        (early ? same_entry(&r->entries[0], "Observation/s2", "2026-01-10", "Test score: 30%")
+		               : same_entry(&r->entries[0], "Observation/s1", "2026-03-01", "Test score: 64%") &&
+		                     same_entry(&r->entries[1], "Observation/s2", "2026-01-10", "Test score: 30%"));
+		mn_determination_free(d);
+	}
+	return NULL;
+}
+
 static void test_entries_kept(void)
 {
-	static const char a_json[] = BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-03-01") ","
-	                                    SCORE("s2", "30", "2026-01-10") "," REQ);
+	const char *a_json = kept_json;
 	/* the same length and ids: s1 entered in error, another value and date */
 	static const char b_json[] = BUNDLE(PATIENT "," DX("P1") ","
 	                                    "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"s1\",\"status\":\"entered-in-error\","
@@ -1797,6 +1839,26 @@ static void test_entries_kept(void)
 		mn_determination_free(d);
 	}
 	mn_case_free(c);
+
+	/* a record nothing was decided on yet, decided on by 4 threads at once, 2 as of a date that leaves s1 out:
+	 * the first entries kept by one thread are the ones the others copy */
+	CHECK_INT(mn_case_load("a.json", a_json, strlen(a_json), &c, &err), MN_OK);
+	if (c) {
+		pthread_t t[4];
+		kept_job jobs[4];
+		bool started[4];
+		for (int i = 0; i < 4; i++) {
+			jobs[i] = (kept_job){c, i % 2 ? "2026-02-01" : "2026-11-20", false};
+			started[i] = pthread_create(&t[i], NULL, decide_kept, &jobs[i]) == 0;
+			CHECK(started[i]);
+		}
+		for (int i = 0; i < 4; i++)
+			if (started[i]) {
+				pthread_join(t[i], NULL);
+				CHECK_MSG(jobs[i].ok, "thread %d (as of %s): wrong entries", i, jobs[i].as_of);
+			}
+		mn_case_free(c);
+	}
 
 	/* another record after it: its own texts */
 	CHECK_INT(mn_case_load("b.json", b_json, strlen(b_json), &c, &err), MN_OK);
