@@ -5,6 +5,7 @@
  * giving "met", evidence entries, JSON/text output, and letter rules (empty
  * slots and unsourced statements left out, numbering resolves).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1739,6 +1740,149 @@ static void test_npi(void)
 	CHECK(!mn_npi_valid(NULL));
 }
 
+/* The entries made by one determination are kept with the record for the next ones
+ * (src/decide/decide.c entry_kept): on one loaded record, decisions as of different dates must cite what
+ * each view holds, with the texts of that record; another record loaded after it (the same ids, other
+ * values) must show its own texts. Expected texts written by hand from the resources. */
+static void check_entry(const mn_entry *e, const char *ref, const char *date, const char *summary)
+{
+	CHECK_STR(e->reference, ref);
+	CHECK_STR(e->date ? e->date : "(none)", date);
+	CHECK_STR(e->summary, summary);
+}
+
+static const char kept_json[] = BUNDLE(PATIENT "," DX("P1") "," SCORE("s1", "64", "2026-03-01") ","
+                                      SCORE("s2", "30", "2026-01-10") "," REQ);
+
+/* One thread's decisions on a shared record (test_entries_kept): ok while each cites what it should. */
+typedef struct kept_job {
+	const mn_case *c;
+	const char *as_of;
+	bool ok;
+} kept_job;
+
+static bool same_entry(const mn_entry *e, const char *ref, const char *date, const char *summary)
+{
+	return e->reference && e->date && e->summary && strcmp(e->reference, ref) == 0 && strcmp(e->date, date) == 0 &&
+	       strcmp(e->summary, summary) == 0;
+}
+
+static void *decide_kept(void *arg)
+{
+	kept_job *j = arg;
+	mn_datetime as_of;
+	mn_datetime_parse(j->as_of, 10, MN_DT_DATE, &as_of, NULL);
+	bool early = strcmp(j->as_of, "2026-03-01") < 0;
+	j->ok = true;
+	for (int round = 0; round < 25 && j->ok; round++) {
+		mn_determination *d = NULL;
+		mn_error err;
+		if (mn_determine(pol, j->c, &as_of, &d, &err) != MN_OK || !d) {
+			j->ok = false;
+			break;
+		}
+		const mn_criterion_result *r = &d->results[1];
+		j->ok = d->results[0].nentries == 1 &&
+		        same_entry(&d->results[0].entries[0], "Condition/dx", "2020-01-05", "Pain one") &&
+		        r->nentries == (early ? 1u : 2u) &&
+		        (early ? same_entry(&r->entries[0], "Observation/s2", "2026-01-10", "Test score: 30%")
+		               : same_entry(&r->entries[0], "Observation/s1", "2026-03-01", "Test score: 64%") &&
+		                     same_entry(&r->entries[1], "Observation/s2", "2026-01-10", "Test score: 30%"));
+		mn_determination_free(d);
+	}
+	return NULL;
+}
+
+static void test_entries_kept(void)
+{
+	const char *a_json = kept_json;
+	/* the same length and ids: s1 entered in error, another value and date */
+	static const char b_json[] = BUNDLE(PATIENT "," DX("P1") ","
+	                                    "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"s1\",\"status\":\"entered-in-error\","
+	                                    "\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"2026-04-01\","
+	                                    "\"code\":{\"coding\":[{\"system\":\"urn:test\",\"code\":\"score\"}],\"text\":\"Test score\"},"
+	                                    "\"valueQuantity\":{\"value\":12,\"unit\":\"%\"}}}" ","
+	                                    SCORE("s2", "30", "2026-01-10") "," REQ);
+	static const char *const dates[] = {"2026-11-20", "2026-02-01", "2026-11-20", "2026-03-01"};
+	mn_case *c = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load("a.json", a_json, strlen(a_json), &c, &err), MN_OK);
+	if (!c)
+		return;
+	for (size_t k = 0; k < sizeof dates / sizeof dates[0]; k++) {
+		mn_datetime as_of;
+		mn_datetime_parse(dates[k], 10, MN_DT_DATE, &as_of, NULL);
+		mn_determination *d = NULL;
+		CHECK_INT(mn_determine(pol, c, &as_of, &d, &err), MN_OK);
+		if (!d)
+			continue;
+		bool before_s1 = strcmp(dates[k], "2026-03-01") < 0;
+		CHECK_INT(d->left_out, before_s1 ? 1 : 0);
+		CHECK_INT(d->results[0].nentries, 1);
+		if (d->results[0].nentries)
+			check_entry(&d->results[0].entries[0], "Condition/dx", "2020-01-05", "Pain one");
+		/* s1 cited only when the view holds it (it is dated after 2026-02-01) */
+		CHECK_INT(d->results[1].nentries, before_s1 ? 1 : 2);
+		if (d->results[1].nentries == 2) {
+			check_entry(&d->results[1].entries[0], "Observation/s1", "2026-03-01", "Test score: 64%");
+			check_entry(&d->results[1].entries[1], "Observation/s2", "2026-01-10", "Test score: 30%");
+		} else if (d->results[1].nentries == 1)
+			check_entry(&d->results[1].entries[0], "Observation/s2", "2026-01-10", "Test score: 30%");
+		CHECK_INT(d->nrequests, 1);
+		if (d->nrequests)
+			check_entry(&d->requests[0], "ServiceRequest/req", "2026-01-02", "Test service");
+		/* each entry cites a resource of this determination's view */
+		for (size_t i = 0; i < d->nresults; i++)
+			for (size_t j = 0; j < d->results[i].nentries; j++)
+				CHECK(mn_case_get(d->kase, (size_t)d->results[i].entries[j].resource->index) ==
+				      d->results[i].entries[j].resource);
+		mn_determination_free(d);
+	}
+	mn_case_free(c);
+
+	/* a record nothing was decided on yet, decided on by 4 threads at once, 2 as of a date that leaves s1 out:
+	 * the first entries kept by one thread are the ones the others copy */
+	CHECK_INT(mn_case_load("a.json", a_json, strlen(a_json), &c, &err), MN_OK);
+	if (c) {
+		pthread_t t[4];
+		kept_job jobs[4];
+		bool started[4];
+		for (int i = 0; i < 4; i++) {
+			jobs[i] = (kept_job){c, i % 2 ? "2026-02-01" : "2026-11-20", false};
+			started[i] = pthread_create(&t[i], NULL, decide_kept, &jobs[i]) == 0;
+			CHECK(started[i]);
+		}
+		for (int i = 0; i < 4; i++)
+			if (started[i]) {
+				pthread_join(t[i], NULL);
+				CHECK_MSG(jobs[i].ok, "thread %d (as of %s): wrong entries", i, jobs[i].as_of);
+			}
+		mn_case_free(c);
+	}
+
+	/* another record after it: its own texts */
+	CHECK_INT(mn_case_load("b.json", b_json, strlen(b_json), &c, &err), MN_OK);
+	if (!c)
+		return;
+	mn_datetime as_of;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &as_of, NULL);
+	for (int round = 0; round < 2; round++) {
+		mn_determination *d = NULL;
+		CHECK_INT(mn_determine(pol, c, &as_of, &d, &err), MN_OK);
+		if (!d)
+			break;
+		CHECK_INT(d->results[1].nentries, 2);
+		if (d->results[1].nentries == 2) {
+			check_entry(&d->results[1].entries[0], "Observation/s1", "2026-04-01", "Test score: 12%");
+			check_entry(&d->results[1].entries[1], "Observation/s2", "2026-01-10", "Test score: 30%");
+		}
+		/* 12 < 21: the score criterion is not met, whatever an earlier record said */
+		CHECK_INT(d->results[1].status, MN_CRIT_NOT_MET);
+		mn_determination_free(d);
+	}
+	mn_case_free(c);
+}
+
 int main(void)
 {
 	test_npi();
@@ -1760,6 +1904,7 @@ int main(void)
 		test_scores_binding();
 		test_tables();
 		test_time_future_entry();
+		test_entries_kept();
 		test_time_window();
 		test_no_request();
 		test_request_codes();

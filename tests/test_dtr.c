@@ -243,6 +243,7 @@ static void test_adversarial(void)
 		mn_crit_status want;
 	} cases[] = {
 		{"qr-other-patient", "behavioral-health", "its subject is not the record's patient", MN_CRIT_NOT_DOCUMENTED},
+		{"qr-two-patients", "behavioral-health", "the record does not hold exactly one Patient", MN_CRIT_NOT_DOCUMENTED},
 		{"qr-in-progress", "behavioral-health", "its status is in-progress", MN_CRIT_NOT_DOCUMENTED},
 		{"qr-entered-in-error", "behavioral-health", "its status is entered-in-error", MN_CRIT_NOT_DOCUMENTED},
 		{"qr-after-as-of", "behavioral-health", NULL, MN_CRIT_NOT_DOCUMENTED},

@@ -6,6 +6,7 @@
  * FHIRPath suite inputs), which is skipped when the data folder is absent.
  */
 #include "fhir/model.h"
+#include "fhir/case_memo.h"
 #include "test.h"
 
 #include <dirent.h>
@@ -315,6 +316,15 @@ static void test_load_bundles(void)
 		CHECK(mn_case_resolve(c, "Patient/p2", 10, o) == NULL);
 		CHECK(mn_case_resolve(c, "Patient?identifier=x", 20, o) == NULL);
 		CHECK(mn_case_resolve(c, "p1", 2, o) == NULL);
+		/* one slash: the type is all before it, the id all after it */
+		CHECK(mn_case_resolve(c, "Patien/p1", 9, o) == NULL);
+		CHECK(mn_case_resolve(c, "patient/p1", 10, o) == NULL);
+		CHECK(mn_case_resolve(c, "Observation/p1", 14, o) == NULL);
+		CHECK(mn_case_resolve(c, "/p1", 3, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient/", 8, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient/p1/", 11, o) == NULL);
+		CHECK(mn_case_resolve(c, "Patient/p1x", 10, o) == p);  /* the length given, not the text's */
+		CHECK(mn_case_resolve(c, "x/Patient/p1", 12, o) == NULL);
 		CHECK(mn_case_resolve(c, "#", 1, o) == o);
 		CHECK(mn_case_resolve(c, "#x", 2, o) == NULL);
 		CHECK(mn_case_resolve(c, "", 0, o) == NULL);
@@ -1950,6 +1960,87 @@ static void test_index_passes(void)
 	CHECK(strstr(err.message, "\"urn:uuid:7\" does not resolve") != NULL);
 }
 
+/* Values kept per top-level resource (fhir/case_memo.h): shared by a record and its as-of views that leave
+ * nothing out, never by a view that leaves some out (its resources are its own), never across records. */
+static void test_case_memo(void)
+{
+	static const char json[] =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"early\",\"status\":\"final\","
+		"\"code\":{\"text\":\"x\"},\"effectiveDateTime\":\"2026-01-01\","
+		"\"contained\":[{\"resourceType\":\"Device\",\"id\":\"d1\"}],\"device\":{\"reference\":\"#d1\"}}},"
+		"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"late\",\"status\":\"entered-in-error\","
+		"\"code\":{\"text\":\"x\"},\"effectiveDateTime\":\"2026-06-01\"}}]}";
+	mn_case *c = NULL, *c2 = NULL, *all = NULL, *some = NULL;
+	mn_error err;
+	CHECK_INT(mn_case_load("memo.json", json, strlen(json), &c, &err), MN_OK);
+	CHECK_INT(mn_case_load("memo2.json", json, strlen(json), &c2, &err), MN_OK);
+	if (!c || !c2) {
+		mn_case_free(c);
+		mn_case_free(c2);
+		return;
+	}
+	mn_datetime late, early;
+	mn_datetime_parse("2026-11-20", 10, MN_DT_DATE, &late, NULL);
+	mn_datetime_parse("2026-02-01", 10, MN_DT_DATE, &early, NULL);
+	CHECK_INT(mn_case_as_of(c, &late, &all, &err), MN_OK);
+	CHECK_INT(mn_case_as_of(c, &early, &some, &err), MN_OK);
+	if (!all || !some)
+		goto out;
+	CHECK_INT(mn_case_left_out(all), 0);
+	CHECK_INT(mn_case_left_out(some), 1);  /* "late" is dated after 2026-02-01 */
+	const mn_resource *obs = mn_case_get(c, 1), *dev = mn_case_resolve(c, "#d1", 3, obs);
+	CHECK(dev && dev->container == obs);
+	CHECK(mn_case_memo_get(c, obs) == NULL);  /* nothing kept yet */
+	char *v1 = malloc(4), *v2 = malloc(4);
+	if (!v1 || !v2) {
+		free(v1);
+		free(v2);
+		goto out;
+	}
+	strcpy(v1, "one");
+	strcpy(v2, "two");
+	CHECK(mn_case_memo_keep(c, obs, v1) == v1);
+	CHECK(mn_case_memo_get(c, obs) == v1);
+	/* kept once: a second value for it is freed, the first one returned */
+	CHECK(mn_case_memo_keep(c, obs, v2) == v1);
+	/* the view that leaves nothing out has the same resources and the same values */
+	CHECK(mn_case_get(all, 1) == obs);
+	CHECK(mn_case_memo_get(all, obs) == v1);
+	/* the view that leaves some out: its own resources, nothing kept for them */
+	const mn_resource *vobs = mn_case_get(some, 1);
+	CHECK(vobs != NULL && vobs != obs && vobs->json == obs->json);
+	CHECK(mn_case_memo_get(some, vobs) == NULL);
+	CHECK(mn_case_memo_get(some, obs) == NULL);  /* not one of its resources */
+	/* another record loaded from the same text: its own resources, nothing kept */
+	CHECK(mn_case_memo_get(c2, mn_case_get(c2, 1)) == NULL);
+	CHECK(mn_case_memo_get(c2, obs) == NULL);
+	/* a contained resource, the other resources: none */
+	CHECK(mn_case_memo_get(c, dev) == NULL);
+	char *v3 = malloc(4);
+	if (v3) {
+		CHECK(mn_case_memo_keep(c, dev, v3) == NULL);  /* not kept: still the caller's */
+		free(v3);
+	}
+	CHECK(mn_case_memo_get(c, mn_case_get(c, 0)) == NULL);
+	CHECK(mn_case_memo_get(c, mn_case_get(c, 2)) == NULL);
+	/* a value kept through the view that leaves some out stays with it */
+	char *v4 = malloc(4);
+	if (v4 && vobs) {
+		strcpy(v4, "own");
+		CHECK(mn_case_memo_keep(some, vobs, v4) == v4);
+		CHECK(mn_case_memo_get(some, vobs) == v4);
+		CHECK(mn_case_memo_get(c, obs) == v1);
+	} else
+		free(v4);
+out:
+	mn_case_free(some);
+	mn_case_free(all);
+	mn_case_free(c2);
+	mn_case_free(c);  /* frees v1 (and v4 with the view) */
+}
+
 int main(void)
 {
 	test_model_types();
@@ -1962,6 +2053,7 @@ int main(void)
 	test_as_of();
 	test_as_of_latest();
 	test_as_of_dispense();
+	test_case_memo();
 	test_unresolved_paths();
 	test_lenient();
 	test_lenient_undated();

@@ -17,6 +17,7 @@
 #include "mednec/decide.h"
 #include "mednec/dtr.h"
 #include "decide/decide_int.h"
+#include "fhir/case_memo.h"
 
 const char *mn_crit_status_name(mn_crit_status s)
 {
@@ -375,6 +376,37 @@ static size_t slot_of(const entry_slot *t, size_t cap, const mn_resource *r)
 	return i;
 }
 
+/* An entry is a pure function of the record and the resource: the first determination on a record makes
+ * it and keeps a copy with the record (fhir/case_memo.h), the ones after it (other as-of dates that leave
+ * nothing out, other policies) copy that. A view that leaves some out is a record of its own (it may
+ * resolve a reference differently): it keeps its own copies, not its source's. */
+static bool entry_kept(const mn_case *c, const mn_resource *r, mn_entry *out)
+{
+	const mn_entry *k = mn_case_memo_get(c, r);
+	if (!k)
+		return false;
+	*out = *k;
+	out->resource = r;
+	return true;
+}
+
+/* A copy of e (its texts after it, in one block) kept with the record; none when that is refused (the
+ * entry is then made again next time). */
+static void entry_keep(const mn_case *c, const mn_resource *r, const mn_entry *e)
+{
+	size_t lr = strlen(e->reference) + 1, ld = e->date ? strlen(e->date) + 1 : 0, ls = strlen(e->summary) + 1;
+	mn_entry *k = malloc(sizeof *k + lr + ld + ls);
+	if (!k)
+		return;
+	char *p = (char *)(k + 1);
+	k->resource = r;
+	k->reference = memcpy(p, e->reference, lr);
+	k->date = e->date ? memcpy(p + lr, e->date, ld) : NULL;
+	k->summary = memcpy(p + lr + ld, e->summary, ls);
+	if (!mn_case_memo_keep(c, r, k))
+		free(k);
+}
+
 /* The slot of r, its entry made (NULL: out of memory). */
 static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
 {
@@ -385,8 +417,11 @@ static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
 			return e;
 	}
 	mn_entry made;
-	if (mn_entry_make(d->kase, r, d->arena, &made) != MN_OK)
-		return NULL;
+	if (!entry_kept(d->kase, r, &made)) {
+		if (mn_entry_make(d->kase, r, d->arena, &made) != MN_OK)
+			return NULL;
+		entry_keep(d->kase, r, &made);
+	}
 	if (d->nentries_made_ == d->capentries_made_) {
 		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 64;
 		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);

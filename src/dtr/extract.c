@@ -283,20 +283,14 @@ mn_status mn_dtr_extract(const mn_policy *p, const mn_case *view, const mn_datet
                          const char ***warnings, size_t *nwarnings, mn_error *err)
 {
 	*out = NULL;
+	/* the top-level QuestionnaireResponses and Patients, from the view's index by type (a resource's type
+	 * is the one its resourceType names, exactly) */
 	size_t nqr = 0, npatients = 0;
-	const mn_resource *patient = NULL;
-	for (size_t i = 0; i < mn_case_count(view); i++) {
-		const mn_resource *r = mn_case_get(view, i);
-		nqr += strcmp(r->type_name, "QuestionnaireResponse") == 0;
-		if (strcmp(r->type_name, "Patient") == 0) {
-			npatients++;
-			patient = r;
-		}
-	}
+	mn_case_of_type(view, mn_fhir_type_find("QuestionnaireResponse", 21), &nqr);
 	if (!nqr)
 		return MN_OK;
-	if (npatients != 1)
-		patient = NULL;
+	const uint32_t *patients = mn_case_of_type(view, mn_fhir_type_find("Patient", 7), &npatients);
+	const mn_resource *patient = npatients == 1 ? mn_case_get(view, patients[0]) : NULL;
 	ctx x = {p, view, arena, warnings, nwarnings, *nwarnings, 0};
 	if (!knowledge_dir)
 		knowledge_dir = knowledge_of(p, arena);

@@ -20,6 +20,7 @@
  *    (mn_case_coded) is made on its first use, once per record.
  */
 #include "fhir/model.h"
+#include "fhir/case_memo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,7 +108,14 @@ typedef struct S_slot {
 /* The index by code (mn_case_coded), made once per record when first asked; idx NULL until then. */
 typedef struct S_codes S_codes;
 struct S_codes_box {
-	_Atomic(S_codes *) idx;
+	_Atomic(void *) idx;    /* S_codes * */
+	_Atomic(void *) memo;   /* struct S_memo * (mn_case_memo_get): made when first kept, NULL until then */
+};
+
+/* One value per top-level resource (mn_case_memo_get), each kept once: n the record's top-level count. */
+struct S_memo {
+	size_t n;
+	_Atomic(void *) v[];
 };
 
 static const char S_SCOPE_TID = 'T';   /* "Type/id" */
@@ -565,10 +573,18 @@ const mn_resource *mn_case_resolve(const mn_case *c, const char *ref, size_t len
 			return &r->pub;
 		return NULL;
 	}
-	/* relative: Type/id[/_history/v] */
-	n = S_strip_history(ref, len);
-	if (!S_type_id_tail(ref, n, &tail) || tail != 0)
-		return NULL;
+	/* relative: Type/id[/_history/v]; with one slash ("Type/id", most of them), no history (it has two
+	 * more) and the type is all before it: what the scans below find, without them */
+	const char *slash = memchr(ref, '/', len);
+	if (slash && slash > ref && slash + 1 < ref + len && !memchr(slash + 1, '/', len - (size_t)(slash + 1 - ref))) {
+		if (!mn_fhir_is_resource_type(ref, (size_t)(slash - ref)))
+			return NULL;
+		n = len;
+	} else {
+		n = S_strip_history(ref, len);
+		if (!S_type_id_tail(ref, n, &tail) || tail != 0)
+			return NULL;
+	}
 	const S_res *top = S_top(from);
 	const char *fu = top ? top->pub.full_url : NULL;
 	size_t base = S_url_base(top);
@@ -1884,6 +1900,10 @@ void mn_case_free(mn_case *c)
 		free(c->by_type);
 		if (c->codes) {
 			free(atomic_load_explicit(&c->codes->idx, memory_order_acquire));
+			struct S_memo *m = atomic_load_explicit(&c->codes->memo, memory_order_acquire);
+			for (size_t i = 0; m && i < m->n; i++)
+				free(atomic_load_explicit(&m->v[i], memory_order_acquire));
+			free(m);
 			free(c->codes);
 		}
 	}
@@ -2584,6 +2604,16 @@ out:
 
 static const S_codes *S_codes_get(const mn_case *c);
 
+/* mine at *at unless a value is there first: the value there after (mine, or the other, mine then freed). */
+static void *S_keep_once(_Atomic(void *) *at, void *mine)
+{
+	void *had = NULL;
+	if (atomic_compare_exchange_strong_explicit(at, &had, mine, memory_order_acq_rel, memory_order_acquire))
+		return mine;
+	free(mine);
+	return had;
+}
+
 /* The index of view v (an as-of view of v->from that leaves some out) by code, from its source's: the
  * same keys and slots, each key's resources and the unread ones those of the source that v keeps, as v's
  * positions (v keeps the source's order, so they stay in case order). A key none of whose resources is
@@ -2640,16 +2670,10 @@ static const S_codes *S_codes_get(const mn_case *c)
 {
 	S_codes *ix = atomic_load_explicit(&c->codes->idx, memory_order_acquire);
 	if (!ix) {
-		S_codes *mine = c->from ? S_codes_derive(c) : S_codes_make(c), *none = NULL;
+		S_codes *mine = c->from ? S_codes_derive(c) : S_codes_make(c);
 		if (!mine)
 			return NULL;
-		if (atomic_compare_exchange_strong_explicit(&c->codes->idx, &none, mine, memory_order_acq_rel,
-		                                            memory_order_acquire))
-			ix = mine;
-		else {
-			free(mine);
-			ix = none;
-		}
+		ix = S_keep_once(&c->codes->idx, mine);
 	}
 	return ix;
 }
@@ -2676,6 +2700,43 @@ bool mn_case_coded(const mn_case *c, const char *element, const char *code, size
 	*unread = ix->nunread[e] ? ix->unread[e] : NULL;
 	*nunread = ix->nunread[e];
 	return true;
+}
+
+/* ---- values kept per resource (fhir/case_memo.h) ------------------------------ */
+
+/* r's position when it is one of c's top-level resources, else SIZE_MAX. */
+static size_t S_top_of(const mn_case *c, const mn_resource *r)
+{
+	if (!c || !r || !c->codes || r->index < 0 || (size_t)r->index >= c->ntop || &c->res[r->index].pub != r)
+		return SIZE_MAX;
+	return (size_t)r->index;
+}
+
+const void *mn_case_memo_get(const mn_case *c, const mn_resource *r)
+{
+	size_t i = S_top_of(c, r);
+	if (i == SIZE_MAX)
+		return NULL;
+	struct S_memo *m = atomic_load_explicit(&c->codes->memo, memory_order_acquire);
+	return m ? atomic_load_explicit(&m->v[i], memory_order_acquire) : NULL;
+}
+
+const void *mn_case_memo_keep(const mn_case *c, const mn_resource *r, void *v)
+{
+	size_t i = S_top_of(c, r);
+	if (i == SIZE_MAX || !v)
+		return NULL;
+	struct S_memo *m = atomic_load_explicit(&c->codes->memo, memory_order_acquire);
+	if (!m) {
+		struct S_memo *mine = calloc(1, sizeof *mine + c->ntop * sizeof mine->v[0]);
+		if (!mine)
+			return NULL;
+		mine->n = c->ntop;
+		for (size_t k = 0; k < c->ntop; k++)
+			atomic_init(&mine->v[k], NULL);
+		m = S_keep_once(&c->codes->memo, mine);
+	}
+	return S_keep_once(&m->v[i], v);
 }
 
 bool mn_case_bundle_exact(const mn_case *c)

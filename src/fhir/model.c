@@ -176,7 +176,9 @@ static const mn_fhir_element *S_element_for_json(const mn_fhir_type *t, const ch
 
 /* The answers of S_element_for_json, remembered per thread by the type and the name's text (the model is
  * constant, so the answer is too, found or not): a choice element's JSON name ("valueQuantity",
- * "effectiveDateTime") costs a lookup of every split before a capital letter otherwise. */
+ * "effectiveDateTime") costs a lookup of every split before a capital letter otherwise. Found by the name's
+ * words and length (mn_fhir__name_words: the whole name up to 16 bytes, the bytes between them compared
+ * beyond). */
 #define S_JSON_SLOTS 64
 #define S_JSON_NAME_MAX 48
 static _Thread_local struct {
@@ -184,6 +186,7 @@ static _Thread_local struct {
 	const mn_fhir_element *e;
 	const mn_fhir_type *type;
 	size_t len;
+	uint64_t head, tail;
 	char name[S_JSON_NAME_MAX];
 } S_json_cache[S_JSON_SLOTS];
 
@@ -198,13 +201,11 @@ const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const cha
 		return NULL;
 	if (len > S_JSON_NAME_MAX)
 		return S_element_for_json(t, name, len, type);
-	uint32_t h = (uint32_t)((uintptr_t)t >> 4) ^ (uint32_t)len;
-	for (size_t i = 0; i < len; i++)
-		h = h * 31u + (unsigned char)name[i];
-	h ^= h >> 11;
-	unsigned slot = h & (S_JSON_SLOTS - 1);
-	if (S_json_cache[slot].t == t && S_json_cache[slot].len == len &&
-	    memcmp(S_json_cache[slot].name, name, len) == 0) {
+	uint64_t a, b;
+	mn_fhir__name_words(name, len, &a, &b);
+	unsigned slot = (unsigned)(mn_fhir__name_hash(a, b, len, (uintptr_t)t) & (S_JSON_SLOTS - 1));
+	if (S_json_cache[slot].t == t && S_json_cache[slot].len == len && S_json_cache[slot].head == a &&
+	    S_json_cache[slot].tail == b && (len <= 16 || memcmp(S_json_cache[slot].name + 8, name + 8, len - 16) == 0)) {
 		*type = S_json_cache[slot].type;
 		return S_json_cache[slot].e;
 	}
@@ -213,6 +214,8 @@ const mn_fhir_element *mn_fhir_element_for_json(const mn_fhir_type *t, const cha
 	S_json_cache[slot].e = e;
 	S_json_cache[slot].type = *type;
 	S_json_cache[slot].len = len;
+	S_json_cache[slot].head = a;
+	S_json_cache[slot].tail = b;
 	memcpy(S_json_cache[slot].name, name, len);
 	return e;
 }

@@ -174,8 +174,10 @@ static size_t exact_first(const mn_vs_index_ *ix, const char *code, bool *same)
 	*same = false;
 	if (ix->hash) {
 		size_t mask = ix->hcap - 1;
-		for (size_t i = code_hash(code) & mask; ix->hash[i]; i = (i + 1) & mask)
-			if (strcmp(ix->exact[ix->hash[i] - 1]->code, code) == 0) {
+		uint32_t h = code_hash(code);
+		const uint32_t *hashes = ix->hash + ix->hcap;
+		for (size_t i = h & mask; ix->hash[i]; i = (i + 1) & mask)
+			if (hashes[i] == h && strcmp(ix->exact[ix->hash[i] - 1]->code, code) == 0) {
 				*same = true;
 				return ix->hash[i] - 1;
 			}
@@ -193,7 +195,8 @@ static size_t exact_first(const mn_vs_index_ *ix, const char *code, bool *same)
 	return lo;
 }
 
-/* The hash of the exact entries' codes: each code's first position, in twice as many slots as codes at least. */
+/* The hash of the exact entries' codes: each code's first position, in twice as many slots as codes at least,
+ * then (hcap more) each slot's code's hash, so that a probe compares the text of a code of the same hash only. */
 static mn_status hash_index(mn_arena *a, mn_error *err, mn_vs_index_ *ix)
 {
 	if (!ix->nexact || ix->nexact > UINT32_MAX / 4)
@@ -201,16 +204,18 @@ static mn_status hash_index(mn_arena *a, mn_error *err, mn_vs_index_ *ix)
 	size_t cap = 8;
 	while (cap < 2 * ix->nexact)
 		cap *= 2;
-	uint32_t *t = mn_arena_calloc(a, cap, sizeof *t);
+	uint32_t *t = mn_arena_calloc(a, 2 * cap, sizeof *t);
 	if (!t)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	for (size_t k = 0; k < ix->nexact; k++) {
 		if (k && strcmp(ix->exact[k - 1]->code, ix->exact[k]->code) == 0)
 			continue;  /* sorted: the first of equal codes only */
-		size_t i = code_hash(ix->exact[k]->code) & (cap - 1);
+		uint32_t h = code_hash(ix->exact[k]->code);
+		size_t i = h & (cap - 1);
 		while (t[i])
 			i = (i + 1) & (cap - 1);
 		t[i] = (uint32_t)k + 1;
+		t[cap + i] = h;
 	}
 	ix->hcap = cap;
 	ix->hash = t;
