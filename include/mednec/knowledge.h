@@ -117,7 +117,8 @@ typedef struct mn_vs_index_ {
 	size_t nother;
 	const mn_vs_entry **other;  /* prefix and range entries */
 	/* the exact entries by code: open addressing over a hash of the code, hcap slots (a power of two, or 0:
-	 * none, search exact), each 1 + the position in exact of the first entry with that code, or 0 */
+	 * none, search exact), each 1 + the position in exact of the first entry with that code, or 0; then hcap
+	 * more, each the slot's code's hash (src/knowledge/valueset.c compares a code's text only when they agree) */
 	size_t hcap;
 	const uint32_t *hash;
 } mn_vs_index_;
