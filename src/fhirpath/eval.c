@@ -90,10 +90,12 @@ int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 }
 
 /* Room for `more` items after c's: one allocation instead of doubling
- * (the pushes still count against the limits). */
+ * (the pushes still count against the limits). A few more items for a
+ * collection that has storage are left to doubling; an empty one gets
+ * exactly what it needs. */
 static int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
 {
-	if (c->cap - c->n >= more || more <= 4)
+	if (c->cap - c->n >= more || (more <= 4 && c->cap))
 		return 0;
 	uint64_t want = (uint64_t)c->n + more;
 	if (want > MN_FP_MAX_ITEMS)
@@ -175,7 +177,7 @@ static const mn_fhir_type *resource_type(const char *name, size_t n)
 {
 	static _Thread_local const mn_fhir_type *last;
 	static _Thread_local size_t last_len;
-	if (last && last_len == n && memcmp(last->name, name, n) == 0)
+	if (last && last_len == n && fp_same_bytes(last->name, name, n))
 		return last;
 	const mn_fhir_type *t = mn_fhir_type_find(name, n);
 	if (t) {
@@ -2983,7 +2985,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	if (!e || !arena || !out)
 		return mn_error_set(err, MN_EUSAGE, "missing expression, arena or output");
 	fp_ctx x;
-	memset(&x, 0, sizeof x);
+	memset(&x, 0, offsetof(fp_ctx, inv));  /* inv[] is read only below ninv */
 	x.env = env;
 	x.a = arena;
 	x.err = err;
@@ -3020,10 +3022,10 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	r->c.n = r->c.cap = 0;
 	if (c.n) {
 		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
-		memcpy(r->c.v, c.v, c.n * sizeof *c.v);
 		r->c.cap = r->c.n = c.n;
 		for (uint32_t i = 0; i < c.n; i++) {
 			mn_fp_item *it = &r->c.v[i];
+			*it = c.v[i];  /* not memcpy: mostly one item */
 			if (it->kind == MN_FP_STRING && !it->node && !(it->flags & FPI_NOVALUE)) {
 				char *str = mn_arena_strndup(arena, it->v.str.s, it->v.str.n);
 				if (!str)
@@ -3080,28 +3082,29 @@ static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_js
 {
 	fp_coll ctx = {0};
 	const mn_case *kase = env ? env->kase : NULL;
+	/* the context item may live here: run() copies the result's items into
+	 * the arena, and nothing else outlives it */
+	mn_fp_item it;
 	if (resource) {
-		/* in the arena: results may share the context's storage ($this) */
-		mn_fp_item *it = arena ? mn_arena_alloc(arena, sizeof *it) : NULL;
-		if (!it)
-			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		if (!arena)
+			return mn_error_set(err, MN_EUSAGE, "no arena or out of memory");
 		if (!kase)
 			res = NULL;
 		else if (!res)
 			res = case_find(env, resource);
-		fp_item_init(it, MN_FP_NODE);
-		it->node = resource;
+		fp_item_init(&it, MN_FP_NODE);
+		it.node = resource;
 		/* the case's type for its resource, as mn_fp_eval_resource takes it */
-		it->ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
-		it->flags |= FPI_STATIC;
-		it->res = res;
-		ctx.v = it;
+		it.ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
+		it.flags |= FPI_STATIC;
+		it.res = res;
+		ctx.v = &it;
 		ctx.n = ctx.cap = 1;
 		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)
 			return eval_plain_value(e, env, resource, arena, out, err);
 		if (e && (e->flags & MN_FP_MODEL_NONE)) {
-			it->ftype = NULL;
-			it->flags = 0;
+			it.ftype = NULL;
+			it.flags = 0;
 		}
 	}
 	return run(e, env, &ctx, false, kase, arena, out, err);
