@@ -2508,7 +2508,46 @@ static int eval_invar(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *o
 	return fp_append(x, out, &v);
 }
 
+/* The depth at which fp_eval stops with MN_ELIMIT. */
+#define FP_EVAL_DEPTH (MN_FP_MAX_DEPTH * 4 + 64)
+
+static int eval_node(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
+
+/* The commonest leaves (a literal, $this, a member of $this) are evaluated
+ * here, in a function small enough to need no stack frame for them, when
+ * none of eval_node's limits is near; everything else by eval_node. The
+ * same steps either way: the work and depth counted as eval_node counts
+ * them (these leaves define no variable and evaluate no other node). */
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	uint64_t w = x->work + 1;
+	if (((1u << n->kind) & (1u << FN_LITERAL | 1u << FN_THIS | 1u << FN_MEMBER)) && (w & 1023) != 0 &&
+	    w <= FP_WORK_BUDGET && x->depth < FP_EVAL_DEPTH) {
+		switch (n->kind) {
+		case FN_LITERAL:
+			x->work = w;
+			return fp_push_shared(x, out, &n->lit);
+		case FN_THIS:
+			x->work = w;
+			return fp_append(x, out, &s->self);
+		case FN_MEMBER:
+			if (!n->left && !n->invar && n->fast != FP_FAST_BUNDLE_RES) {
+				x->work = w;
+				x->depth++;
+				int rc = eval_member(x, n, &s->self, out);  /* under the ofType() that set x->prune */
+				x->prune = NULL;
+				x->depth--;
+				return rc;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return eval_node(x, n, s, out);
+}
+
+static int eval_node(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
 		return -1;
@@ -2516,9 +2555,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		return fp_fail(x, MN_ELIMIT, n, "evaluation takes more than %llu steps",
 		               (unsigned long long)FP_WORK_BUDGET);
 	}
-	if (++x->depth > (MN_FP_MAX_DEPTH * 4 + 64)) {
+	if (++x->depth > FP_EVAL_DEPTH) {
 		x->depth--;
-		return fp_fail(x, MN_ELIMIT, n, "evaluation nested deeper than %d", (MN_FP_MAX_DEPTH * 4 + 64));
+		return fp_fail(x, MN_ELIMIT, n, "evaluation nested deeper than %d", FP_EVAL_DEPTH);
 	}
 	int rc = 0;
 	fp_coll in = {0};
