@@ -93,10 +93,16 @@ int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
  * (the pushes still count against the limits). A few more items for a
  * collection that has storage are left to doubling; an empty one gets
  * exactly what it needs. */
-static int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
+static int reserve_grow(fp_ctx *x, fp_coll *c, uint32_t more) __attribute__((noinline));
+static inline int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
 {
 	if (c->cap - c->n >= more || (more <= 4 && c->cap))
 		return 0;
+	return reserve_grow(x, c, more);
+}
+
+static int reserve_grow(fp_ctx *x, fp_coll *c, uint32_t more)
+{
 	uint64_t want = (uint64_t)c->n + more;
 	if (want > MN_FP_MAX_ITEMS)
 		return 0;  /* fp_push reports it */
@@ -110,6 +116,18 @@ static int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
 	c->v = v;
 	c->cap = (uint32_t)want;
 	return 0;
+}
+
+/* fp_push when c has room and the work budget one more step: the same
+ * checks, counting and result, inlined where items are made. */
+static inline int push_item(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
+{
+	if (c->n < c->cap && c->n < MN_FP_MAX_ITEMS && x->work < FP_WORK_BUDGET) {
+		x->work++;
+		c->v[c->n++] = *it;
+		return 0;
+	}
+	return fp_push(x, c, it);
 }
 
 int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
@@ -244,7 +262,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		it.flags |= FPI_NOVALUE;
 		it.ftype = type;
 		it.node = NULL;
-		return fp_push(x, out, &it);
+		return push_item(x, out, &it);
 	}
 	if (v->type == MN_JSON_OBJECT) {
 		/* only Resource-typed (or untyped) elements can hold a resource;
@@ -264,7 +282,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		if (it.ftype != type && r)
 			it.res = r;
 		it.ext = NULL;
-		return fp_push(x, out, &it);
+		return push_item(x, out, &it);
 	}
 	if (v->type == MN_JSON_ARRAY)
 		return 0;
@@ -324,7 +342,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	default:
 		return 0;
 	}
-	return fp_push(x, out, &it);
+	return push_item(x, out, &it);
 }
 
 /* Model none: the items of array v, nested arrays flattened (make_item
@@ -524,7 +542,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 			continue;
 		if (len && m->key[0] != name[0])
 			continue;
-		if (m->key_len == len && memcmp(m->key, name, len) == 0) {
+		if (m->key_len == len && fp_same_bytes(m->key, name, len)) {
 			if (el && el->choice)
 				continue;  /* "value" itself is not a valid JSON name for value[x] */
 			ct = el && el->ntypes == 1 ? el->types[0] : NULL;
