@@ -233,10 +233,11 @@ static mn_fp_kind system_kind(const char *sys)
 	case 'T': return MN_FP_TIME;
 	case 'Q': return MN_FP_QUANTITY;
 	case 'D':
-		if (strcmp(sys, "Decimal") == 0)
-			return MN_FP_DECIMAL;
-		if (strcmp(sys, "Date") == 0)
+		/* "Date", "Decimal" or else DateTime, as strcmp would tell them */
+		if (sys[1] == 'a' && sys[2] == 't' && sys[3] == 'e' && sys[4] == '\0')
 			return MN_FP_DATE;
+		if (sys[1] == 'e' && strcmp(sys, "Decimal") == 0)
+			return MN_FP_DECIMAL;
 		return MN_FP_DATETIME;
 	default: return 0;
 	}
