@@ -431,14 +431,22 @@ static void test_arena_sizes(void)
 }
 
 /* A thread's spare arena (kept from its last mn_arena_free for its next
- * mn_arena_new; none in MN_ARENA_DEBUG builds). */
+ * mn_arena_new; none in MN_ARENA_DEBUG builds): CHECK_SPARE(a, w), a is the
+ * arena whose address was w. */
+#if MN_ARENA_DEBUG
+#define CHECK_SPARE(a, w) ((void)(a), (void)(w))
+#else
+#define CHECK_SPARE(a, w) CHECK((uintptr_t)(a) == (w))
+#endif
+
 static void *spare_thread(void *arg)
 {
 	mn_arena *a = mn_arena_new();
 	uintptr_t *first = arg;
 	*first = (uintptr_t)a;
 	char *s = mn_arena_strdup(a, "in a thread");
-	int ok = s && strcmp(s, "in a thread") == 0 && mn_arena_alloc(a, 1 << 16) != NULL;
+	int ok = s && strcmp(s, "in a thread") == 0 && mn_arena_alloc(a, 1 << 16) != NULL &&
+	         mn_arena_alloc(a, 1000) != NULL;  /* a block of the first size: kept too */
 	mn_arena_free(a);  /* kept as the thread's spare: freed when it exits (valgrind: no leak) */
 	mn_arena *b = mn_arena_new();
 	ok = ok && b && mn_arena_used(b) == 0;
@@ -466,9 +474,7 @@ static void test_arena_spare(void)
 	mn_arena_free(a);
 	/* reused, as new: nothing in use, not failed, the inline block whole */
 	mn_arena *b = mn_arena_new();
-#if !MN_ARENA_DEBUG
-	CHECK((uintptr_t)b == was);
-#endif
+	CHECK_SPARE(b, was);
 	CHECK_INT(mn_arena_used(b), 0);
 	CHECK(!mn_arena_failed(b));
 	char *s = mn_arena_strdup(b, "again");
@@ -477,15 +483,12 @@ static void test_arena_spare(void)
 	mn_arena *c = mn_arena_new();
 	CHECK(c && c != b);
 	CHECK(mn_arena_alloc(c, 5000) != NULL);  /* a second block */
-	uintptr_t bw = (uintptr_t)b, cw = (uintptr_t)c;
+	uintptr_t bw = (uintptr_t)b;
 	mn_arena_free(b);  /* kept */
 	mn_arena_free(c);  /* freed: the spare is taken */
 	mn_arena *d = mn_arena_new(), *e = mn_arena_new();
 	CHECK(d && e && d != e);
-#if !MN_ARENA_DEBUG
-	CHECK((uintptr_t)d == bw);
-#endif
-	(void)cw;
+	CHECK_SPARE(d, bw);
 	CHECK_STR(mn_arena_strdup(d, "d"), "d");
 	CHECK_STR(mn_arena_strdup(e, "e"), "e");
 	mn_arena_free(e);
@@ -505,6 +508,36 @@ static void test_arena_spare(void)
 	CHECK(f && mn_arena_alloc(f, 10) != NULL);
 	CHECK(pthread_create(&o, NULL, free_other_thread, f) == 0);
 	pthread_join(o, NULL);
+	/* the thread's spare block: the first block an arena adds, kept from the
+	 * last arena that had one (a big object's own block is not kept) */
+	mn_arena *m = mn_arena_new();
+	CHECK(mn_arena_alloc(m, 700) != NULL);           /* the inline block */
+	CHECK(mn_arena_alloc(m, 1 << 20) != NULL);       /* its own block */
+	unsigned char *p1 = mn_arena_alloc(m, 1000);     /* the first 4 KiB block */
+	CHECK(p1 != NULL);
+	uintptr_t pw = (uintptr_t)p1;
+	mn_arena_free(m);
+	m = mn_arena_new();
+	CHECK(mn_arena_alloc(m, 700) != NULL);
+	unsigned char *p2 = mn_arena_alloc(m, 1000);
+	CHECK_SPARE(p2, pw);
+	CHECK(p2 && mn_arena_alloc(m, 2000) != NULL);    /* 3008 of its 4064 bytes */
+	for (int i = 0; i < 4; i++)
+		CHECK(mn_arena_alloc(m, 1000) != NULL);      /* then the next, 8 KiB */
+	mn_arena *m2 = mn_arena_new();                   /* no spare block left: malloc */
+	unsigned char *p3 = mn_arena_alloc(m2, 1000);
+	CHECK(p3 && (uintptr_t)p3 != pw);
+	if (p2 && p3) {
+		memset(p2, 1, 1000);
+		memset(p3, 2, 1000);
+		CHECK(p2[999] == 1 && p3[0] == 2);
+	}
+	uintptr_t p3w = (uintptr_t)p3;
+	mn_arena_free(m2);  /* its block is the spare block now */
+	mn_arena_reset(m);  /* m's are freed: the spare block is taken */
+	CHECK(mn_arena_alloc(m, 700) != NULL);
+	CHECK_SPARE(mn_arena_alloc(m, 1000), p3w);
+	mn_arena_free(m);
 	/* injected failure: mn_arena_new fails even with a spare at hand, which
 	 * the next call returns */
 	mn_arena *g = mn_arena_new();
@@ -514,10 +547,7 @@ static void test_arena_spare(void)
 	CHECK(mn_arena_new() == NULL);
 	mn_arena *h = mn_arena_new();
 	CHECK(h != NULL);
-#if !MN_ARENA_DEBUG
-	CHECK((uintptr_t)h == gw);
-#endif
-	(void)gw;
+	CHECK_SPARE(h, gw);
 	mn_alloc_fail_at(2);
 	CHECK(mn_arena_alloc(h, 8) != NULL);
 	CHECK(mn_arena_alloc(h, 8) == NULL);  /* the second */

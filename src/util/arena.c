@@ -17,9 +17,11 @@
  *
  * A short evaluation makes and frees an arena each time: each thread keeps
  * the last arena it freed (its blocks but the inline one released) for its
- * next mn_arena_new, which then costs no malloc; a pthread key's destructor
- * frees it when the thread exits. MN_ARENA_DEBUG builds keep none, so every
- * arena is its own malloc there too.
+ * next mn_arena_new, which then costs no malloc, and one freed block of the
+ * first size (FIRST_BLOCK) for the next arena that outgrows its inline block;
+ * a pthread key's destructor frees both when the thread exits.
+ * MN_ARENA_DEBUG builds keep none, so every allocation is its own malloc
+ * there too.
  *
  * mn_arena_alloc's common case (room in the current block, no failure to
  * inject) is a short function; the rest is alloc_slow.
@@ -97,6 +99,7 @@ bool mn_alloc_inject_failure(void)
 
 #if !MN_ARENA_DEBUG
 static _Thread_local mn_arena *spare;       /* freed, kept for the next mn_arena_new */
+static _Thread_local struct block *spare_block;  /* a free block of the first size, or NULL */
 static _Thread_local bool spare_registered; /* this thread set spare_key (or cannot) */
 static _Thread_local bool spare_ok;         /* ... and may keep a spare */
 static pthread_key_t spare_key;
@@ -110,6 +113,8 @@ static void spare_drop(void *marker)
 	(void)marker;
 	free(spare);
 	spare = NULL;
+	free(spare_block);
+	spare_block = NULL;
 	spare_ok = false;  /* an arena freed by a later destructor is freed at once */
 }
 
@@ -166,12 +171,22 @@ mn_arena *mn_arena_new(void)
 	return a;
 }
 
+/* The size of the first block an arena adds to its inline one. */
+#define FIRST_BLOCK_DATA (FIRST_BLOCK - sizeof(block))
+
 static void free_blocks(mn_arena *a)
 {
 	for (block *b = a->head, *next; b; b = next) {
 		next = b->next;
-		if (b != a->first)
-			free(b);
+		if (b == a->first)
+			continue;
+#if !MN_ARENA_DEBUG
+		if (!spare_block && b->size == FIRST_BLOCK_DATA && spare_allowed()) {
+			spare_block = b;  /* for the next arena's first block (new_block) */
+			continue;
+		}
+#endif
+		free(b);
 	}
 }
 
@@ -216,6 +231,14 @@ bool mn_arena_failed(const mn_arena *a)
 
 static block *new_block(size_t size)
 {
+#if !MN_ARENA_DEBUG
+	if (size == FIRST_BLOCK_DATA && spare_block) {
+		block *b = spare_block;
+		spare_block = NULL;
+		b->used = 0;
+		return b;
+	}
+#endif
 	if (size > SIZE_MAX - sizeof(block))
 		return NULL;
 	size_t got;
