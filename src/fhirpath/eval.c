@@ -369,6 +369,42 @@ static int plain_value(fp_ctx *x, const mn_json *v, const mn_resource *res, fp_c
 	return v->type == MN_JSON_ARRAY ? plain_array(x, v, res, out) : make_item(x, v, NULL, NULL, res, out);
 }
 
+/* add_member's common case: the items of array v, of a typed element with no
+ * extension sibling, when out has room for them all and no limit is near.
+ * The strings of a String primitive (given, line) and the objects of a
+ * complex type (name, coding) are written in place, what make_item and
+ * push_item would write, with the same work counted; any other value goes
+ * through make_item. */
+static int add_array_typed(fp_ctx *x, const mn_json *v, const mn_fhir_type *type, const mn_resource *res,
+                           fp_coll *out)
+{
+	bool string = type->kind == MN_FHIR_PRIMITIVE && system_kind(type->system_type) == MN_FP_STRING;
+	bool object = type->kind != MN_FHIR_RESOURCE;
+	uint8_t flags = x->nav_static ? FPI_STATIC : 0;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json *e = &v->u.items[i];
+		mn_fp_item *it = &out->v[out->n];
+		if (string && e->type == MN_JSON_STRING) {
+			fp_item_init(it, MN_FP_STRING);
+			it->v.str.s = e->u.s;
+			it->v.str.n = e->n;
+		} else if (object && e->type == MN_JSON_OBJECT) {
+			fp_item_init(it, MN_FP_NODE);
+		} else {
+			if (make_item(x, e, NULL, type, res, out))
+				return -1;
+			continue;
+		}
+		it->flags = flags;
+		it->ftype = type;
+		it->node = e;
+		it->res = res;
+		out->n++;
+		x->work++;
+	}
+	return 0;
+}
+
 /* Items of member value v (an array or a single value) with sibling ext. */
 static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_fhir_type *type,
                       const mn_resource *res, fp_coll *out)
@@ -376,6 +412,14 @@ static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_
 	if (v && v->type == MN_JSON_ARRAY) {
 		if (reserve(x, out, v->n))
 			return -1;
+		if (!ext && type && v->n && (uint64_t)out->n + v->n <= MN_FP_MAX_ITEMS &&
+		    x->work + v->n <= FP_WORK_BUDGET) {
+			/* room for them all, doubling at least (appending many short arrays) */
+			if (out->cap - out->n < v->n && reserve_grow(x, out, v->n > out->cap ? v->n : out->cap))
+				return -1;
+			if (out->cap - out->n >= v->n)
+				return add_array_typed(x, v, type, res, out);
+		}
 		for (uint32_t i = 0; i < v->n; i++) {
 			const mn_json *e = ext && ext->type == MN_JSON_ARRAY && i < ext->n ? &ext->u.items[i] : NULL;
 			if (make_item(x, &v->u.items[i], e, type, res, out))
