@@ -478,6 +478,34 @@ static void test_functions(void)
 	CHECK(fp_func_find("wherex", 6) == NULL);
 }
 
+/* Arrays of a typed element (add_member writes strings of a String type and
+ * objects of a complex type in place; anything else is made as usual): mixed
+ * values, nulls, and many short arrays appended to one collection. */
+static void test_typed_arrays(void)
+{
+	const mn_json *pat = parse_json("{\"resourceType\":\"Patient\",\"name\":[{\"given\":[\"A\",1,null,\"B\"]},"
+	                                "null,{\"given\":[\"C\"]},{\"family\":\"F\"}]}");
+	CHECK(pat != NULL);
+	EVP("name.given", "A, 1, B, C");       /* null makes no item */
+	EVP("name.given.count()", "4");
+	EVP("name.count()", "3");
+	EVP("name.given.where($this is string).count()", "3");  /* 1 is a System decimal */
+	EVP("name.given[1] is Decimal", "true");
+	EVP("name.family", "F");
+	EVP("name.foo", "ERR:fhirpath-semantic");  /* still statically typed: not an element */
+	mn_buf b = MN_BUF_INIT;
+	mn_buf_puts(&b, "{\"resourceType\":\"Patient\",\"name\":[");
+	for (int i = 0; i < 40; i++)
+		mn_buf_printf(&b, "%s{\"given\":[\"a%d\",\"b%d\",\"c%d\"]}", i ? "," : "", i, i, i);
+	mn_buf_puts(&b, "]}");
+	const mn_json *many = parse_json(mn_buf_cstr(&b));
+	CHECK(many != NULL);
+	CHECK_STR(ev("name.given.count()", many), "120");
+	CHECK_STR(ev("name.given[0] & name.given[59] & name.given[119]", many), "a0c19c39");
+	CHECK_STR(ev("name.given.distinct().count()", many), "120");
+	mn_buf_free(&b);
+}
+
 static void test_navigation(void)
 {
 	const mn_json *pat = parse_json(PATIENT);
@@ -1698,6 +1726,7 @@ int main(void)
 	test_quantities();
 	test_functions();
 	test_navigation();
+	test_typed_arrays();
 	test_case_api();
 	test_var_members();
 	test_member_of_needs_system();

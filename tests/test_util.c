@@ -2,6 +2,8 @@
  * test_util.c: arena, buffers, errors and FHIR date/time values.
  */
 #include <locale.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +399,166 @@ static void test_locale(void)
 	setlocale(LC_ALL, "C");
 }
 
+/* The common allocation path: sizes around the 16-byte rounding, the first
+ * block filled and left; every result aligned, and none overlapping another
+ * (each is filled with its own byte, checked after all are made). */
+static void test_arena_sizes(void)
+{
+	mn_arena *a = mn_arena_new();
+	static const size_t sizes[] = {0, 1, 15, 16, 17, 31, 32, 100, 700, 768, 1000, 5000, 3};
+	enum { N = sizeof sizes / sizeof sizes[0] };
+	unsigned char *p[N * 4];
+	size_t total = 0;
+	for (int i = 0; i < N * 4; i++) {
+		size_t n = sizes[i % N];
+		p[i] = mn_arena_alloc(a, n);
+		CHECK(p[i] && (uintptr_t)p[i] % 16 == 0);
+		if (p[i])
+			memset(p[i], i, n);
+		total += n ? n : 1;  /* 0 counts as 1 */
+	}
+	for (int i = 0; i < N * 4; i++) {
+		size_t n = sizes[i % N], bad = 0;
+		for (size_t k = 0; p[i] && k < n; k++)
+			bad += p[i][k] != (unsigned char)i;
+		CHECK_INT(bad, 0);
+	}
+	CHECK_INT(mn_arena_used(a), total);  /* the bytes asked for */
+	CHECK(!mn_arena_failed(a));
+	CHECK(mn_arena_alloc(a, SIZE_MAX - 8) == NULL);  /* too large to round up */
+	CHECK(mn_arena_failed(a));
+	mn_arena_free(a);
+}
+
+/* A thread's spare arena (kept from its last mn_arena_free for its next
+ * mn_arena_new; none in MN_ARENA_DEBUG builds): CHECK_SPARE(a, w), a is the
+ * arena whose address was w. */
+#if MN_ARENA_DEBUG
+#define CHECK_SPARE(a, w) ((void)(a), (void)(w))
+#else
+#define CHECK_SPARE(a, w) CHECK((uintptr_t)(a) == (w))
+#endif
+
+static void *spare_thread(void *arg)
+{
+	mn_arena *a = mn_arena_new();
+	uintptr_t *first = arg;
+	*first = (uintptr_t)a;
+	char *s = mn_arena_strdup(a, "in a thread");
+	int ok = s && strcmp(s, "in a thread") == 0 && mn_arena_alloc(a, 1 << 16) != NULL &&
+	         mn_arena_alloc(a, 1000) != NULL;  /* a block of the first size: kept too */
+	mn_arena_free(a);  /* kept as the thread's spare: freed when it exits (valgrind: no leak) */
+	mn_arena *b = mn_arena_new();
+	ok = ok && b && mn_arena_used(b) == 0;
+#if !MN_ARENA_DEBUG
+	ok = ok && (uintptr_t)b == *first;
+#endif
+	mn_arena_free(b);
+	return ok ? arg : NULL;
+}
+
+static void *free_other_thread(void *arg)
+{
+	mn_arena_free(arg);  /* made by the main thread: this one keeps it, then frees it at exit */
+	return NULL;
+}
+
+static void test_arena_spare(void)
+{
+	mn_arena *a = mn_arena_new();
+	CHECK(mn_arena_alloc(a, 100) != NULL);
+	CHECK(mn_arena_alloc(a, 1 << 20) != NULL);  /* a block of its own, freed with a */
+	CHECK(mn_arena_calloc(a, SIZE_MAX / 2, 4) == NULL);
+	CHECK(mn_arena_failed(a));
+	uintptr_t was = (uintptr_t)a;
+	mn_arena_free(a);
+	/* reused, as new: nothing in use, not failed, the inline block whole */
+	mn_arena *b = mn_arena_new();
+	CHECK_SPARE(b, was);
+	CHECK_INT(mn_arena_used(b), 0);
+	CHECK(!mn_arena_failed(b));
+	char *s = mn_arena_strdup(b, "again");
+	CHECK_STR(s, "again");
+	/* two alive at once: only one is kept */
+	mn_arena *c = mn_arena_new();
+	CHECK(c && c != b);
+	CHECK(mn_arena_alloc(c, 5000) != NULL);  /* a second block */
+	uintptr_t bw = (uintptr_t)b;
+	mn_arena_free(b);  /* kept */
+	mn_arena_free(c);  /* freed: the spare is taken */
+	mn_arena *d = mn_arena_new(), *e = mn_arena_new();
+	CHECK(d && e && d != e);
+	CHECK_SPARE(d, bw);
+	CHECK_STR(mn_arena_strdup(d, "d"), "d");
+	CHECK_STR(mn_arena_strdup(e, "e"), "e");
+	mn_arena_free(e);
+	mn_arena_free(d);  /* e is the spare; d freed */
+	/* threads keep their own, freed at their exit */
+	pthread_t t[2];
+	uintptr_t first[2] = {0, 0};
+	void *ret[2] = {NULL, NULL};
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, spare_thread, &first[i]) == 0);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], &ret[i]);
+		CHECK(ret[i] == &first[i]);
+	}
+	pthread_t o;
+	mn_arena *f = mn_arena_new();  /* the spare e, made here, freed by another thread */
+	CHECK(f && mn_arena_alloc(f, 10) != NULL);
+	CHECK(pthread_create(&o, NULL, free_other_thread, f) == 0);
+	pthread_join(o, NULL);
+	/* the thread's spare block: the first block an arena adds, kept from the
+	 * last arena that had one (a big object's own block is not kept) */
+	mn_arena *m = mn_arena_new();
+	CHECK(mn_arena_alloc(m, 700) != NULL);           /* the inline block */
+	CHECK(mn_arena_alloc(m, 1 << 20) != NULL);       /* its own block */
+	unsigned char *p1 = mn_arena_alloc(m, 1000);     /* the first 4 KiB block */
+	CHECK(p1 != NULL);
+	uintptr_t pw = (uintptr_t)p1;
+	mn_arena_free(m);
+	m = mn_arena_new();
+	CHECK(mn_arena_alloc(m, 700) != NULL);
+	unsigned char *p2 = mn_arena_alloc(m, 1000);
+	CHECK_SPARE(p2, pw);
+	CHECK(p2 && mn_arena_alloc(m, 2000) != NULL);    /* 3008 of its 4064 bytes */
+	for (int i = 0; i < 4; i++)
+		CHECK(mn_arena_alloc(m, 1000) != NULL);      /* then the next, 8 KiB */
+	mn_arena *m2 = mn_arena_new();                   /* no spare block left: malloc */
+	unsigned char *p3 = mn_arena_alloc(m2, 1000);
+	CHECK(p3 && (uintptr_t)p3 != pw);
+	if (p2 && p3) {
+		memset(p2, 1, 1000);
+		memset(p3, 2, 1000);
+		CHECK(p2[999] == 1 && p3[0] == 2);
+	}
+	uintptr_t p3w = (uintptr_t)p3;
+	mn_arena_free(m2);  /* its block is the spare block now */
+	mn_arena_reset(m);  /* m's are freed: the spare block is taken */
+	CHECK(mn_arena_alloc(m, 700) != NULL);
+	CHECK_SPARE(mn_arena_alloc(m, 1000), p3w);
+	mn_arena_free(m);
+	/* injected failure: mn_arena_new fails even with a spare at hand, which
+	 * the next call returns */
+	mn_arena *g = mn_arena_new();
+	uintptr_t gw = (uintptr_t)g;
+	mn_arena_free(g);
+	mn_alloc_fail_at(1);
+	CHECK(mn_arena_new() == NULL);
+	mn_arena *h = mn_arena_new();
+	CHECK(h != NULL);
+	CHECK_SPARE(h, gw);
+	mn_alloc_fail_at(2);
+	CHECK(mn_arena_alloc(h, 8) != NULL);
+	CHECK(mn_arena_alloc(h, 8) == NULL);  /* the second */
+	CHECK(mn_arena_failed(h));
+	mn_arena_free(h);
+	mn_arena *k = mn_arena_new();
+	CHECK(k && !mn_arena_failed(k) && mn_arena_used(k) == 0);
+	mn_alloc_fail_at(0);
+	mn_arena_free(k);
+}
+
 /* Allocation failure injection: the n-th request fails once. */
 static void test_alloc_fail(void)
 {
@@ -434,6 +596,8 @@ static void test_alloc_fail(void)
 int main(void)
 {
 	test_arena();
+	test_arena_sizes();
+	test_arena_spare();  /* failure injection at its end: later requests take the slow path */
 	test_hugepage();
 	test_read_file();
 	test_buf();

@@ -90,11 +90,19 @@ int fp_push(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
 }
 
 /* Room for `more` items after c's: one allocation instead of doubling
- * (the pushes still count against the limits). */
-static int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
+ * (the pushes still count against the limits). A few more items for a
+ * collection that has storage are left to doubling; an empty one gets
+ * exactly what it needs. */
+static int reserve_grow(fp_ctx *x, fp_coll *c, uint32_t more) __attribute__((noinline));
+static inline int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
 {
-	if (c->cap - c->n >= more || more <= 4)
+	if (c->cap - c->n >= more || (more <= 4 && c->cap))
 		return 0;
+	return reserve_grow(x, c, more);
+}
+
+static int reserve_grow(fp_ctx *x, fp_coll *c, uint32_t more)
+{
 	uint64_t want = (uint64_t)c->n + more;
 	if (want > MN_FP_MAX_ITEMS)
 		return 0;  /* fp_push reports it */
@@ -108,6 +116,18 @@ static int reserve(fp_ctx *x, fp_coll *c, uint32_t more)
 	c->v = v;
 	c->cap = (uint32_t)want;
 	return 0;
+}
+
+/* fp_push when c has room and the work budget one more step: the same
+ * checks, counting and result, inlined where items are made. */
+static inline int push_item(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
+{
+	if (c->n < c->cap && c->n < MN_FP_MAX_ITEMS && x->work < FP_WORK_BUDGET) {
+		x->work++;
+		c->v[c->n++] = *it;
+		return 0;
+	}
+	return fp_push(x, c, it);
 }
 
 int fp_push_shared(fp_ctx *x, fp_coll *c, const mn_fp_item *it)
@@ -175,7 +195,7 @@ static const mn_fhir_type *resource_type(const char *name, size_t n)
 {
 	static _Thread_local const mn_fhir_type *last;
 	static _Thread_local size_t last_len;
-	if (last && last_len == n && memcmp(last->name, name, n) == 0)
+	if (last && last_len == n && fp_same_bytes(last->name, name, n))
 		return last;
 	const mn_fhir_type *t = mn_fhir_type_find(name, n);
 	if (t) {
@@ -213,10 +233,11 @@ static mn_fp_kind system_kind(const char *sys)
 	case 'T': return MN_FP_TIME;
 	case 'Q': return MN_FP_QUANTITY;
 	case 'D':
-		if (strcmp(sys, "Decimal") == 0)
-			return MN_FP_DECIMAL;
-		if (strcmp(sys, "Date") == 0)
+		/* "Date", "Decimal" or else DateTime, as strcmp would tell them */
+		if (sys[1] == 'a' && sys[2] == 't' && sys[3] == 'e' && sys[4] == '\0')
 			return MN_FP_DATE;
+		if (sys[1] == 'e' && strcmp(sys, "Decimal") == 0)
+			return MN_FP_DECIMAL;
 		return MN_FP_DATETIME;
 	default: return 0;
 	}
@@ -242,7 +263,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		it.flags |= FPI_NOVALUE;
 		it.ftype = type;
 		it.node = NULL;
-		return fp_push(x, out, &it);
+		return push_item(x, out, &it);
 	}
 	if (v->type == MN_JSON_OBJECT) {
 		/* only Resource-typed (or untyped) elements can hold a resource;
@@ -262,7 +283,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 		if (it.ftype != type && r)
 			it.res = r;
 		it.ext = NULL;
-		return fp_push(x, out, &it);
+		return push_item(x, out, &it);
 	}
 	if (v->type == MN_JSON_ARRAY)
 		return 0;
@@ -322,7 +343,7 @@ static int make_item(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_f
 	default:
 		return 0;
 	}
-	return fp_push(x, out, &it);
+	return push_item(x, out, &it);
 }
 
 /* Model none: the items of array v, nested arrays flattened (make_item
@@ -348,6 +369,42 @@ static int plain_value(fp_ctx *x, const mn_json *v, const mn_resource *res, fp_c
 	return v->type == MN_JSON_ARRAY ? plain_array(x, v, res, out) : make_item(x, v, NULL, NULL, res, out);
 }
 
+/* add_member's common case: the items of array v, of a typed element with no
+ * extension sibling, when out has room for them all and no limit is near.
+ * The strings of a String primitive (given, line) and the objects of a
+ * complex type (name, coding) are written in place, what make_item and
+ * push_item would write, with the same work counted; any other value goes
+ * through make_item. */
+static int add_array_typed(fp_ctx *x, const mn_json *v, const mn_fhir_type *type, const mn_resource *res,
+                           fp_coll *out)
+{
+	bool string = type->kind == MN_FHIR_PRIMITIVE && system_kind(type->system_type) == MN_FP_STRING;
+	bool object = type->kind != MN_FHIR_RESOURCE;
+	uint8_t flags = x->nav_static ? FPI_STATIC : 0;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const mn_json *e = &v->u.items[i];
+		mn_fp_item *it = &out->v[out->n];
+		if (string && e->type == MN_JSON_STRING) {
+			fp_item_init(it, MN_FP_STRING);
+			it->v.str.s = e->u.s;
+			it->v.str.n = e->n;
+		} else if (object && e->type == MN_JSON_OBJECT) {
+			fp_item_init(it, MN_FP_NODE);
+		} else {
+			if (make_item(x, e, NULL, type, res, out))
+				return -1;
+			continue;
+		}
+		it->flags = flags;
+		it->ftype = type;
+		it->node = e;
+		it->res = res;
+		out->n++;
+		x->work++;
+	}
+	return 0;
+}
+
 /* Items of member value v (an array or a single value) with sibling ext. */
 static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_fhir_type *type,
                       const mn_resource *res, fp_coll *out)
@@ -355,6 +412,14 @@ static int add_member(fp_ctx *x, const mn_json *v, const mn_json *ext, const mn_
 	if (v && v->type == MN_JSON_ARRAY) {
 		if (reserve(x, out, v->n))
 			return -1;
+		if (!ext && type && v->n && (uint64_t)out->n + v->n <= MN_FP_MAX_ITEMS &&
+		    x->work + v->n <= FP_WORK_BUDGET) {
+			/* room for them all, doubling at least (appending many short arrays) */
+			if (out->cap - out->n < v->n && reserve_grow(x, out, v->n > out->cap ? v->n : out->cap))
+				return -1;
+			if (out->cap - out->n >= v->n)
+				return add_array_typed(x, v, type, res, out);
+		}
 		for (uint32_t i = 0; i < v->n; i++) {
 			const mn_json *e = ext && ext->type == MN_JSON_ARRAY && i < ext->n ? &ext->u.items[i] : NULL;
 			if (make_item(x, &v->u.items[i], e, type, res, out))
@@ -522,7 +587,7 @@ int fp_member(fp_ctx *x, const fp_node *at, const mn_fp_item *it, const char *na
 			continue;
 		if (len && m->key[0] != name[0])
 			continue;
-		if (m->key_len == len && memcmp(m->key, name, len) == 0) {
+		if (m->key_len == len && fp_same_bytes(m->key, name, len)) {
 			if (el && el->choice)
 				continue;  /* "value" itself is not a valid JSON name for value[x] */
 			ct = el && el->ntypes == 1 ? el->types[0] : NULL;
@@ -2506,7 +2571,46 @@ static int eval_invar(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *o
 	return fp_append(x, out, &v);
 }
 
+/* The depth at which fp_eval stops with MN_ELIMIT. */
+#define FP_EVAL_DEPTH (MN_FP_MAX_DEPTH * 4 + 64)
+
+static int eval_node(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out) __attribute__((noinline));
+
+/* The commonest leaves (a literal, $this, a member of $this) are evaluated
+ * here, in a function small enough to need no stack frame for them, when
+ * none of eval_node's limits is near; everything else by eval_node. The
+ * same steps either way: the work and depth counted as eval_node counts
+ * them (these leaves define no variable and evaluate no other node). */
 int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
+{
+	uint64_t w = x->work + 1;
+	if (((1u << n->kind) & (1u << FN_LITERAL | 1u << FN_THIS | 1u << FN_MEMBER)) && (w & 1023) != 0 &&
+	    w <= FP_WORK_BUDGET && x->depth < FP_EVAL_DEPTH) {
+		switch (n->kind) {
+		case FN_LITERAL:
+			x->work = w;
+			return fp_push_shared(x, out, &n->lit);
+		case FN_THIS:
+			x->work = w;
+			return fp_append(x, out, &s->self);
+		case FN_MEMBER:
+			if (!n->left && !n->invar && n->fast != FP_FAST_BUNDLE_RES) {
+				x->work = w;
+				x->depth++;
+				int rc = eval_member(x, n, &s->self, out);  /* under the ofType() that set x->prune */
+				x->prune = NULL;
+				x->depth--;
+				return rc;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return eval_node(x, n, s, out);
+}
+
+static int eval_node(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 {
 	if ((++x->work & 1023) == 0 && fp_check_memory(x, n))
 		return -1;
@@ -2514,9 +2618,9 @@ int fp_eval(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *out)
 		return fp_fail(x, MN_ELIMIT, n, "evaluation takes more than %llu steps",
 		               (unsigned long long)FP_WORK_BUDGET);
 	}
-	if (++x->depth > (MN_FP_MAX_DEPTH * 4 + 64)) {
+	if (++x->depth > FP_EVAL_DEPTH) {
 		x->depth--;
-		return fp_fail(x, MN_ELIMIT, n, "evaluation nested deeper than %d", (MN_FP_MAX_DEPTH * 4 + 64));
+		return fp_fail(x, MN_ELIMIT, n, "evaluation nested deeper than %d", FP_EVAL_DEPTH);
 	}
 	int rc = 0;
 	fp_coll in = {0};
@@ -2983,7 +3087,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	if (!e || !arena || !out)
 		return mn_error_set(err, MN_EUSAGE, "missing expression, arena or output");
 	fp_ctx x;
-	memset(&x, 0, sizeof x);
+	memset(&x, 0, offsetof(fp_ctx, inv));  /* inv[] is read only below ninv */
 	x.env = env;
 	x.a = arena;
 	x.err = err;
@@ -3020,10 +3124,10 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 	r->c.n = r->c.cap = 0;
 	if (c.n) {
 		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
-		memcpy(r->c.v, c.v, c.n * sizeof *c.v);
 		r->c.cap = r->c.n = c.n;
 		for (uint32_t i = 0; i < c.n; i++) {
 			mn_fp_item *it = &r->c.v[i];
+			*it = c.v[i];  /* not memcpy: mostly one item */
 			if (it->kind == MN_FP_STRING && !it->node && !(it->flags & FPI_NOVALUE)) {
 				char *str = mn_arena_strndup(arena, it->v.str.s, it->v.str.n);
 				if (!str)
@@ -3080,28 +3184,29 @@ static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_js
 {
 	fp_coll ctx = {0};
 	const mn_case *kase = env ? env->kase : NULL;
+	/* the context item may live here: run() copies the result's items into
+	 * the arena, and nothing else outlives it */
+	mn_fp_item it;
 	if (resource) {
-		/* in the arena: results may share the context's storage ($this) */
-		mn_fp_item *it = arena ? mn_arena_alloc(arena, sizeof *it) : NULL;
-		if (!it)
-			return mn_error_set(err, arena ? MN_ENOMEM : MN_EUSAGE, "no arena or out of memory");
+		if (!arena)
+			return mn_error_set(err, MN_EUSAGE, "no arena or out of memory");
 		if (!kase)
 			res = NULL;
 		else if (!res)
 			res = case_find(env, resource);
-		fp_item_init(it, MN_FP_NODE);
-		it->node = resource;
+		fp_item_init(&it, MN_FP_NODE);
+		it.node = resource;
 		/* the case's type for its resource, as mn_fp_eval_resource takes it */
-		it->ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
-		it->flags |= FPI_STATIC;
-		it->res = res;
-		ctx.v = it;
+		it.ftype = res && res->type ? res->type : fp_node_type(resource, NULL);
+		it.flags |= FPI_STATIC;
+		it.res = res;
+		ctx.v = &it;
 		ctx.n = ctx.cap = 1;
 		if (e && (e->flags & MN_FP_MODEL_NONE) && resource->type != MN_JSON_OBJECT)
 			return eval_plain_value(e, env, resource, arena, out, err);
 		if (e && (e->flags & MN_FP_MODEL_NONE)) {
-			it->ftype = NULL;
-			it->flags = 0;
+			it.ftype = NULL;
+			it.flags = 0;
 		}
 	}
 	return run(e, env, &ctx, false, kase, arena, out, err);

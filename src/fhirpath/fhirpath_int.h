@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- values -------------------------------------------------------------- */
 
@@ -244,12 +245,13 @@ struct fp_ctx {
 	bool lenient;          /* MN_FP_LENIENT: "valueQuantity" names the typed choice element */
 	size_t mem0;           /* arena bytes in use when the evaluation started */
 	const struct fp_defvar *defvars;  /* defineVariable()s in scope, innermost first */
-	/* the values of invar paths computed so far in this evaluation (read-only, cap == n) */
-	struct { const fp_node *n; fp_coll v; } inv[FP_INV_MAX];
-	unsigned ninv;
 	/* the ofType(T) that will filter what the member step being evaluated makes
 	 * (fp_node.prune_left): fp_member may leave out what T's filter drops */
 	const fp_typespec *prune;
+	unsigned ninv;
+	/* the values of invar paths computed so far in this evaluation (read-only, cap == n):
+	 * the first ninv. Last: run() clears the fields before it, not these. */
+	struct { const fp_node *n; fp_coll v; } inv[FP_INV_MAX];
 };
 
 /* A variable made by defineVariable(): visible to the rest of the path that
@@ -414,7 +416,29 @@ int fp_truth(fp_ctx *x, const fp_node *at, const fp_coll *c);  /* 1, 0, -1 empty
 int fp_singleton(fp_ctx *x, const fp_node *at, const fp_coll *c, const mn_fp_item **out);
 
 /* value.c */
-void fp_item_init(mn_fp_item *it, mn_fp_kind kind);
+static inline void fp_item_init(mn_fp_item *it, mn_fp_kind kind)
+{
+	memset(it, 0, sizeof *it);
+	it->kind = (uint8_t)kind;
+}
+/* memcmp(a, b, n) == 0, for short names without a call: up to 16 bytes as
+ * two loads of each side that may overlap */
+static inline bool fp_same_bytes(const char *a, const char *b, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a0, a1, b0, b1;
+		memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
+		memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (n >= 4 && n < 8) {
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4);
+		memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
 mn_fp_item fp_make_bool(bool b);
 mn_fp_item fp_make_int(int64_t i);
 mn_fp_item fp_make_dec(double d, int scale);

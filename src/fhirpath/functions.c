@@ -712,13 +712,10 @@ static int convert(fp_ctx *x, const fp_node *c, const fp_coll *in, const fp_scop
 			r = fp_make_str(str, n);
 		break;
 	}
-	default: {
-		mn_datetime dt;
-		ok = to_dt(it, to, &dt);
+	default:
 		fp_item_init(&r, to);
-		r.v.dt = dt;
+		ok = to_dt(it, to, &r.v.dt);
 		break;
-	}
 	}
 	/* a conversion that failed for want of memory is an error, never "does not convert" */
 	if (!ok && mn_arena_failed(x->a))

@@ -32,12 +32,6 @@
 
 mn_status fp_parse_datetime(const char *s, size_t n, int want, mn_datetime *out);
 
-void fp_item_init(mn_fp_item *it, mn_fp_kind kind)
-{
-	memset(it, 0, sizeof *it);
-	it->kind = (uint8_t)kind;
-}
-
 mn_fp_item fp_make_bool(bool b)
 {
 	mn_fp_item it;

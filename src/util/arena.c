@@ -14,7 +14,20 @@
  * (arena requests, arena creation and mn_buf growth count; off by default);
  * a program's first request reads MN_TEST_FAIL_ALLOCATION=n from the
  * environment the same way, so the CLI tests can fail its n-th allocation.
+ *
+ * A short evaluation makes and frees an arena each time: each thread keeps
+ * the last arena it freed (its blocks but the inline one released) for its
+ * next mn_arena_new, which then costs no malloc, and one freed block of the
+ * first size (FIRST_BLOCK) for the next arena that outgrows its inline block;
+ * a pthread key's destructor frees both when the thread exits.
+ * MN_ARENA_DEBUG builds keep none, so every allocation is its own malloc
+ * there too.
+ *
+ * mn_arena_alloc's common case (room in the current block, no failure to
+ * inject) is a short function; the rest is alloc_slow.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,11 +62,18 @@ struct mn_arena {
 
 static _Thread_local long fail_countdown;
 static _Thread_local bool fail_configured;
+/* Whether any thread may have a failure to inject: 0 not known yet (the
+ * environment not read), 1 none, 2 maybe (MN_TEST_FAIL_ALLOCATION set, or a
+ * thread called mn_alloc_fail_at(n >= 1)). mn_arena_alloc's common case
+ * reads only this, no thread-local. */
+static atomic_int fail_state;
 
 void mn_alloc_fail_at(long n)
 {
 	fail_configured = true;
 	fail_countdown = n > 0 ? n : 0;
+	if (n > 0)
+		atomic_store_explicit(&fail_state, 2, memory_order_relaxed);
 }
 
 bool mn_alloc_fail_pending(void)
@@ -65,21 +85,75 @@ bool mn_alloc_inject_failure(void)
 {
 	if (!fail_configured) {
 		/* the CLI tests set it from outside: MN_TEST_FAIL_ALLOCATION=n */
-		fail_configured = true;
 		const char *e = getenv("MN_TEST_FAIL_ALLOCATION");
 		long n = e && *e ? strtol(e, NULL, 10) : 0;
-		fail_countdown = n > 0 ? n : 0;
+		mn_alloc_fail_at(n);
+		int unknown = 0;
+		atomic_compare_exchange_strong_explicit(&fail_state, &unknown, 1, memory_order_relaxed,
+		                                        memory_order_relaxed);
 	}
 	return fail_countdown > 0 && --fail_countdown == 0;
 }
 
+/* ---- the thread's spare arena ---- */
+
+#if !MN_ARENA_DEBUG
+static _Thread_local mn_arena *spare;       /* freed, kept for the next mn_arena_new */
+static _Thread_local struct block *spare_block;  /* a free block of the first size, or NULL */
+static _Thread_local bool spare_registered; /* this thread set spare_key (or cannot) */
+static _Thread_local bool spare_ok;         /* ... and may keep a spare */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_key_made;
+
+/* At a thread's exit (the key's value is only a marker: spare may change
+ * without a pthread_setspecific). */
+static void spare_drop(void *marker)
+{
+	(void)marker;
+	free(spare);
+	spare = NULL;
+	free(spare_block);
+	spare_block = NULL;
+	spare_ok = false;  /* an arena freed by a later destructor is freed at once */
+}
+
+static void spare_make_key(void)
+{
+	spare_key_made = pthread_key_create(&spare_key, spare_drop) == 0;
+}
+
+/* Whether this thread may keep a spare: its first call registers it. */
+static bool spare_allowed(void)
+{
+	if (!spare_registered) {
+		spare_registered = true;
+		pthread_once(&spare_once, spare_make_key);
+		spare_ok = spare_key_made && pthread_setspecific(spare_key, &spare_registered) == 0;
+	}
+	return spare_ok;
+}
+
+static mn_arena *take_spare(void)
+{
+	mn_arena *a = spare;
+	spare = NULL;
+	return a;
+}
+#else
+static mn_arena *take_spare(void)
+{
+	return NULL;
+}
+#endif
+
 mn_arena *mn_arena_new(void)
 {
-	if (mn_alloc_inject_failure())
+	if (atomic_load_explicit(&fail_state, memory_order_relaxed) != 1 && mn_alloc_inject_failure())
 		return NULL;
 	size_t head = (sizeof(mn_arena) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-	mn_arena *a = malloc(head + sizeof(block) + INLINE_BLOCK);
-	if (!a)
+	mn_arena *a = take_spare();
+	if (!a && !(a = malloc(head + sizeof(block) + INLINE_BLOCK)))
 		return NULL;
 	a->next_size = FIRST_BLOCK;
 	a->used = 0;
@@ -97,12 +171,22 @@ mn_arena *mn_arena_new(void)
 	return a;
 }
 
+/* The size of the first block an arena adds to its inline one. */
+#define FIRST_BLOCK_DATA (FIRST_BLOCK - sizeof(block))
+
 static void free_blocks(mn_arena *a)
 {
 	for (block *b = a->head, *next; b; b = next) {
 		next = b->next;
-		if (b != a->first)
-			free(b);
+		if (b == a->first)
+			continue;
+#if !MN_ARENA_DEBUG
+		if (!spare_block && b->size == FIRST_BLOCK_DATA && spare_allowed()) {
+			spare_block = b;  /* for the next arena's first block (new_block) */
+			continue;
+		}
+#endif
+		free(b);
 	}
 }
 
@@ -111,6 +195,12 @@ void mn_arena_free(mn_arena *a)
 	if (!a)
 		return;
 	free_blocks(a);
+#if !MN_ARENA_DEBUG
+	if (!spare && spare_allowed()) {
+		spare = a;  /* mn_arena_new sets every field again */
+		return;
+	}
+#endif
 	free(a);
 }
 
@@ -141,6 +231,14 @@ bool mn_arena_failed(const mn_arena *a)
 
 static block *new_block(size_t size)
 {
+#if !MN_ARENA_DEBUG
+	if (size == FIRST_BLOCK_DATA && spare_block) {
+		block *b = spare_block;
+		spare_block = NULL;
+		b->used = 0;
+		return b;
+	}
+#endif
 	if (size > SIZE_MAX - sizeof(block))
 		return NULL;
 	size_t got;
@@ -204,7 +302,8 @@ static void *alloc_inner(mn_arena *a, size_t n)
 #endif
 }
 
-void *mn_arena_alloc(mn_arena *a, size_t n)
+static void *alloc_slow(mn_arena *a, size_t n) __attribute__((noinline));
+static void *alloc_slow(mn_arena *a, size_t n)
 {
 	if (!a)
 		return NULL;
@@ -213,6 +312,23 @@ void *mn_arena_alloc(mn_arena *a, size_t n)
 	if (!p)
 		a->failed = true;
 	return p;
+}
+
+void *mn_arena_alloc(mn_arena *a, size_t n)
+{
+#if !MN_ARENA_DEBUG
+	/* no failure to inject and room in the current block; need is 0 when n
+	 * is 0 or too large to round up (alloc_slow's cases) */
+	size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	block *b;
+	if (atomic_load_explicit(&fail_state, memory_order_relaxed) == 1 && a && (b = a->head) && need - 1 < b->size - b->used) {
+		void *p = b->data + b->used;
+		b->used += need;
+		a->used += n;
+		return p;
+	}
+#endif
+	return alloc_slow(a, n);
 }
 
 void *mn_arena_calloc(mn_arena *a, size_t count, size_t size)
