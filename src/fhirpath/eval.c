@@ -1499,7 +1499,7 @@ void fp_mark_fast(fp_node *n)
 	}
 }
 
-/* A literal or a folded union: its items, without evaluation. */
+/* A literal or a constant of several items (fp_fold_constants): its items, without evaluation. */
 static bool const_coll(const fp_node *n, fp_coll *c)
 {
 	if (n && n->kind == FN_LITERAL) {
@@ -1507,7 +1507,7 @@ static bool const_coll(const fp_node *n, fp_coll *c)
 		c->n = c->cap = 1;
 		return true;
 	}
-	if (n && n->kind == FN_BINOP && n->op == OP_UNION && n->folded) {
+	if (n && n->kind == FN_CONST) {
 		*c = *n->folded;
 		return true;
 	}
@@ -2084,6 +2084,170 @@ static int where_listed(fp_ctx *x, const fp_node *n, const fp_scope *s, const fp
 	return coded_filter(x, n, s, in->v, false, idx, nt, out);
 }
 
+/* ---- constant subexpressions ------------------------------------------------ */
+
+/* What a subexpression's value depends on besides the literals in it (const_deps). With none of
+ * these it is the same at every evaluation: fp_fold_constants computes it once, when compiled. */
+enum {
+	DEP_THIS = 1,   /* the $this of the scope it is evaluated in: $this, or a member or function
+	                   with nothing written before it (name, exists()) */
+	DEP_INDEX = 2,  /* $index */
+	DEP_OTHER = 4   /* anything else: $total, a variable, a function that is not FPF_PURE, an error */
+};
+
+static unsigned const_deps(const fp_node *n)
+{
+	if (!n)
+		return 0;  /* a type argument (is, as, ofType) */
+	switch (n->kind) {
+	case FN_LITERAL:
+	case FN_EMPTY:
+	case FN_CONST:
+		return 0;
+	case FN_THIS:
+		return DEP_THIS;
+	case FN_INDEX:
+		return DEP_INDEX;
+	case FN_MEMBER:
+		return n->left ? const_deps(n->left) : DEP_THIS;
+	case FN_CALL: {
+		if (!n->fn || !(n->fn->flags & FPF_PURE))
+			return DEP_OTHER;
+		if (!n->left)
+			return DEP_THIS;  /* its input is $this */
+		unsigned d = const_deps(n->left);
+		for (unsigned i = 0; i < n->nargs && !(d & DEP_OTHER); i++) {
+			unsigned a = const_deps(n->args[i]);
+			if (n->fn->flags & FPF_ITEMS)
+				a &= ~(unsigned)(DEP_THIS | DEP_INDEX);  /* $this and $index are the input's items */
+			else if (n->fn->flags & FPF_INPUT)
+				a &= ~(unsigned)DEP_THIS;  /* $this is the input */
+			d |= a;
+		}
+		return d;
+	}
+	case FN_INDEXER:
+	case FN_BINOP:
+		return const_deps(n->left) | const_deps(n->right);
+	case FN_NEG:
+	case FN_POS:
+	case FN_IS:
+	case FN_AS:
+		return const_deps(n->left);
+	default:  /* FN_TOTAL, FN_VAR, FN_ERROR */
+		return DEP_OTHER;
+	}
+}
+
+/* The most evaluation steps and arena bytes one constant subexpression may take when compiled: one that
+ * needs more (which every evaluation would pay for) is left to the evaluations, as written. */
+#define FOLD_WORK 100000
+#define FOLD_MEMORY ((size_t)1 << 20)
+
+/* n (its value c, computed) becomes the node of that value: {}, a literal or FN_CONST, its items' strings
+ * copied into the expression's arena. 1 done, 0 left as written (an item that is not plain System data:
+ * read from nowhere, as a literal is), -1 out of memory. */
+static int set_value(mn_fp_expr *e, fp_node *n, const fp_coll *c)
+{
+	for (uint32_t i = 0; i < c->n; i++) {
+		const mn_fp_item *it = &c->v[i];
+		if (it->kind == MN_FP_NODE || it->node || it->ext || it->res || it->ftype || (it->flags & FPI_NOVALUE))
+			return 0;
+	}
+	mn_fp_item *v = c->n ? mn_arena_alloc(e->arena, c->n * sizeof *v) : NULL;
+	if (c->n && !v)
+		return -1;
+	for (uint32_t i = 0; i < c->n; i++) {
+		v[i] = c->v[i];
+		if (v[i].kind == MN_FP_STRING && !(v[i].v.str.s = mn_arena_strndup(e->arena, c->v[i].v.str.s, c->v[i].v.str.n)))
+			return -1;  /* NUL-terminated, as the parser's string literals (fn_memberOf reads them so) */
+		if (v[i].kind == MN_FP_QUANTITY && v[i].unit && !(v[i].unit = mn_arena_strdup(e->arena, v[i].unit)))
+			return -1;
+	}
+	fp_coll *k = NULL;
+	if (c->n > 1) {
+		if (!(k = mn_arena_alloc(e->arena, sizeof *k)))
+			return -1;
+		k->v = v;
+		k->n = k->cap = c->n;  /* shared: a push onto it copies */
+	}
+	/* what the node was is gone: nothing evaluates or inspects it again */
+	n->kind = c->n == 0 ? FN_EMPTY : c->n == 1 ? FN_LITERAL : FN_CONST;
+	if (c->n == 1)
+		n->lit = v[0];
+	n->folded = k;
+	n->op = 0;
+	n->nargs = 0;
+	n->left = n->right = NULL;
+	n->args = NULL;
+	n->name = NULL;
+	n->name_len = 0;
+	n->fn = NULL;
+	n->type = NULL;
+	n->type_first = false;
+	n->first_type = n->st_type = NULL;
+	n->st_el = NULL;
+	n->re = NULL;
+	n->need = NULL;
+	return 1;
+}
+
+/* Evaluate the constant subexpression n once (no input, no environment) and make it its value: 1 done, 0
+ * left as written (an error, which each evaluation then reports as before; more than FOLD_WORK steps or
+ * FOLD_MEMORY bytes; a value set_value keeps as written), -1 out of memory. */
+static int fold_node(mn_fp_expr *e, fp_node *n)
+{
+	mn_arena *tmp = mn_arena_new();
+	if (!tmp)
+		return -1;
+	mn_error err;
+	mn_error_clear(&err);
+	fp_ctx x;
+	memset(&x, 0, sizeof x);
+	x.a = tmp;
+	x.err = &err;
+	x.expr = e;
+	x.plain = (e->flags & MN_FP_MODEL_NONE) != 0;
+	x.lenient = (e->flags & MN_FP_LENIENT) != 0;
+	x.work = FP_WORK_BUDGET - FOLD_WORK;
+	/* fp_check_memory fails past FP_MEMORY_BUDGET bytes over mem0: this one past FOLD_MEMORY (size_t
+	 * arithmetic wraps alike on both sides of the subtraction) */
+	x.mem0 = mn_arena_used(tmp) - (FP_MEMORY_BUDGET - FOLD_MEMORY);
+	fp_scope s;
+	memset(&s, 0, sizeof s);
+	s.index = -1;
+	fp_coll c = {0};
+	int rc = 0;
+	if (fp_eval(&x, n, &s, &c) == 0)
+		rc = set_value(e, n, &c);
+	else if (err.code == MN_ENOMEM)
+		rc = -1;
+	mn_arena_free(tmp);
+	return rc;
+}
+
+static int fold_constants(mn_fp_expr *e, fp_node *n)
+{
+	if (!n || n->kind == FN_LITERAL || n->kind == FN_EMPTY || n->kind == FN_CONST)
+		return 0;
+	if (const_deps(n) == 0) {
+		int r = fold_node(e, n);
+		if (r)
+			return r < 0 ? -1 : 0;
+	}
+	if (fold_constants(e, n->left) || fold_constants(e, n->right))
+		return -1;
+	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
+		if (fold_constants(e, n->args[i]))
+			return -1;
+	return 0;
+}
+
+int fp_fold_constants(mn_fp_expr *e)
+{
+	return fold_constants(e, e->root);
+}
+
 /* Whether n is a plain member step on $this (no path before it, no index or variable answers it). */
 static bool own_step(const fp_node *n)
 {
@@ -2184,22 +2348,6 @@ int fp_fold(mn_fp_expr *e, fp_node *n)
 			n->eqfast = 3;  /* ('Observation/' & id) in %list: in_fast */
 		return 0;
 	}
-	if (n->kind != FN_BINOP || n->op != OP_UNION || !const_coll(n->left, &a) || !const_coll(n->right, &b))
-		return 0;
-	/* the same fp_union the evaluation runs, once, into the expression's arena */
-	mn_error err;
-	mn_error_clear(&err);
-	fp_ctx x;
-	memset(&x, 0, sizeof x);
-	x.a = e->arena;
-	x.err = &err;
-	x.expr = e;
-	x.mem0 = mn_arena_used(e->arena);
-	fp_coll *c = mn_arena_calloc(e->arena, 1, sizeof *c);
-	if (!c || fp_union(&x, &a, &b, c))
-		return !c || err.code == MN_ENOMEM ? -1 : 0;  /* any other failure: evaluated as usual */
-	c->cap = c->n;  /* shared: a push onto it copies */
-	n->folded = c;
 	return 0;
 }
 
@@ -2631,6 +2779,9 @@ static int eval_node(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *ou
 		break;
 	case FN_EMPTY:
 		break;
+	case FN_CONST:
+		rc = fp_append(x, out, n->folded);
+		break;
 	case FN_ERROR:
 		rc = fp_fail(x, MN_EEVAL, n, "%s", n->name);
 		break;
@@ -2755,11 +2906,6 @@ static int eval_node(fp_ctx *x, const fp_node *n, const fp_scope *s, fp_coll *ou
 		break;
 	}
 	case FN_BINOP:
-		if (n->folded && out->n == 0) {
-			/* a union of literals (fp_fold); into an empty collection it is its value */
-			rc = fp_append(x, out, n->folded);
-			break;
-		}
 		rc = eval_binop(x, n, s, out);
 		break;
 	case FN_IS:
@@ -3072,6 +3218,48 @@ void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload)
 
 /* ---- evaluate ------------------------------------------------------------- */
 
+/* The result of an evaluation whose value is c. It must not depend on the expression (literals,
+ * constants, their slices), the environment (variables) or the caller's context array: the items and
+ * the computed strings are copied into the arena. Record nodes stay referenced (they live with the
+ * case). The result and its items: one allocation. */
+static mn_status make_result(mn_arena *arena, const fp_coll *c, mn_fp_result **out, mn_error *err)
+{
+	size_t head = (sizeof(mn_fp_result) + _Alignof(mn_fp_item) - 1) / _Alignof(mn_fp_item) * _Alignof(mn_fp_item);
+	if (c->n > (SIZE_MAX - head) / sizeof *c->v)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	mn_fp_result *r = mn_arena_alloc(arena, head + c->n * sizeof *c->v);
+	if (!r)
+		return mn_error_set(err, MN_ENOMEM, "out of memory");
+	r->c.v = NULL;
+	r->c.n = r->c.cap = 0;
+	if (c->n) {
+		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
+		r->c.cap = r->c.n = c->n;
+		for (uint32_t i = 0; i < c->n; i++) {
+			mn_fp_item *it = &r->c.v[i];
+			*it = c->v[i];  /* not memcpy: mostly one item */
+			if (it->kind == MN_FP_STRING && !it->node && !(it->flags & FPI_NOVALUE)) {
+				char *str = mn_arena_strndup(arena, it->v.str.s, it->v.str.n);
+				if (!str)
+					return mn_error_set(err, MN_ENOMEM, "out of memory");
+				it->v.str.s = str;
+			} else if (it->kind == MN_FP_QUANTITY && it->unit) {
+				if (!(it->unit = mn_arena_strdup(arena, it->unit)))
+					return mn_error_set(err, MN_ENOMEM, "out of memory");
+			}
+		}
+	}
+	*out = r;
+	return MN_OK;
+}
+
+/* Whether e's value was computed when compiled (fp_fold_constants): it needs no context. */
+static inline bool constant_expr(const mn_fp_expr *e)
+{
+	unsigned k = e->root->kind;
+	return k == FN_LITERAL || k == FN_CONST || k == FN_EMPTY;
+}
+
 static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context, bool case_ctx,
                      const mn_case *kase, mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
@@ -3086,6 +3274,14 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 		*out = NULL;
 	if (!e || !arena || !out)
 		return mn_error_set(err, MN_EUSAGE, "missing expression, arena or output");
+	if (constant_expr(e)) {
+		/* its value, as evaluating the node would give it */
+		const fp_node *n = e->root;
+		fp_coll v = n->kind == FN_CONST ? *n->folded : (fp_coll){0};
+		if (n->kind == FN_LITERAL)
+			v = (fp_coll){(mn_fp_item *)&n->lit, 1, 1};
+		return make_result(arena, &v, out, err);
+	}
 	fp_ctx x;
 	memset(&x, 0, offsetof(fp_ctx, inv));  /* inv[] is read only below ninv */
 	x.env = env;
@@ -3109,38 +3305,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 			err->code = MN_EINTERNAL;
 		return err->code;
 	}
-	/* The result must not depend on the expression (literals, their slices),
-	 * the environment (variables) or the caller's context array: copy the
-	 * items and the computed strings into the arena. Record nodes stay
-	 * referenced (they live with the case). The result and its items: one
-	 * allocation. */
-	size_t head = (sizeof(mn_fp_result) + _Alignof(mn_fp_item) - 1) / _Alignof(mn_fp_item) * _Alignof(mn_fp_item);
-	if (c.n > (SIZE_MAX - head) / sizeof *c.v)
-		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	mn_fp_result *r = mn_arena_alloc(arena, head + c.n * sizeof *c.v);
-	if (!r)
-		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	r->c.v = NULL;
-	r->c.n = r->c.cap = 0;
-	if (c.n) {
-		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
-		r->c.cap = r->c.n = c.n;
-		for (uint32_t i = 0; i < c.n; i++) {
-			mn_fp_item *it = &r->c.v[i];
-			*it = c.v[i];  /* not memcpy: mostly one item */
-			if (it->kind == MN_FP_STRING && !it->node && !(it->flags & FPI_NOVALUE)) {
-				char *str = mn_arena_strndup(arena, it->v.str.s, it->v.str.n);
-				if (!str)
-					return mn_error_set(err, MN_ENOMEM, "out of memory");
-				it->v.str.s = str;
-			} else if (it->kind == MN_FP_QUANTITY && it->unit) {
-				if (!(it->unit = mn_arena_strdup(arena, it->unit)))
-					return mn_error_set(err, MN_ENOMEM, "out of memory");
-			}
-		}
-	}
-	*out = r;
-	return MN_OK;
+	return make_result(arena, &c, out, err);
 }
 
 /* Model none over a JSON value that is not an object: the context is the
@@ -3187,7 +3352,7 @@ static mn_status eval_one(const mn_fp_expr *e, const mn_fp_env *env, const mn_js
 	/* the context item may live here: run() copies the result's items into
 	 * the arena, and nothing else outlives it */
 	mn_fp_item it;
-	if (resource) {
+	if (resource && e && !constant_expr(e)) {
 		if (!arena)
 			return mn_error_set(err, MN_EUSAGE, "no arena or out of memory");
 		if (!kase)
@@ -3228,7 +3393,7 @@ mn_status mn_fp_eval_case(const mn_fp_expr *e, const mn_fp_env *env, const mn_ca
                           mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
 	fp_coll ctx = {0};
-	size_t n = c ? mn_case_count(c) : 0;
+	size_t n = c && !(e && constant_expr(e)) ? mn_case_count(c) : 0;  /* a constant needs no context */
 	if (n) {
 		if (!arena)
 			return mn_error_set(err, MN_EUSAGE, "no arena");

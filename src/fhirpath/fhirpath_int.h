@@ -85,7 +85,9 @@ typedef enum fp_node_kind {
 	FN_NEG, FN_POS,  /* unary - and + on left */
 	FN_BINOP,        /* left op right */
 	FN_IS, FN_AS,    /* left is/as type */
-	FN_ERROR         /* a literal that is an execution error when evaluated */
+	FN_ERROR,        /* a literal that is an execution error when evaluated */
+	FN_CONST         /* a subexpression of several items computed when compiled (fp_fold_constants):
+	                    its value is folded */
 } fp_node_kind;
 
 typedef enum fp_op {
@@ -129,11 +131,11 @@ struct fp_node {
 	                                    every match contains (fp_regex_attach), or NULL */
 	uint8_t fast;                    /* FP_FAST_*: a pattern the case's indexes answer (fp_mark_fast) */
 	const mn_fhir_type *fast_type;   /* FP_FAST_TYPE, FP_FAST_OFTYPE, FP_FAST_WHERE_RT: the type */
-	const fp_coll *folded;           /* FN_BINOP OP_UNION of literals only ('a' | 'b' | 'c'):
-	                                    its value, computed once at compile time (fp_fold) */
+	const fp_coll *folded;           /* FN_CONST: its value, computed once at compile time
+	                                    (fp_fold_constants) */
 	uint8_t eqfast;                  /* FN_BINOP =, != or in: 1 the left side, 2 the right
 	                                    side is a member of $this and the other a string
-	                                    literal or folded union (fp_fold): eq_fast */
+	                                    literal or FN_CONST (fp_fold): eq_fast */
 	bool eqstr;                      /* eqfast 1 or 2: the items of the literal side are all
 	                                    Strings with a value (fp_fold) */
 	bool st_string;                  /* FN_MEMBER: st_el is no choice and has the one type, a
@@ -282,7 +284,12 @@ typedef int (*fp_fn_impl)(fp_ctx *x, const fp_node *call, const fp_coll *in, con
                           fp_coll *out);
 
 enum {
-	FPF_TYPEARG = 1  /* the argument is a type specifier (is, as, ofType) */
+	FPF_TYPEARG = 1, /* the argument is a type specifier (is, as, ofType) */
+	FPF_PURE = 2,    /* its value follows from its input and arguments alone: it reads no clock,
+	                    environment, record or terminology and has no effect (fp_fold_constants) */
+	FPF_ITEMS = 4,   /* called on an input, its arguments are evaluated on each input item as $this
+	                    and $index (where, select, ...) */
+	FPF_INPUT = 8    /* called on an input, its arguments see that input as $this (iif, coalesce) */
 };
 
 struct fp_func {
@@ -369,11 +376,16 @@ extern const mn_fp_item fp_terminologies_item;
 const fp_func *fp_term_func_find(const char *name, size_t len);
 
 /* eval.c */
+/* Compute once, at compile time, each largest subexpression whose value is the same at every
+ * evaluation (built of literals and pure functions, reading no $this, $index, $total or variable)
+ * and that evaluates without error: it becomes the literal, {} or FN_CONST node of its value.
+ * Before fp_mark_fast and fp_fold. 0, or -1 out of memory. */
+int fp_fold_constants(mn_fp_expr *e);
 /* Mark the patterns of the tree at root that the case's indexes answer. */
 void fp_mark_fast(fp_node *root);
-/* Compute at compile time the unions whose operands are all literals (the
- * value never depends on the input) and mark the comparisons eq_fast and
- * fp_where_fast answer: 0, or -1 out of memory. */
+/* Mark the comparisons eq_fast and fp_where_fast answer, and the other
+ * patterns the evaluation answers from the JSON or the case's indexes
+ * (after fp_fold_constants): 0, or -1 out of memory. */
 int fp_fold(mn_fp_expr *e, fp_node *root);
 /* Whether item it meets call->eqs (the criteria of a where() or exists()):
  * 1 it does (the criteria are true), 0 it does not (false or empty), -1 not

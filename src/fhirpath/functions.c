@@ -3102,36 +3102,40 @@ FN(conformsTo)
 
 /* ---- the table ------------------------------------------------------------ */
 
+/* F: a function that is not FPF_PURE (it reads the clock, the environment, the record or a
+ * terminology, or has an effect); P: a pure one. */
 #define F(name, lo, hi, fl) {#name, lo, hi, fl, fn_##name}
+#define P(name, lo, hi, fl) {#name, lo, hi, (fl) | FPF_PURE, fn_##name}
 static const fp_func FUNCS[] = {
-	F(abs, 0, 0, 0), F(aggregate, 1, 2, 0), F(all, 1, 1, 0), F(allFalse, 0, 0, 0),
-	F(allTrue, 0, 0, 0), F(anyFalse, 0, 0, 0), F(anyTrue, 0, 0, 0), F(as, 1, 1, FPF_TYPEARG), F(avg, 0, 0, 0),
-	F(ceiling, 0, 0, 0), F(children, 0, 0, 0), F(coalesce, 1, 16, 0), F(combine, 1, 1, 0), F(comparable, 1, 1, 0),
-	F(conformsTo, 1, 1, 0), F(contains, 1, 1, 0), F(convertsToBoolean, 0, 0, 0),
-	F(convertsToDate, 0, 0, 0), F(convertsToDateTime, 0, 0, 0), F(convertsToDecimal, 0, 0, 0),
-	F(convertsToInteger, 0, 0, 0), F(convertsToLong, 0, 0, 0), F(convertsToQuantity, 0, 1, 0), F(convertsToString, 0, 0, 0),
-	F(convertsToTime, 0, 0, 0), F(count, 0, 0, 0), F(coveredDays, 0, 0, 0), F(dateOf, 0, 0, 0), F(dayOf, 0, 0, 0), F(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0), F(difference, 2, 2, 0),
-	F(distinct, 0, 0, 0), F(duration, 2, 2, 0), F(empty, 0, 0, 0), F(encode, 1, 1, 0), F(endsWith, 1, 1, 0),
-	F(escape, 1, 1, 0), F(exclude, 1, 1, 0), F(exists, 0, 1, 0), F(exp, 0, 0, 0),
-	F(extension, 1, 1, 0), F(first, 0, 0, 0), F(floor, 0, 0, 0), F(getValue, 0, 0, 0),
-	F(hasValue, 0, 0, 0), F(highBoundary, 0, 1, 0), F(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), F(iif, 2, 3, 0),
-	F(indexOf, 1, 1, 0), F(intersect, 1, 1, 0), F(is, 1, 1, FPF_TYPEARG), F(isDistinct, 0, 0, 0),
-	F(join, 0, 1, 0), F(last, 0, 0, 0), F(lastIndexOf, 1, 1, 0), F(length, 0, 0, 0), F(ln, 0, 0, 0), F(log, 1, 1, 0),
-	F(lowBoundary, 0, 1, 0), F(lower, 0, 0, 0), F(matches, 1, 2, 0), F(matchesFull, 1, 2, 0),
-	F(max, 0, 0, 0), F(memberOf, 1, 1, 0), F(millisecondOf, 0, 0, 0), F(min, 0, 0, 0),
-	F(minuteOf, 0, 0, 0), F(monthOf, 0, 0, 0), F(not, 0, 0, 0), F(now, 0, 0, 0), F(ofType, 1, 1, FPF_TYPEARG),
-	F(power, 1, 1, 0), F(precision, 0, 0, 0), F(repeat, 1, 1, 0), F(repeatAll, 1, 1, 0), F(replace, 2, 2, 0),
-	F(replaceMatches, 2, 3, 0), F(resolve, 0, 0, 0), F(round, 0, 1, 0), F(secondOf, 0, 0, 0), F(select, 1, 1, 0),
-	F(single, 0, 0, 0), F(skip, 1, 1, 0), F(sort, 0, 8, 0), F(split, 1, 1, 0), F(sqrt, 0, 0, 0),
-	F(startsWith, 1, 1, 0), F(subsetOf, 1, 1, 0), F(substring, 1, 2, 0), F(sum, 0, 0, 0),
-	F(supersetOf, 1, 1, 0),
-	F(tail, 0, 0, 0), F(take, 1, 1, 0), F(timeOf, 0, 0, 0), F(timeOfDay, 0, 0, 0), F(timezoneOffsetOf, 0, 0, 0), F(toBoolean, 0, 0, 0),
-	F(toChars, 0, 0, 0), F(toDate, 0, 0, 0), F(toDateTime, 0, 0, 0), F(toDecimal, 0, 0, 0),
-	F(toInteger, 0, 0, 0), F(toLong, 0, 0, 0), F(toQuantity, 0, 1, 0), F(toString, 0, 0, 0), F(toTime, 0, 0, 0),
-	F(today, 0, 0, 0), F(trace, 1, 2, 0), F(trim, 0, 0, 0), F(truncate, 0, 0, 0),
-	F(type, 0, 0, 0), F(unescape, 1, 1, 0), F(union, 1, 1, 0), F(upper, 0, 0, 0),
-	F(where, 1, 1, 0), F(yearOf, 0, 0, 0),
+	P(abs, 0, 0, 0), P(aggregate, 1, 2, 0), P(all, 1, 1, FPF_ITEMS), P(allFalse, 0, 0, 0),
+	P(allTrue, 0, 0, 0), P(anyFalse, 0, 0, 0), P(anyTrue, 0, 0, 0), P(as, 1, 1, FPF_TYPEARG), P(avg, 0, 0, 0),
+	P(ceiling, 0, 0, 0), F(children, 0, 0, 0), P(coalesce, 1, 16, FPF_INPUT), P(combine, 1, 1, 0), P(comparable, 1, 1, 0),
+	F(conformsTo, 1, 1, 0), P(contains, 1, 1, 0), P(convertsToBoolean, 0, 0, 0),
+	P(convertsToDate, 0, 0, 0), P(convertsToDateTime, 0, 0, 0), P(convertsToDecimal, 0, 0, 0),
+	P(convertsToInteger, 0, 0, 0), P(convertsToLong, 0, 0, 0), P(convertsToQuantity, 0, 1, 0), P(convertsToString, 0, 0, 0),
+	P(convertsToTime, 0, 0, 0), P(count, 0, 0, 0), F(coveredDays, 0, 0, 0), P(dateOf, 0, 0, 0), P(dayOf, 0, 0, 0), P(decode, 1, 1, 0), F(defineVariable, 1, 2, 0), F(descendants, 0, 0, 0), P(difference, 2, 2, 0),
+	P(distinct, 0, 0, 0), P(duration, 2, 2, 0), P(empty, 0, 0, 0), P(encode, 1, 1, 0), P(endsWith, 1, 1, 0),
+	P(escape, 1, 1, 0), P(exclude, 1, 1, 0), P(exists, 0, 1, FPF_ITEMS), P(exp, 0, 0, 0),
+	F(extension, 1, 1, 0), P(first, 0, 0, 0), P(floor, 0, 0, 0), P(getValue, 0, 0, 0),
+	P(hasValue, 0, 0, 0), P(highBoundary, 0, 1, 0), P(hourOf, 0, 0, 0), F(htmlChecks, 0, 0, 0), P(iif, 2, 3, FPF_INPUT),
+	P(indexOf, 1, 1, 0), P(intersect, 1, 1, 0), P(is, 1, 1, FPF_TYPEARG), P(isDistinct, 0, 0, 0),
+	P(join, 0, 1, 0), P(last, 0, 0, 0), P(lastIndexOf, 1, 1, 0), P(length, 0, 0, 0), P(ln, 0, 0, 0), P(log, 1, 1, 0),
+	P(lowBoundary, 0, 1, 0), P(lower, 0, 0, 0), P(matches, 1, 2, 0), P(matchesFull, 1, 2, 0),
+	P(max, 0, 0, 0), F(memberOf, 1, 1, 0), P(millisecondOf, 0, 0, 0), P(min, 0, 0, 0),
+	P(minuteOf, 0, 0, 0), P(monthOf, 0, 0, 0), P(not, 0, 0, 0), F(now, 0, 0, 0), P(ofType, 1, 1, FPF_TYPEARG),
+	P(power, 1, 1, 0), P(precision, 0, 0, 0), P(repeat, 1, 1, FPF_ITEMS), P(repeatAll, 1, 1, FPF_ITEMS), P(replace, 2, 2, 0),
+	P(replaceMatches, 2, 3, 0), F(resolve, 0, 0, 0), P(round, 0, 1, 0), P(secondOf, 0, 0, 0), P(select, 1, 1, FPF_ITEMS),
+	P(single, 0, 0, 0), P(skip, 1, 1, 0), P(sort, 0, 8, FPF_ITEMS), P(split, 1, 1, 0), P(sqrt, 0, 0, 0),
+	P(startsWith, 1, 1, 0), P(subsetOf, 1, 1, 0), P(substring, 1, 2, 0), P(sum, 0, 0, 0),
+	P(supersetOf, 1, 1, 0),
+	P(tail, 0, 0, 0), P(take, 1, 1, 0), P(timeOf, 0, 0, 0), F(timeOfDay, 0, 0, 0), P(timezoneOffsetOf, 0, 0, 0), P(toBoolean, 0, 0, 0),
+	P(toChars, 0, 0, 0), P(toDate, 0, 0, 0), P(toDateTime, 0, 0, 0), P(toDecimal, 0, 0, 0),
+	P(toInteger, 0, 0, 0), P(toLong, 0, 0, 0), P(toQuantity, 0, 1, 0), P(toString, 0, 0, 0), P(toTime, 0, 0, 0),
+	F(today, 0, 0, 0), F(trace, 1, 2, 0), P(trim, 0, 0, 0), P(truncate, 0, 0, 0),
+	F(type, 0, 0, 0), P(unescape, 1, 1, 0), P(union, 1, 1, 0), P(upper, 0, 0, 0),
+	P(where, 1, 1, FPF_ITEMS), P(yearOf, 0, 0, 0),
 };
+#undef P
 #undef F
 
 const fp_func *fp_func_table(size_t *n)

@@ -761,6 +761,11 @@ mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error
 		mn_fp_expr_free(e);
 		return NULL;
 	}
+	if (fp_fold_constants(e)) {
+		mn_fp_expr_free(e);
+		mn_error_set(err, MN_ENOMEM, "out of memory");
+		return NULL;
+	}
 	fp_mark_fast(e->root);
 	if (fp_fold(e, e->root)) {
 		mn_fp_expr_free(e);
