@@ -2192,14 +2192,11 @@ static int set_value(mn_fp_expr *e, fp_node *n, const fp_coll *c)
 	return 1;
 }
 
-/* Evaluate the constant subexpression n once (no input, no environment) and make it its value: 1 done, 0
- * left as written (an error, which each evaluation then reports as before; more than FOLD_WORK steps or
- * FOLD_MEMORY bytes; a value set_value keeps as written), -1 out of memory. */
-static int fold_node(mn_fp_expr *e, fp_node *n)
+/* Evaluate the constant subexpression n once (no input, no environment; in tmp, the pass's arena) and make
+ * it its value: 1 done, 0 left as written (an error, which each evaluation then reports as before; more
+ * than FOLD_WORK steps or FOLD_MEMORY bytes; a value set_value keeps as written), -1 out of memory. */
+static int fold_node(mn_fp_expr *e, mn_arena *tmp, fp_node *n)
 {
-	mn_arena *tmp = mn_arena_new();
-	if (!tmp)
-		return -1;
 	mn_error err;
 	mn_error_clear(&err);
 	fp_ctx x;
@@ -2217,35 +2214,37 @@ static int fold_node(mn_fp_expr *e, fp_node *n)
 	memset(&s, 0, sizeof s);
 	s.index = -1;
 	fp_coll c = {0};
-	int rc = 0;
 	if (fp_eval(&x, n, &s, &c) == 0)
-		rc = set_value(e, n, &c);
-	else if (err.code == MN_ENOMEM)
-		rc = -1;
-	mn_arena_free(tmp);
-	return rc;
+		return set_value(e, n, &c);
+	return err.code == MN_ENOMEM ? -1 : 0;
 }
 
-static int fold_constants(mn_fp_expr *e, fp_node *n)
+/* *tmp: the pass's arena, made at the first constant */
+static int fold_constants(mn_fp_expr *e, mn_arena **tmp, fp_node *n)
 {
 	if (!n || n->kind == FN_LITERAL || n->kind == FN_EMPTY || n->kind == FN_CONST)
 		return 0;
 	if (const_deps(n) == 0) {
-		int r = fold_node(e, n);
+		if (!*tmp && !(*tmp = mn_arena_new()))
+			return -1;
+		int r = fold_node(e, *tmp, n);
 		if (r)
 			return r < 0 ? -1 : 0;
 	}
-	if (fold_constants(e, n->left) || fold_constants(e, n->right))
+	if (fold_constants(e, tmp, n->left) || fold_constants(e, tmp, n->right))
 		return -1;
 	for (unsigned i = 0; n->kind == FN_CALL && i < n->nargs; i++)
-		if (fold_constants(e, n->args[i]))
+		if (fold_constants(e, tmp, n->args[i]))
 			return -1;
 	return 0;
 }
 
 int fp_fold_constants(mn_fp_expr *e)
 {
-	return fold_constants(e, e->root);
+	mn_arena *tmp = NULL;
+	int rc = fold_constants(e, &tmp, e->root);
+	mn_arena_free(tmp);
+	return rc;
 }
 
 /* Whether n is a plain member step on $this (no path before it, no index or variable answers it). */
@@ -3218,26 +3217,26 @@ void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload)
 
 /* ---- evaluate ------------------------------------------------------------- */
 
-/* The result of an evaluation whose value is c. It must not depend on the expression (literals,
- * constants, their slices), the environment (variables) or the caller's context array: the items and
- * the computed strings are copied into the arena. Record nodes stay referenced (they live with the
+/* The result of an evaluation whose value is c (passed by value: the loop below keeps it in registers).
+ * It must not depend on the expression (literals, constants, their slices), the environment (variables)
+ * or the caller's context array: the items and the computed strings are copied into the arena. Record nodes stay referenced (they live with the
  * case). The result and its items: one allocation. */
-static mn_status make_result(mn_arena *arena, const fp_coll *c, mn_fp_result **out, mn_error *err)
+static inline mn_status make_result(mn_arena *arena, fp_coll c, mn_fp_result **out, mn_error *err)
 {
 	size_t head = (sizeof(mn_fp_result) + _Alignof(mn_fp_item) - 1) / _Alignof(mn_fp_item) * _Alignof(mn_fp_item);
-	if (c->n > (SIZE_MAX - head) / sizeof *c->v)
+	if (c.n > (SIZE_MAX - head) / sizeof *c.v)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
-	mn_fp_result *r = mn_arena_alloc(arena, head + c->n * sizeof *c->v);
+	mn_fp_result *r = mn_arena_alloc(arena, head + c.n * sizeof *c.v);
 	if (!r)
 		return mn_error_set(err, MN_ENOMEM, "out of memory");
 	r->c.v = NULL;
 	r->c.n = r->c.cap = 0;
-	if (c->n) {
+	if (c.n) {
 		r->c.v = (mn_fp_item *)(void *)((char *)r + head);
-		r->c.cap = r->c.n = c->n;
-		for (uint32_t i = 0; i < c->n; i++) {
+		r->c.cap = r->c.n = c.n;
+		for (uint32_t i = 0; i < c.n; i++) {
 			mn_fp_item *it = &r->c.v[i];
-			*it = c->v[i];  /* not memcpy: mostly one item */
+			*it = c.v[i];  /* not memcpy: mostly one item */
 			if (it->kind == MN_FP_STRING && !it->node && !(it->flags & FPI_NOVALUE)) {
 				char *str = mn_arena_strndup(arena, it->v.str.s, it->v.str.n);
 				if (!str)
@@ -3280,7 +3279,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 		fp_coll v = n->kind == FN_CONST ? *n->folded : (fp_coll){0};
 		if (n->kind == FN_LITERAL)
 			v = (fp_coll){(mn_fp_item *)&n->lit, 1, 1};
-		return make_result(arena, &v, out, err);
+		return make_result(arena, v, out, err);
 	}
 	fp_ctx x;
 	memset(&x, 0, offsetof(fp_ctx, inv));  /* inv[] is read only below ninv */
@@ -3305,7 +3304,7 @@ static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context
 			err->code = MN_EINTERNAL;
 		return err->code;
 	}
-	return make_result(arena, &c, out, err);
+	return make_result(arena, c, out, err);
 }
 
 /* Model none over a JSON value that is not an object: the context is the
