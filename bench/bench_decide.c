@@ -88,6 +88,12 @@ int main(int argc, char **argv)
 	if (mn_score_config_load(knowledge, &scores, &err) != MN_OK || mn_tables_load(knowledge, &tables, &err) != MN_OK)
 		return fail("knowledge", &err);
 	mn_determine_options opts = {scores, tables};
+	/* Loading frees many small blocks (libyaml's tokens) that glibc keeps in its fast bins; the process's
+	 * next allocation of a large block merges them all at once (malloc_consolidate, 15-20 k instructions
+	 * here). Make that allocation now, so that the first measured decision counts its own work and not
+	 * how loading happened to leave the heap: which decision paid for it moved with unrelated changes. */
+	void *volatile settle = malloc(64 * 1024);  /* volatile: the compiler may not drop the pair */
+	free(settle);
 	const char *all = getenv("MN_BENCH_ALL_SCORES");
 	all_scores = all && *all && strcmp(all, "0") != 0;
 

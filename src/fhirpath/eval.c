@@ -3219,8 +3219,8 @@ void mn_fp_env_set_trace(mn_fp_env *env, mn_fp_trace_fn fn, void *payload)
 
 /* The result of an evaluation whose value is c (passed by value: the loop below keeps it in registers).
  * It must not depend on the expression (literals, constants, their slices), the environment (variables)
- * or the caller's context array: the items and the computed strings are copied into the arena. Record nodes stay referenced (they live with the
- * case). The result and its items: one allocation. */
+ * or the caller's context array: the items and the computed strings are copied into the arena. Record
+ * nodes stay referenced (they live with the case). The result and its items: one allocation. */
 static inline mn_status make_result(mn_arena *arena, fp_coll c, mn_fp_result **out, mn_error *err)
 {
 	size_t head = (sizeof(mn_fp_result) + _Alignof(mn_fp_item) - 1) / _Alignof(mn_fp_item) * _Alignof(mn_fp_item);
