@@ -1219,9 +1219,14 @@ static void test_in_prefixed_member(void)
 }
 
 /* Whether the compiled e's root is a value computed when compiled (fp_fold_constants). */
+/* Whether e was computed whole when compiled: the public mn_fp_expr_constant, checked against the
+ * node it left (a literal, {} or a folded collection). */
 static bool folded_root(const mn_fp_expr *e)
 {
-	return e && (e->root->kind == FN_LITERAL || e->root->kind == FN_EMPTY || e->root->kind == FN_CONST);
+	bool node = e && (e->root->kind == FN_LITERAL || e->root->kind == FN_EMPTY || e->root->kind == FN_CONST);
+	CHECK_MSG(mn_fp_expr_constant(e) == node, "%s: mn_fp_expr_constant %d, root node %d",
+	          e ? mn_fp_expr_source(e) : "(null)", mn_fp_expr_constant(e), node);
+	return node;
 }
 
 /* expr evaluated on res with env, as text; whether it was computed when compiled in *folded. */
@@ -1260,6 +1265,10 @@ static void test_constant_folding(void)
 		{"name.where(use = ('offi' + 'cial')).family", "Doe", false},
 		{"(1 | 2).single()", "ERR:fhirpath-execution", false},     /* the error stays the evaluation's */
 		{"(1 | 2).repeatAll($this)", "ERR:limit-exceeded", false},         /* endless: not computed when compiled */
+		{"name.family", "Doe", false},                             /* reads the input */
+		{"today()", "@2026-11-20", false},                         /* the clock */
+		{"{}", "", true},
+		{"'x'", "x", true},
 	};
 	for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
 		bool f;

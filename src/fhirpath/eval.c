@@ -3259,6 +3259,11 @@ static inline bool constant_expr(const mn_fp_expr *e)
 	return k == FN_LITERAL || k == FN_CONST || k == FN_EMPTY;
 }
 
+bool mn_fp_expr_constant(const mn_fp_expr *e)
+{
+	return e && constant_expr(e);
+}
+
 static mn_status run(const mn_fp_expr *e, const mn_fp_env *env, fp_coll *context, bool case_ctx,
                      const mn_case *kase, mn_arena *arena, mn_fp_result **out, mn_error *err)
 {
