@@ -729,13 +729,18 @@ static void test_broken_policies(void)
 		{"    satisfiedBy: \"A pain-one diagnosis.\"", "    satisfiedBy: \"x\"\n    sattisfied: 1",
 		       "unknown key 'sattisfied'", 0},
 		{"met: \"%dx.exists()\"", "met: \"%dx.exists(\"", "FHIRPath syntax error", 0},
-		/* a criterion's expression that reads nothing of the record has one value for every patient: `true`
-		 * would approve anyone; refused (mn_fp_expr_constant) */
-		{"met: \"%dx.exists()\"", "met: \"true\"", "criteria.has-dx.met: the expression \"true\" does not read the record", 43},
-		{"met: \"%dx.exists()\"", "met: \"1 + 1 = 2\"", "does not read the record", 43},
-		{"met: \"%dx.exists()\"", "met: \"('a' | 'b').exists()\"", "does not read the record", 43},
-		{"documented: \"Condition.exists()\"", "documented: \"{}.empty()\"", "criteria.has-dx.documented: the expression", 42},
-		{"evidence: \"%dx\"", "evidence: \"{}\"", "criteria.has-dx.evidence: the expression \"{}\" does not read the record", 44},
+		/* notApplicable or evidence that reads nothing of the record: `notApplicable: "true"` would make the
+		 * criterion met without an entry for every patient; a constant evidence could never show one.
+		 * (A constant met or documented is allowed: test_decide's test_alike_expressions loads them.) */
+		{"    satisfiedBy: \"A pain-one diagnosis.\"", "    satisfiedBy: \"A pain-one diagnosis.\"\n"
+		       "    notApplicable: \"true\"\n    notApplicableText: \"never\"",
+		       "criteria.has-dx.notApplicable: the expression \"true\" does not read the record: the criterion would be "
+		       "not applicable, and so met, for every patient or for none", 46},
+		{"    satisfiedBy: \"A pain-one diagnosis.\"", "    satisfiedBy: \"A pain-one diagnosis.\"\n"
+		       "    notApplicable: \"1 + 1 = 2\"\n    notApplicableText: \"never\"", "does not read the record", 46},
+		{"evidence: \"%dx\"", "evidence: \"{}\"", "criteria.has-dx.evidence: the expression \"{}\" does not read "
+		       "the record: it can name no record entry, so the criterion could never be met", 44},
+		{"evidence: \"%dx\"", "evidence: \"('a' | 'b').where($this = 'a')\"", "does not read the record", 44},
 		{"cite: [src-a]\n  - id: score-high", "cite: [no-such]\n  - id: score-high", "citation 'no-such' does not resolve", 0},
 		{"cite: [src-a]\n  - id: score-high", "cite: [finding-bad]\n  - id: score-high", "not-confirmed and may not be cited", 0},
 		{"cite: [src-a]\n  - id: score-high", "cite: [ref-unverified]\n  - id: score-high", "not-confirmed", 0},

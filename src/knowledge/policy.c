@@ -153,22 +153,24 @@ static mn_status compile_key(loader *L, const yaml_node_t *map, const char *key,
 	return rc;
 }
 
-/* A criterion's expression (documented, notApplicable, met, evidence) compiled as compile_key does, and
- * refused when it reads nothing of the record (mn_fp_expr_constant): its value would be the same for every
- * patient, so `met: "true"` would approve anyone and `evidence: "{}"` would show nothing. */
-static mn_status compile_criterion_key(loader *L, const yaml_node_t *map, const char *key, bool required,
-                                       mn_fp_expr **out)
+/* A criterion's notApplicable or evidence expression, compiled as compile_key does, refused when it reads
+ * nothing of the record (mn_fp_expr_constant; why: the consequence for every patient). A constant
+ * notApplicable makes the criterion met without any record entry for every patient (`true`) or never
+ * applies; a constant evidence can name no record entry, so the criterion could never be met. A constant
+ * met or documented is allowed: the status still rests on the record, through documented and evidence
+ * (docs/POLICY-FORMAT.md, "Criteria"). */
+static mn_status compile_reading_key(loader *L, const yaml_node_t *map, const char *key, bool required,
+                                     const char *why, mn_fp_expr **out)
 {
 	mn_status rc = compile_key(L, map, key, required, out);
 	if (rc != MN_OK || !*out || !mn_fp_expr_constant(*out))
 		return rc;
-	const yaml_node_t *v = y_get(&L->y, map, key);
 	size_t klen = strlen(L->key);
 	snprintf(L->key + klen, sizeof L->key - klen, ".%s", key);
 	const char *src = mn_fp_expr_source(*out);
 	int n = (int)strlen(src);
-	rc = y_fail(&L->y, v, L->key, "the expression \"%.*s\"%s does not read the record: its value is the same for "
-	            "every patient, so it cannot decide a criterion", n > 200 ? 200 : n, src, n > 200 ? "..." : "");
+	rc = y_fail(&L->y, y_get(&L->y, map, key), L->key, "the expression \"%.*s\"%s does not read the record: %s",
+	            n > 200 ? 200 : n, src, n > 200 ? "..." : "", why);
 	L->key[klen] = '\0';
 	return rc;
 }
@@ -554,10 +556,12 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 		if ((c->not_applicable_text != NULL) != (y_get(&L->y, n, "notApplicable") != NULL) ||
 		    (c->not_applicable_text && !*c->not_applicable_text))
 			return y_fail(&L->y, n, L->key, "notApplicable and a non-empty notApplicableText come together");
-		if ((rc = compile_criterion_key(L, n, "documented", false, &c->documented)) != MN_OK ||
-		    (rc = compile_criterion_key(L, n, "notApplicable", false, &c->not_applicable)) != MN_OK ||
-		    (rc = compile_criterion_key(L, n, "met", true, &c->met)) != MN_OK ||
-		    (rc = compile_criterion_key(L, n, "evidence", true, &c->evidence)) != MN_OK ||
+		if ((rc = compile_key(L, n, "documented", false, &c->documented)) != MN_OK ||
+		    (rc = compile_reading_key(L, n, "notApplicable", false, "the criterion would be not applicable, and "
+		                              "so met, for every patient or for none", &c->not_applicable)) != MN_OK ||
+		    (rc = compile_key(L, n, "met", true, &c->met)) != MN_OK ||
+		    (rc = compile_reading_key(L, n, "evidence", true, "it can name no record entry, so the criterion "
+		                              "could never be met", &c->evidence)) != MN_OK ||
 		    (rc = load_cites(L, n, &c->ncites, &c->cites)) != MN_OK)
 			return rc;
 		if (!c->ncites && !c->author_requirement)
