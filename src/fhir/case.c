@@ -2327,13 +2327,14 @@ const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t 
 static const S_word S_coded_elements[] = {S_WORD("code"), S_WORD("category")};
 #define S_NCODED (sizeof S_coded_elements / sizeof S_coded_elements[0])
 
-/* One code of a resource's element.coding: the element (its position in S_coded_elements), the string
- * and the resource's position. */
+/* One code of a resource's element.coding: the string, the element (its position in S_coded_elements),
+ * the resource's position and, once the index is made, the hash (S_code_hash; in what would be padding). */
 typedef struct S_code_ent {
-	uint32_t elem;
 	const char *s;
+	uint32_t elem;
 	uint32_t n;
 	uint32_t pos;
+	uint32_t hash;
 } S_code_ent;
 
 /* The codes found so far (a growing array; oom when it could not grow). */
@@ -2363,25 +2364,33 @@ static uint32_t S_code_hash(uint32_t elem, const char *s, size_t n)
 	return S_hash(s, n, (const void *)(uintptr_t)(elem + 1));
 }
 
-/* One scan of obj for the members named names[0..nn) (at most 2): cnt[j] how many there are, v[j] the
- * last, under[j] whether a "_name" sibling is there (an id or extensions beside a primitive). */
-static void S_pick(const mn_json *obj, const S_word *names, unsigned nn, unsigned *cnt, const mn_json **v,
-                   bool *under)
+/* One scan of obj for the members named a and b (string literals; b "" for a only, so that each compare
+ * is a load or two, not a call): cnt[j] how many there are, v[j] the last, under[j] whether a "_name"
+ * sibling is there (an id or extensions beside a primitive). An object the parser read without a '_' key
+ * (MN_JSON_F_KNOWN set, MN_JSON_F_UNDERSCORE clear) has no sibling to look for. */
+#define S_pick(obj, a, b, cnt, v, under) S_pick_n(obj, a, sizeof a - 1, b, sizeof b - 1, cnt, v, under)
+static inline __attribute__((always_inline)) void S_pick_n(const mn_json *obj, const char *a, size_t an,
+                                                            const char *b, size_t bn, unsigned cnt[2],
+                                                            const mn_json *v[2], bool under[2])
 {
-	for (unsigned j = 0; j < nn; j++)
-		cnt[j] = 0, v[j] = NULL, under[j] = false;
+	bool unders = (obj->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE)) != MN_JSON_F_KNOWN;
+	cnt[0] = cnt[1] = 0;
+	v[0] = v[1] = NULL;
+	under[0] = under[1] = false;
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		bool u = m->key_len && m->key[0] == '_';
-		const char *k = m->key + u;
-		size_t kn = m->key_len - u;
-		for (unsigned j = 0; j < nn; j++)
-			if (kn == names[j].n && k[0] == names[j].s[0] && memcmp(k, names[j].s, kn) == 0) {
-				if (u)
-					under[j] = true;
-				else
-					cnt[j]++, v[j] = &m->value;
-			}
+		const char *k = m->key;
+		size_t kn = m->key_len;
+		if (kn == an && memcmp(k, a, an) == 0)
+			cnt[0]++, v[0] = &m->value;
+		else if (bn && kn == bn && memcmp(k, b, bn) == 0)
+			cnt[1]++, v[1] = &m->value;
+		else if (unders && kn && k[0] == '_') {
+			if (kn - 1 == an && memcmp(k + 1, a, an) == 0)
+				under[0] = true;
+			else if (bn && kn - 1 == bn && memcmp(k + 1, b, bn) == 0)
+				under[1] = true;
+		}
 	}
 }
 
@@ -2415,11 +2424,8 @@ static void S_code_add(S_code_list *l, uint32_t elem, const mn_json *v, uint32_t
 		l->v = g;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (S_code_ent){elem, v->u.s, v->n, pos};
+	l->v[l->n++] = (S_code_ent){v->u.s, elem, v->n, pos, 0};
 }
-
-static const S_word S_coding_word[] = {S_WORD("coding")};
-static const S_word S_code_system[] = {S_WORD("code"), S_WORD("system")};
 
 /* The codes of one CodeableConcept object cc into l: false when they cannot be read plainly (at most
  * one "coding", an array of objects, each with at most one "code" and one "system", strings, the code
@@ -2429,7 +2435,7 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 	unsigned cnt[2];
 	const mn_json *v[2];
 	bool under[2];
-	S_pick(cc, S_coding_word, 1, cnt, v, under);
+	S_pick(cc, "coding", "", cnt, v, under);
 	int k = S_one(cnt[0], v[0], under[0], MN_JSON_OBJECT, true);
 	if (k <= 0)
 		return k == 0;
@@ -2437,7 +2443,7 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 	if (coding->type != MN_JSON_ARRAY)
 		return false;
 	for (uint32_t i = 0; i < coding->n; i++) {
-		S_pick(&coding->u.items[i], S_code_system, 2, cnt, v, under);
+		S_pick(&coding->u.items[i], "code", "system", cnt, v, under);
 		int kc = S_one(cnt[0], v[0], under[0], MN_JSON_STRING, false);
 		if (kc < 0 || S_one(cnt[1], v[1], under[1], MN_JSON_STRING, false) < 0)
 			return false;
@@ -2469,7 +2475,9 @@ static void S_plain_codes(const mn_json *r, uint32_t pos, uint8_t which, S_code_
 			unread[e] = (which >> e) & 1;
 		return;
 	}
-	S_pick(r, S_coded_elements, S_NCODED, cnt, v, under);
+	/* S_coded_elements, in its order */
+	_Static_assert(S_NCODED == 2, "S_pick finds two names");
+	S_pick(r, "code", "category", cnt, v, under);
 	for (uint32_t e = 0; e < S_NCODED; e++) {
 		if (!((which >> e) & 1))
 			continue;
@@ -2549,16 +2557,10 @@ static S_codes *S_codes_make(const mn_case *c)
 	ix->keys = (S_code_key *)(ix + 1);
 	ix->slots = (uint32_t *)(ix->keys + l.n);
 	ix->pos = ix->slots + nslots;
-	uint32_t *hashes = l.n ? malloc(l.n * sizeof *hashes) : NULL;
-	if (l.n && !hashes) {
-		free(ix);
-		ix = NULL;
-		goto out;
-	}
 	for (size_t i = 0; i < l.n; i++) {
-		const S_code_ent *t = &l.v[i];
+		S_code_ent *t = &l.v[i];
 		size_t slot;
-		uint32_t h = hashes[i] = S_code_hash(t->elem, t->s, t->n);
+		uint32_t h = t->hash = S_code_hash(t->elem, t->s, t->n);
 		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, h, &slot);
 		if (!k) {
 			k = &ix->keys[ix->nkeys];
@@ -2580,13 +2582,12 @@ static S_codes *S_codes_make(const mn_case *c)
 	for (size_t i = 0; i < l.n; i++) {
 		const S_code_ent *t = &l.v[i];
 		size_t slot;
-		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, hashes[i], &slot);
+		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, t->hash, &slot);
 		if (k->last != t->pos) {
 			ix->pos[k->start + k->count++] = t->pos;
 			k->last = t->pos;
 		}
 	}
-	free(hashes);
 	uint32_t *u = ix->pos + at;
 	for (uint32_t e = 0; e < S_NCODED; e++) {
 		ix->nunread[e] = nunread[e];
