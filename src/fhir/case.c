@@ -2457,29 +2457,46 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 	return true;
 }
 
-/* The elements of resource object r (at position pos) that which has (bit e: S_coded_elements[e])
- * into l, element by element: each that can be read plainly (at most one member of that name, an object or an array of objects, without a "_name"
- * sibling, each read by S_concept_codes) has its codes appended; without it the resource has no codes
- * there. unread[e] is set for the others. */
-static void S_plain_codes(const mn_json *r, uint32_t pos, uint8_t which, S_code_list *l, bool unread[S_NCODED])
+/* Whether type t has S_coded_elements[e] as a CodeableConcept (not a choice), asked of the model once per
+ * record and type: *which is t's byte of answers, bit e set once asked, bit S_NCODED + e the answer. */
+static bool S_coded_in(const mn_fhir_type *t, uint32_t e, uint8_t *which)
+{
+	if (!(*which & (1u << e))) {
+		const mn_fhir_element *el = mn_fhir_element_find(t, S_coded_elements[e].s, S_coded_elements[e].n);
+		*which |= (uint8_t)(1u << e);
+		if (el && !el->choice && el->ntypes == 1 && el->types[0] &&
+		    strcmp(el->types[0]->name, "CodeableConcept") == 0)
+			*which |= (uint8_t)(1u << (S_NCODED + e));
+	}
+	return (*which >> (S_NCODED + e)) & 1;
+}
+
+/* The elements of resource object r (at position pos, of type t; which: t's byte for S_coded_in) that t has
+ * as a CodeableConcept into l, element by element: each that can be read plainly (at most one member of
+ * that name, an object or an array of objects, without a "_name" sibling, each read by S_concept_codes)
+ * has its codes appended; without it the resource has no codes there. unread[e] is set for the others.
+ * An element absent from r (no member, no "_name" sibling) gives no codes and is read whether t has it or
+ * not: the model is asked only about those present. */
+static void S_plain_codes(const mn_json *r, uint32_t pos, const mn_fhir_type *t, uint8_t *which, S_code_list *l,
+                          bool unread[S_NCODED])
 {
 	unsigned cnt[S_NCODED];
 	const mn_json *v[S_NCODED];
 	bool under[S_NCODED];
 	for (uint32_t e = 0; e < S_NCODED; e++)
 		unread[e] = false;
-	if (!which)
+	if (!t)
 		return;
 	if (!r || r->type != MN_JSON_OBJECT) {
 		for (uint32_t e = 0; e < S_NCODED; e++)
-			unread[e] = (which >> e) & 1;
+			unread[e] = S_coded_in(t, e, which);
 		return;
 	}
 	/* S_coded_elements, in its order */
 	_Static_assert(S_NCODED == 2, "S_pick finds two names");
 	S_pick(r, "code", "category", cnt, v, under);
 	for (uint32_t e = 0; e < S_NCODED; e++) {
-		if (!((which >> e) & 1))
+		if ((!cnt[e] && !under[e]) || !S_coded_in(t, e, which))
 			continue;
 		int k = S_one(cnt[e], v[e], under[e], MN_JSON_OBJECT, true);
 		size_t n0 = l->n;
@@ -2519,24 +2536,15 @@ static S_codes *S_codes_make(const mn_case *c)
 	S_codes *ix = NULL;
 	if (!unread)
 		goto out;
-	/* only the elements the resource's type has as a CodeableConcept (per type, when first met:
-	 * 1 + the bits) */
+	/* only the elements the resource's type has as a CodeableConcept (per type: S_coded_in) */
 	if (!(which = calloc(mn_fhir__ntypes, 1)))
 		goto out;
+	_Static_assert(2 * S_NCODED <= 8, "S_coded_in's bits fit a byte");
 	for (size_t i = 0; i < c->ntop; i++) {
 		bool un[S_NCODED];
 		const mn_fhir_type *t = c->res[i].pub.type;
 		size_t ti = t ? (size_t)(t - mn_fhir__types) : 0;
-		if (t && !which[ti]) {
-			which[ti] = 1;
-			for (uint32_t e = 0; e < S_NCODED; e++) {
-				const mn_fhir_element *el = mn_fhir_element_find(t, S_coded_elements[e].s, S_coded_elements[e].n);
-				if (el && !el->choice && el->ntypes == 1 && el->types[0] &&
-				    strcmp(el->types[0]->name, "CodeableConcept") == 0)
-					which[ti] |= (uint8_t)(2u << e);
-			}
-		}
-		S_plain_codes(c->res[i].pub.json, (uint32_t)i, t ? (uint8_t)(which[ti] >> 1) : 0, &l, un);
+		S_plain_codes(c->res[i].pub.json, (uint32_t)i, t, &which[ti], &l, un);
 		for (uint32_t e = 0; e < S_NCODED; e++)
 			if (un[e])
 				unread[e * c->ntop + nunread[e]++] = (uint32_t)i;
