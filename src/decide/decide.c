@@ -424,9 +424,11 @@ static entry_slot *entry_for(mn_determination *d, const mn_resource *r)
 	}
 	if (d->nentries_made_ == d->capentries_made_) {
 		size_t cap = d->capentries_made_ ? d->capentries_made_ * 2 : 64;
-		mn_entry *n = mn_arena_calloc(d->arena, cap, sizeof *n);
-		/* the table at most half full */
+		/* the table at most half full, cleared; of the entries only the first nentries_made_ are read:
+		 * not cleared (their size, at most the table's, cannot overflow once the table's did not) */
+		_Static_assert(sizeof(mn_entry) <= 2 * sizeof(entry_slot), "entries no larger than their slots");
 		entry_slot *nt = mn_arena_calloc(d->arena, 2 * cap, sizeof *nt);
+		mn_entry *n = nt ? mn_arena_alloc(d->arena, cap * sizeof *n) : NULL;
 		if (!n || !nt)
 			return NULL;
 		if (d->nentries_made_)
@@ -453,7 +455,8 @@ static mn_status entries_of(mn_determination *d, const mn_fp_result *r, mn_entry
 	*n = 0;
 	if (!count)
 		return MN_OK;
-	mn_entry *e = mn_arena_calloc(d->arena, count, sizeof *e);
+	/* only the first *n are read: not cleared */
+	mn_entry *e = count <= SIZE_MAX / sizeof *e ? mn_arena_alloc(d->arena, count * sizeof *e) : NULL;
 	if (!e)
 		return MN_ENOMEM;
 	size_t call = ++d->entries_calls_;

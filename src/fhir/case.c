@@ -2327,13 +2327,14 @@ const uint32_t *mn_case_of_type(const mn_case *c, const mn_fhir_type *t, size_t 
 static const S_word S_coded_elements[] = {S_WORD("code"), S_WORD("category")};
 #define S_NCODED (sizeof S_coded_elements / sizeof S_coded_elements[0])
 
-/* One code of a resource's element.coding: the element (its position in S_coded_elements), the string
- * and the resource's position. */
+/* One code of a resource's element.coding: the string, the element (its position in S_coded_elements),
+ * the resource's position and, once the index is made, the hash (S_code_hash; in what would be padding). */
 typedef struct S_code_ent {
-	uint32_t elem;
 	const char *s;
+	uint32_t elem;
 	uint32_t n;
 	uint32_t pos;
+	uint32_t hash;
 } S_code_ent;
 
 /* The codes found so far (a growing array; oom when it could not grow). */
@@ -2363,25 +2364,33 @@ static uint32_t S_code_hash(uint32_t elem, const char *s, size_t n)
 	return S_hash(s, n, (const void *)(uintptr_t)(elem + 1));
 }
 
-/* One scan of obj for the members named names[0..nn) (at most 2): cnt[j] how many there are, v[j] the
- * last, under[j] whether a "_name" sibling is there (an id or extensions beside a primitive). */
-static void S_pick(const mn_json *obj, const S_word *names, unsigned nn, unsigned *cnt, const mn_json **v,
-                   bool *under)
+/* One scan of obj for the members named a and b (string literals; b "" for a only, so that each compare
+ * is a load or two, not a call): cnt[j] how many there are, v[j] the last, under[j] whether a "_name"
+ * sibling is there (an id or extensions beside a primitive). An object the parser read without a '_' key
+ * (MN_JSON_F_KNOWN set, MN_JSON_F_UNDERSCORE clear) has no sibling to look for. */
+#define S_pick(obj, a, b, cnt, v, under) S_pick_n(obj, a, sizeof a - 1, b, sizeof b - 1, cnt, v, under)
+static inline __attribute__((always_inline)) void S_pick_n(const mn_json *obj, const char *a, size_t an,
+                                                            const char *b, size_t bn, unsigned cnt[2],
+                                                            const mn_json *v[2], bool under[2])
 {
-	for (unsigned j = 0; j < nn; j++)
-		cnt[j] = 0, v[j] = NULL, under[j] = false;
+	bool unders = (obj->flags & (MN_JSON_F_KNOWN | MN_JSON_F_UNDERSCORE)) != MN_JSON_F_KNOWN;
+	cnt[0] = cnt[1] = 0;
+	v[0] = v[1] = NULL;
+	under[0] = under[1] = false;
 	for (uint32_t i = 0; i < obj->n; i++) {
 		const mn_json_member *m = &obj->u.members[i];
-		bool u = m->key_len && m->key[0] == '_';
-		const char *k = m->key + u;
-		size_t kn = m->key_len - u;
-		for (unsigned j = 0; j < nn; j++)
-			if (kn == names[j].n && k[0] == names[j].s[0] && memcmp(k, names[j].s, kn) == 0) {
-				if (u)
-					under[j] = true;
-				else
-					cnt[j]++, v[j] = &m->value;
-			}
+		const char *k = m->key;
+		size_t kn = m->key_len;
+		if (kn == an && memcmp(k, a, an) == 0)
+			cnt[0]++, v[0] = &m->value;
+		else if (bn && kn == bn && memcmp(k, b, bn) == 0)
+			cnt[1]++, v[1] = &m->value;
+		else if (unders && kn && k[0] == '_') {
+			if (kn - 1 == an && memcmp(k + 1, a, an) == 0)
+				under[0] = true;
+			else if (bn && kn - 1 == bn && memcmp(k + 1, b, bn) == 0)
+				under[1] = true;
+		}
 	}
 }
 
@@ -2415,11 +2424,8 @@ static void S_code_add(S_code_list *l, uint32_t elem, const mn_json *v, uint32_t
 		l->v = g;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (S_code_ent){elem, v->u.s, v->n, pos};
+	l->v[l->n++] = (S_code_ent){v->u.s, elem, v->n, pos, 0};
 }
-
-static const S_word S_coding_word[] = {S_WORD("coding")};
-static const S_word S_code_system[] = {S_WORD("code"), S_WORD("system")};
 
 /* The codes of one CodeableConcept object cc into l: false when they cannot be read plainly (at most
  * one "coding", an array of objects, each with at most one "code" and one "system", strings, the code
@@ -2429,7 +2435,7 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 	unsigned cnt[2];
 	const mn_json *v[2];
 	bool under[2];
-	S_pick(cc, S_coding_word, 1, cnt, v, under);
+	S_pick(cc, "coding", "", cnt, v, under);
 	int k = S_one(cnt[0], v[0], under[0], MN_JSON_OBJECT, true);
 	if (k <= 0)
 		return k == 0;
@@ -2437,7 +2443,7 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 	if (coding->type != MN_JSON_ARRAY)
 		return false;
 	for (uint32_t i = 0; i < coding->n; i++) {
-		S_pick(&coding->u.items[i], S_code_system, 2, cnt, v, under);
+		S_pick(&coding->u.items[i], "code", "system", cnt, v, under);
 		int kc = S_one(cnt[0], v[0], under[0], MN_JSON_STRING, false);
 		if (kc < 0 || S_one(cnt[1], v[1], under[1], MN_JSON_STRING, false) < 0)
 			return false;
@@ -2451,27 +2457,46 @@ static bool S_concept_codes(const mn_json *cc, uint32_t elem, uint32_t pos, S_co
 	return true;
 }
 
-/* The elements of resource object r (at position pos) that which has (bit e: S_coded_elements[e])
- * into l, element by element: each that can be read plainly (at most one member of that name, an object or an array of objects, without a "_name"
- * sibling, each read by S_concept_codes) has its codes appended; without it the resource has no codes
- * there. unread[e] is set for the others. */
-static void S_plain_codes(const mn_json *r, uint32_t pos, uint8_t which, S_code_list *l, bool unread[S_NCODED])
+/* Whether type t has S_coded_elements[e] as a CodeableConcept (not a choice), asked of the model once per
+ * record and type: *which is t's byte of answers, bit e set once asked, bit S_NCODED + e the answer. */
+static bool S_coded_in(const mn_fhir_type *t, uint32_t e, uint8_t *which)
+{
+	if (!(*which & (1u << e))) {
+		const mn_fhir_element *el = mn_fhir_element_find(t, S_coded_elements[e].s, S_coded_elements[e].n);
+		*which |= (uint8_t)(1u << e);
+		if (el && !el->choice && el->ntypes == 1 && el->types[0] &&
+		    strcmp(el->types[0]->name, "CodeableConcept") == 0)
+			*which |= (uint8_t)(1u << (S_NCODED + e));
+	}
+	return (*which >> (S_NCODED + e)) & 1;
+}
+
+/* The elements of resource object r (at position pos, of type t; which: t's byte for S_coded_in) that t has
+ * as a CodeableConcept into l, element by element: each that can be read plainly (at most one member of
+ * that name, an object or an array of objects, without a "_name" sibling, each read by S_concept_codes)
+ * has its codes appended; without it the resource has no codes there. unread[e] is set for the others.
+ * An element absent from r (no member, no "_name" sibling) gives no codes and is read whether t has it or
+ * not: the model is asked only about those present. */
+static void S_plain_codes(const mn_json *r, uint32_t pos, const mn_fhir_type *t, uint8_t *which, S_code_list *l,
+                          bool unread[S_NCODED])
 {
 	unsigned cnt[S_NCODED];
 	const mn_json *v[S_NCODED];
 	bool under[S_NCODED];
 	for (uint32_t e = 0; e < S_NCODED; e++)
 		unread[e] = false;
-	if (!which)
+	if (!t)
 		return;
 	if (!r || r->type != MN_JSON_OBJECT) {
 		for (uint32_t e = 0; e < S_NCODED; e++)
-			unread[e] = (which >> e) & 1;
+			unread[e] = S_coded_in(t, e, which);
 		return;
 	}
-	S_pick(r, S_coded_elements, S_NCODED, cnt, v, under);
+	/* S_coded_elements, in its order */
+	_Static_assert(S_NCODED == 2, "S_pick finds two names");
+	S_pick(r, "code", "category", cnt, v, under);
 	for (uint32_t e = 0; e < S_NCODED; e++) {
-		if (!((which >> e) & 1))
+		if ((!cnt[e] && !under[e]) || !S_coded_in(t, e, which))
 			continue;
 		int k = S_one(cnt[e], v[e], under[e], MN_JSON_OBJECT, true);
 		size_t n0 = l->n;
@@ -2511,24 +2536,15 @@ static S_codes *S_codes_make(const mn_case *c)
 	S_codes *ix = NULL;
 	if (!unread)
 		goto out;
-	/* only the elements the resource's type has as a CodeableConcept (per type, when first met:
-	 * 1 + the bits) */
+	/* only the elements the resource's type has as a CodeableConcept (per type: S_coded_in) */
 	if (!(which = calloc(mn_fhir__ntypes, 1)))
 		goto out;
+	_Static_assert(2 * S_NCODED <= 8, "S_coded_in's bits fit a byte");
 	for (size_t i = 0; i < c->ntop; i++) {
 		bool un[S_NCODED];
 		const mn_fhir_type *t = c->res[i].pub.type;
 		size_t ti = t ? (size_t)(t - mn_fhir__types) : 0;
-		if (t && !which[ti]) {
-			which[ti] = 1;
-			for (uint32_t e = 0; e < S_NCODED; e++) {
-				const mn_fhir_element *el = mn_fhir_element_find(t, S_coded_elements[e].s, S_coded_elements[e].n);
-				if (el && !el->choice && el->ntypes == 1 && el->types[0] &&
-				    strcmp(el->types[0]->name, "CodeableConcept") == 0)
-					which[ti] |= (uint8_t)(2u << e);
-			}
-		}
-		S_plain_codes(c->res[i].pub.json, (uint32_t)i, t ? (uint8_t)(which[ti] >> 1) : 0, &l, un);
+		S_plain_codes(c->res[i].pub.json, (uint32_t)i, t, &which[ti], &l, un);
 		for (uint32_t e = 0; e < S_NCODED; e++)
 			if (un[e])
 				unread[e * c->ntop + nunread[e]++] = (uint32_t)i;
@@ -2549,16 +2565,10 @@ static S_codes *S_codes_make(const mn_case *c)
 	ix->keys = (S_code_key *)(ix + 1);
 	ix->slots = (uint32_t *)(ix->keys + l.n);
 	ix->pos = ix->slots + nslots;
-	uint32_t *hashes = l.n ? malloc(l.n * sizeof *hashes) : NULL;
-	if (l.n && !hashes) {
-		free(ix);
-		ix = NULL;
-		goto out;
-	}
 	for (size_t i = 0; i < l.n; i++) {
-		const S_code_ent *t = &l.v[i];
+		S_code_ent *t = &l.v[i];
 		size_t slot;
-		uint32_t h = hashes[i] = S_code_hash(t->elem, t->s, t->n);
+		uint32_t h = t->hash = S_code_hash(t->elem, t->s, t->n);
 		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, h, &slot);
 		if (!k) {
 			k = &ix->keys[ix->nkeys];
@@ -2580,13 +2590,12 @@ static S_codes *S_codes_make(const mn_case *c)
 	for (size_t i = 0; i < l.n; i++) {
 		const S_code_ent *t = &l.v[i];
 		size_t slot;
-		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, hashes[i], &slot);
+		S_code_key *k = S_code_find(ix, t->elem, t->s, t->n, t->hash, &slot);
 		if (k->last != t->pos) {
 			ix->pos[k->start + k->count++] = t->pos;
 			k->last = t->pos;
 		}
 	}
-	free(hashes);
 	uint32_t *u = ix->pos + at;
 	for (uint32_t e = 0; e < S_NCODED; e++) {
 		ix->nunread[e] = nunread[e];

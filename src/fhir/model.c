@@ -75,13 +75,17 @@ const mn_fhir_type *mn_fhir_type_find(const char *name, size_t len)
 	return t;
 }
 
-/* The own element of t named name, or NULL. */
+/* The own element of t named name, or NULL. Most names searched differ in their first byte: that byte is
+ * compared inline, S_cmpn called only past it. */
 static const mn_fhir_element *S_own_element(const mn_fhir_type *t, const char *name, size_t len)
 {
 	size_t lo = 0, hi = t->nelements;
+	unsigned char c0 = len ? (unsigned char)name[0] : 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = S_cmpn(name, len, t->elements[mid].name);
+		const char *en = t->elements[mid].name;
+		unsigned char e0 = (unsigned char)en[0];
+		int c = c0 != e0 ? (c0 < e0 ? -1 : 1) : !e0 ? S_cmpn(name, len, en) : S_cmpn(name + 1, len - 1, en + 1);
 		if (c == 0)
 			return &t->elements[mid];
 		if (c < 0)
