@@ -133,8 +133,14 @@ static mn_status compile_text(loader *L, const yaml_node_t *node, const char *sr
 	return MN_OK;
 }
 
-static mn_status compile_key(loader *L, const yaml_node_t *map, const char *key, bool required,
-                             mn_fp_expr **out)
+/* The expression at map's key (missing: an error when required). constant_why, when not NULL: the expression
+ * must read the record, and is refused when it reads nothing of it (mn_fp_expr_constant); constant_why says
+ * what such a constant would do for every patient. load_criteria asks it of notApplicable (a constant makes
+ * the criterion met without any record entry for every patient, or never applies) and evidence (a constant
+ * can name no record entry: never met); a constant met or documented is allowed, the status still resting
+ * on the record through documented and evidence (docs/POLICY-FORMAT.md, "criteria"). */
+static mn_status compile_key_ex(loader *L, const yaml_node_t *map, const char *key, bool required,
+                                const char *constant_why, mn_fp_expr **out)
 {
 	*out = NULL;
 	yaml_node_t *v = y_get(&L->y, map, key);
@@ -148,31 +154,21 @@ static mn_status compile_key(loader *L, const yaml_node_t *map, const char *key,
 		rc = y_fail(&L->y, v, L->key, "expected a FHIRPath expression");
 	} else {
 		rc = compile_text(L, v, (const char *)v->data.scalar.value, v->data.scalar.length, out);
+		if (rc == MN_OK && constant_why && mn_fp_expr_constant(*out)) {
+			int n = (int)v->data.scalar.length;
+			rc = y_fail(&L->y, v, L->key, "the expression \"%.*s\"%s does not read the record: %s",
+			            n > 200 ? 200 : n, (const char *)v->data.scalar.value, n > 200 ? "..." : "",
+			            constant_why);
+		}
 	}
 	L->key[klen] = '\0';
 	return rc;
 }
 
-/* A criterion's notApplicable or evidence expression, compiled as compile_key does, refused when it reads
- * nothing of the record (mn_fp_expr_constant; why: the consequence for every patient). A constant
- * notApplicable makes the criterion met without any record entry for every patient (`true`) or never
- * applies; a constant evidence can name no record entry, so the criterion could never be met. A constant
- * met or documented is allowed: the status still rests on the record, through documented and evidence
- * (docs/POLICY-FORMAT.md, "Criteria"). */
-static mn_status compile_reading_key(loader *L, const yaml_node_t *map, const char *key, bool required,
-                                     const char *why, mn_fp_expr **out)
+static mn_status compile_key(loader *L, const yaml_node_t *map, const char *key, bool required,
+                             mn_fp_expr **out)
 {
-	mn_status rc = compile_key(L, map, key, required, out);
-	if (rc != MN_OK || !*out || !mn_fp_expr_constant(*out))
-		return rc;
-	size_t klen = strlen(L->key);
-	snprintf(L->key + klen, sizeof L->key - klen, ".%s", key);
-	const char *src = mn_fp_expr_source(*out);
-	int n = (int)strlen(src);
-	rc = y_fail(&L->y, y_get(&L->y, map, key), L->key, "the expression \"%.*s\"%s does not read the record: %s",
-	            n > 200 ? 200 : n, src, n > 200 ? "..." : "", why);
-	L->key[klen] = '\0';
-	return rc;
+	return compile_key_ex(L, map, key, required, NULL, out);
 }
 
 /* {@id} or {@id.field}: a finding's statement or one of its fields. */
@@ -557,11 +553,11 @@ static mn_status load_criteria(loader *L, const yaml_node_t *seq)
 		    (c->not_applicable_text && !*c->not_applicable_text))
 			return y_fail(&L->y, n, L->key, "notApplicable and a non-empty notApplicableText come together");
 		if ((rc = compile_key(L, n, "documented", false, &c->documented)) != MN_OK ||
-		    (rc = compile_reading_key(L, n, "notApplicable", false, "the criterion would be not applicable, and "
-		                              "so met, for every patient or for none", &c->not_applicable)) != MN_OK ||
+		    (rc = compile_key_ex(L, n, "notApplicable", false, "the criterion would be not applicable, and so "
+		                         "met, for every patient or for none", &c->not_applicable)) != MN_OK ||
 		    (rc = compile_key(L, n, "met", true, &c->met)) != MN_OK ||
-		    (rc = compile_reading_key(L, n, "evidence", true, "it can name no record entry, so the criterion "
-		                              "could never be met", &c->evidence)) != MN_OK ||
+		    (rc = compile_key_ex(L, n, "evidence", true, "it can name no record entry, so the criterion could "
+		                         "never be met", &c->evidence)) != MN_OK ||
 		    (rc = load_cites(L, n, &c->ncites, &c->cites)) != MN_OK)
 			return rc;
 		if (!c->ncites && !c->author_requirement)
