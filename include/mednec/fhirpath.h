@@ -82,7 +82,7 @@ enum {
 mn_fp_expr *mn_fp_compile_ex(const char *src, long len, unsigned flags, mn_error *err);
 void mn_fp_expr_free(mn_fp_expr *e);
 const char *mn_fp_expr_source(const mn_fp_expr *e);
-/* Whether e's value was computed when it was compiled (docs/FHIRPATH.md, "Compile-time constants"): e
+/* Whether e's value was computed when it was compiled (docs/FHIRPATH.md, "Pipeline"): e
  * reads neither its input nor a variable, an index, the clock or the terminology, so every evaluation
  * answers that value, whatever the context. `1 + 2`, `'a' | 'b'`, `(1 | 2 | 3).count()` are; `name`,
  * `%x + 1`, `today()` are not. A policy criterion that is constant does not read the record. False for
