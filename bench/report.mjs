@@ -117,14 +117,12 @@ if (ca && ja && manifest) {
   // Most of the suite's expressions read nothing of their input ('a' | 'b', 1 + 2): mednec computes them
   // when compiling (mn_fp_expr_constant) and an evaluation copies the value. The rest says how fast the
   // evaluation of an expression over its input is; both medians are reported.
-  const kinds = [['constant (computed when compiled)', (r) => r.constant === true],
-    ['input-dependent', (r) => r.constant === false]];
+  const kinds = [['constant', 'constant (computed when compiled)', true], ['input', 'input-dependent', false]];
   if (rows.some((r) => r.constant !== undefined)) {
-    for (const [label, pick] of kinds) {
-      const part = rows.filter(pick), pr = part.map((r) => r.r);
+    for (const [key, label, constant] of kinds) {
+      const part = rows.filter((r) => r.constant === constant), pr = part.map((r) => r.r);
       if (!part.length)
         continue;
-      const key = label.startsWith('constant') ? 'constant' : 'input';
       result.a[key] = { median: median(pr), n: part.length };
       say(`    ${label}: ${part.length} tests, median ratio ${f1(median(pr))}x (p10 ${f1(quantile(pr, 0.1))}x, ` +
         `p90 ${f1(quantile(pr, 0.9))}x); median per evaluation mednec ${us(median(part.map((r) => r.c)))} us, ` +
